@@ -97,7 +97,9 @@ const MaxNameLen = 100
 
 // IsOrganisation reports whether the member is an organisation rather than a
 // person: mode "structure" or profession "établissement".
-func (m Member) IsOrganisation() bool { return m.Mode == ModeStructure || m.Profession == Etablissement }
+func (m Member) IsOrganisation() bool {
+	return m.Mode == ModeStructure || m.Profession == Etablissement
+}
 
 // Normalized returns m with names and specialty trimmed (inner runs of spaces
 // collapsed) and identifiers normalised (spaces removed). It never fails:
