@@ -1,0 +1,152 @@
+package pgcluster
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestEnsureReuseStop(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	for _, d := range []string{filepath.Dir(base), base} { // reachable by the postgres user when root
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := filepath.Join(base, "pg", "data")
+
+	t0 := time.Now()
+	c, err := Ensure(ctx, data, Options{StopMode: "immediate", Settings: []string{"shared_buffers=32MB"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("initdb + start: %v (bins %s, socket %s)", time.Since(t0), c.BinDir, c.SocketDir)
+	t.Cleanup(func() { _ = c.ForceStop() })
+	if !c.Started() {
+		t.Fatal("first Ensure: Started() = false")
+	}
+	pid, err := c.PID()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t1 := time.Now()
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one int
+	var fsync string
+	if err := conn.QueryRow(ctx, "SELECT 1, current_setting('fsync')").Scan(&one, &fsync); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	t.Logf("connect + query: %v", time.Since(t1))
+	if fsync != "off" {
+		t.Errorf("fsync = %q, want off", fsync)
+	}
+
+	// A second Ensure finds it running and does not own it.
+	c2, err := Ensure(ctx, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2.Started() {
+		t.Error("second Ensure: Started() = true, want reuse")
+	}
+	if c2.SocketDir != c.SocketDir || c2.Port != c.Port {
+		t.Errorf("second Ensure: socket %s:%d, want %s:%d", c2.SocketDir, c2.Port, c.SocketDir, c.Port)
+	}
+	if err := c2.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if run, err := c.Running(ctx); err != nil || !run {
+		t.Fatalf("after Stop of a reused cluster: running=%v err=%v, want still running", run, err)
+	}
+
+	if err := c.EnsureDatabase(ctx, "aci"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EnsureDatabase(ctx, "aci"); err != nil {
+		t.Fatalf("EnsureDatabase twice: %v", err)
+	}
+	conn, err = pgx.Connect(ctx, c.URL("aci"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+
+	t2 := time.Now()
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("stop: %v", time.Since(t2))
+	if _, err := os.Stat(filepath.Join(data, "postmaster.pid")); !os.IsNotExist(err) {
+		t.Errorf("postmaster.pid after Stop: %v", err)
+	}
+	if run, err := c.Running(ctx); err != nil || run {
+		t.Errorf("after Stop: running=%v err=%v", run, err)
+	}
+	if alive(pid) {
+		t.Errorf("postmaster %d still alive after Stop", pid)
+	}
+
+	// Restart of an existing cluster: no initdb.
+	t3 := time.Now()
+	c3, err := Ensure(ctx, data, Options{StopMode: "immediate"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("restart existing: %v", time.Since(t3))
+	if !c3.Started() {
+		t.Error("restart: Started() = false")
+	}
+	if err := c3.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEnsureNotADataDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ensure(context.Background(), dir, Options{}); err == nil {
+		t.Fatal("Ensure on a non-empty non-cluster dir: want error")
+	}
+}
+
+func TestFindBinDirMissing(t *testing.T) {
+	if _, err := findBinDir(t.TempDir(), ""); err == nil {
+		t.Fatal("want error for a BinDir without binaries")
+	}
+}
+
+func TestDefaultSocketDirShort(t *testing.T) {
+	long := filepath.Join("/tmp", "a-very-long-directory-name-that-goes-on-and-on-and-on", "and-on-and-on-and-on-still", "data")
+	s := defaultSocketDir(long)
+	if len(s)+len("/.s.PGSQL.5432") >= 107 {
+		t.Fatalf("socket dir %s too long", s)
+	}
+	if got := defaultSocketDir("/x/pg"); got != "/x/pg.sock" {
+		t.Fatalf("got %s", got)
+	}
+}
+
+// alive reports whether pid is a live process (a zombie waiting for PID 1 to
+// reap it counts as dead).
+func alive(pid int) bool {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(string(b), ") ")
+	return !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X")
+}
