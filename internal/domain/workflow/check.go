@@ -1,0 +1,433 @@
+package workflow
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/portail-aci/aci/internal/domain"
+)
+
+// Document is a kind of document attached to a dossier.
+type Document string
+
+const (
+	DocProjetSante        Document = "projet_sante"
+	DocStatuts            Document = "statuts"
+	DocContoursTerritoire Document = "contours_territoire"
+	DocListeMembres       Document = "liste_membres"
+)
+
+// Label is the French name of the document.
+func (d Document) Label() string {
+	switch d {
+	case DocProjetSante:
+		return "le projet de santé"
+	case DocStatuts:
+		return "les statuts"
+	case DocContoursTerritoire:
+		return "les contours du territoire"
+	case DocListeMembres:
+		return "la liste des membres avec leur statut"
+	}
+	return string(d)
+}
+
+// RequiredDocuments lists the documents of a contractualisation request
+// (DOMAIN §10, seed 003 §5).
+//
+// Decision: the contours du territoire are required for a CPTS only; an MSP
+// has a patientèle approach and no territory of its own.
+func RequiredDocuments(st domain.StructureType) []Document {
+	switch st {
+	case domain.CPTS:
+		return []Document{DocProjetSante, DocStatuts, DocContoursTerritoire, DocListeMembres}
+	case domain.MSP:
+		return []Document{DocProjetSante, DocStatuts, DocListeMembres}
+	}
+	return nil
+}
+
+// Position is a joint-review position (ARS or DCGDR).
+type Position string
+
+const (
+	Favorable   Position = "favorable"
+	Defavorable Position = "defavorable"
+)
+
+// Valid reports whether p is favorable or defavorable.
+func (p Position) Valid() bool { return p == Favorable || p == Defavorable }
+
+// Label is the French word.
+func (p Position) Label() string {
+	switch p {
+	case Favorable:
+		return "favorable"
+	case Defavorable:
+		return "défavorable"
+	}
+	return string(p)
+}
+
+// Party is a signatory of the tripartite contract.
+type Party string
+
+const (
+	PartyStructure Party = "structure"
+	PartyCPAM      Party = "cpam"
+	PartyARS       Party = "ars"
+)
+
+// Parties lists the three signatories.
+var Parties = []Party{PartyStructure, PartyCPAM, PartyARS}
+
+// Label is the French name of the party.
+func (p Party) Label() string {
+	switch p {
+	case PartyStructure:
+		return "la structure"
+	case PartyCPAM:
+		return "la CPAM"
+	case PartyARS:
+		return "l'ARS"
+	}
+	return string(p)
+}
+
+// Actor is who attempts a transition, as computed by the caller from the
+// active membership and the dossier.
+type Actor struct {
+	OrgKind domain.OrgKind
+	Role    domain.Role
+	// InScope: the dossier lies in the actor's territory (CPAM, ARS,
+	// DCGDR). IsOwnStructure: the dossier is the actor's own structure's.
+	InScope        bool
+	IsOwnStructure bool
+	// System is the scheduler (réputé validé, échéance). A system actor has
+	// no org kind or role.
+	System bool
+}
+
+func (a Actor) inScope() bool {
+	if a.OrgKind == domain.OrgStructure {
+		return a.IsOwnStructure
+	}
+	return a.InScope
+}
+
+func (a Actor) matches(r Rule) bool {
+	if r.System || a.System {
+		return r.System && a.System
+	}
+	if !a.inScope() || a.Role.Kind() != a.OrgKind {
+		return false
+	}
+	for _, w := range r.Who {
+		if w.Org == a.OrgKind && a.Role.AtLeast(w.MinRole) {
+			return true
+		}
+	}
+	return false
+}
+
+// party is the signatory an actor signs for.
+func (a Actor) party() Party {
+	switch a.OrgKind {
+	case domain.OrgStructure:
+		return PartyStructure
+	case domain.OrgCPAM:
+		return PartyCPAM
+	case domain.OrgARS:
+		return PartyARS
+	}
+	return ""
+}
+
+// Attempt is everything Check needs to decide on a transition. The caller
+// loads it from the database; Check reads nothing else.
+type Attempt struct {
+	Transition    Transition
+	StructureType domain.StructureType
+	// From is the current state (of the dossier, or of the contract for
+	// contract transitions), read in the transaction that will apply it.
+	From State
+	// Seen is optional: the state the user saw when pressing the button.
+	// When set and different from From, Check refuses with a conflict even
+	// if the transition would be allowed from From (the user decided on a
+	// stale page).
+	Seen  State
+	Actor Actor
+	// Today is the date of the attempt (Europe/Paris), required.
+	Today domain.Date
+
+	Motivation string
+	Documents  map[Document]bool // documents attached to the dossier
+
+	// CompositionOK says whether the structure meets the composition rules
+	// of its type; CompositionFailures lists the failing rules, in French.
+	CompositionOK       bool
+	CompositionFailures []string
+
+	OpenComplementRequests int // complement requests without an answer
+
+	// Joint review: positions already recorded (nil: not yet), and the
+	// position being recorded by position_ars / position_dcgdr.
+	PositionARS   *Position
+	PositionDCGDR *Position
+	Position      Position
+
+	Avis Position // the CPAM's avis, when given (informative: see rules)
+
+	Signatures map[Party]bool // contract signatures already recorded
+
+	ProjetSanteFiled    domain.Date // last filing of the projet de santé (réputé validé)
+	ResiliationReceived domain.Date // receipt of the résiliation letter
+	ContractStart       domain.Date // start of the contract (échéance)
+}
+
+// AuditRecord is what the store writes in the audit row of a transition.
+type AuditRecord struct {
+	Transition Transition
+	From       State
+	To         State
+	Motivation string
+}
+
+// Outcome is what Check allows: the state to reach and what to record.
+type Outcome struct {
+	To     State
+	Record AuditRecord
+	Notify []Audience
+
+	// OpensContract: accepter; create the contract in state ASigner.
+	OpensContract bool
+	// NewVersion: avenant; store a new version of the contract.
+	NewVersion bool
+	// Position: the position recorded by position_ars / position_dcgdr.
+	Position Position
+	// Signed: the party whose signature signer records.
+	Signed Party
+	// ContractStart: set when the third signature makes the contract actif.
+	ContractStart domain.Date
+	// Deadline: the date the new state starts a clock for, if any:
+	// lettre d'intention validated → LettreIntentionDeadline; CPTS projet de
+	// santé filed → ProjetSanteReputeValide; contract actif → ContractExpiry;
+	// résiliation requested or pronounced → ResiliationEffective.
+	Deadline domain.Date
+}
+
+// Eligible says whether a structure of type st may create a dossier.
+//
+// Decision: an ESS is not eligible. Seed 002: an ESS is not an "exercice
+// coordonné" in the sense of the forfait structure and there is no ACI for
+// it; the portal refuses to create the dossier and says why.
+func Eligible(st domain.StructureType) error {
+	switch st {
+	case domain.CPTS, domain.MSP, domain.ESP:
+		return nil
+	case domain.ESS:
+		return domain.Errorf(domain.EInvalid, "Une équipe de soins spécialisés (ESS) ne peut pas déposer de dossier : aucun accord conventionnel interprofessionnel ne la couvre et elle n'est pas un exercice coordonné au sens du forfait structure.")
+	}
+	return domain.Errorf(domain.EInvalid, "Type de structure inconnu %q.", string(st))
+}
+
+func notFound(from State) error {
+	if from.IsContract() {
+		return domain.Errorf(domain.ENotFound, "Contrat introuvable.")
+	}
+	return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
+}
+
+func conflict(r Rule, st domain.StructureType, in Attempt) error {
+	what := "Ce dossier"
+	if in.From.IsContract() {
+		what = "Ce contrat"
+	}
+	from := r.From[st]
+	switch {
+	case in.Seen != "" && in.Seen != in.From:
+		return domain.Errorf(domain.EConflict, "%s n'est plus à l'état « %s » (il est maintenant « %s ») : rechargez la page.", what, in.Seen.Label(), in.From.Label())
+	case len(from) == 1:
+		return domain.Errorf(domain.EConflict, "%s n'est plus à l'état « %s » (il est maintenant « %s ») : rechargez la page.", what, from[0].Label(), in.From.Label())
+	}
+	return domain.Errorf(domain.EConflict, "%s n'est plus dans un état qui permet « %s » (il est maintenant « %s ») : rechargez la page.", what, lowerFirst(r.Label), in.From.Label())
+}
+
+// Check decides whether in.Actor may apply in.Transition to a dossier (or
+// contract) of type in.StructureType in state in.From, and what follows.
+//
+// Errors, checked in this order:
+//   - structure type not eligible (ESS, unknown): domain.EInvalid;
+//   - unknown transition, transition not in this type's workflow, wrong org
+//     kind, role too low, out of scope, system/human mismatch:
+//     domain.ENotFound ("introuvable": the HTTP layer answers 404);
+//   - wrong state (or Seen ≠ From): domain.EConflict, "rechargez la page";
+//   - a signature or position already recorded: domain.EConflict;
+//   - requirements not met: *MissingError (code domain.EInvalid) listing
+//     everything missing.
+func Check(in Attempt) (Outcome, error) {
+	if err := Eligible(in.StructureType); err != nil {
+		return Outcome{}, err
+	}
+	r, ok := rulesByCode[in.Transition]
+	if !ok {
+		return Outcome{}, notFound(in.From)
+	}
+	from, ok := r.From[in.StructureType]
+	if !ok || !in.Actor.matches(r) {
+		return Outcome{}, notFound(in.From)
+	}
+	if !slices.Contains(from, in.From) || (in.Seen != "" && in.Seen != in.From) {
+		return Outcome{}, conflict(r, in.StructureType, in)
+	}
+	if in.Today.IsZero() {
+		return Outcome{}, domain.Errorf(domain.EInternal, "workflow: Attempt.Today manquant")
+	}
+
+	out := Outcome{To: r.To, Notify: append([]Audience(nil), r.Notify...)}
+	var missing []string
+	motivation := strings.TrimSpace(in.Motivation)
+	if r.NeedsMotivation && motivation == "" {
+		missing = append(missing, "la motivation est obligatoire")
+	}
+
+	switch r.Code {
+	case ValiderLettreIntention:
+		out.Deadline = LettreIntentionDeadline(in.Today)
+	case DeposerProjetSante:
+		if !in.Documents[DocProjetSante] {
+			missing = append(missing, "pièce manquante : "+DocProjetSante.Label())
+		}
+		if in.StructureType == domain.CPTS {
+			out.Deadline = ProjetSanteReputeValide(in.Today)
+		}
+	case ReputerValideProjetSante:
+		if in.ProjetSanteFiled.IsZero() {
+			missing = append(missing, "la date de dépôt du projet de santé est inconnue")
+		} else if d := ProjetSanteReputeValide(in.ProjetSanteFiled); in.Today.Before(d) {
+			missing = append(missing, fmt.Sprintf("le délai de deux mois n'est pas écoulé (réputé validé le %s)", d.French()))
+		}
+	case DeposerDemande:
+		for _, d := range RequiredDocuments(in.StructureType) {
+			if !in.Documents[d] {
+				missing = append(missing, "pièce manquante : "+d.Label())
+			}
+		}
+		if !in.CompositionOK {
+			if len(in.CompositionFailures) == 0 {
+				missing = append(missing, "la composition de la structure ne respecte pas les règles de son type")
+			}
+			for _, f := range in.CompositionFailures {
+				missing = append(missing, "composition : "+f)
+			}
+		}
+	case RepondreComplements:
+		if n := in.OpenComplementRequests; n == 1 {
+			missing = append(missing, "1 demande de complément n'a pas encore de réponse")
+		} else if n > 1 {
+			missing = append(missing, fmt.Sprintf("%d demandes de complément n'ont pas encore de réponse", n))
+		}
+	case PositionARS, PositionDCGDR:
+		recorded, who := in.PositionARS, "de l'ARS"
+		if r.Code == PositionDCGDR {
+			recorded, who = in.PositionDCGDR, "de la DCGDR"
+		}
+		if recorded != nil {
+			return Outcome{}, domain.Errorf(domain.EConflict, "La position %s est déjà enregistrée (%s) : rechargez la page.", who, recorded.Label())
+		}
+		if !in.Position.Valid() {
+			missing = append(missing, "la position (favorable ou défavorable)")
+		} else if in.Position == Defavorable && motivation == "" {
+			missing = append(missing, "la motivation est obligatoire pour une position défavorable")
+		}
+		out.Position = in.Position
+		out.To = in.From
+	case Accepter, Refuser:
+		if in.PositionARS == nil {
+			missing = append(missing, "la position de l'ARS n'est pas enregistrée")
+		}
+		if in.PositionDCGDR == nil {
+			missing = append(missing, "la position de la DCGDR n'est pas enregistrée")
+		}
+		if r.Code == Accepter {
+			if p := in.PositionARS; p != nil && *p != Favorable {
+				missing = append(missing, "l'acceptation demande une position favorable de l'ARS (elle est défavorable)")
+			}
+			if p := in.PositionDCGDR; p != nil && *p != Favorable {
+				missing = append(missing, "l'acceptation demande une position favorable de la DCGDR (elle est défavorable)")
+			}
+			out.OpensContract = true
+		}
+	case Signer:
+		p := in.Actor.party()
+		if in.Signatures[p] {
+			return Outcome{}, domain.Errorf(domain.EConflict, "La signature de %s est déjà enregistrée : rechargez la page.", p.Label())
+		}
+		out.Signed = p
+		n := 1
+		for _, q := range Parties {
+			if q != p && in.Signatures[q] {
+				n++
+			}
+		}
+		if n == len(Parties) {
+			out.To = Actif
+			out.ContractStart = in.Today
+			out.Deadline = ContractExpiry(in.Today)
+		} else {
+			out.To = ASigner
+		}
+	case DemanderResiliation:
+		if in.ResiliationReceived.IsZero() {
+			missing = append(missing, "la date de réception du courrier de résiliation")
+		} else {
+			if in.ResiliationReceived.After(in.Today) {
+				missing = append(missing, "la date de réception ne peut pas être dans le futur")
+			}
+			out.Deadline = ResiliationEffective(in.ResiliationReceived)
+		}
+	case Resilier:
+		if in.ResiliationReceived.IsZero() {
+			missing = append(missing, "la date de réception du courrier de résiliation est inconnue")
+		} else {
+			eff := ResiliationEffective(in.ResiliationReceived)
+			if in.Today.Before(eff) {
+				missing = append(missing, fmt.Sprintf("la résiliation ne prend effet que le %s", eff.French()))
+			}
+			out.Deadline = eff
+		}
+	case Echoir:
+		if in.ContractStart.IsZero() {
+			missing = append(missing, "la date de début du contrat est inconnue")
+		} else if e := ContractExpiry(in.ContractStart); in.Today.Before(e) {
+			missing = append(missing, fmt.Sprintf("le contrat n'est échu que le %s", e.French()))
+		}
+	case Avenant:
+		out.NewVersion = true
+		out.To = in.From
+	}
+	if len(missing) > 0 {
+		return Outcome{}, &MissingError{Transition: r.Code, Missing: missing}
+	}
+	out.Record = AuditRecord{Transition: r.Code, From: in.From, To: out.To, Motivation: motivation}
+	return out, nil
+}
+
+// Available lists the transitions actor may try on a dossier (or contract)
+// of type st in state s, in table order, for the UI's buttons. It checks
+// type, state, org kind, role and scope, not the requirements (motivation,
+// documents, positions, signatures): Check explains what is missing.
+// System transitions are listed only for a system actor.
+func Available(st domain.StructureType, s State, actor Actor) []Transition {
+	if Eligible(st) != nil {
+		return nil
+	}
+	var out []Transition
+	for _, r := range rules {
+		if from, ok := r.From[st]; ok && slices.Contains(from, s) && actor.matches(r) {
+			out = append(out, r.Code)
+		}
+	}
+	return out
+}
