@@ -1,0 +1,145 @@
+// Package funding is the pure funding engine of Portail ACI: CPTS size tiers,
+// barèmes (amounts as data, one value per avenant), the annual entitlement of
+// a contract year, start-up money, the 5-year payment schedule, termination,
+// and the MSP / ESP / forfait structure rules. Every amount is domain.Cents and
+// every product or proration goes through domain.MulDiv (DOMAIN.md §11).
+//
+// It imports the standard library and package domain only, and never reads
+// the clock: dates are passed in.
+package funding
+
+import (
+	"strings"
+
+	"github.com/portail-aci/aci/internal/domain"
+)
+
+// Mission is the stable code of a CPTS funding line (DOMAIN.md §4): used in
+// URLs, the CLI and the database.
+type Mission string
+
+// Mission codes (DOMAIN.md §4; seed 003 §8C4).
+const (
+	Fonctionnement Mission = "fonctionnement"
+	Acces          Mission = "acces"
+	Parcours       Mission = "parcours"
+	Prevention     Mission = "prevention"
+	Crise          Mission = "crise"
+	Qualite        Mission = "qualite"
+	Accompagnement Mission = "accompagnement"
+)
+
+// AllMissions lists every line in display order, fonctionnement first.
+var AllMissions = []Mission{Fonctionnement, Acces, Parcours, Prevention, Crise, Qualite, Accompagnement}
+
+// SocleMissions are the four compulsory missions of a CPTS contract (seed 003
+// §7 "socle"; avenant 2 added crise to the socle).
+var SocleMissions = []Mission{Acces, Parcours, Prevention, Crise}
+
+// OptionalMissions are the two optional missions (seed 003 §7 "optionnel").
+var OptionalMissions = []Mission{Qualite, Accompagnement}
+
+// Valid reports whether m is a known mission code.
+func (m Mission) Valid() bool { return m.index() >= 0 }
+
+func (m Mission) index() int {
+	for i, x := range AllMissions {
+		if x == m {
+			return i
+		}
+	}
+	return -1
+}
+
+// HasAchievement reports whether the variable part of m is paid × an
+// achievement rate (DOMAIN.md §4, §6): acces, parcours, prevention, qualite,
+// accompagnement. Crise's variable part has no result indicator (seed 001).
+func (m Mission) HasAchievement() bool {
+	switch m {
+	case Acces, Parcours, Prevention, Qualite, Accompagnement:
+		return true
+	}
+	return false
+}
+
+// Label is the French name of the mission.
+func (m Mission) Label() string {
+	switch m {
+	case Fonctionnement:
+		return "Fonctionnement"
+	case Acces:
+		return "Accès aux soins"
+	case Parcours:
+		return "Parcours pluriprofessionnels"
+	case Prevention:
+		return "Prévention"
+	case Crise:
+		return "Crises sanitaires graves"
+	case Qualite:
+		return "Qualité et pertinence"
+	case Accompagnement:
+		return "Accompagnement des professionnels"
+	}
+	return string(m)
+}
+
+// ParseMission reads a mission code (case and surrounding spaces ignored).
+func ParseMission(s string) (Mission, error) {
+	m := Mission(strings.ToLower(strings.TrimSpace(s)))
+	if !m.Valid() {
+		return "", domain.Errorf(domain.EInvalid, "mission inconnue %q (codes : fonctionnement, acces, parcours, prevention, crise, qualite, accompagnement)", s)
+	}
+	return m, nil
+}
+
+// ValidateContractMissions checks that a contract's missions contain the four
+// socle missions (acces, parcours, prevention, crise) and only known codes
+// (seed 003 §7; avenant 2). Fonctionnement is implicit. It is separate from
+// the computation so that a simulation may use any subset.
+func ValidateContractMissions(ms []Mission) error {
+	has := map[Mission]bool{}
+	for _, m := range ms {
+		if !m.Valid() {
+			return domain.Errorf(domain.EInvalid, "mission inconnue %q", string(m))
+		}
+		has[m] = true
+	}
+	var missing []string
+	for _, m := range SocleMissions {
+		if !has[m] {
+			missing = append(missing, m.Label())
+		}
+	}
+	if len(missing) > 0 {
+		return domain.Errorf(domain.EInvalid, "missions socle obligatoires manquantes : %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Tier returns the CPTS size tier (1..4) of a population (DOMAIN.md §3; seed
+// 003 §8A: "taille 1 : < 40.000 habitants, taille 2 : de 40.000 à 80.000,
+// taille 3 : de 80.000 à 175.000, taille 4 : > 175.000").
+//
+// Decision (DOMAIN.md §3) on the edges: 40 000 → tier 2; 80 000 → tier 3;
+// 175 000 → tier 3; 175 001 → tier 4.
+func Tier(population int64) (int, error) {
+	switch {
+	case population < 0:
+		return 0, domain.FieldError("population", "population négative (%d)", population)
+	case population < 40_000:
+		return 1, nil
+	case population < 80_000:
+		return 2, nil
+	case population <= 175_000:
+		return 3, nil
+	default:
+		return 4, nil
+	}
+}
+
+func checkTier(tier int) error {
+	if tier < 1 || tier > 4 {
+		return domain.FieldError("tier", "taille de CPTS invalide (%d) : attendue entre 1 et 4", tier)
+	}
+	return nil
+}

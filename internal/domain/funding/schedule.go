@@ -1,0 +1,365 @@
+package funding
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/portail-aci/aci/internal/domain"
+)
+
+// Kind is the nature of a payment.
+type Kind string
+
+const (
+	KindAvance   Kind = "avance"   // advance (and fonctionnement year 1, paid in full at signature)
+	KindSolde    Kind = "solde"    // balance of a contract year
+	KindAmorcage Kind = "amorcage" // start-up money (early-signer supplement)
+	KindCrise    Kind = "crise"    // crisis variable part, when the ARS declared a crisis
+)
+
+// Payment is one dated payment of a schedule.
+type Payment struct {
+	Due          domain.Date
+	ContractYear int
+	Mission      Mission
+	Kind         Kind
+	Amount       domain.Cents
+	Rule         string // French, shown to users
+}
+
+// ScheduleInput describes a CPTS contract for BuildSchedule, YearDue and
+// Terminate.
+type ScheduleInput struct {
+	// Bareme is the barème of the contract: pick it with BaremeAt(list,
+	// Signed). Decision: a contract is computed on the barème in force on its
+	// signature day; an avenant applying to running contracts is a new
+	// schedule computed on the new barème.
+	Bareme Bareme
+	Tier   int
+	Signed domain.Date
+	// Starts maps each started mission to its start date (within the 5
+	// contract years, not before the signature). Missions absent get nothing.
+	// A fonctionnement entry is ignored: fonctionnement starts at signature.
+	Starts map[Mission]domain.Date
+	// Achievement per contract year (index 0 = year 1) and mission; a
+	// missing map or mission means 100 %.
+	Achievement [ContractYears]map[Mission]Rate
+	// Crisis per contract year (index 0 = year 1): the ARS declared a crisis
+	// affecting the territory during that year.
+	Crisis [ContractYears]bool
+}
+
+// Schedule is the 5-year payment schedule of a contract, with the yearly
+// entitlements it pays. Total is the sum of the payments and equals the sum
+// of the Years' totals.
+type Schedule struct {
+	Payments []Payment
+	Years    []Entitlement // 5 entries, year 1 first
+	Total    domain.Cents
+}
+
+type started struct {
+	m    Mission
+	at   domain.Date
+	year int // contract year in which the mission starts
+}
+
+type prepared struct {
+	in     ScheduleInput
+	bounds [ContractYears + 1]domain.Date // bounds[y-1] = first day of year y; bounds[5] = end of year 5
+	days   [ContractYears]int64
+	starts []started
+	first  domain.Date // earliest mission start (zero when none)
+}
+
+func prepare(in ScheduleInput) (*prepared, error) {
+	if err := checkTier(in.Tier); err != nil {
+		return nil, err
+	}
+	if in.Signed.IsZero() {
+		return nil, domain.FieldError("signed", "date de signature manquante")
+	}
+	if !in.Bareme.Has(Fonctionnement) {
+		return nil, domain.Errorf(domain.EInvalid, "barème %q incomplet (fonctionnement absent)", in.Bareme.Code)
+	}
+	p := &prepared{in: in}
+	for y := 0; y <= ContractYears; y++ {
+		p.bounds[y] = in.Signed.AddYears(y)
+	}
+	for y := 0; y < ContractYears; y++ {
+		p.days[y] = int64(p.bounds[y].DaysUntil(p.bounds[y+1]))
+	}
+	for _, m := range AllMissions[1:] {
+		at, ok := in.Starts[m]
+		if !ok {
+			continue
+		}
+		if !in.Bareme.Has(m) {
+			return nil, domain.Errorf(domain.EInvalid, "la mission %s n'existe pas dans le barème %s", m.Label(), in.Bareme.Name)
+		}
+		if at.Before(in.Signed) || !at.Before(p.bounds[ContractYears]) {
+			return nil, domain.FieldError("launch", "démarrage de %s le %s hors du contrat (du %s au %s exclu)", m.Label(), at.French(), in.Signed.French(), p.bounds[ContractYears].French())
+		}
+		y := 1
+		for !at.Before(p.bounds[y]) {
+			y++
+		}
+		p.starts = append(p.starts, started{m, at, y})
+		if p.first.IsZero() || at.Before(p.first) {
+			p.first = at
+		}
+	}
+	for m := range in.Starts {
+		if !m.Valid() {
+			return nil, domain.Errorf(domain.EInvalid, "mission inconnue %q", string(m))
+		}
+	}
+	for y, rates := range in.Achievement {
+		for m, r := range rates {
+			if !r.Valid() {
+				return nil, domain.Errorf(domain.EInvalid, "taux d'atteinte invalide pour %s en année %d (%s)", m.Label(), y+1, FormatRate(r))
+			}
+		}
+	}
+	return p, nil
+}
+
+// fonctionnementDue reports whether fonctionnement is due in contract year y.
+//
+// DOMAIN.md §8 (contrat type art. 6; seed 003 §C5: "Ce sera répété chaque
+// année à date anniversaire de la signature, bien entendu, si des missions ont
+// débuté, mais seulement pour 75% du montant"). Decision: year 1 is always due
+// (paid at signature); fonctionnement of a year y ≥ 2 is due only when at
+// least one mission started on or before the anniversary that opens year y;
+// it is never prorated.
+func (p *prepared) fonctionnementDue(y int) bool {
+	return y == 1 || (!p.first.IsZero() && !p.first.After(p.bounds[y-1]))
+}
+
+// yearLines returns the lines due for contract year y, counting days up to
+// cut (exclusive; cut ≥ the year's end means the whole year).
+func (p *prepared) yearLines(y int, cut domain.Date) []Line {
+	ys, ye := p.bounds[y-1], p.bounds[y]
+	end := ye
+	if cut.Before(ye) {
+		end = cut
+	}
+	den := p.days[y-1]
+	b, tier := p.in.Bareme, p.in.Tier
+	lines := make([]Line, 0, 1+len(p.starts))
+	if p.fonctionnementDue(y) && ys.Before(end) {
+		l := missionLine(b, tier, Fonctionnement, y, 1, false, FullRate, int64(ys.DaysUntil(end)), den)
+		if y == 1 {
+			l.Supplement = EarlySignerSupplement(b, tier, p.in.Signed)
+		}
+		lines = append(lines, l)
+	}
+	for _, s := range p.starts {
+		if s.year > y {
+			continue
+		}
+		from := ys
+		if s.year == y {
+			from = s.at
+		}
+		if !from.Before(end) {
+			continue
+		}
+		rate := FullRate
+		if r, ok := p.in.Achievement[y-1][s.m]; ok {
+			rate = r
+		}
+		lines = append(lines, missionLine(b, tier, s.m, y, s.year, p.in.Crisis[y-1], rate, int64(from.DaysUntil(end)), den))
+	}
+	return lines
+}
+
+// YearDue returns what is due for contract year y (1..5) of a contract: the
+// entitlement the schedule pays for that year, with the proration of a
+// mission's start year applied (DOMAIN.md §8). BuildSchedule and the
+// invariant "schedule total = Σ YearDue" share it.
+func YearDue(in ScheduleInput, y int) (Entitlement, error) {
+	if err := checkYear(y); err != nil {
+		return Entitlement{}, err
+	}
+	p, err := prepare(in)
+	if err != nil {
+		return Entitlement{}, err
+	}
+	return newEntitlement(in.Bareme, in.Tier, y, p.yearLines(y, p.bounds[y])), nil
+}
+
+// Rule texts (French, shown to users), with their sources.
+const (
+	ruleFonctionnementSignature = "Fonctionnement : versement intégral à la signature (ACI art. 9.1, contrat type art. 6)"
+	ruleSupplement              = "Supplément exceptionnel de 75 %% du fonctionnement, signature avant le %s, versé avec le premier fonctionnement (avenant 2)"
+	ruleFonctionnementAvance    = "Avance de 75 %% du fonctionnement de l'année %d (ACI art. 9.1, contrat type art. 6)"
+	ruleFonctionnementSolde     = "Solde de 25 %% du fonctionnement de l'année %d (ACI art. 9.1, contrat type art. 6)"
+	ruleAvanceProrata           = "Avance de 75 %% de la part fixe, proratisée %d/%d jours (ACI art. 9.1)"
+	ruleAvance                  = "Avance de 75 %% de la part fixe de l'année %d (ACI art. 9.1)"
+	ruleSolde                   = "Solde de l'année %d : part fixe restante et part variable à %s d'atteinte (ACI art. 9.1)"
+	ruleSoldeProrata            = "Solde de l'année %d : part fixe restante et part variable à %s d'atteinte, proratisées %d/%d jours (ACI art. 9.1)"
+	ruleSoldeCrise              = "Solde de l'année %d : part fixe restante du plan de crise (avenant 2)"
+	ruleCrise                   = "Part variable crise sanitaire grave déclarée par l'ARS en année %d, versée en totalité avec le solde (avenant 2)"
+)
+
+// BuildSchedule computes the payments of the 5 contract years (DOMAIN.md §8;
+// ACI art. 9.1 and contrat type art. 6; seed 003 §C5):
+//
+//   - fonctionnement of year 1 in full at signature ("déclenché dès la
+//     signature du contrat (versement du montant dans son intégralité)"),
+//     kind avance; the early-signer supplement with it, kind amorcage;
+//   - fonctionnement of a later year: 75 % advance at the anniversary that
+//     opens it, 25 % balance at the next one (see fonctionnementDue);
+//   - each mission: from its start date, an advance of 75 % of its fixed part
+//     prorated days(start → anniversary)/days(contract year) ("dès la date de
+//     démarrage de chaque mission, une avance de 75 % de l'enveloppe fixe");
+//     then at each anniversary the balance of the year that ends (due −
+//     advance, with the variable part × achievement) and the 75 % advance of
+//     the year that begins ("Puis à chaque date anniversaire du contrat, le
+//     solde de la part fixe de l'année n-1 est versé ainsi que les 75 % de
+//     l'enveloppe pour l'année n"); the last balance after year 5;
+//   - the crisis variable part, kind crise, with the balance of a year in
+//     which the ARS declared a crisis.
+//
+// Zero amounts are left out. Payments are ordered by due date.
+func BuildSchedule(in ScheduleInput) (Schedule, error) {
+	p, err := prepare(in)
+	if err != nil {
+		return Schedule{}, err
+	}
+	b, tier := in.Bareme, in.Tier
+	s := Schedule{Years: make([]Entitlement, 0, ContractYears), Payments: make([]Payment, 0, 4+ContractYears*(2+2*len(p.starts)))}
+	add := func(due domain.Date, y int, m Mission, k Kind, amount domain.Cents, rule string) {
+		if amount == 0 {
+			return
+		}
+		s.Payments = append(s.Payments, Payment{Due: due, ContractYear: y, Mission: m, Kind: k, Amount: amount, Rule: rule})
+		s.Total += amount
+	}
+	for y := 1; y <= ContractYears; y++ {
+		ys, ye := p.bounds[y-1], p.bounds[y]
+		lines := p.yearLines(y, ye)
+		s.Years = append(s.Years, newEntitlement(b, tier, y, lines))
+		si := 0 // index in p.starts of the next mission line
+		for _, l := range lines {
+			if l.Mission == Fonctionnement {
+				if y == 1 {
+					add(ys, y, Fonctionnement, KindAvance, l.Fixed, ruleFonctionnementSignature)
+					add(ys, y, Fonctionnement, KindAmorcage, l.Supplement, fmt.Sprintf(ruleSupplement, b.EarlySignerCutoff.French()))
+					continue
+				}
+				adv := domain.MulDiv(l.Fixed, 75, 100)
+				add(ys, y, Fonctionnement, KindAvance, adv, fmt.Sprintf(ruleFonctionnementAvance, y))
+				add(ye, y, Fonctionnement, KindSolde, l.Fixed-adv, fmt.Sprintf(ruleFonctionnementSolde, y))
+				continue
+			}
+			for p.starts[si].m != l.Mission {
+				si++
+			}
+			st := p.starts[si]
+			base := fixedBase(b, tier, l.Mission, y, st.year)
+			var adv domain.Cents
+			if st.year == y {
+				adv = domain.MulDiv(base, 75*l.Days, 100*l.YearDays)
+				rule := fmt.Sprintf(ruleAvance, y)
+				if l.Prorated() {
+					rule = fmt.Sprintf(ruleAvanceProrata, l.Days, l.YearDays)
+				}
+				add(st.at, y, l.Mission, KindAvance, adv, rule)
+			} else {
+				adv = domain.MulDiv(base, 75, 100)
+				add(ys, y, l.Mission, KindAvance, adv, fmt.Sprintf(ruleAvance, y))
+			}
+			if l.Mission == Crise {
+				add(ye, y, Crise, KindSolde, l.Fixed-adv, fmt.Sprintf(ruleSoldeCrise, y))
+				add(ye, y, Crise, KindCrise, l.Variable, fmt.Sprintf(ruleCrise, y))
+				continue
+			}
+			rate := FullRate
+			if r, ok := in.Achievement[y-1][l.Mission]; ok {
+				rate = r
+			}
+			rule := fmt.Sprintf(ruleSolde, y, FormatRate(rate))
+			if l.Prorated() {
+				rule = fmt.Sprintf(ruleSoldeProrata, y, FormatRate(rate), l.Days, l.YearDays)
+			}
+			add(ye, y, l.Mission, KindSolde, l.Fixed+l.Variable-adv, rule)
+		}
+	}
+	slices.SortStableFunc(s.Payments, func(a, c Payment) int {
+		switch {
+		case a.Due.Before(c.Due):
+			return -1
+		case c.Due.Before(a.Due):
+			return 1
+		}
+		return 0
+	})
+	return s, nil
+}
+
+// Termination is the outcome of a résiliation (DOMAIN.md §9).
+type Termination struct {
+	Received  domain.Date  // receipt of the letter by the CPAM
+	Effective domain.Date  // received + 2 months
+	Due       domain.Cents // amounts due up to the effective date
+	Paid      domain.Cents // what was paid
+	TropPercu domain.Cents // paid − due, when positive: to be recovered
+	ResteDu   domain.Cents // due − paid, when positive: still to pay
+}
+
+// TerminationEffective is the day a résiliation takes effect: 2 months after
+// the receipt of the letter (seed 003 §9: "la résiliation n'est effective que
+// 2 mois après la date de réception du courrier"). 15/03/2025 → 15/05/2025.
+func TerminationEffective(received domain.Date) domain.Date { return received.AddMonths(2) }
+
+// PaidBefore sums the payments of s due strictly before d: what was paid by
+// that day if the schedule was followed.
+func PaidBefore(s Schedule, d domain.Date) domain.Cents {
+	var c domain.Cents
+	for _, p := range s.Payments {
+		if p.Due.Before(d) {
+			c += p.Amount
+		}
+	}
+	return c
+}
+
+// Terminate computes what is due when a contract is terminated by a letter
+// received on `received`, and the trop-perçu given what was paid.
+//
+// Decision (DOMAIN.md §9; seed 003 §9 "la CPAM est en mesure de demander
+// remboursement du trop perçu", no text gives the method): amounts due are
+// prorated by days to the effective date (each line over the days of its
+// contract year, from the year's or the mission's start to the effective date,
+// exclusive); trop-perçu = paid − due, when positive. The early-signer
+// supplement and the crisis variable part of a year begun before the
+// effective date are one-off amounts and stay due in full.
+func Terminate(in ScheduleInput, received domain.Date, paid domain.Cents) (Termination, error) {
+	if received.IsZero() {
+		return Termination{}, domain.FieldError("received", "date de réception manquante")
+	}
+	if paid < 0 {
+		return Termination{}, domain.FieldError("paid", "montant versé négatif")
+	}
+	p, err := prepare(in)
+	if err != nil {
+		return Termination{}, err
+	}
+	t := Termination{Received: received, Effective: TerminationEffective(received), Paid: paid}
+	for y := 1; y <= ContractYears; y++ {
+		if !p.bounds[y-1].Before(t.Effective) {
+			break
+		}
+		for _, l := range p.yearLines(y, t.Effective) {
+			t.Due += l.Total()
+		}
+	}
+	if d := paid - t.Due; d > 0 {
+		t.TropPercu = d
+	} else {
+		t.ResteDu = -d
+	}
+	return t, nil
+}
