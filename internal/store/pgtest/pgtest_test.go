@@ -1,0 +1,100 @@
+package pgtest
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) { Main(m) }
+
+// TestFirstPool runs first (file order) and reports the cost of the first
+// database of a process: cluster start, template, clone.
+func TestFirstPool(t *testing.T) {
+	t0 := time.Now()
+	pool := New(t)
+	t.Logf("first pool (cluster + template + clone): %v", time.Since(t0))
+	if err := pool.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDistinctDatabases(t *testing.T) {
+	ctx := context.Background()
+	a, b := New(t), New(t)
+	var na, nb string
+	if err := a.QueryRow(ctx, "SELECT current_database()").Scan(&na); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.QueryRow(ctx, "SELECT current_database()").Scan(&nb); err != nil {
+		t.Fatal(err)
+	}
+	if na == nb {
+		t.Fatalf("both pools on %s", na)
+	}
+	if _, err := a.Exec(ctx, "INSERT INTO regions (code, nom) VALUES ('ZZ', 'Nulle part')"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := b.QueryRow(ctx, "SELECT count(*) FROM regions WHERE code = 'ZZ'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("row written in %s is visible in %s", na, nb)
+	}
+	if err := a.QueryRow(ctx, "SELECT count(*) FROM regions WHERE code = 'ZZ'").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("row not in its own database: n=%d err=%v", n, err)
+	}
+}
+
+func TestMigratedClone(t *testing.T) {
+	ctx := context.Background()
+	pool := New(t)
+	for _, table := range []string{"regions", "departements", "organisations", "organisation_departements", "users"} {
+		var ok bool
+		if err := pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", "public."+table).Scan(&ok); err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			t.Errorf("table %s missing in the clone", table)
+		}
+	}
+	var regions int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM regions").Scan(&regions); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("regions loaded by refdata: %d", regions)
+}
+
+func TestParallelDatabases(t *testing.T) {
+	for i := range 4 {
+		t.Run("", func(t *testing.T) {
+			t.Parallel()
+			pool := New(t)
+			if _, err := pool.Exec(context.Background(), "CREATE TABLE only_here (i int)"); err != nil {
+				t.Fatalf("%d: %v", i, err)
+			}
+		})
+	}
+}
+
+func TestWithDatabase(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"postgres://u:p@h:5432/postgres?sslmode=disable", "postgres://u:p@h:5432/x?sslmode=disable"},
+		{"postgres://postgres@/postgres?host=%2Ftmp%2Fs&port=5432", "postgres://postgres@/x?host=%2Ftmp%2Fs&port=5432"},
+		{"host=/tmp dbname=postgres", "host=/tmp dbname=postgres dbname=x"},
+	} {
+		got, err := withDatabase(c.in, "x")
+		if err != nil || got != c.want {
+			t.Errorf("withDatabase(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+}
+
+func BenchmarkNewDatabase(b *testing.B) {
+	New(b) // template built outside the loop
+	b.ResetTimer()
+	for b.Loop() {
+		b.Run("", func(b *testing.B) { New(b) })
+	}
+}
