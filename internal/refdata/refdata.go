@@ -15,6 +15,7 @@ import (
 	"embed"
 	"encoding/csv"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -255,7 +256,7 @@ func load(ctx context.Context, tx pgx.Tx, d *dataset) error {
 	if err == nil && loaded == d.info.SHA256 {
 		return nil
 	}
-	if err != nil && err != pgx.ErrNoRows {
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return err
 	}
 

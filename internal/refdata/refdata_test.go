@@ -107,14 +107,14 @@ func TestEmbedded(t *testing.T) {
 		{"69123", "Lyon", "69", "84", 519127, "69001"},
 		{"01053", "Bourg-en-Bresse", "01", "84", 42372, "01000"},
 		{"97611", "Mamoudzou", "976", "06", 71437, "97600"},
-		{"2A004", "Ajaccio", "2A", "94", 0, "20000"},
+		{"2A004", "Ajaccio", "2A", "94", 76320, "20000"},
 	} {
 		c, ok := byCode[tc.code]
 		if !ok {
 			t.Errorf("commune %s missing", tc.code)
 			continue
 		}
-		if c.Nom != tc.nom || c.Departement != tc.dep || c.Region != tc.reg || (tc.pop != 0 && c.Population != tc.pop) ||
+		if c.Nom != tc.nom || c.Departement != tc.dep || c.Region != tc.reg || c.Population != tc.pop ||
 			c.CodesPostaux[0] != tc.cp {
 			t.Errorf("commune %s = %+v", tc.code, c)
 		}
