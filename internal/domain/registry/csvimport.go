@@ -152,8 +152,10 @@ func ParseMembersCSV(r io.Reader) ImportReport {
 	cr := csv.NewReader(strings.NewReader(text))
 	cr.Comma = detectSeparator(text)
 	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = false
+	// Strict quotes: a spreadsheet quotes every cell holding a quote, so a
+	// broken quote means a damaged file — refused whole, with its line,
+	// rather than read as one giant cell swallowing the following lines.
+	cr.LazyQuotes = false
 
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
