@@ -350,6 +350,9 @@ func mapHeader(header []string) ([nCols]int, string) {
 		if len(missing) > 0 {
 			b.WriteString(" Colonnes manquantes : " + strings.Join(missing, ", ") + ".")
 		}
+		if len(unknown) > 5 { // a wrong separator can make thousands of them
+			unknown = append(unknown[:5], fmt.Sprintf("et %d autres", len(unknown)-5))
+		}
 		if len(unknown) > 0 {
 			b.WriteString(" Colonnes inconnues : " + strings.Join(unknown, ", ") + ".")
 		}

@@ -280,3 +280,10 @@ func TestParseMembersCSVBareQuote(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 }
+
+func TestParseMembersCSVManyUnknownColumns(t *testing.T) {
+	rep := parse(strings.Repeat("x;", 10000) + "\n")
+	if !strings.Contains(rep.FileError, "et 9995 autres") || len(rep.FileError) > 1000 {
+		t.Fatalf("FileError = %q", clip(rep.FileError))
+	}
+}
