@@ -1,0 +1,211 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+)
+
+const scheduleUsage = `Usage : aci schedule --population N --signed AAAA-MM-JJ [--launch CODE=AAAA-MM-JJ,...] [--crisis-years 2,4] [--achievement R] [--json]
+
+Échéancier des versements ACI d'une CPTS sur les 5 années du contrat (barème en vigueur à la
+date de signature).
+  --population N      population couverte
+  --signed DATE       date de signature du contrat (obligatoire)
+  --launch LISTE      missions démarrées et leur date de démarrage, ex. acces=2024-06-01,parcours=2025-01-15 ;
+                      sans cette option, les missions socle (acces, parcours, prevention, crise) sont
+                      réputées démarrées à la signature ; le fonctionnement est toujours versé
+  --crisis-years L    années de contrat (1 à 5) où l'ARS a déclaré une crise sanitaire grave, ex. 2,4
+  --achievement R     taux d'atteinte entre 0 et 1 (« 0.85 » ou « 0,85 ») appliqué à chaque mission
+                      à indicateurs et chaque année, défaut 1
+  --json              un objet JSON au lieu du tableau
+`
+
+type paymentJSON struct {
+	Due          string          `json:"due"`
+	ContractYear int             `json:"contract_year"`
+	Mission      funding.Mission `json:"mission"`
+	Kind         funding.Kind    `json:"kind"`
+	AmountCents  domain.Cents    `json:"amount_cents"`
+	Rule         string          `json:"rule"`
+}
+
+type yearJSON struct {
+	ContractYear int          `json:"contract_year"`
+	Start        string       `json:"start"`
+	TotalCents   domain.Cents `json:"total_cents"`
+}
+
+type scheduleJSON struct {
+	Tier       int           `json:"tier"`
+	Population int64         `json:"population"`
+	Bareme     string        `json:"bareme"`
+	Signed     string        `json:"signed"`
+	Launches   []launchJSON  `json:"launches"`
+	Payments   []paymentJSON `json:"payments"`
+	Years      []yearJSON    `json:"years"`
+	TotalCents domain.Cents  `json:"total_cents"`
+}
+
+type launchJSON struct {
+	Mission funding.Mission `json:"mission"`
+	Start   string          `json:"start"`
+}
+
+// parseLaunch reads --launch "acces=2024-06-01,parcours=2025-01-15".
+// A fonctionnement entry is accepted and ignored (it starts at signature).
+func parseLaunch(s string) (map[funding.Mission]domain.Date, error) {
+	out := map[funding.Mission]domain.Date{}
+	for _, item := range strings.Split(s, ",") {
+		code, date, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok {
+			return nil, badf("--launch : %q attendu sous la forme CODE=AAAA-MM-JJ", strings.TrimSpace(item))
+		}
+		m, err := funding.ParseMission(code)
+		if err != nil {
+			return nil, badf("mission inconnue %q dans --launch", strings.TrimSpace(code))
+		}
+		d, err := parseDate("--launch "+string(m), date)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := out[m]; dup {
+			return nil, badf("--launch : mission %s donnée deux fois", m)
+		}
+		if m != funding.Fonctionnement {
+			out[m] = d
+		}
+	}
+	return out, nil
+}
+
+func parseYears(s string) ([funding.ContractYears]bool, error) {
+	var out [funding.ContractYears]bool
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	for _, p := range strings.Split(s, ",") {
+		y, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || y < 1 || y > funding.ContractYears {
+			return out, badf("--crisis-years : année de contrat invalide %q (attendue entre 1 et 5)", strings.TrimSpace(p))
+		}
+		out[y-1] = true
+	}
+	return out, nil
+}
+
+// Schedule runs `aci schedule` (see scheduleUsage). today is unused: the
+// barème is the one in force at the signature date.
+func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code int) {
+	defer guard(stderr, "schedule", &code)
+	fs := flag.NewFlagSet("schedule", flag.ContinueOnError)
+	pop := fs.String("population", "", "")
+	signed := fs.String("signed", "", "")
+	launch := fs.String("launch", "", "")
+	crisisYears := fs.String("crisis-years", "", "")
+	achievement := fs.String("achievement", "1", "")
+	asJSON := fs.Bool("json", false, "")
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			io.WriteString(stdout, scheduleUsage)
+			return ExitOK
+		}
+		return fail(stderr, "schedule", err)
+	}
+	population, tier, err := parsePopulation(*pop)
+	if err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	if *signed == "" {
+		return fail(stderr, "schedule", badf("--signed est obligatoire (date de signature AAAA-MM-JJ)"))
+	}
+	signedOn, err := parseDate("--signed", *signed)
+	if err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	rate, err := parseRate(*achievement)
+	if err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	crisis, err := parseYears(*crisisYears)
+	if err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	b, err := funding.BaremeAt(funding.Builtin(), signedOn)
+	if err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	var starts map[funding.Mission]domain.Date
+	if *launch == "" {
+		// Default: every socle mission of the barème starts at signature.
+		starts = map[funding.Mission]domain.Date{}
+		for _, m := range funding.SocleMissions {
+			if b.Has(m) {
+				starts[m] = signedOn
+			}
+		}
+	} else if starts, err = parseLaunch(*launch); err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	in := funding.ScheduleInput{Bareme: b, Tier: tier, Signed: signedOn, Starts: starts, Crisis: crisis}
+	for y := range in.Achievement {
+		in.Achievement[y] = map[funding.Mission]funding.Rate{}
+		for _, m := range funding.AllMissions {
+			if m.HasAchievement() {
+				in.Achievement[y][m] = rate
+			}
+		}
+	}
+	s, err := funding.BuildSchedule(in)
+	if err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	var launches []launchJSON
+	for _, m := range funding.AllMissions {
+		if d, ok := starts[m]; ok {
+			launches = append(launches, launchJSON{m, d.String()})
+		}
+	}
+	if *asJSON {
+		out := scheduleJSON{Tier: tier, Population: population, Bareme: b.Code, Signed: signedOn.String(), Launches: launches, TotalCents: s.Total, Payments: []paymentJSON{}}
+		if out.Launches == nil {
+			out.Launches = []launchJSON{}
+		}
+		for _, p := range s.Payments {
+			out.Payments = append(out.Payments, paymentJSON{p.Due.String(), p.ContractYear, p.Mission, p.Kind, p.Amount, p.Rule})
+		}
+		for i, e := range s.Years {
+			out.Years = append(out.Years, yearJSON{e.Year, signedOn.AddYears(i).String(), e.Total})
+		}
+		return writeJSON(stdout, stderr, "schedule", out)
+	}
+	fmt.Fprintf(stdout, "Échéancier ACI CPTS — barème %s — taille %d (population %s) — signé le %s\n",
+		b.Name, tier, domain.GroupThousands(population), signedOn.French())
+	var ls []string
+	for _, l := range launches {
+		d, _ := domain.ParseDate(l.Start)
+		ls = append(ls, fmt.Sprintf("%s le %s", l.Mission.Label(), d.French()))
+	}
+	if len(ls) == 0 {
+		ls = []string{"aucune (seul le fonctionnement de l'année 1 est versé)"}
+	}
+	fmt.Fprintf(stdout, "Missions démarrées : %s\n\n", strings.Join(ls, ", "))
+	t := table{right: []bool{false, true, false, false, true, false}}
+	t.add("Échéance", "Année", "Mission", "Nature", "Montant", "Règle")
+	for _, p := range s.Payments {
+		t.add(p.Due.French(), strconv.Itoa(p.ContractYear), p.Mission.Label(), string(p.Kind), domain.FormatEUR(p.Amount), p.Rule)
+	}
+	t.write(stdout)
+	fmt.Fprintln(stdout)
+	for i, e := range s.Years {
+		fmt.Fprintf(stdout, "Année %d (du %s au %s) : %s\n", e.Year, signedOn.AddYears(i).French(), signedOn.AddYears(i+1).French(), domain.FormatEUR(e.Total))
+	}
+	fmt.Fprintf(stdout, "Total sur 5 ans : %s\n", domain.FormatEUR(s.Total))
+	return ExitOK
+}
