@@ -80,6 +80,11 @@ type env struct {
 	cluster  *pgcluster.Cluster
 	tmpDir   string
 	watchdog *exec.Cmd
+	ready    chan string   // databases cloned ahead of need
+	stop     chan struct{} // ends prefetch
+	wg       sync.WaitGroup
+
+	phases []string // setup timings, for the harness's own tests
 }
 
 var (
@@ -110,11 +115,13 @@ func Shutdown() {
 	if e == nil {
 		return
 	}
-	e.admin.Close()
 	if e.cluster != nil {
-		_ = e.cluster.ForceStop()
+		close(e.stop)
+		_ = e.cluster.ForceStop() // also ends a CREATE DATABASE in flight
+		e.wg.Wait()
 		_ = os.RemoveAll(e.tmpDir)
 	}
+	e.admin.Close()
 	if e.watchdog != nil && e.watchdog.Process != nil {
 		_ = e.watchdog.Process.Kill()
 		_ = e.watchdog.Wait()
@@ -167,11 +174,16 @@ func NewURL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("pgtest: no test database: %v", err)
 	}
-	name := "aci_t_" + randHex(8)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if _, err := e.admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+e.template); err != nil {
-		t.Fatalf("pgtest: create test database: %v", err)
+	var name string
+	select {
+	case name = <-e.ready: // nil channel (shared server): never ready
+	default:
+		name = "aci_t_" + randHex(8)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if _, err := e.admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+e.template); err != nil {
+			t.Fatalf("pgtest: create test database: %v", err)
+		}
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -207,11 +219,14 @@ func setup() (e *env, err error) {
 		}
 	}()
 	shared := false
+	t0 := time.Now()
 	if u := os.Getenv(EnvURL); u != "" {
 		e.adminURL = u
 		shared = true
 	} else if err := e.startCluster(ctx); err != nil {
 		return e, err
+	} else {
+		e.phases = append(e.phases, fmt.Sprintf("cluster %v", time.Since(t0).Round(time.Millisecond)))
 	}
 	cfg, err := pgxpool.ParseConfig(e.adminURL)
 	if err != nil {
@@ -225,10 +240,35 @@ func setup() (e *env, err error) {
 		return e, fmt.Errorf("connect %s: %w", redact(e.adminURL), err)
 	}
 	e.template = "aci_tpl_" + schemaHash()[:12]
+	t1 := time.Now()
 	if err := e.ensureTemplate(ctx, shared); err != nil {
 		return e, err
 	}
+	e.phases = append(e.phases, fmt.Sprintf("template %v", time.Since(t1).Round(time.Millisecond)))
+	if e.cluster != nil {
+		e.ready, e.stop = make(chan string, 2), make(chan struct{})
+		e.wg.Add(1)
+		go e.prefetch()
+	}
 	return e, nil
+}
+
+// prefetch clones test databases ahead of need, so that a test's New usually
+// finds one ready (CREATE DATABASE takes 100-300 ms here). Throwaway cluster
+// only: databases left over at the end go with the cluster.
+func (e *env) prefetch() {
+	defer e.wg.Done()
+	for {
+		name := "aci_t_" + randHex(8)
+		if _, err := e.admin.Exec(context.Background(), "CREATE DATABASE "+name+" TEMPLATE "+e.template); err != nil {
+			return // New creates its own and reports the error
+		}
+		select {
+		case e.ready <- name:
+		case <-e.stop:
+			return
+		}
+	}
 }
 
 // startCluster starts the process's throwaway cluster and its watchdog.
