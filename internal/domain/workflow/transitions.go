@@ -154,6 +154,10 @@ func allTypes(from ...State) map[domain.StructureType][]State {
 //     it, with a motivation, on or after its effective date (receipt + 2
 //     months) — a recourse to the commission paritaire suspends it, so it is
 //     a human act, not automatic.
+//   - Requirements: filing the projet de santé needs the projet de santé
+//     document; the contractualisation request needs the documents of
+//     RequiredDocuments and the composition rules met (checked there only:
+//     that is when the CPAM instructs the structure as it is).
 //   - Avenant: recorded by a CPAM manager (the CPAM organises the signature)
 //     on an actif contract, with its object as motivation; new version, same
 //     state.
