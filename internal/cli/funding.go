@@ -144,7 +144,9 @@ func parseDate(flagName, s string) (domain.Date, error) {
 func parseMissions(s string, b funding.Bareme) ([]funding.Mission, error) {
 	var ms []funding.Mission
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "all", "":
+	case "":
+		return nil, badf("--missions vide : all, socle ou une liste de codes est attendu")
+	case "all":
 		ms = funding.AllMissions
 	case "socle":
 		ms = append([]funding.Mission{funding.Fonctionnement}, funding.SocleMissions...)

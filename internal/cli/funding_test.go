@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portail-aci/aci/internal/domain"
+)
+
+var today = domain.Date{Y: 2026, M: time.November, D: 23}
+
+func run(f func([]string, *bytes.Buffer, *bytes.Buffer) int, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := f(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func fundingCmd(args []string, o, e *bytes.Buffer) int  { return Funding(args, o, e, today) }
+func scheduleCmd(args []string, o, e *bytes.Buffer) int { return Schedule(args, o, e, today) }
+
+type fundingOut struct {
+	Tier       int    `json:"tier"`
+	TotalCents int64  `json:"total_cents"`
+	Bareme     string `json:"bareme"`
+	Lines      []struct {
+		Mission         string `json:"mission"`
+		FixedCents      int64  `json:"fixed_cents"`
+		VariableCents   int64  `json:"variable_cents"`
+		SupplementCents int64  `json:"supplement_cents"`
+		TotalCents      int64  `json:"total_cents"`
+	} `json:"lines"`
+}
+
+func fundingJSONOf(t *testing.T, args ...string) fundingOut {
+	t.Helper()
+	code, out, errs := run(fundingCmd, append(args, "--json")...)
+	if code != 0 || errs != "" {
+		t.Fatalf("%v: exit %d, stderr %q", args, code, errs)
+	}
+	if strings.Count(out, "\n") != 1 {
+		t.Fatalf("not exactly one JSON object: %q", out)
+	}
+	var v fundingOut
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestFundingJSON(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		tier  int
+		total int64
+	}{
+		{[]string{"--population", "60000", "--crisis"}, 2, 38_250_000},
+		{[]string{"--population", "60000"}, 2, 33_000_000},
+		{[]string{"--population", "39999", "--crisis", "--missions", "all"}, 1, 28_750_000},
+		{[]string{"--population", "80000", "--crisis"}, 3, 48_750_000},
+		{[]string{"--population", "175001", "--crisis", "--year", "1", "--achievement", "1"}, 4, 58_000_000},
+		// socle: fonctionnement + the 4 socle missions, T2, no crisis: 60 000 + 100 000 + 70 000 + 30 000 + 35 000.
+		{[]string{"--population", "40000", "--missions", "socle"}, 2, 29_500_000},
+		// year 2: crisis plan update 17 500 instead of 35 000.
+		{[]string{"--population", "60000", "--missions", "crise", "--year", "2"}, 2, 7_750_000},
+		// codes list: fonctionnement always included.
+		{[]string{"--population", "60000", "--missions", "acces,prevention", "--achievement", "0,5"}, 2, 6_000_000 + 8_500_000 + 2_250_000},
+		// early signer under the 2019 barème (no crise line): 382 500 − 87 500 + 45 000.
+		{[]string{"--population", "60000", "--signed", "2021-06-30", "--crisis"}, 2, 34_000_000},
+		// signed after the cut-off: no supplement.
+		{[]string{"--population", "60000", "--signed", "2022-09-30", "--crisis"}, 2, 38_250_000},
+		// the supplement is year 1 only.
+		{[]string{"--population", "60000", "--signed", "2022-04-01", "--year", "2"}, 2, 33_000_000 - 1_750_000},
+	} {
+		v := fundingJSONOf(t, tc.args...)
+		if v.Tier != tc.tier || v.TotalCents != tc.total {
+			t.Errorf("%v: tier %d total %d; want %d %d", tc.args, v.Tier, v.TotalCents, tc.tier, tc.total)
+		}
+		var sum int64
+		for _, l := range v.Lines {
+			if l.TotalCents != l.FixedCents+l.VariableCents+l.SupplementCents {
+				t.Errorf("%v: line %+v", tc.args, l)
+			}
+			sum += l.TotalCents
+		}
+		if sum != v.TotalCents || len(v.Lines) == 0 || v.Lines[0].Mission != "fonctionnement" {
+			t.Errorf("%v: lines %+v", tc.args, v.Lines)
+		}
+	}
+	v := fundingJSONOf(t, "--population", "60000", "--crisis")
+	want := map[string][2]int64{"fonctionnement": {6_000_000, 0}, "acces": {7_000_000, 3_000_000}, "parcours": {3_500_000, 3_500_000},
+		"prevention": {1_500_000, 1_500_000}, "crise": {3_500_000, 5_250_000}, "qualite": {1_000_000, 1_000_000}, "accompagnement": {750_000, 750_000}}
+	if len(v.Lines) != 7 || v.Bareme != "avenant-2" {
+		t.Fatalf("lines %+v", v)
+	}
+	for _, l := range v.Lines {
+		if w := want[l.Mission]; w != [2]int64{l.FixedCents, l.VariableCents} {
+			t.Errorf("%s: %d/%d want %v", l.Mission, l.FixedCents, l.VariableCents, w)
+		}
+	}
+	// Achievement rounding: 0,33335 → 0,3334; acces variable 30 000 × 0,3334 = 10 002.
+	v = fundingJSONOf(t, "--population", "60000", "--missions", "acces", "--achievement", "0.33335")
+	if v.Lines[1].VariableCents != 1_000_200 {
+		t.Errorf("rounded achievement: %+v", v.Lines[1])
+	}
+}
+
+func TestFundingTable(t *testing.T) {
+	code, out, errs := run(fundingCmd, "--population", "60000", "--crisis")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d %q", code, errs)
+	}
+	for _, s := range []string{
+		"barème Avenant 2",
+		"Accès aux soins", "70\u202f000,00\u00a0€", "30\u202f000,00\u00a0€", "100\u202f000,00\u00a0€",
+		"Crises sanitaires graves", "52\u202f500,00\u00a0€",
+		"Total", "382\u202f500,00\u00a0€", "Taille de CPTS : 2",
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("table lacks %q:\n%s", s, out)
+		}
+	}
+	lines := strings.Split(out, "\n")
+	var totalLine string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "Total") {
+			totalLine = l
+		}
+	}
+	if !strings.HasSuffix(totalLine, "382\u202f500,00\u00a0€") {
+		t.Errorf("total line %q", totalLine)
+	}
+	_, out, _ = run(fundingCmd, "--population", "60000", "--signed", "2021-01-15")
+	if !strings.Contains(out, "Supplément signataire précoce") || !strings.Contains(out, "45\u202f000,00\u00a0€") || !strings.Contains(out, "ACI CPTS 2019") {
+		t.Errorf("supplement not shown:\n%s", out)
+	}
+	code, out, _ = run(fundingCmd, "--help")
+	if code != 0 || !strings.Contains(out, "--population") {
+		t.Errorf("help: %d %q", code, out)
+	}
+}
+
+func assertBad(t *testing.T, f func([]string, *bytes.Buffer, *bytes.Buffer) int, args ...string) {
+	t.Helper()
+	code, out, errs := run(f, args...)
+	if code != 2 {
+		t.Errorf("%v: exit %d, want 2", args, code)
+	}
+	if out != "" {
+		t.Errorf("%v: stdout %q", args, out)
+	}
+	if strings.Count(errs, "\n") != 1 || !strings.HasSuffix(errs, "\n") || len(errs) < 10 {
+		t.Errorf("%v: stderr not one line: %q", args, errs)
+	}
+}
+
+func TestFundingBadInput(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"--population"},
+		{"--population", "-1"},
+		{"--population", "abc"},
+		{"--population", "12.5"},
+		{"--population", "60000", "--missions", "acces,bogus"},
+		{"--population", "60000", "--missions", ""},
+		{"--population", "60000", "--achievement", "1.01"},
+		{"--population", "60000", "--achievement", "-0.1"},
+		{"--population", "60000", "--achievement", "x"},
+		{"--population", "60000", "--achievement", "1e0"},
+		{"--population", "60000", "--year", "0"},
+		{"--population", "60000", "--year", "6"},
+		{"--population", "60000", "--year", "deux"},
+		{"--population", "60000", "--signed", "2024-02-30"},
+		{"--population", "60000", "--signed", "01/03/2024"},
+		{"--population", "60000", "--signed", "2019-01-01"}, // no barème in force
+		{"--population", "60000", "--signed", "2020-01-01", "--missions", "crise"},
+		{"--population", "60000", "--bogus"},
+		{"--population", "60000", "extra"},
+		{"--population", "60000", "--crisis=maybe"},
+	} {
+		assertBad(t, fundingCmd, args...)
+	}
+}
