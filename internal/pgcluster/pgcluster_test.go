@@ -150,3 +150,64 @@ func alive(pid int) bool {
 	_, rest, _ := strings.Cut(string(b), ") ")
 	return !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X")
 }
+
+// TestDevdbFlow is what `aci devdb` does: a persistent cluster in
+// .data/postgres relative to the working directory, fsync on, database aci.
+func TestDevdbFlow(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(base)
+	if err := os.Mkdir(".data", 0o700); err != nil { // as a umask 077 would make it
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	c, err := Ensure(ctx, ".data/postgres", Options{Fsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.ForceStop() })
+	t.Logf("devdb first start (initdb with sync): %v, socket %s", time.Since(t0), c.SocketDir)
+	if err := c.EnsureDatabase(ctx, "aci"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, c.URL("aci"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fsync string
+	if err := conn.QueryRow(ctx, "SELECT current_setting('fsync')").Scan(&fsync); err != nil || fsync != "on" {
+		t.Errorf("fsync = %q (%v), want on", fsync, err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE kept (i int); INSERT INTO kept VALUES (42)"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	c, err = Ensure(ctx, ".data/postgres", Options{Fsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EnsureDatabase(ctx, "aci"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err = pgx.Connect(ctx, c.URL("aci"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var i int
+	if err := conn.QueryRow(ctx, "SELECT i FROM kept").Scan(&i); err != nil || i != 42 {
+		t.Errorf("after restart: i=%d err=%v", i, err)
+	}
+	conn.Close(ctx)
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
