@@ -1,0 +1,57 @@
+# Portail ACI — the two commands: `make run` and `make test`.
+GO      ?= go
+BIN     := bin/aci
+ADDR    ?= 127.0.0.1:8080
+export ADDR
+
+.PHONY: run build test bench fuzz generate fmt vet check refdata postgres clean docker
+
+## run: build, start a private PostgreSQL under .data/ (when DATABASE_URL is unset), migrate, load demo data, serve on ADDR
+run: postgres build
+	@exec ./$(BIN) run --exit-with-parent
+
+build:
+	$(GO) build -o $(BIN) ./cmd/aci
+
+## test: every test, against a real PostgreSQL started by the test harness
+test: postgres
+	$(GO) test -count=1 ./...
+
+## bench: Go benchmarks (funding schedules, commune search...)
+bench: postgres
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: run each fuzz target longer than make test does
+fuzz:
+	@for pkg in $$($(GO) list ./internal/domain/...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s $$pkg || exit 1; done; done
+
+## generate: regenerate templ files (committed)
+generate:
+	$(GO) tool templ generate
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+vet:
+	$(GO) vet ./...
+
+## check: what CI checks besides the tests
+check: vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: fichiers à formater"; exit 1)
+	$(GO) tool templ generate
+	@git diff --exit-code -- '*_templ.go' || (echo "templ generate a modifié des fichiers : commitez-les"; exit 1)
+
+## refdata: regenerate internal/refdata/data from the npm package @etalab/decoupage-administratif
+refdata:
+	bash scripts/refdata.sh
+
+postgres:
+	@bash scripts/ensure-postgres.sh
+
+docker:
+	docker compose up --build
+
+clean:
+	rm -rf bin

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/pgcluster"
+	"github.com/portail-aci/aci/internal/refdata"
+	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/server"
+	"github.com/portail-aci/aci/internal/store"
+)
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL est vide : indiquez la base PostgreSQL (ou utilisez « make run », qui démarre une base privée)")
+	}
+	return store.Open(ctx, cfg.DatabaseURL)
+}
+
+func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Parse(getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := store.Migrate(ctx, st.Pool); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "migrations appliquées")
+	return nil
+}
+
+func cmdSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	demo := fs.Bool("demo", false, "ajoute les comptes et données de démonstration")
+	if err := fs.Parse(args); err != nil {
+		return exitCode(2)
+	}
+	cfg, err := config.Parse(getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return seedAll(ctx, st, *demo, stdout)
+}
+
+func seedAll(ctx context.Context, st *store.Store, demo bool, stdout io.Writer) error {
+	start := time.Now()
+	if err := refdata.Load(ctx, st.Pool); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "référentiels chargés (%s)\n", time.Since(start).Round(time.Millisecond))
+	if demo {
+		if err := seed.Demo(ctx, st); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "données de démonstration chargées (mot de passe des comptes : %s)\n", seed.DemoPassword)
+	}
+	return nil
+}
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Parse(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	pending, err := store.Pending(ctx, st.Pool)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("migrations en attente, lancez « aci migrate » d'abord : %s", strings.Join(pending, ", "))
+	}
+	return serve(ctx, cfg, st, log, stdout)
+}
+
+// serve runs the HTTP server until ctx is done, then shuts it down gracefully.
+func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger, stdout io.Writer) error {
+	srv := server.New(cfg, st, log, server.Options{})
+	hs := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("écoute sur %s : %w", cfg.Addr, err)
+	}
+	bg := srv.StartBackground(ctx)
+	fmt.Fprintf(stdout, "Portail ACI sur http://%s (Ctrl-C pour arrêter)\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		bg()
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	bg()
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+// devCluster starts (creating it the first time) the private cluster under
+// dataDir/postgres and returns it with the database URL of database "aci".
+func devCluster(ctx context.Context, dataDir string, stderr io.Writer) (*pgcluster.Cluster, string, error) {
+	dir, err := filepath.Abs(filepath.Join(dataDir, "postgres"))
+	if err != nil {
+		return nil, "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, "", err
+	}
+	c, err := pgcluster.Ensure(ctx, dir, pgcluster.Options{Fsync: true, Log: stderr})
+	if err != nil {
+		return nil, "", err
+	}
+	if err := c.EnsureDatabase(ctx, "aci"); err != nil {
+		_ = c.Stop()
+		return nil, "", err
+	}
+	return c, c.URL("aci"), nil
+}
+
+func cmdDevDB(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Parse(getenv)
+	if err != nil {
+		return err
+	}
+	c, url, err := devCluster(ctx, cfg.DataDir, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "DATABASE_URL='%s'\n", url)
+	if !c.Started() {
+		fmt.Fprintln(stdout, "(la base tournait déjà : elle reste démarrée)")
+		return nil
+	}
+	fmt.Fprintln(stdout, "Base démarrée ; Ctrl-C pour l'arrêter.")
+	<-ctx.Done()
+	return c.Stop()
+}
+
+// cmdRun is `make run`: a private cluster when DATABASE_URL is unset,
+// migrations, reference and demo data, then the server. On Ctrl-C or
+// SIGTERM (or when its parent, make, goes away) it stops the server
+// gracefully and then the cluster it started, leaving nothing running.
+func cmdRun(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	withParent := fs.Bool("exit-with-parent", false, "s'arrête proprement si le processus parent (make) disparaît")
+	if err := fs.Parse(args); err != nil {
+		return exitCode(2)
+	}
+	cfg, err := config.Parse(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if *withParent {
+		go watchParent(ctx, cancel)
+	}
+	if cfg.DatabaseURL == "" {
+		c, url, err := devCluster(ctx, cfg.DataDir, stderr)
+		if err != nil {
+			return err
+		}
+		if c.Started() {
+			defer func() {
+				if err := c.Stop(); err != nil {
+					log.Error("stopping the private cluster", "error", err.Error())
+				} else {
+					fmt.Fprintln(stdout, "base privée arrêtée")
+				}
+			}()
+		}
+		cfg.DatabaseURL = url
+		fmt.Fprintf(stdout, "base privée : %s\n", c.Dir)
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := store.Migrate(ctx, st.Pool); err != nil {
+		return err
+	}
+	if err := seedAll(ctx, st, true, stdout); err != nil {
+		return err
+	}
+	return serve(ctx, cfg, st, log, stdout)
+}
+
+// watchParent cancels when the parent process changes (make was killed):
+// make does not forward SIGTERM to its recipe, so without this a `kill` of
+// make would leave the server and its cluster running.
+func watchParent(ctx context.Context, cancel context.CancelFunc) {
+	ppid := os.Getppid()
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if os.Getppid() != ppid {
+				cancel()
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,85 @@
+// Package config reads Portail ACI's configuration from the environment.
+// There are no globals: cmd/aci calls Parse(os.Getenv) once and passes the
+// Config down.
+package config
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration. Every field comes from one environment
+// variable, listed in the README.
+type Config struct {
+	// DatabaseURL (DATABASE_URL): PostgreSQL connection string. Empty means
+	// "make run" starts a private cluster under .data/ (aci devdb).
+	DatabaseURL string
+	// Addr (ADDR): where the HTTP server listens. Default 127.0.0.1:8080.
+	Addr string
+	// BaseURL (BASE_URL): the public URL, used in e-mails and to decide
+	// whether cookies are Secure. Default http://<Addr>.
+	BaseURL string
+	// LogFormat (LOG_FORMAT): "text" (default) or "json".
+	LogFormat string
+	// SMTPURL (SMTP_URL): smtp://user:pass@host:port for outgoing e-mail.
+	// Empty: e-mails are logged and kept in the outbox.
+	SMTPURL string
+	// MailFrom (MAIL_FROM): sender address. Default no-reply@portail-aci.fr.
+	MailFrom string
+	// SessionIdle (SESSION_IDLE_TIMEOUT) and SessionLifetime
+	// (SESSION_LIFETIME): 30 min and 12 h by default.
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
+	// DataDir (DATA_DIR): where aci devdb keeps its cluster. Default .data.
+	DataDir string
+}
+
+// Parse builds a Config from getenv (os.Getenv in production).
+func Parse(getenv func(string) string) (Config, error) {
+	c := Config{
+		DatabaseURL:     getenv("DATABASE_URL"),
+		Addr:            or(getenv("ADDR"), "127.0.0.1:8080"),
+		LogFormat:       or(getenv("LOG_FORMAT"), "text"),
+		SMTPURL:         getenv("SMTP_URL"),
+		MailFrom:        or(getenv("MAIL_FROM"), "no-reply@portail-aci.fr"),
+		SessionIdle:     30 * time.Minute,
+		SessionLifetime: 12 * time.Hour,
+		DataDir:         or(getenv("DATA_DIR"), ".data"),
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("config: LOG_FORMAT must be text or json, not %q", c.LogFormat)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return c, fmt.Errorf("config: ADDR %q: %w", c.Addr, err)
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"SESSION_IDLE_TIMEOUT", &c.SessionIdle}, {"SESSION_LIFETIME", &c.SessionLifetime}} {
+		if v := getenv(d.name); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil || t <= 0 {
+				return c, fmt.Errorf("config: %s %q is not a positive duration (e.g. 30m)", d.name, v)
+			}
+			*d.dst = t
+		}
+	}
+	c.BaseURL = strings.TrimRight(getenv("BASE_URL"), "/")
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	return c, nil
+}
+
+// HTTPS reports whether the public URL is https (cookies then get Secure and
+// the __Host- prefix, and HSTS is sent).
+func (c Config) HTTPS() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,103 @@
+// Package seed loads the demo organisations and accounts (make run only,
+// never aci serve on its own). Everything is idempotent: a second run keeps
+// what users created and changes nothing that exists.
+package seed
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/portail-aci/aci/internal/auth"
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/store"
+)
+
+// DemoPassword is the password of every demo account.
+const DemoPassword = "portail-aci-demo"
+
+// Demo organisation names (other seed steps refer to them).
+const (
+	ValDeDemo   = "CPTS du Val de Démo"
+	MontsDeDemo = "CPTS des Monts de Démo"
+	MSPLille    = "MSP de Démo-Lille"
+	CPAMAin     = "CPAM de l'Ain"
+	ARSAura     = "ARS Auvergne-Rhône-Alpes"
+	DCGDRAura   = "DCGDR Auvergne-Rhône-Alpes"
+	National    = "Administration nationale"
+)
+
+var demoOrgs = []store.NewOrganisation{
+	{Kind: domain.OrgStructure, Name: ValDeDemo, StructureType: domain.CPTS, Departement: "01"},
+	{Kind: domain.OrgStructure, Name: MontsDeDemo, StructureType: domain.CPTS, Departement: "69"},
+	{Kind: domain.OrgStructure, Name: MSPLille, StructureType: domain.MSP, Departement: "59"},
+	{Kind: domain.OrgCPAM, Name: CPAMAin, Departements: []string{"01"}},
+	{Kind: domain.OrgARS, Name: ARSAura, Region: "84"},
+	{Kind: domain.OrgDCGDR, Name: DCGDRAura, Region: "84"},
+	{Kind: domain.OrgNational, Name: National},
+}
+
+// DemoAccount is one demo login.
+type DemoAccount struct {
+	Email, Name, Org string
+	Kind             domain.OrgKind
+	Role             domain.Role
+}
+
+// DemoAccounts lists the demo logins (README and tests use them).
+var DemoAccounts = []DemoAccount{
+	{"coordinateur@demo.portail-aci.fr", "Camille Martin", ValDeDemo, domain.OrgStructure, domain.RoleCoordinator},
+	{"coordinateur.b@demo.portail-aci.fr", "Bruno Lefèvre", MontsDeDemo, domain.OrgStructure, domain.RoleCoordinator},
+	{"msp@demo.portail-aci.fr", "Inès Dubois", MSPLille, domain.OrgStructure, domain.RoleCoordinator},
+	{"referent@demo.portail-aci.fr", "Rachid Benali", CPAMAin, domain.OrgCPAM, domain.RoleReferent},
+	{"ars@demo.portail-aci.fr", "Sophie Garnier", ARSAura, domain.OrgARS, domain.RoleDirector},
+	{"dcgdr@demo.portail-aci.fr", "Paul Moreau", DCGDRAura, domain.OrgDCGDR, domain.RoleReviewer},
+	{"admin@demo.portail-aci.fr", "Alex Admin", National, domain.OrgNational, domain.RoleAdmin},
+}
+
+// Steps run after the organisations and accounts exist, in order; other
+// areas (territories, dossiers...) append their own idempotent demo data.
+var Steps []func(ctx context.Context, st *store.Store) error
+
+// Demo loads the demo organisations, accounts and the areas' demo data.
+func Demo(ctx context.Context, st *store.Store) error {
+	ids := map[string]int64{}
+	for _, o := range demoOrgs {
+		id, err := st.OrganisationIDByName(ctx, o.Kind, o.Name)
+		if domain.IsNotFound(err) {
+			id, err = st.CreateOrganisation(ctx, o)
+		}
+		if err != nil {
+			return fmt.Errorf("seed.Demo: organisation %q: %w", o.Name, err)
+		}
+		ids[o.Name] = id
+	}
+	hash, err := auth.Hash(DemoPassword)
+	if err != nil {
+		return err
+	}
+	for _, a := range DemoAccounts {
+		u, err := st.UserByEmail(ctx, a.Email)
+		uid := u.ID
+		if domain.IsNotFound(err) {
+			uid, err = st.CreateUser(ctx, a.Email, a.Name, hash)
+		}
+		if err != nil {
+			return fmt.Errorf("seed.Demo: user %s: %w", a.Email, err)
+		}
+		ms, err := st.Memberships(ctx, uid)
+		if err != nil {
+			return err
+		}
+		if len(ms) == 0 {
+			if err := st.AddMembership(ctx, uid, ids[a.Org], a.Role); err != nil {
+				return fmt.Errorf("seed.Demo: membership %s: %w", a.Email, err)
+			}
+		}
+	}
+	for _, step := range Steps {
+		if err := step(ctx, st); err != nil {
+			return fmt.Errorf("seed.Demo: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/portail-aci/aci/internal/auth"
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+// msgBadCredentials is the same whether the e-mail is unknown or the password
+// wrong, so that the form tells nothing about which accounts exist.
+const msgBadCredentials = "Adresse e-mail ou mot de passe incorrect. Vérifiez votre saisie et réessayez."
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	if _, ok := scopeFrom(r.Context()); ok {
+		redirect(w, r, "/")
+		return
+	}
+	s.render(w, r, http.StatusOK, pages.Login(s.page(r, "Connexion"), pages.LoginForm{Next: safeNext(r.URL.Query().Get("next"))}))
+}
+
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	email := strings.ToLower(formValue(r, "email", 254))
+	password := r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	form := pages.LoginForm{Email: email, Next: next}
+	ip := clientIP(r)
+	now := s.now()
+
+	until, err := s.store.LoginBlock(ctx, email, ip, now.Add(-auth.Window), auth.MaxFailures, auth.Window)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if until.After(now) {
+		mins := int(until.Sub(now).Minutes()) + 1
+		s.log.Warn("login refused: rate limited", "email", email, "ip", ip, "until", until, "request_id", requestIDFrom(ctx))
+		form.Error = fmt.Sprintf("Trop de tentatives de connexion infructueuses. Par sécurité, attendez %d minute(s) avant de réessayer.", mins)
+		form.Blocked = true
+		s.render(w, r, http.StatusTooManyRequests, pages.Login(s.page(r, "Connexion"), form))
+		return
+	}
+
+	ok := false
+	var uid int64
+	u, err := s.store.UserByEmail(ctx, email)
+	switch {
+	case err == nil:
+		ok = email != "" && password != "" && auth.Check(u.PasswordHash, password) && u.DisabledAt == nil
+		uid = u.ID
+	case domain.IsNotFound(err):
+		auth.DummyCheck(password)
+	default:
+		s.internalError(w, r, err)
+		return
+	}
+	var sc struct{ orgID int64 }
+	if ok {
+		if fs, err := s.firstScope(ctx, uid); err == nil {
+			sc.orgID = fs.OrgID
+		} else if !domain.IsNotFound(err) {
+			s.internalError(w, r, err)
+			return
+		} else {
+			ok = false // an account without any active organisation cannot log in
+		}
+	}
+	if err := s.store.RecordLoginAttempt(ctx, email, ip, ok, now); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if !ok {
+		s.log.Warn("login failure", "email", email, "ip", ip, "request_id", requestIDFrom(ctx))
+		form.Error = msgBadCredentials
+		s.render(w, r, http.StatusOK, pages.Login(s.page(r, "Connexion"), form))
+		return
+	}
+	// A new token on every privilege change (session fixation).
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.sessions.Put(ctx, sessUserID, uid)
+	s.sessions.Put(ctx, sessOrgID, sc.orgID)
+	s.log.Info("login success", "user_id", uid, "email", email, "ip", ip, "request_id", requestIDFrom(ctx))
+	redirect(w, r, next)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if sc, ok := scopeFrom(ctx); ok {
+		s.log.Info("logout", "user_id", sc.UserID, "request_id", requestIDFrom(ctx))
+	}
+	if err := s.sessions.Destroy(ctx); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	redirect(w, r, "/login")
+}
+
+// switchOrganisation makes another of the user's memberships the active one.
+func (s *Server) switchOrganisation(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	cur, _ := scopeFrom(ctx)
+	orgID, ok := pathID(r.PostFormValue("org_id"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	sc, err := s.store.ScopeFor(ctx, cur.UserID, orgID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.sessions.Put(ctx, sessOrgID, sc.OrgID)
+	s.log.Info("membership switch", "user_id", sc.UserID, "org_id", sc.OrgID, "request_id", requestIDFrom(ctx))
+	s.flash(r, "ok", "Vous agissez maintenant pour "+sc.OrgName+" ("+sc.Role.Label()+").")
+	redirect(w, r, "/")
+}

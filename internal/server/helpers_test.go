@@ -1,0 +1,121 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/server"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// env is a running test server on its own database with the demo data.
+type env struct {
+	t     *testing.T
+	st    *store.Store
+	ts    *httptest.Server
+	now   time.Time
+	clock *time.Time
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	st := &store.Store{Pool: pgtest.New(t)}
+	if err := seed.Demo(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse(func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, st: st}
+	now := time.Now()
+	e.clock = &now
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := server.New(cfg, st, log, server.Options{Now: func() time.Time { return *e.clock }})
+	e.ts = httptest.NewServer(srv)
+	t.Cleanup(e.ts.Close)
+	return e
+}
+
+// client is a browser-like client with its own cookie jar that does not
+// follow redirects (tests look at them).
+type client struct {
+	e *env
+	c *http.Client
+}
+
+func (e *env) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{e: e, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type resp struct {
+	*http.Response
+	body string
+}
+
+func (r resp) doc(t *testing.T) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func (c *client) do(req *http.Request) resp {
+	c.e.t.Helper()
+	res, err := c.c.Do(req)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return resp{res, string(b)}
+}
+
+func (c *client) get(path string) resp {
+	req, _ := http.NewRequest(http.MethodGet, c.e.ts.URL+path, nil)
+	return c.do(req)
+}
+
+// post sends a same-origin form (as a browser would: Origin and
+// Sec-Fetch-Site headers).
+func (c *client) post(path string, form url.Values) resp {
+	req, _ := http.NewRequest(http.MethodPost, c.e.ts.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", c.e.ts.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.do(req)
+}
+
+func (c *client) login(email string) {
+	c.e.t.Helper()
+	r := c.post("/login", url.Values{"email": {email}, "password": {seed.DemoPassword}})
+	if r.StatusCode != http.StatusSeeOther {
+		c.e.t.Fatalf("login %s: status %d\n%s", email, r.StatusCode, r.body)
+	}
+}
+
+func (e *env) loggedIn(email string) *client {
+	c := e.client()
+	c.login(email)
+	return c
+}

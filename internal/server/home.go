@@ -1,0 +1,48 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+// homeBlockFuncs build the "what is waiting for you" blocks of the home
+// page; each area adds its own (dossiers, instruction, payments...).
+var homeBlockFuncs []func(s *Server, r *http.Request) ([]pages.HomeBlock, error)
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	sc, _ := scopeFrom(r.Context())
+	v := pages.HomeView{Intro: homeIntro(sc.Kind, sc.Role, sc.OrgName)}
+	for _, f := range homeBlockFuncs {
+		bs, err := f(s, r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Blocks = append(v.Blocks, bs...)
+	}
+	if len(v.Blocks) == 0 {
+		v.Blocks = []pages.HomeBlock{{Title: "En attente de votre part", Empty: "Rien ne vous attend pour le moment."}}
+	}
+	s.render(w, r, http.StatusOK, pages.Home(s.page(r, "Accueil"), v))
+}
+
+func homeIntro(k domain.OrgKind, role domain.Role, org string) string {
+	switch k {
+	case domain.OrgStructure:
+		if role == domain.RoleCoordinator {
+			return "Vous coordonnez " + org + ". Ici, vous constituez le dossier de votre structure (membres, territoire, lettre d'intention, projet de santé, missions) et suivez son instruction, puis votre contrat et vos versements."
+		}
+		return "Vous êtes membre de " + org + ". Vous pouvez consulter le dossier et le contrat de votre structure."
+	case domain.OrgCPAM:
+		return "Vous agissez pour " + org + ". Ici, vous instruisez les candidatures des structures de vos départements, rendez vos avis et suivez les évaluations annuelles et les versements."
+	case domain.OrgARS:
+		return "Vous agissez pour " + org + ". Ici, vous validez les lettres d'intention et les projets de santé de votre région, participez à l'examen conjoint, cosignez les contrats et déclarez les crises sanitaires."
+	case domain.OrgDCGDR:
+		return "Vous agissez pour " + org + ". Ici, vous participez à l'examen conjoint des candidatures de votre région et consultez les dossiers."
+	case domain.OrgNational:
+		return "Administration nationale : référentiels, barèmes et comptes. Vous voyez toutes les structures."
+	}
+	return ""
+}

@@ -1,0 +1,258 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/store"
+)
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyScope
+	keyUser
+)
+
+// requestID gives every request an id, in the response header and the logs.
+func (s *Server) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
+	})
+}
+
+func requestIDFrom(ctx context.Context) string { v, _ := ctx.Value(keyRequestID).(string); return v }
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one line per request: method, path, status, duration, id.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "bytes", sw.bytes,
+			"request_id", requestIDFrom(r.Context())}
+		if sc, ok := scopeFrom(r.Context()); ok {
+			attrs = append(attrs, "user_id", sc.UserID, "org_id", sc.OrgID)
+		}
+		s.log.Info("request", attrs...)
+	})
+}
+
+// recoverPanics turns a panic into the 500 page, logged once.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.internalError(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets the headers every response carries.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if s.cfg.HTTPS() {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOrigin refuses non-GET requests from another origin (Go 1.25's
+// http.CrossOriginProtection, which reads Sec-Fetch-Site and Origin).
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	if s.cfg.BaseURL != "" {
+		if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Host != "" {
+			_ = cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("access refused: cross-origin request", "method", r.Method, "path", r.URL.Path,
+			"origin", r.Header.Get("Origin"), "request_id", requestIDFrom(r.Context()))
+		s.renderError(w, r, http.StatusForbidden, "Requête refusée",
+			"Cette action a été envoyée depuis un autre site : elle est refusée par sécurité. Recommencez depuis le Portail ACI.")
+	}))
+	return cop.Handler(next)
+}
+
+// limitBody caps the request body; parseForm turns an overflow into 413.
+func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+const (
+	sessUserID = "user_id"
+	sessOrgID  = "org_id"
+	sessFlash  = "flash"
+	sessFlashK = "flash_kind"
+)
+
+// loadViewer reads the session and, when a user is logged in, puts their
+// scope in the context. A disabled user, or one who lost the active
+// membership, is logged out (their sessions end at the next request).
+func (s *Server) loadViewer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		uid := s.sessions.GetInt64(ctx, sessUserID)
+		if uid == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		oid := s.sessions.GetInt64(ctx, sessOrgID)
+		sc, err := s.store.ScopeFor(ctx, uid, oid)
+		if domain.IsNotFound(err) {
+			// Membership gone or user disabled: pick another membership of an
+			// active user, or end the session.
+			sc, err = s.firstScope(ctx, uid)
+			if err == nil {
+				s.sessions.Put(ctx, sessOrgID, sc.OrgID)
+			}
+		}
+		if err != nil {
+			if !domain.IsNotFound(err) {
+				s.internalError(w, r, err)
+				return
+			}
+			s.log.Warn("session ended: user disabled or without membership", "user_id", uid, "request_id", requestIDFrom(ctx))
+			_ = s.sessions.Destroy(ctx)
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		ctx = context.WithValue(ctx, keyScope, sc)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// firstScope returns the scope of the user's first membership.
+func (s *Server) firstScope(ctx context.Context, uid int64) (store.Scope, error) {
+	u, err := s.store.UserByID(ctx, uid)
+	if err != nil {
+		return store.Scope{}, err
+	}
+	if u.DisabledAt != nil {
+		return store.Scope{}, domain.Errorf(domain.ENotFound, "compte désactivé")
+	}
+	ms, err := s.store.Memberships(ctx, uid)
+	if err != nil {
+		return store.Scope{}, err
+	}
+	for _, m := range ms {
+		if sc, err := s.store.ScopeFor(ctx, uid, m.OrgID); err == nil {
+			return sc, nil
+		}
+	}
+	return store.Scope{}, domain.Errorf(domain.ENotFound, "aucune organisation active")
+}
+
+func scopeFrom(ctx context.Context) (store.Scope, bool) {
+	sc, ok := ctx.Value(keyScope).(store.Scope)
+	return sc, ok
+}
+
+// requireLogin sends anonymous visitors to the login page (and back after).
+func (s *Server) requireLogin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := scopeFrom(r.Context()); !ok {
+			if r.Method != http.MethodGet {
+				s.renderError(w, r, http.StatusUnauthorized, "Session expirée",
+					"Votre session a expiré ou vous n'êtes pas connecté·e. Connectez-vous, puis recommencez.")
+				return
+			}
+			target := "/login"
+			if r.URL.Path != "/" {
+				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// safeNext keeps only local paths for the post-login redirect.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+// clientIP is the remote address without the port. X-Forwarded-For is not
+// trusted: behind a proxy, put it in front with the real address.
+func clientIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+func logAttrs(r *http.Request) []any {
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "request_id", requestIDFrom(r.Context())}
+	if sc, ok := scopeFrom(r.Context()); ok {
+		attrs = append(attrs, "user_id", sc.UserID, "org_id", sc.OrgID, "role", string(sc.Role))
+	}
+	return attrs
+}
+
+var _ = slog.LevelInfo

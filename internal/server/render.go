@@ -1,0 +1,101 @@
+package server
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/a-h/templ"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/templates/layout"
+)
+
+// render writes a templ component with a status. It renders into a buffer
+// first, so a rendering error becomes a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.log.Error("render", append(logAttrs(r), "error", err.Error())...)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte("Erreur d'affichage. Référence : " + requestIDFrom(r.Context())))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Add("Vary", "HX-Request")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// page builds the frame's view model for the current request: who is logged
+// in, the navigation for their role, and a pending flash message.
+func (s *Server) page(r *http.Request, title string) layout.Page {
+	ctx := r.Context()
+	p := layout.Page{Title: title, RequestID: requestIDFrom(ctx)}
+	sc, ok := scopeFrom(ctx)
+	if !ok {
+		return p
+	}
+	v := &layout.Viewer{Name: sc.UserName, OrgName: sc.OrgName, RoleLabel: sc.Role.Label(), ActiveOrgID: sc.OrgID}
+	if ms, err := s.store.Memberships(ctx, sc.UserID); err == nil {
+		for _, m := range ms {
+			v.Memberships = append(v.Memberships, layout.MembershipOption{OrgID: m.OrgID, Label: m.OrgName + " (" + m.Role.Label() + ")"})
+		}
+	}
+	v.Nav = s.nav(r, sc.Kind)
+	v.Unread = s.unreadCount(r)
+	p.Viewer = v
+	if f := s.sessions.PopString(ctx, sessFlash); f != "" {
+		p.Flash, p.FlashKind = f, s.sessions.PopString(ctx, sessFlashK)
+	}
+	return p
+}
+
+// flash stores a message shown once on the next page.
+func (s *Server) flash(r *http.Request, kind, msg string) {
+	s.sessions.Put(r.Context(), sessFlash, msg)
+	s.sessions.Put(r.Context(), sessFlashK, kind)
+}
+
+// navItem is a navigation entry and the organisation kinds that see it.
+type navItem struct {
+	label, href string
+	kinds       []domain.OrgKind
+}
+
+// navItems is the main navigation; areas append to it in their own files
+// via init-free registration in nav() below.
+var navItems = []navItem{
+	{"Accueil", "/", nil},
+	{"Structures", "/structures", nil},
+}
+
+func (s *Server) nav(r *http.Request, kind domain.OrgKind) []layout.NavItem {
+	var out []layout.NavItem
+	for _, n := range navItems {
+		if len(n.kinds) > 0 && !containsKind(n.kinds, kind) {
+			continue
+		}
+		cur := r.URL.Path == n.href || (n.href != "/" && len(r.URL.Path) > len(n.href) && r.URL.Path[:len(n.href)+1] == n.href+"/")
+		out = append(out, layout.NavItem{Label: n.label, Href: n.href, Current: cur})
+	}
+	return out
+}
+
+func containsKind(ks []domain.OrgKind, k domain.OrgKind) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// unreadCount is the number of unread notifications of the viewer; 0 until
+// notifications exist.
+func (s *Server) unreadCount(r *http.Request) int { return 0 }
+
+// redirect answers POST → 303 → GET.
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}

@@ -1,0 +1,65 @@
+// Package server is Portail ACI's HTTP edge: chi routes (routes.go), one file
+// per area/action, middleware, form parsing and the mapping of domain error
+// codes to statuses and French messages (errors.go). No SQL and no business
+// rules live here: they are in internal/store and internal/domain.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/store"
+)
+
+// Server holds the dependencies of the handlers.
+type Server struct {
+	cfg      config.Config
+	store    *store.Store
+	sessions *scs.SessionManager
+	log      *slog.Logger
+	now      func() time.Time
+	handler  http.Handler
+}
+
+// Options are optional dependencies (tests replace the clock).
+type Options struct {
+	Now func() time.Time
+}
+
+// New builds the server and its router.
+func New(cfg config.Config, st *store.Store, log *slog.Logger, opts Options) *Server {
+	s := &Server{cfg: cfg, store: st, log: log, now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	sm := scs.New()
+	sm.Store = pgxstore.NewWithCleanupInterval(st.Pool, 10*time.Minute)
+	sm.IdleTimeout = cfg.SessionIdle
+	sm.Lifetime = cfg.SessionLifetime
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = false
+	if cfg.HTTPS() {
+		// __Host- cookies must be Secure, have Path=/ and no Domain.
+		sm.Cookie.Name = "__Host-aci_session"
+		sm.Cookie.Secure = true
+	} else {
+		sm.Cookie.Name = "aci_session"
+		sm.Cookie.Secure = false
+	}
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.internalError(w, r, err)
+	}
+	s.sessions = sm
+	s.handler = s.routes()
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

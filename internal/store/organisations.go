@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
+)
+
+// Organisation is a row of organisations with its geography resolved.
+type Organisation struct {
+	ID             int64
+	Kind           domain.OrgKind
+	Name           string
+	StructureType  domain.StructureType // structures only
+	Departement    string               // structure seat
+	DepartementNom string
+	Region         string // ARS, DCGDR; for structures, the seat's region
+	RegionNom      string
+	Departements   []string // CPAM
+	Version        int
+	CreatedAt      time.Time
+	ArchivedAt     *time.Time
+}
+
+// NewOrganisation is what CreateOrganisation needs.
+type NewOrganisation struct {
+	Kind          domain.OrgKind
+	Name          string
+	StructureType domain.StructureType
+	Departement   string
+	Region        string
+	Departements  []string
+}
+
+// CreateOrganisation inserts an organisation (reference/admin use: scope
+// checks are the caller's job) and returns its id.
+func (s *Store) CreateOrganisation(ctx context.Context, o NewOrganisation) (int64, error) {
+	var id int64
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		var st, dep, reg *string
+		if o.StructureType != "" {
+			v := string(o.StructureType)
+			st = &v
+		}
+		if o.Departement != "" {
+			dep = &o.Departement
+		}
+		if o.Region != "" {
+			reg = &o.Region
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO organisations (kind, name, structure_type, departement, region)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, string(o.Kind), strings.TrimSpace(o.Name), st, dep, reg).Scan(&id); err != nil {
+			return err
+		}
+		for _, d := range o.Departements {
+			if _, err := tx.Exec(ctx, `INSERT INTO organisation_departements (org_id, departement) VALUES ($1, $2)`, id, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return id, pgError("store.CreateOrganisation", err)
+}
+
+// OrganisationIDByName finds an organisation by kind and name (case-insensitive).
+func (s *Store) OrganisationIDByName(ctx context.Context, kind domain.OrgKind, name string) (int64, error) {
+	var id int64
+	err := s.Pool.QueryRow(ctx, `SELECT id FROM organisations WHERE kind = $1 AND lower(name) = lower($2)`, string(kind), name).Scan(&id)
+	return id, pgError("store.OrganisationIDByName", err)
+}
+
+const orgColumns = `o.id, o.kind, o.name, coalesce(o.structure_type, ''), coalesce(o.departement, ''),
+	coalesce(d.nom, ''), coalesce(o.region, d.region, ''), coalesce(r.nom, ''),
+	coalesce((SELECT array_agg(od.departement ORDER BY od.departement) FROM organisation_departements od WHERE od.org_id = o.id), '{}'),
+	o.version, o.created_at, o.archived_at`
+
+const orgFrom = ` FROM organisations o
+	LEFT JOIN departements d ON d.code = o.departement
+	LEFT JOIN regions r ON r.code = coalesce(o.region, d.region)`
+
+func scanOrg(row pgx.Row) (Organisation, error) {
+	var o Organisation
+	var kind, st string
+	err := row.Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementNom, &o.Region, &o.RegionNom,
+		&o.Departements, &o.Version, &o.CreatedAt, &o.ArchivedAt)
+	o.Kind, o.StructureType = domain.OrgKind(kind), domain.StructureType(st)
+	return o, err
+}
+
+// StructureFilter narrows a structures list.
+type StructureFilter struct {
+	Type        domain.StructureType
+	Departement string
+	Query       string // name contains (case-insensitive)
+	Archived    bool   // include archived structures
+}
+
+// Page is a window of a long list.
+type Page struct {
+	Number int // 1-based
+	Size   int
+}
+
+// Offset returns the SQL offset of the page.
+func (p Page) Offset() int {
+	if p.Number < 1 {
+		return 0
+	}
+	return (p.Number - 1) * p.Size
+}
+
+// ListStructures returns the structures in scope matching f, one page of
+// them, and the total count.
+func (s *Store) ListStructures(ctx context.Context, sc Scope, f StructureFilter, p Page) ([]Organisation, int, error) {
+	var a args
+	where := []string{sc.structures("o", &a)}
+	if !f.Archived {
+		where = append(where, "o.archived_at IS NULL")
+	}
+	if f.Type != "" {
+		where = append(where, "o.structure_type = "+a.add(string(f.Type)))
+	}
+	if f.Departement != "" {
+		where = append(where, "o.departement = "+a.add(f.Departement))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where = append(where, "o.name ILIKE '%' || "+a.add(escapeLike(q))+" || '%'")
+	}
+	w := " WHERE " + strings.Join(where, " AND ")
+	var total int
+	if err := s.Pool.QueryRow(ctx, "SELECT count(*) FROM organisations o"+w, a...).Scan(&total); err != nil {
+		return nil, 0, pgError("store.ListStructures", err)
+	}
+	if p.Size <= 0 {
+		p.Size = 50
+	}
+	q := "SELECT " + orgColumns + orgFrom + w + " ORDER BY o.name, o.id LIMIT " + a.add(p.Size) + " OFFSET " + a.add(p.Offset())
+	rows, err := s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, 0, pgError("store.ListStructures", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Organisation, error) { return scanOrg(r) })
+	return out, total, pgError("store.ListStructures", err)
+}
+
+// GetStructure returns one structure in scope; outside the scope it is not
+// found.
+func (s *Store) GetStructure(ctx context.Context, sc Scope, id int64) (Organisation, error) {
+	var a args
+	q := "SELECT " + orgColumns + orgFrom + " WHERE o.id = " + a.add(id) + " AND " + sc.structures("o", &a)
+	o, err := scanOrg(s.Pool.QueryRow(ctx, q, a...))
+	if err != nil {
+		return o, pgError("store.GetStructure", err)
+	}
+	return o, nil
+}
+
+// GetOrganisation returns any organisation by id, without scope: only for the
+// caller's own memberships (layout, switcher) and admin pages.
+func (s *Store) GetOrganisation(ctx context.Context, id int64) (Organisation, error) {
+	o, err := scanOrg(s.Pool.QueryRow(ctx, "SELECT "+orgColumns+orgFrom+" WHERE o.id = $1", id))
+	return o, pgError("store.GetOrganisation", err)
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

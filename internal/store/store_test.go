@@ -1,0 +1,260 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+
+	"github.com/portail-aci/aci/internal/auth"
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func newStore(t *testing.T) *store.Store {
+	t.Helper()
+	return &store.Store{Pool: pgtest.New(t)}
+}
+
+// demo loads the demo organisations and accounts and returns the scope of
+// each demo account by e-mail.
+func demo(t *testing.T, st *store.Store) map[string]store.Scope {
+	t.Helper()
+	ctx := context.Background()
+	if err := seed.Demo(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]store.Scope{}
+	for _, a := range seed.DemoAccounts {
+		u, err := st.UserByEmail(ctx, a.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := st.Memberships(ctx, u.ID)
+		if err != nil || len(ms) != 1 {
+			t.Fatalf("%s: memberships %v, %v", a.Email, ms, err)
+		}
+		sc, err := st.ScopeFor(ctx, u.ID, ms[0].OrgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[a.Email] = sc
+	}
+	return out
+}
+
+func names(orgs []store.Organisation) []string {
+	var out []string
+	for _, o := range orgs {
+		out = append(out, o.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestScopeListsExactlyTheTenantsStructures(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	scopes := demo(t, st)
+	want := map[string][]string{
+		"coordinateur@demo.portail-aci.fr":   {seed.ValDeDemo},
+		"coordinateur.b@demo.portail-aci.fr": {seed.MontsDeDemo},
+		"msp@demo.portail-aci.fr":            {seed.MSPLille},
+		"referent@demo.portail-aci.fr":       {seed.ValDeDemo},
+		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo},
+		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo},
+		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo},
+	}
+	all, _, err := st.ListStructures(ctx, scopes["admin@demo.portail-aci.fr"], store.StructureFilter{}, store.Page{Number: 1, Size: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for email, w := range want {
+		sc := scopes[email]
+		got, total, err := st.ListStructures(ctx, sc, store.StructureFilter{}, store.Page{Number: 1, Size: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(w)
+		if !slices.Equal(names(got), w) || total != len(w) {
+			t.Errorf("%s sees %v (total %d), want %v", email, names(got), total, w)
+		}
+		// GetStructure agrees with the list for every structure.
+		for _, o := range all {
+			_, err := st.GetStructure(ctx, sc, o.ID)
+			visible := slices.Contains(w, o.Name)
+			if visible && err != nil {
+				t.Errorf("%s: GetStructure(%s): %v", email, o.Name, err)
+			}
+			if !visible && !domain.IsNotFound(err) {
+				t.Errorf("%s: GetStructure(%s) = %v, want not_found", email, o.Name, err)
+			}
+		}
+	}
+	// The zero scope sees nothing.
+	if got, _, _ := st.ListStructures(ctx, store.Scope{}, store.StructureFilter{}, store.Page{Number: 1, Size: 50}); len(got) != 0 {
+		t.Errorf("zero scope sees %v", names(got))
+	}
+}
+
+func TestListStructuresFiltersAndPaginates(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	scopes := demo(t, st)
+	for i := 0; i < 120; i++ {
+		if _, err := st.CreateOrganisation(ctx, store.NewOrganisation{Kind: domain.OrgStructure, StructureType: domain.MSP,
+			Name: "MSP test " + string(rune('A'+i/26)) + string(rune('a'+i%26)), Departement: "01"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref := scopes["referent@demo.portail-aci.fr"]
+	p1, total, err := st.ListStructures(ctx, ref, store.StructureFilter{}, store.Page{Number: 1, Size: 50})
+	if err != nil || total != 121 || len(p1) != 50 {
+		t.Fatalf("page 1: %d rows, total %d, %v", len(p1), total, err)
+	}
+	p3, _, _ := st.ListStructures(ctx, ref, store.StructureFilter{}, store.Page{Number: 3, Size: 50})
+	if len(p3) != 21 {
+		t.Errorf("page 3 has %d rows, want 21", len(p3))
+	}
+	cpts, total, _ := st.ListStructures(ctx, ref, store.StructureFilter{Type: domain.CPTS}, store.Page{Number: 1, Size: 50})
+	if total != 1 || cpts[0].Name != seed.ValDeDemo {
+		t.Errorf("CPTS filter: %v", names(cpts))
+	}
+	q, total, _ := st.ListStructures(ctx, ref, store.StructureFilter{Query: "val de d"}, store.Page{Number: 1, Size: 50})
+	if total != 1 || q[0].Name != seed.ValDeDemo {
+		t.Errorf("query filter: %v", names(q))
+	}
+	// LIKE metacharacters are literal.
+	if _, total, _ := st.ListStructures(ctx, ref, store.StructureFilter{Query: "%"}, store.Page{Number: 1, Size: 50}); total != 0 {
+		t.Errorf("%% matched %d structures", total)
+	}
+}
+
+func TestMembershipsAndSwitch(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	scopes := demo(t, st)
+	ref := scopes["referent@demo.portail-aci.fr"]
+	// Give the referent a second membership: coordinator of Monts.
+	monts, err := st.OrganisationIDByName(ctx, domain.OrgStructure, seed.MontsDeDemo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddMembership(ctx, ref.UserID, monts, domain.RoleCoordinator); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := st.Memberships(ctx, ref.UserID)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("memberships: %v %v", ms, err)
+	}
+	sc, err := st.ScopeFor(ctx, ref.UserID, monts)
+	if err != nil || sc.Kind != domain.OrgStructure || sc.Role != domain.RoleCoordinator || sc.OrgID != monts {
+		t.Fatalf("scope for Monts: %+v %v", sc, err)
+	}
+	// A role that does not exist for the organisation kind is refused.
+	if err := st.AddMembership(ctx, ref.UserID, monts, domain.RoleDirector); domain.ErrorCode(err) != domain.EInvalid {
+		t.Errorf("director in a structure: %v", err)
+	}
+	// No membership, no scope.
+	lille, _ := st.OrganisationIDByName(ctx, domain.OrgStructure, seed.MSPLille)
+	if _, err := st.ScopeFor(ctx, ref.UserID, lille); !domain.IsNotFound(err) {
+		t.Errorf("scope without membership: %v", err)
+	}
+	// A disabled user has no scope at all.
+	if err := st.DisableUser(ctx, ref.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ScopeFor(ctx, ref.UserID, ref.OrgID); !domain.IsNotFound(err) {
+		t.Errorf("disabled user still has a scope: %v", err)
+	}
+}
+
+func TestDemoSeedIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	demo(t, st)
+	var orgs, users int
+	count := func() {
+		_ = st.Pool.QueryRow(ctx, "SELECT count(*) FROM organisations").Scan(&orgs)
+		_ = st.Pool.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&users)
+	}
+	count()
+	o1, u1 := orgs, users
+	if err := seed.Demo(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	count()
+	if orgs != o1 || users != u1 {
+		t.Errorf("second seed changed counts: orgs %d→%d users %d→%d", o1, orgs, u1, users)
+	}
+	u, _ := st.UserByEmail(ctx, "coordinateur@demo.portail-aci.fr")
+	if !auth.Check(u.PasswordHash, seed.DemoPassword) {
+		t.Error("demo password does not match")
+	}
+}
+
+func TestLoginBlock(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	since := now.Add(-auth.Window)
+	block := func(email, ip string) time.Time {
+		t.Helper()
+		until, err := st.LoginBlock(ctx, email, ip, since, auth.MaxFailures, auth.Window)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return until
+	}
+	for i := 0; i < 4; i++ {
+		_ = st.RecordLoginAttempt(ctx, "a@x.fr", "10.0.0.1", false, now.Add(time.Duration(i-10)*time.Minute))
+	}
+	if !block("a@x.fr", "10.0.0.9").IsZero() {
+		t.Fatal("blocked after 4 failures")
+	}
+	_ = st.RecordLoginAttempt(ctx, "a@x.fr", "10.0.0.1", false, now.Add(-time.Minute))
+	until := block("a@x.fr", "10.0.0.9")
+	if want := now.Add(-10 * time.Minute).Add(auth.Window); !until.Equal(want) {
+		t.Fatalf("account block until %v, want %v", until, want)
+	}
+	// Another account from the same address is not blocked by one account's failures.
+	if !block("b@x.fr", "10.0.0.1").IsZero() {
+		t.Error("same-IP other account blocked by repeated failures on one account")
+	}
+	// Spraying: failures against 5 distinct accounts from one address block the address.
+	for _, e := range []string{"c1@x.fr", "c2@x.fr", "c3@x.fr", "c4@x.fr"} {
+		_ = st.RecordLoginAttempt(ctx, e, "10.0.0.1", false, now.Add(-2*time.Minute))
+	}
+	if block("b@x.fr", "10.0.0.1").IsZero() {
+		t.Error("address not blocked after failures on 5 distinct accounts")
+	}
+	// A success resets the account's counter.
+	_ = st.RecordLoginAttempt(ctx, "a@x.fr", "10.0.0.2", true, now.Add(-30*time.Second))
+	if !block("a@x.fr", "10.0.0.9").IsZero() {
+		t.Error("still blocked after a success")
+	}
+}
+
+func TestSessionsTableWorksWithPgxstore(t *testing.T) {
+	st := newStore(t)
+	ss := pgxstore.NewWithCleanupInterval(st.Pool, 0)
+	if err := ss.Commit("tok", []byte("data"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	b, found, err := ss.Find("tok")
+	if err != nil || !found || string(b) != "data" {
+		t.Fatalf("find: %q %v %v", b, found, err)
+	}
+	if err := ss.Delete("tok"); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := ss.Find("tok"); found {
+		t.Error("session still found after delete")
+	}
+}

@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
+)
+
+// User is an account.
+type User struct {
+	ID           int64
+	Email        string
+	Name         string
+	PasswordHash string
+	EmailMode    string
+	DisabledAt   *time.Time
+}
+
+// Membership is a user's role in one organisation.
+type Membership struct {
+	OrgID   int64
+	OrgName string
+	Kind    domain.OrgKind
+	Role    domain.Role
+}
+
+// NormalizeEmail trims and lower-cases an e-mail address.
+func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+// CreateUser inserts a user with an already hashed password.
+func (s *Store) CreateUser(ctx context.Context, email, name, passwordHash string) (int64, error) {
+	var id int64
+	err := s.Pool.QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id`,
+		NormalizeEmail(email), strings.TrimSpace(name), passwordHash).Scan(&id)
+	return id, pgError("store.CreateUser", err)
+}
+
+const userColumns = `id, email, name, password_hash, email_mode, disabled_at`
+
+func scanUser(row pgx.Row) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.EmailMode, &u.DisabledAt)
+	return u, err
+}
+
+// UserByEmail finds a user by e-mail (normalised).
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	u, err := scanUser(s.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email)))
+	return u, pgError("store.UserByEmail", err)
+}
+
+// UserByID finds a user by id.
+func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+	u, err := scanUser(s.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	return u, pgError("store.UserByID", err)
+}
+
+// DisableUser disables an account: its sessions end at their next request
+// (the auth middleware reloads the user on every request and refuses a
+// disabled one).
+func (s *Store) DisableUser(ctx context.Context, id int64) error {
+	tag, err := s.Pool.Exec(ctx, `UPDATE users SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL`, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		return domain.Errorf(domain.ENotFound, "utilisateur introuvable ou déjà désactivé")
+	}
+	return pgError("store.DisableUser", err)
+}
+
+// SetPassword replaces a user's password hash.
+func (s *Store) SetPassword(ctx context.Context, id int64, hash string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, hash)
+	return pgError("store.SetPassword", err)
+}
+
+// AddMembership gives user a role in org (or changes it).
+func (s *Store) AddMembership(ctx context.Context, userID, orgID int64, role domain.Role) error {
+	var kind string
+	if err := s.Pool.QueryRow(ctx, `SELECT kind FROM organisations WHERE id = $1`, orgID).Scan(&kind); err != nil {
+		return pgError("store.AddMembership", err)
+	}
+	if !role.AllowedFor(domain.OrgKind(kind)) {
+		return domain.Errorf(domain.EInvalid, "le rôle %s n'existe pas pour une organisation de type %s", role.Label(), domain.OrgKind(kind).Label())
+	}
+	_, err := s.Pool.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id, org_id) DO UPDATE SET role = excluded.role`, userID, orgID, string(role))
+	return pgError("store.AddMembership", err)
+}
+
+// Memberships lists a user's memberships, ordered by organisation name.
+func (s *Store) Memberships(ctx context.Context, userID int64) ([]Membership, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT m.org_id, o.name, o.kind, m.role FROM memberships m
+		JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id`, userID)
+	if err != nil {
+		return nil, pgError("store.Memberships", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Membership, error) {
+		var m Membership
+		var kind, role string
+		err := r.Scan(&m.OrgID, &m.OrgName, &kind, &role)
+		m.Kind, m.Role = domain.OrgKind(kind), domain.Role(role)
+		return m, err
+	})
+	return out, pgError("store.Memberships", err)
+}
+
+// ScopeFor builds the scope of userID acting for orgID. It fails with
+// not_found when the user is unknown, disabled, or holds no membership there.
+func (s *Store) ScopeFor(ctx context.Context, userID, orgID int64) (Scope, error) {
+	var sc Scope
+	var kind, role string
+	var region *string
+	err := s.Pool.QueryRow(ctx, `SELECT u.id, u.name, o.id, o.name, o.kind, m.role, o.region,
+		coalesce((SELECT array_agg(od.departement ORDER BY od.departement) FROM organisation_departements od WHERE od.org_id = o.id), '{}')
+		FROM users u JOIN memberships m ON m.user_id = u.id JOIN organisations o ON o.id = m.org_id
+		WHERE u.id = $1 AND o.id = $2 AND u.disabled_at IS NULL AND o.archived_at IS NULL`, userID, orgID).
+		Scan(&sc.UserID, &sc.UserName, &sc.OrgID, &sc.OrgName, &kind, &role, &region, &sc.Departements)
+	if err != nil {
+		return Scope{}, pgError("store.ScopeFor", err)
+	}
+	sc.Kind, sc.Role = domain.OrgKind(kind), domain.Role(role)
+	if region != nil {
+		sc.Region = *region
+	}
+	return sc, nil
+}
+
+// RecordLoginAttempt logs one login attempt for the rate limit.
+func (s *Store) RecordLoginAttempt(ctx context.Context, email, ip string, success bool, at time.Time) error {
+	_, err := s.Pool.Exec(ctx, `INSERT INTO login_attempts (email, ip, success, at) VALUES ($1, $2, $3, $4)`,
+		NormalizeEmail(email), ip, success, at)
+	return pgError("store.RecordLoginAttempt", err)
+}
+
+// LoginBlock says until when logins are refused, given the attempts since
+// `since`. Per account: max failures since the account's last success. Per
+// IP: failures against max distinct e-mail addresses (spraying); repeated
+// failures on one account are the per-account rule's job, so that one
+// forgetful user does not lock out a whole office behind one address.
+// It returns the zero time when nothing is blocked.
+func (s *Store) LoginBlock(ctx context.Context, email, ip string, since time.Time, max int, window time.Duration) (time.Time, error) {
+	var acct, byIP *time.Time
+	err := s.Pool.QueryRow(ctx, `
+		WITH f AS (
+			SELECT at FROM login_attempts
+			WHERE email = $1 AND NOT success AND at >= $3
+			  AND at > coalesce((SELECT max(at) FROM login_attempts WHERE email = $1 AND success AND at >= $3), '-infinity')
+			ORDER BY at DESC LIMIT $4
+		), g AS (
+			SELECT max(at) AS at FROM login_attempts WHERE ip = $2 AND NOT success AND at >= $3 GROUP BY email
+			ORDER BY 1 DESC LIMIT $4
+		)
+		SELECT (SELECT CASE WHEN count(*) >= $4 THEN min(at) END FROM f),
+		       (SELECT CASE WHEN count(*) >= $4 THEN min(at) END FROM g)`,
+		NormalizeEmail(email), ip, since, max).Scan(&acct, &byIP)
+	if err != nil {
+		return time.Time{}, pgError("store.LoginBlock", err)
+	}
+	var until time.Time
+	for _, t := range []*time.Time{acct, byIP} {
+		if t != nil && t.Add(window).After(until) {
+			until = t.Add(window)
+		}
+	}
+	return until, nil
+}
