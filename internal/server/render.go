@@ -63,11 +63,14 @@ type navItem struct {
 	kinds       []domain.OrgKind
 }
 
-// navItems is the main navigation; areas append to it in their own files
-// via init-free registration in nav() below.
+// navItems is the main navigation, with the organisation kinds that see each
+// entry (nil: everyone).
 var navItems = []navItem{
 	{"Accueil", "/", nil},
 	{"Structures", "/structures", nil},
+	{"Dossiers", "/dossiers", nil},
+	{"Simulateur", "/simulateur", nil},
+	{"Barèmes", "/baremes", []domain.OrgKind{domain.OrgNational}},
 }
 
 func (s *Server) nav(r *http.Request, kind domain.OrgKind) []layout.NavItem {

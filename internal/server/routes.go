@@ -46,7 +46,12 @@ func (s *Server) routes() http.Handler {
 // funding, dossiers...) in their own files, so that routes.go stays the one
 // list of what exists: each area's mount function is listed here.
 func (s *Server) mountAreas(r chi.Router) {
-	for _, mount := range []func(chi.Router){} {
+	for _, mount := range []func(chi.Router){
+		s.mountStructures, // structure_*.go, member_*.go: registry, members, CSV import/export
+		s.mountTerritory,  // territory_*.go: communes search, CPTS territory editor
+		s.mountFunding,    // simulator_*.go, bareme_*.go: simulator, barèmes
+		s.mountDossiers,   // dossier_*.go, instruction_*.go: workflow
+	} {
 		mount(r)
 	}
 }
