@@ -101,7 +101,7 @@ func prepare(in ScheduleInput) (*prepared, error) {
 			return nil, domain.FieldError("launch", "démarrage de %s le %s hors du contrat (du %s au %s exclu)", m.Label(), at.French(), in.Signed.French(), p.bounds[ContractYears].French())
 		}
 		y := 1
-		for !at.Before(p.bounds[y]) {
+		for cmpDate(at, p.bounds[y]) >= 0 {
 			y++
 		}
 		p.starts = append(p.starts, started{m, at, y})
@@ -133,7 +133,7 @@ func prepare(in ScheduleInput) (*prepared, error) {
 // least one mission started on or before the anniversary that opens year y;
 // it is never prorated.
 func (p *prepared) fonctionnementDue(y int) bool {
-	return y == 1 || (!p.first.IsZero() && !p.first.After(p.bounds[y-1]))
+	return y == 1 || (!p.first.IsZero() && cmpDate(p.first, p.bounds[y-1]) <= 0)
 }
 
 // yearLines returns the lines due for contract year y, counting days up to
@@ -141,13 +141,13 @@ func (p *prepared) fonctionnementDue(y int) bool {
 func (p *prepared) yearLines(y int, cut domain.Date) []Line {
 	ys, ye := p.bounds[y-1], p.bounds[y]
 	end := ye
-	if cut.Before(ye) {
+	if cmpDate(cut, ye) < 0 {
 		end = cut
 	}
 	den := p.days[y-1]
 	b, tier := p.in.Bareme, p.in.Tier
 	lines := make([]Line, 0, 1+len(p.starts))
-	if p.fonctionnementDue(y) && ys.Before(end) {
+	if p.fonctionnementDue(y) && cmpDate(ys, end) < 0 {
 		l := missionLine(b, tier, Fonctionnement, y, 1, false, FullRate, int64(ys.DaysUntil(end)), den)
 		if y == 1 {
 			l.Supplement = EarlySignerSupplement(b, tier, p.in.Signed)
@@ -162,7 +162,7 @@ func (p *prepared) yearLines(y int, cut domain.Date) []Line {
 		if s.year == y {
 			from = s.at
 		}
-		if !from.Before(end) {
+		if cmpDate(from, end) >= 0 {
 			continue
 		}
 		rate := FullRate
@@ -202,6 +202,36 @@ const (
 	ruleSoldeCrise              = "Solde de l'année %d : part fixe restante du plan de crise (avenant 2)"
 	ruleCrise                   = "Part variable crise sanitaire grave déclarée par l'ARS en année %d, versée en totalité avec le solde (avenant 2)"
 )
+
+// yearRules holds the rule texts that depend only on the contract year,
+// formatted once (index 0 = year 1).
+type yearRules struct{ fonctAvance, fonctSolde, avance, solde100, soldeCrise, crise string }
+
+var rulesByYear = func() (r [ContractYears]yearRules) {
+	for i := range r {
+		y := i + 1
+		r[i] = yearRules{
+			fonctAvance: fmt.Sprintf(ruleFonctionnementAvance, y),
+			fonctSolde:  fmt.Sprintf(ruleFonctionnementSolde, y),
+			avance:      fmt.Sprintf(ruleAvance, y),
+			solde100:    fmt.Sprintf(ruleSolde, y, FormatRate(FullRate)),
+			soldeCrise:  fmt.Sprintf(ruleSoldeCrise, y),
+			crise:       fmt.Sprintf(ruleCrise, y),
+		}
+	}
+	return r
+}()
+
+// cmpDate orders calendar dates without going through time.Time.
+func cmpDate(a, b domain.Date) int {
+	switch {
+	case a.Y != b.Y:
+		return a.Y - b.Y
+	case a.M != b.M:
+		return int(a.M) - int(b.M)
+	}
+	return a.D - b.D
+}
 
 // BuildSchedule computes the payments of the 5 contract years (DOMAIN.md §8;
 // ACI art. 9.1 and contrat type art. 6; seed 003 §C5):
@@ -250,8 +280,8 @@ func BuildSchedule(in ScheduleInput) (Schedule, error) {
 					continue
 				}
 				adv := domain.MulDiv(l.Fixed, 75, 100)
-				add(ys, y, Fonctionnement, KindAvance, adv, fmt.Sprintf(ruleFonctionnementAvance, y))
-				add(ye, y, Fonctionnement, KindSolde, l.Fixed-adv, fmt.Sprintf(ruleFonctionnementSolde, y))
+				add(ys, y, Fonctionnement, KindAvance, adv, rulesByYear[y-1].fonctAvance)
+				add(ye, y, Fonctionnement, KindSolde, l.Fixed-adv, rulesByYear[y-1].fonctSolde)
 				continue
 			}
 			for p.starts[si].m != l.Mission {
@@ -262,40 +292,37 @@ func BuildSchedule(in ScheduleInput) (Schedule, error) {
 			var adv domain.Cents
 			if st.year == y {
 				adv = domain.MulDiv(base, 75*l.Days, 100*l.YearDays)
-				rule := fmt.Sprintf(ruleAvance, y)
+				rule := rulesByYear[y-1].avance
 				if l.Prorated() {
 					rule = fmt.Sprintf(ruleAvanceProrata, l.Days, l.YearDays)
 				}
 				add(st.at, y, l.Mission, KindAvance, adv, rule)
 			} else {
 				adv = domain.MulDiv(base, 75, 100)
-				add(ys, y, l.Mission, KindAvance, adv, fmt.Sprintf(ruleAvance, y))
+				add(ys, y, l.Mission, KindAvance, adv, rulesByYear[y-1].avance)
 			}
 			if l.Mission == Crise {
-				add(ye, y, Crise, KindSolde, l.Fixed-adv, fmt.Sprintf(ruleSoldeCrise, y))
-				add(ye, y, Crise, KindCrise, l.Variable, fmt.Sprintf(ruleCrise, y))
+				add(ye, y, Crise, KindSolde, l.Fixed-adv, rulesByYear[y-1].soldeCrise)
+				add(ye, y, Crise, KindCrise, l.Variable, rulesByYear[y-1].crise)
 				continue
 			}
 			rate := FullRate
 			if r, ok := in.Achievement[y-1][l.Mission]; ok {
 				rate = r
 			}
-			rule := fmt.Sprintf(ruleSolde, y, FormatRate(rate))
-			if l.Prorated() {
+			var rule string
+			switch {
+			case l.Prorated():
 				rule = fmt.Sprintf(ruleSoldeProrata, y, FormatRate(rate), l.Days, l.YearDays)
+			case rate == FullRate:
+				rule = rulesByYear[y-1].solde100
+			default:
+				rule = fmt.Sprintf(ruleSolde, y, FormatRate(rate))
 			}
 			add(ye, y, l.Mission, KindSolde, l.Fixed+l.Variable-adv, rule)
 		}
 	}
-	slices.SortStableFunc(s.Payments, func(a, c Payment) int {
-		switch {
-		case a.Due.Before(c.Due):
-			return -1
-		case c.Due.Before(a.Due):
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(s.Payments, func(a, c Payment) int { return cmpDate(a.Due, c.Due) })
 	return s, nil
 }
 
