@@ -1,0 +1,525 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/registry"
+)
+
+// StructureDetail is a structure's registry identity (organisations row of
+// kind 'structure', migration 00020).
+type StructureDetail struct {
+	Organisation
+	LegalForm         registry.LegalForm // "" when not given
+	SIRET             string
+	FINESS            string
+	Address1          string
+	Address2          string
+	PostalCode        string
+	CommuneCode       string
+	CommuneNom        string
+	CreatedOn         domain.Date // zero: unknown
+	ARSValidatedOn    domain.Date
+	ACISignedOn       domain.Date
+	CoordinatorUserID int64
+	CoordinatorName   string
+	CoordinatorEmail  string
+	UpdatedAt         time.Time
+	UpdatedByName     string
+	// CanEdit: the scope may edit this structure and its members (see
+	// Scope.CanEditStructure).
+	CanEdit bool
+}
+
+// CanEditStructure reports whether the scope may change structure id and its
+// members (issue "Structures and territories", permissions): a national admin
+// edits every structure; a structure's coordinator edits their own; every
+// other role of the scope (structure member, CPAM, ARS, DCGDR) only reads.
+// Visibility is still checked by the query (sc.structures).
+func (sc Scope) CanEditStructure(id int64) bool {
+	if !sc.Valid() {
+		return false
+	}
+	switch sc.Kind {
+	case domain.OrgNational:
+		return sc.Role == domain.RoleAdmin
+	case domain.OrgStructure:
+		return sc.Role == domain.RoleCoordinator && sc.OrgID == id
+	}
+	return false
+}
+
+// CanCreateStructure reports who may register a new structure.
+//
+// Decision (issue item 2: "admin, or a coordinator who registers a new
+// structure and becomes its coordinator"): a national admin, for any
+// département; any user acting for a structure (coordinator or member of
+// another one — a professional setting up a new MSP often already belongs to
+// a CPTS), who becomes the coordinator of the new structure. CPAM, ARS and
+// DCGDR users do not register structures: they instruct them.
+func (sc Scope) CanCreateStructure() bool {
+	if !sc.Valid() {
+		return false
+	}
+	return (sc.Kind == domain.OrgNational && sc.Role == domain.RoleAdmin) || sc.Kind == domain.OrgStructure
+}
+
+// CanExportStructures reports who may download the structures list as CSV
+// (issue item 6: "CSV export of the list for CPAM/ARS users"): CPAM, ARS,
+// DCGDR and national users, each on their scope; structure users do not.
+func (sc Scope) CanExportStructures() bool {
+	if !sc.Valid() {
+		return false
+	}
+	switch sc.Kind {
+	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR, domain.OrgNational:
+		return true
+	}
+	return false
+}
+
+// StructureInput is the identity typed in the register and edit forms. Raw
+// strings: Validate normalises them.
+type StructureInput struct {
+	Type             domain.StructureType
+	Name             string
+	LegalForm        string
+	SIRET            string
+	FINESS           string
+	Address1         string
+	Address2         string
+	PostalCode       string
+	CommuneCode      string
+	Departement      string
+	CreatedOn        string // AAAA-MM-JJ (input type=date) or ""
+	ARSValidatedOn   string
+	ACISignedOn      string
+	CoordinatorEmail string // admin only: an existing account made coordinator
+}
+
+// structureValues is a validated StructureInput.
+type structureValues struct {
+	typ                                  domain.StructureType
+	name                                 string
+	legalForm, siret, finess, commune    *string
+	address1, address2, postal, dep      string
+	createdOn, arsValidatedOn, aciSigned *time.Time
+	coordinatorEmail                     string
+}
+
+func optDate(fe registry.FieldErrors, field, raw string) *time.Time {
+	if raw == "" {
+		return nil
+	}
+	d, err := domain.ParseDate(raw)
+	if err != nil || d.Y < 1900 || d.Y > 2100 {
+		fe.Add(field, "Date invalide : utilisez le format jj/mm/aaaa.")
+		return nil
+	}
+	t := d.Time()
+	return &t
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// validate checks the form's fields (registry validators for SIRET, FINESS;
+// reference data for département and commune) and returns every problem.
+func (s *Store) validateStructure(ctx context.Context, in StructureInput, isAdmin bool) (structureValues, registry.FieldErrors, error) {
+	fe := registry.FieldErrors{}
+	var v structureValues
+	if !in.Type.Valid() {
+		fe.Add("type", "Choisissez le type de structure (CPTS, MSP, ESP ou ESS).")
+	}
+	v.typ = in.Type
+	v.name = strings.Join(strings.Fields(in.Name), " ")
+	switch {
+	case v.name == "":
+		fe.Add("name", "Le nom de la structure est obligatoire.")
+	case utf8.RuneCountInString(v.name) > 200:
+		fe.Add("name", "Le nom est trop long (200 caractères au plus).")
+	}
+	if in.LegalForm != "" {
+		if lf := registry.LegalForm(in.LegalForm); lf.Valid() {
+			v.legalForm = optString(string(lf))
+		} else {
+			fe.Add("legal_form", "Forme juridique inconnue.")
+		}
+	}
+	if registry.Normalize(in.SIRET) != "" {
+		siret, err := registry.ParseSIRET(in.SIRET)
+		if err != nil {
+			fe.Add("siret", domain.ErrorMessage(err))
+		}
+		v.siret = optString(siret)
+	}
+	if registry.Normalize(in.FINESS) != "" {
+		finess, err := registry.ParseFINESS(in.FINESS)
+		if err != nil {
+			fe.Add("finess", domain.ErrorMessage(err))
+		}
+		v.finess = optString(finess)
+	}
+	v.address1 = strings.TrimSpace(in.Address1)
+	v.address2 = strings.TrimSpace(in.Address2)
+	if utf8.RuneCountInString(v.address1) > 200 {
+		fe.Add("address1", "L'adresse est trop longue (200 caractères au plus).")
+	}
+	if utf8.RuneCountInString(v.address2) > 200 {
+		fe.Add("address2", "Le complément d'adresse est trop long (200 caractères au plus).")
+	}
+	v.postal = registry.Normalize(in.PostalCode)
+	if v.postal != "" && (len(v.postal) != 5 || strings.Trim(v.postal, "0123456789") != "") {
+		fe.Add("postal_code", "Le code postal doit comporter 5 chiffres.")
+	}
+	v.dep = strings.ToUpper(strings.TrimSpace(in.Departement))
+	if v.dep == "" {
+		fe.Add("departement", "Choisissez le département du siège.")
+	} else {
+		var ok bool
+		if err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM departements WHERE code = $1)`, v.dep).Scan(&ok); err != nil {
+			return v, nil, err
+		}
+		if !ok {
+			fe.Add("departement", "Département inconnu.")
+		}
+	}
+	if c := registry.Normalize(in.CommuneCode); c != "" {
+		code, err := registry.ParseCommuneCode(c)
+		if err != nil {
+			fe.Add("commune_code", domain.ErrorMessage(err))
+		} else {
+			var dep string
+			err := s.Pool.QueryRow(ctx, `SELECT departement FROM communes WHERE code = $1`, code).Scan(&dep)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				fe.Add("commune_code", fmt.Sprintf("Le code commune %s n'existe pas.", code))
+			case err != nil:
+				return v, nil, err
+			case v.dep != "" && dep != v.dep:
+				fe.Add("commune_code", fmt.Sprintf("La commune %s n'est pas dans le département du siège (%s).", code, v.dep))
+			}
+			v.commune = &code
+		}
+	}
+	v.createdOn = optDate(fe, "created_on", strings.TrimSpace(in.CreatedOn))
+	v.arsValidatedOn = optDate(fe, "ars_validated_on", strings.TrimSpace(in.ARSValidatedOn))
+	v.aciSigned = optDate(fe, "aci_signed_on", strings.TrimSpace(in.ACISignedOn))
+	if isAdmin && strings.TrimSpace(in.CoordinatorEmail) != "" {
+		v.coordinatorEmail = NormalizeEmail(in.CoordinatorEmail)
+		var ok bool
+		if err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE email = $1 AND disabled_at IS NULL)`, v.coordinatorEmail).Scan(&ok); err != nil {
+			return v, nil, err
+		}
+		if !ok {
+			fe.Add("coordinator_email", "Aucun compte actif n'a cette adresse e-mail : le coordinateur doit d'abord avoir un compte.")
+		}
+	}
+	return v, fe, nil
+}
+
+// uniqueViolation turns the registry's unique indexes into field errors.
+func uniqueViolation(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		switch pe.ConstraintName {
+		case "organisations_kind_name_idx":
+			return registry.FieldErrors{"name": "Une structure porte déjà ce nom : choisissez un nom distinct."}
+		case "organisations_siret_idx":
+			return registry.FieldErrors{"siret": "Ce numéro SIRET est déjà celui d'une autre structure enregistrée."}
+		case "organisations_finess_idx":
+			return registry.FieldErrors{"finess": "Ce numéro FINESS est déjà celui d'une autre structure enregistrée."}
+		}
+	}
+	return err
+}
+
+func logChange(ctx context.Context, tx pgx.Tx, structureID, userID int64, action, summary string) error {
+	if utf8.RuneCountInString(summary) > 2000 {
+		summary = string([]rune(summary)[:1999]) + "…"
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO structure_changes (structure_id, user_id, action, summary) VALUES ($1, $2, $3, $4)`,
+		structureID, userID, action, summary)
+	return err
+}
+
+// CreateStructure registers a structure (see Scope.CanCreateStructure). A
+// structure user becomes its coordinator (membership + coordinator_user_id);
+// an admin may name an existing account as coordinator. Invalid input
+// returns registry.FieldErrors and saves nothing.
+func (s *Store) CreateStructure(ctx context.Context, sc Scope, in StructureInput) (int64, error) {
+	if !sc.CanCreateStructure() {
+		return 0, domain.Errorf(domain.ENotFound, "introuvable")
+	}
+	isAdmin := sc.Kind == domain.OrgNational
+	v, fe, err := s.validateStructure(ctx, in, isAdmin)
+	if err != nil {
+		return 0, pgError("store.CreateStructure", err)
+	}
+	if err := fe.Err(); err != nil {
+		return 0, err
+	}
+	var id int64
+	err = s.Tx(ctx, func(tx pgx.Tx) error {
+		var coord *int64
+		if !isAdmin {
+			coord = &sc.UserID
+		} else if v.coordinatorEmail != "" {
+			var uid int64
+			if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, v.coordinatorEmail).Scan(&uid); err != nil {
+				return err
+			}
+			coord = &uid
+		}
+		err := tx.QueryRow(ctx, `INSERT INTO organisations (kind, name, structure_type, departement, legal_form, siret, finess,
+			address_line1, address_line2, postal_code, commune_code, created_on, ars_validated_on, aci_signed_on,
+			coordinator_user_id, updated_by)
+			VALUES ('structure', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+			v.name, string(v.typ), v.dep, v.legalForm, v.siret, v.finess, v.address1, v.address2, v.postal, v.commune,
+			v.createdOn, v.arsValidatedOn, v.aciSigned, coord, sc.UserID).Scan(&id)
+		if err != nil {
+			return uniqueViolation(err)
+		}
+		if coord != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, 'coordinator')
+				ON CONFLICT (user_id, org_id) DO UPDATE SET role = 'coordinator'`, *coord, id); err != nil {
+				return err
+			}
+		}
+		return logChange(ctx, tx, id, sc.UserID, "create", fmt.Sprintf("Enregistrement de %s (%s)", v.name, v.typ))
+	})
+	if err != nil {
+		return 0, pgError("store.CreateStructure", err)
+	}
+	return id, nil
+}
+
+const structureDetailColumns = orgColumns + `, coalesce(o.legal_form, ''), coalesce(o.siret, ''), coalesce(o.finess, ''),
+	o.address_line1, o.address_line2, o.postal_code, coalesce(o.commune_code, ''), coalesce(c.nom, ''),
+	o.created_on, o.ars_validated_on, o.aci_signed_on,
+	coalesce(o.coordinator_user_id, 0), coalesce(cu.name, ''), coalesce(cu.email, ''),
+	o.updated_at, coalesce(ub.name, '')`
+
+const structureDetailFrom = orgFrom + `
+	LEFT JOIN communes c ON c.code = o.commune_code
+	LEFT JOIN users cu ON cu.id = o.coordinator_user_id
+	LEFT JOIN users ub ON ub.id = o.updated_by`
+
+func dateOrZero(t *time.Time) domain.Date {
+	if t == nil {
+		return domain.Date{}
+	}
+	return domain.DateOf0(*t)
+}
+
+// GetStructureDetail returns one structure of the scope with its registry
+// identity; outside the scope it is not found.
+func (s *Store) GetStructureDetail(ctx context.Context, sc Scope, id int64) (StructureDetail, error) {
+	var a args
+	q := "SELECT " + structureDetailColumns + structureDetailFrom + " WHERE o.id = " + a.add(id) + " AND " + sc.structures("o", &a)
+	var d StructureDetail
+	var kind, st, lf string
+	var created, ars, aci *time.Time
+	o := &d.Organisation
+	err := s.Pool.QueryRow(ctx, q, a...).Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementNom, &o.Region, &o.RegionNom,
+		&o.Departements, &o.Version, &o.CreatedAt, &o.ArchivedAt,
+		&lf, &d.SIRET, &d.FINESS, &d.Address1, &d.Address2, &d.PostalCode, &d.CommuneCode, &d.CommuneNom,
+		&created, &ars, &aci, &d.CoordinatorUserID, &d.CoordinatorName, &d.CoordinatorEmail, &d.UpdatedAt, &d.UpdatedByName)
+	if err != nil {
+		return d, pgError("store.GetStructureDetail", err)
+	}
+	o.Kind, o.StructureType, d.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)
+	d.CreatedOn, d.ARSValidatedOn, d.ACISignedOn = dateOrZero(created), dateOrZero(ars), dateOrZero(aci)
+	d.CanEdit = sc.CanEditStructure(id) && o.ArchivedAt == nil
+	return d, nil
+}
+
+// editableStructure locks the structure row for a write by sc: outside the
+// scope, archived, or read-only for sc, it is not found (404: ids leak
+// nothing, DESIGN.md §2).
+func editableStructure(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (version int, updatedBy string, err error) {
+	if !sc.CanEditStructure(id) {
+		return 0, "", domain.Errorf(domain.ENotFound, "introuvable")
+	}
+	var a args
+	q := `SELECT o.version, coalesce(ub.name, '') FROM organisations o LEFT JOIN users ub ON ub.id = o.updated_by
+		WHERE o.id = ` + a.add(id) + ` AND o.archived_at IS NULL AND ` + sc.structures("o", &a) + ` FOR UPDATE OF o`
+	err = tx.QueryRow(ctx, q, a...).Scan(&version, &updatedBy)
+	return version, updatedBy, err
+}
+
+func structureConflict(who string) error {
+	if who == "" {
+		who = "un autre utilisateur"
+	}
+	return domain.Errorf(domain.EConflict, "Cette structure a été modifiée entre-temps par %s : rechargez la page, vos modifications n'ont pas été enregistrées.", who)
+}
+
+// UpdateStructure changes a structure's identity with optimistic locking:
+// version is the one the form was loaded with; a stale version is refused
+// with a conflict naming who changed it. The type is not changed here
+// (DOMAIN.md: the type decides the contract; a CPTS does not become an MSP).
+func (s *Store) UpdateStructure(ctx context.Context, sc Scope, id int64, version int, in StructureInput) error {
+	v, fe, err := s.validateStructure(ctx, in, sc.Kind == domain.OrgNational)
+	if err != nil {
+		return pgError("store.UpdateStructure", err)
+	}
+	delete(fe, "type")
+	err = s.Tx(ctx, func(tx pgx.Tx) error {
+		cur, who, err := editableStructure(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		if cur != version {
+			return structureConflict(who)
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		var coordSQL string
+		params := []any{id, v.name, v.dep, v.legalForm, v.siret, v.finess, v.address1, v.address2, v.postal, v.commune,
+			v.createdOn, v.arsValidatedOn, v.aciSigned, sc.UserID}
+		if v.coordinatorEmail != "" {
+			var uid int64
+			if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, v.coordinatorEmail).Scan(&uid); err != nil {
+				return err
+			}
+			params = append(params, uid)
+			coordSQL = ", coordinator_user_id = $15"
+			if _, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, 'coordinator')
+				ON CONFLICT (user_id, org_id) DO UPDATE SET role = 'coordinator'`, uid, id); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE organisations SET name = $2, departement = $3, legal_form = $4, siret = $5, finess = $6,
+			address_line1 = $7, address_line2 = $8, postal_code = $9, commune_code = $10, created_on = $11,
+			ars_validated_on = $12, aci_signed_on = $13, updated_by = $14, updated_at = now(), version = version + 1`+coordSQL+`
+			WHERE id = $1`, params...)
+		if err != nil {
+			return uniqueViolation(err)
+		}
+		return logChange(ctx, tx, id, sc.UserID, "update", "Modification de l'identité de "+v.name)
+	})
+	return pgError("store.UpdateStructure", err)
+}
+
+// ArchiveStructure archives a structure (hidden from lists by default; its
+// users lose access to it as an active organisation). Same permission and
+// version check as UpdateStructure.
+func (s *Store) ArchiveStructure(ctx context.Context, sc Scope, id int64, version int) error {
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		cur, who, err := editableStructure(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		if cur != version {
+			return structureConflict(who)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE organisations SET archived_at = now(), updated_by = $2, updated_at = now(),
+			version = version + 1 WHERE id = $1`, id, sc.UserID); err != nil {
+			return err
+		}
+		return logChange(ctx, tx, id, sc.UserID, "archive", "Archivage de la structure")
+	})
+	return pgError("store.ArchiveStructure", err)
+}
+
+// StructureChange is one line of a structure's history.
+type StructureChange struct {
+	At       time.Time
+	UserName string
+	Action   string
+	Summary  string
+}
+
+// StructureChanges returns the last n changes of a structure in scope.
+func (s *Store) StructureChanges(ctx context.Context, sc Scope, id int64, n int) ([]StructureChange, error) {
+	var a args
+	q := `SELECT h.at, coalesce(u.name, ''), h.action, h.summary FROM structure_changes h
+		JOIN organisations o ON o.id = h.structure_id LEFT JOIN users u ON u.id = h.user_id
+		WHERE h.structure_id = ` + a.add(id) + ` AND ` + sc.structures("o", &a) + ` ORDER BY h.at DESC, h.id DESC LIMIT ` + a.add(n)
+	rows, err := s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, pgError("store.StructureChanges", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StructureChange, error) {
+		var c StructureChange
+		return c, r.Scan(&c.At, &c.UserName, &c.Action, &c.Summary)
+	})
+	return out, pgError("store.StructureChanges", err)
+}
+
+// ExportRow is one line of the structures CSV export.
+type ExportRow struct {
+	StructureDetail
+	Members int
+}
+
+// ExportStructures returns every structure of the scope matching f (no
+// paging; bounded by maxRows), with its member count, for the CSV export.
+func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilter, maxRows int) ([]ExportRow, error) {
+	if !sc.CanExportStructures() {
+		return nil, domain.Errorf(domain.ENotFound, "introuvable")
+	}
+	var a args
+	where := []string{sc.structures("o", &a)}
+	if !f.Archived {
+		where = append(where, "o.archived_at IS NULL")
+	}
+	if f.Type != "" {
+		where = append(where, "o.structure_type = "+a.add(string(f.Type)))
+	}
+	if f.Departement != "" {
+		where = append(where, "o.departement = "+a.add(f.Departement))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where = append(where, "o.name ILIKE '%' || "+a.add(escapeLike(q))+" || '%'")
+	}
+	q := "SELECT " + structureDetailColumns + `, (SELECT count(*) FROM members m WHERE m.structure_id = o.id)` + structureDetailFrom +
+		" WHERE " + strings.Join(where, " AND ") + " ORDER BY o.name, o.id LIMIT " + a.add(maxRows)
+	rows, err := s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, pgError("store.ExportStructures", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExportRow, error) {
+		var e ExportRow
+		var kind, st, lf string
+		var created, ars, aci *time.Time
+		o := &e.Organisation
+		err := r.Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementNom, &o.Region, &o.RegionNom,
+			&o.Departements, &o.Version, &o.CreatedAt, &o.ArchivedAt,
+			&lf, &e.SIRET, &e.FINESS, &e.Address1, &e.Address2, &e.PostalCode, &e.CommuneCode, &e.CommuneNom,
+			&created, &ars, &aci, &e.CoordinatorUserID, &e.CoordinatorName, &e.CoordinatorEmail, &e.UpdatedAt, &e.UpdatedByName,
+			&e.Members)
+		o.Kind, o.StructureType, e.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)
+		e.CreatedOn, e.ARSValidatedOn, e.ACISignedOn = dateOrZero(created), dateOrZero(ars), dateOrZero(aci)
+		return e, err
+	})
+	return out, pgError("store.ExportStructures", err)
+}
+
+// Departements lists every département (code, name) for the forms' choices.
+func (s *Store) Departements(ctx context.Context) ([][2]string, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT code, nom FROM departements ORDER BY code`)
+	if err != nil {
+		return nil, pgError("store.Departements", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
+		var d [2]string
+		return d, r.Scan(&d[0], &d[1])
+	})
+	return out, pgError("store.Departements", err)
+}
