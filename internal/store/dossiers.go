@@ -1,0 +1,474 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/registry"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+)
+
+// MaxMotivation bounds a motivation (and other free texts of the workflow), in
+// characters; the database checks it too.
+const MaxMotivation = 5000
+
+// Dossier is a candidature à l'ACI of one structure (DESIGN.md §3).
+type Dossier struct {
+	ID                      int64
+	StructureID             int64
+	StructureName           string
+	StructureType           domain.StructureType
+	Departement             string
+	State                   workflow.State
+	Version                 int
+	CreatedAt               time.Time
+	CreatedBy               *int64
+	UpdatedAt               time.Time
+	UpdatedBy               *int64
+	UpdatedByName           string
+	StateSince              time.Time // when the state last changed
+	LettreDeposeeOn         domain.Date
+	LettreValidatedOn       domain.Date // starts the 6-month clock (DOMAIN §5)
+	ProjetSanteFiledOn      domain.Date // last filing (CSP L1434-12 clock for a CPTS)
+	ProjetSanteValidatedOn  domain.Date
+	DemandeDeposeeOn        domain.Date
+	DecidedOn               domain.Date
+	InstructeurUserID       *int64
+	InstructeurName         string
+	Avis                    workflow.Position // "" until given
+	AvisMotivation          string
+	PositionARS             *workflow.Position
+	PositionARSMotivation   string
+	PositionARSAt           *time.Time
+	PositionDCGDR           *workflow.Position
+	PositionDCGDRMotivation string
+	PositionDCGDRAt         *time.Time
+	SignatureAppointmentAt  *time.Time
+	SignaturePlace          string
+	AuditHead               string
+	AuditSeq                int
+}
+
+const dossierColumns = `d.id, d.structure_id, o.name, d.structure_type, coalesce(o.departement, ''), d.state, d.version,
+	d.created_at, d.created_by, d.updated_at, d.updated_by, coalesce((SELECT u.name FROM users u WHERE u.id = d.updated_by), ''),
+	d.state_since, d.lettre_deposee_on, d.lettre_validated_on, d.projet_sante_filed_on, d.projet_sante_validated_on,
+	d.demande_deposee_on, d.decided_on, d.instructeur_user_id, coalesce((SELECT u.name FROM users u WHERE u.id = d.instructeur_user_id), ''),
+	coalesce(d.avis, ''), d.avis_motivation, d.position_ars, d.position_ars_motivation, d.position_ars_at,
+	d.position_dcgdr, d.position_dcgdr_motivation, d.position_dcgdr_at, d.signature_appointment_at, d.signature_place,
+	d.audit_head, d.audit_seq`
+
+const dossierFrom = ` FROM dossiers d JOIN organisations o ON o.id = d.structure_id`
+
+func dateOf(t *time.Time) domain.Date {
+	if t == nil {
+		return domain.Date{}
+	}
+	return domain.DateOf0(*t)
+}
+
+func dateArg(d domain.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d.String()
+}
+
+func scanDossier(row pgx.Row) (Dossier, error) {
+	var d Dossier
+	var st, state, avis string
+	var lettreDep, lettreVal, psFiled, psVal, demDep, decided *time.Time
+	var posARS, posDCGDR *string
+	err := row.Scan(&d.ID, &d.StructureID, &d.StructureName, &st, &d.Departement, &state, &d.Version,
+		&d.CreatedAt, &d.CreatedBy, &d.UpdatedAt, &d.UpdatedBy, &d.UpdatedByName,
+		&d.StateSince, &lettreDep, &lettreVal, &psFiled, &psVal, &demDep, &decided, &d.InstructeurUserID, &d.InstructeurName,
+		&avis, &d.AvisMotivation, &posARS, &d.PositionARSMotivation, &d.PositionARSAt,
+		&posDCGDR, &d.PositionDCGDRMotivation, &d.PositionDCGDRAt, &d.SignatureAppointmentAt, &d.SignaturePlace,
+		&d.AuditHead, &d.AuditSeq)
+	d.StructureType, d.State, d.Avis = domain.StructureType(st), workflow.State(state), workflow.Position(avis)
+	d.LettreDeposeeOn, d.LettreValidatedOn = dateOf(lettreDep), dateOf(lettreVal)
+	d.ProjetSanteFiledOn, d.ProjetSanteValidatedOn = dateOf(psFiled), dateOf(psVal)
+	d.DemandeDeposeeOn, d.DecidedOn = dateOf(demDep), dateOf(decided)
+	if posARS != nil {
+		p := workflow.Position(*posARS)
+		d.PositionARS = &p
+	}
+	if posDCGDR != nil {
+		p := workflow.Position(*posDCGDR)
+		d.PositionDCGDR = &p
+	}
+	return d, err
+}
+
+// GetDossier returns one dossier in scope; outside the scope it is not found.
+func (s *Store) GetDossier(ctx context.Context, sc Scope, id int64) (Dossier, error) {
+	var a args
+	q := "SELECT " + dossierColumns + dossierFrom + " WHERE d.id = " + a.add(id) + " AND " + sc.structures("o", &a)
+	d, err := scanDossier(s.Pool.QueryRow(ctx, q, a...))
+	if err != nil {
+		return d, dossierNotFound(pgError("store.GetDossier", err))
+	}
+	return d, nil
+}
+
+func dossierNotFound(err error) error {
+	if domain.IsNotFound(err) {
+		return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
+	}
+	return err
+}
+
+// DossierFilter narrows a dossiers list.
+type DossierFilter struct {
+	States      []workflow.State // any of these (none: all)
+	Type        domain.StructureType
+	StructureID int64
+	Query       string // structure name contains (case-insensitive)
+}
+
+// ListDossiers returns the dossiers in scope matching f, one page of them
+// (most recently changed first) and the total count.
+func (s *Store) ListDossiers(ctx context.Context, sc Scope, f DossierFilter, p Page) ([]Dossier, int, error) {
+	var a args
+	where := []string{sc.structures("o", &a)}
+	if len(f.States) > 0 {
+		st := make([]string, len(f.States))
+		for i, x := range f.States {
+			st[i] = string(x)
+		}
+		where = append(where, "d.state = ANY("+a.add(st)+"::text[])")
+	}
+	if f.Type != "" {
+		where = append(where, "d.structure_type = "+a.add(string(f.Type)))
+	}
+	if f.StructureID != 0 {
+		where = append(where, "d.structure_id = "+a.add(f.StructureID))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where = append(where, "o.name ILIKE '%' || "+a.add(escapeLike(q))+" || '%'")
+	}
+	w := " WHERE " + strings.Join(where, " AND ")
+	var total int
+	if err := s.Pool.QueryRow(ctx, "SELECT count(*)"+dossierFrom+w, a...).Scan(&total); err != nil {
+		return nil, 0, pgError("store.ListDossiers", err)
+	}
+	if p.Size <= 0 || p.Size > 200 {
+		p.Size = 50
+	}
+	q := "SELECT " + dossierColumns + dossierFrom + w + " ORDER BY d.state_since DESC, d.id DESC LIMIT " + a.add(p.Size) + " OFFSET " + a.add(p.Offset())
+	rows, err := s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, 0, pgError("store.ListDossiers", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Dossier, error) { return scanDossier(r) })
+	return out, total, pgError("store.ListDossiers", err)
+}
+
+// CreateDossier opens a dossier in brouillon for the caller's own structure
+// (a coordinator of it), after workflow.Eligible (an ESS is refused with the
+// reason). A structure has at most one open dossier (unique index): a second
+// one is a conflict. The creation is the first row of the audit trail.
+func (s *Store) CreateDossier(ctx context.Context, sc Scope, structureID int64, at time.Time) (int64, error) {
+	if sc.Kind != domain.OrgStructure || sc.OrgID != structureID || !sc.Role.AtLeast(domain.RoleCoordinator) {
+		return 0, domain.Errorf(domain.ENotFound, "Structure introuvable.")
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	var id int64
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		var a args
+		var st string
+		q := "SELECT o.structure_type FROM organisations o WHERE o.id = " + a.add(structureID) + " AND o.archived_at IS NULL AND " + sc.structures("o", &a) + " FOR UPDATE"
+		if err := tx.QueryRow(ctx, q, a...).Scan(&st); err != nil {
+			return err
+		}
+		if err := workflow.Eligible(domain.StructureType(st)); err != nil {
+			return err
+		}
+		var open int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM dossiers WHERE structure_id = $1 AND state <> 'refusee'`, structureID).Scan(&open); err != nil {
+			return err
+		}
+		if open > 0 {
+			return domain.Errorf(domain.EConflict, "Votre structure a déjà un dossier en cours : ouvrez-le depuis la liste des dossiers.")
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO dossiers (structure_id, structure_type, created_at, created_by, updated_at, updated_by, state_since)
+			VALUES ($1, $2, $3, $4, $3, $4, $3) RETURNING id`, structureID, st, at, sc.UserID).Scan(&id); err != nil {
+			return err
+		}
+		uid := sc.UserID
+		return appendAudit(ctx, tx, id, &uid, sc.UserName, at, TransitionCreer, "", workflow.Brouillon, "")
+	})
+	if err != nil {
+		return 0, pgError("store.CreateDossier", err)
+	}
+	return id, nil
+}
+
+// Audit-only actions: rows of the audit trail that are not workflow
+// transitions (the state does not change).
+const (
+	TransitionCreer               workflow.Transition = "creer_dossier"
+	TransitionRendezVousSignature workflow.Transition = "rendez_vous_signature"
+	TransitionDemandeComplement   workflow.Transition = "demande_complement"
+	TransitionReponseComplement   workflow.Transition = "reponse_complement"
+)
+
+// ActionLabel is the French label of an audit row's action: the workflow's
+// transition label, or one of the audit-only actions above.
+func ActionLabel(t workflow.Transition) string {
+	switch t {
+	case TransitionCreer:
+		return "Création du dossier"
+	case TransitionRendezVousSignature:
+		return "Rendez-vous de signature fixé"
+	case TransitionDemandeComplement:
+		return "Demande de complément"
+	case TransitionReponseComplement:
+		return "Réponse à une demande de complément"
+	case workflow.ReputerValideProjetSante:
+		return "Validation implicite (silence de l'ARS, CSP L1434-12)"
+	}
+	return t.Label()
+}
+
+// TransitionRequest is a user's attempt to apply a workflow transition.
+type TransitionRequest struct {
+	DossierID  int64
+	Transition workflow.Transition
+	// Seen is the state shown on the page when the user pressed the button:
+	// a stale page is refused (double submission, two tabs).
+	Seen       workflow.State
+	Motivation string
+	Position   workflow.Position // position_ars / position_dcgdr
+	Today      domain.Date       // Europe/Paris date of At (computed when zero)
+	At         time.Time         // when (now when zero)
+	// Extra carries transition-specific fields for hooks (e.g. a complement
+	// request's "complement_target" and "complement_text" with
+	// demander_complements).
+	Extra map[string]string
+	// AssumeDocuments is for the demo seed only: when no requirement hook
+	// filled Attempt.Documents (nil map: the documents area is not
+	// installed), the required documents count as present. A documents hook
+	// always sets a non-nil map, which turns this off.
+	AssumeDocuments bool
+}
+
+// requirementHooks fill the workflow.Attempt from other areas' tables before
+// workflow.Check, inside the transition's transaction (documents fill
+// a.Documents — always a non-nil map —, composition fills a.CompositionOK
+// and a.CompositionFailures, complements fill a.OpenComplementRequests, the
+// contract fills a.Signatures). Register from init() in the area's store file.
+var requirementHooks []func(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error
+
+// afterTransitionHooks run after the dossier row is updated and the audit row
+// appended, in the same transaction (the contract area creates the contract
+// on acceptee). d holds the new state and version; an error rolls back the
+// whole transition.
+var afterTransitionHooks []func(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.Outcome) error
+
+// transitionCtx carries the request to the hooks that need it (complement
+// text on demander_complements); read it with requestFrom.
+type transitionCtxKey struct{}
+
+// RequestFrom returns the TransitionRequest being applied, inside a hook.
+func RequestFrom(ctx context.Context) (TransitionRequest, bool) {
+	r, ok := ctx.Value(transitionCtxKey{}).(TransitionRequest)
+	return r, ok
+}
+
+// ApplyTransition applies one workflow transition to a dossier in scope, in
+// ONE transaction: lock the dossier row (not found outside the scope), build
+// the workflow.Attempt (actor from sc), run the requirement hooks,
+// workflow.Check, update the row (state, version, dates, positions), append
+// the audit row to the hash chain, run the after-transition hooks. Two
+// concurrent submissions serialize on the row lock; the second sees the new
+// state, differs from Seen and is refused with a conflict.
+func (s *Store) ApplyTransition(ctx context.Context, sc Scope, in TransitionRequest) (workflow.Outcome, error) {
+	if !sc.Valid() {
+		return workflow.Outcome{}, domain.Errorf(domain.ENotFound, "Dossier introuvable.")
+	}
+	actor := workflow.Actor{OrgKind: sc.Kind, Role: sc.Role, InScope: true}
+	uid := sc.UserID
+	return s.apply(ctx, sc, actor, &uid, sc.UserName, in)
+}
+
+func (s *Store) apply(ctx context.Context, sc Scope, actor workflow.Actor, actorID *int64, actorName string, in TransitionRequest) (workflow.Outcome, error) {
+	if utf8.RuneCountInString(in.Motivation) > MaxMotivation {
+		return workflow.Outcome{}, domain.FieldError("motivation", "La motivation ne doit pas dépasser %d caractères.", MaxMotivation)
+	}
+	if in.At.IsZero() {
+		in.At = time.Now()
+	}
+	in.At = in.At.Truncate(time.Microsecond)
+	if in.Today.IsZero() {
+		in.Today = domain.DateOf(in.At)
+	}
+	in.Motivation = strings.TrimSpace(in.Motivation)
+	ctx = context.WithValue(ctx, transitionCtxKey{}, in)
+	var out workflow.Outcome
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		var a args
+		where := "d.id = " + a.add(in.DossierID)
+		if !actor.System {
+			where += " AND " + sc.structures("o", &a)
+		}
+		d, err := scanDossier(tx.QueryRow(ctx, "SELECT "+dossierColumns+dossierFrom+" WHERE "+where+" FOR UPDATE OF d", a...))
+		if err != nil {
+			return dossierNotFound(err)
+		}
+		if actor.OrgKind == domain.OrgStructure {
+			actor.IsOwnStructure = d.StructureID == sc.OrgID
+		}
+		att := workflow.Attempt{
+			Transition: in.Transition, StructureType: d.StructureType, From: d.State, Seen: in.Seen,
+			Actor: actor, Today: in.Today, Motivation: in.Motivation,
+			PositionARS: d.PositionARS, PositionDCGDR: d.PositionDCGDR, Position: in.Position,
+			Avis: d.Avis, ProjetSanteFiled: d.ProjetSanteFiledOn,
+		}
+		for _, h := range requirementHooks {
+			if err := h(ctx, tx, &d, &att); err != nil {
+				return err
+			}
+		}
+		if att.Documents == nil && in.AssumeDocuments {
+			att.Documents = map[workflow.Document]bool{}
+			for _, doc := range workflow.RequiredDocuments(d.StructureType) {
+				att.Documents[doc] = true
+			}
+		}
+		out, err = workflow.Check(att)
+		if err != nil {
+			return err
+		}
+		if err := updateDossierFor(ctx, tx, &d, in, out, actorID); err != nil {
+			return err
+		}
+		if err := appendAudit(ctx, tx, d.ID, actorID, actorName, in.At, out.Record.Transition, out.Record.From, out.Record.To, out.Record.Motivation); err != nil {
+			return err
+		}
+		for _, h := range afterTransitionHooks {
+			if err := h(ctx, tx, &d, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return workflow.Outcome{}, pgError("store.ApplyTransition", err)
+	}
+	return out, nil
+}
+
+// updateDossierFor writes the effects of an allowed transition on the
+// dossier row and mirrors them in d.
+func updateDossierFor(ctx context.Context, tx pgx.Tx, d *Dossier, in TransitionRequest, out workflow.Outcome, actorID *int64) error {
+	set := []string{}
+	var a args
+	a.add(d.ID)
+	setv := func(col string, v any) { set = append(set, col+" = "+a.add(v)) }
+	today := in.Today
+	switch in.Transition {
+	case workflow.DeposerLettreIntention:
+		setv("lettre_deposee_on", dateArg(today))
+		d.LettreDeposeeOn = today
+	case workflow.ValiderLettreIntention:
+		setv("lettre_validated_on", dateArg(today))
+		d.LettreValidatedOn = today
+	case workflow.DeposerProjetSante:
+		setv("projet_sante_filed_on", dateArg(today))
+		d.ProjetSanteFiledOn = today
+	case workflow.ValiderProjetSante, workflow.ReputerValideProjetSante:
+		setv("projet_sante_validated_on", dateArg(today))
+		d.ProjetSanteValidatedOn = today
+	case workflow.DeposerDemande:
+		setv("demande_deposee_on", dateArg(today))
+		d.DemandeDeposeeOn = today
+	case workflow.PrendreEnInstruction:
+		setv("instructeur_user_id", actorID)
+		d.InstructeurUserID = actorID
+	case workflow.DonnerAvisFavorable, workflow.DonnerAvisDefavorable:
+		p := workflow.Favorable
+		if in.Transition == workflow.DonnerAvisDefavorable {
+			p = workflow.Defavorable
+		}
+		setv("avis", string(p))
+		setv("avis_motivation", in.Motivation)
+		d.Avis, d.AvisMotivation = p, in.Motivation
+	case workflow.PositionARS:
+		p := out.Position
+		setv("position_ars", string(p))
+		setv("position_ars_motivation", in.Motivation)
+		setv("position_ars_at", in.At)
+		setv("position_ars_by", actorID)
+		d.PositionARS, d.PositionARSMotivation, d.PositionARSAt = &p, in.Motivation, &in.At
+	case workflow.PositionDCGDR:
+		p := out.Position
+		setv("position_dcgdr", string(p))
+		setv("position_dcgdr_motivation", in.Motivation)
+		setv("position_dcgdr_at", in.At)
+		setv("position_dcgdr_by", actorID)
+		d.PositionDCGDR, d.PositionDCGDRMotivation, d.PositionDCGDRAt = &p, in.Motivation, &in.At
+	case workflow.Accepter, workflow.Refuser:
+		setv("decided_on", dateArg(today))
+		d.DecidedOn = today
+	}
+	if out.To != d.State {
+		setv("state", string(out.To))
+		setv("state_since", in.At)
+		d.State, d.StateSince = out.To, in.At
+	}
+	setv("updated_at", in.At)
+	setv("updated_by", actorID)
+	set = append(set, "version = version + 1")
+	tag, err := tx.Exec(ctx, "UPDATE dossiers SET "+strings.Join(set, ", ")+" WHERE id = $1", a...)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("updateDossierFor: dossier %d not updated", d.ID)
+	}
+	d.Version++
+	d.UpdatedAt, d.UpdatedBy = in.At, actorID
+	return nil
+}
+
+func init() {
+	requirementHooks = append(requirementHooks, compositionRequirement)
+}
+
+// compositionRequirement fills a.CompositionOK / CompositionFailures from the
+// structure registry (legal form, FINESS, members: migration 00020) with
+// registry.Composition and registry.CanFile, for deposer_demande only (the
+// workflow checks composition there: workflow.rules' doc comment).
+func compositionRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
+	if a.Transition != workflow.DeposerDemande {
+		return nil
+	}
+	var legal string
+	var hasFINESS bool
+	if err := tx.QueryRow(ctx, `SELECT coalesce(legal_form, ''), finess IS NOT NULL FROM organisations WHERE id = $1`, d.StructureID).
+		Scan(&legal, &hasFINESS); err != nil {
+		return fmt.Errorf("compositionRequirement: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT profession FROM members WHERE structure_id = $1`, d.StructureID)
+	if err != nil {
+		return fmt.Errorf("compositionRequirement: %w", err)
+	}
+	members, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (registry.Member, error) {
+		var p string
+		err := r.Scan(&p)
+		return registry.Member{Profession: registry.Profession(p)}, err
+	})
+	if err != nil {
+		return fmt.Errorf("compositionRequirement: %w", err)
+	}
+	a.CompositionOK, a.CompositionFailures = registry.CanFile(registry.Composition(d.StructureType, legal, hasFINESS, members))
+	return nil
+}
