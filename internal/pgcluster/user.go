@@ -58,8 +58,12 @@ func (r runner) command(ctx context.Context, path string, args ...string) *exec.
 	cmd.Dir = "/" // our working directory may be unreadable for the postgres user
 	cmd.Env = cleanEnv()
 	cmd.WaitDelay = 5 * time.Second
+	// A process group of its own: a Ctrl-C in the terminal (SIGINT to the
+	// foreground group) or a group SIGTERM reaches aci, which then stops the
+	// cluster with pg_ctl stop, instead of hitting postgres directly.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if r.cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: r.cred}
+		cmd.SysProcAttr.Credential = r.cred
 		cmd.Env = append(cmd.Env, "USER="+r.name, "LOGNAME="+r.name)
 	}
 	return cmd
