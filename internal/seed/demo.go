@@ -56,7 +56,9 @@ var DemoAccounts = []DemoAccount{
 
 // Steps run after the organisations and accounts exist, in order; other
 // areas (territories, dossiers...) append their own idempotent demo data.
-var Steps []func(ctx context.Context, st *store.Store) error
+var Steps = []func(ctx context.Context, st *store.Store) error{
+	DemoTerritories, // territory.go: the demo CPTS territories
+}
 
 // Demo loads the demo organisations, accounts and the areas' demo data.
 func Demo(ctx context.Context, st *store.Store) error {

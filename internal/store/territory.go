@@ -1,0 +1,648 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/refdata"
+)
+
+// Territories of CPTS (DOMAIN.md §2, seed 002): a set of communes chosen by
+// the professionals; a commune belongs to at most one CPTS; the population is
+// the sum of the communes' legal populations and gives the tier
+// (DOMAIN.md §3, funding.Tier).
+
+// CommuneHit is one result of SearchCommunes.
+type CommuneHit struct {
+	Code           string
+	Nom            string
+	CodesPostaux   []string
+	Departement    string
+	DepartementNom string
+	Population     int64
+	EPCI           string // SIREN, "" when none
+	EPCINom        string
+	HolderID       int64 // the CPTS whose territory holds it, 0 if none
+	HolderName     string
+}
+
+// EPCIHit is one intercommunalité offered for a whole-EPCI addition.
+type EPCIHit struct {
+	Code       string
+	Nom        string
+	Communes   int
+	Population int64
+}
+
+// MaxSearchLimit bounds SearchCommunes' limit.
+const MaxSearchLimit = 50
+
+// searchUpper returns the exclusive upper bound of the strings starting with
+// p in byte order (text_pattern_ops), so prefix searches use the index even
+// with a generic plan.
+func searchUpper(p string) string { return p + string(rune(0x10FFFF)) }
+
+// codeLike reports whether q looks like the start of an INSEE code or a
+// postal code (digits, with 2A/2B for Corsica).
+func codeLike(q string) bool {
+	if q == "" || len(q) > 5 {
+		return false
+	}
+	for i, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+		case i == 1 && (r == 'a' || r == 'b' || r == 'A' || r == 'B'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// SearchCommunes finds current communes by name (accent- and case-insensitive
+// prefix of the name, or of any word of it: "saint" → "Saint-Denis",
+// "rambert" → "Saint-Rambert-en-Bugey"), by INSEE code prefix or by postal
+// code prefix. Exact names come first, then name prefixes, codes, and word
+// starts, each by decreasing population. Reference data is public: no scope;
+// the holder's name is shown so that a coordinator knows who to talk to.
+func (s *Store) SearchCommunes(ctx context.Context, q string, limit int) ([]CommuneHit, error) {
+	q = strings.TrimSpace(q)
+	if len(q) > 100 {
+		q = q[:100]
+	}
+	if limit <= 0 || limit > MaxSearchLimit {
+		limit = MaxSearchLimit
+	}
+	var a args
+	var parts []string
+	if codeLike(q) {
+		up := strings.ToUpper(q)
+		lo, hi := a.add(up), a.add(searchUpper(up))
+		parts = append(parts,
+			"SELECT code, 2 AS rk FROM communes WHERE code ~>=~ "+lo+" AND code ~<~ "+hi,
+			"SELECT commune, 2 FROM commune_codes_postaux WHERE code_postal ~>=~ "+lo+" AND code_postal ~<~ "+hi)
+	} else {
+		n := refdata.Normalize(q)
+		if n == "" {
+			return nil, nil
+		}
+		p := a.add(n)
+		parts = append(parts,
+			"SELECT code, CASE WHEN nom_norm = "+p+" THEN 0 ELSE 1 END AS rk FROM communes WHERE nom_norm ~>=~ "+p+" AND nom_norm ~<~ "+a.add(searchUpper(n)),
+			"SELECT code, 3 FROM communes WHERE nom_norm LIKE "+a.add("% "+escapeLike(n)+"%"))
+	}
+	sql := `WITH m AS (SELECT code, min(rk) AS rk FROM (` + strings.Join(parts, " UNION ALL ") + `) x GROUP BY code)
+	SELECT c.code, c.nom, c.codes_postaux, c.departement, d.nom, c.population, coalesce(c.epci, ''), coalesce(e.nom, ''),
+		coalesce(tc.structure_id, 0), coalesce(o.name, '')
+	FROM m JOIN communes c ON c.code = m.code
+	JOIN departements d ON d.code = c.departement
+	LEFT JOIN epci e ON e.code = c.epci
+	LEFT JOIN territory_communes tc ON tc.commune_code = c.code
+	LEFT JOIN organisations o ON o.id = tc.structure_id
+	WHERE c.actuelle
+	ORDER BY m.rk, c.population DESC, c.nom, c.code LIMIT ` + a.add(limit)
+	rows, err := s.Pool.Query(ctx, sql, a...)
+	if err != nil {
+		return nil, pgError("store.SearchCommunes", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CommuneHit, error) {
+		var h CommuneHit
+		err := r.Scan(&h.Code, &h.Nom, &h.CodesPostaux, &h.Departement, &h.DepartementNom, &h.Population,
+			&h.EPCI, &h.EPCINom, &h.HolderID, &h.HolderName)
+		return h, err
+	})
+	return out, pgError("store.SearchCommunes", err)
+}
+
+// SearchEPCI finds intercommunalités by name (prefix of the name or of a word
+// of it), plus those given by code (the EPCIs of commune results), with their
+// number of current communes and population, at most limit of them.
+func (s *Store) SearchEPCI(ctx context.Context, q string, codes []string, limit int) ([]EPCIHit, error) {
+	if limit <= 0 || limit > MaxSearchLimit {
+		limit = MaxSearchLimit
+	}
+	var a args
+	n := refdata.Normalize(strings.TrimSpace(q))
+	if len(n) > 100 {
+		n = n[:100]
+	}
+	if codes == nil {
+		codes = []string{}
+	}
+	cond := "e.code = ANY(" + a.add(codes) + "::text[])"
+	if n != "" && !codeLike(q) {
+		cond += " OR e.nom_norm LIKE " + a.add(escapeLike(n)+"%") + " OR e.nom_norm LIKE " + a.add("% "+escapeLike(n)+"%")
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT e.code, e.nom, count(c.code), coalesce(sum(c.population), 0)
+		FROM epci e JOIN communes c ON c.epci = e.code AND c.actuelle
+		WHERE `+cond+` GROUP BY e.code, e.nom ORDER BY e.code = ANY($1::text[]) DESC, sum(c.population) DESC, e.nom LIMIT `+a.add(limit), a...)
+	if err != nil {
+		return nil, pgError("store.SearchEPCI", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (EPCIHit, error) {
+		var h EPCIHit
+		err := r.Scan(&h.Code, &h.Nom, &h.Communes, &h.Population)
+		return h, err
+	})
+	return out, pgError("store.SearchEPCI", err)
+}
+
+// TerritoryCommune is one commune of a territory.
+type TerritoryCommune struct {
+	Code         string
+	Nom          string
+	CodesPostaux []string
+	Departement  string
+	Population   int64
+	AddedAt      time.Time
+}
+
+// Territory is a CPTS's territory as its editor shows it.
+type Territory struct {
+	StructureID    int64
+	StructureName  string
+	Departement    string
+	Communes       []TerritoryCommune // ordered by name
+	Population     int64              // sum of the communes' legal populations
+	Tier           int                // funding.Tier(Population); 0 when there is no commune
+	PopulationYear string             // millésime of the populations légales ("2023")
+	Version        int                // for optimistic locking of the editor
+	UpdatedAt      *time.Time
+	UpdatedBy      string
+}
+
+// CanEditTerritory reports whether the scope may edit structure id's
+// territory: its own coordinator, or a national admin (issue 4, item 5).
+// CPAM, ARS and DCGDR read only.
+func CanEditTerritory(sc Scope, structureID int64) bool {
+	if !sc.Valid() {
+		return false
+	}
+	switch sc.Kind {
+	case domain.OrgNational:
+		return sc.Role == domain.RoleAdmin
+	case domain.OrgStructure:
+		return sc.OrgID == structureID && sc.Role.AtLeast(domain.RoleCoordinator)
+	}
+	return false
+}
+
+// tierOf is funding.Tier for a territory: 0 (no tier) when it is empty.
+func tierOf(pop int64, n int) (int, error) {
+	if n == 0 {
+		return 0, nil
+	}
+	return funding.Tier(pop)
+}
+
+// cptsInScope returns the name of the CPTS id when it is in the scope;
+// anything else (missing, outside the scope, not a CPTS) is not found.
+func cptsInScope(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, sc Scope, id int64) (name, dep string, err error) {
+	var a args
+	err = q.QueryRow(ctx, "SELECT o.name, o.departement FROM organisations o WHERE o.id = "+a.add(id)+
+		" AND o.structure_type = 'CPTS' AND "+sc.structures("o", &a), a...).Scan(&name, &dep)
+	return name, dep, err
+}
+
+// populationYear is the millésime of the loaded legal populations.
+func (s *Store) populationYear(ctx context.Context) string {
+	var y string
+	_ = s.Pool.QueryRow(ctx, "SELECT version FROM refdata_versions WHERE name = $1", refdata.VersionPopulation).Scan(&y)
+	return y
+}
+
+// Territory returns the territory of CPTS id in scope (not found outside the
+// scope and for structures that are not CPTS).
+func (s *Store) Territory(ctx context.Context, sc Scope, id int64) (Territory, error) {
+	t := Territory{StructureID: id}
+	var err error
+	if t.StructureName, t.Departement, err = cptsInScope(ctx, s.Pool, sc, id); err != nil {
+		return t, pgError("store.Territory", err)
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT c.code, c.nom, c.codes_postaux, c.departement, c.population, tc.added_at
+		FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
+		WHERE tc.structure_id = $1 ORDER BY c.nom_norm, c.code`, id)
+	if err != nil {
+		return t, pgError("store.Territory", err)
+	}
+	t.Communes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (TerritoryCommune, error) {
+		var c TerritoryCommune
+		err := r.Scan(&c.Code, &c.Nom, &c.CodesPostaux, &c.Departement, &c.Population, &c.AddedAt)
+		return c, err
+	})
+	if err != nil {
+		return t, pgError("store.Territory", err)
+	}
+	for _, c := range t.Communes {
+		t.Population += c.Population
+	}
+	if t.Tier, err = tierOf(t.Population, len(t.Communes)); err != nil {
+		return t, err
+	}
+	var at time.Time
+	var by string
+	err = s.Pool.QueryRow(ctx, `SELECT t.version, t.updated_at, coalesce(u.name, '') FROM territories t
+		LEFT JOIN users u ON u.id = t.updated_by WHERE t.structure_id = $1`, id).Scan(&t.Version, &at, &by)
+	switch {
+	case err == nil:
+		t.UpdatedAt, t.UpdatedBy = &at, by
+	case !errors.Is(err, pgx.ErrNoRows):
+		return t, pgError("store.Territory", err)
+	}
+	t.PopulationYear = s.populationYear(ctx)
+	return t, nil
+}
+
+// TerritoryChange is one row of a territory's history.
+type TerritoryChange struct {
+	ID               int64
+	At               time.Time
+	UserName         string
+	Action           string // add, remove, add_epci
+	EPCI, EPCINom    string
+	Communes         []string // "Nom (code)"
+	Skipped          []string // add_epci: "Nom (code) — CPTS X"
+	PopulationBefore int64
+	PopulationAfter  int64
+	TierBefore       int // 0: no tier (empty territory)
+	TierAfter        int
+}
+
+// TerritoryChanges returns one page of the history of CPTS id's territory,
+// newest first, and the total number of changes.
+func (s *Store) TerritoryChanges(ctx context.Context, sc Scope, id int64, p Page) ([]TerritoryChange, int, error) {
+	if _, _, err := cptsInScope(ctx, s.Pool, sc, id); err != nil {
+		return nil, 0, pgError("store.TerritoryChanges", err)
+	}
+	var total int
+	if err := s.Pool.QueryRow(ctx, "SELECT count(*) FROM territory_changes WHERE structure_id = $1", id).Scan(&total); err != nil {
+		return nil, 0, pgError("store.TerritoryChanges", err)
+	}
+	if p.Size <= 0 {
+		p.Size = 50
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT ch.id, ch.at, coalesce(u.name, ''), ch.action, coalesce(ch.epci, ''), coalesce(e.nom, ''),
+		ARRAY(SELECT coalesce(c.nom, x.code) || ' (' || x.code || ')' FROM unnest(ch.communes) WITH ORDINALITY AS x(code, n)
+			LEFT JOIN communes c ON c.code = x.code ORDER BY x.n),
+		ch.skipped, ch.population_before, ch.population_after, coalesce(ch.tier_before, 0), coalesce(ch.tier_after, 0)
+		FROM territory_changes ch LEFT JOIN users u ON u.id = ch.user_id LEFT JOIN epci e ON e.code = ch.epci
+		WHERE ch.structure_id = $1 ORDER BY ch.at DESC, ch.id DESC LIMIT $2 OFFSET $3`, id, p.Size, p.Offset())
+	if err != nil {
+		return nil, 0, pgError("store.TerritoryChanges", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TerritoryChange, error) {
+		var c TerritoryChange
+		err := r.Scan(&c.ID, &c.At, &c.UserName, &c.Action, &c.EPCI, &c.EPCINom, &c.Communes, &c.Skipped,
+			&c.PopulationBefore, &c.PopulationAfter, &c.TierBefore, &c.TierAfter)
+		return c, err
+	})
+	return out, total, pgError("store.TerritoryChanges", err)
+}
+
+// HeldCommune is a commune another CPTS already holds.
+type HeldCommune struct {
+	Code, Nom, Holder string
+}
+
+// TerritoryEdit is the outcome of an edit.
+type TerritoryEdit struct {
+	Added      []string      // names of the communes added
+	Removed    []string      // names of the communes removed
+	Held       []HeldCommune // add_epci: communes left out, held by another CPTS
+	Already    int           // add_epci: communes already in this territory
+	Population int64         // after the edit
+	Tier       int           // after the edit (0: empty)
+	Version    int           // after the edit
+}
+
+// errTaken is the message when a commune belongs to another CPTS
+// (DOMAIN.md §2: a commune belongs to at most one CPTS).
+func errTaken(nom, holder string) error {
+	return &domain.Error{Code: domain.EConflict, Field: "q",
+		Message: fmt.Sprintf("La commune %s appartient déjà au territoire de la CPTS %s.", nom, strings.TrimPrefix(holder, "CPTS "))}
+}
+
+// editTx runs one edit of CPTS id's territory in one transaction: checks the
+// scope and the right to edit, locks the territory row, checks the expected
+// version (0: not checked, for seeds), runs fn, then writes the change row
+// with population and tier before and after, and bumps the version. When fn
+// reports no commune changed, nothing is written.
+func (s *Store) editTx(ctx context.Context, sc Scope, id int64, expected int, fn func(tx pgx.Tx) (change, error)) (TerritoryEdit, error) {
+	var res TerritoryEdit
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		if _, _, err := cptsInScope(ctx, tx, sc, id); err != nil {
+			return err
+		}
+		if !CanEditTerritory(sc, id) {
+			// Readers (CPAM, ARS, DCGDR, members) cannot edit: not found, as
+			// everywhere an action is outside the caller's rights.
+			return domain.Errorf(domain.ENotFound, "introuvable")
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO territories (structure_id) VALUES ($1) ON CONFLICT DO NOTHING", id); err != nil {
+			return err
+		}
+		var version int
+		var at time.Time
+		var by string
+		if err := tx.QueryRow(ctx, `SELECT t.version, t.updated_at, coalesce(u.name, '') FROM territories t
+			LEFT JOIN users u ON u.id = t.updated_by WHERE t.structure_id = $1 FOR UPDATE OF t`, id).Scan(&version, &at, &by); err != nil {
+			return err
+		}
+		if expected > 0 && expected != version || expected < 0 {
+			if by == "" {
+				by = "un autre utilisateur"
+			}
+			return domain.Errorf(domain.EConflict, "Le territoire a été modifié entre-temps par %s (le %s) : rechargez la page et recommencez.",
+				by, at.In(paris).Format("02/01/2006 à 15:04"))
+		}
+		var before int64
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(c.population), 0), count(*) FROM territory_communes tc
+			JOIN communes c ON c.code = tc.commune_code WHERE tc.structure_id = $1`, id).Scan(&before, &n); err != nil {
+			return err
+		}
+		tierBefore, err := tierOf(before, n)
+		if err != nil {
+			return err
+		}
+		ch, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		res = ch.edit
+		if len(ch.codes) == 0 {
+			res.Population, res.Tier, res.Version = before, tierBefore, version
+			return nil
+		}
+		var after int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(c.population), 0), count(*) FROM territory_communes tc
+			JOIN communes c ON c.code = tc.commune_code WHERE tc.structure_id = $1`, id).Scan(&after, &n); err != nil {
+			return err
+		}
+		tierAfter, err := tierOf(after, n)
+		if err != nil {
+			return err
+		}
+		version++
+		if _, err := tx.Exec(ctx, "UPDATE territories SET version = $2, updated_at = now(), updated_by = $3 WHERE structure_id = $1",
+			id, version, nullID(sc.UserID)); err != nil {
+			return err
+		}
+		var epci *string
+		if ch.epci != "" {
+			epci = &ch.epci
+		}
+		skipped := []string{}
+		for _, h := range ch.edit.Held {
+			skipped = append(skipped, h.Nom+" ("+h.Code+") — "+h.Holder)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO territory_changes (structure_id, user_id, action, epci, communes, skipped,
+			population_before, population_after, tier_before, tier_after, version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			id, nullID(sc.UserID), ch.action, epci, ch.codes, skipped, before, after, nullTier(tierBefore), nullTier(tierAfter), version); err != nil {
+			return err
+		}
+		res.Population, res.Tier, res.Version = after, tierAfter, version
+		return nil
+	})
+	return res, err
+}
+
+// change is what an edit did, for editTx's history row.
+type change struct {
+	action string
+	epci   string
+	codes  []string
+	edit   TerritoryEdit
+}
+
+var paris = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+func nullID(id int64) *int64 {
+	if id <= 0 {
+		return nil
+	}
+	return &id
+}
+
+func nullTier(t int) *int {
+	if t == 0 {
+		return nil
+	}
+	return &t
+}
+
+// takenError turns the unique violation on territory_communes.commune_code
+// (another transaction committed the same commune first) into the message
+// naming the holder, looked up after the failed transaction.
+func (s *Store) takenError(ctx context.Context, err error, codes []string) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "23505" || pe.ConstraintName != "territory_communes_commune_key" {
+		return err
+	}
+	var nom, holder string
+	if qerr := s.Pool.QueryRow(ctx, `SELECT c.nom, o.name FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
+		JOIN organisations o ON o.id = tc.structure_id WHERE tc.commune_code = ANY($1::text[]) ORDER BY c.nom LIMIT 1`, codes).Scan(&nom, &holder); qerr != nil {
+		return &domain.Error{Code: domain.EConflict, Field: "q", Message: "Une des communes vient d'être ajoutée à un autre territoire : rechargez la page."}
+	}
+	return errTaken(nom, holder)
+}
+
+// AddCommune adds commune code to CPTS id's territory, in one transaction
+// with its history row. A commune held by another CPTS is refused with a
+// message naming it; two concurrent additions of the same commune: the
+// database's unique constraint lets one commit, the other gets that message.
+func (s *Store) AddCommune(ctx context.Context, sc Scope, id int64, expected int, code string) (TerritoryEdit, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	res, err := s.editTx(ctx, sc, id, expected, func(tx pgx.Tx) (change, error) {
+		var nom, holder string
+		var holderID int64
+		err := tx.QueryRow(ctx, `SELECT c.nom, coalesce(tc.structure_id, 0), coalesce(o.name, '') FROM communes c
+			LEFT JOIN territory_communes tc ON tc.commune_code = c.code LEFT JOIN organisations o ON o.id = tc.structure_id
+			WHERE c.code = $1 AND c.actuelle`, code).Scan(&nom, &holderID, &holder)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return change{}, domain.FieldError("q", "Commune inconnue (code %q) : cherchez-la par son nom ou son code postal.", code)
+		}
+		if err != nil {
+			return change{}, err
+		}
+		switch {
+		case holderID == id:
+			return change{}, domain.Errorf(domain.EConflict, "La commune %s fait déjà partie du territoire.", nom)
+		case holderID != 0:
+			return change{}, errTaken(nom, holder)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO territory_communes (structure_id, commune_code, added_by) VALUES ($1, $2, $3)",
+			id, code, nullID(sc.UserID)); err != nil {
+			return change{}, err
+		}
+		return change{action: "add", codes: []string{code}, edit: TerritoryEdit{Added: []string{nom}}}, nil
+	})
+	if err != nil {
+		return res, pgError("store.AddCommune", s.takenError(ctx, err, []string{code}))
+	}
+	return res, nil
+}
+
+// AddEPCI adds every current member commune of EPCI code that no CPTS holds
+// yet, in one transaction with one history row; those held by another CPTS
+// are left out and reported with the holder's name.
+func (s *Store) AddEPCI(ctx context.Context, sc Scope, id int64, expected int, code string) (TerritoryEdit, error) {
+	code = strings.TrimSpace(code)
+	var want []string
+	res, err := s.editTx(ctx, sc, id, expected, func(tx pgx.Tx) (change, error) {
+		var n int
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM epci WHERE code = $1", code).Scan(&n); err != nil {
+			return change{}, err
+		}
+		if n == 0 {
+			return change{}, domain.FieldError("q", "Intercommunalité inconnue (code %q).", code)
+		}
+		var ch change
+		ch.action, ch.epci = "add_epci", code
+		var names []string
+		rows, err := tx.Query(ctx, `SELECT c.code, c.nom, coalesce(tc.structure_id, 0), coalesce(o.name, '') FROM communes c
+			LEFT JOIN territory_communes tc ON tc.commune_code = c.code LEFT JOIN organisations o ON o.id = tc.structure_id
+			WHERE c.epci = $1 AND c.actuelle ORDER BY c.nom_norm, c.code`, code)
+		if err != nil {
+			return change{}, err
+		}
+		for rows.Next() {
+			var cc, nom, holder string
+			var hid int64
+			if err := rows.Scan(&cc, &nom, &hid, &holder); err != nil {
+				rows.Close()
+				return change{}, err
+			}
+			switch {
+			case hid == id:
+				ch.edit.Already++
+			case hid != 0:
+				ch.edit.Held = append(ch.edit.Held, HeldCommune{Code: cc, Nom: nom, Holder: holder})
+			default:
+				ch.codes = append(ch.codes, cc)
+				names = append(names, nom)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return change{}, err
+		}
+		want = ch.codes
+		if len(ch.codes) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO territory_communes (structure_id, commune_code, added_by)
+				SELECT $1, x, $3 FROM unnest($2::text[]) AS x`, id, ch.codes, nullID(sc.UserID)); err != nil {
+				return change{}, err
+			}
+		}
+		ch.edit.Added = names
+		return ch, nil
+	})
+	if err != nil {
+		return res, pgError("store.AddEPCI", s.takenError(ctx, err, want))
+	}
+	return res, nil
+}
+
+// RemoveCommune removes commune code from CPTS id's territory, in one
+// transaction with its history row.
+func (s *Store) RemoveCommune(ctx context.Context, sc Scope, id int64, expected int, code string) (TerritoryEdit, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	res, err := s.editTx(ctx, sc, id, expected, func(tx pgx.Tx) (change, error) {
+		var nom string
+		err := tx.QueryRow(ctx, `DELETE FROM territory_communes tc USING communes c
+			WHERE tc.structure_id = $1 AND tc.commune_code = $2 AND c.code = tc.commune_code RETURNING c.nom`, id, code).Scan(&nom)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return change{}, domain.Errorf(domain.EConflict, "Cette commune ne fait pas (ou plus) partie du territoire : rechargez la page.")
+		}
+		if err != nil {
+			return change{}, err
+		}
+		return change{action: "remove", codes: []string{code}, edit: TerritoryEdit{Removed: []string{nom}}}, nil
+	})
+	return res, pgError("store.RemoveCommune", err)
+}
+
+// TerritoryTotal is a territory's population and tier (0: no commune).
+type TerritoryTotal struct {
+	Communes   int
+	Population int64
+	Tier       int
+}
+
+// TerritoryTotals returns the population and tier of the territories of the
+// given structures that are in scope, for lists. Structures without commune
+// (or not CPTS, or outside the scope) are absent from the map.
+func (s *Store) TerritoryTotals(ctx context.Context, sc Scope, ids []int64) (map[int64]TerritoryTotal, error) {
+	out := map[int64]TerritoryTotal{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var a args
+	q := `SELECT o.id, count(*), coalesce(sum(c.population), 0) FROM organisations o
+		JOIN territory_communes tc ON tc.structure_id = o.id JOIN communes c ON c.code = tc.commune_code
+		WHERE o.id = ANY(` + a.add(ids) + `::bigint[]) AND ` + sc.structures("o", &a) + ` GROUP BY o.id`
+	rows, err := s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, pgError("store.TerritoryTotals", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var t TerritoryTotal
+		if err := rows.Scan(&id, &t.Communes, &t.Population); err != nil {
+			return nil, pgError("store.TerritoryTotals", err)
+		}
+		if t.Tier, err = tierOf(t.Population, t.Communes); err != nil {
+			return nil, err
+		}
+		out[id] = t
+	}
+	return out, pgError("store.TerritoryTotals", rows.Err())
+}
+
+// SeedTerritory gives CPTS id the communes codes when its territory is still
+// empty, as one "add" change by user userID (demo data; idempotent: a
+// territory with communes is left alone). It bypasses the scope: seed use only.
+func (s *Store) SeedTerritory(ctx context.Context, id, userID int64, codes []string) (bool, error) {
+	var n int
+	if err := s.Pool.QueryRow(ctx, "SELECT count(*) FROM territory_communes WHERE structure_id = $1", id).Scan(&n); err != nil {
+		return false, pgError("store.SeedTerritory", err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	var name, dep string
+	if err := s.Pool.QueryRow(ctx, "SELECT name, departement FROM organisations WHERE id = $1 AND structure_type = 'CPTS'", id).Scan(&name, &dep); err != nil {
+		return false, pgError("store.SeedTerritory", err)
+	}
+	sc := Scope{UserID: userID, OrgID: id, OrgName: name, Kind: domain.OrgStructure, Role: domain.RoleCoordinator}
+	codes = slices.Clone(codes)
+	_, err := s.editTx(ctx, sc, id, 0, func(tx pgx.Tx) (change, error) {
+		if _, err := tx.Exec(ctx, `INSERT INTO territory_communes (structure_id, commune_code, added_by)
+			SELECT $1, x, $3 FROM unnest($2::text[]) AS x`, id, codes, nullID(userID)); err != nil {
+			return change{}, err
+		}
+		return change{action: "add", codes: codes}, nil
+	})
+	if err != nil {
+		return false, pgError("store.SeedTerritory", fmt.Errorf("%s: %w", name, s.takenError(ctx, err, codes)))
+	}
+	return true, nil
+}
