@@ -57,6 +57,7 @@ var DemoAccounts = []DemoAccount{
 // Steps run after the organisations and accounts exist, in order; other
 // areas (territories, dossiers...) append their own idempotent demo data.
 var Steps = []func(ctx context.Context, st *store.Store) error{
+	structuresDemo,  // members.go: identities and members of the demo structures
 	DemoTerritories, // territory.go: the demo CPTS territories
 }
 
