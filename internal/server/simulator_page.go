@@ -1,0 +1,414 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/components"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+// Bounds of the simulator's numbers: beyond them the input is a typing slip.
+const (
+	maxPopulation = 100_000_000 // more than France
+	maxPatientele = 1_000_000
+)
+
+// simulator is GET /simulateur: a bookmarkable GET form (works without
+// JavaScript) for every logged-in role; nothing is stored. Modes: cpts
+// (default), msp, esp (ESP forfait and forfait structure).
+func (s *Server) simulator(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	f := newSimForm(q)
+	v := pages.SimulatorView{Mode: q.Get("mode")}
+	switch v.Mode {
+	case "msp", "esp":
+	default:
+		v.Mode = "cpts"
+	}
+	for _, t := range []struct{ mode, label string }{{"cpts", "CPTS"}, {"msp", "MSP"}, {"esp", "ESP et forfait structure"}} {
+		v.Tabs = append(v.Tabs, pages.SimTab{Label: t.label, Href: "/simulateur?mode=" + t.mode, Current: t.mode == v.Mode})
+	}
+	// Decision: the structure picker needs the territory's population
+	// (store.TerritoryTotals, territory area), not yet available: the
+	// population is typed.
+	v.NoStructurePicker = "Saisissez la population du territoire (somme des populations légales de ses communes)."
+	today := domain.DateOf(s.now())
+	var err error
+	switch v.Mode {
+	case "cpts":
+		var list []funding.Bareme
+		if list, err = s.store.LoadBaremes(ctx); err == nil {
+			v.CPTS = simulateCPTS(f, list, today)
+		}
+	case "msp":
+		var inds []store.MSPIndicatorRow
+		if inds, err = s.store.LoadMSPIndicators(ctx, ""); err == nil {
+			v.MSP = simulateMSP(f, inds)
+		}
+	case "esp":
+		v.ESP = simulateESP(f)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Errors, v.Summary = f.errs, f.summary
+	status := http.StatusOK
+	if len(v.Summary) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, pages.Simulator(s.page(r, "Simulateur"), v))
+}
+
+// tierRule is the French wording of a tier's population range (DOMAIN.md §3;
+// seed 003 §8A), with the edge decisions.
+func tierRule(tier int) string {
+	switch tier {
+	case 1:
+		return "moins de 40 000 habitants"
+	case 2:
+		return "de 40 000 à 79 999 habitants (40 000 inclus)"
+	case 3:
+		return "de 80 000 à 175 000 habitants (bornes incluses)"
+	}
+	return "plus de 175 000 habitants"
+}
+
+func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date) pages.SimCPTS {
+	submitted := f.q.Has("population") || f.q.Has("calculer")
+	c := pages.SimCPTS{Population: f.raw("population"), Rate: f.raw("taux"), Signed: f.raw("signature"), Year: "1", Crisis: f.has("crise", "1")}
+	if c.Rate == "" {
+		c.Rate = "100"
+	}
+	year := 1
+	if y := f.raw("annee"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil || n < 1 || n > funding.ContractYears {
+			f.fail("annee", "Année du contrat", "choisissez une année entre 1 et 5")
+		} else {
+			year = n
+		}
+	}
+	c.Year = strconv.Itoa(year)
+	chosen := map[funding.Mission]bool{}
+	var missions []funding.Mission
+	for _, m := range funding.AllMissions[1:] {
+		on := !submitted || f.has("mission", string(m)) // first visit: every mission
+		sm := pages.SimMission{Code: string(m), Label: m.Label(), Checked: on, Start: f.raw("debut_" + string(m)), Note: "optionnelle"}
+		for _, x := range funding.SocleMissions {
+			if x == m {
+				sm.Note = "socle, obligatoire dans un contrat"
+			}
+		}
+		c.Missions = append(c.Missions, sm)
+		if on {
+			chosen[m] = true
+			missions = append(missions, m)
+		}
+	}
+	if !submitted {
+		return c
+	}
+	pop, popOK := f.integer("population", "Population du territoire", 0, maxPopulation, true)
+	rate, rateOK := f.rate("taux", "Taux d'atteinte")
+	signed, signedOK := f.date("signature", "Date de signature")
+	starts := map[funding.Mission]domain.Date{}
+	for i, sm := range c.Missions {
+		d, ok := f.date("debut_"+sm.Code, "Démarrage de "+sm.Label)
+		if !ok {
+			c.Missions[i].StartError = f.errs["debut_"+sm.Code]
+			continue
+		}
+		m := funding.Mission(sm.Code)
+		if !chosen[m] {
+			continue
+		}
+		if d.IsZero() {
+			d = signed
+		}
+		if !d.IsZero() && !signed.IsZero() && (d.Before(signed) || !d.Before(signed.AddYears(funding.ContractYears))) {
+			f.fail("debut_"+sm.Code, "Démarrage de "+sm.Label, "la date doit être comprise dans les 5 années du contrat (du "+signed.French()+" au "+signed.AddYears(funding.ContractYears).AddDays(-1).French()+")")
+			c.Missions[i].StartError = f.errs["debut_"+sm.Code]
+			continue
+		}
+		starts[m] = d
+	}
+	if !popOK || !rateOK || !signedOK || len(f.errs) > 0 {
+		return c
+	}
+	tier, _ := funding.Tier(pop) // pop ≥ 0: no error
+	on := today
+	if !signed.IsZero() {
+		on = signed
+	}
+	b, err := funding.BaremeAt(list, on)
+	if err != nil {
+		f.fail("signature", "Date de signature", domain.ErrorMessage(err))
+		return c
+	}
+	// A barème may lack a mission (crise came with avenant 2): simulate
+	// without it and say so.
+	var kept []funding.Mission
+	for _, m := range missions {
+		if !b.Has(m) {
+			c.Notices = append(c.Notices, "La mission « "+m.Label()+" » n'existe pas dans le barème "+b.Name+" : elle est exclue du calcul.")
+			delete(starts, m)
+			continue
+		}
+		kept = append(kept, m)
+	}
+	if err := funding.ValidateContractMissions(kept); err != nil {
+		c.Notices = append(c.Notices, "Simulation hors contrat type : "+domain.ErrorMessage(err)+".")
+	}
+	ach := map[funding.Mission]funding.Rate{}
+	for _, m := range kept {
+		if m.HasAchievement() {
+			ach[m] = rate
+		}
+	}
+	ent, err := funding.Annual(funding.YearInput{Bareme: b, Tier: tier, Missions: kept, Year: year, Crisis: c.Crisis, Achievement: ach, Signed: signed})
+	if err != nil {
+		f.fail("population", "Calcul", domain.ErrorMessage(err))
+		return c
+	}
+	c.HasResult = true
+	c.Tier, c.TierRule = strconv.Itoa(tier), tierRule(tier)
+	c.Bareme = b.Name + " (en vigueur depuis le " + b.Effective.French() + ")"
+	c.YearChart = components.BarChart{ID: "annee", Title: "Montant par mission, année " + c.Year,
+		Desc: "Barres proportionnelles au total de chaque mission ; les montants figurent dans le tableau."}
+	for _, l := range ent.Lines {
+		row := pages.SimMoneyRow{Label: l.Mission.Label(), Fixed: domain.FormatEUR(l.Fixed), Variable: domain.FormatEUR(l.Variable), Total: domain.FormatEUR(l.Fixed + l.Variable)}
+		switch {
+		case l.Mission == funding.Fonctionnement:
+			row.Variable = "—"
+		case l.Mission == funding.Crise && c.Crisis:
+			row.Note = "part variable versée en totalité : crise déclarée"
+		case l.Mission == funding.Crise:
+			row.Note = "part variable : seulement si l'ARS déclare une crise"
+		case l.Mission.HasAchievement() && rate != funding.FullRate:
+			row.Note = "part variable à " + funding.FormatRate(rate) + " d'atteinte"
+		}
+		if l.Mission == funding.Crise {
+			if year == 1 {
+				row.Note = joinNote("plan de crise rédigé cette année", row.Note)
+			} else {
+				row.Note = joinNote("mise à jour du plan de crise", row.Note)
+			}
+		}
+		c.Rows = append(c.Rows, row)
+		c.YearChart.Bars = append(c.YearChart.Bars, components.Bar{Label: l.Mission.Label(), Value: int64(l.Fixed + l.Variable), Display: domain.FormatEUR(l.Fixed + l.Variable)})
+		if l.Supplement > 0 {
+			c.Rows = append(c.Rows, pages.SimMoneyRow{Label: "Supplément exceptionnel des signataires précoces", Fixed: domain.FormatEUR(l.Supplement), Variable: "—", Total: domain.FormatEUR(l.Supplement),
+				Note: "+75 % du fonctionnement, contrat signé avant le " + b.EarlySignerCutoff.French() + " (avenant 2)"})
+			c.YearChart.Bars = append(c.YearChart.Bars, components.Bar{Label: "Supplément signataires précoces", Value: int64(l.Supplement), Display: domain.FormatEUR(l.Supplement)})
+		}
+	}
+	c.Total = domain.FormatEUR(ent.Total)
+
+	if signed.IsZero() {
+		c.SchedNote = "Indiquez la date de signature du contrat pour voir l'échéancier des 5 années."
+		return c
+	}
+	in := funding.ScheduleInput{Bareme: b, Tier: tier, Signed: signed, Starts: starts}
+	for y := range in.Achievement {
+		in.Achievement[y] = ach
+	}
+	in.Crisis[year-1] = c.Crisis
+	sched, err := funding.BuildSchedule(in)
+	if err != nil {
+		c.SchedNote = "Échéancier impossible : " + domain.ErrorMessage(err)
+		return c
+	}
+	c.HasSched = true
+	c.SchedNote = "Même taux d'atteinte chaque année"
+	if c.Crisis {
+		c.SchedNote += " ; crise déclarée en année " + c.Year + " seulement"
+	}
+	c.SchedNote += "."
+	c.SchedChart = components.BarChart{ID: "echeancier", Title: "Versements par année de contrat",
+		Desc: "Barres proportionnelles au total versé chaque année de contrat ; les montants figurent dans le tableau."}
+	var perYear [funding.ContractYears]domain.Cents
+	for _, p := range sched.Payments {
+		perYear[p.ContractYear-1] += p.Amount
+		c.Payments = append(c.Payments, pages.SimPaymentRow{Due: p.Due.French(), Year: strconv.Itoa(p.ContractYear), Mission: p.Mission.Label(),
+			Kind: kindLabel(p.Kind), Amount: domain.FormatEUR(p.Amount), Rule: p.Rule})
+	}
+	for y, a := range perYear {
+		ys := strconv.Itoa(y + 1)
+		c.YearTotals = append(c.YearTotals, pages.SimYearTotal{Year: ys, Amount: domain.FormatEUR(a)})
+		c.SchedChart.Bars = append(c.SchedChart.Bars, components.Bar{Label: "Année " + ys, Value: int64(a), Display: domain.FormatEUR(a)})
+	}
+	c.SchedTotal = domain.FormatEUR(sched.Total)
+	return c
+}
+
+func joinNote(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + " ; " + b
+}
+
+// kindLabel is the French label of a payment kind.
+func kindLabel(k funding.Kind) string {
+	switch k {
+	case funding.KindAvance:
+		return "Avance"
+	case funding.KindSolde:
+		return "Solde"
+	case funding.KindAmorcage:
+		return "Amorçage"
+	case funding.KindCrise:
+		return "Crise"
+	}
+	return string(k)
+}
+
+func axisLabel(a funding.MSPAxis) string {
+	switch a {
+	case funding.AxisAcces:
+		return "Accès aux soins"
+	case funding.AxisTravailEquipe:
+		return "Travail en équipe et coordination"
+	case funding.AxisSystemeInformation:
+		return "Système d'information partagé"
+	}
+	return string(a)
+}
+
+func mspKindLabel(k funding.MSPKind) string {
+	switch k {
+	case funding.MSPPrerequis:
+		return "Socle prérequis"
+	case funding.MSPSocle:
+		return "Socle"
+	case funding.MSPOptionnel:
+		return "Optionnel"
+	}
+	return string(k)
+}
+
+// simulateMSP computes the MSP remuneration (DOMAIN.md §9).
+//
+// Decision: the simulation uses the indicators of every MSP barème together
+// (the ACI MSP of 2017 as amended by avenant 1), since an avenant amends the
+// accord rather than replacing it.
+func simulateMSP(f *simForm, rows []store.MSPIndicatorRow) pages.SimMSP {
+	submitted := f.q.Has("patientele") || f.q.Has("calculer")
+	m := pages.SimMSP{Patientele: f.raw("patientele"), Contracted: f.raw("contractualisation"), CivilYear: f.raw("annee_civile")}
+	met := map[string]bool{}
+	inds := make([]funding.MSPIndicator, 0, len(rows))
+	for _, r := range rows {
+		on := f.has("indicateur", r.Code)
+		if !submitted {
+			on = r.Kind != funding.MSPOptionnel // first visit: the socle
+		}
+		met[r.Code] = on
+		inds = append(inds, r.MSPIndicator)
+		m.Indicators = append(m.Indicators, pages.SimIndicator{Code: r.Code, Label: r.Label, Bareme: r.Bareme, Axis: axisLabel(r.Axis), Kind: mspKindLabel(r.Kind),
+			Fixed: domain.GroupThousands(r.FixedPoints), Variable: domain.GroupThousands(r.VariablePoints), Checked: on})
+	}
+	if !submitted {
+		return m
+	}
+	pat, patOK := f.integer("patientele", "Patientèle médecin traitant", 0, maxPatientele, true)
+	contracted, cOK := f.date("contractualisation", "Date de contractualisation")
+	civil, civilGiven := int64(0), false
+	if f.raw("annee_civile") != "" {
+		var ok bool
+		if civil, ok = f.integer("annee_civile", "Année civile simulée", 2000, 2100, false); ok {
+			civilGiven = true
+		}
+	}
+	if !patOK || !cOK || len(f.errs) > 0 {
+		return m
+	}
+	total, err := funding.MSPRemuneration(inds, met, pat)
+	if err != nil {
+		f.fail("patientele", "Patientèle médecin traitant", domain.ErrorMessage(err))
+		return m
+	}
+	m.HasResult = true
+	for i, ind := range inds {
+		if met[ind.Code] {
+			m.Indicators[i].Amount = domain.FormatEUR(funding.MSPIndicatorAmount(ind, pat))
+		}
+	}
+	for _, ind := range inds {
+		if ind.Kind == funding.MSPPrerequis && !met[ind.Code] {
+			m.Warning = "Indicateur prérequis non atteint (« " + ind.Label + " ») : aucune rémunération n'est due."
+			break
+		}
+	}
+	m.Total = domain.FormatEUR(total)
+	// Points retained: euros ÷ 7, to the hundredth (variable points scale
+	// with the patientèle).
+	m.Points = domain.FormatNumber(domain.MulDiv(total, 1, int64(funding.MSPPointValue)/100))
+	if contracted.IsZero() {
+		return m
+	}
+	year := contracted.Y
+	if civilGiven {
+		year = int(civil)
+	}
+	y, err := funding.MSPSchedule(funding.MSPYearInput{Indicators: inds, Met: met, Patientele: pat, Year: year, Contracted: contracted})
+	if err != nil {
+		f.fail("annee_civile", "Année civile simulée", domain.ErrorMessage(err))
+		return m
+	}
+	m.HasSchedule = true
+	if y.Days != y.YearDays {
+		m.ScheduleNote = "Année " + strconv.Itoa(year) + " proratisée : " + strconv.FormatInt(y.Days, 10) + "/" + strconv.FormatInt(y.YearDays, 10) + " jours ; rémunération de l'année : " + domain.FormatEUR(y.Remuneration) + "."
+	} else {
+		m.ScheduleNote = "Année " + strconv.Itoa(year) + " complète ; rémunération de l'année : " + domain.FormatEUR(y.Remuneration) + "."
+	}
+	balanceKind := "Solde"
+	if y.Balance < 0 {
+		balanceKind = "Solde (trop-perçu à reverser)"
+	}
+	m.ScheduleRows = []pages.SimPaymentRow{
+		{Due: y.AdvanceDue.French(), Kind: "Avance de 60 %", Amount: domain.FormatEUR(y.Advance), Rule: y.AdvanceRule},
+		{Due: y.BalanceDue.French(), Kind: balanceKind, Amount: domain.FormatEUR(y.Balance), Rule: y.BalanceRule},
+	}
+	return m
+}
+
+// simulateESP computes the proposed ESP forfait and the forfait structure
+// loss (DOMAIN.md §9).
+func simulateESP(f *simForm) pages.SimESP {
+	e := pages.SimESP{Patients: f.raw("patients"), PatienteleMT: f.raw("patientele_mt"), Coordinated: "non"}
+	if f.raw("coordination") == "oui" {
+		e.Coordinated = "oui"
+	}
+	if !f.q.Has("calculer") && !f.q.Has("patients") && !f.q.Has("coordination") {
+		return e
+	}
+	if e.Patients != "" || e.PatienteleMT != "" {
+		p, ok1 := f.integer("patients", "Patients suivis en coordination", 0, maxPatientele, true)
+		mt, ok2 := f.integer("patientele_mt", "Patientèle médecin traitant", 0, maxPatientele, true)
+		if ok1 && ok2 {
+			a, err := funding.ESPForfait(p, mt)
+			if err != nil {
+				f.fail("patients", "Patients suivis en coordination", domain.ErrorMessage(err))
+			} else {
+				e.HasESP = true
+				e.ESPAmount = domain.FormatEUR(a)
+				e.ESPRule = "20 € × " + domain.GroupThousands(min(p, mt*20/100)) + " patients (plafond : 20 % de " + domain.GroupThousands(mt) + " = " + domain.GroupThousands(mt*20/100) + " patients). Statut : " + funding.ESPStatus + " (proposition CNAM de 2020)."
+			}
+		}
+	}
+	e.HasLoss = true
+	met := e.Coordinated == "oui"
+	e.Loss = domain.FormatEUR(funding.ForfaitStructureLoss(met))
+	if met {
+		e.Volet1, e.Volet2 = domain.FormatEUR(0), domain.FormatEUR(0)
+	} else {
+		e.Volet1, e.Volet2 = domain.FormatEUR(funding.ForfaitStructureVolet1), domain.FormatEUR(funding.ForfaitStructureVolet2)
+	}
+	return e
+}
