@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -311,17 +312,40 @@ func (s *Store) apply(ctx context.Context, sc Scope, actor workflow.Actor, actor
 		in.Today = domain.DateOf(in.At)
 	}
 	in.Motivation = strings.TrimSpace(in.Motivation)
-	ctx = context.WithValue(ctx, transitionCtxKey{}, in)
 	var out workflow.Outcome
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = applyTx(ctx, tx, sc, actor, actorID, actorName, in, false)
+		return err
+	})
+	if err != nil {
+		return workflow.Outcome{}, pgError("store.ApplyTransition", err)
+	}
+	return out, nil
+}
+
+// applyTx is the body of a transition inside tx. With skipLocked (the
+// scheduler), a dossier locked by another transaction is skipped: it returns
+// errSkipped.
+func applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow.Actor, actorID *int64, actorName string, in TransitionRequest, skipLocked bool) (workflow.Outcome, error) {
+	ctx = context.WithValue(ctx, transitionCtxKey{}, in)
+	var out workflow.Outcome
+	err := func() error {
 		var a args
 		where := "d.id = " + a.add(in.DossierID)
 		if !actor.System {
 			where += " AND " + sc.structures("o", &a)
 		}
-		d, err := scanDossier(tx.QueryRow(ctx, "SELECT "+dossierColumns+dossierFrom+" WHERE "+where+" FOR UPDATE OF d", a...))
+		lock := " FOR UPDATE OF d"
+		if skipLocked {
+			lock += " SKIP LOCKED"
+		}
+		d, err := scanDossier(tx.QueryRow(ctx, "SELECT "+dossierColumns+dossierFrom+" WHERE "+where+lock, a...))
 		if err != nil {
-			return dossierNotFound(err)
+			if skipLocked && errors.Is(err, pgx.ErrNoRows) {
+				return errSkipped
+			}
+			return dossierNotFound(pgError("store.ApplyTransition", err))
 		}
 		if actor.OrgKind == domain.OrgStructure {
 			actor.IsOwnStructure = d.StructureID == sc.OrgID
@@ -359,12 +383,11 @@ func (s *Store) apply(ctx context.Context, sc Scope, actor workflow.Actor, actor
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		return workflow.Outcome{}, pgError("store.ApplyTransition", err)
-	}
-	return out, nil
+	}()
+	return out, err
 }
+
+var errSkipped = errors.New("store: dossier locked by another transaction")
 
 // updateDossierFor writes the effects of an allowed transition on the
 // dossier row and mirrors them in d.
@@ -471,4 +494,123 @@ func compositionRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workf
 	}
 	a.CompositionOK, a.CompositionFailures = registry.CanFile(registry.Composition(d.StructureType, legal, hasFINESS, members))
 	return nil
+}
+
+// ReputeValideMotivation is the motivation recorded with the system's
+// reputer_valide_projet_sante transition.
+const ReputeValideMotivation = "Validation implicite (silence de l'ARS, CSP L1434-12)"
+
+// ApplySystemTransitions applies the scheduler's transitions due on today:
+// reputer_valide_projet_sante to every CPTS dossier whose projet de santé was
+// filed at least two months ago (workflow.ProjetSanteReputeValide) without
+// the ARS having acted (the dossier is still projet_sante_depose), recorded
+// as the system. Each dossier is one transaction that takes its row FOR
+// UPDATE SKIP LOCKED, so several instances can run it at once without doing
+// anything twice. It returns how many dossiers changed.
+func (s *Store) ApplySystemTransitions(ctx context.Context, today domain.Date, at time.Time) (int, error) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	// Candidates: filed at least one month ago (a superset); the workflow
+	// decides on the exact two-month date.
+	rows, err := s.Pool.Query(ctx, `SELECT id, projet_sante_filed_on FROM dossiers
+		WHERE state = 'projet_sante_depose' AND structure_type = 'CPTS' AND projet_sante_filed_on <= $1::date - 28
+		ORDER BY projet_sante_filed_on, id`, today.String())
+	if err != nil {
+		return 0, pgError("store.ApplySystemTransitions", err)
+	}
+	type cand struct {
+		id    int64
+		filed time.Time
+	}
+	cands, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cand, error) {
+		var c cand
+		return c, r.Scan(&c.id, &c.filed)
+	})
+	if err != nil {
+		return 0, pgError("store.ApplySystemTransitions", err)
+	}
+	n := 0
+	for _, c := range cands {
+		if today.Before(workflow.ProjetSanteReputeValide(domain.DateOf0(c.filed))) {
+			continue
+		}
+		in := TransitionRequest{DossierID: c.id, Transition: workflow.ReputerValideProjetSante,
+			Seen: workflow.ProjetSanteDepose, Motivation: ReputeValideMotivation, Today: today, At: at.Truncate(time.Microsecond)}
+		err := s.Tx(ctx, func(tx pgx.Tx) error {
+			_, err := applyTx(ctx, tx, Scope{}, workflow.Actor{System: true}, nil, SystemActorName, in, true)
+			return err
+		})
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, errSkipped), domain.ErrorCode(err) == domain.EConflict:
+			// another instance has it, or the ARS acted meanwhile
+		default:
+			return n, pgError("store.ApplySystemTransitions", err)
+		}
+	}
+	return n, nil
+}
+
+// SignatureAppointment is the CPAM's appointment for the contract signature.
+type SignatureAppointment struct {
+	At    time.Time
+	Place string // address or video-conference link
+}
+
+// SetSignatureAppointment records (or moves) the signature appointment the
+// CPAM organises once the avis is favorable (DOMAIN §10: "si favorable,
+// organise la signature"): a CPAM referent or manager, dossier in
+// avis_favorable, examen_conjoint or acceptee, optimistic lock on version.
+// It appends an audit row (the structure is notified from it).
+func (s *Store) SetSignatureAppointment(ctx context.Context, sc Scope, dossierID int64, version int, ap SignatureAppointment, now time.Time) error {
+	place := strings.TrimSpace(ap.Place)
+	switch {
+	case ap.At.IsZero():
+		return domain.FieldError("signature_at", "Indiquez la date et l'heure du rendez-vous.")
+	case place == "":
+		return domain.FieldError("signature_place", "Indiquez le lieu ou le lien de visioconférence.")
+	case utf8.RuneCountInString(place) > 500:
+		return domain.FieldError("signature_place", "Le lieu ne doit pas dépasser 500 caractères.")
+	}
+	if now.IsZero() {
+		now = time.Now()
+	}
+	now = now.Truncate(time.Microsecond)
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		d, err := lockDossier(ctx, tx, sc, dossierID)
+		if err != nil {
+			return err
+		}
+		if sc.Kind != domain.OrgCPAM || !sc.Role.AtLeast(domain.RoleReferent) {
+			return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
+		}
+		if d.Version != version {
+			who := d.UpdatedByName
+			if who == "" {
+				who = "un autre utilisateur"
+			}
+			return domain.Errorf(domain.EConflict, "Ce dossier a été modifié entre-temps par %s : rechargez la page.", who)
+		}
+		switch d.State {
+		case workflow.AvisFavorable, workflow.ExamenConjoint, workflow.Acceptee:
+		default:
+			return domain.Errorf(domain.EConflict, "Le rendez-vous de signature se fixe après un avis favorable (le dossier est « %s »).", d.State.Label())
+		}
+		if d.Avis != workflow.Favorable {
+			return domain.Errorf(domain.EConflict, "Le rendez-vous de signature se fixe après un avis favorable de la CPAM.")
+		}
+		if !ap.At.After(now) {
+			return domain.FieldError("signature_at", "Le rendez-vous doit être dans le futur.")
+		}
+		uid := sc.UserID
+		if _, err := tx.Exec(ctx, `UPDATE dossiers SET signature_appointment_at = $2, signature_place = $3, version = version + 1,
+			updated_at = $4, updated_by = $5 WHERE id = $1`, d.ID, ap.At, place, now, uid); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, d.ID, &uid, sc.UserName, now, TransitionRendezVousSignature, d.State, d.State,
+			"Le "+ap.At.In(domain.Paris).Format("02/01/2006 à 15:04")+" — "+place)
+	})
+	return pgError("store.SetSignatureAppointment", err)
 }
