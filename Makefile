@@ -4,7 +4,7 @@ BIN     := bin/aci
 ADDR    ?= 127.0.0.1:8080
 export ADDR
 
-.PHONY: run build test bench fuzz generate fmt vet check refdata postgres clean docker
+.PHONY: run build test bench fuzz generate fmt vet check refdata postgres chromium clean docker
 
 ## run: build, start a private PostgreSQL under .data/ (when DATABASE_URL is unset), migrate, load demo data, serve on ADDR
 run: postgres build
@@ -14,7 +14,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/aci
 
 ## test: every test, against a real PostgreSQL started by the test harness
-test: postgres
+test: postgres chromium
 	$(GO) test -count=1 ./...
 
 ## bench: Go benchmarks (funding schedules, commune search...)
@@ -49,6 +49,9 @@ refdata:
 
 postgres:
 	@bash scripts/ensure-postgres.sh
+
+chromium:
+	@bash scripts/ensure-chromium.sh
 
 docker:
 	docker compose up --build
