@@ -364,7 +364,7 @@ func (s *Store) editTx(ctx context.Context, sc Scope, id int64, expected int, fn
 				by = "un autre utilisateur"
 			}
 			return domain.Errorf(domain.EConflict, "Le territoire a été modifié entre-temps par %s (le %s) : rechargez la page et recommencez.",
-				by, at.In(paris).Format("02/01/2006 à 15:04"))
+				by, at.In(domain.Paris).Format("02/01/2006 à 15:04"))
 		}
 		var before int64
 		var n int
@@ -426,13 +426,6 @@ type change struct {
 	codes  []string
 	edit   TerritoryEdit
 }
-
-var paris = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
 
 func nullID(id int64) *int64 {
 	if id <= 0 {

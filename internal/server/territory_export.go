@@ -1,0 +1,81 @@
+package server
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+// "Contours du territoire" (DOMAIN.md §10, seed 003 §5: a document of the
+// contractualisation request): the list of communes as CSV and as a printable
+// page. Both are scoped like the editor (404 outside the scope).
+
+// territoryCSV is GET /structures/{id}/territoire.csv: ";"-separated, UTF-8
+// with a BOM (so that spreadsheet software reads the accents), one row per
+// commune, then the total and the tier.
+func (s *Server) territoryCSV(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(chiParam(r, "id"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	sc, _ := scopeFrom(r.Context())
+	t, err := s.store.Territory(r.Context(), sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	buf.WriteString("\uFEFF")
+	cw := csv.NewWriter(&buf)
+	cw.Comma = ';'
+	cw.UseCRLF = true
+	_ = cw.Write([]string{"Commune", "Code INSEE", "Codes postaux", "Département", "Population légale " + t.PopulationYear})
+	for _, c := range t.Communes {
+		_ = cw.Write([]string{territoryCSVCell(c.Nom), c.Code, strings.Join(c.CodesPostaux, " "), c.Departement, strconv.FormatInt(c.Population, 10)})
+	}
+	_ = cw.Write([]string{"Total (" + strconv.Itoa(len(t.Communes)) + " communes)", "", "", "", strconv.FormatInt(t.Population, 10)})
+	_ = cw.Write([]string{"Taille de la CPTS", "", "", "", tierShort(t.Tier)})
+	cw.Flush()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="territoire-`+strconv.FormatInt(id, 10)+`.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = buf.WriteTo(w)
+}
+
+// territoryCSVCell keeps a spreadsheet from reading a cell as a formula.
+func territoryCSVCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+// territoryPrint is GET /structures/{id}/territoire/imprimer: the same list
+// as a standalone page for printing (or PDF through the browser).
+func (s *Server) territoryPrint(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(chiParam(r, "id"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	sc, _ := scopeFrom(r.Context())
+	t, err := s.store.Territory(r.Context(), sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := pages.TerritoryPrintView{Name: t.StructureName, Departement: t.Departement, Population: domain.GroupThousands(t.Population),
+		Tier: tierLabel(t.Tier), Year: t.PopulationYear, Date: domain.DateOf(s.now()).French(), Back: territoryBase(id)}
+	for _, c := range t.Communes {
+		v.Communes = append(v.Communes, pages.TerritoryRow{Code: c.Code, Nom: c.Nom, CodesPostaux: strings.Join(c.CodesPostaux, ", "),
+			Departement: c.Departement, Population: domain.GroupThousands(c.Population)})
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, pages.TerritoryPrint(v))
+}

@@ -1,0 +1,196 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/components"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+const (
+	territoryCommunesPerPage = 50
+	territoryHistoryPerPage  = 50
+	territorySearchLimit     = 20
+	territoryEPCILimit       = 5
+)
+
+func territoryBase(id int64) string {
+	return "/structures/" + strconv.FormatInt(id, 10) + "/territoire"
+}
+
+// tierLabel is the French label of a CPTS tier (DOMAIN.md §3).
+func tierLabel(tier int) string {
+	switch tier {
+	case 1:
+		return "Taille 1 (moins de 40 000 habitants)"
+	case 2:
+		return "Taille 2 (de 40 000 à 80 000 habitants)"
+	case 3:
+		return "Taille 3 (de 80 000 à 175 000 habitants)"
+	case 4:
+		return "Taille 4 (plus de 175 000 habitants)"
+	}
+	return "— (aucune commune)"
+}
+
+func tierShort(tier int) string {
+	if tier == 0 {
+		return "—"
+	}
+	return strconv.Itoa(tier)
+}
+
+// territoryShow is GET /structures/{id}/territoire: the territory, its
+// history, and for editors the commune search (?q=). An htmx request
+// (HX-Request) gets only the search results fragment.
+func (s *Server) territoryShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(chiParam(r, "id"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	s.renderTerritory(w, r, id, http.StatusOK, "")
+}
+
+// renderTerritory renders the editor page (or the htmx fragment) with an
+// optional error next to the search.
+func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int64, status int, errMsg string) {
+	ctx := r.Context()
+	sc, _ := scopeFrom(ctx)
+	t, err := s.store.Territory(ctx, sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	canEdit := store.CanEditTerritory(sc, id)
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" && r.Method == http.MethodPost {
+		q = formValue(r, "q", 100)
+	}
+	if len([]rune(q)) > 100 {
+		q = string([]rune(q)[:100])
+	}
+	res := pages.TerritoryResults{Base: territoryBase(id), Query: q, CanEdit: canEdit, Version: t.Version}
+	if canEdit && q != "" {
+		if res, err = s.territorySearch(r, res, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if r.Header.Get("HX-Request") == "true" && r.Method == http.MethodGet {
+		w.Header().Set("Cache-Control", "no-store")
+		s.render(w, r, status, pages.TerritoryResultsBody(res))
+		return
+	}
+
+	v := pages.TerritoryView{ID: id, Name: t.StructureName, Base: territoryBase(id), CanEdit: canEdit, Version: t.Version,
+		Count: len(t.Communes), Population: domain.GroupThousands(t.Population), Tier: tierLabel(t.Tier), Year: t.PopulationYear,
+		Results: res, Error: errMsg, CSVURL: territoryBase(id) + ".csv", PrintURL: territoryBase(id) + "/imprimer"}
+	if t.UpdatedAt != nil {
+		v.Updated = t.UpdatedAt.In(domain.Paris).Format("02/01/2006 à 15:04")
+		if t.UpdatedBy != "" {
+			v.Updated += " par " + t.UpdatedBy
+		}
+	}
+	page := pageNumber(r)
+	pages_ := (len(t.Communes) + territoryCommunesPerPage - 1) / territoryCommunesPerPage
+	if page > pages_ && pages_ > 0 {
+		page = pages_
+	}
+	lo := min((page-1)*territoryCommunesPerPage, len(t.Communes))
+	hi := min(lo+territoryCommunesPerPage, len(t.Communes))
+	for _, c := range t.Communes[lo:hi] {
+		v.Communes = append(v.Communes, pages.TerritoryRow{Code: c.Code, Nom: c.Nom, CodesPostaux: strings.Join(c.CodesPostaux, ", "),
+			Departement: c.Departement, Population: domain.GroupThousands(c.Population)})
+	}
+	base := territoryBase(id) + "?"
+	if q != "" {
+		base += "q=" + url.QueryEscape(q) + "&"
+	}
+	v.Pager = components.Pager{Page: page, Pages: pages_, Total: len(t.Communes), Base: base}
+
+	hpage := 1
+	if n, err := strconv.Atoi(r.URL.Query().Get("historique")); err == nil && n > 1 && n < 100000 {
+		hpage = n
+	}
+	changes, total, err := s.store.TerritoryChanges(ctx, sc, id, store.Page{Number: hpage, Size: territoryHistoryPerPage})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, c := range changes {
+		v.History = append(v.History, historyRow(c))
+	}
+	if hpage*territoryHistoryPerPage < total {
+		v.HistoryMore = true
+		v.HistoryURL = territoryBase(id) + "?historique=" + strconv.Itoa(hpage+1) + "#terr-history-h"
+	}
+	if status != http.StatusOK {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	s.render(w, r, status, pages.Territory(s.page(r, "Territoire — "+t.StructureName), v))
+}
+
+// territorySearch fills the results: communes, then the intercommunalités
+// matching the query or holding the communes found.
+func (s *Server) territorySearch(r *http.Request, res pages.TerritoryResults, id int64) (pages.TerritoryResults, error) {
+	ctx := r.Context()
+	res.Searched = true
+	hits, err := s.store.SearchCommunes(ctx, res.Query, territorySearchLimit)
+	if err != nil {
+		return res, err
+	}
+	var epcis []string
+	seen := map[string]bool{}
+	for _, h := range hits {
+		res.Hits = append(res.Hits, pages.TerritoryHit{Code: h.Code, Nom: h.Nom, CodesPostaux: strings.Join(h.CodesPostaux, ", "),
+			Departement: h.Departement, Population: domain.GroupThousands(h.Population), EPCINom: h.EPCINom,
+			Holder: h.HolderName, Ours: h.HolderID == id})
+		if h.EPCI != "" && !seen[h.EPCI] && len(epcis) < territoryEPCILimit {
+			seen[h.EPCI] = true
+			epcis = append(epcis, h.EPCI)
+		}
+	}
+	es, err := s.store.SearchEPCI(ctx, res.Query, epcis, territoryEPCILimit)
+	if err != nil {
+		return res, err
+	}
+	for _, e := range es {
+		res.EPCIs = append(res.EPCIs, pages.TerritoryEPCIHit{Code: e.Code, Nom: e.Nom, Communes: strconv.Itoa(e.Communes),
+			Population: domain.GroupThousands(e.Population)})
+	}
+	return res, nil
+}
+
+func historyRow(c store.TerritoryChange) pages.TerritoryHistoryRow {
+	h := pages.TerritoryHistoryRow{At: c.At.In(domain.Paris).Format("02/01/2006 15:04"), Who: c.UserName,
+		Population: domain.GroupThousands(c.PopulationBefore) + " → " + domain.GroupThousands(c.PopulationAfter),
+		Tier:       tierShort(c.TierBefore) + " → " + tierShort(c.TierAfter), TierChanged: c.TierBefore != c.TierAfter}
+	if h.Who == "" {
+		h.Who = "—"
+	}
+	list := func(xs []string) string {
+		if len(xs) > 10 {
+			return strings.Join(xs[:10], ", ") + " et " + strconv.Itoa(len(xs)-10) + " autre(s)"
+		}
+		return strings.Join(xs, ", ")
+	}
+	switch c.Action {
+	case "add":
+		h.What = "Ajout : " + list(c.Communes)
+	case "remove":
+		h.What = "Retrait : " + list(c.Communes)
+	case "add_epci":
+		h.What = "Ajout de l'intercommunalité " + c.EPCINom + " : " + strconv.Itoa(len(c.Communes)) + " commune(s)"
+		h.Detail = list(c.Communes)
+		if len(c.Skipped) > 0 {
+			h.Detail += ". Non ajoutées (autre CPTS) : " + list(c.Skipped)
+		}
+	}
+	return h
+}
