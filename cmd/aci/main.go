@@ -7,6 +7,7 @@
 //	aci devdb      start the private cluster under .data/postgres and print its DATABASE_URL
 //	aci funding    annual funding of a CPTS (see aci funding -h)
 //	aci schedule   5-year payment schedule of a CPTS
+//	aci audit      verify the dossiers' audit hash chains (aci audit verify)
 //
 // main only calls run; all wiring is in this package, all logic elsewhere.
 package main
@@ -52,6 +53,7 @@ Commandes :
   devdb      démarre la base privée sous .data/postgres et affiche son DATABASE_URL
   funding    financement annuel d'une CPTS (aci funding -h)
   schedule   échéancier de paiement sur 5 ans d'une CPTS (aci schedule -h)
+  audit      vérifie la chaîne d'empreintes de l'historique des dossiers (aci audit verify)
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdFunding(ctx, rest, getenv, stdout, stderr)
 	case "schedule":
 		return cmdSchedule(ctx, rest, getenv, stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -59,6 +59,7 @@ var DemoAccounts = []DemoAccount{
 var Steps = []func(ctx context.Context, st *store.Store) error{
 	structuresDemo,  // members.go: identities and members of the demo structures
 	DemoTerritories, // territory.go: the demo CPTS territories
+	DemoDossiers,    // dossiers.go: the demo dossiers walked through the workflow
 }
 
 // Demo loads the demo organisations, accounts and the areas' demo data.

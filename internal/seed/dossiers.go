@@ -1,0 +1,206 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/portail-aci/aci/internal/auth"
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/store"
+)
+
+// Organisations of the Hauts-de-France, where the demo MSP of Lille is: its
+// dossier needs a CPAM, an ARS and a DCGDR there to be instructed, reviewed
+// and (later, contract area) signed.
+const (
+	CPAMNord  = "CPAM du Nord"
+	ARSHdF    = "ARS Hauts-de-France"
+	DCGDRHdF  = "DCGDR Hauts-de-France"
+	regionHdF = "32"
+)
+
+// HdFAccounts are the demo logins of the Hauts-de-France organisations
+// (password DemoPassword). The CPAM account is a manager: it instructs (a
+// manager can do what a referent does) and signs for the CPAM.
+var HdFAccounts = []DemoAccount{
+	{"cpam.nord@demo.portail-aci.fr", "Nadia Lambert", CPAMNord, domain.OrgCPAM, domain.RoleManager},
+	{"ars.hdf@demo.portail-aci.fr", "Hugo Petit", ARSHdF, domain.OrgARS, domain.RoleDirector},
+	{"dcgdr.hdf@demo.portail-aci.fr", "Léa Fontaine", DCGDRHdF, domain.OrgDCGDR, domain.RoleReviewer},
+}
+
+var hdfOrgs = []store.NewOrganisation{
+	{Kind: domain.OrgCPAM, Name: CPAMNord, Departements: []string{"59"}},
+	{Kind: domain.OrgARS, Name: ARSHdF, Region: regionHdF},
+	{Kind: domain.OrgDCGDR, Name: DCGDRHdF, Region: regionHdF},
+}
+
+// demoStep is one transition of a demo walk: who applies it, from which
+// state, how many days ago.
+type demoStep struct {
+	who     string // e-mail
+	from    workflow.State
+	tr      workflow.Transition
+	daysAgo int
+	mot     string
+	pos     workflow.Position
+	extra   map[string]string
+}
+
+// DemoDossiers walks the demo dossiers through the real transitions
+// (store.ApplyTransition, dated in the past) so that their timelines are
+// real:
+//   - CPTS du Val de Démo: en_instruction at the CPAM de l'Ain;
+//   - CPTS des Monts de Démo: projet de santé filed 40 days ago (the ARS sees
+//     about 20 days left before it is réputé validé);
+//   - MSP de Démo-Lille: acceptee (the contract area signs it afterwards).
+//
+// Idempotent: a walk resumes from the dossier's current state; steps whose
+// from-state is already passed are skipped.
+//
+// Documents: the required documents of deposer_projet_sante and
+// deposer_demande come from the documents area's requirement hook. The seed
+// sets TransitionRequest.AssumeDocuments, which counts them as present only
+// while no documents hook is installed (nil Documents map); once it is, the
+// documents area's seed step must attach the demo documents before this step
+// runs.
+func DemoDossiers(ctx context.Context, st *store.Store) error {
+	if err := hdfDemo(ctx, st); err != nil {
+		return err
+	}
+	now := time.Now()
+	walks := []struct {
+		org, coord string
+		steps      []demoStep
+	}{
+		{ValDeDemo, "coordinateur@demo.portail-aci.fr", []demoStep{
+			{who: "coordinateur@demo.portail-aci.fr", from: workflow.Brouillon, tr: workflow.DeposerLettreIntention, daysAgo: 160},
+			{who: "ars@demo.portail-aci.fr", from: workflow.LettreIntentionDeposee, tr: workflow.ValiderLettreIntention, daysAgo: 150},
+			{who: "coordinateur@demo.portail-aci.fr", from: workflow.LettreIntentionValidee, tr: workflow.DeposerProjetSante, daysAgo: 110},
+			{who: "ars@demo.portail-aci.fr", from: workflow.ProjetSanteDepose, tr: workflow.ValiderProjetSante, daysAgo: 75},
+			{who: "coordinateur@demo.portail-aci.fr", from: workflow.ProjetSanteValide, tr: workflow.DeposerDemande, daysAgo: 20},
+			{who: "referent@demo.portail-aci.fr", from: workflow.DemandeDeposee, tr: workflow.PrendreEnInstruction, daysAgo: 15},
+		}},
+		{MontsDeDemo, "coordinateur.b@demo.portail-aci.fr", []demoStep{
+			{who: "coordinateur.b@demo.portail-aci.fr", from: workflow.Brouillon, tr: workflow.DeposerLettreIntention, daysAgo: 120},
+			{who: "ars@demo.portail-aci.fr", from: workflow.LettreIntentionDeposee, tr: workflow.ValiderLettreIntention, daysAgo: 100},
+			{who: "coordinateur.b@demo.portail-aci.fr", from: workflow.LettreIntentionValidee, tr: workflow.DeposerProjetSante, daysAgo: 40},
+		}},
+		{MSPLille, "msp@demo.portail-aci.fr", []demoStep{
+			{who: "msp@demo.portail-aci.fr", from: workflow.Brouillon, tr: workflow.DeposerProjetSante, daysAgo: 200},
+			{who: "ars.hdf@demo.portail-aci.fr", from: workflow.ProjetSanteDepose, tr: workflow.ValiderProjetSante, daysAgo: 170},
+			{who: "msp@demo.portail-aci.fr", from: workflow.ProjetSanteValide, tr: workflow.DeposerDemande, daysAgo: 90},
+			{who: "cpam.nord@demo.portail-aci.fr", from: workflow.DemandeDeposee, tr: workflow.PrendreEnInstruction, daysAgo: 85},
+			{who: "cpam.nord@demo.portail-aci.fr", from: workflow.EnInstruction, tr: workflow.DonnerAvisFavorable, daysAgo: 60},
+			{who: "cpam.nord@demo.portail-aci.fr", from: workflow.AvisFavorable, tr: workflow.TransmettreExamenConjoint, daysAgo: 58},
+			{who: "dcgdr.hdf@demo.portail-aci.fr", from: workflow.ExamenConjoint, tr: workflow.PositionDCGDR, daysAgo: 45, pos: workflow.Favorable},
+			{who: "ars.hdf@demo.portail-aci.fr", from: workflow.ExamenConjoint, tr: workflow.PositionARS, daysAgo: 40, pos: workflow.Favorable},
+			{who: "ars.hdf@demo.portail-aci.fr", from: workflow.ExamenConjoint, tr: workflow.Accepter, daysAgo: 35},
+		}},
+	}
+	for _, w := range walks {
+		coord, err := demoScope(ctx, st, w.coord)
+		if err != nil {
+			return err
+		}
+		id, err := demoDossier(ctx, st, coord, now.AddDate(0, 0, -(w.steps[0].daysAgo + 7)))
+		if err != nil {
+			return fmt.Errorf("DemoDossiers %s: %w", w.org, err)
+		}
+		for _, s := range w.steps {
+			admin, err := demoScope(ctx, st, "admin@demo.portail-aci.fr")
+			if err != nil {
+				return err
+			}
+			d, err := st.GetDossier(ctx, admin, id)
+			if err != nil {
+				return err
+			}
+			if d.State != s.from {
+				continue
+			}
+			// Positions leave the state unchanged: skip one already recorded.
+			if (s.tr == workflow.PositionARS && d.PositionARS != nil) || (s.tr == workflow.PositionDCGDR && d.PositionDCGDR != nil) {
+				continue
+			}
+			sc, err := demoScope(ctx, st, s.who)
+			if err != nil {
+				return err
+			}
+			at := time.Date(now.Year(), now.Month(), now.Day(), 10, 0, 0, 0, domain.Paris).AddDate(0, 0, -s.daysAgo)
+			if _, err := st.ApplyTransition(ctx, sc, store.TransitionRequest{DossierID: id, Transition: s.tr, Seen: s.from,
+				Motivation: s.mot, Position: s.pos, At: at, Extra: s.extra, AssumeDocuments: true}); err != nil {
+				return fmt.Errorf("DemoDossiers %s %s: %w", w.org, s.tr, err)
+			}
+		}
+	}
+	return nil
+}
+
+// demoDossier returns the structure's dossier, creating it (dated at) when
+// there is none.
+func demoDossier(ctx context.Context, st *store.Store, coord store.Scope, at time.Time) (int64, error) {
+	ds, _, err := st.ListDossiers(ctx, coord, store.DossierFilter{StructureID: coord.OrgID}, store.Page{Number: 1, Size: 5})
+	if err != nil {
+		return 0, err
+	}
+	if len(ds) > 0 {
+		return ds[0].ID, nil
+	}
+	return st.CreateDossier(ctx, coord, coord.OrgID, at)
+}
+
+// demoScope is the scope of a demo account's first membership.
+func demoScope(ctx context.Context, st *store.Store, email string) (store.Scope, error) {
+	u, err := st.UserByEmail(ctx, email)
+	if err != nil {
+		return store.Scope{}, fmt.Errorf("demo account %s: %w", email, err)
+	}
+	ms, err := st.Memberships(ctx, u.ID)
+	if err != nil || len(ms) == 0 {
+		return store.Scope{}, fmt.Errorf("demo account %s: no membership (%v)", email, err)
+	}
+	return st.ScopeFor(ctx, u.ID, ms[0].OrgID)
+}
+
+// hdfDemo creates the Hauts-de-France organisations and their accounts.
+func hdfDemo(ctx context.Context, st *store.Store) error {
+	ids := map[string]int64{}
+	for _, o := range hdfOrgs {
+		id, err := st.OrganisationIDByName(ctx, o.Kind, o.Name)
+		if domain.IsNotFound(err) {
+			id, err = st.CreateOrganisation(ctx, o)
+		}
+		if err != nil {
+			return fmt.Errorf("hdfDemo: organisation %q: %w", o.Name, err)
+		}
+		ids[o.Name] = id
+	}
+	var hash string
+	for _, a := range HdFAccounts {
+		u, err := st.UserByEmail(ctx, a.Email)
+		uid := u.ID
+		if domain.IsNotFound(err) {
+			if hash == "" {
+				if hash, err = auth.Hash(DemoPassword); err != nil {
+					return err
+				}
+			}
+			uid, err = st.CreateUser(ctx, a.Email, a.Name, hash)
+		}
+		if err != nil {
+			return fmt.Errorf("hdfDemo: user %s: %w", a.Email, err)
+		}
+		ms, err := st.Memberships(ctx, uid)
+		if err != nil {
+			return err
+		}
+		if len(ms) == 0 {
+			if err := st.AddMembership(ctx, uid, ids[a.Org], a.Role); err != nil {
+				return fmt.Errorf("hdfDemo: membership %s: %w", a.Email, err)
+			}
+		}
+	}
+	return nil
+}
