@@ -104,7 +104,7 @@ func DemoDossiers(ctx context.Context, st *store.Store) error {
 		if err != nil {
 			return err
 		}
-		id, err := demoDossier(ctx, st, coord, now.AddDate(0, 0, -(w.steps[0].daysAgo + 7)))
+		id, err := demoDossier(ctx, st, coord, now.AddDate(0, 0, -(w.steps[0].daysAgo+7)))
 		if err != nil {
 			return fmt.Errorf("DemoDossiers %s: %w", w.org, err)
 		}
