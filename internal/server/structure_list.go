@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
+	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/store"
@@ -11,69 +14,153 @@ import (
 	"github.com/portail-aci/aci/templates/pages"
 )
 
-const structuresPerPage = 50
+const (
+	structuresPerPage = 50
+	maxExportRows     = 20000 // national volume is ≈ 3 700 structures (DESIGN.md §6)
+)
 
-func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	sc, _ := scopeFrom(ctx)
+// structureFilter reads the list's filters from the query string. The tier
+// filter waits for the territory data (territory area).
+func structureFilter(r *http.Request) store.StructureFilter {
 	q := r.URL.Query()
-	f := store.StructureFilter{Query: q.Get("q"), Departement: q.Get("departement")}
-	if len(f.Query) > 100 {
-		f.Query = f.Query[:100]
+	f := store.StructureFilter{Query: strings.TrimSpace(q.Get("q")), Departement: strings.TrimSpace(q.Get("departement"))}
+	if len([]rune(f.Query)) > 100 {
+		f.Query = string([]rune(f.Query)[:100])
+	}
+	if len(f.Departement) > 3 {
+		f.Departement = ""
 	}
 	if t := domain.StructureType(q.Get("type")); t.Valid() {
 		f.Type = t
 	}
+	return f
+}
+
+func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sc, _ := scopeFrom(ctx)
+	f := structureFilter(r)
 	page := pageNumber(r)
 	rows, total, err := s.store.ListStructures(ctx, sc, f, store.Page{Number: page, Size: structuresPerPage})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v := pages.StructureListView{Total: total, Query: f.Query}
+	v := pages.StructureListView{Total: total, Query: f.Query, CanCreate: sc.CanCreateStructure(), CanExport: sc.CanExportStructures()}
 	for _, t := range []domain.StructureType{domain.CPTS, domain.MSP, domain.ESP, domain.ESS} {
 		v.Types = append(v.Types, pages.Option{Value: string(t), Label: string(t), Selected: t == f.Type})
 	}
-	for _, d := range sc.Departements {
-		v.Departments = append(v.Departments, pages.Option{Value: d, Label: d, Selected: d == f.Departement})
+	// Département choices: those of the scope (CPAM: its départements; ARS,
+	// DCGDR: its region's; national: all). A structure user sees one structure.
+	if sc.Kind != domain.OrgStructure {
+		deps, err := s.store.Departements(ctx)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, d := range deps {
+			if sc.SeesStructureDepartement(d[0], d[2]) {
+				v.Departments = append(v.Departments, pages.Option{Value: d[0], Label: d[0] + " — " + d[1], Selected: d[0] == f.Departement})
+			}
+		}
+	}
+	ids := make([]int64, 0, len(rows))
+	for _, o := range rows {
+		ids = append(ids, o.ID)
+	}
+	var terr map[int64]pages.TerritorySummary
+	if territoryListFunc != nil && len(ids) > 0 {
+		if terr, err = territoryListFunc(s, r, ids); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	for _, o := range rows {
-		v.Rows = append(v.Rows, pages.StructureRow{ID: o.ID, Name: o.Name, Type: string(o.StructureType),
-			Departement: o.Departement + " — " + o.DepartementNom})
+		row := pages.StructureRow{ID: o.ID, Name: o.Name, Type: string(o.StructureType),
+			Departement: o.Departement + " — " + o.DepartementNom}
+		if t, ok := terr[o.ID]; ok {
+			row.Tier, row.Population = t.Tier, t.Population
+		}
+		v.Rows = append(v.Rows, row)
 	}
 	base := url.Values{}
-	for k, vs := range q {
+	for k, vs := range r.URL.Query() {
 		if k != "page" {
 			base[k] = vs
 		}
 	}
 	enc := base.Encode()
+	v.ExportURL = "/structures/export.csv"
 	if enc != "" {
+		v.ExportURL += "?" + enc
 		enc += "&"
 	}
 	v.Pager = components.Pager{Page: page, Pages: (total + structuresPerPage - 1) / structuresPerPage, Total: total, Base: "/structures?" + enc}
 	s.render(w, r, http.StatusOK, pages.StructureList(s.page(r, "Structures"), v))
 }
 
-func (s *Server) structureShow(w http.ResponseWriter, r *http.Request) {
+// csvCell protects a cell against CSV injection: a spreadsheet would run a
+// cell starting with = + - @ (or a tab / carriage return) as a formula, so
+// such a cell is prefixed with a quote (OWASP "CSV Injection").
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// structureExport sends the structures of the scope matching the list's
+// filters as a French Excel CSV: ";" separator, UTF-8 with BOM, cells quoted
+// by encoding/csv when needed and protected against formulas. For CPAM, ARS,
+// DCGDR and national users only (issue item 6); others get 404.
+func (s *Server) structureExport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
+	if !sc.CanExportStructures() {
 		s.notFound(w, r)
 		return
 	}
-	o, err := s.store.GetStructure(ctx, sc, id)
+	rows, err := s.store.ExportStructures(ctx, sc, structureFilter(r), maxExportRows)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v := pages.StructureView{ID: o.ID, Name: o.Name, Type: string(o.StructureType), Facts: []pages.Fact{
-		{Label: "Type", Value: string(o.StructureType)},
-		{Label: "Département du siège", Value: o.Departement + " — " + o.DepartementNom},
-		{Label: "Région", Value: o.RegionNom},
-		{Label: "Enregistrée le", Value: domain.DateOf(o.CreatedAt).French()},
-		{Label: "Identifiant", Value: strconv.FormatInt(o.ID, 10)},
-	}}
-	s.render(w, r, http.StatusOK, pages.StructureShow(s.page(r, o.Name), v))
+	var buf bytes.Buffer
+	buf.WriteString("\uFEFF")
+	cw := csv.NewWriter(&buf)
+	cw.Comma = ';'
+	cw.UseCRLF = true
+	_ = cw.Write([]string{"Identifiant", "Nom", "Type", "Forme juridique", "SIRET", "FINESS", "Adresse", "Complément",
+		"Code postal", "Commune", "Département", "Région", "Coordinateur", "E-mail du coordinateur", "Membres",
+		"Création", "Validation ARS", "Signature ACI"})
+	for _, e := range rows {
+		lf := ""
+		if e.LegalForm != "" {
+			lf = e.LegalForm.Label()
+		}
+		d := func(x domain.Date) string {
+			if x.IsZero() {
+				return ""
+			}
+			return x.French()
+		}
+		rec := []string{strconv.FormatInt(e.ID, 10), e.Name, string(e.StructureType), lf, e.SIRET, e.FINESS, e.Address1, e.Address2,
+			e.PostalCode, e.CommuneNom, e.Departement + " " + e.DepartementNom, e.RegionNom, e.CoordinatorName, e.CoordinatorEmail,
+			strconv.Itoa(e.Members), d(e.CreatedOn), d(e.ARSValidatedOn), d(e.ACISignedOn)}
+		for i := range rec {
+			rec[i] = csvCell(rec[i])
+		}
+		_ = cw.Write(rec)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	name := "structures-" + s.now().In(domain.Paris).Format("2006-01-02") + ".csv"
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = buf.WriteTo(w)
 }

@@ -511,15 +511,16 @@ func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilte
 	return out, pgError("store.ExportStructures", err)
 }
 
-// Departements lists every département (code, name) for the forms' choices.
-func (s *Store) Departements(ctx context.Context) ([][2]string, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT code, nom FROM departements ORDER BY code`)
+// Departements lists every département (code, name, region) for the forms'
+// choices.
+func (s *Store) Departements(ctx context.Context) ([][3]string, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT code, nom, region FROM departements ORDER BY code`)
 	if err != nil {
 		return nil, pgError("store.Departements", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
-		var d [2]string
-		return d, r.Scan(&d[0], &d[1])
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([3]string, error) {
+		var d [3]string
+		return d, r.Scan(&d[0], &d[1], &d[2])
 	})
 	return out, pgError("store.Departements", err)
 }

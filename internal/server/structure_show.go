@@ -1,0 +1,167 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/registry"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+// territorySummaryFunc is set by the territory area (territory_*.go) to give
+// the territory block of a CPTS page; ok false when there is nothing to
+// show. Nil while that area is not built: the page then says the territory
+// is not available.
+var territorySummaryFunc func(s *Server, r *http.Request, id int64) (pages.TerritorySummary, bool, error)
+
+// territoryListFunc, when set by the territory area, gives the population
+// and tier of the listed structures (by id) for the structures list.
+var territoryListFunc func(s *Server, r *http.Request, ids []int64) (map[int64]pages.TerritorySummary, error)
+
+func structureTypeLabel(t domain.StructureType) string {
+	switch t {
+	case domain.CPTS:
+		return "CPTS — communauté professionnelle territoriale de santé"
+	case domain.MSP:
+		return "MSP — maison de santé pluriprofessionnelle"
+	case domain.ESP:
+		return "ESP — équipe de soins primaires"
+	case domain.ESS:
+		return "ESS — équipe de soins spécialisés"
+	}
+	return string(t)
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+func dateOrDash(d domain.Date) string {
+	if d.IsZero() {
+		return "—"
+	}
+	return d.French()
+}
+
+func spaced(s string, groups ...int) string {
+	if s == "" {
+		return ""
+	}
+	var parts []string
+	for _, g := range groups {
+		if len(s) <= g {
+			break
+		}
+		parts = append(parts, s[:g])
+		s = s[g:]
+	}
+	return strings.Join(append(parts, s), " ")
+}
+
+// identityFacts are the identity lines of the structure page.
+func identityFacts(d store.StructureDetail) []pages.Fact {
+	lf := "—"
+	if d.LegalForm != "" {
+		lf = d.LegalForm.Label()
+	}
+	addr := strings.TrimSpace(strings.Join([]string{d.Address1, d.Address2}, ", "))
+	addr = strings.Trim(addr, ", ")
+	town := strings.TrimSpace(d.PostalCode + " " + d.CommuneNom)
+	if town != "" {
+		if addr != "" {
+			addr += ", "
+		}
+		addr += town
+	}
+	coord := "—"
+	if d.CoordinatorName != "" {
+		coord = d.CoordinatorName + " (" + d.CoordinatorEmail + ")"
+	}
+	return []pages.Fact{
+		{Label: "Type", Value: string(d.StructureType)},
+		{Label: "Forme juridique", Value: lf},
+		{Label: "SIRET", Value: orDash(spaced(d.SIRET, 3, 3, 3))},
+		{Label: "FINESS", Value: orDash(d.FINESS)},
+		{Label: "Adresse du siège", Value: orDash(addr)},
+		{Label: "Département du siège", Value: d.Departement + " — " + d.DepartementNom},
+		{Label: "Région", Value: orDash(d.RegionNom)},
+		{Label: "Coordinateur", Value: coord},
+		{Label: "Création de la structure", Value: dateOrDash(d.CreatedOn)},
+		{Label: "Validation ARS", Value: dateOrDash(d.ARSValidatedOn)},
+		{Label: "Signature de l'ACI", Value: dateOrDash(d.ACISignedOn)},
+		{Label: "Enregistrée sur le portail le", Value: domain.DateOf(d.CreatedAt).French()},
+	}
+}
+
+func checkKind(c registry.Check) string {
+	switch {
+	case c.Blocking:
+		return "bloquant pour le dépôt du dossier"
+	case c.PaymentOnly:
+		return "requis pour les paiements"
+	}
+	return "conseil"
+}
+
+func (s *Server) structureShow(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sc, _ := scopeFrom(ctx)
+	id, ok := pathID(chiParam(r, "id"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	d, err := s.store.GetStructureDetail(ctx, sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	members, err := s.store.StructureMembers(ctx, sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := pages.StructureView{ID: d.ID, Name: d.Name, Type: string(d.StructureType), TypeLabel: structureTypeLabel(d.StructureType),
+		Archived: d.ArchivedAt != nil, CanEdit: d.CanEdit, Version: d.Version, Facts: identityFacts(d),
+		MembersTotal: len(members), IsCPTS: d.StructureType == domain.CPTS}
+	n := map[registry.Profession]int{}
+	for _, m := range members {
+		n[m.Profession]++
+	}
+	for _, p := range registry.Professions() {
+		if n[p] > 0 {
+			v.Counts = append(v.Counts, pages.CountRow{Label: p.Label(), N: n[p]})
+		}
+	}
+	// Composition rules: DOMAIN.md §2, computed by the registry.
+	checks := registry.Composition(d.StructureType, string(d.LegalForm), d.FINESS != "", members)
+	for _, c := range checks {
+		v.Checks = append(v.Checks, pages.CheckRow{Label: c.Label, OK: c.OK, Reason: c.Reason, Kind: checkKind(c)})
+	}
+	v.CanFile, _ = registry.CanFile(checks)
+	if v.IsCPTS && territorySummaryFunc != nil {
+		ts, ok, err := territorySummaryFunc(s, r, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if ok {
+			v.Territory = &ts
+		}
+	}
+	if hist, err := s.store.StructureChanges(ctx, sc, id, 5); err == nil {
+		for _, h := range hist {
+			v.History = append(v.History, pages.ChangeRow{At: domain.DateOf(h.At).French() + " " + h.At.In(domain.Paris).Format("15:04"),
+				Who: orDash(h.UserName), Summary: h.Summary})
+		}
+	} else {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, pages.StructureShow(s.page(r, d.Name), v))
+}
