@@ -1,0 +1,174 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+// isNationalAdmin: only a national admin edits reference data (DESIGN.md §2).
+func isNationalAdmin(sc store.Scope) bool {
+	return sc.Kind == domain.OrgNational && sc.Role == domain.RoleAdmin
+}
+
+// baremes is GET /baremes: every logged-in role reads the barèmes (national
+// reference data); the admin also gets the MSP indicator forms.
+func (s *Server) baremes(w http.ResponseWriter, r *http.Request) {
+	sc, _ := scopeFrom(r.Context())
+	f := pages.BaremeMSPForm{Action: "/baremes/msp", Submit: "Ajouter l'indicateur", Axis: string(funding.AxisAcces), Kind: string(funding.MSPOptionnel), Fixed: "0", Variable: "0"}
+	s.renderBaremes(w, r, http.StatusOK, isNationalAdmin(sc), f)
+}
+
+func (s *Server) renderBaremes(w http.ResponseWriter, r *http.Request, status int, admin bool, form pages.BaremeMSPForm) {
+	ctx := r.Context()
+	list, err := s.store.LoadBaremes(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	inds, err := s.store.LoadMSPIndicators(ctx, "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := pages.BaremesView{IsAdmin: admin, NewForm: form}
+	current, _ := funding.BaremeAt(list, domain.DateOf(s.now()))
+	for i := len(list) - 1; i >= 0; i-- { // newest first
+		v.CPTS = append(v.CPTS, baremeTable(list[i], list[i].Code == current.Code))
+	}
+	for _, ind := range inds {
+		if n := len(v.MSP); n == 0 || v.MSP[n-1].Code != ind.Bareme {
+			v.MSP = append(v.MSP, pages.BaremeMSPGroup{Code: ind.Bareme})
+		}
+		g := &v.MSP[len(v.MSP)-1]
+		g.Rows = append(g.Rows, pages.BaremeMSPRow{ID: ind.ID, Code: ind.Code, Label: ind.Label, Axis: axisLabel(ind.Axis), Kind: mspKindLabel(ind.Kind),
+			Fixed: domain.GroupThousands(ind.FixedPoints), Variable: domain.GroupThousands(ind.VariablePoints), Group: ind.Group})
+	}
+	s.render(w, r, status, pages.Baremes(s.page(r, "Barèmes"), v))
+}
+
+func perTier(p funding.PerTier) (out [4]string) {
+	for i := range out {
+		out[i] = domain.FormatEUR(p[i])
+	}
+	return out
+}
+
+// baremeTable lays out one barème the way DOMAIN.md §4 and §5 print it,
+// with the "maximum possible" line computed by the engine (every mission,
+// crisis plan first written, crisis declared, year 1, no supplement).
+func baremeTable(b funding.Bareme, current bool) pages.BaremeTable {
+	t := pages.BaremeTable{Code: b.Code, Name: b.Name, Effective: b.Effective.French(), Current: current, Cutoff: "aucun"}
+	if !b.EarlySignerCutoff.IsZero() {
+		t.Cutoff = "contrats signés avant le " + b.EarlySignerCutoff.French()
+	}
+	for _, a := range b.Missions {
+		label := a.Mission.Label()
+		for _, x := range funding.SocleMissions {
+			if x == a.Mission {
+				label += " (socle)"
+			}
+		}
+		for _, x := range funding.OptionalMissions {
+			if x == a.Mission {
+				label += " (optionnelle)"
+			}
+		}
+		switch {
+		case a.Mission == funding.Fonctionnement:
+			t.Rows = append(t.Rows, pages.BaremeRow{Label: label, Part: "total", T: perTier(a.Fixed)})
+		case a.Mission == funding.Crise:
+			t.Rows = append(t.Rows,
+				pages.BaremeRow{Label: label, Part: "fixe, année de rédaction du plan", T: perTier(a.FixedFirst)},
+				pages.BaremeRow{Label: label, Part: "fixe, années suivantes (mise à jour)", T: perTier(a.FixedUpdate)},
+				pages.BaremeRow{Label: label, Part: "variable, crise déclarée par l'ARS", T: perTier(a.Variable)})
+		default:
+			t.Rows = append(t.Rows,
+				pages.BaremeRow{Label: label, Part: "fixe", T: perTier(a.Fixed)},
+				pages.BaremeRow{Label: label, Part: "variable", T: perTier(a.Variable)})
+		}
+	}
+	maxRow := pages.BaremeRow{Label: "Maximum possible", Part: "plan de crise rédigé et crise déclarée", Strong: true}
+	var all []funding.Mission
+	for _, a := range b.Missions {
+		all = append(all, a.Mission)
+	}
+	for tier := 1; tier <= 4; tier++ {
+		e, err := funding.Annual(funding.YearInput{Bareme: b, Tier: tier, Missions: all, Year: 1, Crisis: true})
+		if err != nil {
+			maxRow.T[tier-1] = "—"
+			continue
+		}
+		maxRow.T[tier-1] = domain.FormatEUR(e.Total)
+	}
+	t.Rows = append(t.Rows, maxRow)
+	t.Amorcage = []pages.BaremeRow{
+		{Label: "Amorçage à la validation de la lettre d'intention (seed 001)", T: perTier(b.LettreIntention)},
+		{Label: "Supplément exceptionnel des signataires précoces, +75 % du fonctionnement (avenant 2)", T: perTier(b.EarlySigner)},
+		{Label: "ARS avant l'ACI : forfait d'indemnisation des professionnels (seed 002, répartition décidée)", T: perTier(b.ARSForfait)},
+		{Label: "ARS avant l'ACI : recrutement du coordonnateur (seed 002)", T: perTier(b.ARSCoordinator)},
+	}
+	total := pages.BaremeRow{Label: "Total de l'amorçage après signature (fonctionnement + supplément)", Strong: true}
+	fonct, _ := b.Amounts(funding.Fonctionnement)
+	for i := range total.T {
+		total.T[i] = domain.FormatEUR(fonct.Fixed[i] + b.EarlySigner[i])
+	}
+	t.Amorcage = append(t.Amorcage, total)
+	return t
+}
+
+// mspForm reads the admin's MSP indicator form (values bounded) and returns
+// the indicator, the form to show again and whether it is valid.
+func mspForm(r *http.Request, action, submit string) (funding.MSPIndicator, pages.BaremeMSPForm, bool) {
+	f := pages.BaremeMSPForm{Action: action, Submit: submit, Errors: map[string]string{},
+		Bareme: formValue(r, "bareme", 64), Code: formValue(r, "code", 64), Label: formValue(r, "label", 300),
+		Axis: formValue(r, "axis", 30), Kind: formValue(r, "kind", 30),
+		Fixed: formValue(r, "fixed_points", 12), Variable: formValue(r, "variable_points", 12), Group: formValue(r, "group", 64)}
+	ind := funding.MSPIndicator{Bareme: f.Bareme, Code: f.Code, Label: f.Label, Axis: funding.MSPAxis(f.Axis), Kind: funding.MSPKind(f.Kind), Group: f.Group}
+	labels := map[string]string{"bareme": "Code du barème", "code": "Code de l'indicateur", "label": "Libellé", "axis": "Axe", "kind": "Nature",
+		"fixed_points": "Points fixes", "variable_points": "Points variables", "group": "Groupe"}
+	add := func(field, msg string) {
+		if _, ok := f.Errors[field]; ok {
+			return
+		}
+		f.Errors[field] = msg
+		f.Summary = append(f.Summary, labels[field]+" : "+msg)
+	}
+	points := func(field, raw string) int64 {
+		if raw == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			add(field, "saisissez un nombre entier de points")
+			return 0
+		}
+		return n
+	}
+	ind.FixedPoints = points("fixed_points", f.Fixed)
+	ind.VariablePoints = points("variable_points", f.Variable)
+	for _, err := range store.ValidateMSPIndicator(ind) {
+		var de *domain.Error
+		if errors.As(err, &de) {
+			add(de.Field, de.Message)
+		}
+	}
+	return ind, f, len(f.Errors) == 0
+}
+
+// fieldFail shows a store error on the form when it names a field
+// (duplicate code); it reports false for other errors.
+func fieldFail(f *pages.BaremeMSPForm, err error) bool {
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Field == "" {
+		return false
+	}
+	f.Errors[de.Field] = de.Message
+	f.Summary = append(f.Summary, de.Message)
+	return true
+}
