@@ -1,0 +1,838 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/registry"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+)
+
+// Content of a dossier (migrations/00036_dossier_content.sql): lettre
+// d'intention, projet de santé, missions, indicators (CPTS), MSP indicators
+// and patientèle, ESP patients. Each section saves on its own with its own
+// version.
+
+// Bounds of the texts (the database checks them too).
+const (
+	MaxLettreIntention = 20_000
+	MaxProjetSante     = 50_000
+	MaxIndicators      = 60 // per dossier: a contract has a few dozen at most
+	MaxIndicatorLabel  = 500
+	MaxIndicatorUnit   = 50
+	maxIndicatorValue  = 1_000_000_000_000
+)
+
+// Section is one independently saved part of a dossier's content.
+type Section string
+
+const (
+	SectionLettre      Section = "lettre"      // CPTS
+	SectionProjet      Section = "projet"      // all types
+	SectionMissions    Section = "missions"    // CPTS
+	SectionIndicateurs Section = "indicateurs" // CPTS
+	SectionPatientele  Section = "patientele"  // MSP (indicators + patientèle), ESP (patients)
+)
+
+// Label is the section's French title.
+func (s Section) Label() string {
+	switch s {
+	case SectionLettre:
+		return "Lettre d'intention"
+	case SectionProjet:
+		return "Projet de santé"
+	case SectionMissions:
+		return "Missions"
+	case SectionIndicateurs:
+		return "Indicateurs"
+	case SectionPatientele:
+		return "Indicateurs et patientèle"
+	}
+	return string(s)
+}
+
+// Sections lists the sections of a structure type's dossier, in page order.
+func Sections(t domain.StructureType) []Section {
+	switch t {
+	case domain.CPTS:
+		return []Section{SectionLettre, SectionProjet, SectionMissions, SectionIndicateurs}
+	case domain.MSP, domain.ESP:
+		return []Section{SectionProjet, SectionPatientele}
+	}
+	return nil
+}
+
+// SectionEditable says whether a section may be changed in a dossier state.
+//
+// Decision (issue "Dossier workflow"; DOMAIN.md §10 — the sources do not say
+// when content freezes): a text is frozen once filed for review and opens
+// again only when the reviewer sends it back:
+//   - lettre d'intention: brouillon only (renvoyer_lettre_intention returns
+//     the dossier to brouillon);
+//   - projet de santé: brouillon, lettre_intention_validee,
+//     projet_sante_a_completer, and complements_demandes (the CPAM may ask to
+//     complete it during the instruction);
+//   - missions, indicators, MSP indicators and patientèle (the
+//     contractualisation request, DOMAIN.md §10): every state before
+//     demande_deposee (brouillon, lettre_intention_validee,
+//     projet_sante_a_completer, projet_sante_valide) and complements_demandes.
+//
+// Everything is read-only from demande_deposee on, except during
+// complements_demandes.
+func SectionEditable(s Section, st workflow.State) bool {
+	switch s {
+	case SectionLettre:
+		return st == workflow.Brouillon
+	case SectionProjet:
+		return slices.Contains([]workflow.State{workflow.Brouillon, workflow.LettreIntentionValidee,
+			workflow.ProjetSanteACompleter, workflow.ComplementsDemandes}, st)
+	case SectionMissions, SectionIndicateurs, SectionPatientele:
+		return slices.Contains([]workflow.State{workflow.Brouillon, workflow.LettreIntentionValidee,
+			workflow.ProjetSanteACompleter, workflow.ProjetSanteValide, workflow.ComplementsDemandes}, st)
+	}
+	return false
+}
+
+// CanEditContent says whether the scope may edit the content of a dossier of
+// structure structureID at all (whatever its state): only the structure's
+// own coordinators (DESIGN.md §2: "coordinator (edits, files, signs for the
+// structure)"). Everyone else who sees the dossier reads it.
+func CanEditContent(sc Scope, structureID int64) bool {
+	return sc.Valid() && sc.Kind == domain.OrgStructure && sc.OrgID == structureID && sc.Role.AtLeast(domain.RoleCoordinator)
+}
+
+// ErrContentReadOnly is returned (wrapped in a coded "invalid" error) when an
+// in-scope user who may only read the content tries to change it; the HTTP
+// edge answers 403 with a clear message (out of scope is not found, 404).
+var ErrContentReadOnly = errors.New("store: dossier content is read-only for this role")
+
+type readOnlyError struct{ coded *domain.Error }
+
+func (e readOnlyError) Error() string   { return e.coded.Message }
+func (e readOnlyError) Unwrap() []error { return []error{e.coded, ErrContentReadOnly} }
+
+func errReadOnlyRole() error {
+	return readOnlyError{domain.Errorf(domain.EInvalid, "Vous pouvez consulter ce contenu, mais seuls les coordinateurs de la structure peuvent le modifier.")}
+}
+
+// SectionMeta is a section's version and last change.
+type SectionMeta struct {
+	Version   int
+	UpdatedAt *time.Time
+	UpdatedBy string
+}
+
+// ContentIndicator is one indicator of a CPTS dossier (DOMAIN.md §6).
+type ContentIndicator struct {
+	ID        int64 // 0: a mandatory indicator not saved yet
+	Code      string
+	Mission   funding.Mission
+	Label     string
+	Direction funding.Direction
+	Baseline  *int64
+	Targets   [funding.ContractYears]*int64
+	Weight    int
+	Unit      string
+	Mandatory bool
+}
+
+// Target is the target of contract year y (1..5). Decision (issue "Dossier
+// workflow"): when only the year-1 target is given, it applies to every year.
+func (i ContentIndicator) Target(y int) *int64 {
+	if y < 1 || y > funding.ContractYears {
+		return nil
+	}
+	if i.Targets[y-1] != nil {
+		return i.Targets[y-1]
+	}
+	for _, t := range i.Targets[1:] {
+		if t != nil {
+			return nil
+		}
+	}
+	return i.Targets[0]
+}
+
+// Complete reports whether the indicator has a baseline and a target.
+func (i ContentIndicator) Complete() bool { return i.Baseline != nil && i.Target(1) != nil }
+
+// DossierContent is what a structure wrote in its dossier.
+type DossierContent struct {
+	DossierID     int64
+	StructureID   int64
+	StructureType domain.StructureType
+	State         workflow.State
+	Lettre        string
+	Projet        string
+	Missions      []funding.Mission // chosen, without fonctionnement (implicit)
+	MissionsSaved bool
+	Indicators    []ContentIndicator // CPTS: mandatory first, then the others
+	MSPIndicators []string           // MSP: chosen barème indicator codes
+	Patientele    *int64             // MSP, ESP: patientèle médecin traitant
+	ESPPatients   *int64             // ESP: coordinated patients
+	Meta          map[Section]SectionMeta
+	Version       int // content_version: every save
+	UpdatedAt     *time.Time
+	UpdatedBy     string
+}
+
+// HasMission reports whether m is chosen.
+func (c DossierContent) HasMission(m funding.Mission) bool { return slices.Contains(c.Missions, m) }
+
+// Missing lists, in French, what the content lacks for a transition
+// (issue "Dossier workflow"): deposer_lettre_intention needs the lettre
+// d'intention; deposer_demande of a CPTS needs the four socle missions
+// (seed 003 §7, funding.ValidateContractMissions) and a baseline and a
+// target for every mandatory indicator (DOMAIN.md §6).
+func (c DossierContent) Missing(t workflow.Transition) []string {
+	var out []string
+	switch t {
+	case workflow.DeposerLettreIntention:
+		if c.StructureType == domain.CPTS && strings.TrimSpace(c.Lettre) == "" {
+			out = append(out, "le texte de la lettre d'intention (onglet Contenu)")
+		}
+	case workflow.DeposerDemande:
+		if c.StructureType != domain.CPTS {
+			return nil
+		}
+		var socle []string
+		for _, m := range funding.SocleMissions {
+			if !c.HasMission(m) {
+				socle = append(socle, m.Label())
+			}
+		}
+		if len(socle) > 0 {
+			out = append(out, "les missions socle ("+strings.Join(socle, ", ")+") dans l'onglet Contenu")
+		}
+		for _, ind := range c.Indicators {
+			if ind.Mandatory && !ind.Complete() {
+				out = append(out, "la valeur de départ et la cible de l'indicateur obligatoire « "+ind.Label+" »")
+			}
+		}
+	}
+	return out
+}
+
+func init() {
+	requirementHooks = append(requirementHooks, contentRequirement)
+}
+
+// contentRequirement refuses deposer_lettre_intention without a lettre and
+// deposer_demande (CPTS) without the socle missions or with an incomplete
+// mandatory indicator (DossierContent.Missing).
+//
+// The workflow.Attempt has no field for these, so the hook returns a
+// *workflow.MissingError itself — only when the transition is otherwise
+// possible for this actor in this state (so that a wrong actor or a stale
+// page still get workflow.Check's own refusal). A request with
+// AssumeDocuments (demo seed and the workflow's tests only) skips the check,
+// as it skips the documents.
+func contentRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
+	if a.Transition != workflow.DeposerLettreIntention && a.Transition != workflow.DeposerDemande {
+		return nil
+	}
+	if in, ok := RequestFrom(ctx); ok && in.AssumeDocuments {
+		return nil
+	}
+	if a.Seen != "" && a.Seen != a.From {
+		return nil
+	}
+	if !slices.Contains(workflow.Available(d.StructureType, d.State, a.Actor), a.Transition) {
+		return nil
+	}
+	c, err := loadContent(ctx, tx, *d)
+	if err != nil {
+		return err
+	}
+	if missing := c.Missing(a.Transition); len(missing) > 0 {
+		return &workflow.MissingError{Transition: a.Transition, Missing: missing}
+	}
+	return nil
+}
+
+// DossierContent returns the content of a dossier in scope (not found
+// outside the scope), for the content page and the contract document. A
+// dossier never saved has empty texts; a CPTS's mandatory indicators are
+// always listed (ID 0 until saved).
+func (s *Store) DossierContent(ctx context.Context, sc Scope, dossierID int64) (DossierContent, error) {
+	d, err := s.GetDossier(ctx, sc, dossierID)
+	if err != nil {
+		return DossierContent{}, err
+	}
+	tx, err := s.Pool.Begin(ctx)
+	if err != nil {
+		return DossierContent{}, pgError("store.DossierContent", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	c, err := loadContent(ctx, tx, d)
+	return c, pgError("store.DossierContent", err)
+}
+
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// loadContent reads the content of dossier d (already scope-checked).
+func loadContent(ctx context.Context, q querier, d Dossier) (DossierContent, error) {
+	c := DossierContent{DossierID: d.ID, StructureID: d.StructureID, StructureType: d.StructureType, State: d.State,
+		Meta: map[Section]SectionMeta{}}
+	name := func(col string) string {
+		return "coalesce((SELECT u.name FROM users u WHERE u.id = " + col + "), '')"
+	}
+	var missions []string
+	var lm, pm, mm, im, tm, cm SectionMeta
+	err := q.QueryRow(ctx, `SELECT lettre_intention, projet_sante, missions, missions_saved, msp_indicators, patientele, esp_patients,
+		lettre_version, lettre_updated_at, `+name("lettre_updated_by")+`,
+		projet_version, projet_updated_at, `+name("projet_updated_by")+`,
+		missions_version, missions_updated_at, `+name("missions_updated_by")+`,
+		indicators_version, indicators_updated_at, `+name("indicators_updated_by")+`,
+		patientele_version, patientele_updated_at, `+name("patientele_updated_by")+`,
+		content_version, content_updated_at, `+name("content_updated_by")+`
+		FROM dossier_content WHERE dossier_id = $1`, d.ID).Scan(
+		&c.Lettre, &c.Projet, &missions, &c.MissionsSaved, &c.MSPIndicators, &c.Patientele, &c.ESPPatients,
+		&lm.Version, &lm.UpdatedAt, &lm.UpdatedBy, &pm.Version, &pm.UpdatedAt, &pm.UpdatedBy,
+		&mm.Version, &mm.UpdatedAt, &mm.UpdatedBy, &im.Version, &im.UpdatedAt, &im.UpdatedBy,
+		&tm.Version, &tm.UpdatedAt, &tm.UpdatedBy, &cm.Version, &cm.UpdatedAt, &cm.UpdatedBy)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return c, err
+	}
+	c.Meta[SectionLettre], c.Meta[SectionProjet], c.Meta[SectionMissions] = lm, pm, mm
+	c.Meta[SectionIndicateurs], c.Meta[SectionPatientele] = im, tm
+	c.Version, c.UpdatedAt, c.UpdatedBy = cm.Version, cm.UpdatedAt, cm.UpdatedBy
+	for _, m := range funding.AllMissions {
+		if slices.Contains(missions, string(m)) {
+			c.Missions = append(c.Missions, m)
+		}
+	}
+	if d.StructureType != domain.CPTS {
+		return c, nil
+	}
+	rows, err := q.Query(ctx, `SELECT id, code, mission, label, direction, baseline, targets, weight, unit, mandatory
+		FROM dossier_indicators WHERE dossier_id = $1 ORDER BY mandatory DESC, position, id`, d.ID)
+	if err != nil {
+		return c, err
+	}
+	saved, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContentIndicator, error) {
+		var x ContentIndicator
+		var mission, dir string
+		var targets []*int64
+		err := r.Scan(&x.ID, &x.Code, &mission, &x.Label, &dir, &x.Baseline, &targets, &x.Weight, &x.Unit, &x.Mandatory)
+		x.Mission, x.Direction = funding.Mission(mission), funding.Direction(dir)
+		copy(x.Targets[:], targets)
+		return x, err
+	})
+	if err != nil {
+		return c, err
+	}
+	c.Indicators = withMandatory(saved)
+	return c, nil
+}
+
+// withMandatory puts the five mandatory indicators first, in the order of
+// funding.MandatoryCPTSIndicators, using the saved rows when present.
+func withMandatory(saved []ContentIndicator) []ContentIndicator {
+	out := make([]ContentIndicator, 0, len(saved)+5)
+	byCode := map[string]ContentIndicator{}
+	for _, x := range saved {
+		byCode[x.Code] = x
+	}
+	for _, m := range funding.MandatoryCPTSIndicators() {
+		x, ok := byCode[m.Code]
+		if !ok {
+			x = ContentIndicator{Code: m.Code, Weight: 1}
+		}
+		x.Mission, x.Label, x.Direction, x.Mandatory = m.Mission, m.Label, m.Direction, true
+		out = append(out, x)
+	}
+	for _, x := range saved {
+		if !isMandatoryCode(x.Code) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func isMandatoryCode(code string) bool {
+	for _, m := range funding.MandatoryCPTSIndicators() {
+		if m.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// IndicatorInput is one indicator row of the indicators form, as typed.
+type IndicatorInput struct {
+	Code      string // empty: a new indicator
+	Mission   string
+	Label     string
+	Direction string
+	Baseline  string
+	Targets   [funding.ContractYears]string
+	Weight    string
+	Unit      string
+}
+
+// ContentSave is one section's form.
+type ContentSave struct {
+	DossierID int64
+	Section   Section
+	Version   int // the section's version the form was built from
+	At        time.Time
+
+	Text          string           // lettre, projet
+	Missions      []string         // missions
+	Indicators    []IndicatorInput // indicateurs: the existing rows, then maybe a new one
+	Remove        string           // indicateurs: code of the row to remove
+	MSPIndicators []string         // patientele (MSP)
+	Patientele    string           // patientele (MSP, ESP)
+	ESPPatients   string           // patientele (ESP)
+}
+
+// ContentConflict is the refusal of a save made on a stale version: someone
+// else saved the section in between. It carries who, when and the content
+// saved now, so the page can show both texts and nothing typed is lost.
+type ContentConflict struct {
+	Section Section
+	By      string
+	At      time.Time
+	Current DossierContent
+}
+
+func (e *ContentConflict) Error() string { return e.coded().Message }
+
+// Unwrap exposes the coded domain error (conflict).
+func (e *ContentConflict) Unwrap() error { return e.coded() }
+
+func (e *ContentConflict) coded() *domain.Error {
+	by := e.By
+	if by == "" {
+		by = "un autre utilisateur"
+	}
+	return domain.Errorf(domain.EConflict, "« %s » a été modifié entre-temps par %s le %s : comparez avec le texte enregistré, puis enregistrez de nouveau.",
+		e.Section.Label(), by, FrenchDateTime(e.At))
+}
+
+// FrenchDateTime formats t as "jj/mm/aaaa à HH:MM", Europe/Paris.
+func FrenchDateTime(t time.Time) string {
+	p := t.In(domain.Paris)
+	return domain.DateOf(t).French() + " à " + p.Format("15:04")
+}
+
+// SaveContent saves one section of a dossier's content in one transaction:
+// the dossier must be in scope (not found otherwise), the user one of the
+// structure's coordinators (ErrContentReadOnly otherwise), the state must
+// allow the section (SectionEditable, conflict otherwise), the version must
+// be the saved one (*ContentConflict otherwise). Invalid input is a
+// registry.FieldErrors keyed by form field. It returns the section's new
+// version.
+func (s *Store) SaveContent(ctx context.Context, sc Scope, in ContentSave) (int, error) {
+	if in.At.IsZero() {
+		in.At = time.Now()
+	}
+	in.At = in.At.Truncate(time.Microsecond)
+	var version int
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		var a args
+		d, err := scanDossier(tx.QueryRow(ctx, "SELECT "+dossierColumns+dossierFrom+" WHERE d.id = "+a.add(in.DossierID)+
+			" AND "+sc.structures("o", &a)+" FOR SHARE OF d", a...))
+		if err != nil {
+			return dossierNotFound(pgError("store.SaveContent", err))
+		}
+		if !slices.Contains(Sections(d.StructureType), in.Section) {
+			return domain.Errorf(domain.ENotFound, "Section introuvable.")
+		}
+		if !CanEditContent(sc, d.StructureID) {
+			return errReadOnlyRole()
+		}
+		if !SectionEditable(in.Section, d.State) {
+			return domain.Errorf(domain.EConflict, "« %s » n'est plus modifiable dans l'état « %s » du dossier.", in.Section.Label(), d.State.Label())
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO dossier_content (dossier_id) VALUES ($1) ON CONFLICT DO NOTHING`, d.ID); err != nil {
+			return err
+		}
+		col := sectionColumn(in.Section)
+		var cur int
+		if err := tx.QueryRow(ctx, "SELECT "+col+"_version FROM dossier_content WHERE dossier_id = $1 FOR UPDATE", d.ID).Scan(&cur); err != nil {
+			return err
+		}
+		if cur != in.Version {
+			c, err := loadContent(ctx, tx, d)
+			if err != nil {
+				return err
+			}
+			m := c.Meta[in.Section]
+			cf := &ContentConflict{Section: in.Section, By: m.UpdatedBy, Current: c}
+			if m.UpdatedAt != nil {
+				cf.At = *m.UpdatedAt
+			}
+			return cf
+		}
+		if err := saveSection(ctx, tx, d, in); err != nil {
+			return err
+		}
+		version = cur + 1
+		_, err = tx.Exec(ctx, "UPDATE dossier_content SET "+col+"_version = $2, "+col+"_updated_at = $3, "+col+"_updated_by = $4, "+
+			"content_version = content_version + 1, content_updated_at = $3, content_updated_by = $4 WHERE dossier_id = $1",
+			d.ID, version, in.At, sc.UserID)
+		return err
+	})
+	if err != nil {
+		var cf *ContentConflict
+		var fe registry.FieldErrors
+		if errors.As(err, &cf) || errors.As(err, &fe) || errors.Is(err, ErrContentReadOnly) {
+			return 0, err
+		}
+		return 0, pgError("store.SaveContent", err)
+	}
+	return version, nil
+}
+
+func sectionColumn(s Section) string {
+	switch s {
+	case SectionLettre:
+		return "lettre"
+	case SectionProjet:
+		return "projet"
+	case SectionMissions:
+		return "missions"
+	case SectionIndicateurs:
+		return "indicators"
+	}
+	return "patientele"
+}
+
+func saveSection(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave) error {
+	fe := registry.FieldErrors{}
+	switch in.Section {
+	case SectionLettre, SectionProjet:
+		text := strings.TrimSpace(strings.ReplaceAll(in.Text, "\r\n", "\n"))
+		max, col, field := MaxLettreIntention, "lettre_intention", "lettre"
+		if in.Section == SectionProjet {
+			max, col, field = MaxProjetSante, "projet_sante", "projet"
+		}
+		if n := utf8.RuneCountInString(text); n > max {
+			fe.Add(field, fmt.Sprintf("Le texte ne doit pas dépasser %s caractères (il en compte %s) : raccourcissez-le.",
+				domain.GroupThousands(int64(max)), domain.GroupThousands(int64(n))))
+			return fe
+		}
+		_, err := tx.Exec(ctx, "UPDATE dossier_content SET "+col+" = $2 WHERE dossier_id = $1", d.ID, text)
+		return err
+	case SectionMissions:
+		var ms []string
+		for _, m := range funding.AllMissions {
+			if m != funding.Fonctionnement && slices.Contains(in.Missions, string(m)) {
+				ms = append(ms, string(m))
+			}
+		}
+		var socle []string
+		for _, m := range funding.SocleMissions {
+			if !slices.Contains(ms, string(m)) {
+				socle = append(socle, m.Label())
+			}
+		}
+		if len(socle) > 0 {
+			// seed 003 §7; funding.ValidateContractMissions
+			fe.Add("missions", "Les quatre missions socle sont obligatoires pour une CPTS : cochez "+strings.Join(socle, ", ")+".")
+			return fe
+		}
+		_, err := tx.Exec(ctx, `UPDATE dossier_content SET missions = $2, missions_saved = true WHERE dossier_id = $1`, d.ID, ms)
+		return err
+	case SectionIndicateurs:
+		return saveIndicators(ctx, tx, d, in, fe)
+	case SectionPatientele:
+		pat := parseCount(fe, "patientele", in.Patientele)
+		if d.StructureType == domain.ESP {
+			esp := parseCount(fe, "esp_patients", in.ESPPatients)
+			if len(fe) > 0 {
+				return fe
+			}
+			_, err := tx.Exec(ctx, `UPDATE dossier_content SET patientele = $2, esp_patients = $3 WHERE dossier_id = $1`, d.ID, pat, esp)
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT DISTINCT code FROM msp_indicators`)
+		if err != nil {
+			return err
+		}
+		known, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		var chosen []string
+		for _, c := range in.MSPIndicators {
+			if !slices.Contains(known, c) {
+				fe.Add("msp_indicators", "Indicateur inconnu : rechargez la page.")
+			} else if !slices.Contains(chosen, c) {
+				chosen = append(chosen, c)
+			}
+		}
+		if len(fe) > 0 {
+			return fe
+		}
+		_, err = tx.Exec(ctx, `UPDATE dossier_content SET patientele = $2, msp_indicators = $3 WHERE dossier_id = $1`, d.ID, pat, chosen)
+		return err
+	}
+	return domain.Errorf(domain.ENotFound, "Section introuvable.")
+}
+
+// parseCount reads an optional non-negative count (spaces allowed as
+// thousands separators).
+func parseCount(fe registry.FieldErrors, field, raw string) *int64 {
+	raw = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u00a0' || r == '\u202f' {
+			return -1
+		}
+		return r
+	}, raw)
+	if raw == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 0 || n > 10_000_000 {
+		fe.Add(field, "Indiquez un nombre entier positif (sans décimale), par exemple 5 200.")
+		return nil
+	}
+	return &n
+}
+
+// parseValue reads an optional integer indicator value (negative allowed).
+func parseValue(fe registry.FieldErrors, field, raw string) *int64 {
+	raw = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u00a0' || r == '\u202f' {
+			return -1
+		}
+		return r
+	}, raw)
+	if raw == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n > maxIndicatorValue || n < -maxIndicatorValue {
+		fe.Add(field, "Indiquez un nombre entier, dans l'unité de l'indicateur (par exemple 7250 pour 72,50 % en centièmes de pour cent).")
+		return nil
+	}
+	return &n
+}
+
+// IndicatorField names a field of indicator row i in the indicators form.
+func IndicatorField(i int, name string) string { return "ind_" + strconv.Itoa(i) + "_" + name }
+
+func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, fe registry.FieldErrors) error {
+	c, err := loadContent(ctx, tx, d)
+	if err != nil {
+		return err
+	}
+	existing := map[string]ContentIndicator{}
+	for _, x := range c.Indicators {
+		existing[x.Code] = x
+	}
+	if in.Remove != "" {
+		if isMandatoryCode(in.Remove) {
+			fe.Add("indicateurs", "Les cinq indicateurs obligatoires d'une CPTS ne peuvent pas être retirés (DOMAIN.md §6, seed 003 §C3).")
+			return fe
+		}
+		if _, ok := existing[in.Remove]; !ok {
+			fe.Add("indicateurs", "Cet indicateur n'existe plus : rechargez la page.")
+			return fe
+		}
+	}
+	type row struct {
+		x   ContentIndicator
+		new bool
+	}
+	var rows []row
+	seen := map[string]bool{}
+	for i, r := range in.Indicators {
+		f := func(n string) string { return IndicatorField(i, n) }
+		var x ContentIndicator
+		isNew := r.Code == ""
+		if isNew {
+			if strings.TrimSpace(r.Label) == "" && strings.TrimSpace(r.Baseline) == "" && strings.TrimSpace(r.Targets[0]) == "" {
+				continue // the blank "new indicator" row
+			}
+		} else {
+			old, ok := existing[r.Code]
+			if !ok || seen[r.Code] {
+				fe.Add(f("label"), "Cet indicateur n'existe plus : rechargez la page.")
+				continue
+			}
+			seen[r.Code] = true
+			x = old
+		}
+		if r.Code == in.Remove && in.Remove != "" {
+			continue
+		}
+		if !x.Mandatory {
+			x.Label = strings.TrimSpace(r.Label)
+			if x.Label == "" {
+				fe.Add(f("label"), "Donnez un libellé à l'indicateur.")
+			} else if utf8.RuneCountInString(x.Label) > MaxIndicatorLabel {
+				fe.Add(f("label"), fmt.Sprintf("Le libellé ne doit pas dépasser %d caractères.", MaxIndicatorLabel))
+			}
+			m := funding.Mission(r.Mission)
+			if !m.HasAchievement() {
+				fe.Add(f("mission"), "Choisissez la mission de l'indicateur.")
+			}
+			x.Mission = m
+			switch funding.Direction(r.Direction) {
+			case funding.Increasing, funding.Decreasing:
+				x.Direction = funding.Direction(r.Direction)
+			default:
+				fe.Add(f("direction"), "Choisissez le sens de l'indicateur (croissant ou décroissant).")
+			}
+		}
+		x.Baseline = parseValue(fe, f("baseline"), r.Baseline)
+		for y := range funding.ContractYears {
+			x.Targets[y] = parseValue(fe, f("target"+strconv.Itoa(y+1)), r.Targets[y])
+		}
+		x.Weight = 1
+		if w := strings.TrimSpace(r.Weight); w != "" {
+			n, err := strconv.Atoi(w)
+			if err != nil || n < 1 || n > 100 {
+				fe.Add(f("weight"), "Le poids est un nombre entier de 1 à 100.")
+			} else {
+				x.Weight = n
+			}
+		}
+		x.Unit = strings.TrimSpace(r.Unit)
+		if utf8.RuneCountInString(x.Unit) > MaxIndicatorUnit {
+			fe.Add(f("unit"), fmt.Sprintf("L'unité ne doit pas dépasser %d caractères.", MaxIndicatorUnit))
+		}
+		rows = append(rows, row{x, isNew})
+	}
+	if len(rows) > MaxIndicators {
+		fe.Add("indicateurs", fmt.Sprintf("Un dossier compte au plus %d indicateurs.", MaxIndicators))
+	}
+	if len(fe) > 0 {
+		return fe
+	}
+	if in.Remove != "" {
+		if _, err := tx.Exec(ctx, `DELETE FROM dossier_indicators WHERE dossier_id = $1 AND code = $2 AND NOT mandatory`, d.ID, in.Remove); err != nil {
+			return err
+		}
+	}
+	var next int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM dossier_indicators WHERE dossier_id = $1`, d.ID).Scan(&next); err != nil {
+		return err
+	}
+	for pos, r := range rows {
+		x := r.x
+		targets := make([]*int64, funding.ContractYears)
+		copy(targets, x.Targets[:])
+		if r.new {
+			// Codes of indicators added by the structure: autre_<n>, unique
+			// in the dossier.
+			for {
+				next++
+				x.Code = "autre_" + strconv.Itoa(next)
+				if _, taken := existing[x.Code]; !taken {
+					break
+				}
+			}
+			existing[x.Code] = x
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO dossier_indicators (dossier_id, code, mission, label, direction, baseline, targets, weight, unit, mandatory, position)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			ON CONFLICT (dossier_id, code) DO UPDATE SET mission = EXCLUDED.mission, label = EXCLUDED.label, direction = EXCLUDED.direction,
+			baseline = EXCLUDED.baseline, targets = EXCLUDED.targets, weight = EXCLUDED.weight, unit = EXCLUDED.unit, position = EXCLUDED.position`,
+			d.ID, x.Code, string(x.Mission), x.Label, string(x.Direction), x.Baseline, targets, x.Weight, x.Unit, x.Mandatory, pos)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SeedDossierContent fills the empty sections of a dossier's content with
+// demo values, whatever the dossier's state (demo seed only: it bypasses the
+// scope and the editability rules). Sections already written are left
+// alone, so a second run changes nothing.
+func (s *Store) SeedDossierContent(ctx context.Context, dossierID, userID int64, in DossierContent) error {
+	at := time.Now().Truncate(time.Microsecond)
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO dossier_content (dossier_id) VALUES ($1) ON CONFLICT DO NOTHING`, dossierID); err != nil {
+			return err
+		}
+		set := func(col, cond string, v any) error {
+			_, err := tx.Exec(ctx, "UPDATE dossier_content SET "+col+" = $2, "+sectionPrefix(col)+"_version = "+sectionPrefix(col)+"_version + 1, "+
+				sectionPrefix(col)+"_updated_at = $3, "+sectionPrefix(col)+"_updated_by = $4, content_version = content_version + 1, "+
+				"content_updated_at = $3, content_updated_by = $4 WHERE dossier_id = $1 AND "+cond, dossierID, v, at, userID)
+			return err
+		}
+		if in.Lettre != "" {
+			if err := set("lettre_intention", "lettre_intention = ''", in.Lettre); err != nil {
+				return err
+			}
+		}
+		if in.Projet != "" {
+			if err := set("projet_sante", "projet_sante = ''", in.Projet); err != nil {
+				return err
+			}
+		}
+		if len(in.Missions) > 0 {
+			ms := make([]string, len(in.Missions))
+			for i, m := range in.Missions {
+				ms[i] = string(m)
+			}
+			if err := set("missions", "NOT missions_saved", ms); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE dossier_content SET missions_saved = true WHERE dossier_id = $1`, dossierID); err != nil {
+				return err
+			}
+		}
+		if len(in.MSPIndicators) > 0 {
+			if err := set("msp_indicators", "cardinality(msp_indicators) = 0", in.MSPIndicators); err != nil {
+				return err
+			}
+		}
+		if in.Patientele != nil {
+			if _, err := tx.Exec(ctx, `UPDATE dossier_content SET patientele = $2 WHERE dossier_id = $1 AND patientele IS NULL`, dossierID, *in.Patientele); err != nil {
+				return err
+			}
+		}
+		if len(in.Indicators) > 0 {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM dossier_indicators WHERE dossier_id = $1`, dossierID).Scan(&n); err != nil || n > 0 {
+				return err
+			}
+			for pos, x := range in.Indicators {
+				targets := make([]*int64, funding.ContractYears)
+				copy(targets, x.Targets[:])
+				if _, err := tx.Exec(ctx, `INSERT INTO dossier_indicators (dossier_id, code, mission, label, direction, baseline, targets, weight, unit, mandatory, position)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+					dossierID, x.Code, string(x.Mission), x.Label, string(x.Direction), x.Baseline, targets, x.Weight, x.Unit, isMandatoryCode(x.Code), pos); err != nil {
+					return err
+				}
+			}
+			_, err := tx.Exec(ctx, `UPDATE dossier_content SET indicators_version = indicators_version + 1, indicators_updated_at = $2,
+				indicators_updated_by = $3, content_version = content_version + 1 WHERE dossier_id = $1`, dossierID, at, userID)
+			return err
+		}
+		return nil
+	})
+	return pgError("store.SeedDossierContent", err)
+}
+
+func sectionPrefix(col string) string {
+	switch col {
+	case "lettre_intention":
+		return "lettre"
+	case "projet_sante":
+		return "projet"
+	case "missions":
+		return "missions"
+	}
+	return "patientele"
+}
