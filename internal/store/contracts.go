@@ -1,0 +1,738 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/registry"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+)
+
+// Contract is the tripartite ACI contract that follows an accepted dossier
+// (DESIGN.md §3; DOMAIN.md §8–§10; migration 00047).
+type Contract struct {
+	ID             int64
+	DossierID      int64
+	StructureID    int64
+	StructureName  string
+	StructureType  domain.StructureType
+	State          workflow.State
+	Version        int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	UpdatedByName  string
+	BaremeCode     string
+	Tier           int   // CPTS; 0 for an MSP
+	Population     int64 // CPTS territory population at creation
+	Patientele     int64 // MSP patientèle used for the schedule
+	Terms          ContractTerms
+	TermsJSON      []byte
+	DocumentHTML   string
+	DocumentSHA256 string
+	Start, End     domain.Date // End: the day it is échu (start + 5 years)
+	// Résiliation (DOMAIN §9).
+	ResiliationReceived  domain.Date
+	ResiliationEffective domain.Date
+	ResiliationBy        workflow.Party
+	ResilieOn            domain.Date
+	TropPercu, ResteDu   *domain.Cents
+	Motivation           string
+	Signatures           []Signature // in signing order
+}
+
+// Signature is one party's signature of the contract document.
+type Signature struct {
+	Party          workflow.Party
+	Organisation   string
+	UserID         int64
+	UserName       string
+	Role           domain.Role
+	SignedAt       time.Time
+	DocumentSHA256 string
+}
+
+// Signed reports whether party p has signed.
+func (c Contract) Signed(p workflow.Party) (Signature, bool) {
+	for _, s := range c.Signatures {
+		if s.Party == p {
+			return s, true
+		}
+	}
+	return Signature{}, false
+}
+
+// ContractTerms is the content of the contract, frozen when the contract is
+// created (at the acceptance of the dossier): the document is rendered from
+// it once and its SHA-256 is what each party signs.
+//
+// Decision (issue "Dossier workflow" item 6): the document is frozen when
+// the contract is created at acceptance — terms, HTML and SHA-256 are stored
+// and never change, so every party previews and signs the same bytes; a
+// signature records the hash it was given and is refused when it differs
+// from the stored one. A change of content after acceptance is an avenant,
+// not an edit of the document being signed.
+type ContractTerms struct {
+	Reference     string               `json:"reference"`
+	CreatedOn     domain.Date          `json:"created_on"`
+	StructureType domain.StructureType `json:"structure_type"`
+	Structure     ContractParty        `json:"structure"`
+	CPAM          ContractParty        `json:"cpam"`
+	ARS           ContractParty        `json:"ars"`
+	BaremeCode    string               `json:"bareme_code"`
+	BaremeName    string               `json:"bareme_name"`
+	// CPTS
+	Tier           int                   `json:"tier,omitempty"`
+	Population     int64                 `json:"population,omitempty"`
+	PopulationYear string                `json:"population_year,omitempty"`
+	Missions       []ContractMission     `json:"missions,omitempty"`
+	Year1          []ContractFundingLine `json:"year1,omitempty"`
+	Year1Total     domain.Cents          `json:"year1_total,omitempty"`
+	YearTotals     []domain.Cents        `json:"year_totals,omitempty"` // 5 contract years, year 1 first
+	ScheduleTotal  domain.Cents          `json:"schedule_total,omitempty"`
+	Calendar       []ContractCalendarRow `json:"calendar,omitempty"`
+	// MSP
+	Patientele        int64             `json:"patientele,omitempty"`
+	MSPIndicators     []ContractMSPLine `json:"msp_indicators,omitempty"`
+	MSPAnnual         domain.Cents      `json:"msp_annual,omitempty"`  // remuneration for 100 % of the socle
+	MSPAdvance        domain.Cents      `json:"msp_advance,omitempty"` // 60 % of it, full civil year
+	ResiliationMonths int               `json:"resiliation_months"`
+	TermYears         int               `json:"term_years"`
+}
+
+// ContractParty names one signatory.
+type ContractParty struct {
+	Name      string `json:"name"`
+	LegalForm string `json:"legal_form,omitempty"`
+	SIRET     string `json:"siret,omitempty"`
+	FINESS    string `json:"finess,omitempty"`
+	Address   string `json:"address,omitempty"`
+	Where     string `json:"where,omitempty"` // département(s) or région
+}
+
+// ContractMission is a mission of a CPTS contract with its indicators.
+type ContractMission struct {
+	Code       funding.Mission     `json:"code"`
+	Label      string              `json:"label"`
+	Optional   bool                `json:"optional"`
+	Indicators []ContractIndicator `json:"indicators"`
+}
+
+// ContractIndicator is one indicator with its baseline and target, as
+// negotiated in the dossier (free text: each indicator has its own unit).
+type ContractIndicator struct {
+	Label     string `json:"label"`
+	Direction string `json:"direction"` // French: "à la hausse" / "à la baisse"
+	Baseline  string `json:"baseline"`
+	Target    string `json:"target"`
+	Mandatory bool   `json:"mandatory"`
+}
+
+// ContractFundingLine is one line of the year-1 funding table.
+type ContractFundingLine struct {
+	Mission  funding.Mission `json:"mission"`
+	Label    string          `json:"label"`
+	Fixed    domain.Cents    `json:"fixed"`
+	Variable domain.Cents    `json:"variable"`
+	Total    domain.Cents    `json:"total"`
+}
+
+// ContractCalendarRow is one line of the deployment calendar (DOMAIN.md §7).
+type ContractCalendarRow struct {
+	Mission      funding.Mission `json:"mission"`
+	Label        string          `json:"label"`
+	StartMonths  int             `json:"start_months"`  // 0: no deadline
+	DeployMonths int             `json:"deploy_months"` // 0: no deadline
+}
+
+// ContractMSPLine is one MSP indicator of the contract.
+type ContractMSPLine struct {
+	Label  string       `json:"label"`
+	Kind   string       `json:"kind"`
+	Points string       `json:"points"`
+	Amount domain.Cents `json:"amount"`
+}
+
+// DeploymentCalendar is DOMAIN.md §7 (seed 003 §7): months after the
+// signature by which each mission must start and be deployed; 0 = no
+// deadline. acces: seed 003 says 8 months to deploy, the ARS
+// Hauts-de-France page says 18; DOMAIN.md uses 18.
+var DeploymentCalendar = []ContractCalendarRow{
+	{Mission: funding.Acces, StartMonths: 6, DeployMonths: 18},
+	{Mission: funding.Parcours, StartMonths: 12, DeployMonths: 24},
+	{Mission: funding.Prevention, StartMonths: 12, DeployMonths: 24},
+	{Mission: funding.Crise, StartMonths: 6, DeployMonths: 18},
+	{Mission: funding.Qualite},
+	{Mission: funding.Accompagnement},
+}
+
+// RenderContractDocument turns frozen terms (JSON) into the contract's HTML
+// document. The server installs the templ renderer at start (store cannot
+// import templates, DESIGN.md §1); this plain default only serves tools and
+// store tests that run without the server package.
+var RenderContractDocument = func(ctx context.Context, termsJSON []byte) (string, error) {
+	var t ContractTerms
+	if err := json.Unmarshal(termsJSON, &t); err != nil {
+		return "", err
+	}
+	return "<article><h1>Contrat " + html.EscapeString(t.Reference) + "</h1><pre>" + html.EscapeString(string(termsJSON)) + "</pre></article>", nil
+}
+
+// ContractContent supplies the negotiated content of a dossier (missions,
+// indicators with baselines and targets, MSP patientèle) when the contract
+// is created, inside the acceptance's transaction. The default reads the
+// dossier content area when it is installed and otherwise uses the compulsory
+// missions and indicators (see defaultContractContent).
+var ContractContent = defaultContractContent
+
+// defaultContractContent: decision — without negotiated content, a CPTS
+// contract carries the four socle missions (seed 003 §7) with the five
+// mandatory indicators (DOMAIN.md §6), baselines and targets "à fixer lors de
+// la première réunion de suivi"; an MSP's patientèle is the ACI reference
+// patientèle (4 000, DOMAIN.md §9).
+func defaultContractContent(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractMission, int64, error) {
+	if d.StructureType == domain.MSP {
+		return nil, funding.MSPReferencePatientele, nil
+	}
+	var out []ContractMission
+	for _, m := range funding.SocleMissions {
+		cm := ContractMission{Code: m, Label: m.Label()}
+		for _, ind := range funding.MandatoryCPTSIndicators() {
+			if ind.Mission == m {
+				cm.Indicators = append(cm.Indicators, ContractIndicator{Label: ind.Label, Direction: directionLabel(ind.Direction),
+					Baseline: "à fixer", Target: "à fixer", Mandatory: true})
+			}
+		}
+		out = append(out, cm)
+	}
+	return out, 0, nil
+}
+
+func directionLabel(d funding.Direction) string {
+	if d == funding.Decreasing {
+		return "à la baisse"
+	}
+	return "à la hausse"
+}
+
+func init() {
+	afterTransitionHooks = append(afterTransitionHooks, createContractOnAccept)
+	requirementHooks = append(requirementHooks, contractSignatures)
+}
+
+// contractSignatures fills a.Signatures for a signer attempt that goes
+// through the dossier's ApplyTransition (contract transitions normally go
+// through ApplyContractTransition, which fills it itself).
+func contractSignatures(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
+	if a.Transition != workflow.Signer {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT s.party FROM contract_signatures s JOIN contracts c ON c.id = s.contract_id WHERE c.dossier_id = $1`, d.ID)
+	if err != nil {
+		return fmt.Errorf("contractSignatures: %w", err)
+	}
+	parties, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("contractSignatures: %w", err)
+	}
+	a.Signatures = map[workflow.Party]bool{}
+	for _, p := range parties {
+		a.Signatures[workflow.Party(p)] = true
+	}
+	return nil
+}
+
+// createContractOnAccept creates the contract, in a_signer, with its frozen
+// document, in the transaction of the accepter transition.
+func createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.Outcome) error {
+	if !out.OpensContract {
+		return nil
+	}
+	at := d.UpdatedAt
+	if at.IsZero() {
+		at = time.Now()
+	}
+	terms, err := buildTerms(ctx, tx, d, domain.DateOf(at))
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(terms)
+	if err != nil {
+		return err
+	}
+	doc, err := RenderContractDocument(ctx, raw)
+	if err != nil {
+		return fmt.Errorf("createContractOnAccept: rendering the document: %w", err)
+	}
+	sum := sha256.Sum256([]byte(doc))
+	var tier, pop, pat any
+	if terms.StructureType == domain.CPTS {
+		tier, pop = terms.Tier, terms.Population
+	} else {
+		pat = terms.Patientele
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO contracts (dossier_id, structure_id, structure_type, created_at, updated_at, updated_by,
+		bareme_code, tier, population, patientele, terms, document_html, document_sha256)
+		VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		d.ID, d.StructureID, string(d.StructureType), at, d.UpdatedBy, terms.BaremeCode, tier, pop, pat, raw, doc, hex.EncodeToString(sum[:]))
+	if err != nil {
+		return fmt.Errorf("createContractOnAccept: %w", err)
+	}
+	return nil
+}
+
+// MSPBaremeCode is the MSP barème a contract is computed on.
+//
+// Decision: an MSP contract uses every known MSP indicator (ACI MSP 2017 as
+// amended by avenant 1, funding.BuiltinMSP); the schedule projects 100 % of
+// the socle indicators (prérequis and socle) met.
+const MSPBaremeCode = "aci-msp-avenant-1"
+
+func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (ContractTerms, error) {
+	t := ContractTerms{CreatedOn: today, StructureType: d.StructureType,
+		ResiliationMonths: workflow.ResiliationMonths, TermYears: funding.ContractYears,
+		Reference: fmt.Sprintf("ACI-%s-%d-%06d", d.StructureType, today.Y, d.ID)}
+	var legal, siret, finess, addr1, addr2, postal, commune, dep, region string
+	err := tx.QueryRow(ctx, `SELECT o.name, coalesce(o.legal_form, ''), coalesce(o.siret, ''), coalesce(o.finess, ''),
+		o.address_line1, o.address_line2, o.postal_code, coalesce((SELECT c.nom FROM communes c WHERE c.code = o.commune_code), ''),
+		o.departement, coalesce((SELECT dp.region FROM departements dp WHERE dp.code = o.departement), '')
+		FROM organisations o WHERE o.id = $1`, d.StructureID).
+		Scan(&t.Structure.Name, &legal, &siret, &finess, &addr1, &addr2, &postal, &commune, &dep, &region)
+	if err != nil {
+		return t, fmt.Errorf("buildTerms: structure: %w", err)
+	}
+	if legal != "" {
+		t.Structure.LegalForm = registry.LegalForm(legal).Label()
+	}
+	t.Structure.SIRET, t.Structure.FINESS = siret, finess
+	var parts []string
+	for _, p := range []string{addr1, addr2, strings.TrimSpace(postal + " " + commune)} {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	t.Structure.Address = strings.Join(parts, ", ")
+	t.Structure.Where = "département " + dep
+	t.CPAM.Name, t.CPAM.Where = "la caisse primaire d'assurance maladie compétente", "département "+dep
+	_ = tx.QueryRow(ctx, `SELECT o.name FROM organisations o JOIN organisation_departements od ON od.org_id = o.id
+		WHERE o.kind = 'cpam' AND o.archived_at IS NULL AND od.departement = $1 ORDER BY o.id LIMIT 1`, dep).Scan(&t.CPAM.Name)
+	t.ARS.Name, t.ARS.Where = "l'agence régionale de santé compétente", "région "+region
+	_ = tx.QueryRow(ctx, `SELECT o.name, coalesce(r.nom, '') FROM organisations o LEFT JOIN regions r ON r.code = o.region
+		WHERE o.kind = 'ars' AND o.archived_at IS NULL AND o.region = $1 ORDER BY o.id LIMIT 1`, region).Scan(&t.ARS.Name, &t.ARS.Where)
+	if t.ARS.Where == "" {
+		t.ARS.Where = "région " + region
+	}
+	missions, patientele, err := ContractContent(ctx, tx, d)
+	if err != nil {
+		return t, err
+	}
+	switch d.StructureType {
+	case domain.CPTS:
+		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(c.population), 0) FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
+			WHERE tc.structure_id = $1`, d.StructureID).Scan(&t.Population); err != nil {
+			return t, fmt.Errorf("buildTerms: population: %w", err)
+		}
+		_ = tx.QueryRow(ctx, "SELECT version FROM refdata_versions WHERE name = 'population'").Scan(&t.PopulationYear)
+		if t.Tier, err = funding.Tier(t.Population); err != nil {
+			return t, err
+		}
+		b, err := funding.BaremeAt(funding.Builtin(), today)
+		if err != nil {
+			return t, err
+		}
+		t.BaremeCode, t.BaremeName = b.Code, b.Name
+		t.Missions = missions
+		ms := make([]funding.Mission, 0, len(missions))
+		starts := map[funding.Mission]domain.Date{}
+		for _, m := range missions {
+			ms = append(ms, m.Code)
+			starts[m.Code] = today
+		}
+		y1, err := funding.Annual(funding.YearInput{Bareme: b, Tier: t.Tier, Missions: ms, Year: 1})
+		if err != nil {
+			return t, err
+		}
+		for _, l := range y1.Lines {
+			t.Year1 = append(t.Year1, ContractFundingLine{Mission: l.Mission, Label: l.Mission.Label(), Fixed: l.Fixed, Variable: l.Variable, Total: l.Total()})
+		}
+		t.Year1Total = y1.Total
+		// The 5-year summary with every mission starting on the signature
+		// day (see CPTSStarts): full years, whatever the signature date.
+		s, err := funding.BuildSchedule(funding.ScheduleInput{Bareme: b, Tier: t.Tier, Signed: today, Starts: starts})
+		if err != nil {
+			return t, err
+		}
+		for _, y := range s.Years {
+			t.YearTotals = append(t.YearTotals, y.Total)
+		}
+		t.ScheduleTotal = s.Total
+		for _, r := range DeploymentCalendar {
+			for _, m := range missions {
+				if m.Code == r.Mission {
+					r.Label = r.Mission.Label()
+					t.Calendar = append(t.Calendar, r)
+				}
+			}
+		}
+	case domain.MSP:
+		t.BaremeCode, t.BaremeName = MSPBaremeCode, "ACI MSP 2017 et avenant 1 (2022)"
+		t.Patientele = patientele
+		socle := map[string]bool{}
+		for _, ind := range funding.BuiltinMSP() {
+			pts := fmt.Sprintf("%d points fixes", ind.FixedPoints)
+			if ind.VariablePoints > 0 {
+				pts += fmt.Sprintf(" + %d points variables", ind.VariablePoints)
+			}
+			kind := map[funding.MSPKind]string{funding.MSPPrerequis: "socle prérequis", funding.MSPSocle: "socle", funding.MSPOptionnel: "optionnel"}[ind.Kind]
+			t.MSPIndicators = append(t.MSPIndicators, ContractMSPLine{Label: ind.Label, Kind: kind, Points: pts, Amount: funding.MSPIndicatorAmount(ind, patientele)})
+			if ind.Kind != funding.MSPOptionnel {
+				socle[ind.Code] = true
+			}
+		}
+		if t.MSPAnnual, err = funding.MSPRemuneration(funding.BuiltinMSP(), socle, patientele); err != nil {
+			return t, err
+		}
+		t.MSPAdvance = domain.MulDiv(t.MSPAnnual, 60, 100)
+	}
+	return t, nil
+}
+
+const contractColumns = `c.id, c.dossier_id, c.structure_id, o.name, c.structure_type, c.state, c.version, c.created_at, c.updated_at,
+	coalesce((SELECT u.name FROM users u WHERE u.id = c.updated_by), ''), c.bareme_code, coalesce(c.tier, 0), coalesce(c.population, 0),
+	coalesce(c.patientele, 0), c.terms, c.document_html, c.document_sha256, c.start_date, c.end_date,
+	c.resiliation_received_on, c.resiliation_effective_on, c.resiliation_requested_by, c.resilie_on,
+	c.trop_percu_cents, c.reste_du_cents, c.motivation`
+
+const contractFrom = ` FROM contracts c JOIN organisations o ON o.id = c.structure_id`
+
+func scanContract(row pgx.Row) (Contract, error) {
+	var c Contract
+	var st, state, by string
+	var start, end, rec, eff, res *time.Time
+	var tp, rd *int64
+	err := row.Scan(&c.ID, &c.DossierID, &c.StructureID, &c.StructureName, &st, &state, &c.Version, &c.CreatedAt, &c.UpdatedAt,
+		&c.UpdatedByName, &c.BaremeCode, &c.Tier, &c.Population, &c.Patientele, &c.TermsJSON, &c.DocumentHTML, &c.DocumentSHA256,
+		&start, &end, &rec, &eff, &by, &res, &tp, &rd, &c.Motivation)
+	if err != nil {
+		return c, err
+	}
+	c.StructureType, c.State, c.ResiliationBy = domain.StructureType(st), workflow.State(state), workflow.Party(by)
+	c.Start, c.End, c.ResiliationReceived, c.ResiliationEffective, c.ResilieOn = dateOf(start), dateOf(end), dateOf(rec), dateOf(eff), dateOf(res)
+	if tp != nil {
+		v := domain.Cents(*tp)
+		c.TropPercu = &v
+	}
+	if rd != nil {
+		v := domain.Cents(*rd)
+		c.ResteDu = &v
+	}
+	if err := json.Unmarshal(c.TermsJSON, &c.Terms); err != nil {
+		return c, fmt.Errorf("scanContract: terms: %w", err)
+	}
+	return c, nil
+}
+
+func contractNotFound(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) || domain.IsNotFound(err) {
+		return domain.Errorf(domain.ENotFound, "Contrat introuvable.")
+	}
+	return err
+}
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func loadSignatures(ctx context.Context, q querier, c *Contract) error {
+	rows, err := q.Query(ctx, `SELECT party, organisation, user_id, user_name, role, signed_at, document_sha256
+		FROM contract_signatures WHERE contract_id = $1 ORDER BY signed_at, id`, c.ID)
+	if err != nil {
+		return err
+	}
+	c.Signatures, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Signature, error) {
+		var s Signature
+		var p, role string
+		err := r.Scan(&p, &s.Organisation, &s.UserID, &s.UserName, &role, &s.SignedAt, &s.DocumentSHA256)
+		s.Party, s.Role = workflow.Party(p), domain.Role(role)
+		return s, err
+	})
+	return err
+}
+
+// ContractByDossier returns the contract of a dossier in scope (everyone in
+// scope sees it, from its creation: the three parties preview it before
+// anyone signs). Outside the scope, or before acceptance, it is not found.
+func (s *Store) ContractByDossier(ctx context.Context, sc Scope, dossierID int64) (Contract, error) {
+	var a args
+	q := "SELECT " + contractColumns + contractFrom + " WHERE c.dossier_id = " + a.add(dossierID) + " AND " + sc.structures("o", &a)
+	c, err := scanContract(s.Pool.QueryRow(ctx, q, a...))
+	if err != nil {
+		return c, contractNotFound(pgError("store.ContractByDossier", err))
+	}
+	if err := loadSignatures(ctx, s.Pool, &c); err != nil {
+		return c, pgError("store.ContractByDossier", err)
+	}
+	return c, nil
+}
+
+// PartyOf is the signatory the scope's organisation signs for, or "" when
+// it is not a party (DCGDR, national, another structure).
+func PartyOf(sc Scope, c Contract) workflow.Party {
+	switch sc.Kind {
+	case domain.OrgStructure:
+		if sc.OrgID == c.StructureID {
+			return workflow.PartyStructure
+		}
+	case domain.OrgCPAM:
+		return workflow.PartyCPAM
+	case domain.OrgARS:
+		return workflow.PartyARS
+	}
+	return ""
+}
+
+// ContractActor is the workflow actor of sc on contract c (scope already
+// checked by the query that loaded c).
+func ContractActor(sc Scope, c Contract) workflow.Actor {
+	return workflow.Actor{OrgKind: sc.Kind, Role: sc.Role, InScope: true,
+		IsOwnStructure: sc.Kind == domain.OrgStructure && sc.OrgID == c.StructureID}
+}
+
+// ContractRequest is a user's attempt at a contract transition.
+type ContractRequest struct {
+	DossierID  int64
+	Transition workflow.Transition
+	Seen       workflow.State // state shown on the page (stale page → conflict)
+	// DocumentSHA256 is the hash shown to the signer (signer): refused when
+	// it is not the stored document's.
+	DocumentSHA256 string
+	ReceivedOn     domain.Date // demander_resiliation: receipt of the letter
+	Motivation     string
+	Today          domain.Date // Europe/Paris date of At (computed when zero)
+	At             time.Time   // now when zero
+}
+
+// ApplyContractTransition applies one contract transition (signer,
+// demander_resiliation, resilier) in ONE transaction: lock the contract row
+// in scope (FOR UPDATE; not found outside the scope), workflow.Check with the
+// signatures recorded, apply its effects (signature row; on the third
+// signature the contract becomes actif, starts that day and its payment
+// schedule is created; résiliation dates; trop-perçu), version + 1, and append
+// the row to the dossier's audit chain.
+func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in ContractRequest) (workflow.Outcome, error) {
+	if !sc.Valid() {
+		return workflow.Outcome{}, domain.Errorf(domain.ENotFound, "Contrat introuvable.")
+	}
+	if utf8.RuneCountInString(in.Motivation) > MaxMotivation {
+		return workflow.Outcome{}, domain.FieldError("motivation", "La motivation ne doit pas dépasser %d caractères.", MaxMotivation)
+	}
+	in.Motivation = strings.TrimSpace(in.Motivation)
+	if in.At.IsZero() {
+		in.At = time.Now()
+	}
+	in.At = in.At.Truncate(time.Microsecond)
+	if in.Today.IsZero() {
+		in.Today = domain.DateOf(in.At)
+	}
+	var out workflow.Outcome
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		var a args
+		q := "SELECT " + contractColumns + contractFrom + " WHERE c.dossier_id = " + a.add(in.DossierID) + " AND " + sc.structures("o", &a) + " FOR UPDATE OF c"
+		c, err := scanContract(tx.QueryRow(ctx, q, a...))
+		if err != nil {
+			return contractNotFound(err)
+		}
+		if err := loadSignatures(ctx, tx, &c); err != nil {
+			return err
+		}
+		uid := sc.UserID
+		out, err = contractTx(ctx, tx, c, ContractActor(sc, c), &uid, sc.UserName, sc, in)
+		return err
+	})
+	if err != nil {
+		return workflow.Outcome{}, pgError("store.ApplyContractTransition", err)
+	}
+	return out, nil
+}
+
+func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor, actorID *int64, actorName string, sc Scope, in ContractRequest) (workflow.Outcome, error) {
+	att := workflow.Attempt{Transition: in.Transition, StructureType: c.StructureType, From: c.State, Seen: in.Seen,
+		Actor: actor, Today: in.Today, Motivation: in.Motivation, Signatures: map[workflow.Party]bool{},
+		ResiliationReceived: c.ResiliationReceived, ContractStart: c.Start}
+	for _, sg := range c.Signatures {
+		att.Signatures[sg.Party] = true
+	}
+	if in.Transition == workflow.DemanderResiliation {
+		att.ResiliationReceived = in.ReceivedOn
+	}
+	out, err := workflow.Check(att)
+	if err != nil {
+		return out, err
+	}
+	set := []string{"version = version + 1", "updated_at = $2", "updated_by = $3"}
+	a := args{c.ID, in.At, actorID}
+	setv := func(col string, v any) { set = append(set, col+" = "+a.add(v)) }
+	motivation := out.Record.Motivation
+	switch in.Transition {
+	case workflow.Signer:
+		if in.DocumentSHA256 != c.DocumentSHA256 {
+			return out, domain.Errorf(domain.EConflict, "Le document que vous avez lu n'est pas celui qui est à signer (empreinte différente) : rechargez la page et relisez-le.")
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO contract_signatures (contract_id, party, organisation_id, organisation, user_id, user_name, role, signed_at, document_sha256)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, c.ID, string(out.Signed), sc.OrgID, sc.OrgName, sc.UserID, actorName,
+			string(sc.Role), in.At, c.DocumentSHA256); err != nil {
+			return out, uniqueSignature(err)
+		}
+		motivation = fmt.Sprintf("Signature pour %s (%s) — empreinte SHA-256 du document %s", out.Signed.Label(), sc.OrgName, c.DocumentSHA256)
+		if out.To == workflow.Actif {
+			setv("start_date", dateArg(out.ContractStart))
+			setv("end_date", dateArg(workflow.ContractExpiry(out.ContractStart)))
+			c.Start = out.ContractStart
+			if err := createPayments(ctx, tx, c); err != nil {
+				return out, err
+			}
+		}
+	case workflow.DemanderResiliation:
+		setv("resiliation_received_on", dateArg(in.ReceivedOn))
+		setv("resiliation_effective_on", dateArg(out.Deadline))
+		by := workflow.PartyStructure
+		if sc.Kind == domain.OrgCPAM {
+			by = workflow.PartyCPAM
+		}
+		setv("resiliation_requested_by", string(by))
+		motivation = fmt.Sprintf("Courrier reçu le %s ; effet le %s (DOMAIN §9)", in.ReceivedOn.French(), out.Deadline.French())
+		if in.Motivation != "" {
+			motivation += " — " + in.Motivation
+		}
+	case workflow.Resilier:
+		t, err := terminate(ctx, tx, c)
+		if err != nil {
+			return out, err
+		}
+		setv("resilie_on", dateArg(in.Today))
+		setv("trop_percu_cents", int64(t.TropPercu))
+		setv("reste_du_cents", int64(t.ResteDu))
+		setv("motivation", in.Motivation)
+		motivation = fmt.Sprintf("%s — dû au %s : %s ; versé : %s ; trop-perçu : %s", in.Motivation, t.Effective.French(),
+			domain.FormatEUR(t.Due), domain.FormatEUR(t.Paid), domain.FormatEUR(t.TropPercu))
+	}
+	if utf8.RuneCountInString(motivation) > MaxMotivation {
+		motivation = string([]rune(motivation)[:MaxMotivation])
+	}
+	if out.To != c.State {
+		setv("state", string(out.To))
+	}
+	if _, err := tx.Exec(ctx, "UPDATE contracts SET "+strings.Join(set, ", ")+" WHERE id = $1", a...); err != nil {
+		return out, err
+	}
+	if err := appendAudit(ctx, tx, c.DossierID, actorID, actorName, in.At, out.Record.Transition, out.Record.From, out.Record.To, motivation); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+func uniqueSignature(err error) error {
+	if domain.ErrorCode(pgError("", err)) == domain.EConflict {
+		return domain.Errorf(domain.EConflict, "Cette signature est déjà enregistrée : rechargez la page.")
+	}
+	return err
+}
+
+// ScheduleInput is the funding input of a CPTS contract started on c.Start.
+//
+// Decision: each mission of the contract starts on the contract's start
+// date (the third signature): the portal has no separate "mission started"
+// act, and a mission's payments begin with the contract (DOMAIN.md §8 "dès
+// la date de démarrage de chaque mission"); the deployment calendar of §7
+// gives the latest dates, not the payment start.
+func (c Contract) ScheduleInput() (funding.ScheduleInput, error) {
+	b, err := funding.BaremeAt(funding.Builtin(), c.Start)
+	if err != nil {
+		return funding.ScheduleInput{}, err
+	}
+	if b.Code != c.BaremeCode {
+		// The frozen barème (at acceptance) wins when it still exists.
+		for _, x := range funding.Builtin() {
+			if x.Code == c.BaremeCode {
+				b = x
+			}
+		}
+	}
+	starts := map[funding.Mission]domain.Date{}
+	for _, m := range c.Terms.Missions {
+		if m.Code != funding.Fonctionnement {
+			starts[m.Code] = c.Start
+		}
+	}
+	return funding.ScheduleInput{Bareme: b, Tier: c.Tier, Signed: c.Start, Starts: starts}, nil
+}
+
+// MSPPayments computes an MSP contract's civil-year payments (DOMAIN.md §9,
+// funding.MSPSchedule) for the contract started on c.Start.
+//
+// Decision: the schedule covers each civil year the 5-year contract touches,
+// with 100 % of the socle indicators met (the balance is recomputed after each
+// annual evaluation); the last civil year, cut by the contract's end, is
+// prorated by days (1 January → end, exclusive) like the first one.
+func (c Contract) MSPPayments() ([]funding.Payment, error) {
+	socle := map[string]bool{}
+	for _, ind := range funding.BuiltinMSP() {
+		if ind.Kind != funding.MSPOptionnel {
+			socle[ind.Code] = true
+		}
+	}
+	end := workflow.ContractExpiry(c.Start)
+	var out []funding.Payment
+	for y := c.Start.Y; y <= end.AddDays(-1).Y; y++ {
+		my, err := funding.MSPSchedule(funding.MSPYearInput{Indicators: funding.BuiltinMSP(), Met: socle, Patientele: c.Patientele, Year: y, Contracted: c.Start})
+		if err != nil {
+			return nil, err
+		}
+		adv, bal := my.Advance, my.Balance
+		advRule, balRule := my.AdvanceRule, my.BalanceRule
+		if y == end.Y {
+			jan1 := domain.NewDate(y, time.January, 1)
+			days := int64(jan1.DaysUntil(end))
+			adv, bal = domain.MulDiv(adv, days, my.YearDays), domain.MulDiv(my.Remuneration, days, my.YearDays)-domain.MulDiv(adv, days, my.YearDays)
+			advRule += fmt.Sprintf(", proratisée %d/%d jours (fin du contrat le %s)", days, my.YearDays, end.AddDays(-1).French())
+			balRule += fmt.Sprintf(", proratisé %d/%d jours", days, my.YearDays)
+		}
+		cy := y - c.Start.Y + 1
+		if adv != 0 {
+			out = append(out, funding.Payment{Due: my.AdvanceDue, ContractYear: cy, Kind: funding.KindAvance, Amount: adv, Rule: advRule})
+		}
+		if bal != 0 {
+			out = append(out, funding.Payment{Due: my.BalanceDue, ContractYear: cy, Kind: funding.KindSolde, Amount: bal, Rule: balRule})
+		}
+	}
+	return out, nil
+}
+
+// Schedule is the payment schedule of contract c as the funding engine
+// computes it from its start date (CPTS: funding.BuildSchedule; MSP:
+// MSPPayments).
+func (c Contract) Schedule() ([]funding.Payment, error) {
+	if c.Start.IsZero() {
+		return nil, domain.Errorf(domain.EConflict, "Le contrat n'est pas encore signé.")
+	}
+	if c.StructureType == domain.MSP {
+		return c.MSPPayments()
+	}
+	in, err := c.ScheduleInput()
+	if err != nil {
+		return nil, err
+	}
+	s, err := funding.BuildSchedule(in)
+	return s.Payments, err
+}

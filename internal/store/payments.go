@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+)
+
+// PaymentStatus is prevu (scheduled) or verse (paid).
+type PaymentStatus string
+
+const (
+	PaymentPrevu PaymentStatus = "prevu"
+	PaymentVerse PaymentStatus = "verse"
+)
+
+// Label is the French status.
+func (p PaymentStatus) Label() string {
+	if p == PaymentVerse {
+		return "Versé"
+	}
+	return "Prévu"
+}
+
+// PaymentRow is one stored payment of a contract's schedule (migration 00048).
+type PaymentRow struct {
+	ID           int64
+	Seq          int
+	Due          domain.Date
+	ContractYear int
+	Mission      funding.Mission // "" for an MSP
+	Kind         funding.Kind
+	Amount       domain.Cents
+	Rule         string
+	Status       PaymentStatus
+	PaidOn       domain.Date
+}
+
+// createPayments stores the schedule of contract c (started on c.Start), in
+// the transaction of its third signature.
+func createPayments(ctx context.Context, tx pgx.Tx, c Contract) error {
+	ps, err := c.Schedule()
+	if err != nil {
+		return fmt.Errorf("createPayments: %w", err)
+	}
+	rows := make([][]any, len(ps))
+	for i, p := range ps {
+		rows[i] = []any{c.ID, i + 1, p.Due.String(), p.ContractYear, string(p.Mission), string(p.Kind), int64(p.Amount), p.Rule}
+	}
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"payments"},
+		[]string{"contract_id", "seq", "due_on", "contract_year", "mission", "kind", "amount_cents", "rule"}, pgx.CopyFromRows(rows))
+	if err != nil {
+		return fmt.Errorf("createPayments: %w", err)
+	}
+	return nil
+}
+
+func listPayments(ctx context.Context, q querier, contractID int64) ([]PaymentRow, error) {
+	rows, err := q.Query(ctx, `SELECT id, seq, due_on, contract_year, mission, kind, amount_cents, rule, status, paid_on
+		FROM payments WHERE contract_id = $1 ORDER BY due_on, seq`, contractID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentRow, error) {
+		var p PaymentRow
+		var due time.Time
+		var paid *time.Time
+		var m, k, st string
+		var amount int64
+		err := r.Scan(&p.ID, &p.Seq, &due, &p.ContractYear, &m, &k, &amount, &p.Rule, &st, &paid)
+		p.Due, p.PaidOn = domain.DateOf0(due), dateOf(paid)
+		p.Mission, p.Kind, p.Amount, p.Status = funding.Mission(m), funding.Kind(k), domain.Cents(amount), PaymentStatus(st)
+		return p, err
+	})
+}
+
+// ContractPayments returns the payment schedule of the contract of a
+// dossier in scope (a contract has at most 6 × 15 lines: no pagination).
+func (s *Store) ContractPayments(ctx context.Context, sc Scope, dossierID int64) ([]PaymentRow, error) {
+	var a args
+	var id int64
+	q := "SELECT c.id" + contractFrom + " WHERE c.dossier_id = " + a.add(dossierID) + " AND " + sc.structures("o", &a)
+	if err := s.Pool.QueryRow(ctx, q, a...).Scan(&id); err != nil {
+		return nil, contractNotFound(pgError("store.ContractPayments", err))
+	}
+	ps, err := listPayments(ctx, s.Pool, id)
+	return ps, pgError("store.ContractPayments", err)
+}
+
+// CanMarkPaid reports whether sc may record payments as paid: the CPAM pays
+// (DOMAIN.md §1), its referent or manager records it.
+func CanMarkPaid(sc Scope) bool {
+	return sc.Kind == domain.OrgCPAM && sc.Role.AtLeast(domain.RoleReferent)
+}
+
+// MarkPaymentPaid records that a scheduled payment was paid on paidOn (a CPAM
+// referent or manager, contract in scope, actif or résiliation demandée;
+// not in the future), with an audit row in the dossier's chain.
+func (s *Store) MarkPaymentPaid(ctx context.Context, sc Scope, dossierID, paymentID int64, paidOn domain.Date, at time.Time) error {
+	if !CanMarkPaid(sc) {
+		return domain.Errorf(domain.ENotFound, "Paiement introuvable.")
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	at = at.Truncate(time.Microsecond)
+	if paidOn.IsZero() {
+		return domain.FieldError("paid_on", "Indiquez la date du versement.")
+	}
+	if paidOn.After(domain.DateOf(at)) {
+		return domain.FieldError("paid_on", "La date du versement ne peut pas être dans le futur.")
+	}
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		var a args
+		var cid int64
+		var state string
+		q := "SELECT c.id, c.state" + contractFrom + " WHERE c.dossier_id = " + a.add(dossierID) + " AND " + sc.structures("o", &a) + " FOR UPDATE OF c"
+		if err := tx.QueryRow(ctx, q, a...).Scan(&cid, &state); err != nil {
+			return contractNotFound(err)
+		}
+		if s := workflow.State(state); s != workflow.Actif && s != workflow.ResiliationDemandee {
+			return domain.Errorf(domain.EConflict, "Le contrat est « %s » : aucun versement ne peut être enregistré.", s.Label())
+		}
+		var seq int
+		var amount int64
+		var status string
+		if err := tx.QueryRow(ctx, `SELECT seq, amount_cents, status FROM payments WHERE id = $1 AND contract_id = $2 FOR UPDATE`, paymentID, cid).
+			Scan(&seq, &amount, &status); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return domain.Errorf(domain.ENotFound, "Paiement introuvable.")
+			}
+			return err
+		}
+		if PaymentStatus(status) == PaymentVerse {
+			return domain.Errorf(domain.EConflict, "Ce paiement est déjà marqué versé : rechargez la page.")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE payments SET status = 'verse', paid_on = $2, paid_by = $3 WHERE id = $1`, paymentID, paidOn.String(), sc.UserID); err != nil {
+			return err
+		}
+		uid := sc.UserID
+		st := workflow.State(state)
+		return appendAudit(ctx, tx, dossierID, &uid, sc.UserName, at, TransitionVersement, st, st,
+			fmt.Sprintf("Paiement n° %d de %s versé le %s", seq, domain.FormatEUR(domain.Cents(amount)), paidOn.French()))
+	})
+	return pgError("store.MarkPaymentPaid", err)
+}
+
+// TransitionVersement is the audit-only action of a payment marked paid.
+const TransitionVersement workflow.Transition = "versement"
+
+// terminate computes the résiliation of c (DOMAIN.md §9, funding.Terminate)
+// from the payments marked paid.
+func terminate(ctx context.Context, tx pgx.Tx, c Contract) (funding.Termination, error) {
+	var paid int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount_cents), 0) FROM payments WHERE contract_id = $1 AND status = 'verse'`, c.ID).Scan(&paid); err != nil {
+		return funding.Termination{}, err
+	}
+	return Termination(c, domain.Cents(paid))
+}
+
+// Termination is what a résiliation of c gives, given what was paid
+// (DOMAIN.md §9). For an MSP (no contract-year proration in
+// funding.Terminate), decision: what is due is the scheduled amounts prorated
+// by days of their civil year up to the effective date.
+func Termination(c Contract, paid domain.Cents) (funding.Termination, error) {
+	if c.ResiliationReceived.IsZero() {
+		return funding.Termination{}, domain.Errorf(domain.EConflict, "Aucune demande de résiliation n'est enregistrée.")
+	}
+	if c.StructureType == domain.CPTS {
+		in, err := c.ScheduleInput()
+		if err != nil {
+			return funding.Termination{}, err
+		}
+		return funding.Terminate(in, c.ResiliationReceived, paid)
+	}
+	t := funding.Termination{Received: c.ResiliationReceived, Effective: funding.TerminationEffective(c.ResiliationReceived), Paid: paid}
+	ps, err := c.MSPPayments()
+	if err != nil {
+		return t, err
+	}
+	// Group by civil year: due = that year's scheduled amounts × days before
+	// the effective date ÷ days of the part of the year under contract.
+	byYear := map[int]domain.Cents{}
+	for _, p := range ps {
+		byYear[c.Start.Y+p.ContractYear-1] += p.Amount
+	}
+	end := workflow.ContractExpiry(c.Start)
+	for y, amount := range byYear {
+		from := domain.NewDate(y, time.January, 1)
+		if y == c.Start.Y {
+			from = c.Start
+		}
+		to := domain.NewDate(y+1, time.January, 1)
+		if end.Before(to) {
+			to = end
+		}
+		cut := to
+		if t.Effective.Before(cut) {
+			cut = t.Effective
+		}
+		if !from.Before(cut) {
+			continue
+		}
+		t.Due += domain.MulDiv(amount, int64(from.DaysUntil(cut)), int64(from.DaysUntil(to)))
+	}
+	if d := paid - t.Due; d > 0 {
+		t.TropPercu = d
+	} else {
+		t.ResteDu = -d
+	}
+	return t, nil
+}
+
+// PaidTotal is the sum of the payments marked paid.
+func PaidTotal(ps []PaymentRow) domain.Cents {
+	var c domain.Cents
+	for _, p := range ps {
+		if p.Status == PaymentVerse {
+			c += p.Amount
+		}
+	}
+	return c
+}
+
+// ExpireContracts applies the system's echoir transition to every contract
+// whose 5-year term has ended on or before today (end_date ≤ today), recorded
+// as the system. Each contract is one transaction that takes its row FOR
+// UPDATE SKIP LOCKED, so several instances can run it at once without doing
+// anything twice. It returns how many contracts became échus.
+func (s *Store) ExpireContracts(ctx context.Context, today domain.Date, at time.Time) (int, error) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	at = at.Truncate(time.Microsecond)
+	rows, err := s.Pool.Query(ctx, `SELECT id FROM contracts WHERE state IN ('actif', 'resiliation_demandee') AND end_date <= $1::date ORDER BY end_date, id`, today.String())
+	if err != nil {
+		return 0, pgError("store.ExpireContracts", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, pgError("store.ExpireContracts", err)
+	}
+	n := 0
+	for _, id := range ids {
+		err := s.Tx(ctx, func(tx pgx.Tx) error {
+			c, err := scanContract(tx.QueryRow(ctx, "SELECT "+contractColumns+contractFrom+" WHERE c.id = $1 FOR UPDATE OF c SKIP LOCKED", id))
+			if err != nil {
+				return err
+			}
+			in := ContractRequest{DossierID: c.DossierID, Transition: workflow.Echoir, Seen: c.State, Today: today, At: at}
+			_, err = contractTx(ctx, tx, c, workflow.Actor{System: true}, nil, SystemActorName, Scope{}, in)
+			return err
+		})
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, pgx.ErrNoRows), domain.ErrorCode(err) == domain.EConflict:
+			// another instance has it, or it changed meanwhile
+		default:
+			return n, pgError("store.ExpireContracts", err)
+		}
+	}
+	return n, nil
+}
