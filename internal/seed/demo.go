@@ -57,9 +57,10 @@ var DemoAccounts = []DemoAccount{
 // Steps run after the organisations and accounts exist, in order; other
 // areas (territories, dossiers...) append their own idempotent demo data.
 var Steps = []func(ctx context.Context, st *store.Store) error{
-	structuresDemo,  // members.go: identities and members of the demo structures
-	DemoTerritories, // territory.go: the demo CPTS territories
-	DemoDossiers,    // dossiers.go: the demo dossiers walked through the workflow
+	structuresDemo,     // members.go: identities and members of the demo structures
+	DemoTerritories,    // territory.go: the demo CPTS territories
+	DemoDossierContent, // dossier_content.go: the demo dossiers' content (before DemoDossiers: the walks need it)
+	DemoDossiers,       // dossiers.go: the demo dossiers walked through the workflow
 }
 
 // Demo loads the demo organisations, accounts and the areas' demo data.

@@ -278,13 +278,13 @@ func (s *Store) DossierContent(ctx context.Context, sc Scope, dossierID int64) (
 	return c, pgError("store.DossierContent", err)
 }
 
-type querier interface {
+type contentQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
 // loadContent reads the content of dossier d (already scope-checked).
-func loadContent(ctx context.Context, q querier, d Dossier) (DossierContent, error) {
+func loadContent(ctx context.Context, q contentQuerier, d Dossier) (DossierContent, error) {
 	c := DossierContent{DossierID: d.ID, StructureID: d.StructureID, StructureType: d.StructureType, State: d.State,
 		Meta: map[Section]SectionMeta{}}
 	name := func(col string) string {

@@ -1,0 +1,129 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/store"
+)
+
+// DemoDossierContent writes the content of the demo dossiers (issue "Dossier
+// workflow", content): it runs BEFORE DemoDossiers, so that the walks find a
+// lettre d'intention, the socle missions and complete mandatory indicators
+// (the content requirement hook refuses deposer_lettre_intention and
+// deposer_demande without them). It opens each demo dossier the way
+// DemoDossiers does (same creation date) when it does not exist yet, and
+// fills only empty sections: a second run changes nothing.
+//   - CPTS du Val de Démo: lettre, projet de santé, the six missions, the five
+//     mandatory indicators with baselines and targets, and two more;
+//   - CPTS des Monts de Démo: lettre and projet de santé;
+//   - MSP de Démo-Lille: projet de santé, MSP indicators, patientèle 5 200.
+func DemoDossierContent(ctx context.Context, st *store.Store) error {
+	now := time.Now()
+	patientele := int64(5200)
+	for _, x := range []struct {
+		org, coord string
+		daysAgo    int // as DemoDossiers: creation 7 days before the first step
+		content    store.DossierContent
+	}{
+		{ValDeDemo, "coordinateur@demo.portail-aci.fr", 167, store.DossierContent{
+			Lettre: valLettre, Projet: valProjet,
+			Missions:   []funding.Mission{funding.Acces, funding.Parcours, funding.Prevention, funding.Crise, funding.Qualite, funding.Accompagnement},
+			Indicators: valIndicators(),
+		}},
+		{MontsDeDemo, "coordinateur.b@demo.portail-aci.fr", 127, store.DossierContent{Lettre: montsLettre, Projet: montsProjet}},
+		{MSPLille, "msp@demo.portail-aci.fr", 207, store.DossierContent{
+			Projet:        lilleProjet,
+			MSPIndicators: []string{"horaires_soins_non_programmes", "fonction_coordination", "sas_moitie_medecins"},
+			Patientele:    &patientele,
+		}},
+	} {
+		coord, err := demoScope(ctx, st, x.coord)
+		if err != nil {
+			return err
+		}
+		id, err := demoDossier(ctx, st, coord, now.AddDate(0, 0, -x.daysAgo))
+		if err != nil {
+			return fmt.Errorf("DemoDossierContent %s: %w", x.org, err)
+		}
+		if err := st.SeedDossierContent(ctx, id, coord.UserID, x.content); err != nil {
+			return fmt.Errorf("DemoDossierContent %s: %w", x.org, err)
+		}
+	}
+	return nil
+}
+
+func n(v int64) *int64 { return &v }
+
+// valIndicators: the five mandatory indicators (DOMAIN.md §6), in per-mille
+// unless said, and two indicators of the CPTS's own.
+func valIndicators() []store.ContentIndicator {
+	per := "‰"
+	out := []store.ContentIndicator{}
+	vals := map[string]struct {
+		base    int64
+		targets [5]*int64
+		unit    string
+	}{
+		"patientele_mt":                 {842, [5]*int64{n(850), n(858), n(865), n(870), n(875)}, per},
+		"sans_mt_ald_70_cmuc":           {61, [5]*int64{n(55), n(50), n(45), n(40), n(35)}, per},
+		"urgences_sans_hospitalisation": {742, [5]*int64{n(735)}, per},
+		"admissions_directes_ville":     {118, [5]*int64{n(125), n(135), n(145), n(150), n(160)}, per},
+		"consultations_snp":             {0, [5]*int64{n(1500), n(3000), n(4500), n(5000), n(6000)}, "consultations par an"},
+	}
+	for _, m := range funding.MandatoryCPTSIndicators() {
+		v := vals[m.Code]
+		out = append(out, store.ContentIndicator{Code: m.Code, Mission: m.Mission, Label: m.Label, Direction: m.Direction,
+			Baseline: n(v.base), Targets: v.targets, Weight: 1, Unit: v.unit, Mandatory: true})
+	}
+	return append(out,
+		store.ContentIndicator{Code: "autre_6", Mission: funding.Prevention, Direction: funding.Increasing, Weight: 1,
+			Label:    "Nombre d'actions de promotion du dépistage organisé du cancer colorectal menées sur le territoire",
+			Baseline: n(0), Targets: [5]*int64{n(4)}, Unit: "actions par an"},
+		store.ContentIndicator{Code: "autre_7", Mission: funding.Qualite, Direction: funding.Increasing, Weight: 2,
+			Label:    "Nombre de groupes d'analyse de pratiques pluriprofessionnels réunis",
+			Baseline: n(1), Targets: [5]*int64{n(3), n(4), n(6), n(6), n(8)}, Unit: "réunions par an"},
+	)
+}
+
+const valLettre = `Madame la Directrice générale,
+
+Les professionnels de santé de la plaine de l'Ain et des contreforts du Bugey (Ambérieu-en-Bugey, Lagnieu, Ambronay et quinze communes voisines, environ 45 000 habitants) souhaitent constituer la CPTS du Val de Démo.
+
+Une quarantaine de professionnels — médecins généralistes, infirmiers, pharmaciens, masseurs-kinésithérapeutes, sages-femmes — se sont réunis à trois reprises depuis le printemps. Ils partagent un constat : un habitant sur huit n'a plus de médecin traitant, et les urgences du centre hospitalier reçoivent de nombreux patients qui auraient pu être vus en ville.
+
+Nous nous engageons à rédiger le projet de santé dans les six mois suivant la validation de cette lettre, autour des missions socle : accès aux soins, parcours pluriprofessionnels, prévention et réponse aux crises sanitaires graves.
+
+Veuillez agréer, Madame la Directrice générale, l'expression de nos salutations distinguées.
+
+Pour l'association, Camille Martin, coordinatrice`
+
+const valProjet = `Diagnostic territorial
+
+Le territoire compte 18 communes et 45 664 habitants (populations légales 2023). La population vieillit : 21 % des habitants ont plus de 65 ans. La densité de médecins généralistes est inférieure de 30 % à la moyenne régionale ; trois départs en retraite sont annoncés d'ici deux ans.
+
+Axes du projet
+
+1. Accès aux soins : trouver un médecin traitant aux patients en ALD et aux plus de 70 ans qui n'en ont pas ; organiser des plages de soins non programmés partagées entre les cabinets, en lien avec le SAS de l'Ain.
+2. Parcours : insuffisance cardiaque et sortie d'hospitalisation, avec le centre hospitalier et les infirmiers libéraux.
+3. Prévention : dépistage organisé du cancer colorectal, vaccination.
+4. Crises sanitaires : plan de continuité de l'activité et annuaire des professionnels mobilisables.
+5. Qualité et accompagnement : groupes d'analyse de pratiques, accueil des internes et des jeunes installés.`
+
+const montsLettre = `Madame la Directrice générale,
+
+Les professionnels de santé des Monts du Lyonnais souhaitent constituer la CPTS des Monts de Démo, pour organiser ensemble l'accès aux soins non programmés et le maintien à domicile des personnes âgées sur un territoire rural étendu.
+
+Pour l'association, Bruno Lefèvre, coordinateur`
+
+const montsProjet = `Diagnostic territorial
+
+Territoire rural de moyenne montagne, population dispersée, temps d'accès aux urgences supérieur à 30 minutes pour un tiers des habitants.
+
+Axes : soins non programmés, parcours de la personne âgée à domicile, prévention des chutes, plan de crise.`
+
+const lilleProjet = `Projet de santé de la MSP de Démo-Lille
+
+Six médecins généralistes, quatre infirmières, deux masseurs-kinésithérapeutes et une diététicienne exercent ensemble. Le projet porte sur l'accès aux soins (ouverture de 8 h à 20 h, soins non programmés chaque jour ouvré), la coordination des parcours des patients diabétiques et la participation au service d'accès aux soins.`
