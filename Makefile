@@ -16,16 +16,19 @@ build:
 ## test: every test, against a real PostgreSQL started by the test harness
 test: postgres chromium
 	$(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 ## bench: Go benchmarks (funding schedules, commune search...)
 bench: postgres
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## fuzz: run each fuzz target longer than make test does
+## fuzz: run each fuzz target of the domain for FUZZTIME (make test runs them briefly)
+FUZZTIME ?= 30s
+TEST_FUZZTIME ?= 3s
 fuzz:
 	@for pkg in $$($(GO) list ./internal/domain/...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s $$pkg || exit 1; done; done
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done; done
 
 ## generate: regenerate templ files (committed)
 generate:
