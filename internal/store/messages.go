@@ -1,0 +1,321 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/filetype"
+)
+
+// MaxMessageBody bounds a message, in characters (issue 5, item 7).
+const MaxMessageBody = 10000
+
+// MaxAttachmentSize bounds an attachment (issue 5: ≤ 20 MB).
+const MaxAttachmentSize = filetype.MaxSize
+
+// Message is one message of a dossier's thread.
+type Message struct {
+	ID           int64
+	DossierID    int64
+	AuthorUserID int64 // 0 when the account was deleted
+	AuthorName   string
+	OrgName      string
+	OrgKind      domain.OrgKind
+	Body         string
+	Internal     bool
+	CreatedAt    time.Time
+	Attachments  []AttachmentInfo
+}
+
+// AttachmentInfo describes an attachment without its content.
+type AttachmentInfo struct {
+	ID          int64
+	Filename    string
+	ContentType string
+	Size        int
+}
+
+// Attachment is an attachment with its content (download).
+type Attachment struct {
+	AttachmentInfo
+	Data []byte
+}
+
+// NewMessage is a message to post.
+type NewMessage struct {
+	DossierID int64
+	Body      string
+	Internal  bool // internal note: agents only
+	Filename  string
+	Data      []byte // attachment content (nil: none)
+	At        time.Time
+	LinkBase  string // BASE_URL, for the links of the e-mails
+}
+
+// SeesInternalNotes reports whether the scope may read internal notes: every
+// organisation except the structures (issue 5, item 7).
+func (s Scope) SeesInternalNotes() bool { return s.Valid() && s.Kind != domain.OrgStructure }
+
+// CanPostMessage reports whether the scope may write in a dossier's thread.
+//
+// Decision: a structure's coordinators write (its members read, DESIGN §2);
+// every CPAM, ARS and DCGDR role writes; the national level reads.
+func (s Scope) CanPostMessage() bool {
+	switch s.Kind {
+	case domain.OrgStructure:
+		return s.Role.AtLeast(domain.RoleCoordinator)
+	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
+		return s.Valid()
+	}
+	return false
+}
+
+// msgDossierInScope returns the id if the dossier is in scope, not found
+// otherwise.
+func msgDossierInScope(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, sc Scope, id int64) error {
+	var a args
+	var got int64
+	err := q.QueryRow(ctx, "SELECT d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id WHERE d.id = "+
+		a.add(id)+" AND "+sc.structures("o", &a), a...).Scan(&got)
+	if err != nil {
+		return dossierNotFound(pgError("store.msgDossierInScope", err))
+	}
+	return nil
+}
+
+// msgVisible is the predicate hiding internal notes from structure
+// users: the ONE place that rule is enforced for reads.
+func msgVisible(sc Scope, alias string) string {
+	if sc.SeesInternalNotes() {
+		return "TRUE"
+	}
+	return "NOT " + alias + ".internal"
+}
+
+// ListMessages returns the thread of a dossier in scope, oldest first;
+// internal notes are left out for structure users. Outside the scope the
+// dossier is not found.
+func (s *Store) ListMessages(ctx context.Context, sc Scope, dossierID int64) ([]Message, error) {
+	if err := msgDossierInScope(ctx, s.Pool, sc, dossierID); err != nil {
+		return nil, err
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT m.id, m.dossier_id, coalesce(m.author_user_id, 0), m.author_name, m.org_name, m.org_kind,
+			m.body, m.internal, m.created_at
+		FROM messages m WHERE m.dossier_id = $1 AND `+msgVisible(sc, "m")+` ORDER BY m.id`, dossierID)
+	if err != nil {
+		return nil, pgError("store.ListMessages", err)
+	}
+	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
+		var m Message
+		var kind string
+		err := r.Scan(&m.ID, &m.DossierID, &m.AuthorUserID, &m.AuthorName, &m.OrgName, &kind, &m.Body, &m.Internal, &m.CreatedAt)
+		m.OrgKind = domain.OrgKind(kind)
+		return m, err
+	})
+	if err != nil || len(msgs) == 0 {
+		return msgs, pgError("store.ListMessages", err)
+	}
+	idx := map[int64]int{}
+	for i, m := range msgs {
+		idx[m.ID] = i
+	}
+	rows, err = s.Pool.Query(ctx, `SELECT a.message_id, a.id, a.filename, a.content_type, a.size
+		FROM message_attachments a JOIN messages m ON m.id = a.message_id
+		WHERE m.dossier_id = $1 AND `+msgVisible(sc, "m")+` ORDER BY a.id`, dossierID)
+	if err != nil {
+		return nil, pgError("store.ListMessages", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var mid int64
+		var a AttachmentInfo
+		if err := rows.Scan(&mid, &a.ID, &a.Filename, &a.ContentType, &a.Size); err != nil {
+			return nil, pgError("store.ListMessages", err)
+		}
+		if i, ok := idx[mid]; ok {
+			msgs[i].Attachments = append(msgs[i].Attachments, a)
+		}
+	}
+	return msgs, pgError("store.ListMessages", rows.Err())
+}
+
+// MessageAttachment returns an attachment of a message of a dossier in
+// scope (internal notes' attachments are not found for structure users).
+func (s *Store) MessageAttachment(ctx context.Context, sc Scope, dossierID, attachmentID int64) (Attachment, error) {
+	var a Attachment
+	var ar args
+	q := `SELECT a.id, a.filename, a.content_type, a.size, a.data
+		FROM message_attachments a JOIN messages m ON m.id = a.message_id JOIN dossiers d ON d.id = m.dossier_id
+		JOIN organisations o ON o.id = d.structure_id
+		WHERE a.id = ` + ar.add(attachmentID) + ` AND d.id = ` + ar.add(dossierID) + ` AND ` + msgVisible(sc, "m") +
+		` AND ` + sc.structures("o", &ar)
+	err := s.Pool.QueryRow(ctx, q, ar...).Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &a.Data)
+	if err != nil {
+		err = pgError("store.MessageAttachment", err)
+		if domain.IsNotFound(err) {
+			return a, domain.Errorf(domain.ENotFound, "Pièce jointe introuvable.")
+		}
+	}
+	return a, err
+}
+
+// PostMessage adds a message (with at most one attachment) to the thread of
+// a dossier in scope, and in the same transaction notifies the other side
+// and marks the thread read for its author. It returns the message id.
+//
+// Decision: a structure's message notifies the CPAM, ARS and DCGDR agents
+// of its territory; an agent's message notifies the structure's users; an
+// internal note notifies the other agents (CPAM, ARS, DCGDR) and never the
+// structure.
+func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64, error) {
+	if !sc.Valid() {
+		return 0, domain.Errorf(domain.ENotFound, "Dossier introuvable.")
+	}
+	body := strings.TrimSpace(strings.ReplaceAll(in.Body, "\r\n", "\n"))
+	switch {
+	case body == "":
+		return 0, domain.FieldError("body", "Écrivez votre message.")
+	case !utf8.ValidString(body):
+		return 0, domain.FieldError("body", "Le message contient des caractères invalides.")
+	case utf8.RuneCountInString(body) > MaxMessageBody:
+		return 0, domain.FieldError("body", "Le message dépasse %d caractères (%d) : raccourcissez-le ou joignez un document.",
+			MaxMessageBody, utf8.RuneCountInString(body))
+	}
+	if in.Internal && !sc.SeesInternalNotes() {
+		return 0, domain.FieldError("internal", "Seuls les agents de la CPAM, de l'ARS et de la DCGDR peuvent écrire une note interne.")
+	}
+	var mediaType, filename string
+	if in.Data != nil {
+		mt, err := filetype.Check(in.Filename, in.Data)
+		if err != nil {
+			var fe *filetype.Error
+			if errors.As(err, &fe) {
+				return 0, domain.FieldError("attachment", "%s", fe.Reason)
+			}
+			return 0, err
+		}
+		mediaType, filename = mt, filetype.Name(in.Filename, mt)
+	}
+	at := in.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	var id int64
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		if err := msgDossierInScope(ctx, tx, sc, in.DossierID); err != nil {
+			return err
+		}
+		if !sc.CanPostMessage() {
+			return domain.Errorf(domain.EUnauthorized, "Vous pouvez lire ce fil mais pas y écrire : seuls les coordinateurs de la structure et les agents CPAM, ARS et DCGDR écrivent.")
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO messages (dossier_id, author_user_id, author_name, org_id, org_name, org_kind, body, internal, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			in.DossierID, sc.UserID, sc.UserName, sc.OrgID, sc.OrgName, string(sc.Kind), body, in.Internal, at).Scan(&id); err != nil {
+			return err
+		}
+		if in.Data != nil {
+			sum := sha256.Sum256(in.Data)
+			if _, err := tx.Exec(ctx, `INSERT INTO message_attachments (message_id, filename, content_type, size, sha256, data, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, filename, mediaType, len(in.Data), hex.EncodeToString(sum[:]), in.Data, at); err != nil {
+				return err
+			}
+		}
+		if err := msgMarkRead(ctx, tx, sc.UserID, in.DossierID, id); err != nil {
+			return err
+		}
+		var aud []workflow.Audience
+		switch {
+		case sc.Kind == domain.OrgStructure:
+			aud = []workflow.Audience{workflow.ToCPAM, workflow.ToARS, workflow.ToDCGDR}
+		case in.Internal:
+			aud = []workflow.Audience{workflow.ToCPAM, workflow.ToARS, workflow.ToDCGDR}
+		default:
+			aud = []workflow.Audience{workflow.ToStructure}
+		}
+		p, err := ntfLoadPlace(ctx, tx, in.DossierID)
+		if err != nil {
+			return err
+		}
+		rs, err := ntfRecipients(ctx, tx, p, aud, sc.UserID)
+		if err != nil {
+			return err
+		}
+		title := p.StructureName + " : nouveau message de " + sc.UserName + " (" + sc.OrgName + ")"
+		if in.Internal {
+			title = p.StructureName + " : note interne de " + sc.UserName + " (" + sc.OrgName + ")"
+		}
+		n := ntfNotice{DossierID: in.DossierID, Kind: NotifMessage, Title: title, Body: ntfCut(body, 300),
+			Link:   "/dossiers/" + strconv.FormatInt(in.DossierID, 10) + "/messages",
+			Source: "message:" + strconv.FormatInt(id, 10)}
+		_, err = ntfNotify(ctx, tx, rs, n, in.LinkBase, at)
+		return err
+	})
+	if err != nil {
+		return 0, pgError("store.PostMessage", err)
+	}
+	return id, nil
+}
+
+func msgMarkRead(ctx context.Context, tx pgx.Tx, userID, dossierID, upTo int64) error {
+	_, err := tx.Exec(ctx, `INSERT INTO message_reads (user_id, dossier_id, last_read_message_id) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id, dossier_id) DO UPDATE SET last_read_message_id = greatest(message_reads.last_read_message_id, excluded.last_read_message_id)`,
+		userID, dossierID, upTo)
+	return err
+}
+
+// MarkMessagesRead records that the user has read the thread of a dossier
+// in scope up to its last visible message, and marks the user's message
+// notifications of that dossier read.
+func (s *Store) MarkMessagesRead(ctx context.Context, sc Scope, dossierID int64, at time.Time) error {
+	return pgError("store.MarkMessagesRead", s.Tx(ctx, func(tx pgx.Tx) error {
+		if err := msgDossierInScope(ctx, tx, sc, dossierID); err != nil {
+			return err
+		}
+		var last int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(m.id), 0) FROM messages m WHERE m.dossier_id = $1 AND `+msgVisible(sc, "m"),
+			dossierID).Scan(&last); err != nil {
+			return err
+		}
+		if last == 0 {
+			return nil
+		}
+		if err := msgMarkRead(ctx, tx, sc.UserID, dossierID, last); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND dossier_id = $2 AND kind = 'message' AND read_at IS NULL`,
+			sc.UserID, dossierID, at)
+		return err
+	}))
+}
+
+// UnreadMessages counts the messages the user has not read in the threads
+// of the dossiers in scope (others' messages only; internal notes only for
+// agents). With dossierID > 0 it counts that dossier's thread only.
+func (s *Store) UnreadMessages(ctx context.Context, sc Scope, dossierID int64) (int, error) {
+	if !sc.Valid() {
+		return 0, nil
+	}
+	var a args
+	q := `SELECT count(*) FROM messages m JOIN dossiers d ON d.id = m.dossier_id JOIN organisations o ON o.id = d.structure_id
+		LEFT JOIN message_reads r ON r.dossier_id = m.dossier_id AND r.user_id = ` + a.add(sc.UserID) + `
+		WHERE m.id > coalesce(r.last_read_message_id, 0) AND m.author_user_id IS DISTINCT FROM ` + a.add(sc.UserID) +
+		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.structures("o", &a)
+	if dossierID > 0 {
+		q += " AND m.dossier_id = " + a.add(dossierID)
+	}
+	var n int
+	err := s.Pool.QueryRow(ctx, q, a...).Scan(&n)
+	return n, pgError("store.UnreadMessages", err)
+}

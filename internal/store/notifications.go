@@ -1,0 +1,414 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+)
+
+// Notification kinds.
+const (
+	NotifTransition = "transition"
+	NotifMessage    = "message"
+	NotifReminder   = "reminder"
+)
+
+// Notification is one line of a user's notification list.
+type Notification struct {
+	ID        int64
+	DossierID int64 // 0: none
+	Kind      string
+	Title     string
+	Body      string
+	Link      string
+	CreatedAt time.Time
+	ReadAt    *time.Time
+}
+
+// ntfRecipient is a user to notify.
+type ntfRecipient struct {
+	ID        int64
+	Email     string
+	Name      string
+	EmailMode string
+}
+
+// ntfPlace is what the recipients' query needs to know of a dossier.
+type ntfPlace struct {
+	ID            int64
+	StructureID   int64
+	StructureName string
+	Departement   string
+	Region        string
+}
+
+func ntfLoadPlace(ctx context.Context, q pgx.Tx, dossierID int64) (ntfPlace, error) {
+	var p ntfPlace
+	err := q.QueryRow(ctx, `SELECT d.id, o.id, o.name, coalesce(o.departement, ''), coalesce(dep.region, '')
+		FROM dossiers d JOIN organisations o ON o.id = d.structure_id
+		LEFT JOIN departements dep ON dep.code = o.departement WHERE d.id = $1`, dossierID).
+		Scan(&p.ID, &p.StructureID, &p.StructureName, &p.Departement, &p.Region)
+	return p, err
+}
+
+// recipients lists the active users of the audiences of a dossier, except
+// the actor (issue 5, item 9):
+//   - structure: every member (coordinators and members) of its structure;
+//   - cpam: users of the CPAMs whose départements include the structure's;
+//   - ars / dcgdr: users of the ARS / DCGDR of the structure's region.
+//
+// These are the same territories as Scope.structures: whoever is notified
+// can open the dossier.
+func ntfRecipients(ctx context.Context, tx pgx.Tx, p ntfPlace, aud []workflow.Audience, exceptUser int64) ([]ntfRecipient, error) {
+	has := func(a workflow.Audience) bool {
+		for _, x := range aud {
+			if x == a {
+				return true
+			}
+		}
+		return false
+	}
+	rows, err := tx.Query(ctx, `SELECT DISTINCT u.id, u.email, u.name, u.email_mode
+		FROM users u JOIN memberships m ON m.user_id = u.id JOIN organisations o ON o.id = m.org_id
+		WHERE u.disabled_at IS NULL AND o.archived_at IS NULL AND u.id <> $1 AND (
+			($2 AND o.kind = 'structure' AND o.id = $3)
+			OR ($4 AND o.kind = 'cpam' AND EXISTS (SELECT 1 FROM organisation_departements od WHERE od.org_id = o.id AND od.departement = $5))
+			OR ($6 AND o.kind = 'ars' AND o.region = $7)
+			OR ($8 AND o.kind = 'dcgdr' AND o.region = $7))
+		ORDER BY u.id`,
+		exceptUser, has(workflow.ToStructure), p.StructureID, has(workflow.ToCPAM), p.Departement,
+		has(workflow.ToARS), p.Region, has(workflow.ToDCGDR))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ntfRecipient, error) {
+		var x ntfRecipient
+		return x, r.Scan(&x.ID, &x.Email, &x.Name, &x.EmailMode)
+	})
+}
+
+// ntfNotice is a notification to create for several users.
+type ntfNotice struct {
+	DossierID int64
+	Kind      string
+	Title     string
+	Body      string
+	Link      string // path of this site
+	Source    string // unique per user: "audit:12", "message:7"...
+}
+
+// notify inserts n for each ntfRecipient, inside tx: users in instant mode also
+// get an e-mail in the outbox; users in digest mode get it flagged for the
+// daily digest. A (user, source) already notified is skipped, so a retried
+// job never notifies twice. It returns how many notifications were created.
+func ntfNotify(ctx context.Context, tx pgx.Tx, rs []ntfRecipient, n ntfNotice, linkBase string, at time.Time) (int, error) {
+	created := 0
+	for _, r := range rs {
+		digest := r.EmailMode == "digest"
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO notifications (user_id, dossier_id, kind, title, body, link, source, created_at, digest_pending)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (user_id, source) DO NOTHING RETURNING id`,
+			r.ID, ntfNullID(n.DossierID), n.Kind, ntfCut(n.Title, 300), ntfCut(n.Body, 2000), n.Link, n.Source, at, digest).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return created, err
+		}
+		created++
+		if digest {
+			continue
+		}
+		body := ntfInstantBody(r.Name, n, linkBase)
+		if err := outboxEnqueue(ctx, tx, r.Email, r.ID, "[Portail ACI] "+n.Title, body, at); err != nil {
+			return created, err
+		}
+	}
+	return created, nil
+}
+
+func ntfInstantBody(name string, n ntfNotice, linkBase string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Bonjour %s,\n\n%s\n", name, n.Title)
+	if n.Body != "" {
+		fmt.Fprintf(&b, "\n%s\n", n.Body)
+	}
+	if n.Link != "" {
+		fmt.Fprintf(&b, "\nVoir sur le Portail ACI : %s%s\n", linkBase, n.Link)
+	}
+	fmt.Fprintf(&b, "\n--\nVous recevez ce message parce que vous suivez ce dossier sur le Portail ACI.\n"+
+		"Recevoir un seul récapitulatif par jour : %s/compte\n", linkBase)
+	return b.String()
+}
+
+func ntfNullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// cut bounds s to max runes.
+func ntfCut(s string, max int) string {
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+// auditAudience is who is told of an audit row: the workflow's Notify list
+// for a transition (workflow.RuleFor), and for the audit-only actions of
+// dossiers.go:
+//
+// Decision: a complement request (and a signature appointment) is told to
+// the structure, a complement's answer to the CPAM; a dossier's creation to
+// nobody (nothing to do for anyone yet).
+func auditAudience(t workflow.Transition) []workflow.Audience {
+	if r, ok := workflow.RuleFor(t); ok {
+		return r.Notify
+	}
+	switch t {
+	case TransitionDemandeComplement:
+		return []workflow.Audience{workflow.ToStructure}
+	case TransitionReponseComplement:
+		return []workflow.Audience{workflow.ToCPAM}
+	case TransitionRendezVousSignature:
+		return []workflow.Audience{workflow.ToStructure, workflow.ToARS}
+	}
+	return nil
+}
+
+// ProcessAuditNotifications turns dossier_audit rows not yet notified into
+// notifications (and outbox e-mails) for the people concerned, except the
+// actor. Each row is ONE transaction: it is taken with FOR UPDATE SKIP
+// LOCKED, its notifications inserted, its notified_at set; so with any
+// number of workers each row is processed exactly once (a worker that dies
+// mid-way rolls back and the row is taken again). It handles at most limit
+// rows and returns how many it processed.
+func (s *Store) ProcessAuditNotifications(ctx context.Context, linkBase string, limit int, now time.Time) (int, error) {
+	done := 0
+	for done < limit {
+		got := false
+		err := s.Tx(ctx, func(tx pgx.Tx) error {
+			var id, dossierID int64
+			var actorID *int64
+			var actorName, tr, to, motivation string
+			err := tx.QueryRow(ctx, `SELECT id, dossier_id, actor_user_id, actor_name, transition, to_state, motivation
+				FROM dossier_audit WHERE notified_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`).
+				Scan(&id, &dossierID, &actorID, &actorName, &tr, &to, &motivation)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			got = true
+			if aud := auditAudience(workflow.Transition(tr)); len(aud) > 0 {
+				p, err := ntfLoadPlace(ctx, tx, dossierID)
+				if err != nil {
+					return err
+				}
+				var except int64
+				if actorID != nil {
+					except = *actorID
+				}
+				rs, err := ntfRecipients(ctx, tx, p, aud, except)
+				if err != nil {
+					return err
+				}
+				body := "Par " + actorName + ". État du dossier : " + workflow.State(to).Label() + "."
+				if motivation != "" {
+					body += "\nMotif : " + motivation
+				}
+				n := ntfNotice{DossierID: dossierID, Kind: NotifTransition,
+					Title:  p.StructureName + " : " + ActionLabel(workflow.Transition(tr)),
+					Body:   body,
+					Link:   "/dossiers/" + strconv.FormatInt(dossierID, 10),
+					Source: "audit:" + strconv.FormatInt(id, 10)}
+				if _, err := ntfNotify(ctx, tx, rs, n, linkBase, now); err != nil {
+					return err
+				}
+			}
+			_, err = tx.Exec(ctx, `UPDATE dossier_audit SET notified_at = $2 WHERE id = $1`, id, now)
+			return err
+		})
+		if err != nil {
+			return done, pgError("store.ProcessAuditNotifications", err)
+		}
+		if !got {
+			break
+		}
+		done++
+	}
+	return done, nil
+}
+
+// ListNotifications returns one page of the user's notifications, newest
+// first, with the total count.
+func (s *Store) ListNotifications(ctx context.Context, userID int64, p Page) ([]Notification, int, error) {
+	var total int
+	if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1`, userID).Scan(&total); err != nil {
+		return nil, 0, pgError("store.ListNotifications", err)
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT id, coalesce(dossier_id, 0), kind, title, body, link, created_at, read_at
+		FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`, userID, p.Size, p.Offset())
+	if err != nil {
+		return nil, 0, pgError("store.ListNotifications", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Notification, error) {
+		var n Notification
+		return n, r.Scan(&n.ID, &n.DossierID, &n.Kind, &n.Title, &n.Body, &n.Link, &n.CreatedAt, &n.ReadAt)
+	})
+	return out, total, pgError("store.ListNotifications", err)
+}
+
+// UnreadNotifications counts the user's unread notifications.
+func (s *Store) UnreadNotifications(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, userID).Scan(&n)
+	return n, pgError("store.UnreadNotifications", err)
+}
+
+// MarkNotificationRead marks one of the user's notifications read and
+// returns its link; another user's notification is not found.
+func (s *Store) MarkNotificationRead(ctx context.Context, userID, id int64, at time.Time) (string, error) {
+	var link string
+	err := s.Pool.QueryRow(ctx, `UPDATE notifications SET read_at = coalesce(read_at, $3)
+		WHERE id = $1 AND user_id = $2 RETURNING link`, id, userID, at).Scan(&link)
+	if err != nil {
+		err = pgError("store.MarkNotificationRead", err)
+		if domain.IsNotFound(err) {
+			return "", domain.Errorf(domain.ENotFound, "Notification introuvable.")
+		}
+	}
+	return link, err
+}
+
+// MarkAllNotificationsRead marks every notification of the user read.
+func (s *Store) MarkAllNotificationsRead(ctx context.Context, userID int64, at time.Time) (int, error) {
+	tag, err := s.Pool.Exec(ctx, `UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL`, userID, at)
+	return int(tag.RowsAffected()), pgError("store.MarkAllNotificationsRead", err)
+}
+
+// SetEmailMode sets the user's e-mail preference: "instant" (one e-mail per
+// notification) or "digest" (one e-mail a day listing them).
+func (s *Store) SetEmailMode(ctx context.Context, userID int64, mode string) error {
+	if mode != "instant" && mode != "digest" {
+		return domain.FieldError("email_mode", "Choisissez « à chaque notification » ou « un récapitulatif par jour ».")
+	}
+	_, err := s.Pool.Exec(ctx, `UPDATE users SET email_mode = $2 WHERE id = $1`, userID, mode)
+	return pgError("store.SetEmailMode", err)
+}
+
+// Reminders (DOMAIN §5, CSP L1434-12, issue 5 item 8).
+
+// reminderKinds of reminders_sent.kind (a workflow.DeadlineKind, or this).
+const ntfReminderComplement = "complement"
+
+// SendReminders creates today's reminder notifications (and e-mails):
+//   - lettre d'intention: 30 and 7 days before validated + 6 months
+//     (workflow.LettreIntentionDeadline), while the CPTS has not reached the
+//     contract (states lettre_intention_validee … examen_conjoint);
+//   - projet de santé of a CPTS filed and not decided: 30 and 7 days before
+//     it is réputé validé (workflow.ProjetSanteReputeValide), to the ARS;
+//   - pending complement requests: every 7 days after the request
+//     (workflow.ComplementReminderDue), to the structure.
+//
+// Each reminder first inserts its key (dossier, kind, day) in
+// reminders_sent, in the transaction that notifies: a restart, a second run
+// the same day or a second instance never sends it twice. It returns how
+// many reminders were sent.
+func (s *Store) SendReminders(ctx context.Context, today domain.Date, linkBase string, now time.Time) (int, error) {
+	type cand struct {
+		id                 int64
+		state              string
+		lettreVal, psFiled *time.Time
+		oldestOpen         *time.Time
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT d.id, d.state, d.lettre_validated_on, d.projet_sante_filed_on,
+			(SELECT min(c.requested_at) FROM dossier_complements c WHERE c.dossier_id = d.id AND c.answered_at IS NULL)
+		FROM dossiers d
+		WHERE (d.structure_type = 'CPTS' AND d.lettre_validated_on IS NOT NULL
+		         AND d.state IN ('lettre_intention_validee', 'projet_sante_depose', 'projet_sante_a_completer', 'projet_sante_valide',
+		                         'demande_deposee', 'en_instruction', 'complements_demandes', 'avis_favorable', 'avis_defavorable', 'examen_conjoint'))
+		   OR (d.structure_type = 'CPTS' AND d.state = 'projet_sante_depose')
+		   OR d.state = 'complements_demandes'
+		ORDER BY d.id`)
+	if err != nil {
+		return 0, pgError("store.SendReminders", err)
+	}
+	cands, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cand, error) {
+		var c cand
+		return c, r.Scan(&c.id, &c.state, &c.lettreVal, &c.psFiled, &c.oldestOpen)
+	})
+	if err != nil {
+		return 0, pgError("store.SendReminders", err)
+	}
+	type due struct {
+		kind     string
+		title    string
+		body     string
+		audience []workflow.Audience
+	}
+	sent := 0
+	for _, c := range cands {
+		var dues []due
+		if c.lettreVal != nil && c.state != string(workflow.LettreIntentionDeposee) {
+			dl := workflow.LettreIntentionDeadline(domain.DateOf0(*c.lettreVal))
+			for _, r := range workflow.RemindersOn(today, workflow.Reminders(workflow.DeadlineLettreIntention, domain.DateOf0(*c.lettreVal), dl)) {
+				dues = append(dues, due{string(r.Kind), fmt.Sprintf("Échéance dans %d jours : projet de santé et signature de l'ACI", r.DaysLeft),
+					fmt.Sprintf("%s : au plus tard le %s (6 mois après la validation de la lettre d'intention, DOMAIN §5).", r.Kind.Label(), r.Due.French()), r.To})
+			}
+		}
+		if c.psFiled != nil && c.state == string(workflow.ProjetSanteDepose) {
+			rv := workflow.ProjetSanteReputeValide(domain.DateOf0(*c.psFiled))
+			for _, r := range workflow.RemindersOn(today, workflow.Reminders(workflow.DeadlineProjetSante, domain.DateOf0(*c.psFiled), rv)) {
+				dues = append(dues, due{string(r.Kind), fmt.Sprintf("Projet de santé réputé validé dans %d jours", r.DaysLeft),
+					fmt.Sprintf("Sans opposition du directeur général de l'ARS, le projet de santé sera réputé validé le %s (CSP L1434-12).", r.Due.French()), r.To})
+			}
+		}
+		if c.oldestOpen != nil && c.state == string(workflow.ComplementsDemandes) &&
+			workflow.ComplementReminderDue(domain.DateOf(*c.oldestOpen), today) {
+			dues = append(dues, due{ntfReminderComplement, "Rappel : des compléments vous ont été demandés",
+				fmt.Sprintf("La CPAM attend des compléments demandés le %s : répondez depuis le dossier.", domain.DateOf(*c.oldestOpen).French()),
+				[]workflow.Audience{workflow.ToStructure}})
+		}
+		for _, d := range dues {
+			err := s.Tx(ctx, func(tx pgx.Tx) error {
+				tag, err := tx.Exec(ctx, `INSERT INTO reminders_sent (dossier_id, kind, on_date, sent_at) VALUES ($1, $2, $3, $4)
+					ON CONFLICT DO NOTHING`, c.id, d.kind, today.String(), now)
+				if err != nil || tag.RowsAffected() == 0 {
+					return err
+				}
+				p, err := ntfLoadPlace(ctx, tx, c.id)
+				if err != nil {
+					return err
+				}
+				rs, err := ntfRecipients(ctx, tx, p, d.audience, 0)
+				if err != nil {
+					return err
+				}
+				n := ntfNotice{DossierID: c.id, Kind: NotifReminder, Title: p.StructureName + " : " + d.title, Body: d.body,
+					Link:   "/dossiers/" + strconv.FormatInt(c.id, 10),
+					Source: "reminder:" + strconv.FormatInt(c.id, 10) + ":" + d.kind + ":" + today.String()}
+				if _, err := ntfNotify(ctx, tx, rs, n, linkBase, now); err != nil {
+					return err
+				}
+				sent++
+				return nil
+			})
+			if err != nil {
+				return sent, pgError("store.SendReminders", err)
+			}
+		}
+	}
+	return sent, nil
+}
