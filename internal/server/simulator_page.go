@@ -33,17 +33,22 @@ func (s *Server) simulator(w http.ResponseWriter, r *http.Request) {
 	for _, t := range []struct{ mode, label string }{{"cpts", "CPTS"}, {"msp", "MSP"}, {"esp", "ESP et forfait structure"}} {
 		v.Tabs = append(v.Tabs, pages.SimTab{Label: t.label, Href: "/simulateur?mode=" + t.mode, Current: t.mode == v.Mode})
 	}
-	// Decision: the structure picker needs the territory's population
-	// (store.TerritoryTotals, territory area), not yet available: the
-	// population is typed.
-	v.NoStructurePicker = "Saisissez la population du territoire (somme des populations légales de ses communes)."
 	today := domain.DateOf(s.now())
 	var err error
 	switch v.Mode {
 	case "cpts":
 		var list []funding.Bareme
+		var picks []simStructure
+		var cut bool
 		if list, err = s.store.LoadBaremes(ctx); err == nil {
-			v.CPTS = simulateCPTS(f, list, today)
+			picks, cut, err = s.simStructures(r)
+		}
+		if err == nil {
+			v.CPTS = simulateCPTS(f, list, today, picks)
+			v.CPTS.StructureCut = cut
+			if len(picks) == 0 {
+				v.NoStructurePicker = "Saisissez la population du territoire (somme des populations légales de ses communes). Aucune CPTS de votre périmètre n'a encore de territoire enregistré."
+			}
 		}
 	case "msp":
 		var inds []store.MSPIndicatorRow
@@ -79,9 +84,62 @@ func tierRule(tier int) string {
 	return "plus de 175 000 habitants"
 }
 
-func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date) pages.SimCPTS {
-	submitted := f.q.Has("population") || f.q.Has("calculer")
+// simStructure is a CPTS of the user's scope the simulator can start from.
+type simStructure struct {
+	id         int64
+	name       string
+	population int64
+}
+
+// maxSimStructures bounds the picker (a national admin sees every CPTS).
+const maxSimStructures = 200
+
+// simStructures lists the CPTS in the user's scope that have a territory,
+// with its population (store.TerritoryTotals, the territory area's sum of
+// the communes' legal populations).
+func (s *Server) simStructures(r *http.Request) ([]simStructure, bool, error) {
+	sc, _ := scopeFrom(r.Context())
+	orgs, total, err := s.store.ListStructures(r.Context(), sc, store.StructureFilter{Type: domain.CPTS}, store.Page{Number: 1, Size: maxSimStructures})
+	if err != nil || len(orgs) == 0 {
+		return nil, false, err
+	}
+	ids := make([]int64, len(orgs))
+	for i, o := range orgs {
+		ids[i] = o.ID
+	}
+	totals, err := s.store.TerritoryTotals(r.Context(), sc, ids)
+	if err != nil {
+		return nil, false, err
+	}
+	var out []simStructure
+	for _, o := range orgs {
+		if t, ok := totals[o.ID]; ok && t.Communes > 0 {
+			out = append(out, simStructure{id: o.ID, name: o.Name, population: t.Population})
+		}
+	}
+	return out, total > len(orgs), nil
+}
+
+func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []simStructure) pages.SimCPTS {
+	submitted := f.q.Has("population") || f.q.Has("calculer") || f.q.Has("structure")
 	c := pages.SimCPTS{Population: f.raw("population"), Rate: f.raw("taux"), Signed: f.raw("signature"), Year: "1", Crisis: f.has("crise", "1")}
+	if sid := f.raw("structure"); sid != "" {
+		found := false
+		for _, p := range picks {
+			if strconv.FormatInt(p.id, 10) == sid {
+				found = true
+				c.Population = strconv.FormatInt(p.population, 10)
+				f.q.Set("population", c.Population)
+			}
+		}
+		if !found { // unknown or outside the scope: same answer
+			f.fail("structure", "CPTS", "structure introuvable dans votre périmètre : choisissez-en une dans la liste")
+		}
+	}
+	for _, p := range picks {
+		id := strconv.FormatInt(p.id, 10)
+		c.Structures = append(c.Structures, pages.Option{Value: id, Label: p.name + " — " + domain.GroupThousands(p.population) + " hab.", Selected: id == f.raw("structure")})
+	}
 	if c.Rate == "" {
 		c.Rate = "100"
 	}

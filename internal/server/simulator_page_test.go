@@ -198,3 +198,35 @@ func TestSimulatorEveryDemoAccount(t *testing.T) {
 		t.Errorf("anonymous: %d, want a redirect to login", r.StatusCode)
 	}
 }
+
+func TestSimulatorStructurePicker(t *testing.T) {
+	e := newEnv(t)
+	c := e.loggedIn("coordinateur@demo.portail-aci.fr")
+	d := c.get("/simulateur").doc(t)
+	opts := d.Find("#structure option[value!='']")
+	if opts.Length() != 1 || !strings.Contains(opts.Text(), "CPTS du Val de Démo") {
+		t.Fatalf("picker options %q, want only CPTS du Val de Démo", opts.Text())
+	}
+	id, _ := opts.Attr("value")
+	// The demo territory: 45 664 inhabitants → tier 2 (seed/territory.go).
+	r := c.get("/simulateur?mode=cpts&structure=" + id + "&population=&annee=1&crise=1" + allMissions)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("status %d\n%s", r.StatusCode, r.body)
+	}
+	d = r.doc(t)
+	if v, _ := d.Find("#population").Attr("value"); v != "45664" {
+		t.Errorf("population %q, want 45664", v)
+	}
+	if got := strings.TrimSpace(d.Find(`[data-testid="year-total"]`).Text()); got != "382\u202f500,00\u00a0€" {
+		t.Errorf("total %q", got)
+	}
+	// Another tenant's structure is unknown here (scope): field error, no 500.
+	other := e.loggedIn("coordinateur.b@demo.portail-aci.fr")
+	r = other.get("/simulateur?mode=cpts&structure=" + id)
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.doc(t).Find("#structure-err").Text(), "introuvable") {
+		t.Errorf("other tenant: %d %q", r.StatusCode, r.doc(t).Find("#structure-err").Text())
+	}
+	if strings.Contains(r.body, "Val de Démo") {
+		t.Error("another tenant's structure name leaked")
+	}
+}
