@@ -1,0 +1,338 @@
+package store_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"testing"
+	"time"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/store"
+)
+
+const cpamMgr = "manager.ain@test.portail-aci.fr"
+
+// contractFixture is the dossiers fixture plus a CPAM de l'Ain manager and
+// an ARS agent (who may not sign).
+func contractFixture(t *testing.T) (*store.Store, map[string]store.Scope) {
+	t.Helper()
+	st, scopes := fixture(t)
+	ctx := context.Background()
+	for email, spec := range map[string]struct {
+		org  string
+		kind domain.OrgKind
+		role domain.Role
+	}{
+		cpamMgr:                         {"CPAM de l'Ain", domain.OrgCPAM, domain.RoleManager},
+		"agent.ara@test.portail-aci.fr": {"ARS Auvergne-Rhône-Alpes", domain.OrgARS, domain.RoleAgent},
+	} {
+		org, err := st.OrganisationIDByName(ctx, spec.kind, spec.org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid, err := st.CreateUser(ctx, email, "Test "+email, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddMembership(ctx, uid, org, spec.role); err != nil {
+			t.Fatal(err)
+		}
+		if scopes[email], err = st.ScopeFor(ctx, uid, org); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st, scopes
+}
+
+// acceptedDossier walks a fresh dossier of the structure of scopes[who] to
+// acceptee (the contract is created then).
+func acceptedDossier(t *testing.T, st *store.Store, scopes map[string]store.Scope, who string) int64 {
+	t.Helper()
+	id := freshDossier(t, st, scopes[who])
+	steps := []step{
+		{who, workflow.DeposerLettreIntention, "", "", workflow.LettreIntentionDeposee, nil},
+		{arsDir, workflow.ValiderLettreIntention, "", "", workflow.LettreIntentionValidee, nil},
+		{who, workflow.DeposerProjetSante, "", "", workflow.ProjetSanteDepose, nil},
+		{arsDir, workflow.ValiderProjetSante, "", "", workflow.ProjetSanteValide, nil},
+		{who, workflow.DeposerDemande, "", "", workflow.DemandeDeposee, nil},
+		{referen, workflow.PrendreEnInstruction, "", "", workflow.EnInstruction, nil},
+		{referen, workflow.DonnerAvisFavorable, "", "", workflow.AvisFavorable, nil},
+		{referen, workflow.TransmettreExamenConjoint, "", "", workflow.ExamenConjoint, nil},
+		{dcgdrR, workflow.PositionDCGDR, "", workflow.Favorable, workflow.ExamenConjoint, nil},
+		{arsDir, workflow.PositionARS, "", workflow.Favorable, workflow.ExamenConjoint, nil},
+		{arsDir, workflow.Accepter, "", "", workflow.Acceptee, nil},
+	}
+	if scopes[who].Kind == domain.OrgStructure {
+		var typ string
+		_ = st.Pool.QueryRow(context.Background(), "SELECT structure_type FROM organisations WHERE id = $1", scopes[who].OrgID).Scan(&typ)
+		if typ == "MSP" {
+			steps = steps[2:]
+		}
+	}
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	for i, s := range steps {
+		if _, err := apply(t, st, scopes, id, s, at.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatalf("step %d %s: %v", i, s.tr, err)
+		}
+	}
+	return id
+}
+
+func sign(st *store.Store, sc store.Scope, id int64, sha string, day domain.Date) (workflow.Outcome, error) {
+	return st.ApplyContractTransition(context.Background(), sc, store.ContractRequest{
+		DossierID: id, Transition: workflow.Signer, Seen: workflow.ASigner, DocumentSHA256: sha,
+		Today: day, At: day.Time().Add(10 * time.Hour)})
+}
+
+func TestContractCreatedAtAcceptanceVisibleToTheParties(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := contractFixture(t)
+	id := acceptedDossier(t, st, scopes, coordA)
+	c, err := st.ContractByDossier(ctx, scopes[coordA], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(c.DocumentHTML))
+	if c.State != workflow.ASigner || c.DocumentSHA256 != hex.EncodeToString(sum[:]) || c.Terms.Tier != 1 ||
+		len(c.Terms.Missions) != 4 || c.Terms.CPAM.Name != "CPAM de l'Ain" || c.Terms.ARS.Name != "ARS Auvergne-Rhône-Alpes" ||
+		c.Terms.Year1Total == 0 || len(c.Terms.YearTotals) != 5 || len(c.Signatures) != 0 {
+		t.Fatalf("contract %+v", c)
+	}
+	// Preview before anyone signs: the three parties and everyone in scope.
+	for _, who := range []string{coordA, cpamMgr, referen, arsDir, dcgdrR, adminD, "agent.ara@test.portail-aci.fr"} {
+		got, err := st.ContractByDossier(ctx, scopes[who], id)
+		if err != nil || got.DocumentSHA256 != c.DocumentSHA256 {
+			t.Errorf("%s: %v", who, err)
+		}
+	}
+	// Outside the scope: not found.
+	for _, who := range []string{coordB, coordM} {
+		if _, err := st.ContractByDossier(ctx, scopes[who], id); !domain.IsNotFound(err) {
+			t.Errorf("%s sees the contract: %v", who, err)
+		}
+	}
+	// A dossier not accepted has no contract.
+	other := freshDossier(t, st, scopes[coordB])
+	if _, err := st.ContractByDossier(ctx, scopes[coordB], other); !domain.IsNotFound(err) {
+		t.Fatalf("contract of a brouillon: %v", err)
+	}
+}
+
+func TestContractSignaturesAnyOrderThenActifWithSchedule(t *testing.T) {
+	ctx := context.Background()
+	day := domain.NewDate(2026, time.March, 2)
+	for _, order := range [][]string{{coordA, cpamMgr, arsDir}, {arsDir, cpamMgr, coordA}, {cpamMgr, coordA, arsDir}} {
+		t.Run(order[0]+"→"+order[2], func(t *testing.T) {
+			st, scopes := contractFixture(t)
+			id := acceptedDossier(t, st, scopes, coordA)
+			c, err := st.ContractByDossier(ctx, scopes[coordA], id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Refused before and between signatures: wrong role (referent,
+			// ARS agent, DCGDR), outside the scope, wrong hash.
+			for _, who := range []string{referen, "agent.ara@test.portail-aci.fr", dcgdrR, coordB, adminD} {
+				if _, err := sign(st, scopes[who], id, c.DocumentSHA256, day); !domain.IsNotFound(err) {
+					t.Errorf("%s signs: %v", who, err)
+				}
+			}
+			if _, err := sign(st, scopes[order[0]], id, "00"+c.DocumentSHA256[2:], day); domain.ErrorCode(err) != domain.EConflict {
+				t.Fatalf("wrong hash: %v", err)
+			}
+			for i, who := range order {
+				out, err := sign(st, scopes[who], id, c.DocumentSHA256, day.AddDays(i))
+				if err != nil {
+					t.Fatalf("%s: %v", who, err)
+				}
+				want := workflow.ASigner
+				if i == 2 {
+					want = workflow.Actif
+				}
+				if out.To != want {
+					t.Fatalf("%s: to %s", who, out.To)
+				}
+				// Double signature refused.
+				if _, err := sign(st, scopes[who], id, c.DocumentSHA256, day.AddDays(i)); domain.ErrorCode(err) != domain.EConflict {
+					t.Fatalf("%s twice: %v", who, err)
+				}
+			}
+			c, err = st.ContractByDossier(ctx, scopes[cpamMgr], id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := day.AddDays(2)
+			if c.State != workflow.Actif || c.Start != start || c.End != start.AddYears(5) || len(c.Signatures) != 3 {
+				t.Fatalf("contract %+v", c)
+			}
+			for _, s := range c.Signatures {
+				if s.DocumentSHA256 != c.DocumentSHA256 || s.UserName == "" || s.SignedAt.IsZero() {
+					t.Fatalf("signature %+v", s)
+				}
+			}
+			ps, err := st.ContractPayments(ctx, scopes[coordA], id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			starts := map[funding.Mission]domain.Date{}
+			for _, m := range funding.SocleMissions {
+				starts[m] = start
+			}
+			b, _ := funding.BaremeAt(funding.Builtin(), start)
+			want, err := funding.BuildSchedule(funding.ScheduleInput{Bareme: b, Tier: 1, Signed: start, Starts: starts})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var total domain.Cents
+			for _, p := range ps {
+				total += p.Amount
+			}
+			if total != want.Total || len(ps) != len(want.Payments) || ps[0].Due != start || ps[0].Status != store.PaymentPrevu {
+				t.Fatalf("payments %d total %s, want %d total %s", len(ps), domain.FormatEUR(total), len(want.Payments), domain.FormatEUR(want.Total))
+			}
+			// The audit chain holds the signatures and stays intact.
+			hist, err := st.DossierHistory(ctx, scopes[arsDir], id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, h := range hist {
+				if h.Transition == workflow.Signer {
+					n++
+				}
+			}
+			if n != 3 || hist[len(hist)-1].To != workflow.Actif {
+				t.Fatalf("history: %d signatures, last %+v", n, hist[len(hist)-1])
+			}
+			if rep, err := st.VerifyAudit(ctx); err != nil || rep.Broken != "" {
+				t.Fatalf("verify %+v %v", rep, err)
+			}
+		})
+	}
+}
+
+func activeContract(t *testing.T, st *store.Store, scopes map[string]store.Scope, who string, day domain.Date) (int64, store.Contract) {
+	t.Helper()
+	id := acceptedDossier(t, st, scopes, who)
+	c, err := st.ContractByDossier(context.Background(), scopes[who], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{who, cpamMgr, arsDir} {
+		if _, err := sign(st, scopes[p], id, c.DocumentSHA256, day); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+	}
+	c, err = st.ContractByDossier(context.Background(), scopes[who], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, c
+}
+
+func TestContractResiliationTropPercuAndEcheance(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := contractFixture(t)
+	start := domain.NewDate(2026, time.March, 2)
+	id, c := activeContract(t, st, scopes, coordA, start)
+	ps, err := st.ContractPayments(ctx, scopes[cpamMgr], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The CPAM records as paid everything due up to the first anniversary
+	// (year 1 and the advances of year 2).
+	var paid domain.Cents
+	for _, p := range ps {
+		if !p.Due.After(start.AddYears(1)) {
+			if err := st.MarkPaymentPaid(ctx, scopes[referen], id, p.ID, p.Due, p.Due.Time().Add(24*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			paid += p.Amount
+		}
+	}
+	if err := st.MarkPaymentPaid(ctx, scopes[referen], id, ps[0].ID, start, start.Time().Add(48*time.Hour)); domain.ErrorCode(err) != domain.EConflict {
+		t.Fatalf("paid twice: %v", err)
+	}
+	if err := st.MarkPaymentPaid(ctx, scopes[coordA], id, ps[1].ID, start, time.Now()); !domain.IsNotFound(err) {
+		t.Fatalf("structure marks paid: %v", err)
+	}
+	received := domain.NewDate(2026, time.September, 15)
+	req := func(who string, tr workflow.Transition, seen workflow.State, today domain.Date, mot string) (workflow.Outcome, error) {
+		return st.ApplyContractTransition(ctx, scopes[who], store.ContractRequest{DossierID: id, Transition: tr, Seen: seen,
+			ReceivedOn: received, Motivation: mot, Today: today, At: today.Time().Add(9 * time.Hour)})
+	}
+	// Wrong roles: the referent and the ARS may not request it.
+	for _, who := range []string{referen, arsDir} {
+		if _, err := req(who, workflow.DemanderResiliation, workflow.Actif, received.AddDays(1), ""); !domain.IsNotFound(err) {
+			t.Fatalf("%s requests résiliation: %v", who, err)
+		}
+	}
+	out, err := req(coordA, workflow.DemanderResiliation, workflow.Actif, received.AddDays(1), "Dissolution de l'association")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eff := domain.NewDate(2026, time.November, 15)
+	if out.To != workflow.ResiliationDemandee || out.Deadline != eff {
+		t.Fatalf("outcome %+v", out)
+	}
+	// Résilier before the effective date: refused with the date.
+	if _, err := req(cpamMgr, workflow.Resilier, workflow.ResiliationDemandee, eff.AddDays(-1), "Résiliation à la demande de la structure"); domain.ErrorCode(err) != domain.EInvalid {
+		t.Fatalf("early résilier: %v", err)
+	}
+	if _, err := req(cpamMgr, workflow.Resilier, workflow.ResiliationDemandee, eff, ""); domain.ErrorCode(err) != domain.EInvalid {
+		t.Fatalf("résilier without motivation: %v", err)
+	}
+	if _, err := req(cpamMgr, workflow.Resilier, workflow.ResiliationDemandee, eff, "Résiliation à la demande de la structure"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.ContractByDossier(ctx, scopes[coordA], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := c.ScheduleInput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := funding.Terminate(in, received, paid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != workflow.Resilie || got.ResiliationEffective != eff || got.TropPercu == nil || *got.TropPercu != want.TropPercu || want.TropPercu <= 0 {
+		t.Fatalf("résilié %s effective %s trop-perçu %v, want %s", got.State, got.ResiliationEffective.French(), got.TropPercu, domain.FormatEUR(want.TropPercu))
+	}
+
+	// Échéance: a second contract reaches its 5-year term.
+	id2, c2 := activeContract(t, st, scopes, coordM, start)
+	if n, err := st.ExpireContracts(ctx, c2.End.AddDays(-1), time.Now()); err != nil || n != 0 {
+		t.Fatalf("early expiry: %d %v", n, err)
+	}
+	if n, err := st.ExpireContracts(ctx, c2.End, time.Now()); err != nil || n != 1 {
+		t.Fatalf("expiry: %d %v", n, err)
+	}
+	c2, err = st.ContractByDossier(ctx, scopes[coordM], id2)
+	if err != nil || c2.State != workflow.Echu {
+		t.Fatalf("échu: %+v %v", c2.State, err)
+	}
+	if rep, err := st.VerifyAudit(ctx); err != nil || rep.Broken != "" {
+		t.Fatalf("verify %+v %v", rep, err)
+	}
+}
+
+func TestMSPContractScheduleIsCivilYears(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := contractFixture(t)
+	start := domain.NewDate(2026, time.March, 2)
+	id, c := activeContract(t, st, scopes, coordM, start)
+	ps, err := st.ContractPayments(ctx, scopes[coordM], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Terms.MSPAnnual == 0 || c.Patientele != funding.MSPReferencePatientele || len(ps) != 12 {
+		t.Fatalf("msp contract %+v, %d payments", c.Terms, len(ps))
+	}
+	if ps[0].Due != start.AddMonths(3) || ps[0].Kind != funding.KindAvance || ps[len(ps)-1].Due != domain.NewDate(2032, time.April, 30) {
+		t.Fatalf("payments %+v … %+v", ps[0], ps[len(ps)-1])
+	}
+}
