@@ -1,0 +1,116 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+func init() {
+	homeBlockFuncs = append(homeBlockFuncs, dossierHomeBlocks)
+	backgroundJobs = append(backgroundJobs, reputeValideJob)
+}
+
+// homeItemsMax bounds the items of a home block (the rest is behind "Tout
+// voir").
+const homeItemsMax = 8
+
+// dossierHomeBlocks says what waits for the viewer on dossiers: a
+// structure's dossier and its next step (or "Créer le dossier"); for CPAM,
+// ARS and DCGDR the dossiers where an action is theirs.
+func dossierHomeBlocks(s *Server, r *http.Request) ([]pages.HomeBlock, error) {
+	ctx := r.Context()
+	sc, _ := scopeFrom(ctx)
+	today := domain.DateOf(s.now())
+	switch sc.Kind {
+	case domain.OrgStructure:
+		ds, _, err := s.store.ListDossiers(ctx, sc, store.DossierFilter{StructureID: sc.OrgID}, store.Page{Number: 1, Size: 5})
+		if err != nil {
+			return nil, err
+		}
+		b := pages.HomeBlock{Title: "Votre dossier", More: "/dossiers"}
+		for _, d := range ds {
+			what, _ := dossierNextStep(d)
+			it := pages.HomeItem{Label: "Dossier de " + d.StructureName, Href: "/dossiers/" + dItoa(d.ID), Status: d.State.Label(), Detail: what}
+			if len(viewerActions(sc, d)) > 0 {
+				it.Detail = "À vous : " + what
+			}
+			for _, dl := range dossierDeadlines(d, today) {
+				it.Detail += " — " + dl.label + " " + dl.due.French() + " (" + dDaysText(dl.left) + ")"
+			}
+			b.Items = append(b.Items, it)
+		}
+		if len(ds) == 0 {
+			if ok, why := s.canCreateDossier(r, sc); ok {
+				b.Items = []pages.HomeItem{{Label: "Créer le dossier de candidature", Href: "/dossiers", Detail: "Votre structure n'a pas encore de dossier."}}
+			} else {
+				b.Empty = why
+			}
+		}
+		return []pages.HomeBlock{b}, nil
+	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
+		ds, _, err := s.store.ListDossiers(ctx, sc, store.DossierFilter{States: dossierOpenStates()}, store.Page{Number: 1, Size: queueCap})
+		if err != nil {
+			return nil, err
+		}
+		title := map[domain.OrgKind]string{
+			domain.OrgCPAM:  "Dossiers à instruire",
+			domain.OrgARS:   "Lettres, projets de santé et examens conjoints à traiter",
+			domain.OrgDCGDR: "Examens conjoints en attente de votre position",
+		}[sc.Kind]
+		b := pages.HomeBlock{Title: title, More: "/instruction?a_moi=1",
+			Empty: "Aucun dossier n'attend votre action. La file d'instruction montre tous les dossiers en cours."}
+		n := 0
+		for _, d := range ds {
+			if len(viewerActions(sc, d)) == 0 {
+				continue
+			}
+			n++
+			if len(b.Items) < homeItemsMax {
+				what, _ := dossierNextStep(d)
+				it := pages.HomeItem{Label: d.StructureName, Href: "/dossiers/" + dItoa(d.ID), Status: d.State.Label(), Detail: what}
+				for _, dl := range dossierDeadlines(d, today) {
+					it.Detail = dl.label + " " + dl.due.French() + " (" + dDaysText(dl.left) + ")"
+					break
+				}
+				b.Items = append(b.Items, it)
+			}
+		}
+		if n == 0 {
+			b.More = "/instruction"
+		}
+		return []pages.HomeBlock{b}, nil
+	}
+	return nil, nil
+}
+
+// reputeValideJob applies the scheduler's transitions (projet de santé
+// réputé validé, CSP L1434-12) at start and then every hour. The store takes
+// each dossier FOR UPDATE SKIP LOCKED, so every instance may run it.
+func reputeValideJob(ctx context.Context, s *Server) {
+	run := func() {
+		now := s.now()
+		n, err := s.store.ApplySystemTransitions(ctx, domain.DateOf(now), now)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Error("réputé validé", "error", err.Error())
+		case n > 0:
+			s.log.Info("réputé validé", "dossiers", n)
+		}
+	}
+	run()
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			run()
+		}
+	}
+}

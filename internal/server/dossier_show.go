@@ -1,0 +1,242 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+// dossierShowState carries what a refused POST keeps on the re-rendered page.
+type dossierShowState struct {
+	status     int
+	summary    []string
+	action     *pages.DossierAction // the refused action with its values and errors
+	complement *pages.DossierAction // the refused "add a complement" form
+	answerID   int64
+	answer     string
+	answerErr  string
+	apptAt     string
+	apptPlace  string
+	apptErrs   map[string]string
+}
+
+// dossierFromPath loads the dossier of {id} in the viewer's scope.
+func (s *Server) dossierFromPath(w http.ResponseWriter, r *http.Request) (store.Scope, store.Dossier, bool) {
+	sc, _ := scopeFrom(r.Context())
+	id, ok := pathID(chiParam(r, "id"))
+	if !ok {
+		s.notFound(w, r)
+		return sc, store.Dossier{}, false
+	}
+	d, err := s.store.GetDossier(r.Context(), sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return sc, d, false
+	}
+	return sc, d, true
+}
+
+func (s *Server) dossierShow(w http.ResponseWriter, r *http.Request) {
+	sc, d, ok := s.dossierFromPath(w, r)
+	if !ok {
+		return
+	}
+	s.renderDossier(w, r, sc, d, dossierShowState{status: http.StatusOK})
+}
+
+func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.Scope, d store.Dossier, st dossierShowState) {
+	ctx := r.Context()
+	now := s.now()
+	today := domain.DateOf(now)
+	hist, err := s.store.DossierHistory(ctx, sc, d.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	comps, err := s.store.ListComplementRequests(ctx, sc, d.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	what, who := dossierNextStep(d)
+	v := pages.DossierView{
+		ID: d.ID, Version: d.Version, StructureName: d.StructureName, StructureType: string(d.StructureType),
+		StructureHref: "/structures/" + strconv.FormatInt(d.StructureID, 10),
+		StateCode:     string(d.State), StateLabel: d.State.Label(), StateStatus: dossierStateStatus(d.State),
+		NextStep: what, NextWho: who, Errors: st.summary, Deadlines: dossierDeadlineRows(d, today),
+	}
+	v.Facts = dossierFacts(d)
+	for _, t := range store.ComplementTargets {
+		v.ComplementTargets = append(v.ComplementTargets, pages.Option{Value: t.Code, Label: t.Label})
+	}
+	for _, t := range viewerActions(sc, d) {
+		a := newDossierAction(t)
+		if st.action != nil && st.action.Code == a.Code {
+			a = *st.action
+		}
+		v.Actions = append(v.Actions, a)
+	}
+	if len(v.Actions) == 0 {
+		v.ReadOnlyNote = "Aucune action ne vous revient à cette étape."
+		if who != "" {
+			v.ReadOnlyNote += " Elle revient à " + who + "."
+		}
+	}
+	// Complements.
+	isCoord := sc.Kind == domain.OrgStructure && sc.OrgID == d.StructureID && sc.Role.AtLeast(domain.RoleCoordinator)
+	for _, c := range comps {
+		row := pages.ComplementRow{ID: c.ID, Target: store.ComplementTargetLabel(c.Target), Request: c.Request,
+			RequestedAt: dFrenchDateTime(c.RequestedAt), RequestedBy: c.RequestedBy, Open: c.Open(), Answer: c.Answer, AnsweredBy: c.AnsweredBy,
+			CanAnswer: c.Open() && isCoord && d.State == workflow.ComplementsDemandes}
+		if c.AnsweredAt != nil {
+			row.AnsweredAt = dFrenchDateTime(*c.AnsweredAt)
+		}
+		if st.answerID == c.ID {
+			row.Draft, row.Error = st.answer, st.answerErr
+		}
+		v.Complements = append(v.Complements, row)
+	}
+	v.CanAddComplement = sc.Kind == domain.OrgCPAM && sc.Role.AtLeast(domain.RoleReferent) &&
+		(d.State == workflow.EnInstruction || d.State == workflow.ComplementsDemandes)
+	v.ShowComplements = len(comps) > 0 || v.CanAddComplement
+	if st.complement != nil {
+		v.NewComplement = *st.complement
+	}
+	// Avis and joint review.
+	if d.Avis != "" {
+		v.AvisLabel, v.AvisMotivation = d.Avis.Label(), d.AvisMotivation
+	}
+	v.ShowJoint = d.Avis != "" || d.PositionARS != nil || d.PositionDCGDR != nil || d.State == workflow.ExamenConjoint
+	v.Joint = []pages.PositionView{
+		positionView("de l'ARS", d.PositionARS, d.PositionARSMotivation, d.PositionARSAt),
+		positionView("de la DCGDR", d.PositionDCGDR, d.PositionDCGDRMotivation, d.PositionDCGDRAt),
+	}
+	// Signature appointment.
+	if d.SignatureAppointmentAt != nil {
+		v.Appointment = "Le " + dFrenchDateTime(*d.SignatureAppointmentAt) + " — " + d.SignaturePlace
+		v.ApptAt = d.SignatureAppointmentAt.In(domain.Paris).Format("2006-01-02T15:04")
+		v.ApptPlace = d.SignaturePlace
+	}
+	v.CanSetAppointment = sc.Kind == domain.OrgCPAM && sc.Role.AtLeast(domain.RoleReferent) && d.Avis == workflow.Favorable &&
+		(d.State == workflow.AvisFavorable || d.State == workflow.ExamenConjoint || d.State == workflow.Acceptee)
+	v.ShowAppointment = v.Appointment != "" || v.CanSetAppointment
+	if st.apptErrs != nil {
+		v.ApptAt, v.ApptPlace, v.ApptErrors = st.apptAt, st.apptPlace, st.apptErrs
+	}
+	// Timeline, newest first.
+	for i := len(hist) - 1; i >= 0; i-- {
+		h := hist[i]
+		row := pages.TimelineRow{At: dFrenchDateTime(h.At), Who: h.ActorName, Action: store.ActionLabel(h.Transition),
+			To: h.To.Label(), Motivation: h.Motivation}
+		if h.From == "" {
+			row.From = "—"
+		} else {
+			row.From = h.From.Label()
+		}
+		v.Timeline = append(v.Timeline, row)
+	}
+	s.render(w, r, st.status, pages.DossierShow(s.page(r, "Dossier — "+d.StructureName), v))
+}
+
+func dossierFacts(d store.Dossier) []pages.DossierFact {
+	f := []pages.DossierFact{
+		{Label: "Type", Value: string(d.StructureType)},
+		{Label: "Dossier n°", Value: strconv.FormatInt(d.ID, 10)},
+		{Label: "Créé le", Value: domain.DateOf(d.CreatedAt).French()},
+		{Label: "Dans cet état depuis le", Value: dFrenchDateTime(d.StateSince)},
+	}
+	add := func(label string, dt domain.Date) {
+		if !dt.IsZero() {
+			f = append(f, pages.DossierFact{Label: label, Value: dt.French()})
+		}
+	}
+	add("Lettre d'intention déposée le", d.LettreDeposeeOn)
+	add("Lettre d'intention validée le", d.LettreValidatedOn)
+	add("Projet de santé déposé le", d.ProjetSanteFiledOn)
+	add("Projet de santé validé le", d.ProjetSanteValidatedOn)
+	add("Demande déposée le", d.DemandeDeposeeOn)
+	if d.InstructeurName != "" {
+		f = append(f, pages.DossierFact{Label: "Instruit par", Value: d.InstructeurName})
+	}
+	add("Décision le", d.DecidedOn)
+	return f
+}
+
+func positionView(who string, p *workflow.Position, motivation string, at *time.Time) pages.PositionView {
+	v := pages.PositionView{Who: who}
+	if p == nil {
+		return v
+	}
+	v.Recorded, v.Label, v.Motivation = true, p.Label(), motivation
+	if at != nil {
+		v.At = "le " + dFrenchDateTime(*at)
+	}
+	v.Status = "ok"
+	if *p == workflow.Defavorable {
+		v.Status = "error"
+	}
+	return v
+}
+
+// newDossierAction is the empty form of a transition.
+func newDossierAction(t workflow.Transition) pages.DossierAction {
+	r, _ := workflow.RuleFor(t)
+	a := pages.DossierAction{Code: string(t), Label: r.Label, Hint: r.Hint, NeedsMotivation: r.NeedsMotivation,
+		IsPosition: t == workflow.PositionARS || t == workflow.PositionDCGDR, IsComplements: t == workflow.DemanderComplements,
+		Danger:  t == workflow.Refuser || t == workflow.DonnerAvisDefavorable,
+		Confirm: "Confirmez-vous « " + r.Label + " » ? " + r.Hint + " L'action est enregistrée dans l'historique du dossier et ne peut pas être annulée."}
+	return a
+}
+
+// dossierActionError fills a's error from a refused attempt: the MissingError's
+// list, a field error next to its field, or the message.
+func dossierActionError(a *pages.DossierAction, err error) {
+	a.FieldErrors = map[string]string{}
+	var me *workflow.MissingError
+	if errors.As(err, &me) {
+		a.Error = "Cette action n'est pas encore possible. Il manque :"
+		a.Missing = me.Missing
+		for _, m := range me.Missing {
+			switch {
+			case strings.Contains(m, "motivation"):
+				a.FieldErrors["motivation"] = dCapitalize(m) + "."
+			case strings.Contains(m, "position (favorable"):
+				a.FieldErrors["position"] = "Choisissez une position."
+			}
+		}
+		return
+	}
+	var de *domain.Error
+	if errors.As(err, &de) && de.Field != "" {
+		a.FieldErrors[de.Field] = de.Message
+		a.Error = de.Message
+		return
+	}
+	a.Error = domain.ErrorMessage(err)
+}
+
+func dCapitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	if r[0] >= 'a' && r[0] <= 'z' {
+		r[0] -= 'a' - 'A'
+	}
+	return string(r)
+}
+
+// dErrorStatus is the status of a refused POST re-rendered with its errors.
+func dErrorStatus(err error) int {
+	if domain.ErrorCode(err) == domain.EConflict {
+		return http.StatusConflict
+	}
+	return http.StatusUnprocessableEntity
+}

@@ -1,0 +1,192 @@
+package server
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+// Shared helpers of the dossier pages (dossier_*.go, instruction_*.go).
+
+// dossierActor is the workflow actor of the viewer on dossier d. The dossier
+// was loaded through the scope, so it is in the viewer's territory.
+func dossierActor(sc store.Scope, d store.Dossier) workflow.Actor {
+	return workflow.Actor{OrgKind: sc.Kind, Role: sc.Role, InScope: true,
+		IsOwnStructure: sc.Kind == domain.OrgStructure && sc.OrgID == d.StructureID}
+}
+
+// viewerActions lists the transitions the viewer may try on d (buttons),
+// without the positions already recorded.
+func viewerActions(sc store.Scope, d store.Dossier) []workflow.Transition {
+	var out []workflow.Transition
+	for _, t := range workflow.Available(d.StructureType, d.State, dossierActor(sc, d)) {
+		if (t == workflow.PositionARS && d.PositionARS != nil) || (t == workflow.PositionDCGDR && d.PositionDCGDR != nil) {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// dossierNextStep says what must happen next on d and who must act.
+func dossierNextStep(d store.Dossier) (what, who string) {
+	cpts := d.StructureType == domain.CPTS
+	switch d.State {
+	case workflow.Brouillon:
+		if cpts {
+			return "La structure rédige puis dépose sa lettre d'intention auprès de l'ARS.", "la structure (coordinateur·rice)"
+		}
+		return "La structure rédige puis dépose son projet de santé auprès de l'ARS.", "la structure (coordinateur·rice)"
+	case workflow.LettreIntentionDeposee:
+		return "L'ARS valide la lettre d'intention ou la renvoie à la structure.", "l'ARS"
+	case workflow.LettreIntentionValidee:
+		return "La structure dépose son projet de santé (dans les 6 mois de la validation de la lettre d'intention).", "la structure (coordinateur·rice)"
+	case workflow.ProjetSanteDepose:
+		if cpts {
+			return "La direction de l'ARS valide le projet de santé ou demande de le compléter ; sans opposition dans les deux mois, il est réputé validé.", "l'ARS (direction)"
+		}
+		return "La direction de l'ARS valide le projet de santé ou demande de le compléter.", "l'ARS (direction)"
+	case workflow.ProjetSanteACompleter:
+		return "La structure complète son projet de santé et le redépose.", "la structure (coordinateur·rice)"
+	case workflow.ProjetSanteValide:
+		if d.StructureType == domain.ESP {
+			return "Le projet de santé est validé. Le forfait ESP est une proposition non en vigueur : il n'y a pas de contrat à demander.", ""
+		}
+		return "La structure dépose sa demande de contractualisation avec les pièces demandées.", "la structure (coordinateur·rice)"
+	case workflow.DemandeDeposee:
+		return "La CPAM prend la demande en instruction.", "la CPAM (référent·e)"
+	case workflow.EnInstruction:
+		return "La CPAM instruit la demande avec l'ARS : elle demande des compléments ou rend son avis.", "la CPAM (référent·e)"
+	case workflow.ComplementsDemandes:
+		return "La structure répond à chaque demande de complément puis renvoie le dossier complété.", "la structure (coordinateur·rice)"
+	case workflow.AvisFavorable, workflow.AvisDefavorable:
+		return "La CPAM transmet le dossier et son avis à l'ARS et à la DCGDR pour l'examen conjoint.", "la CPAM (référent·e)"
+	case workflow.ExamenConjoint:
+		switch {
+		case d.PositionARS == nil && d.PositionDCGDR == nil:
+			return "L'ARS et la DCGDR enregistrent chacune leur position, dans n'importe quel ordre ; puis la direction de l'ARS enregistre la décision.", "l'ARS et la DCGDR"
+		case d.PositionARS == nil:
+			return "L'ARS enregistre sa position ; puis sa direction enregistre la décision.", "l'ARS"
+		case d.PositionDCGDR == nil:
+			return "La DCGDR enregistre sa position ; puis la direction de l'ARS enregistre la décision.", "la DCGDR"
+		}
+		return "Les deux positions sont enregistrées : la direction de l'ARS enregistre la décision conjointe.", "l'ARS (direction)"
+	case workflow.Acceptee:
+		return "La demande est acceptée : le contrat est à signer par la structure, la CPAM et l'ARS ; la CPAM organise la signature.", "la CPAM, la structure et l'ARS"
+	case workflow.Refusee:
+		return "La demande est refusée : le dossier est clos.", ""
+	}
+	return "", ""
+}
+
+// dossierStateStatus is the CSS status class of a state.
+func dossierStateStatus(s workflow.State) string {
+	switch s {
+	case workflow.Acceptee, workflow.ProjetSanteValide, workflow.LettreIntentionValidee, workflow.AvisFavorable:
+		return "ok"
+	case workflow.Refusee, workflow.AvisDefavorable:
+		return "error"
+	case workflow.ComplementsDemandes, workflow.ProjetSanteACompleter:
+		return "warn"
+	}
+	return ""
+}
+
+// dFrenchDateTime formats t as "jj/mm/aaaa à HH:MM", Europe/Paris.
+func dFrenchDateTime(t time.Time) string { return t.In(domain.Paris).Format("02/01/2006 à 15:04") }
+
+// dDaysText says "dans N jours", "aujourd'hui", "dépassé de N jours".
+func dDaysText(left int) string {
+	switch {
+	case left == 0:
+		return "aujourd'hui"
+	case left == 1:
+		return "demain"
+	case left > 1:
+		return fmt.Sprintf("dans %d jours", left)
+	case left == -1:
+		return "dépassé d'1 jour"
+	}
+	return fmt.Sprintf("dépassé de %d jours", -left)
+}
+
+func dDeadlineStatus(left int) string {
+	switch {
+	case left < 0:
+		return "error"
+	case left <= 30:
+		return "warn"
+	}
+	return "ok"
+}
+
+// dossierDeadline is a running clock of a dossier.
+type dossierDeadline struct {
+	kind  workflow.DeadlineKind
+	label string
+	due   domain.Date
+	left  int
+}
+
+// dossierDeadlines lists the clocks running on d today: the 6-month clock of
+// the lettre d'intention (DOMAIN §5) until the dossier is decided, and the
+// two-month "réputé validé" clock of a CPTS projet de santé being examined
+// (CSP L1434-12).
+func dossierDeadlines(d store.Dossier, today domain.Date) []dossierDeadline {
+	var out []dossierDeadline
+	if d.State == workflow.ProjetSanteDepose && d.StructureType == domain.CPTS && !d.ProjetSanteFiledOn.IsZero() {
+		due := workflow.ProjetSanteReputeValide(d.ProjetSanteFiledOn)
+		out = append(out, dossierDeadline{workflow.DeadlineProjetSante, "Réputé validé sans opposition de l'ARS le", due, workflow.DaysLeft(today, due)})
+	}
+	if !d.LettreValidatedOn.IsZero() && !d.State.Final() {
+		due := workflow.LettreIntentionDeadline(d.LettreValidatedOn)
+		out = append(out, dossierDeadline{workflow.DeadlineLettreIntention, "Projet de santé et signature de l'ACI au plus tard le", due, workflow.DaysLeft(today, due)})
+	}
+	return out
+}
+
+func dossierDeadlineRows(d store.Dossier, today domain.Date) []pages.DeadlineRow {
+	var out []pages.DeadlineRow
+	for _, dl := range dossierDeadlines(d, today) {
+		out = append(out, pages.DeadlineRow{Label: dl.label, Due: dl.due.French(), Text: dDaysText(dl.left), Status: dDeadlineStatus(dl.left)})
+	}
+	return out
+}
+
+// dossierAgeDays is the number of days d has been in its state.
+func dossierAgeDays(d store.Dossier, today domain.Date) int {
+	return domain.DateOf(d.StateSince).DaysUntil(today)
+}
+
+func dSinceText(d store.Dossier, today domain.Date) string {
+	n := dossierAgeDays(d, today)
+	switch n {
+	case 0:
+		return domain.DateOf(d.StateSince).French() + " (aujourd'hui)"
+	case 1:
+		return domain.DateOf(d.StateSince).French() + " (1 jour)"
+	}
+	return fmt.Sprintf("%s (%d jours)", domain.DateOf(d.StateSince).French(), n)
+}
+
+func dossierRow(sc store.Scope, d store.Dossier, today domain.Date) pages.DossierRow {
+	what, _ := dossierNextStep(d)
+	return pages.DossierRow{ID: d.ID, StructureName: d.StructureName, StructureType: string(d.StructureType),
+		StateCode: string(d.State), StateLabel: d.State.Label(), StateStatus: dossierStateStatus(d.State),
+		Since: dSinceText(d, today), NextStep: what, YourTurn: len(viewerActions(sc, d)) > 0}
+}
+
+// dossierOpenStates are the dossier states that are not final (queues, home).
+func dossierOpenStates() []workflow.State {
+	var out []workflow.State
+	for _, s := range workflow.DossierStates {
+		if !s.Final() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
