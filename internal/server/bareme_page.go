@@ -37,6 +37,9 @@ func (s *Server) renderBaremes(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	v := pages.BaremesView{IsAdmin: admin, NewForm: form}
+	if form.Errors == nil && v.NewForm.Bareme == "" && len(inds) > 0 {
+		v.NewForm.Bareme = inds[len(inds)-1].Bareme // the latest MSP barème, as a default
+	}
 	current, _ := funding.BaremeAt(list, domain.DateOf(s.now()))
 	for i := len(list) - 1; i >= 0; i-- { // newest first
 		v.CPTS = append(v.CPTS, baremeTable(list[i], list[i].Code == current.Code))
@@ -93,7 +96,10 @@ func baremeTable(b funding.Bareme, current bool) pages.BaremeTable {
 				pages.BaremeRow{Label: label, Part: "variable", T: perTier(a.Variable)})
 		}
 	}
-	maxRow := pages.BaremeRow{Label: "Maximum possible", Part: "plan de crise rédigé et crise déclarée", Strong: true}
+	maxRow := pages.BaremeRow{Label: "Maximum possible", Part: "toutes les missions", Strong: true}
+	if b.Has(funding.Crise) {
+		maxRow.Part = "toutes les missions, plan de crise rédigé et crise déclarée"
+	}
 	var all []funding.Mission
 	for _, a := range b.Missions {
 		all = append(all, a.Mission)
@@ -108,10 +114,10 @@ func baremeTable(b funding.Bareme, current bool) pages.BaremeTable {
 	}
 	t.Rows = append(t.Rows, maxRow)
 	t.Amorcage = []pages.BaremeRow{
-		{Label: "Amorçage à la validation de la lettre d'intention (seed 001)", T: perTier(b.LettreIntention)},
+		{Label: "Amorçage à la validation de la lettre d'intention (complément au FIR)", T: perTier(b.LettreIntention)},
 		{Label: "Supplément exceptionnel des signataires précoces, +75 % du fonctionnement (avenant 2)", T: perTier(b.EarlySigner)},
-		{Label: "ARS avant l'ACI : forfait d'indemnisation des professionnels (seed 002, répartition décidée)", T: perTier(b.ARSForfait)},
-		{Label: "ARS avant l'ACI : recrutement du coordonnateur (seed 002)", T: perTier(b.ARSCoordinator)},
+		{Label: "ARS avant l'ACI : forfait d'indemnisation des professionnels (10 000 à 20 000 € selon la taille ; répartition par taille retenue par le portail)", T: perTier(b.ARSForfait)},
+		{Label: "ARS avant l'ACI : recrutement du coordonnateur", T: perTier(b.ARSCoordinator)},
 	}
 	total := pages.BaremeRow{Label: "Total de l'amorçage après signature (fonctionnement + supplément)", Strong: true}
 	fonct, _ := b.Amounts(funding.Fonctionnement)
