@@ -18,8 +18,8 @@ func (s *Server) mountDossiers(r chi.Router) {
 		// Other areas' dossier tabs, e.g.:
 		// s.mountDossierContent,   // dossier_content_*.go: /dossiers/{id}/contenu
 		s.mountDossierDocuments, // document_*.go: /dossiers/{id}/documents
-		// s.mountDossierMessages,  // message_*.go: /dossiers/{id}/messages
-		// s.mountDossierContract,  // contract_*.go: /dossiers/{id}/contrat
+		s.mountDossierMessages, // message_*.go: /dossiers/{id}/messages (+ /notifications, /compte)
+		s.mountDossierContract, // contract_*.go: /dossiers/{id}/contrat
 	} {
 		mount(r)
 	}

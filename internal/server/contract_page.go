@@ -1,0 +1,301 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/pdf"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/pages"
+	"github.com/portail-aci/aci/web"
+)
+
+// The contract document is rendered by templ (store cannot import templates,
+// DESIGN.md §1): install the renderer the store calls when it creates a
+// contract at acceptance.
+func init() {
+	store.RenderContractDocument = renderContractDocument
+}
+
+func renderContractDocument(ctx context.Context, termsJSON []byte) (string, error) {
+	var d pages.ContractDoc
+	if err := json.Unmarshal(termsJSON, &d); err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := pages.ContractDocument(d).Render(ctx, &buf); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
+// mountDossierContract adds the contract tab of a dossier: the page (preview,
+// signatures, payments, résiliation), the printable document, the PDF and
+// the actions.
+func (s *Server) mountDossierContract(r chi.Router) {
+	r.Get("/dossiers/{id}/contrat", s.contractShow)
+	r.Get("/dossiers/{id}/contrat/document", s.contractDocument)
+	r.Get("/dossiers/{id}/contrat.pdf", s.contractPDF)
+	r.With(s.limitBody(4<<10)).Post("/dossiers/{id}/contrat/signer", s.contractSign)
+	r.With(s.limitBody(16<<10)).Post("/dossiers/{id}/contrat/resiliation", s.contractRequestResiliation)
+	r.With(s.limitBody(16<<10)).Post("/dossiers/{id}/contrat/resilier", s.contractResilier)
+	r.With(s.limitBody(4<<10)).Post("/dossiers/{id}/contrat/paiements/{pid}/verse", s.contractMarkPaid)
+}
+
+// contractFromPath loads the contract of dossier {id} in the viewer's scope
+// (404 outside the scope and before acceptance).
+func (s *Server) contractFromPath(w http.ResponseWriter, r *http.Request) (store.Scope, store.Contract, bool) {
+	sc, _ := scopeFrom(r.Context())
+	id, ok := pathID(chiParam(r, "id"))
+	if !ok {
+		s.notFound(w, r)
+		return sc, store.Contract{}, false
+	}
+	c, err := s.store.ContractByDossier(r.Context(), sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return sc, c, false
+	}
+	return sc, c, true
+}
+
+func (s *Server) contractShow(w http.ResponseWriter, r *http.Request) {
+	sc, c, ok := s.contractFromPath(w, r)
+	if !ok {
+		return
+	}
+	s.renderContract(w, r, sc, c, http.StatusOK, nil, nil)
+}
+
+func stateClass(st workflow.State) string {
+	switch st {
+	case workflow.Actif:
+		return "ok"
+	case workflow.ASigner, workflow.ResiliationDemandee:
+		return "warn"
+	case workflow.Resilie:
+		return "error"
+	}
+	return ""
+}
+
+var partyOrgLabel = map[workflow.Party]string{
+	workflow.PartyStructure: "Structure", workflow.PartyCPAM: "CPAM", workflow.PartyARS: "ARS",
+}
+
+func partyStatuses(c store.Contract) []pages.PartyStatus {
+	orgs := map[workflow.Party]string{
+		workflow.PartyStructure: c.Terms.Structure.Name, workflow.PartyCPAM: c.Terms.CPAM.Name, workflow.PartyARS: c.Terms.ARS.Name,
+	}
+	var out []pages.PartyStatus
+	for _, p := range workflow.Parties {
+		ps := pages.PartyStatus{Party: string(p), Label: partyOrgLabel[p], Org: orgs[p]}
+		if sg, ok := c.Signed(p); ok {
+			at := sg.SignedAt.In(domain.Paris)
+			ps.Signed, ps.Name, ps.Hash = true, sg.UserName, sg.DocumentSHA256
+			ps.Date, ps.Time = domain.DateOf(at).French(), at.Format("15:04:05")
+			ps.Org = sg.Organisation
+		}
+		out = append(out, ps)
+	}
+	return out
+}
+
+func calendarDates(c store.Contract) []pages.CalendarDate {
+	if c.Start.IsZero() {
+		return nil
+	}
+	var out []pages.CalendarDate
+	for _, row := range c.Terms.Calendar {
+		cd := pages.CalendarDate{Label: row.Label, StartBy: "Pas de délai", DeployBy: "Pas de délai"}
+		if row.StartMonths > 0 {
+			cd.StartBy = c.Start.AddMonths(row.StartMonths).French()
+		}
+		if row.DeployMonths > 0 {
+			cd.DeployBy = c.Start.AddMonths(row.DeployMonths).French()
+		}
+		out = append(out, cd)
+	}
+	return out
+}
+
+var kindLabels = map[funding.Kind]string{
+	funding.KindAvance: "Avance", funding.KindSolde: "Solde", funding.KindAmorcage: "Amorçage", funding.KindCrise: "Crise sanitaire",
+}
+
+func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store.Scope, c store.Contract, status int, errs, vals map[string]string) {
+	ctx := r.Context()
+	today := domain.DateOf(s.now())
+	v := pages.ContractView{
+		DossierID: c.DossierID, StructureName: c.StructureName, State: string(c.State), StateLabel: c.State.Label(),
+		StateClass: stateClass(c.State), Version: c.Version, DocumentHTML: c.DocumentHTML, SHA256: c.DocumentSHA256,
+		Reference: c.Terms.Reference, Parties: partyStatuses(c), SignedCount: len(c.Signatures),
+		PDFAvailable: pdf.Available(), Calendar: calendarDates(c), DefaultReceived: today.French(),
+		Errors: errs, Values: vals,
+	}
+	if !c.Start.IsZero() {
+		v.Start, v.End, v.LastDay = c.Start.French(), c.End.French(), workflow.ContractLastDay(c.Start).French()
+	}
+	actor := store.ContractActor(sc, c)
+	avail := map[workflow.Transition]bool{}
+	for _, t := range workflow.Available(c.StructureType, c.State, actor) {
+		avail[t] = true
+	}
+	if party := store.PartyOf(sc, c); party != "" && c.State == workflow.ASigner {
+		if _, done := c.Signed(party); done {
+			v.SignBlocked = "La signature de " + party.Label() + " est enregistrée."
+		} else if avail[workflow.Signer] {
+			v.CanSign, v.SignOrg, v.SignParty = true, sc.OrgName, party.Label()
+		} else {
+			v.SignBlocked = "Seul·e " + signerRole(party) + " peut signer pour " + party.Label() + " ; votre rôle permet de consulter le contrat."
+		}
+	}
+	v.CanRequest = avail[workflow.DemanderResiliation]
+	v.CanResilier = avail[workflow.Resilier]
+	ps, err := s.store.ContractPayments(ctx, sc, c.DossierID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.CanMarkPaid = store.CanMarkPaid(sc) && (c.State == workflow.Actif || c.State == workflow.ResiliationDemandee)
+	type tot struct{ planned, paid domain.Cents }
+	years := map[int]*tot{}
+	var total domain.Cents
+	for _, p := range ps {
+		mission := "Toutes (rémunération MSP)"
+		if p.Mission != "" {
+			mission = p.Mission.Label()
+		}
+		pl := pages.PaymentLine{ID: p.ID, Due: p.Due.French(), Year: strconv.Itoa(p.ContractYear), Mission: mission,
+			Kind: kindLabels[p.Kind], Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Paid: p.Status == store.PaymentVerse}
+		if c.StructureType == domain.MSP {
+			pl.Year = strconv.Itoa(c.Start.Y + p.ContractYear - 1)
+		}
+		if pl.Paid {
+			pl.PaidOn = p.PaidOn.French()
+		}
+		v.Payments = append(v.Payments, pl)
+		if years[p.ContractYear] == nil {
+			years[p.ContractYear] = &tot{}
+		}
+		years[p.ContractYear].planned += p.Amount
+		if pl.Paid {
+			years[p.ContractYear].paid += p.Amount
+		}
+		total += p.Amount
+	}
+	for y := 1; y <= 6; y++ {
+		if t := years[y]; t != nil {
+			label := "Année " + strconv.Itoa(y)
+			if c.StructureType == domain.MSP {
+				label = "Année civile " + strconv.Itoa(c.Start.Y+y-1)
+			}
+			v.YearTotals = append(v.YearTotals, pages.YearTotal{Year: label, Planned: domain.FormatEUR(t.planned), Paid: domain.FormatEUR(t.paid)})
+		}
+	}
+	paid := store.PaidTotal(ps)
+	v.Total, v.PaidTotal = domain.FormatEUR(total), domain.FormatEUR(paid)
+	if !c.ResiliationReceived.IsZero() {
+		v.ReceivedOn, v.Effective = c.ResiliationReceived.French(), c.ResiliationEffective.French()
+		v.RequestedBy = "la structure"
+		if c.ResiliationBy == workflow.PartyCPAM {
+			v.RequestedBy = "la CPAM"
+		}
+		if t, err := store.Termination(c, paid); err == nil {
+			v.DueAtEffective = domain.FormatEUR(t.Due)
+			if c.TropPercu == nil {
+				// Not yet pronounced: the figures as of today's payments.
+				if t.TropPercu > 0 {
+					v.TropPercu = domain.FormatEUR(t.TropPercu)
+				} else {
+					v.ResteDu = domain.FormatEUR(t.ResteDu)
+				}
+			}
+		}
+		if c.TropPercu != nil {
+			v.ResilieOn, v.Motivation = c.ResilieOn.French(), c.Motivation
+			if *c.TropPercu > 0 {
+				v.TropPercu = domain.FormatEUR(*c.TropPercu)
+			}
+			if c.ResteDu != nil && *c.ResteDu > 0 {
+				v.ResteDu = domain.FormatEUR(*c.ResteDu)
+			}
+		}
+		if v.CanResilier && today.Before(c.ResiliationEffective) {
+			v.CanResilier = false
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, status, pages.ContractPage(s.page(r, "Contrat — "+c.StructureName), v))
+}
+
+func signerRole(p workflow.Party) string {
+	switch p {
+	case workflow.PartyStructure:
+		return "un coordonnateur ou une coordonnatrice de la structure"
+	case workflow.PartyCPAM:
+		return "un·e responsable (manager) de la CPAM"
+	}
+	return "la direction de l'ARS"
+}
+
+func (s *Server) contractPrint(c store.Contract, inlineCSS string) pages.ContractPrint {
+	start := ""
+	if !c.Start.IsZero() {
+		start = c.Start.French()
+	}
+	return pages.ContractPrint{Title: "Contrat " + c.Terms.Reference + " — " + c.StructureName, DocumentHTML: c.DocumentHTML,
+		SHA256: c.DocumentSHA256, Parties: partyStatuses(c), Calendar: calendarDates(c), Start: start, InlineCSS: inlineCSS}
+}
+
+// contractDocument serves the document alone with the print stylesheet.
+func (s *Server) contractDocument(w http.ResponseWriter, r *http.Request) {
+	_, c, ok := s.contractFromPath(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, pages.ContractPrintPage(s.contractPrint(c, "")))
+}
+
+// contractPDF prints the same HTML with headless Chromium; without Chromium
+// it answers a French page offering the printable HTML (never a crash).
+func (s *Server) contractPDF(w http.ResponseWriter, r *http.Request) {
+	_, c, ok := s.contractFromPath(w, r)
+	if !ok {
+		return
+	}
+	css, err := fs.ReadFile(web.Static, "print.css")
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := pages.ContractPrintPage(s.contractPrint(c, string(css))).Render(r.Context(), &buf); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	out, err := pdf.Print(r.Context(), buf.String())
+	if err != nil {
+		if !errors.Is(err, pdf.ErrNoBrowser) {
+			s.log.Error("contract pdf", append(logAttrs(r), "error", err.Error())...)
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		s.render(w, r, http.StatusServiceUnavailable, pages.ContractNoPDF(s.page(r, "PDF indisponible"), c.DossierID))
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="contrat-`+c.Terms.Reference+`.pdf"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(out)
+}
