@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/seed"
 )
@@ -249,5 +251,30 @@ func TestTerritoryExports(t *testing.T) {
 	if digits(d.Find(`[data-testid="print-population"]`).Text()) != "456642023" ||
 		d.Find(`[data-testid="print-communes"] tbody tr`).Length() != 18 {
 		t.Errorf("print: %q", d.Find(`[data-testid="print-population"]`).Text())
+	}
+}
+
+func TestTerritorySummaryOnStructurePages(t *testing.T) {
+	e := newEnv(t)
+	val := e.structureID(seed.ValDeDemo)
+	for _, tc := range []struct {
+		email, link string
+	}{{"coordinateur@demo.portail-aci.fr", "Modifier le territoire"}, {"referent@demo.portail-aci.fr", "Voir le territoire"}} {
+		c := e.loggedIn(tc.email)
+		d := c.get("/structures/" + strconv.FormatInt(val, 10)).doc(t)
+		block := d.Find(`[data-testid="territory-summary"]`)
+		if !strings.HasPrefix(block.Find(`[data-testid="tier"]`).Text(), "Taille 2") || !strings.Contains(digits(block.Text()), "456642023") {
+			t.Errorf("%s: summary %q", tc.email, block.Text())
+		}
+		if a := block.Find(`a[href="` + territoryURL(val) + `"]`); !strings.Contains(a.Text(), tc.link) {
+			t.Errorf("%s: link %q", tc.email, a.Text())
+		}
+		// The structures list shows population and tier.
+		row := c.get("/structures").doc(t).Find(`[data-testid="structure-row"]`).FilterFunction(func(_ int, s *goquery.Selection) bool {
+			return strings.Contains(s.Text(), seed.ValDeDemo)
+		})
+		if !strings.Contains(digits(row.Text()), "456642") {
+			t.Errorf("%s: list row %q", tc.email, row.Text())
+		}
 	}
 }

@@ -1,0 +1,48 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+// The territory block of the structure page and the population/tier columns
+// of the structures list (declared in structure_show.go, filled here).
+func init() {
+	territorySummaryFunc = territorySummary
+	territoryListFunc = territoryList
+}
+
+// territorySummary gives the territory block of CPTS id (scoped: not found
+// outside the scope; ok false for a structure that has no territory).
+func territorySummary(s *Server, r *http.Request, id int64) (pages.TerritorySummary, bool, error) {
+	sc, _ := scopeFrom(r.Context())
+	t, err := s.store.Territory(r.Context(), sc, id)
+	if domain.IsNotFound(err) {
+		return pages.TerritorySummary{}, false, nil // not a CPTS: nothing to show
+	}
+	if err != nil {
+		return pages.TerritorySummary{}, false, err
+	}
+	return pages.TerritorySummary{Communes: len(t.Communes), Population: domain.GroupThousands(t.Population),
+		Tier: tierLabel(t.Tier), Year: t.PopulationYear, EditURL: territoryBase(id), CanEdit: store.CanEditTerritory(sc, id)}, true, nil
+}
+
+// territoryList gives the population and tier of the listed structures that
+// have a territory.
+func territoryList(s *Server, r *http.Request, ids []int64) (map[int64]pages.TerritorySummary, error) {
+	sc, _ := scopeFrom(r.Context())
+	tot, err := s.store.TerritoryTotals(r.Context(), sc, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]pages.TerritorySummary, len(tot))
+	for id, t := range tot {
+		out[id] = pages.TerritorySummary{Communes: t.Communes, Population: domain.GroupThousands(t.Population),
+			Tier: strconv.Itoa(t.Tier), EditURL: territoryBase(id)}
+	}
+	return out, nil
+}
