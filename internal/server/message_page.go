@@ -1,0 +1,162 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/filetype"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+// mountDossierMessages adds the messages tab of a dossier, and the
+// notifications and account pages of the same area (issue 5, items 7 and 9).
+func (s *Server) mountDossierMessages(r chi.Router) {
+	r.Get("/dossiers/{id}/messages", s.messagesShow)
+	// 20 MB attachment + the text and the multipart envelope.
+	r.With(s.limitBody(filetype.MaxSize+(1<<20))).Post("/dossiers/{id}/messages", s.messagePost)
+	r.Get("/dossiers/{id}/messages/pieces/{aid}", s.messageAttachment)
+	r.Get("/notifications", s.notificationsShow)
+	r.With(s.limitBody(4<<10)).Post("/notifications/lire", s.notificationsReadAll)
+	r.With(s.limitBody(4<<10)).Post("/notifications/{nid}", s.notificationOpen)
+	r.Get("/compte", s.accountShow)
+	r.With(s.limitBody(4<<10)).Post("/compte", s.accountSave)
+}
+
+// frenchDateTime formats "jj/mm/aaaa à HH:MM" in Europe/Paris.
+func frenchDateTime(t time.Time) string {
+	return t.In(domain.Paris).Format("02/01/2006 à 15:04")
+}
+
+func humanSize(n int) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " Mo"
+	case n >= 1<<10:
+		return strconv.Itoa(n>>10) + " ko"
+	}
+	return strconv.Itoa(n) + " octets"
+}
+
+func (s *Server) messagesShow(w http.ResponseWriter, r *http.Request) {
+	s.renderMessages(w, r, http.StatusOK, pages.MessagesView{}, true)
+}
+
+// renderMessages shows the thread; form carries a refused post's values and
+// errors. markRead is false when re-showing a refused form.
+func (s *Server) renderMessages(w http.ResponseWriter, r *http.Request, status int, form pages.MessagesView, markRead bool) {
+	ctx := r.Context()
+	sc, _ := scopeFrom(ctx)
+	id, ok := pathID(chiParam(r, "id"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	d, err := s.store.GetDossier(ctx, sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msgs, err := s.store.ListMessages(ctx, sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if markRead {
+		if err := s.store.MarkMessagesRead(ctx, sc, id, s.now()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	v := form
+	v.DossierID, v.StructureName, v.StateLabel = d.ID, d.StructureName, d.State.Label()
+	v.CanPost, v.CanInternal = sc.CanPostMessage(), sc.CanPostMessage() && sc.SeesInternalNotes()
+	v.Accept, v.Allowed, v.Max = filetype.Accept, filetype.Allowed, store.MaxMessageBody
+	for _, m := range msgs {
+		mv := pages.MessageView{ID: m.ID, Author: m.AuthorName, Org: m.OrgName, Date: frenchDateTime(m.CreatedAt),
+			DateTime: m.CreatedAt.UTC().Format(time.RFC3339), Body: m.Body, Internal: m.Internal, Mine: m.AuthorUserID == sc.UserID}
+		for _, a := range m.Attachments {
+			mv.Attachments = append(mv.Attachments, pages.AttachmentView{
+				Href: fmt.Sprintf("/dossiers/%d/messages/pieces/%d", d.ID, a.ID), Name: a.Filename, Size: humanSize(a.Size)})
+		}
+		v.Messages = append(v.Messages, mv)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, status, pages.Messages(s.page(r, "Messages — "+d.StructureName), v))
+}
+
+func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sc, _ := scopeFrom(ctx)
+	id, ok := pathID(chiParam(r, "id"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	in := store.NewMessage{DossierID: id, Body: r.PostFormValue("body"), Internal: r.PostFormValue("internal") == "1",
+		At: s.now(), LinkBase: s.cfg.BaseURL}
+	if f, h, err := r.FormFile("attachment"); err == nil {
+		data, err := io.ReadAll(io.LimitReader(f, filetype.MaxSize+1))
+		f.Close()
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if len(data) > 0 || h.Filename != "" {
+			in.Filename, in.Data = h.Filename, data
+		}
+	} else if !errors.Is(err, http.ErrMissingFile) {
+		s.fail(w, r, domain.Errorf(domain.EInvalid, "Pièce jointe illisible : recommencez."))
+		return
+	}
+	_, err := s.store.PostMessage(ctx, sc, in)
+	if err == nil {
+		s.flash(r, "ok", "Message envoyé.")
+		redirect(w, r, fmt.Sprintf("/dossiers/%d/messages", id))
+		return
+	}
+	var de *domain.Error
+	if errors.As(err, &de) && de.Code == domain.EInvalid && de.Field != "" {
+		form := pages.MessagesView{Body: in.Body, Internal: in.Internal, Errors: []string{de.Message}}
+		switch de.Field {
+		case "attachment":
+			form.FileError = de.Message
+		default:
+			form.BodyError = de.Message
+		}
+		s.renderMessages(w, r, http.StatusUnprocessableEntity, form, false)
+		return
+	}
+	s.fail(w, r, err)
+}
+
+func (s *Server) messageAttachment(w http.ResponseWriter, r *http.Request) {
+	sc, _ := scopeFrom(r.Context())
+	id, ok1 := pathID(chiParam(r, "id"))
+	aid, ok2 := pathID(chiParam(r, "aid"))
+	if !ok1 || !ok2 {
+		s.notFound(w, r)
+		return
+	}
+	a, err := s.store.MessageAttachment(r.Context(), sc, id, aid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", a.ContentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename}))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(a.Data)))
+	_, _ = w.Write(a.Data)
+}

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/components"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+const notificationsPerPage = 50
+
+var notificationKinds = map[string]string{
+	store.NotifTransition: "Étape du dossier",
+	store.NotifMessage:    "Message",
+	store.NotifReminder:   "Échéance",
+}
+
+func (s *Server) notificationsShow(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sc, _ := scopeFrom(ctx)
+	pg := pageNumber(r)
+	items, total, err := s.store.ListNotifications(ctx, sc.UserID, store.Page{Number: pg, Size: notificationsPerPage})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	unread, err := s.store.UnreadNotifications(ctx, sc.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := pages.NotificationsView{Unread: unread,
+		Pager: components.Pager{Page: pg, Pages: (total + notificationsPerPage - 1) / notificationsPerPage, Total: total, Base: "/notifications?"}}
+	for _, n := range items {
+		v.Items = append(v.Items, pages.NotificationView{ID: n.ID, Title: n.Title, Body: n.Body, Date: frenchDateTime(n.CreatedAt),
+			DateTime: n.CreatedAt.UTC().Format(time.RFC3339), Unread: n.ReadAt == nil, Kind: notificationKinds[n.Kind]})
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, pages.Notifications(s.page(r, "Notifications"), v))
+}
+
+// notificationOpen marks one notification read and goes to its page.
+func (s *Server) notificationOpen(w http.ResponseWriter, r *http.Request) {
+	sc, _ := scopeFrom(r.Context())
+	id, ok := pathID(chiParam(r, "nid"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	link, err := s.store.MarkNotificationRead(r.Context(), sc.UserID, id, s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if link == "" || link[0] != '/' || (len(link) > 1 && (link[1] == '/' || link[1] == '\\')) {
+		link = "/notifications"
+	}
+	redirect(w, r, link)
+}
+
+func (s *Server) notificationsReadAll(w http.ResponseWriter, r *http.Request) {
+	sc, _ := scopeFrom(r.Context())
+	n, err := s.store.MarkAllNotificationsRead(r.Context(), sc.UserID, s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if n > 0 {
+		s.flash(r, "ok", "Toutes les notifications sont marquées comme lues.")
+	}
+	redirect(w, r, "/notifications")
+}
+
+// unreadCountFor is the header badge: unread notifications plus unread
+// messages of the threads in scope.
+func (s *Server) unreadCountFor(r *http.Request) int {
+	sc, ok := scopeFrom(r.Context())
+	if !ok {
+		return 0
+	}
+	n, err := s.store.UnreadNotifications(r.Context(), sc.UserID)
+	if err != nil {
+		s.log.Warn("unread notifications", append(logAttrs(r), "error", err.Error())...)
+		return 0
+	}
+	m, err := s.store.UnreadMessages(r.Context(), sc, 0)
+	if err != nil {
+		s.log.Warn("unread messages", append(logAttrs(r), "error", err.Error())...)
+	}
+	return n + m
+}
