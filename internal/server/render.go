@@ -94,9 +94,9 @@ func containsKind(ks []domain.OrgKind, k domain.OrgKind) bool {
 	return false
 }
 
-// unreadCount is the number of unread notifications of the viewer; 0 until
-// notifications exist.
-func (s *Server) unreadCount(r *http.Request) int { return 0 }
+// unreadCount is the header badge: unread notifications plus unread
+// messages of the viewer (notification_page.go).
+func (s *Server) unreadCount(r *http.Request) int { return s.unreadCountFor(r) }
 
 // redirect answers POST → 303 → GET.
 func redirect(w http.ResponseWriter, r *http.Request, to string) {
