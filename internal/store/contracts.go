@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -191,32 +192,76 @@ var RenderContractDocument = func(ctx context.Context, termsJSON []byte) (string
 
 // ContractContent supplies the negotiated content of a dossier (missions,
 // indicators with baselines and targets, MSP patientèle) when the contract
-// is created, inside the acceptance's transaction. The default reads the
-// dossier content area when it is installed and otherwise uses the compulsory
-// missions and indicators (see defaultContractContent).
-var ContractContent = defaultContractContent
+// is created, inside the acceptance's transaction: the dossier content area's
+// data (dossier_content, dossier_indicators), with the defaults of
+// defaultsFor where a part was never saved.
+var ContractContent = contentForContract
 
-// defaultContractContent: decision — without negotiated content, a CPTS
-// contract carries the four socle missions (seed 003 §7) with the five
-// mandatory indicators (DOMAIN.md §6), baselines and targets "à fixer lors de
-// la première réunion de suivi"; an MSP's patientèle is the ACI reference
-// patientèle (4 000, DOMAIN.md §9).
-func defaultContractContent(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractMission, int64, error) {
+// contentForContract reads the dossier's content (loadContent).
+//
+// Decision: without saved missions, a CPTS contract carries the four socle
+// missions (seed 003 §7); an indicator without a baseline or target shows
+// "à fixer" (settled at the first follow-up meeting, seed 003 §C2); an MSP
+// without a declared patientèle uses the ACI reference patientèle (4 000,
+// DOMAIN.md §9).
+func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractMission, int64, error) {
+	c, err := loadContent(ctx, tx, *d)
+	if err != nil {
+		return nil, 0, fmt.Errorf("contentForContract: %w", err)
+	}
 	if d.StructureType == domain.MSP {
+		if c.Patientele != nil && *c.Patientele >= 0 {
+			return nil, *c.Patientele, nil
+		}
 		return nil, funding.MSPReferencePatientele, nil
 	}
+	missions := c.Missions
+	if len(missions) == 0 {
+		missions = funding.SocleMissions
+	}
 	var out []ContractMission
-	for _, m := range funding.SocleMissions {
-		cm := ContractMission{Code: m, Label: m.Label()}
-		for _, ind := range funding.MandatoryCPTSIndicators() {
-			if ind.Mission == m {
-				cm.Indicators = append(cm.Indicators, ContractIndicator{Label: ind.Label, Direction: directionLabel(ind.Direction),
-					Baseline: "à fixer", Target: "à fixer", Mandatory: true})
+	for _, m := range missions {
+		if m == funding.Fonctionnement {
+			continue
+		}
+		cm := ContractMission{Code: m, Label: m.Label(), Optional: !slices.Contains(funding.SocleMissions, m)}
+		for _, ind := range c.Indicators {
+			if ind.Mission != m {
+				continue
 			}
+			ci := ContractIndicator{Label: ind.Label, Direction: directionLabel(ind.Direction), Baseline: "à fixer", Target: "à fixer", Mandatory: ind.Mandatory}
+			if ind.Baseline != nil {
+				ci.Baseline = withUnit(*ind.Baseline, ind.Unit)
+			}
+			var ts []string
+			same := true
+			for y := 1; y <= funding.ContractYears; y++ {
+				if t := ind.Target(y); t != nil {
+					ts = append(ts, fmt.Sprintf("année %d : %s", y, withUnit(*t, ind.Unit)))
+					same = same && *t == *ind.Target(1)
+				} else {
+					same = false
+				}
+			}
+			switch {
+			case same:
+				ci.Target = withUnit(*ind.Target(1), ind.Unit) + " chaque année"
+			case len(ts) > 0:
+				ci.Target = strings.Join(ts, " ; ")
+			}
+			cm.Indicators = append(cm.Indicators, ci)
 		}
 		out = append(out, cm)
 	}
 	return out, 0, nil
+}
+
+func withUnit(v int64, unit string) string {
+	s := domain.GroupThousands(v)
+	if unit = strings.TrimSpace(unit); unit != "" {
+		s += " " + unit
+	}
+	return s
 }
 
 func directionLabel(d funding.Direction) string {
