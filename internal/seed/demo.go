@@ -61,6 +61,8 @@ var Steps = []func(ctx context.Context, st *store.Store) error{
 	DemoTerritories,    // territory.go: the demo CPTS territories
 	DemoDossierContent, // dossier_content.go: the demo dossiers' content (before DemoDossiers: the walks need it)
 	DemoDossiers,       // dossiers.go: the demo dossiers walked through the workflow
+	DemoDocuments,      // documents.go: the demo dossiers' documents and review marks (after DemoDossiers)
+	DemoContracts,      // contracts.go: Lille's contract signed (actif, with its schedule); CPAM de l'Ain manager (after DemoDossiers)
 }
 
 // Demo loads the demo organisations, accounts and the areas' demo data.

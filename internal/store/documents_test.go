@@ -146,7 +146,7 @@ func TestUploadRefusals(t *testing.T) {
 		}
 	}
 	var n int
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM documents`).Scan(&n)
+	st.Pool.QueryRow(ctx, `SELECT count(*) FROM documents x JOIN dossiers d ON d.id = x.dossier_id WHERE d.structure_id = ANY($1)`, []int64{sc.OrgID, scopes[coordM].OrgID}).Scan(&n)
 	if n != 0 {
 		t.Fatalf("%d documents left by refused uploads", n)
 	}
@@ -269,5 +269,40 @@ func TestGenerateDocuments(t *testing.T) {
 	// Not for someone else.
 	if _, _, err := st.GenerateDocument(ctx, scopes[referen], id, workflow.DocListeMembres, time.Now()); domain.ErrorCode(err) != domain.ENotFound {
 		t.Fatalf("referent generates: %v", err)
+	}
+}
+
+func TestDemoDocuments(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	scopes := demo(t, st)
+	states := func(email string) map[string]store.DocState {
+		sc := scopes[email]
+		ds, _, err := st.ListDossiers(ctx, sc, store.DossierFilter{StructureID: sc.OrgID}, store.Page{Number: 1, Size: 5})
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("%s dossiers: %v %v", email, ds, err)
+		}
+		list, err := st.ListDocuments(ctx, sc, ds[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]store.DocState{}
+		for _, x := range list.Required {
+			out[x.Code] = x.State
+		}
+		return out
+	}
+	val := states("coordinateur@demo.portail-aci.fr")
+	want := map[string]store.DocState{"projet_sante": store.DocAccepte, "statuts": store.DocFourni,
+		"contours_territoire": store.DocFourni, "liste_membres": store.DocARefaire}
+	for k, v := range want {
+		if val[k] != v {
+			t.Errorf("Val %s: %s, want %s", k, val[k], v)
+		}
+	}
+	for k, v := range states("msp@demo.portail-aci.fr") {
+		if v == store.DocManquant {
+			t.Errorf("Lille %s missing", k)
+		}
 	}
 }
