@@ -16,10 +16,10 @@ func (s *Server) mountDossiers(r chi.Router) {
 	r.With(s.limitBody(8<<10)).Post("/dossiers/{id}/rendez-vous", s.dossierAppointment)
 	for _, mount := range []func(chi.Router){
 		// Other areas' dossier tabs, e.g.:
-		// s.mountDossierContent,   // dossier_content_*.go: /dossiers/{id}/contenu
+		s.mountDossierContent,   // dossier_content*.go: /dossiers/{id}/contenu
 		s.mountDossierDocuments, // document_*.go: /dossiers/{id}/documents
-		s.mountDossierMessages, // message_*.go: /dossiers/{id}/messages (+ /notifications, /compte)
-		s.mountDossierContract, // contract_*.go: /dossiers/{id}/contrat
+		s.mountDossierMessages,  // message_*.go: /dossiers/{id}/messages (+ /notifications, /compte)
+		s.mountDossierContract,  // contract_*.go: /dossiers/{id}/contrat
 	} {
 		mount(r)
 	}

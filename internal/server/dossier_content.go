@@ -1,0 +1,496 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/registry"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/pages"
+	"github.com/portail-aci/aci/web"
+)
+
+// The dossier's "Contenu" tab: lettre d'intention, projet de santé,
+// missions, indicators (CPTS), MSP indicators and patientèle, ESP patients,
+// with an indicative funding estimate.
+//
+// Access (decision, issue "Dossier workflow"): everyone who sees the dossier
+// reads it; only the structure's coordinators write, in the states
+// store.SectionEditable allows. Outside the scope: 404. In scope but not a
+// coordinator of the structure: 403 with a clear French message (the user
+// knows the dossier exists, since they can read it).
+//
+// Each section is its own form: POST → 303 → GET with the flash
+// "Enregistré". With JavaScript, web/static/autosave.js posts the text
+// sections (lettre, projet) 2 s after typing stops, with X-Autosave: 1; the
+// answer is 204 (saved, X-Content-Version: new version), 409 (stale
+// version), 422 (invalid), 403 (read-only) with a French plain-text message.
+// Decision: only the text sections autosave — the indicators form adds a
+// row when its blank "new indicator" line is filled, which must be a
+// deliberate submit.
+
+// mountDossierContent adds the content tab's routes.
+func (s *Server) mountDossierContent(r chi.Router) {
+	r.Get("/dossiers/{id}/contenu", s.dossierContentShow)
+	// 50 000 characters of text, up to 4 bytes each, urlencoded: 1 MiB.
+	r.With(s.limitBody(1<<20)).Post("/dossiers/{id}/contenu/{section}", s.dossierContentSave)
+}
+
+const contentDisclaimer = "Estimation indicative — le montant définitif dépend du contrat signé et de l'atteinte des indicateurs."
+
+func (s *Server) dossierContentShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(chiParam(r, "id"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	s.renderContent(w, r, id, http.StatusOK, nil)
+}
+
+// sectionOverride is a section re-rendered with what the user typed.
+type sectionOverride struct {
+	in       store.ContentSave
+	fields   registry.FieldErrors
+	conflict *store.ContentConflict
+}
+
+func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, id int64, status int, ov *sectionOverride) {
+	ctx := r.Context()
+	sc, _ := scopeFrom(ctx)
+	d, err := s.store.GetDossier(ctx, sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.store.DossierContent(ctx, sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var mspInds []store.MSPIndicatorRow
+	if d.StructureType == domain.MSP {
+		if mspInds, err = s.store.LoadMSPIndicators(ctx, ""); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	v := pages.ContentView{ID: d.ID, StructureName: d.StructureName, StructureType: string(d.StructureType),
+		StateCode: string(d.State), StateLabel: d.State.Label(), StateStatus: dossierStateStatus(d.State)}
+	canEdit := store.CanEditContent(sc, d.StructureID)
+	if !canEdit {
+		v.ReadOnly = "Vous consultez le contenu du dossier : seuls les coordinateurs de la structure peuvent le modifier."
+	}
+	for _, sec := range store.Sections(d.StructureType) {
+		sv := contentSectionView(c, sec, mspInds, nil)
+		sv.Editable = canEdit && store.SectionEditable(sec, d.State)
+		if canEdit && !sv.Editable {
+			sv.Frozen = frozenText(sec, d.State)
+		}
+		if ov != nil && ov.in.Section == sec {
+			typed := contentSectionView(applyTyped(c, ov.in), sec, mspInds, ov.in.Indicators)
+			typed.Editable, typed.Frozen = sv.Editable, sv.Frozen
+			sv = typed
+			sv.Field = map[string]string(ov.fields)
+			for _, f := range ov.fields.Fields() {
+				sv.Errors = append(sv.Errors, ov.fields[f])
+			}
+			if ov.conflict != nil {
+				sv.Conflict = domain.ErrorMessage(ov.conflict)
+				cur := ov.conflict.Current
+				sv.Version = cur.Meta[sec].Version // saving again overwrites, knowingly
+				sv.LastChange = lastChangeText(cur.Meta[sec])
+				switch sec {
+				case store.SectionLettre:
+					sv.Saved = cur.Lettre
+				case store.SectionProjet:
+					sv.Saved = cur.Projet
+				}
+			}
+		}
+		v.Sections = append(v.Sections, sv)
+	}
+	v.Estimate = s.contentEstimate(r, sc, d, c, mspInds)
+	p := s.page(r, "Contenu du dossier — "+d.StructureName)
+	if canEdit {
+		p.Scripts = append(p.Scripts, web.Path("autosave.js"))
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, status, pages.DossierContent(p, v))
+}
+
+func frozenText(sec store.Section, st workflow.State) string {
+	return "Cette partie n'est pas modifiable dans l'état « " + st.Label() + " » du dossier."
+}
+
+func lastChangeText(m store.SectionMeta) string {
+	if m.UpdatedAt == nil {
+		return ""
+	}
+	by := m.UpdatedBy
+	if by == "" {
+		by = "un utilisateur supprimé"
+	}
+	return "Dernière modification par " + by + " le " + store.FrenchDateTime(*m.UpdatedAt)
+}
+
+// applyTyped returns c with the typed values of in (for re-rendering).
+func applyTyped(c store.DossierContent, in store.ContentSave) store.DossierContent {
+	switch in.Section {
+	case store.SectionLettre:
+		c.Lettre = in.Text
+	case store.SectionProjet:
+		c.Projet = in.Text
+	case store.SectionMissions:
+		c.Missions, c.MissionsSaved = nil, true
+		for _, m := range funding.AllMissions {
+			if slices.Contains(in.Missions, string(m)) {
+				c.Missions = append(c.Missions, m)
+			}
+		}
+	case store.SectionPatientele:
+		c.MSPIndicators = in.MSPIndicators
+	}
+	return c
+}
+
+func optInt(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+// contentSectionView builds a section's view from c; for the indicators,
+// typed (when not nil) replaces the stored rows with what was typed.
+func contentSectionView(c store.DossierContent, sec store.Section, mspInds []store.MSPIndicatorRow, typed []store.IndicatorInput) pages.ContentSection {
+	m := c.Meta[sec]
+	sv := pages.ContentSection{Key: string(sec), Title: sec.Label(), Version: m.Version, LastChange: lastChangeText(m), Field: map[string]string{}}
+	switch sec {
+	case store.SectionLettre:
+		sv.Text, sv.MaxLen, sv.Autosave = c.Lettre, store.MaxLettreIntention, true
+		sv.Intro = "La lettre d'intention présente le projet de communauté à l'ARS ; sa validation ouvre l'amorçage et le délai de six mois."
+		sv.Hint = "Le territoire envisagé, les professionnels réunis, les premiers constats et les missions visées."
+	case store.SectionProjet:
+		sv.Text, sv.MaxLen, sv.Autosave = c.Projet, store.MaxProjetSante, true
+		sv.Intro = "Résumé du projet de santé. Le projet signé lui-même (PDF) se dépose dans l'onglet Documents."
+		sv.Hint = "Pour une CPTS : le diagnostic territorial, puis les axes du projet mission par mission."
+		if c.StructureType != domain.CPTS {
+			sv.Hint = "L'équipe, la patientèle, les axes de travail (accès aux soins, coordination, système d'information)."
+		}
+	case store.SectionMissions:
+		sv.Intro = "Les missions que la communauté s'engage à mener (DOMAIN.md §4)."
+		for _, mi := range funding.AllMissions {
+			if mi == funding.Fonctionnement {
+				continue
+			}
+			socle := slices.Contains(funding.SocleMissions, mi)
+			checked := c.HasMission(mi) || (!c.MissionsSaved && socle)
+			sv.Missions = append(sv.Missions, pages.MissionChoice{Code: string(mi), Label: mi.Label(), Socle: socle, Checked: checked})
+		}
+	case store.SectionIndicateurs:
+		sv.Intro = "Pour chaque indicateur : la valeur de départ, la cible de chaque année du contrat et son poids dans la mission."
+		if typed != nil {
+			byCode := map[string]store.ContentIndicator{}
+			for _, x := range c.Indicators {
+				byCode[x.Code] = x
+			}
+			for i, t := range typed {
+				x := byCode[t.Code]
+				row := pages.IndicatorRow{Index: i, Code: t.Code, Mission: t.Mission, Label: t.Label, Direction: t.Direction,
+					Baseline: t.Baseline, Targets: t.Targets, Weight: t.Weight, Unit: t.Unit}
+				if x.Mandatory {
+					row.Mission, row.Label, row.Direction, row.Mandatory = string(x.Mission), x.Label, string(x.Direction), true
+				}
+				row.MissionL = funding.Mission(row.Mission).Label()
+				if t.Code == "" {
+					sv.NewRow = row
+					continue
+				}
+				sv.Indicators = append(sv.Indicators, row)
+			}
+			if sv.NewRow.Index == 0 {
+				sv.NewRow = pages.IndicatorRow{Index: len(typed), Weight: "1"}
+			}
+			break
+		}
+		for i, x := range c.Indicators {
+			row := pages.IndicatorRow{Index: i, Code: x.Code, Mission: string(x.Mission), MissionL: x.Mission.Label(), Label: x.Label,
+				Direction: string(x.Direction), Baseline: optInt(x.Baseline), Weight: strconv.Itoa(x.Weight), Unit: x.Unit, Mandatory: x.Mandatory}
+			for y := range 5 {
+				row.Targets[y] = optInt(x.Targets[y])
+			}
+			sv.Indicators = append(sv.Indicators, row)
+		}
+		sv.NewRow = pages.IndicatorRow{Index: len(c.Indicators), Weight: "1"}
+	case store.SectionPatientele:
+		sv.IsESP = c.StructureType == domain.ESP
+		sv.Patientele, sv.ESPPatients = optInt(c.Patientele), optInt(c.ESPPatients)
+		if sv.IsESP {
+			sv.Title = "Patientèle"
+			sv.Intro = "Le nombre de patients coordonnés sert à l'estimation du forfait ESP (proposition, non en vigueur)."
+		} else {
+			sv.Intro = "Les indicateurs du barème MSP que la structure s'engage à remplir, et la patientèle médecin traitant de ses médecins associés."
+		}
+		for _, ind := range mspInds {
+			pts := strconv.FormatInt(ind.FixedPoints, 10) + " points fixes"
+			if ind.VariablePoints > 0 {
+				pts += " + " + strconv.FormatInt(ind.VariablePoints, 10) + " points variables"
+			}
+			sv.MSPChoices = append(sv.MSPChoices, pages.MSPChoice{Code: ind.Code, Label: ind.Label, Axis: contentMSPAxisLabel(ind.Axis),
+				Kind: contentMSPKindLabel(ind.Kind), Points: pts, Checked: slices.Contains(c.MSPIndicators, ind.Code)})
+		}
+	}
+	return sv
+}
+
+func contentMSPAxisLabel(a funding.MSPAxis) string {
+	switch a {
+	case funding.AxisAcces:
+		return "accès aux soins"
+	case funding.AxisTravailEquipe:
+		return "travail en équipe et coordination"
+	}
+	return "système d'information"
+}
+
+func contentMSPKindLabel(k funding.MSPKind) string {
+	switch k {
+	case funding.MSPPrerequis:
+		return "prérequis"
+	case funding.MSPSocle:
+		return "socle"
+	}
+	return "optionnel"
+}
+
+// contentEstimate computes the indicative funding panel.
+//   - CPTS: population and tier of the territory, the chosen missions (the
+//     socle ones until the missions are saved), funding.Annual for contract
+//     year 1 without a declared crisis and at 100 % achievement, and the
+//     5-year total of funding.BuildSchedule for a signature today with every
+//     mission started at signature; the barème in force today.
+//   - MSP: funding.MSPRemuneration of the chosen indicators (all counted as
+//     met) and the patientèle.
+//   - ESP: funding.ESPForfait (proposition, non en vigueur, DOMAIN.md §9).
+func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossier, c store.DossierContent, mspInds []store.MSPIndicatorRow) *pages.EstimateView {
+	ctx := r.Context()
+	e := &pages.EstimateView{Kind: string(d.StructureType), Disclaimer: contentDisclaimer}
+	today := domain.DateOf(s.now())
+	switch d.StructureType {
+	case domain.CPTS:
+		totals, err := s.store.TerritoryTotals(ctx, sc, []int64{d.StructureID})
+		if err != nil {
+			e.Notice = "Estimation indisponible pour le moment."
+			return e
+		}
+		t, ok := totals[d.StructureID]
+		if !ok || t.Tier == 0 {
+			e.Notice = "Le territoire de la CPTS n'a encore aucune commune : composez-le (fiche de la structure, Territoire) pour obtenir une estimation."
+			return e
+		}
+		e.Population = domain.GroupThousands(t.Population) + " habitants"
+		e.Tier = tierLabel(t.Tier)
+		list, err := s.store.LoadBaremes(ctx)
+		if err != nil {
+			e.Notice = "Estimation indisponible pour le moment."
+			return e
+		}
+		b, err := funding.BaremeAt(list, today)
+		if err != nil {
+			e.Notice = "Aucun barème en vigueur aujourd'hui : estimation impossible."
+			return e
+		}
+		e.Bareme = b.Name
+		missions := c.Missions
+		if !c.MissionsSaved {
+			missions = funding.SocleMissions
+			e.Notice = "Missions pas encore choisies : l'estimation compte les quatre missions socle."
+		}
+		ent, err := funding.Annual(funding.YearInput{Bareme: b, Tier: t.Tier, Missions: missions, Year: 1})
+		if err != nil {
+			e.Notice = domain.ErrorMessage(err)
+			return e
+		}
+		for _, l := range ent.Lines {
+			e.Lines = append(e.Lines, pages.EstimateLine{Label: l.Mission.Label(), Fixed: domain.FormatEUR(l.Fixed),
+				Variable: domain.FormatEUR(l.Variable), Total: domain.FormatEUR(l.Total())})
+		}
+		e.YearTotal = domain.FormatEUR(ent.Total)
+		starts := map[funding.Mission]domain.Date{}
+		for _, m := range missions {
+			starts[m] = today
+		}
+		if sch, err := funding.BuildSchedule(funding.ScheduleInput{Bareme: b, Tier: t.Tier, Signed: today, Starts: starts}); err == nil {
+			e.FiveYears = domain.FormatEUR(sch.Total)
+		}
+	case domain.MSP:
+		var inds []funding.MSPIndicator
+		met := map[string]bool{}
+		for _, ind := range mspInds {
+			inds = append(inds, ind.MSPIndicator)
+			if slices.Contains(c.MSPIndicators, ind.Code) {
+				met[ind.Code] = true
+			}
+		}
+		var pat int64
+		if c.Patientele != nil {
+			pat = *c.Patientele
+		} else {
+			e.Notice = "Patientèle non renseignée : les points variables comptent pour zéro."
+		}
+		e.Population = ""
+		total, err := funding.MSPRemuneration(inds, met, pat)
+		if err != nil {
+			e.Notice = domain.ErrorMessage(err)
+			return e
+		}
+		for _, ind := range inds {
+			if met[ind.Code] {
+				a := funding.MSPIndicatorAmount(ind, pat)
+				e.Lines = append(e.Lines, pages.EstimateLine{Label: ind.Label, Total: domain.FormatEUR(a)})
+			}
+		}
+		if total == 0 && len(met) > 0 {
+			e.Notice = "Tous les indicateurs « prérequis » doivent être retenus : sans eux, aucune rémunération n'est due (ACI MSP)."
+		}
+		e.YearTotal = domain.FormatEUR(total)
+	case domain.ESP:
+		if c.ESPPatients == nil {
+			e.Notice = "Indiquez le nombre de patients coordonnés pour obtenir une estimation."
+			return e
+		}
+		var mt int64
+		if c.Patientele != nil {
+			mt = *c.Patientele
+		}
+		f, err := funding.ESPForfait(*c.ESPPatients, mt)
+		if err != nil {
+			e.Notice = domain.ErrorMessage(err)
+			return e
+		}
+		e.Notice = "Forfait ESP : " + funding.ESPStatus + " (DOMAIN.md §9)."
+		e.Lines = []pages.EstimateLine{{Label: "Forfait de coordination", Total: domain.FormatEUR(f)}}
+		e.YearTotal = domain.FormatEUR(f)
+	}
+	return e
+}
+
+// dossierContentSave saves one section.
+func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(chiParam(r, "id"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	sec := store.Section(chiParam(r, "section"))
+	if !slices.Contains([]store.Section{store.SectionLettre, store.SectionProjet, store.SectionMissions, store.SectionIndicateurs, store.SectionPatientele}, sec) {
+		s.notFound(w, r)
+		return
+	}
+	autosave := r.Header.Get("X-Autosave") == "1"
+	if !s.parseForm(w, r) {
+		return
+	}
+	sc, _ := scopeFrom(r.Context())
+	version, err := strconv.Atoi(formValue(r, "version", 10))
+	if err != nil {
+		version = -1 // a form without a version is stale by definition
+	}
+	in := store.ContentSave{DossierID: id, Section: sec, Version: version, At: s.now()}
+	switch sec {
+	case store.SectionLettre, store.SectionProjet:
+		// Not formValue: it would cut an over-long text silently; the store
+		// refuses it with a field error and the text is kept.
+		in.Text = r.PostFormValue("text")
+	case store.SectionMissions:
+		in.Missions = boundedValues(r.PostForm["missions"], 10)
+	case store.SectionIndicateurs:
+		in.Remove = formValue(r, "remove", 64)
+		for i := 0; i <= store.MaxIndicators; i++ {
+			f := func(n string) string { return store.IndicatorField(i, n) }
+			if _, present := r.PostForm[f("code")]; !present {
+				break
+			}
+			row := store.IndicatorInput{Code: formValue(r, f("code"), 64), Mission: formValue(r, f("mission"), 20),
+				Label: formValue(r, f("label"), store.MaxIndicatorLabel+1), Direction: formValue(r, f("direction"), 20),
+				Baseline: formValue(r, f("baseline"), 30), Weight: formValue(r, f("weight"), 10), Unit: formValue(r, f("unit"), store.MaxIndicatorUnit+1)}
+			for y := range 5 {
+				row.Targets[y] = formValue(r, f("target"+strconv.Itoa(y+1)), 30)
+			}
+			in.Indicators = append(in.Indicators, row)
+		}
+	case store.SectionPatientele:
+		in.MSPIndicators = boundedValues(r.PostForm["msp_indicators"], 200)
+		in.Patientele = formValue(r, "patientele", 20)
+		in.ESPPatients = formValue(r, "esp_patients", 20)
+	}
+	v, err := s.store.SaveContent(r.Context(), sc, in)
+	var fe registry.FieldErrors
+	var cf *store.ContentConflict
+	switch {
+	case err == nil:
+		if autosave {
+			w.Header().Set("X-Content-Version", strconv.Itoa(v))
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		s.flash(r, "ok", "Enregistré : "+sec.Label()+".")
+		redirect(w, r, "/dossiers/"+strconv.FormatInt(id, 10)+"/contenu#section-"+string(sec))
+	case errors.Is(err, store.ErrContentReadOnly):
+		if autosave {
+			plain(w, http.StatusForbidden, domain.ErrorMessage(err))
+			return
+		}
+		s.renderError(w, r, http.StatusForbidden, "Modification impossible", domain.ErrorMessage(err))
+	case errors.As(err, &cf):
+		if autosave {
+			plain(w, http.StatusConflict, domain.ErrorMessage(err)+" Enregistrez avec le bouton pour comparer les deux versions.")
+			return
+		}
+		s.renderContent(w, r, id, http.StatusConflict, &sectionOverride{in: in, conflict: cf})
+	case errors.As(err, &fe):
+		if autosave {
+			msg := "Brouillon non enregistré :"
+			for _, f := range fe.Fields() {
+				msg += " " + fe[f]
+			}
+			plain(w, http.StatusUnprocessableEntity, msg)
+			return
+		}
+		s.renderContent(w, r, id, http.StatusUnprocessableEntity, &sectionOverride{in: in, fields: fe})
+	default:
+		if autosave && domain.ErrorCode(err) == domain.EConflict {
+			plain(w, http.StatusConflict, domain.ErrorMessage(err))
+			return
+		}
+		s.fail(w, r, err)
+	}
+}
+
+func boundedValues(vs []string, max int) []string {
+	if len(vs) > max {
+		vs = vs[:max]
+	}
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		if len(v) <= 64 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// plain answers an autosave request with a French plain-text message.
+func plain(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(msg))
+}
