@@ -1,0 +1,111 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/portail-aci/aci/internal/auth"
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/store"
+)
+
+// CPAMAinManager is the demo account that signs contracts for the CPAM de
+// l'Ain (a membership is one role per organisation: the referent demo
+// account instructs, this one signs). Password DemoPassword.
+var CPAMAinManager = DemoAccount{"cpam.manager@demo.portail-aci.fr", "Claire Rousseau", CPAMAin, domain.OrgCPAM, domain.RoleManager}
+
+// lilleSigners sign the MSP de Démo-Lille's contract, in this order, so
+// many days ago (the contract starts on the last one).
+var lilleSigners = []struct {
+	email   string
+	daysAgo int
+}{
+	{"msp@demo.portail-aci.fr", 30},
+	{"cpam.nord@demo.portail-aci.fr", 28},
+	{"ars.hdf@demo.portail-aci.fr", 25},
+}
+
+// DemoContracts (after DemoDossiers, which leaves Lille's dossier acceptee
+// with its contract a_signer) creates the CPAM de l'Ain's signing manager and
+// has Lille's contract signed by its three parties (MSP coordinator, CPAM du
+// Nord manager, ARS Hauts-de-France director), so it is actif with its
+// payment schedule. Idempotent: existing signatures are kept; nothing is done
+// once the contract is no longer a_signer.
+func DemoContracts(ctx context.Context, st *store.Store) error {
+	if err := ensureAccount(ctx, st, CPAMAinManager); err != nil {
+		return err
+	}
+	admin, err := demoScope(ctx, st, "admin@demo.portail-aci.fr")
+	if err != nil {
+		return err
+	}
+	lille, err := st.OrganisationIDByName(ctx, domain.OrgStructure, MSPLille)
+	if err != nil {
+		return fmt.Errorf("DemoContracts: %w", err)
+	}
+	ds, _, err := st.ListDossiers(ctx, admin, store.DossierFilter{StructureID: lille}, store.Page{Number: 1, Size: 10})
+	if err != nil {
+		return fmt.Errorf("DemoContracts: %w", err)
+	}
+	for _, d := range ds {
+		c, err := st.ContractByDossier(ctx, admin, d.ID)
+		if domain.IsNotFound(err) {
+			continue // not accepted (yet)
+		}
+		if err != nil {
+			return fmt.Errorf("DemoContracts: %w", err)
+		}
+		now := time.Now()
+		for _, sg := range lilleSigners {
+			if c.State != workflow.ASigner {
+				break
+			}
+			sc, err := demoScope(ctx, st, sg.email)
+			if err != nil {
+				return err
+			}
+			if _, done := c.Signed(store.PartyOf(sc, c)); done {
+				continue
+			}
+			at := now.AddDate(0, 0, -sg.daysAgo)
+			if _, err := st.ApplyContractTransition(ctx, sc, store.ContractRequest{DossierID: d.ID, Transition: workflow.Signer,
+				Seen: workflow.ASigner, DocumentSHA256: c.DocumentSHA256, At: at}); err != nil {
+				return fmt.Errorf("DemoContracts: %s signs: %w", sg.email, err)
+			}
+			if c, err = st.ContractByDossier(ctx, admin, d.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ensureAccount creates a demo account and its membership when missing.
+func ensureAccount(ctx context.Context, st *store.Store, a DemoAccount) error {
+	org, err := st.OrganisationIDByName(ctx, a.Kind, a.Org)
+	if err != nil {
+		return fmt.Errorf("ensureAccount %s: %w", a.Email, err)
+	}
+	u, err := st.UserByEmail(ctx, a.Email)
+	uid := u.ID
+	if domain.IsNotFound(err) {
+		hash, herr := auth.Hash(DemoPassword)
+		if herr != nil {
+			return herr
+		}
+		uid, err = st.CreateUser(ctx, a.Email, a.Name, hash)
+	}
+	if err != nil {
+		return fmt.Errorf("ensureAccount %s: %w", a.Email, err)
+	}
+	ms, err := st.Memberships(ctx, uid)
+	if err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		return st.AddMembership(ctx, uid, org, a.Role)
+	}
+	return nil
+}
