@@ -116,7 +116,7 @@ func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) {
 		if len(data) > 0 || h.Filename != "" {
 			in.Filename, in.Data = h.Filename, data
 		}
-	} else if !errors.Is(err, http.ErrMissingFile) {
+	} else if !errors.Is(err, http.ErrMissingFile) && !errors.Is(err, http.ErrNotMultipart) {
 		s.fail(w, r, domain.Errorf(domain.EInvalid, "Pièce jointe illisible : recommencez."))
 		return
 	}
