@@ -19,6 +19,9 @@ func TestBaremesReadableByEveryRole(t *testing.T) {
 		if r.StatusCode != http.StatusOK {
 			t.Fatalf("%s: status %d", a.Email, r.StatusCode)
 		}
+		if strings.Contains(r.body, "style=") {
+			t.Errorf("%s: inline style attribute (CSP)", a.Email)
+		}
 		d := r.doc(t)
 		tbl := d.Find(`[data-testid="avenant-2-missions"]`)
 		if !strings.Contains(tbl.Text(), "87\u202f500,00\u00a0€") && !strings.Contains(d.Find(`[data-testid="avenant-2-amorcage"]`).Text(), "87\u202f500,00\u00a0€") {

@@ -456,7 +456,7 @@ func simulateESP(f *simForm) pages.SimESP {
 			} else {
 				e.HasESP = true
 				e.ESPAmount = domain.FormatEUR(a)
-				e.ESPRule = "20 € × " + domain.GroupThousands(min(p, mt*20/100)) + " patients (plafond : 20 % de " + domain.GroupThousands(mt) + " = " + domain.GroupThousands(mt*20/100) + " patients). Statut : " + funding.ESPStatus + " (proposition CNAM de 2020)."
+				e.ESPRule = "20 € × " + domain.GroupThousands(min(p, mt*20/100)) + " patients (plafond : 20 % de " + domain.GroupThousands(mt) + " = " + domain.GroupThousands(mt*20/100) + " patients). Statut : " + funding.ESPStatus + " (CNAM, novembre 2020)."
 			}
 		}
 	}

@@ -96,10 +96,10 @@ func TestSimulatorBadInput(t *testing.T) {
 	}{
 		{"negative population", "population=-5", "population", "négatif"},
 		{"text population", "population=beaucoup", "population", "nombre entier"},
-		{"empty population", "population=&calculer=1", "population", "saisissez un nombre"},
+		{"empty population", "population=&calculer=1", "population", "Saisissez un nombre"},
 		{"rate above 100", "population=45000&taux=120", "taux", "entre 0 et 100"},
 		{"rate negative", "population=45000&taux=-3", "taux", "entre 0 et 100"},
-		{"bad date", "population=45000&signature=2024-02-30", "signature", "date invalide"},
+		{"bad date", "population=45000&signature=2024-02-30", "signature", "Date invalide"},
 		{"start before signature", "population=45000&signature=2024-03-01&mission=acces&debut_acces=2024-01-01", "debut-acces", "5 années du contrat"},
 	}
 	for _, tt := range tests {

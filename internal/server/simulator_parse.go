@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/portail-aci/aci/internal/domain"
@@ -36,7 +37,7 @@ func (f *simForm) fail(field, label, msg string) {
 	if _, ok := f.errs[field]; ok {
 		return
 	}
-	f.errs[field] = msg
+	f.errs[field] = capitalize(msg)
 	f.summary = append(f.summary, label+" : "+msg)
 }
 
@@ -132,4 +133,13 @@ func (f *simForm) has(name, value string) bool {
 		}
 	}
 	return false
+}
+
+// capitalize upper-cases the first letter of a message shown on its own.
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
