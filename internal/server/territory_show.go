@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/refdata"
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/components"
 	"github.com/portail-aci/aci/templates/pages"
@@ -141,7 +142,8 @@ func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int6
 func (s *Server) territorySearch(r *http.Request, res pages.TerritoryResults, id int64) (pages.TerritoryResults, error) {
 	ctx := r.Context()
 	res.Searched = true
-	hits, err := s.store.SearchCommunes(ctx, res.Query, territorySearchLimit)
+	norm := refdata.Normalize(res.Query)
+	hits, err := s.store.SearchCommunes(ctx, norm, territorySearchLimit)
 	if err != nil {
 		return res, err
 	}
@@ -156,7 +158,7 @@ func (s *Server) territorySearch(r *http.Request, res pages.TerritoryResults, id
 			epcis = append(epcis, h.EPCI)
 		}
 	}
-	es, err := s.store.SearchEPCI(ctx, res.Query, epcis, territoryEPCILimit)
+	es, err := s.store.SearchEPCI(ctx, norm, epcis, territoryEPCILimit)
 	if err != nil {
 		return res, err
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
-	"github.com/portail-aci/aci/internal/refdata"
 )
 
 // Territories of CPTS (DOMAIN.md §2, seed 002): a set of communes chosen by
@@ -74,10 +73,14 @@ func terrCodeLike(q string) bool {
 // code prefix. Exact names come first, then name prefixes, codes, and word
 // starts, each by decreasing population. Reference data is public: no scope;
 // the holder's name is shown so that a coordinator knows who to talk to.
+//
+// q must be refdata.Normalize(the user's query), the function that filled
+// communes.nom_norm: the store cannot call it itself, since refdata's own
+// tests import the store.
 func (s *Store) SearchCommunes(ctx context.Context, q string, limit int) ([]CommuneHit, error) {
 	q = strings.TrimSpace(q)
 	if len(q) > 100 {
-		q = q[:100]
+		q = truncRunes(q, 100)
 	}
 	if limit <= 0 || limit > MaxSearchLimit {
 		limit = MaxSearchLimit
@@ -99,7 +102,7 @@ func (s *Store) SearchCommunes(ctx context.Context, q string, limit int) ([]Comm
 			return nil, err
 		}
 	} else {
-		n := refdata.Normalize(q)
+		n := q
 		if n == "" {
 			return nil, nil
 		}
@@ -160,15 +163,16 @@ func (s *Store) rankedCodes(ctx context.Context, q string, a args, limit int) ([
 
 // SearchEPCI finds intercommunalités by name (prefix of the name or of a word
 // of it), plus those given by code (the EPCIs of commune results), with their
-// number of current communes and population, at most limit of them.
+// number of current communes and population, at most limit of them. q is
+// normalised as for SearchCommunes.
 func (s *Store) SearchEPCI(ctx context.Context, q string, codes []string, limit int) ([]EPCIHit, error) {
 	if limit <= 0 || limit > MaxSearchLimit {
 		limit = MaxSearchLimit
 	}
 	var a args
-	n := refdata.Normalize(strings.TrimSpace(q))
+	n := strings.TrimSpace(q)
 	if len(n) > 100 {
-		n = n[:100]
+		n = truncRunes(n, 100)
 	}
 	if codes == nil {
 		codes = []string{}
@@ -253,7 +257,7 @@ func cptsInScope(ctx context.Context, q interface {
 // populationYear is the millésime of the loaded legal populations.
 func (s *Store) populationYear(ctx context.Context) string {
 	var y string
-	_ = s.Pool.QueryRow(ctx, "SELECT version FROM refdata_versions WHERE name = $1", refdata.VersionPopulation).Scan(&y)
+	_ = s.Pool.QueryRow(ctx, "SELECT version FROM refdata_versions WHERE name = 'population'").Scan(&y)
 	return y
 }
 
@@ -673,4 +677,12 @@ func (s *Store) SeedTerritory(ctx context.Context, id, userID int64, codes []str
 		return false, pgError("store.SeedTerritory", fmt.Errorf("%s: %w", name, s.takenError(ctx, err, codes)))
 	}
 	return true, nil
+}
+
+// truncRunes cuts s to at most n runes (never inside a UTF-8 sequence).
+func truncRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/refdata"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/internal/store/pgtest"
@@ -59,7 +60,7 @@ func TestSearchCommunes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			hits, err := st.SearchCommunes(ctx, tc.q, tc.limit)
+			hits, err := st.SearchCommunes(ctx, refdata.Normalize(tc.q), tc.limit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -289,7 +290,7 @@ func BenchmarkSearchCommunes(b *testing.B) {
 	for _, q := range []string{"amberieu", "saint", "sur", "01", "69001", "bourg en b", "rambert"} {
 		b.Run(q, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := st.SearchCommunes(ctx, q, 20); err != nil {
+				if _, err := st.SearchCommunes(ctx, refdata.Normalize(q), 20); err != nil {
 					b.Fatal(err)
 				}
 			}
