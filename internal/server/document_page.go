@@ -125,6 +125,7 @@ func (s *Server) renderDocuments(w http.ResponseWriter, r *http.Request, sc stor
 		}
 	}
 	canReview := store.CanReviewDocuments(sc, d)
+	coordinator := sc.Kind == domain.OrgStructure && sc.OrgID == d.StructureID && sc.Role.AtLeast(domain.RoleCoordinator)
 	v := pages.DocumentsView{
 		ID: d.ID, StructureName: d.StructureName, StructureType: string(d.StructureType),
 		StateCode: string(d.State), StateLabel: d.State.Label(), StateStatus: dossierStateStatus(d.State),
@@ -141,6 +142,9 @@ func (s *Server) renderDocuments(w http.ResponseWriter, r *http.Request, sc stor
 			CanUpload:   store.CanUploadDocument(sc, d, x.Code),
 			CanReview:   canReview && len(x.Versions) > 0,
 			UploadError: st.uploadErr[key], ReviewError: st.reviewErr[x.ID], ReviewDraft: st.reviewDraft[x.ID],
+		}
+		if !dr.CanUpload && coordinator && store.CanUploadDocument(sc, d, store.DocAutre) {
+			dr.FrozenNote = "Cette pièce est en cours d'examen par l'ARS : elle ne peut pas être remplacée pour l'instant."
 		}
 		if x.ReviewedAt != nil {
 			dr.ReviewedAt = dFrenchDateTime(*x.ReviewedAt)

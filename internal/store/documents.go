@@ -271,6 +271,9 @@ func (s *Store) SeedDocument(ctx context.Context, sc Scope, dossierID int64, in 
 			return 0, 0, err
 		}
 		in.Generated = true
+		if in.Filename == "" {
+			in.Filename = generatedName(workflow.Document(in.Code), in.At)
+		}
 	}
 	var docID int64
 	var n int
@@ -551,20 +554,26 @@ func (s *Store) GenerateDocument(ctx context.Context, sc Scope, dossierID int64,
 		return 0, 0, err
 	}
 	var data []byte
-	var name string
-	day := domain.DateOf(at).String()
 	switch code {
 	case workflow.DocContoursTerritoire:
 		data, err = s.territoryCSV(ctx, sc, d.StructureID)
-		name = "contours-territoire-" + day + ".csv"
 	case workflow.DocListeMembres:
 		data, err = s.membersCSV(ctx, sc, d.StructureID)
-		name = "liste-membres-" + day + ".csv"
 	}
+	name := generatedName(code, at)
 	if err != nil {
 		return 0, 0, err
 	}
 	return s.UploadDocument(ctx, sc, dossierID, DocumentUpload{Code: string(code), Filename: name, Data: data, Generated: true, At: at})
+}
+
+// generatedName is the file name of a generated document.
+func generatedName(code workflow.Document, at time.Time) string {
+	day := domain.DateOf(at).String()
+	if code == workflow.DocContoursTerritoire {
+		return "contours-territoire-" + day + ".csv"
+	}
+	return "liste-membres-" + day + ".csv"
 }
 
 func csvBytes(records [][]string) ([]byte, error) {

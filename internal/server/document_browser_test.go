@@ -1,0 +1,41 @@
+package server_test
+
+import (
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/portail-aci/aci/internal/seed"
+)
+
+// TestDocumentsInBrowser opens the documents tab in Chromium as the
+// coordinator (Val: in instruction, read-only; Monts: uploads open) and as
+// the CPAM referent (review forms); SCREENSHOT_DIR saves the pages.
+func TestDocumentsInBrowser(t *testing.T) {
+	e := newEnv(t)
+	pages := []struct {
+		who, org, name string
+		forms          string
+	}{
+		{"coordinateur@demo.portail-aci.fr", seed.ValDeDemo, "documents-coordinateur-val", ""},
+		{"coordinateur.b@demo.portail-aci.fr", seed.MontsDeDemo, "documents-coordinateur-monts", "[data-testid=upload]"},
+		{"referent@demo.portail-aci.fr", seed.ValDeDemo, "documents-referent-val", "[data-testid=review]"},
+	}
+	for _, p := range pages {
+		ctx := browser(t)
+		browserLogin(t, ctx, e.ts.URL, p.who)
+		if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/dossiers/"+e.dossierOf(p.org)+"/documents")); err != nil {
+			t.Fatal(err)
+		}
+		txt, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=documents-intro]`)))
+		if err != nil || txt == "" {
+			t.Fatalf("%s: intro %q %v", p.name, txt, err)
+		}
+		if p.forms != "" {
+			if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(p.forms))); err != nil {
+				t.Fatalf("%s: %s not visible: %v", p.name, p.forms, err)
+			}
+		}
+		shot(t, ctx, p.name)
+	}
+}
