@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -37,5 +39,19 @@ func TestDocumentsInBrowser(t *testing.T) {
 			}
 		}
 		shot(t, ctx, p.name)
+		if p.forms == "[data-testid=upload]" {
+			// With JavaScript, choosing a file uploads it at once (htmx on
+			// change) and the documents block is replaced.
+			f := filepath.Join(t.TempDir(), "statuts.pdf")
+			if err := os.WriteFile(f, seed.MinimalPDF([]string{"Statuts"}), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#file-statuts"), []string{f})); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-code=statuts][data-state=fourni] [data-testid=version]`))); err != nil {
+				t.Fatalf("upload on change: %v", err)
+			}
+		}
 	}
 }
