@@ -80,6 +80,7 @@ func (s *Server) renderMessages(w http.ResponseWriter, r *http.Request, status i
 	v.DossierID, v.StructureName, v.StateLabel = d.ID, d.StructureName, d.State.Label()
 	v.CanPost, v.CanInternal = sc.CanPostMessage(), sc.CanPostMessage() && sc.SeesInternalNotes()
 	v.Accept, v.Allowed, v.Max = filetype.Accept, filetype.Allowed, store.MaxMessageBody
+	v.MaxLabel = domain.GroupThousands(store.MaxMessageBody)
 	for _, m := range msgs {
 		mv := pages.MessageView{ID: m.ID, Author: m.AuthorName, Org: m.OrgName, Date: frenchDateTime(m.CreatedAt),
 			DateTime: m.CreatedAt.UTC().Format(time.RFC3339), Body: m.Body, Internal: m.Internal, Mine: m.AuthorUserID == sc.UserID}

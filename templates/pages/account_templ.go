@@ -76,7 +76,7 @@ func Account(p layout.Page, v AccountView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</dd></dl><form method=\"post\" action=\"/compte\" class=\"card form-stack\" data-testid=\"email-mode-form\"><fieldset><legend>Recevoir les notifications par e-mail</legend><div class=\"field\"><input type=\"radio\" id=\"mode-instant\" name=\"email_mode\" value=\"instant\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</dd></dl><form method=\"post\" action=\"/compte\" class=\"card form-stack\" data-testid=\"email-mode-form\"><fieldset><legend>Recevoir les notifications par e-mail</legend><div class=\"field field-check\"><input type=\"radio\" id=\"mode-instant\" name=\"email_mode\" value=\"instant\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -86,7 +86,7 @@ func Account(p layout.Page, v AccountView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "> <label for=\"mode-instant\">À chaque notification (un e-mail aussitôt)</label></div><div class=\"field\"><input type=\"radio\" id=\"mode-digest\" name=\"email_mode\" value=\"digest\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "> <label for=\"mode-instant\">À chaque notification (un e-mail aussitôt)</label></div><div class=\"field field-check\"><input type=\"radio\" id=\"mode-digest\" name=\"email_mode\" value=\"digest\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
