@@ -70,7 +70,7 @@ var navItems = []navItem{
 	{"Structures", "/structures", nil},
 	{"Dossiers", "/dossiers", nil},
 	{"Simulateur", "/simulateur", nil},
-	{"Barèmes", "/baremes", []domain.OrgKind{domain.OrgNational}},
+	{"Barèmes", "/baremes", nil},
 }
 
 func (s *Server) nav(r *http.Request, kind domain.OrgKind) []layout.NavItem {
