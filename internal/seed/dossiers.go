@@ -70,6 +70,7 @@ func DemoDossiers(ctx context.Context, st *store.Store) error {
 		return err
 	}
 	now := time.Now()
+	base := time.Date(now.Year(), now.Month(), now.Day(), 10, 0, 0, 0, domain.Paris)
 	walks := []struct {
 		org, coord string
 		steps      []demoStep
@@ -104,7 +105,7 @@ func DemoDossiers(ctx context.Context, st *store.Store) error {
 		if err != nil {
 			return err
 		}
-		id, err := demoDossier(ctx, st, coord, now.AddDate(0, 0, -(w.steps[0].daysAgo+7)))
+		id, err := demoDossier(ctx, st, coord, base.AddDate(0, 0, -(w.steps[0].daysAgo+7)))
 		if err != nil {
 			return fmt.Errorf("DemoDossiers %s: %w", w.org, err)
 		}
@@ -128,7 +129,7 @@ func DemoDossiers(ctx context.Context, st *store.Store) error {
 			if err != nil {
 				return err
 			}
-			at := time.Date(now.Year(), now.Month(), now.Day(), 10, 0, 0, 0, domain.Paris).AddDate(0, 0, -s.daysAgo)
+			at := base.AddDate(0, 0, -s.daysAgo)
 			if _, err := st.ApplyTransition(ctx, sc, store.TransitionRequest{DossierID: id, Transition: s.tr, Seen: s.from,
 				Motivation: s.mot, Position: s.pos, At: at, Extra: s.extra, AssumeDocuments: true}); err != nil {
 				return fmt.Errorf("DemoDossiers %s %s: %w", w.org, s.tr, err)

@@ -88,6 +88,9 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		if who != "" {
 			v.ReadOnlyNote += " Elle revient à " + who + "."
 		}
+		if d.State == workflow.Acceptee {
+			v.ReadOnlyNote += " La signature du contrat se fait dans l'onglet « Contrat »."
+		}
 	}
 	// Complements.
 	isCoord := sc.Kind == domain.OrgStructure && sc.OrgID == d.StructureID && sc.Role.AtLeast(domain.RoleCoordinator)

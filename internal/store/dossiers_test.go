@@ -301,7 +301,7 @@ func TestConcurrentDoubleSubmission(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, errs[i] = st.ApplyTransition(ctx, scopes[coordA], store.TransitionRequest{DossierID: id,
-				Transition: workflow.DeposerLettreIntention, Seen: workflow.Brouillon, At: time.Now()})
+				Transition: workflow.DeposerLettreIntention, Seen: workflow.Brouillon, At: time.Now(), AssumeDocuments: true})
 		}()
 	}
 	wg.Wait()
