@@ -175,17 +175,19 @@ func contentSectionView(c store.DossierContent, sec store.Section, mspInds []sto
 	switch sec {
 	case store.SectionLettre:
 		sv.Text, sv.MaxLen, sv.Autosave = c.Lettre, store.MaxLettreIntention, true
+		sv.MaxLenText = domain.GroupThousands(store.MaxLettreIntention)
 		sv.Intro = "La lettre d'intention présente le projet de communauté à l'ARS ; sa validation ouvre l'amorçage et le délai de six mois."
 		sv.Hint = "Le territoire envisagé, les professionnels réunis, les premiers constats et les missions visées."
 	case store.SectionProjet:
 		sv.Text, sv.MaxLen, sv.Autosave = c.Projet, store.MaxProjetSante, true
+		sv.MaxLenText = domain.GroupThousands(store.MaxProjetSante)
 		sv.Intro = "Résumé du projet de santé. Le projet signé lui-même (PDF) se dépose dans l'onglet Documents."
 		sv.Hint = "Pour une CPTS : le diagnostic territorial, puis les axes du projet mission par mission."
 		if c.StructureType != domain.CPTS {
 			sv.Hint = "L'équipe, la patientèle, les axes de travail (accès aux soins, coordination, système d'information)."
 		}
 	case store.SectionMissions:
-		sv.Intro = "Les missions que la communauté s'engage à mener (DOMAIN.md §4)."
+		sv.Intro = "Les missions que la communauté s'engage à mener pendant les cinq années du contrat."
 		for _, mi := range funding.AllMissions {
 			if mi == funding.Fonctionnement {
 				continue

@@ -639,7 +639,8 @@ func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, f
 	}
 	if in.Remove != "" {
 		if isMandatoryCode(in.Remove) {
-			fe.Add("indicateurs", "Les cinq indicateurs obligatoires d'une CPTS ne peuvent pas être retirés (DOMAIN.md §6, seed 003 §C3).")
+			// DOMAIN.md §6, seed 003 §C3
+			fe.Add("indicateurs", "Les cinq indicateurs obligatoires d'une CPTS ne peuvent pas être retirés.")
 			return fe
 		}
 		if _, ok := existing[in.Remove]; !ok {
