@@ -69,6 +69,7 @@ var navItems = []navItem{
 	{"Accueil", "/", nil},
 	{"Structures", "/structures", nil},
 	{"Dossiers", "/dossiers", nil},
+	{"Instruction", "/instruction", []domain.OrgKind{domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR, domain.OrgNational}},
 	{"Simulateur", "/simulateur", nil},
 	{"Barèmes", "/baremes", nil},
 }
