@@ -172,7 +172,7 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 	years := map[int]*tot{}
 	var total domain.Cents
 	for _, p := range ps {
-		mission := "Toutes (rémunération MSP)"
+		mission := "Rémunération MSP"
 		if p.Mission != "" {
 			mission = p.Mission.Label()
 		}

@@ -435,9 +435,9 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 		t.Patientele = patientele
 		socle := map[string]bool{}
 		for _, ind := range funding.BuiltinMSP() {
-			pts := fmt.Sprintf("%d points fixes", ind.FixedPoints)
+			pts := domain.GroupThousands(ind.FixedPoints) + " points fixes"
 			if ind.VariablePoints > 0 {
-				pts += fmt.Sprintf(" + %d points variables", ind.VariablePoints)
+				pts += " + " + domain.GroupThousands(ind.VariablePoints) + " points variables"
 			}
 			kind := map[funding.MSPKind]string{funding.MSPPrerequis: "socle prérequis", funding.MSPSocle: "socle", funding.MSPOptionnel: "optionnel"}[ind.Kind]
 			t.MSPIndicators = append(t.MSPIndicators, ContractMSPLine{Label: ind.Label, Kind: kind, Points: pts, Amount: funding.MSPIndicatorAmount(ind, patientele)})
@@ -656,7 +656,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 			by = workflow.PartyCPAM
 		}
 		setv("resiliation_requested_by", string(by))
-		motivation = fmt.Sprintf("Courrier reçu le %s ; effet le %s (DOMAIN §9)", in.ReceivedOn.French(), out.Deadline.French())
+		motivation = fmt.Sprintf("Courrier reçu le %s ; effet le %s (deux mois après réception)", in.ReceivedOn.French(), out.Deadline.French())
 		if in.Motivation != "" {
 			motivation += " — " + in.Motivation
 		}

@@ -994,7 +994,7 @@ func ContractPage(p layout.Page, v ContractView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.State != "a_signer" {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 88, "<section id=\"resiliation\" class=\"card\" aria-labelledby=\"h-resiliation\"><h2 id=\"h-resiliation\">Résiliation</h2><p>La résiliation prend effet deux mois après la réception du courrier par la CPAM (DOMAIN §9). Les sommes dues sont proratisées jusqu'à cette date ; le trop-perçu est ce qui a été versé au-delà.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 88, "<section id=\"resiliation\" class=\"card\" aria-labelledby=\"h-resiliation\"><h2 id=\"h-resiliation\">Résiliation</h2><p>La résiliation prend effet deux mois après la réception du courrier par la CPAM (clause de résiliation du contrat). Les sommes dues sont proratisées jusqu'à cette date ; le trop-perçu est ce qui a été versé au-delà.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
