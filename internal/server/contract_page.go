@@ -70,8 +70,26 @@ func (s *Server) contractFromPath(w http.ResponseWriter, r *http.Request) (store
 }
 
 func (s *Server) contractShow(w http.ResponseWriter, r *http.Request) {
-	sc, c, ok := s.contractFromPath(w, r)
+	sc, _ := scopeFrom(r.Context())
+	id, ok := pathID(chiParam(r, "id"))
 	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	c, err := s.store.ContractByDossier(r.Context(), sc, id)
+	if domain.IsNotFound(err) {
+		// No contract yet: an empty state when the dossier is in scope,
+		// 404 otherwise.
+		d, derr := s.store.GetDossier(r.Context(), sc, id)
+		if derr != nil {
+			s.fail(w, r, derr)
+			return
+		}
+		s.render(w, r, http.StatusOK, pages.ContractNone(s.page(r, "Contrat — "+d.StructureName), d.ID, d.StructureName, d.State.Label()))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	s.renderContract(w, r, sc, c, http.StatusOK, nil, nil)

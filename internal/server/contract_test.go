@@ -103,6 +103,14 @@ func TestContractPreviewSignaturesAndSchedule(t *testing.T) {
 			t.Errorf("%s: payments before signature", who)
 		}
 	}
+	// A dossier not accepted: an empty state in scope, 404 outside.
+	monts := e.demoDossierID(seed.MontsDeDemo)
+	if r := e.loggedIn(ctMontsCoord).get(dpath(monts, "/contrat")); r.StatusCode != http.StatusOK || r.doc(t).Find(`[data-testid="contract-none"]`).Length() != 1 {
+		t.Fatalf("no contract yet: %d", r.StatusCode)
+	}
+	if r := e.loggedIn(ctMspCoord).get(dpath(monts, "/contrat")); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("other structure's dossier: %d", r.StatusCode)
+	}
 	// Outside the scope: 404 on every contract route.
 	for _, who := range []string{ctMontsCoord, ctMspCoord, ctCpamNord} {
 		c := e.loggedIn(who)
