@@ -87,8 +87,8 @@ func (s *Store) SearchCommunes(ctx context.Context, q string, limit int) ([]Comm
 	}
 	// Step 1: the codes of the best matches, each branch on its own index
 	// (prefix ranges with ~>=~ / ~<~ use the text_pattern_ops indexes even
-	// in a generic plan). The word-start branch scans the table (≈ 6 ms for
-	// 35 000 communes): it runs only when prefixes found fewer than limit.
+	// in a generic plan). Word starts (commune_words, migration 00026) come
+	// only when name prefixes found fewer than limit.
 	var codes []string
 	if terrCodeLike(q) {
 		up := strings.ToUpper(q)
@@ -116,8 +116,8 @@ func (s *Store) SearchCommunes(ctx context.Context, q string, limit int) ([]Comm
 		}
 		if len(codes) < limit {
 			var b args
-			more, err := s.rankedCodes(ctx, `SELECT code, 3 AS rk, population AS pop FROM communes
-				WHERE actuelle AND nom_norm LIKE `+b.add("% "+escapeLike(n)+"%")+` AND code <> ALL(`+b.add(codes)+`::text[])`, b, limit-len(codes))
+			more, err := s.rankedCodes(ctx, `SELECT commune AS code, 3 AS rk, population AS pop FROM commune_words
+				WHERE actuelle AND word ~>=~ `+b.add(n)+` AND word ~<~ `+b.add(terrUpper(n))+` AND commune <> ALL(`+b.add(codes)+`::text[])`, b, limit-len(codes))
 			if err != nil {
 				return nil, err
 			}
