@@ -235,6 +235,8 @@ func ActionLabel(t workflow.Transition) string {
 		return "Réponse à une demande de complément"
 	case workflow.ReputerValideProjetSante:
 		return "Validation implicite (silence de l'ARS, CSP L1434-12)"
+	case TransitionVersement:
+		return "Versement enregistré"
 	}
 	return t.Label()
 }
