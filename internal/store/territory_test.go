@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -295,5 +296,42 @@ func BenchmarkSearchCommunes(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// commune_words (word-start search) follows changes of communes made by the
+// reference data loader.
+func TestCommuneWordsFollowCommunes(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	find := func(q string) []string {
+		t.Helper()
+		hits, err := st.SearchCommunes(ctx, refdata.Normalize(q), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, h := range hits {
+			out = append(out, h.Code)
+		}
+		return out
+	}
+	if got := find("rambert en"); len(got) == 0 || got[0] != "01384" {
+		t.Fatalf("rambert en: %v", got)
+	}
+	if _, err := st.Pool.Exec(ctx, "UPDATE communes SET nom_norm = 'saint zyxwv en bugey' WHERE code = '01384'"); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("rambert"); slices.Contains(got, "01384") {
+		t.Errorf("old word still found: %v", got)
+	}
+	if got := find("zyxwv"); len(got) != 1 || got[0] != "01384" {
+		t.Errorf("new word: %v", got)
+	}
+	if _, err := st.Pool.Exec(ctx, "UPDATE communes SET actuelle = false WHERE code = '01384'"); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("zyxwv"); len(got) != 0 {
+		t.Errorf("former commune found: %v", got)
 	}
 }
