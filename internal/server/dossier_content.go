@@ -96,6 +96,9 @@ func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, id int64,
 		if ov != nil && ov.in.Section == sec {
 			typed := contentSectionView(applyTyped(c, ov.in), sec, mspInds, ov.in.Indicators)
 			typed.Editable, typed.Frozen = sv.Editable, sv.Frozen
+			if sec == store.SectionPatientele {
+				typed.Patientele, typed.ESPPatients = ov.in.Patientele, ov.in.ESPPatients
+			}
 			sv = typed
 			sv.Field = map[string]string(ov.fields)
 			for _, f := range ov.fields.Fields() {

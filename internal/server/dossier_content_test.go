@@ -283,3 +283,50 @@ func TestContentConflictKeepsBothTexts(t *testing.T) {
 		t.Fatalf("B again: %d", r.StatusCode)
 	}
 }
+
+// The MSP's content: its barème indicators and patientèle, and the estimate
+// is funding.MSPRemuneration of what it chose.
+func TestContentMSP(t *testing.T) {
+	e := newEnv(t)
+	id := e.demoDossierID(seed.MSPLille)
+	path := dpath(id, "/contenu")
+	c := e.loggedIn("msp@demo.portail-aci.fr")
+	r := c.get(path)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("MSP content: %d", r.StatusCode)
+	}
+	d := r.doc(t)
+	if d.Find(`[data-testid="section-lettre"]`).Length() != 0 || d.Find(`[data-testid="section-patientele"]`).Length() != 1 {
+		t.Fatal("MSP sections")
+	}
+	rows, err := e.st.LoadMSPIndicators(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inds []funding.MSPIndicator
+	for _, x := range rows {
+		inds = append(inds, x.MSPIndicator)
+	}
+	met := map[string]bool{"horaires_soins_non_programmes": true, "fonction_coordination": true, "sas_moitie_medecins": true}
+	want, _ := funding.MSPRemuneration(inds, met, 5200)
+	if got := strings.TrimSpace(d.Find(`[data-testid="estimate-year-total"]`).Text()); got != domain.FormatEUR(want) {
+		t.Fatalf("MSP estimate %q, want %q", got, domain.FormatEUR(want))
+	}
+	// Lille's dossier is accepted: read-only; in complements_demandes the
+	// patientèle can be changed, and a bad number keeps what was typed.
+	e.setState(id, "complements_demandes")
+	f := sectionVersion(t, c.get(path), "patientele")
+	f["msp_indicators"] = []string{"horaires_soins_non_programmes", "fonction_coordination"}
+	f.Set("patientele", "cinq mille")
+	r = c.post(path+"/patientele", f)
+	if r.StatusCode != http.StatusUnprocessableEntity || r.doc(t).Find(`#f-patientele`).AttrOr("value", "") != "cinq mille" {
+		t.Fatalf("bad patientèle: %d", r.StatusCode)
+	}
+	f.Set("patientele", "4 800")
+	if r := c.post(path+"/patientele", f); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("patientèle: %d %s", r.StatusCode, r.body)
+	}
+	if v := c.get(path).doc(t).Find(`#f-patientele`).AttrOr("value", ""); v != "4800" {
+		t.Fatalf("patientèle saved as %q", v)
+	}
+}
