@@ -1,0 +1,198 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/server"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
+)
+
+// smtpFake is a minimal SMTP server on 127.0.0.1:0 that answers 451 to
+// MAIL FROM on its first failFirst connections, then accepts and records
+// each recipient.
+type smtpFake struct {
+	ln        net.Listener
+	mu        sync.Mutex
+	conns     int
+	failFirst int
+	rcpts     []string
+}
+
+func (f *smtpFake) got() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.rcpts...)
+}
+
+func newSMTPFake(t *testing.T, failFirst int) *smtpFake {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &smtpFake{ln: ln, failFirst: failFirst}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go f.serve(c)
+		}
+	}()
+	return f
+}
+
+func (f *smtpFake) serve(c net.Conn) {
+	defer c.Close()
+	f.mu.Lock()
+	f.conns++
+	fail := f.conns <= f.failFirst
+	f.mu.Unlock()
+	r := bufio.NewReader(c)
+	w := func(s string) { io.WriteString(c, s+"\r\n") }
+	rcpt := regexp.MustCompile(`(?i)^RCPT TO:<([^>]+)>`)
+	var to string
+	w("220 fake ESMTP")
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		cmd := strings.TrimSpace(line)
+		up := strings.ToUpper(cmd)
+		switch {
+		case strings.HasPrefix(up, "EHLO"), strings.HasPrefix(up, "HELO"):
+			w("250 fake")
+		case strings.HasPrefix(up, "MAIL FROM"):
+			if fail {
+				w("451 4.3.0 try again later")
+			} else {
+				w("250 ok")
+			}
+		case strings.HasPrefix(up, "RCPT TO"):
+			if m := rcpt.FindStringSubmatch(cmd); m != nil {
+				to = m[1]
+			}
+			w("250 ok")
+		case up == "DATA":
+			w("354 go")
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+			}
+			f.mu.Lock()
+			f.rcpts = append(f.rcpts, to)
+			f.mu.Unlock()
+			w("250 queued")
+		case up == "QUIT":
+			w("221 bye")
+			return
+		default:
+			w("250 ok")
+		}
+	}
+}
+
+// TestOutboxThroughSMTPRetriesWithoutDuplicate: with SMTP_URL set, the
+// outbox worker sends each e-mail once; the one refused with a 451 is kept,
+// retried after the backoff and then sent.
+func TestOutboxThroughSMTPRetriesWithoutDuplicate(t *testing.T) {
+	ctx := context.Background()
+	st := &store.Store{Pool: pgtest.New(t)}
+	if err := seed.Demo(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	fake := newSMTPFake(t, 1)
+	cfg, err := config.Parse(func(k string) string {
+		return map[string]string{"ADDR": "127.0.0.1:0", "SMTP_URL": "smtp://" + fake.ln.Addr().String()}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	srv := server.New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Options{Now: func() time.Time { return now }})
+	// Forget the demo's e-mails: only this message's matter here.
+	if _, err := st.Pool.Exec(ctx, `DELETE FROM outbox`); err != nil {
+		t.Fatal(err)
+	}
+	coord := scopeOfStore(t, st, "coordinateur@demo.portail-aci.fr")
+	var id int64
+	if err := st.Pool.QueryRow(ctx, `SELECT id FROM dossiers WHERE structure_id = $1`, coord.OrgID).Scan(&id); err != nil {
+		id, err = st.CreateDossier(ctx, coord, coord.OrgID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.PostMessage(ctx, coord, store.NewMessage{DossierID: id, Body: "Bonjour", At: now, LinkBase: "http://x"}); err != nil {
+		t.Fatal(err)
+	}
+	queued, _ := st.ListOutbox(ctx, "", 100)
+	if len(queued) < 3 { // referent, ARS, DCGDR (and any other agent of the Ain/ARA)
+		t.Fatalf("%d e-mails queued", len(queued))
+	}
+	if err := server.RunOutbox(ctx, srv); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.got()); n != len(queued)-1 {
+		t.Fatalf("first pass delivered %d, want %d (one refused)", n, len(queued)-1)
+	}
+	now = now.Add(30 * time.Second) // before the backoff: nothing
+	server.RunOutbox(ctx, srv)
+	if n := len(fake.got()); n != len(queued)-1 {
+		t.Fatalf("sent before the backoff: %d", n)
+	}
+	now = now.Add(2 * time.Minute)
+	server.RunOutbox(ctx, srv)
+	server.RunOutbox(ctx, srv)
+	seen := map[string]int{}
+	for _, r := range fake.got() {
+		seen[r]++
+	}
+	for _, m := range queued {
+		if seen[m.To] != 1 {
+			t.Errorf("%s received %d e-mails", m.To, seen[m.To])
+		}
+	}
+	after, _ := st.ListOutbox(ctx, "", 100)
+	for _, m := range after {
+		if m.SentAt == nil || m.LoggedAt != nil {
+			t.Errorf("not marked sent: %+v", m)
+		}
+		if m.To == queued[len(queued)-1].To && m.Attempts != 2 {
+			t.Logf("retried row: attempts %d", m.Attempts)
+		}
+	}
+}
+
+func scopeOfStore(t *testing.T, st *store.Store, email string) store.Scope {
+	t.Helper()
+	ctx := context.Background()
+	u, err := st.UserByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := st.Memberships(ctx, u.ID)
+	sc, err := st.ScopeFor(ctx, u.ID, ms[0].OrgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
