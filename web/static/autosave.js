@@ -62,6 +62,15 @@
     });
   });
 
+  // A submit button with data-confirm (an indicator's "Retirer") asks first;
+  // cancelling the click means no submission at all.
+  document.addEventListener('click', function (e) {
+    var b = e.target && e.target.closest ? e.target.closest('button[data-confirm]') : null;
+    if (b && !window.confirm(b.getAttribute('data-confirm'))) {
+      e.preventDefault();
+    }
+  });
+
   window.addEventListener('beforeunload', function (e) {
     if (dirty.size > 0) {
       e.preventDefault();
