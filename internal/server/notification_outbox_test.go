@@ -196,3 +196,53 @@ func scopeOfStore(t *testing.T, st *store.Store, email string) store.Scope {
 	}
 	return sc
 }
+
+// TestOutboxWithoutSMTPLogsAndKeeps: without SMTP_URL the e-mails are
+// logged (without their body) and kept, marked logged_at.
+func TestOutboxWithoutSMTPLogsAndKeeps(t *testing.T) {
+	ctx := context.Background()
+	st := &store.Store{Pool: pgtest.New(t)}
+	if err := seed.Demo(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := config.Parse(func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] })
+	var logBuf strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logBuf.Write(p)
+	}), nil))
+	srv := server.New(cfg, st, log, server.Options{})
+	coord := scopeOfStore(t, st, "coordinateur@demo.portail-aci.fr")
+	var id int64
+	if err := st.Pool.QueryRow(ctx, `SELECT id FROM dossiers WHERE structure_id = $1`, coord.OrgID).Scan(&id); err != nil {
+		if id, err = st.CreateDossier(ctx, coord, coord.OrgID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.PostMessage(ctx, coord, store.NewMessage{DossierID: id, Body: "Texte confidentiel du message", LinkBase: "http://x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := server.RunOutbox(ctx, srv); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := st.ListOutbox(ctx, "", 1000)
+	if len(all) == 0 {
+		t.Fatal("outbox empty")
+	}
+	for _, m := range all {
+		if m.LoggedAt == nil || m.SentAt != nil {
+			t.Errorf("not logged: %+v", m)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logBuf.String(), "referent@demo.portail-aci.fr") || strings.Contains(logBuf.String(), "Texte confidentiel") {
+		t.Errorf("log: %s", logBuf.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

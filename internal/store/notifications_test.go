@@ -319,3 +319,55 @@ func TestRemindersIdempotent(t *testing.T) {
 		t.Errorf("reminder recipients %v", got)
 	}
 }
+
+// TestRemindersProjetSanteAndComplements: the ARS is reminded 30 and 7 days
+// before a CPTS projet de santé is réputé validé (CSP L1434-12); a pending
+// complement request is recalled to the structure every 7 days.
+func TestRemindersProjetSanteAndComplements(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := fixture(t)
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	drain(t, st, at)
+	id := freshDossier(t, st, scopes[coordA])
+	walk := func(steps []step) {
+		for i, s := range steps {
+			if _, err := apply(t, st, scopes, id, s, at.Add(time.Duration(i)*time.Minute)); err != nil {
+				t.Fatalf("%s: %v", s.tr, err)
+			}
+		}
+	}
+	walk([]step{
+		{coordA, workflow.DeposerLettreIntention, "", "", "", nil},
+		{arsDir, workflow.ValiderLettreIntention, "", "", "", nil},
+		{coordA, workflow.DeposerProjetSante, "", "", "", nil},
+	})
+	filed := domain.DateOf(at)
+	rv := workflow.ProjetSanteReputeValide(filed) // 05/03/2026
+	n, err := st.SendReminders(ctx, rv.AddDays(-30), "http://x", at)
+	if err != nil || n != 1 {
+		t.Fatalf("projet de santé reminder: %d, %v", n, err)
+	}
+	got := notifiedEmails(t, st, "reminder:"+strconv.FormatInt(id, 10)+":projet_sante_repute:"+rv.AddDays(-30).String())
+	if !slices.Contains(got, arsDir) || slices.Contains(got, referen) || slices.Contains(got, "cpts.test.ain@test.portail-aci.fr") {
+		t.Errorf("projet de santé reminder to %v, want the ARS only", got)
+	}
+	walk([]step{
+		{arsDir, workflow.ValiderProjetSante, "", "", "", nil},
+		{coordA, workflow.DeposerDemande, "", "", "", nil},
+		{referen, workflow.PrendreEnInstruction, "", "", "", nil},
+		{referen, workflow.DemanderComplements, "Pièces à préciser", "", "",
+			map[string]string{store.ExtraComplementTarget: "doc:statuts", store.ExtraComplementText: "Statuts signés"}},
+	})
+	for _, tt := range []struct {
+		day  domain.Date
+		want int
+	}{{filed.AddDays(6), 0}, {filed.AddDays(7), 1}, {filed.AddDays(7), 0}, {filed.AddDays(10), 0}, {filed.AddDays(14), 1}} {
+		if n, err := st.SendReminders(ctx, tt.day, "http://x", at); err != nil || n != tt.want {
+			t.Errorf("complement reminder on %s: %d, %v; want %d", tt.day.French(), n, err, tt.want)
+		}
+	}
+	got = notifiedEmails(t, st, "reminder:"+strconv.FormatInt(id, 10)+":complement:"+filed.AddDays(14).String())
+	if !slices.Equal(got, []string{"cpts.test.ain@test.portail-aci.fr"}) {
+		t.Errorf("complement reminder to %v", got)
+	}
+}
