@@ -72,6 +72,7 @@ var navItems = []navItem{
 	{"Instruction", "/instruction", []domain.OrgKind{domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR, domain.OrgNational}},
 	{"Simulateur", "/simulateur", nil},
 	{"Barèmes", "/baremes", nil},
+	{"Mon compte", "/compte", nil},
 }
 
 func (s *Server) nav(r *http.Request, kind domain.OrgKind) []layout.NavItem {
