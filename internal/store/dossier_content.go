@@ -227,16 +227,13 @@ func init() {
 	requirementHooks = append(requirementHooks, contentRequirement)
 }
 
-// contentRequirement refuses deposer_lettre_intention without a lettre and
-// deposer_demande (CPTS) without the socle missions or with an incomplete
-// mandatory indicator (DossierContent.Missing).
-//
-// The workflow.Attempt has no field for these, so the hook returns a
-// *workflow.MissingError itself — only when the transition is otherwise
-// possible for this actor in this state (so that a wrong actor or a stale
-// page still get workflow.Check's own refusal). A request with
-// AssumeDocuments (demo seed and the workflow's tests only) skips the check,
-// as it skips the documents.
+// contentRequirement adds to the attempt what the dossier's content lacks:
+// deposer_lettre_intention without a lettre, deposer_demande (CPTS) without
+// the socle missions or with an incomplete mandatory indicator
+// (DossierContent.Missing). workflow.Check lists them with the other missing
+// items (documents, composition…) in one refusal, and only once the actor
+// and the state are right. A request with AssumeDocuments (demo seed and the
+// workflow's tests only) skips the check, as it skips the documents.
 func contentRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
 	if a.Transition != workflow.DeposerLettreIntention && a.Transition != workflow.DeposerDemande {
 		return nil
@@ -244,19 +241,11 @@ func contentRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.
 	if in, ok := RequestFrom(ctx); ok && in.AssumeDocuments {
 		return nil
 	}
-	if a.Seen != "" && a.Seen != a.From {
-		return nil
-	}
-	if !slices.Contains(workflow.Available(d.StructureType, d.State, a.Actor), a.Transition) {
-		return nil
-	}
 	c, err := loadContent(ctx, tx, *d)
 	if err != nil {
 		return err
 	}
-	if missing := c.Missing(a.Transition); len(missing) > 0 {
-		return &workflow.MissingError{Transition: a.Transition, Missing: missing}
-	}
+	a.ExtraMissing = append(a.ExtraMissing, c.Missing(a.Transition)...)
 	return nil
 }
 

@@ -165,7 +165,18 @@ func TestDepositDemandeNeedsContent(t *testing.T) {
 		return err
 	}
 	var me *workflow.MissingError
-	if err := file(); !errors.As(err, &me) || !strings.Contains(strings.Join(me.Missing, "|"), "missions socle") || len(me.Missing) != 6 {
+	// Content gaps come in the same refusal as the missing documents.
+	contentItems := func() int {
+		n := 0
+		for _, m := range me.Missing {
+			if !strings.HasPrefix(m, "pièce manquante") {
+				n++
+			}
+		}
+		return n
+	}
+	if err := file(); !errors.As(err, &me) || !strings.Contains(strings.Join(me.Missing, "|"), "missions socle") || contentItems() != 6 ||
+		!strings.Contains(strings.Join(me.Missing, "|"), "pièce manquante : les statuts") {
 		t.Fatalf("empty content: %v", err)
 	}
 	if _, err := st.SaveContent(ctx, sc, store.ContentSave{DossierID: id, Section: store.SectionMissions, Missions: []string{"acces", "parcours", "prevention", "crise"}}); err != nil {
@@ -177,7 +188,7 @@ func TestDepositDemandeNeedsContent(t *testing.T) {
 	if _, err := st.SaveContent(ctx, sc, store.ContentSave{DossierID: id, Section: store.SectionIndicateurs, Indicators: rows}); err != nil {
 		t.Fatal(err)
 	}
-	if err := file(); !errors.As(err, &me) || len(me.Missing) != 4 {
+	if err := file(); !errors.As(err, &me) || contentItems() != 4 {
 		t.Fatalf("four indicators without target: %v", err)
 	}
 	c, _ = st.DossierContent(ctx, sc, id)

@@ -181,6 +181,12 @@ type Attempt struct {
 
 	Signatures map[Party]bool // contract signatures already recorded
 
+	// ExtraMissing lists requirements checked outside this package (the
+	// dossier's content: lettre d'intention text, socle missions, mandatory
+	// indicators), reported with the others in one MissingError once the
+	// actor and the state are known to be right.
+	ExtraMissing []string
+
 	ProjetSanteFiled    domain.Date // last filing of the projet de santé (réputé validé)
 	ResiliationReceived domain.Date // receipt of the résiliation letter
 	ContractStart       domain.Date // start of the contract (échéance)
@@ -407,6 +413,7 @@ func Check(in Attempt) (Outcome, error) {
 		out.NewVersion = true
 		out.To = in.From
 	}
+	missing = append(missing, in.ExtraMissing...)
 	if len(missing) > 0 {
 		return Outcome{}, &MissingError{Transition: r.Code, Missing: missing}
 	}

@@ -640,3 +640,20 @@ func TestMissingErrorMessage(t *testing.T) {
 		t.Errorf("got %q / %q", err.Error(), domain.ErrorMessage(err))
 	}
 }
+
+// Requirements checked outside the package come in the same refusal as the
+// workflow's own, and only once the actor and the state are right.
+func TestExtraMissingJoinsTheList(t *testing.T) {
+	a := Attempt{Transition: DeposerLettreIntention, StructureType: domain.CPTS, From: Brouillon,
+		Actor: Actor{OrgKind: domain.OrgStructure, Role: domain.RoleCoordinator, InScope: true, IsOwnStructure: true},
+		Today: domain.NewDate(2026, 11, 23), ExtraMissing: []string{"le texte de la lettre d'intention"}}
+	_, err := Check(a)
+	var me *MissingError
+	if !errors.As(err, &me) || len(me.Missing) != 1 || me.Missing[0] != "le texte de la lettre d'intention" {
+		t.Fatalf("extra missing: %v", err)
+	}
+	a.Actor.Role = domain.RoleMember
+	if _, err := Check(a); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("wrong actor must be refused first: %v", err)
+	}
+}
