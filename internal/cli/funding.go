@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/big"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -88,9 +87,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		msg := err.Error()
 		switch {
 		case strings.HasPrefix(msg, "flag provided but not defined: "):
-			return badf("option inconnue %s (voir --help)", strings.TrimPrefix(msg, "flag provided but not defined: "))
+			return badf("option inconnue -%s (voir --help)", strings.TrimPrefix(msg, "flag provided but not defined: "))
 		case strings.HasPrefix(msg, "flag needs an argument: "):
-			return badf("l'option %s attend une valeur", strings.TrimPrefix(msg, "flag needs an argument: "))
+			return badf("l'option -%s attend une valeur", strings.TrimPrefix(msg, "flag needs an argument: "))
 		}
 		return badf("option invalide : %s", msg)
 	}
@@ -115,19 +114,50 @@ func parsePopulation(s string) (int64, int, error) {
 	return n, tier, err
 }
 
-// parseRate reads an achievement rate in [0, 1] ("0.85" or "0,85") as basis
-// points, rounded half away from zero to 4 decimals, without floats.
+// parseRate reads an achievement rate in [0, 1] ("0.85", "0,85", "1", ".5")
+// as basis points, on the decimal digits, without floats (DOMAIN.md §11).
+//
+// Decision: a rate given with more than 4 decimals is rounded half away from
+// zero to 4 decimals, the precision of a mission's rate (DOMAIN.md §6: "a
+// mission's rate … rounded to 4 decimals"): 0.33335 → 0.3334, 0.12344 →
+// 0.1234. Only plain decimals are accepted (no sign, exponent, hex,
+// fraction or spaces inside).
 func parseRate(s string) (funding.Rate, error) {
-	r, ok := new(big.Rat).SetString(strings.ReplaceAll(strings.TrimSpace(s), ",", "."))
-	if !ok || strings.ContainsAny(s, "/eE") {
-		return 0, badf("taux d'atteinte invalide %q : un nombre entre 0 et 1 est attendu (ex. 0,85)", s)
+	bad := badf("taux d'atteinte invalide %q : un nombre entre 0 et 1 est attendu (ex. 0,85)", s)
+	t := strings.TrimSpace(s)
+	if strings.HasPrefix(t, "-") {
+		return 0, badf("taux d'atteinte %s hors de [0, 1]", t)
 	}
-	if r.Sign() < 0 || r.Cmp(big.NewRat(1, 1)) > 0 {
-		return 0, badf("taux d'atteinte %s hors de [0, 1]", s)
+	intPart, frac, _ := strings.Cut(strings.ReplaceAll(t, ",", "."), ".")
+	if intPart == "" && frac == "" || len(intPart) > 12 || len(frac) > 64 {
+		return 0, bad
 	}
-	r.Mul(r, big.NewRat(2*int64(funding.FullRate), 1))
-	q := new(big.Int).Quo(new(big.Int).Add(r.Num(), r.Denom()), new(big.Int).Mul(r.Denom(), big.NewInt(2)))
-	return funding.Rate(q.Int64()), nil
+	for _, c := range intPart + frac {
+		if c < '0' || c > '9' {
+			return 0, bad
+		}
+	}
+	var ip int64
+	for _, c := range intPart {
+		ip = ip*10 + int64(c-'0')
+	}
+	// Basis points from the first 4 decimals, then round on the 5th digit
+	// (half away from zero; the value is ≥ 0).
+	var bp int64
+	for i := 0; i < 4; i++ {
+		bp *= 10
+		if i < len(frac) {
+			bp += int64(frac[i] - '0')
+		}
+	}
+	if len(frac) > 4 && frac[4] >= '5' {
+		bp++
+	}
+	// Out of range when above 1: integer part ≥ 2, or 1 with any non-zero decimal.
+	if ip > 1 || ip == 1 && strings.Trim(frac, "0") != "" {
+		return 0, badf("taux d'atteinte %s hors de [0, 1]", t)
+	}
+	return funding.Rate(ip*int64(funding.FullRate) + bp), nil
 }
 
 func parseDate(flagName, s string) (domain.Date, error) {
@@ -177,25 +207,30 @@ func parseMissions(s string, b funding.Bareme) ([]funding.Mission, error) {
 	return out, nil
 }
 
+// fundingLineJSON and fundingJSON are exactly the interface of the issue
+// ("{"tier": 2, "total_cents": 38250000, "lines": [{"mission": "acces",
+// "fixed_cents": 7000000, "variable_cents": 3000000}, ...]}"): other tools
+// and tests rely on these keys and on no others.
 type fundingLineJSON struct {
-	Mission         funding.Mission `json:"mission"`
-	Label           string          `json:"label"`
-	FixedCents      domain.Cents    `json:"fixed_cents"`
-	VariableCents   domain.Cents    `json:"variable_cents"`
-	SupplementCents domain.Cents    `json:"supplement_cents,omitempty"`
-	TotalCents      domain.Cents    `json:"total_cents"`
+	Mission       funding.Mission `json:"mission"`
+	FixedCents    domain.Cents    `json:"fixed_cents"`
+	VariableCents domain.Cents    `json:"variable_cents"`
 }
 
 type fundingJSON struct {
-	Tier          int               `json:"tier"`
-	Population    int64             `json:"population"`
-	Bareme        string            `json:"bareme"`
-	BaremeName    string            `json:"bareme_name"`
-	Year          int               `json:"year"`
-	Crisis        bool              `json:"crisis"`
-	AchievementBP funding.Rate      `json:"achievement_bp"`
-	TotalCents    domain.Cents      `json:"total_cents"`
-	Lines         []fundingLineJSON `json:"lines"`
+	Tier       int               `json:"tier"`
+	TotalCents domain.Cents      `json:"total_cents"`
+	Lines      []fundingLineJSON `json:"lines"`
+}
+
+// fundingLineOut is one line as the CLI shows it. The early-signer
+// supplement is added to the fixed part of the fonctionnement line of year 1
+// (DOMAIN.md §5, decision: "paid once, with the first fonctionnement
+// payment. Total amorçage after signature then T1 87 500 · T2 105 000 · T3
+// 131 250 · T4 157 500"), so that total_cents is the sum of fixed_cents +
+// variable_cents over the lines (DOMAIN.md §11: totals are sums of lines).
+func fundingLineOut(l funding.Line) (fixed, variable domain.Cents) {
+	return l.Fixed + l.Supplement, l.Variable
 }
 
 // Funding runs `aci funding` (see fundingUsage).
@@ -255,9 +290,10 @@ func Funding(args []string, stdout, stderr io.Writer, today domain.Date) (code i
 		return fail(stderr, "funding", err)
 	}
 	if *asJSON {
-		out := fundingJSON{Tier: tier, Population: population, Bareme: b.Code, BaremeName: b.Name, Year: y, Crisis: *crisis, AchievementBP: rate, TotalCents: e.Total, Lines: []fundingLineJSON{}}
+		out := fundingJSON{Tier: tier, TotalCents: e.Total, Lines: []fundingLineJSON{}}
 		for _, l := range e.Lines {
-			out.Lines = append(out.Lines, fundingLineJSON{l.Mission, l.Mission.Label(), l.Fixed, l.Variable, l.Supplement, l.Total()})
+			f, v := fundingLineOut(l)
+			out.Lines = append(out.Lines, fundingLineJSON{l.Mission, f, v})
 		}
 		return writeJSON(stdout, stderr, "funding", out)
 	}
@@ -267,15 +303,21 @@ func Funding(args []string, stdout, stderr io.Writer, today domain.Date) (code i
 		domain.GroupThousands(population), tier, y, yes[*crisis], funding.FormatRate(rate))
 	t := table{right: []bool{false, true, true, true}}
 	t.add("Mission", "Part fixe", "Part variable", "Total")
+	var supplement domain.Cents
 	for _, l := range e.Lines {
-		t.add(l.Mission.Label(), domain.FormatEUR(l.Fixed), domain.FormatEUR(l.Variable), domain.FormatEUR(l.Fixed+l.Variable))
-		if l.Supplement != 0 {
-			t.add("Supplément signataire précoce (avant le "+b.EarlySignerCutoff.French()+")", domain.FormatEUR(l.Supplement), domain.FormatEUR(0), domain.FormatEUR(l.Supplement))
-		}
+		f, v := fundingLineOut(l)
+		supplement += l.Supplement
+		t.add(l.Mission.Label(), domain.FormatEUR(f), domain.FormatEUR(v), domain.FormatEUR(f+v))
 	}
 	t.add("Total", "", "", domain.FormatEUR(e.Total))
 	t.write(stdout)
-	fmt.Fprintf(stdout, "\nTaille de CPTS : %d\n", tier)
+	if supplement != 0 {
+		fmt.Fprintf(stdout, "\nDont supplément exceptionnel signataire précoce (signature avant le %s, avenant 2) : %s, versé avec le fonctionnement de l'année 1.\n",
+			b.EarlySignerCutoff.French(), domain.FormatEUR(supplement))
+	}
+	if !b.Has(funding.Crise) {
+		fmt.Fprintf(stdout, "\nLa mission crises sanitaires graves n'existe pas dans le barème %s (elle a été créée par l'avenant 2, seed 003 §A4).\n", b.Name)
+	}
 	return ExitOK
 }
 

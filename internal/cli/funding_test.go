@@ -22,15 +22,12 @@ func fundingCmd(args []string, o, e *bytes.Buffer) int  { return Funding(args, o
 func scheduleCmd(args []string, o, e *bytes.Buffer) int { return Schedule(args, o, e, today) }
 
 type fundingOut struct {
-	Tier       int    `json:"tier"`
-	TotalCents int64  `json:"total_cents"`
-	Bareme     string `json:"bareme"`
+	Tier       int   `json:"tier"`
+	TotalCents int64 `json:"total_cents"`
 	Lines      []struct {
-		Mission         string `json:"mission"`
-		FixedCents      int64  `json:"fixed_cents"`
-		VariableCents   int64  `json:"variable_cents"`
-		SupplementCents int64  `json:"supplement_cents"`
-		TotalCents      int64  `json:"total_cents"`
+		Mission       string `json:"mission"`
+		FixedCents    int64  `json:"fixed_cents"`
+		VariableCents int64  `json:"variable_cents"`
 	} `json:"lines"`
 }
 
@@ -43,9 +40,13 @@ func fundingJSONOf(t *testing.T, args ...string) fundingOut {
 	if strings.Count(out, "\n") != 1 {
 		t.Fatalf("not exactly one JSON object: %q", out)
 	}
+	// The shape is exactly the issue's: {"tier", "total_cents", "lines":
+	// [{"mission", "fixed_cents", "variable_cents"}]}, no other key.
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
 	var v fundingOut
-	if err := json.Unmarshal([]byte(out), &v); err != nil {
-		t.Fatal(err)
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("%v: %v in %s", args, err, out)
 	}
 	return v
 }
@@ -69,6 +70,8 @@ func TestFundingJSON(t *testing.T) {
 		{[]string{"--population", "60000", "--missions", "acces,prevention", "--achievement", "0,5"}, 2, 6_000_000 + 8_500_000 + 2_250_000},
 		// early signer under the 2019 barème (no crise line): 382 500 − 87 500 + 45 000.
 		{[]string{"--population", "60000", "--signed", "2021-06-30", "--crisis"}, 2, 34_000_000},
+		// early signer under avenant 2: 382 500 + 45 000.
+		{[]string{"--population", "60000", "--signed", "2022-06-01", "--crisis"}, 2, 42_750_000},
 		// signed after the cut-off: no supplement.
 		{[]string{"--population", "60000", "--signed", "2022-09-30", "--crisis"}, 2, 38_250_000},
 		// the supplement is year 1 only.
@@ -80,10 +83,7 @@ func TestFundingJSON(t *testing.T) {
 		}
 		var sum int64
 		for _, l := range v.Lines {
-			if l.TotalCents != l.FixedCents+l.VariableCents+l.SupplementCents {
-				t.Errorf("%v: line %+v", tc.args, l)
-			}
-			sum += l.TotalCents
+			sum += l.FixedCents + l.VariableCents
 		}
 		if sum != v.TotalCents || len(v.Lines) == 0 || v.Lines[0].Mission != "fonctionnement" {
 			t.Errorf("%v: lines %+v", tc.args, v.Lines)
@@ -92,7 +92,7 @@ func TestFundingJSON(t *testing.T) {
 	v := fundingJSONOf(t, "--population", "60000", "--crisis")
 	want := map[string][2]int64{"fonctionnement": {6_000_000, 0}, "acces": {7_000_000, 3_000_000}, "parcours": {3_500_000, 3_500_000},
 		"prevention": {1_500_000, 1_500_000}, "crise": {3_500_000, 5_250_000}, "qualite": {1_000_000, 1_000_000}, "accompagnement": {750_000, 750_000}}
-	if len(v.Lines) != 7 || v.Bareme != "avenant-2" {
+	if len(v.Lines) != 7 {
 		t.Fatalf("lines %+v", v)
 	}
 	for _, l := range v.Lines {
@@ -116,7 +116,7 @@ func TestFundingTable(t *testing.T) {
 		"barème Avenant 2",
 		"Accès aux soins", "70\u202f000,00\u00a0€", "30\u202f000,00\u00a0€", "100\u202f000,00\u00a0€",
 		"Crises sanitaires graves", "52\u202f500,00\u00a0€",
-		"Total", "382\u202f500,00\u00a0€", "Taille de CPTS : 2",
+		"Total", "382\u202f500,00\u00a0€", "taille 2",
 	} {
 		if !strings.Contains(out, s) {
 			t.Errorf("table lacks %q:\n%s", s, out)
@@ -129,11 +129,13 @@ func TestFundingTable(t *testing.T) {
 			totalLine = l
 		}
 	}
-	if !strings.HasSuffix(totalLine, "382\u202f500,00\u00a0€") {
+	if !strings.HasSuffix(totalLine, "382\u202f500,00\u00a0€") || !strings.HasSuffix(strings.TrimSpace(out), totalLine) {
 		t.Errorf("total line %q", totalLine)
 	}
 	_, out, _ = run(fundingCmd, "--population", "60000", "--signed", "2021-01-15")
-	if !strings.Contains(out, "Supplément signataire précoce") || !strings.Contains(out, "45\u202f000,00\u00a0€") || !strings.Contains(out, "ACI CPTS 2019") {
+	// The supplement is in the fonctionnement line (60 000 + 45 000) and told below the table.
+	if !strings.Contains(out, "supplément exceptionnel signataire précoce") || !strings.Contains(out, "105\u202f000,00\u00a0€") ||
+		!strings.Contains(out, "45\u202f000,00\u00a0€") || !strings.Contains(out, "ACI CPTS 2019") {
 		t.Errorf("supplement not shown:\n%s", out)
 	}
 	code, out, _ = run(fundingCmd, "--help")

@@ -27,29 +27,20 @@ date de signature).
   --json              un objet JSON au lieu du tableau
 `
 
+// paymentJSON and scheduleJSON are exactly the interface of the issue
+// ("{"payments": [{"due": "2024-03-15", "mission": "parcours", "kind":
+// "avance", "amount_cents": 1234567}, ...], "total_cents": ...}"): other
+// tools and tests rely on these keys and on no others. The contract year and
+// the rule of each payment are in the text output and on the simulator page.
 type paymentJSON struct {
-	Due          string          `json:"due"`
-	ContractYear int             `json:"contract_year"`
-	Mission      funding.Mission `json:"mission"`
-	Kind         funding.Kind    `json:"kind"`
-	AmountCents  domain.Cents    `json:"amount_cents"`
-	Rule         string          `json:"rule"`
-}
-
-type yearJSON struct {
-	ContractYear int          `json:"contract_year"`
-	Start        string       `json:"start"`
-	TotalCents   domain.Cents `json:"total_cents"`
+	Due         string          `json:"due"`
+	Mission     funding.Mission `json:"mission"`
+	Kind        funding.Kind    `json:"kind"`
+	AmountCents domain.Cents    `json:"amount_cents"`
 }
 
 type scheduleJSON struct {
-	Tier       int           `json:"tier"`
-	Population int64         `json:"population"`
-	Bareme     string        `json:"bareme"`
-	Signed     string        `json:"signed"`
-	Launches   []launchJSON  `json:"launches"`
 	Payments   []paymentJSON `json:"payments"`
-	Years      []yearJSON    `json:"years"`
 	TotalCents domain.Cents  `json:"total_cents"`
 }
 
@@ -173,15 +164,9 @@ func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code 
 		}
 	}
 	if *asJSON {
-		out := scheduleJSON{Tier: tier, Population: population, Bareme: b.Code, Signed: signedOn.String(), Launches: launches, TotalCents: s.Total, Payments: []paymentJSON{}}
-		if out.Launches == nil {
-			out.Launches = []launchJSON{}
-		}
+		out := scheduleJSON{TotalCents: s.Total, Payments: []paymentJSON{}}
 		for _, p := range s.Payments {
-			out.Payments = append(out.Payments, paymentJSON{p.Due.String(), p.ContractYear, p.Mission, p.Kind, p.Amount, p.Rule})
-		}
-		for i, e := range s.Years {
-			out.Years = append(out.Years, yearJSON{e.Year, signedOn.AddYears(i).String(), e.Total})
+			out.Payments = append(out.Payments, paymentJSON{p.Due.String(), p.Mission, p.Kind, p.Amount})
 		}
 		return writeJSON(stdout, stderr, "schedule", out)
 	}

@@ -6,62 +6,67 @@ import (
 	"testing"
 )
 
+// scheduleOut is exactly the issue's shape: no other key is accepted.
 type scheduleOut struct {
 	Payments []struct {
-		Due          string `json:"due"`
-		ContractYear int    `json:"contract_year"`
-		Mission      string `json:"mission"`
-		Kind         string `json:"kind"`
-		AmountCents  int64  `json:"amount_cents"`
-		Rule         string `json:"rule"`
+		Due         string `json:"due"`
+		Mission     string `json:"mission"`
+		Kind        string `json:"kind"`
+		AmountCents int64  `json:"amount_cents"`
 	} `json:"payments"`
-	Years []struct {
-		TotalCents int64 `json:"total_cents"`
-	} `json:"years"`
 	TotalCents int64 `json:"total_cents"`
 }
 
-func TestScheduleJSON(t *testing.T) {
-	code, out, errs := run(scheduleCmd, "--population", "60000", "--signed", "2024-03-01", "--launch", "acces=2024-06-01,fonctionnement=2024-03-01", "--json")
-	if code != 0 || errs != "" {
-		t.Fatalf("exit %d %q", code, errs)
+func scheduleJSONOf(t *testing.T, args ...string) scheduleOut {
+	t.Helper()
+	code, out, errs := run(scheduleCmd, append(args, "--json")...)
+	if code != 0 || errs != "" || strings.Count(out, "\n") != 1 {
+		t.Fatalf("%v: exit %d, stderr %q, out %q", args, code, errs, out)
 	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
 	var v scheduleOut
-	if err := json.Unmarshal([]byte(out), &v); err != nil {
-		t.Fatal(err)
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("%v: %v in %s", args, err, out)
 	}
-	var sum, years int64
+	var sum int64
+	for _, p := range v.Payments {
+		switch p.Kind {
+		case "avance", "solde", "amorcage", "crise":
+		default:
+			t.Errorf("%v: kind %q", args, p.Kind)
+		}
+		if p.AmountCents <= 0 {
+			t.Errorf("%v: payment %+v", args, p)
+		}
+		sum += p.AmountCents
+	}
+	if sum != v.TotalCents {
+		t.Errorf("%v: Σ payments %d ≠ total %d", args, sum, v.TotalCents)
+	}
+	return v
+}
+
+func TestScheduleJSON(t *testing.T) {
+	v := scheduleJSONOf(t, "--population", "60000", "--signed", "2024-03-01", "--launch", "acces=2024-06-01,fonctionnement=2024-03-01")
 	found := false
 	for _, p := range v.Payments {
-		sum += p.AmountCents
-		if p.Mission == "acces" && p.Kind == "avance" && p.ContractYear == 1 {
-			found = p.AmountCents == 3_926_712 && p.Due == "2024-06-01" &&
-				p.Rule == "Avance de 75 % de la part fixe, proratisée 273/365 jours (ACI art. 9.1)"
+		if p.Mission == "acces" && p.Kind == "avance" && p.Due == "2024-06-01" {
+			found = p.AmountCents == 3_926_712
 		}
 	}
-	for _, y := range v.Years {
-		years += y.TotalCents
-	}
 	if !found {
-		t.Errorf("worked example missing: %s", out)
-	}
-	if sum != v.TotalCents || years != v.TotalCents || len(v.Years) != 5 {
-		t.Errorf("sum %d years %d total %d", sum, years, v.TotalCents)
+		t.Errorf("worked example missing: %+v", v)
 	}
 	if p := v.Payments[0]; p.Due != "2024-03-01" || p.Mission != "fonctionnement" || p.Kind != "avance" || p.AmountCents != 6_000_000 {
 		t.Errorf("first payment %+v", p)
 	}
 	// Default launch: the socle missions at signature; a crisis in year 2.
-	code, out, _ = run(scheduleCmd, "--population", "60000", "--signed", "2024-03-01", "--crisis-years", "2", "--json")
-	if code != 0 {
-		t.Fatal(code)
-	}
-	v = scheduleOut{}
-	json.Unmarshal([]byte(out), &v)
+	v = scheduleJSONOf(t, "--population", "60000", "--signed", "2024-03-01", "--crisis-years", "2")
 	kinds := map[string]int{}
 	for _, p := range v.Payments {
 		kinds[p.Mission+"/"+p.Kind]++
-		if p.Kind == "crise" && (p.ContractYear != 2 || p.AmountCents != 5_250_000 || p.Due != "2026-03-01") {
+		if p.Kind == "crise" && (p.AmountCents != 5_250_000 || p.Due != "2026-03-01") {
 			t.Errorf("crise payment %+v", p)
 		}
 	}
@@ -73,8 +78,8 @@ func TestScheduleJSON(t *testing.T) {
 		t.Errorf("total %d", v.TotalCents)
 	}
 	// Early signer: supplement as amorcage at signature.
-	_, out, _ = run(scheduleCmd, "--population", "10", "--signed", "2022-05-02", "--json")
-	if !strings.Contains(out, `"due":"2022-05-02","contract_year":1,"mission":"fonctionnement","kind":"amorcage","amount_cents":3750000`) {
+	_, out, _ := run(scheduleCmd, "--population", "10", "--signed", "2022-05-02", "--json")
+	if !strings.Contains(out, `{"due":"2022-05-02","mission":"fonctionnement","kind":"amorcage","amount_cents":3750000}`) {
 		t.Errorf("supplement missing: %s", out)
 	}
 }
