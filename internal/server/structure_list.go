@@ -19,8 +19,9 @@ const (
 	maxExportRows     = 20000 // national volume is ≈ 3 700 structures (DESIGN.md §6)
 )
 
-// structureFilter reads the list's filters from the query string. The tier
-// filter waits for the territory data (territory area).
+// structureFilter reads the list's filters from the query string: name,
+// type, département and CPTS size tier ("taille", 1–4, the tier of the
+// territory's population, DOMAIN.md §3; anything else means no filter).
 func structureFilter(r *http.Request) store.StructureFilter {
 	q := r.URL.Query()
 	f := store.StructureFilter{Query: strings.TrimSpace(q.Get("q")), Departement: strings.TrimSpace(q.Get("departement"))}
@@ -33,7 +34,19 @@ func structureFilter(r *http.Request) store.StructureFilter {
 	if t := domain.StructureType(q.Get("type")); t.Valid() {
 		f.Type = t
 	}
+	if n, err := strconv.Atoi(q.Get("taille")); err == nil && n >= 1 && n <= 4 {
+		f.Tier = n
+	}
 	return f
+}
+
+// tierFilterLabels name the CPTS size tiers by their population range
+// (DOMAIN.md §3; edges as in funding.Tier).
+var tierFilterLabels = [4]string{
+	"Taille 1 (moins de 40 000 habitants)",
+	"Taille 2 (40 000 à 79 999 habitants)",
+	"Taille 3 (80 000 à 175 000 habitants)",
+	"Taille 4 (plus de 175 000 habitants)",
 }
 
 func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
@@ -49,6 +62,9 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 	v := pages.StructureListView{Total: total, Query: f.Query, CanCreate: sc.CanCreateStructure(), CanExport: sc.CanExportStructures()}
 	for _, t := range []domain.StructureType{domain.CPTS, domain.MSP, domain.ESP, domain.ESS} {
 		v.Types = append(v.Types, pages.Option{Value: string(t), Label: string(t), Selected: t == f.Type})
+	}
+	for n := 1; n <= 4; n++ {
+		v.Tiers = append(v.Tiers, pages.Option{Value: strconv.Itoa(n), Label: tierFilterLabels[n-1], Selected: n == f.Tier})
 	}
 	// Département choices: those of the scope (CPAM: its départements; ARS,
 	// DCGDR: its region's; national: all). A structure user sees one structure.

@@ -97,6 +97,49 @@ type StructureFilter struct {
 	Departement string
 	Query       string // name contains (case-insensitive)
 	Archived    bool   // include archived structures
+	Tier        int    // 1–4: CPTS whose territory population gives that tier (0: any)
+}
+
+// tierPopulation gives the population range [lo, hi] of a CPTS size tier,
+// the inverse of funding.Tier (DOMAIN.md §3, arrêté du 21 août 2019 annexe
+// 003 §8A: taille 1 < 40 000, 2 de 40 000 à 80 000, 3 de 80 000 à 175 000,
+// 4 > 175 000; edges decided in funding.Tier). ok false for an unknown tier.
+// TestTierPopulationMatchesFunding keeps both in step.
+func tierPopulation(tier int) (lo, hi int64, ok bool) {
+	switch tier {
+	case 1:
+		return 0, 39_999, true
+	case 2:
+		return 40_000, 79_999, true
+	case 3:
+		return 80_000, 175_000, true
+	case 4:
+		return 175_001, 1<<62 - 1, true
+	}
+	return 0, 0, false
+}
+
+// structureFilterSQL adds the list's filters to where. The tier is the one
+// of the territory's population: filtered in SQL (before pagination) on the
+// sum of the territory's communes; a structure without commune has no tier.
+func structureFilterSQL(f StructureFilter, where []string, a *args) []string {
+	if !f.Archived {
+		where = append(where, "o.archived_at IS NULL")
+	}
+	if f.Type != "" {
+		where = append(where, "o.structure_type = "+a.add(string(f.Type)))
+	}
+	if f.Departement != "" {
+		where = append(where, "o.departement = "+a.add(f.Departement))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where = append(where, "o.name ILIKE '%' || "+a.add(escapeLike(q))+" || '%'")
+	}
+	if lo, hi, ok := tierPopulation(f.Tier); ok {
+		where = append(where, `(SELECT sum(c.population) FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
+			WHERE tc.structure_id = o.id) BETWEEN `+a.add(lo)+" AND "+a.add(hi))
+	}
+	return where
 }
 
 // Page is a window of a long list.
@@ -117,19 +160,7 @@ func (p Page) Offset() int {
 // them, and the total count.
 func (s *Store) ListStructures(ctx context.Context, sc Scope, f StructureFilter, p Page) ([]Organisation, int, error) {
 	var a args
-	where := []string{sc.structures("o", &a)}
-	if !f.Archived {
-		where = append(where, "o.archived_at IS NULL")
-	}
-	if f.Type != "" {
-		where = append(where, "o.structure_type = "+a.add(string(f.Type)))
-	}
-	if f.Departement != "" {
-		where = append(where, "o.departement = "+a.add(f.Departement))
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		where = append(where, "o.name ILIKE '%' || "+a.add(escapeLike(q))+" || '%'")
-	}
+	where := structureFilterSQL(f, []string{sc.structures("o", &a)}, &a)
 	w := " WHERE " + strings.Join(where, " AND ")
 	var total int
 	if err := s.Pool.QueryRow(ctx, "SELECT count(*) FROM organisations o"+w, a...).Scan(&total); err != nil {

@@ -475,19 +475,7 @@ func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilte
 		return nil, domain.Errorf(domain.ENotFound, "introuvable")
 	}
 	var a args
-	where := []string{sc.structures("o", &a)}
-	if !f.Archived {
-		where = append(where, "o.archived_at IS NULL")
-	}
-	if f.Type != "" {
-		where = append(where, "o.structure_type = "+a.add(string(f.Type)))
-	}
-	if f.Departement != "" {
-		where = append(where, "o.departement = "+a.add(f.Departement))
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		where = append(where, "o.name ILIKE '%' || "+a.add(escapeLike(q))+" || '%'")
-	}
+	where := structureFilterSQL(f, []string{sc.structures("o", &a)}, &a)
 	q := "SELECT " + structureDetailColumns + `, (SELECT count(*) FROM members m WHERE m.structure_id = o.id)` + structureDetailFrom +
 		" WHERE " + strings.Join(where, " AND ") + " ORDER BY o.name, o.id LIMIT " + a.add(maxRows)
 	rows, err := s.Pool.Query(ctx, q, a...)
