@@ -84,6 +84,15 @@ func (f *simForm) rate(name, label string) (funding.Rate, bool) {
 	for len(frac) < 2 {
 		frac += "0"
 	}
+	// Digits only (ParseInt would take a sign inside the decimals: "85.+5").
+	if strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
+		if strings.HasPrefix(whole, "-") {
+			f.fail(name, label, "le taux doit être compris entre 0 et 100 %")
+		} else {
+			f.fail(name, label, "saisissez un pourcentage entre 0 et 100 (ex. 85 ou 85,5)")
+		}
+		return 0, false
+	}
 	w, err1 := strconv.ParseInt(whole, 10, 64)
 	d, err2 := strconv.ParseInt(frac, 10, 64)
 	if err1 != nil || err2 != nil || d < 0 || strings.HasPrefix(frac, "-") {
