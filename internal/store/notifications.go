@@ -103,7 +103,21 @@ type ntfNotice struct {
 	Body      string
 	Link      string // path of this site
 	Source    string // unique per user: "audit:12", "message:7"...
+	// InAppOnly: listed in-app (dated At) but never e-mailed nor put in a
+	// digest — for past events, see ntfMailMaxAge.
+	InAppOnly bool
+	At        time.Time
 }
+
+// ntfMailMaxAge: an audit row older than this when the notifier first sees
+// it is a past event (the demo's backdated history, rows written by a CLI
+// or restored while no server ran): it is listed in-app, dated when it
+// happened, but not e-mailed — e-mailing a months-old step would be noise.
+// Live transitions are seen within seconds (the notifier runs every 5 s).
+//
+// Decision (issue 5, items 9 and 11): so the demo's first start lists each
+// account's history in-app and sends no e-mail about it.
+const ntfMailMaxAge = 48 * time.Hour
 
 // notify inserts n for each ntfRecipient, inside tx: users in instant mode also
 // get an e-mail in the outbox; users in digest mode get it flagged for the
@@ -111,8 +125,11 @@ type ntfNotice struct {
 // job never notifies twice. It returns how many notifications were created.
 func ntfNotify(ctx context.Context, tx pgx.Tx, rs []ntfRecipient, n ntfNotice, linkBase string, at time.Time) (int, error) {
 	created := 0
+	if n.InAppOnly && !n.At.IsZero() {
+		at = n.At
+	}
 	for _, r := range rs {
-		digest := r.EmailMode == "digest"
+		digest := r.EmailMode == "digest" && !n.InAppOnly
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO notifications (user_id, dossier_id, kind, title, body, link, source, created_at, digest_pending)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (user_id, source) DO NOTHING RETURNING id`,
@@ -124,7 +141,7 @@ func ntfNotify(ctx context.Context, tx pgx.Tx, rs []ntfRecipient, n ntfNotice, l
 			return created, err
 		}
 		created++
-		if digest {
+		if digest || n.InAppOnly {
 			continue
 		}
 		body := ntfInstantBody(r.Name, n, linkBase)
@@ -201,9 +218,10 @@ func (s *Store) ProcessAuditNotifications(ctx context.Context, linkBase string, 
 			var id, dossierID int64
 			var actorID *int64
 			var actorName, tr, to, motivation string
-			err := tx.QueryRow(ctx, `SELECT id, dossier_id, actor_user_id, actor_name, transition, to_state, motivation
+			var happened time.Time
+			err := tx.QueryRow(ctx, `SELECT id, dossier_id, actor_user_id, actor_name, transition, to_state, motivation, at
 				FROM dossier_audit WHERE notified_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`).
-				Scan(&id, &dossierID, &actorID, &actorName, &tr, &to, &motivation)
+				Scan(&id, &dossierID, &actorID, &actorName, &tr, &to, &motivation, &happened)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return nil
 			}
@@ -233,6 +251,9 @@ func (s *Store) ProcessAuditNotifications(ctx context.Context, linkBase string, 
 					Body:   body,
 					Link:   "/dossiers/" + strconv.FormatInt(dossierID, 10),
 					Source: "audit:" + strconv.FormatInt(id, 10)}
+				if now.Sub(happened) > ntfMailMaxAge {
+					n.InAppOnly, n.At = true, happened
+				}
 				if _, err := ntfNotify(ctx, tx, rs, n, linkBase, now); err != nil {
 					return err
 				}
