@@ -301,23 +301,29 @@ func Funding(args []string, stdout, stderr io.Writer, today domain.Date) (code i
 	fmt.Fprintf(stdout, "Financement ACI CPTS — barème %s (en vigueur le %s)\n", b.Name, b.Effective.French())
 	fmt.Fprintf(stdout, "Population : %s habitants — taille %d — année de contrat %d — crise déclarée : %s — taux d'atteinte : %s\n\n",
 		domain.GroupThousands(population), tier, y, yes[*crisis], funding.FormatRate(rate))
-	t := table{right: []bool{false, true, true, true}}
-	t.add("Mission", "Part fixe", "Part variable", "Total")
+	// Notes first, so that the table ends the output with its total line.
 	var supplement domain.Cents
 	for _, l := range e.Lines {
-		f, v := fundingLineOut(l)
 		supplement += l.Supplement
+	}
+	if supplement != 0 {
+		fmt.Fprintf(stdout, "Fonctionnement de l'année 1 dont supplément exceptionnel signataire précoce (signature avant le %s, avenant 2) : %s\n",
+			b.EarlySignerCutoff.French(), domain.FormatEUR(supplement))
+	}
+	if !b.Has(funding.Crise) {
+		fmt.Fprintf(stdout, "La mission crises sanitaires graves n'existe pas dans le barème %s : elle a été créée par l'avenant 2.\n", b.Name)
+	}
+	if supplement != 0 || !b.Has(funding.Crise) {
+		fmt.Fprintln(stdout)
+	}
+	t := table{right: []bool{false, true, true, true}}
+	t.add("Mission", "Part fixe", "Part variable", "Total")
+	for _, l := range e.Lines {
+		f, v := fundingLineOut(l)
 		t.add(l.Mission.Label(), domain.FormatEUR(f), domain.FormatEUR(v), domain.FormatEUR(f+v))
 	}
 	t.add("Total", "", "", domain.FormatEUR(e.Total))
 	t.write(stdout)
-	if supplement != 0 {
-		fmt.Fprintf(stdout, "\nDont supplément exceptionnel signataire précoce (signature avant le %s, avenant 2) : %s, versé avec le fonctionnement de l'année 1.\n",
-			b.EarlySignerCutoff.French(), domain.FormatEUR(supplement))
-	}
-	if !b.Has(funding.Crise) {
-		fmt.Fprintf(stdout, "\nLa mission crises sanitaires graves n'existe pas dans le barème %s (elle a été créée par l'avenant 2, seed 003 §A4).\n", b.Name)
-	}
 	return ExitOK
 }
 

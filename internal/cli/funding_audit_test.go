@@ -126,3 +126,41 @@ func TestFundingAuditBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestFundingAuditText: the French table, one line per mission (fixe,
+// variable, total with "87 500,00 €" formatting), the total on the last line.
+func TestFundingAuditText(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		fonct     string // the fonctionnement row
+		lastTotal string
+		rows      int
+	}{
+		{[]string{"--population", "30000", "--signed", "2022-06-01", "--crisis"}, "87\u202f500,00\u00a0€", "325\u202f000,00\u00a0€", 7},
+		{[]string{"--population", "45000", "--crisis"}, "60\u202f000,00\u00a0€", "382\u202f500,00\u00a0€", 7},
+		{[]string{"--population", "200000", "--missions", "acces,qualite"}, "90\u202f000,00\u00a0€", "285\u202f000,00\u00a0€", 3},
+		{[]string{"--population", "30000", "--signed", "2021-06-01", "--crisis"}, "87\u202f500,00\u00a0€", "262\u202f500,00\u00a0€", 6},
+	} {
+		code, out, errs := run(fundingCmd, tc.args...)
+		if code != 0 || errs != "" {
+			t.Fatalf("%v: %d %q", tc.args, code, errs)
+		}
+		lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+		last := lines[len(lines)-1]
+		if !strings.HasPrefix(last, "Total ") || !strings.HasSuffix(last, " "+tc.lastTotal) {
+			t.Errorf("%v: last line %q", tc.args, last)
+		}
+		head := -1
+		for i, l := range lines {
+			if strings.HasPrefix(l, "Mission ") && strings.Contains(l, "Part fixe") && strings.Contains(l, "Part variable") && strings.HasSuffix(l, "Total") {
+				head = i
+			}
+		}
+		if head < 0 || len(lines)-head-2 != tc.rows {
+			t.Fatalf("%v: header at %d, %d rows:\n%s", tc.args, head, len(lines)-head-2, out)
+		}
+		if f := lines[head+1]; !strings.HasPrefix(f, "Fonctionnement ") || !strings.Contains(f, " "+tc.fonct+" ") {
+			t.Errorf("%v: fonctionnement row %q", tc.args, f)
+		}
+	}
+}
