@@ -175,7 +175,12 @@ func amorcage(b Bareme) Bareme {
 // Decision: the seeds do not give the 2019 amounts (seed 003 and seed 001 give
 // only the avenant-2 table; seed 004 predates the text and has no amount), so
 // this barème is equal to the avenant-2 amounts but without the crisis mission
-// (created by avenant 2). Its amorçage amounts are the same as avenant 2's,
+// (created by avenant 2: seed 003 §A4 "L'avenant n°2 a ajouté une mission
+// socle (obligatoire) pour la réponse aux crises sanitaires graves"; seed 001
+// "Nouvelle mission dédiée à la réponse aux crises sanitaires graves"). A
+// contract signed before 31/03/2022 is computed on this barème (aci funding
+// --signed picks the barème in force on the signature day), so its year 1 has
+// no crise line, as in 2019–2022. Its amorçage amounts are the same as avenant 2's,
 // including the early-signer supplement, which avenant 2 grants to
 // communities that signed in 2019 and 2020 as well (seed 001). Replace it with
 // the official 2019 table as data when it is at hand.
