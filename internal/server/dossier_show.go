@@ -193,8 +193,9 @@ func newDossierAction(t workflow.Transition) pages.DossierAction {
 	r, _ := workflow.RuleFor(t)
 	a := pages.DossierAction{Code: string(t), Label: r.Label, Hint: r.Hint, NeedsMotivation: r.NeedsMotivation,
 		IsPosition: t == workflow.PositionARS || t == workflow.PositionDCGDR, IsComplements: t == workflow.DemanderComplements,
-		Danger:  t == workflow.Refuser || t == workflow.DonnerAvisDefavorable,
-		Confirm: "Confirmez-vous « " + r.Label + " » ? " + r.Hint + " L'action est enregistrée dans l'historique du dossier et ne peut pas être annulée."}
+		MayMotivate: t == workflow.DonnerAvisFavorable,
+		Danger:      t == workflow.Refuser || t == workflow.DonnerAvisDefavorable,
+		Confirm:     "Confirmez-vous « " + r.Label + " » ? " + r.Hint + " L'action est enregistrée dans l'historique du dossier et ne peut pas être annulée."}
 	return a
 }
 
