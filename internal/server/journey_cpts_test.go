@@ -1,0 +1,439 @@
+package server_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/portail-aci/aci/internal/auth"
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/registry"
+	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store"
+)
+
+// journey drives one Chromium through a dossier as several demo accounts,
+// through the real forms and buttons only (DESIGN.md §3). Every JavaScript
+// confirmation (app.js data-confirm) is accepted and recorded.
+type journey struct {
+	t    *testing.T
+	e    *env
+	ctx  context.Context
+	who  string
+	mu   sync.Mutex
+	asks []string // confirmation messages accepted
+}
+
+func newJourney(t *testing.T, e *env) *journey {
+	// browser(t)'s 90 s are too short for a whole path: same Chromium
+	// options, a longer deadline.
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("Chromium est introuvable : `make test` l'installe (apt-get install -y chromium)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	j := &journey{t: t, e: e, ctx: ctx}
+	// Start the browser before listening.
+	if err := chromedp.Do(j.ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	dialogs := chromedp.Events(j.ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			j.mu.Lock()
+			j.asks = append(j.asks, ev.Message)
+			j.mu.Unlock()
+			_, _ = chromedp.Call(j.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	return j
+}
+
+func (j *journey) as(email string) {
+	j.t.Helper()
+	if j.who == email {
+		return
+	}
+	if j.who != "" {
+		if _, err := chromedp.RunResponse(j.ctx, chromedp.Click(chromedp.CSS(`[data-testid=logout]`))); err != nil {
+			j.t.Fatalf("logout %s: %v", j.who, err)
+		}
+	}
+	browserLogin(j.t, j.ctx, j.e.ts.URL, email)
+	j.who = email
+}
+
+func (j *journey) nav(path string) {
+	j.t.Helper()
+	if err := chromedp.Do(j.ctx, chromedp.Navigate(j.e.ts.URL+path)); err != nil {
+		j.t.Fatalf("%s: %v", path, err)
+	}
+}
+
+func (j *journey) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	j.t.Helper()
+	if err := chromedp.Do(j.ctx, actions...); err != nil {
+		j.t.Fatalf("%s (%s): %v", what, j.who, err)
+	}
+}
+
+// submit clicks a submit button and waits for the page that follows.
+func (j *journey) submit(what, sel string) {
+	j.t.Helper()
+	if _, err := chromedp.RunResponse(j.ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+		j.t.Fatalf("%s (%s): %v", what, j.who, err)
+	}
+}
+
+func (j *journey) text(sel string) string {
+	j.t.Helper()
+	s, err := chromedp.Run(j.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		j.t.Fatalf("%s (%s): %v", sel, j.who, err)
+	}
+	return s
+}
+
+func (j *journey) count(sel string) int {
+	j.t.Helper()
+	n, err := chromedp.Run(j.ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+strconv.Quote(sel)+`).length`))
+	if err != nil {
+		j.t.Fatal(err)
+	}
+	return n
+}
+
+func (j *journey) js(what, expr string) {
+	j.t.Helper()
+	if _, err := chromedp.Run(j.ctx, chromedp.Evaluate[any](expr)); err != nil {
+		j.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (j *journey) state(id int64) string {
+	j.t.Helper()
+	j.nav(dpath(id, ""))
+	s, err := chromedp.Run(j.ctx, chromedp.AttributeValue(chromedp.CSS(`[data-testid=dossier-state]`), "data-state"))
+	if err != nil {
+		j.t.Fatal(err)
+	}
+	return s.Value
+}
+
+// transition opens the dossier as the current account, checks that the
+// action is offered, runs fill (motivation, position…) and presses the
+// button; the dossier must then be in state want.
+func (j *journey) transition(id int64, code, want string, fill ...chromedp.Action[chromedp.Void]) {
+	j.t.Helper()
+	j.nav(dpath(id, ""))
+	form := `form[data-transition="` + code + `"]`
+	if j.count(form) != 1 {
+		j.t.Fatalf("%s: action %s not offered; actions: %q", j.who, code, j.text(`[data-testid=actions]`))
+	}
+	j.do(code, fill...)
+	j.submit(code, form+` button[type=submit]`)
+	if j.count(`[data-testid=action-error]`) > 0 {
+		j.t.Fatalf("%s by %s refused: %s", code, j.who, j.text(`[data-testid=action-error]`))
+	}
+	if got := j.state(id); got != want {
+		j.t.Fatalf("after %s by %s: state %s, want %s", code, j.who, got, want)
+	}
+}
+
+func motivation(code, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(chromedp.CSS("#mot-"+code), text)
+}
+
+func (j *journey) upload(id int64, code string) {
+	j.t.Helper()
+	j.nav(dpath(id, "/documents"))
+	f := filepath.Join(j.t.TempDir(), code+".pdf")
+	if err := os.WriteFile(f, seed.MinimalPDF([]string{"Pièce " + code}), 0o600); err != nil {
+		j.t.Fatal(err)
+	}
+	j.do("upload "+code,
+		chromedp.SetUploadFiles(chromedp.CSS("#file-"+code), []string{f}),
+		chromedp.WaitVisible(chromedp.CSS(`[data-code=`+code+`][data-state=fourni] [data-testid=version]`)))
+}
+
+func (j *journey) generate(id int64, code string) {
+	j.t.Helper()
+	j.nav(dpath(id, "/documents"))
+	j.submit("generate "+code, `[data-code=`+code+`] [data-testid=generate] button`)
+	if j.count(`[data-code=`+code+`] [data-testid=version]`) == 0 {
+		j.t.Fatalf("%s not generated", code)
+	}
+}
+
+// saveSection types text in a content section's textarea and saves it with
+// its button (no autosave wait).
+func (j *journey) saveSection(id int64, key, text string) {
+	j.t.Helper()
+	j.nav(dpath(id, "/contenu"))
+	j.do("type "+key, chromedp.SendKeys(chromedp.CSS("#text-"+key), text))
+	j.submit("save "+key, `[data-testid=form-`+key+`] .actions button[type=submit]`)
+	if v, _ := chromedp.Run(j.ctx, chromedp.Value(chromedp.CSS("#text-"+key))); !strings.Contains(v, text) {
+		j.t.Fatalf("%s not saved: %q", key, v)
+	}
+}
+
+// newTestCPTS registers "CPTS du Test" in the Ain (the demo CPAM, ARS and
+// DCGDR cover it) with a new coordinator account, a territory and members:
+// structure data set up through the store; the dossier itself only moves
+// through the browser.
+func newTestCPTS(t *testing.T, e *env) (coordEmail string) {
+	ctx := context.Background()
+	coordEmail = "coordination.test@demo.portail-aci.fr"
+	hash, err := auth.Hash(seed.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, err := e.st.CreateUser(ctx, coordEmail, "Léna Testeuse", hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid, err := e.st.CreateStructure(ctx, e.ctScope("admin@demo.portail-aci.fr"), store.StructureInput{
+		Type: domain.CPTS, Name: "CPTS du Test", LegalForm: string(registry.LegalAssociation),
+		Address1: "1 place de la Mairie", PostalCode: "01000", CommuneCode: "01053", Departement: "01",
+		CoordinatorEmail: coordEmail,
+	})
+	if err != nil {
+		t.Fatalf("structure: %v", err)
+	}
+	if _, err := e.st.SeedTerritory(ctx, sid, uid, []string{"01053", "01344", "01451"}); err != nil {
+		t.Fatal(err)
+	}
+	sc := e.ctScope(coordEmail)
+	for _, m := range []registry.Member{
+		{LastName: "Morel", FirstName: "Anne", Profession: registry.MedecinGeneraliste, Mode: registry.ModeLiberal, CommuneCode: "01053"},
+		{LastName: "Perrin", FirstName: "Luc", Profession: registry.Infirmier, Mode: registry.ModeLiberal, CommuneCode: "01344"},
+		{LastName: "Henry", FirstName: "Zoé", Profession: registry.Pharmacien, Mode: registry.ModeLiberal, CommuneCode: "01451"},
+	} {
+		if _, err := e.st.AddMember(ctx, sc, sid, m); err != nil {
+			t.Fatalf("member %s: %v", m.LastName, err)
+		}
+	}
+	return coordEmail
+}
+
+// TestJourneyCPTSInBrowser walks a new CPTS dossier from brouillon to an
+// active contract in Chromium, with the demo accounts of the Ain's CPAM,
+// the ARS and the DCGDR Auvergne-Rhône-Alpes.
+func TestJourneyCPTSInBrowser(t *testing.T) {
+	e := newEnv(t)
+	coord := newTestCPTS(t, e)
+	j := newJourney(t, e)
+
+	// Coordinator: create the dossier.
+	j.as(coord)
+	j.nav("/dossiers")
+	shot(t, j.ctx, "cpts-0-dossiers-vide")
+	j.submit("create", `[data-testid=create-dossier]`)
+	loc, _ := chromedp.Run(j.ctx, chromedp.Location())
+	id, err := strconv.ParseInt(loc[strings.LastIndex(loc, "/")+1:], 10, 64)
+	if err != nil {
+		t.Fatalf("after create at %s", loc)
+	}
+	if st := j.state(id); st != "brouillon" {
+		t.Fatalf("new dossier in %s", st)
+	}
+	shot(t, j.ctx, "cpts-1-brouillon")
+
+	// Filing the lettre d'intention without text: refused, next to the action.
+	j.submit("deposer sans lettre", `form[data-transition=deposer_lettre_intention] button[type=submit]`)
+	if msg := j.text(`form[data-transition=deposer_lettre_intention] [data-testid=action-error]`); !strings.Contains(msg, "lettre d'intention") {
+		t.Fatalf("missing lettre: %q", msg)
+	}
+	shot(t, j.ctx, "cpts-1b-lettre-manquante")
+
+	j.saveSection(id, "lettre", "La CPTS du Test fédère les professionnels de Bourg-en-Bresse.")
+	j.transition(id, "deposer_lettre_intention", "lettre_intention_deposee")
+	shot(t, j.ctx, "cpts-2-lettre-deposee")
+
+	j.as("ars@demo.portail-aci.fr")
+	j.transition(id, "valider_lettre_intention", "lettre_intention_validee")
+
+	j.as(coord)
+	j.saveSection(id, "projet", "Projet de santé : accès aux soins, parcours, prévention, crise.")
+	j.upload(id, "projet_sante")
+	j.transition(id, "deposer_projet_sante", "projet_sante_depose")
+
+	j.as("ars@demo.portail-aci.fr")
+	j.nav("/")
+	shot(t, j.ctx, "cpts-3-accueil-ars")
+	j.transition(id, "valider_projet_sante", "projet_sante_valide")
+
+	// Coordinator: missions, indicators, documents, then the request.
+	j.as(coord)
+	j.nav(dpath(id, "/contenu"))
+	for _, m := range funding.SocleMissions {
+		j.js("mission", `document.querySelector('input[name=missions][value="`+string(m)+`"]').checked = true`)
+	}
+	j.submit("save missions", `[data-testid=form-missions] .actions button[type=submit]`)
+	j.js("indicators", `document.querySelectorAll('[data-testid=indicators] tr[data-mandatory] input[name$="_baseline"], [data-testid=indicators] tr[data-mandatory] input[name$="_target1"]').forEach(function (i) { i.value = "10" })`)
+	j.submit("save indicators", `[data-testid=form-indicateurs] .actions button[type=submit]`)
+	shot(t, j.ctx, "cpts-4-contenu")
+	j.upload(id, "statuts")
+	j.generate(id, "contours_territoire")
+	j.generate(id, "liste_membres")
+	shot(t, j.ctx, "cpts-5-documents")
+	j.transition(id, "deposer_demande", "demande_deposee")
+
+	j.as("referent@demo.portail-aci.fr")
+	j.transition(id, "prendre_en_instruction", "en_instruction")
+	walkFromInstruction(t, j, id, coord, "cpts")
+
+	// The timeline lists every step with who and when.
+	j.as(coord)
+	j.nav(dpath(id, ""))
+	shot(t, j.ctx, "cpts-9-timeline")
+	tl := j.text(`[data-testid=timeline]`)
+	for _, s := range []string{"Léna Testeuse", "Sophie Garnier", "Rachid Benali", "Paul Moreau",
+		"Déposer la lettre d'intention", "Valider la lettre d'intention", "Déposer le projet de santé",
+		"Valider le projet de santé", "Déposer la demande de contractualisation", "Prendre en instruction",
+		"Demander des compléments", "Renvoyer le dossier complété", "Donner un avis favorable",
+		"Transmettre pour examen conjoint", "Accepter la demande", "Signer le contrat"} {
+		if !strings.Contains(tl, s) {
+			t.Errorf("timeline lacks %q:\n%s", s, tl)
+		}
+	}
+	rows, err := chromedp.Run(j.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid=timeline-row]')).map(function (r) { return r.textContent })`))
+	if err != nil || len(rows) < 15 {
+		t.Fatalf("%d timeline rows, %v", len(rows), err)
+	}
+	when := regexp.MustCompile(`\d{2}/\d{2}/\d{4}.*, par \S`)
+	for _, r := range rows {
+		if !when.MatchString(r) {
+			t.Errorf("timeline row without when/who: %q", r)
+		}
+	}
+}
+
+// TestJourneyValDeDemoInBrowser continues the demo dossier of the CPTS du
+// Val de Démo from its demo state (en instruction) to an active contract.
+func TestJourneyValDeDemoInBrowser(t *testing.T) {
+	e := newEnv(t)
+	id := e.demoDossierID(seed.ValDeDemo)
+	j := newJourney(t, e)
+	j.as("coordinateur@demo.portail-aci.fr")
+	if st := j.state(id); st != "en_instruction" {
+		t.Fatalf("Val in %s", st)
+	}
+	walkFromInstruction(t, j, id, "coordinateur@demo.portail-aci.fr", "val")
+}
+
+// walkFromInstruction: complement round trip, avis, joint review,
+// acceptance, appointment, three signatures → actif with its schedule.
+func walkFromInstruction(t *testing.T, j *journey, id int64, coord, name string) {
+	const referent, ars, dcgdr, manager = "referent@demo.portail-aci.fr", "ars@demo.portail-aci.fr",
+		"dcgdr@demo.portail-aci.fr", "cpam.manager@demo.portail-aci.fr"
+	j.as(referent)
+	j.nav("/instruction")
+	shot(t, j.ctx, name+"-6-file-instruction")
+	j.transition(id, "demander_complements", "complements_demandes",
+		chromedp.SetValue(chromedp.CSS("#ct-demander_complements"), "doc:statuts"),
+		chromedp.SendKeys(chromedp.CSS("#cx-demander_complements"), "Les statuts signés, s'il vous plaît."),
+		motivation("demander_complements", "Il manque la version signée des statuts."),
+	)
+
+	j.as(coord)
+	j.nav(dpath(id, ""))
+	shot(t, j.ctx, name+"-7-complement")
+	j.do("answer", chromedp.SendKeys(chromedp.CSS(`[data-testid=complement][data-open=true] textarea[name=answer]`), "Statuts signés déposés."))
+	j.submit("answer", `[data-testid=complement][data-open=true] button[type=submit]`)
+	j.transition(id, "repondre_complements", "en_instruction")
+
+	j.as(referent)
+	j.transition(id, "avis_favorable", "avis_favorable", motivation("avis_favorable", "Dossier complet, territoire cohérent."))
+	j.transition(id, "transmettre_examen_conjoint", "examen_conjoint")
+
+	j.as(dcgdr)
+	j.nav("/")
+	shot(t, j.ctx, name+"-8-accueil-dcgdr")
+	j.transition(id, "position_dcgdr", "examen_conjoint", chromedp.Click(chromedp.CSS(`form[data-transition=position_dcgdr] input[name=position][value=favorable]`)))
+	j.as(ars)
+	j.transition(id, "position_ars", "examen_conjoint", chromedp.Click(chromedp.CSS(`form[data-transition=position_ars] input[name=position][value=favorable]`)))
+	j.transition(id, "accepter", "acceptee")
+
+	j.as(referent)
+	j.nav(dpath(id, ""))
+	j.js("rdv", `document.getElementById('rdv-at').value = '`+time.Now().AddDate(0, 0, 7).Format("2006-01-02")+`T10:00'`)
+	j.do("rdv place", chromedp.SendKeys(chromedp.CSS("#rdv-place"), "CPAM de l'Ain, Bourg-en-Bresse"))
+	j.submit("rdv", `[data-testid=appointment-form] button[type=submit]`)
+	if v := j.text(`[data-testid=appointment-value]`); !strings.Contains(v, "Bourg-en-Bresse") {
+		t.Fatalf("appointment %q", v)
+	}
+
+	// The three parties see the same document, then sign.
+	var sha string
+	for i, who := range []string{coord, manager, ars} {
+		j.as(who)
+		j.nav(dpath(id, "/contrat"))
+		h := j.text(`[data-testid=contract-sha256]`)
+		if sha == "" {
+			sha = h
+		} else if h != sha {
+			t.Fatalf("%s sees hash %s, first saw %s", who, h, sha)
+		}
+		if i == 0 {
+			shot(t, j.ctx, name+"-9-contrat-a-signer")
+		}
+		j.mu.Lock()
+		before := len(j.asks)
+		j.mu.Unlock()
+		j.do("tick", chromedp.Click(chromedp.CSS("#confirm")))
+		j.submit("sign", `[data-testid=sign-submit]`)
+		j.mu.Lock()
+		asked := len(j.asks) > before
+		j.mu.Unlock()
+		if !asked {
+			t.Errorf("%s signed without a confirmation dialog", who)
+		}
+	}
+	j.nav(dpath(id, "/contrat"))
+	shot(t, j.ctx, name+"-10-contrat-actif")
+	if st := j.text(`[data-testid=contract-state]`); st != "Contrat actif" {
+		t.Fatalf("contract %q", st)
+	}
+	c, err := j.e.st.ContractByDossier(context.Background(), j.e.ctScope(ars), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if today := domain.DateOf(time.Now()); c.Start != today {
+		t.Fatalf("start %s, want %s", c.Start, today)
+	}
+	in, err := c.ScheduleInput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := funding.BuildSchedule(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := j.text(`[data-testid=payments-total]`); got != domain.FormatEUR(want.Total) {
+		t.Fatalf("payments total %q, want %s", got, domain.FormatEUR(want.Total))
+	}
+}
