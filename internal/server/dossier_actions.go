@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
@@ -53,6 +54,10 @@ func (s *Server) dossierTransition(w http.ResponseWriter, r *http.Request) {
 		a.Target, a.Text = in.Extra[store.ExtraComplementTarget], in.Extra[store.ExtraComplementText]
 		dossierActionError(&a, err)
 		st := dossierShowState{status: dErrorStatus(err), action: &a, summary: []string{t.Label() + " : " + a.Error}}
+		if len(a.Missing) > 0 {
+			// The summary says what is missing, not a dangling "Il manque :".
+			st.summary = []string{t.Label() + " : il manque " + strings.Join(a.Missing, " ; ") + "."}
+		}
 		if domain.ErrorCode(err) == domain.EConflict {
 			st.summary = []string{domain.ErrorMessage(err)}
 		}

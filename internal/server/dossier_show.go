@@ -66,6 +66,9 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		return
 	}
 	what, who := dossierNextStep(d)
+	if _, cwhat, ok := s.contractStep(ctx, sc, d); ok {
+		what = cwhat
+	}
 	v := pages.DossierView{
 		ID: d.ID, Version: d.Version, StructureName: d.StructureName, StructureType: string(d.StructureType),
 		StructureHref: "/structures/" + strconv.FormatInt(d.StructureID, 10),
@@ -138,9 +141,7 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		h := hist[i]
 		row := pages.TimelineRow{At: dFrenchDateTime(h.At), Who: h.ActorName, Action: store.ActionLabel(h.Transition),
 			To: h.To.Label(), Motivation: h.Motivation}
-		if h.From == "" {
-			row.From = "—"
-		} else {
+		if h.From != "" { // empty for the creation: the page shows "État initial"
 			row.From = h.From.Label()
 		}
 		v.Timeline = append(v.Timeline, row)
