@@ -39,6 +39,9 @@ func dossierHomeBlocks(s *Server, r *http.Request) ([]pages.HomeBlock, error) {
 			if len(viewerActions(sc, d)) > 0 {
 				it.Detail = "À vous : " + what
 			}
+			if st, cwhat, ok := s.contractStep(ctx, sc, d); ok {
+				it.Label, it.Href, it.Status, it.Detail = "Contrat de "+d.StructureName, "/dossiers/"+dItoa(d.ID)+"/contrat", st, cwhat
+			}
 			for _, dl := range dossierDeadlines(d, today) {
 				it.Detail += " — " + dl.label + " " + dl.due.French() + " (" + dDaysText(dl.left) + ")"
 			}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -54,7 +55,8 @@ func dossierNextStep(d store.Dossier) (what, who string) {
 		return "La structure complète son projet de santé et le redépose.", "la structure (coordinateur·rice)"
 	case workflow.ProjetSanteValide:
 		if d.StructureType == domain.ESP {
-			return "Le projet de santé est validé. Le forfait ESP est une proposition non en vigueur : il n'y a pas de contrat à demander.", ""
+			// DOMAIN.md §9: the ESP forfait is a proposal not in force.
+			return "Pas de contrat ACI pour une ESP : le projet de santé validé est la dernière étape. Le forfait ESP est une proposition non en vigueur, il n'y a pas de demande de contractualisation à déposer.", ""
 		}
 		return "La structure dépose sa demande de contractualisation avec les pièces demandées.", "la structure (coordinateur·rice)"
 	case workflow.DemandeDeposee:
@@ -81,6 +83,30 @@ func dossierNextStep(d store.Dossier) (what, who string) {
 		return "La demande est refusée : le dossier est clos.", ""
 	}
 	return "", ""
+}
+
+// contractStep says, for an accepted dossier, where its contract stands
+// (the dossier stays "Acceptée"; the contract takes over, DESIGN.md §3):
+// its state label and what comes next. ok is false without a contract.
+func (s *Server) contractStep(ctx context.Context, sc store.Scope, d store.Dossier) (status, what string, ok bool) {
+	if d.State != workflow.Acceptee {
+		return "", "", false
+	}
+	c, err := s.store.ContractByDossier(ctx, sc, d.ID)
+	if err != nil {
+		return "", "", false
+	}
+	switch c.State {
+	case workflow.ASigner:
+		what = "Le contrat est à signer par la structure, la CPAM et l'ARS (onglet Contrat) ; la CPAM organise la signature."
+	case workflow.Actif:
+		what = "Contrat actif depuis le " + c.Start.French() + ", jusqu'au " + c.End.French() + " : l'échéancier des versements est dans l'onglet Contrat."
+	case workflow.ResiliationDemandee:
+		what = "La résiliation du contrat est demandée ; elle prend effet le " + c.ResiliationEffective.French() + "."
+	default:
+		what = c.State.Label() + "."
+	}
+	return c.State.Label(), what, true
 }
 
 // dossierStateStatus is the CSS status class of a state.
