@@ -85,7 +85,7 @@ func (s *Server) contractShow(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, derr)
 			return
 		}
-		s.render(w, r, http.StatusOK, pages.ContractNone(s.page(r, "Contrat — "+d.StructureName), d.ID, d.StructureName, d.State.Label()))
+		s.render(w, r, http.StatusOK, pages.ContractNone(s.page(r, "Contrat — "+d.StructureName), d.ID, d.StructureName, d.State.Label(), d.StructureType == domain.ESP))
 		return
 	}
 	if err != nil {
