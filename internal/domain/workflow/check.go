@@ -37,13 +37,19 @@ func (d Document) Label() string {
 // (DOMAIN §10, seed 003 §5).
 //
 // Decision: the contours du territoire are required for a CPTS only; an MSP
-// has a patientèle approach and no territory of its own.
+// has a patientèle approach and no territory of its own. An ESP, which never
+// files a request, has the projet de santé's slot only.
 func RequiredDocuments(st domain.StructureType) []Document {
 	switch st {
 	case domain.CPTS:
 		return []Document{DocProjetSante, DocStatuts, DocContoursTerritoire, DocListeMembres}
 	case domain.MSP:
 		return []Document{DocProjetSante, DocStatuts, DocListeMembres}
+	case domain.ESP:
+		// No contractualisation request, but the projet de santé is filed
+		// with its document (DeposerProjetSante requires it): without this
+		// slot an ESP could not upload it and its path was blocked.
+		return []Document{DocProjetSante}
 	}
 	return nil
 }
