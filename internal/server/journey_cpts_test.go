@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -435,5 +437,150 @@ func walkFromInstruction(t *testing.T, j *journey, id int64, coord, name string)
 	}
 	if got := j.text(`[data-testid=payments-total]`); got != domain.FormatEUR(want.Total) {
 		t.Fatalf("payments total %q, want %s", got, domain.FormatEUR(want.Total))
+	}
+}
+
+// TestTransitionDoubleSubmit: the same transition posted twice (double click,
+// two tabs) is applied once; the second answer is a clear conflict, not a
+// server error.
+func TestTransitionDoubleSubmit(t *testing.T) {
+	e := newEnv(t)
+	id := e.demoDossierID(seed.ValDeDemo)
+	ref := e.loggedIn("referent@demo.portail-aci.fr")
+	form := url.Values{"transition": {"avis_favorable"}, "seen": {"en_instruction"}, "motivation": {"Complet."}}
+	if r := ref.post(dpath(id, "/transitions"), form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first: %d", r.StatusCode)
+	}
+	r := ref.post(dpath(id, "/transitions"), form)
+	if r.StatusCode != http.StatusConflict {
+		t.Fatalf("second: %d", r.StatusCode)
+	}
+	if msg := r.doc(t).Find(`[role=alert]`).Text(); !strings.Contains(msg, "rechargez") && !strings.Contains(msg, "entre-temps") {
+		t.Errorf("second answer does not say what happened: %q", msg)
+	}
+	hist, err := e.st.DossierHistory(context.Background(), e.ctScope("referent@demo.portail-aci.fr"), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, h := range hist {
+		if h.Transition == "avis_favorable" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d avis_favorable rows", n)
+	}
+}
+
+// TestHomeSaysWhatWaits: each demo account's home page says what waits for
+// them (issue 5, item 11).
+func TestHomeSaysWhatWaits(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct {
+		who  string
+		want []string
+	}{
+		{"coordinateur@demo.portail-aci.fr", []string{seed.ValDeDemo, "En instruction"}},
+		{"referent@demo.portail-aci.fr", []string{seed.ValDeDemo, "En instruction"}},
+		{"ars@demo.portail-aci.fr", []string{seed.MontsDeDemo, "Réputé validé", "jours"}},
+		{"msp@demo.portail-aci.fr", []string{seed.MSPLille, "Contrat actif"}},
+		{"dcgdr@demo.portail-aci.fr", []string{"examen conjoint"}},
+	} {
+		body := e.loggedIn(c.who).get("/").doc(t).Find("main").Text()
+		for _, w := range c.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: home lacks %q:\n%s", c.who, w, strings.Join(strings.Fields(body), " "))
+			}
+		}
+	}
+}
+
+// newStructure registers a structure of type typ in the Ain with a new
+// coordinator account and members meeting its composition rules (setup).
+func newStructure(t *testing.T, e *env, typ domain.StructureType, name, email string) {
+	ctx := context.Background()
+	hash, err := auth.Hash(seed.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.CreateUser(ctx, email, "Coordination "+name, hash); err != nil {
+		t.Fatal(err)
+	}
+	sid, err := e.st.CreateStructure(ctx, e.ctScope("admin@demo.portail-aci.fr"), store.StructureInput{
+		Type: typ, Name: name, LegalForm: string(registry.LegalAssociation),
+		Address1: "2 rue des Écoles", PostalCode: "01000", CommuneCode: "01053", Departement: "01", CoordinatorEmail: email,
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	for _, m := range []registry.Member{
+		{LastName: "Morel", FirstName: "Anne", Profession: registry.MedecinGeneraliste, Mode: registry.ModeLiberal, CommuneCode: "01053"},
+		{LastName: "Blanc", FirstName: "Jean", Profession: registry.MedecinGeneraliste, Mode: registry.ModeLiberal, CommuneCode: "01053"},
+		{LastName: "Perrin", FirstName: "Luc", Profession: registry.Infirmier, Mode: registry.ModeLiberal, CommuneCode: "01053"},
+	} {
+		if _, err := e.st.AddMember(ctx, e.ctScope(email), sid, m); err != nil {
+			t.Fatalf("member: %v", err)
+		}
+	}
+}
+
+// TestMSPAndESPSubsets: an MSP dossier starts with the projet de santé (no
+// lettre d'intention step); an ESP dossier stops at projet_sante_valide and
+// says so (no contract for an ESP, DOMAIN.md §9).
+func TestMSPAndESPSubsets(t *testing.T) {
+	e := newEnv(t)
+	const ars = "ars@demo.portail-aci.fr"
+	for _, c := range []struct {
+		typ         domain.StructureType
+		name, email string
+	}{
+		{domain.MSP, "MSP du Test", "msp.test@demo.portail-aci.fr"},
+		{domain.ESP, "ESP du Test", "esp.test@demo.portail-aci.fr"},
+	} {
+		newStructure(t, e, c.typ, c.name, c.email)
+		co := e.loggedIn(c.email)
+		r := co.post("/dossiers", url.Values{})
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s create: %d", c.name, r.StatusCode)
+		}
+		loc := r.Header.Get("Location")
+		doc := co.get(loc).doc(t)
+		if doc.Find(`form[data-transition=deposer_lettre_intention]`).Length() != 0 {
+			t.Errorf("%s: lettre d'intention offered", c.name)
+		}
+		if doc.Find(`form[data-transition=deposer_projet_sante]`).Length() != 1 {
+			t.Errorf("%s: deposer_projet_sante not offered from brouillon", c.name)
+		}
+		if co.get(loc+"/contenu").doc(t).Find(`[data-testid=section-lettre]`).Length() != 0 {
+			t.Errorf("%s: content has a lettre d'intention section", c.name)
+		}
+		if r := co.postFile(loc+"/documents/projet_sante", nil, "projet.pdf", seed.MinimalPDF([]string{"Projet"})); r.StatusCode >= 400 {
+			t.Fatalf("%s upload: %d", c.name, r.StatusCode)
+		}
+		if r := co.post(loc+"/transitions", url.Values{"transition": {"deposer_projet_sante"}, "seen": {"brouillon"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s deposer_projet_sante: %d\n%s", c.name, r.StatusCode, r.doc(t).Find("[role=alert]").Text())
+		}
+		if r := e.loggedIn(ars).post(loc+"/transitions", url.Values{"transition": {"valider_projet_sante"}, "seen": {"projet_sante_depose"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s valider_projet_sante: %d", c.name, r.StatusCode)
+		}
+		doc = co.get(loc).doc(t)
+		next := doc.Find(`[data-testid=next-step]`).Text()
+		switch c.typ {
+		case domain.ESP:
+			if !strings.Contains(next, "Pas de contrat ACI pour une ESP") {
+				t.Errorf("ESP next step: %q", next)
+			}
+			if n := doc.Find(`form[data-testid=action]`).Length(); n != 0 {
+				t.Errorf("ESP: %d actions after projet_sante_valide", n)
+			}
+			if txt := co.get(loc + "/contrat").doc(t).Find(`[data-testid=contract-none]`).Text(); !strings.Contains(txt, "Pas de contrat ACI pour une ESP") {
+				t.Errorf("ESP contract tab: %q", txt)
+			}
+		case domain.MSP:
+			if doc.Find(`form[data-transition=deposer_demande]`).Length() != 1 {
+				t.Errorf("MSP: deposer_demande not offered after validation")
+			}
+		}
 	}
 }
