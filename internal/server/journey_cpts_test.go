@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -581,6 +582,40 @@ func TestMSPAndESPSubsets(t *testing.T) {
 			if doc.Find(`form[data-transition=deposer_demande]`).Length() != 1 {
 				t.Errorf("MSP: deposer_demande not offered after validation")
 			}
+		}
+	}
+}
+
+// TestActionsPerRole: on Val de Démo (en instruction) each demo account is
+// offered exactly workflow.Available's actions, each asking confirmation.
+func TestActionsPerRole(t *testing.T) {
+	e := newEnv(t)
+	id := e.demoDossierID(seed.ValDeDemo)
+	for _, c := range []struct {
+		who  string
+		want []string
+	}{
+		{"coordinateur@demo.portail-aci.fr", nil},
+		{"referent@demo.portail-aci.fr", []string{"demander_complements", "avis_favorable", "avis_defavorable"}},
+		{"ars@demo.portail-aci.fr", nil},
+		{"dcgdr@demo.portail-aci.fr", nil},
+		// A CPAM manager has at least the referent's role (Who.MinRole).
+		{"cpam.manager@demo.portail-aci.fr", []string{"demander_complements", "avis_favorable", "avis_defavorable"}},
+	} {
+		doc := e.loggedIn(c.who).get(dpath(id, "")).doc(t)
+		var got []string
+		doc.Find(`form[data-testid=action]`).Each(func(_ int, f *goquery.Selection) {
+			code, _ := f.Attr("data-transition")
+			got = append(got, code)
+			if msg, _ := f.Attr("data-confirm"); msg == "" {
+				t.Errorf("%s: %s without confirmation", c.who, code)
+			}
+		})
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%s: actions %v, want %v", c.who, got, c.want)
+		}
+		if len(c.want) == 0 && doc.Find(`[data-testid=no-action]`).Text() == "" {
+			t.Errorf("%s: no action and no note saying who acts", c.who)
 		}
 	}
 }
