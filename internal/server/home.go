@@ -13,7 +13,16 @@ var homeBlockFuncs []func(s *Server, r *http.Request) ([]pages.HomeBlock, error)
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	sc, _ := scopeFrom(r.Context())
-	v := pages.HomeView{Intro: homeIntro(sc.Kind, sc.Role, sc.OrgName)}
+	var st domain.StructureType
+	if sc.Kind == domain.OrgStructure {
+		o, err := s.store.GetStructure(r.Context(), sc, sc.OrgID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		st = o.StructureType
+	}
+	v := pages.HomeView{Intro: homeIntro(sc.Kind, sc.Role, sc.OrgName, st)}
 	for _, f := range homeBlockFuncs {
 		bs, err := f(s, r)
 		if err != nil {
@@ -28,11 +37,17 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, pages.Home(s.page(r, "Accueil"), v))
 }
 
-func homeIntro(k domain.OrgKind, role domain.Role, org string) string {
+func homeIntro(k domain.OrgKind, role domain.Role, org string, st domain.StructureType) string {
 	switch k {
 	case domain.OrgStructure:
 		if role == domain.RoleCoordinator {
-			return "Vous coordonnez " + org + ". Ici, vous constituez le dossier de votre structure (membres, territoire, lettre d'intention, projet de santé, missions) et suivez son instruction, puis votre contrat et vos versements."
+			switch st {
+			case domain.CPTS:
+				return "Vous coordonnez " + org + ". Ici, vous constituez le dossier de votre communauté (membres, territoire, lettre d'intention, projet de santé, missions et indicateurs) et suivez son instruction, puis votre contrat et vos versements."
+			case domain.MSP:
+				return "Vous coordonnez " + org + ". Ici, vous constituez le dossier de votre maison de santé (membres, projet de santé, indicateurs, documents) et suivez son instruction, puis votre contrat et vos versements."
+			}
+			return "Vous coordonnez " + org + ". Ici, vous constituez le dossier de votre structure (membres, projet de santé, documents) et suivez sa validation par l'ARS."
 		}
 		return "Vous êtes membre de " + org + ". Vous pouvez consulter le dossier et le contrat de votre structure."
 	case domain.OrgCPAM:
