@@ -1,39 +1,76 @@
 package refdata
 
-// Tiny local PostgreSQL helper for this package's tests, until the shared
-// harness internal/store/pgtest replaces it: uses TEST_DATABASE_URL when set,
-// otherwise starts a throwaway cluster (initdb + pg_ctl as the postgres user,
-// unix socket only, fsync off) and applies the migrations with store.Migrate.
+// PostgreSQL for this package's tests. The shared harness
+// internal/store/pgtest cannot be used here: it loads the reference data
+// into its template with this package, so its template would already hold
+// what these tests load. Instead: TEST_DATABASE_URL when set, otherwise one
+// throwaway cluster started with internal/pgcluster (the same code as the
+// harness: binaries found on PATH or in Debian's versioned directories, run as
+// the postgres user when root, unix socket only, fsync off); each test gets
+// a fresh database with the migrations applied.
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
-	"syscall"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/portail-aci/aci/internal/pgcluster"
 	"github.com/portail-aci/aci/internal/store"
 )
 
-const pgBin = "/usr/lib/postgresql/15/bin"
+var (
+	clusterOnce sync.Once
+	clusterURL  string
+	clusterErr  error
+	cluster     *pgcluster.Cluster
+	clusterDir  string
+)
 
-func testPool(t *testing.T) *pgxpool.Pool {
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if cluster != nil {
+		_ = cluster.ForceStop()
+		_ = os.RemoveAll(clusterDir)
+	}
+	os.Exit(code)
+}
+
+func serverURL(t testing.TB) string {
+	t.Helper()
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	clusterOnce.Do(func() {
+		clusterDir, clusterErr = os.MkdirTemp("", "refdata-pg-")
+		if clusterErr != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cluster, clusterErr = pgcluster.Ensure(ctx, filepath.Join(clusterDir, "data"), pgcluster.Options{})
+		if clusterErr == nil {
+			clusterURL = cluster.URL("postgres")
+		}
+	})
+	if clusterErr != nil {
+		t.Fatalf("refdata tests: no PostgreSQL: %v", clusterErr)
+	}
+	return clusterURL
+}
+
+// testPool returns a pool on a fresh, migrated database of its own (the
+// tests write stale rows and a table of their own), dropped afterwards.
+func testPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	ctx := context.Background()
-	url := os.Getenv("TEST_DATABASE_URL")
-	if url == "" {
-		url = startCluster(t)
-	}
-	// A database of its own, dropped afterwards: the test writes stale rows
-	// and a table of its own.
+	url := serverURL(t)
 	admin, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
@@ -62,42 +99,17 @@ func testPool(t *testing.T) *pgxpool.Pool {
 	return pool
 }
 
-func startCluster(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "refdata-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	var cred *syscall.Credential
-	if os.Geteuid() == 0 { // initdb refuses to run as root
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Fatal(err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
+// BenchmarkLoad measures the first load of the national reference data
+// (régions, départements, EPCI, 34 875 communes) into an empty migrated
+// database — the target is "well under 5 s".
+func BenchmarkLoad(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		pool := testPool(b)
+		b.StartTimer()
+		if err := Load(ctx, pool); err != nil {
+			b.Fatal(err)
 		}
 	}
-	data := filepath.Join(dir, "data")
-	run := func(name string, args ...string) {
-		t.Helper()
-		cmd := exec.Command(filepath.Join(pgBin, name), args...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", name, err, out)
-		}
-	}
-	run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync")
-	run("pg_ctl", "-D", data, "-w", "-l", filepath.Join(dir, "log"), "start",
-		"-o", fmt.Sprintf("-k %s -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off", dir))
-	t.Cleanup(func() {
-		cmd := exec.Command(filepath.Join(pgBin, "pg_ctl"), "-D", data, "-w", "-m", "immediate", "stop")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		_ = cmd.Run()
-	})
-	return fmt.Sprintf("host=%s user=postgres dbname=postgres sslmode=disable", dir)
 }

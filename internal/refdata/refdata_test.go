@@ -149,11 +149,8 @@ func TestLoad(t *testing.T) {
 	if err := Load(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
-	first := time.Since(start)
-	t.Logf("first Load: %v", first)
-	if first > 5*time.Second {
-		t.Errorf("first Load took %v, want < 5s", first)
-	}
+	// Informative only: the speed target is checked by BenchmarkLoad.
+	t.Logf("first Load: %v", time.Since(start))
 
 	type counts struct{ reg, dep, epci, com, cp int }
 	count := func() counts {
@@ -220,11 +217,8 @@ func TestLoad(t *testing.T) {
 	if err := Load(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
-	second := time.Since(start)
-	t.Logf("second Load: %v", second)
-	if second > 500*time.Millisecond {
-		t.Errorf("second Load took %v", second)
-	}
+	// Idempotence is checked below by the rows' xmin, not by the clock.
+	t.Logf("second Load: %v", time.Since(start))
 	var xmin2 string
 	if err := pool.QueryRow(ctx, `SELECT string_agg(xmin::text, ',' ORDER BY code) FROM communes`).Scan(&xmin2); err != nil {
 		t.Fatal(err)
