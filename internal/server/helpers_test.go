@@ -25,14 +25,14 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // env is a running test server on its own database with the demo data.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	st    *store.Store
 	ts    *httptest.Server
 	now   time.Time
 	clock *time.Time
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	st := &store.Store{Pool: pgtest.New(t)}
 	if err := seed.Demo(context.Background(), st); err != nil {
