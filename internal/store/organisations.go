@@ -169,7 +169,14 @@ func (s *Store) ListStructures(ctx context.Context, sc Scope, f StructureFilter,
 	if p.Size <= 0 {
 		p.Size = 50
 	}
-	q := "SELECT " + orgColumns + orgFrom + w + " ORDER BY o.name, o.id LIMIT " + a.add(p.Size) + " OFFSET " + a.add(p.Offset())
+	// The page's ids first (an index scan on name), then their columns: the
+	// per-row subqueries of orgColumns then run for the page only, not for
+	// every row skipped by the offset.
+	q := "SELECT " + orgColumns + " FROM (SELECT o.id FROM organisations o" + w +
+		" ORDER BY o.name, o.id LIMIT " + a.add(p.Size) + " OFFSET " + a.add(p.Offset()) + ") page" +
+		" JOIN organisations o ON o.id = page.id" +
+		" LEFT JOIN departements d ON d.code = o.departement LEFT JOIN regions r ON r.code = coalesce(o.region, d.region)" +
+		" ORDER BY o.name, o.id"
 	rows, err := s.Pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, 0, pgError("store.ListStructures", err)
