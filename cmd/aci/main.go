@@ -8,6 +8,7 @@
 //	aci funding    annual funding of a CPTS (see aci funding -h)
 //	aci schedule   5-year payment schedule of a CPTS
 //	aci audit      verify the dossiers' audit hash chains (aci audit verify)
+//	aci user       create or disable an account (aci user create|disable)
 //
 // main only calls run; all wiring is in this package, all logic elsewhere.
 package main
@@ -54,6 +55,7 @@ Commandes :
   funding    financement annuel d'une CPTS (aci funding -h)
   schedule   échéancier de paiement sur 5 ans d'une CPTS (aci schedule -h)
   audit      vérifie la chaîne d'empreintes de l'historique des dossiers (aci audit verify)
+  user       crée ou désactive un compte (aci user create|disable -h)
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -79,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdSchedule(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		return cmdUser(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
