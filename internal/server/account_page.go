@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/templates/pages"
 )
 
@@ -13,7 +14,8 @@ func (s *Server) accountShow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, pages.Account(s.page(r, "Mon compte"), pages.AccountView{Name: u.Name, Email: u.Email, Mode: u.EmailMode}))
+	s.render(w, r, http.StatusOK, pages.Account(s.page(r, "Mon compte"), pages.AccountView{Name: u.Name, Email: u.Email, Mode: u.EmailMode,
+		Password: pages.PasswordForm{MinRunes: auth.MinPasswordRunes}}))
 }
 
 func (s *Server) accountSave(w http.ResponseWriter, r *http.Request) {

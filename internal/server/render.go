@@ -72,6 +72,7 @@ var navItems = []navItem{
 	{"Instruction", "/instruction", []domain.OrgKind{domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR, domain.OrgNational}},
 	{"Simulateur", "/simulateur", nil},
 	{"Barèmes", "/baremes", nil},
+	{"Administration", "/admin/utilisateurs", []domain.OrgKind{domain.OrgNational}},
 	{"Mon compte", "/compte", nil},
 }
 

@@ -51,6 +51,7 @@ func (s *Server) mountAreas(r chi.Router) {
 		s.mountTerritory,  // territory_*.go: communes search, CPTS territory editor
 		s.mountFunding,    // simulator_*.go, bareme_*.go: simulator, barèmes
 		s.mountDossiers,   // dossier_*.go, instruction_*.go: workflow
+		s.mountAdmin,      // admin_*.go, account_password.go: accounts administration, password change
 	} {
 		mount(r)
 	}

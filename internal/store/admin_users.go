@@ -342,6 +342,13 @@ func (s *Store) ListAccounts(ctx context.Context, f UserFilter, p Page) ([]Accou
 	return out, total, pgError("store.ListAccounts", mrows.Err())
 }
 
+// UserCreatedAt says when an account was created.
+func (s *Store) UserCreatedAt(ctx context.Context, id int64) (time.Time, error) {
+	var t time.Time
+	err := s.Pool.QueryRow(ctx, `SELECT created_at FROM users WHERE id = $1`, id).Scan(&t)
+	return t, pgError("store.UserCreatedAt", err)
+}
+
 // AdminAuditEntry is a row of admin_audit.
 type AdminAuditEntry struct {
 	At        time.Time

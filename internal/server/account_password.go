@@ -1,0 +1,109 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/portail-aci/aci/internal/auth"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+// accountPassword is POST /compte/mot-de-passe: every user changes their own
+// password (issue 2 item 6). Guessing the current password counts as login
+// failures of the account (store.RecordLoginAttempt / LoginBlock, same rule
+// as /login: auth.MaxFailures in auth.Window).
+func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	sc, _ := scopeFrom(ctx)
+	u, err := s.store.UserByID(ctx, sc.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	current, next, confirm := r.PostFormValue("current_password"), r.PostFormValue("new_password"), r.PostFormValue("confirm_password")
+	f := pages.PasswordForm{MinRunes: auth.MinPasswordRunes}
+	ip, now := clientIP(r), s.now()
+
+	until, err := s.store.LoginBlock(ctx, u.Email, ip, now.Add(-auth.Window), auth.MaxFailures, auth.Window)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if until.After(now) {
+		mins := int(until.Sub(now).Minutes()) + 1
+		s.log.Warn("password change refused: rate limited", "user_id", u.ID, "ip", ip, "until", until, "request_id", requestIDFrom(ctx))
+		f.Blocked = fmt.Sprintf("Trop de tentatives infructueuses. Par sécurité, attendez %d minute(s) avant de réessayer.", mins)
+		s.renderAccount(w, r, http.StatusTooManyRequests, f)
+		return
+	}
+
+	switch {
+	case current == "":
+		f.CurrentError = "Indiquez votre mot de passe actuel."
+	case len(current) > auth.MaxPasswordBytes || !auth.Check(u.PasswordHash, current):
+		if err := s.store.RecordLoginAttempt(ctx, u.Email, ip, false, now); err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		s.log.Warn("password change: wrong current password", "user_id", u.ID, "ip", ip, "request_id", requestIDFrom(ctx))
+		f.CurrentError = "Le mot de passe actuel est incorrect."
+	}
+	switch {
+	case next == "":
+		f.NewError = "Choisissez un nouveau mot de passe."
+	case utf8.RuneCountInString(next) < auth.MinPasswordRunes:
+		f.NewError = fmt.Sprintf("Le nouveau mot de passe doit compter au moins %d caractères.", auth.MinPasswordRunes)
+	case len(next) > auth.MaxPasswordBytes:
+		f.NewError = fmt.Sprintf("Le nouveau mot de passe ne peut dépasser %d octets.", auth.MaxPasswordBytes)
+	case next == current:
+		f.NewError = "Le nouveau mot de passe doit être différent de l'actuel."
+	}
+	if f.NewError == "" && confirm != next {
+		f.ConfirmError = "La confirmation ne correspond pas au nouveau mot de passe : saisissez-le de nouveau."
+	}
+	for _, e := range []string{f.CurrentError, f.NewError, f.ConfirmError} {
+		if e != "" {
+			f.Errors = append(f.Errors, e)
+		}
+	}
+	if len(f.Errors) > 0 {
+		s.renderAccount(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
+	hash, err := auth.Hash(next)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if err := s.store.ChangePassword(ctx, u.ID, u.Name, hash); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.store.RecordLoginAttempt(ctx, u.Email, ip, true, now); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	// A new session token after a credential change (session fixation).
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.log.Info("password changed", "user_id", u.ID, "ip", ip, "request_id", requestIDFrom(ctx))
+	s.flash(r, "ok", "Votre mot de passe a été changé. Utilisez-le dès votre prochaine connexion.")
+	redirect(w, r, "/compte")
+}
+
+// renderAccount shows /compte with the password form's state.
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status int, f pages.PasswordForm) {
+	sc, _ := scopeFrom(r.Context())
+	u, err := s.store.UserByID(r.Context(), sc.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, pages.Account(s.page(r, "Mon compte"), pages.AccountView{Name: u.Name, Email: u.Email, Mode: u.EmailMode, Password: f}))
+}
