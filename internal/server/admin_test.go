@@ -116,6 +116,16 @@ func TestAdminCreateUserErrors(t *testing.T) {
 			t.Errorf("%s: no error summary", tc.name)
 		}
 	}
+	// Every error at once, each next to its field.
+	d := admin.post("/admin/utilisateurs/nouveau", url.Values{"name": {""}, "email": {"referent@demo.portail-aci.fr"}, "org_id": {cpam}, "role": {"agent"}}).doc(t)
+	for _, f := range []string{"name", "email", "role"} {
+		if !d.Find(`[data-testid=field-` + f + `]`).HasClass("has-error") {
+			t.Errorf("all errors at once: %s not marked", f)
+		}
+	}
+	if n := d.Find(`[data-testid=error-summary] li`).Length(); n != 3 {
+		t.Errorf("summary: %d errors", n)
+	}
 }
 
 // Every /admin route, GET and POST, is a 404 for everyone but the national

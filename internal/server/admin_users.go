@@ -107,7 +107,7 @@ func (s *Server) adminUserNew(w http.ResponseWriter, r *http.Request) {
 	s.renderUserForm(w, r, http.StatusOK, "", "", 0, "", nil)
 }
 
-func (s *Server) renderUserForm(w http.ResponseWriter, r *http.Request, status int, name, email string, orgID int64, role string, ferr *domain.Error) {
+func (s *Server) renderUserForm(w http.ResponseWriter, r *http.Request, status int, name, email string, orgID int64, role string, ferrs []*domain.Error) {
 	fields, err := s.membershipFields(r, orgID, role)
 	if err != nil {
 		s.fail(w, r, err)
@@ -118,8 +118,8 @@ func (s *Server) renderUserForm(w http.ResponseWriter, r *http.Request, status i
 		Email:  pages.FieldView{Name: "email", Label: "Adresse e-mail", Type: "email", Value: email, Required: true, MaxLen: 254, Autocomplete: "off", Hint: "Elle sert d'identifiant de connexion."},
 		Fields: fields,
 	}
-	if ferr != nil {
-		v.Errors = []string{ferr.Message}
+	for _, ferr := range ferrs {
+		v.Errors = append(v.Errors, ferr.Message)
 		switch ferr.Field {
 		case "name":
 			v.Name.Error = ferr.Message
@@ -142,16 +142,22 @@ func (s *Server) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 	sc, _ := scopeFrom(ctx)
 	name, email, role := formValue(r, "name", 200), formValue(r, "email", 254), formValue(r, "role", 20)
 	orgID, _ := pathID(r.PostFormValue("org_id"))
+	n := store.NewAccount{Email: email, Name: name, OrgID: orgID, Role: domain.Role(role)}
+	if errs := s.accountErrors(r, n); len(errs) > 0 {
+		s.renderUserForm(w, r, http.StatusUnprocessableEntity, name, email, orgID, role, errs)
+		return
+	}
 	password := GeneratePassword()
 	hash, err := auth.Hash(password)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	id, err := s.store.CreateAccount(ctx, adminActor(sc), store.NewAccount{Email: email, Name: name, PasswordHash: hash, OrgID: orgID, Role: domain.Role(role)})
+	n.PasswordHash = hash
+	id, err := s.store.CreateAccount(ctx, adminActor(sc), n)
 	var de *domain.Error
 	if errors.As(err, &de) && de.Code == domain.EInvalid {
-		s.renderUserForm(w, r, http.StatusUnprocessableEntity, name, email, orgID, role, de)
+		s.renderUserForm(w, r, http.StatusUnprocessableEntity, name, email, orgID, role, []*domain.Error{de})
 		return
 	}
 	if err != nil {
@@ -162,6 +168,42 @@ func (s *Server) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 		"org_id", orgID, "role", role, "request_id", requestIDFrom(ctx))
 	s.sessions.Put(ctx, sessNewPassword, strconv.FormatInt(id, 10)+":"+password)
 	redirect(w, r, "/admin/utilisateurs/"+strconv.FormatInt(id, 10))
+}
+
+// accountErrors lists every problem of the create form at once: the fields
+// (store.AccountErrors), the role refused for the organisation's kind
+// (domain.Role.AllowedFor, DESIGN.md §2) and the e-mail already taken.
+// CreateAccount checks the last two again in its transaction.
+func (s *Server) accountErrors(r *http.Request, n store.NewAccount) []*domain.Error {
+	errs := store.AccountErrors(n)
+	has := func(field string) bool {
+		for _, e := range errs {
+			if e.Field == field {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("org_id") {
+		o, err := s.store.GetOrganisation(r.Context(), n.OrgID)
+		switch {
+		case err != nil || o.ArchivedAt != nil:
+			errs = append(errs, domain.FieldError("org_id", "Cette organisation n'existe pas ou est archivée : choisissez-en une autre."))
+		case !has("role") && !n.Role.AllowedFor(o.Kind):
+			var ls []string
+			for _, x := range domain.RolesFor(o.Kind) {
+				ls = append(ls, "« "+x.Label()+" »")
+			}
+			errs = append(errs, domain.FieldError("role", "Le rôle « %s » n'existe pas pour une organisation de type %s : choisissez parmi %s.",
+				n.Role.Label(), o.Kind.Label(), strings.Join(ls, ", ")))
+		}
+	}
+	if !has("email") {
+		if _, err := s.store.UserByEmail(r.Context(), n.Email); err == nil {
+			errs = append(errs, domain.FieldError("email", "Un compte existe déjà avec cette adresse e-mail."))
+		}
+	}
+	return errs
 }
 
 func (s *Server) adminUserShow(w http.ResponseWriter, r *http.Request) {

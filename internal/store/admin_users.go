@@ -75,31 +75,43 @@ type NewAccount struct {
 	Role         domain.Role
 }
 
-// ValidateAccount checks the fields of a new account; errors name the form
-// field (email, name, org_id, role).
+// ValidateAccount checks the fields of a new account: the first of
+// AccountErrors, or nil.
 func ValidateAccount(n NewAccount) error {
+	if errs := AccountErrors(n); len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// AccountErrors checks every field of a new account on its own (the forms
+// show all errors at once); errors name the form field (email, name,
+// org_id, role). Whether the role exists for the organisation's kind and
+// whether the e-mail is free are checked again by CreateAccount.
+func AccountErrors(n NewAccount) []*domain.Error {
+	var errs []*domain.Error
+	name := strings.TrimSpace(n.Name)
+	switch {
+	case name == "":
+		errs = append(errs, domain.FieldError("name", "Indiquez le nom de la personne."))
+	case len([]rune(name)) > 200:
+		errs = append(errs, domain.FieldError("name", "Le nom ne peut dépasser 200 caractères."))
+	}
 	email := NormalizeEmail(n.Email)
 	at := strings.IndexByte(email, '@')
 	switch {
 	case email == "":
-		return domain.FieldError("email", "Indiquez l'adresse e-mail de la personne.")
+		errs = append(errs, domain.FieldError("email", "Indiquez l'adresse e-mail de la personne."))
 	case len(email) > 254 || at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t\r\n<>,;") || !strings.Contains(email[at+1:], "."):
-		return domain.FieldError("email", "Cette adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr).")
-	}
-	name := strings.TrimSpace(n.Name)
-	switch {
-	case name == "":
-		return domain.FieldError("name", "Indiquez le nom de la personne.")
-	case len([]rune(name)) > 200:
-		return domain.FieldError("name", "Le nom ne peut dépasser 200 caractères.")
+		errs = append(errs, domain.FieldError("email", "Cette adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr)."))
 	}
 	if n.OrgID <= 0 {
-		return domain.FieldError("org_id", "Choisissez l'organisation de la personne.")
+		errs = append(errs, domain.FieldError("org_id", "Choisissez l'organisation de la personne."))
 	}
 	if !n.Role.Valid() {
-		return domain.FieldError("role", "Choisissez un rôle.")
+		errs = append(errs, domain.FieldError("role", "Choisissez un rôle."))
 	}
-	return nil
+	return errs
 }
 
 // lockOrgForRole reads the organisation's kind and refuses a role that kind
