@@ -49,6 +49,7 @@ func (s *Server) mountDossierContract(r chi.Router) {
 	r.With(s.limitBody(4<<10)).Post("/dossiers/{id}/contrat/signer", s.contractSign)
 	r.With(s.limitBody(16<<10)).Post("/dossiers/{id}/contrat/resiliation", s.contractRequestResiliation)
 	r.With(s.limitBody(16<<10)).Post("/dossiers/{id}/contrat/resilier", s.contractResilier)
+	r.With(s.limitBody(64<<10)).Post("/dossiers/{id}/contrat/avenant", s.contractAvenant)
 	r.With(s.limitBody(4<<10)).Post("/dossiers/{id}/contrat/paiements/{pid}/verse", s.contractMarkPaid)
 }
 
@@ -179,6 +180,17 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 		}
 	}
 	v.CanRequest = avail[workflow.DemanderResiliation]
+	v.CanAvenant = avail[workflow.Avenant]
+	avs, err := s.store.ContractAvenants(ctx, sc, c.DossierID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, a := range avs {
+		at := a.CreatedAt.In(domain.Paris)
+		v.Avenants = append(v.Avenants, pages.AvenantLine{Number: strconv.Itoa(a.Number), EffectiveOn: a.EffectiveOn.French(),
+			Object: a.Object, By: a.CreatedBy, At: domain.DateOf(at).French() + " à " + at.Format("15:04"), Version: strconv.Itoa(a.Version)})
+	}
 	v.CanResilier = avail[workflow.Resilier]
 	ps, err := s.store.ContractPayments(ctx, sc, c.DossierID)
 	if err != nil {
