@@ -79,14 +79,27 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 	for _, t := range store.ComplementTargets {
 		v.ComplementTargets = append(v.ComplementTargets, pages.Option{Value: t.Code, Label: t.Label})
 	}
+	openComps := 0
+	for _, c := range comps {
+		if c.Open() {
+			openComps++
+		}
+	}
 	for _, t := range viewerActions(sc, d) {
+		// "Renvoyer le dossier complété" is refused while a complement
+		// request is unanswered (workflow rule repondre_complements): hide it
+		// and say what to do instead of offering a button that fails.
+		if t == workflow.RepondreComplements && openComps > 0 {
+			v.BlockedNote = openComplementsNote(openComps)
+			continue
+		}
 		a := newDossierAction(t)
 		if st.action != nil && st.action.Code == a.Code {
 			a = *st.action
 		}
 		v.Actions = append(v.Actions, a)
 	}
-	if len(v.Actions) == 0 {
+	if len(v.Actions) == 0 && v.BlockedNote == "" {
 		v.ReadOnlyNote = "Aucune action ne vous revient à cette étape."
 		if who != "" {
 			v.ReadOnlyNote += " Elle revient à " + who + "."
@@ -147,6 +160,15 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		v.Timeline = append(v.Timeline, row)
 	}
 	s.render(w, r, st.status, pages.DossierShow(s.page(r, "Dossier — "+d.StructureName), v))
+}
+
+// openComplementsNote replaces the "send back" button while n complement
+// requests are unanswered.
+func openComplementsNote(n int) string {
+	if n == 1 {
+		return "Répondez à la demande de complément ci-dessous pour pouvoir renvoyer le dossier."
+	}
+	return "Répondez aux " + strconv.Itoa(n) + " demandes de complément ci-dessous pour pouvoir renvoyer le dossier."
 }
 
 func dossierFacts(d store.Dossier) []pages.DossierFact {
