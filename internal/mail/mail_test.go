@@ -1,104 +1,19 @@
 package mail
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"mime/quotedprintable"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/portail-aci/aci/internal/mail/mailtest"
 )
 
-// fakeSMTP is a minimal SMTP server on 127.0.0.1:0: it refuses MAIL FROM
-// with 451 for the first failFirst connections, then accepts and records
-// the DATA.
-type fakeSMTP struct {
-	ln        net.Listener
-	mu        sync.Mutex
-	conns     int
-	failFirst int
-	got       []string
-}
-
-func newFake(t *testing.T, failFirst int) *fakeSMTP {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeSMTP{ln: ln, failFirst: failFirst}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go f.serve(c)
-		}
-	}()
-	return f
-}
-
-func (f *fakeSMTP) serve(c net.Conn) {
-	defer c.Close()
-	f.mu.Lock()
-	f.conns++
-	fail := f.conns <= f.failFirst
-	f.mu.Unlock()
-	r := bufio.NewReader(c)
-	w := func(s string) { io.WriteString(c, s+"\r\n") }
-	w("220 fake ESMTP")
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		cmd := strings.ToUpper(strings.TrimSpace(line))
-		switch {
-		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-			w("250-fake\r\n250 8BITMIME")
-		case strings.HasPrefix(cmd, "MAIL FROM"):
-			if fail {
-				w("451 4.3.0 try again later")
-			} else {
-				w("250 ok")
-			}
-		case strings.HasPrefix(cmd, "RCPT TO"):
-			w("250 ok")
-		case cmd == "DATA":
-			w("354 go")
-			var b strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-				b.WriteString(l)
-			}
-			f.mu.Lock()
-			f.got = append(f.got, b.String())
-			f.mu.Unlock()
-			w("250 queued")
-		case cmd == "RSET", cmd == "NOOP":
-			w("250 ok")
-		case cmd == "QUIT":
-			w("221 bye")
-			return
-		default:
-			w("502 unknown")
-		}
-	}
-}
-
 func TestSMTPFailsThenSends(t *testing.T) {
-	f := newFake(t, 1)
-	s, err := ParseURL("smtp://" + f.ln.Addr().String())
+	f := mailtest.New(t, 1)
+	s, err := ParseURL(f.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,12 +24,11 @@ func TestSMTPFailsThenSends(t *testing.T) {
 	if err := s.Send(context.Background(), m); err != nil {
 		t.Fatalf("second send: %v", err)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.got) != 1 {
-		t.Fatalf("got %d messages, want 1", len(f.got))
+	got := f.Messages()
+	if len(got) != 1 {
+		t.Fatalf("got %d messages, want 1", len(got))
 	}
-	raw := f.got[0]
+	raw := got[0].Data
 	for _, want := range []string{"To: <ars@demo.portail-aci.fr>", "Subject: =?utf-8?q?", "charset=utf-8", "Message-ID: <"} {
 		if !strings.Contains(raw, want) {
 			t.Errorf("message lacks %q:\n%s", want, raw)

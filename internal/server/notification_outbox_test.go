@@ -1,115 +1,21 @@
 package server_test
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"log/slog"
-	"net"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/mail/mailtest"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/server"
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/internal/store/pgtest"
 )
-
-// smtpFake is a minimal SMTP server on 127.0.0.1:0 that answers 451 to
-// MAIL FROM on its first failFirst connections, then accepts and records
-// each recipient.
-type smtpFake struct {
-	ln        net.Listener
-	mu        sync.Mutex
-	conns     int
-	failFirst int
-	rcpts     []string
-}
-
-func (f *smtpFake) got() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.rcpts...)
-}
-
-func newSMTPFake(t *testing.T, failFirst int) *smtpFake {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &smtpFake{ln: ln, failFirst: failFirst}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go f.serve(c)
-		}
-	}()
-	return f
-}
-
-func (f *smtpFake) serve(c net.Conn) {
-	defer c.Close()
-	f.mu.Lock()
-	f.conns++
-	fail := f.conns <= f.failFirst
-	f.mu.Unlock()
-	r := bufio.NewReader(c)
-	w := func(s string) { io.WriteString(c, s+"\r\n") }
-	rcpt := regexp.MustCompile(`(?i)^RCPT TO:<([^>]+)>`)
-	var to string
-	w("220 fake ESMTP")
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		cmd := strings.TrimSpace(line)
-		up := strings.ToUpper(cmd)
-		switch {
-		case strings.HasPrefix(up, "EHLO"), strings.HasPrefix(up, "HELO"):
-			w("250 fake")
-		case strings.HasPrefix(up, "MAIL FROM"):
-			if fail {
-				w("451 4.3.0 try again later")
-			} else {
-				w("250 ok")
-			}
-		case strings.HasPrefix(up, "RCPT TO"):
-			if m := rcpt.FindStringSubmatch(cmd); m != nil {
-				to = m[1]
-			}
-			w("250 ok")
-		case up == "DATA":
-			w("354 go")
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-			}
-			f.mu.Lock()
-			f.rcpts = append(f.rcpts, to)
-			f.mu.Unlock()
-			w("250 queued")
-		case up == "QUIT":
-			w("221 bye")
-			return
-		default:
-			w("250 ok")
-		}
-	}
-}
 
 // TestOutboxThroughSMTPRetriesWithoutDuplicate: with SMTP_URL set, the
 // outbox worker sends each e-mail once; the one refused with a 451 is kept,
@@ -120,9 +26,9 @@ func TestOutboxThroughSMTPRetriesWithoutDuplicate(t *testing.T) {
 	if err := seed.Demo(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	fake := newSMTPFake(t, 1)
+	fake := mailtest.New(t, 1)
 	cfg, err := config.Parse(func(k string) string {
-		return map[string]string{"ADDR": "127.0.0.1:0", "SMTP_URL": "smtp://" + fake.ln.Addr().String()}[k]
+		return map[string]string{"ADDR": "127.0.0.1:0", "SMTP_URL": fake.URL()}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -151,19 +57,20 @@ func TestOutboxThroughSMTPRetriesWithoutDuplicate(t *testing.T) {
 	if err := server.RunOutbox(ctx, srv); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(fake.got()); n != len(queued)-1 {
+	if n := len(fake.Messages()); n != len(queued)-1 {
 		t.Fatalf("first pass delivered %d, want %d (one refused)", n, len(queued)-1)
 	}
 	now = now.Add(30 * time.Second) // before the backoff: nothing
 	server.RunOutbox(ctx, srv)
-	if n := len(fake.got()); n != len(queued)-1 {
+	if n := len(fake.Messages()); n != len(queued)-1 {
 		t.Fatalf("sent before the backoff: %d", n)
 	}
 	now = now.Add(2 * time.Minute)
 	server.RunOutbox(ctx, srv)
 	server.RunOutbox(ctx, srv)
 	seen := map[string]int{}
-	for _, r := range fake.got() {
+	for _, m := range fake.Messages() {
+		r := m.Rcpt[0]
 		seen[r]++
 	}
 	for _, m := range queued {
