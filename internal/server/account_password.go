@@ -87,11 +87,18 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	// A new session token after a credential change (session fixation).
+	// A new session token after a credential change (session fixation); this
+	// session moves to the new epoch, every other session of the user ends.
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		s.internalError(w, r, err)
 		return
 	}
+	nu, err := s.store.UserByID(ctx, u.ID)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.sessions.Put(ctx, sessEpoch, nu.SessionEpoch)
 	s.log.Info("password changed", "user_id", u.ID, "ip", ip, "request_id", requestIDFrom(ctx))
 	s.flash(r, "ok", "Votre mot de passe a été changé. Utilisez-le dès votre prochaine connexion.")
 	redirect(w, r, "/compte")

@@ -89,6 +89,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sessions.Put(ctx, sessUserID, uid)
 	s.sessions.Put(ctx, sessOrgID, sc.orgID)
+	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
 	s.log.Info("login success", "user_id", uid, "email", email, "ip", ip, "request_id", requestIDFrom(ctx))
 	redirect(w, r, next)
 }

@@ -143,6 +143,7 @@ func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
 const (
 	sessUserID = "user_id"
 	sessOrgID  = "org_id"
+	sessEpoch  = "session_epoch"
 	sessFlash  = "flash"
 	sessFlashK = "flash_kind"
 )
@@ -174,6 +175,14 @@ func (s *Server) loadViewer(next http.Handler) http.Handler {
 				return
 			}
 			s.log.Warn("session ended: user disabled or without membership", "user_id", uid, "request_id", requestIDFrom(ctx))
+			_ = s.sessions.Destroy(ctx)
+			next.ServeHTTP(w, r)
+			return
+		}
+		if s.sessions.GetInt(ctx, sessEpoch) != sc.SessionEpoch {
+			// The password changed since this session was opened (elsewhere):
+			// it ends here.
+			s.log.Warn("session ended: password changed since login", "user_id", uid, "request_id", requestIDFrom(ctx))
 			_ = s.sessions.Destroy(ctx)
 			next.ServeHTTP(w, r)
 			return

@@ -268,7 +268,7 @@ func (s *Store) SetUserDisabled(ctx context.Context, a Actor, userID int64, disa
 // with its audit row.
 func (s *Store) ChangePassword(ctx context.Context, userID int64, actorName, hash string) error {
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1`, userID, hash)
 		if err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ type Scope struct {
 	Role         domain.Role
 	Departements []string // CPAM: the départements it covers
 	Region       string   // ARS, DCGDR: its region
+	SessionEpoch int      // the user's current session epoch (users.session_epoch)
 }
 
 // Valid reports whether the scope names a real membership.
