@@ -9,6 +9,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/refdata"
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/components"
 	"github.com/portail-aci/aci/templates/pages"
@@ -74,16 +75,44 @@ func adminMemberships(ms []store.Membership) []pages.AdminMembership {
 
 // membershipFields builds the organisation and role choices, the current
 // values selected.
+// maxStructureOptions bounds the structures listed in the organisation
+// select of the account forms.
+const maxStructureOptions = 100
+
 func (s *Server) membershipFields(r *http.Request, orgID int64, role string) (pages.AdminMembershipFields, error) {
 	orgs, err := s.store.AdminOrganisations(r.Context(), true)
 	if err != nil {
 		return pages.AdminMembershipFields{}, err
 	}
-	var f pages.AdminMembershipFields
+	f := pages.AdminMembershipFields{StructureQuery: strings.TrimSpace(r.URL.Query().Get("structure")), SearchAction: r.URL.Path}
+	if len(f.StructureQuery) > 100 {
+		f.StructureQuery = f.StructureQuery[:100]
+	}
+	nStructures := 0
+	for _, o := range orgs {
+		if o.Kind == domain.OrgStructure {
+			nStructures++
+		}
+	}
+	// At national volume (≈ 3 700 structures) one select would be unusable:
+	// beyond maxStructureOptions only the structures matching the search,
+	// and the one already chosen, are offered.
+	filter := nStructures > maxStructureOptions || f.StructureQuery != ""
+	if filter {
+		f.StructureNote = domain.GroupThousands(int64(nStructures)) + " structures : tapez une partie du nom pour choisir la vôtre dans la liste."
+	}
+	needle := refdata.Normalize(f.StructureQuery)
 	for _, k := range adminKinds {
 		g := pages.OrgGroup{Label: k.Label()}
 		rg := pages.RoleGroup{Label: k.Label()}
+		shown := 0
 		for _, o := range orgs {
+			if o.Kind == k && k == domain.OrgStructure && filter && o.ID != orgID {
+				if needle == "" || !strings.Contains(refdata.Normalize(o.Name), needle) || shown >= maxStructureOptions {
+					continue
+				}
+				shown++
+			}
 			if o.Kind == k {
 				label := o.Name
 				if o.Detail != "" {
