@@ -237,13 +237,6 @@ func requireAdmin(sc Scope) error {
 	return nil
 }
 
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 // CreateMSPIndicator adds an indicator to a barème (national admin only). A
 // code already used in the barème is a conflict.
 func (s *Store) CreateMSPIndicator(ctx context.Context, sc Scope, ind funding.MSPIndicator) (int64, error) {
@@ -257,7 +250,7 @@ func (s *Store) CreateMSPIndicator(ctx context.Context, sc Scope, ind funding.MS
 	var id int64
 	err := s.Pool.QueryRow(ctx, `INSERT INTO msp_indicators (bareme_code, code, label, axis, kind, fixed_points, variable_points, exclusive_group)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		ind.Bareme, ind.Code, ind.Label, string(ind.Axis), string(ind.Kind), ind.FixedPoints, ind.VariablePoints, nullable(ind.Group)).Scan(&id)
+		ind.Bareme, ind.Code, ind.Label, string(ind.Axis), string(ind.Kind), ind.FixedPoints, ind.VariablePoints, optString(ind.Group)).Scan(&id)
 	if err != nil {
 		return 0, mspConflict(pgError("store.CreateMSPIndicator", err))
 	}
@@ -275,7 +268,7 @@ func (s *Store) UpdateMSPIndicator(ctx context.Context, sc Scope, id int64, ind 
 	}
 	tag, err := s.Pool.Exec(ctx, `UPDATE msp_indicators SET bareme_code = $2, code = $3, label = $4, axis = $5, kind = $6,
 		fixed_points = $7, variable_points = $8, exclusive_group = $9 WHERE id = $1`,
-		id, ind.Bareme, ind.Code, ind.Label, string(ind.Axis), string(ind.Kind), ind.FixedPoints, ind.VariablePoints, nullable(ind.Group))
+		id, ind.Bareme, ind.Code, ind.Label, string(ind.Axis), string(ind.Kind), ind.FixedPoints, ind.VariablePoints, optString(ind.Group))
 	if err != nil {
 		return mspConflict(pgError("store.UpdateMSPIndicator", err))
 	}

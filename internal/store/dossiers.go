@@ -66,6 +66,7 @@ const dossierColumns = `d.id, d.structure_id, o.name, d.structure_type, coalesce
 
 const dossierFrom = ` FROM dossiers d JOIN organisations o ON o.id = d.structure_id`
 
+// dateOf is the date of a nullable DATE/TIMESTAMPTZ column (zero when NULL).
 func dateOf(t *time.Time) domain.Date {
 	if t == nil {
 		return domain.Date{}
@@ -73,6 +74,7 @@ func dateOf(t *time.Time) domain.Date {
 	return domain.DateOf0(*t)
 }
 
+// dateArg is the query argument of a nullable DATE column (NULL when zero).
 func dateArg(d domain.Date) any {
 	if d.IsZero() {
 		return nil
@@ -612,7 +614,7 @@ func (s *Store) SetSignatureAppointment(ctx context.Context, sc Scope, dossierID
 			return err
 		}
 		return appendAudit(ctx, tx, d.ID, &uid, sc.UserName, now, TransitionRendezVousSignature, d.State, d.State,
-			"Le "+ap.At.In(domain.Paris).Format("02/01/2006 à 15:04")+" — "+place)
+			"Le "+domain.FrenchDateTime(ap.At)+" — "+place)
 	})
 	return pgError("store.SetSignatureAppointment", err)
 }

@@ -129,6 +129,7 @@ func optDate(fe registry.FieldErrors, field, raw string) *time.Time {
 	return &t
 }
 
+// optString is nil for "" (SQL NULL), else a pointer to s.
 func optString(s string) *string {
 	if s == "" {
 		return nil
@@ -318,13 +319,6 @@ const structureDetailFrom = orgFrom + `
 	LEFT JOIN users cu ON cu.id = o.coordinator_user_id
 	LEFT JOIN users ub ON ub.id = o.updated_by`
 
-func dateOrZero(t *time.Time) domain.Date {
-	if t == nil {
-		return domain.Date{}
-	}
-	return domain.DateOf0(*t)
-}
-
 // GetStructureDetail returns one structure of the scope with its registry
 // identity; outside the scope it is not found.
 func (s *Store) GetStructureDetail(ctx context.Context, sc Scope, id int64) (StructureDetail, error) {
@@ -342,7 +336,7 @@ func (s *Store) GetStructureDetail(ctx context.Context, sc Scope, id int64) (Str
 		return d, pgError("store.GetStructureDetail", err)
 	}
 	o.Kind, o.StructureType, d.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)
-	d.CreatedOn, d.ARSValidatedOn, d.ACISignedOn = dateOrZero(created), dateOrZero(ars), dateOrZero(aci)
+	d.CreatedOn, d.ARSValidatedOn, d.ACISignedOn = dateOf(created), dateOf(ars), dateOf(aci)
 	d.CanEdit = sc.CanEditStructure(id) && o.ArchivedAt == nil
 	return d, nil
 }
@@ -493,7 +487,7 @@ func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilte
 			&created, &ars, &aci, &e.CoordinatorUserID, &e.CoordinatorName, &e.CoordinatorEmail, &e.UpdatedAt, &e.UpdatedByName,
 			&e.Members)
 		o.Kind, o.StructureType, e.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)
-		e.CreatedOn, e.ARSValidatedOn, e.ACISignedOn = dateOrZero(created), dateOrZero(ars), dateOrZero(aci)
+		e.CreatedOn, e.ARSValidatedOn, e.ACISignedOn = dateOf(created), dateOf(ars), dateOf(aci)
 		return e, err
 	})
 	return out, pgError("store.ExportStructures", err)
