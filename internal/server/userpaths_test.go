@@ -1,0 +1,180 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/server"
+)
+
+// userPathTables are the tables a form may change; fingerprint hashes them
+// so a test sees any change, even a half-saved one.
+var userPathTables = []string{
+	"organisations", "organisation_departements", "users", "memberships",
+	"members", "territories", "territory_communes", "territory_changes", "structure_changes",
+	"dossiers", "dossier_content", "dossier_indicators", "dossier_complements", "dossier_audit",
+	"documents", "document_versions", "document_reviews", "messages", "message_attachments",
+	"contracts", "contract_signatures", "contract_avenants", "payments",
+	"baremes", "bareme_amounts", "msp_indicators", "admin_audit", "stored_files",
+}
+
+func (e *env) fingerprint(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, tb := range userPathTables {
+		var h *string
+		if err := e.st.Pool.QueryRow(context.Background(),
+			`SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM `+tb+` x`).Scan(&h); err != nil {
+			t.Fatalf("fingerprint %s: %v", tb, err)
+		}
+		if h != nil {
+			out[tb] = *h
+		}
+	}
+	return out
+}
+
+func changedTables(a, b map[string]string) []string {
+	var ch []string
+	for _, tb := range userPathTables {
+		if a[tb] != b[tb] {
+			ch = append(ch, tb)
+		}
+	}
+	return ch
+}
+
+// userPathIDs resolves the URL parameters of a route to records of one
+// demo structure.
+func (e *env) userPathIDs(t *testing.T, structure string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	q := func(sql string, args ...any) string {
+		var v *int64
+		if err := e.st.Pool.QueryRow(ctx, sql, args...).Scan(&v); err != nil || v == nil {
+			return "999999"
+		}
+		return strconv.FormatInt(*v, 10)
+	}
+	sid, err := e.st.OrganisationIDByName(ctx, domain.OrgStructure, structure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	did := q(`SELECT max(id) FROM dossiers WHERE structure_id = $1`, sid)
+	return map[string]string{
+		"structure": strconv.FormatInt(sid, 10),
+		"dossier":   did,
+		"mid":       q(`SELECT max(id) FROM members WHERE structure_id = $1`, sid),
+		"doc":       q(`SELECT max(d.id) FROM documents d WHERE d.dossier_id = $1::bigint`, did),
+		"cid":       q(`SELECT max(id) FROM dossier_complements WHERE dossier_id = $1::bigint`, did),
+		"pid":       q(`SELECT max(p.id) FROM payments p JOIN contracts c ON c.id = p.contract_id WHERE c.dossier_id = $1::bigint`, did),
+		"nid":       q(`SELECT max(id) FROM notifications`),
+		"section":   "1",
+	}
+}
+
+func postRoutes(t *testing.T, e *env) []string {
+	t.Helper()
+	cfg, _ := config.Parse(func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] })
+	srv := server.New(cfg, e.st, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Options{})
+	var routes []string
+	if err := server.WalkRoutes(srv, func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if method == http.MethodPost && pattern != "/login" && pattern != "/logout" && pattern != "/static/*" {
+			routes = append(routes, pattern)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return routes
+}
+
+// TestUserPathsEmptyForms submits every state-changing form of the product
+// with NO fields at all, as every demo account on records of its own
+// tenant (the allowed role and the other roles of the same tenant alike):
+// the answer is never a 5xx, and nothing is saved — not even half — except
+// for the few forms whose empty submission is a legitimate action (mark
+// notifications read, account preferences with every box unticked).
+func TestUserPathsEmptyForms(t *testing.T) {
+	e := newEnv(t)
+	routes := postRoutes(t, e)
+	if len(routes) < 35 {
+		t.Fatalf("only %d POST routes: the walk is broken", len(routes))
+	}
+	home := map[string]string{
+		"coordinateur@demo.portail-aci.fr":   seed.ValDeDemo,
+		"coordinateur.b@demo.portail-aci.fr": seed.MontsDeDemo,
+		"msp@demo.portail-aci.fr":            seed.MSPLille,
+		"referent@demo.portail-aci.fr":       seed.ValDeDemo,
+		"ars@demo.portail-aci.fr":            seed.MontsDeDemo,
+		"dcgdr@demo.portail-aci.fr":          seed.ValDeDemo,
+		"admin@demo.portail-aci.fr":          seed.ValDeDemo,
+	}
+	// An empty submission of these may legitimately change something: their
+	// form is a lone button (the confirmation is data-confirm), or unticked
+	// boxes are the values.
+	mayChange := map[string]bool{
+		"/notifications/lire":                    true,
+		"/notifications/{nid}":                   true,
+		"/compte":                                true,
+		"/structures/{id}/membres/{mid}/retirer": true, // templates/pages/member_list.templ
+		"/baremes/msp/{id}/supprimer":            true, // templates/pages/baremes.templ
+		"/admin/utilisateurs/{id}/desactiver":    true, // templates/pages/admin.templ
+		"/admin/utilisateurs/{id}/reactiver":     true,
+	}
+	uid := func(email string) string {
+		var id int64
+		if err := e.st.Pool.QueryRow(context.Background(), `SELECT id FROM users WHERE email = $1`, email).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(id, 10)
+	}
+	param := regexp.MustCompile(`\{[a-zA-Z]+\}`)
+	for _, a := range seed.DemoAccounts {
+		c := e.loggedIn(a.Email)
+		ids := e.userPathIDs(t, home[a.Email])
+		ids["uid"] = uid("referent@demo.portail-aci.fr")
+		for _, rt := range routes {
+			path := param.ReplaceAllStringFunc(rt, func(p string) string {
+				name := strings.Trim(p, "{}")
+				switch {
+				case name == "id" && strings.HasPrefix(rt, "/dossiers/"):
+					return ids["dossier"]
+				case name == "id" && strings.HasPrefix(rt, "/admin/utilisateurs/"):
+					return ids["uid"]
+				case name == "id" && strings.HasPrefix(rt, "/baremes/"):
+					return "1"
+				case name == "id":
+					return ids["structure"]
+				}
+				if v, ok := ids[name]; ok {
+					return v
+				}
+				return "1"
+			})
+			before := e.fingerprint(t)
+			r := c.post(path, url.Values{})
+			after := e.fingerprint(t)
+			if r.StatusCode >= 500 {
+				t.Errorf("%s POST %s (empty): status %d", a.Email, path, r.StatusCode)
+			}
+			if ch := changedTables(before, after); len(ch) > 0 && !mayChange[rt] {
+				t.Errorf("%s POST %s (empty): status %d and changed %v", a.Email, path, r.StatusCode, ch)
+			}
+			if r.StatusCode >= 400 && !strings.Contains(r.body, "lang=\"fr\"") {
+				t.Errorf("%s POST %s (empty): status %d without a French page", a.Email, path, r.StatusCode)
+			}
+			t.Logf("%-36s %-60s %d", a.Email, rt, r.StatusCode)
+		}
+	}
+}
