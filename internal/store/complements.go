@@ -136,13 +136,7 @@ func insertComplement(ctx context.Context, tx pgx.Tx, dossierID int64, target, t
 
 // lockDossier locks a dossier in scope and returns it (not found outside).
 func lockDossier(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (Dossier, error) {
-	var a args
-	q := "SELECT " + dossierColumns + dossierFrom + " WHERE d.id = " + a.add(id) + " AND " + sc.structures("o", &a) + " FOR UPDATE OF d"
-	d, err := scanDossier(tx.QueryRow(ctx, q, a...))
-	if err != nil {
-		return d, dossierNotFound(pgError("store.lockDossier", err))
-	}
-	return d, nil
+	return scopedDossier(ctx, tx, sc, id, lockDossierUpdate, "store.lockDossier")
 }
 
 // AddComplementRequest records a complement request of the CPAM referent (or

@@ -207,13 +207,7 @@ func saveFile(ctx context.Context, tx pgx.Tx, field string, uploadedBy *int64, a
 // lockDossierForDocuments reads dossier id in scope and locks it against a
 // concurrent transition (FOR SHARE: uploads do not block each other).
 func lockDossierForDocuments(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (Dossier, error) {
-	var a args
-	q := "SELECT " + dossierColumns + dossierFrom + " WHERE d.id = " + a.add(id) + " AND " + sc.structures("o", &a) + " FOR SHARE OF d"
-	d, err := scanDossier(tx.QueryRow(ctx, q, a...))
-	if err != nil {
-		return d, dossierNotFound(pgError("store.documents", err))
-	}
-	return d, nil
+	return scopedDossier(ctx, tx, sc, id, lockDossierShare, "store.documents")
 }
 
 // DocumentUpload is one file attached to a dossier.

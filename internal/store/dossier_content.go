@@ -410,13 +410,7 @@ func (e *ContentConflict) coded() *domain.Error {
 		by = "un autre utilisateur"
 	}
 	return domain.Errorf(domain.EConflict, "« %s » a été modifié entre-temps par %s le %s : comparez avec le texte enregistré, puis enregistrez de nouveau.",
-		e.Section.Label(), by, FrenchDateTime(e.At))
-}
-
-// FrenchDateTime formats t as "jj/mm/aaaa à HH:MM", Europe/Paris.
-func FrenchDateTime(t time.Time) string {
-	p := t.In(domain.Paris)
-	return domain.DateOf(t).French() + " à " + p.Format("15:04")
+		e.Section.Label(), by, domain.FrenchDateTime(e.At))
 }
 
 // SaveContent saves one section of a dossier's content in one transaction:
@@ -433,11 +427,9 @@ func (s *Store) SaveContent(ctx context.Context, sc Scope, in ContentSave) (int,
 	in.At = in.At.Truncate(time.Microsecond)
 	var version int
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		var a args
-		d, err := scanDossier(tx.QueryRow(ctx, "SELECT "+dossierColumns+dossierFrom+" WHERE d.id = "+a.add(in.DossierID)+
-			" AND "+sc.structures("o", &a)+" FOR SHARE OF d", a...))
+		d, err := scopedDossier(ctx, tx, sc, in.DossierID, lockDossierShare, "store.SaveContent")
 		if err != nil {
-			return dossierNotFound(pgError("store.SaveContent", err))
+			return err
 		}
 		if !slices.Contains(Sections(d.StructureType), in.Section) {
 			return domain.Errorf(domain.ENotFound, "Section introuvable.")

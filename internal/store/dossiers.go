@@ -110,11 +110,27 @@ func scanDossier(row pgx.Row) (Dossier, error) {
 
 // GetDossier returns one dossier in scope; outside the scope it is not found.
 func (s *Store) GetDossier(ctx context.Context, sc Scope, id int64) (Dossier, error) {
+	return scopedDossier(ctx, s.Pool, sc, id, "", "store.GetDossier")
+}
+
+// Row locks for scopedDossier.
+const (
+	lockDossierUpdate = " FOR UPDATE OF d" // a change of the dossier row itself
+	lockDossierShare  = " FOR SHARE OF d"  // a change of its children, kept out of a concurrent transition
+)
+
+// scopedDossier is THE read of one dossier in scope (sc.structures on its
+// structure), with the row lock lock ("" for none, lockDossierUpdate,
+// lockDossierShare). Outside the scope the dossier is not found; origin
+// names the caller in wrapped internal errors.
+func scopedDossier(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, sc Scope, id int64, lock, origin string) (Dossier, error) {
 	var a args
-	q := "SELECT " + dossierColumns + dossierFrom + " WHERE d.id = " + a.add(id) + " AND " + sc.structures("o", &a)
-	d, err := scanDossier(s.Pool.QueryRow(ctx, q, a...))
+	sql := "SELECT " + dossierColumns + dossierFrom + " WHERE d.id = " + a.add(id) + " AND " + sc.structures("o", &a) + lock
+	d, err := scanDossier(q.QueryRow(ctx, sql, a...))
 	if err != nil {
-		return d, dossierNotFound(pgError("store.GetDossier", err))
+		return d, dossierNotFound(pgError(origin, err))
 	}
 	return d, nil
 }

@@ -85,14 +85,8 @@ func (s Scope) CanPostMessage() bool {
 func msgDossierInScope(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }, sc Scope, id int64) error {
-	var a args
-	var got int64
-	err := q.QueryRow(ctx, "SELECT d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id WHERE d.id = "+
-		a.add(id)+" AND "+sc.structures("o", &a), a...).Scan(&got)
-	if err != nil {
-		return dossierNotFound(pgError("store.msgDossierInScope", err))
-	}
-	return nil
+	_, err := scopedDossier(ctx, q, sc, id, "", "store.msgDossierInScope")
+	return err
 }
 
 // msgVisible is the predicate hiding internal notes from structure
