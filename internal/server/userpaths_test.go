@@ -178,3 +178,92 @@ func TestUserPathsEmptyForms(t *testing.T) {
 		}
 	}
 }
+
+// TestUserPathsDoubleSubmitAndWrongRole submits valid forms as a user would:
+// first as a role of the same tenant that may not use the form (refused,
+// nothing changes), then twice with the same values as the allowed role
+// (a double click): exactly one effect, the second a clear refusal or a
+// harmless success, never a duplicate row nor a 5xx.
+func TestUserPathsDoubleSubmitAndWrongRole(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	val := e.demoDossierID(seed.ValDeDemo)
+	cpam := e.orgID(t, "cpam", "CPAM de l'Ain")
+	var refUID int64
+	if err := e.st.Pool.QueryRow(ctx, `SELECT id FROM users WHERE email = 'referent@demo.portail-aci.fr'`).Scan(&refUID); err != nil {
+		t.Fatal(err)
+	}
+	ars := e.orgID(t, "ars", "ARS Auvergne-Rhône-Alpes")
+	count := func(sql string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := e.st.Pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return n
+	}
+	clients := map[string]*client{}
+	as := func(email string) *client {
+		if clients[email] == nil {
+			clients[email] = e.loggedIn(email)
+		}
+		return clients[email]
+	}
+	for _, tc := range []struct {
+		name, path, allowed, refused string
+		form                         url.Values
+		count                        string // rows the form adds
+		args                         []any
+	}{
+		{"indicateur MSP", "/baremes/msp", "admin@demo.portail-aci.fr", "msp@demo.portail-aci.fr",
+			url.Values{"bareme": {"aci-msp-avenant-1"}, "code": {"protocoles"}, "label": {"Protocoles pluriprofessionnels"},
+				"axis": {"travail_equipe"}, "kind": {"socle"}, "fixed_points": {"100"}, "variable_points": {"200"}},
+			`SELECT count(*) FROM msp_indicators WHERE code = 'protocoles'`, nil},
+		{"organisation", "/admin/organisations", "admin@demo.portail-aci.fr", "referent@demo.portail-aci.fr",
+			url.Values{"kind": {"cpam"}, "name": {"CPAM du Rhône"}, "departements": {"69"}},
+			`SELECT count(*) FROM organisations WHERE name = 'CPAM du Rhône'`, nil},
+		{"compte", "/admin/utilisateurs/nouveau", "admin@demo.portail-aci.fr", "referent@demo.portail-aci.fr",
+			url.Values{"name": {"Nina Nouvelle"}, "email": {"Nina.Nouvelle@cpam-ain.fr"}, "org_id": {cpam}, "role": {"referent"}},
+			`SELECT count(*) FROM users WHERE lower(email) = 'nina.nouvelle@cpam-ain.fr'`, nil},
+		{"rattachement", "/admin/utilisateurs/" + strconv.FormatInt(refUID, 10) + "/rattachements", "admin@demo.portail-aci.fr", "referent@demo.portail-aci.fr",
+			url.Values{"org_id": {ars}, "role": {"agent"}},
+			`SELECT count(*) FROM memberships WHERE user_id = $1`, []any{refUID}},
+		{"demande de compléments", dpath(val, "/transitions"), "referent@demo.portail-aci.fr", "coordinateur@demo.portail-aci.fr",
+			url.Values{"transition": {"demander_complements"}, "seen": {"en_instruction"},
+				"motivation": {"Pièces manquantes"}, "complement_target": {"doc:statuts"}, "complement_text": {"Statuts signés"}},
+			`SELECT count(*) FROM dossier_complements WHERE dossier_id = $1`, []any{val}},
+		{"complément supplémentaire", dpath(val, "/complements"), "referent@demo.portail-aci.fr", "coordinateur@demo.portail-aci.fr",
+			url.Values{"complement_target": {"doc:statuts"}, "complement_text": {"Et la liste des membres"}},
+			`SELECT count(*) FROM dossier_complements WHERE dossier_id = $1`, []any{val}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := e.fingerprint(t)
+			n0 := count(tc.count, tc.args...)
+			r := as(tc.refused).post(tc.path, tc.form)
+			if r.StatusCode != http.StatusNotFound && r.StatusCode != http.StatusForbidden {
+				t.Errorf("%s (not allowed): status %d, want 404 or 403", tc.refused, r.StatusCode)
+			}
+			if ch := changedTables(before, e.fingerprint(t)); len(ch) > 0 {
+				t.Errorf("%s (not allowed): changed %v", tc.refused, ch)
+			}
+			if r := as(tc.allowed).post(tc.path, tc.form); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("%s: status %d, want 303\n%s", tc.allowed, r.StatusCode, r.body)
+			}
+			n1 := count(tc.count, tc.args...)
+			if n1 != n0+1 {
+				t.Fatalf("first submission: %d rows, want %d", n1, n0+1)
+			}
+			r = as(tc.allowed).post(tc.path, tc.form)
+			if r.StatusCode >= 500 {
+				t.Errorf("second submission: status %d", r.StatusCode)
+			}
+			if r.StatusCode >= 400 && !strings.Contains(r.body, `lang="fr"`) {
+				t.Errorf("second submission: status %d without a French page", r.StatusCode)
+			}
+			if n2 := count(tc.count, tc.args...); n2 != n1 {
+				t.Errorf("second submission (status %d): %d rows, want %d (a duplicate)", r.StatusCode, n2, n1)
+			}
+			t.Logf("second submission: %d", r.StatusCode)
+		})
+	}
+}
