@@ -143,6 +143,8 @@ func roleLabels(rs []domain.Role) string {
 
 // CreateAccount creates a user and its membership in one transaction, with
 // its audit row. A taken e-mail is a field error on "email".
+// System path, no scope: national administration only (the routes are behind
+// requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) CreateAccount(ctx context.Context, a Actor, n NewAccount) (int64, error) {
 	if err := ValidateAccount(n); err != nil {
 		return 0, err
@@ -173,6 +175,8 @@ func (s *Store) CreateAccount(ctx context.Context, a Actor, n NewAccount) (int64
 
 // GrantMembership adds (or changes the role of) a user's membership, with its
 // audit row.
+// System path, no scope: national administration only (the routes are behind
+// requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) GrantMembership(ctx context.Context, a Actor, userID, orgID int64, role domain.Role) error {
 	if !role.Valid() {
 		return domain.FieldError("role", "Choisissez un rôle.")
@@ -209,6 +213,8 @@ func lockUser(ctx context.Context, tx pgx.Tx, userID int64) error {
 // RevokeMembership removes a user's membership, with its audit row. An admin
 // cannot remove their own national admin membership (nobody would be left
 // to give it back).
+// System path, no scope: national administration only (the routes are behind
+// requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) RevokeMembership(ctx context.Context, a Actor, userID, orgID int64) error {
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		if err := lockUser(ctx, tx, userID); err != nil {
@@ -234,6 +240,8 @@ func (s *Store) RevokeMembership(ctx context.Context, a Actor, userID, orgID int
 // SetUserDisabled disables (the auth middleware ends the account's sessions
 // at their next request) or re-enables an account, with its audit row. An
 // admin cannot disable their own account.
+// System path, no scope: national administration only (the routes are behind
+// requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) SetUserDisabled(ctx context.Context, a Actor, userID int64, disabled bool) error {
 	if disabled && userID == a.UserID {
 		return domain.Errorf(domain.EConflict, "Vous ne pouvez pas désactiver votre propre compte.")
@@ -266,6 +274,8 @@ func (s *Store) SetUserDisabled(ctx context.Context, a Actor, userID int64, disa
 
 // ChangePassword replaces the password hash of a user (their own change),
 // with its audit row.
+// No scope: a user's own rows (WHERE user_id), not a structure's data; the
+// handlers pass sc.UserID.
 func (s *Store) ChangePassword(ctx context.Context, userID int64, actorName, hash string) error {
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1`, userID, hash)
@@ -295,6 +305,8 @@ type AccountRow struct {
 
 // ListAccounts returns one page of accounts matching f, ordered by name, with
 // their memberships, and the total count.
+// System path, no scope: national administration only (the routes are behind
+// requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) ListAccounts(ctx context.Context, f UserFilter, p Page) ([]AccountRow, int, error) {
 	var a args
 	where := []string{"true"}
@@ -355,6 +367,8 @@ func (s *Store) ListAccounts(ctx context.Context, f UserFilter, p Page) ([]Accou
 }
 
 // UserCreatedAt says when an account was created.
+// System path, no scope: national administration only (the routes are behind
+// requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) UserCreatedAt(ctx context.Context, id int64) (time.Time, error) {
 	var t time.Time
 	err := s.Pool.QueryRow(ctx, `SELECT created_at FROM users WHERE id = $1`, id).Scan(&t)
@@ -371,6 +385,8 @@ type AdminAuditEntry struct {
 
 // AdminAuditFor lists the last 100 administrative changes about a user, newest
 // first.
+// System path, no scope: national administration only (the routes are behind
+// requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) AdminAuditFor(ctx context.Context, userID int64) ([]AdminAuditEntry, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT at, actor_name, action, detail FROM admin_audit
 		WHERE target_user_id = $1 ORDER BY at DESC, id DESC LIMIT 100`, userID)
@@ -395,6 +411,8 @@ type OrgChoice struct {
 
 // AdminOrganisations lists the active organisations, by kind then name; with
 // structures false, the care structures are left out.
+// System path, no scope: national administration only (the routes are behind
+// requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) AdminOrganisations(ctx context.Context, structures bool) ([]OrgChoice, error) {
 	q := `SELECT o.id, o.kind, o.name,
 		CASE o.kind
@@ -423,6 +441,7 @@ func (s *Store) AdminOrganisations(ctx context.Context, structures bool) ([]OrgC
 }
 
 // Regions lists every region (code, name) for the forms' choices.
+// No scope: reference data, not tenant data (the same for every user).
 func (s *Store) Regions(ctx context.Context) ([][2]string, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT code, nom FROM regions ORDER BY nom`)
 	if err != nil {
@@ -438,6 +457,8 @@ func (s *Store) Regions(ctx context.Context) ([][2]string, error) {
 // AdminCreateOrganisation creates a CPAM (name + départements), an ARS or a
 // DCGDR (name + region) or the national organisation, with its audit row.
 // Errors name the form field (kind, name, departements, region).
+// System path, no scope: national administration only (the routes are behind
+// requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) AdminCreateOrganisation(ctx context.Context, a Actor, o NewOrganisation) (int64, error) {
 	o.Name = strings.TrimSpace(o.Name)
 	switch o.Kind {
@@ -517,6 +538,8 @@ func (s *Store) AdminCreateOrganisation(ctx context.Context, a Actor, o NewOrgan
 
 // EnsureNationalOrg returns the id of the national organisation named name
 // (NationalOrgName when empty), creating it when absent.
+// System path, no scope: national administration only (the routes are behind
+// requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) EnsureNationalOrg(ctx context.Context, a Actor, name string) (int64, error) {
 	if strings.TrimSpace(name) == "" {
 		name = NationalOrgName

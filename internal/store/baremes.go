@@ -20,6 +20,7 @@ import (
 
 // LoadBaremes reads every CPTS barème with its amounts, oldest first, as the
 // funding engine's values (migrations/00010_baremes.sql).
+// No scope: reference data, not tenant data (the same for every user).
 func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT id, code, name, effective, early_signer_cutoff FROM baremes ORDER BY effective, id`)
 	if err != nil {
@@ -154,6 +155,7 @@ type MSPIndicatorRow struct {
 
 // LoadMSPIndicators reads the MSP indicators of one barème (every barème
 // when baremeCode is empty), ordered by barème then in the order they were entered.
+// No scope: reference data, not tenant data (the same for every user).
 func (s *Store) LoadMSPIndicators(ctx context.Context, baremeCode string) ([]MSPIndicatorRow, error) {
 	var a args
 	q := `SELECT id, bareme_code, code, label, axis, kind, fixed_points, variable_points, coalesce(exclusive_group, '') FROM msp_indicators`
@@ -176,6 +178,7 @@ func (s *Store) LoadMSPIndicators(ctx context.Context, baremeCode string) ([]MSP
 }
 
 // MSPBaremeCodes lists the codes of the MSP barèmes that have indicators.
+// No scope: reference data, not tenant data (the same for every user).
 func (s *Store) MSPBaremeCodes(ctx context.Context) ([]string, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT DISTINCT bareme_code FROM msp_indicators ORDER BY bareme_code`)
 	if err != nil {

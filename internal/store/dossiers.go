@@ -527,6 +527,8 @@ const ReputeValideMotivation = "Validation implicite (silence de l'ARS, CSP L143
 // as the system. Each dossier is one transaction that takes its row FOR
 // UPDATE SKIP LOCKED, so several instances can run it at once without doing
 // anything twice. It returns how many dossiers changed.
+// System path, no scope: background job (cmd/aci worker), never called on
+// behalf of a user.
 func (s *Store) ApplySystemTransitions(ctx context.Context, today domain.Date, at time.Time) (int, error) {
 	if at.IsZero() {
 		at = time.Now()

@@ -133,8 +133,14 @@ type OwnStructureChoice struct {
 	Type domain.StructureType
 }
 
-// OwnStructureChoices lists the MSP and ESP of the scope seated in the
-// département of the CPTS (the member's "own structure", issue item 3).
+// OwnStructureChoices lists the active MSP and ESP seated in the département
+// of the CPTS (the member's "own structure", issue item 3).
+//
+// Deliberately NOT restricted by sc.structures: a CPTS's users see only their
+// CPTS, yet its members practise in MSP/ESP of the département that are other
+// tenants. Only names and types are read (public, like the holder's name in
+// SearchCommunes), and cpts must come from GetStructureDetail(sc, …), so the
+// CPTS itself was read in scope.
 func (s *Store) OwnStructureChoices(ctx context.Context, sc Scope, cpts StructureDetail) ([]OwnStructureChoice, error) {
 	if cpts.StructureType != domain.CPTS {
 		return nil, nil

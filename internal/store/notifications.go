@@ -210,6 +210,8 @@ func auditAudience(t workflow.Transition) []workflow.Audience {
 // number of workers each row is processed exactly once (a worker that dies
 // mid-way rolls back and the row is taken again). It handles at most limit
 // rows and returns how many it processed.
+// System path, no scope: background job (cmd/aci worker), never called on
+// behalf of a user.
 func (s *Store) ProcessAuditNotifications(ctx context.Context, linkBase string, limit int, now time.Time) (int, error) {
 	done := 0
 	for done < limit {
@@ -274,6 +276,8 @@ func (s *Store) ProcessAuditNotifications(ctx context.Context, linkBase string, 
 
 // ListNotifications returns one page of the user's notifications, newest
 // first, with the total count.
+// No scope: a user's own rows (WHERE user_id), not a structure's data; the
+// handlers pass sc.UserID.
 func (s *Store) ListNotifications(ctx context.Context, userID int64, p Page) ([]Notification, int, error) {
 	var total int
 	if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1`, userID).Scan(&total); err != nil {
@@ -292,6 +296,8 @@ func (s *Store) ListNotifications(ctx context.Context, userID int64, p Page) ([]
 }
 
 // UnreadNotifications counts the user's unread notifications.
+// No scope: a user's own rows (WHERE user_id), not a structure's data; the
+// handlers pass sc.UserID.
 func (s *Store) UnreadNotifications(ctx context.Context, userID int64) (int, error) {
 	var n int
 	err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, userID).Scan(&n)
@@ -300,6 +306,8 @@ func (s *Store) UnreadNotifications(ctx context.Context, userID int64) (int, err
 
 // MarkNotificationRead marks one of the user's notifications read and
 // returns its link; another user's notification is not found.
+// No scope: a user's own rows (WHERE user_id), not a structure's data; the
+// handlers pass sc.UserID.
 func (s *Store) MarkNotificationRead(ctx context.Context, userID, id int64, at time.Time) (string, error) {
 	var link string
 	err := s.Pool.QueryRow(ctx, `UPDATE notifications SET read_at = coalesce(read_at, $3)
@@ -314,6 +322,8 @@ func (s *Store) MarkNotificationRead(ctx context.Context, userID, id int64, at t
 }
 
 // MarkAllNotificationsRead marks every notification of the user read.
+// No scope: a user's own rows (WHERE user_id), not a structure's data; the
+// handlers pass sc.UserID.
 func (s *Store) MarkAllNotificationsRead(ctx context.Context, userID int64, at time.Time) (int, error) {
 	tag, err := s.Pool.Exec(ctx, `UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL`, userID, at)
 	return int(tag.RowsAffected()), pgError("store.MarkAllNotificationsRead", err)
@@ -321,6 +331,8 @@ func (s *Store) MarkAllNotificationsRead(ctx context.Context, userID int64, at t
 
 // SetEmailMode sets the user's e-mail preference: "instant" (one e-mail per
 // notification) or "digest" (one e-mail a day listing them).
+// No scope: a user's own rows (WHERE user_id), not a structure's data; the
+// handlers pass sc.UserID.
 func (s *Store) SetEmailMode(ctx context.Context, userID int64, mode string) error {
 	if mode != "instant" && mode != "digest" {
 		return domain.FieldError("email_mode", "Choisissez « à chaque notification » ou « un récapitulatif par jour ».")
@@ -347,6 +359,8 @@ const ntfReminderComplement = "complement"
 // reminders_sent, in the transaction that notifies: a restart, a second run
 // the same day or a second instance never sends it twice. It returns how
 // many reminders were sent.
+// System path, no scope: background job (cmd/aci worker), never called on
+// behalf of a user.
 func (s *Store) SendReminders(ctx context.Context, today domain.Date, linkBase string, now time.Time) (int, error) {
 	type cand struct {
 		id                 int64

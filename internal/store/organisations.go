@@ -67,6 +67,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, o NewOrganisation) (int6
 }
 
 // OrganisationIDByName finds an organisation by kind and name (case-insensitive).
+// System path, no scope: seed and CLI only (they name organisations by name).
 func (s *Store) OrganisationIDByName(ctx context.Context, kind domain.OrgKind, name string) (int64, error) {
 	var id int64
 	err := s.Pool.QueryRow(ctx, `SELECT id FROM organisations WHERE kind = $1 AND lower(name) = lower($2)`, string(kind), name).Scan(&id)

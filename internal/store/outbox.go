@@ -74,6 +74,8 @@ func MailBackoff(attempts int) time.Duration {
 // unchanged and sent again later: a rare duplicate is better than a lost
 // ntfNotice of a deadline. (At-most-once would mark it "sending" first and
 // lose it on a crash.) The window is one SMTP exchange of one e-mail.
+// System path, no scope: background job (cmd/aci worker), never called on
+// behalf of a user.
 func (s *Store) SendDueMail(ctx context.Context, now time.Time, limit int, send func(ctx context.Context, m OutboxMail) (Delivery, error)) (int, error) {
 	delivered := 0
 	for i := 0; i < limit; i++ {
@@ -118,6 +120,7 @@ func (s *Store) SendDueMail(ctx context.Context, now time.Time, limit int, send 
 
 // ListOutbox returns the newest e-mails of the outbox for an address (tests,
 // support); "" lists all.
+// System path, no scope: tests and support (cmd/aci), never a handler.
 func (s *Store) ListOutbox(ctx context.Context, to string, limit int) ([]OutboxMail, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT id, to_email, subject, body, digest, attempts, last_error, sent_at, logged_at
 		FROM outbox WHERE $1 = '' OR to_email = $1 ORDER BY id DESC LIMIT $2`, NormalizeEmail(to), limit)
@@ -142,6 +145,8 @@ const DigestHour = 7
 // makes the digest of a day unique even with several instances; the
 // notifications are locked FOR UPDATE SKIP LOCKED. It returns how many
 // digests were written.
+// System path, no scope: background job (cmd/aci worker), never called on
+// behalf of a user.
 func (s *Store) PrepareDigests(ctx context.Context, now time.Time, linkBase string) (int, error) {
 	paris := now.In(domain.Paris)
 	if paris.Hour() < DigestHour {

@@ -234,6 +234,8 @@ func PaidTotal(ps []PaymentRow) domain.Cents {
 // as the system. Each contract is one transaction that takes its row FOR
 // UPDATE SKIP LOCKED, so several instances can run it at once without doing
 // anything twice. It returns how many contracts became échus.
+// System path, no scope: background job (cmd/aci worker), never called on
+// behalf of a user.
 func (s *Store) ExpireContracts(ctx context.Context, today domain.Date, at time.Time) (int, error) {
 	if at.IsZero() {
 		at = time.Now()

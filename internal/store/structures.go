@@ -495,6 +495,7 @@ func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilte
 
 // Departements lists every département (code, name, region) for the forms'
 // choices.
+// No scope: reference data, not tenant data (the same for every user).
 func (s *Store) Departements(ctx context.Context) ([][3]string, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT code, nom, region FROM departements ORDER BY code`)
 	if err != nil {

@@ -35,6 +35,8 @@ type Membership struct {
 func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 
 // CreateUser inserts a user with an already hashed password.
+// System path, no scope: authentication and sessions (login, middleware,
+// CLI, seed) read the account itself, not a structure's data.
 func (s *Store) CreateUser(ctx context.Context, email, name, passwordHash string) (int64, error) {
 	var id int64
 	err := s.Pool.QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id`,
@@ -51,12 +53,16 @@ func scanUser(row pgx.Row) (User, error) {
 }
 
 // UserByEmail finds a user by e-mail (normalised).
+// System path, no scope: authentication and sessions (login, middleware,
+// CLI, seed) read the account itself, not a structure's data.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	u, err := scanUser(s.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email)))
 	return u, pgError("store.UserByEmail", err)
 }
 
 // UserByID finds a user by id.
+// System path, no scope: authentication and sessions (login, middleware,
+// CLI, seed) read the account itself, not a structure's data.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 	u, err := scanUser(s.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	return u, pgError("store.UserByID", err)
@@ -65,6 +71,8 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 // DisableUser disables an account: its sessions end at their next request
 // (the auth middleware reloads the user on every request and refuses a
 // disabled one).
+// System path, no scope: authentication and sessions (login, middleware,
+// CLI, seed) read the account itself, not a structure's data.
 func (s *Store) DisableUser(ctx context.Context, id int64) error {
 	tag, err := s.Pool.Exec(ctx, `UPDATE users SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL`, id)
 	if err == nil && tag.RowsAffected() == 0 {
@@ -74,12 +82,16 @@ func (s *Store) DisableUser(ctx context.Context, id int64) error {
 }
 
 // SetPassword replaces a user's password hash.
+// System path, no scope: authentication and sessions (login, middleware,
+// CLI, seed) read the account itself, not a structure's data.
 func (s *Store) SetPassword(ctx context.Context, id int64, hash string) error {
 	_, err := s.Pool.Exec(ctx, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1`, id, hash)
 	return pgError("store.SetPassword", err)
 }
 
 // AddMembership gives user a role in org (or changes it).
+// System path, no scope: authentication and sessions (login, middleware,
+// CLI, seed) read the account itself, not a structure's data.
 func (s *Store) AddMembership(ctx context.Context, userID, orgID int64, role domain.Role) error {
 	var kind string
 	if err := s.Pool.QueryRow(ctx, `SELECT kind FROM organisations WHERE id = $1`, orgID).Scan(&kind); err != nil {
@@ -94,6 +106,8 @@ func (s *Store) AddMembership(ctx context.Context, userID, orgID int64, role dom
 }
 
 // Memberships lists a user's memberships, ordered by organisation name.
+// System path, no scope: authentication and sessions (login, middleware,
+// CLI, seed) read the account itself, not a structure's data.
 func (s *Store) Memberships(ctx context.Context, userID int64) ([]Membership, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT m.org_id, o.name, o.kind, m.role FROM memberships m
 		JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id`, userID)
@@ -112,6 +126,8 @@ func (s *Store) Memberships(ctx context.Context, userID int64) ([]Membership, er
 
 // ScopeFor builds the scope of userID acting for orgID. It fails with
 // not_found when the user is unknown, disabled, or holds no membership there.
+// System path, no scope: authentication and sessions (login, middleware,
+// CLI, seed) read the account itself, not a structure's data.
 func (s *Store) ScopeFor(ctx context.Context, userID, orgID int64) (Scope, error) {
 	var sc Scope
 	var kind, role string
@@ -132,6 +148,8 @@ func (s *Store) ScopeFor(ctx context.Context, userID, orgID int64) (Scope, error
 }
 
 // RecordLoginAttempt logs one login attempt for the rate limit.
+// System path, no scope: authentication and sessions (login, middleware,
+// CLI, seed) read the account itself, not a structure's data.
 func (s *Store) RecordLoginAttempt(ctx context.Context, email, ip string, success bool, at time.Time) error {
 	_, err := s.Pool.Exec(ctx, `INSERT INTO login_attempts (email, ip, success, at) VALUES ($1, $2, $3, $4)`,
 		NormalizeEmail(email), ip, success, at)
@@ -144,6 +162,8 @@ func (s *Store) RecordLoginAttempt(ctx context.Context, email, ip string, succes
 // failures on one account are the per-account rule's job, so that one
 // forgetful user does not lock out a whole office behind one address.
 // It returns the zero time when nothing is blocked.
+// System path, no scope: authentication and sessions (login, middleware,
+// CLI, seed) read the account itself, not a structure's data.
 func (s *Store) LoginBlock(ctx context.Context, email, ip string, since time.Time, max int, window time.Duration) (time.Time, error) {
 	var acct, byIP *time.Time
 	err := s.Pool.QueryRow(ctx, `
