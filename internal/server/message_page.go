@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -28,11 +29,6 @@ func (s *Server) mountDossierMessages(r chi.Router) {
 	r.With(s.limitBody(4<<10)).Post("/notifications/{nid}", s.notificationOpen)
 	r.Get("/compte", s.accountShow)
 	r.With(s.limitBody(4<<10)).Post("/compte", s.accountSave)
-}
-
-// frenchDateTime formats "jj/mm/aaaa à HH:MM" in Europe/Paris.
-func frenchDateTime(t time.Time) string {
-	return t.In(domain.Paris).Format("02/01/2006 à 15:04")
 }
 
 func humanSize(n int) string {
@@ -81,7 +77,7 @@ func (s *Server) renderMessages(w http.ResponseWriter, r *http.Request, status i
 	v.Accept, v.Allowed, v.Max = filetype.Accept, filetype.Allowed, store.MaxMessageBody
 	v.MaxLabel = domain.GroupThousands(store.MaxMessageBody)
 	for _, m := range msgs {
-		mv := pages.MessageView{ID: m.ID, Author: m.AuthorName, Org: m.OrgName, Date: frenchDateTime(m.CreatedAt),
+		mv := pages.MessageView{ID: m.ID, Author: m.AuthorName, Org: m.OrgName, Date: domain.FrenchDateTime(m.CreatedAt),
 			DateTime: m.CreatedAt.UTC().Format(time.RFC3339), Body: m.Body, Internal: m.Internal, Mine: m.AuthorUserID == sc.UserID}
 		for _, a := range m.Attachments {
 			mv.Attachments = append(mv.Attachments, pages.AttachmentView{
@@ -118,6 +114,11 @@ func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) {
 		}
 	} else if !errors.Is(err, http.ErrMissingFile) && !errors.Is(err, http.ErrNotMultipart) {
 		s.fail(w, r, domain.Errorf(domain.EInvalid, "Pièce jointe illisible : recommencez."))
+		return
+	}
+	if s.messageAlreadyPosted(r, sc, in) {
+		s.flash(r, "ok", "Message déjà envoyé.")
+		redirect(w, r, fmt.Sprintf("/dossiers/%d/messages", id))
 		return
 	}
 	_, err := s.store.PostMessage(ctx, sc, in)
@@ -164,4 +165,21 @@ func (s *Server) messageAttachment(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	_, _ = w.Write(a.Data)
+}
+
+// messageAlreadyPosted reports a double click on « Envoyer »: the author's
+// last message of the thread, posted seconds ago, has the same text and no
+// attachment — the second submission must not post it twice.
+func (s *Server) messageAlreadyPosted(r *http.Request, sc store.Scope, in store.NewMessage) bool {
+	if in.Data != nil {
+		return false
+	}
+	msgs, err := s.store.ListMessages(r.Context(), sc, in.DossierID)
+	if err != nil || len(msgs) == 0 {
+		return false
+	}
+	last := msgs[len(msgs)-1]
+	body := strings.TrimSpace(strings.ReplaceAll(in.Body, "\r\n", "\n"))
+	return last.AuthorUserID == sc.UserID && last.Body == body && last.Internal == in.Internal &&
+		len(last.Attachments) == 0 && body != "" && in.At.Sub(last.CreatedAt) < 30*time.Second
 }
