@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -91,3 +92,20 @@ func (d Date) French() string {
 
 // DateOf0 takes the date part of a UTC time without zone conversion.
 func DateOf0(t time.Time) Date { return Date{t.Year(), t.Month(), t.Day()} }
+
+// ParseFrenchDate reads a date typed the French way ("jj/mm/aaaa", also
+// "j/m/aaaa") or sent by a date input ("aaaa-mm-jj"); impossible dates
+// (30/02) are refused.
+func ParseFrenchDate(s string) (Date, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"02/01/2006", "2/1/2006", time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return DateOf0(t), nil
+		}
+	}
+	return Date{}, Errorf(EInvalid, "date invalide %q (format attendu jj/mm/aaaa)", s)
+}
+
+// FrenchDateTime shows an instant as users read it: "jj/mm/aaaa à HH:MM",
+// in Europe/Paris.
+func FrenchDateTime(t time.Time) string { return t.In(Paris).Format("02/01/2006 à 15:04") }

@@ -147,3 +147,20 @@ func TestErrorCodes(t *testing.T) {
 		t.Error("IsNotFound")
 	}
 }
+
+func TestFrenchDateInputAndDateTime(t *testing.T) {
+	for in, want := range map[string]string{"15/03/2025": "2025-03-15", "5/3/2025": "2025-03-05", "2025-03-15": "2025-03-15", " 29/02/2024 ": "2024-02-29"} {
+		if d, err := ParseFrenchDate(in); err != nil || d.String() != want {
+			t.Errorf("ParseFrenchDate(%q) = %v, %v; want %s", in, d, err, want)
+		}
+	}
+	for _, in := range []string{"", "30/02/2025", "29/02/2025", "2025/03/15", "15-03-2025", "abc"} {
+		if _, err := ParseFrenchDate(in); ErrorCode(err) != EInvalid {
+			t.Errorf("ParseFrenchDate(%q) accepted", in)
+		}
+	}
+	// 23:30 UTC in January is 00:30 the next day in Paris.
+	if got := FrenchDateTime(time.Date(2025, 1, 31, 23, 30, 0, 0, time.UTC)); got != "01/02/2025 à 00:30" {
+		t.Errorf("FrenchDateTime = %q", got)
+	}
+}

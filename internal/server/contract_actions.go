@@ -14,16 +14,10 @@ import (
 	"github.com/portail-aci/aci/internal/store"
 )
 
-// parseFrenchDate reads "jj/mm/aaaa" (or ISO "aaaa-mm-jj", as sent by a
-// date input) and refuses impossible dates.
+// parseFrenchDate reads a date field (domain.ParseFrenchDate).
 func parseFrenchDate(s string) (domain.Date, bool) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{"02/01/2006", "2/1/2006", time.DateOnly} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return domain.Date{Y: t.Year(), M: t.Month(), D: t.Day()}, true
-		}
-	}
-	return domain.Date{}, false
+	d, err := domain.ParseFrenchDate(s)
+	return d, err == nil
 }
 
 // contractFail re-renders the contract page with the error next to its

@@ -147,7 +147,7 @@ func (s *Server) renderDocuments(w http.ResponseWriter, r *http.Request, sc stor
 			dr.FrozenNote = "Cette pièce est en cours d'examen par l'ARS : elle ne peut pas être remplacée pour l'instant."
 		}
 		if x.ReviewedAt != nil {
-			dr.ReviewedAt = dFrenchDateTime(*x.ReviewedAt)
+			dr.ReviewedAt = domain.FrenchDateTime(*x.ReviewedAt)
 		}
 		if x.Required && store.Generable(workflow.Document(x.Code)) && dr.CanUpload {
 			dr.CanGenerate = true
@@ -162,7 +162,7 @@ func (s *Server) renderDocuments(w http.ResponseWriter, r *http.Request, sc stor
 			dr.Versions = append(dr.Versions, pages.DocumentVersionRow{
 				N: ver.N, Href: fmt.Sprintf("/dossiers/%d/documents/%d/versions/%d", d.ID, x.ID, ver.N),
 				Filename: ver.Filename, Type: shortType(ver.MediaType), Size: formatSize(ver.Size),
-				SHAShort: ver.SHA256[:12], SHA: ver.SHA256, At: dFrenchDateTime(ver.UploadedAt), By: orDash(ver.UploadedBy),
+				SHAShort: ver.SHA256[:12], SHA: ver.SHA256, At: domain.FrenchDateTime(ver.UploadedAt), By: orDash(ver.UploadedBy),
 				Generated: ver.Generated, Current: i == 0,
 			})
 		}

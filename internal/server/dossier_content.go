@@ -140,7 +140,7 @@ func lastChangeText(m store.SectionMeta) string {
 	if by == "" {
 		by = "un utilisateur supprimé"
 	}
-	return "Dernière modification par " + by + " le " + store.FrenchDateTime(*m.UpdatedAt)
+	return "Dernière modification par " + by + " le " + domain.FrenchDateTime(*m.UpdatedAt)
 }
 
 // applyTyped returns c with the typed values of in (for re-rendering).

@@ -112,10 +112,10 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 	isCoord := sc.Kind == domain.OrgStructure && sc.OrgID == d.StructureID && sc.Role.AtLeast(domain.RoleCoordinator)
 	for _, c := range comps {
 		row := pages.ComplementRow{ID: c.ID, Target: store.ComplementTargetLabel(c.Target), Request: c.Request,
-			RequestedAt: dFrenchDateTime(c.RequestedAt), RequestedBy: c.RequestedBy, Open: c.Open(), Answer: c.Answer, AnsweredBy: c.AnsweredBy,
+			RequestedAt: domain.FrenchDateTime(c.RequestedAt), RequestedBy: c.RequestedBy, Open: c.Open(), Answer: c.Answer, AnsweredBy: c.AnsweredBy,
 			CanAnswer: c.Open() && isCoord && d.State == workflow.ComplementsDemandes}
 		if c.AnsweredAt != nil {
-			row.AnsweredAt = dFrenchDateTime(*c.AnsweredAt)
+			row.AnsweredAt = domain.FrenchDateTime(*c.AnsweredAt)
 		}
 		if st.answerID == c.ID {
 			row.Draft, row.Error = st.answer, st.answerErr
@@ -139,7 +139,7 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 	}
 	// Signature appointment.
 	if d.SignatureAppointmentAt != nil {
-		v.Appointment = "Le " + dFrenchDateTime(*d.SignatureAppointmentAt) + " — " + d.SignaturePlace
+		v.Appointment = "Le " + domain.FrenchDateTime(*d.SignatureAppointmentAt) + " — " + d.SignaturePlace
 		v.ApptAt = d.SignatureAppointmentAt.In(domain.Paris).Format("2006-01-02T15:04")
 		v.ApptPlace = d.SignaturePlace
 	}
@@ -152,7 +152,7 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 	// Timeline, newest first.
 	for i := len(hist) - 1; i >= 0; i-- {
 		h := hist[i]
-		row := pages.TimelineRow{At: dFrenchDateTime(h.At), Who: h.ActorName, Action: store.ActionLabel(h.Transition),
+		row := pages.TimelineRow{At: domain.FrenchDateTime(h.At), Who: h.ActorName, Action: store.ActionLabel(h.Transition),
 			To: h.To.Label(), Motivation: h.Motivation}
 		if h.From != "" { // empty for the creation: the page shows "État initial"
 			row.From = h.From.Label()
@@ -176,7 +176,7 @@ func dossierFacts(d store.Dossier) []pages.DossierFact {
 		{Label: "Type", Value: string(d.StructureType)},
 		{Label: "Dossier n°", Value: strconv.FormatInt(d.ID, 10)},
 		{Label: "Créé le", Value: domain.DateOf(d.CreatedAt).French()},
-		{Label: "Dans cet état depuis le", Value: dFrenchDateTime(d.StateSince)},
+		{Label: "Dans cet état depuis le", Value: domain.FrenchDateTime(d.StateSince)},
 	}
 	add := func(label string, dt domain.Date) {
 		if !dt.IsZero() {
@@ -202,7 +202,7 @@ func positionView(who string, p *workflow.Position, motivation string, at *time.
 	}
 	v.Recorded, v.Label, v.Motivation = true, p.Label(), motivation
 	if at != nil {
-		v.At = "le " + dFrenchDateTime(*at)
+		v.At = "le " + domain.FrenchDateTime(*at)
 	}
 	v.Status = "ok"
 	if *p == workflow.Defavorable {

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
@@ -121,9 +120,6 @@ func dossierStateStatus(s workflow.State) string {
 	}
 	return ""
 }
-
-// dFrenchDateTime formats t as "jj/mm/aaaa à HH:MM", Europe/Paris.
-func dFrenchDateTime(t time.Time) string { return t.In(domain.Paris).Format("02/01/2006 à 15:04") }
 
 // dDaysText says "dans N jours", "aujourd'hui", "dépassé de N jours".
 func dDaysText(left int) string {

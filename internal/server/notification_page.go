@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/components"
 	"github.com/portail-aci/aci/templates/pages"
@@ -34,7 +35,7 @@ func (s *Server) notificationsShow(w http.ResponseWriter, r *http.Request) {
 	v := pages.NotificationsView{Unread: unread,
 		Pager: components.Pager{Page: pg, Pages: (total + notificationsPerPage - 1) / notificationsPerPage, Total: total, Base: "/notifications?"}}
 	for _, n := range items {
-		v.Items = append(v.Items, pages.NotificationView{ID: n.ID, Title: n.Title, Body: n.Body, Date: frenchDateTime(n.CreatedAt),
+		v.Items = append(v.Items, pages.NotificationView{ID: n.ID, Title: n.Title, Body: n.Body, Date: domain.FrenchDateTime(n.CreatedAt),
 			DateTime: n.CreatedAt.UTC().Format(time.RFC3339), Unread: n.ReadAt == nil, Kind: notificationKinds[n.Kind]})
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -117,20 +116,16 @@ func (f *simForm) date(name, label string) (domain.Date, bool) {
 	if v == "" {
 		return domain.Date{}, true
 	}
-	layout := time.DateOnly
-	if strings.Contains(v, "/") {
-		layout = "02/01/2006"
-	}
-	t, err := time.Parse(layout, v)
+	d, err := domain.ParseFrenchDate(v)
 	if err != nil {
 		f.fail(name, label, "date invalide : saisissez une date réelle au format jj/mm/aaaa")
 		return domain.Date{}, false
 	}
-	if t.Year() < 2000 || t.Year() > 2100 {
+	if d.Y < 2000 || d.Y > 2100 {
 		f.fail(name, label, "date hors limites : choisissez une année entre 2000 et 2100")
 		return domain.Date{}, false
 	}
-	return domain.DateOf0(t), true
+	return d, true
 }
 
 // checked reports whether a checkbox (value "1") or one value of a repeated

@@ -93,7 +93,7 @@ func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int6
 		Count: len(t.Communes), Population: domain.GroupThousands(t.Population), Tier: tierLabel(t.Tier), Year: t.PopulationYear,
 		Results: res, Error: errMsg, CSVURL: territoryBase(id) + ".csv", PrintURL: territoryBase(id) + "/imprimer"}
 	if t.UpdatedAt != nil {
-		v.Updated = t.UpdatedAt.In(domain.Paris).Format("02/01/2006 à 15:04")
+		v.Updated = domain.FrenchDateTime(*t.UpdatedAt)
 		if t.UpdatedBy != "" {
 			v.Updated += " par " + t.UpdatedBy
 		}

@@ -403,7 +403,7 @@ func (s *Store) editTx(ctx context.Context, sc Scope, id int64, expected int, fn
 				by = "un autre utilisateur"
 			}
 			return domain.Errorf(domain.EConflict, "Le territoire a été modifié entre-temps par %s (le %s) : rechargez la page et recommencez.",
-				by, at.In(domain.Paris).Format("02/01/2006 à 15:04"))
+				by, domain.FrenchDateTime(at))
 		}
 		var before int64
 		var n int
