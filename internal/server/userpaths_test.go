@@ -194,6 +194,14 @@ func TestUserPathsDoubleSubmitAndWrongRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	ars := e.orgID(t, "ars", "ARS Auvergne-Rhône-Alpes")
+	valID := e.regID(seed.ValDeDemo)
+	var freeCommune string
+	var terrVersion int
+	if err := e.st.Pool.QueryRow(ctx, `SELECT c.code, coalesce((SELECT version FROM territories WHERE structure_id = $1::bigint), 0)
+		FROM communes c WHERE c.departement = '01' AND NOT EXISTS (SELECT 1 FROM territory_communes t WHERE t.commune_code = c.code)
+		ORDER BY c.population DESC LIMIT 1`, valID).Scan(&freeCommune, &terrVersion); err != nil {
+		t.Fatal(err)
+	}
 	count := func(sql string, args ...any) int {
 		t.Helper()
 		var n int
@@ -242,6 +250,9 @@ func TestUserPathsDoubleSubmitAndWrongRole(t *testing.T) {
 		{"structure", "/structures/nouvelle", "admin@demo.portail-aci.fr", "referent@demo.portail-aci.fr",
 			url.Values{"type": {"ESP"}, "name": {"ESP du Double Clic"}, "departement": {"01"}},
 			`SELECT count(*) FROM organisations WHERE name = 'ESP du Double Clic'`, nil},
+		{"commune du territoire", "/structures/" + valID + "/territoire/communes", "coordinateur@demo.portail-aci.fr", "referent@demo.portail-aci.fr",
+			url.Values{"code": {freeCommune}, "version": {strconv.Itoa(terrVersion)}},
+			`SELECT count(*) FROM territory_communes WHERE commune_code = $1`, []any{freeCommune}},
 		// Every account of the tenant may write in the thread: no refused role.
 		{"message", dpath(val, "/messages"), "coordinateur@demo.portail-aci.fr", "",
 			url.Values{"body": {"Question sur le territoire (double clic)"}},
