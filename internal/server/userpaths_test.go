@@ -290,4 +290,33 @@ func TestUserPathsDoubleSubmitAndWrongRole(t *testing.T) {
 			t.Logf("second submission: %d", r.StatusCode)
 		})
 	}
+
+	// The coordinator answers the open request twice; the referent may not
+	// answer it.
+	var cid int64
+	if err := e.st.Pool.QueryRow(ctx, `SELECT min(id) FROM dossier_complements WHERE dossier_id = $1 AND answered_at IS NULL`, val).Scan(&cid); err != nil {
+		t.Fatal(err)
+	}
+	path := dpath(val, "/complements/"+strconv.FormatInt(cid, 10)+"/reponse")
+	form := url.Values{"answer": {"Les statuts signés sont déposés."}}
+	answered := `SELECT count(*) FROM dossier_audit WHERE dossier_id = $1`
+	before, n0 := e.fingerprint(t), count(answered, val)
+	if r := as("referent@demo.portail-aci.fr").post(path, form); r.StatusCode != http.StatusNotFound && r.StatusCode != http.StatusForbidden {
+		t.Errorf("referent answers: status %d, want 404 or 403", r.StatusCode)
+	}
+	if ch := changedTables(before, e.fingerprint(t)); len(ch) > 0 {
+		t.Errorf("referent answers: changed %v", ch)
+	}
+	if r := as("coordinateur@demo.portail-aci.fr").post(path, form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("answer: status %d\n%s", r.StatusCode, r.body)
+	}
+	n1 := count(answered, val)
+	if n1 != n0+1 {
+		t.Fatalf("answer: %d audit rows, want %d", n1, n0+1)
+	}
+	r := as("coordinateur@demo.portail-aci.fr").post(path, form)
+	if r.StatusCode >= 500 || count(answered, val) != n1 {
+		t.Errorf("answer twice: status %d, %d audit rows, want %d", r.StatusCode, count(answered, val), n1)
+	}
+	t.Logf("answer twice: %d", r.StatusCode)
 }
