@@ -597,7 +597,9 @@ func (s *Store) SetSignatureAppointment(ctx context.Context, sc Scope, dossierID
 		return domain.FieldError("signature_place", "Le lieu ne doit pas dépasser 500 caractères.")
 	}
 	if now.IsZero() {
-		now = time.Now()
+		// The appointment must be in the future: the store decides by time,
+		// so the caller's clock is required (no hidden time.Now()).
+		return errors.New("store.SetSignatureAppointment: now is required")
 	}
 	now = now.Truncate(time.Microsecond)
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
