@@ -103,8 +103,8 @@ func (s *Server) membershipFields(r *http.Request, orgID int64, role string) (pa
 	}
 	needle := refdata.Normalize(f.StructureQuery)
 	for _, k := range adminKinds {
-		g := pages.OrgGroup{Label: k.Label()}
-		rg := pages.RoleGroup{Label: k.Label()}
+		g := pages.OptionGroup{Label: k.Label()}
+		rg := pages.OptionGroup{Label: k.Label()}
 		shown := 0
 		for _, o := range orgs {
 			if o.Kind == k && k == domain.OrgStructure && filter && o.ID != orgID {
