@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -83,19 +84,13 @@ func (s *Server) complementAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	target := formValue(r, store.ExtraComplementTarget, 64)
 	text := formValue(r, store.ExtraComplementText, store.MaxMotivation+1)
-	// A double click (or a resubmission after going back) sends the same
-	// request again: while an identical request is still open, it is not
-	// filed twice (the structure would see it twice).
-	if open, err := s.store.ListComplementRequests(r.Context(), sc, d.ID); err == nil {
-		for _, c := range open {
-			if c.Open() && c.Target == target && c.Request == text {
-				s.flash(r, "ok", "Cette demande de complément est déjà enregistrée.")
-				redirect(w, r, "/dossiers/"+dItoa(d.ID))
-				return
-			}
-		}
-	}
 	if err := s.store.AddComplementRequest(r.Context(), sc, d.ID, target, text, s.now()); err != nil {
+		if errors.Is(err, store.ErrComplementAlreadyOpen) {
+			// A double click: the request is already filed, once.
+			s.flash(r, "ok", domain.ErrorMessage(err))
+			redirect(w, r, "/dossiers/"+dItoa(d.ID))
+			return
+		}
 		if domain.ErrorCode(err) == domain.ENotFound || domain.ErrorCode(err) == domain.EInternal {
 			s.fail(w, r, err)
 			return

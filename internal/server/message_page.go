@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -116,14 +115,14 @@ func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, domain.Errorf(domain.EInvalid, "Pièce jointe illisible : recommencez."))
 		return
 	}
-	if s.messageAlreadyPosted(r, sc, in) {
-		s.flash(r, "ok", "Message déjà envoyé.")
-		redirect(w, r, fmt.Sprintf("/dossiers/%d/messages", id))
-		return
-	}
 	_, err := s.store.PostMessage(ctx, sc, in)
-	if err == nil {
-		s.flash(r, "ok", "Message envoyé.")
+	if err == nil || errors.Is(err, store.ErrMessageAlreadyPosted) {
+		// A double click posts once; the second answer says so.
+		msg := "Message envoyé."
+		if err != nil {
+			msg = domain.ErrorMessage(err)
+		}
+		s.flash(r, "ok", msg)
 		redirect(w, r, fmt.Sprintf("/dossiers/%d/messages", id))
 		return
 	}
@@ -165,21 +164,4 @@ func (s *Server) messageAttachment(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	_, _ = w.Write(a.Data)
-}
-
-// messageAlreadyPosted reports a double click on « Envoyer »: the author's
-// last message of the thread, posted seconds ago, has the same text and no
-// attachment — the second submission must not post it twice.
-func (s *Server) messageAlreadyPosted(r *http.Request, sc store.Scope, in store.NewMessage) bool {
-	if in.Data != nil {
-		return false
-	}
-	msgs, err := s.store.ListMessages(r.Context(), sc, in.DossierID)
-	if err != nil || len(msgs) == 0 {
-		return false
-	}
-	last := msgs[len(msgs)-1]
-	body := strings.TrimSpace(strings.ReplaceAll(in.Body, "\r\n", "\n"))
-	return last.AuthorUserID == sc.UserID && last.Body == body && last.Internal == in.Internal &&
-		len(last.Attachments) == 0 && body != "" && in.At.Sub(last.CreatedAt) < 30*time.Second
 }

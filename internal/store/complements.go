@@ -143,6 +143,10 @@ func lockDossier(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (Dossier, e
 // manager) on a dossier in instruction (en_instruction: prepared before
 // demander_complements; complements_demandes: one more), with an audit row
 // (the structure is notified from it).
+// ErrComplementAlreadyOpen is returned by AddComplementRequest when the
+// same request (same target, same text) is already open: nothing is added.
+var ErrComplementAlreadyOpen = &domain.Error{Code: domain.EConflict, Message: "Cette demande de complément est déjà enregistrée."}
+
 func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID int64, target, text string, at time.Time) error {
 	if at.IsZero() {
 		at = time.Now()
@@ -160,6 +164,17 @@ func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID in
 			return domain.Errorf(domain.EConflict, "Ce dossier n'est plus en instruction (il est « %s ») : rechargez la page.", d.State.Label())
 		}
 		target, text = strings.TrimSpace(target), strings.TrimSpace(text)
+		// A double click (or a resubmission after going back) sends the same
+		// request again: under the dossier lock, an identical request still
+		// open is not filed twice.
+		var dup bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM dossier_complements
+			WHERE dossier_id = $1 AND target = $2 AND request = $3 AND answered_at IS NULL)`, d.ID, target, text).Scan(&dup); err != nil {
+			return err
+		}
+		if dup {
+			return ErrComplementAlreadyOpen
+		}
 		uid := sc.UserID
 		if err := insertComplement(ctx, tx, d.ID, target, text, at, &uid); err != nil {
 			return err

@@ -173,6 +173,10 @@ func (s *Store) MessageAttachment(ctx context.Context, sc Scope, dossierID, atta
 // of its territory; an agent's message notifies the structure's users; an
 // internal note notifies the other agents (CPAM, ARS, DCGDR) and never the
 // structure.
+// ErrMessageAlreadyPosted is returned by PostMessage for a double click:
+// the same text was just posted by the same author; nothing is added.
+var ErrMessageAlreadyPosted = &domain.Error{Code: domain.EConflict, Message: "Message déjà envoyé."}
+
 func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64, error) {
 	if !sc.Valid() {
 		return 0, domain.Errorf(domain.ENotFound, "Dossier introuvable.")
@@ -213,6 +217,26 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 		}
 		if !sc.CanPostMessage() {
 			return domain.Errorf(domain.EUnauthorized, "Vous pouvez lire ce fil mais pas y écrire : seuls les coordinateurs de la structure et les agents CPAM, ARS et DCGDR écrivent.")
+		}
+		if in.Data == nil {
+			// A double click on « Envoyer » posts the same text twice: under a
+			// lock on the thread, the author's last message, with the same
+			// text and no attachment, posted less than 30 s ago, is not
+			// posted again.
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('aci.messages'), $1::int)`, in.DossierID); err != nil {
+				return err
+			}
+			var dup bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages m
+				WHERE m.id = (SELECT max(id) FROM messages WHERE dossier_id = $1)
+				  AND m.author_user_id = $2 AND m.body = $3 AND m.internal = $4 AND m.created_at > $5::timestamptz - interval '30 seconds'
+				  AND NOT EXISTS (SELECT 1 FROM message_attachments a WHERE a.message_id = m.id))`,
+				in.DossierID, sc.UserID, body, in.Internal, at).Scan(&dup); err != nil {
+				return err
+			}
+			if dup {
+				return ErrMessageAlreadyPosted
+			}
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO messages (dossier_id, author_user_id, author_name, org_id, org_name, org_kind, body, internal, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,

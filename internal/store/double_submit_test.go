@@ -1,0 +1,75 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portail-aci/aci/internal/store"
+)
+
+// A double click sends the same request twice at the same moment: the
+// store files a complement request or a message once, even when the two
+// arrive concurrently.
+func TestConcurrentDuplicatesAreFiledOnce(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	scopes := demo(t, st)
+	ref := scopes["referent@demo.portail-aci.fr"]
+	var id int64
+	if err := st.Pool.QueryRow(ctx, `SELECT d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id
+		WHERE o.name = 'CPTS du Val de Démo'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) int {
+		var n int
+		if err := st.Pool.QueryRow(ctx, q, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	run := func(n int, f func() error) (ok, dup int) {
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[i] = f() }()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, store.ErrComplementAlreadyOpen), errors.Is(err, store.ErrMessageAlreadyPosted):
+				dup++
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		return ok, dup
+	}
+
+	before := count(`SELECT count(*) FROM dossier_complements WHERE dossier_id = $1`)
+	now := time.Now()
+	ok, dup := run(5, func() error {
+		return st.AddComplementRequest(ctx, ref, id, "doc:statuts", "Merci de fournir les statuts signés.", now)
+	})
+	if ok != 1 || dup != 4 || count(`SELECT count(*) FROM dossier_complements WHERE dossier_id = $1`) != before+1 {
+		t.Errorf("complement request: %d filed, %d duplicates", ok, dup)
+	}
+
+	before = count(`SELECT count(*) FROM messages WHERE dossier_id = $1`)
+	ok, dup = run(5, func() error {
+		_, err := st.PostMessage(ctx, ref, store.NewMessage{DossierID: id, Body: "Bonjour, le dossier est complet.", At: now})
+		return err
+	})
+	if ok != 1 || dup != 4 || count(`SELECT count(*) FROM messages WHERE dossier_id = $1`) != before+1 {
+		t.Errorf("message: %d posted, %d duplicates", ok, dup)
+	}
+	// The same text later, or a different one, is a new message.
+	if _, err := st.PostMessage(ctx, ref, store.NewMessage{DossierID: id, Body: "Bonjour, le dossier est complet.", At: now.Add(time.Minute)}); err != nil {
+		t.Errorf("same text a minute later refused: %v", err)
+	}
+}
