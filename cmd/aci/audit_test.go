@@ -16,7 +16,7 @@ import (
 func TestAuditVerify(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewURL(t)
-	st, err := store.Open(ctx, url)
+	st, err := store.Open(ctx, url, pgtest.Options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func TestServeRefusesPendingMigrations(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewURL(t)
-	st, err := store.Open(ctx, url)
+	st, err := store.Open(ctx, url, pgtest.Options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 // schedule; a second run changes nothing; the CPAM de l'Ain has a manager.
 func TestDemoContractsIdempotent(t *testing.T) {
 	ctx := context.Background()
-	st := &store.Store{Pool: pgtest.New(t)}
+	st := pgtest.Store(t, nil)
 	var first store.Contract
 	for i := range 2 {
 		if err := seed.Demo(ctx, st); err != nil {

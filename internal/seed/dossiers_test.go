@@ -14,7 +14,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func TestDemoDossiersIdempotent(t *testing.T) {
 	ctx := context.Background()
-	st := &store.Store{Pool: pgtest.New(t)}
+	st := pgtest.Store(t, nil)
 	for range 2 {
 		if err := seed.Demo(ctx, st); err != nil {
 			t.Fatal(err)

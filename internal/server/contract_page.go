@@ -2,8 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -19,25 +17,6 @@ import (
 	"github.com/portail-aci/aci/templates/pages"
 	"github.com/portail-aci/aci/web"
 )
-
-// The contract document is rendered by templ (store cannot import templates,
-// DESIGN.md §1): install the renderer the store calls when it creates a
-// contract at acceptance.
-func init() {
-	store.RenderContractDocument = renderContractDocument
-}
-
-func renderContractDocument(ctx context.Context, termsJSON []byte) (string, error) {
-	var d pages.ContractDoc
-	if err := json.Unmarshal(termsJSON, &d); err != nil {
-		return "", err
-	}
-	var buf bytes.Buffer
-	if err := pages.ContractDocument(d).Render(ctx, &buf); err != nil {
-		return "", err
-	}
-	return buf.String(), nil
-}
 
 // mountDossierContract adds the contract tab of a dossier: the page (preview,
 // signatures, payments, résiliation), the printable document, the PDF and

@@ -76,7 +76,7 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		NextStep: what, NextWho: who, Errors: st.summary, Deadlines: dossierDeadlineRows(d, today),
 	}
 	v.Facts = dossierFacts(d)
-	for _, t := range store.ComplementTargets {
+	for _, t := range store.ComplementTargets() {
 		v.ComplementTargets = append(v.ComplementTargets, pages.Option{Value: t.Code, Label: t.Label})
 	}
 	openComps := 0

@@ -22,7 +22,6 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/server"
-	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
@@ -47,7 +46,7 @@ func (s *syncBuffer) String() string {
 // newEnvWith is newEnv with extra environment variables and a captured log.
 func newEnvWith(t *testing.T, vars map[string]string) (*env, *syncBuffer) {
 	t.Helper()
-	st := &store.Store{Pool: pgtest.New(t)}
+	st := pgtest.Store(t, nil)
 	if err := seed.Demo(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,11 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	st := &store.Store{Pool: pgtest.New(t)}
+	e := &env{t: t}
+	now := time.Now()
+	e.clock = &now
+	st := pgtest.Store(t, func() time.Time { return *e.clock })
+	e.st = st
 	if err := seed.Demo(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
@@ -42,9 +46,6 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, st: st}
-	now := time.Now()
-	e.clock = &now
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := server.New(cfg, st, log, server.Options{Now: func() time.Time { return *e.clock }})
 	e.ts = httptest.NewServer(srv)

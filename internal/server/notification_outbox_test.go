@@ -22,7 +22,7 @@ import (
 // retried after the backoff and then sent.
 func TestOutboxThroughSMTPRetriesWithoutDuplicate(t *testing.T) {
 	ctx := context.Background()
-	st := &store.Store{Pool: pgtest.New(t)}
+	st := pgtest.Store(t, nil)
 	if err := seed.Demo(ctx, st); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func scopeOfStore(t *testing.T, st *store.Store, email string) store.Scope {
 // logged (without their body) and kept, marked logged_at.
 func TestOutboxWithoutSMTPLogsAndKeeps(t *testing.T) {
 	ctx := context.Background()
-	st := &store.Store{Pool: pgtest.New(t)}
+	st := pgtest.Store(t, nil)
 	if err := seed.Demo(ctx, st); err != nil {
 		t.Fatal(err)
 	}

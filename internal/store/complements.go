@@ -22,23 +22,25 @@ type ComplementTarget struct {
 
 // ComplementTargets lists the fields and documents a complement request may
 // be attached to, in display order.
-var ComplementTargets = []ComplementTarget{
-	{"lettre_intention", "Lettre d'intention"},
-	{"projet_sante", "Projet de santé (contenu)"},
-	{"missions", "Missions et indicateurs"},
-	{"territoire", "Territoire"},
-	{"membres", "Membres"},
-	{"financement", "Estimation du financement"},
-	{"doc:" + string(workflow.DocProjetSante), "Pièce : projet de santé"},
-	{"doc:" + string(workflow.DocStatuts), "Pièce : statuts"},
-	{"doc:" + string(workflow.DocContoursTerritoire), "Pièce : contours du territoire"},
-	{"doc:" + string(workflow.DocListeMembres), "Pièce : liste des membres"},
-	{"autre", "Autre"},
+func ComplementTargets() []ComplementTarget {
+	return []ComplementTarget{
+		{"lettre_intention", "Lettre d'intention"},
+		{"projet_sante", "Projet de santé (contenu)"},
+		{"missions", "Missions et indicateurs"},
+		{"territoire", "Territoire"},
+		{"membres", "Membres"},
+		{"financement", "Estimation du financement"},
+		{"doc:" + string(workflow.DocProjetSante), "Pièce : projet de santé"},
+		{"doc:" + string(workflow.DocStatuts), "Pièce : statuts"},
+		{"doc:" + string(workflow.DocContoursTerritoire), "Pièce : contours du territoire"},
+		{"doc:" + string(workflow.DocListeMembres), "Pièce : liste des membres"},
+		{"autre", "Autre"},
+	}
 }
 
 // ComplementTargetLabel returns the French label of a target code.
 func ComplementTargetLabel(code string) string {
-	for _, t := range ComplementTargets {
+	for _, t := range ComplementTargets() {
 		if t.Code == code {
 			return t.Label
 		}
@@ -47,7 +49,7 @@ func ComplementTargetLabel(code string) string {
 }
 
 func validTarget(code string) bool {
-	for _, t := range ComplementTargets {
+	for _, t := range ComplementTargets() {
 		if t.Code == code {
 			return true
 		}
@@ -78,11 +80,6 @@ const (
 	ExtraComplementText   = "complement_text"
 )
 
-func init() {
-	requirementHooks = append(requirementHooks, complementsRequirement)
-	afterTransitionHooks = append(afterTransitionHooks, complementsAfter)
-}
-
 // complementsRequirement fills a.OpenComplementRequests (repondre_complements
 // needs every request answered).
 func complementsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
@@ -98,11 +95,10 @@ func complementsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workf
 // open request, attached to a field or a document (given with the
 // transition, or added beforehand during the instruction): the structure must
 // know what to complete, not only the motivation.
-func complementsAfter(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.Outcome) error {
+func complementsAfter(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.Outcome, in TransitionRequest) error {
 	if out.Record.Transition != workflow.DemanderComplements {
 		return nil
 	}
-	in, _ := RequestFrom(ctx)
 	target, text := strings.TrimSpace(in.Extra[ExtraComplementTarget]), strings.TrimSpace(in.Extra[ExtraComplementText])
 	if text != "" || target != "" {
 		if err := insertComplement(ctx, tx, d.ID, target, text, in.At, d.UpdatedBy); err != nil {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"slices"
 	"strings"
 	"time"
@@ -178,25 +177,6 @@ var DeploymentCalendar = []ContractCalendarRow{
 	{Mission: funding.Accompagnement},
 }
 
-// RenderContractDocument turns frozen terms (JSON) into the contract's HTML
-// document. The server installs the templ renderer at start (store cannot
-// import templates, DESIGN.md §1); this plain default only serves tools and
-// store tests that run without the server package.
-var RenderContractDocument = func(ctx context.Context, termsJSON []byte) (string, error) {
-	var t ContractTerms
-	if err := json.Unmarshal(termsJSON, &t); err != nil {
-		return "", err
-	}
-	return "<article><h1>Contrat " + html.EscapeString(t.Reference) + "</h1><pre>" + html.EscapeString(string(termsJSON)) + "</pre></article>", nil
-}
-
-// ContractContent supplies the negotiated content of a dossier (missions,
-// indicators with baselines and targets, MSP patientèle) when the contract
-// is created, inside the acceptance's transaction: the dossier content area's
-// data (dossier_content, dossier_indicators), with the defaults of
-// defaultsFor where a part was never saved.
-var ContractContent = contentForContract
-
 // contentForContract reads the dossier's content (loadContent).
 //
 // Decision: without saved missions, a CPTS contract carries the four socle
@@ -271,11 +251,6 @@ func directionLabel(d funding.Direction) string {
 	return "à la hausse"
 }
 
-func init() {
-	afterTransitionHooks = append(afterTransitionHooks, createContractOnAccept)
-	requirementHooks = append(requirementHooks, contractSignatures)
-}
-
 // contractSignatures fills a.Signatures for a signer attempt that goes
 // through the dossier's ApplyTransition (contract transitions normally go
 // through ApplyContractTransition, which fills it itself).
@@ -300,14 +275,12 @@ func contractSignatures(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.
 
 // createContractOnAccept creates the contract, in a_signer, with its frozen
 // document, in the transaction of the accepter transition.
-func createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.Outcome) error {
+// The document is rendered by the store's Options.RenderContract.
+func (s *Store) createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.Outcome) error {
 	if !out.OpensContract {
 		return nil
 	}
-	at := d.UpdatedAt
-	if at.IsZero() {
-		at = time.Now()
-	}
+	at := d.UpdatedAt // the transition's time (updateDossierFor)
 	terms, err := buildTerms(ctx, tx, d, domain.DateOf(at))
 	if err != nil {
 		return err
@@ -316,7 +289,7 @@ func createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossier, out work
 	if err != nil {
 		return err
 	}
-	doc, err := RenderContractDocument(ctx, raw)
+	doc, err := s.renderContract(ctx, raw)
 	if err != nil {
 		return fmt.Errorf("createContractOnAccept: rendering the document: %w", err)
 	}
@@ -378,7 +351,7 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 	if t.ARS.Where == "" {
 		t.ARS.Where = "région " + region
 	}
-	missions, patientele, err := ContractContent(ctx, tx, d)
+	missions, patientele, err := contentForContract(ctx, tx, d)
 	if err != nil {
 		return t, err
 	}

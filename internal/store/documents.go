@@ -620,10 +620,6 @@ func (s *Store) membersCSV(ctx context.Context, sc Scope, structureID int64) ([]
 	return csvBytes(recs)
 }
 
-func init() {
-	requirementHooks = append(requirementHooks, documentsRequirement)
-}
-
 // documentsRequirement fills a.Documents for the transitions that need
 // documents (deposer_projet_sante, deposer_demande).
 //
@@ -633,11 +629,11 @@ func init() {
 // with AssumeDocuments (demo seed and workflow tests only, never set from
 // HTTP) leaves the map nil so that ApplyTransition's fallback applies: the
 // demo walks dossiers before its documents step runs.
-func documentsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
+func documentsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt, in TransitionRequest) error {
 	if a.Transition != workflow.DeposerProjetSante && a.Transition != workflow.DeposerDemande {
 		return nil
 	}
-	if in, ok := RequestFrom(ctx); ok && in.AssumeDocuments {
+	if in.AssumeDocuments {
 		return nil
 	}
 	rows, err := tx.Query(ctx, `SELECT code FROM documents WHERE dossier_id = $1 AND code <> 'autre' AND versions > 0

@@ -223,10 +223,6 @@ func (c DossierContent) Missing(t workflow.Transition) []string {
 	return out
 }
 
-func init() {
-	requirementHooks = append(requirementHooks, contentRequirement)
-}
-
 // contentRequirement adds to the attempt what the dossier's content lacks:
 // deposer_lettre_intention without a lettre, deposer_demande (CPTS) without
 // the socle missions or with an incomplete mandatory indicator
@@ -234,11 +230,11 @@ func init() {
 // items (documents, composition…) in one refusal, and only once the actor
 // and the state are right. A request with AssumeDocuments (demo seed and the
 // workflow's tests only) skips the check, as it skips the documents.
-func contentRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
+func contentRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt, in TransitionRequest) error {
 	if a.Transition != workflow.DeposerLettreIntention && a.Transition != workflow.DeposerDemande {
 		return nil
 	}
-	if in, ok := RequestFrom(ctx); ok && in.AssumeDocuments {
+	if in.AssumeDocuments {
 		return nil
 	}
 	c, err := loadContent(ctx, tx, *d)

@@ -270,9 +270,8 @@ type TransitionRequest struct {
 	Position   workflow.Position // position_ars / position_dcgdr
 	Today      domain.Date       // Europe/Paris date of At (computed when zero)
 	At         time.Time         // when (now when zero)
-	// Extra carries transition-specific fields for hooks (e.g. a complement
-	// request's "complement_target" and "complement_text" with
-	// demander_complements).
+	// Extra carries transition-specific fields (a complement request's
+	// "complement_target" and "complement_text" with demander_complements).
 	Extra map[string]string
 	// AssumeDocuments is for the demo seed only: when no requirement hook
 	// filled Attempt.Documents (nil map: the documents area is not
@@ -281,34 +280,12 @@ type TransitionRequest struct {
 	AssumeDocuments bool
 }
 
-// requirementHooks fill the workflow.Attempt from other areas' tables before
-// workflow.Check, inside the transition's transaction (documents fill
-// a.Documents — always a non-nil map —, composition fills a.CompositionOK
-// and a.CompositionFailures, complements fill a.OpenComplementRequests, the
-// contract fills a.Signatures). Register from init() in the area's store file.
-var requirementHooks []func(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error
-
-// afterTransitionHooks run after the dossier row is updated and the audit row
-// appended, in the same transaction (the contract area creates the contract
-// on acceptee). d holds the new state and version; an error rolls back the
-// whole transition.
-var afterTransitionHooks []func(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.Outcome) error
-
-// transitionCtx carries the request to the hooks that need it (complement
-// text on demander_complements); read it with requestFrom.
-type transitionCtxKey struct{}
-
-// RequestFrom returns the TransitionRequest being applied, inside a hook.
-func RequestFrom(ctx context.Context) (TransitionRequest, bool) {
-	r, ok := ctx.Value(transitionCtxKey{}).(TransitionRequest)
-	return r, ok
-}
-
 // ApplyTransition applies one workflow transition to a dossier in scope, in
 // ONE transaction: lock the dossier row (not found outside the scope), build
-// the workflow.Attempt (actor from sc), run the requirement hooks,
-// workflow.Check, update the row (state, version, dates, positions), append
-// the audit row to the hash chain, run the after-transition hooks. Two
+// the workflow.Attempt (actor from sc), fill it from the other areas'
+// tables (requirements), workflow.Check, update the row (state, version,
+// dates, positions), append the audit row to the hash chain, apply the side
+// effects (complement request, contract). applyTx lists them in order. Two
 // concurrent submissions serialize on the row lock; the second sees the new
 // state, differs from Seen and is refused with a conflict.
 func (s *Store) ApplyTransition(ctx context.Context, sc Scope, in TransitionRequest) (workflow.Outcome, error) {
@@ -335,7 +312,7 @@ func (s *Store) apply(ctx context.Context, sc Scope, actor workflow.Actor, actor
 	var out workflow.Outcome
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		var err error
-		out, err = applyTx(ctx, tx, sc, actor, actorID, actorName, in, false)
+		out, err = s.applyTx(ctx, tx, sc, actor, actorID, actorName, in, false)
 		return err
 	})
 	if err != nil {
@@ -347,8 +324,7 @@ func (s *Store) apply(ctx context.Context, sc Scope, actor workflow.Actor, actor
 // applyTx is the body of a transition inside tx. With skipLocked (the
 // scheduler), a dossier locked by another transaction is skipped: it returns
 // errSkipped.
-func applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow.Actor, actorID *int64, actorName string, in TransitionRequest, skipLocked bool) (workflow.Outcome, error) {
-	ctx = context.WithValue(ctx, transitionCtxKey{}, in)
+func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow.Actor, actorID *int64, actorName string, in TransitionRequest, skipLocked bool) (workflow.Outcome, error) {
 	var out workflow.Outcome
 	err := func() error {
 		var a args
@@ -376,10 +352,22 @@ func applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow.Actor, act
 			PositionARS: d.PositionARS, PositionDCGDR: d.PositionDCGDR, Position: in.Position,
 			Avis: d.Avis, ProjetSanteFiled: d.ProjetSanteFiledOn,
 		}
-		for _, h := range requirementHooks {
-			if err := h(ctx, tx, &d, &att); err != nil {
-				return err
-			}
+		// Requirements, from the other areas' tables (each one is a no-op
+		// for the transitions it does not concern).
+		if err := complementsRequirement(ctx, tx, &d, &att); err != nil { // repondre_complements
+			return err
+		}
+		if err := contractSignatures(ctx, tx, &d, &att); err != nil { // signer
+			return err
+		}
+		if err := documentsRequirement(ctx, tx, &d, &att, in); err != nil { // deposer_projet_sante, deposer_demande
+			return err
+		}
+		if err := contentRequirement(ctx, tx, &d, &att, in); err != nil { // deposer_lettre_intention, deposer_demande
+			return err
+		}
+		if err := compositionRequirement(ctx, tx, &d, &att); err != nil { // deposer_demande
+			return err
 		}
 		if att.Documents == nil && in.AssumeDocuments {
 			att.Documents = map[workflow.Document]bool{}
@@ -397,12 +385,12 @@ func applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow.Actor, act
 		if err := appendAudit(ctx, tx, d.ID, actorID, actorName, in.At, out.Record.Transition, out.Record.From, out.Record.To, out.Record.Motivation); err != nil {
 			return err
 		}
-		for _, h := range afterTransitionHooks {
-			if err := h(ctx, tx, &d, out); err != nil {
-				return err
-			}
+		// Side effects, in the same transaction (an error rolls back the
+		// whole transition).
+		if err := complementsAfter(ctx, tx, &d, out, in); err != nil { // demander_complements
+			return err
 		}
-		return nil
+		return s.createContractOnAccept(ctx, tx, &d, out) // accepter
 	}()
 	return out, err
 }
@@ -482,10 +470,6 @@ func updateDossierFor(ctx context.Context, tx pgx.Tx, d *Dossier, in TransitionR
 	return nil
 }
 
-func init() {
-	requirementHooks = append(requirementHooks, compositionRequirement)
-}
-
 // compositionRequirement fills a.CompositionOK / CompositionFailures from the
 // structure registry (legal form, FINESS, members: migration 00020) with
 // registry.Composition and registry.CanFile, for deposer_demande only (the
@@ -560,7 +544,7 @@ func (s *Store) ApplySystemTransitions(ctx context.Context, today domain.Date, a
 		in := TransitionRequest{DossierID: c.id, Transition: workflow.ReputerValideProjetSante,
 			Seen: workflow.ProjetSanteDepose, Motivation: ReputeValideMotivation, Today: today, At: at.Truncate(time.Microsecond)}
 		err := s.Tx(ctx, func(tx pgx.Tx) error {
-			_, err := applyTx(ctx, tx, Scope{}, workflow.Actor{System: true}, nil, SystemActorName, in, true)
+			_, err := s.applyTx(ctx, tx, Scope{}, workflow.Actor{System: true}, nil, SystemActorName, in, true)
 			return err
 		})
 		switch {

@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
-	return &store.Store{Pool: pgtest.New(t)}
+	return pgtest.Store(t, nil)
 }
 
 // demo loads the demo organisations and accounts and returns the scope of

@@ -284,7 +284,7 @@ func TestTerritoryTotals(t *testing.T) {
 // BenchmarkSearchCommunes: a search must answer in well under 50 ms.
 func BenchmarkSearchCommunes(b *testing.B) {
 	ctx := context.Background()
-	st := &store.Store{Pool: pgtest.New(b)}
+	st := pgtest.Store(b, nil)
 	if err := seed.Demo(ctx, st); err != nil {
 		b.Fatal(err)
 	}
