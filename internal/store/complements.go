@@ -145,7 +145,7 @@ var ErrComplementAlreadyOpen = &domain.Error{Code: domain.EConflict, Message: "C
 
 func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID int64, target, text string, at time.Time) error {
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	at = at.Truncate(time.Microsecond)
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
@@ -186,7 +186,7 @@ func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID in
 // complements_demandes, with an audit row.
 func (s *Store) AnswerComplementRequest(ctx context.Context, sc Scope, dossierID, requestID int64, answer string, at time.Time) error {
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	at = at.Truncate(time.Microsecond)
 	answer = strings.TrimSpace(answer)

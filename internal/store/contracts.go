@@ -558,7 +558,7 @@ func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in Contra
 	}
 	in.Motivation = strings.TrimSpace(in.Motivation)
 	if in.At.IsZero() {
-		in.At = time.Now()
+		in.At = s.now()
 	}
 	in.At = in.At.Truncate(time.Microsecond)
 	if in.Today.IsZero() {

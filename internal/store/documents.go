@@ -228,7 +228,7 @@ type DocumentUpload struct {
 // the document's id and the new version number.
 func (s *Store) UploadDocument(ctx context.Context, sc Scope, dossierID int64, in DocumentUpload) (docID int64, n int, err error) {
 	if in.At.IsZero() {
-		in.At = time.Now()
+		in.At = s.now()
 	}
 	in.Title = strings.TrimSpace(in.Title)
 	err = s.Tx(ctx, func(tx pgx.Tx) error {
@@ -249,7 +249,7 @@ func (s *Store) UploadDocument(ctx context.Context, sc Scope, dossierID int64, i
 // portal's data. Never call it from a handler.
 func (s *Store) SeedDocument(ctx context.Context, sc Scope, dossierID int64, in DocumentUpload) (int64, int, error) {
 	if in.At.IsZero() {
-		in.At = time.Now()
+		in.At = s.now()
 	}
 	if in.Data == nil && Generable(workflow.Document(in.Code)) {
 		d, err := s.GetDossier(ctx, sc, dossierID)
@@ -453,7 +453,7 @@ type DocumentReview struct {
 // appended to document_reviews in the same transaction.
 func (s *Store) ReviewDocument(ctx context.Context, sc Scope, dossierID int64, in DocumentReview) error {
 	if in.At.IsZero() {
-		in.At = time.Now()
+		in.At = s.now()
 	}
 	in.Comment = strings.TrimSpace(in.Comment)
 	if in.State != DocAccepte && in.State != DocARefaire {
@@ -541,7 +541,7 @@ func (s *Store) GenerateDocument(ctx context.Context, sc Scope, dossierID int64,
 		return 0, 0, domain.Errorf(domain.ENotFound, "Pièce introuvable.")
 	}
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	d, err := s.GetDossier(ctx, sc, dossierID)
 	if err != nil {

@@ -418,7 +418,7 @@ func (e *ContentConflict) coded() *domain.Error {
 // version.
 func (s *Store) SaveContent(ctx context.Context, sc Scope, in ContentSave) (int, error) {
 	if in.At.IsZero() {
-		in.At = time.Now()
+		in.At = s.now()
 	}
 	in.At = in.At.Truncate(time.Microsecond)
 	var version int
@@ -737,7 +737,7 @@ func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, f
 // scope and the editability rules). Sections already written are left
 // alone, so a second run changes nothing.
 func (s *Store) SeedDossierContent(ctx context.Context, dossierID, userID int64, in DossierContent) error {
-	at := time.Now().Truncate(time.Microsecond)
+	at := s.now()
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO dossier_content (dossier_id) VALUES ($1) ON CONFLICT DO NOTHING`, dossierID); err != nil {
 			return err

@@ -197,7 +197,7 @@ func (s *Store) CreateDossier(ctx context.Context, sc Scope, structureID int64, 
 		return 0, domain.Errorf(domain.ENotFound, "Structure introuvable.")
 	}
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	var id int64
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
@@ -302,7 +302,7 @@ func (s *Store) apply(ctx context.Context, sc Scope, actor workflow.Actor, actor
 		return workflow.Outcome{}, domain.FieldError("motivation", "La motivation ne doit pas dépasser %d caractères.", MaxMotivation)
 	}
 	if in.At.IsZero() {
-		in.At = time.Now()
+		in.At = s.now()
 	}
 	in.At = in.At.Truncate(time.Microsecond)
 	if in.Today.IsZero() {
@@ -515,7 +515,7 @@ const ReputeValideMotivation = "Validation implicite (silence de l'ARS, CSP L143
 // behalf of a user.
 func (s *Store) ApplySystemTransitions(ctx context.Context, today domain.Date, at time.Time) (int, error) {
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	// Candidates: filed at least one month ago (a superset); the workflow
 	// decides on the exact two-month date.
@@ -582,7 +582,7 @@ func (s *Store) SetSignatureAppointment(ctx context.Context, sc Scope, dossierID
 	}
 	if now.IsZero() {
 		// The appointment must be in the future: the store decides by time,
-		// so the caller's clock is required (no hidden time.Now()).
+		// so the caller's clock is required (never a fallback).
 		return errors.New("store.SetSignatureAppointment: now is required")
 	}
 	now = now.Truncate(time.Microsecond)

@@ -208,7 +208,7 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 	}
 	at := in.At
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	var id int64
 	err := s.Tx(ctx, func(tx pgx.Tx) error {

@@ -108,7 +108,7 @@ func (s *Store) MarkPaymentPaid(ctx context.Context, sc Scope, dossierID, paymen
 		return domain.Errorf(domain.ENotFound, "Paiement introuvable.")
 	}
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	at = at.Truncate(time.Microsecond)
 	if paidOn.IsZero() {
@@ -238,7 +238,7 @@ func PaidTotal(ps []PaymentRow) domain.Cents {
 // behalf of a user.
 func (s *Store) ExpireContracts(ctx context.Context, today domain.Date, at time.Time) (int, error) {
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	at = at.Truncate(time.Microsecond)
 	rows, err := s.Pool.Query(ctx, `SELECT id FROM contracts WHERE state IN ('actif', 'resiliation_demandee') AND end_date <= $1::date ORDER BY end_date, id`, today.String())

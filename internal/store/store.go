@@ -31,7 +31,7 @@ type Store struct {
 
 // Options are the store's collaborators; every field is required.
 type Options struct {
-	// Clock is the wall clock (time.Now in production, a test clock in
+	// Clock is the wall clock (the system clock in production, a test clock in
 	// tests): the store reads it only where a caller gives no time.
 	Clock func() time.Time
 	// RenderContract turns a contract's frozen terms (the JSON of
