@@ -220,7 +220,7 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 		if c.ResiliationBy == workflow.PartyCPAM {
 			v.RequestedBy = "la CPAM"
 		}
-		if t, err := store.Termination(c, paid); err == nil {
+		if t, err := funding.ContractTermination(c.Funding(), c.ResiliationReceived, paid); err == nil {
 			v.DueAtEffective = domain.FormatEUR(t.Due)
 			if c.TropPercu == nil {
 				// Not yet pronounced: the figures as of today's payments.

@@ -266,7 +266,7 @@ func TestContractResiliationOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantT, err := store.Termination(c, ps[0].Amount)
+	wantT, err := funding.ContractTermination(c.Funding(), c.ResiliationReceived, ps[0].Amount)
 	if err != nil {
 		t.Fatal(err)
 	}

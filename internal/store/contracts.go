@@ -164,19 +164,6 @@ type ContractMSPLine struct {
 	Amount domain.Cents `json:"amount"`
 }
 
-// DeploymentCalendar is DOMAIN.md §7 (seed 003 §7): months after the
-// signature by which each mission must start and be deployed; 0 = no
-// deadline. acces: seed 003 says 8 months to deploy, the ARS
-// Hauts-de-France page says 18; DOMAIN.md uses 18.
-var DeploymentCalendar = []ContractCalendarRow{
-	{Mission: funding.Acces, StartMonths: 6, DeployMonths: 18},
-	{Mission: funding.Parcours, StartMonths: 12, DeployMonths: 24},
-	{Mission: funding.Prevention, StartMonths: 12, DeployMonths: 24},
-	{Mission: funding.Crise, StartMonths: 6, DeployMonths: 18},
-	{Mission: funding.Qualite},
-	{Mission: funding.Accompagnement},
-}
-
 // contentForContract reads the dossier's content (loadContent).
 //
 // Decision: without saved missions, a CPTS contract carries the four socle
@@ -310,13 +297,6 @@ func (s *Store) createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossie
 	return nil
 }
 
-// MSPBaremeCode is the MSP barème a contract is computed on.
-//
-// Decision: an MSP contract uses every known MSP indicator (ACI MSP 2017 as
-// amended by avenant 1, funding.BuiltinMSP); the schedule projects 100 % of
-// the socle indicators (prérequis and socle) met.
-const MSPBaremeCode = "aci-msp-avenant-1"
-
 func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (ContractTerms, error) {
 	t := ContractTerms{CreatedOn: today, StructureType: d.StructureType,
 		ResiliationMonths: workflow.ResiliationMonths, TermYears: funding.ContractYears,
@@ -365,63 +345,45 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 		if t.Tier, err = funding.Tier(t.Population); err != nil {
 			return t, err
 		}
-		b, err := funding.BaremeAt(funding.Builtin(), today)
-		if err != nil {
-			return t, err
-		}
-		t.BaremeCode, t.BaremeName = b.Code, b.Name
 		t.Missions = missions
 		ms := make([]funding.Mission, 0, len(missions))
-		starts := map[funding.Mission]domain.Date{}
 		for _, m := range missions {
 			ms = append(ms, m.Code)
-			starts[m.Code] = today
 		}
-		y1, err := funding.Annual(funding.YearInput{Bareme: b, Tier: t.Tier, Missions: ms, Year: 1})
+		f, err := funding.CPTSContract(t.Tier, ms, today)
 		if err != nil {
 			return t, err
 		}
-		for _, l := range y1.Lines {
+		t.BaremeCode, t.BaremeName = f.Bareme.Code, f.Bareme.Name
+		for _, l := range f.Year1 {
 			t.Year1 = append(t.Year1, ContractFundingLine{Mission: l.Mission, Label: l.Mission.Label(), Fixed: l.Fixed, Variable: l.Variable, Total: l.Total()})
 		}
-		t.Year1Total = y1.Total
-		// The 5-year summary with every mission starting on the signature
-		// day (see CPTSStarts): full years, whatever the signature date.
-		s, err := funding.BuildSchedule(funding.ScheduleInput{Bareme: b, Tier: t.Tier, Signed: today, Starts: starts})
-		if err != nil {
-			return t, err
-		}
-		for _, y := range s.Years {
-			t.YearTotals = append(t.YearTotals, y.Total)
-		}
-		t.ScheduleTotal = s.Total
-		for _, r := range DeploymentCalendar {
+		t.Year1Total, t.YearTotals, t.ScheduleTotal = f.Year1Total, f.YearTotals, f.ScheduleTotal
+		for _, r := range funding.DeploymentCalendar() {
 			for _, m := range missions {
 				if m.Code == r.Mission {
-					r.Label = r.Mission.Label()
-					t.Calendar = append(t.Calendar, r)
+					t.Calendar = append(t.Calendar, ContractCalendarRow{Mission: r.Mission, Label: r.Mission.Label(),
+						StartMonths: r.StartMonths, DeployMonths: r.DeployMonths})
 				}
 			}
 		}
 	case domain.MSP:
-		t.BaremeCode, t.BaremeName = MSPBaremeCode, "ACI MSP 2017 et avenant 1 (2022)"
+		t.BaremeCode, t.BaremeName = funding.MSPBaremeCode, funding.MSPBaremeName
 		t.Patientele = patientele
-		socle := map[string]bool{}
-		for _, ind := range funding.BuiltinMSP() {
+		f, err := funding.MSPContract(patientele)
+		if err != nil {
+			return t, err
+		}
+		for _, l := range f.Indicators {
+			ind := l.Indicator
 			pts := domain.GroupThousands(ind.FixedPoints) + " points fixes"
 			if ind.VariablePoints > 0 {
 				pts += " + " + domain.GroupThousands(ind.VariablePoints) + " points variables"
 			}
 			kind := map[funding.MSPKind]string{funding.MSPPrerequis: "socle prérequis", funding.MSPSocle: "socle", funding.MSPOptionnel: "optionnel"}[ind.Kind]
-			t.MSPIndicators = append(t.MSPIndicators, ContractMSPLine{Label: ind.Label, Kind: kind, Points: pts, Amount: funding.MSPIndicatorAmount(ind, patientele)})
-			if ind.Kind != funding.MSPOptionnel {
-				socle[ind.Code] = true
-			}
+			t.MSPIndicators = append(t.MSPIndicators, ContractMSPLine{Label: ind.Label, Kind: kind, Points: pts, Amount: l.Amount})
 		}
-		if t.MSPAnnual, err = funding.MSPRemuneration(funding.BuiltinMSP(), socle, patientele); err != nil {
-			return t, err
-		}
-		t.MSPAdvance = domain.MulDiv(t.MSPAnnual, 60, 100)
+		t.MSPAnnual, t.MSPAdvance = f.Annual, f.Advance
 	}
 	return t, nil
 }
@@ -730,90 +692,20 @@ func uniqueSignature(err error) error {
 	return err
 }
 
-// ScheduleInput is the funding input of a CPTS contract started on c.Start.
-//
-// Decision: each mission of the contract starts on the contract's start
-// date (the third signature): the portal has no separate "mission started"
-// act, and a mission's payments begin with the contract (DOMAIN.md §8 "dès
-// la date de démarrage de chaque mission"); the deployment calendar of §7
-// gives the latest dates, not the payment start.
-func (c Contract) ScheduleInput() (funding.ScheduleInput, error) {
-	b, err := funding.BaremeAt(funding.Builtin(), c.Start)
-	if err != nil {
-		return funding.ScheduleInput{}, err
-	}
-	if b.Code != c.BaremeCode {
-		// The frozen barème (at acceptance) wins when it still exists.
-		for _, x := range funding.Builtin() {
-			if x.Code == c.BaremeCode {
-				b = x
-			}
-		}
-	}
-	starts := map[funding.Mission]domain.Date{}
+// Funding is what the funding engine needs of c (funding.ContractPayments,
+// funding.ContractTermination).
+func (c Contract) Funding() funding.ContractFunding {
+	f := funding.ContractFunding{StructureType: c.StructureType, BaremeCode: c.BaremeCode, Tier: c.Tier,
+		Patientele: c.Patientele, Start: c.Start}
 	for _, m := range c.Terms.Missions {
-		if m.Code != funding.Fonctionnement {
-			starts[m.Code] = c.Start
-		}
+		f.Missions = append(f.Missions, m.Code)
 	}
-	return funding.ScheduleInput{Bareme: b, Tier: c.Tier, Signed: c.Start, Starts: starts}, nil
+	return f
 }
 
-// MSPPayments computes an MSP contract's civil-year payments (DOMAIN.md §9,
-// funding.MSPSchedule) for the contract started on c.Start.
-//
-// Decision: the schedule covers each civil year the 5-year contract touches,
-// with 100 % of the socle indicators met (the balance is recomputed after each
-// annual evaluation); the last civil year, cut by the contract's end, is
-// prorated by days (1 January → end, exclusive) like the first one.
-func (c Contract) MSPPayments() ([]funding.Payment, error) {
-	socle := map[string]bool{}
-	for _, ind := range funding.BuiltinMSP() {
-		if ind.Kind != funding.MSPOptionnel {
-			socle[ind.Code] = true
-		}
-	}
-	end := workflow.ContractExpiry(c.Start)
-	var out []funding.Payment
-	for y := c.Start.Y; y <= end.AddDays(-1).Y; y++ {
-		my, err := funding.MSPSchedule(funding.MSPYearInput{Indicators: funding.BuiltinMSP(), Met: socle, Patientele: c.Patientele, Year: y, Contracted: c.Start})
-		if err != nil {
-			return nil, err
-		}
-		adv, bal := my.Advance, my.Balance
-		advRule, balRule := my.AdvanceRule, my.BalanceRule
-		if y == end.Y {
-			jan1 := domain.NewDate(y, time.January, 1)
-			days := int64(jan1.DaysUntil(end))
-			adv, bal = domain.MulDiv(adv, days, my.YearDays), domain.MulDiv(my.Remuneration, days, my.YearDays)-domain.MulDiv(adv, days, my.YearDays)
-			advRule += fmt.Sprintf(", proratisée %d/%d jours (fin du contrat le %s)", days, my.YearDays, end.AddDays(-1).French())
-			balRule += fmt.Sprintf(", proratisé %d/%d jours", days, my.YearDays)
-		}
-		cy := y - c.Start.Y + 1
-		if adv != 0 {
-			out = append(out, funding.Payment{Due: my.AdvanceDue, ContractYear: cy, Kind: funding.KindAvance, Amount: adv, Rule: advRule})
-		}
-		if bal != 0 {
-			out = append(out, funding.Payment{Due: my.BalanceDue, ContractYear: cy, Kind: funding.KindSolde, Amount: bal, Rule: balRule})
-		}
-	}
-	return out, nil
-}
-
-// Schedule is the payment schedule of contract c as the funding engine
-// computes it from its start date (CPTS: funding.BuildSchedule; MSP:
-// MSPPayments).
-func (c Contract) Schedule() ([]funding.Payment, error) {
-	if c.Start.IsZero() {
-		return nil, domain.Errorf(domain.EConflict, "Le contrat n'est pas encore signé.")
-	}
-	if c.StructureType == domain.MSP {
-		return c.MSPPayments()
-	}
-	in, err := c.ScheduleInput()
-	if err != nil {
-		return nil, err
-	}
-	s, err := funding.BuildSchedule(in)
-	return s.Payments, err
+// ScheduleInput is the funding input of CPTS contract c
+// (funding.ContractScheduleInput).
+func (c Contract) ScheduleInput() (funding.ScheduleInput, error) {
+	f := c.Funding()
+	return funding.ContractScheduleInput(f.BaremeCode, f.Tier, f.Start, f.Missions)
 }

@@ -46,7 +46,7 @@ type PaymentRow struct {
 // createPayments stores the schedule of contract c (started on c.Start), in
 // the transaction of its third signature.
 func createPayments(ctx context.Context, tx pgx.Tx, c Contract) error {
-	ps, err := c.Schedule()
+	ps, err := funding.ContractPayments(c.Funding())
 	if err != nil {
 		return fmt.Errorf("createPayments: %w", err)
 	}
@@ -162,60 +162,7 @@ func terminate(ctx context.Context, tx pgx.Tx, c Contract) (funding.Termination,
 	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount_cents), 0) FROM payments WHERE contract_id = $1 AND status = 'verse'`, c.ID).Scan(&paid); err != nil {
 		return funding.Termination{}, err
 	}
-	return Termination(c, domain.Cents(paid))
-}
-
-// Termination is what a résiliation of c gives, given what was paid
-// (DOMAIN.md §9). For an MSP (no contract-year proration in
-// funding.Terminate), decision: what is due is the scheduled amounts prorated
-// by days of their civil year up to the effective date.
-func Termination(c Contract, paid domain.Cents) (funding.Termination, error) {
-	if c.ResiliationReceived.IsZero() {
-		return funding.Termination{}, domain.Errorf(domain.EConflict, "Aucune demande de résiliation n'est enregistrée.")
-	}
-	if c.StructureType == domain.CPTS {
-		in, err := c.ScheduleInput()
-		if err != nil {
-			return funding.Termination{}, err
-		}
-		return funding.Terminate(in, c.ResiliationReceived, paid)
-	}
-	t := funding.Termination{Received: c.ResiliationReceived, Effective: funding.TerminationEffective(c.ResiliationReceived), Paid: paid}
-	ps, err := c.MSPPayments()
-	if err != nil {
-		return t, err
-	}
-	// Group by civil year: due = that year's scheduled amounts × days before
-	// the effective date ÷ days of the part of the year under contract.
-	byYear := map[int]domain.Cents{}
-	for _, p := range ps {
-		byYear[c.Start.Y+p.ContractYear-1] += p.Amount
-	}
-	end := workflow.ContractExpiry(c.Start)
-	for y, amount := range byYear {
-		from := domain.NewDate(y, time.January, 1)
-		if y == c.Start.Y {
-			from = c.Start
-		}
-		to := domain.NewDate(y+1, time.January, 1)
-		if end.Before(to) {
-			to = end
-		}
-		cut := to
-		if t.Effective.Before(cut) {
-			cut = t.Effective
-		}
-		if !from.Before(cut) {
-			continue
-		}
-		t.Due += domain.MulDiv(amount, int64(from.DaysUntil(cut)), int64(from.DaysUntil(to)))
-	}
-	if d := paid - t.Due; d > 0 {
-		t.TropPercu = d
-	} else {
-		t.ResteDu = -d
-	}
-	return t, nil
+	return funding.ContractTermination(c.Funding(), c.ResiliationReceived, domain.Cents(paid))
 }
 
 // PaidTotal is the sum of the payments marked paid.
