@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 )
@@ -234,7 +235,7 @@ func ValidateMSPIndicator(ind funding.MSPIndicator) []error {
 }
 
 func requireAdmin(sc Scope) error {
-	if !sc.Valid() || sc.Kind != domain.OrgNational || sc.Role != domain.RoleAdmin {
+	if !access.ForViewer(sc.Viewer()).Can(access.ActAdminister) {
 		return domain.Errorf(domain.ENotFound, "introuvable")
 	}
 	return nil

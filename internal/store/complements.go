@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 )
@@ -153,10 +154,10 @@ func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID in
 		if err != nil {
 			return err
 		}
-		if sc.Kind != domain.OrgCPAM || !sc.Role.AtLeast(domain.RoleReferent) {
-			return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
-		}
-		if d.State != workflow.EnInstruction && d.State != workflow.ComplementsDemandes {
+		if !d.permission(sc).Can(access.ActRequestComplements) {
+			if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActRequestComplements) {
+				return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
+			}
 			return domain.Errorf(domain.EConflict, "Ce dossier n'est plus en instruction (il est « %s ») : rechargez la page.", d.State.Label())
 		}
 		target, text = strings.TrimSpace(target), strings.TrimSpace(text)
@@ -201,10 +202,10 @@ func (s *Store) AnswerComplementRequest(ctx context.Context, sc Scope, dossierID
 		if err != nil {
 			return err
 		}
-		if sc.Kind != domain.OrgStructure || sc.OrgID != d.StructureID || !sc.Role.AtLeast(domain.RoleCoordinator) {
-			return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
-		}
-		if d.State != workflow.ComplementsDemandes {
+		if !d.permission(sc).Can(access.ActAnswerComplements) {
+			if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActAnswerComplements) {
+				return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
+			}
 			return domain.Errorf(domain.EConflict, "Aucun complément n'est demandé sur ce dossier (il est « %s ») : rechargez la page.", d.State.Label())
 		}
 		var target string

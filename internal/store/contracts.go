@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/registry"
@@ -468,26 +469,11 @@ func (s *Store) ContractByDossier(ctx context.Context, sc Scope, dossierID int64
 
 // PartyOf is the signatory the scope's organisation signs for, or "" when
 // it is not a party (DCGDR, national, another structure).
-func PartyOf(sc Scope, c Contract) workflow.Party {
-	switch sc.Kind {
-	case domain.OrgStructure:
-		if sc.OrgID == c.StructureID {
-			return workflow.PartyStructure
-		}
-	case domain.OrgCPAM:
-		return workflow.PartyCPAM
-	case domain.OrgARS:
-		return workflow.PartyARS
-	}
-	return ""
-}
+func PartyOf(sc Scope, c Contract) workflow.Party { return c.permission(sc).Party() }
 
 // ContractActor is the workflow actor of sc on contract c (scope already
 // checked by the query that loaded c).
-func ContractActor(sc Scope, c Contract) workflow.Actor {
-	return workflow.Actor{OrgKind: sc.Kind, Role: sc.Role, InScope: true,
-		IsOwnStructure: sc.Kind == domain.OrgStructure && sc.OrgID == c.StructureID}
-}
+func ContractActor(sc Scope, c Contract) workflow.Actor { return access.Actor(sc.Viewer(), c.StructureID) }
 
 // ContractRequest is a user's attempt at a contract transition.
 type ContractRequest struct {
@@ -588,7 +574,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 		setv("resiliation_received_on", dateArg(in.ReceivedOn))
 		setv("resiliation_effective_on", dateArg(out.Deadline))
 		by := workflow.PartyStructure
-		if sc.Kind == domain.OrgCPAM {
+		if PartyOf(sc, c) == workflow.PartyCPAM {
 			by = workflow.PartyCPAM
 		}
 		setv("resiliation_requested_by", string(by))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/filetype"
@@ -123,8 +124,9 @@ type DossierDocuments struct {
 	Others   []DossierDocument // free attachments, oldest first
 }
 
-// documentsFrozen lists, per document code, the dossier states in which the
-// coordinator may NOT upload.
+// CanUploadDocument reports whether sc may add a version of document code
+// to dossier d: a coordinator of the dossier's own structure, in a state
+// where the document is not frozen (access.Permission.CanUploadDocument).
 //
 // Decision (issue 5 item 3, "while the dossier is editable"): the coordinator
 // uploads from brouillon to projet_sante_valide and again in
@@ -134,23 +136,8 @@ type DossierDocuments struct {
 // en_instruction) and after the avis (avis_*, examen_conjoint, acceptee,
 // refusee). Other documents than the projet de santé may still be added while
 // the ARS reviews the projet de santé.
-func documentsFrozen(code string, st workflow.State) bool {
-	switch st {
-	case workflow.Brouillon, workflow.LettreIntentionDeposee, workflow.LettreIntentionValidee,
-		workflow.ProjetSanteACompleter, workflow.ProjetSanteValide, workflow.ComplementsDemandes:
-		return false
-	case workflow.ProjetSanteDepose:
-		return code == string(workflow.DocProjetSante)
-	}
-	return true
-}
-
-// CanUploadDocument reports whether sc may add a version of document code
-// to dossier d: a coordinator of the dossier's own structure, in a state
-// where the document is not frozen (documentsFrozen).
 func CanUploadDocument(sc Scope, d Dossier, code string) bool {
-	return sc.Valid() && sc.Kind == domain.OrgStructure && sc.OrgID == d.StructureID &&
-		sc.Role.AtLeast(domain.RoleCoordinator) && !documentsFrozen(code, d.State)
+	return d.permission(sc).CanUploadDocument(code)
 }
 
 // CanReviewDocuments reports whether sc may mark the documents of dossier d
@@ -162,14 +149,7 @@ func CanUploadDocument(sc Scope, d Dossier, code string) bool {
 // filing, when the referent accompanies the structure, DOMAIN §10 "Before"),
 // not after it.
 func CanReviewDocuments(sc Scope, d Dossier) bool {
-	if !sc.Valid() || sc.Kind != domain.OrgCPAM || sc.Role != domain.RoleReferent {
-		return false
-	}
-	switch d.State {
-	case workflow.AvisFavorable, workflow.AvisDefavorable, workflow.ExamenConjoint, workflow.Acceptee, workflow.Refusee:
-		return false
-	}
-	return true
+	return d.permission(sc).Can(access.ActReviewDocuments)
 }
 
 // StoredFile is the metadata of a row of stored_files.
@@ -293,7 +273,7 @@ func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUp
 	if !required && in.Code != DocAutre {
 		return 0, 0, domain.Errorf(domain.ENotFound, "Pièce introuvable.")
 	}
-	if !sc.Valid() || sc.Kind != domain.OrgStructure || sc.OrgID != d.StructureID || !sc.Role.AtLeast(domain.RoleCoordinator) {
+	if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActUploadDocument) {
 		return 0, 0, domain.Errorf(domain.ENotFound, "Dossier introuvable.")
 	}
 	if !anyState && !CanUploadDocument(sc, d, in.Code) {
@@ -470,7 +450,7 @@ func (s *Store) ReviewDocument(ctx context.Context, sc Scope, dossierID int64, i
 		if err != nil {
 			return err
 		}
-		if sc.Kind != domain.OrgCPAM || sc.Role != domain.RoleReferent {
+		if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActReviewDocuments) {
 			return domain.Errorf(domain.ENotFound, "Pièce introuvable.")
 		}
 		if !CanReviewDocuments(sc, d) {

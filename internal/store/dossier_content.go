@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/registry"
@@ -108,7 +109,7 @@ func SectionEditable(s Section, st workflow.State) bool {
 // own coordinators (DESIGN.md §2: "coordinator (edits, files, signs for the
 // structure)"). Everyone else who sees the dossier reads it.
 func CanEditContent(sc Scope, structureID int64) bool {
-	return sc.Valid() && sc.Kind == domain.OrgStructure && sc.OrgID == structureID && sc.Role.AtLeast(domain.RoleCoordinator)
+	return access.For(sc.Viewer(), dossierSubject(structureID, "")).Can(access.ActEditContent)
 }
 
 // ErrContentReadOnly is returned (wrapped in a coded "invalid" error) when an

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/domain/workflow"
@@ -193,7 +194,7 @@ func (s *Store) ListDossiers(ctx context.Context, sc Scope, f DossierFilter, p P
 // reason). A structure has at most one open dossier (unique index): a second
 // one is a conflict. The creation is the first row of the audit trail.
 func (s *Store) CreateDossier(ctx context.Context, sc Scope, structureID int64, at time.Time) (int64, error) {
-	if sc.Kind != domain.OrgStructure || sc.OrgID != structureID || !sc.Role.AtLeast(domain.RoleCoordinator) {
+	if !access.For(sc.Viewer(), access.Structure(structureID, "", false)).Can(access.ActCreateDossier) {
 		return 0, domain.Errorf(domain.ENotFound, "Structure introuvable.")
 	}
 	if at.IsZero() {
@@ -292,9 +293,8 @@ func (s *Store) ApplyTransition(ctx context.Context, sc Scope, in TransitionRequ
 	if !sc.Valid() {
 		return workflow.Outcome{}, domain.Errorf(domain.ENotFound, "Dossier introuvable.")
 	}
-	actor := workflow.Actor{OrgKind: sc.Kind, Role: sc.Role, InScope: true}
 	uid := sc.UserID
-	return s.apply(ctx, sc, actor, &uid, sc.UserName, in)
+	return s.apply(ctx, sc, workflow.Actor{}, &uid, sc.UserName, in)
 }
 
 func (s *Store) apply(ctx context.Context, sc Scope, actor workflow.Actor, actorID *int64, actorName string, in TransitionRequest) (workflow.Outcome, error) {
@@ -343,8 +343,8 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow
 			}
 			return dossierNotFound(pgError("store.ApplyTransition", err))
 		}
-		if actor.OrgKind == domain.OrgStructure {
-			actor.IsOwnStructure = d.StructureID == sc.OrgID
+		if !actor.System {
+			actor = access.Actor(sc.Viewer(), d.StructureID)
 		}
 		att := workflow.Attempt{
 			Transition: in.Transition, StructureType: d.StructureType, From: d.State, Seen: in.Seen,
@@ -591,7 +591,7 @@ func (s *Store) SetSignatureAppointment(ctx context.Context, sc Scope, dossierID
 		if err != nil {
 			return err
 		}
-		if sc.Kind != domain.OrgCPAM || !sc.Role.AtLeast(domain.RoleReferent) {
+		if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActSetAppointment) {
 			return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
 		}
 		if d.Version != version {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/filetype"
@@ -64,20 +65,18 @@ type NewMessage struct {
 
 // SeesInternalNotes reports whether the scope may read internal notes: every
 // organisation except the structures (issue 5, item 7).
-func (s Scope) SeesInternalNotes() bool { return s.Valid() && s.Kind != domain.OrgStructure }
+func (s Scope) SeesInternalNotes() bool {
+	return access.ForViewer(s.Viewer()).Can(access.ActReadInternalNotes)
+}
 
 // CanPostMessage reports whether the scope may write in a dossier's thread.
 //
 // Decision: a structure's coordinators write (its members read, DESIGN §2);
 // every CPAM, ARS and DCGDR role writes; the national level reads.
+// A structure's users only see their own structure's dossiers: the subject
+// is a dossier of theirs.
 func (s Scope) CanPostMessage() bool {
-	switch s.Kind {
-	case domain.OrgStructure:
-		return s.Role.AtLeast(domain.RoleCoordinator)
-	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
-		return s.Valid()
-	}
-	return false
+	return access.For(s.Viewer(), dossierSubject(s.OrgID, "")).Can(access.ActPostMessage)
 }
 
 // msgDossierInScope returns the id if the dossier is in scope, not found

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
@@ -97,7 +98,7 @@ func (s *Store) ContractPayments(ctx context.Context, sc Scope, dossierID int64)
 // CanMarkPaid reports whether sc may record payments as paid: the CPAM pays
 // (DOMAIN.md §1), its referent or manager records it.
 func CanMarkPaid(sc Scope) bool {
-	return sc.Kind == domain.OrgCPAM && sc.Role.AtLeast(domain.RoleReferent)
+	return roleAllows(sc, access.Contract(0, "", "", nil), access.ActRecordPayment)
 }
 
 // MarkPaymentPaid records that a scheduled payment was paid on paidOn (a CPAM

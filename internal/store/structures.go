@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/registry"
 )
@@ -46,16 +47,7 @@ type StructureDetail struct {
 // other role of the scope (structure member, CPAM, ARS, DCGDR) only reads.
 // Visibility is still checked by the query (sc.structures).
 func (sc Scope) CanEditStructure(id int64) bool {
-	if !sc.Valid() {
-		return false
-	}
-	switch sc.Kind {
-	case domain.OrgNational:
-		return sc.Role == domain.RoleAdmin
-	case domain.OrgStructure:
-		return sc.Role == domain.RoleCoordinator && sc.OrgID == id
-	}
-	return false
+	return access.For(sc.Viewer(), access.Structure(id, "", false)).Can(access.ActEditStructure)
 }
 
 // CanCreateStructure reports who may register a new structure.
@@ -67,24 +59,14 @@ func (sc Scope) CanEditStructure(id int64) bool {
 // a CPTS), who becomes the coordinator of the new structure. CPAM, ARS and
 // DCGDR users do not register structures: they instruct them.
 func (sc Scope) CanCreateStructure() bool {
-	if !sc.Valid() {
-		return false
-	}
-	return (sc.Kind == domain.OrgNational && sc.Role == domain.RoleAdmin) || sc.Kind == domain.OrgStructure
+	return access.ForViewer(sc.Viewer()).Can(access.ActCreateStructure)
 }
 
 // CanExportStructures reports who may download the structures list as CSV
 // (issue item 6: "CSV export of the list for CPAM/ARS users"): CPAM, ARS,
 // DCGDR and national users, each on their scope; structure users do not.
 func (sc Scope) CanExportStructures() bool {
-	if !sc.Valid() {
-		return false
-	}
-	switch sc.Kind {
-	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR, domain.OrgNational:
-		return true
-	}
-	return false
+	return access.ForViewer(sc.Viewer()).Can(access.ActExportStructures)
 }
 
 // StructureInput is the identity typed in the register and edit forms. Raw
@@ -265,7 +247,7 @@ func (s *Store) CreateStructure(ctx context.Context, sc Scope, in StructureInput
 	if !sc.CanCreateStructure() {
 		return 0, domain.Errorf(domain.ENotFound, "introuvable")
 	}
-	isAdmin := sc.Kind == domain.OrgNational
+	isAdmin := access.ForViewer(sc.Viewer()).Can(access.ActAdminister)
 	v, fe, err := s.validateStructure(ctx, in, isAdmin)
 	if err != nil {
 		return 0, pgError("store.CreateStructure", err)
@@ -367,7 +349,7 @@ func structureConflict(who string) error {
 // with a conflict naming who changed it. The type is not changed here
 // (DOMAIN.md: the type decides the contract; a CPTS does not become an MSP).
 func (s *Store) UpdateStructure(ctx context.Context, sc Scope, id int64, version int, in StructureInput) error {
-	v, fe, err := s.validateStructure(ctx, in, sc.Kind == domain.OrgNational)
+	v, fe, err := s.validateStructure(ctx, in, access.ForViewer(sc.Viewer()).Can(access.ActAdminister))
 	if err != nil {
 		return pgError("store.UpdateStructure", err)
 	}

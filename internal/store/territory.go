@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 )
@@ -223,16 +224,7 @@ type Territory struct {
 // territory: its own coordinator, or a national admin (issue 4, item 5).
 // CPAM, ARS and DCGDR read only.
 func CanEditTerritory(sc Scope, structureID int64) bool {
-	if !sc.Valid() {
-		return false
-	}
-	switch sc.Kind {
-	case domain.OrgNational:
-		return sc.Role == domain.RoleAdmin
-	case domain.OrgStructure:
-		return sc.OrgID == structureID && sc.Role.AtLeast(domain.RoleCoordinator)
-	}
-	return false
+	return access.For(sc.Viewer(), access.Structure(structureID, "", false)).Can(access.ActEditTerritory)
 }
 
 // terrTierOf is funding.Tier for a territory: 0 (no tier) when it is empty.
