@@ -473,7 +473,9 @@ func PartyOf(sc Scope, c Contract) workflow.Party { return c.permission(sc).Part
 
 // ContractActor is the workflow actor of sc on contract c (scope already
 // checked by the query that loaded c).
-func ContractActor(sc Scope, c Contract) workflow.Actor { return access.Actor(sc.Viewer(), c.StructureID) }
+func ContractActor(sc Scope, c Contract) workflow.Actor {
+	return access.Actor(sc.Viewer(), c.StructureID)
+}
 
 // ContractRequest is a user's attempt at a contract transition.
 type ContractRequest struct {
