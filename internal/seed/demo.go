@@ -54,15 +54,18 @@ var DemoAccounts = []DemoAccount{
 	{"admin@demo.portail-aci.fr", "Alex Admin", National, domain.OrgNational, domain.RoleAdmin},
 }
 
-// Steps run after the organisations and accounts exist, in order; other
-// areas (territories, dossiers...) append their own idempotent demo data.
-var Steps = []func(ctx context.Context, st *store.Store) error{
-	structuresDemo,     // members.go: identities and members of the demo structures
-	DemoTerritories,    // territory.go: the demo CPTS territories
-	DemoDossierContent, // dossier_content.go: the demo dossiers' content (before DemoDossiers: the walks need it)
-	DemoDossiers,       // dossiers.go: the demo dossiers walked through the workflow
-	DemoDocuments,      // documents.go: the demo dossiers' documents and review marks (after DemoDossiers)
-	DemoContracts,      // contracts.go: Lille's contract signed (actif, with its schedule); CPAM de l'Ain manager (after DemoDossiers)
+// steps run after the organisations and accounts exist, in order; each
+// area's step is idempotent demo data.
+func steps() []func(ctx context.Context, st *store.Store) error {
+	return []func(ctx context.Context, st *store.Store) error{
+		structuresDemo,      // members.go: identities and members of the demo structures
+		DemoTerritories,     // territory.go: the demo CPTS territories
+		DemoDossierContent,  // dossier_content.go: the demo dossiers' content (before DemoDossiers: the walks need it)
+		DemoDocuments,       // documents.go: the demo dossiers' documents (before DemoDossiers: the walks file them)
+		DemoDossiers,        // dossiers.go: the demo dossiers walked through the workflow
+		DemoDocumentReviews, // documents.go: the referent's review marks (after DemoDossiers: Val is in instruction)
+		DemoContracts,       // contracts.go: Lille's contract signed (actif, with its schedule); CPAM de l'Ain manager (after DemoDossiers)
+	}
 }
 
 // Demo loads the demo organisations, accounts and the areas' demo data.
@@ -101,7 +104,7 @@ func Demo(ctx context.Context, st *store.Store) error {
 			}
 		}
 	}
-	for _, step := range Steps {
+	for _, step := range steps() {
 		if err := step(ctx, st); err != nil {
 			return fmt.Errorf("seed.Demo: %w", err)
 		}

@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain/funding"
@@ -12,10 +13,11 @@ import (
 // DemoDossierContent writes the content of the demo dossiers (issue "Dossier
 // workflow", content): it runs BEFORE DemoDossiers, so that the walks find a
 // lettre d'intention, the socle missions and complete mandatory indicators
-// (the content requirement hook refuses deposer_lettre_intention and
+// (the content requirement refuses deposer_lettre_intention and
 // deposer_demande without them). It opens each demo dossier the way
 // DemoDossiers does (same creation date) when it does not exist yet, and
-// fills only empty sections: a second run changes nothing.
+// fills only empty sections, through the coordinator's own saves
+// (store.SaveContent): a second run changes nothing.
 //   - CPTS du Val de Démo: lettre, projet de santé, the six missions, the five
 //     mandatory indicators with baselines and targets, and two more;
 //   - CPTS des Monts de Démo: lettre and projet de santé;
@@ -48,11 +50,118 @@ func DemoDossierContent(ctx context.Context, st *store.Store) error {
 		if err != nil {
 			return fmt.Errorf("DemoDossierContent %s: %w", x.org, err)
 		}
-		if err := st.SeedDossierContent(ctx, id, coord.UserID, x.content); err != nil {
+		if err := writeContent(ctx, st, coord, id, x.content, now); err != nil {
 			return fmt.Errorf("DemoDossierContent %s: %w", x.org, err)
 		}
 	}
 	return nil
+}
+
+// writeContent saves the sections of want that the dossier's content still
+// lacks, one SaveContent each, as coordinator coord would in the content
+// page. Indicators: the mandatory ones first, then one more per save (the
+// page has one blank row for a new indicator).
+func writeContent(ctx context.Context, st *store.Store, coord store.Scope, id int64, want store.DossierContent, at time.Time) error {
+	save := func(sec store.Section, fill func(in *store.ContentSave)) error {
+		c, err := st.DossierContent(ctx, coord, id)
+		if err != nil {
+			return err
+		}
+		if !store.SectionEditable(sec, c.State) {
+			return nil // walked past this section: left as it is
+		}
+		in := store.ContentSave{DossierID: id, Section: sec, Version: c.Meta[sec].Version, At: at}
+		fill(&in)
+		_, err = st.SaveContent(ctx, coord, in)
+		return err
+	}
+	c, err := st.DossierContent(ctx, coord, id)
+	if err != nil {
+		return err
+	}
+	if want.Lettre != "" && c.Lettre == "" {
+		if err := save(store.SectionLettre, func(in *store.ContentSave) { in.Text = want.Lettre }); err != nil {
+			return err
+		}
+	}
+	if want.Projet != "" && c.Projet == "" {
+		if err := save(store.SectionProjet, func(in *store.ContentSave) { in.Text = want.Projet }); err != nil {
+			return err
+		}
+	}
+	if len(want.Missions) > 0 && !c.MissionsSaved {
+		if err := save(store.SectionMissions, func(in *store.ContentSave) {
+			for _, m := range want.Missions {
+				in.Missions = append(in.Missions, string(m))
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	if (len(want.MSPIndicators) > 0 || want.Patientele != nil) && len(c.MSPIndicators) == 0 && c.Patientele == nil {
+		if err := save(store.SectionPatientele, func(in *store.ContentSave) {
+			in.MSPIndicators = want.MSPIndicators
+			if want.Patientele != nil {
+				in.Patientele = strconv.FormatInt(*want.Patientele, 10)
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	saved := false
+	for _, x := range c.Indicators {
+		saved = saved || x.ID != 0
+	}
+	if len(want.Indicators) == 0 || saved {
+		return nil
+	}
+	var mandatory, others []store.ContentIndicator
+	for _, x := range want.Indicators {
+		if x.Mandatory {
+			mandatory = append(mandatory, x)
+		} else {
+			others = append(others, x)
+		}
+	}
+	rows := []store.IndicatorInput{}
+	for _, x := range mandatory {
+		rows = append(rows, indicatorInput(x))
+	}
+	if err := save(store.SectionIndicateurs, func(in *store.ContentSave) { in.Indicators = rows }); err != nil {
+		return err
+	}
+	for _, x := range others {
+		c, err := st.DossierContent(ctx, coord, id)
+		if err != nil {
+			return err
+		}
+		rows := []store.IndicatorInput{}
+		for _, y := range c.Indicators {
+			rows = append(rows, indicatorInput(y))
+		}
+		x.Code = "" // a new row: the store names it
+		rows = append(rows, indicatorInput(x))
+		if err := save(store.SectionIndicateurs, func(in *store.ContentSave) { in.Indicators = rows }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indicatorInput is indicator x as the indicators form posts it.
+func indicatorInput(x store.ContentIndicator) store.IndicatorInput {
+	num := func(v *int64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatInt(*v, 10)
+	}
+	in := store.IndicatorInput{Code: x.Code, Mission: string(x.Mission), Label: x.Label, Direction: string(x.Direction),
+		Baseline: num(x.Baseline), Weight: strconv.Itoa(x.Weight), Unit: x.Unit}
+	for y := range x.Targets {
+		in.Targets[y] = num(x.Targets[y])
+	}
+	return in
 }
 
 func n(v int64) *int64 { return &v }

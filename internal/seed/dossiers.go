@@ -59,12 +59,8 @@ type demoStep struct {
 // Idempotent: a walk resumes from the dossier's current state; steps whose
 // from-state is already passed are skipped.
 //
-// Documents: the required documents of deposer_projet_sante and
-// deposer_demande come from the documents area's requirement hook. The seed
-// sets TransitionRequest.AssumeDocuments, which counts them as present only
-// while no documents hook is installed (nil Documents map); once it is, the
-// documents area's seed step must attach the demo documents before this step
-// runs.
+// The walks file real content and documents: DemoDossierContent and
+// DemoDocuments run before this step.
 func DemoDossiers(ctx context.Context, st *store.Store) error {
 	if err := hdfDemo(ctx, st); err != nil {
 		return err
@@ -131,7 +127,7 @@ func DemoDossiers(ctx context.Context, st *store.Store) error {
 			}
 			at := base.AddDate(0, 0, -s.daysAgo)
 			if _, err := st.ApplyTransition(ctx, sc, store.TransitionRequest{DossierID: id, Transition: s.tr, Seen: s.from,
-				Motivation: s.mot, Position: s.pos, At: at, Extra: s.extra, AssumeDocuments: true}); err != nil {
+				Motivation: s.mot, Position: s.pos, At: at, Extra: s.extra}); err != nil {
 				return fmt.Errorf("DemoDossiers %s %s: %w", w.org, s.tr, err)
 			}
 		}

@@ -47,19 +47,27 @@ var demoTerritories = []struct {
 }
 
 // DemoTerritories gives the demo CPTS their territories when still empty
-// (idempotent: a territory with communes is left as users made it).
+// (idempotent: a territory with communes is left as users made it), as their
+// coordinators would: one AddCommunes each.
 func DemoTerritories(ctx context.Context, st *store.Store) error {
 	for _, d := range demoTerritories {
 		id, err := st.OrganisationIDByName(ctx, domain.OrgStructure, d.org)
 		if err != nil {
 			return fmt.Errorf("seed.DemoTerritories: %s: %w", d.org, err)
 		}
-		u, err := st.UserByEmail(ctx, d.coordinator)
+		sc, err := demoScope(ctx, st, d.coordinator)
 		if err != nil {
-			return fmt.Errorf("seed.DemoTerritories: %s: %w", d.coordinator, err)
-		}
-		if _, err := st.SeedTerritory(ctx, id, u.ID, d.communes); err != nil {
 			return fmt.Errorf("seed.DemoTerritories: %w", err)
+		}
+		t, err := st.Territory(ctx, sc, id)
+		if err != nil {
+			return fmt.Errorf("seed.DemoTerritories: %s: %w", d.org, err)
+		}
+		if len(t.Communes) > 0 {
+			continue
+		}
+		if _, err := st.AddCommunes(ctx, sc, id, t.Version, d.communes); err != nil {
+			return fmt.Errorf("seed.DemoTerritories: %s: %w", d.org, err)
 		}
 	}
 	return nil

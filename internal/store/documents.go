@@ -216,53 +216,13 @@ func (s *Store) UploadDocument(ctx context.Context, sc Scope, dossierID int64, i
 		if err != nil {
 			return err
 		}
-		docID, n, err = uploadTx(ctx, tx, sc, d, in, false)
+		docID, n, err = uploadTx(ctx, tx, sc, d, in)
 		return err
 	})
 	return docID, n, pgError("store.UploadDocument", err)
 }
 
-// SeedDocument is UploadDocument for the demo seed only: it attaches a
-// version as the structure's coordinator sc would have, whatever the
-// dossier's state (the demo walks dossiers past the states where uploads
-// are open). A generable document with nil Data is generated from the
-// portal's data. Never call it from a handler.
-func (s *Store) SeedDocument(ctx context.Context, sc Scope, dossierID int64, in DocumentUpload) (int64, int, error) {
-	if in.At.IsZero() {
-		in.At = s.now()
-	}
-	if in.Data == nil && Generable(workflow.Document(in.Code)) {
-		d, err := s.GetDossier(ctx, sc, dossierID)
-		if err != nil {
-			return 0, 0, err
-		}
-		if in.Code == string(workflow.DocContoursTerritoire) {
-			in.Data, err = s.territoryCSV(ctx, sc, d.StructureID)
-		} else {
-			in.Data, err = s.membersCSV(ctx, sc, d.StructureID)
-		}
-		if err != nil {
-			return 0, 0, err
-		}
-		in.Generated = true
-		if in.Filename == "" {
-			in.Filename = generatedName(workflow.Document(in.Code), in.At)
-		}
-	}
-	var docID int64
-	var n int
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		d, err := lockDossierForDocuments(ctx, tx, sc, dossierID)
-		if err != nil {
-			return err
-		}
-		docID, n, err = uploadTx(ctx, tx, sc, d, in, true)
-		return err
-	})
-	return docID, n, pgError("store.SeedDocument", err)
-}
-
-func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUpload, anyState bool) (int64, int, error) {
+func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUpload) (int64, int, error) {
 	field := "file"
 	required := false
 	for _, c := range workflow.RequiredDocuments(d.StructureType) {
@@ -276,7 +236,7 @@ func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUp
 	if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActUploadDocument) {
 		return 0, 0, domain.Errorf(domain.ENotFound, "Dossier introuvable.")
 	}
-	if !anyState && !CanUploadDocument(sc, d, in.Code) {
+	if !CanUploadDocument(sc, d, in.Code) {
 		return 0, 0, domain.Errorf(domain.EConflict, "Le dossier est à l'état « %s » : cette pièce ne peut pas être modifiée maintenant.", d.State.Label())
 	}
 	var docID int64
@@ -605,15 +565,9 @@ func (s *Store) membersCSV(ctx context.Context, sc Scope, structureID int64) ([]
 //
 // Decision: a document counts as present when it has at least one version
 // and is not "à refaire"; filing needs it provided, not accepted (the CPAM
-// referent reviews it during the instruction, after the filing). A request
-// with AssumeDocuments (demo seed and workflow tests only, never set from
-// HTTP) leaves the map nil so that ApplyTransition's fallback applies: the
-// demo walks dossiers before its documents step runs.
-func documentsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt, in TransitionRequest) error {
+// referent reviews it during the instruction, after the filing).
+func documentsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
 	if a.Transition != workflow.DeposerProjetSante && a.Transition != workflow.DeposerDemande {
-		return nil
-	}
-	if in.AssumeDocuments {
 		return nil
 	}
 	rows, err := tx.Query(ctx, `SELECT code FROM documents WHERE dossier_id = $1 AND code <> 'autre' AND versions > 0

@@ -229,13 +229,9 @@ func (c DossierContent) Missing(t workflow.Transition) []string {
 // the socle missions or with an incomplete mandatory indicator
 // (DossierContent.Missing). workflow.Check lists them with the other missing
 // items (documents, composition…) in one refusal, and only once the actor
-// and the state are right. A request with AssumeDocuments (demo seed and the
-// workflow's tests only) skips the check, as it skips the documents.
-func contentRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt, in TransitionRequest) error {
+// and the state are right.
+func contentRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
 	if a.Transition != workflow.DeposerLettreIntention && a.Transition != workflow.DeposerDemande {
-		return nil
-	}
-	if in.AssumeDocuments {
 		return nil
 	}
 	c, err := loadContent(ctx, tx, *d)
@@ -731,87 +727,4 @@ func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, f
 		}
 	}
 	return nil
-}
-
-// SeedDossierContent fills the empty sections of a dossier's content with
-// demo values, whatever the dossier's state (demo seed only: it bypasses the
-// scope and the editability rules). Sections already written are left
-// alone, so a second run changes nothing.
-func (s *Store) SeedDossierContent(ctx context.Context, dossierID, userID int64, in DossierContent) error {
-	at := s.now()
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO dossier_content (dossier_id) VALUES ($1) ON CONFLICT DO NOTHING`, dossierID); err != nil {
-			return err
-		}
-		set := func(col, cond string, v any) error {
-			_, err := tx.Exec(ctx, "UPDATE dossier_content SET "+col+" = $2, "+sectionPrefix(col)+"_version = "+sectionPrefix(col)+"_version + 1, "+
-				sectionPrefix(col)+"_updated_at = $3, "+sectionPrefix(col)+"_updated_by = $4, content_version = content_version + 1, "+
-				"content_updated_at = $3, content_updated_by = $4 WHERE dossier_id = $1 AND "+cond, dossierID, v, at, userID)
-			return err
-		}
-		if in.Lettre != "" {
-			if err := set("lettre_intention", "lettre_intention = ''", in.Lettre); err != nil {
-				return err
-			}
-		}
-		if in.Projet != "" {
-			if err := set("projet_sante", "projet_sante = ''", in.Projet); err != nil {
-				return err
-			}
-		}
-		if len(in.Missions) > 0 {
-			ms := make([]string, len(in.Missions))
-			for i, m := range in.Missions {
-				ms[i] = string(m)
-			}
-			if err := set("missions", "NOT missions_saved", ms); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE dossier_content SET missions_saved = true WHERE dossier_id = $1`, dossierID); err != nil {
-				return err
-			}
-		}
-		if len(in.MSPIndicators) > 0 {
-			if err := set("msp_indicators", "cardinality(msp_indicators) = 0", in.MSPIndicators); err != nil {
-				return err
-			}
-		}
-		if in.Patientele != nil {
-			if _, err := tx.Exec(ctx, `UPDATE dossier_content SET patientele = $2 WHERE dossier_id = $1 AND patientele IS NULL`, dossierID, *in.Patientele); err != nil {
-				return err
-			}
-		}
-		if len(in.Indicators) > 0 {
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM dossier_indicators WHERE dossier_id = $1`, dossierID).Scan(&n); err != nil || n > 0 {
-				return err
-			}
-			for pos, x := range in.Indicators {
-				targets := make([]*int64, funding.ContractYears)
-				copy(targets, x.Targets[:])
-				if _, err := tx.Exec(ctx, `INSERT INTO dossier_indicators (dossier_id, code, mission, label, direction, baseline, targets, weight, unit, mandatory, position)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-					dossierID, x.Code, string(x.Mission), x.Label, string(x.Direction), x.Baseline, targets, x.Weight, x.Unit, isMandatoryCode(x.Code), pos); err != nil {
-					return err
-				}
-			}
-			_, err := tx.Exec(ctx, `UPDATE dossier_content SET indicators_version = indicators_version + 1, indicators_updated_at = $2,
-				indicators_updated_by = $3, content_version = content_version + 1 WHERE dossier_id = $1`, dossierID, at, userID)
-			return err
-		}
-		return nil
-	})
-	return pgError("store.SeedDossierContent", err)
-}
-
-func sectionPrefix(col string) string {
-	switch col {
-	case "lettre_intention":
-		return "lettre"
-	case "projet_sante":
-		return "projet"
-	case "missions":
-		return "missions"
-	}
-	return "patientele"
 }

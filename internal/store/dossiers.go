@@ -274,11 +274,6 @@ type TransitionRequest struct {
 	// Extra carries transition-specific fields (a complement request's
 	// "complement_target" and "complement_text" with demander_complements).
 	Extra map[string]string
-	// AssumeDocuments is for the demo seed only: when no requirement hook
-	// filled Attempt.Documents (nil map: the documents area is not
-	// installed), the required documents count as present. A documents hook
-	// always sets a non-nil map, which turns this off.
-	AssumeDocuments bool
 }
 
 // ApplyTransition applies one workflow transition to a dossier in scope, in
@@ -360,20 +355,14 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow
 		if err := contractSignatures(ctx, tx, &d, &att); err != nil { // signer
 			return err
 		}
-		if err := documentsRequirement(ctx, tx, &d, &att, in); err != nil { // deposer_projet_sante, deposer_demande
+		if err := documentsRequirement(ctx, tx, &d, &att); err != nil { // deposer_projet_sante, deposer_demande
 			return err
 		}
-		if err := contentRequirement(ctx, tx, &d, &att, in); err != nil { // deposer_lettre_intention, deposer_demande
+		if err := contentRequirement(ctx, tx, &d, &att); err != nil { // deposer_lettre_intention, deposer_demande
 			return err
 		}
 		if err := compositionRequirement(ctx, tx, &d, &att); err != nil { // deposer_demande
 			return err
-		}
-		if att.Documents == nil && in.AssumeDocuments {
-			att.Documents = map[workflow.Document]bool{}
-			for _, doc := range workflow.RequiredDocuments(d.StructureType) {
-				att.Documents[doc] = true
-			}
 		}
 		out, err = workflow.Check(att)
 		if err != nil {

@@ -98,10 +98,65 @@ func apply(t *testing.T, st *store.Store, scopes map[string]store.Scope, id int6
 	if err != nil {
 		t.Fatal(err)
 	}
+	prepareFiling(t, st, scopes[s.who], d, s.tr)
 	return st.ApplyTransition(context.Background(), scopes[s.who], store.TransitionRequest{
 		DossierID: id, Transition: s.tr, Seen: d.State, Motivation: s.mot, Position: s.pos,
-		At: at, Extra: s.xtra, AssumeDocuments: true,
+		At: at, Extra: s.xtra,
 	})
+}
+
+// prepareFiling gives dossier d what filing tr needs, when sc is the
+// coordinator of its structure, through the coordinator's own saves and
+// uploads (the store has no shortcut): the lettre d'intention
+// (deposer_lettre_intention, CPTS), the projet de santé document
+// (deposer_projet_sante), every required document, the socle missions and
+// the mandatory indicators (deposer_demande, CPTS). What is already there is
+// kept.
+func prepareFiling(t *testing.T, st *store.Store, sc store.Scope, d store.Dossier, tr workflow.Transition) {
+	t.Helper()
+	ctx := context.Background()
+	if !store.CanEditContent(sc, d.StructureID) {
+		return
+	}
+	c, err := st.DossierContent(ctx, sc, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	save := func(in store.ContentSave) {
+		t.Helper()
+		in.DossierID, in.Version = d.ID, c.Meta[in.Section].Version
+		if _, err := st.SaveContent(ctx, sc, in); err != nil {
+			t.Fatalf("prepareFiling %s: %v", in.Section, err)
+		}
+	}
+	var docs []workflow.Document
+	switch tr {
+	case workflow.DeposerLettreIntention:
+		if d.StructureType == domain.CPTS && c.Lettre == "" {
+			save(store.ContentSave{Section: store.SectionLettre, Text: "Lettre d'intention de test."})
+		}
+	case workflow.DeposerProjetSante:
+		docs = []workflow.Document{workflow.DocProjetSante}
+	case workflow.DeposerDemande:
+		docs = workflow.RequiredDocuments(d.StructureType)
+		if d.StructureType == domain.CPTS {
+			if !c.MissionsSaved {
+				save(store.ContentSave{Section: store.SectionMissions, Missions: []string{"acces", "parcours", "prevention", "crise"}})
+			}
+			if len(c.Missing(tr)) > 0 {
+				save(store.ContentSave{Section: store.SectionIndicateurs, Indicators: mandatoryInputs(c, "10", "12")})
+			}
+		}
+	}
+	list, err := st.ListDocuments(ctx, sc, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range list.Required {
+		if slices.Contains(docs, workflow.Document(x.Code)) && len(x.Versions) == 0 {
+			upload(t, st, sc, d.ID, x.Code, x.Code+".pdf", pdfBytes(x.Code))
+		}
+	}
 }
 
 func TestCPTSWalkToAcceptee(t *testing.T) {
@@ -293,6 +348,11 @@ func TestConcurrentDoubleSubmission(t *testing.T) {
 	ctx := context.Background()
 	st, scopes := fixture(t)
 	id := freshDossier(t, st, scopes[coordA])
+	d, err := st.GetDossier(ctx, scopes[coordA], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prepareFiling(t, st, scopes[coordA], d, workflow.DeposerLettreIntention)
 	const n = 8
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -301,7 +361,7 @@ func TestConcurrentDoubleSubmission(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, errs[i] = st.ApplyTransition(ctx, scopes[coordA], store.TransitionRequest{DossierID: id,
-				Transition: workflow.DeposerLettreIntention, Seen: workflow.Brouillon, At: time.Now(), AssumeDocuments: true})
+				Transition: workflow.DeposerLettreIntention, Seen: workflow.Brouillon, At: time.Now()})
 		}()
 	}
 	wg.Wait()

@@ -641,34 +641,57 @@ func (s *Store) TerritoryTotals(ctx context.Context, sc Scope, ids []int64) (map
 	return out, pgError("store.TerritoryTotals", rows.Err())
 }
 
-// SeedTerritory gives CPTS id the communes codes when its territory is still
-// empty, as one "add" change by user userID (demo data; idempotent: a
-// territory with communes is left alone). It bypasses the scope: seed use only.
-func (s *Store) SeedTerritory(ctx context.Context, id, userID int64, codes []string) (bool, error) {
-	var n int
-	if err := s.Pool.QueryRow(ctx, "SELECT count(*) FROM territory_communes WHERE structure_id = $1", id).Scan(&n); err != nil {
-		return false, pgError("store.SeedTerritory", err)
-	}
-	if n > 0 {
-		return false, nil
-	}
-	var name, dep string
-	if err := s.Pool.QueryRow(ctx, "SELECT name, departement FROM organisations WHERE id = $1 AND structure_type = 'CPTS'", id).Scan(&name, &dep); err != nil {
-		return false, pgError("store.SeedTerritory", err)
-	}
-	sc := Scope{UserID: userID, OrgID: id, OrgName: name, Kind: domain.OrgStructure, Role: domain.RoleCoordinator}
+// AddCommunes adds the communes codes to CPTS id's territory as ONE change
+// (one history row), with AddCommune's rights and version check: a list
+// typed or pasted at once. Every code must be a current commune that no CPTS
+// holds yet, or nothing is added.
+func (s *Store) AddCommunes(ctx context.Context, sc Scope, id int64, expected int, codes []string) (TerritoryEdit, error) {
 	codes = slices.Clone(codes)
-	_, err := s.editTx(ctx, sc, id, 0, func(tx pgx.Tx) (terrChange, error) {
-		if _, err := tx.Exec(ctx, `INSERT INTO territory_communes (structure_id, commune_code, added_by)
-			SELECT $1, x, $3 FROM unnest($2::text[]) AS x`, id, codes, terrNullID(userID)); err != nil {
+	for i, c := range codes {
+		codes[i] = strings.ToUpper(strings.TrimSpace(c))
+	}
+	res, err := s.editTx(ctx, sc, id, expected, func(tx pgx.Tx) (terrChange, error) {
+		rows, err := tx.Query(ctx, `SELECT x, coalesce(c.nom, ''), coalesce(tc.structure_id, 0), coalesce(o.name, '')
+			FROM unnest($1::text[]) WITH ORDINALITY AS u(x, n) LEFT JOIN communes c ON c.code = u.x AND c.actuelle
+			LEFT JOIN territory_communes tc ON tc.commune_code = c.code LEFT JOIN organisations o ON o.id = tc.structure_id
+			ORDER BY u.n`, codes)
+		if err != nil {
 			return terrChange{}, err
 		}
-		return terrChange{action: "add", codes: codes}, nil
+		var added []string
+		for rows.Next() {
+			var code, nom, holder string
+			var holderID int64
+			if err := rows.Scan(&code, &nom, &holderID, &holder); err != nil {
+				rows.Close()
+				return terrChange{}, err
+			}
+			switch {
+			case nom == "":
+				rows.Close()
+				return terrChange{}, domain.FieldError("q", "Commune inconnue (code %q) : cherchez-la par son nom ou son code postal.", code)
+			case holderID == id:
+				rows.Close()
+				return terrChange{}, domain.Errorf(domain.EConflict, "La commune %s fait déjà partie du territoire.", nom)
+			case holderID != 0:
+				rows.Close()
+				return terrChange{}, errTaken(nom, holder)
+			}
+			added = append(added, nom)
+		}
+		if err := rows.Err(); err != nil {
+			return terrChange{}, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO territory_communes (structure_id, commune_code, added_by)
+			SELECT $1, x, $3 FROM unnest($2::text[]) AS x`, id, codes, terrNullID(sc.UserID)); err != nil {
+			return terrChange{}, err
+		}
+		return terrChange{action: "add", codes: codes, edit: TerritoryEdit{Added: added}}, nil
 	})
 	if err != nil {
-		return false, pgError("store.SeedTerritory", fmt.Errorf("%s: %w", name, s.takenError(ctx, err, codes)))
+		return res, pgError("store.AddCommunes", s.takenError(ctx, err, codes))
 	}
-	return true, nil
+	return res, nil
 }
 
 // truncRunes cuts s to at most n runes (never inside a UTF-8 sequence).
