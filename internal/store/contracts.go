@@ -197,46 +197,16 @@ func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractM
 			if ind.Mission != m {
 				continue
 			}
-			ci := ContractIndicator{Label: ind.Label, Direction: directionLabel(ind.Direction), Baseline: "à fixer", Target: "à fixer", Mandatory: ind.Mandatory}
+			ci := ContractIndicator{Label: ind.Label, Direction: ind.Direction.Label(), Baseline: funding.ToFix,
+				Target: funding.TargetsLabel(ind.Target, ind.Unit), Mandatory: ind.Mandatory}
 			if ind.Baseline != nil {
-				ci.Baseline = withUnit(*ind.Baseline, ind.Unit)
-			}
-			var ts []string
-			same := true
-			for y := 1; y <= funding.ContractYears; y++ {
-				if t := ind.Target(y); t != nil {
-					ts = append(ts, fmt.Sprintf("année %d : %s", y, withUnit(*t, ind.Unit)))
-					same = same && *t == *ind.Target(1)
-				} else {
-					same = false
-				}
-			}
-			switch {
-			case same:
-				ci.Target = withUnit(*ind.Target(1), ind.Unit) + " chaque année"
-			case len(ts) > 0:
-				ci.Target = strings.Join(ts, " ; ")
+				ci.Baseline = funding.ValueLabel(*ind.Baseline, ind.Unit)
 			}
 			cm.Indicators = append(cm.Indicators, ci)
 		}
 		out = append(out, cm)
 	}
 	return out, 0, nil
-}
-
-func withUnit(v int64, unit string) string {
-	s := domain.GroupThousands(v)
-	if unit = strings.TrimSpace(unit); unit != "" {
-		s += " " + unit
-	}
-	return s
-}
-
-func directionLabel(d funding.Direction) string {
-	if d == funding.Decreasing {
-		return "à la baisse"
-	}
-	return "à la hausse"
 }
 
 // contractSignatures fills a.Signatures for a signer attempt that goes
@@ -377,12 +347,7 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 		}
 		for _, l := range f.Indicators {
 			ind := l.Indicator
-			pts := domain.GroupThousands(ind.FixedPoints) + " points fixes"
-			if ind.VariablePoints > 0 {
-				pts += " + " + domain.GroupThousands(ind.VariablePoints) + " points variables"
-			}
-			kind := map[funding.MSPKind]string{funding.MSPPrerequis: "socle prérequis", funding.MSPSocle: "socle", funding.MSPOptionnel: "optionnel"}[ind.Kind]
-			t.MSPIndicators = append(t.MSPIndicators, ContractMSPLine{Label: ind.Label, Kind: kind, Points: pts, Amount: l.Amount})
+			t.MSPIndicators = append(t.MSPIndicators, ContractMSPLine{Label: ind.Label, Kind: ind.Kind.Label(), Points: ind.PointsLabel(), Amount: l.Amount})
 		}
 		t.MSPAnnual, t.MSPAdvance = f.Annual, f.Advance
 	}
@@ -563,7 +528,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 			string(sc.Role), in.At, c.DocumentSHA256); err != nil {
 			return out, uniqueSignature(err)
 		}
-		motivation = fmt.Sprintf("Signature pour %s (%s) — empreinte SHA-256 du document %s", out.Signed.Label(), sc.OrgName, c.DocumentSHA256)
+		motivation = workflow.SignatureRecord(out.Signed, sc.OrgName, c.DocumentSHA256)
 		if out.To == workflow.Actif {
 			setv("start_date", dateArg(out.ContractStart))
 			setv("end_date", dateArg(workflow.ContractExpiry(out.ContractStart)))
@@ -580,10 +545,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 			by = workflow.PartyCPAM
 		}
 		setv("resiliation_requested_by", string(by))
-		motivation = fmt.Sprintf("Courrier reçu le %s ; effet le %s (deux mois après réception)", in.ReceivedOn.French(), out.Deadline.French())
-		if in.Motivation != "" {
-			motivation += " — " + in.Motivation
-		}
+		motivation = workflow.ResiliationRequestRecord(in.ReceivedOn, out.Deadline, in.Motivation)
 	case workflow.Avenant:
 		if err := recordAvenant(ctx, tx, c, actorID, actorName, in, motivation); err != nil {
 			return out, err
@@ -597,8 +559,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 		setv("trop_percu_cents", int64(t.TropPercu))
 		setv("reste_du_cents", int64(t.ResteDu))
 		setv("motivation", in.Motivation)
-		motivation = fmt.Sprintf("%s — dû au %s : %s ; versé : %s ; trop-perçu : %s", in.Motivation, t.Effective.French(),
-			domain.FormatEUR(t.Due), domain.FormatEUR(t.Paid), domain.FormatEUR(t.TropPercu))
+		motivation = workflow.ResiliationRecord(in.Motivation, t.Effective, t.Due, t.Paid, t.TropPercu)
 	}
 	if utf8.RuneCountInString(motivation) > MaxMotivation {
 		motivation = string([]rune(motivation)[:MaxMotivation])

@@ -607,7 +607,7 @@ func (s *Store) SetSignatureAppointment(ctx context.Context, sc Scope, dossierID
 			return err
 		}
 		return appendAudit(ctx, tx, d.ID, &uid, sc.UserName, now, TransitionRendezVousSignature, d.State, d.State,
-			"Le "+domain.FrenchDateTime(ap.At)+" — "+place)
+			workflow.AppointmentRecord(ap.At, place))
 	})
 	return pgError("store.SetSignatureAppointment", err)
 }

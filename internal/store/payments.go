@@ -148,7 +148,7 @@ func (s *Store) MarkPaymentPaid(ctx context.Context, sc Scope, dossierID, paymen
 		uid := sc.UserID
 		st := workflow.State(state)
 		return appendAudit(ctx, tx, dossierID, &uid, sc.UserName, at, TransitionVersement, st, st,
-			fmt.Sprintf("Paiement n° %d de %s versé le %s", seq, domain.FormatEUR(domain.Cents(amount)), paidOn.French()))
+			workflow.PaymentRecord(seq, domain.Cents(amount), paidOn))
 	})
 	return pgError("store.MarkPaymentPaid", err)
 }
