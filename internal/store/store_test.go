@@ -167,7 +167,7 @@ func TestMembershipsAndSwitch(t *testing.T) {
 		t.Errorf("scope without membership: %v", err)
 	}
 	// A disabled user has no scope at all.
-	if err := st.DisableUser(ctx, ref.UserID); err != nil {
+	if err := st.SetUserDisabled(ctx, store.CLIActor(), ref.UserID, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.ScopeFor(ctx, ref.UserID, ref.OrgID); !domain.IsNotFound(err) {
