@@ -269,10 +269,7 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 		if err != nil {
 			return err
 		}
-		title := p.StructureName + " : nouveau message de " + sc.UserName + " (" + sc.OrgName + ")"
-		if in.Internal {
-			title = p.StructureName + " : note interne de " + sc.UserName + " (" + sc.OrgName + ")"
-		}
+		title := workflow.MessageNoticeTitle(p.StructureName, sc.UserName, sc.OrgName, in.Internal)
 		n := ntfNotice{DossierID: in.DossierID, Kind: NotifMessage, Title: title, Body: ntfCut(body, 300),
 			Link:   "/dossiers/" + strconv.FormatInt(in.DossierID, 10) + "/messages",
 			Source: "message:" + strconv.FormatInt(id, 10)}

@@ -44,3 +44,33 @@ func PaymentRecord(seq int, amount domain.Cents, paidOn domain.Date) string {
 func AppointmentRecord(at time.Time, place string) string {
 	return "Le " + domain.FrenchDateTime(at) + " — " + place
 }
+
+// ReminderText is the French title and body of the reminder r of a deadline.
+func ReminderText(r Reminder) (title, body string) {
+	switch r.Kind {
+	case DeadlineLettreIntention:
+		return fmt.Sprintf("Échéance dans %d jours : projet de santé et signature de l'ACI", r.DaysLeft),
+			fmt.Sprintf("%s : au plus tard le %s (6 mois après la validation de la lettre d'intention, DOMAIN §5).", r.Kind.Label(), r.Due.French())
+	case DeadlineProjetSante:
+		return fmt.Sprintf("Projet de santé réputé validé dans %d jours", r.DaysLeft),
+			fmt.Sprintf("Sans opposition du directeur général de l'ARS, le projet de santé sera réputé validé le %s (CSP L1434-12).", r.Due.French())
+	}
+	return r.Kind.Label(), r.Due.French()
+}
+
+// ComplementReminderText is the French title and body of the reminder of
+// complements requested on requested and still unanswered.
+func ComplementReminderText(requested domain.Date) (title, body string) {
+	return "Rappel : des compléments vous ont été demandés",
+		fmt.Sprintf("La CPAM attend des compléments demandés le %s : répondez depuis le dossier.", requested.French())
+}
+
+// MessageNoticeTitle is the French title of the notification of a message
+// (or an internal note) by author of org in the thread of structure's
+// dossier.
+func MessageNoticeTitle(structure, author, org string, internal bool) string {
+	if internal {
+		return structure + " : note interne de " + author + " (" + org + ")"
+	}
+	return structure + " : nouveau message de " + author + " (" + org + ")"
+}

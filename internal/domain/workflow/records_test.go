@@ -23,3 +23,23 @@ func TestRecords(t *testing.T) {
 		}
 	}
 }
+
+func TestNoticeTexts(t *testing.T) {
+	due := domain.NewDate(2027, time.June, 30)
+	for _, tc := range []struct{ got, want string }{
+		{MessageNoticeTitle("CPTS A", "Camille", "CPAM de l'Ain", false), "CPTS A : nouveau message de Camille (CPAM de l'Ain)"},
+		{MessageNoticeTitle("CPTS A", "Camille", "CPAM de l'Ain", true), "CPTS A : note interne de Camille (CPAM de l'Ain)"},
+		{first(ReminderText(Reminder{Kind: DeadlineProjetSante, Due: due, DaysLeft: 7})), "Projet de santé réputé validé dans 7 jours"},
+		{second(ReminderText(Reminder{Kind: DeadlineProjetSante, Due: due, DaysLeft: 7})),
+			"Sans opposition du directeur général de l'ARS, le projet de santé sera réputé validé le 30/06/2027 (CSP L1434-12)."},
+		{first(ReminderText(Reminder{Kind: DeadlineLettreIntention, Due: due, DaysLeft: 30})), "Échéance dans 30 jours : projet de santé et signature de l'ACI"},
+		{second(ComplementReminderText(due)), "La CPAM attend des compléments demandés le 30/06/2027 : répondez depuis le dossier."},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q\nwant %q", tc.got, tc.want)
+		}
+	}
+}
+
+func first(a, _ string) string  { return a }
+func second(_, b string) string { return b }
