@@ -1,12 +1,10 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/portail-aci/aci/internal/domain"
@@ -200,34 +198,4 @@ func (s *Server) contractMarkPaid(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "ok", "Le versement est enregistré.")
 	s.contractBack(w, r, "#paiements")
-}
-
-// The échéance job: once a day, every contract at the end of its 5 years
-// becomes échu (system transition echoir), each in its own transaction with
-// FOR UPDATE SKIP LOCKED (store.ExpireContracts), so every instance may run it.
-func init() {
-	backgroundJobs = append(backgroundJobs, contractExpiryJob)
-}
-
-func contractExpiryJob(ctx context.Context, s *Server) {
-	run := func() {
-		now := s.now()
-		n, err := s.store.ExpireContracts(ctx, domain.DateOf(now), now)
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("contract expiry job", "error", err.Error())
-		} else if n > 0 {
-			s.log.Info("contract expiry job", "echus", n)
-		}
-	}
-	run()
-	t := time.NewTicker(24 * time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			run()
-		}
-	}
 }

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"context"
 	"net/http"
-	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/store"
@@ -12,7 +10,6 @@ import (
 
 func init() {
 	homeBlockFuncs = append(homeBlockFuncs, dossierHomeBlocks)
-	backgroundJobs = append(backgroundJobs, reputeValideJob)
 }
 
 // homeItemsMax bounds the items of a home block (the rest is behind "Tout
@@ -89,31 +86,4 @@ func dossierHomeBlocks(s *Server, r *http.Request) ([]pages.HomeBlock, error) {
 		return []pages.HomeBlock{b}, nil
 	}
 	return nil, nil
-}
-
-// reputeValideJob applies the scheduler's transitions (projet de santé
-// réputé validé, CSP L1434-12) at start and then every hour. The store takes
-// each dossier FOR UPDATE SKIP LOCKED, so every instance may run it.
-func reputeValideJob(ctx context.Context, s *Server) {
-	run := func() {
-		now := s.now()
-		n, err := s.store.ApplySystemTransitions(ctx, domain.DateOf(now), now)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			s.log.Error("réputé validé", "error", err.Error())
-		case n > 0:
-			s.log.Info("réputé validé", "dossiers", n)
-		}
-	}
-	run()
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			run()
-		}
-	}
 }
