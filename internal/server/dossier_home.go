@@ -8,10 +8,6 @@ import (
 	"github.com/portail-aci/aci/templates/pages"
 )
 
-func init() {
-	homeBlockFuncs = append(homeBlockFuncs, dossierHomeBlocks)
-}
-
 // homeItemsMax bounds the items of a home block (the rest is behind "Tout
 // voir").
 const homeItemsMax = 8
@@ -19,7 +15,7 @@ const homeItemsMax = 8
 // dossierHomeBlocks says what waits for the viewer on dossiers: a
 // structure's dossier and its next step (or "Créer le dossier"); for CPAM,
 // ARS and DCGDR the dossiers where an action is theirs.
-func dossierHomeBlocks(s *Server, r *http.Request) ([]pages.HomeBlock, error) {
+func (s *Server) dossierHomeBlocks(r *http.Request) ([]pages.HomeBlock, error) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	today := domain.DateOf(s.now())

@@ -7,10 +7,6 @@ import (
 	"github.com/portail-aci/aci/templates/pages"
 )
 
-// homeBlockFuncs build the "what is waiting for you" blocks of the home
-// page; each area adds its own (dossiers, instruction, payments...).
-var homeBlockFuncs []func(s *Server, r *http.Request) ([]pages.HomeBlock, error)
-
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	sc, _ := scopeFrom(r.Context())
 	var st domain.StructureType
@@ -23,8 +19,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		st = o.StructureType
 	}
 	v := pages.HomeView{Intro: homeIntro(sc.Kind, sc.Role, sc.OrgName, st)}
-	for _, f := range homeBlockFuncs {
-		bs, err := f(s, r)
+	// The "what is waiting for you" blocks, in the order they are shown;
+	// each area adds its own here (dossiers, instruction, payments...).
+	for _, f := range []func(*http.Request) ([]pages.HomeBlock, error){
+		s.dossierHomeBlocks, // dossier_home.go: the dossier and its next step, or the dossiers to act on
+	} {
+		bs, err := f(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -85,8 +85,8 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 		ids = append(ids, o.ID)
 	}
 	var terr map[int64]pages.TerritorySummary
-	if territoryListFunc != nil && len(ids) > 0 {
-		if terr, err = territoryListFunc(s, r, ids); err != nil {
+	if len(ids) > 0 {
+		if terr, err = s.territoryList(r, ids); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -10,16 +10,6 @@ import (
 	"github.com/portail-aci/aci/templates/pages"
 )
 
-// territorySummaryFunc is set by the territory area (territory_*.go) to give
-// the territory block of a CPTS page; ok false when there is nothing to
-// show. Nil while that area is not built: the page then says the territory
-// is not available.
-var territorySummaryFunc func(s *Server, r *http.Request, id int64) (pages.TerritorySummary, bool, error)
-
-// territoryListFunc, when set by the territory area, gives the population
-// and tier of the listed structures (by id) for the structures list.
-var territoryListFunc func(s *Server, r *http.Request, ids []int64) (map[int64]pages.TerritorySummary, error)
-
 func structureTypeLabel(t domain.StructureType) string {
 	switch t {
 	case domain.CPTS:
@@ -144,8 +134,8 @@ func (s *Server) structureShow(w http.ResponseWriter, r *http.Request) {
 		v.Checks = append(v.Checks, pages.CheckRow{Label: c.Label, OK: c.OK, Reason: c.Reason, Kind: checkKind(c)})
 	}
 	v.CanFile, _ = registry.CanFile(checks)
-	if v.IsCPTS && territorySummaryFunc != nil {
-		ts, ok, err := territorySummaryFunc(s, r, id)
+	if v.IsCPTS {
+		ts, ok, err := s.territorySummary(r, id)
 		if err != nil {
 			s.fail(w, r, err)
 			return
