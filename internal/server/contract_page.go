@@ -20,14 +20,11 @@ import (
 	"github.com/portail-aci/aci/web"
 )
 
-// The contract document is rendered by templ (store cannot import templates,
-// DESIGN.md §1): install the renderer the store calls when it creates a
-// contract at acceptance.
-func init() {
-	store.RenderContractDocument = renderContractDocument
-}
-
-func renderContractDocument(ctx context.Context, termsJSON []byte) (string, error) {
+// RenderContractDocument renders the contract's HTML document from its
+// frozen terms (JSON) with the templ component: the renderer cmd gives the
+// store (store cannot import templates, DESIGN.md §1), so that production
+// and the tests that create contracts sign the same document.
+func RenderContractDocument(ctx context.Context, termsJSON []byte) (string, error) {
 	var d pages.ContractDoc
 	if err := json.Unmarshal(termsJSON, &d); err != nil {
 		return "", err
