@@ -27,7 +27,9 @@ func (s *Server) contractFail(w http.ResponseWriter, r *http.Request, sc store.S
 		s.fail(w, r, err)
 		return
 	}
-	c, lerr := s.store.ContractByDossier(r.Context(), sc, mustID(r))
+	// Reload: the contract may have changed (conflict).
+	_, c0, _, _ := contractFrom(r)
+	c, lerr := s.store.ContractByDossier(r.Context(), sc, c0.DossierID)
 	if lerr != nil {
 		s.fail(w, r, lerr)
 		return
@@ -39,10 +41,9 @@ func (s *Server) contractFail(w http.ResponseWriter, r *http.Request, sc store.S
 	s.renderContract(w, r, sc, c, status, map[string]string{field: domain.ErrorMessage(err)}, vals)
 }
 
-func mustID(r *http.Request) int64 { id, _ := pathID(chiParam(r, "id")); return id }
-
 func (s *Server) contractBack(w http.ResponseWriter, r *http.Request, anchor string) {
-	redirect(w, r, "/dossiers/"+strconv.FormatInt(mustID(r), 10)+"/contrat"+anchor)
+	_, c, _, _ := contractFrom(r)
+	redirect(w, r, "/dossiers/"+strconv.FormatInt(c.DossierID, 10)+"/contrat"+anchor)
 }
 
 // contractSign records the viewer's signature: an explicit act (the
@@ -51,7 +52,7 @@ func (s *Server) contractSign(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, c, ok := s.contractFromPath(w, r)
+	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
@@ -79,7 +80,7 @@ func (s *Server) contractRequestResiliation(w http.ResponseWriter, r *http.Reque
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, c, ok := s.contractFromPath(w, r)
+	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
@@ -105,7 +106,7 @@ func (s *Server) contractResilier(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, c, ok := s.contractFromPath(w, r)
+	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
@@ -134,7 +135,7 @@ func (s *Server) contractAvenant(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, c, ok := s.contractFromPath(w, r)
+	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
@@ -178,7 +179,7 @@ func (s *Server) contractMarkPaid(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, c, ok := s.contractFromPath(w, r)
+	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}

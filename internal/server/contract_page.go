@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
@@ -36,58 +34,23 @@ func RenderContractDocument(ctx context.Context, termsJSON []byte) (string, erro
 	return buf.String(), nil
 }
 
-// mountDossierContract adds the contract tab of a dossier: the page (preview,
-// signatures, payments, résiliation), the printable document, the PDF and
-// the actions.
-func (s *Server) mountDossierContract(r chi.Router) {
-	r.Get("/dossiers/{id}/contrat", s.contractShow)
-	r.Get("/dossiers/{id}/contrat/document", s.contractDocument)
-	r.Get("/dossiers/{id}/contrat.pdf", s.contractPDF)
-	r.With(s.limitBody(4<<10)).Post("/dossiers/{id}/contrat/signer", s.contractSign)
-	r.With(s.limitBody(16<<10)).Post("/dossiers/{id}/contrat/resiliation", s.contractRequestResiliation)
-	r.With(s.limitBody(16<<10)).Post("/dossiers/{id}/contrat/resilier", s.contractResilier)
-	r.With(s.limitBody(64<<10)).Post("/dossiers/{id}/contrat/avenant", s.contractAvenant)
-	r.With(s.limitBody(4<<10)).Post("/dossiers/{id}/contrat/paiements/{pid}/verse", s.contractMarkPaid)
-}
-
-// contractFromPath loads the contract of dossier {id} in the viewer's scope
-// (404 outside the scope and before acceptance).
-func (s *Server) contractFromPath(w http.ResponseWriter, r *http.Request) (store.Scope, store.Contract, bool) {
-	sc, _ := scopeFrom(r.Context())
-	id, ok := pathID(chiParam(r, "id"))
+// contractOf is the route's contract (withContract), or answers 404 when
+// the dossier has none yet.
+func (s *Server) contractOf(w http.ResponseWriter, r *http.Request) (store.Scope, store.Contract, bool) {
+	sc, c, _, ok := contractFrom(r)
 	if !ok {
 		s.notFound(w, r)
-		return sc, store.Contract{}, false
 	}
-	c, err := s.store.ContractByDossier(r.Context(), sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return sc, c, false
-	}
-	return sc, c, true
+	return sc, c, ok
 }
 
 func (s *Server) contractShow(w http.ResponseWriter, r *http.Request) {
-	sc, _ := scopeFrom(r.Context())
-	id, ok := pathID(chiParam(r, "id"))
+	sc, c, _, ok := contractFrom(r)
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	c, err := s.store.ContractByDossier(r.Context(), sc, id)
-	if domain.IsNotFound(err) {
-		// No contract yet: an empty state when the dossier is in scope,
-		// 404 otherwise.
-		d, derr := s.store.GetDossier(r.Context(), sc, id)
-		if derr != nil {
-			s.fail(w, r, derr)
-			return
-		}
+		// No contract yet: an empty state (withContract loaded the dossier
+		// in scope, or answered 404).
+		_, d, _ := dossierFrom(r)
 		s.render(w, r, http.StatusOK, pages.ContractNone(s.page(r, "Contrat — "+d.StructureName), d.ID, d.StructureName, d.State.Label(), d.StructureType == domain.ESP))
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	s.renderContract(w, r, sc, c, http.StatusOK, nil, nil)
@@ -287,7 +250,7 @@ func (s *Server) contractPrint(c store.Contract, inlineCSS string) pages.Contrac
 
 // contractDocument serves the document alone with the print stylesheet.
 func (s *Server) contractDocument(w http.ResponseWriter, r *http.Request) {
-	_, c, ok := s.contractFromPath(w, r)
+	_, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
@@ -298,7 +261,7 @@ func (s *Server) contractDocument(w http.ResponseWriter, r *http.Request) {
 // contractPDF prints the same HTML with headless Chromium; without Chromium
 // it answers a French page offering the printable HTML (never a crash).
 func (s *Server) contractPDF(w http.ResponseWriter, r *http.Request) {
-	_, c, ok := s.contractFromPath(w, r)
+	_, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}

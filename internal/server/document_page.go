@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/filetype"
@@ -23,14 +21,6 @@ import (
 // the multipart envelope and a title. A larger body answers 413.
 const uploadBodyLimit = filetype.MaxSize + 1<<20
 
-func (s *Server) mountDossierDocuments(r chi.Router) {
-	r.Get("/dossiers/{id}/documents", s.documentsPage)
-	r.With(s.limitBody(uploadBodyLimit)).Post("/dossiers/{id}/documents/{doc}", s.documentUpload)
-	r.With(s.limitBody(4<<10)).Post("/dossiers/{id}/documents/{doc}/generer", s.documentGenerate)
-	r.With(s.limitBody(16<<10)).Post("/dossiers/{id}/documents/{doc}/revue", s.documentReview)
-	r.Get("/dossiers/{id}/documents/{doc}/versions/{n}", s.documentDownload)
-}
-
 // documentsState is what a refused POST keeps on the re-rendered page.
 type documentsState struct {
 	status      int
@@ -44,10 +34,7 @@ type documentsState struct {
 }
 
 func (s *Server) documentsPage(w http.ResponseWriter, r *http.Request) {
-	sc, d, ok := s.dossierFromPath(w, r)
-	if !ok {
-		return
-	}
+	sc, d, _ := dossierFrom(r)
 	s.renderDocuments(w, r, sc, d, documentsState{status: http.StatusOK})
 }
 

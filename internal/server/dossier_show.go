@@ -27,27 +27,8 @@ type dossierShowState struct {
 	apptErrs   map[string]string
 }
 
-// dossierFromPath loads the dossier of {id} in the viewer's scope.
-func (s *Server) dossierFromPath(w http.ResponseWriter, r *http.Request) (store.Scope, store.Dossier, bool) {
-	sc, _ := scopeFrom(r.Context())
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return sc, store.Dossier{}, false
-	}
-	d, err := s.store.GetDossier(r.Context(), sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return sc, d, false
-	}
-	return sc, d, true
-}
-
 func (s *Server) dossierShow(w http.ResponseWriter, r *http.Request) {
-	sc, d, ok := s.dossierFromPath(w, r)
-	if !ok {
-		return
-	}
+	sc, d, _ := dossierFrom(r)
 	s.renderDossier(w, r, sc, d, dossierShowState{status: http.StatusOK})
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strconv"
 
@@ -95,7 +96,7 @@ func (s *Server) renderMemberForm(w http.ResponseWriter, r *http.Request, status
 }
 
 func (s *Server) memberNew(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok {
 		return
 	}
@@ -103,7 +104,7 @@ func (s *Server) memberNew(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) memberCreate(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
@@ -123,7 +124,7 @@ func (s *Server) memberCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) memberEdit(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok {
 		return
 	}
@@ -142,7 +143,7 @@ func (s *Server) memberEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) memberUpdate(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
@@ -176,7 +177,7 @@ func (s *Server) memberUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) memberRemove(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok || !s.parseForm(w, r) {
 		return
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strconv"
 
@@ -192,20 +193,11 @@ func (s *Server) renderStructureEdit(w http.ResponseWriter, r *http.Request, sta
 	s.render(w, r, status, pages.StructureForm(s.page(r, "Modifier "+d.Name), v))
 }
 
-// editableDetail loads a structure the scope may edit, or answers 404.
-func (s *Server) editableDetail(w http.ResponseWriter, r *http.Request) (store.StructureDetail, bool) {
-	sc, _ := scopeFrom(r.Context())
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return store.StructureDetail{}, false
-	}
-	d, err := s.store.GetStructureDetail(r.Context(), sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return d, false
-	}
-	if !d.CanEdit {
+// editableDetail is the structure of the route (withStructure) when the
+// viewer may do act on it, or answers 404.
+func (s *Server) editableDetail(w http.ResponseWriter, r *http.Request, act access.Act) (store.StructureDetail, bool) {
+	_, d, p := structureFrom(r)
+	if !p.Can(act) {
 		s.notFound(w, r)
 		return d, false
 	}
@@ -213,7 +205,7 @@ func (s *Server) editableDetail(w http.ResponseWriter, r *http.Request) (store.S
 }
 
 func (s *Server) structureEdit(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditStructure)
 	if !ok {
 		return
 	}
@@ -221,7 +213,7 @@ func (s *Server) structureEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) structureUpdate(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditStructure)
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
@@ -252,7 +244,7 @@ func (s *Server) structureUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) structureArchive(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActArchive)
 	if !ok || !s.parseForm(w, r) {
 		return
 	}

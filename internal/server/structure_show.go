@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strings"
 
@@ -100,24 +101,15 @@ func checkKind(c registry.Check) string {
 
 func (s *Server) structureShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sc, _ := scopeFrom(ctx)
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	d, err := s.store.GetStructureDetail(ctx, sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	sc, d, p := structureFrom(r)
+	id := d.ID
 	members, err := s.store.StructureMembers(ctx, sc, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v := pages.StructureView{ID: d.ID, Name: d.Name, Type: string(d.StructureType), TypeLabel: structureTypeLabel(d.StructureType),
-		Archived: d.ArchivedAt != nil, CanEdit: d.CanEdit, Version: d.Version, Facts: identityFacts(d),
+		Archived: d.ArchivedAt != nil, CanEdit: p.Can(access.ActEditStructure), Version: d.Version, Facts: identityFacts(d),
 		MembersTotal: len(members), IsCPTS: d.StructureType == domain.CPTS}
 	n := map[registry.Profession]int{}
 	for _, m := range members {
@@ -135,7 +127,7 @@ func (s *Server) structureShow(w http.ResponseWriter, r *http.Request) {
 	}
 	v.CanFile, _ = registry.CanFile(checks)
 	if v.IsCPTS {
-		ts, ok, err := s.territorySummary(r, id)
+		ts, ok, err := s.territorySummary(r, id, p.Can(access.ActEditTerritory))
 		if err != nil {
 			s.fail(w, r, err)
 			return

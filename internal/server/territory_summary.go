@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/portail-aci/aci/internal/domain"
-	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/pages"
 )
 
@@ -14,7 +13,7 @@ import (
 
 // territorySummary gives the territory block of CPTS id (scoped: not found
 // outside the scope; ok false for a structure that has no territory).
-func (s *Server) territorySummary(r *http.Request, id int64) (pages.TerritorySummary, bool, error) {
+func (s *Server) territorySummary(r *http.Request, id int64, canEdit bool) (pages.TerritorySummary, bool, error) {
 	sc, _ := scopeFrom(r.Context())
 	t, err := s.store.Territory(r.Context(), sc, id)
 	if domain.IsNotFound(err) {
@@ -24,7 +23,7 @@ func (s *Server) territorySummary(r *http.Request, id int64) (pages.TerritorySum
 		return pages.TerritorySummary{}, false, err
 	}
 	return pages.TerritorySummary{Communes: len(t.Communes), Population: domain.GroupThousands(t.Population),
-		Tier: tierLabel(t.Tier), Year: t.PopulationYear, EditURL: territoryBase(id), CanEdit: store.CanEditTerritory(sc, id)}, true, nil
+		Tier: tierLabel(t.Tier), Year: t.PopulationYear, EditURL: territoryBase(id), CanEdit: canEdit}, true, nil
 }
 
 // territoryList gives the population and tier of the listed structures that
