@@ -90,7 +90,8 @@ func (s *Server) membershipFields(r *http.Request, orgID int64, role string) (pa
 	}
 	nStructures := 0
 	for _, o := range orgs {
-		if o.Kind == domain.OrgStructure {
+		switch o.Kind { // the organisations offered, not the viewer's
+		case domain.OrgStructure:
 			nStructures++
 		}
 	}

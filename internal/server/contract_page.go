@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/portail-aci/aci/internal/access"
 	"io/fs"
 	"net/http"
 	"strconv"
@@ -125,22 +126,18 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 	if !c.Start.IsZero() {
 		v.Start, v.End, v.LastDay = c.Start.French(), c.End.French(), workflow.ContractLastDay(c.Start).French()
 	}
-	actor := store.ContractActor(sc, c)
-	avail := map[workflow.Transition]bool{}
-	for _, t := range workflow.Available(c.StructureType, c.State, actor) {
-		avail[t] = true
-	}
-	if party := store.PartyOf(sc, c); party != "" && c.State == workflow.ASigner {
+	p := contractPerm(sc, c)
+	if party := p.Party(); party != "" && c.State == workflow.ASigner {
 		if _, done := c.Signed(party); done {
 			v.SignBlocked = "La signature de " + party.Label() + " est enregistrée."
-		} else if avail[workflow.Signer] {
+		} else if p.CanTransition(workflow.Signer) {
 			v.CanSign, v.SignOrg, v.SignParty = true, sc.OrgName, party.Label()
 		} else {
 			v.SignBlocked = "Seul·e " + signerRole(party) + " peut signer pour " + party.Label() + " ; votre rôle permet de consulter le contrat."
 		}
 	}
-	v.CanRequest = avail[workflow.DemanderResiliation]
-	v.CanAvenant = avail[workflow.Avenant]
+	v.CanRequest = p.Can(access.ActRequestTermination)
+	v.CanAvenant = p.Can(access.ActRecordAvenant)
 	avs, err := s.store.ContractAvenants(ctx, sc, c.DossierID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -151,13 +148,13 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 		v.Avenants = append(v.Avenants, pages.AvenantLine{Number: strconv.Itoa(a.Number), EffectiveOn: a.EffectiveOn.French(),
 			Object: a.Object, By: a.CreatedBy, At: domain.DateOf(at).French() + " à " + at.Format("15:04"), Version: strconv.Itoa(a.Version)})
 	}
-	v.CanResilier = avail[workflow.Resilier]
+	v.CanResilier = p.Can(access.ActTerminate)
 	ps, err := s.store.ContractPayments(ctx, sc, c.DossierID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v.CanMarkPaid = store.CanMarkPaid(sc) && (c.State == workflow.Actif || c.State == workflow.ResiliationDemandee)
+	v.CanMarkPaid = p.Can(access.ActRecordPayment)
 	type tot struct{ planned, paid domain.Cents }
 	years := map[int]*tot{}
 	var total domain.Cents

@@ -1,8 +1,8 @@
 package server
 
 import (
-	"github.com/portail-aci/aci/internal/access"
 	"errors"
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"slices"
 	"strconv"

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 
 	"github.com/portail-aci/aci/internal/domain"
@@ -19,8 +20,8 @@ func (s *Server) dossierHomeBlocks(r *http.Request) ([]pages.HomeBlock, error) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	today := domain.DateOf(s.now())
-	switch sc.Kind {
-	case domain.OrgStructure:
+	switch {
+	case viewerCan(r, access.ActWorkAsStructure):
 		ds, _, err := s.store.ListDossiers(ctx, sc, store.DossierFilter{StructureID: sc.OrgID}, store.Page{Number: 1, Size: 5})
 		if err != nil {
 			return nil, err
@@ -48,7 +49,7 @@ func (s *Server) dossierHomeBlocks(r *http.Request) ([]pages.HomeBlock, error) {
 			}
 		}
 		return []pages.HomeBlock{b}, nil
-	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
+	case viewerCan(r, access.ActWorkInstruction):
 		ds, _, err := s.store.ListDossiers(ctx, sc, store.DossierFilter{States: dossierOpenStates()}, store.Page{Number: 1, Size: queueCap})
 		if err != nil {
 			return nil, err

@@ -1,9 +1,9 @@
 package server
 
 import (
-	"github.com/portail-aci/aci/internal/access"
 	"errors"
 	"fmt"
+	"github.com/portail-aci/aci/internal/access"
 	"io"
 	"net/http"
 	"strconv"

@@ -125,23 +125,21 @@ func (s *Server) structureForm(r *http.Request, in store.StructureInput, fe regi
 }
 
 func (s *Server) renderStructureNew(w http.ResponseWriter, r *http.Request, status int, in store.StructureInput, fe registry.FieldErrors, summary []string) {
-	sc, _ := scopeFrom(r.Context())
-	v, err := s.structureForm(r, in, fe, true, sc.Kind == domain.OrgNational)
+	v, err := s.structureForm(r, in, fe, true, viewerCan(r, access.ActAdminister))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v.Heading, v.Action, v.Cancel, v.IsNew, v.Errors, v.Submit = "Enregistrer une structure", "/structures/nouvelle", "/structures", true, summary, "Enregistrer la structure"
 	v.Intro = "Enregistrez une CPTS, une MSP, une ESP ou une ESS. Vous en deviendrez le coordinateur : vous pourrez ensuite saisir ses membres."
-	if sc.Kind == domain.OrgNational {
+	if viewerCan(r, access.ActAdminister) {
 		v.Intro = "Enregistrez une structure pour n'importe quel département, et désignez si besoin son coordinateur."
 	}
 	s.render(w, r, status, pages.StructureForm(s.page(r, v.Heading), v))
 }
 
 func (s *Server) structureNew(w http.ResponseWriter, r *http.Request) {
-	sc, _ := scopeFrom(r.Context())
-	if !sc.CanCreateStructure() {
+	if !viewerCan(r, access.ActCreateStructure) {
 		s.notFound(w, r)
 		return
 	}
@@ -165,7 +163,7 @@ func (s *Server) structureCreate(w http.ResponseWriter, r *http.Request) {
 		s.renderStructureNew(w, r, http.StatusUnprocessableEntity, in, fe, summary)
 		return
 	}
-	if sc.Kind == domain.OrgStructure {
+	if viewerCan(r, access.ActWorkAsStructure) {
 		// The creator is now the coordinator of the new structure: act for it.
 		if err := s.sessions.RenewToken(ctx); err != nil {
 			s.internalError(w, r, err)
@@ -181,8 +179,7 @@ func (s *Server) structureCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderStructureEdit(w http.ResponseWriter, r *http.Request, status int, d store.StructureDetail, in store.StructureInput,
 	version int, fe registry.FieldErrors, summary []string, conflict string) {
-	sc, _ := scopeFrom(r.Context())
-	v, err := s.structureForm(r, in, fe, false, sc.Kind == domain.OrgNational)
+	v, err := s.structureForm(r, in, fe, false, viewerCan(r, access.ActAdminister))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -267,7 +264,7 @@ func (s *Server) structureArchive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "« "+d.Name+" » est archivée.")
-	if sc.Kind == domain.OrgStructure {
+	if viewerCan(r, access.ActWorkAsStructure) {
 		redirect(w, r, "/")
 		return
 	}

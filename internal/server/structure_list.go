@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/csv"
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -59,7 +60,7 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := pages.StructureListView{Total: total, Query: f.Query, CanCreate: sc.CanCreateStructure(), CanExport: sc.CanExportStructures()}
+	v := pages.StructureListView{Total: total, Query: f.Query, CanCreate: viewerCan(r, access.ActCreateStructure), CanExport: viewerCan(r, access.ActExportStructures)}
 	for _, t := range []domain.StructureType{domain.CPTS, domain.MSP, domain.ESP, domain.ESS} {
 		v.Types = append(v.Types, pages.Option{Value: string(t), Label: string(t), Selected: t == f.Type})
 	}
@@ -68,7 +69,7 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 	}
 	// Département choices: those of the scope (CPAM: its départements; ARS,
 	// DCGDR: its region's; national: all). A structure user sees one structure.
-	if sc.Kind != domain.OrgStructure {
+	if !viewerCan(r, access.ActWorkAsStructure) {
 		deps, err := s.store.Departements(ctx)
 		if err != nil {
 			s.fail(w, r, err)
@@ -132,7 +133,7 @@ func csvCell(s string) string {
 func (s *Server) structureExport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
-	if !sc.CanExportStructures() {
+	if !viewerCan(r, access.ActExportStructures) {
 		s.notFound(w, r)
 		return
 	}
