@@ -69,8 +69,16 @@ func stateClass(st workflow.State) string {
 	return ""
 }
 
-var partyOrgLabel = map[workflow.Party]string{
-	workflow.PartyStructure: "Structure", workflow.PartyCPAM: "CPAM", workflow.PartyARS: "ARS",
+func partyOrgLabel(p workflow.Party) string {
+	switch p {
+	case workflow.PartyStructure:
+		return "Structure"
+	case workflow.PartyCPAM:
+		return "CPAM"
+	case workflow.PartyARS:
+		return "ARS"
+	}
+	return ""
 }
 
 func partyStatuses(c store.Contract) []pages.PartyStatus {
@@ -79,7 +87,7 @@ func partyStatuses(c store.Contract) []pages.PartyStatus {
 	}
 	var out []pages.PartyStatus
 	for _, p := range workflow.Parties {
-		ps := pages.PartyStatus{Party: string(p), Label: partyOrgLabel[p], Org: orgs[p]}
+		ps := pages.PartyStatus{Party: string(p), Label: partyOrgLabel(p), Org: orgs[p]}
 		if sg, ok := c.Signed(p); ok {
 			at := sg.SignedAt.In(domain.Paris)
 			ps.Signed, ps.Name, ps.Hash = true, sg.UserName, sg.DocumentSHA256
@@ -109,8 +117,19 @@ func calendarDates(c store.Contract) []pages.CalendarDate {
 	return out
 }
 
-var kindLabels = map[funding.Kind]string{
-	funding.KindAvance: "Avance", funding.KindSolde: "Solde", funding.KindAmorcage: "Amorçage", funding.KindCrise: "Crise sanitaire",
+// paymentKindLabel names a scheduled payment's kind on the contract page.
+func paymentKindLabel(k funding.Kind) string {
+	switch k {
+	case funding.KindAvance:
+		return "Avance"
+	case funding.KindSolde:
+		return "Solde"
+	case funding.KindAmorcage:
+		return "Amorçage"
+	case funding.KindCrise:
+		return "Crise sanitaire"
+	}
+	return ""
 }
 
 func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store.Scope, c store.Contract, status int, errs, vals map[string]string) {
@@ -164,7 +183,7 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 			mission = p.Mission.Label()
 		}
 		pl := pages.PaymentLine{ID: p.ID, Due: p.Due.French(), Year: strconv.Itoa(p.ContractYear), Mission: mission,
-			Kind: kindLabels[p.Kind], Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Paid: p.Status == store.PaymentVerse}
+			Kind: paymentKindLabel(p.Kind), Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Paid: p.Status == store.PaymentVerse}
 		if c.StructureType == domain.MSP {
 			pl.Year = strconv.Itoa(c.Start.Y + p.ContractYear - 1)
 		}

@@ -37,8 +37,11 @@ func formErrors(err error, order []string) (fe registry.FieldErrors, summary []s
 	return nil, nil, "", err
 }
 
-var structureFieldOrder = []string{"type", "name", "legal_form", "siret", "finess", "coordinator_email", "address1", "address2",
-	"postal_code", "commune_code", "departement", "created_on", "ars_validated_on", "aci_signed_on"}
+// structureFieldOrder is the order of the structure form's fields (errors summary).
+func structureFieldOrder() []string {
+	return []string{"type", "name", "legal_form", "siret", "finess", "coordinator_email", "address1", "address2",
+		"postal_code", "commune_code", "departement", "created_on", "ars_validated_on", "aci_signed_on"}
+}
 
 func structureInputFrom(r *http.Request) store.StructureInput {
 	return store.StructureInput{
@@ -155,7 +158,7 @@ func (s *Server) structureCreate(w http.ResponseWriter, r *http.Request) {
 	in := structureInputFrom(r)
 	id, err := s.store.CreateStructure(ctx, sc, in)
 	if err != nil {
-		fe, summary, _, other := formErrors(err, structureFieldOrder)
+		fe, summary, _, other := formErrors(err, structureFieldOrder())
 		if other != nil || fe == nil {
 			s.fail(w, r, err)
 			return
@@ -221,7 +224,7 @@ func (s *Server) structureUpdate(w http.ResponseWriter, r *http.Request) {
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	err := s.store.UpdateStructure(ctx, sc, d.ID, version, in)
 	if err != nil {
-		fe, summary, conflict, other := formErrors(err, structureFieldOrder)
+		fe, summary, conflict, other := formErrors(err, structureFieldOrder())
 		if other != nil {
 			s.fail(w, r, err)
 			return

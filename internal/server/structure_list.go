@@ -43,11 +43,13 @@ func structureFilter(r *http.Request) store.StructureFilter {
 
 // tierFilterLabels name the CPTS size tiers by their population range
 // (DOMAIN.md §3; edges as in funding.Tier).
-var tierFilterLabels = [4]string{
-	"Taille 1 (moins de 40 000 habitants)",
-	"Taille 2 (40 000 à 79 999 habitants)",
-	"Taille 3 (80 000 à 175 000 habitants)",
-	"Taille 4 (plus de 175 000 habitants)",
+func tierFilterLabels() [4]string {
+	return [4]string{
+		"Taille 1 (moins de 40 000 habitants)",
+		"Taille 2 (40 000 à 79 999 habitants)",
+		"Taille 3 (80 000 à 175 000 habitants)",
+		"Taille 4 (plus de 175 000 habitants)",
+	}
 }
 
 func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +67,7 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 		v.Types = append(v.Types, pages.Option{Value: string(t), Label: string(t), Selected: t == f.Type})
 	}
 	for n := 1; n <= 4; n++ {
-		v.Tiers = append(v.Tiers, pages.Option{Value: strconv.Itoa(n), Label: tierFilterLabels[n-1], Selected: n == f.Tier})
+		v.Tiers = append(v.Tiers, pages.Option{Value: strconv.Itoa(n), Label: tierFilterLabels()[n-1], Selected: n == f.Tier})
 	}
 	// Département choices: those of the scope (CPAM: its départements; ARS,
 	// DCGDR: its region's; national: all). A structure user sees one structure.
