@@ -69,74 +69,63 @@ type contractValue struct {
 	p access.Permission
 }
 
-// withStructure loads the structure {id} (404 outside the scope).
-func (s *Server) withStructure(next http.Handler) http.Handler {
+// withRecord is the shape of the record middleware: the route's {id}, then
+// load (through the scope), whose context goes to next; 404 for an id that
+// is not one, the store's error (404 outside the scope) otherwise.
+func (s *Server) withRecord(next http.Handler, load func(ctx context.Context, sc store.Scope, id int64) (context.Context, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		sc, _ := scopeFrom(ctx)
+		sc, _ := scopeFrom(r.Context())
 		id, ok := pathID(chiParam(r, "id"))
 		if !ok {
 			s.notFound(w, r)
 			return
 		}
-		d, err := s.store.GetStructureDetail(ctx, sc, id)
+		ctx, err := load(r.Context(), sc, id)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		ctx = context.WithValue(ctx, keyStructure, structureValue{d, structurePerm(sc, d)})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-// withDossier loads the dossier {id} (404 outside the scope).
-func (s *Server) withDossier(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		sc, _ := scopeFrom(ctx)
-		id, ok := pathID(chiParam(r, "id"))
-		if !ok {
-			s.notFound(w, r)
-			return
-		}
-		d, err := s.store.GetDossier(ctx, sc, id)
+// withStructure loads the structure {id}.
+func (s *Server) withStructure(next http.Handler) http.Handler {
+	return s.withRecord(next, func(ctx context.Context, sc store.Scope, id int64) (context.Context, error) {
+		d, err := s.store.GetStructureDetail(ctx, sc, id)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return ctx, err
 		}
-		ctx = context.WithValue(ctx, keyDossier, dossierValue{d, dossierPerm(sc, d)})
-		next.ServeHTTP(w, r.WithContext(ctx))
+		return context.WithValue(ctx, keyStructure, structureValue{d, structurePerm(sc, d)}), nil
 	})
+}
+
+// withDossier loads the dossier {id}.
+func (s *Server) withDossier(next http.Handler) http.Handler {
+	return s.withRecord(next, s.loadDossier)
+}
+
+func (s *Server) loadDossier(ctx context.Context, sc store.Scope, id int64) (context.Context, error) {
+	d, err := s.store.GetDossier(ctx, sc, id)
+	if err != nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, keyDossier, dossierValue{d, dossierPerm(sc, d)}), nil
 }
 
 // withContract loads the contract of dossier {id}. Before the acceptance
 // there is none: it then loads the dossier only (the contract tab shows an
-// empty state, the contract's actions answer 404); outside the scope, 404.
+// empty state, the contract's actions answer 404).
 func (s *Server) withContract(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		sc, _ := scopeFrom(ctx)
-		id, ok := pathID(chiParam(r, "id"))
-		if !ok {
-			s.notFound(w, r)
-			return
-		}
+	return s.withRecord(next, func(ctx context.Context, sc store.Scope, id int64) (context.Context, error) {
 		c, err := s.store.ContractByDossier(ctx, sc, id)
-		switch {
-		case err == nil:
-			ctx = context.WithValue(ctx, keyContract, contractValue{c, contractPerm(sc, c)})
-		case domain.IsNotFound(err):
-			d, err := s.store.GetDossier(ctx, sc, id)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			ctx = context.WithValue(ctx, keyDossier, dossierValue{d, dossierPerm(sc, d)})
-		default:
-			s.fail(w, r, err)
-			return
+		if domain.IsNotFound(err) {
+			return s.loadDossier(ctx, sc, id)
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		if err != nil {
+			return ctx, err
+		}
+		return context.WithValue(ctx, keyContract, contractValue{c, contractPerm(sc, c)}), nil
 	})
 }
 
