@@ -87,6 +87,7 @@ const (
 	ActSeeInstruction               // the instruction queue and the agents' area
 	ActWorkInstruction              // take part in the instruction (CPAM, ARS, DCGDR)
 	ActReadInternalNotes            // read the agents' internal notes
+	ActWorkAsStructure              // work for a structure: its own dossier and contract (any role)
 
 	// Structure acts.
 	ActView          // see the record (it was loaded through the scope)
@@ -214,6 +215,8 @@ func (a Act) spec() (string, func(facts) bool) {
 		}
 	case ActWorkInstruction:
 		return "work_instruction", func(f facts) bool { return f.kind(domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR) }
+	case ActWorkAsStructure:
+		return "work_as_structure", func(f facts) bool { return f.kind(domain.OrgStructure) }
 	case ActReadInternalNotes:
 		// Every organisation except the structures.
 		return "read_internal_notes", func(f facts) bool { return f.valid() && f.v.Kind != domain.OrgStructure }

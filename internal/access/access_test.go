@@ -32,9 +32,9 @@ var viewers = map[string]access.Viewer{
 
 // base: the viewer-level acts, whatever the subject.
 var base = map[string]string{
-	"coordinator": "create_structure",
-	"member":      "create_structure",
-	"other":       "create_structure",
+	"coordinator": "create_structure work_as_structure",
+	"member":      "create_structure work_as_structure",
+	"other":       "create_structure work_as_structure",
 	"referent":    "export_structures see_instruction work_instruction read_internal_notes",
 	"manager":     "export_structures see_instruction work_instruction read_internal_notes",
 	"agent":       "export_structures see_instruction work_instruction read_internal_notes",
