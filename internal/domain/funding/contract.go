@@ -12,12 +12,12 @@ import (
 // persists their results.
 
 // ContractEnd is the day a contract started on start is échu: five contract
-// years later (DOMAIN.md §8).
+// years later (docs/rules.md §18, ACI CPTS: a 5-year contract).
 func ContractEnd(start domain.Date) domain.Date { return start.AddYears(ContractYears) }
 
 // MSPBaremeCode is the MSP barème a contract is computed on.
 //
-// Decision: an MSP contract uses every known MSP indicator (ACI MSP 2017 as
+// Decision (docs/rules.md §9): an MSP contract uses every known MSP indicator (ACI MSP 2017 as
 // amended by avenant 1, BuiltinMSP); the schedule projects 100 % of the socle
 // indicators (prérequis and socle) met.
 const MSPBaremeCode = "aci-msp-avenant-1"
@@ -41,10 +41,11 @@ func mspSocle() map[string]bool {
 //
 // Decision: each mission of the contract starts on the contract's start
 // date (the third signature): the portal has no separate "mission started"
-// act, and a mission's payments begin with the contract (DOMAIN.md §8 "dès
-// la date de démarrage de chaque mission"); the deployment calendar of §7
-// gives the latest dates, not the payment start. The frozen barème (at
-// acceptance) wins over the one in force at start when it still exists.
+// act, and a mission's payments begin with the contract (ACI CPTS « dès la
+// date de démarrage de chaque mission »); the deployment calendar
+// gives the latest dates, not the payment start (docs/rules.md §7, §18). The
+// frozen barème (at acceptance) wins over the one in force at start when it
+// still exists.
 func ContractScheduleInput(baremeCode string, tier int, start domain.Date, missions []Mission) (ScheduleInput, error) {
 	b, err := BaremeAt(Builtin(), start)
 	if err != nil {
@@ -67,7 +68,7 @@ func ContractScheduleInput(baremeCode string, tier int, start domain.Date, missi
 }
 
 // MSPContractPayments is the civil-year payments of an MSP contract with
-// patientele started on start (DOMAIN.md §9, MSPSchedule).
+// patientele started on start (docs/rules.md §9, ACI MSP; MSPSchedule).
 //
 // Decision: the schedule covers each civil year the 5-year contract touches,
 // with 100 % of the socle indicators met (the balance is recomputed after each
@@ -131,7 +132,7 @@ func ContractPayments(c ContractFunding) ([]Payment, error) {
 }
 
 // ContractTermination is what a résiliation received on received gives,
-// given what was paid (DOMAIN.md §9). CPTS: Terminate. For an MSP (no
+// given what was paid (docs/rules.md §9, §18). CPTS: Terminate. For an MSP (no
 // contract-year proration in Terminate), decision: what is due is the
 // scheduled amounts prorated by days of their civil year up to the effective
 // date.
@@ -252,17 +253,17 @@ func MSPContract(patientele int64) (MSPContractSummary, error) {
 	return out, nil
 }
 
-// CalendarRow is one line of the deployment calendar (DOMAIN.md §7).
+// CalendarRow is one line of the deployment calendar (docs/rules.md §7).
 type CalendarRow struct {
 	Mission      Mission
 	StartMonths  int // 0: no deadline
 	DeployMonths int // 0: no deadline
 }
 
-// DeploymentCalendar is DOMAIN.md §7 (seed 003 §7): months after the
+// DeploymentCalendar is docs/rules.md §7 (ACI CPTS): months after the
 // signature by which each mission must start and be deployed; 0 = no
-// deadline. acces: seed 003 says 8 months to deploy, the ARS
-// Hauts-de-France page says 18; DOMAIN.md uses 18.
+// deadline. acces: one reading of the ACI CPTS gives 8 months to deploy,
+// the ARS Hauts-de-France page says 18; we use 18.
 func DeploymentCalendar() []CalendarRow {
 	return []CalendarRow{
 		{Mission: Acces, StartMonths: 6, DeployMonths: 18},

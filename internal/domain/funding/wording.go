@@ -45,7 +45,7 @@ func (ind MSPIndicator) PointsLabel() string {
 // yet.
 //
 // Decision: an indicator without a baseline or target shows "à fixer"
-// (settled at the first follow-up meeting, seed 003 §C2).
+// (settled at the first follow-up meeting, docs/rules.md §6, §18).
 const ToFix = "à fixer"
 
 // ValueLabel is an indicator value with its unit ("7 250 ‰").
