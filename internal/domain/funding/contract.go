@@ -17,9 +17,9 @@ func ContractEnd(start domain.Date) domain.Date { return start.AddYears(Contract
 
 // MSPBaremeCode is the MSP barème a contract is computed on.
 //
-// Decision (docs/rules.md §9): an MSP contract uses every known MSP indicator (ACI MSP 2017 as
-// amended by avenant 1, BuiltinMSP); the schedule projects 100 % of the socle
-// indicators (prérequis and socle) met.
+// Decision (docs/rules.md §9): an MSP contract uses every known MSP
+// indicator (ACI MSP 2017 as amended by avenant 1, BuiltinMSP); the schedule
+// projects 100 % of the socle indicators (prérequis and socle) met.
 const MSPBaremeCode = "aci-msp-avenant-1"
 
 // MSPBaremeName is the French name of MSPBaremeCode.
