@@ -51,7 +51,7 @@ func TestDemoContractsIdempotent(t *testing.T) {
 			t.Fatalf("second run changed the contract: %d→%d", first.Version, c.Version)
 		}
 	}
-	u, err := st.UserByEmail(ctx, seed.CPAMAinManager.Email)
+	u, err := st.UserByEmail(ctx, seed.CPAMAinManager().Email)
 	if err != nil {
 		t.Fatal(err)
 	}

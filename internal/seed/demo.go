@@ -26,14 +26,16 @@ const (
 	National    = "Administration nationale"
 )
 
-var demoOrgs = []store.NewOrganisation{
-	{Kind: domain.OrgStructure, Name: ValDeDemo, StructureType: domain.CPTS, Departement: "01"},
-	{Kind: domain.OrgStructure, Name: MontsDeDemo, StructureType: domain.CPTS, Departement: "69"},
-	{Kind: domain.OrgStructure, Name: MSPLille, StructureType: domain.MSP, Departement: "59"},
-	{Kind: domain.OrgCPAM, Name: CPAMAin, Departements: []string{"01"}},
-	{Kind: domain.OrgARS, Name: ARSAura, Region: "84"},
-	{Kind: domain.OrgDCGDR, Name: DCGDRAura, Region: "84"},
-	{Kind: domain.OrgNational, Name: National},
+func demoOrgs() []store.NewOrganisation {
+	return []store.NewOrganisation{
+		{Kind: domain.OrgStructure, Name: ValDeDemo, StructureType: domain.CPTS, Departement: "01"},
+		{Kind: domain.OrgStructure, Name: MontsDeDemo, StructureType: domain.CPTS, Departement: "69"},
+		{Kind: domain.OrgStructure, Name: MSPLille, StructureType: domain.MSP, Departement: "59"},
+		{Kind: domain.OrgCPAM, Name: CPAMAin, Departements: []string{"01"}},
+		{Kind: domain.OrgARS, Name: ARSAura, Region: "84"},
+		{Kind: domain.OrgDCGDR, Name: DCGDRAura, Region: "84"},
+		{Kind: domain.OrgNational, Name: National},
+	}
 }
 
 // DemoAccount is one demo login.
@@ -44,14 +46,16 @@ type DemoAccount struct {
 }
 
 // DemoAccounts lists the demo logins (README and tests use them).
-var DemoAccounts = []DemoAccount{
-	{"coordinateur@demo.portail-aci.fr", "Camille Martin", ValDeDemo, domain.OrgStructure, domain.RoleCoordinator},
-	{"coordinateur.b@demo.portail-aci.fr", "Bruno Lefèvre", MontsDeDemo, domain.OrgStructure, domain.RoleCoordinator},
-	{"msp@demo.portail-aci.fr", "Inès Dubois", MSPLille, domain.OrgStructure, domain.RoleCoordinator},
-	{"referent@demo.portail-aci.fr", "Rachid Benali", CPAMAin, domain.OrgCPAM, domain.RoleReferent},
-	{"ars@demo.portail-aci.fr", "Sophie Garnier", ARSAura, domain.OrgARS, domain.RoleDirector},
-	{"dcgdr@demo.portail-aci.fr", "Paul Moreau", DCGDRAura, domain.OrgDCGDR, domain.RoleReviewer},
-	{"admin@demo.portail-aci.fr", "Alex Admin", National, domain.OrgNational, domain.RoleAdmin},
+func DemoAccounts() []DemoAccount {
+	return []DemoAccount{
+		{"coordinateur@demo.portail-aci.fr", "Camille Martin", ValDeDemo, domain.OrgStructure, domain.RoleCoordinator},
+		{"coordinateur.b@demo.portail-aci.fr", "Bruno Lefèvre", MontsDeDemo, domain.OrgStructure, domain.RoleCoordinator},
+		{"msp@demo.portail-aci.fr", "Inès Dubois", MSPLille, domain.OrgStructure, domain.RoleCoordinator},
+		{"referent@demo.portail-aci.fr", "Rachid Benali", CPAMAin, domain.OrgCPAM, domain.RoleReferent},
+		{"ars@demo.portail-aci.fr", "Sophie Garnier", ARSAura, domain.OrgARS, domain.RoleDirector},
+		{"dcgdr@demo.portail-aci.fr", "Paul Moreau", DCGDRAura, domain.OrgDCGDR, domain.RoleReviewer},
+		{"admin@demo.portail-aci.fr", "Alex Admin", National, domain.OrgNational, domain.RoleAdmin},
+	}
 }
 
 // steps run after the organisations and accounts exist, in order; each
@@ -71,7 +75,7 @@ func steps() []func(ctx context.Context, st *store.Store) error {
 // Demo loads the demo organisations, accounts and the areas' demo data.
 func Demo(ctx context.Context, st *store.Store) error {
 	ids := map[string]int64{}
-	for _, o := range demoOrgs {
+	for _, o := range demoOrgs() {
 		id, err := st.OrganisationIDByName(ctx, o.Kind, o.Name)
 		if domain.IsNotFound(err) {
 			id, err = st.CreateOrganisation(ctx, o)
@@ -85,7 +89,7 @@ func Demo(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	for _, a := range DemoAccounts {
+	for _, a := range DemoAccounts() {
 		u, err := st.UserByEmail(ctx, a.Email)
 		uid := u.ID
 		if domain.IsNotFound(err) {

@@ -24,16 +24,20 @@ const (
 // HdFAccounts are the demo logins of the Hauts-de-France organisations
 // (password DemoPassword). The CPAM account is a manager: it instructs (a
 // manager can do what a referent does) and signs for the CPAM.
-var HdFAccounts = []DemoAccount{
-	{"cpam.nord@demo.portail-aci.fr", "Nadia Lambert", CPAMNord, domain.OrgCPAM, domain.RoleManager},
-	{"ars.hdf@demo.portail-aci.fr", "Hugo Petit", ARSHdF, domain.OrgARS, domain.RoleDirector},
-	{"dcgdr.hdf@demo.portail-aci.fr", "Léa Fontaine", DCGDRHdF, domain.OrgDCGDR, domain.RoleReviewer},
+func HdFAccounts() []DemoAccount {
+	return []DemoAccount{
+		{"cpam.nord@demo.portail-aci.fr", "Nadia Lambert", CPAMNord, domain.OrgCPAM, domain.RoleManager},
+		{"ars.hdf@demo.portail-aci.fr", "Hugo Petit", ARSHdF, domain.OrgARS, domain.RoleDirector},
+		{"dcgdr.hdf@demo.portail-aci.fr", "Léa Fontaine", DCGDRHdF, domain.OrgDCGDR, domain.RoleReviewer},
+	}
 }
 
-var hdfOrgs = []store.NewOrganisation{
-	{Kind: domain.OrgCPAM, Name: CPAMNord, Departements: []string{"59"}},
-	{Kind: domain.OrgARS, Name: ARSHdF, Region: regionHdF},
-	{Kind: domain.OrgDCGDR, Name: DCGDRHdF, Region: regionHdF},
+func hdfOrgs() []store.NewOrganisation {
+	return []store.NewOrganisation{
+		{Kind: domain.OrgCPAM, Name: CPAMNord, Departements: []string{"59"}},
+		{Kind: domain.OrgARS, Name: ARSHdF, Region: regionHdF},
+		{Kind: domain.OrgDCGDR, Name: DCGDRHdF, Region: regionHdF},
+	}
 }
 
 // demoStep is one transition of a demo walk: who applies it, from which
@@ -164,7 +168,7 @@ func demoScope(ctx context.Context, st *store.Store, email string) (store.Scope,
 // hdfDemo creates the Hauts-de-France organisations and their accounts.
 func hdfDemo(ctx context.Context, st *store.Store) error {
 	ids := map[string]int64{}
-	for _, o := range hdfOrgs {
+	for _, o := range hdfOrgs() {
 		id, err := st.OrganisationIDByName(ctx, o.Kind, o.Name)
 		if domain.IsNotFound(err) {
 			id, err = st.CreateOrganisation(ctx, o)
@@ -175,7 +179,7 @@ func hdfDemo(ctx context.Context, st *store.Store) error {
 		ids[o.Name] = id
 	}
 	var hash string
-	for _, a := range HdFAccounts {
+	for _, a := range HdFAccounts() {
 		u, err := st.UserByEmail(ctx, a.Email)
 		uid := u.ID
 		if domain.IsNotFound(err) {

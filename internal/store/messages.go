@@ -254,7 +254,7 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 		}
 		var aud []workflow.Audience
 		switch {
-		case sc.Kind == domain.OrgStructure:
+		case access.ForViewer(sc.Viewer()).Can(access.ActWorkAsStructure): // from the structure: to its agents
 			aud = []workflow.Audience{workflow.ToCPAM, workflow.ToARS, workflow.ToDCGDR}
 		case in.Internal:
 			aud = []workflow.Audience{workflow.ToCPAM, workflow.ToARS, workflow.ToDCGDR}

@@ -31,7 +31,7 @@ func demo(t *testing.T, st *store.Store) map[string]store.Scope {
 		t.Fatal(err)
 	}
 	out := map[string]store.Scope{}
-	for _, a := range seed.DemoAccounts {
+	for _, a := range seed.DemoAccounts() {
 		u, err := st.UserByEmail(ctx, a.Email)
 		if err != nil {
 			t.Fatal(err)
