@@ -31,15 +31,15 @@ func DemoDossierContent(ctx context.Context, st *store.Store) error {
 		content    store.DossierContent
 	}{
 		{ValDeDemo, "coordinateur@demo.portail-aci.fr", 167, store.DossierContent{
-			Lettre: valLettre, Projet: valProjet,
+			Letter: valLettre, HealthProject: valProjet,
 			Missions:   []funding.Mission{funding.Acces, funding.Parcours, funding.Prevention, funding.Crise, funding.Qualite, funding.Accompagnement},
 			Indicators: valIndicators(),
 		}},
-		{MontsDeDemo, "coordinateur.b@demo.portail-aci.fr", 127, store.DossierContent{Lettre: montsLettre, Projet: montsProjet}},
+		{MontsDeDemo, "coordinateur.b@demo.portail-aci.fr", 127, store.DossierContent{Letter: montsLettre, HealthProject: montsProjet}},
 		{MSPLille, "msp@demo.portail-aci.fr", 207, store.DossierContent{
-			Projet:        lilleProjet,
-			MSPIndicators: []string{"horaires_soins_non_programmes", "fonction_coordination", "sas_moitie_medecins"},
-			Patientele:    &patientele,
+			HealthProject:      lilleProjet,
+			MSPIndicators:      []string{"horaires_soins_non_programmes", "fonction_coordination", "sas_moitie_medecins"},
+			RegisteredPatients: &patientele,
 		}},
 	} {
 		coord, err := demoScope(ctx, st, x.coord)
@@ -79,13 +79,13 @@ func writeContent(ctx context.Context, st *store.Store, coord store.Scope, id in
 	if err != nil {
 		return err
 	}
-	if want.Lettre != "" && c.Lettre == "" {
-		if err := save(store.SectionLettre, func(in *store.ContentSave) { in.Text = want.Lettre }); err != nil {
+	if want.Letter != "" && c.Letter == "" {
+		if err := save(store.SectionLettre, func(in *store.ContentSave) { in.Text = want.Letter }); err != nil {
 			return err
 		}
 	}
-	if want.Projet != "" && c.Projet == "" {
-		if err := save(store.SectionProjet, func(in *store.ContentSave) { in.Text = want.Projet }); err != nil {
+	if want.HealthProject != "" && c.HealthProject == "" {
+		if err := save(store.SectionProjet, func(in *store.ContentSave) { in.Text = want.HealthProject }); err != nil {
 			return err
 		}
 	}
@@ -98,11 +98,11 @@ func writeContent(ctx context.Context, st *store.Store, coord store.Scope, id in
 			return err
 		}
 	}
-	if (len(want.MSPIndicators) > 0 || want.Patientele != nil) && len(c.MSPIndicators) == 0 && c.Patientele == nil {
+	if (len(want.MSPIndicators) > 0 || want.RegisteredPatients != nil) && len(c.MSPIndicators) == 0 && c.RegisteredPatients == nil {
 		if err := save(store.SectionPatientele, func(in *store.ContentSave) {
 			in.MSPIndicators = want.MSPIndicators
-			if want.Patientele != nil {
-				in.Patientele = strconv.FormatInt(*want.Patientele, 10)
+			if want.RegisteredPatients != nil {
+				in.RegisteredPatients = strconv.FormatInt(*want.RegisteredPatients, 10)
 			}
 		}); err != nil {
 			return err

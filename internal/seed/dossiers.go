@@ -114,7 +114,7 @@ func DemoDossiers(ctx context.Context, st *store.Store) error {
 			if err != nil {
 				return err
 			}
-			d, err := st.GetDossier(ctx, admin, id)
+			d, err := st.Dossier(ctx, admin, id)
 			if err != nil {
 				return err
 			}

@@ -40,7 +40,7 @@ func TestDemoDossiersIdempotent(t *testing.T) {
 		}
 		if d.StructureName == seed.MontsDeDemo {
 			// filed 40 days ago: about 20 days left (two months ≈ 61 days)
-			left := workflow.DaysLeft(d.ProjetSanteFiledOn.AddDays(40), workflow.ProjetSanteReputeValide(d.ProjetSanteFiledOn))
+			left := workflow.DaysLeft(d.HealthProjectFiledOn.AddDays(40), workflow.ProjetSanteReputeValide(d.HealthProjectFiledOn))
 			if left < 17 || left > 23 {
 				t.Errorf("Monts: %d days left before réputé validé", left)
 			}

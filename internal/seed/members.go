@@ -129,7 +129,7 @@ func structuresDemo(ctx context.Context, st *store.Store) error {
 		if err != nil {
 			return fmt.Errorf("structures demo %s: %w", d.org, err)
 		}
-		det, err := st.GetStructureDetail(ctx, sc, id)
+		det, err := st.StructureDetail(ctx, sc, id)
 		if err != nil {
 			return fmt.Errorf("structures demo %s: %w", d.org, err)
 		}

@@ -80,7 +80,7 @@ func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, status in
 			typed := contentSectionView(applyTyped(c, ov.in), sec, mspInds, ov.in.Indicators)
 			typed.Editable, typed.Frozen = sv.Editable, sv.Frozen
 			if sec == store.SectionPatientele {
-				typed.Patientele, typed.ESPPatients = ov.in.Patientele, ov.in.ESPPatients
+				typed.Patientele, typed.ESPPatients = ov.in.RegisteredPatients, ov.in.ESPPatients
 			}
 			sv = typed
 			sv.Field = map[string]string(ov.fields)
@@ -94,9 +94,9 @@ func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, status in
 				sv.LastChange = lastChangeText(cur.Meta[sec])
 				switch sec {
 				case store.SectionLettre:
-					sv.Saved = cur.Lettre
+					sv.Saved = cur.Letter
 				case store.SectionProjet:
-					sv.Saved = cur.Projet
+					sv.Saved = cur.HealthProject
 				}
 			}
 		}
@@ -130,9 +130,9 @@ func lastChangeText(m store.SectionMeta) string {
 func applyTyped(c store.DossierContent, in store.ContentSave) store.DossierContent {
 	switch in.Section {
 	case store.SectionLettre:
-		c.Lettre = in.Text
+		c.Letter = in.Text
 	case store.SectionProjet:
-		c.Projet = in.Text
+		c.HealthProject = in.Text
 	case store.SectionMissions:
 		c.Missions, c.MissionsSaved = nil, true
 		for _, m := range funding.AllMissions {
@@ -160,12 +160,12 @@ func contentSectionView(c store.DossierContent, sec store.Section, mspInds []sto
 	sv := pages.ContentSection{Key: string(sec), Title: sec.Label(), Version: m.Version, LastChange: lastChangeText(m), Field: map[string]string{}}
 	switch sec {
 	case store.SectionLettre:
-		sv.Text, sv.MaxLen, sv.Autosave = c.Lettre, store.MaxLettreIntention, true
+		sv.Text, sv.MaxLen, sv.Autosave = c.Letter, store.MaxLettreIntention, true
 		sv.MaxLenText = domain.GroupThousands(store.MaxLettreIntention)
 		sv.Intro = "La lettre d'intention présente le projet de communauté à l'ARS ; sa validation ouvre l'amorçage et le délai de six mois."
 		sv.Hint = "Le territoire envisagé, les professionnels réunis, les premiers constats et les missions visées."
 	case store.SectionProjet:
-		sv.Text, sv.MaxLen, sv.Autosave = c.Projet, store.MaxProjetSante, true
+		sv.Text, sv.MaxLen, sv.Autosave = c.HealthProject, store.MaxProjetSante, true
 		sv.MaxLenText = domain.GroupThousands(store.MaxProjetSante)
 		sv.Intro = "Résumé du projet de santé. Le projet signé lui-même (PDF) se dépose dans l'onglet Documents."
 		sv.Hint = "Pour une CPTS : le diagnostic territorial, puis les axes du projet mission par mission."
@@ -219,7 +219,7 @@ func contentSectionView(c store.DossierContent, sec store.Section, mspInds []sto
 		sv.NewRow = pages.IndicatorRow{Index: len(c.Indicators), Weight: "1"}
 	case store.SectionPatientele:
 		sv.IsESP = c.StructureType == domain.ESP
-		sv.Patientele, sv.ESPPatients = optInt(c.Patientele), optInt(c.ESPPatients)
+		sv.Patientele, sv.ESPPatients = optInt(c.RegisteredPatients), optInt(c.ESPPatients)
 		if sv.IsESP {
 			sv.Title = "Patientèle"
 			sv.Intro = "Le nombre de patients coordonnés sert à l'estimation du forfait ESP (proposition, non en vigueur)."
@@ -328,8 +328,8 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 			}
 		}
 		var pat int64
-		if c.Patientele != nil {
-			pat = *c.Patientele
+		if c.RegisteredPatients != nil {
+			pat = *c.RegisteredPatients
 		} else {
 			e.Notice = "Patientèle non renseignée : les points variables comptent pour zéro."
 		}
@@ -355,8 +355,8 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 			return e
 		}
 		var mt int64
-		if c.Patientele != nil {
-			mt = *c.Patientele
+		if c.RegisteredPatients != nil {
+			mt = *c.RegisteredPatients
 		}
 		f, err := funding.ESPForfait(*c.ESPPatients, mt)
 		if err != nil {
@@ -412,7 +412,7 @@ func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
 		}
 	case store.SectionPatientele:
 		in.MSPIndicators = boundedValues(r.PostForm["msp_indicators"], 200)
-		in.Patientele = formValue(r, "patientele", 20)
+		in.RegisteredPatients = formValue(r, "patientele", 20)
 		in.ESPPatients = formValue(r, "esp_patients", 20)
 	}
 	v, err := s.store.SaveContent(r.Context(), sc, in)

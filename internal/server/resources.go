@@ -43,7 +43,7 @@ func structurePerm(sc store.Scope, d store.StructureDetail) access.Permission {
 }
 
 func dossierPerm(sc store.Scope, d store.Dossier) access.Permission {
-	return access.For(viewerOf(sc), access.Dossier(d.StructureID, d.StructureType, d.State, d.Avis))
+	return access.For(viewerOf(sc), access.Dossier(d.StructureID, d.StructureType, d.State, d.Opinion))
 }
 
 func contractPerm(sc store.Scope, c store.Contract) access.Permission {
@@ -92,7 +92,7 @@ func (s *Server) withRecord(next http.Handler, load func(ctx context.Context, sc
 // withStructure loads the structure {id}.
 func (s *Server) withStructure(next http.Handler) http.Handler {
 	return s.withRecord(next, func(ctx context.Context, sc store.Scope, id int64) (context.Context, error) {
-		d, err := s.store.GetStructureDetail(ctx, sc, id)
+		d, err := s.store.StructureDetail(ctx, sc, id)
 		if err != nil {
 			return ctx, err
 		}
@@ -106,7 +106,7 @@ func (s *Server) withDossier(next http.Handler) http.Handler {
 }
 
 func (s *Server) loadDossier(ctx context.Context, sc store.Scope, id int64) (context.Context, error) {
-	d, err := s.store.GetDossier(ctx, sc, id)
+	d, err := s.store.Dossier(ctx, sc, id)
 	if err != nil {
 		return ctx, err
 	}

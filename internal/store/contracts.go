@@ -24,31 +24,31 @@ import (
 // Contract is the tripartite ACI contract that follows an accepted dossier
 // (DESIGN.md §3; DOMAIN.md §8–§10; migration 00047).
 type Contract struct {
-	ID             int64
-	DossierID      int64
-	StructureID    int64
-	StructureName  string
-	StructureType  domain.StructureType
-	State          workflow.State
-	Version        int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	UpdatedByName  string
-	BaremeCode     string
-	Tier           int   // CPTS; 0 for an MSP
-	Population     int64 // CPTS territory population at creation
-	Patientele     int64 // MSP patientèle used for the schedule
-	Terms          ContractTerms
-	TermsJSON      []byte
-	DocumentHTML   string
-	DocumentSHA256 string
-	Start, End     domain.Date // End: the day it is échu (start + 5 years)
+	ID                 int64
+	DossierID          int64
+	StructureID        int64
+	StructureName      string
+	StructureType      domain.StructureType
+	State              workflow.State
+	Version            int
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	UpdatedByName      string
+	BaremeCode         string
+	Tier               int   // CPTS; 0 for an MSP
+	Population         int64 // CPTS territory population at creation
+	RegisteredPatients int64 // MSP patientèle used for the schedule
+	Terms              ContractTerms
+	TermsJSON          []byte
+	DocumentHTML       string
+	DocumentSHA256     string
+	Start, End         domain.Date // End: the day it is échu (start + 5 years)
 	// Résiliation (DOMAIN §9).
-	ResiliationReceived  domain.Date
-	ResiliationEffective domain.Date
-	ResiliationBy        workflow.Party
-	ResilieOn            domain.Date
-	TropPercu, ResteDu   *domain.Cents
+	TerminationReceived  domain.Date
+	TerminationEffective domain.Date
+	TerminationBy        workflow.Party
+	TerminatedOn         domain.Date
+	Overpaid, StillDue   *domain.Cents
 	Motivation           string
 	Signatures           []Signature // in signing order
 }
@@ -104,12 +104,12 @@ type ContractTerms struct {
 	ScheduleTotal  domain.Cents          `json:"schedule_total,omitempty"`
 	Calendar       []ContractCalendarRow `json:"calendar,omitempty"`
 	// MSP
-	Patientele        int64             `json:"patientele,omitempty"`
-	MSPIndicators     []ContractMSPLine `json:"msp_indicators,omitempty"`
-	MSPAnnual         domain.Cents      `json:"msp_annual,omitempty"`  // remuneration for 100 % of the socle
-	MSPAdvance        domain.Cents      `json:"msp_advance,omitempty"` // 60 % of it, full civil year
-	ResiliationMonths int               `json:"resiliation_months"`
-	TermYears         int               `json:"term_years"`
+	RegisteredPatients int64             `json:"patientele,omitempty"`
+	MSPIndicators      []ContractMSPLine `json:"msp_indicators,omitempty"`
+	MSPAnnual          domain.Cents      `json:"msp_annual,omitempty"`  // remuneration for 100 % of the socle
+	MSPAdvance         domain.Cents      `json:"msp_advance,omitempty"` // 60 % of it, full civil year
+	TerminationMonths  int               `json:"resiliation_months"`
+	TermYears          int               `json:"term_years"`
 }
 
 // ContractParty names one signatory.
@@ -178,8 +178,8 @@ func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractM
 		return nil, 0, fmt.Errorf("contentForContract: %w", err)
 	}
 	if d.StructureType == domain.MSP {
-		if c.Patientele != nil && *c.Patientele >= 0 {
-			return nil, *c.Patientele, nil
+		if c.RegisteredPatients != nil && *c.RegisteredPatients >= 0 {
+			return nil, *c.RegisteredPatients, nil
 		}
 		return nil, funding.MSPReferencePatientele, nil
 	}
@@ -256,7 +256,7 @@ func (s *Store) createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossie
 	if terms.StructureType == domain.CPTS {
 		tier, pop = terms.Tier, terms.Population
 	} else {
-		pat = terms.Patientele
+		pat = terms.RegisteredPatients
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO contracts (dossier_id, structure_id, structure_type, created_at, updated_at, updated_by,
 		bareme_code, tier, population, patientele, terms, document_html, document_sha256)
@@ -270,7 +270,7 @@ func (s *Store) createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossie
 
 func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (ContractTerms, error) {
 	t := ContractTerms{CreatedOn: today, StructureType: d.StructureType,
-		ResiliationMonths: workflow.ResiliationMonths, TermYears: funding.ContractYears,
+		TerminationMonths: workflow.ResiliationMonths, TermYears: funding.ContractYears,
 		Reference: fmt.Sprintf("ACI-%s-%d-%06d", d.StructureType, today.Y, d.ID)}
 	var legal, siret, finess, addr1, addr2, postal, commune, dep, region string
 	err := tx.QueryRow(ctx, `SELECT o.name, coalesce(o.legal_form, ''), coalesce(o.siret, ''), coalesce(o.finess, ''),
@@ -340,7 +340,7 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 		}
 	case domain.MSP:
 		t.BaremeCode, t.BaremeName = funding.MSPBaremeCode, funding.MSPBaremeName
-		t.Patientele = patientele
+		t.RegisteredPatients = patientele
 		f, err := funding.MSPContract(patientele)
 		if err != nil {
 			return t, err
@@ -368,20 +368,20 @@ func scanContract(row pgx.Row) (Contract, error) {
 	var start, end, rec, eff, res *time.Time
 	var tp, rd *int64
 	err := row.Scan(&c.ID, &c.DossierID, &c.StructureID, &c.StructureName, &st, &state, &c.Version, &c.CreatedAt, &c.UpdatedAt,
-		&c.UpdatedByName, &c.BaremeCode, &c.Tier, &c.Population, &c.Patientele, &c.TermsJSON, &c.DocumentHTML, &c.DocumentSHA256,
+		&c.UpdatedByName, &c.BaremeCode, &c.Tier, &c.Population, &c.RegisteredPatients, &c.TermsJSON, &c.DocumentHTML, &c.DocumentSHA256,
 		&start, &end, &rec, &eff, &by, &res, &tp, &rd, &c.Motivation)
 	if err != nil {
 		return c, err
 	}
-	c.StructureType, c.State, c.ResiliationBy = domain.StructureType(st), workflow.State(state), workflow.Party(by)
-	c.Start, c.End, c.ResiliationReceived, c.ResiliationEffective, c.ResilieOn = dateOf(start), dateOf(end), dateOf(rec), dateOf(eff), dateOf(res)
+	c.StructureType, c.State, c.TerminationBy = domain.StructureType(st), workflow.State(state), workflow.Party(by)
+	c.Start, c.End, c.TerminationReceived, c.TerminationEffective, c.TerminatedOn = dateOf(start), dateOf(end), dateOf(rec), dateOf(eff), dateOf(res)
 	if tp != nil {
 		v := domain.Cents(*tp)
-		c.TropPercu = &v
+		c.Overpaid = &v
 	}
 	if rd != nil {
 		v := domain.Cents(*rd)
-		c.ResteDu = &v
+		c.StillDue = &v
 	}
 	if err := json.Unmarshal(c.TermsJSON, &c.Terms); err != nil {
 		return c, fmt.Errorf("scanContract: terms: %w", err)
@@ -503,7 +503,7 @@ func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in Contra
 func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor, actorID *int64, actorName string, sc Scope, in ContractRequest) (workflow.Outcome, error) {
 	att := workflow.Attempt{Transition: in.Transition, StructureType: c.StructureType, From: c.State, Seen: in.Seen,
 		Actor: actor, Today: in.Today, Motivation: in.Motivation, Signatures: map[workflow.Party]bool{},
-		ResiliationReceived: c.ResiliationReceived, ContractStart: c.Start}
+		ResiliationReceived: c.TerminationReceived, ContractStart: c.Start}
 	for _, sg := range c.Signatures {
 		att.Signatures[sg.Party] = true
 	}
@@ -645,7 +645,7 @@ func uniqueSignature(err error) error {
 // funding.ContractTermination).
 func (c Contract) Funding() funding.ContractFunding {
 	f := funding.ContractFunding{StructureType: c.StructureType, BaremeCode: c.BaremeCode, Tier: c.Tier,
-		Patientele: c.Patientele, Start: c.Start}
+		Patientele: c.RegisteredPatients, Start: c.Start}
 	for _, m := range c.Terms.Missions {
 		f.Missions = append(f.Missions, m.Code)
 	}

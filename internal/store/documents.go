@@ -300,7 +300,7 @@ func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUp
 // document of its type (missing ones with ID 0) and the free attachments.
 func (s *Store) ListDocuments(ctx context.Context, sc Scope, dossierID int64) (DossierDocuments, error) {
 	var out DossierDocuments
-	d, err := s.GetDossier(ctx, sc, dossierID)
+	d, err := s.Dossier(ctx, sc, dossierID)
 	if err != nil {
 		return out, err
 	}
@@ -483,7 +483,7 @@ func (s *Store) GenerateDocument(ctx context.Context, sc Scope, dossierID int64,
 	if at.IsZero() {
 		at = s.now()
 	}
-	d, err := s.GetDossier(ctx, sc, dossierID)
+	d, err := s.Dossier(ctx, sc, dossierID)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -532,7 +532,7 @@ func (s *Store) territoryCSV(ctx context.Context, sc Scope, structureID int64) (
 	}
 	recs := [][]string{{"Code commune", "Commune", "Codes postaux", "Département", "Population légale " + t.PopulationYear}}
 	for _, c := range t.Communes {
-		recs = append(recs, []string{c.Code, c.Nom, strings.Join(c.CodesPostaux, " "), c.Departement, strconv.FormatInt(c.Population, 10)})
+		recs = append(recs, []string{c.Code, c.Name, strings.Join(c.PostalCodes, " "), c.Departement, strconv.FormatInt(c.Population, 10)})
 	}
 	recs = append(recs, []string{"", "Total (" + strconv.Itoa(len(t.Communes)) + " communes)", "", "", strconv.FormatInt(t.Population, 10)})
 	recs = append(recs, []string{"", "Niveau (palier DOMAIN §3)", "", "", strconv.Itoa(t.Tier)})
@@ -548,7 +548,7 @@ func (s *Store) membersCSV(ctx context.Context, sc Scope, structureID int64) ([]
 		}
 		for _, m := range ms {
 			recs = append(recs, []string{m.Member.LastName, m.Member.FirstName, m.Member.Profession.Label(), m.Member.Specialty,
-				m.Member.Mode.Label(), m.CommuneNom, m.Member.RPPS, m.OwnStructureName})
+				m.Member.Mode.Label(), m.CommuneName, m.Member.RPPS, m.OwnStructureName})
 		}
 		if page*200 >= total || len(ms) == 0 {
 			break

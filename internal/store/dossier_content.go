@@ -169,22 +169,22 @@ func (i ContentIndicator) Complete() bool { return i.Baseline != nil && i.Target
 
 // DossierContent is what a structure wrote in its dossier.
 type DossierContent struct {
-	DossierID     int64
-	StructureID   int64
-	StructureType domain.StructureType
-	State         workflow.State
-	Lettre        string
-	Projet        string
-	Missions      []funding.Mission // chosen, without fonctionnement (implicit)
-	MissionsSaved bool
-	Indicators    []ContentIndicator // CPTS: mandatory first, then the others
-	MSPIndicators []string           // MSP: chosen barème indicator codes
-	Patientele    *int64             // MSP, ESP: patientèle médecin traitant
-	ESPPatients   *int64             // ESP: coordinated patients
-	Meta          map[Section]SectionMeta
-	Version       int // content_version: every save
-	UpdatedAt     *time.Time
-	UpdatedBy     string
+	DossierID          int64
+	StructureID        int64
+	StructureType      domain.StructureType
+	State              workflow.State
+	Letter             string
+	HealthProject      string
+	Missions           []funding.Mission // chosen, without fonctionnement (implicit)
+	MissionsSaved      bool
+	Indicators         []ContentIndicator // CPTS: mandatory first, then the others
+	MSPIndicators      []string           // MSP: chosen barème indicator codes
+	RegisteredPatients *int64             // MSP, ESP: patientèle médecin traitant
+	ESPPatients        *int64             // ESP: coordinated patients
+	Meta               map[Section]SectionMeta
+	Version            int // content_version: every save
+	UpdatedAt          *time.Time
+	UpdatedBy          string
 }
 
 // HasMission reports whether m is chosen.
@@ -199,7 +199,7 @@ func (c DossierContent) Missing(t workflow.Transition) []string {
 	var out []string
 	switch t {
 	case workflow.DeposerLettreIntention:
-		if c.StructureType == domain.CPTS && strings.TrimSpace(c.Lettre) == "" {
+		if c.StructureType == domain.CPTS && strings.TrimSpace(c.Letter) == "" {
 			out = append(out, "le texte de la lettre d'intention (onglet Contenu)")
 		}
 	case workflow.DeposerDemande:
@@ -247,7 +247,7 @@ func contentRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.
 // dossier never saved has empty texts; a CPTS's mandatory indicators are
 // always listed (ID 0 until saved).
 func (s *Store) DossierContent(ctx context.Context, sc Scope, dossierID int64) (DossierContent, error) {
-	d, err := s.GetDossier(ctx, sc, dossierID)
+	d, err := s.Dossier(ctx, sc, dossierID)
 	if err != nil {
 		return DossierContent{}, err
 	}
@@ -282,7 +282,7 @@ func loadContent(ctx context.Context, q contentQuerier, d Dossier) (DossierConte
 		patientele_version, patientele_updated_at, `+name("patientele_updated_by")+`,
 		content_version, content_updated_at, `+name("content_updated_by")+`
 		FROM dossier_content WHERE dossier_id = $1`, d.ID).Scan(
-		&c.Lettre, &c.Projet, &missions, &c.MissionsSaved, &c.MSPIndicators, &c.Patientele, &c.ESPPatients,
+		&c.Letter, &c.HealthProject, &missions, &c.MissionsSaved, &c.MSPIndicators, &c.RegisteredPatients, &c.ESPPatients,
 		&lm.Version, &lm.UpdatedAt, &lm.UpdatedBy, &pm.Version, &pm.UpdatedAt, &pm.UpdatedBy,
 		&mm.Version, &mm.UpdatedAt, &mm.UpdatedBy, &im.Version, &im.UpdatedAt, &im.UpdatedBy,
 		&tm.Version, &tm.UpdatedAt, &tm.UpdatedBy, &cm.Version, &cm.UpdatedAt, &cm.UpdatedBy)
@@ -373,13 +373,13 @@ type ContentSave struct {
 	Version   int // the section's version the form was built from
 	At        time.Time
 
-	Text          string           // lettre, projet
-	Missions      []string         // missions
-	Indicators    []IndicatorInput // indicateurs: the existing rows, then maybe a new one
-	Remove        string           // indicateurs: code of the row to remove
-	MSPIndicators []string         // patientele (MSP)
-	Patientele    string           // patientele (MSP, ESP)
-	ESPPatients   string           // patientele (ESP)
+	Text               string           // lettre, projet
+	Missions           []string         // missions
+	Indicators         []IndicatorInput // indicateurs: the existing rows, then maybe a new one
+	Remove             string           // indicateurs: code of the row to remove
+	MSPIndicators      []string         // patientele (MSP)
+	RegisteredPatients string           // patientele (MSP, ESP)
+	ESPPatients        string           // patientele (ESP)
 }
 
 // ContentConflict is the refusal of a save made on a stale version: someone
@@ -526,7 +526,7 @@ func saveSection(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave) erro
 	case SectionIndicateurs:
 		return saveIndicators(ctx, tx, d, in, fe)
 	case SectionPatientele:
-		pat := parseCount(fe, "patientele", in.Patientele)
+		pat := parseCount(fe, "patientele", in.RegisteredPatients)
 		if d.StructureType == domain.ESP {
 			esp := parseCount(fe, "esp_patients", in.ESPPatients)
 			if len(fe) > 0 {

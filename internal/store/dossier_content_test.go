@@ -34,8 +34,8 @@ func TestDemoContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Lettre == "" || c.Projet == "" || len(c.Missions) != 6 || len(c.Indicators) != 7 {
-		t.Fatalf("Val content: lettre %d, projet %d, missions %v, indicators %d", len(c.Lettre), len(c.Projet), c.Missions, len(c.Indicators))
+	if c.Letter == "" || c.HealthProject == "" || len(c.Missions) != 6 || len(c.Indicators) != 7 {
+		t.Fatalf("Val content: lettre %d, projet %d, missions %v, indicators %d", len(c.Letter), len(c.HealthProject), c.Missions, len(c.Indicators))
 	}
 	if m := c.Missing(workflow.DeposerDemande); len(m) != 0 {
 		t.Fatalf("Val missing %v", m)
@@ -71,7 +71,7 @@ func TestSaveContentSections(t *testing.T) {
 	// Stale version: a conflict carrying who and the saved text.
 	_, err = st.SaveContent(ctx, sc, store.ContentSave{DossierID: id, Section: store.SectionLettre, Version: 0, Text: "autre"})
 	var cf *store.ContentConflict
-	if !errors.As(err, &cf) || cf.Current.Lettre != "Lettre\nde test" || cf.By != sc.UserName || domain.ErrorCode(err) != domain.EConflict {
+	if !errors.As(err, &cf) || cf.Current.Letter != "Lettre\nde test" || cf.By != sc.UserName || domain.ErrorCode(err) != domain.EConflict {
 		t.Fatalf("stale save: %v", err)
 	}
 	// Too long.

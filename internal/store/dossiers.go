@@ -22,39 +22,39 @@ const MaxMotivation = 5000
 
 // Dossier is a candidature à l'ACI of one structure (DESIGN.md §3).
 type Dossier struct {
-	ID                      int64
-	StructureID             int64
-	StructureName           string
-	StructureType           domain.StructureType
-	Departement             string
-	State                   workflow.State
-	Version                 int
-	CreatedAt               time.Time
-	CreatedBy               *int64
-	UpdatedAt               time.Time
-	UpdatedBy               *int64
-	UpdatedByName           string
-	StateSince              time.Time // when the state last changed
-	LettreDeposeeOn         domain.Date
-	LettreValidatedOn       domain.Date // starts the 6-month clock (DOMAIN §5)
-	ProjetSanteFiledOn      domain.Date // last filing (CSP L1434-12 clock for a CPTS)
-	ProjetSanteValidatedOn  domain.Date
-	DemandeDeposeeOn        domain.Date
-	DecidedOn               domain.Date
-	InstructeurUserID       *int64
-	InstructeurName         string
-	Avis                    workflow.Position // "" until given
-	AvisMotivation          string
-	PositionARS             *workflow.Position
-	PositionARSMotivation   string
-	PositionARSAt           *time.Time
-	PositionDCGDR           *workflow.Position
-	PositionDCGDRMotivation string
-	PositionDCGDRAt         *time.Time
-	SignatureAppointmentAt  *time.Time
-	SignaturePlace          string
-	AuditHead               string
-	AuditSeq                int
+	ID                       int64
+	StructureID              int64
+	StructureName            string
+	StructureType            domain.StructureType
+	Departement              string
+	State                    workflow.State
+	Version                  int
+	CreatedAt                time.Time
+	CreatedBy                *int64
+	UpdatedAt                time.Time
+	UpdatedBy                *int64
+	UpdatedByName            string
+	StateSince               time.Time // when the state last changed
+	LetterFiledOn            domain.Date
+	LetterValidatedOn        domain.Date // starts the 6-month clock (DOMAIN §5)
+	HealthProjectFiledOn     domain.Date // last filing (CSP L1434-12 clock for a CPTS)
+	HealthProjectValidatedOn domain.Date
+	RequestFiledOn           domain.Date
+	DecidedOn                domain.Date
+	InstructorUserID         *int64
+	InstructorName           string
+	Opinion                  workflow.Position // "" until given
+	OpinionMotivation        string
+	PositionARS              *workflow.Position
+	PositionARSMotivation    string
+	PositionARSAt            *time.Time
+	PositionDCGDR            *workflow.Position
+	PositionDCGDRMotivation  string
+	PositionDCGDRAt          *time.Time
+	SignatureAppointmentAt   *time.Time
+	SignaturePlace           string
+	AuditHead                string
+	AuditSeq                 int
 }
 
 const dossierColumns = `d.id, d.structure_id, o.name, d.structure_type, coalesce(o.departement, ''), d.state, d.version,
@@ -90,14 +90,14 @@ func scanDossier(row pgx.Row) (Dossier, error) {
 	var posARS, posDCGDR *string
 	err := row.Scan(&d.ID, &d.StructureID, &d.StructureName, &st, &d.Departement, &state, &d.Version,
 		&d.CreatedAt, &d.CreatedBy, &d.UpdatedAt, &d.UpdatedBy, &d.UpdatedByName,
-		&d.StateSince, &lettreDep, &lettreVal, &psFiled, &psVal, &demDep, &decided, &d.InstructeurUserID, &d.InstructeurName,
-		&avis, &d.AvisMotivation, &posARS, &d.PositionARSMotivation, &d.PositionARSAt,
+		&d.StateSince, &lettreDep, &lettreVal, &psFiled, &psVal, &demDep, &decided, &d.InstructorUserID, &d.InstructorName,
+		&avis, &d.OpinionMotivation, &posARS, &d.PositionARSMotivation, &d.PositionARSAt,
 		&posDCGDR, &d.PositionDCGDRMotivation, &d.PositionDCGDRAt, &d.SignatureAppointmentAt, &d.SignaturePlace,
 		&d.AuditHead, &d.AuditSeq)
-	d.StructureType, d.State, d.Avis = domain.StructureType(st), workflow.State(state), workflow.Position(avis)
-	d.LettreDeposeeOn, d.LettreValidatedOn = dateOf(lettreDep), dateOf(lettreVal)
-	d.ProjetSanteFiledOn, d.ProjetSanteValidatedOn = dateOf(psFiled), dateOf(psVal)
-	d.DemandeDeposeeOn, d.DecidedOn = dateOf(demDep), dateOf(decided)
+	d.StructureType, d.State, d.Opinion = domain.StructureType(st), workflow.State(state), workflow.Position(avis)
+	d.LetterFiledOn, d.LetterValidatedOn = dateOf(lettreDep), dateOf(lettreVal)
+	d.HealthProjectFiledOn, d.HealthProjectValidatedOn = dateOf(psFiled), dateOf(psVal)
+	d.RequestFiledOn, d.DecidedOn = dateOf(demDep), dateOf(decided)
 	if posARS != nil {
 		p := workflow.Position(*posARS)
 		d.PositionARS = &p
@@ -109,9 +109,9 @@ func scanDossier(row pgx.Row) (Dossier, error) {
 	return d, err
 }
 
-// GetDossier returns one dossier in scope; outside the scope it is not found.
-func (s *Store) GetDossier(ctx context.Context, sc Scope, id int64) (Dossier, error) {
-	return scopedDossier(ctx, s.Pool, sc, id, "", "store.GetDossier")
+// Dossier returns one dossier in scope; outside the scope it is not found.
+func (s *Store) Dossier(ctx context.Context, sc Scope, id int64) (Dossier, error) {
+	return scopedDossier(ctx, s.Pool, sc, id, "", "store.Dossier")
 }
 
 // Row locks for scopedDossier.
@@ -345,7 +345,7 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow
 			Transition: in.Transition, StructureType: d.StructureType, From: d.State, Seen: in.Seen,
 			Actor: actor, Today: in.Today, Motivation: in.Motivation,
 			PositionARS: d.PositionARS, PositionDCGDR: d.PositionDCGDR, Position: in.Position,
-			Avis: d.Avis, ProjetSanteFiled: d.ProjetSanteFiledOn,
+			Avis: d.Opinion, ProjetSanteFiled: d.HealthProjectFiledOn,
 		}
 		// Requirements, from the other areas' tables (each one is a no-op
 		// for the transitions it does not concern).
@@ -397,22 +397,22 @@ func updateDossierFor(ctx context.Context, tx pgx.Tx, d *Dossier, in TransitionR
 	switch in.Transition {
 	case workflow.DeposerLettreIntention:
 		setv("lettre_deposee_on", dateArg(today))
-		d.LettreDeposeeOn = today
+		d.LetterFiledOn = today
 	case workflow.ValiderLettreIntention:
 		setv("lettre_validated_on", dateArg(today))
-		d.LettreValidatedOn = today
+		d.LetterValidatedOn = today
 	case workflow.DeposerProjetSante:
 		setv("projet_sante_filed_on", dateArg(today))
-		d.ProjetSanteFiledOn = today
+		d.HealthProjectFiledOn = today
 	case workflow.ValiderProjetSante, workflow.ReputerValideProjetSante:
 		setv("projet_sante_validated_on", dateArg(today))
-		d.ProjetSanteValidatedOn = today
+		d.HealthProjectValidatedOn = today
 	case workflow.DeposerDemande:
 		setv("demande_deposee_on", dateArg(today))
-		d.DemandeDeposeeOn = today
+		d.RequestFiledOn = today
 	case workflow.PrendreEnInstruction:
 		setv("instructeur_user_id", actorID)
-		d.InstructeurUserID = actorID
+		d.InstructorUserID = actorID
 	case workflow.DonnerAvisFavorable, workflow.DonnerAvisDefavorable:
 		p := workflow.Favorable
 		if in.Transition == workflow.DonnerAvisDefavorable {
@@ -420,7 +420,7 @@ func updateDossierFor(ctx context.Context, tx pgx.Tx, d *Dossier, in TransitionR
 		}
 		setv("avis", string(p))
 		setv("avis_motivation", in.Motivation)
-		d.Avis, d.AvisMotivation = p, in.Motivation
+		d.Opinion, d.OpinionMotivation = p, in.Motivation
 	case workflow.PositionARS:
 		p := out.Position
 		setv("position_ars", string(p))
@@ -595,7 +595,7 @@ func (s *Store) SetSignatureAppointment(ctx context.Context, sc Scope, dossierID
 		default:
 			return domain.Errorf(domain.EConflict, "Le rendez-vous de signature se fixe après un avis favorable (le dossier est « %s »).", d.State.Label())
 		}
-		if d.Avis != workflow.Favorable {
+		if d.Opinion != workflow.Favorable {
 			return domain.Errorf(domain.EConflict, "Le rendez-vous de signature se fixe après un avis favorable de la CPAM.")
 		}
 		if !ap.At.After(now) {

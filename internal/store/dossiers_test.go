@@ -94,7 +94,7 @@ type step struct {
 
 func apply(t *testing.T, st *store.Store, scopes map[string]store.Scope, id int64, s step, at time.Time) (workflow.Outcome, error) {
 	t.Helper()
-	d, err := st.GetDossier(context.Background(), scopes[adminD], id)
+	d, err := st.Dossier(context.Background(), scopes[adminD], id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func prepareFiling(t *testing.T, st *store.Store, sc store.Scope, d store.Dossie
 	var docs []workflow.Document
 	switch tr {
 	case workflow.DeposerLettreIntention:
-		if d.StructureType == domain.CPTS && c.Lettre == "" {
+		if d.StructureType == domain.CPTS && c.Letter == "" {
 			save(store.ContentSave{Section: store.SectionLettre, Text: "Lettre d'intention de test."})
 		}
 	case workflow.DeposerProjetSante:
@@ -218,12 +218,12 @@ func TestCPTSWalkToAcceptee(t *testing.T) {
 			t.Fatalf("rest %d %s: to %s, want %s", i, s.tr, out.To, s.want)
 		}
 	}
-	d, err := st.GetDossier(ctx, scopes[coordA], id)
+	d, err := st.Dossier(ctx, scopes[coordA], id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.State != workflow.Acceptee || d.PositionARS == nil || *d.PositionARS != workflow.Favorable || d.Avis != workflow.Favorable ||
-		d.LettreValidatedOn.IsZero() || d.ProjetSanteFiledOn.IsZero() || d.DecidedOn.IsZero() || d.InstructeurUserID == nil {
+	if d.State != workflow.Acceptee || d.PositionARS == nil || *d.PositionARS != workflow.Favorable || d.Opinion != workflow.Favorable ||
+		d.LetterValidatedOn.IsZero() || d.HealthProjectFiledOn.IsZero() || d.DecidedOn.IsZero() || d.InstructorUserID == nil {
 		t.Fatalf("dossier %+v", d)
 	}
 	hist, err := st.DossierHistory(ctx, scopes[referen], id)
@@ -274,7 +274,7 @@ func TestTransitionRefusals(t *testing.T) {
 		if _, err := apply(t, st, scopes, id, step{who: who, tr: workflow.DeposerLettreIntention}, at); domain.ErrorCode(err) != domain.ENotFound {
 			t.Fatalf("%s: %v", who, err)
 		}
-		if _, err := st.GetDossier(ctx, scopes[who], id); domain.ErrorCode(err) != domain.ENotFound {
+		if _, err := st.Dossier(ctx, scopes[who], id); domain.ErrorCode(err) != domain.ENotFound {
 			t.Fatalf("%s get: %v", who, err)
 		}
 	}
@@ -300,7 +300,7 @@ func TestTransitionRefusals(t *testing.T) {
 		t.Fatalf("unknown: %v", err)
 	}
 	// Nothing changed by the refusals.
-	d, _ := st.GetDossier(ctx, scopes[coordA], id)
+	d, _ := st.Dossier(ctx, scopes[coordA], id)
 	if d.State != workflow.LettreIntentionDeposee || d.AuditSeq != 2 {
 		t.Fatalf("after refusals %s seq %d", d.State, d.AuditSeq)
 	}
@@ -338,7 +338,7 @@ func TestDepositRequiresDocumentsAndComposition(t *testing.T) {
 	if !strings.Contains(joined, "composition") {
 		t.Fatalf("missing %q", joined)
 	}
-	d, _ := st.GetDossier(ctx, sc, id)
+	d, _ := st.Dossier(ctx, sc, id)
 	if d.State != workflow.ProjetSanteValide {
 		t.Fatalf("state %s", d.State)
 	}
@@ -348,7 +348,7 @@ func TestConcurrentDoubleSubmission(t *testing.T) {
 	ctx := context.Background()
 	st, scopes := fixture(t)
 	id := freshDossier(t, st, scopes[coordA])
-	d, err := st.GetDossier(ctx, scopes[coordA], id)
+	d, err := st.Dossier(ctx, scopes[coordA], id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +420,7 @@ func TestReputeValideJob(t *testing.T) {
 	if counts[0]+counts[1]+counts[2]+counts[3] != 1 {
 		t.Fatalf("applied %v times", counts)
 	}
-	d, _ := st.GetDossier(ctx, scopes[coordA], id)
+	d, _ := st.Dossier(ctx, scopes[coordA], id)
 	if d.State != workflow.ProjetSanteValide {
 		t.Fatalf("state %s", d.State)
 	}

@@ -301,11 +301,11 @@ func TestRemindersIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d, err := st.GetDossier(ctx, scopes[adminD], id)
+	d, err := st.Dossier(ctx, scopes[adminD], id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	due := workflow.LettreIntentionDeadline(d.LettreValidatedOn)
+	due := workflow.LettreIntentionDeadline(d.LetterValidatedOn)
 	for _, tt := range []struct {
 		day  domain.Date
 		want int

@@ -163,7 +163,7 @@ func terminate(ctx context.Context, tx pgx.Tx, c Contract) (funding.Termination,
 	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount_cents), 0) FROM payments WHERE contract_id = $1 AND status = 'verse'`, c.ID).Scan(&paid); err != nil {
 		return funding.Termination{}, err
 	}
-	return funding.ContractTermination(c.Funding(), c.ResiliationReceived, domain.Cents(paid))
+	return funding.ContractTermination(c.Funding(), c.TerminationReceived, domain.Cents(paid))
 }
 
 // PaidTotal is the sum of the payments marked paid.

@@ -19,7 +19,7 @@ func (s Scope) Viewer() access.Viewer {
 
 // permission is sc's permission on dossier d.
 func (d Dossier) permission(sc Scope) access.Permission {
-	return access.For(sc.Viewer(), access.Dossier(d.StructureID, d.StructureType, d.State, d.Avis))
+	return access.For(sc.Viewer(), access.Dossier(d.StructureID, d.StructureType, d.State, d.Opinion))
 }
 
 // permission is sc's permission on contract c.

@@ -85,15 +85,15 @@ func TestScopeListsExactlyTheTenantsStructures(t *testing.T) {
 		if !slices.Equal(names(got), w) || total != len(w) {
 			t.Errorf("%s sees %v (total %d), want %v", email, names(got), total, w)
 		}
-		// GetStructure agrees with the list for every structure.
+		// Structure agrees with the list for every structure.
 		for _, o := range all {
-			_, err := st.GetStructure(ctx, sc, o.ID)
+			_, err := st.Structure(ctx, sc, o.ID)
 			visible := slices.Contains(w, o.Name)
 			if visible && err != nil {
-				t.Errorf("%s: GetStructure(%s): %v", email, o.Name, err)
+				t.Errorf("%s: Structure(%s): %v", email, o.Name, err)
 			}
 			if !visible && !domain.IsNotFound(err) {
-				t.Errorf("%s: GetStructure(%s) = %v, want not_found", email, o.Name, err)
+				t.Errorf("%s: Structure(%s) = %v, want not_found", email, o.Name, err)
 			}
 		}
 	}

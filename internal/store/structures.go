@@ -27,7 +27,7 @@ type StructureDetail struct {
 	Address2          string
 	PostalCode        string
 	CommuneCode       string
-	CommuneNom        string
+	CommuneName       string
 	CreatedOn         domain.Date // zero: unknown
 	ARSValidatedOn    domain.Date
 	ACISignedOn       domain.Date
@@ -301,21 +301,21 @@ const structureDetailFrom = orgFrom + `
 	LEFT JOIN users cu ON cu.id = o.coordinator_user_id
 	LEFT JOIN users ub ON ub.id = o.updated_by`
 
-// GetStructureDetail returns one structure of the scope with its registry
+// StructureDetail returns one structure of the scope with its registry
 // identity; outside the scope it is not found.
-func (s *Store) GetStructureDetail(ctx context.Context, sc Scope, id int64) (StructureDetail, error) {
+func (s *Store) StructureDetail(ctx context.Context, sc Scope, id int64) (StructureDetail, error) {
 	var a args
 	q := "SELECT " + structureDetailColumns + structureDetailFrom + " WHERE o.id = " + a.add(id) + " AND " + sc.structures("o", &a)
 	var d StructureDetail
 	var kind, st, lf string
 	var created, ars, aci *time.Time
 	o := &d.Organisation
-	err := s.Pool.QueryRow(ctx, q, a...).Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementNom, &o.Region, &o.RegionNom,
+	err := s.Pool.QueryRow(ctx, q, a...).Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementName, &o.Region, &o.RegionName,
 		&o.Departements, &o.Version, &o.CreatedAt, &o.ArchivedAt,
-		&lf, &d.SIRET, &d.FINESS, &d.Address1, &d.Address2, &d.PostalCode, &d.CommuneCode, &d.CommuneNom,
+		&lf, &d.SIRET, &d.FINESS, &d.Address1, &d.Address2, &d.PostalCode, &d.CommuneCode, &d.CommuneName,
 		&created, &ars, &aci, &d.CoordinatorUserID, &d.CoordinatorName, &d.CoordinatorEmail, &d.UpdatedAt, &d.UpdatedByName)
 	if err != nil {
-		return d, pgError("store.GetStructureDetail", err)
+		return d, pgError("store.StructureDetail", err)
 	}
 	o.Kind, o.StructureType, d.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)
 	d.CreatedOn, d.ARSValidatedOn, d.ACISignedOn = dateOf(created), dateOf(ars), dateOf(aci)
@@ -463,9 +463,9 @@ func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilte
 		var kind, st, lf string
 		var created, ars, aci *time.Time
 		o := &e.Organisation
-		err := r.Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementNom, &o.Region, &o.RegionNom,
+		err := r.Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementName, &o.Region, &o.RegionName,
 			&o.Departements, &o.Version, &o.CreatedAt, &o.ArchivedAt,
-			&lf, &e.SIRET, &e.FINESS, &e.Address1, &e.Address2, &e.PostalCode, &e.CommuneCode, &e.CommuneNom,
+			&lf, &e.SIRET, &e.FINESS, &e.Address1, &e.Address2, &e.PostalCode, &e.CommuneCode, &e.CommuneName,
 			&created, &ars, &aci, &e.CoordinatorUserID, &e.CoordinatorName, &e.CoordinatorEmail, &e.UpdatedAt, &e.UpdatedByName,
 			&e.Members)
 		o.Kind, o.StructureType, e.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)

@@ -23,22 +23,22 @@ import (
 
 // CommuneHit is one result of SearchCommunes.
 type CommuneHit struct {
-	Code           string
-	Nom            string
-	CodesPostaux   []string
-	Departement    string
-	DepartementNom string
-	Population     int64
-	EPCI           string // SIREN, "" when none
-	EPCINom        string
-	HolderID       int64 // the CPTS whose territory holds it, 0 if none
-	HolderName     string
+	Code            string
+	Name            string
+	PostalCodes     []string
+	Departement     string
+	DepartementName string
+	Population      int64
+	EPCI            string // SIREN, "" when none
+	EPCIName        string
+	HolderID        int64 // the CPTS whose territory holds it, 0 if none
+	HolderName      string
 }
 
 // EPCIHit is one intercommunalité offered for a whole-EPCI addition.
 type EPCIHit struct {
 	Code       string
-	Nom        string
+	Name       string
 	Communes   int
 	Population int64
 }
@@ -144,8 +144,8 @@ func (s *Store) SearchCommunes(ctx context.Context, q string, limit int) ([]Comm
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CommuneHit, error) {
 		var h CommuneHit
-		err := r.Scan(&h.Code, &h.Nom, &h.CodesPostaux, &h.Departement, &h.DepartementNom, &h.Population,
-			&h.EPCI, &h.EPCINom, &h.HolderID, &h.HolderName)
+		err := r.Scan(&h.Code, &h.Name, &h.PostalCodes, &h.Departement, &h.DepartementName, &h.Population,
+			&h.EPCI, &h.EPCIName, &h.HolderID, &h.HolderName)
 		return h, err
 	})
 	return out, pgError("store.SearchCommunes", err)
@@ -190,7 +190,7 @@ func (s *Store) SearchEPCI(ctx context.Context, q string, codes []string, limit 
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (EPCIHit, error) {
 		var h EPCIHit
-		err := r.Scan(&h.Code, &h.Nom, &h.Communes, &h.Population)
+		err := r.Scan(&h.Code, &h.Name, &h.Communes, &h.Population)
 		return h, err
 	})
 	return out, pgError("store.SearchEPCI", err)
@@ -198,12 +198,12 @@ func (s *Store) SearchEPCI(ctx context.Context, q string, codes []string, limit 
 
 // TerritoryCommune is one commune of a territory.
 type TerritoryCommune struct {
-	Code         string
-	Nom          string
-	CodesPostaux []string
-	Departement  string
-	Population   int64
-	AddedAt      time.Time
+	Code        string
+	Name        string
+	PostalCodes []string
+	Departement string
+	Population  int64
+	AddedAt     time.Time
 }
 
 // Territory is a CPTS's territory as its editor shows it.
@@ -269,7 +269,7 @@ func (s *Store) Territory(ctx context.Context, sc Scope, id int64) (Territory, e
 	}
 	t.Communes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (TerritoryCommune, error) {
 		var c TerritoryCommune
-		err := r.Scan(&c.Code, &c.Nom, &c.CodesPostaux, &c.Departement, &c.Population, &c.AddedAt)
+		err := r.Scan(&c.Code, &c.Name, &c.PostalCodes, &c.Departement, &c.Population, &c.AddedAt)
 		return c, err
 	})
 	if err != nil {
@@ -301,7 +301,7 @@ type TerritoryChange struct {
 	At               time.Time
 	UserName         string
 	Action           string // add, remove, add_epci
-	EPCI, EPCINom    string
+	EPCI, EPCIName   string
 	Communes         []string // "Nom (code)"
 	Skipped          []string // add_epci: "Nom (code) — CPTS X"
 	PopulationBefore int64
@@ -334,7 +334,7 @@ func (s *Store) TerritoryChanges(ctx context.Context, sc Scope, id int64, p Page
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TerritoryChange, error) {
 		var c TerritoryChange
-		err := r.Scan(&c.ID, &c.At, &c.UserName, &c.Action, &c.EPCI, &c.EPCINom, &c.Communes, &c.Skipped,
+		err := r.Scan(&c.ID, &c.At, &c.UserName, &c.Action, &c.EPCI, &c.EPCIName, &c.Communes, &c.Skipped,
 			&c.PopulationBefore, &c.PopulationAfter, &c.TierBefore, &c.TierAfter)
 		return c, err
 	})
@@ -343,7 +343,7 @@ func (s *Store) TerritoryChanges(ctx context.Context, sc Scope, id int64, p Page
 
 // HeldCommune is a commune another CPTS already holds.
 type HeldCommune struct {
-	Code, Nom, Holder string
+	Code, Name, Holder string
 }
 
 // TerritoryEdit is the outcome of an edit.
@@ -436,7 +436,7 @@ func (s *Store) editTx(ctx context.Context, sc Scope, id int64, expected int, fn
 		}
 		skipped := []string{}
 		for _, h := range ch.edit.Held {
-			skipped = append(skipped, h.Nom+" ("+h.Code+") — "+h.Holder)
+			skipped = append(skipped, h.Name+" ("+h.Code+") — "+h.Holder)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO territory_changes (structure_id, user_id, action, epci, communes, skipped,
 			population_before, population_after, tier_before, tier_after, version)
@@ -558,7 +558,7 @@ func (s *Store) AddEPCI(ctx context.Context, sc Scope, id int64, expected int, c
 			case hid == id:
 				ch.edit.Already++
 			case hid != 0:
-				ch.edit.Held = append(ch.edit.Held, HeldCommune{Code: cc, Nom: nom, Holder: holder})
+				ch.edit.Held = append(ch.edit.Held, HeldCommune{Code: cc, Name: nom, Holder: holder})
 			default:
 				ch.codes = append(ch.codes, cc)
 				names = append(names, nom)
