@@ -21,7 +21,12 @@ import (
 	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	// The renderer cmd wires into the store: the tests sign the same
+	// contract document as production.
+	store.RenderContractDocument = server.RenderContractDocument
+	pgtest.Main(m)
+}
 
 // env is a running test server on its own database with the demo data.
 type env struct {
