@@ -46,6 +46,7 @@ func (s *syncBuffer) String() string {
 // newEnvWith is newEnv with extra environment variables and a captured log.
 func newEnvWith(t *testing.T, vars map[string]string) (*env, *syncBuffer) {
 	t.Helper()
+	t.Parallel() // as newEnv
 	st := pgtest.Store(t, nil)
 	if err := seed.Demo(context.Background(), st); err != nil {
 		t.Fatal(err)

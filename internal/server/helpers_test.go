@@ -32,7 +32,22 @@ type env struct {
 	clock *time.Time
 }
 
+// newEnv starts the test's server and runs the test in parallel with the
+// package's other parallel tests (t.Parallel, when t is a *testing.T): each
+// has its own database, server and clock, so they share nothing. A test that
+// must have the process to itself — a real browser with its timeouts,
+// t.Setenv, process-wide state — uses newSerialEnv instead.
 func newEnv(t testing.TB) *env {
+	t.Helper()
+	if p, ok := t.(interface{ Parallel() }); ok {
+		p.Parallel()
+	}
+	return newSerialEnv(t)
+}
+
+// newSerialEnv is newEnv without t.Parallel: Go runs the package's serial
+// tests one at a time, before the parallel ones.
+func newSerialEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t}
 	now := time.Now()
