@@ -73,7 +73,7 @@ func DemoContracts(ctx context.Context, st *store.Store) error {
 			if err != nil {
 				return err
 			}
-			if _, done := c.Signed(store.PartyOf(sc, c)); done {
+			if _, done := c.Signed(c.Permission(sc).Party()); done {
 				continue
 			}
 			at := now.AddDate(0, 0, -sg.daysAgo)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
@@ -82,7 +83,7 @@ func DemoDocuments(ctx context.Context, st *store.Store) error {
 			have[x.Code] = len(x.Versions) > 0
 		}
 		for _, d := range w.docs {
-			if have[string(d.code)] || !store.CanUploadDocument(coord, list.Dossier, string(d.code)) {
+			if have[string(d.code)] || !list.Dossier.Permission(coord).CanUploadDocument(string(d.code)) {
 				continue
 			}
 			at := time.Date(now.Year(), now.Month(), now.Day(), 9, 30, 0, 0, domain.Paris).AddDate(0, 0, -d.daysAgo)
@@ -120,7 +121,7 @@ func DemoDocumentReviews(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	if !store.CanReviewDocuments(ref, list.Dossier) {
+	if !list.Dossier.Permission(ref).Can(access.ActReviewDocuments) {
 		return nil
 	}
 	marks := map[string]store.DocumentReview{

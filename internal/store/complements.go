@@ -154,7 +154,7 @@ func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID in
 		if err != nil {
 			return err
 		}
-		if !d.permission(sc).Can(access.ActRequestComplements) {
+		if !d.Permission(sc).Can(access.ActRequestComplements) {
 			if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActRequestComplements) {
 				return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
 			}
@@ -202,7 +202,7 @@ func (s *Store) AnswerComplementRequest(ctx context.Context, sc Scope, dossierID
 		if err != nil {
 			return err
 		}
-		if !d.permission(sc).Can(access.ActAnswerComplements) {
+		if !d.Permission(sc).Can(access.ActAnswerComplements) {
 			if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActAnswerComplements) {
 				return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
 			}

@@ -432,13 +432,13 @@ func (s *Store) ContractByDossier(ctx context.Context, sc Scope, dossierID int64
 	return c, nil
 }
 
-// PartyOf is the signatory the scope's organisation signs for, or "" when
+// partyOf is the signatory the scope's organisation signs for, or "" when
 // it is not a party (DCGDR, national, another structure).
-func PartyOf(sc Scope, c Contract) workflow.Party { return c.permission(sc).Party() }
+func partyOf(sc Scope, c Contract) workflow.Party { return c.Permission(sc).Party() }
 
-// ContractActor is the workflow actor of sc on contract c (scope already
+// contractActor is the workflow actor of sc on contract c (scope already
 // checked by the query that loaded c).
-func ContractActor(sc Scope, c Contract) workflow.Actor {
+func contractActor(sc Scope, c Contract) workflow.Actor {
 	return access.Actor(sc.Viewer(), c.StructureID)
 }
 
@@ -491,7 +491,7 @@ func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in Contra
 			return err
 		}
 		uid := sc.UserID
-		out, err = contractTx(ctx, tx, c, ContractActor(sc, c), &uid, sc.UserName, sc, in)
+		out, err = contractTx(ctx, tx, c, contractActor(sc, c), &uid, sc.UserName, sc, in)
 		return err
 	})
 	if err != nil {
@@ -541,7 +541,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 		setv("resiliation_received_on", dateArg(in.ReceivedOn))
 		setv("resiliation_effective_on", dateArg(out.Deadline))
 		by := workflow.PartyStructure
-		if PartyOf(sc, c) == workflow.PartyCPAM {
+		if partyOf(sc, c) == workflow.PartyCPAM {
 			by = workflow.PartyCPAM
 		}
 		setv("resiliation_requested_by", string(by))

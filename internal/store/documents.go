@@ -124,7 +124,7 @@ type DossierDocuments struct {
 	Others   []DossierDocument // free attachments, oldest first
 }
 
-// CanUploadDocument reports whether sc may add a version of document code
+// canUploadDocument reports whether sc may add a version of document code
 // to dossier d: a coordinator of the dossier's own structure, in a state
 // where the document is not frozen (access.Permission.CanUploadDocument).
 //
@@ -136,11 +136,11 @@ type DossierDocuments struct {
 // en_instruction) and after the avis (avis_*, examen_conjoint, acceptee,
 // refusee). Other documents than the projet de santé may still be added while
 // the ARS reviews the projet de santé.
-func CanUploadDocument(sc Scope, d Dossier, code string) bool {
-	return d.permission(sc).CanUploadDocument(code)
+func canUploadDocument(sc Scope, d Dossier, code string) bool {
+	return d.Permission(sc).CanUploadDocument(code)
 }
 
-// CanReviewDocuments reports whether sc may mark the documents of dossier d
+// canReviewDocuments reports whether sc may mark the documents of dossier d
 // accepted or à refaire.
 //
 // Decision: only a CPAM referent (in scope: d was read through sc), who
@@ -148,8 +148,8 @@ func CanUploadDocument(sc Scope, d Dossier, code string) bool {
 // (demande_deposee, en_instruction, complements_demandes — and before the
 // filing, when the referent accompanies the structure, DOMAIN §10 "Before"),
 // not after it.
-func CanReviewDocuments(sc Scope, d Dossier) bool {
-	return d.permission(sc).Can(access.ActReviewDocuments)
+func canReviewDocuments(sc Scope, d Dossier) bool {
+	return d.Permission(sc).Can(access.ActReviewDocuments)
 }
 
 // StoredFile is the metadata of a row of stored_files.
@@ -202,7 +202,7 @@ type DocumentUpload struct {
 }
 
 // UploadDocument adds a version of a document of dossier dossierID: checks
-// sc (CanUploadDocument; outside the scope the dossier is not found), the
+// sc (canUploadDocument; outside the scope the dossier is not found), the
 // file by content, stores it with its SHA-256 and moves the document back to
 // "fourni" (a new version needs a new review). One transaction. It returns
 // the document's id and the new version number.
@@ -236,7 +236,7 @@ func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUp
 	if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActUploadDocument) {
 		return 0, 0, domain.Errorf(domain.ENotFound, "Dossier introuvable.")
 	}
-	if !CanUploadDocument(sc, d, in.Code) {
+	if !canUploadDocument(sc, d, in.Code) {
 		return 0, 0, domain.Errorf(domain.EConflict, "Le dossier est à l'état « %s » : cette pièce ne peut pas être modifiée maintenant.", d.State.Label())
 	}
 	var docID int64
@@ -387,7 +387,7 @@ type DocumentReview struct {
 }
 
 // ReviewDocument marks a document of dossier dossierID accepted or à refaire
-// (CanReviewDocuments; outside the scope: not found; another role: not
+// (canReviewDocuments; outside the scope: not found; another role: not
 // found, as for transitions). A mark on a stale page (a new version was
 // uploaded or someone else marked it meanwhile) is refused. The mark is
 // appended to document_reviews in the same transaction.
@@ -413,7 +413,7 @@ func (s *Store) ReviewDocument(ctx context.Context, sc Scope, dossierID int64, i
 		if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActReviewDocuments) {
 			return domain.Errorf(domain.ENotFound, "Pièce introuvable.")
 		}
-		if !CanReviewDocuments(sc, d) {
+		if !canReviewDocuments(sc, d) {
 			return domain.Errorf(domain.EConflict, "Le dossier est à l'état « %s » : les pièces ne peuvent plus être marquées.", d.State.Label())
 		}
 		var version, versions int

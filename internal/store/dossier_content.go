@@ -104,11 +104,11 @@ func SectionEditable(s Section, st workflow.State) bool {
 	return false
 }
 
-// CanEditContent says whether the scope may edit the content of a dossier of
+// canEditContent says whether the scope may edit the content of a dossier of
 // structure structureID at all (whatever its state): only the structure's
 // own coordinators (DESIGN.md §2: "coordinator (edits, files, signs for the
 // structure)"). Everyone else who sees the dossier reads it.
-func CanEditContent(sc Scope, structureID int64) bool {
+func canEditContent(sc Scope, structureID int64) bool {
 	return access.For(sc.Viewer(), dossierSubject(structureID, "")).Can(access.ActEditContent)
 }
 
@@ -427,7 +427,7 @@ func (s *Store) SaveContent(ctx context.Context, sc Scope, in ContentSave) (int,
 		if !slices.Contains(Sections(d.StructureType), in.Section) {
 			return domain.Errorf(domain.ENotFound, "Section introuvable.")
 		}
-		if !CanEditContent(sc, d.StructureID) {
+		if !canEditContent(sc, d.StructureID) {
 			return errReadOnlyRole()
 		}
 		if !SectionEditable(in.Section, d.State) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
@@ -115,7 +116,7 @@ func apply(t *testing.T, st *store.Store, scopes map[string]store.Scope, id int6
 func prepareFiling(t *testing.T, st *store.Store, sc store.Scope, d store.Dossier, tr workflow.Transition) {
 	t.Helper()
 	ctx := context.Background()
-	if !store.CanEditContent(sc, d.StructureID) {
+	if !d.Permission(sc).Can(access.ActEditContent) {
 		return
 	}
 	c, err := st.DossierContent(ctx, sc, d.ID)

@@ -63,19 +63,19 @@ type NewMessage struct {
 	LinkBase  string // BASE_URL, for the links of the e-mails
 }
 
-// SeesInternalNotes reports whether the scope may read internal notes: every
+// seesInternalNotes reports whether the scope may read internal notes: every
 // organisation except the structures (issue 5, item 7).
-func (s Scope) SeesInternalNotes() bool {
+func (s Scope) seesInternalNotes() bool {
 	return access.ForViewer(s.Viewer()).Can(access.ActReadInternalNotes)
 }
 
-// CanPostMessage reports whether the scope may write in a dossier's thread.
+// canPostMessage reports whether the scope may write in a dossier's thread.
 //
 // Decision: a structure's coordinators write (its members read, DESIGN §2);
 // every CPAM, ARS and DCGDR role writes; the national level reads.
 // A structure's users only see their own structure's dossiers: the subject
 // is a dossier of theirs.
-func (s Scope) CanPostMessage() bool {
+func (s Scope) canPostMessage() bool {
 	return access.For(s.Viewer(), dossierSubject(s.OrgID, "")).Can(access.ActPostMessage)
 }
 
@@ -91,7 +91,7 @@ func msgDossierInScope(ctx context.Context, q interface {
 // msgVisible is the predicate hiding internal notes from structure
 // users: the ONE place that rule is enforced for reads.
 func msgVisible(sc Scope, alias string) string {
-	if sc.SeesInternalNotes() {
+	if sc.seesInternalNotes() {
 		return "TRUE"
 	}
 	return "NOT " + alias + ".internal"
@@ -190,7 +190,7 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 		return 0, domain.FieldError("body", "Le message dépasse %d caractères (%d) : raccourcissez-le ou joignez un document.",
 			MaxMessageBody, utf8.RuneCountInString(body))
 	}
-	if in.Internal && !sc.SeesInternalNotes() {
+	if in.Internal && !sc.seesInternalNotes() {
 		return 0, domain.FieldError("internal", "Seuls les agents de la CPAM, de l'ARS et de la DCGDR peuvent écrire une note interne.")
 	}
 	var mediaType, filename string
@@ -214,7 +214,7 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 		if err := msgDossierInScope(ctx, tx, sc, in.DossierID); err != nil {
 			return err
 		}
-		if !sc.CanPostMessage() {
+		if !sc.canPostMessage() {
 			return domain.Errorf(domain.EUnauthorized, "Vous pouvez lire ce fil mais pas y écrire : seuls les coordinateurs de la structure et les agents CPAM, ARS et DCGDR écrivent.")
 		}
 		if in.Data == nil {

@@ -95,9 +95,9 @@ func (s *Store) ContractPayments(ctx context.Context, sc Scope, dossierID int64)
 	return ps, pgError("store.ContractPayments", err)
 }
 
-// CanMarkPaid reports whether sc may record payments as paid: the CPAM pays
+// canMarkPaid reports whether sc may record payments as paid: the CPAM pays
 // (DOMAIN.md §1), its referent or manager records it.
-func CanMarkPaid(sc Scope) bool {
+func canMarkPaid(sc Scope) bool {
 	return roleAllows(sc, access.Contract(0, "", "", nil), access.ActRecordPayment)
 }
 
@@ -105,7 +105,7 @@ func CanMarkPaid(sc Scope) bool {
 // referent or manager, contract in scope, actif or résiliation demandée;
 // not in the future), with an audit row in the dossier's chain.
 func (s *Store) MarkPaymentPaid(ctx context.Context, sc Scope, dossierID, paymentID int64, paidOn domain.Date, at time.Time) error {
-	if !CanMarkPaid(sc) {
+	if !canMarkPaid(sc) {
 		return domain.Errorf(domain.ENotFound, "Paiement introuvable.")
 	}
 	if at.IsZero() {

@@ -17,13 +17,18 @@ func (s Scope) Viewer() access.Viewer {
 	return access.Viewer{UserID: s.UserID, OrgID: s.OrgID, Kind: s.Kind, Role: s.Role}
 }
 
-// permission is sc's permission on dossier d.
-func (d Dossier) permission(sc Scope) access.Permission {
+// Permission is sc's permission on structure d (internal/access).
+func (d StructureDetail) Permission(sc Scope) access.Permission {
+	return access.For(sc.Viewer(), access.Structure(d.ID, d.StructureType, d.ArchivedAt != nil))
+}
+
+// Permission is sc's permission on dossier d (internal/access).
+func (d Dossier) Permission(sc Scope) access.Permission {
 	return access.For(sc.Viewer(), access.Dossier(d.StructureID, d.StructureType, d.State, d.Opinion))
 }
 
-// permission is sc's permission on contract c.
-func (c Contract) permission(sc Scope) access.Permission {
+// Permission is sc's permission on contract c (internal/access).
+func (c Contract) Permission(sc Scope) access.Permission {
 	signed := map[workflow.Party]bool{}
 	for _, s := range c.Signatures {
 		signed[s.Party] = true

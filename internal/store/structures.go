@@ -37,20 +37,20 @@ type StructureDetail struct {
 	UpdatedAt         time.Time
 	UpdatedByName     string
 	// CanEdit: the scope may edit this structure and its members (see
-	// Scope.CanEditStructure).
+	// Scope.canEditStructure).
 	CanEdit bool
 }
 
-// CanEditStructure reports whether the scope may change structure id and its
+// canEditStructure reports whether the scope may change structure id and its
 // members (issue "Structures and territories", permissions): a national admin
 // edits every structure; a structure's coordinator edits their own; every
 // other role of the scope (structure member, CPAM, ARS, DCGDR) only reads.
 // Visibility is still checked by the query (sc.structures).
-func (sc Scope) CanEditStructure(id int64) bool {
+func (sc Scope) canEditStructure(id int64) bool {
 	return access.For(sc.Viewer(), access.Structure(id, "", false)).Can(access.ActEditStructure)
 }
 
-// CanCreateStructure reports who may register a new structure.
+// canCreateStructure reports who may register a new structure.
 //
 // Decision (issue item 2: "admin, or a coordinator who registers a new
 // structure and becomes its coordinator"): a national admin, for any
@@ -58,14 +58,14 @@ func (sc Scope) CanEditStructure(id int64) bool {
 // another one — a professional setting up a new MSP often already belongs to
 // a CPTS), who becomes the coordinator of the new structure. CPAM, ARS and
 // DCGDR users do not register structures: they instruct them.
-func (sc Scope) CanCreateStructure() bool {
+func (sc Scope) canCreateStructure() bool {
 	return access.ForViewer(sc.Viewer()).Can(access.ActCreateStructure)
 }
 
-// CanExportStructures reports who may download the structures list as CSV
+// canExportStructures reports who may download the structures list as CSV
 // (issue item 6: "CSV export of the list for CPAM/ARS users"): CPAM, ARS,
 // DCGDR and national users, each on their scope; structure users do not.
-func (sc Scope) CanExportStructures() bool {
+func (sc Scope) canExportStructures() bool {
 	return access.ForViewer(sc.Viewer()).Can(access.ActExportStructures)
 }
 
@@ -239,12 +239,12 @@ func logChange(ctx context.Context, tx pgx.Tx, structureID, userID int64, action
 	return err
 }
 
-// CreateStructure registers a structure (see Scope.CanCreateStructure). A
+// CreateStructure registers a structure (see Scope.canCreateStructure). A
 // structure user becomes its coordinator (membership + coordinator_user_id);
 // an admin may name an existing account as coordinator. Invalid input
 // returns registry.FieldErrors and saves nothing.
 func (s *Store) CreateStructure(ctx context.Context, sc Scope, in StructureInput) (int64, error) {
-	if !sc.CanCreateStructure() {
+	if !sc.canCreateStructure() {
 		return 0, domain.Errorf(domain.ENotFound, "introuvable")
 	}
 	isAdmin := access.ForViewer(sc.Viewer()).Can(access.ActAdminister)
@@ -319,7 +319,7 @@ func (s *Store) StructureDetail(ctx context.Context, sc Scope, id int64) (Struct
 	}
 	o.Kind, o.StructureType, d.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)
 	d.CreatedOn, d.ARSValidatedOn, d.ACISignedOn = dateOf(created), dateOf(ars), dateOf(aci)
-	d.CanEdit = sc.CanEditStructure(id) && o.ArchivedAt == nil
+	d.CanEdit = sc.canEditStructure(id) && o.ArchivedAt == nil
 	return d, nil
 }
 
@@ -327,7 +327,7 @@ func (s *Store) StructureDetail(ctx context.Context, sc Scope, id int64) (Struct
 // scope, archived, or read-only for sc, it is not found (404: ids leak
 // nothing, DESIGN.md §2).
 func editableStructure(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (version int, updatedBy string, err error) {
-	if !sc.CanEditStructure(id) {
+	if !sc.canEditStructure(id) {
 		return 0, "", domain.Errorf(domain.ENotFound, "introuvable")
 	}
 	var a args
@@ -447,7 +447,7 @@ type ExportRow struct {
 // ExportStructures returns every structure of the scope matching f (no
 // paging; bounded by maxRows), with its member count, for the CSV export.
 func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilter, maxRows int) ([]ExportRow, error) {
-	if !sc.CanExportStructures() {
+	if !sc.canExportStructures() {
 		return nil, domain.Errorf(domain.ENotFound, "introuvable")
 	}
 	var a args

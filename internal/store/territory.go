@@ -220,10 +220,10 @@ type Territory struct {
 	UpdatedBy      string
 }
 
-// CanEditTerritory reports whether the scope may edit structure id's
+// canEditTerritory reports whether the scope may edit structure id's
 // territory: its own coordinator, or a national admin (issue 4, item 5).
 // CPAM, ARS and DCGDR read only.
-func CanEditTerritory(sc Scope, structureID int64) bool {
+func canEditTerritory(sc Scope, structureID int64) bool {
 	return access.For(sc.Viewer(), access.Structure(structureID, "", false)).Can(access.ActEditTerritory)
 }
 
@@ -375,7 +375,7 @@ func (s *Store) editTx(ctx context.Context, sc Scope, id int64, expected int, fn
 		if _, _, err := cptsInScope(ctx, tx, sc, id); err != nil {
 			return err
 		}
-		if !CanEditTerritory(sc, id) {
+		if !canEditTerritory(sc, id) {
 			// Readers (CPAM, ARS, DCGDR, members) cannot edit: not found, as
 			// everywhere an action is outside the caller's rights.
 			return domain.Errorf(domain.ENotFound, "introuvable")
