@@ -3,7 +3,6 @@ package seed
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain/funding"
@@ -101,9 +100,7 @@ func writeContent(ctx context.Context, st *store.Store, coord store.Scope, id in
 	if (len(want.MSPIndicators) > 0 || want.RegisteredPatients != nil) && len(c.MSPIndicators) == 0 && c.RegisteredPatients == nil {
 		if err := save(store.SectionPatientele, func(in *store.ContentSave) {
 			in.MSPIndicators = want.MSPIndicators
-			if want.RegisteredPatients != nil {
-				in.RegisteredPatients = strconv.FormatInt(*want.RegisteredPatients, 10)
-			}
+			in.RegisteredPatients = want.RegisteredPatients
 		}); err != nil {
 			return err
 		}
@@ -148,20 +145,11 @@ func writeContent(ctx context.Context, st *store.Store, coord store.Scope, id in
 	return nil
 }
 
-// indicatorInput is indicator x as the indicators form posts it.
+// indicatorInput is indicator x as the coordinator saves it.
 func indicatorInput(x store.ContentIndicator) store.IndicatorInput {
-	num := func(v *int64) string {
-		if v == nil {
-			return ""
-		}
-		return strconv.FormatInt(*v, 10)
-	}
-	in := store.IndicatorInput{Code: x.Code, Mission: string(x.Mission), Label: x.Label, Direction: string(x.Direction),
-		Baseline: num(x.Baseline), Weight: strconv.Itoa(x.Weight), Unit: x.Unit}
-	for y := range x.Targets {
-		in.Targets[y] = num(x.Targets[y])
-	}
-	return in
+	w := x.Weight
+	return store.IndicatorInput{Code: x.Code, Mission: x.Mission, Label: x.Label, Direction: x.Direction,
+		Baseline: x.Baseline, Targets: x.Targets, Weight: &w, Unit: x.Unit}
 }
 
 func n(v int64) *int64 { return &v }

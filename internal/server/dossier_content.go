@@ -44,6 +44,7 @@ func (s *Server) dossierContentShow(w http.ResponseWriter, r *http.Request) {
 // sectionOverride is a section re-rendered with what the user typed.
 type sectionOverride struct {
 	in       store.ContentSave
+	typed    contentForm
 	fields   registry.FieldErrors
 	conflict *store.ContentConflict
 }
@@ -77,10 +78,10 @@ func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, status in
 			sv.Frozen = frozenText(sec, d.State)
 		}
 		if ov != nil && ov.in.Section == sec {
-			typed := contentSectionView(applyTyped(c, ov.in), sec, mspInds, ov.in.Indicators)
+			typed := contentSectionView(applyTyped(c, ov.in), sec, mspInds, ov.typed.indicators)
 			typed.Editable, typed.Frozen = sv.Editable, sv.Frozen
 			if sec == store.SectionPatientele {
-				typed.Patientele, typed.ESPPatients = ov.in.RegisteredPatients, ov.in.ESPPatients
+				typed.Patientele, typed.ESPPatients = ov.typed.patientele, ov.typed.espPatients
 			}
 			sv = typed
 			sv.Field = map[string]string(ov.fields)
@@ -155,7 +156,7 @@ func optInt(p *int64) string {
 
 // contentSectionView builds a section's view from c; for the indicators,
 // typed (when not nil) replaces the stored rows with what was typed.
-func contentSectionView(c store.DossierContent, sec store.Section, mspInds []store.MSPIndicatorRow, typed []store.IndicatorInput) pages.ContentSection {
+func contentSectionView(c store.DossierContent, sec store.Section, mspInds []store.MSPIndicatorRow, typed []indicatorForm) pages.ContentSection {
 	m := c.Meta[sec]
 	sv := pages.ContentSection{Key: string(sec), Title: sec.Label(), Version: m.Version, LastChange: lastChangeText(m), Field: map[string]string{}}
 	switch sec {
@@ -388,33 +389,7 @@ func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
 		version = -1 // a form without a version is stale by definition
 	}
 	in := store.ContentSave{DossierID: id, Section: sec, Version: version, At: s.now()}
-	switch sec {
-	case store.SectionLettre, store.SectionProjet:
-		// Not formValue: it would cut an over-long text silently; the store
-		// refuses it with a field error and the text is kept.
-		in.Text = r.PostFormValue("text")
-	case store.SectionMissions:
-		in.Missions = boundedValues(r.PostForm["missions"], 10)
-	case store.SectionIndicateurs:
-		in.Remove = formValue(r, "remove", 64)
-		for i := 0; i <= store.MaxIndicators; i++ {
-			f := func(n string) string { return store.IndicatorField(i, n) }
-			if _, present := r.PostForm[f("code")]; !present {
-				break
-			}
-			row := store.IndicatorInput{Code: formValue(r, f("code"), 64), Mission: formValue(r, f("mission"), 20),
-				Label: formValue(r, f("label"), store.MaxIndicatorLabel+1), Direction: formValue(r, f("direction"), 20),
-				Baseline: formValue(r, f("baseline"), 30), Weight: formValue(r, f("weight"), 10), Unit: formValue(r, f("unit"), store.MaxIndicatorUnit+1)}
-			for y := range 5 {
-				row.Targets[y] = formValue(r, f("target"+strconv.Itoa(y+1)), 30)
-			}
-			in.Indicators = append(in.Indicators, row)
-		}
-	case store.SectionPatientele:
-		in.MSPIndicators = boundedValues(r.PostForm["msp_indicators"], 200)
-		in.RegisteredPatients = formValue(r, "patientele", 20)
-		in.ESPPatients = formValue(r, "esp_patients", 20)
-	}
+	typed := readContentForm(r, sec, &in)
 	v, err := s.store.SaveContent(r.Context(), sc, in)
 	var fe registry.FieldErrors
 	var cf *store.ContentConflict
@@ -438,7 +413,7 @@ func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
 			plain(w, http.StatusConflict, domain.ErrorMessage(err)+" Enregistrez avec le bouton pour comparer les deux versions.")
 			return
 		}
-		s.renderContent(w, r, http.StatusConflict, &sectionOverride{in: in, conflict: cf})
+		s.renderContent(w, r, http.StatusConflict, &sectionOverride{in: in, typed: typed, conflict: cf})
 	case errors.As(err, &fe):
 		if autosave {
 			msg := "Brouillon non enregistré :"
@@ -448,7 +423,7 @@ func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
 			plain(w, http.StatusUnprocessableEntity, msg)
 			return
 		}
-		s.renderContent(w, r, http.StatusUnprocessableEntity, &sectionOverride{in: in, fields: fe})
+		s.renderContent(w, r, http.StatusUnprocessableEntity, &sectionOverride{in: in, typed: typed, fields: fe})
 	default:
 		if autosave && domain.ErrorCode(err) == domain.EConflict {
 			plain(w, http.StatusConflict, domain.ErrorMessage(err))

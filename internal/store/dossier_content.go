@@ -31,7 +31,6 @@ const (
 	MaxIndicators      = 60 // per dossier: a contract has a few dozen at most
 	MaxIndicatorLabel  = 500
 	MaxIndicatorUnit   = 50
-	maxIndicatorValue  = 1_000_000_000_000
 )
 
 // Section is one independently saved part of a dossier's content.
@@ -354,19 +353,21 @@ func isMandatoryCode(code string) bool {
 	return false
 }
 
-// IndicatorInput is one indicator row of the indicators form, as typed.
+// IndicatorInput is one indicator row to save (the server parses the form
+// into it). For a mandatory indicator only the values, weight and unit
+// count.
 type IndicatorInput struct {
 	Code      string // empty: a new indicator
-	Mission   string
+	Mission   funding.Mission
 	Label     string
-	Direction string
-	Baseline  string
-	Targets   [funding.ContractYears]string
-	Weight    string
+	Direction funding.Direction
+	Baseline  *int64
+	Targets   [funding.ContractYears]*int64
+	Weight    *int // nil: 1
 	Unit      string
 }
 
-// ContentSave is one section's form.
+// ContentSave is one section's save.
 type ContentSave struct {
 	DossierID int64
 	Section   Section
@@ -378,8 +379,12 @@ type ContentSave struct {
 	Indicators         []IndicatorInput // indicateurs: the existing rows, then maybe a new one
 	Remove             string           // indicateurs: code of the row to remove
 	MSPIndicators      []string         // patientele (MSP)
-	RegisteredPatients string           // patientele (MSP, ESP)
-	ESPPatients        string           // patientele (ESP)
+	RegisteredPatients *int64           // patientele (MSP, ESP)
+	ESPPatients        *int64           // patientele (ESP)
+	// Invalid holds the form fields the server could not parse (not a
+	// number...): the save is refused with them and the store's own
+	// findings, all at once.
+	Invalid registry.FieldErrors
 }
 
 // ContentConflict is the refusal of a save made on a stale version: someone
@@ -489,6 +494,9 @@ func sectionColumn(s Section) string {
 
 func saveSection(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave) error {
 	fe := registry.FieldErrors{}
+	for f, msg := range in.Invalid {
+		fe.Add(f, msg)
+	}
 	switch in.Section {
 	case SectionLettre, SectionProjet:
 		text := strings.TrimSpace(strings.ReplaceAll(in.Text, "\r\n", "\n"))
@@ -499,6 +507,9 @@ func saveSection(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave) erro
 		if n := utf8.RuneCountInString(text); n > max {
 			fe.Add(field, fmt.Sprintf("Le texte ne doit pas dépasser %s caractères (il en compte %s) : raccourcissez-le.",
 				domain.GroupThousands(int64(max)), domain.GroupThousands(int64(n))))
+			return fe
+		}
+		if len(fe) > 0 {
 			return fe
 		}
 		_, err := tx.Exec(ctx, "UPDATE dossier_content SET "+col+" = $2 WHERE dossier_id = $1", d.ID, text)
@@ -521,14 +532,17 @@ func saveSection(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave) erro
 			fe.Add("missions", "Les quatre missions socle sont obligatoires pour une CPTS : cochez "+strings.Join(socle, ", ")+".")
 			return fe
 		}
+		if len(fe) > 0 {
+			return fe
+		}
 		_, err := tx.Exec(ctx, `UPDATE dossier_content SET missions = $2, missions_saved = true WHERE dossier_id = $1`, d.ID, ms)
 		return err
 	case SectionIndicateurs:
 		return saveIndicators(ctx, tx, d, in, fe)
 	case SectionPatientele:
-		pat := parseCount(fe, "patientele", in.RegisteredPatients)
+		pat := checkCount(fe, "patientele", in.RegisteredPatients)
 		if d.StructureType == domain.ESP {
-			esp := parseCount(fe, "esp_patients", in.ESPPatients)
+			esp := checkCount(fe, "esp_patients", in.ESPPatients)
 			if len(fe) > 0 {
 				return fe
 			}
@@ -560,43 +574,39 @@ func saveSection(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave) erro
 	return domain.Errorf(domain.ENotFound, "Section introuvable.")
 }
 
-// parseCount reads an optional non-negative count (spaces allowed as
-// thousands separators).
-func parseCount(fe registry.FieldErrors, field, raw string) *int64 {
-	raw = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\u00a0' || r == '\u202f' {
-			return -1
-		}
-		return r
-	}, raw)
-	if raw == "" {
+// MaxCount bounds a patientèle or a number of patients.
+const MaxCount = 10_000_000
+
+// MaxIndicatorValue bounds an indicator value (in either direction).
+const MaxIndicatorValue = 1_000_000_000_000
+
+// CountError and ValueError are the messages of a count or an indicator
+// value that is not a whole number in range (the server's form parsing uses
+// them too).
+const (
+	CountError  = "Indiquez un nombre entier positif (sans décimale), par exemple 5 200."
+	ValueError  = "Indiquez un nombre entier, dans l'unité de l'indicateur (par exemple 7250 pour 72,50 % en centièmes de pour cent)."
+	WeightError = "Le poids est un nombre entier de 1 à 100."
+)
+
+// checkCount returns n when it is in range (0..MaxCount), nil with a field
+// error otherwise.
+func checkCount(fe registry.FieldErrors, field string, n *int64) *int64 {
+	if n != nil && (*n < 0 || *n > MaxCount) {
+		fe.Add(field, CountError)
 		return nil
 	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n < 0 || n > 10_000_000 {
-		fe.Add(field, "Indiquez un nombre entier positif (sans décimale), par exemple 5 200.")
-		return nil
-	}
-	return &n
+	return n
 }
 
-// parseValue reads an optional integer indicator value (negative allowed).
-func parseValue(fe registry.FieldErrors, field, raw string) *int64 {
-	raw = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\u00a0' || r == '\u202f' {
-			return -1
-		}
-		return r
-	}, raw)
-	if raw == "" {
+// checkValue returns v when it is in range (±MaxIndicatorValue), nil with a
+// field error otherwise.
+func checkValue(fe registry.FieldErrors, field string, v *int64) *int64 {
+	if v != nil && (*v > MaxIndicatorValue || *v < -MaxIndicatorValue) {
+		fe.Add(field, ValueError)
 		return nil
 	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n > maxIndicatorValue || n < -maxIndicatorValue {
-		fe.Add(field, "Indiquez un nombre entier, dans l'unité de l'indicateur (par exemple 7250 pour 72,50 % en centièmes de pour cent).")
-		return nil
-	}
-	return &n
+	return v
 }
 
 // IndicatorField names a field of indicator row i in the indicators form.
@@ -632,11 +642,7 @@ func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, f
 		f := func(n string) string { return IndicatorField(i, n) }
 		var x ContentIndicator
 		isNew := r.Code == ""
-		if isNew {
-			if strings.TrimSpace(r.Label) == "" && strings.TrimSpace(r.Baseline) == "" && strings.TrimSpace(r.Targets[0]) == "" {
-				continue // the blank "new indicator" row
-			}
-		} else {
+		if !isNew {
 			old, ok := existing[r.Code]
 			if !ok || seen[r.Code] {
 				fe.Add(f("label"), "Cet indicateur n'existe plus : rechargez la page.")
@@ -655,29 +661,27 @@ func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, f
 			} else if utf8.RuneCountInString(x.Label) > MaxIndicatorLabel {
 				fe.Add(f("label"), fmt.Sprintf("Le libellé ne doit pas dépasser %d caractères.", MaxIndicatorLabel))
 			}
-			m := funding.Mission(r.Mission)
-			if !m.HasAchievement() {
+			if !r.Mission.HasAchievement() {
 				fe.Add(f("mission"), "Choisissez la mission de l'indicateur.")
 			}
-			x.Mission = m
-			switch funding.Direction(r.Direction) {
+			x.Mission = r.Mission
+			switch r.Direction {
 			case funding.Increasing, funding.Decreasing:
-				x.Direction = funding.Direction(r.Direction)
+				x.Direction = r.Direction
 			default:
 				fe.Add(f("direction"), "Choisissez le sens de l'indicateur (croissant ou décroissant).")
 			}
 		}
-		x.Baseline = parseValue(fe, f("baseline"), r.Baseline)
+		x.Baseline = checkValue(fe, f("baseline"), r.Baseline)
 		for y := range funding.ContractYears {
-			x.Targets[y] = parseValue(fe, f("target"+strconv.Itoa(y+1)), r.Targets[y])
+			x.Targets[y] = checkValue(fe, f("target"+strconv.Itoa(y+1)), r.Targets[y])
 		}
 		x.Weight = 1
-		if w := strings.TrimSpace(r.Weight); w != "" {
-			n, err := strconv.Atoi(w)
-			if err != nil || n < 1 || n > 100 {
-				fe.Add(f("weight"), "Le poids est un nombre entier de 1 à 100.")
+		if w := r.Weight; w != nil {
+			if *w < 1 || *w > 100 {
+				fe.Add(f("weight"), WeightError)
 			} else {
-				x.Weight = n
+				x.Weight = *w
 			}
 		}
 		x.Unit = strings.TrimSpace(r.Unit)

@@ -145,7 +145,7 @@ func prepareFiling(t *testing.T, st *store.Store, sc store.Scope, d store.Dossie
 				save(store.ContentSave{Section: store.SectionMissions, Missions: []string{"acces", "parcours", "prevention", "crise"}})
 			}
 			if len(c.Missing(tr)) > 0 {
-				save(store.ContentSave{Section: store.SectionIndicateurs, Indicators: mandatoryInputs(c, "10", "12")})
+				save(store.ContentSave{Section: store.SectionIndicateurs, Indicators: mandatoryInputs(c, num(10), num(12))})
 			}
 		}
 	}
