@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/registry"
@@ -59,7 +60,7 @@ func demoIdentities() []demoIdentity {
 			org: ValDeDemo, coordinator: "coordinateur@demo.portail-aci.fr",
 			in: store.StructureInput{Type: domain.CPTS, Name: ValDeDemo, LegalForm: string(registry.LegalAssociation),
 				SIRET: withKey("8834129870001"), Address1: "12 rue de la République", PostalCode: "01000",
-				CommuneCode: "01053", Departement: "01", CreatedOn: "2022-03-15", ARSValidatedOn: "2022-09-01"},
+				CommuneCode: "01053", Departement: "01", CreatedOn: domain.NewDate(2022, time.March, 15), ARSValidatedOn: domain.NewDate(2022, time.September, 1)},
 			members: []registry.Member{
 				person("Bernard", "Claire", registry.MedecinGeneraliste, registry.ModeLiberal, 101, "01053"),
 				person("Petit", "Julien", registry.MedecinGeneraliste, registry.ModeLiberal, 102, "01053"),
@@ -82,7 +83,7 @@ func demoIdentities() []demoIdentity {
 			org: MontsDeDemo, coordinator: "coordinateur.b@demo.portail-aci.fr",
 			in: store.StructureInput{Type: domain.CPTS, Name: MontsDeDemo, LegalForm: string(registry.LegalAssociation),
 				SIRET: withKey("8912345670001"), Address1: "4 place des Arts", PostalCode: "69400",
-				CommuneCode: "69264", Departement: "69", CreatedOn: "2023-01-10"},
+				CommuneCode: "69264", Departement: "69", CreatedOn: domain.NewDate(2023, time.January, 10)},
 			members: []registry.Member{
 				person("Morel", "Isabelle", registry.MedecinGeneraliste, registry.ModeLiberal, 201, "69264"),
 				person("Mercier", "Antoine", registry.MedecinGeneraliste, registry.ModeLiberal, 202, "69264"),
@@ -94,7 +95,7 @@ func demoIdentities() []demoIdentity {
 			org: MSPLille, coordinator: "msp@demo.portail-aci.fr",
 			in: store.StructureInput{Type: domain.MSP, Name: MSPLille, LegalForm: string(registry.LegalSISA),
 				SIRET: withKey("9012345670001"), FINESS: withKey("59000123"), Address1: "30 rue Nationale", PostalCode: "59000",
-				CommuneCode: "59350", Departement: "59", CreatedOn: "2021-06-01", ACISignedOn: "2022-01-15"},
+				CommuneCode: "59350", Departement: "59", CreatedOn: domain.NewDate(2021, time.June, 1), ACISignedOn: domain.NewDate(2022, time.January, 15)},
 			members: []registry.Member{
 				person("Lefebvre", "Jeanne", registry.MedecinGeneraliste, registry.ModeLiberal, 301, "59350"),
 				person("Leroy", "Maxime", registry.MedecinGeneraliste, registry.ModeLiberal, 302, "59350"),

@@ -69,8 +69,9 @@ func (sc Scope) canExportStructures() bool {
 	return access.ForViewer(sc.Viewer()).Can(access.ActExportStructures)
 }
 
-// StructureInput is the identity typed in the register and edit forms. Raw
-// strings: Validate normalises them.
+// StructureInput is the identity of the register and edit forms: the
+// identifiers as typed (validateStructure normalises them with the
+// registry's validators), the dates parsed by the server.
 type StructureInput struct {
 	Type             domain.StructureType
 	Name             string
@@ -82,10 +83,14 @@ type StructureInput struct {
 	PostalCode       string
 	CommuneCode      string
 	Departement      string
-	CreatedOn        string // AAAA-MM-JJ (input type=date) or ""
-	ARSValidatedOn   string
-	ACISignedOn      string
+	CreatedOn        domain.Date // zero: unknown
+	ARSValidatedOn   domain.Date
+	ACISignedOn      domain.Date
 	CoordinatorEmail string // admin only: an existing account made coordinator
+	// Invalid holds the form fields the server could not parse (a date):
+	// the save is refused with them and the store's own findings, all at
+	// once.
+	Invalid registry.FieldErrors
 }
 
 // structureValues is a validated StructureInput.
@@ -98,13 +103,17 @@ type structureValues struct {
 	coordinatorEmail                     string
 }
 
-func optDate(fe registry.FieldErrors, field, raw string) *time.Time {
-	if raw == "" {
+// DateError is the message of a structure date that is not a date in range.
+const DateError = "Date invalide : utilisez le format jj/mm/aaaa."
+
+// optDate is the column value of date d (nil when zero), refused with a
+// field error outside 1900..2100.
+func optDate(fe registry.FieldErrors, field string, d domain.Date) *time.Time {
+	if d.IsZero() {
 		return nil
 	}
-	d, err := domain.ParseDate(raw)
-	if err != nil || d.Y < 1900 || d.Y > 2100 {
-		fe.Add(field, "Date invalide : utilisez le format jj/mm/aaaa.")
+	if d.Y < 1900 || d.Y > 2100 {
+		fe.Add(field, DateError)
 		return nil
 	}
 	t := d.Time()
@@ -123,6 +132,9 @@ func optString(s string) *string {
 // reference data for département and commune) and returns every problem.
 func (s *Store) validateStructure(ctx context.Context, in StructureInput, isAdmin bool) (structureValues, registry.FieldErrors, error) {
 	fe := registry.FieldErrors{}
+	for f, msg := range in.Invalid {
+		fe.Add(f, msg)
+	}
 	var v structureValues
 	if !in.Type.Valid() {
 		fe.Add("type", "Choisissez le type de structure (CPTS, MSP, ESP ou ESS).")
@@ -198,9 +210,9 @@ func (s *Store) validateStructure(ctx context.Context, in StructureInput, isAdmi
 			v.commune = &code
 		}
 	}
-	v.createdOn = optDate(fe, "created_on", strings.TrimSpace(in.CreatedOn))
-	v.arsValidatedOn = optDate(fe, "ars_validated_on", strings.TrimSpace(in.ARSValidatedOn))
-	v.aciSigned = optDate(fe, "aci_signed_on", strings.TrimSpace(in.ACISignedOn))
+	v.createdOn = optDate(fe, "created_on", in.CreatedOn)
+	v.arsValidatedOn = optDate(fe, "ars_validated_on", in.ARSValidatedOn)
+	v.aciSigned = optDate(fe, "aci_signed_on", in.ACISignedOn)
 	if isAdmin && strings.TrimSpace(in.CoordinatorEmail) != "" {
 		v.coordinatorEmail = NormalizeEmail(in.CoordinatorEmail)
 		var ok bool
