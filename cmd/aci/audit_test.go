@@ -17,7 +17,7 @@ func TestAuditVerify(t *testing.T) {
 	t.Parallel() // its own database
 	ctx := context.Background()
 	url := pgtest.NewURL(t)
-	st, err := store.Open(ctx, url)
+	st, err := store.Open(ctx, url, pgtest.Options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

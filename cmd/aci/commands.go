@@ -20,6 +20,7 @@ import (
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/server"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/pages"
 )
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -33,7 +34,13 @@ func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	if cfg.DatabaseURL == "" {
 		return nil, errors.New("DATABASE_URL est vide : indiquez la base PostgreSQL (ou utilisez « make run », qui démarre une base privée)")
 	}
-	return store.Open(ctx, cfg.DatabaseURL)
+	return store.Open(ctx, cfg.DatabaseURL, storeOptions())
+}
+
+// storeOptions are the store's collaborators in production: the wall clock
+// and templ's contract document.
+func storeOptions() store.Options {
+	return store.Options{Clock: time.Now, RenderContract: pages.RenderContractDocument}
 }
 
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -224,7 +231,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stdo
 		cfg.DatabaseURL = url
 		fmt.Fprintf(stdout, "base privée : %s\n", c.Dir)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, err := store.Open(ctx, cfg.DatabaseURL, storeOptions())
 	if err != nil {
 		return err
 	}

@@ -117,7 +117,7 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 	defer st.Close()
 	var orgID int64
 	if k == domain.OrgNational {
-		orgID, err = st.EnsureNationalOrg(ctx, store.CLIActor, *org)
+		orgID, err = st.EnsureNationalOrg(ctx, store.CLIActor(), *org)
 	} else {
 		orgID, err = st.OrganisationIDByName(ctx, k, strings.TrimSpace(*org))
 		if domain.IsNotFound(err) {
@@ -131,7 +131,7 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	id, err := st.CreateAccount(ctx, store.CLIActor, store.NewAccount{Email: *email, Name: *name, PasswordHash: hash, OrgID: orgID, Role: r})
+	id, err := st.CreateAccount(ctx, store.CLIActor(), store.NewAccount{Email: *email, Name: *name, PasswordHash: hash, OrgID: orgID, Role: r})
 	if code := domain.ErrorCode(err); code == domain.EInvalid || code == domain.EConflict {
 		return refuse(stderr, "%s", domain.ErrorMessage(err))
 	} else if err != nil {
@@ -189,7 +189,7 @@ func cmdUserDisable(ctx context.Context, args []string, getenv func(string) stri
 	} else if err != nil {
 		return err
 	}
-	err = st.SetUserDisabled(ctx, store.CLIActor, u.ID, true)
+	err = st.SetUserDisabled(ctx, store.CLIActor(), u.ID, true)
 	if domain.ErrorCode(err) == domain.EConflict {
 		return refuse(stderr, "%s", domain.ErrorMessage(err))
 	} else if err != nil {

@@ -21,7 +21,7 @@ import (
 func TestUserCommand(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewURL(t)
-	st, err := store.Open(ctx, url)
+	st, err := store.Open(ctx, url, pgtest.Options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,17 +14,24 @@ import (
 // CPAMAinManager is the demo account that signs contracts for the CPAM de
 // l'Ain (a membership is one role per organisation: the referent demo
 // account instructs, this one signs). Password DemoPassword.
-var CPAMAinManager = DemoAccount{"cpam.manager@demo.portail-aci.fr", "Claire Rousseau", CPAMAin, domain.OrgCPAM, domain.RoleManager}
+func CPAMAinManager() DemoAccount {
+	return DemoAccount{"cpam.manager@demo.portail-aci.fr", "Claire Rousseau", CPAMAin, domain.OrgCPAM, domain.RoleManager}
+}
+
+// signer is a demo account signing a contract so many days ago.
+type signer struct {
+	email   string
+	daysAgo int
+}
 
 // lilleSigners sign the MSP de Démo-Lille's contract, in this order, so
 // many days ago (the contract starts on the last one).
-var lilleSigners = []struct {
-	email   string
-	daysAgo int
-}{
-	{"msp@demo.portail-aci.fr", 30},
-	{"cpam.nord@demo.portail-aci.fr", 28},
-	{"ars.hdf@demo.portail-aci.fr", 25},
+func lilleSigners() []signer {
+	return []signer{
+		{"msp@demo.portail-aci.fr", 30},
+		{"cpam.nord@demo.portail-aci.fr", 28},
+		{"ars.hdf@demo.portail-aci.fr", 25},
+	}
 }
 
 // DemoContracts (after DemoDossiers, which leaves Lille's dossier acceptee
@@ -34,7 +41,7 @@ var lilleSigners = []struct {
 // payment schedule. Idempotent: existing signatures are kept; nothing is done
 // once the contract is no longer a_signer.
 func DemoContracts(ctx context.Context, st *store.Store) error {
-	if err := ensureAccount(ctx, st, CPAMAinManager); err != nil {
+	if err := ensureAccount(ctx, st, CPAMAinManager()); err != nil {
 		return err
 	}
 	admin, err := demoScope(ctx, st, "admin@demo.portail-aci.fr")
@@ -58,7 +65,7 @@ func DemoContracts(ctx context.Context, st *store.Store) error {
 			return fmt.Errorf("DemoContracts: %w", err)
 		}
 		now := time.Now()
-		for _, sg := range lilleSigners {
+		for _, sg := range lilleSigners() {
 			if c.State != workflow.ASigner {
 				break
 			}
@@ -66,7 +73,7 @@ func DemoContracts(ctx context.Context, st *store.Store) error {
 			if err != nil {
 				return err
 			}
-			if _, done := c.Signed(store.PartyOf(sc, c)); done {
+			if _, done := c.Signed(c.Permission(sc).Party()); done {
 				continue
 			}
 			at := now.AddDate(0, 0, -sg.daysAgo)

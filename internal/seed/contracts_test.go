@@ -16,7 +16,7 @@ import (
 func TestDemoContractsIdempotent(t *testing.T) {
 	t.Parallel() // its own database
 	ctx := context.Background()
-	st := &store.Store{Pool: pgtest.New(t)}
+	st := pgtest.Store(t, nil)
 	var first store.Contract
 	for i := range 2 {
 		if err := seed.Demo(ctx, st); err != nil {
@@ -52,7 +52,7 @@ func TestDemoContractsIdempotent(t *testing.T) {
 			t.Fatalf("second run changed the contract: %d→%d", first.Version, c.Version)
 		}
 	}
-	u, err := st.UserByEmail(ctx, seed.CPAMAinManager.Email)
+	u, err := st.UserByEmail(ctx, seed.CPAMAinManager().Email)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,14 +26,16 @@ const (
 	National    = "Administration nationale"
 )
 
-var demoOrgs = []store.NewOrganisation{
-	{Kind: domain.OrgStructure, Name: ValDeDemo, StructureType: domain.CPTS, Departement: "01"},
-	{Kind: domain.OrgStructure, Name: MontsDeDemo, StructureType: domain.CPTS, Departement: "69"},
-	{Kind: domain.OrgStructure, Name: MSPLille, StructureType: domain.MSP, Departement: "59"},
-	{Kind: domain.OrgCPAM, Name: CPAMAin, Departements: []string{"01"}},
-	{Kind: domain.OrgARS, Name: ARSAura, Region: "84"},
-	{Kind: domain.OrgDCGDR, Name: DCGDRAura, Region: "84"},
-	{Kind: domain.OrgNational, Name: National},
+func demoOrgs() []store.NewOrganisation {
+	return []store.NewOrganisation{
+		{Kind: domain.OrgStructure, Name: ValDeDemo, StructureType: domain.CPTS, Departement: "01"},
+		{Kind: domain.OrgStructure, Name: MontsDeDemo, StructureType: domain.CPTS, Departement: "69"},
+		{Kind: domain.OrgStructure, Name: MSPLille, StructureType: domain.MSP, Departement: "59"},
+		{Kind: domain.OrgCPAM, Name: CPAMAin, Departements: []string{"01"}},
+		{Kind: domain.OrgARS, Name: ARSAura, Region: "84"},
+		{Kind: domain.OrgDCGDR, Name: DCGDRAura, Region: "84"},
+		{Kind: domain.OrgNational, Name: National},
+	}
 }
 
 // DemoAccount is one demo login.
@@ -44,31 +46,36 @@ type DemoAccount struct {
 }
 
 // DemoAccounts lists the demo logins (README and tests use them).
-var DemoAccounts = []DemoAccount{
-	{"coordinateur@demo.portail-aci.fr", "Camille Martin", ValDeDemo, domain.OrgStructure, domain.RoleCoordinator},
-	{"coordinateur.b@demo.portail-aci.fr", "Bruno Lefèvre", MontsDeDemo, domain.OrgStructure, domain.RoleCoordinator},
-	{"msp@demo.portail-aci.fr", "Inès Dubois", MSPLille, domain.OrgStructure, domain.RoleCoordinator},
-	{"referent@demo.portail-aci.fr", "Rachid Benali", CPAMAin, domain.OrgCPAM, domain.RoleReferent},
-	{"ars@demo.portail-aci.fr", "Sophie Garnier", ARSAura, domain.OrgARS, domain.RoleDirector},
-	{"dcgdr@demo.portail-aci.fr", "Paul Moreau", DCGDRAura, domain.OrgDCGDR, domain.RoleReviewer},
-	{"admin@demo.portail-aci.fr", "Alex Admin", National, domain.OrgNational, domain.RoleAdmin},
+func DemoAccounts() []DemoAccount {
+	return []DemoAccount{
+		{"coordinateur@demo.portail-aci.fr", "Camille Martin", ValDeDemo, domain.OrgStructure, domain.RoleCoordinator},
+		{"coordinateur.b@demo.portail-aci.fr", "Bruno Lefèvre", MontsDeDemo, domain.OrgStructure, domain.RoleCoordinator},
+		{"msp@demo.portail-aci.fr", "Inès Dubois", MSPLille, domain.OrgStructure, domain.RoleCoordinator},
+		{"referent@demo.portail-aci.fr", "Rachid Benali", CPAMAin, domain.OrgCPAM, domain.RoleReferent},
+		{"ars@demo.portail-aci.fr", "Sophie Garnier", ARSAura, domain.OrgARS, domain.RoleDirector},
+		{"dcgdr@demo.portail-aci.fr", "Paul Moreau", DCGDRAura, domain.OrgDCGDR, domain.RoleReviewer},
+		{"admin@demo.portail-aci.fr", "Alex Admin", National, domain.OrgNational, domain.RoleAdmin},
+	}
 }
 
-// Steps run after the organisations and accounts exist, in order; other
-// areas (territories, dossiers...) append their own idempotent demo data.
-var Steps = []func(ctx context.Context, st *store.Store) error{
-	structuresDemo,     // members.go: identities and members of the demo structures
-	DemoTerritories,    // territory.go: the demo CPTS territories
-	DemoDossierContent, // dossier_content.go: the demo dossiers' content (before DemoDossiers: the walks need it)
-	DemoDossiers,       // dossiers.go: the demo dossiers walked through the workflow
-	DemoDocuments,      // documents.go: the demo dossiers' documents and review marks (after DemoDossiers)
-	DemoContracts,      // contracts.go: Lille's contract signed (actif, with its schedule); CPAM de l'Ain manager (after DemoDossiers)
+// steps run after the organisations and accounts exist, in order; each
+// area's step is idempotent demo data.
+func steps() []func(ctx context.Context, st *store.Store) error {
+	return []func(ctx context.Context, st *store.Store) error{
+		structuresDemo,      // members.go: identities and members of the demo structures
+		DemoTerritories,     // territory.go: the demo CPTS territories
+		DemoDossierContent,  // dossier_content.go: the demo dossiers' content (before DemoDossiers: the walks need it)
+		DemoDocuments,       // documents.go: the demo dossiers' documents (before DemoDossiers: the walks file them)
+		DemoDossiers,        // dossiers.go: the demo dossiers walked through the workflow
+		DemoDocumentReviews, // documents.go: the referent's review marks (after DemoDossiers: Val is in instruction)
+		DemoContracts,       // contracts.go: Lille's contract signed (actif, with its schedule); CPAM de l'Ain manager (after DemoDossiers)
+	}
 }
 
 // Demo loads the demo organisations, accounts and the areas' demo data.
 func Demo(ctx context.Context, st *store.Store) error {
 	ids := map[string]int64{}
-	for _, o := range demoOrgs {
+	for _, o := range demoOrgs() {
 		id, err := st.OrganisationIDByName(ctx, o.Kind, o.Name)
 		if domain.IsNotFound(err) {
 			id, err = st.CreateOrganisation(ctx, o)
@@ -82,7 +89,7 @@ func Demo(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	for _, a := range DemoAccounts {
+	for _, a := range DemoAccounts() {
 		u, err := st.UserByEmail(ctx, a.Email)
 		uid := u.ID
 		if domain.IsNotFound(err) {
@@ -101,7 +108,7 @@ func Demo(ctx context.Context, st *store.Store) error {
 			}
 		}
 	}
-	for _, step := range Steps {
+	for _, step := range steps() {
 		if err := step(ctx, st); err != nil {
 			return fmt.Errorf("seed.Demo: %w", err)
 		}

@@ -7,12 +7,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
 )
 
-// DemoDocuments attaches the demo dossiers' documents (after DemoDossiers):
+// DemoDocuments attaches the demo dossiers' documents BEFORE DemoDossiers
+// (the walks file them: deposer_projet_sante and deposer_demande need them),
+// as their coordinators would, dated before the filings
+// (store.UploadDocument, store.GenerateDocument):
 //   - CPTS du Val de Démo (en instruction): the four required documents —
 //     projet de santé and statuts as small PDFs, contours du territoire and
 //     liste des membres generated from the territory and the registry —; the
@@ -21,8 +25,10 @@ import (
 //   - CPTS des Monts de Démo: its projet de santé (filed, at the ARS);
 //   - MSP de Démo-Lille: its three required documents.
 //
+// The referent's review marks come after the walks (DemoDocumentReviews).
 // Idempotent: a document that already has a version is left alone, and so
-// is a document already reviewed.
+// is a document already reviewed; a dossier walked past the states where
+// documents may change is left alone.
 func DemoDocuments(ctx context.Context, st *store.Store) error {
 	now := time.Now()
 	type doc struct {
@@ -77,30 +83,36 @@ func DemoDocuments(ctx context.Context, st *store.Store) error {
 			have[x.Code] = len(x.Versions) > 0
 		}
 		for _, d := range w.docs {
-			if have[string(d.code)] {
+			if have[string(d.code)] || !list.Dossier.Permission(coord).CanUploadDocument(string(d.code)) {
 				continue
 			}
-			in := store.DocumentUpload{Code: string(d.code), Filename: d.file,
-				At: time.Date(now.Year(), now.Month(), now.Day(), 9, 30, 0, 0, domain.Paris).AddDate(0, 0, -d.daysAgo)}
-			if d.pdf != nil {
-				in.Data = MinimalPDF(d.pdf)
+			at := time.Date(now.Year(), now.Month(), now.Day(), 9, 30, 0, 0, domain.Paris).AddDate(0, 0, -d.daysAgo)
+			if d.pdf == nil {
+				_, _, err = st.GenerateDocument(ctx, coord, id, d.code, at)
+			} else {
+				_, _, err = st.UploadDocument(ctx, coord, id, store.DocumentUpload{Code: string(d.code), Filename: d.file, Data: MinimalPDF(d.pdf), At: at})
 			}
-			if _, _, err := st.SeedDocument(ctx, coord, id, in); err != nil {
+			if err != nil {
 				return fmt.Errorf("DemoDocuments %s %s: %w", w.org, d.code, err)
-			}
-		}
-		if w.org == ValDeDemo {
-			if err := valReviews(ctx, st, id, now); err != nil {
-				return err
 			}
 		}
 	}
 	return nil
 }
 
-// valReviews: the referent accepted Val's projet de santé and sent its
-// liste des membres back.
-func valReviews(ctx context.Context, st *store.Store, id int64, now time.Time) error {
+// DemoDocumentReviews (after DemoDossiers): the referent accepted Val's
+// projet de santé and sent its liste des membres back.
+func DemoDocumentReviews(ctx context.Context, st *store.Store) error {
+	now := time.Now()
+	coord, err := demoScope(ctx, st, "coordinateur@demo.portail-aci.fr")
+	if err != nil {
+		return err
+	}
+	ds, _, err := st.ListDossiers(ctx, coord, store.DossierFilter{StructureID: coord.OrgID}, store.Page{Number: 1, Size: 5})
+	if err != nil || len(ds) == 0 {
+		return err
+	}
+	id := ds[0].ID
 	ref, err := demoScope(ctx, st, "referent@demo.portail-aci.fr")
 	if err != nil {
 		return err
@@ -109,7 +121,7 @@ func valReviews(ctx context.Context, st *store.Store, id int64, now time.Time) e
 	if err != nil {
 		return err
 	}
-	if !store.CanReviewDocuments(ref, list.Dossier) {
+	if !list.Dossier.Permission(ref).Can(access.ActReviewDocuments) {
 		return nil
 	}
 	marks := map[string]store.DocumentReview{

@@ -12,10 +12,11 @@ import (
 // DemoDossierContent writes the content of the demo dossiers (issue "Dossier
 // workflow", content): it runs BEFORE DemoDossiers, so that the walks find a
 // lettre d'intention, the socle missions and complete mandatory indicators
-// (the content requirement hook refuses deposer_lettre_intention and
+// (the content requirement refuses deposer_lettre_intention and
 // deposer_demande without them). It opens each demo dossier the way
 // DemoDossiers does (same creation date) when it does not exist yet, and
-// fills only empty sections: a second run changes nothing.
+// fills only empty sections, through the coordinator's own saves
+// (store.SaveContent): a second run changes nothing.
 //   - CPTS du Val de Démo: lettre, projet de santé, the six missions, the five
 //     mandatory indicators with baselines and targets, and two more;
 //   - CPTS des Monts de Démo: lettre and projet de santé;
@@ -29,15 +30,15 @@ func DemoDossierContent(ctx context.Context, st *store.Store) error {
 		content    store.DossierContent
 	}{
 		{ValDeDemo, "coordinateur@demo.portail-aci.fr", 167, store.DossierContent{
-			Lettre: valLettre, Projet: valProjet,
+			Letter: valLettre, HealthProject: valProjet,
 			Missions:   []funding.Mission{funding.Acces, funding.Parcours, funding.Prevention, funding.Crise, funding.Qualite, funding.Accompagnement},
 			Indicators: valIndicators(),
 		}},
-		{MontsDeDemo, "coordinateur.b@demo.portail-aci.fr", 127, store.DossierContent{Lettre: montsLettre, Projet: montsProjet}},
+		{MontsDeDemo, "coordinateur.b@demo.portail-aci.fr", 127, store.DossierContent{Letter: montsLettre, HealthProject: montsProjet}},
 		{MSPLille, "msp@demo.portail-aci.fr", 207, store.DossierContent{
-			Projet:        lilleProjet,
-			MSPIndicators: []string{"horaires_soins_non_programmes", "fonction_coordination", "sas_moitie_medecins"},
-			Patientele:    &patientele,
+			HealthProject:      lilleProjet,
+			MSPIndicators:      []string{"horaires_soins_non_programmes", "fonction_coordination", "sas_moitie_medecins"},
+			RegisteredPatients: &patientele,
 		}},
 	} {
 		coord, err := demoScope(ctx, st, x.coord)
@@ -48,11 +49,107 @@ func DemoDossierContent(ctx context.Context, st *store.Store) error {
 		if err != nil {
 			return fmt.Errorf("DemoDossierContent %s: %w", x.org, err)
 		}
-		if err := st.SeedDossierContent(ctx, id, coord.UserID, x.content); err != nil {
+		if err := writeContent(ctx, st, coord, id, x.content, now); err != nil {
 			return fmt.Errorf("DemoDossierContent %s: %w", x.org, err)
 		}
 	}
 	return nil
+}
+
+// writeContent saves the sections of want that the dossier's content still
+// lacks, one SaveContent each, as coordinator coord would in the content
+// page. Indicators: the mandatory ones first, then one more per save (the
+// page has one blank row for a new indicator).
+func writeContent(ctx context.Context, st *store.Store, coord store.Scope, id int64, want store.DossierContent, at time.Time) error {
+	save := func(sec store.Section, fill func(in *store.ContentSave)) error {
+		c, err := st.DossierContent(ctx, coord, id)
+		if err != nil {
+			return err
+		}
+		if !store.SectionEditable(sec, c.State) {
+			return nil // walked past this section: left as it is
+		}
+		in := store.ContentSave{DossierID: id, Section: sec, Version: c.Meta[sec].Version, At: at}
+		fill(&in)
+		_, err = st.SaveContent(ctx, coord, in)
+		return err
+	}
+	c, err := st.DossierContent(ctx, coord, id)
+	if err != nil {
+		return err
+	}
+	if want.Letter != "" && c.Letter == "" {
+		if err := save(store.SectionLettre, func(in *store.ContentSave) { in.Text = want.Letter }); err != nil {
+			return err
+		}
+	}
+	if want.HealthProject != "" && c.HealthProject == "" {
+		if err := save(store.SectionProjet, func(in *store.ContentSave) { in.Text = want.HealthProject }); err != nil {
+			return err
+		}
+	}
+	if len(want.Missions) > 0 && !c.MissionsSaved {
+		if err := save(store.SectionMissions, func(in *store.ContentSave) {
+			for _, m := range want.Missions {
+				in.Missions = append(in.Missions, string(m))
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	if (len(want.MSPIndicators) > 0 || want.RegisteredPatients != nil) && len(c.MSPIndicators) == 0 && c.RegisteredPatients == nil {
+		if err := save(store.SectionPatientele, func(in *store.ContentSave) {
+			in.MSPIndicators = want.MSPIndicators
+			in.RegisteredPatients = want.RegisteredPatients
+		}); err != nil {
+			return err
+		}
+	}
+	saved := false
+	for _, x := range c.Indicators {
+		saved = saved || x.ID != 0
+	}
+	if len(want.Indicators) == 0 || saved {
+		return nil
+	}
+	var mandatory, others []store.ContentIndicator
+	for _, x := range want.Indicators {
+		if x.Mandatory {
+			mandatory = append(mandatory, x)
+		} else {
+			others = append(others, x)
+		}
+	}
+	rows := []store.IndicatorInput{}
+	for _, x := range mandatory {
+		rows = append(rows, indicatorInput(x))
+	}
+	if err := save(store.SectionIndicateurs, func(in *store.ContentSave) { in.Indicators = rows }); err != nil {
+		return err
+	}
+	for _, x := range others {
+		c, err := st.DossierContent(ctx, coord, id)
+		if err != nil {
+			return err
+		}
+		rows := []store.IndicatorInput{}
+		for _, y := range c.Indicators {
+			rows = append(rows, indicatorInput(y))
+		}
+		x.Code = "" // a new row: the store names it
+		rows = append(rows, indicatorInput(x))
+		if err := save(store.SectionIndicateurs, func(in *store.ContentSave) { in.Indicators = rows }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indicatorInput is indicator x as the coordinator saves it.
+func indicatorInput(x store.ContentIndicator) store.IndicatorInput {
+	w := x.Weight
+	return store.IndicatorInput{Code: x.Code, Mission: x.Mission, Label: x.Label, Direction: x.Direction,
+		Baseline: x.Baseline, Targets: x.Targets, Weight: &w, Unit: x.Unit}
 }
 
 func n(v int64) *int64 { return &v }

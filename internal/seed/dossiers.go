@@ -24,16 +24,20 @@ const (
 // HdFAccounts are the demo logins of the Hauts-de-France organisations
 // (password DemoPassword). The CPAM account is a manager: it instructs (a
 // manager can do what a referent does) and signs for the CPAM.
-var HdFAccounts = []DemoAccount{
-	{"cpam.nord@demo.portail-aci.fr", "Nadia Lambert", CPAMNord, domain.OrgCPAM, domain.RoleManager},
-	{"ars.hdf@demo.portail-aci.fr", "Hugo Petit", ARSHdF, domain.OrgARS, domain.RoleDirector},
-	{"dcgdr.hdf@demo.portail-aci.fr", "Léa Fontaine", DCGDRHdF, domain.OrgDCGDR, domain.RoleReviewer},
+func HdFAccounts() []DemoAccount {
+	return []DemoAccount{
+		{"cpam.nord@demo.portail-aci.fr", "Nadia Lambert", CPAMNord, domain.OrgCPAM, domain.RoleManager},
+		{"ars.hdf@demo.portail-aci.fr", "Hugo Petit", ARSHdF, domain.OrgARS, domain.RoleDirector},
+		{"dcgdr.hdf@demo.portail-aci.fr", "Léa Fontaine", DCGDRHdF, domain.OrgDCGDR, domain.RoleReviewer},
+	}
 }
 
-var hdfOrgs = []store.NewOrganisation{
-	{Kind: domain.OrgCPAM, Name: CPAMNord, Departements: []string{"59"}},
-	{Kind: domain.OrgARS, Name: ARSHdF, Region: regionHdF},
-	{Kind: domain.OrgDCGDR, Name: DCGDRHdF, Region: regionHdF},
+func hdfOrgs() []store.NewOrganisation {
+	return []store.NewOrganisation{
+		{Kind: domain.OrgCPAM, Name: CPAMNord, Departements: []string{"59"}},
+		{Kind: domain.OrgARS, Name: ARSHdF, Region: regionHdF},
+		{Kind: domain.OrgDCGDR, Name: DCGDRHdF, Region: regionHdF},
+	}
 }
 
 // demoStep is one transition of a demo walk: who applies it, from which
@@ -59,12 +63,8 @@ type demoStep struct {
 // Idempotent: a walk resumes from the dossier's current state; steps whose
 // from-state is already passed are skipped.
 //
-// Documents: the required documents of deposer_projet_sante and
-// deposer_demande come from the documents area's requirement hook. The seed
-// sets TransitionRequest.AssumeDocuments, which counts them as present only
-// while no documents hook is installed (nil Documents map); once it is, the
-// documents area's seed step must attach the demo documents before this step
-// runs.
+// The walks file real content and documents: DemoDossierContent and
+// DemoDocuments run before this step.
 func DemoDossiers(ctx context.Context, st *store.Store) error {
 	if err := hdfDemo(ctx, st); err != nil {
 		return err
@@ -114,7 +114,7 @@ func DemoDossiers(ctx context.Context, st *store.Store) error {
 			if err != nil {
 				return err
 			}
-			d, err := st.GetDossier(ctx, admin, id)
+			d, err := st.Dossier(ctx, admin, id)
 			if err != nil {
 				return err
 			}
@@ -131,7 +131,7 @@ func DemoDossiers(ctx context.Context, st *store.Store) error {
 			}
 			at := base.AddDate(0, 0, -s.daysAgo)
 			if _, err := st.ApplyTransition(ctx, sc, store.TransitionRequest{DossierID: id, Transition: s.tr, Seen: s.from,
-				Motivation: s.mot, Position: s.pos, At: at, Extra: s.extra, AssumeDocuments: true}); err != nil {
+				Motivation: s.mot, Position: s.pos, At: at, Extra: s.extra}); err != nil {
 				return fmt.Errorf("DemoDossiers %s %s: %w", w.org, s.tr, err)
 			}
 		}
@@ -168,7 +168,7 @@ func demoScope(ctx context.Context, st *store.Store, email string) (store.Scope,
 // hdfDemo creates the Hauts-de-France organisations and their accounts.
 func hdfDemo(ctx context.Context, st *store.Store) error {
 	ids := map[string]int64{}
-	for _, o := range hdfOrgs {
+	for _, o := range hdfOrgs() {
 		id, err := st.OrganisationIDByName(ctx, o.Kind, o.Name)
 		if domain.IsNotFound(err) {
 			id, err = st.CreateOrganisation(ctx, o)
@@ -179,7 +179,7 @@ func hdfDemo(ctx context.Context, st *store.Store) error {
 		ids[o.Name] = id
 	}
 	var hash string
-	for _, a := range HdFAccounts {
+	for _, a := range HdFAccounts() {
 		u, err := st.UserByEmail(ctx, a.Email)
 		uid := u.ID
 		if domain.IsNotFound(err) {

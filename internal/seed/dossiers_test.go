@@ -15,7 +15,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func TestDemoDossiersIdempotent(t *testing.T) {
 	t.Parallel() // its own database
 	ctx := context.Background()
-	st := &store.Store{Pool: pgtest.New(t)}
+	st := pgtest.Store(t, nil)
 	for range 2 {
 		if err := seed.Demo(ctx, st); err != nil {
 			t.Fatal(err)
@@ -41,7 +41,7 @@ func TestDemoDossiersIdempotent(t *testing.T) {
 		}
 		if d.StructureName == seed.MontsDeDemo {
 			// filed 40 days ago: about 20 days left (two months ≈ 61 days)
-			left := workflow.DaysLeft(d.ProjetSanteFiledOn.AddDays(40), workflow.ProjetSanteReputeValide(d.ProjetSanteFiledOn))
+			left := workflow.DaysLeft(d.HealthProjectFiledOn.AddDays(40), workflow.ProjetSanteReputeValide(d.HealthProjectFiledOn))
 			if left < 17 || left > 23 {
 				t.Errorf("Monts: %d days left before réputé validé", left)
 			}

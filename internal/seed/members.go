@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/registry"
@@ -53,56 +54,58 @@ func person(last, first string, p registry.Profession, mode registry.Mode, rppsN
 
 // Real INSEE codes: 01053 Bourg-en-Bresse, 01344 Saint-Denis-lès-Bourg,
 // 01451 Viriat (Ain); 69264 Villefranche-sur-Saône (Rhône); 59350 Lille.
-var demoIdentities = []demoIdentity{
-	{
-		org: ValDeDemo, coordinator: "coordinateur@demo.portail-aci.fr",
-		in: store.StructureInput{Type: domain.CPTS, Name: ValDeDemo, LegalForm: string(registry.LegalAssociation),
-			SIRET: withKey("8834129870001"), Address1: "12 rue de la République", PostalCode: "01000",
-			CommuneCode: "01053", Departement: "01", CreatedOn: "2022-03-15", ARSValidatedOn: "2022-09-01"},
-		members: []registry.Member{
-			person("Bernard", "Claire", registry.MedecinGeneraliste, registry.ModeLiberal, 101, "01053"),
-			person("Petit", "Julien", registry.MedecinGeneraliste, registry.ModeLiberal, 102, "01053"),
-			person("Roux", "Émilie", registry.MedecinGeneraliste, registry.ModeLiberal, 103, "01344"),
-			person("Fournier", "Marc", registry.MedecinGeneraliste, registry.ModeSalarie, 104, "01451"),
-			{LastName: "Girard", FirstName: "Nadia", Profession: registry.MedecinSpecialiste, Specialty: "Pédiatrie",
-				Mode: registry.ModeLiberal, RPPS: rpps(105), CommuneCode: "01053"},
-			person("Bonnet", "Lucie", registry.Infirmier, registry.ModeLiberal, 106, "01053"),
-			person("Dupont", "Thomas", registry.Infirmier, registry.ModeLiberal, 107, "01344"),
-			person("Lambert", "Sarah", registry.Infirmier, registry.ModeSalarie, 108, "01451"),
-			person("Fontaine", "Hugo", registry.Pharmacien, registry.ModeLiberal, 109, "01053"),
-			person("Chevalier", "Anaïs", registry.MasseurKinesitherapeute, registry.ModeLiberal, 110, "01053"),
-			person("Robin", "Léa", registry.SageFemme, registry.ModeLiberal, 111, "01451"),
-			person("Gauthier", "Paul", registry.Psychologue, registry.ModeLiberal, 0, "01053"),
-			{LastName: "Centre communal d'action sociale de Bourg-en-Bresse", Profession: registry.ActeurSocial,
-				Mode: registry.ModeStructure, CommuneCode: "01053"},
+func demoIdentities() []demoIdentity {
+	return []demoIdentity{
+		{
+			org: ValDeDemo, coordinator: "coordinateur@demo.portail-aci.fr",
+			in: store.StructureInput{Type: domain.CPTS, Name: ValDeDemo, LegalForm: string(registry.LegalAssociation),
+				SIRET: withKey("8834129870001"), Address1: "12 rue de la République", PostalCode: "01000",
+				CommuneCode: "01053", Departement: "01", CreatedOn: domain.NewDate(2022, time.March, 15), ARSValidatedOn: domain.NewDate(2022, time.September, 1)},
+			members: []registry.Member{
+				person("Bernard", "Claire", registry.MedecinGeneraliste, registry.ModeLiberal, 101, "01053"),
+				person("Petit", "Julien", registry.MedecinGeneraliste, registry.ModeLiberal, 102, "01053"),
+				person("Roux", "Émilie", registry.MedecinGeneraliste, registry.ModeLiberal, 103, "01344"),
+				person("Fournier", "Marc", registry.MedecinGeneraliste, registry.ModeSalarie, 104, "01451"),
+				{LastName: "Girard", FirstName: "Nadia", Profession: registry.MedecinSpecialiste, Specialty: "Pédiatrie",
+					Mode: registry.ModeLiberal, RPPS: rpps(105), CommuneCode: "01053"},
+				person("Bonnet", "Lucie", registry.Infirmier, registry.ModeLiberal, 106, "01053"),
+				person("Dupont", "Thomas", registry.Infirmier, registry.ModeLiberal, 107, "01344"),
+				person("Lambert", "Sarah", registry.Infirmier, registry.ModeSalarie, 108, "01451"),
+				person("Fontaine", "Hugo", registry.Pharmacien, registry.ModeLiberal, 109, "01053"),
+				person("Chevalier", "Anaïs", registry.MasseurKinesitherapeute, registry.ModeLiberal, 110, "01053"),
+				person("Robin", "Léa", registry.SageFemme, registry.ModeLiberal, 111, "01451"),
+				person("Gauthier", "Paul", registry.Psychologue, registry.ModeLiberal, 0, "01053"),
+				{LastName: "Centre communal d'action sociale de Bourg-en-Bresse", Profession: registry.ActeurSocial,
+					Mode: registry.ModeStructure, CommuneCode: "01053"},
+			},
 		},
-	},
-	{
-		org: MontsDeDemo, coordinator: "coordinateur.b@demo.portail-aci.fr",
-		in: store.StructureInput{Type: domain.CPTS, Name: MontsDeDemo, LegalForm: string(registry.LegalAssociation),
-			SIRET: withKey("8912345670001"), Address1: "4 place des Arts", PostalCode: "69400",
-			CommuneCode: "69264", Departement: "69", CreatedOn: "2023-01-10"},
-		members: []registry.Member{
-			person("Morel", "Isabelle", registry.MedecinGeneraliste, registry.ModeLiberal, 201, "69264"),
-			person("Mercier", "Antoine", registry.MedecinGeneraliste, registry.ModeLiberal, 202, "69264"),
-			person("Blanc", "Chloé", registry.Infirmier, registry.ModeLiberal, 203, "69264"),
-			person("Guerin", "Louis", registry.Pharmacien, registry.ModeLiberal, 204, "69264"),
+		{
+			org: MontsDeDemo, coordinator: "coordinateur.b@demo.portail-aci.fr",
+			in: store.StructureInput{Type: domain.CPTS, Name: MontsDeDemo, LegalForm: string(registry.LegalAssociation),
+				SIRET: withKey("8912345670001"), Address1: "4 place des Arts", PostalCode: "69400",
+				CommuneCode: "69264", Departement: "69", CreatedOn: domain.NewDate(2023, time.January, 10)},
+			members: []registry.Member{
+				person("Morel", "Isabelle", registry.MedecinGeneraliste, registry.ModeLiberal, 201, "69264"),
+				person("Mercier", "Antoine", registry.MedecinGeneraliste, registry.ModeLiberal, 202, "69264"),
+				person("Blanc", "Chloé", registry.Infirmier, registry.ModeLiberal, 203, "69264"),
+				person("Guerin", "Louis", registry.Pharmacien, registry.ModeLiberal, 204, "69264"),
+			},
 		},
-	},
-	{
-		org: MSPLille, coordinator: "msp@demo.portail-aci.fr",
-		in: store.StructureInput{Type: domain.MSP, Name: MSPLille, LegalForm: string(registry.LegalSISA),
-			SIRET: withKey("9012345670001"), FINESS: withKey("59000123"), Address1: "30 rue Nationale", PostalCode: "59000",
-			CommuneCode: "59350", Departement: "59", CreatedOn: "2021-06-01", ACISignedOn: "2022-01-15"},
-		members: []registry.Member{
-			person("Lefebvre", "Jeanne", registry.MedecinGeneraliste, registry.ModeLiberal, 301, "59350"),
-			person("Leroy", "Maxime", registry.MedecinGeneraliste, registry.ModeLiberal, 302, "59350"),
-			person("Roussel", "Camille", registry.MedecinGeneraliste, registry.ModeLiberal, 303, "59350"),
-			person("Vasseur", "Manon", registry.Infirmier, registry.ModeLiberal, 304, "59350"),
-			person("Delattre", "Nicolas", registry.Infirmier, registry.ModeLiberal, 305, "59350"),
-			person("Carpentier", "Élise", registry.MasseurKinesitherapeute, registry.ModeLiberal, 306, "59350"),
+		{
+			org: MSPLille, coordinator: "msp@demo.portail-aci.fr",
+			in: store.StructureInput{Type: domain.MSP, Name: MSPLille, LegalForm: string(registry.LegalSISA),
+				SIRET: withKey("9012345670001"), FINESS: withKey("59000123"), Address1: "30 rue Nationale", PostalCode: "59000",
+				CommuneCode: "59350", Departement: "59", CreatedOn: domain.NewDate(2021, time.June, 1), ACISignedOn: domain.NewDate(2022, time.January, 15)},
+			members: []registry.Member{
+				person("Lefebvre", "Jeanne", registry.MedecinGeneraliste, registry.ModeLiberal, 301, "59350"),
+				person("Leroy", "Maxime", registry.MedecinGeneraliste, registry.ModeLiberal, 302, "59350"),
+				person("Roussel", "Camille", registry.MedecinGeneraliste, registry.ModeLiberal, 303, "59350"),
+				person("Vasseur", "Manon", registry.Infirmier, registry.ModeLiberal, 304, "59350"),
+				person("Delattre", "Nicolas", registry.Infirmier, registry.ModeLiberal, 305, "59350"),
+				person("Carpentier", "Élise", registry.MasseurKinesitherapeute, registry.ModeLiberal, 306, "59350"),
+			},
 		},
-	},
+	}
 }
 
 // structuresDemo gives the demo structures their identity and members
@@ -122,12 +125,12 @@ func structuresDemo(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return fmt.Errorf("structures demo: %w", err)
 	}
-	for _, d := range demoIdentities {
+	for _, d := range demoIdentities() {
 		id, err := st.OrganisationIDByName(ctx, domain.OrgStructure, d.org)
 		if err != nil {
 			return fmt.Errorf("structures demo %s: %w", d.org, err)
 		}
-		det, err := st.GetStructureDetail(ctx, sc, id)
+		det, err := st.StructureDetail(ctx, sc, id)
 		if err != nil {
 			return fmt.Errorf("structures demo %s: %w", d.org, err)
 		}

@@ -217,7 +217,7 @@ func (s *Server) accountErrors(r *http.Request, n store.NewAccount) []*domain.Er
 		return false
 	}
 	if !has("org_id") {
-		o, err := s.store.GetOrganisation(r.Context(), n.OrgID)
+		o, err := s.store.Organisation(r.Context(), n.OrgID)
 		switch {
 		case err != nil || o.ArchivedAt != nil:
 			errs = append(errs, domain.FieldError("org_id", "Cette organisation n'existe pas ou est archivée : choisissez-en une autre."))

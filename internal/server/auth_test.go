@@ -14,6 +14,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store"
 )
 
 func TestHealthz(t *testing.T) {
@@ -112,7 +113,7 @@ func TestLongPassphraseNotTruncated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.st.SetPassword(ctx, u.ID, h); err != nil {
+	if err := e.st.ChangePassword(ctx, u.ID, u.Name, h); err != nil {
 		t.Fatal(err)
 	}
 	c := e.client()
@@ -217,7 +218,7 @@ func TestDisabledUserSessionEnds(t *testing.T) {
 		t.Fatal(r.StatusCode)
 	}
 	u, _ := e.st.UserByEmail(context.Background(), "coordinateur@demo.portail-aci.fr")
-	if err := e.st.DisableUser(context.Background(), u.ID); err != nil {
+	if err := e.st.SetUserDisabled(context.Background(), store.CLIActor(), u.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	if r := c.get("/structures"); r.StatusCode != http.StatusSeeOther {

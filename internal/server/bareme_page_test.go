@@ -13,7 +13,7 @@ import (
 
 func TestBaremesReadableByEveryRole(t *testing.T) {
 	e := newEnv(t)
-	for _, a := range seed.DemoAccounts {
+	for _, a := range seed.DemoAccounts() {
 		c := e.loggedIn(a.Email)
 		r := c.get("/baremes")
 		if r.StatusCode != http.StatusOK {
@@ -127,7 +127,7 @@ func TestMSPIndicatorAdminCRUD(t *testing.T) {
 	}
 
 	// Others: 404 on every admin route, nothing changes.
-	for _, a := range seed.DemoAccounts {
+	for _, a := range seed.DemoAccounts() {
 		if a.Email == "admin@demo.portail-aci.fr" {
 			continue
 		}

@@ -2,8 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"github.com/portail-aci/aci/internal/access"
 	"io/fs"
@@ -18,22 +16,6 @@ import (
 	"github.com/portail-aci/aci/templates/pages"
 	"github.com/portail-aci/aci/web"
 )
-
-// RenderContractDocument renders the contract's HTML document from its
-// frozen terms (JSON) with the templ component: the renderer cmd gives the
-// store (store cannot import templates, DESIGN.md §1), so that production
-// and the tests that create contracts sign the same document.
-func RenderContractDocument(ctx context.Context, termsJSON []byte) (string, error) {
-	var d pages.ContractDoc
-	if err := json.Unmarshal(termsJSON, &d); err != nil {
-		return "", err
-	}
-	var buf bytes.Buffer
-	if err := pages.ContractDocument(d).Render(ctx, &buf); err != nil {
-		return "", err
-	}
-	return buf.String(), nil
-}
 
 // contractOf is the route's contract (withContract), or answers 404 when
 // the dossier has none yet.
@@ -211,15 +193,15 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 	}
 	paid := store.PaidTotal(ps)
 	v.Total, v.PaidTotal = domain.FormatEUR(total), domain.FormatEUR(paid)
-	if !c.ResiliationReceived.IsZero() {
-		v.ReceivedOn, v.Effective = c.ResiliationReceived.French(), c.ResiliationEffective.French()
+	if !c.TerminationReceived.IsZero() {
+		v.ReceivedOn, v.Effective = c.TerminationReceived.French(), c.TerminationEffective.French()
 		v.RequestedBy = "la structure"
-		if c.ResiliationBy == workflow.PartyCPAM {
+		if c.TerminationBy == workflow.PartyCPAM {
 			v.RequestedBy = "la CPAM"
 		}
-		if t, err := store.Termination(c, paid); err == nil {
+		if t, err := funding.ContractTermination(c.Funding(), c.TerminationReceived, paid); err == nil {
 			v.DueAtEffective = domain.FormatEUR(t.Due)
-			if c.TropPercu == nil {
+			if c.Overpaid == nil {
 				// Not yet pronounced: the figures as of today's payments.
 				if t.TropPercu > 0 {
 					v.TropPercu = domain.FormatEUR(t.TropPercu)
@@ -228,16 +210,16 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 				}
 			}
 		}
-		if c.TropPercu != nil {
-			v.ResilieOn, v.Motivation = c.ResilieOn.French(), c.Motivation
-			if *c.TropPercu > 0 {
-				v.TropPercu = domain.FormatEUR(*c.TropPercu)
+		if c.Overpaid != nil {
+			v.ResilieOn, v.Motivation = c.TerminatedOn.French(), c.Motivation
+			if *c.Overpaid > 0 {
+				v.TropPercu = domain.FormatEUR(*c.Overpaid)
 			}
-			if c.ResteDu != nil && *c.ResteDu > 0 {
-				v.ResteDu = domain.FormatEUR(*c.ResteDu)
+			if c.StillDue != nil && *c.StillDue > 0 {
+				v.ResteDu = domain.FormatEUR(*c.StillDue)
 			}
 		}
-		if v.CanResilier && today.Before(c.ResiliationEffective) {
+		if v.CanResilier && today.Before(c.TerminationEffective) {
 			v.CanResilier = false
 		}
 	}

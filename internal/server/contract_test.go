@@ -266,13 +266,13 @@ func TestContractResiliationOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantT, err := store.Termination(c, ps[0].Amount)
+	wantT, err := funding.ContractTermination(c.Funding(), c.TerminationReceived, ps[0].Amount)
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc = nord.get(page).doc(t)
-	if c.State != workflow.Resilie || c.TropPercu == nil || *c.TropPercu != wantT.TropPercu {
-		t.Fatalf("contract %s trop-perçu %v want %s", c.State, c.TropPercu, domain.FormatEUR(wantT.TropPercu))
+	if c.State != workflow.Resilie || c.Overpaid == nil || *c.Overpaid != wantT.TropPercu {
+		t.Fatalf("contract %s trop-perçu %v want %s", c.State, c.Overpaid, domain.FormatEUR(wantT.TropPercu))
 	}
 	if wantT.TropPercu > 0 {
 		if got := doc.Find(`[data-testid="trop-percu"]`).Text(); got != domain.FormatEUR(wantT.TropPercu) {

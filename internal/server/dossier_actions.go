@@ -44,7 +44,7 @@ func (s *Server) dossierTransition(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// Reload: the dossier may have changed (conflict).
-		if d2, err2 := s.store.GetDossier(r.Context(), sc, d.ID); err2 == nil {
+		if d2, err2 := s.store.Dossier(r.Context(), sc, d.ID); err2 == nil {
 			d = d2
 		}
 		a := newDossierAction(t)

@@ -44,6 +44,7 @@ func (s *Server) dossierContentShow(w http.ResponseWriter, r *http.Request) {
 // sectionOverride is a section re-rendered with what the user typed.
 type sectionOverride struct {
 	in       store.ContentSave
+	typed    contentForm
 	fields   registry.FieldErrors
 	conflict *store.ContentConflict
 }
@@ -77,10 +78,10 @@ func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, status in
 			sv.Frozen = frozenText(sec, d.State)
 		}
 		if ov != nil && ov.in.Section == sec {
-			typed := contentSectionView(applyTyped(c, ov.in), sec, mspInds, ov.in.Indicators)
+			typed := contentSectionView(applyTyped(c, ov.in), sec, mspInds, ov.typed.indicators)
 			typed.Editable, typed.Frozen = sv.Editable, sv.Frozen
 			if sec == store.SectionPatientele {
-				typed.Patientele, typed.ESPPatients = ov.in.Patientele, ov.in.ESPPatients
+				typed.Patientele, typed.ESPPatients = ov.typed.patientele, ov.typed.espPatients
 			}
 			sv = typed
 			sv.Field = map[string]string(ov.fields)
@@ -94,9 +95,9 @@ func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, status in
 				sv.LastChange = lastChangeText(cur.Meta[sec])
 				switch sec {
 				case store.SectionLettre:
-					sv.Saved = cur.Lettre
+					sv.Saved = cur.Letter
 				case store.SectionProjet:
-					sv.Saved = cur.Projet
+					sv.Saved = cur.HealthProject
 				}
 			}
 		}
@@ -130,9 +131,9 @@ func lastChangeText(m store.SectionMeta) string {
 func applyTyped(c store.DossierContent, in store.ContentSave) store.DossierContent {
 	switch in.Section {
 	case store.SectionLettre:
-		c.Lettre = in.Text
+		c.Letter = in.Text
 	case store.SectionProjet:
-		c.Projet = in.Text
+		c.HealthProject = in.Text
 	case store.SectionMissions:
 		c.Missions, c.MissionsSaved = nil, true
 		for _, m := range funding.AllMissions {
@@ -155,17 +156,17 @@ func optInt(p *int64) string {
 
 // contentSectionView builds a section's view from c; for the indicators,
 // typed (when not nil) replaces the stored rows with what was typed.
-func contentSectionView(c store.DossierContent, sec store.Section, mspInds []store.MSPIndicatorRow, typed []store.IndicatorInput) pages.ContentSection {
+func contentSectionView(c store.DossierContent, sec store.Section, mspInds []store.MSPIndicatorRow, typed []indicatorForm) pages.ContentSection {
 	m := c.Meta[sec]
 	sv := pages.ContentSection{Key: string(sec), Title: sec.Label(), Version: m.Version, LastChange: lastChangeText(m), Field: map[string]string{}}
 	switch sec {
 	case store.SectionLettre:
-		sv.Text, sv.MaxLen, sv.Autosave = c.Lettre, store.MaxLettreIntention, true
+		sv.Text, sv.MaxLen, sv.Autosave = c.Letter, store.MaxLettreIntention, true
 		sv.MaxLenText = domain.GroupThousands(store.MaxLettreIntention)
 		sv.Intro = "La lettre d'intention présente le projet de communauté à l'ARS ; sa validation ouvre l'amorçage et le délai de six mois."
 		sv.Hint = "Le territoire envisagé, les professionnels réunis, les premiers constats et les missions visées."
 	case store.SectionProjet:
-		sv.Text, sv.MaxLen, sv.Autosave = c.Projet, store.MaxProjetSante, true
+		sv.Text, sv.MaxLen, sv.Autosave = c.HealthProject, store.MaxProjetSante, true
 		sv.MaxLenText = domain.GroupThousands(store.MaxProjetSante)
 		sv.Intro = "Résumé du projet de santé. Le projet signé lui-même (PDF) se dépose dans l'onglet Documents."
 		sv.Hint = "Pour une CPTS : le diagnostic territorial, puis les axes du projet mission par mission."
@@ -219,7 +220,7 @@ func contentSectionView(c store.DossierContent, sec store.Section, mspInds []sto
 		sv.NewRow = pages.IndicatorRow{Index: len(c.Indicators), Weight: "1"}
 	case store.SectionPatientele:
 		sv.IsESP = c.StructureType == domain.ESP
-		sv.Patientele, sv.ESPPatients = optInt(c.Patientele), optInt(c.ESPPatients)
+		sv.Patientele, sv.ESPPatients = optInt(c.RegisteredPatients), optInt(c.ESPPatients)
 		if sv.IsESP {
 			sv.Title = "Patientèle"
 			sv.Intro = "Le nombre de patients coordonnés sert à l'estimation du forfait ESP (proposition, non en vigueur)."
@@ -328,8 +329,8 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 			}
 		}
 		var pat int64
-		if c.Patientele != nil {
-			pat = *c.Patientele
+		if c.RegisteredPatients != nil {
+			pat = *c.RegisteredPatients
 		} else {
 			e.Notice = "Patientèle non renseignée : les points variables comptent pour zéro."
 		}
@@ -355,8 +356,8 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 			return e
 		}
 		var mt int64
-		if c.Patientele != nil {
-			mt = *c.Patientele
+		if c.RegisteredPatients != nil {
+			mt = *c.RegisteredPatients
 		}
 		f, err := funding.ESPForfait(*c.ESPPatients, mt)
 		if err != nil {
@@ -388,33 +389,7 @@ func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
 		version = -1 // a form without a version is stale by definition
 	}
 	in := store.ContentSave{DossierID: id, Section: sec, Version: version, At: s.now()}
-	switch sec {
-	case store.SectionLettre, store.SectionProjet:
-		// Not formValue: it would cut an over-long text silently; the store
-		// refuses it with a field error and the text is kept.
-		in.Text = r.PostFormValue("text")
-	case store.SectionMissions:
-		in.Missions = boundedValues(r.PostForm["missions"], 10)
-	case store.SectionIndicateurs:
-		in.Remove = formValue(r, "remove", 64)
-		for i := 0; i <= store.MaxIndicators; i++ {
-			f := func(n string) string { return store.IndicatorField(i, n) }
-			if _, present := r.PostForm[f("code")]; !present {
-				break
-			}
-			row := store.IndicatorInput{Code: formValue(r, f("code"), 64), Mission: formValue(r, f("mission"), 20),
-				Label: formValue(r, f("label"), store.MaxIndicatorLabel+1), Direction: formValue(r, f("direction"), 20),
-				Baseline: formValue(r, f("baseline"), 30), Weight: formValue(r, f("weight"), 10), Unit: formValue(r, f("unit"), store.MaxIndicatorUnit+1)}
-			for y := range 5 {
-				row.Targets[y] = formValue(r, f("target"+strconv.Itoa(y+1)), 30)
-			}
-			in.Indicators = append(in.Indicators, row)
-		}
-	case store.SectionPatientele:
-		in.MSPIndicators = boundedValues(r.PostForm["msp_indicators"], 200)
-		in.Patientele = formValue(r, "patientele", 20)
-		in.ESPPatients = formValue(r, "esp_patients", 20)
-	}
+	typed := readContentForm(r, sec, &in)
 	v, err := s.store.SaveContent(r.Context(), sc, in)
 	var fe registry.FieldErrors
 	var cf *store.ContentConflict
@@ -438,7 +413,7 @@ func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
 			plain(w, http.StatusConflict, domain.ErrorMessage(err)+" Enregistrez avec le bouton pour comparer les deux versions.")
 			return
 		}
-		s.renderContent(w, r, http.StatusConflict, &sectionOverride{in: in, conflict: cf})
+		s.renderContent(w, r, http.StatusConflict, &sectionOverride{in: in, typed: typed, conflict: cf})
 	case errors.As(err, &fe):
 		if autosave {
 			msg := "Brouillon non enregistré :"
@@ -448,7 +423,7 @@ func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
 			plain(w, http.StatusUnprocessableEntity, msg)
 			return
 		}
-		s.renderContent(w, r, http.StatusUnprocessableEntity, &sectionOverride{in: in, fields: fe})
+		s.renderContent(w, r, http.StatusUnprocessableEntity, &sectionOverride{in: in, typed: typed, fields: fe})
 	default:
 		if autosave && domain.ErrorCode(err) == domain.EConflict {
 			plain(w, http.StatusConflict, domain.ErrorMessage(err))

@@ -78,7 +78,7 @@ func (s *Server) renderDossierList(w http.ResponseWriter, r *http.Request, statu
 // canCreateDossier says whether the viewer may create their structure's
 // dossier, or why not (member role, ESS: workflow.Eligible).
 func (s *Server) canCreateDossier(r *http.Request, sc store.Scope) (bool, string) {
-	o, err := s.store.GetStructure(r.Context(), sc, sc.OrgID)
+	o, err := s.store.Structure(r.Context(), sc, sc.OrgID)
 	if err != nil {
 		return false, "Votre structure est introuvable."
 	}

@@ -58,7 +58,7 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		NextStep: what, NextWho: who, Errors: st.summary, Deadlines: dossierDeadlineRows(d, today),
 	}
 	v.Facts = dossierFacts(d)
-	for _, t := range store.ComplementTargets {
+	for _, t := range store.ComplementTargets() {
 		v.ComplementTargets = append(v.ComplementTargets, pages.Option{Value: t.Code, Label: t.Label})
 	}
 	openComps := 0
@@ -110,10 +110,10 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		v.NewComplement = *st.complement
 	}
 	// Avis and joint review.
-	if d.Avis != "" {
-		v.AvisLabel, v.AvisMotivation = d.Avis.Label(), d.AvisMotivation
+	if d.Opinion != "" {
+		v.AvisLabel, v.AvisMotivation = d.Opinion.Label(), d.OpinionMotivation
 	}
-	v.ShowJoint = d.Avis != "" || d.PositionARS != nil || d.PositionDCGDR != nil || d.State == workflow.ExamenConjoint
+	v.ShowJoint = d.Opinion != "" || d.PositionARS != nil || d.PositionDCGDR != nil || d.State == workflow.ExamenConjoint
 	v.Joint = []pages.PositionView{
 		positionView("de l'ARS", d.PositionARS, d.PositionARSMotivation, d.PositionARSAt),
 		positionView("de la DCGDR", d.PositionDCGDR, d.PositionDCGDRMotivation, d.PositionDCGDRAt),
@@ -163,13 +163,13 @@ func dossierFacts(d store.Dossier) []pages.DossierFact {
 			f = append(f, pages.DossierFact{Label: label, Value: dt.French()})
 		}
 	}
-	add("Lettre d'intention déposée le", d.LettreDeposeeOn)
-	add("Lettre d'intention validée le", d.LettreValidatedOn)
-	add("Projet de santé déposé le", d.ProjetSanteFiledOn)
-	add("Projet de santé validé le", d.ProjetSanteValidatedOn)
-	add("Demande déposée le", d.DemandeDeposeeOn)
-	if d.InstructeurName != "" {
-		f = append(f, pages.DossierFact{Label: "Instruit par", Value: d.InstructeurName})
+	add("Lettre d'intention déposée le", d.LetterFiledOn)
+	add("Lettre d'intention validée le", d.LetterValidatedOn)
+	add("Projet de santé déposé le", d.HealthProjectFiledOn)
+	add("Projet de santé validé le", d.HealthProjectValidatedOn)
+	add("Demande déposée le", d.RequestFiledOn)
+	if d.InstructorName != "" {
+		f = append(f, pages.DossierFact{Label: "Instruit par", Value: d.InstructorName})
 	}
 	add("Décision le", d.DecidedOn)
 	return f

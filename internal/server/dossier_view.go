@@ -94,7 +94,7 @@ func (s *Server) contractStep(ctx context.Context, sc store.Scope, d store.Dossi
 	case workflow.Actif:
 		what = "Contrat actif depuis le " + c.Start.French() + ", jusqu'au " + c.End.French() + " : l'échéancier des versements est dans l'onglet Contrat."
 	case workflow.ResiliationDemandee:
-		what = "La résiliation du contrat est demandée ; elle prend effet le " + c.ResiliationEffective.French() + "."
+		what = "La résiliation du contrat est demandée ; elle prend effet le " + c.TerminationEffective.French() + "."
 	default:
 		what = c.State.Label() + "."
 	}
@@ -153,12 +153,12 @@ type dossierDeadline struct {
 // (CSP L1434-12).
 func dossierDeadlines(d store.Dossier, today domain.Date) []dossierDeadline {
 	var out []dossierDeadline
-	if d.State == workflow.ProjetSanteDepose && d.StructureType == domain.CPTS && !d.ProjetSanteFiledOn.IsZero() {
-		due := workflow.ProjetSanteReputeValide(d.ProjetSanteFiledOn)
+	if d.State == workflow.ProjetSanteDepose && d.StructureType == domain.CPTS && !d.HealthProjectFiledOn.IsZero() {
+		due := workflow.ProjetSanteReputeValide(d.HealthProjectFiledOn)
 		out = append(out, dossierDeadline{workflow.DeadlineProjetSante, "Réputé validé sans opposition de l'ARS le", due, workflow.DaysLeft(today, due)})
 	}
-	if !d.LettreValidatedOn.IsZero() && !d.State.Final() {
-		due := workflow.LettreIntentionDeadline(d.LettreValidatedOn)
+	if !d.LetterValidatedOn.IsZero() && !d.State.Final() {
+		due := workflow.LettreIntentionDeadline(d.LetterValidatedOn)
 		out = append(out, dossierDeadline{workflow.DeadlineLettreIntention, "Projet de santé et signature de l'ACI au plus tard le", due, workflow.DaysLeft(today, due)})
 	}
 	return out

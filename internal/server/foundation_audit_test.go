@@ -22,7 +22,6 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/server"
-	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
@@ -48,7 +47,7 @@ func (s *syncBuffer) String() string {
 func newEnvWith(t *testing.T, vars map[string]string) (*env, *syncBuffer) {
 	t.Helper()
 	t.Parallel() // as newEnv
-	st := &store.Store{Pool: pgtest.New(t)}
+	st := pgtest.Store(t, nil)
 	if err := seed.Demo(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}

@@ -21,12 +21,7 @@ import (
 	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
-func TestMain(m *testing.M) {
-	// The renderer cmd wires into the store: the tests sign the same
-	// contract document as production.
-	store.RenderContractDocument = server.RenderContractDocument
-	pgtest.Main(m)
-}
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // env is a running test server on its own database with the demo data.
 type env struct {
@@ -54,7 +49,11 @@ func newEnv(t testing.TB) *env {
 // tests one at a time, before the parallel ones.
 func newSerialEnv(t testing.TB) *env {
 	t.Helper()
-	st := &store.Store{Pool: pgtest.New(t)}
+	e := &env{t: t}
+	now := time.Now()
+	e.clock = &now
+	st := pgtest.Store(t, func() time.Time { return *e.clock })
+	e.st = st
 	if err := seed.Demo(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
@@ -62,9 +61,6 @@ func newSerialEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, st: st}
-	now := time.Now()
-	e.clock = &now
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := server.New(cfg, st, log, server.Options{Now: func() time.Time { return *e.clock }})
 	e.ts = httptest.NewServer(srv)

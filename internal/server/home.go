@@ -13,7 +13,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	var st domain.StructureType
 	coordinates := false
 	if viewerCan(r, access.ActWorkAsStructure) {
-		o, err := s.store.GetStructure(r.Context(), sc, sc.OrgID)
+		o, err := s.store.Structure(r.Context(), sc, sc.OrgID)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -214,7 +214,7 @@ func newTestCPTS(t *testing.T, e *env) (coordEmail string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	uid, err := e.st.CreateUser(ctx, coordEmail, "Léna Testeuse", hash)
+	_, err = e.st.CreateUser(ctx, coordEmail, "Léna Testeuse", hash)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,10 +226,10 @@ func newTestCPTS(t *testing.T, e *env) (coordEmail string) {
 	if err != nil {
 		t.Fatalf("structure: %v", err)
 	}
-	if _, err := e.st.SeedTerritory(ctx, sid, uid, []string{"01053", "01344", "01451"}); err != nil {
+	sc := e.ctScope(coordEmail)
+	if _, err := e.st.AddCommunes(ctx, sc, sid, 0, []string{"01053", "01344", "01451"}); err != nil {
 		t.Fatal(err)
 	}
-	sc := e.ctScope(coordEmail)
 	for _, m := range []registry.Member{
 		{LastName: "Morel", FirstName: "Anne", Profession: registry.MedecinGeneraliste, Mode: registry.ModeLiberal, CommuneCode: "01053"},
 		{LastName: "Perrin", FirstName: "Luc", Profession: registry.Infirmier, Mode: registry.ModeLiberal, CommuneCode: "01344"},

@@ -137,7 +137,7 @@ func (s *Server) memberEdit(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	row, err := s.store.GetMember(r.Context(), sc, d.ID, mid)
+	row, err := s.store.Member(r.Context(), sc, d.ID, mid)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -168,7 +168,7 @@ func (s *Server) memberUpdate(w http.ResponseWriter, r *http.Request) {
 		status := http.StatusUnprocessableEntity
 		if conflict != "" {
 			status = http.StatusConflict
-			if cur, err := s.store.GetMember(ctx, sc, d.ID, mid); err == nil {
+			if cur, err := s.store.Member(ctx, sc, d.ID, mid); err == nil {
 				version = cur.Version
 			}
 		}
@@ -191,7 +191,7 @@ func (s *Server) memberRemove(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	row, err := s.store.GetMember(ctx, sc, d.ID, mid)
+	row, err := s.store.Member(ctx, sc, d.ID, mid)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -50,8 +50,8 @@ func (s *Server) memberList(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, m := range rows {
 		commune := m.Member.CommuneCode
-		if m.CommuneNom != "" {
-			commune = m.CommuneNom + " (" + m.Member.CommuneCode + ")"
+		if m.CommuneName != "" {
+			commune = m.CommuneName + " (" + m.Member.CommuneCode + ")"
 		}
 		v.Rows = append(v.Rows, pages.MemberRowView{ID: m.ID, Name: memberDisplayName(m.Member), Profession: professionText(m.Member),
 			Mode: m.Member.Mode.Label(), RPPS: m.Member.RPPS, Commune: commune, OwnStructure: m.OwnStructureName})

@@ -23,7 +23,7 @@ import (
 func TestOutboxThroughSMTPRetriesWithoutDuplicate(t *testing.T) {
 	t.Parallel() // own database, SMTP fake and clock
 	ctx := context.Background()
-	st := &store.Store{Pool: pgtest.New(t)}
+	st := pgtest.Store(t, nil)
 	if err := seed.Demo(ctx, st); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestOutboxThroughSMTPRetriesWithoutDuplicate(t *testing.T) {
 	if _, err := st.PostMessage(ctx, coord, store.NewMessage{DossierID: id, Body: "Bonjour", At: now, LinkBase: "http://x"}); err != nil {
 		t.Fatal(err)
 	}
-	queued, _ := st.ListOutbox(ctx, "", 100)
+	queued := pgtest.Outbox(t, st, "", 100)
 	if len(queued) < 3 { // referent, ARS, DCGDR (and any other agent of the Ain/ARA)
 		t.Fatalf("%d e-mails queued", len(queued))
 	}
@@ -79,7 +79,7 @@ func TestOutboxThroughSMTPRetriesWithoutDuplicate(t *testing.T) {
 			t.Errorf("%s received %d e-mails", m.To, seen[m.To])
 		}
 	}
-	after, _ := st.ListOutbox(ctx, "", 100)
+	after := pgtest.Outbox(t, st, "", 100)
 	for _, m := range after {
 		if m.SentAt == nil || m.LoggedAt != nil {
 			t.Errorf("not marked sent: %+v", m)
@@ -110,7 +110,7 @@ func scopeOfStore(t *testing.T, st *store.Store, email string) store.Scope {
 func TestOutboxWithoutSMTPLogsAndKeeps(t *testing.T) {
 	t.Parallel() // own database and server
 	ctx := context.Background()
-	st := &store.Store{Pool: pgtest.New(t)}
+	st := pgtest.Store(t, nil)
 	if err := seed.Demo(ctx, st); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestOutboxWithoutSMTPLogsAndKeeps(t *testing.T) {
 	if err := server.RunOutbox(ctx, srv); err != nil {
 		t.Fatal(err)
 	}
-	all, _ := st.ListOutbox(ctx, "", 1000)
+	all := pgtest.Outbox(t, st, "", 1000)
 	if len(all) == 0 {
 		t.Fatal("outbox empty")
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
-	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
 )
 
@@ -26,7 +25,7 @@ const (
 
 // viewerOf is the access.Viewer of a scope (its active membership).
 func viewerOf(sc store.Scope) access.Viewer {
-	return access.Viewer{UserID: sc.UserID, OrgID: sc.OrgID, Kind: sc.Kind, Role: sc.Role}
+	return sc.Viewer()
 }
 
 // viewerCan reports whether the viewer of r may do a viewer-level act
@@ -39,20 +38,12 @@ func viewerCan(r *http.Request, a access.Act) bool {
 // structurePerm, dossierPerm and contractPerm compute the viewer's
 // permission on a record (again after a change: the state moved).
 func structurePerm(sc store.Scope, d store.StructureDetail) access.Permission {
-	return access.For(viewerOf(sc), access.Structure(d.ID, d.StructureType, d.ArchivedAt != nil))
+	return d.Permission(sc)
 }
 
-func dossierPerm(sc store.Scope, d store.Dossier) access.Permission {
-	return access.For(viewerOf(sc), access.Dossier(d.StructureID, d.StructureType, d.State, d.Avis))
-}
+func dossierPerm(sc store.Scope, d store.Dossier) access.Permission { return d.Permission(sc) }
 
-func contractPerm(sc store.Scope, c store.Contract) access.Permission {
-	signed := make(map[workflow.Party]bool, len(c.Signatures))
-	for _, sg := range c.Signatures {
-		signed[sg.Party] = true
-	}
-	return access.For(viewerOf(sc), access.Contract(c.StructureID, c.StructureType, c.State, signed))
-}
+func contractPerm(sc store.Scope, c store.Contract) access.Permission { return c.Permission(sc) }
 
 type structureValue struct {
 	d store.StructureDetail
@@ -92,7 +83,7 @@ func (s *Server) withRecord(next http.Handler, load func(ctx context.Context, sc
 // withStructure loads the structure {id}.
 func (s *Server) withStructure(next http.Handler) http.Handler {
 	return s.withRecord(next, func(ctx context.Context, sc store.Scope, id int64) (context.Context, error) {
-		d, err := s.store.GetStructureDetail(ctx, sc, id)
+		d, err := s.store.StructureDetail(ctx, sc, id)
 		if err != nil {
 			return ctx, err
 		}
@@ -106,7 +97,7 @@ func (s *Server) withDossier(next http.Handler) http.Handler {
 }
 
 func (s *Server) loadDossier(ctx context.Context, sc store.Scope, id int64) (context.Context, error) {
-	d, err := s.store.GetDossier(ctx, sc, id)
+	d, err := s.store.Dossier(ctx, sc, id)
 	if err != nil {
 		return ctx, err
 	}

@@ -183,7 +183,7 @@ func TestSimulatorESP(t *testing.T) {
 
 func TestSimulatorEveryDemoAccount(t *testing.T) {
 	e := newEnv(t)
-	for _, a := range seed.DemoAccounts {
+	for _, a := range seed.DemoAccounts() {
 		c := e.loggedIn(a.Email)
 		for _, mode := range []string{"cpts", "msp", "esp"} {
 			if r := c.get("/simulateur?mode=" + mode); r.StatusCode != http.StatusOK {

@@ -5,6 +5,7 @@ import (
 	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/registry"
@@ -43,8 +44,19 @@ func structureFieldOrder() []string {
 		"postal_code", "commune_code", "departement", "created_on", "ars_validated_on", "aci_signed_on"}
 }
 
-func structureInputFrom(r *http.Request) store.StructureInput {
-	return store.StructureInput{
+// structureFormInput is the structure form as typed: the store's input, and
+// the dates as typed (shown again when the save is refused).
+type structureFormInput struct {
+	store.StructureInput
+	CreatedOn, ARSValidatedOn, ACISignedOn string
+}
+
+// structureInputFrom reads the structure form of r; a date that cannot be
+// parsed is a field error in StructureInput.Invalid.
+func structureInputFrom(r *http.Request) structureFormInput {
+	in := structureFormInput{CreatedOn: formValue(r, "created_on", 20), ARSValidatedOn: formValue(r, "ars_validated_on", 20),
+		ACISignedOn: formValue(r, "aci_signed_on", 20)}
+	in.StructureInput = store.StructureInput{
 		Type:             domain.StructureType(formValue(r, "type", 10)),
 		Name:             formValue(r, "name", 300),
 		LegalForm:        formValue(r, "legal_form", 20),
@@ -55,28 +67,48 @@ func structureInputFrom(r *http.Request) store.StructureInput {
 		PostalCode:       formValue(r, "postal_code", 20),
 		CommuneCode:      formValue(r, "commune_code", 20),
 		Departement:      formValue(r, "departement", 5),
-		CreatedOn:        formValue(r, "created_on", 20),
-		ARSValidatedOn:   formValue(r, "ars_validated_on", 20),
-		ACISignedOn:      formValue(r, "aci_signed_on", 20),
 		CoordinatorEmail: formValue(r, "coordinator_email", 254),
 	}
+	fe := registry.FieldErrors{}
+	in.StructureInput.CreatedOn = parseFormDate(fe, "created_on", in.CreatedOn)
+	in.StructureInput.ARSValidatedOn = parseFormDate(fe, "ars_validated_on", in.ARSValidatedOn)
+	in.StructureInput.ACISignedOn = parseFormDate(fe, "aci_signed_on", in.ACISignedOn)
+	if len(fe) > 0 {
+		in.Invalid = fe
+	}
+	return in
 }
 
-func inputFromDetail(d store.StructureDetail) store.StructureInput {
+// parseFormDate reads an optional date (AAAA-MM-JJ from input type=date, or
+// jj/mm/aaaa typed by hand).
+func parseFormDate(fe registry.FieldErrors, field, raw string) domain.Date {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return domain.Date{}
+	}
+	d, err := domain.ParseDate(raw)
+	if err != nil {
+		fe.Add(field, store.DateError)
+		return domain.Date{}
+	}
+	return d
+}
+
+func inputFromDetail(d store.StructureDetail) structureFormInput {
 	iso := func(x domain.Date) string {
 		if x.IsZero() {
 			return ""
 		}
 		return x.String()
 	}
-	return store.StructureInput{Type: d.StructureType, Name: d.Name, LegalForm: string(d.LegalForm), SIRET: d.SIRET, FINESS: d.FINESS,
-		Address1: d.Address1, Address2: d.Address2, PostalCode: d.PostalCode, CommuneCode: d.CommuneCode,
-		Departement: d.Departement, CreatedOn: iso(d.CreatedOn), ARSValidatedOn: iso(d.ARSValidatedOn), ACISignedOn: iso(d.ACISignedOn),
-		CoordinatorEmail: d.CoordinatorEmail}
+	return structureFormInput{StructureInput: store.StructureInput{Type: d.StructureType, Name: d.Name, LegalForm: string(d.LegalForm),
+		SIRET: d.SIRET, FINESS: d.FINESS, Address1: d.Address1, Address2: d.Address2, PostalCode: d.PostalCode, CommuneCode: d.CommuneCode,
+		Departement: d.Departement, CreatedOn: d.CreatedOn, ARSValidatedOn: d.ARSValidatedOn, ACISignedOn: d.ACISignedOn,
+		CoordinatorEmail: d.CoordinatorEmail}, CreatedOn: iso(d.CreatedOn), ARSValidatedOn: iso(d.ARSValidatedOn), ACISignedOn: iso(d.ACISignedOn)}
 }
 
 // structureForm builds the form's view model from the typed values.
-func (s *Server) structureForm(r *http.Request, in store.StructureInput, fe registry.FieldErrors, isNew, isAdmin bool) (pages.StructureFormView, error) {
+func (s *Server) structureForm(r *http.Request, in structureFormInput, fe registry.FieldErrors, isNew, isAdmin bool) (pages.StructureFormView, error) {
 	deps, err := s.store.Departements(r.Context())
 	if err != nil {
 		return pages.StructureFormView{}, err
@@ -127,7 +159,7 @@ func (s *Server) structureForm(r *http.Request, in store.StructureInput, fe regi
 	return v, nil
 }
 
-func (s *Server) renderStructureNew(w http.ResponseWriter, r *http.Request, status int, in store.StructureInput, fe registry.FieldErrors, summary []string) {
+func (s *Server) renderStructureNew(w http.ResponseWriter, r *http.Request, status int, in structureFormInput, fe registry.FieldErrors, summary []string) {
 	v, err := s.structureForm(r, in, fe, true, viewerCan(r, access.ActAdminister))
 	if err != nil {
 		s.fail(w, r, err)
@@ -146,7 +178,7 @@ func (s *Server) structureNew(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	s.renderStructureNew(w, r, http.StatusOK, store.StructureInput{}, nil, nil)
+	s.renderStructureNew(w, r, http.StatusOK, structureFormInput{}, nil, nil)
 }
 
 func (s *Server) structureCreate(w http.ResponseWriter, r *http.Request) {
@@ -156,7 +188,7 @@ func (s *Server) structureCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	in := structureInputFrom(r)
-	id, err := s.store.CreateStructure(ctx, sc, in)
+	id, err := s.store.CreateStructure(ctx, sc, in.StructureInput)
 	if err != nil {
 		fe, summary, _, other := formErrors(err, structureFieldOrder())
 		if other != nil || fe == nil {
@@ -180,7 +212,7 @@ func (s *Server) structureCreate(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/structures/"+strconv.FormatInt(id, 10))
 }
 
-func (s *Server) renderStructureEdit(w http.ResponseWriter, r *http.Request, status int, d store.StructureDetail, in store.StructureInput,
+func (s *Server) renderStructureEdit(w http.ResponseWriter, r *http.Request, status int, d store.StructureDetail, in structureFormInput,
 	version int, fe registry.FieldErrors, summary []string, conflict string) {
 	v, err := s.structureForm(r, in, fe, false, viewerCan(r, access.ActAdminister))
 	if err != nil {
@@ -222,7 +254,7 @@ func (s *Server) structureUpdate(w http.ResponseWriter, r *http.Request) {
 	in := structureInputFrom(r)
 	in.Type = d.StructureType
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
-	err := s.store.UpdateStructure(ctx, sc, d.ID, version, in)
+	err := s.store.UpdateStructure(ctx, sc, d.ID, version, in.StructureInput)
 	if err != nil {
 		fe, summary, conflict, other := formErrors(err, structureFieldOrder())
 		if other != nil {

@@ -96,7 +96,7 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, o := range rows {
 		row := pages.StructureRow{ID: o.ID, Name: o.Name, Type: string(o.StructureType),
-			Departement: o.Departement + " — " + o.DepartementNom}
+			Departement: o.Departement + " — " + o.DepartementName}
 		if t, ok := terr[o.ID]; ok {
 			row.Tier, row.Population = t.Tier, t.Population
 		}
@@ -164,7 +164,7 @@ func (s *Server) structureExport(w http.ResponseWriter, r *http.Request) {
 			return x.French()
 		}
 		rec := []string{strconv.FormatInt(e.ID, 10), e.Name, string(e.StructureType), lf, e.SIRET, e.FINESS, e.Address1, e.Address2,
-			e.PostalCode, e.CommuneNom, e.Departement + " " + e.DepartementNom, e.RegionNom, e.CoordinatorName, e.CoordinatorEmail,
+			e.PostalCode, e.CommuneName, e.Departement + " " + e.DepartementName, e.RegionName, e.CoordinatorName, e.CoordinatorEmail,
 			strconv.Itoa(e.Members), d(e.CreatedOn), d(e.ARSValidatedOn), d(e.ACISignedOn)}
 		for i := range rec {
 			rec[i] = csvCell(rec[i])

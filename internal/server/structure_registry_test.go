@@ -231,3 +231,33 @@ func TestStructureExportCSV(t *testing.T) {
 		t.Fatalf("referent export names %q", names)
 	}
 }
+
+// A date that is not one is refused next to its field, with the other
+// findings of the same save, and the page shows it as typed.
+func TestEditStructureBadDate(t *testing.T) {
+	e := newEnv(t)
+	id := e.regID(seed.ValDeDemo)
+	coord := e.loggedIn("coordinateur@demo.portail-aci.fr")
+	d := coord.get("/structures/" + id + "/modifier").doc(t)
+	form := url.Values{}
+	for _, n := range []string{"version", "name", "siret", "finess", "address1", "address2", "postal_code", "commune_code"} {
+		val, _ := d.Find(`input[name="` + n + `"]`).Attr("value")
+		form.Set(n, val)
+	}
+	form.Set("legal_form", "association")
+	form.Set("departement", "01")
+	form.Set("created_on", "2024-02-30")
+	form.Set("postal_code", "12")
+	r := coord.post("/structures/"+id+"/modifier", form)
+	if r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad date: %d", r.StatusCode)
+	}
+	page := r.doc(t)
+	date := page.Find(`[data-testid="field-created_on"]`)
+	if v, _ := date.Find(`input`).Attr("value"); v != "2024-02-30" || !strings.Contains(date.Text(), "Date invalide") {
+		t.Errorf("created_on field: value %q, text %q", v, date.Text())
+	}
+	if !strings.Contains(page.Find(`[data-testid="field-postal_code"]`).Text(), "5 chiffres") {
+		t.Error("the postal code's finding is missing next to the date's")
+	}
+}

@@ -62,7 +62,7 @@ func identityFacts(d store.StructureDetail) []pages.Fact {
 	}
 	addr := strings.TrimSpace(strings.Join([]string{d.Address1, d.Address2}, ", "))
 	addr = strings.Trim(addr, ", ")
-	town := strings.TrimSpace(d.PostalCode + " " + d.CommuneNom)
+	town := strings.TrimSpace(d.PostalCode + " " + d.CommuneName)
 	if town != "" {
 		if addr != "" {
 			addr += ", "
@@ -79,8 +79,8 @@ func identityFacts(d store.StructureDetail) []pages.Fact {
 		{Label: "SIRET", Value: orDash(spaced(d.SIRET, 3, 3, 3))},
 		{Label: "FINESS", Value: orDash(d.FINESS)},
 		{Label: "Adresse du siège", Value: orDash(addr)},
-		{Label: "Département du siège", Value: d.Departement + " — " + d.DepartementNom},
-		{Label: "Région", Value: orDash(d.RegionNom)},
+		{Label: "Département du siège", Value: d.Departement + " — " + d.DepartementName},
+		{Label: "Région", Value: orDash(d.RegionName)},
 		{Label: "Coordinateur", Value: coord},
 		{Label: "Création de la structure", Value: dateOrDash(d.CreatedOn)},
 		{Label: "Validation ARS", Value: dateOrDash(d.ARSValidatedOn)},

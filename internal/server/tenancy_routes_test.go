@@ -89,7 +89,7 @@ func TestEveryRouteAsEveryRoleOutsideTheTenant(t *testing.T) {
 	}
 	param := regexp.MustCompile(`\{[a-zA-Z]+\}`)
 	var tried int
-	for _, a := range seed.DemoAccounts {
+	for _, a := range seed.DemoAccounts() {
 		c := e.loggedIn(a.Email)
 		for _, tn := range tenants {
 			inside := false

@@ -34,7 +34,7 @@ func TestEveryRoleAgainstEveryDemoStructure(t *testing.T) {
 		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo},
 		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo},
 	}
-	for _, a := range seed.DemoAccounts {
+	for _, a := range seed.DemoAccounts() {
 		t.Run(a.Email, func(t *testing.T) {
 			c := e.loggedIn(a.Email)
 			want := slices.Clone(visible[a.Email])

@@ -91,7 +91,7 @@ func territoryFlash(res store.TerritoryEdit) string {
 	if len(res.Held) > 0 {
 		var held []string
 		for _, h := range res.Held {
-			held = append(held, h.Nom+" ("+h.Holder+")")
+			held = append(held, h.Name+" ("+h.Holder+")")
 		}
 		if len(held) > 15 {
 			held = append(held[:15], "et "+strconv.Itoa(len(res.Held)-15)+" autre(s)")

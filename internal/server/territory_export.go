@@ -33,7 +33,7 @@ func (s *Server) territoryCSV(w http.ResponseWriter, r *http.Request) {
 	cw.UseCRLF = true
 	_ = cw.Write([]string{"Commune", "Code INSEE", "Codes postaux", "Département", "Population légale " + t.PopulationYear})
 	for _, c := range t.Communes {
-		_ = cw.Write([]string{territoryCSVCell(c.Nom), c.Code, strings.Join(c.CodesPostaux, " "), c.Departement, strconv.FormatInt(c.Population, 10)})
+		_ = cw.Write([]string{territoryCSVCell(c.Name), c.Code, strings.Join(c.PostalCodes, " "), c.Departement, strconv.FormatInt(c.Population, 10)})
 	}
 	_ = cw.Write([]string{"Total (" + strconv.Itoa(len(t.Communes)) + " communes)", "", "", "", strconv.FormatInt(t.Population, 10)})
 	_ = cw.Write([]string{"Taille de la CPTS", "", "", "", tierShort(t.Tier)})
@@ -65,7 +65,7 @@ func (s *Server) territoryPrint(w http.ResponseWriter, r *http.Request) {
 	v := pages.TerritoryPrintView{Name: t.StructureName, Departement: t.Departement, Population: domain.GroupThousands(t.Population),
 		Tier: tierLabel(t.Tier), Year: t.PopulationYear, Date: domain.DateOf(s.now()).French(), Back: territoryBase(id)}
 	for _, c := range t.Communes {
-		v.Communes = append(v.Communes, pages.TerritoryRow{Code: c.Code, Nom: c.Nom, CodesPostaux: strings.Join(c.CodesPostaux, ", "),
+		v.Communes = append(v.Communes, pages.TerritoryRow{Code: c.Code, Nom: c.Name, CodesPostaux: strings.Join(c.PostalCodes, ", "),
 			Departement: c.Departement, Population: domain.GroupThousands(c.Population)})
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -103,7 +103,7 @@ func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int6
 	lo := min((page-1)*territoryCommunesPerPage, len(t.Communes))
 	hi := min(lo+territoryCommunesPerPage, len(t.Communes))
 	for _, c := range t.Communes[lo:hi] {
-		v.Communes = append(v.Communes, pages.TerritoryRow{Code: c.Code, Nom: c.Nom, CodesPostaux: strings.Join(c.CodesPostaux, ", "),
+		v.Communes = append(v.Communes, pages.TerritoryRow{Code: c.Code, Nom: c.Name, CodesPostaux: strings.Join(c.PostalCodes, ", "),
 			Departement: c.Departement, Population: domain.GroupThousands(c.Population)})
 	}
 	base := territoryBase(id) + "?"
@@ -147,8 +147,8 @@ func (s *Server) territorySearch(r *http.Request, res pages.TerritoryResults, id
 	var epcis []string
 	seen := map[string]bool{}
 	for _, h := range hits {
-		res.Hits = append(res.Hits, pages.TerritoryHit{Code: h.Code, Nom: h.Nom, CodesPostaux: strings.Join(h.CodesPostaux, ", "),
-			Departement: h.Departement, Population: domain.GroupThousands(h.Population), EPCINom: h.EPCINom,
+		res.Hits = append(res.Hits, pages.TerritoryHit{Code: h.Code, Nom: h.Name, CodesPostaux: strings.Join(h.PostalCodes, ", "),
+			Departement: h.Departement, Population: domain.GroupThousands(h.Population), EPCINom: h.EPCIName,
 			Holder: h.HolderName, Ours: h.HolderID == id})
 		if h.EPCI != "" && !seen[h.EPCI] && len(epcis) < territoryEPCILimit {
 			seen[h.EPCI] = true
@@ -160,7 +160,7 @@ func (s *Server) territorySearch(r *http.Request, res pages.TerritoryResults, id
 		return res, err
 	}
 	for _, e := range es {
-		res.EPCIs = append(res.EPCIs, pages.TerritoryEPCIHit{Code: e.Code, Nom: e.Nom, Communes: strconv.Itoa(e.Communes),
+		res.EPCIs = append(res.EPCIs, pages.TerritoryEPCIHit{Code: e.Code, Nom: e.Name, Communes: strconv.Itoa(e.Communes),
 			Population: domain.GroupThousands(e.Population)})
 	}
 	return res, nil
@@ -185,7 +185,7 @@ func historyRow(c store.TerritoryChange) pages.TerritoryHistoryRow {
 	case "remove":
 		h.What = "Retrait : " + list(c.Communes)
 	case "add_epci":
-		h.What = "Ajout de l'intercommunalité " + c.EPCINom + " : " + strconv.Itoa(len(c.Communes)) + " commune(s)"
+		h.What = "Ajout de l'intercommunalité " + c.EPCIName + " : " + strconv.Itoa(len(c.Communes)) + " commune(s)"
 		h.Detail = list(c.Communes)
 		if len(c.Skipped) > 0 {
 			h.Detail += ". Non ajoutées (autre CPTS) : " + list(c.Skipped)

@@ -140,7 +140,7 @@ func TestUserPathsEmptyForms(t *testing.T) {
 		return strconv.FormatInt(id, 10)
 	}
 	param := regexp.MustCompile(`\{[a-zA-Z]+\}`)
-	for _, a := range seed.DemoAccounts {
+	for _, a := range seed.DemoAccounts() {
 		c := e.loggedIn(a.Email)
 		ids := e.userPathIDs(t, home[a.Email])
 		ids["uid"] = uid("referent@demo.portail-aci.fr")

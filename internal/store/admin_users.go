@@ -25,7 +25,7 @@ type Actor struct {
 }
 
 // CLIActor is the actor of `aci user`.
-var CLIActor = Actor{Name: "Ligne de commande (aci user)"}
+func CLIActor() Actor { return Actor{Name: "Ligne de commande (aci user)"} }
 
 // Admin audit actions (migrations/00050_admin_audit.sql).
 const (
@@ -55,7 +55,7 @@ func writeAdminAudit(ctx context.Context, tx pgx.Tx, a Actor, action string, use
 	}
 	name := strings.TrimSpace(a.Name)
 	if name == "" {
-		name = CLIActor.Name
+		name = CLIActor().Name
 	}
 	if r := []rune(detail); len(r) > 1000 {
 		detail = string(r[:1000])

@@ -128,7 +128,7 @@ func TestAdminCreateOrganisation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := st.GetOrganisation(ctx, id)
+	o, err := st.Organisation(ctx, id)
 	if err != nil || o.Kind != domain.OrgCPAM || len(o.Departements) != 1 || o.Departements[0] != "69" {
 		t.Fatalf("created: %+v %v", o, err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 )
@@ -177,17 +178,6 @@ func (s *Store) LoadMSPIndicators(ctx context.Context, baremeCode string) ([]MSP
 	return out, pgError("store.LoadMSPIndicators", err)
 }
 
-// MSPBaremeCodes lists the codes of the MSP barèmes that have indicators.
-// No scope: reference data, not tenant data (the same for every user).
-func (s *Store) MSPBaremeCodes(ctx context.Context) ([]string, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT DISTINCT bareme_code FROM msp_indicators ORDER BY bareme_code`)
-	if err != nil {
-		return nil, pgError("store.MSPBaremeCodes", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return out, pgError("store.MSPBaremeCodes", err)
-}
-
 // MaxMSPPoints bounds the points of one indicator. The largest known value is
 // 1 700 variable points (fonction de coordination, avenant 1); 100 000 leaves
 // room for any avenant while refusing typing slips.
@@ -234,7 +224,7 @@ func ValidateMSPIndicator(ind funding.MSPIndicator) []error {
 }
 
 func requireAdmin(sc Scope) error {
-	if !sc.Valid() || sc.Kind != domain.OrgNational || sc.Role != domain.RoleAdmin {
+	if !access.ForViewer(sc.Viewer()).Can(access.ActAdminister) {
 		return domain.Errorf(domain.ENotFound, "introuvable")
 	}
 	return nil

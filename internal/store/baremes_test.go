@@ -40,10 +40,6 @@ func TestBaremesEqualBuiltin(t *testing.T) {
 	if err != nil || len(one) != 1 || one[0].Code != "horaires_soins_non_programmes" {
 		t.Fatalf("LoadMSPIndicators(aci-msp-2017) = %+v, %v", one, err)
 	}
-	codes, err := st.MSPBaremeCodes(ctx)
-	if err != nil || !reflect.DeepEqual(codes, []string{"aci-msp-2017", "aci-msp-avenant-1"}) {
-		t.Fatalf("MSPBaremeCodes = %v, %v", codes, err)
-	}
 }
 
 func TestMSPIndicatorAdminWrites(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 )
@@ -22,23 +23,25 @@ type ComplementTarget struct {
 
 // ComplementTargets lists the fields and documents a complement request may
 // be attached to, in display order.
-var ComplementTargets = []ComplementTarget{
-	{"lettre_intention", "Lettre d'intention"},
-	{"projet_sante", "Projet de santé (contenu)"},
-	{"missions", "Missions et indicateurs"},
-	{"territoire", "Territoire"},
-	{"membres", "Membres"},
-	{"financement", "Estimation du financement"},
-	{"doc:" + string(workflow.DocProjetSante), "Pièce : projet de santé"},
-	{"doc:" + string(workflow.DocStatuts), "Pièce : statuts"},
-	{"doc:" + string(workflow.DocContoursTerritoire), "Pièce : contours du territoire"},
-	{"doc:" + string(workflow.DocListeMembres), "Pièce : liste des membres"},
-	{"autre", "Autre"},
+func ComplementTargets() []ComplementTarget {
+	return []ComplementTarget{
+		{"lettre_intention", "Lettre d'intention"},
+		{"projet_sante", "Projet de santé (contenu)"},
+		{"missions", "Missions et indicateurs"},
+		{"territoire", "Territoire"},
+		{"membres", "Membres"},
+		{"financement", "Estimation du financement"},
+		{"doc:" + string(workflow.DocProjetSante), "Pièce : projet de santé"},
+		{"doc:" + string(workflow.DocStatuts), "Pièce : statuts"},
+		{"doc:" + string(workflow.DocContoursTerritoire), "Pièce : contours du territoire"},
+		{"doc:" + string(workflow.DocListeMembres), "Pièce : liste des membres"},
+		{"autre", "Autre"},
+	}
 }
 
 // ComplementTargetLabel returns the French label of a target code.
 func ComplementTargetLabel(code string) string {
-	for _, t := range ComplementTargets {
+	for _, t := range ComplementTargets() {
 		if t.Code == code {
 			return t.Label
 		}
@@ -47,7 +50,7 @@ func ComplementTargetLabel(code string) string {
 }
 
 func validTarget(code string) bool {
-	for _, t := range ComplementTargets {
+	for _, t := range ComplementTargets() {
 		if t.Code == code {
 			return true
 		}
@@ -78,11 +81,6 @@ const (
 	ExtraComplementText   = "complement_text"
 )
 
-func init() {
-	requirementHooks = append(requirementHooks, complementsRequirement)
-	afterTransitionHooks = append(afterTransitionHooks, complementsAfter)
-}
-
 // complementsRequirement fills a.OpenComplementRequests (repondre_complements
 // needs every request answered).
 func complementsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
@@ -98,11 +96,10 @@ func complementsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workf
 // open request, attached to a field or a document (given with the
 // transition, or added beforehand during the instruction): the structure must
 // know what to complete, not only the motivation.
-func complementsAfter(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.Outcome) error {
+func complementsAfter(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.Outcome, in TransitionRequest) error {
 	if out.Record.Transition != workflow.DemanderComplements {
 		return nil
 	}
-	in, _ := RequestFrom(ctx)
 	target, text := strings.TrimSpace(in.Extra[ExtraComplementTarget]), strings.TrimSpace(in.Extra[ExtraComplementText])
 	if text != "" || target != "" {
 		if err := insertComplement(ctx, tx, d.ID, target, text, in.At, d.UpdatedBy); err != nil {
@@ -149,7 +146,7 @@ var ErrComplementAlreadyOpen = &domain.Error{Code: domain.EConflict, Message: "C
 
 func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID int64, target, text string, at time.Time) error {
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	at = at.Truncate(time.Microsecond)
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
@@ -157,10 +154,10 @@ func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID in
 		if err != nil {
 			return err
 		}
-		if sc.Kind != domain.OrgCPAM || !sc.Role.AtLeast(domain.RoleReferent) {
-			return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
-		}
-		if d.State != workflow.EnInstruction && d.State != workflow.ComplementsDemandes {
+		if !d.Permission(sc).Can(access.ActRequestComplements) {
+			if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActRequestComplements) {
+				return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
+			}
 			return domain.Errorf(domain.EConflict, "Ce dossier n'est plus en instruction (il est « %s ») : rechargez la page.", d.State.Label())
 		}
 		target, text = strings.TrimSpace(target), strings.TrimSpace(text)
@@ -190,7 +187,7 @@ func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID in
 // complements_demandes, with an audit row.
 func (s *Store) AnswerComplementRequest(ctx context.Context, sc Scope, dossierID, requestID int64, answer string, at time.Time) error {
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	at = at.Truncate(time.Microsecond)
 	answer = strings.TrimSpace(answer)
@@ -205,10 +202,10 @@ func (s *Store) AnswerComplementRequest(ctx context.Context, sc Scope, dossierID
 		if err != nil {
 			return err
 		}
-		if sc.Kind != domain.OrgStructure || sc.OrgID != d.StructureID || !sc.Role.AtLeast(domain.RoleCoordinator) {
-			return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
-		}
-		if d.State != workflow.ComplementsDemandes {
+		if !d.Permission(sc).Can(access.ActAnswerComplements) {
+			if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActAnswerComplements) {
+				return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
+			}
 			return domain.Errorf(domain.EConflict, "Aucun complément n'est demandé sur ce dossier (il est « %s ») : rechargez la page.", d.State.Label())
 		}
 		var target string

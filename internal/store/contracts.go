@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/registry"
@@ -24,31 +24,31 @@ import (
 // Contract is the tripartite ACI contract that follows an accepted dossier
 // (DESIGN.md §3; DOMAIN.md §8–§10; migration 00047).
 type Contract struct {
-	ID             int64
-	DossierID      int64
-	StructureID    int64
-	StructureName  string
-	StructureType  domain.StructureType
-	State          workflow.State
-	Version        int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	UpdatedByName  string
-	BaremeCode     string
-	Tier           int   // CPTS; 0 for an MSP
-	Population     int64 // CPTS territory population at creation
-	Patientele     int64 // MSP patientèle used for the schedule
-	Terms          ContractTerms
-	TermsJSON      []byte
-	DocumentHTML   string
-	DocumentSHA256 string
-	Start, End     domain.Date // End: the day it is échu (start + 5 years)
+	ID                 int64
+	DossierID          int64
+	StructureID        int64
+	StructureName      string
+	StructureType      domain.StructureType
+	State              workflow.State
+	Version            int
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	UpdatedByName      string
+	BaremeCode         string
+	Tier               int   // CPTS; 0 for an MSP
+	Population         int64 // CPTS territory population at creation
+	RegisteredPatients int64 // MSP patientèle used for the schedule
+	Terms              ContractTerms
+	TermsJSON          []byte
+	DocumentHTML       string
+	DocumentSHA256     string
+	Start, End         domain.Date // End: the day it is échu (start + 5 years)
 	// Résiliation (DOMAIN §9).
-	ResiliationReceived  domain.Date
-	ResiliationEffective domain.Date
-	ResiliationBy        workflow.Party
-	ResilieOn            domain.Date
-	TropPercu, ResteDu   *domain.Cents
+	TerminationReceived  domain.Date
+	TerminationEffective domain.Date
+	TerminationBy        workflow.Party
+	TerminatedOn         domain.Date
+	Overpaid, StillDue   *domain.Cents
 	Motivation           string
 	Signatures           []Signature // in signing order
 }
@@ -104,12 +104,12 @@ type ContractTerms struct {
 	ScheduleTotal  domain.Cents          `json:"schedule_total,omitempty"`
 	Calendar       []ContractCalendarRow `json:"calendar,omitempty"`
 	// MSP
-	Patientele        int64             `json:"patientele,omitempty"`
-	MSPIndicators     []ContractMSPLine `json:"msp_indicators,omitempty"`
-	MSPAnnual         domain.Cents      `json:"msp_annual,omitempty"`  // remuneration for 100 % of the socle
-	MSPAdvance        domain.Cents      `json:"msp_advance,omitempty"` // 60 % of it, full civil year
-	ResiliationMonths int               `json:"resiliation_months"`
-	TermYears         int               `json:"term_years"`
+	RegisteredPatients int64             `json:"patientele,omitempty"`
+	MSPIndicators      []ContractMSPLine `json:"msp_indicators,omitempty"`
+	MSPAnnual          domain.Cents      `json:"msp_annual,omitempty"`  // remuneration for 100 % of the socle
+	MSPAdvance         domain.Cents      `json:"msp_advance,omitempty"` // 60 % of it, full civil year
+	TerminationMonths  int               `json:"resiliation_months"`
+	TermYears          int               `json:"term_years"`
 }
 
 // ContractParty names one signatory.
@@ -165,38 +165,6 @@ type ContractMSPLine struct {
 	Amount domain.Cents `json:"amount"`
 }
 
-// DeploymentCalendar is DOMAIN.md §7 (seed 003 §7): months after the
-// signature by which each mission must start and be deployed; 0 = no
-// deadline. acces: seed 003 says 8 months to deploy, the ARS
-// Hauts-de-France page says 18; DOMAIN.md uses 18.
-var DeploymentCalendar = []ContractCalendarRow{
-	{Mission: funding.Acces, StartMonths: 6, DeployMonths: 18},
-	{Mission: funding.Parcours, StartMonths: 12, DeployMonths: 24},
-	{Mission: funding.Prevention, StartMonths: 12, DeployMonths: 24},
-	{Mission: funding.Crise, StartMonths: 6, DeployMonths: 18},
-	{Mission: funding.Qualite},
-	{Mission: funding.Accompagnement},
-}
-
-// RenderContractDocument turns frozen terms (JSON) into the contract's HTML
-// document. The server installs the templ renderer at start (store cannot
-// import templates, DESIGN.md §1); this plain default only serves tools and
-// store tests that run without the server package.
-var RenderContractDocument = func(ctx context.Context, termsJSON []byte) (string, error) {
-	var t ContractTerms
-	if err := json.Unmarshal(termsJSON, &t); err != nil {
-		return "", err
-	}
-	return "<article><h1>Contrat " + html.EscapeString(t.Reference) + "</h1><pre>" + html.EscapeString(string(termsJSON)) + "</pre></article>", nil
-}
-
-// ContractContent supplies the negotiated content of a dossier (missions,
-// indicators with baselines and targets, MSP patientèle) when the contract
-// is created, inside the acceptance's transaction: the dossier content area's
-// data (dossier_content, dossier_indicators), with the defaults of
-// defaultsFor where a part was never saved.
-var ContractContent = contentForContract
-
 // contentForContract reads the dossier's content (loadContent).
 //
 // Decision: without saved missions, a CPTS contract carries the four socle
@@ -210,8 +178,8 @@ func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractM
 		return nil, 0, fmt.Errorf("contentForContract: %w", err)
 	}
 	if d.StructureType == domain.MSP {
-		if c.Patientele != nil && *c.Patientele >= 0 {
-			return nil, *c.Patientele, nil
+		if c.RegisteredPatients != nil && *c.RegisteredPatients >= 0 {
+			return nil, *c.RegisteredPatients, nil
 		}
 		return nil, funding.MSPReferencePatientele, nil
 	}
@@ -229,51 +197,16 @@ func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractM
 			if ind.Mission != m {
 				continue
 			}
-			ci := ContractIndicator{Label: ind.Label, Direction: directionLabel(ind.Direction), Baseline: "à fixer", Target: "à fixer", Mandatory: ind.Mandatory}
+			ci := ContractIndicator{Label: ind.Label, Direction: ind.Direction.Label(), Baseline: funding.ToFix,
+				Target: funding.TargetsLabel(ind.Target, ind.Unit), Mandatory: ind.Mandatory}
 			if ind.Baseline != nil {
-				ci.Baseline = withUnit(*ind.Baseline, ind.Unit)
-			}
-			var ts []string
-			same := true
-			for y := 1; y <= funding.ContractYears; y++ {
-				if t := ind.Target(y); t != nil {
-					ts = append(ts, fmt.Sprintf("année %d : %s", y, withUnit(*t, ind.Unit)))
-					same = same && *t == *ind.Target(1)
-				} else {
-					same = false
-				}
-			}
-			switch {
-			case same:
-				ci.Target = withUnit(*ind.Target(1), ind.Unit) + " chaque année"
-			case len(ts) > 0:
-				ci.Target = strings.Join(ts, " ; ")
+				ci.Baseline = funding.ValueLabel(*ind.Baseline, ind.Unit)
 			}
 			cm.Indicators = append(cm.Indicators, ci)
 		}
 		out = append(out, cm)
 	}
 	return out, 0, nil
-}
-
-func withUnit(v int64, unit string) string {
-	s := domain.GroupThousands(v)
-	if unit = strings.TrimSpace(unit); unit != "" {
-		s += " " + unit
-	}
-	return s
-}
-
-func directionLabel(d funding.Direction) string {
-	if d == funding.Decreasing {
-		return "à la baisse"
-	}
-	return "à la hausse"
-}
-
-func init() {
-	afterTransitionHooks = append(afterTransitionHooks, createContractOnAccept)
-	requirementHooks = append(requirementHooks, contractSignatures)
 }
 
 // contractSignatures fills a.Signatures for a signer attempt that goes
@@ -300,14 +233,12 @@ func contractSignatures(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.
 
 // createContractOnAccept creates the contract, in a_signer, with its frozen
 // document, in the transaction of the accepter transition.
-func createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.Outcome) error {
+// The document is rendered by the store's Options.RenderContract.
+func (s *Store) createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.Outcome) error {
 	if !out.OpensContract {
 		return nil
 	}
-	at := d.UpdatedAt
-	if at.IsZero() {
-		at = time.Now()
-	}
+	at := d.UpdatedAt // the transition's time (updateDossierFor)
 	terms, err := buildTerms(ctx, tx, d, domain.DateOf(at))
 	if err != nil {
 		return err
@@ -316,7 +247,7 @@ func createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossier, out work
 	if err != nil {
 		return err
 	}
-	doc, err := RenderContractDocument(ctx, raw)
+	doc, err := s.renderContract(ctx, raw)
 	if err != nil {
 		return fmt.Errorf("createContractOnAccept: rendering the document: %w", err)
 	}
@@ -325,7 +256,7 @@ func createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossier, out work
 	if terms.StructureType == domain.CPTS {
 		tier, pop = terms.Tier, terms.Population
 	} else {
-		pat = terms.Patientele
+		pat = terms.RegisteredPatients
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO contracts (dossier_id, structure_id, structure_type, created_at, updated_at, updated_by,
 		bareme_code, tier, population, patientele, terms, document_html, document_sha256)
@@ -337,16 +268,9 @@ func createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossier, out work
 	return nil
 }
 
-// MSPBaremeCode is the MSP barème a contract is computed on.
-//
-// Decision: an MSP contract uses every known MSP indicator (ACI MSP 2017 as
-// amended by avenant 1, funding.BuiltinMSP); the schedule projects 100 % of
-// the socle indicators (prérequis and socle) met.
-const MSPBaremeCode = "aci-msp-avenant-1"
-
 func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (ContractTerms, error) {
 	t := ContractTerms{CreatedOn: today, StructureType: d.StructureType,
-		ResiliationMonths: workflow.ResiliationMonths, TermYears: funding.ContractYears,
+		TerminationMonths: workflow.ResiliationMonths, TermYears: funding.ContractYears,
 		Reference: fmt.Sprintf("ACI-%s-%d-%06d", d.StructureType, today.Y, d.ID)}
 	var legal, siret, finess, addr1, addr2, postal, commune, dep, region string
 	err := tx.QueryRow(ctx, `SELECT o.name, coalesce(o.legal_form, ''), coalesce(o.siret, ''), coalesce(o.finess, ''),
@@ -378,7 +302,7 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 	if t.ARS.Where == "" {
 		t.ARS.Where = "région " + region
 	}
-	missions, patientele, err := ContractContent(ctx, tx, d)
+	missions, patientele, err := contentForContract(ctx, tx, d)
 	if err != nil {
 		return t, err
 	}
@@ -392,63 +316,40 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 		if t.Tier, err = funding.Tier(t.Population); err != nil {
 			return t, err
 		}
-		b, err := funding.BaremeAt(funding.Builtin(), today)
-		if err != nil {
-			return t, err
-		}
-		t.BaremeCode, t.BaremeName = b.Code, b.Name
 		t.Missions = missions
 		ms := make([]funding.Mission, 0, len(missions))
-		starts := map[funding.Mission]domain.Date{}
 		for _, m := range missions {
 			ms = append(ms, m.Code)
-			starts[m.Code] = today
 		}
-		y1, err := funding.Annual(funding.YearInput{Bareme: b, Tier: t.Tier, Missions: ms, Year: 1})
+		f, err := funding.CPTSContract(t.Tier, ms, today)
 		if err != nil {
 			return t, err
 		}
-		for _, l := range y1.Lines {
+		t.BaremeCode, t.BaremeName = f.Bareme.Code, f.Bareme.Name
+		for _, l := range f.Year1 {
 			t.Year1 = append(t.Year1, ContractFundingLine{Mission: l.Mission, Label: l.Mission.Label(), Fixed: l.Fixed, Variable: l.Variable, Total: l.Total()})
 		}
-		t.Year1Total = y1.Total
-		// The 5-year summary with every mission starting on the signature
-		// day (see CPTSStarts): full years, whatever the signature date.
-		s, err := funding.BuildSchedule(funding.ScheduleInput{Bareme: b, Tier: t.Tier, Signed: today, Starts: starts})
-		if err != nil {
-			return t, err
-		}
-		for _, y := range s.Years {
-			t.YearTotals = append(t.YearTotals, y.Total)
-		}
-		t.ScheduleTotal = s.Total
-		for _, r := range DeploymentCalendar {
+		t.Year1Total, t.YearTotals, t.ScheduleTotal = f.Year1Total, f.YearTotals, f.ScheduleTotal
+		for _, r := range funding.DeploymentCalendar() {
 			for _, m := range missions {
 				if m.Code == r.Mission {
-					r.Label = r.Mission.Label()
-					t.Calendar = append(t.Calendar, r)
+					t.Calendar = append(t.Calendar, ContractCalendarRow{Mission: r.Mission, Label: r.Mission.Label(),
+						StartMonths: r.StartMonths, DeployMonths: r.DeployMonths})
 				}
 			}
 		}
 	case domain.MSP:
-		t.BaremeCode, t.BaremeName = MSPBaremeCode, "ACI MSP 2017 et avenant 1 (2022)"
-		t.Patientele = patientele
-		socle := map[string]bool{}
-		for _, ind := range funding.BuiltinMSP() {
-			pts := domain.GroupThousands(ind.FixedPoints) + " points fixes"
-			if ind.VariablePoints > 0 {
-				pts += " + " + domain.GroupThousands(ind.VariablePoints) + " points variables"
-			}
-			kind := map[funding.MSPKind]string{funding.MSPPrerequis: "socle prérequis", funding.MSPSocle: "socle", funding.MSPOptionnel: "optionnel"}[ind.Kind]
-			t.MSPIndicators = append(t.MSPIndicators, ContractMSPLine{Label: ind.Label, Kind: kind, Points: pts, Amount: funding.MSPIndicatorAmount(ind, patientele)})
-			if ind.Kind != funding.MSPOptionnel {
-				socle[ind.Code] = true
-			}
-		}
-		if t.MSPAnnual, err = funding.MSPRemuneration(funding.BuiltinMSP(), socle, patientele); err != nil {
+		t.BaremeCode, t.BaremeName = funding.MSPBaremeCode, funding.MSPBaremeName
+		t.RegisteredPatients = patientele
+		f, err := funding.MSPContract(patientele)
+		if err != nil {
 			return t, err
 		}
-		t.MSPAdvance = domain.MulDiv(t.MSPAnnual, 60, 100)
+		for _, l := range f.Indicators {
+			ind := l.Indicator
+			t.MSPIndicators = append(t.MSPIndicators, ContractMSPLine{Label: ind.Label, Kind: ind.Kind.Label(), Points: ind.PointsLabel(), Amount: l.Amount})
+		}
+		t.MSPAnnual, t.MSPAdvance = f.Annual, f.Advance
 	}
 	return t, nil
 }
@@ -467,20 +368,20 @@ func scanContract(row pgx.Row) (Contract, error) {
 	var start, end, rec, eff, res *time.Time
 	var tp, rd *int64
 	err := row.Scan(&c.ID, &c.DossierID, &c.StructureID, &c.StructureName, &st, &state, &c.Version, &c.CreatedAt, &c.UpdatedAt,
-		&c.UpdatedByName, &c.BaremeCode, &c.Tier, &c.Population, &c.Patientele, &c.TermsJSON, &c.DocumentHTML, &c.DocumentSHA256,
+		&c.UpdatedByName, &c.BaremeCode, &c.Tier, &c.Population, &c.RegisteredPatients, &c.TermsJSON, &c.DocumentHTML, &c.DocumentSHA256,
 		&start, &end, &rec, &eff, &by, &res, &tp, &rd, &c.Motivation)
 	if err != nil {
 		return c, err
 	}
-	c.StructureType, c.State, c.ResiliationBy = domain.StructureType(st), workflow.State(state), workflow.Party(by)
-	c.Start, c.End, c.ResiliationReceived, c.ResiliationEffective, c.ResilieOn = dateOf(start), dateOf(end), dateOf(rec), dateOf(eff), dateOf(res)
+	c.StructureType, c.State, c.TerminationBy = domain.StructureType(st), workflow.State(state), workflow.Party(by)
+	c.Start, c.End, c.TerminationReceived, c.TerminationEffective, c.TerminatedOn = dateOf(start), dateOf(end), dateOf(rec), dateOf(eff), dateOf(res)
 	if tp != nil {
 		v := domain.Cents(*tp)
-		c.TropPercu = &v
+		c.Overpaid = &v
 	}
 	if rd != nil {
 		v := domain.Cents(*rd)
-		c.ResteDu = &v
+		c.StillDue = &v
 	}
 	if err := json.Unmarshal(c.TermsJSON, &c.Terms); err != nil {
 		return c, fmt.Errorf("scanContract: terms: %w", err)
@@ -531,27 +432,14 @@ func (s *Store) ContractByDossier(ctx context.Context, sc Scope, dossierID int64
 	return c, nil
 }
 
-// PartyOf is the signatory the scope's organisation signs for, or "" when
+// partyOf is the signatory the scope's organisation signs for, or "" when
 // it is not a party (DCGDR, national, another structure).
-func PartyOf(sc Scope, c Contract) workflow.Party {
-	switch sc.Kind {
-	case domain.OrgStructure:
-		if sc.OrgID == c.StructureID {
-			return workflow.PartyStructure
-		}
-	case domain.OrgCPAM:
-		return workflow.PartyCPAM
-	case domain.OrgARS:
-		return workflow.PartyARS
-	}
-	return ""
-}
+func partyOf(sc Scope, c Contract) workflow.Party { return c.Permission(sc).Party() }
 
-// ContractActor is the workflow actor of sc on contract c (scope already
+// contractActor is the workflow actor of sc on contract c (scope already
 // checked by the query that loaded c).
-func ContractActor(sc Scope, c Contract) workflow.Actor {
-	return workflow.Actor{OrgKind: sc.Kind, Role: sc.Role, InScope: true,
-		IsOwnStructure: sc.Kind == domain.OrgStructure && sc.OrgID == c.StructureID}
+func contractActor(sc Scope, c Contract) workflow.Actor {
+	return access.Actor(sc.Viewer(), c.StructureID)
 }
 
 // ContractRequest is a user's attempt at a contract transition.
@@ -585,7 +473,7 @@ func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in Contra
 	}
 	in.Motivation = strings.TrimSpace(in.Motivation)
 	if in.At.IsZero() {
-		in.At = time.Now()
+		in.At = s.now()
 	}
 	in.At = in.At.Truncate(time.Microsecond)
 	if in.Today.IsZero() {
@@ -603,7 +491,7 @@ func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in Contra
 			return err
 		}
 		uid := sc.UserID
-		out, err = contractTx(ctx, tx, c, ContractActor(sc, c), &uid, sc.UserName, sc, in)
+		out, err = contractTx(ctx, tx, c, contractActor(sc, c), &uid, sc.UserName, sc, in)
 		return err
 	})
 	if err != nil {
@@ -615,7 +503,7 @@ func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in Contra
 func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor, actorID *int64, actorName string, sc Scope, in ContractRequest) (workflow.Outcome, error) {
 	att := workflow.Attempt{Transition: in.Transition, StructureType: c.StructureType, From: c.State, Seen: in.Seen,
 		Actor: actor, Today: in.Today, Motivation: in.Motivation, Signatures: map[workflow.Party]bool{},
-		ResiliationReceived: c.ResiliationReceived, ContractStart: c.Start}
+		ResiliationReceived: c.TerminationReceived, ContractStart: c.Start}
 	for _, sg := range c.Signatures {
 		att.Signatures[sg.Party] = true
 	}
@@ -640,7 +528,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 			string(sc.Role), in.At, c.DocumentSHA256); err != nil {
 			return out, uniqueSignature(err)
 		}
-		motivation = fmt.Sprintf("Signature pour %s (%s) — empreinte SHA-256 du document %s", out.Signed.Label(), sc.OrgName, c.DocumentSHA256)
+		motivation = workflow.SignatureRecord(out.Signed, sc.OrgName, c.DocumentSHA256)
 		if out.To == workflow.Actif {
 			setv("start_date", dateArg(out.ContractStart))
 			setv("end_date", dateArg(workflow.ContractExpiry(out.ContractStart)))
@@ -653,14 +541,11 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 		setv("resiliation_received_on", dateArg(in.ReceivedOn))
 		setv("resiliation_effective_on", dateArg(out.Deadline))
 		by := workflow.PartyStructure
-		if sc.Kind == domain.OrgCPAM {
+		if partyOf(sc, c) == workflow.PartyCPAM {
 			by = workflow.PartyCPAM
 		}
 		setv("resiliation_requested_by", string(by))
-		motivation = fmt.Sprintf("Courrier reçu le %s ; effet le %s (deux mois après réception)", in.ReceivedOn.French(), out.Deadline.French())
-		if in.Motivation != "" {
-			motivation += " — " + in.Motivation
-		}
+		motivation = workflow.ResiliationRequestRecord(in.ReceivedOn, out.Deadline, in.Motivation)
 	case workflow.Avenant:
 		if err := recordAvenant(ctx, tx, c, actorID, actorName, in, motivation); err != nil {
 			return out, err
@@ -674,8 +559,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 		setv("trop_percu_cents", int64(t.TropPercu))
 		setv("reste_du_cents", int64(t.ResteDu))
 		setv("motivation", in.Motivation)
-		motivation = fmt.Sprintf("%s — dû au %s : %s ; versé : %s ; trop-perçu : %s", in.Motivation, t.Effective.French(),
-			domain.FormatEUR(t.Due), domain.FormatEUR(t.Paid), domain.FormatEUR(t.TropPercu))
+		motivation = workflow.ResiliationRecord(in.Motivation, t.Effective, t.Due, t.Paid, t.TropPercu)
 	}
 	if utf8.RuneCountInString(motivation) > MaxMotivation {
 		motivation = string([]rune(motivation)[:MaxMotivation])
@@ -757,90 +641,20 @@ func uniqueSignature(err error) error {
 	return err
 }
 
-// ScheduleInput is the funding input of a CPTS contract started on c.Start.
-//
-// Decision: each mission of the contract starts on the contract's start
-// date (the third signature): the portal has no separate "mission started"
-// act, and a mission's payments begin with the contract (DOMAIN.md §8 "dès
-// la date de démarrage de chaque mission"); the deployment calendar of §7
-// gives the latest dates, not the payment start.
-func (c Contract) ScheduleInput() (funding.ScheduleInput, error) {
-	b, err := funding.BaremeAt(funding.Builtin(), c.Start)
-	if err != nil {
-		return funding.ScheduleInput{}, err
-	}
-	if b.Code != c.BaremeCode {
-		// The frozen barème (at acceptance) wins when it still exists.
-		for _, x := range funding.Builtin() {
-			if x.Code == c.BaremeCode {
-				b = x
-			}
-		}
-	}
-	starts := map[funding.Mission]domain.Date{}
+// Funding is what the funding engine needs of c (funding.ContractPayments,
+// funding.ContractTermination).
+func (c Contract) Funding() funding.ContractFunding {
+	f := funding.ContractFunding{StructureType: c.StructureType, BaremeCode: c.BaremeCode, Tier: c.Tier,
+		Patientele: c.RegisteredPatients, Start: c.Start}
 	for _, m := range c.Terms.Missions {
-		if m.Code != funding.Fonctionnement {
-			starts[m.Code] = c.Start
-		}
+		f.Missions = append(f.Missions, m.Code)
 	}
-	return funding.ScheduleInput{Bareme: b, Tier: c.Tier, Signed: c.Start, Starts: starts}, nil
+	return f
 }
 
-// MSPPayments computes an MSP contract's civil-year payments (DOMAIN.md §9,
-// funding.MSPSchedule) for the contract started on c.Start.
-//
-// Decision: the schedule covers each civil year the 5-year contract touches,
-// with 100 % of the socle indicators met (the balance is recomputed after each
-// annual evaluation); the last civil year, cut by the contract's end, is
-// prorated by days (1 January → end, exclusive) like the first one.
-func (c Contract) MSPPayments() ([]funding.Payment, error) {
-	socle := map[string]bool{}
-	for _, ind := range funding.BuiltinMSP() {
-		if ind.Kind != funding.MSPOptionnel {
-			socle[ind.Code] = true
-		}
-	}
-	end := workflow.ContractExpiry(c.Start)
-	var out []funding.Payment
-	for y := c.Start.Y; y <= end.AddDays(-1).Y; y++ {
-		my, err := funding.MSPSchedule(funding.MSPYearInput{Indicators: funding.BuiltinMSP(), Met: socle, Patientele: c.Patientele, Year: y, Contracted: c.Start})
-		if err != nil {
-			return nil, err
-		}
-		adv, bal := my.Advance, my.Balance
-		advRule, balRule := my.AdvanceRule, my.BalanceRule
-		if y == end.Y {
-			jan1 := domain.NewDate(y, time.January, 1)
-			days := int64(jan1.DaysUntil(end))
-			adv, bal = domain.MulDiv(adv, days, my.YearDays), domain.MulDiv(my.Remuneration, days, my.YearDays)-domain.MulDiv(adv, days, my.YearDays)
-			advRule += fmt.Sprintf(", proratisée %d/%d jours (fin du contrat le %s)", days, my.YearDays, end.AddDays(-1).French())
-			balRule += fmt.Sprintf(", proratisé %d/%d jours", days, my.YearDays)
-		}
-		cy := y - c.Start.Y + 1
-		if adv != 0 {
-			out = append(out, funding.Payment{Due: my.AdvanceDue, ContractYear: cy, Kind: funding.KindAvance, Amount: adv, Rule: advRule})
-		}
-		if bal != 0 {
-			out = append(out, funding.Payment{Due: my.BalanceDue, ContractYear: cy, Kind: funding.KindSolde, Amount: bal, Rule: balRule})
-		}
-	}
-	return out, nil
-}
-
-// Schedule is the payment schedule of contract c as the funding engine
-// computes it from its start date (CPTS: funding.BuildSchedule; MSP:
-// MSPPayments).
-func (c Contract) Schedule() ([]funding.Payment, error) {
-	if c.Start.IsZero() {
-		return nil, domain.Errorf(domain.EConflict, "Le contrat n'est pas encore signé.")
-	}
-	if c.StructureType == domain.MSP {
-		return c.MSPPayments()
-	}
-	in, err := c.ScheduleInput()
-	if err != nil {
-		return nil, err
-	}
-	s, err := funding.BuildSchedule(in)
-	return s.Payments, err
+// ScheduleInput is the funding input of CPTS contract c
+// (funding.ContractScheduleInput).
+func (c Contract) ScheduleInput() (funding.ScheduleInput, error) {
+	f := c.Funding()
+	return funding.ContractScheduleInput(f.BaremeCode, f.Tier, f.Start, f.Missions)
 }

@@ -299,8 +299,8 @@ func TestContractResiliationTropPercuAndEcheance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.State != workflow.Resilie || got.ResiliationEffective != eff || got.TropPercu == nil || *got.TropPercu != want.TropPercu || want.TropPercu <= 0 {
-		t.Fatalf("résilié %s effective %s trop-perçu %v, want %s", got.State, got.ResiliationEffective.French(), got.TropPercu, domain.FormatEUR(want.TropPercu))
+	if got.State != workflow.Resilie || got.TerminationEffective != eff || got.Overpaid == nil || *got.Overpaid != want.TropPercu || want.TropPercu <= 0 {
+		t.Fatalf("résilié %s effective %s trop-perçu %v, want %s", got.State, got.TerminationEffective.French(), got.Overpaid, domain.FormatEUR(want.TropPercu))
 	}
 
 	// Échéance: a second contract reaches its 5-year term.
@@ -329,7 +329,7 @@ func TestMSPContractScheduleIsCivilYears(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Terms.MSPAnnual == 0 || c.Patientele != funding.MSPReferencePatientele || len(ps) != 12 {
+	if c.Terms.MSPAnnual == 0 || c.RegisteredPatients != funding.MSPReferencePatientele || len(ps) != 12 {
 		t.Fatalf("msp contract %+v, %d payments", c.Terms, len(ps))
 	}
 	if ps[0].Due != start.AddMonths(3) || ps[0].Kind != funding.KindAvance || ps[len(ps)-1].Due != domain.NewDate(2032, time.April, 30) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/filetype"
@@ -123,8 +124,9 @@ type DossierDocuments struct {
 	Others   []DossierDocument // free attachments, oldest first
 }
 
-// documentsFrozen lists, per document code, the dossier states in which the
-// coordinator may NOT upload.
+// canUploadDocument reports whether sc may add a version of document code
+// to dossier d: a coordinator of the dossier's own structure, in a state
+// where the document is not frozen (access.Permission.CanUploadDocument).
 //
 // Decision (issue 5 item 3, "while the dossier is editable"): the coordinator
 // uploads from brouillon to projet_sante_valide and again in
@@ -134,26 +136,11 @@ type DossierDocuments struct {
 // en_instruction) and after the avis (avis_*, examen_conjoint, acceptee,
 // refusee). Other documents than the projet de santé may still be added while
 // the ARS reviews the projet de santé.
-func documentsFrozen(code string, st workflow.State) bool {
-	switch st {
-	case workflow.Brouillon, workflow.LettreIntentionDeposee, workflow.LettreIntentionValidee,
-		workflow.ProjetSanteACompleter, workflow.ProjetSanteValide, workflow.ComplementsDemandes:
-		return false
-	case workflow.ProjetSanteDepose:
-		return code == string(workflow.DocProjetSante)
-	}
-	return true
+func canUploadDocument(sc Scope, d Dossier, code string) bool {
+	return d.Permission(sc).CanUploadDocument(code)
 }
 
-// CanUploadDocument reports whether sc may add a version of document code
-// to dossier d: a coordinator of the dossier's own structure, in a state
-// where the document is not frozen (documentsFrozen).
-func CanUploadDocument(sc Scope, d Dossier, code string) bool {
-	return sc.Valid() && sc.Kind == domain.OrgStructure && sc.OrgID == d.StructureID &&
-		sc.Role.AtLeast(domain.RoleCoordinator) && !documentsFrozen(code, d.State)
-}
-
-// CanReviewDocuments reports whether sc may mark the documents of dossier d
+// canReviewDocuments reports whether sc may mark the documents of dossier d
 // accepted or à refaire.
 //
 // Decision: only a CPAM referent (in scope: d was read through sc), who
@@ -161,15 +148,8 @@ func CanUploadDocument(sc Scope, d Dossier, code string) bool {
 // (demande_deposee, en_instruction, complements_demandes — and before the
 // filing, when the referent accompanies the structure, DOMAIN §10 "Before"),
 // not after it.
-func CanReviewDocuments(sc Scope, d Dossier) bool {
-	if !sc.Valid() || sc.Kind != domain.OrgCPAM || sc.Role != domain.RoleReferent {
-		return false
-	}
-	switch d.State {
-	case workflow.AvisFavorable, workflow.AvisDefavorable, workflow.ExamenConjoint, workflow.Acceptee, workflow.Refusee:
-		return false
-	}
-	return true
+func canReviewDocuments(sc Scope, d Dossier) bool {
+	return d.Permission(sc).Can(access.ActReviewDocuments)
 }
 
 // StoredFile is the metadata of a row of stored_files.
@@ -222,13 +202,13 @@ type DocumentUpload struct {
 }
 
 // UploadDocument adds a version of a document of dossier dossierID: checks
-// sc (CanUploadDocument; outside the scope the dossier is not found), the
+// sc (canUploadDocument; outside the scope the dossier is not found), the
 // file by content, stores it with its SHA-256 and moves the document back to
 // "fourni" (a new version needs a new review). One transaction. It returns
 // the document's id and the new version number.
 func (s *Store) UploadDocument(ctx context.Context, sc Scope, dossierID int64, in DocumentUpload) (docID int64, n int, err error) {
 	if in.At.IsZero() {
-		in.At = time.Now()
+		in.At = s.now()
 	}
 	in.Title = strings.TrimSpace(in.Title)
 	err = s.Tx(ctx, func(tx pgx.Tx) error {
@@ -236,53 +216,13 @@ func (s *Store) UploadDocument(ctx context.Context, sc Scope, dossierID int64, i
 		if err != nil {
 			return err
 		}
-		docID, n, err = uploadTx(ctx, tx, sc, d, in, false)
+		docID, n, err = uploadTx(ctx, tx, sc, d, in)
 		return err
 	})
 	return docID, n, pgError("store.UploadDocument", err)
 }
 
-// SeedDocument is UploadDocument for the demo seed only: it attaches a
-// version as the structure's coordinator sc would have, whatever the
-// dossier's state (the demo walks dossiers past the states where uploads
-// are open). A generable document with nil Data is generated from the
-// portal's data. Never call it from a handler.
-func (s *Store) SeedDocument(ctx context.Context, sc Scope, dossierID int64, in DocumentUpload) (int64, int, error) {
-	if in.At.IsZero() {
-		in.At = time.Now()
-	}
-	if in.Data == nil && Generable(workflow.Document(in.Code)) {
-		d, err := s.GetDossier(ctx, sc, dossierID)
-		if err != nil {
-			return 0, 0, err
-		}
-		if in.Code == string(workflow.DocContoursTerritoire) {
-			in.Data, err = s.territoryCSV(ctx, sc, d.StructureID)
-		} else {
-			in.Data, err = s.membersCSV(ctx, sc, d.StructureID)
-		}
-		if err != nil {
-			return 0, 0, err
-		}
-		in.Generated = true
-		if in.Filename == "" {
-			in.Filename = generatedName(workflow.Document(in.Code), in.At)
-		}
-	}
-	var docID int64
-	var n int
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		d, err := lockDossierForDocuments(ctx, tx, sc, dossierID)
-		if err != nil {
-			return err
-		}
-		docID, n, err = uploadTx(ctx, tx, sc, d, in, true)
-		return err
-	})
-	return docID, n, pgError("store.SeedDocument", err)
-}
-
-func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUpload, anyState bool) (int64, int, error) {
+func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUpload) (int64, int, error) {
 	field := "file"
 	required := false
 	for _, c := range workflow.RequiredDocuments(d.StructureType) {
@@ -293,10 +233,10 @@ func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUp
 	if !required && in.Code != DocAutre {
 		return 0, 0, domain.Errorf(domain.ENotFound, "Pièce introuvable.")
 	}
-	if !sc.Valid() || sc.Kind != domain.OrgStructure || sc.OrgID != d.StructureID || !sc.Role.AtLeast(domain.RoleCoordinator) {
+	if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActUploadDocument) {
 		return 0, 0, domain.Errorf(domain.ENotFound, "Dossier introuvable.")
 	}
-	if !anyState && !CanUploadDocument(sc, d, in.Code) {
+	if !canUploadDocument(sc, d, in.Code) {
 		return 0, 0, domain.Errorf(domain.EConflict, "Le dossier est à l'état « %s » : cette pièce ne peut pas être modifiée maintenant.", d.State.Label())
 	}
 	var docID int64
@@ -360,7 +300,7 @@ func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUp
 // document of its type (missing ones with ID 0) and the free attachments.
 func (s *Store) ListDocuments(ctx context.Context, sc Scope, dossierID int64) (DossierDocuments, error) {
 	var out DossierDocuments
-	d, err := s.GetDossier(ctx, sc, dossierID)
+	d, err := s.Dossier(ctx, sc, dossierID)
 	if err != nil {
 		return out, err
 	}
@@ -447,13 +387,13 @@ type DocumentReview struct {
 }
 
 // ReviewDocument marks a document of dossier dossierID accepted or à refaire
-// (CanReviewDocuments; outside the scope: not found; another role: not
+// (canReviewDocuments; outside the scope: not found; another role: not
 // found, as for transitions). A mark on a stale page (a new version was
 // uploaded or someone else marked it meanwhile) is refused. The mark is
 // appended to document_reviews in the same transaction.
 func (s *Store) ReviewDocument(ctx context.Context, sc Scope, dossierID int64, in DocumentReview) error {
 	if in.At.IsZero() {
-		in.At = time.Now()
+		in.At = s.now()
 	}
 	in.Comment = strings.TrimSpace(in.Comment)
 	if in.State != DocAccepte && in.State != DocARefaire {
@@ -470,10 +410,10 @@ func (s *Store) ReviewDocument(ctx context.Context, sc Scope, dossierID int64, i
 		if err != nil {
 			return err
 		}
-		if sc.Kind != domain.OrgCPAM || sc.Role != domain.RoleReferent {
+		if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActReviewDocuments) {
 			return domain.Errorf(domain.ENotFound, "Pièce introuvable.")
 		}
-		if !CanReviewDocuments(sc, d) {
+		if !canReviewDocuments(sc, d) {
 			return domain.Errorf(domain.EConflict, "Le dossier est à l'état « %s » : les pièces ne peuvent plus être marquées.", d.State.Label())
 		}
 		var version, versions int
@@ -541,9 +481,9 @@ func (s *Store) GenerateDocument(ctx context.Context, sc Scope, dossierID int64,
 		return 0, 0, domain.Errorf(domain.ENotFound, "Pièce introuvable.")
 	}
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
-	d, err := s.GetDossier(ctx, sc, dossierID)
+	d, err := s.Dossier(ctx, sc, dossierID)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -592,7 +532,7 @@ func (s *Store) territoryCSV(ctx context.Context, sc Scope, structureID int64) (
 	}
 	recs := [][]string{{"Code commune", "Commune", "Codes postaux", "Département", "Population légale " + t.PopulationYear}}
 	for _, c := range t.Communes {
-		recs = append(recs, []string{c.Code, c.Nom, strings.Join(c.CodesPostaux, " "), c.Departement, strconv.FormatInt(c.Population, 10)})
+		recs = append(recs, []string{c.Code, c.Name, strings.Join(c.PostalCodes, " "), c.Departement, strconv.FormatInt(c.Population, 10)})
 	}
 	recs = append(recs, []string{"", "Total (" + strconv.Itoa(len(t.Communes)) + " communes)", "", "", strconv.FormatInt(t.Population, 10)})
 	recs = append(recs, []string{"", "Niveau (palier DOMAIN §3)", "", "", strconv.Itoa(t.Tier)})
@@ -608,7 +548,7 @@ func (s *Store) membersCSV(ctx context.Context, sc Scope, structureID int64) ([]
 		}
 		for _, m := range ms {
 			recs = append(recs, []string{m.Member.LastName, m.Member.FirstName, m.Member.Profession.Label(), m.Member.Specialty,
-				m.Member.Mode.Label(), m.CommuneNom, m.Member.RPPS, m.OwnStructureName})
+				m.Member.Mode.Label(), m.CommuneName, m.Member.RPPS, m.OwnStructureName})
 		}
 		if page*200 >= total || len(ms) == 0 {
 			break
@@ -620,24 +560,14 @@ func (s *Store) membersCSV(ctx context.Context, sc Scope, structureID int64) ([]
 	return csvBytes(recs)
 }
 
-func init() {
-	requirementHooks = append(requirementHooks, documentsRequirement)
-}
-
 // documentsRequirement fills a.Documents for the transitions that need
 // documents (deposer_projet_sante, deposer_demande).
 //
 // Decision: a document counts as present when it has at least one version
 // and is not "à refaire"; filing needs it provided, not accepted (the CPAM
-// referent reviews it during the instruction, after the filing). A request
-// with AssumeDocuments (demo seed and workflow tests only, never set from
-// HTTP) leaves the map nil so that ApplyTransition's fallback applies: the
-// demo walks dossiers before its documents step runs.
+// referent reviews it during the instruction, after the filing).
 func documentsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
 	if a.Transition != workflow.DeposerProjetSante && a.Transition != workflow.DeposerDemande {
-		return nil
-	}
-	if in, ok := RequestFrom(ctx); ok && in.AssumeDocuments {
 		return nil
 	}
 	rows, err := tx.Query(ctx, `SELECT code FROM documents WHERE dossier_id = $1 AND code <> 'autre' AND versions > 0

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/registry"
@@ -30,7 +31,6 @@ const (
 	MaxIndicators      = 60 // per dossier: a contract has a few dozen at most
 	MaxIndicatorLabel  = 500
 	MaxIndicatorUnit   = 50
-	maxIndicatorValue  = 1_000_000_000_000
 )
 
 // Section is one independently saved part of a dossier's content.
@@ -103,12 +103,12 @@ func SectionEditable(s Section, st workflow.State) bool {
 	return false
 }
 
-// CanEditContent says whether the scope may edit the content of a dossier of
+// canEditContent says whether the scope may edit the content of a dossier of
 // structure structureID at all (whatever its state): only the structure's
 // own coordinators (DESIGN.md §2: "coordinator (edits, files, signs for the
 // structure)"). Everyone else who sees the dossier reads it.
-func CanEditContent(sc Scope, structureID int64) bool {
-	return sc.Valid() && sc.Kind == domain.OrgStructure && sc.OrgID == structureID && sc.Role.AtLeast(domain.RoleCoordinator)
+func canEditContent(sc Scope, structureID int64) bool {
+	return access.For(sc.Viewer(), dossierSubject(structureID, "")).Can(access.ActEditContent)
 }
 
 // ErrContentReadOnly is returned (wrapped in a coded "invalid" error) when an
@@ -168,22 +168,22 @@ func (i ContentIndicator) Complete() bool { return i.Baseline != nil && i.Target
 
 // DossierContent is what a structure wrote in its dossier.
 type DossierContent struct {
-	DossierID     int64
-	StructureID   int64
-	StructureType domain.StructureType
-	State         workflow.State
-	Lettre        string
-	Projet        string
-	Missions      []funding.Mission // chosen, without fonctionnement (implicit)
-	MissionsSaved bool
-	Indicators    []ContentIndicator // CPTS: mandatory first, then the others
-	MSPIndicators []string           // MSP: chosen barème indicator codes
-	Patientele    *int64             // MSP, ESP: patientèle médecin traitant
-	ESPPatients   *int64             // ESP: coordinated patients
-	Meta          map[Section]SectionMeta
-	Version       int // content_version: every save
-	UpdatedAt     *time.Time
-	UpdatedBy     string
+	DossierID          int64
+	StructureID        int64
+	StructureType      domain.StructureType
+	State              workflow.State
+	Letter             string
+	HealthProject      string
+	Missions           []funding.Mission // chosen, without fonctionnement (implicit)
+	MissionsSaved      bool
+	Indicators         []ContentIndicator // CPTS: mandatory first, then the others
+	MSPIndicators      []string           // MSP: chosen barème indicator codes
+	RegisteredPatients *int64             // MSP, ESP: patientèle médecin traitant
+	ESPPatients        *int64             // ESP: coordinated patients
+	Meta               map[Section]SectionMeta
+	Version            int // content_version: every save
+	UpdatedAt          *time.Time
+	UpdatedBy          string
 }
 
 // HasMission reports whether m is chosen.
@@ -198,7 +198,7 @@ func (c DossierContent) Missing(t workflow.Transition) []string {
 	var out []string
 	switch t {
 	case workflow.DeposerLettreIntention:
-		if c.StructureType == domain.CPTS && strings.TrimSpace(c.Lettre) == "" {
+		if c.StructureType == domain.CPTS && strings.TrimSpace(c.Letter) == "" {
 			out = append(out, "le texte de la lettre d'intention (onglet Contenu)")
 		}
 	case workflow.DeposerDemande:
@@ -223,22 +223,14 @@ func (c DossierContent) Missing(t workflow.Transition) []string {
 	return out
 }
 
-func init() {
-	requirementHooks = append(requirementHooks, contentRequirement)
-}
-
 // contentRequirement adds to the attempt what the dossier's content lacks:
 // deposer_lettre_intention without a lettre, deposer_demande (CPTS) without
 // the socle missions or with an incomplete mandatory indicator
 // (DossierContent.Missing). workflow.Check lists them with the other missing
 // items (documents, composition…) in one refusal, and only once the actor
-// and the state are right. A request with AssumeDocuments (demo seed and the
-// workflow's tests only) skips the check, as it skips the documents.
+// and the state are right.
 func contentRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
 	if a.Transition != workflow.DeposerLettreIntention && a.Transition != workflow.DeposerDemande {
-		return nil
-	}
-	if in, ok := RequestFrom(ctx); ok && in.AssumeDocuments {
 		return nil
 	}
 	c, err := loadContent(ctx, tx, *d)
@@ -254,7 +246,7 @@ func contentRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.
 // dossier never saved has empty texts; a CPTS's mandatory indicators are
 // always listed (ID 0 until saved).
 func (s *Store) DossierContent(ctx context.Context, sc Scope, dossierID int64) (DossierContent, error) {
-	d, err := s.GetDossier(ctx, sc, dossierID)
+	d, err := s.Dossier(ctx, sc, dossierID)
 	if err != nil {
 		return DossierContent{}, err
 	}
@@ -289,7 +281,7 @@ func loadContent(ctx context.Context, q contentQuerier, d Dossier) (DossierConte
 		patientele_version, patientele_updated_at, `+name("patientele_updated_by")+`,
 		content_version, content_updated_at, `+name("content_updated_by")+`
 		FROM dossier_content WHERE dossier_id = $1`, d.ID).Scan(
-		&c.Lettre, &c.Projet, &missions, &c.MissionsSaved, &c.MSPIndicators, &c.Patientele, &c.ESPPatients,
+		&c.Letter, &c.HealthProject, &missions, &c.MissionsSaved, &c.MSPIndicators, &c.RegisteredPatients, &c.ESPPatients,
 		&lm.Version, &lm.UpdatedAt, &lm.UpdatedBy, &pm.Version, &pm.UpdatedAt, &pm.UpdatedBy,
 		&mm.Version, &mm.UpdatedAt, &mm.UpdatedBy, &im.Version, &im.UpdatedAt, &im.UpdatedBy,
 		&tm.Version, &tm.UpdatedAt, &tm.UpdatedBy, &cm.Version, &cm.UpdatedAt, &cm.UpdatedBy)
@@ -361,32 +353,38 @@ func isMandatoryCode(code string) bool {
 	return false
 }
 
-// IndicatorInput is one indicator row of the indicators form, as typed.
+// IndicatorInput is one indicator row to save (the server parses the form
+// into it). For a mandatory indicator only the values, weight and unit
+// count.
 type IndicatorInput struct {
 	Code      string // empty: a new indicator
-	Mission   string
+	Mission   funding.Mission
 	Label     string
-	Direction string
-	Baseline  string
-	Targets   [funding.ContractYears]string
-	Weight    string
+	Direction funding.Direction
+	Baseline  *int64
+	Targets   [funding.ContractYears]*int64
+	Weight    *int // nil: 1
 	Unit      string
 }
 
-// ContentSave is one section's form.
+// ContentSave is one section's save.
 type ContentSave struct {
 	DossierID int64
 	Section   Section
 	Version   int // the section's version the form was built from
 	At        time.Time
 
-	Text          string           // lettre, projet
-	Missions      []string         // missions
-	Indicators    []IndicatorInput // indicateurs: the existing rows, then maybe a new one
-	Remove        string           // indicateurs: code of the row to remove
-	MSPIndicators []string         // patientele (MSP)
-	Patientele    string           // patientele (MSP, ESP)
-	ESPPatients   string           // patientele (ESP)
+	Text               string           // lettre, projet
+	Missions           []string         // missions
+	Indicators         []IndicatorInput // indicateurs: the existing rows, then maybe a new one
+	Remove             string           // indicateurs: code of the row to remove
+	MSPIndicators      []string         // patientele (MSP)
+	RegisteredPatients *int64           // patientele (MSP, ESP)
+	ESPPatients        *int64           // patientele (ESP)
+	// Invalid holds the form fields the server could not parse (not a
+	// number...): the save is refused with them and the store's own
+	// findings, all at once.
+	Invalid registry.FieldErrors
 }
 
 // ContentConflict is the refusal of a save made on a stale version: someone
@@ -422,7 +420,7 @@ func (e *ContentConflict) coded() *domain.Error {
 // version.
 func (s *Store) SaveContent(ctx context.Context, sc Scope, in ContentSave) (int, error) {
 	if in.At.IsZero() {
-		in.At = time.Now()
+		in.At = s.now()
 	}
 	in.At = in.At.Truncate(time.Microsecond)
 	var version int
@@ -434,7 +432,7 @@ func (s *Store) SaveContent(ctx context.Context, sc Scope, in ContentSave) (int,
 		if !slices.Contains(Sections(d.StructureType), in.Section) {
 			return domain.Errorf(domain.ENotFound, "Section introuvable.")
 		}
-		if !CanEditContent(sc, d.StructureID) {
+		if !canEditContent(sc, d.StructureID) {
 			return errReadOnlyRole()
 		}
 		if !SectionEditable(in.Section, d.State) {
@@ -496,6 +494,9 @@ func sectionColumn(s Section) string {
 
 func saveSection(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave) error {
 	fe := registry.FieldErrors{}
+	for f, msg := range in.Invalid {
+		fe.Add(f, msg)
+	}
 	switch in.Section {
 	case SectionLettre, SectionProjet:
 		text := strings.TrimSpace(strings.ReplaceAll(in.Text, "\r\n", "\n"))
@@ -506,6 +507,9 @@ func saveSection(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave) erro
 		if n := utf8.RuneCountInString(text); n > max {
 			fe.Add(field, fmt.Sprintf("Le texte ne doit pas dépasser %s caractères (il en compte %s) : raccourcissez-le.",
 				domain.GroupThousands(int64(max)), domain.GroupThousands(int64(n))))
+			return fe
+		}
+		if len(fe) > 0 {
 			return fe
 		}
 		_, err := tx.Exec(ctx, "UPDATE dossier_content SET "+col+" = $2 WHERE dossier_id = $1", d.ID, text)
@@ -528,14 +532,17 @@ func saveSection(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave) erro
 			fe.Add("missions", "Les quatre missions socle sont obligatoires pour une CPTS : cochez "+strings.Join(socle, ", ")+".")
 			return fe
 		}
+		if len(fe) > 0 {
+			return fe
+		}
 		_, err := tx.Exec(ctx, `UPDATE dossier_content SET missions = $2, missions_saved = true WHERE dossier_id = $1`, d.ID, ms)
 		return err
 	case SectionIndicateurs:
 		return saveIndicators(ctx, tx, d, in, fe)
 	case SectionPatientele:
-		pat := parseCount(fe, "patientele", in.Patientele)
+		pat := checkCount(fe, "patientele", in.RegisteredPatients)
 		if d.StructureType == domain.ESP {
-			esp := parseCount(fe, "esp_patients", in.ESPPatients)
+			esp := checkCount(fe, "esp_patients", in.ESPPatients)
 			if len(fe) > 0 {
 				return fe
 			}
@@ -567,43 +574,39 @@ func saveSection(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave) erro
 	return domain.Errorf(domain.ENotFound, "Section introuvable.")
 }
 
-// parseCount reads an optional non-negative count (spaces allowed as
-// thousands separators).
-func parseCount(fe registry.FieldErrors, field, raw string) *int64 {
-	raw = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\u00a0' || r == '\u202f' {
-			return -1
-		}
-		return r
-	}, raw)
-	if raw == "" {
+// MaxCount bounds a patientèle or a number of patients.
+const MaxCount = 10_000_000
+
+// MaxIndicatorValue bounds an indicator value (in either direction).
+const MaxIndicatorValue = 1_000_000_000_000
+
+// CountError and ValueError are the messages of a count or an indicator
+// value that is not a whole number in range (the server's form parsing uses
+// them too).
+const (
+	CountError  = "Indiquez un nombre entier positif (sans décimale), par exemple 5 200."
+	ValueError  = "Indiquez un nombre entier, dans l'unité de l'indicateur (par exemple 7250 pour 72,50 % en centièmes de pour cent)."
+	WeightError = "Le poids est un nombre entier de 1 à 100."
+)
+
+// checkCount returns n when it is in range (0..MaxCount), nil with a field
+// error otherwise.
+func checkCount(fe registry.FieldErrors, field string, n *int64) *int64 {
+	if n != nil && (*n < 0 || *n > MaxCount) {
+		fe.Add(field, CountError)
 		return nil
 	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n < 0 || n > 10_000_000 {
-		fe.Add(field, "Indiquez un nombre entier positif (sans décimale), par exemple 5 200.")
-		return nil
-	}
-	return &n
+	return n
 }
 
-// parseValue reads an optional integer indicator value (negative allowed).
-func parseValue(fe registry.FieldErrors, field, raw string) *int64 {
-	raw = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\u00a0' || r == '\u202f' {
-			return -1
-		}
-		return r
-	}, raw)
-	if raw == "" {
+// checkValue returns v when it is in range (±MaxIndicatorValue), nil with a
+// field error otherwise.
+func checkValue(fe registry.FieldErrors, field string, v *int64) *int64 {
+	if v != nil && (*v > MaxIndicatorValue || *v < -MaxIndicatorValue) {
+		fe.Add(field, ValueError)
 		return nil
 	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n > maxIndicatorValue || n < -maxIndicatorValue {
-		fe.Add(field, "Indiquez un nombre entier, dans l'unité de l'indicateur (par exemple 7250 pour 72,50 % en centièmes de pour cent).")
-		return nil
-	}
-	return &n
+	return v
 }
 
 // IndicatorField names a field of indicator row i in the indicators form.
@@ -639,11 +642,7 @@ func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, f
 		f := func(n string) string { return IndicatorField(i, n) }
 		var x ContentIndicator
 		isNew := r.Code == ""
-		if isNew {
-			if strings.TrimSpace(r.Label) == "" && strings.TrimSpace(r.Baseline) == "" && strings.TrimSpace(r.Targets[0]) == "" {
-				continue // the blank "new indicator" row
-			}
-		} else {
+		if !isNew {
 			old, ok := existing[r.Code]
 			if !ok || seen[r.Code] {
 				fe.Add(f("label"), "Cet indicateur n'existe plus : rechargez la page.")
@@ -662,29 +661,27 @@ func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, f
 			} else if utf8.RuneCountInString(x.Label) > MaxIndicatorLabel {
 				fe.Add(f("label"), fmt.Sprintf("Le libellé ne doit pas dépasser %d caractères.", MaxIndicatorLabel))
 			}
-			m := funding.Mission(r.Mission)
-			if !m.HasAchievement() {
+			if !r.Mission.HasAchievement() {
 				fe.Add(f("mission"), "Choisissez la mission de l'indicateur.")
 			}
-			x.Mission = m
-			switch funding.Direction(r.Direction) {
+			x.Mission = r.Mission
+			switch r.Direction {
 			case funding.Increasing, funding.Decreasing:
-				x.Direction = funding.Direction(r.Direction)
+				x.Direction = r.Direction
 			default:
 				fe.Add(f("direction"), "Choisissez le sens de l'indicateur (croissant ou décroissant).")
 			}
 		}
-		x.Baseline = parseValue(fe, f("baseline"), r.Baseline)
+		x.Baseline = checkValue(fe, f("baseline"), r.Baseline)
 		for y := range funding.ContractYears {
-			x.Targets[y] = parseValue(fe, f("target"+strconv.Itoa(y+1)), r.Targets[y])
+			x.Targets[y] = checkValue(fe, f("target"+strconv.Itoa(y+1)), r.Targets[y])
 		}
 		x.Weight = 1
-		if w := strings.TrimSpace(r.Weight); w != "" {
-			n, err := strconv.Atoi(w)
-			if err != nil || n < 1 || n > 100 {
-				fe.Add(f("weight"), "Le poids est un nombre entier de 1 à 100.")
+		if w := r.Weight; w != nil {
+			if *w < 1 || *w > 100 {
+				fe.Add(f("weight"), WeightError)
 			} else {
-				x.Weight = n
+				x.Weight = *w
 			}
 		}
 		x.Unit = strings.TrimSpace(r.Unit)
@@ -734,87 +731,4 @@ func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, f
 		}
 	}
 	return nil
-}
-
-// SeedDossierContent fills the empty sections of a dossier's content with
-// demo values, whatever the dossier's state (demo seed only: it bypasses the
-// scope and the editability rules). Sections already written are left
-// alone, so a second run changes nothing.
-func (s *Store) SeedDossierContent(ctx context.Context, dossierID, userID int64, in DossierContent) error {
-	at := time.Now().Truncate(time.Microsecond)
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO dossier_content (dossier_id) VALUES ($1) ON CONFLICT DO NOTHING`, dossierID); err != nil {
-			return err
-		}
-		set := func(col, cond string, v any) error {
-			_, err := tx.Exec(ctx, "UPDATE dossier_content SET "+col+" = $2, "+sectionPrefix(col)+"_version = "+sectionPrefix(col)+"_version + 1, "+
-				sectionPrefix(col)+"_updated_at = $3, "+sectionPrefix(col)+"_updated_by = $4, content_version = content_version + 1, "+
-				"content_updated_at = $3, content_updated_by = $4 WHERE dossier_id = $1 AND "+cond, dossierID, v, at, userID)
-			return err
-		}
-		if in.Lettre != "" {
-			if err := set("lettre_intention", "lettre_intention = ''", in.Lettre); err != nil {
-				return err
-			}
-		}
-		if in.Projet != "" {
-			if err := set("projet_sante", "projet_sante = ''", in.Projet); err != nil {
-				return err
-			}
-		}
-		if len(in.Missions) > 0 {
-			ms := make([]string, len(in.Missions))
-			for i, m := range in.Missions {
-				ms[i] = string(m)
-			}
-			if err := set("missions", "NOT missions_saved", ms); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE dossier_content SET missions_saved = true WHERE dossier_id = $1`, dossierID); err != nil {
-				return err
-			}
-		}
-		if len(in.MSPIndicators) > 0 {
-			if err := set("msp_indicators", "cardinality(msp_indicators) = 0", in.MSPIndicators); err != nil {
-				return err
-			}
-		}
-		if in.Patientele != nil {
-			if _, err := tx.Exec(ctx, `UPDATE dossier_content SET patientele = $2 WHERE dossier_id = $1 AND patientele IS NULL`, dossierID, *in.Patientele); err != nil {
-				return err
-			}
-		}
-		if len(in.Indicators) > 0 {
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM dossier_indicators WHERE dossier_id = $1`, dossierID).Scan(&n); err != nil || n > 0 {
-				return err
-			}
-			for pos, x := range in.Indicators {
-				targets := make([]*int64, funding.ContractYears)
-				copy(targets, x.Targets[:])
-				if _, err := tx.Exec(ctx, `INSERT INTO dossier_indicators (dossier_id, code, mission, label, direction, baseline, targets, weight, unit, mandatory, position)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-					dossierID, x.Code, string(x.Mission), x.Label, string(x.Direction), x.Baseline, targets, x.Weight, x.Unit, isMandatoryCode(x.Code), pos); err != nil {
-					return err
-				}
-			}
-			_, err := tx.Exec(ctx, `UPDATE dossier_content SET indicators_version = indicators_version + 1, indicators_updated_at = $2,
-				indicators_updated_by = $3, content_version = content_version + 1 WHERE dossier_id = $1`, dossierID, at, userID)
-			return err
-		}
-		return nil
-	})
-	return pgError("store.SeedDossierContent", err)
-}
-
-func sectionPrefix(col string) string {
-	switch col {
-	case "lettre_intention":
-		return "lettre"
-	case "projet_sante":
-		return "projet"
-	case "missions":
-		return "missions"
-	}
-	return "patientele"
 }

@@ -13,13 +13,16 @@ import (
 	"github.com/portail-aci/aci/internal/store"
 )
 
-func mandatoryInputs(c store.DossierContent, base, target string) []store.IndicatorInput {
+func mandatoryInputs(c store.DossierContent, base, target *int64) []store.IndicatorInput {
 	var out []store.IndicatorInput
+	one := 1
 	for _, x := range c.Indicators {
-		out = append(out, store.IndicatorInput{Code: x.Code, Baseline: base, Targets: [5]string{target}, Weight: "1"})
+		out = append(out, store.IndicatorInput{Code: x.Code, Baseline: base, Targets: [5]*int64{target}, Weight: &one})
 	}
 	return out
 }
+
+func num(n int64) *int64 { return &n }
 
 // The demo content is there and complete for Val (its walk reached
 // en_instruction through the content hook's rules).
@@ -34,8 +37,8 @@ func TestDemoContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Lettre == "" || c.Projet == "" || len(c.Missions) != 6 || len(c.Indicators) != 7 {
-		t.Fatalf("Val content: lettre %d, projet %d, missions %v, indicators %d", len(c.Lettre), len(c.Projet), c.Missions, len(c.Indicators))
+	if c.Letter == "" || c.HealthProject == "" || len(c.Missions) != 6 || len(c.Indicators) != 7 {
+		t.Fatalf("Val content: lettre %d, projet %d, missions %v, indicators %d", len(c.Letter), len(c.HealthProject), c.Missions, len(c.Indicators))
 	}
 	if m := c.Missing(workflow.DeposerDemande); len(m) != 0 {
 		t.Fatalf("Val missing %v", m)
@@ -71,7 +74,7 @@ func TestSaveContentSections(t *testing.T) {
 	// Stale version: a conflict carrying who and the saved text.
 	_, err = st.SaveContent(ctx, sc, store.ContentSave{DossierID: id, Section: store.SectionLettre, Version: 0, Text: "autre"})
 	var cf *store.ContentConflict
-	if !errors.As(err, &cf) || cf.Current.Lettre != "Lettre\nde test" || cf.By != sc.UserName || domain.ErrorCode(err) != domain.EConflict {
+	if !errors.As(err, &cf) || cf.Current.Letter != "Lettre\nde test" || cf.By != sc.UserName || domain.ErrorCode(err) != domain.EConflict {
 		t.Fatalf("stale save: %v", err)
 	}
 	// Too long.
@@ -97,7 +100,7 @@ func TestSaveContentSections(t *testing.T) {
 	}
 	// Indicators: mandatory ones saved, a new one added, then removed; a
 	// mandatory one cannot be removed.
-	rows := append(mandatoryInputs(c, "10", "20"), store.IndicatorInput{Mission: "qualite", Label: "Réunions", Direction: "croissant", Baseline: "1", Targets: [5]string{"2", "3"}})
+	rows := append(mandatoryInputs(c, num(10), num(20)), store.IndicatorInput{Mission: "qualite", Label: "Réunions", Direction: "croissant", Baseline: num(1), Targets: [5]*int64{num(2), num(3)}})
 	if _, err := st.SaveContent(ctx, sc, store.ContentSave{DossierID: id, Section: store.SectionIndicateurs, Indicators: rows}); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +108,7 @@ func TestSaveContentSections(t *testing.T) {
 	if len(c.Indicators) != 6 || c.Indicators[5].Code == "" || !c.Indicators[0].Complete() || c.Indicators[5].Target(3) != nil || *c.Indicators[0].Target(4) != 20 {
 		t.Fatalf("indicators %+v", c.Indicators)
 	}
-	rows = mandatoryInputs(c, "10", "20")
+	rows = mandatoryInputs(c, num(10), num(20))
 	_, err = st.SaveContent(ctx, sc, store.ContentSave{DossierID: id, Section: store.SectionIndicateurs, Version: 1, Indicators: rows, Remove: "patientele_mt"})
 	if !errors.As(err, &fe) || fe["indicateurs"] == "" {
 		t.Fatalf("removing a mandatory indicator: %v", err)
@@ -118,8 +121,9 @@ func TestSaveContentSections(t *testing.T) {
 	if len(c.Indicators) != 5 {
 		t.Fatalf("after removal %d", len(c.Indicators))
 	}
-	// Bad numbers are field errors keyed by row.
-	bad := mandatoryInputs(c, "douze", "20")
+	// Numbers out of range are field errors keyed by row (what is not a
+	// number is refused by the server's form parsing).
+	bad := mandatoryInputs(c, num(2_000_000_000_000), num(20))
 	_, err = st.SaveContent(ctx, sc, store.ContentSave{DossierID: id, Section: store.SectionIndicateurs, Version: 2, Indicators: bad})
 	if !errors.As(err, &fe) || fe[store.IndicatorField(0, "baseline")] == "" {
 		t.Fatalf("bad baseline: %v", err)
@@ -183,8 +187,8 @@ func TestDepositDemandeNeedsContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _ := st.DossierContent(ctx, sc, id)
-	rows := mandatoryInputs(c, "10", "")
-	rows[0].Targets[0] = "12"
+	rows := mandatoryInputs(c, num(10), nil)
+	rows[0].Targets[0] = num(12)
 	if _, err := st.SaveContent(ctx, sc, store.ContentSave{DossierID: id, Section: store.SectionIndicateurs, Indicators: rows}); err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +196,7 @@ func TestDepositDemandeNeedsContent(t *testing.T) {
 		t.Fatalf("four indicators without target: %v", err)
 	}
 	c, _ = st.DossierContent(ctx, sc, id)
-	if _, err := st.SaveContent(ctx, sc, store.ContentSave{DossierID: id, Section: store.SectionIndicateurs, Version: 1, Indicators: mandatoryInputs(c, "10", "12")}); err != nil {
+	if _, err := st.SaveContent(ctx, sc, store.ContentSave{DossierID: id, Section: store.SectionIndicateurs, Version: 1, Indicators: mandatoryInputs(c, num(10), num(12))}); err != nil {
 		t.Fatal(err)
 	}
 	err := file()

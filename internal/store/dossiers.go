@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/domain/workflow"
@@ -21,39 +22,39 @@ const MaxMotivation = 5000
 
 // Dossier is a candidature à l'ACI of one structure (DESIGN.md §3).
 type Dossier struct {
-	ID                      int64
-	StructureID             int64
-	StructureName           string
-	StructureType           domain.StructureType
-	Departement             string
-	State                   workflow.State
-	Version                 int
-	CreatedAt               time.Time
-	CreatedBy               *int64
-	UpdatedAt               time.Time
-	UpdatedBy               *int64
-	UpdatedByName           string
-	StateSince              time.Time // when the state last changed
-	LettreDeposeeOn         domain.Date
-	LettreValidatedOn       domain.Date // starts the 6-month clock (DOMAIN §5)
-	ProjetSanteFiledOn      domain.Date // last filing (CSP L1434-12 clock for a CPTS)
-	ProjetSanteValidatedOn  domain.Date
-	DemandeDeposeeOn        domain.Date
-	DecidedOn               domain.Date
-	InstructeurUserID       *int64
-	InstructeurName         string
-	Avis                    workflow.Position // "" until given
-	AvisMotivation          string
-	PositionARS             *workflow.Position
-	PositionARSMotivation   string
-	PositionARSAt           *time.Time
-	PositionDCGDR           *workflow.Position
-	PositionDCGDRMotivation string
-	PositionDCGDRAt         *time.Time
-	SignatureAppointmentAt  *time.Time
-	SignaturePlace          string
-	AuditHead               string
-	AuditSeq                int
+	ID                       int64
+	StructureID              int64
+	StructureName            string
+	StructureType            domain.StructureType
+	Departement              string
+	State                    workflow.State
+	Version                  int
+	CreatedAt                time.Time
+	CreatedBy                *int64
+	UpdatedAt                time.Time
+	UpdatedBy                *int64
+	UpdatedByName            string
+	StateSince               time.Time // when the state last changed
+	LetterFiledOn            domain.Date
+	LetterValidatedOn        domain.Date // starts the 6-month clock (DOMAIN §5)
+	HealthProjectFiledOn     domain.Date // last filing (CSP L1434-12 clock for a CPTS)
+	HealthProjectValidatedOn domain.Date
+	RequestFiledOn           domain.Date
+	DecidedOn                domain.Date
+	InstructorUserID         *int64
+	InstructorName           string
+	Opinion                  workflow.Position // "" until given
+	OpinionMotivation        string
+	PositionARS              *workflow.Position
+	PositionARSMotivation    string
+	PositionARSAt            *time.Time
+	PositionDCGDR            *workflow.Position
+	PositionDCGDRMotivation  string
+	PositionDCGDRAt          *time.Time
+	SignatureAppointmentAt   *time.Time
+	SignaturePlace           string
+	AuditHead                string
+	AuditSeq                 int
 }
 
 const dossierColumns = `d.id, d.structure_id, o.name, d.structure_type, coalesce(o.departement, ''), d.state, d.version,
@@ -89,14 +90,14 @@ func scanDossier(row pgx.Row) (Dossier, error) {
 	var posARS, posDCGDR *string
 	err := row.Scan(&d.ID, &d.StructureID, &d.StructureName, &st, &d.Departement, &state, &d.Version,
 		&d.CreatedAt, &d.CreatedBy, &d.UpdatedAt, &d.UpdatedBy, &d.UpdatedByName,
-		&d.StateSince, &lettreDep, &lettreVal, &psFiled, &psVal, &demDep, &decided, &d.InstructeurUserID, &d.InstructeurName,
-		&avis, &d.AvisMotivation, &posARS, &d.PositionARSMotivation, &d.PositionARSAt,
+		&d.StateSince, &lettreDep, &lettreVal, &psFiled, &psVal, &demDep, &decided, &d.InstructorUserID, &d.InstructorName,
+		&avis, &d.OpinionMotivation, &posARS, &d.PositionARSMotivation, &d.PositionARSAt,
 		&posDCGDR, &d.PositionDCGDRMotivation, &d.PositionDCGDRAt, &d.SignatureAppointmentAt, &d.SignaturePlace,
 		&d.AuditHead, &d.AuditSeq)
-	d.StructureType, d.State, d.Avis = domain.StructureType(st), workflow.State(state), workflow.Position(avis)
-	d.LettreDeposeeOn, d.LettreValidatedOn = dateOf(lettreDep), dateOf(lettreVal)
-	d.ProjetSanteFiledOn, d.ProjetSanteValidatedOn = dateOf(psFiled), dateOf(psVal)
-	d.DemandeDeposeeOn, d.DecidedOn = dateOf(demDep), dateOf(decided)
+	d.StructureType, d.State, d.Opinion = domain.StructureType(st), workflow.State(state), workflow.Position(avis)
+	d.LetterFiledOn, d.LetterValidatedOn = dateOf(lettreDep), dateOf(lettreVal)
+	d.HealthProjectFiledOn, d.HealthProjectValidatedOn = dateOf(psFiled), dateOf(psVal)
+	d.RequestFiledOn, d.DecidedOn = dateOf(demDep), dateOf(decided)
 	if posARS != nil {
 		p := workflow.Position(*posARS)
 		d.PositionARS = &p
@@ -108,9 +109,9 @@ func scanDossier(row pgx.Row) (Dossier, error) {
 	return d, err
 }
 
-// GetDossier returns one dossier in scope; outside the scope it is not found.
-func (s *Store) GetDossier(ctx context.Context, sc Scope, id int64) (Dossier, error) {
-	return scopedDossier(ctx, s.Pool, sc, id, "", "store.GetDossier")
+// Dossier returns one dossier in scope; outside the scope it is not found.
+func (s *Store) Dossier(ctx context.Context, sc Scope, id int64) (Dossier, error) {
+	return scopedDossier(ctx, s.Pool, sc, id, "", "store.Dossier")
 }
 
 // Row locks for scopedDossier.
@@ -193,11 +194,11 @@ func (s *Store) ListDossiers(ctx context.Context, sc Scope, f DossierFilter, p P
 // reason). A structure has at most one open dossier (unique index): a second
 // one is a conflict. The creation is the first row of the audit trail.
 func (s *Store) CreateDossier(ctx context.Context, sc Scope, structureID int64, at time.Time) (int64, error) {
-	if sc.Kind != domain.OrgStructure || sc.OrgID != structureID || !sc.Role.AtLeast(domain.RoleCoordinator) {
+	if !access.For(sc.Viewer(), access.Structure(structureID, "", false)).Can(access.ActCreateDossier) {
 		return 0, domain.Errorf(domain.ENotFound, "Structure introuvable.")
 	}
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	var id int64
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
@@ -270,54 +271,25 @@ type TransitionRequest struct {
 	Position   workflow.Position // position_ars / position_dcgdr
 	Today      domain.Date       // Europe/Paris date of At (computed when zero)
 	At         time.Time         // when (now when zero)
-	// Extra carries transition-specific fields for hooks (e.g. a complement
-	// request's "complement_target" and "complement_text" with
-	// demander_complements).
+	// Extra carries transition-specific fields (a complement request's
+	// "complement_target" and "complement_text" with demander_complements).
 	Extra map[string]string
-	// AssumeDocuments is for the demo seed only: when no requirement hook
-	// filled Attempt.Documents (nil map: the documents area is not
-	// installed), the required documents count as present. A documents hook
-	// always sets a non-nil map, which turns this off.
-	AssumeDocuments bool
-}
-
-// requirementHooks fill the workflow.Attempt from other areas' tables before
-// workflow.Check, inside the transition's transaction (documents fill
-// a.Documents — always a non-nil map —, composition fills a.CompositionOK
-// and a.CompositionFailures, complements fill a.OpenComplementRequests, the
-// contract fills a.Signatures). Register from init() in the area's store file.
-var requirementHooks []func(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error
-
-// afterTransitionHooks run after the dossier row is updated and the audit row
-// appended, in the same transaction (the contract area creates the contract
-// on acceptee). d holds the new state and version; an error rolls back the
-// whole transition.
-var afterTransitionHooks []func(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.Outcome) error
-
-// transitionCtx carries the request to the hooks that need it (complement
-// text on demander_complements); read it with requestFrom.
-type transitionCtxKey struct{}
-
-// RequestFrom returns the TransitionRequest being applied, inside a hook.
-func RequestFrom(ctx context.Context) (TransitionRequest, bool) {
-	r, ok := ctx.Value(transitionCtxKey{}).(TransitionRequest)
-	return r, ok
 }
 
 // ApplyTransition applies one workflow transition to a dossier in scope, in
 // ONE transaction: lock the dossier row (not found outside the scope), build
-// the workflow.Attempt (actor from sc), run the requirement hooks,
-// workflow.Check, update the row (state, version, dates, positions), append
-// the audit row to the hash chain, run the after-transition hooks. Two
+// the workflow.Attempt (actor from sc), fill it from the other areas'
+// tables (requirements), workflow.Check, update the row (state, version,
+// dates, positions), append the audit row to the hash chain, apply the side
+// effects (complement request, contract). applyTx lists them in order. Two
 // concurrent submissions serialize on the row lock; the second sees the new
 // state, differs from Seen and is refused with a conflict.
 func (s *Store) ApplyTransition(ctx context.Context, sc Scope, in TransitionRequest) (workflow.Outcome, error) {
 	if !sc.Valid() {
 		return workflow.Outcome{}, domain.Errorf(domain.ENotFound, "Dossier introuvable.")
 	}
-	actor := workflow.Actor{OrgKind: sc.Kind, Role: sc.Role, InScope: true}
 	uid := sc.UserID
-	return s.apply(ctx, sc, actor, &uid, sc.UserName, in)
+	return s.apply(ctx, sc, workflow.Actor{}, &uid, sc.UserName, in)
 }
 
 func (s *Store) apply(ctx context.Context, sc Scope, actor workflow.Actor, actorID *int64, actorName string, in TransitionRequest) (workflow.Outcome, error) {
@@ -325,7 +297,7 @@ func (s *Store) apply(ctx context.Context, sc Scope, actor workflow.Actor, actor
 		return workflow.Outcome{}, domain.FieldError("motivation", "La motivation ne doit pas dépasser %d caractères.", MaxMotivation)
 	}
 	if in.At.IsZero() {
-		in.At = time.Now()
+		in.At = s.now()
 	}
 	in.At = in.At.Truncate(time.Microsecond)
 	if in.Today.IsZero() {
@@ -335,7 +307,7 @@ func (s *Store) apply(ctx context.Context, sc Scope, actor workflow.Actor, actor
 	var out workflow.Outcome
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		var err error
-		out, err = applyTx(ctx, tx, sc, actor, actorID, actorName, in, false)
+		out, err = s.applyTx(ctx, tx, sc, actor, actorID, actorName, in, false)
 		return err
 	})
 	if err != nil {
@@ -347,8 +319,7 @@ func (s *Store) apply(ctx context.Context, sc Scope, actor workflow.Actor, actor
 // applyTx is the body of a transition inside tx. With skipLocked (the
 // scheduler), a dossier locked by another transaction is skipped: it returns
 // errSkipped.
-func applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow.Actor, actorID *int64, actorName string, in TransitionRequest, skipLocked bool) (workflow.Outcome, error) {
-	ctx = context.WithValue(ctx, transitionCtxKey{}, in)
+func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow.Actor, actorID *int64, actorName string, in TransitionRequest, skipLocked bool) (workflow.Outcome, error) {
 	var out workflow.Outcome
 	err := func() error {
 		var a args
@@ -367,25 +338,31 @@ func applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow.Actor, act
 			}
 			return dossierNotFound(pgError("store.ApplyTransition", err))
 		}
-		if actor.OrgKind == domain.OrgStructure {
-			actor.IsOwnStructure = d.StructureID == sc.OrgID
+		if !actor.System {
+			actor = access.Actor(sc.Viewer(), d.StructureID)
 		}
 		att := workflow.Attempt{
 			Transition: in.Transition, StructureType: d.StructureType, From: d.State, Seen: in.Seen,
 			Actor: actor, Today: in.Today, Motivation: in.Motivation,
 			PositionARS: d.PositionARS, PositionDCGDR: d.PositionDCGDR, Position: in.Position,
-			Avis: d.Avis, ProjetSanteFiled: d.ProjetSanteFiledOn,
+			Avis: d.Opinion, ProjetSanteFiled: d.HealthProjectFiledOn,
 		}
-		for _, h := range requirementHooks {
-			if err := h(ctx, tx, &d, &att); err != nil {
-				return err
-			}
+		// Requirements, from the other areas' tables (each one is a no-op
+		// for the transitions it does not concern).
+		if err := complementsRequirement(ctx, tx, &d, &att); err != nil { // repondre_complements
+			return err
 		}
-		if att.Documents == nil && in.AssumeDocuments {
-			att.Documents = map[workflow.Document]bool{}
-			for _, doc := range workflow.RequiredDocuments(d.StructureType) {
-				att.Documents[doc] = true
-			}
+		if err := contractSignatures(ctx, tx, &d, &att); err != nil { // signer
+			return err
+		}
+		if err := documentsRequirement(ctx, tx, &d, &att); err != nil { // deposer_projet_sante, deposer_demande
+			return err
+		}
+		if err := contentRequirement(ctx, tx, &d, &att); err != nil { // deposer_lettre_intention, deposer_demande
+			return err
+		}
+		if err := compositionRequirement(ctx, tx, &d, &att); err != nil { // deposer_demande
+			return err
 		}
 		out, err = workflow.Check(att)
 		if err != nil {
@@ -397,12 +374,12 @@ func applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow.Actor, act
 		if err := appendAudit(ctx, tx, d.ID, actorID, actorName, in.At, out.Record.Transition, out.Record.From, out.Record.To, out.Record.Motivation); err != nil {
 			return err
 		}
-		for _, h := range afterTransitionHooks {
-			if err := h(ctx, tx, &d, out); err != nil {
-				return err
-			}
+		// Side effects, in the same transaction (an error rolls back the
+		// whole transition).
+		if err := complementsAfter(ctx, tx, &d, out, in); err != nil { // demander_complements
+			return err
 		}
-		return nil
+		return s.createContractOnAccept(ctx, tx, &d, out) // accepter
 	}()
 	return out, err
 }
@@ -420,22 +397,22 @@ func updateDossierFor(ctx context.Context, tx pgx.Tx, d *Dossier, in TransitionR
 	switch in.Transition {
 	case workflow.DeposerLettreIntention:
 		setv("lettre_deposee_on", dateArg(today))
-		d.LettreDeposeeOn = today
+		d.LetterFiledOn = today
 	case workflow.ValiderLettreIntention:
 		setv("lettre_validated_on", dateArg(today))
-		d.LettreValidatedOn = today
+		d.LetterValidatedOn = today
 	case workflow.DeposerProjetSante:
 		setv("projet_sante_filed_on", dateArg(today))
-		d.ProjetSanteFiledOn = today
+		d.HealthProjectFiledOn = today
 	case workflow.ValiderProjetSante, workflow.ReputerValideProjetSante:
 		setv("projet_sante_validated_on", dateArg(today))
-		d.ProjetSanteValidatedOn = today
+		d.HealthProjectValidatedOn = today
 	case workflow.DeposerDemande:
 		setv("demande_deposee_on", dateArg(today))
-		d.DemandeDeposeeOn = today
+		d.RequestFiledOn = today
 	case workflow.PrendreEnInstruction:
 		setv("instructeur_user_id", actorID)
-		d.InstructeurUserID = actorID
+		d.InstructorUserID = actorID
 	case workflow.DonnerAvisFavorable, workflow.DonnerAvisDefavorable:
 		p := workflow.Favorable
 		if in.Transition == workflow.DonnerAvisDefavorable {
@@ -443,7 +420,7 @@ func updateDossierFor(ctx context.Context, tx pgx.Tx, d *Dossier, in TransitionR
 		}
 		setv("avis", string(p))
 		setv("avis_motivation", in.Motivation)
-		d.Avis, d.AvisMotivation = p, in.Motivation
+		d.Opinion, d.OpinionMotivation = p, in.Motivation
 	case workflow.PositionARS:
 		p := out.Position
 		setv("position_ars", string(p))
@@ -480,10 +457,6 @@ func updateDossierFor(ctx context.Context, tx pgx.Tx, d *Dossier, in TransitionR
 	d.Version++
 	d.UpdatedAt, d.UpdatedBy = in.At, actorID
 	return nil
-}
-
-func init() {
-	requirementHooks = append(requirementHooks, compositionRequirement)
 }
 
 // compositionRequirement fills a.CompositionOK / CompositionFailures from the
@@ -531,7 +504,7 @@ const ReputeValideMotivation = "Validation implicite (silence de l'ARS, CSP L143
 // behalf of a user.
 func (s *Store) ApplySystemTransitions(ctx context.Context, today domain.Date, at time.Time) (int, error) {
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	// Candidates: filed at least one month ago (a superset); the workflow
 	// decides on the exact two-month date.
@@ -560,7 +533,7 @@ func (s *Store) ApplySystemTransitions(ctx context.Context, today domain.Date, a
 		in := TransitionRequest{DossierID: c.id, Transition: workflow.ReputerValideProjetSante,
 			Seen: workflow.ProjetSanteDepose, Motivation: ReputeValideMotivation, Today: today, At: at.Truncate(time.Microsecond)}
 		err := s.Tx(ctx, func(tx pgx.Tx) error {
-			_, err := applyTx(ctx, tx, Scope{}, workflow.Actor{System: true}, nil, SystemActorName, in, true)
+			_, err := s.applyTx(ctx, tx, Scope{}, workflow.Actor{System: true}, nil, SystemActorName, in, true)
 			return err
 		})
 		switch {
@@ -598,7 +571,7 @@ func (s *Store) SetSignatureAppointment(ctx context.Context, sc Scope, dossierID
 	}
 	if now.IsZero() {
 		// The appointment must be in the future: the store decides by time,
-		// so the caller's clock is required (no hidden time.Now()).
+		// so the caller's clock is required (never a fallback).
 		return errors.New("store.SetSignatureAppointment: now is required")
 	}
 	now = now.Truncate(time.Microsecond)
@@ -607,7 +580,7 @@ func (s *Store) SetSignatureAppointment(ctx context.Context, sc Scope, dossierID
 		if err != nil {
 			return err
 		}
-		if sc.Kind != domain.OrgCPAM || !sc.Role.AtLeast(domain.RoleReferent) {
+		if !roleAllows(sc, dossierSubject(d.StructureID, d.StructureType), access.ActSetAppointment) {
 			return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
 		}
 		if d.Version != version {
@@ -622,7 +595,7 @@ func (s *Store) SetSignatureAppointment(ctx context.Context, sc Scope, dossierID
 		default:
 			return domain.Errorf(domain.EConflict, "Le rendez-vous de signature se fixe après un avis favorable (le dossier est « %s »).", d.State.Label())
 		}
-		if d.Avis != workflow.Favorable {
+		if d.Opinion != workflow.Favorable {
 			return domain.Errorf(domain.EConflict, "Le rendez-vous de signature se fixe après un avis favorable de la CPAM.")
 		}
 		if !ap.At.After(now) {
@@ -634,7 +607,7 @@ func (s *Store) SetSignatureAppointment(ctx context.Context, sc Scope, dossierID
 			return err
 		}
 		return appendAudit(ctx, tx, d.ID, &uid, sc.UserName, now, TransitionRendezVousSignature, d.State, d.State,
-			"Le "+domain.FrenchDateTime(ap.At)+" — "+place)
+			workflow.AppointmentRecord(ap.At, place))
 	})
 	return pgError("store.SetSignatureAppointment", err)
 }

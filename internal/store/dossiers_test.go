@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
@@ -94,14 +95,69 @@ type step struct {
 
 func apply(t *testing.T, st *store.Store, scopes map[string]store.Scope, id int64, s step, at time.Time) (workflow.Outcome, error) {
 	t.Helper()
-	d, err := st.GetDossier(context.Background(), scopes[adminD], id)
+	d, err := st.Dossier(context.Background(), scopes[adminD], id)
 	if err != nil {
 		t.Fatal(err)
 	}
+	prepareFiling(t, st, scopes[s.who], d, s.tr)
 	return st.ApplyTransition(context.Background(), scopes[s.who], store.TransitionRequest{
 		DossierID: id, Transition: s.tr, Seen: d.State, Motivation: s.mot, Position: s.pos,
-		At: at, Extra: s.xtra, AssumeDocuments: true,
+		At: at, Extra: s.xtra,
 	})
+}
+
+// prepareFiling gives dossier d what filing tr needs, when sc is the
+// coordinator of its structure, through the coordinator's own saves and
+// uploads (the store has no shortcut): the lettre d'intention
+// (deposer_lettre_intention, CPTS), the projet de santé document
+// (deposer_projet_sante), every required document, the socle missions and
+// the mandatory indicators (deposer_demande, CPTS). What is already there is
+// kept.
+func prepareFiling(t *testing.T, st *store.Store, sc store.Scope, d store.Dossier, tr workflow.Transition) {
+	t.Helper()
+	ctx := context.Background()
+	if !d.Permission(sc).Can(access.ActEditContent) {
+		return
+	}
+	c, err := st.DossierContent(ctx, sc, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	save := func(in store.ContentSave) {
+		t.Helper()
+		in.DossierID, in.Version = d.ID, c.Meta[in.Section].Version
+		if _, err := st.SaveContent(ctx, sc, in); err != nil {
+			t.Fatalf("prepareFiling %s: %v", in.Section, err)
+		}
+	}
+	var docs []workflow.Document
+	switch tr {
+	case workflow.DeposerLettreIntention:
+		if d.StructureType == domain.CPTS && c.Letter == "" {
+			save(store.ContentSave{Section: store.SectionLettre, Text: "Lettre d'intention de test."})
+		}
+	case workflow.DeposerProjetSante:
+		docs = []workflow.Document{workflow.DocProjetSante}
+	case workflow.DeposerDemande:
+		docs = workflow.RequiredDocuments(d.StructureType)
+		if d.StructureType == domain.CPTS {
+			if !c.MissionsSaved {
+				save(store.ContentSave{Section: store.SectionMissions, Missions: []string{"acces", "parcours", "prevention", "crise"}})
+			}
+			if len(c.Missing(tr)) > 0 {
+				save(store.ContentSave{Section: store.SectionIndicateurs, Indicators: mandatoryInputs(c, num(10), num(12))})
+			}
+		}
+	}
+	list, err := st.ListDocuments(ctx, sc, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range list.Required {
+		if slices.Contains(docs, workflow.Document(x.Code)) && len(x.Versions) == 0 {
+			upload(t, st, sc, d.ID, x.Code, x.Code+".pdf", pdfBytes(x.Code))
+		}
+	}
 }
 
 func TestCPTSWalkToAcceptee(t *testing.T) {
@@ -163,12 +219,12 @@ func TestCPTSWalkToAcceptee(t *testing.T) {
 			t.Fatalf("rest %d %s: to %s, want %s", i, s.tr, out.To, s.want)
 		}
 	}
-	d, err := st.GetDossier(ctx, scopes[coordA], id)
+	d, err := st.Dossier(ctx, scopes[coordA], id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.State != workflow.Acceptee || d.PositionARS == nil || *d.PositionARS != workflow.Favorable || d.Avis != workflow.Favorable ||
-		d.LettreValidatedOn.IsZero() || d.ProjetSanteFiledOn.IsZero() || d.DecidedOn.IsZero() || d.InstructeurUserID == nil {
+	if d.State != workflow.Acceptee || d.PositionARS == nil || *d.PositionARS != workflow.Favorable || d.Opinion != workflow.Favorable ||
+		d.LetterValidatedOn.IsZero() || d.HealthProjectFiledOn.IsZero() || d.DecidedOn.IsZero() || d.InstructorUserID == nil {
 		t.Fatalf("dossier %+v", d)
 	}
 	hist, err := st.DossierHistory(ctx, scopes[referen], id)
@@ -219,7 +275,7 @@ func TestTransitionRefusals(t *testing.T) {
 		if _, err := apply(t, st, scopes, id, step{who: who, tr: workflow.DeposerLettreIntention}, at); domain.ErrorCode(err) != domain.ENotFound {
 			t.Fatalf("%s: %v", who, err)
 		}
-		if _, err := st.GetDossier(ctx, scopes[who], id); domain.ErrorCode(err) != domain.ENotFound {
+		if _, err := st.Dossier(ctx, scopes[who], id); domain.ErrorCode(err) != domain.ENotFound {
 			t.Fatalf("%s get: %v", who, err)
 		}
 	}
@@ -245,7 +301,7 @@ func TestTransitionRefusals(t *testing.T) {
 		t.Fatalf("unknown: %v", err)
 	}
 	// Nothing changed by the refusals.
-	d, _ := st.GetDossier(ctx, scopes[coordA], id)
+	d, _ := st.Dossier(ctx, scopes[coordA], id)
 	if d.State != workflow.LettreIntentionDeposee || d.AuditSeq != 2 {
 		t.Fatalf("after refusals %s seq %d", d.State, d.AuditSeq)
 	}
@@ -283,7 +339,7 @@ func TestDepositRequiresDocumentsAndComposition(t *testing.T) {
 	if !strings.Contains(joined, "composition") {
 		t.Fatalf("missing %q", joined)
 	}
-	d, _ := st.GetDossier(ctx, sc, id)
+	d, _ := st.Dossier(ctx, sc, id)
 	if d.State != workflow.ProjetSanteValide {
 		t.Fatalf("state %s", d.State)
 	}
@@ -293,6 +349,11 @@ func TestConcurrentDoubleSubmission(t *testing.T) {
 	ctx := context.Background()
 	st, scopes := fixture(t)
 	id := freshDossier(t, st, scopes[coordA])
+	d, err := st.Dossier(ctx, scopes[coordA], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prepareFiling(t, st, scopes[coordA], d, workflow.DeposerLettreIntention)
 	const n = 8
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -301,7 +362,7 @@ func TestConcurrentDoubleSubmission(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, errs[i] = st.ApplyTransition(ctx, scopes[coordA], store.TransitionRequest{DossierID: id,
-				Transition: workflow.DeposerLettreIntention, Seen: workflow.Brouillon, At: time.Now(), AssumeDocuments: true})
+				Transition: workflow.DeposerLettreIntention, Seen: workflow.Brouillon, At: time.Now()})
 		}()
 	}
 	wg.Wait()
@@ -360,7 +421,7 @@ func TestReputeValideJob(t *testing.T) {
 	if counts[0]+counts[1]+counts[2]+counts[3] != 1 {
 		t.Fatalf("applied %v times", counts)
 	}
-	d, _ := st.GetDossier(ctx, scopes[coordA], id)
+	d, _ := st.Dossier(ctx, scopes[coordA], id)
 	if d.State != workflow.ProjetSanteValide {
 		t.Fatalf("state %s", d.State)
 	}

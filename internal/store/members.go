@@ -19,7 +19,7 @@ type MemberRow struct {
 	ID               int64
 	StructureID      int64
 	Member           registry.Member
-	CommuneNom       string
+	CommuneName      string
 	OwnStructureName string
 	Version          int
 	UpdatedAt        time.Time
@@ -41,7 +41,7 @@ func scanMember(r pgx.Row) (MemberRow, error) {
 	var prof, mode string
 	err := r.Scan(&m.ID, &m.StructureID, &m.Member.LastName, &m.Member.FirstName, &prof, &m.Member.Specialty, &mode,
 		&m.Member.RPPS, &m.Member.CommuneCode, &m.Member.OwnStructureID, &m.Member.Email, &m.Member.Phone,
-		&m.CommuneNom, &m.OwnStructureName, &m.Version, &m.UpdatedAt, &m.UpdatedByName)
+		&m.CommuneName, &m.OwnStructureName, &m.Version, &m.UpdatedAt, &m.UpdatedByName)
 	m.Member.Profession, m.Member.Mode = registry.Profession(prof), registry.Mode(mode)
 	return m, err
 }
@@ -49,7 +49,7 @@ func scanMember(r pgx.Row) (MemberRow, error) {
 // ListMembers returns one page of the members of a structure in scope, by
 // name, and the total. Outside the scope the structure is not found.
 func (s *Store) ListMembers(ctx context.Context, sc Scope, structureID int64, p Page) ([]MemberRow, int, error) {
-	if _, err := s.GetStructure(ctx, sc, structureID); err != nil {
+	if _, err := s.Structure(ctx, sc, structureID); err != nil {
 		return nil, 0, err
 	}
 	var a args
@@ -117,13 +117,13 @@ func (s *Store) MemberCounts(ctx context.Context, sc Scope, structureID int64) (
 	return out, nil
 }
 
-// GetMember returns one member of a structure in scope.
-func (s *Store) GetMember(ctx context.Context, sc Scope, structureID, memberID int64) (MemberRow, error) {
+// Member returns one member of a structure in scope.
+func (s *Store) Member(ctx context.Context, sc Scope, structureID, memberID int64) (MemberRow, error) {
 	var a args
 	q := "SELECT " + memberColumns + memberFrom + " WHERE m.id = " + a.add(memberID) + " AND m.structure_id = " +
 		a.add(structureID) + " AND " + sc.structures("o", &a)
 	m, err := scanMember(s.Pool.QueryRow(ctx, q, a...))
-	return m, pgError("store.GetMember", err)
+	return m, pgError("store.Member", err)
 }
 
 // OwnStructureChoice is a structure a CPTS member may practise in.
@@ -139,7 +139,7 @@ type OwnStructureChoice struct {
 // Deliberately NOT restricted by sc.structures: a CPTS's users see only their
 // CPTS, yet its members practise in MSP/ESP of the département that are other
 // tenants. Only names and types are read (public, like the holder's name in
-// SearchCommunes), and cpts must come from GetStructureDetail(sc, …), so the
+// SearchCommunes), and cpts must come from StructureDetail(sc, …), so the
 // CPTS itself was read in scope.
 func (s *Store) OwnStructureChoices(ctx context.Context, sc Scope, cpts StructureDetail) ([]OwnStructureChoice, error) {
 	if cpts.StructureType != domain.CPTS {

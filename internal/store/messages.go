@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/filetype"
@@ -62,22 +63,20 @@ type NewMessage struct {
 	LinkBase  string // BASE_URL, for the links of the e-mails
 }
 
-// SeesInternalNotes reports whether the scope may read internal notes: every
+// seesInternalNotes reports whether the scope may read internal notes: every
 // organisation except the structures (issue 5, item 7).
-func (s Scope) SeesInternalNotes() bool { return s.Valid() && s.Kind != domain.OrgStructure }
+func (s Scope) seesInternalNotes() bool {
+	return access.ForViewer(s.Viewer()).Can(access.ActReadInternalNotes)
+}
 
-// CanPostMessage reports whether the scope may write in a dossier's thread.
+// canPostMessage reports whether the scope may write in a dossier's thread.
 //
 // Decision: a structure's coordinators write (its members read, DESIGN §2);
 // every CPAM, ARS and DCGDR role writes; the national level reads.
-func (s Scope) CanPostMessage() bool {
-	switch s.Kind {
-	case domain.OrgStructure:
-		return s.Role.AtLeast(domain.RoleCoordinator)
-	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
-		return s.Valid()
-	}
-	return false
+// A structure's users only see their own structure's dossiers: the subject
+// is a dossier of theirs.
+func (s Scope) canPostMessage() bool {
+	return access.For(s.Viewer(), dossierSubject(s.OrgID, "")).Can(access.ActPostMessage)
 }
 
 // msgDossierInScope returns the id if the dossier is in scope, not found
@@ -92,7 +91,7 @@ func msgDossierInScope(ctx context.Context, q interface {
 // msgVisible is the predicate hiding internal notes from structure
 // users: the ONE place that rule is enforced for reads.
 func msgVisible(sc Scope, alias string) string {
-	if sc.SeesInternalNotes() {
+	if sc.seesInternalNotes() {
 		return "TRUE"
 	}
 	return "NOT " + alias + ".internal"
@@ -191,7 +190,7 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 		return 0, domain.FieldError("body", "Le message dépasse %d caractères (%d) : raccourcissez-le ou joignez un document.",
 			MaxMessageBody, utf8.RuneCountInString(body))
 	}
-	if in.Internal && !sc.SeesInternalNotes() {
+	if in.Internal && !sc.seesInternalNotes() {
 		return 0, domain.FieldError("internal", "Seuls les agents de la CPAM, de l'ARS et de la DCGDR peuvent écrire une note interne.")
 	}
 	var mediaType, filename string
@@ -208,14 +207,14 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 	}
 	at := in.At
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	var id int64
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		if err := msgDossierInScope(ctx, tx, sc, in.DossierID); err != nil {
 			return err
 		}
-		if !sc.CanPostMessage() {
+		if !sc.canPostMessage() {
 			return domain.Errorf(domain.EUnauthorized, "Vous pouvez lire ce fil mais pas y écrire : seuls les coordinateurs de la structure et les agents CPAM, ARS et DCGDR écrivent.")
 		}
 		if in.Data == nil {
@@ -255,7 +254,7 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 		}
 		var aud []workflow.Audience
 		switch {
-		case sc.Kind == domain.OrgStructure:
+		case access.ForViewer(sc.Viewer()).Can(access.ActWorkAsStructure): // from the structure: to its agents
 			aud = []workflow.Audience{workflow.ToCPAM, workflow.ToARS, workflow.ToDCGDR}
 		case in.Internal:
 			aud = []workflow.Audience{workflow.ToCPAM, workflow.ToARS, workflow.ToDCGDR}
@@ -270,10 +269,7 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 		if err != nil {
 			return err
 		}
-		title := p.StructureName + " : nouveau message de " + sc.UserName + " (" + sc.OrgName + ")"
-		if in.Internal {
-			title = p.StructureName + " : note interne de " + sc.UserName + " (" + sc.OrgName + ")"
-		}
+		title := workflow.MessageNoticeTitle(p.StructureName, sc.UserName, sc.OrgName, in.Internal)
 		n := ntfNotice{DossierID: in.DossierID, Kind: NotifMessage, Title: title, Body: ntfCut(body, 300),
 			Link:   "/dossiers/" + strconv.FormatInt(in.DossierID, 10) + "/messages",
 			Source: "message:" + strconv.FormatInt(id, 10)}

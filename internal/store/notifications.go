@@ -399,22 +399,21 @@ func (s *Store) SendReminders(ctx context.Context, today domain.Date, linkBase s
 		if c.lettreVal != nil && c.state != string(workflow.LettreIntentionDeposee) {
 			dl := workflow.LettreIntentionDeadline(domain.DateOf0(*c.lettreVal))
 			for _, r := range workflow.RemindersOn(today, workflow.Reminders(workflow.DeadlineLettreIntention, domain.DateOf0(*c.lettreVal), dl)) {
-				dues = append(dues, due{string(r.Kind), fmt.Sprintf("Échéance dans %d jours : projet de santé et signature de l'ACI", r.DaysLeft),
-					fmt.Sprintf("%s : au plus tard le %s (6 mois après la validation de la lettre d'intention, DOMAIN §5).", r.Kind.Label(), r.Due.French()), r.To})
+				title, body := workflow.ReminderText(r)
+				dues = append(dues, due{string(r.Kind), title, body, r.To})
 			}
 		}
 		if c.psFiled != nil && c.state == string(workflow.ProjetSanteDepose) {
 			rv := workflow.ProjetSanteReputeValide(domain.DateOf0(*c.psFiled))
 			for _, r := range workflow.RemindersOn(today, workflow.Reminders(workflow.DeadlineProjetSante, domain.DateOf0(*c.psFiled), rv)) {
-				dues = append(dues, due{string(r.Kind), fmt.Sprintf("Projet de santé réputé validé dans %d jours", r.DaysLeft),
-					fmt.Sprintf("Sans opposition du directeur général de l'ARS, le projet de santé sera réputé validé le %s (CSP L1434-12).", r.Due.French()), r.To})
+				title, body := workflow.ReminderText(r)
+				dues = append(dues, due{string(r.Kind), title, body, r.To})
 			}
 		}
 		if c.oldestOpen != nil && c.state == string(workflow.ComplementsDemandes) &&
 			workflow.ComplementReminderDue(domain.DateOf(*c.oldestOpen), today) {
-			dues = append(dues, due{ntfReminderComplement, "Rappel : des compléments vous ont été demandés",
-				fmt.Sprintf("La CPAM attend des compléments demandés le %s : répondez depuis le dossier.", domain.DateOf(*c.oldestOpen).French()),
-				[]workflow.Audience{workflow.ToStructure}})
+			title, body := workflow.ComplementReminderText(domain.DateOf(*c.oldestOpen))
+			dues = append(dues, due{ntfReminderComplement, title, body, []workflow.Audience{workflow.ToStructure}})
 		}
 		for _, d := range dues {
 			err := s.Tx(ctx, func(tx pgx.Tx) error {

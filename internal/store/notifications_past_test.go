@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // TestNotifierPastEventsInAppOnly: the demo's backdated history (and any
@@ -42,8 +43,8 @@ func TestNotifierPastEventsInAppOnly(t *testing.T) {
 	if _, err := st.ProcessAuditNotifications(ctx, "http://x", 100, now); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := st.ListOutbox(ctx, arsDir, 10); err != nil || len(got) != 1 {
-		t.Errorf("live transition: ARS outbox = %d mails, %v; want 1", len(got), err)
+	if got := pgtest.Outbox(t, st, arsDir, 10); len(got) != 1 {
+		t.Errorf("live transition: ARS outbox = %d mails; want 1", len(got))
 	}
 
 	// A row first seen three days after it happened: in-app only.

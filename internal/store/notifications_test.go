@@ -13,6 +13,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // notifiedEmails returns the e-mails of the users notified from source.
@@ -113,9 +114,9 @@ func TestNotifierRecipientsPerAudience(t *testing.T) {
 	if pending != 0 {
 		t.Errorf("%d audit rows not processed", pending)
 	}
-	mails, err := st.ListOutbox(ctx, arsDir, 10)
-	if err != nil || len(mails) != 2 || !strings.Contains(mails[0].Body, "http://x/dossiers/") {
-		t.Errorf("ARS outbox = %+v, %v", mails, err)
+	mails := pgtest.Outbox(t, st, arsDir, 10)
+	if len(mails) != 2 || !strings.Contains(mails[0].Body, "http://x/dossiers/") {
+		t.Errorf("ARS outbox = %+v", mails)
 	}
 }
 
@@ -187,7 +188,7 @@ func TestOutboxRetryBackoffNoDuplicate(t *testing.T) {
 	if _, err := st.ProcessAuditNotifications(ctx, "http://x", 100, now); err != nil {
 		t.Fatal(err)
 	}
-	queued, _ := st.ListOutbox(ctx, "", 100)
+	queued := pgtest.Outbox(t, st, "", 100)
 	if len(queued) == 0 {
 		t.Fatal("nothing queued")
 	}
@@ -204,7 +205,7 @@ func TestOutboxRetryBackoffNoDuplicate(t *testing.T) {
 	if err != nil || n != 0 {
 		t.Fatalf("failing round: %d, %v", n, err)
 	}
-	got, _ := st.ListOutbox(ctx, "", 100)
+	got := pgtest.Outbox(t, st, "", 100)
 	for _, m := range got {
 		if m.Attempts != 1 || m.LastError == "" || m.SentAt != nil {
 			t.Fatalf("after failure: %+v", m)
@@ -226,7 +227,7 @@ func TestOutboxRetryBackoffNoDuplicate(t *testing.T) {
 			t.Errorf("mail %d sent %d times", id, c)
 		}
 	}
-	got, _ = st.ListOutbox(ctx, "", 100)
+	got = pgtest.Outbox(t, st, "", 100)
 	for _, m := range got {
 		if m.SentAt == nil || m.LastError != "" {
 			t.Errorf("not marked sent: %+v", m)
@@ -261,7 +262,7 @@ func TestDigestModeGroups(t *testing.T) {
 	if _, err := st.ProcessAuditNotifications(ctx, "http://x", 100, early); err != nil {
 		t.Fatal(err)
 	}
-	if m, _ := st.ListOutbox(ctx, arsDir, 10); len(m) != 0 {
+	if m := pgtest.Outbox(t, st, arsDir, 10); len(m) != 0 {
 		t.Fatalf("digest user got instant e-mails: %+v", m)
 	}
 	if n, _ := st.PrepareDigests(ctx, early, "http://x"); n != 0 {
@@ -273,13 +274,13 @@ func TestDigestModeGroups(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m, _ := st.ListOutbox(ctx, arsDir, 10)
+	m := pgtest.Outbox(t, st, arsDir, 10)
 	if len(m) != 1 || !m[0].Digest || !strings.Contains(m[0].Body, "2 notification(s)") ||
 		!strings.Contains(m[0].Body, "CPTS Test Ain") || !strings.Contains(m[0].Body, "CPTS Test Rhone") {
 		t.Fatalf("digest = %+v", m)
 	}
 	// The referent (instant) got one e-mail for the Ain dossier only.
-	if m, _ := st.ListOutbox(ctx, referen, 10); len(m) != 1 || m[0].Digest {
+	if m := pgtest.Outbox(t, st, referen, 10); len(m) != 1 || m[0].Digest {
 		t.Errorf("referent outbox %+v", m)
 	}
 }
@@ -300,11 +301,11 @@ func TestRemindersIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d, err := st.GetDossier(ctx, scopes[adminD], id)
+	d, err := st.Dossier(ctx, scopes[adminD], id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	due := workflow.LettreIntentionDeadline(d.LettreValidatedOn)
+	due := workflow.LettreIntentionDeadline(d.LetterValidatedOn)
 	for _, tt := range []struct {
 		day  domain.Date
 		want int

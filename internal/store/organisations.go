@@ -12,18 +12,18 @@ import (
 
 // Organisation is a row of organisations with its geography resolved.
 type Organisation struct {
-	ID             int64
-	Kind           domain.OrgKind
-	Name           string
-	StructureType  domain.StructureType // structures only
-	Departement    string               // structure seat
-	DepartementNom string
-	Region         string // ARS, DCGDR; for structures, the seat's region
-	RegionNom      string
-	Departements   []string // CPAM
-	Version        int
-	CreatedAt      time.Time
-	ArchivedAt     *time.Time
+	ID              int64
+	Kind            domain.OrgKind
+	Name            string
+	StructureType   domain.StructureType // structures only
+	Departement     string               // structure seat
+	DepartementName string
+	Region          string // ARS, DCGDR; for structures, the seat's region
+	RegionName      string
+	Departements    []string // CPAM
+	Version         int
+	CreatedAt       time.Time
+	ArchivedAt      *time.Time
 }
 
 // NewOrganisation is what CreateOrganisation needs.
@@ -86,7 +86,7 @@ const orgFrom = ` FROM organisations o
 func scanOrg(row pgx.Row) (Organisation, error) {
 	var o Organisation
 	var kind, st string
-	err := row.Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementNom, &o.Region, &o.RegionNom,
+	err := row.Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementName, &o.Region, &o.RegionName,
 		&o.Departements, &o.Version, &o.CreatedAt, &o.ArchivedAt)
 	o.Kind, o.StructureType = domain.OrgKind(kind), domain.StructureType(st)
 	return o, err
@@ -186,23 +186,23 @@ func (s *Store) ListStructures(ctx context.Context, sc Scope, f StructureFilter,
 	return out, total, pgError("store.ListStructures", err)
 }
 
-// GetStructure returns one structure in scope; outside the scope it is not
+// Structure returns one structure in scope; outside the scope it is not
 // found.
-func (s *Store) GetStructure(ctx context.Context, sc Scope, id int64) (Organisation, error) {
+func (s *Store) Structure(ctx context.Context, sc Scope, id int64) (Organisation, error) {
 	var a args
 	q := "SELECT " + orgColumns + orgFrom + " WHERE o.id = " + a.add(id) + " AND " + sc.structures("o", &a)
 	o, err := scanOrg(s.Pool.QueryRow(ctx, q, a...))
 	if err != nil {
-		return o, pgError("store.GetStructure", err)
+		return o, pgError("store.Structure", err)
 	}
 	return o, nil
 }
 
-// GetOrganisation returns any organisation by id, without scope: only for the
+// Organisation returns any organisation by id, without scope: only for the
 // caller's own memberships (layout, switcher) and admin pages.
-func (s *Store) GetOrganisation(ctx context.Context, id int64) (Organisation, error) {
+func (s *Store) Organisation(ctx context.Context, id int64) (Organisation, error) {
 	o, err := scanOrg(s.Pool.QueryRow(ctx, "SELECT "+orgColumns+orgFrom+" WHERE o.id = $1", id))
-	return o, pgError("store.GetOrganisation", err)
+	return o, pgError("store.Organisation", err)
 }
 
 func escapeLike(s string) string {

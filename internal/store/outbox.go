@@ -118,22 +118,6 @@ func (s *Store) SendDueMail(ctx context.Context, now time.Time, limit int, send 
 	return delivered, nil
 }
 
-// ListOutbox returns the newest e-mails of the outbox for an address (tests,
-// support); "" lists all.
-// System path, no scope: tests and support (cmd/aci), never a handler.
-func (s *Store) ListOutbox(ctx context.Context, to string, limit int) ([]OutboxMail, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT id, to_email, subject, body, digest, attempts, last_error, sent_at, logged_at
-		FROM outbox WHERE $1 = '' OR to_email = $1 ORDER BY id DESC LIMIT $2`, NormalizeEmail(to), limit)
-	if err != nil {
-		return nil, pgError("store.ListOutbox", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (OutboxMail, error) {
-		var m OutboxMail
-		return m, r.Scan(&m.ID, &m.To, &m.Subject, &m.Body, &m.Digest, &m.Attempts, &m.LastError, &m.SentAt, &m.LoggedAt)
-	})
-	return out, pgError("store.ListOutbox", err)
-}
-
 // DigestHour is the hour (Europe/Paris) from which the daily digest is
 // prepared (issue 5, item 9: "one daily digest at ~7:00").
 const DigestHour = 7

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
@@ -46,7 +47,7 @@ type PaymentRow struct {
 // createPayments stores the schedule of contract c (started on c.Start), in
 // the transaction of its third signature.
 func createPayments(ctx context.Context, tx pgx.Tx, c Contract) error {
-	ps, err := c.Schedule()
+	ps, err := funding.ContractPayments(c.Funding())
 	if err != nil {
 		return fmt.Errorf("createPayments: %w", err)
 	}
@@ -94,21 +95,21 @@ func (s *Store) ContractPayments(ctx context.Context, sc Scope, dossierID int64)
 	return ps, pgError("store.ContractPayments", err)
 }
 
-// CanMarkPaid reports whether sc may record payments as paid: the CPAM pays
+// canMarkPaid reports whether sc may record payments as paid: the CPAM pays
 // (DOMAIN.md §1), its referent or manager records it.
-func CanMarkPaid(sc Scope) bool {
-	return sc.Kind == domain.OrgCPAM && sc.Role.AtLeast(domain.RoleReferent)
+func canMarkPaid(sc Scope) bool {
+	return roleAllows(sc, access.Contract(0, "", "", nil), access.ActRecordPayment)
 }
 
 // MarkPaymentPaid records that a scheduled payment was paid on paidOn (a CPAM
 // referent or manager, contract in scope, actif or résiliation demandée;
 // not in the future), with an audit row in the dossier's chain.
 func (s *Store) MarkPaymentPaid(ctx context.Context, sc Scope, dossierID, paymentID int64, paidOn domain.Date, at time.Time) error {
-	if !CanMarkPaid(sc) {
+	if !canMarkPaid(sc) {
 		return domain.Errorf(domain.ENotFound, "Paiement introuvable.")
 	}
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	at = at.Truncate(time.Microsecond)
 	if paidOn.IsZero() {
@@ -147,7 +148,7 @@ func (s *Store) MarkPaymentPaid(ctx context.Context, sc Scope, dossierID, paymen
 		uid := sc.UserID
 		st := workflow.State(state)
 		return appendAudit(ctx, tx, dossierID, &uid, sc.UserName, at, TransitionVersement, st, st,
-			fmt.Sprintf("Paiement n° %d de %s versé le %s", seq, domain.FormatEUR(domain.Cents(amount)), paidOn.French()))
+			workflow.PaymentRecord(seq, domain.Cents(amount), paidOn))
 	})
 	return pgError("store.MarkPaymentPaid", err)
 }
@@ -162,60 +163,7 @@ func terminate(ctx context.Context, tx pgx.Tx, c Contract) (funding.Termination,
 	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount_cents), 0) FROM payments WHERE contract_id = $1 AND status = 'verse'`, c.ID).Scan(&paid); err != nil {
 		return funding.Termination{}, err
 	}
-	return Termination(c, domain.Cents(paid))
-}
-
-// Termination is what a résiliation of c gives, given what was paid
-// (DOMAIN.md §9). For an MSP (no contract-year proration in
-// funding.Terminate), decision: what is due is the scheduled amounts prorated
-// by days of their civil year up to the effective date.
-func Termination(c Contract, paid domain.Cents) (funding.Termination, error) {
-	if c.ResiliationReceived.IsZero() {
-		return funding.Termination{}, domain.Errorf(domain.EConflict, "Aucune demande de résiliation n'est enregistrée.")
-	}
-	if c.StructureType == domain.CPTS {
-		in, err := c.ScheduleInput()
-		if err != nil {
-			return funding.Termination{}, err
-		}
-		return funding.Terminate(in, c.ResiliationReceived, paid)
-	}
-	t := funding.Termination{Received: c.ResiliationReceived, Effective: funding.TerminationEffective(c.ResiliationReceived), Paid: paid}
-	ps, err := c.MSPPayments()
-	if err != nil {
-		return t, err
-	}
-	// Group by civil year: due = that year's scheduled amounts × days before
-	// the effective date ÷ days of the part of the year under contract.
-	byYear := map[int]domain.Cents{}
-	for _, p := range ps {
-		byYear[c.Start.Y+p.ContractYear-1] += p.Amount
-	}
-	end := workflow.ContractExpiry(c.Start)
-	for y, amount := range byYear {
-		from := domain.NewDate(y, time.January, 1)
-		if y == c.Start.Y {
-			from = c.Start
-		}
-		to := domain.NewDate(y+1, time.January, 1)
-		if end.Before(to) {
-			to = end
-		}
-		cut := to
-		if t.Effective.Before(cut) {
-			cut = t.Effective
-		}
-		if !from.Before(cut) {
-			continue
-		}
-		t.Due += domain.MulDiv(amount, int64(from.DaysUntil(cut)), int64(from.DaysUntil(to)))
-	}
-	if d := paid - t.Due; d > 0 {
-		t.TropPercu = d
-	} else {
-		t.ResteDu = -d
-	}
-	return t, nil
+	return funding.ContractTermination(c.Funding(), c.TerminationReceived, domain.Cents(paid))
 }
 
 // PaidTotal is the sum of the payments marked paid.
@@ -238,7 +186,7 @@ func PaidTotal(ps []PaymentRow) domain.Cents {
 // behalf of a user.
 func (s *Store) ExpireContracts(ctx context.Context, today domain.Date, at time.Time) (int, error) {
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	at = at.Truncate(time.Microsecond)
 	rows, err := s.Pool.Query(ctx, `SELECT id FROM contracts WHERE state IN ('actif', 'resiliation_demandee') AND end_date <= $1::date ORDER BY end_date, id`, today.String())

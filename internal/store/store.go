@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,13 +21,43 @@ import (
 	"github.com/portail-aci/aci/migrations"
 )
 
-// Store wraps the connection pool.
+// Store wraps the connection pool and the collaborators the store calls
+// (Options). Build it with New or Open.
 type Store struct {
-	Pool *pgxpool.Pool
+	Pool           *pgxpool.Pool
+	clock          func() time.Time
+	renderContract func(ctx context.Context, termsJSON []byte) (string, error)
 }
 
-// Open connects to PostgreSQL and checks the connection.
-func Open(ctx context.Context, url string) (*Store, error) {
+// Options are the store's collaborators; every field is required.
+type Options struct {
+	// Clock is the wall clock (the system clock in production, a test clock in
+	// tests): the store reads it only where a caller gives no time.
+	Clock func() time.Time
+	// RenderContract turns a contract's frozen terms (the JSON of
+	// ContractTerms) into its HTML document, whose SHA-256 the parties sign.
+	// The store never imports templates: cmd and the
+	// tests pass templ's pages.RenderContractDocument.
+	RenderContract func(ctx context.Context, termsJSON []byte) (string, error)
+}
+
+// New returns a store on pool with the collaborators of o. A missing
+// collaborator is a programming error: New panics.
+func New(pool *pgxpool.Pool, o Options) *Store {
+	if pool == nil || o.Clock == nil || o.RenderContract == nil {
+		panic("store.New: pool, Options.Clock and Options.RenderContract are required")
+	}
+	return &Store{Pool: pool, clock: o.Clock, renderContract: o.RenderContract}
+}
+
+// now is the store's clock, truncated to PostgreSQL's precision.
+func (s *Store) now() time.Time { return s.clock().Truncate(time.Microsecond) }
+
+// Open connects to PostgreSQL, checks the connection and returns New(pool, o).
+func Open(ctx context.Context, url string, o Options) (*Store, error) {
+	if o.Clock == nil || o.RenderContract == nil {
+		return nil, errors.New("store.Open: Options.Clock and Options.RenderContract are required")
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: %w", err)
@@ -39,7 +70,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store.Open: ping: %w", err)
 	}
-	return &Store{Pool: pool}, nil
+	return New(pool, o), nil
 }
 
 // Close closes the pool.

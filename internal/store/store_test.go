@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
 	t.Parallel()
-	return &store.Store{Pool: pgtest.New(t)}
+	return pgtest.Store(t, nil)
 }
 
 // demo loads the demo organisations and accounts and returns the scope of
@@ -34,7 +34,7 @@ func demo(t *testing.T, st *store.Store) map[string]store.Scope {
 		t.Fatal(err)
 	}
 	out := map[string]store.Scope{}
-	for _, a := range seed.DemoAccounts {
+	for _, a := range seed.DemoAccounts() {
 		u, err := st.UserByEmail(ctx, a.Email)
 		if err != nil {
 			t.Fatal(err)
@@ -88,15 +88,15 @@ func TestScopeListsExactlyTheTenantsStructures(t *testing.T) {
 		if !slices.Equal(names(got), w) || total != len(w) {
 			t.Errorf("%s sees %v (total %d), want %v", email, names(got), total, w)
 		}
-		// GetStructure agrees with the list for every structure.
+		// Structure agrees with the list for every structure.
 		for _, o := range all {
-			_, err := st.GetStructure(ctx, sc, o.ID)
+			_, err := st.Structure(ctx, sc, o.ID)
 			visible := slices.Contains(w, o.Name)
 			if visible && err != nil {
-				t.Errorf("%s: GetStructure(%s): %v", email, o.Name, err)
+				t.Errorf("%s: Structure(%s): %v", email, o.Name, err)
 			}
 			if !visible && !domain.IsNotFound(err) {
-				t.Errorf("%s: GetStructure(%s) = %v, want not_found", email, o.Name, err)
+				t.Errorf("%s: Structure(%s) = %v, want not_found", email, o.Name, err)
 			}
 		}
 	}
@@ -170,7 +170,7 @@ func TestMembershipsAndSwitch(t *testing.T) {
 		t.Errorf("scope without membership: %v", err)
 	}
 	// A disabled user has no scope at all.
-	if err := st.DisableUser(ctx, ref.UserID); err != nil {
+	if err := st.SetUserDisabled(ctx, store.CLIActor(), ref.UserID, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.ScopeFor(ctx, ref.UserID, ref.OrgID); !domain.IsNotFound(err) {

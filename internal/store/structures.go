@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/registry"
 )
@@ -26,7 +27,7 @@ type StructureDetail struct {
 	Address2          string
 	PostalCode        string
 	CommuneCode       string
-	CommuneNom        string
+	CommuneName       string
 	CreatedOn         domain.Date // zero: unknown
 	ARSValidatedOn    domain.Date
 	ACISignedOn       domain.Date
@@ -36,29 +37,20 @@ type StructureDetail struct {
 	UpdatedAt         time.Time
 	UpdatedByName     string
 	// CanEdit: the scope may edit this structure and its members (see
-	// Scope.CanEditStructure).
+	// Scope.canEditStructure).
 	CanEdit bool
 }
 
-// CanEditStructure reports whether the scope may change structure id and its
+// canEditStructure reports whether the scope may change structure id and its
 // members (issue "Structures and territories", permissions): a national admin
 // edits every structure; a structure's coordinator edits their own; every
 // other role of the scope (structure member, CPAM, ARS, DCGDR) only reads.
 // Visibility is still checked by the query (sc.structures).
-func (sc Scope) CanEditStructure(id int64) bool {
-	if !sc.Valid() {
-		return false
-	}
-	switch sc.Kind {
-	case domain.OrgNational:
-		return sc.Role == domain.RoleAdmin
-	case domain.OrgStructure:
-		return sc.Role == domain.RoleCoordinator && sc.OrgID == id
-	}
-	return false
+func (sc Scope) canEditStructure(id int64) bool {
+	return access.For(sc.Viewer(), access.Structure(id, "", false)).Can(access.ActEditStructure)
 }
 
-// CanCreateStructure reports who may register a new structure.
+// canCreateStructure reports who may register a new structure.
 //
 // Decision (issue item 2: "admin, or a coordinator who registers a new
 // structure and becomes its coordinator"): a national admin, for any
@@ -66,29 +58,20 @@ func (sc Scope) CanEditStructure(id int64) bool {
 // another one — a professional setting up a new MSP often already belongs to
 // a CPTS), who becomes the coordinator of the new structure. CPAM, ARS and
 // DCGDR users do not register structures: they instruct them.
-func (sc Scope) CanCreateStructure() bool {
-	if !sc.Valid() {
-		return false
-	}
-	return (sc.Kind == domain.OrgNational && sc.Role == domain.RoleAdmin) || sc.Kind == domain.OrgStructure
+func (sc Scope) canCreateStructure() bool {
+	return access.ForViewer(sc.Viewer()).Can(access.ActCreateStructure)
 }
 
-// CanExportStructures reports who may download the structures list as CSV
+// canExportStructures reports who may download the structures list as CSV
 // (issue item 6: "CSV export of the list for CPAM/ARS users"): CPAM, ARS,
 // DCGDR and national users, each on their scope; structure users do not.
-func (sc Scope) CanExportStructures() bool {
-	if !sc.Valid() {
-		return false
-	}
-	switch sc.Kind {
-	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR, domain.OrgNational:
-		return true
-	}
-	return false
+func (sc Scope) canExportStructures() bool {
+	return access.ForViewer(sc.Viewer()).Can(access.ActExportStructures)
 }
 
-// StructureInput is the identity typed in the register and edit forms. Raw
-// strings: Validate normalises them.
+// StructureInput is the identity of the register and edit forms: the
+// identifiers as typed (validateStructure normalises them with the
+// registry's validators), the dates parsed by the server.
 type StructureInput struct {
 	Type             domain.StructureType
 	Name             string
@@ -100,10 +83,14 @@ type StructureInput struct {
 	PostalCode       string
 	CommuneCode      string
 	Departement      string
-	CreatedOn        string // AAAA-MM-JJ (input type=date) or ""
-	ARSValidatedOn   string
-	ACISignedOn      string
+	CreatedOn        domain.Date // zero: unknown
+	ARSValidatedOn   domain.Date
+	ACISignedOn      domain.Date
 	CoordinatorEmail string // admin only: an existing account made coordinator
+	// Invalid holds the form fields the server could not parse (a date):
+	// the save is refused with them and the store's own findings, all at
+	// once.
+	Invalid registry.FieldErrors
 }
 
 // structureValues is a validated StructureInput.
@@ -116,13 +103,17 @@ type structureValues struct {
 	coordinatorEmail                     string
 }
 
-func optDate(fe registry.FieldErrors, field, raw string) *time.Time {
-	if raw == "" {
+// DateError is the message of a structure date that is not a date in range.
+const DateError = "Date invalide : utilisez le format jj/mm/aaaa."
+
+// optDate is the column value of date d (nil when zero), refused with a
+// field error outside 1900..2100.
+func optDate(fe registry.FieldErrors, field string, d domain.Date) *time.Time {
+	if d.IsZero() {
 		return nil
 	}
-	d, err := domain.ParseDate(raw)
-	if err != nil || d.Y < 1900 || d.Y > 2100 {
-		fe.Add(field, "Date invalide : utilisez le format jj/mm/aaaa.")
+	if d.Y < 1900 || d.Y > 2100 {
+		fe.Add(field, DateError)
 		return nil
 	}
 	t := d.Time()
@@ -141,6 +132,9 @@ func optString(s string) *string {
 // reference data for département and commune) and returns every problem.
 func (s *Store) validateStructure(ctx context.Context, in StructureInput, isAdmin bool) (structureValues, registry.FieldErrors, error) {
 	fe := registry.FieldErrors{}
+	for f, msg := range in.Invalid {
+		fe.Add(f, msg)
+	}
 	var v structureValues
 	if !in.Type.Valid() {
 		fe.Add("type", "Choisissez le type de structure (CPTS, MSP, ESP ou ESS).")
@@ -216,9 +210,9 @@ func (s *Store) validateStructure(ctx context.Context, in StructureInput, isAdmi
 			v.commune = &code
 		}
 	}
-	v.createdOn = optDate(fe, "created_on", strings.TrimSpace(in.CreatedOn))
-	v.arsValidatedOn = optDate(fe, "ars_validated_on", strings.TrimSpace(in.ARSValidatedOn))
-	v.aciSigned = optDate(fe, "aci_signed_on", strings.TrimSpace(in.ACISignedOn))
+	v.createdOn = optDate(fe, "created_on", in.CreatedOn)
+	v.arsValidatedOn = optDate(fe, "ars_validated_on", in.ARSValidatedOn)
+	v.aciSigned = optDate(fe, "aci_signed_on", in.ACISignedOn)
 	if isAdmin && strings.TrimSpace(in.CoordinatorEmail) != "" {
 		v.coordinatorEmail = NormalizeEmail(in.CoordinatorEmail)
 		var ok bool
@@ -257,15 +251,15 @@ func logChange(ctx context.Context, tx pgx.Tx, structureID, userID int64, action
 	return err
 }
 
-// CreateStructure registers a structure (see Scope.CanCreateStructure). A
+// CreateStructure registers a structure (see Scope.canCreateStructure). A
 // structure user becomes its coordinator (membership + coordinator_user_id);
 // an admin may name an existing account as coordinator. Invalid input
 // returns registry.FieldErrors and saves nothing.
 func (s *Store) CreateStructure(ctx context.Context, sc Scope, in StructureInput) (int64, error) {
-	if !sc.CanCreateStructure() {
+	if !sc.canCreateStructure() {
 		return 0, domain.Errorf(domain.ENotFound, "introuvable")
 	}
-	isAdmin := sc.Kind == domain.OrgNational
+	isAdmin := access.ForViewer(sc.Viewer()).Can(access.ActAdminister)
 	v, fe, err := s.validateStructure(ctx, in, isAdmin)
 	if err != nil {
 		return 0, pgError("store.CreateStructure", err)
@@ -319,25 +313,25 @@ const structureDetailFrom = orgFrom + `
 	LEFT JOIN users cu ON cu.id = o.coordinator_user_id
 	LEFT JOIN users ub ON ub.id = o.updated_by`
 
-// GetStructureDetail returns one structure of the scope with its registry
+// StructureDetail returns one structure of the scope with its registry
 // identity; outside the scope it is not found.
-func (s *Store) GetStructureDetail(ctx context.Context, sc Scope, id int64) (StructureDetail, error) {
+func (s *Store) StructureDetail(ctx context.Context, sc Scope, id int64) (StructureDetail, error) {
 	var a args
 	q := "SELECT " + structureDetailColumns + structureDetailFrom + " WHERE o.id = " + a.add(id) + " AND " + sc.structures("o", &a)
 	var d StructureDetail
 	var kind, st, lf string
 	var created, ars, aci *time.Time
 	o := &d.Organisation
-	err := s.Pool.QueryRow(ctx, q, a...).Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementNom, &o.Region, &o.RegionNom,
+	err := s.Pool.QueryRow(ctx, q, a...).Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementName, &o.Region, &o.RegionName,
 		&o.Departements, &o.Version, &o.CreatedAt, &o.ArchivedAt,
-		&lf, &d.SIRET, &d.FINESS, &d.Address1, &d.Address2, &d.PostalCode, &d.CommuneCode, &d.CommuneNom,
+		&lf, &d.SIRET, &d.FINESS, &d.Address1, &d.Address2, &d.PostalCode, &d.CommuneCode, &d.CommuneName,
 		&created, &ars, &aci, &d.CoordinatorUserID, &d.CoordinatorName, &d.CoordinatorEmail, &d.UpdatedAt, &d.UpdatedByName)
 	if err != nil {
-		return d, pgError("store.GetStructureDetail", err)
+		return d, pgError("store.StructureDetail", err)
 	}
 	o.Kind, o.StructureType, d.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)
 	d.CreatedOn, d.ARSValidatedOn, d.ACISignedOn = dateOf(created), dateOf(ars), dateOf(aci)
-	d.CanEdit = sc.CanEditStructure(id) && o.ArchivedAt == nil
+	d.CanEdit = sc.canEditStructure(id) && o.ArchivedAt == nil
 	return d, nil
 }
 
@@ -345,7 +339,7 @@ func (s *Store) GetStructureDetail(ctx context.Context, sc Scope, id int64) (Str
 // scope, archived, or read-only for sc, it is not found (404: ids leak
 // nothing, DESIGN.md §2).
 func editableStructure(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (version int, updatedBy string, err error) {
-	if !sc.CanEditStructure(id) {
+	if !sc.canEditStructure(id) {
 		return 0, "", domain.Errorf(domain.ENotFound, "introuvable")
 	}
 	var a args
@@ -367,7 +361,7 @@ func structureConflict(who string) error {
 // with a conflict naming who changed it. The type is not changed here
 // (DOMAIN.md: the type decides the contract; a CPTS does not become an MSP).
 func (s *Store) UpdateStructure(ctx context.Context, sc Scope, id int64, version int, in StructureInput) error {
-	v, fe, err := s.validateStructure(ctx, in, sc.Kind == domain.OrgNational)
+	v, fe, err := s.validateStructure(ctx, in, access.ForViewer(sc.Viewer()).Can(access.ActAdminister))
 	if err != nil {
 		return pgError("store.UpdateStructure", err)
 	}
@@ -465,7 +459,7 @@ type ExportRow struct {
 // ExportStructures returns every structure of the scope matching f (no
 // paging; bounded by maxRows), with its member count, for the CSV export.
 func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilter, maxRows int) ([]ExportRow, error) {
-	if !sc.CanExportStructures() {
+	if !sc.canExportStructures() {
 		return nil, domain.Errorf(domain.ENotFound, "introuvable")
 	}
 	var a args
@@ -481,9 +475,9 @@ func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilte
 		var kind, st, lf string
 		var created, ars, aci *time.Time
 		o := &e.Organisation
-		err := r.Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementNom, &o.Region, &o.RegionNom,
+		err := r.Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementName, &o.Region, &o.RegionName,
 			&o.Departements, &o.Version, &o.CreatedAt, &o.ArchivedAt,
-			&lf, &e.SIRET, &e.FINESS, &e.Address1, &e.Address2, &e.PostalCode, &e.CommuneCode, &e.CommuneNom,
+			&lf, &e.SIRET, &e.FINESS, &e.Address1, &e.Address2, &e.PostalCode, &e.CommuneCode, &e.CommuneName,
 			&created, &ars, &aci, &e.CoordinatorUserID, &e.CoordinatorName, &e.CoordinatorEmail, &e.UpdatedAt, &e.UpdatedByName,
 			&e.Members)
 		o.Kind, o.StructureType, e.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)

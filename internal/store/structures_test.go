@@ -50,13 +50,13 @@ func TestStructureDetailAndMembersScope(t *testing.T) {
 				want = want || n == name
 			}
 			t.Run(email+"/"+name, func(t *testing.T) {
-				_, err := st.GetStructureDetail(ctx, sc, id)
+				_, err := st.StructureDetail(ctx, sc, id)
 				_, _, errL := st.ListMembers(ctx, sc, id, store.Page{Number: 1, Size: 50})
 				all, _, _ := st.ListMembers(ctx, admin, id, store.Page{Number: 1, Size: 50})
 				if len(all) == 0 {
 					t.Fatal("demo structure without members")
 				}
-				_, errM := st.GetMember(ctx, sc, id, all[0].ID)
+				_, errM := st.Member(ctx, sc, id, all[0].ID)
 				ms, errS := st.StructureMembers(ctx, sc, id)
 				for i, e := range []error{err, errL, errM} {
 					if want && e != nil {
@@ -80,7 +80,7 @@ func TestDemoStructuresPassComposition(t *testing.T) {
 	st := newStore(t)
 	sc := demo(t, st)["admin@demo.portail-aci.fr"]
 	for name, id := range structureIDs(t, st) {
-		d, err := st.GetStructureDetail(ctx, sc, id)
+		d, err := st.StructureDetail(ctx, sc, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestUpdateStructureOptimisticLockAndPermissions(t *testing.T) {
 	ids := structureIDs(t, st)
 	coord := scopes["coordinateur@demo.portail-aci.fr"]
 	val := ids[seed.ValDeDemo]
-	d, err := st.GetStructureDetail(ctx, coord, val)
+	d, err := st.StructureDetail(ctx, coord, val)
 	if err != nil || !d.CanEdit {
 		t.Fatalf("coordinator: %v, CanEdit %v", err, d.CanEdit)
 	}
@@ -121,7 +121,7 @@ func TestUpdateStructureOptimisticLockAndPermissions(t *testing.T) {
 		!strings.Contains(domain.ErrorMessage(err), "modifiée entre-temps") {
 		t.Fatalf("stale version: %v", err)
 	}
-	d2, _ := st.GetStructureDetail(ctx, coord, val)
+	d2, _ := st.StructureDetail(ctx, coord, val)
 	if d2.Address1 != "1 rue Neuve" || d2.Version != d.Version+1 {
 		t.Fatalf("overwritten: %+v", d2)
 	}
@@ -223,7 +223,7 @@ func TestMemberEditRemoveAndConflict(t *testing.T) {
 	if _, err := st.AddMember(ctx, coord, id, m); !errors.As(err, &fe) || fe["rpps"] == "" {
 		t.Fatalf("duplicate RPPS: %v", err)
 	}
-	row, _ := st.GetMember(ctx, coord, id, mid)
+	row, _ := st.Member(ctx, coord, id, mid)
 	m.FirstName = "Changé"
 	if err := st.UpdateMember(ctx, coord, id, mid, row.Version, m); err != nil {
 		t.Fatal(err)
@@ -237,7 +237,7 @@ func TestMemberEditRemoveAndConflict(t *testing.T) {
 	if err := st.RemoveMember(ctx, coord, id, mid); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.GetMember(ctx, coord, id, mid); !domain.IsNotFound(err) {
+	if _, err := st.Member(ctx, coord, id, mid); !domain.IsNotFound(err) {
 		t.Fatalf("removed member: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 )
@@ -22,22 +23,22 @@ import (
 
 // CommuneHit is one result of SearchCommunes.
 type CommuneHit struct {
-	Code           string
-	Nom            string
-	CodesPostaux   []string
-	Departement    string
-	DepartementNom string
-	Population     int64
-	EPCI           string // SIREN, "" when none
-	EPCINom        string
-	HolderID       int64 // the CPTS whose territory holds it, 0 if none
-	HolderName     string
+	Code            string
+	Name            string
+	PostalCodes     []string
+	Departement     string
+	DepartementName string
+	Population      int64
+	EPCI            string // SIREN, "" when none
+	EPCIName        string
+	HolderID        int64 // the CPTS whose territory holds it, 0 if none
+	HolderName      string
 }
 
 // EPCIHit is one intercommunalité offered for a whole-EPCI addition.
 type EPCIHit struct {
 	Code       string
-	Nom        string
+	Name       string
 	Communes   int
 	Population int64
 }
@@ -143,8 +144,8 @@ func (s *Store) SearchCommunes(ctx context.Context, q string, limit int) ([]Comm
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CommuneHit, error) {
 		var h CommuneHit
-		err := r.Scan(&h.Code, &h.Nom, &h.CodesPostaux, &h.Departement, &h.DepartementNom, &h.Population,
-			&h.EPCI, &h.EPCINom, &h.HolderID, &h.HolderName)
+		err := r.Scan(&h.Code, &h.Name, &h.PostalCodes, &h.Departement, &h.DepartementName, &h.Population,
+			&h.EPCI, &h.EPCIName, &h.HolderID, &h.HolderName)
 		return h, err
 	})
 	return out, pgError("store.SearchCommunes", err)
@@ -189,7 +190,7 @@ func (s *Store) SearchEPCI(ctx context.Context, q string, codes []string, limit 
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (EPCIHit, error) {
 		var h EPCIHit
-		err := r.Scan(&h.Code, &h.Nom, &h.Communes, &h.Population)
+		err := r.Scan(&h.Code, &h.Name, &h.Communes, &h.Population)
 		return h, err
 	})
 	return out, pgError("store.SearchEPCI", err)
@@ -197,12 +198,12 @@ func (s *Store) SearchEPCI(ctx context.Context, q string, codes []string, limit 
 
 // TerritoryCommune is one commune of a territory.
 type TerritoryCommune struct {
-	Code         string
-	Nom          string
-	CodesPostaux []string
-	Departement  string
-	Population   int64
-	AddedAt      time.Time
+	Code        string
+	Name        string
+	PostalCodes []string
+	Departement string
+	Population  int64
+	AddedAt     time.Time
 }
 
 // Territory is a CPTS's territory as its editor shows it.
@@ -219,20 +220,11 @@ type Territory struct {
 	UpdatedBy      string
 }
 
-// CanEditTerritory reports whether the scope may edit structure id's
+// canEditTerritory reports whether the scope may edit structure id's
 // territory: its own coordinator, or a national admin (issue 4, item 5).
 // CPAM, ARS and DCGDR read only.
-func CanEditTerritory(sc Scope, structureID int64) bool {
-	if !sc.Valid() {
-		return false
-	}
-	switch sc.Kind {
-	case domain.OrgNational:
-		return sc.Role == domain.RoleAdmin
-	case domain.OrgStructure:
-		return sc.OrgID == structureID && sc.Role.AtLeast(domain.RoleCoordinator)
-	}
-	return false
+func canEditTerritory(sc Scope, structureID int64) bool {
+	return access.For(sc.Viewer(), access.Structure(structureID, "", false)).Can(access.ActEditTerritory)
 }
 
 // terrTierOf is funding.Tier for a territory: 0 (no tier) when it is empty.
@@ -277,7 +269,7 @@ func (s *Store) Territory(ctx context.Context, sc Scope, id int64) (Territory, e
 	}
 	t.Communes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (TerritoryCommune, error) {
 		var c TerritoryCommune
-		err := r.Scan(&c.Code, &c.Nom, &c.CodesPostaux, &c.Departement, &c.Population, &c.AddedAt)
+		err := r.Scan(&c.Code, &c.Name, &c.PostalCodes, &c.Departement, &c.Population, &c.AddedAt)
 		return c, err
 	})
 	if err != nil {
@@ -309,7 +301,7 @@ type TerritoryChange struct {
 	At               time.Time
 	UserName         string
 	Action           string // add, remove, add_epci
-	EPCI, EPCINom    string
+	EPCI, EPCIName   string
 	Communes         []string // "Nom (code)"
 	Skipped          []string // add_epci: "Nom (code) — CPTS X"
 	PopulationBefore int64
@@ -342,7 +334,7 @@ func (s *Store) TerritoryChanges(ctx context.Context, sc Scope, id int64, p Page
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TerritoryChange, error) {
 		var c TerritoryChange
-		err := r.Scan(&c.ID, &c.At, &c.UserName, &c.Action, &c.EPCI, &c.EPCINom, &c.Communes, &c.Skipped,
+		err := r.Scan(&c.ID, &c.At, &c.UserName, &c.Action, &c.EPCI, &c.EPCIName, &c.Communes, &c.Skipped,
 			&c.PopulationBefore, &c.PopulationAfter, &c.TierBefore, &c.TierAfter)
 		return c, err
 	})
@@ -351,7 +343,7 @@ func (s *Store) TerritoryChanges(ctx context.Context, sc Scope, id int64, p Page
 
 // HeldCommune is a commune another CPTS already holds.
 type HeldCommune struct {
-	Code, Nom, Holder string
+	Code, Name, Holder string
 }
 
 // TerritoryEdit is the outcome of an edit.
@@ -383,7 +375,7 @@ func (s *Store) editTx(ctx context.Context, sc Scope, id int64, expected int, fn
 		if _, _, err := cptsInScope(ctx, tx, sc, id); err != nil {
 			return err
 		}
-		if !CanEditTerritory(sc, id) {
+		if !canEditTerritory(sc, id) {
 			// Readers (CPAM, ARS, DCGDR, members) cannot edit: not found, as
 			// everywhere an action is outside the caller's rights.
 			return domain.Errorf(domain.ENotFound, "introuvable")
@@ -444,7 +436,7 @@ func (s *Store) editTx(ctx context.Context, sc Scope, id int64, expected int, fn
 		}
 		skipped := []string{}
 		for _, h := range ch.edit.Held {
-			skipped = append(skipped, h.Nom+" ("+h.Code+") — "+h.Holder)
+			skipped = append(skipped, h.Name+" ("+h.Code+") — "+h.Holder)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO territory_changes (structure_id, user_id, action, epci, communes, skipped,
 			population_before, population_after, tier_before, tier_after, version)
@@ -566,7 +558,7 @@ func (s *Store) AddEPCI(ctx context.Context, sc Scope, id int64, expected int, c
 			case hid == id:
 				ch.edit.Already++
 			case hid != 0:
-				ch.edit.Held = append(ch.edit.Held, HeldCommune{Code: cc, Nom: nom, Holder: holder})
+				ch.edit.Held = append(ch.edit.Held, HeldCommune{Code: cc, Name: nom, Holder: holder})
 			default:
 				ch.codes = append(ch.codes, cc)
 				names = append(names, nom)
@@ -649,34 +641,57 @@ func (s *Store) TerritoryTotals(ctx context.Context, sc Scope, ids []int64) (map
 	return out, pgError("store.TerritoryTotals", rows.Err())
 }
 
-// SeedTerritory gives CPTS id the communes codes when its territory is still
-// empty, as one "add" change by user userID (demo data; idempotent: a
-// territory with communes is left alone). It bypasses the scope: seed use only.
-func (s *Store) SeedTerritory(ctx context.Context, id, userID int64, codes []string) (bool, error) {
-	var n int
-	if err := s.Pool.QueryRow(ctx, "SELECT count(*) FROM territory_communes WHERE structure_id = $1", id).Scan(&n); err != nil {
-		return false, pgError("store.SeedTerritory", err)
-	}
-	if n > 0 {
-		return false, nil
-	}
-	var name, dep string
-	if err := s.Pool.QueryRow(ctx, "SELECT name, departement FROM organisations WHERE id = $1 AND structure_type = 'CPTS'", id).Scan(&name, &dep); err != nil {
-		return false, pgError("store.SeedTerritory", err)
-	}
-	sc := Scope{UserID: userID, OrgID: id, OrgName: name, Kind: domain.OrgStructure, Role: domain.RoleCoordinator}
+// AddCommunes adds the communes codes to CPTS id's territory as ONE change
+// (one history row), with AddCommune's rights and version check: a list
+// typed or pasted at once. Every code must be a current commune that no CPTS
+// holds yet, or nothing is added.
+func (s *Store) AddCommunes(ctx context.Context, sc Scope, id int64, expected int, codes []string) (TerritoryEdit, error) {
 	codes = slices.Clone(codes)
-	_, err := s.editTx(ctx, sc, id, 0, func(tx pgx.Tx) (terrChange, error) {
-		if _, err := tx.Exec(ctx, `INSERT INTO territory_communes (structure_id, commune_code, added_by)
-			SELECT $1, x, $3 FROM unnest($2::text[]) AS x`, id, codes, terrNullID(userID)); err != nil {
+	for i, c := range codes {
+		codes[i] = strings.ToUpper(strings.TrimSpace(c))
+	}
+	res, err := s.editTx(ctx, sc, id, expected, func(tx pgx.Tx) (terrChange, error) {
+		rows, err := tx.Query(ctx, `SELECT x, coalesce(c.nom, ''), coalesce(tc.structure_id, 0), coalesce(o.name, '')
+			FROM unnest($1::text[]) WITH ORDINALITY AS u(x, n) LEFT JOIN communes c ON c.code = u.x AND c.actuelle
+			LEFT JOIN territory_communes tc ON tc.commune_code = c.code LEFT JOIN organisations o ON o.id = tc.structure_id
+			ORDER BY u.n`, codes)
+		if err != nil {
 			return terrChange{}, err
 		}
-		return terrChange{action: "add", codes: codes}, nil
+		var added []string
+		for rows.Next() {
+			var code, nom, holder string
+			var holderID int64
+			if err := rows.Scan(&code, &nom, &holderID, &holder); err != nil {
+				rows.Close()
+				return terrChange{}, err
+			}
+			switch {
+			case nom == "":
+				rows.Close()
+				return terrChange{}, domain.FieldError("q", "Commune inconnue (code %q) : cherchez-la par son nom ou son code postal.", code)
+			case holderID == id:
+				rows.Close()
+				return terrChange{}, domain.Errorf(domain.EConflict, "La commune %s fait déjà partie du territoire.", nom)
+			case holderID != 0:
+				rows.Close()
+				return terrChange{}, errTaken(nom, holder)
+			}
+			added = append(added, nom)
+		}
+		if err := rows.Err(); err != nil {
+			return terrChange{}, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO territory_communes (structure_id, commune_code, added_by)
+			SELECT $1, x, $3 FROM unnest($2::text[]) AS x`, id, codes, terrNullID(sc.UserID)); err != nil {
+			return terrChange{}, err
+		}
+		return terrChange{action: "add", codes: codes, edit: TerritoryEdit{Added: added}}, nil
 	})
 	if err != nil {
-		return false, pgError("store.SeedTerritory", fmt.Errorf("%s: %w", name, s.takenError(ctx, err, codes)))
+		return res, pgError("store.AddCommunes", s.takenError(ctx, err, codes))
 	}
-	return true, nil
+	return res, nil
 }
 
 // truncRunes cuts s to at most n runes (never inside a UTF-8 sequence).

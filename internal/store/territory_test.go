@@ -47,13 +47,13 @@ func TestSearchCommunes(t *testing.T) {
 		{name: "without accents", q: "AMBERIEU", limit: 10, wantFirst: "01004"},
 		{name: "exact name first", q: "Lagnieu", limit: 10, wantFirst: "01202"},
 		{name: "word start", q: "rambert", limit: 10, wantAll: func(h store.CommuneHit) bool {
-			return strings.Contains(strings.ToLower(h.Nom), "rambert")
+			return strings.Contains(strings.ToLower(h.Name), "rambert")
 		}},
 		{name: "INSEE code prefix", q: "0100", limit: 50, wantAll: func(h store.CommuneHit) bool {
-			return strings.HasPrefix(h.Code, "0100") || hasPrefix(h.CodesPostaux, "0100")
+			return strings.HasPrefix(h.Code, "0100") || hasPrefix(h.PostalCodes, "0100")
 		}},
 		{name: "postal code prefix", q: "0150", limit: 50, wantFirst: "01004", wantAll: func(h store.CommuneHit) bool {
-			return hasPrefix(h.CodesPostaux, "0150") || strings.HasPrefix(h.Code, "0150")
+			return hasPrefix(h.PostalCodes, "0150") || strings.HasPrefix(h.Code, "0150")
 		}},
 		{name: "Corsica code", q: "2A004", limit: 5, wantFirst: "2A004"},
 		{name: "limit", q: "saint", limit: 7, wantN: 7},
@@ -75,7 +75,7 @@ func TestSearchCommunes(t *testing.T) {
 				t.Fatalf("%d hits > limit %d", len(hits), tc.limit)
 			}
 			if tc.wantFirst != "" && hits[0].Code != tc.wantFirst {
-				t.Errorf("first hit %s %s, want %s", hits[0].Code, hits[0].Nom, tc.wantFirst)
+				t.Errorf("first hit %s %s, want %s", hits[0].Code, hits[0].Name, tc.wantFirst)
 			}
 			if tc.holder != "" && hits[0].HolderName != tc.holder {
 				t.Errorf("holder %q, want %q", hits[0].HolderName, tc.holder)
@@ -212,7 +212,7 @@ func TestAddEPCIReportsHeldCommunes(t *testing.T) {
 		t.Fatalf("territory %d communes, %d", len(tr.Communes), tr.Population)
 	}
 	ch, _, _ := st.TerritoryChanges(ctx, sc[coordMonts], monts, store.Page{Number: 1, Size: 1})
-	if ch[0].Action != "add_epci" || ch[0].EPCINom == "" || len(ch[0].Skipped) != 18 || len(ch[0].Communes) != len(res.Added) {
+	if ch[0].Action != "add_epci" || ch[0].EPCIName == "" || len(ch[0].Skipped) != 18 || len(ch[0].Communes) != len(res.Added) {
 		t.Fatalf("change %+v", ch[0])
 	}
 	// Again: nothing to add, no history row.
@@ -284,7 +284,7 @@ func TestTerritoryTotals(t *testing.T) {
 // BenchmarkSearchCommunes: a search must answer in well under 50 ms.
 func BenchmarkSearchCommunes(b *testing.B) {
 	ctx := context.Background()
-	st := &store.Store{Pool: pgtest.New(b)}
+	st := pgtest.Store(b, nil)
 	if err := seed.Demo(ctx, st); err != nil {
 		b.Fatal(err)
 	}

@@ -68,27 +68,6 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 	return u, pgError("store.UserByID", err)
 }
 
-// DisableUser disables an account: its sessions end at their next request
-// (the auth middleware reloads the user on every request and refuses a
-// disabled one).
-// System path, no scope: authentication and sessions (login, middleware,
-// CLI, seed) read the account itself, not a structure's data.
-func (s *Store) DisableUser(ctx context.Context, id int64) error {
-	tag, err := s.Pool.Exec(ctx, `UPDATE users SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL`, id)
-	if err == nil && tag.RowsAffected() == 0 {
-		return domain.Errorf(domain.ENotFound, "utilisateur introuvable ou déjà désactivé")
-	}
-	return pgError("store.DisableUser", err)
-}
-
-// SetPassword replaces a user's password hash.
-// System path, no scope: authentication and sessions (login, middleware,
-// CLI, seed) read the account itself, not a structure's data.
-func (s *Store) SetPassword(ctx context.Context, id int64, hash string) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1`, id, hash)
-	return pgError("store.SetPassword", err)
-}
-
 // AddMembership gives user a role in org (or changes it).
 // System path, no scope: authentication and sessions (login, middleware,
 // CLI, seed) read the account itself, not a structure's data.

@@ -1,0 +1,48 @@
+package pgtest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/templates/pages"
+)
+
+// Options are the store collaborators of production for clock: the templ
+// contract document (the same bytes production signs). A nil clock is the
+// wall clock.
+func Options(clock func() time.Time) store.Options {
+	if clock == nil {
+		clock = time.Now
+	}
+	return store.Options{Clock: clock, RenderContract: pages.RenderContractDocument}
+}
+
+// Store is a store on a fresh test database (New) with the collaborators of
+// production (Options); clock may be nil (the wall clock).
+func Store(t testing.TB, clock func() time.Time) *store.Store {
+	t.Helper()
+	return store.New(New(t), Options(clock))
+}
+
+// Outbox returns the newest e-mails of st's outbox for address to ("" for
+// all), at most limit: what the tests check the notifiers wrote.
+func Outbox(t testing.TB, st *store.Store, to string, limit int) []store.OutboxMail {
+	t.Helper()
+	rows, err := st.Pool.Query(context.Background(), `SELECT id, to_email, subject, body, digest, attempts, last_error, sent_at, logged_at
+		FROM outbox WHERE $1 = '' OR to_email = $1 ORDER BY id DESC LIMIT $2`, store.NormalizeEmail(to), limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.OutboxMail, error) {
+		var m store.OutboxMail
+		return m, r.Scan(&m.ID, &m.To, &m.Subject, &m.Body, &m.Digest, &m.Attempts, &m.LastError, &m.SentAt, &m.LoggedAt)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
