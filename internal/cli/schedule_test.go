@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/portail-aci/aci/internal/domain"
 )
 
 // scheduleOut is exactly the shape: no other key is accepted.
@@ -100,6 +102,26 @@ func TestScheduleTable(t *testing.T) {
 	}
 }
 
+// TestScheduleRefusesBefore2022: a contract whose first year starts before
+// avenant 2 took effect (01/04/2022) is refused with exit 2 and one French
+// line while the 2019 barème is not entered (docs/rules.md §4).
+func TestScheduleRefusesBefore2022(t *testing.T) {
+	for _, signed := range []string{"2021-06-01", "2022-03-31"} {
+		for _, extra := range [][]string{nil, {"--json"}, {"--launch", "acces=" + signed}} {
+			d, _ := domain.ParseDate(signed)
+			want := "aci schedule : barème ACI CPTS 2019 non saisi : aucun barème en vigueur le " + d.French() +
+				", premier jour de l'année 1 du contrat (le barème Avenant 2 s'applique à partir du 01/04/2022)\n"
+			code, out, errs := run(scheduleCmd, append([]string{"--population", "45000", "--signed", signed}, extra...)...)
+			if code != 2 || out != "" || errs != want {
+				t.Errorf("%s %v: exit %d, stdout %q, stderr %q; want 2, %q", signed, extra, code, out, errs, want)
+			}
+		}
+	}
+	if v := scheduleJSONOf(t, "--population", "45000", "--signed", "2022-04-01"); v.TotalCents == 0 {
+		t.Error("01/04/2022 refused")
+	}
+}
+
 func TestScheduleBadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{"--signed", "2024-03-01"},
@@ -116,6 +138,7 @@ func TestScheduleBadInput(t *testing.T) {
 		{"--population", "60000", "--signed", "2024-03-01", "--crisis-years", "6"},
 		{"--population", "60000", "--signed", "2024-03-01", "--achievement", "2"},
 		{"--population", "60000", "--signed", "2020-03-01", "--launch", "crise=2020-03-01"},
+		{"--population", "60000", "--signed", "2022-03-31"}, // barème ACI CPTS 2019 non saisi
 		{"--population", "60000", "--signed", "2024-03-01", "--nope"},
 	} {
 		assertBad(t, scheduleCmd, args...)

@@ -202,8 +202,8 @@ var ContractContent = contentForContract
 // Decision: without saved missions, a CPTS contract carries the four socle
 // missions (seed 003 §7); an indicator without a baseline or target shows
 // "à fixer" (settled at the first follow-up meeting, seed 003 §C2); an MSP
-// without a declared patientèle uses the ACI reference patientèle (4 000,
-// DOMAIN.md §9).
+// without a declared patientèle uses the reference patientèle of its MSP
+// barème (4 000, docs/rules.md §9).
 func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractMission, int64, error) {
 	c, err := loadContent(ctx, tx, *d)
 	if err != nil {
@@ -213,7 +213,11 @@ func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractM
 		if c.Patientele != nil && *c.Patientele >= 0 {
 			return nil, *c.Patientele, nil
 		}
-		return nil, funding.MSPReferencePatientele, nil
+		mb, err := contractMSPBareme()
+		if err != nil {
+			return nil, 0, err
+		}
+		return nil, mb.ReferencePatientele, nil
 	}
 	missions := c.Missions
 	if len(missions) == 0 {
@@ -344,6 +348,12 @@ func createContractOnAccept(ctx context.Context, tx pgx.Tx, d *Dossier, out work
 // the socle indicators (prérequis and socle) met.
 const MSPBaremeCode = "aci-msp-avenant-1"
 
+// contractMSPBareme is the MSP barème of code MSPBaremeCode (point value,
+// reference patientèle, advance rate: docs/rules.md §4, §9).
+func contractMSPBareme() (funding.MSPBareme, error) {
+	return funding.MSPBaremeByCode(funding.BuiltinMSPBaremes(), MSPBaremeCode)
+}
+
 func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (ContractTerms, error) {
 	t := ContractTerms{CreatedOn: today, StructureType: d.StructureType,
 		ResiliationMonths: workflow.ResiliationMonths, TermYears: funding.ContractYears,
@@ -389,11 +399,11 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 			return t, fmt.Errorf("buildTerms: population: %w", err)
 		}
 		_ = tx.QueryRow(ctx, "SELECT version FROM refdata_versions WHERE name = 'population'").Scan(&t.PopulationYear)
-		if t.Tier, err = funding.Tier(t.Population); err != nil {
-			return t, err
-		}
 		b, err := funding.BaremeAt(funding.Builtin(), today)
 		if err != nil {
+			return t, err
+		}
+		if t.Tier, err = b.Tier(t.Population); err != nil {
 			return t, err
 		}
 		t.BaremeCode, t.BaremeName = b.Code, b.Name
@@ -414,7 +424,7 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 		t.Year1Total = y1.Total
 		// The 5-year summary with every mission starting on the signature
 		// day (see CPTSStarts): full years, whatever the signature date.
-		s, err := funding.BuildSchedule(funding.ScheduleInput{Bareme: b, Tier: t.Tier, Signed: today, Starts: starts})
+		s, err := funding.BuildSchedule(funding.ScheduleInput{Baremes: funding.Builtin(), Tier: t.Tier, Signed: today, Starts: starts})
 		if err != nil {
 			return t, err
 		}
@@ -433,6 +443,10 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 	case domain.MSP:
 		t.BaremeCode, t.BaremeName = MSPBaremeCode, "ACI MSP 2017 et avenant 1 (2022)"
 		t.Patientele = patientele
+		mb, err := contractMSPBareme()
+		if err != nil {
+			return t, err
+		}
 		socle := map[string]bool{}
 		for _, ind := range funding.BuiltinMSP() {
 			pts := domain.GroupThousands(ind.FixedPoints) + " points fixes"
@@ -440,15 +454,15 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 				pts += " + " + domain.GroupThousands(ind.VariablePoints) + " points variables"
 			}
 			kind := map[funding.MSPKind]string{funding.MSPPrerequis: "socle prérequis", funding.MSPSocle: "socle", funding.MSPOptionnel: "optionnel"}[ind.Kind]
-			t.MSPIndicators = append(t.MSPIndicators, ContractMSPLine{Label: ind.Label, Kind: kind, Points: pts, Amount: funding.MSPIndicatorAmount(ind, patientele)})
+			t.MSPIndicators = append(t.MSPIndicators, ContractMSPLine{Label: ind.Label, Kind: kind, Points: pts, Amount: funding.MSPIndicatorAmount(mb, ind, patientele)})
 			if ind.Kind != funding.MSPOptionnel {
 				socle[ind.Code] = true
 			}
 		}
-		if t.MSPAnnual, err = funding.MSPRemuneration(funding.BuiltinMSP(), socle, patientele); err != nil {
+		if t.MSPAnnual, err = funding.MSPRemuneration(mb, funding.BuiltinMSP(), socle, patientele); err != nil {
 			return t, err
 		}
-		t.MSPAdvance = domain.MulDiv(t.MSPAnnual, 60, 100)
+		t.MSPAdvance = domain.MulDiv(t.MSPAnnual, mb.AdvancePercent, 100)
 	}
 	return t, nil
 }
@@ -757,7 +771,9 @@ func uniqueSignature(err error) error {
 	return err
 }
 
-// ScheduleInput is the funding input of a CPTS contract started on c.Start.
+// ScheduleInput is the funding input of a CPTS contract started on c.Start:
+// each contract year on the barème in force on its first day (docs/rules.md
+// §4), a year before every barème refused (« barème ACI CPTS 2019 non saisi »).
 //
 // Decision: each mission of the contract starts on the contract's start
 // date (the third signature): the portal has no separate "mission started"
@@ -765,25 +781,13 @@ func uniqueSignature(err error) error {
 // la date de démarrage de chaque mission"); the deployment calendar of §7
 // gives the latest dates, not the payment start.
 func (c Contract) ScheduleInput() (funding.ScheduleInput, error) {
-	b, err := funding.BaremeAt(funding.Builtin(), c.Start)
-	if err != nil {
-		return funding.ScheduleInput{}, err
-	}
-	if b.Code != c.BaremeCode {
-		// The frozen barème (at acceptance) wins when it still exists.
-		for _, x := range funding.Builtin() {
-			if x.Code == c.BaremeCode {
-				b = x
-			}
-		}
-	}
 	starts := map[funding.Mission]domain.Date{}
 	for _, m := range c.Terms.Missions {
 		if m.Code != funding.Fonctionnement {
 			starts[m.Code] = c.Start
 		}
 	}
-	return funding.ScheduleInput{Bareme: b, Tier: c.Tier, Signed: c.Start, Starts: starts}, nil
+	return funding.ScheduleInput{Baremes: funding.Builtin(), Tier: c.Tier, Signed: c.Start, Starts: starts}, nil
 }
 
 // MSPPayments computes an MSP contract's civil-year payments (DOMAIN.md §9,
@@ -794,6 +798,10 @@ func (c Contract) ScheduleInput() (funding.ScheduleInput, error) {
 // annual evaluation); the last civil year, cut by the contract's end, is
 // prorated by days (1 January → end, exclusive) like the first one.
 func (c Contract) MSPPayments() ([]funding.Payment, error) {
+	mb, err := contractMSPBareme()
+	if err != nil {
+		return nil, err
+	}
 	socle := map[string]bool{}
 	for _, ind := range funding.BuiltinMSP() {
 		if ind.Kind != funding.MSPOptionnel {
@@ -803,7 +811,7 @@ func (c Contract) MSPPayments() ([]funding.Payment, error) {
 	end := workflow.ContractExpiry(c.Start)
 	var out []funding.Payment
 	for y := c.Start.Y; y <= end.AddDays(-1).Y; y++ {
-		my, err := funding.MSPSchedule(funding.MSPYearInput{Indicators: funding.BuiltinMSP(), Met: socle, Patientele: c.Patientele, Year: y, Contracted: c.Start})
+		my, err := funding.MSPSchedule(funding.MSPYearInput{Bareme: mb, Indicators: funding.BuiltinMSP(), Met: socle, Patientele: c.Patientele, Year: y, Contracted: c.Start})
 		if err != nil {
 			return nil, err
 		}

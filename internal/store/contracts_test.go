@@ -180,8 +180,7 @@ func TestContractSignaturesAnyOrderThenActifWithSchedule(t *testing.T) {
 			for _, m := range funding.SocleMissions {
 				starts[m] = start
 			}
-			b, _ := funding.BaremeAt(funding.Builtin(), start)
-			want, err := funding.BuildSchedule(funding.ScheduleInput{Bareme: b, Tier: 1, Signed: start, Starts: starts})
+			want, err := funding.BuildSchedule(funding.ScheduleInput{Baremes: funding.Builtin(), Tier: 1, Signed: start, Starts: starts})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -329,7 +328,12 @@ func TestMSPContractScheduleIsCivilYears(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Terms.MSPAnnual == 0 || c.Patientele != funding.MSPReferencePatientele || len(ps) != 12 {
+	mb, err := funding.MSPBaremeByCode(funding.BuiltinMSPBaremes(), store.MSPBaremeCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No declared patientèle: the reference patientèle of the MSP barème.
+	if c.Terms.MSPAnnual == 0 || c.Patientele != mb.ReferencePatientele || len(ps) != 12 {
 		t.Fatalf("msp contract %+v, %d payments", c.Terms, len(ps))
 	}
 	if ps[0].Due != start.AddMonths(3) || ps[0].Kind != funding.KindAvance || ps[len(ps)-1].Due != domain.NewDate(2032, time.April, 30) {
