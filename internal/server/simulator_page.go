@@ -275,7 +275,7 @@ func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []
 		c.YearChart.Bars = append(c.YearChart.Bars, components.Bar{Label: l.Mission.Label(), Value: int64(l.Fixed + l.Variable), Display: domain.FormatEUR(l.Fixed + l.Variable)})
 		if l.Supplement > 0 {
 			c.Rows = append(c.Rows, pages.SimMoneyRow{Label: "Supplément exceptionnel des signataires précoces", Fixed: domain.FormatEUR(l.Supplement), Variable: "—", Total: domain.FormatEUR(l.Supplement),
-				Note: "+75 % du fonctionnement, contrat signé avant le " + b.EarlySignerCutoff.French() + " (avenant 2)"})
+				Note: "supplément du fonctionnement, contrat signé avant le " + b.EarlySignerCutoff.French() + " (" + b.Name + ")"})
 			c.YearChart.Bars = append(c.YearChart.Bars, components.Bar{Label: "Supplément signataires précoces", Value: int64(l.Supplement), Display: domain.FormatEUR(l.Supplement)})
 		}
 	}
@@ -374,7 +374,11 @@ func mspKindLabel(k funding.MSPKind) string {
 // barème mb (the one a contract uses, store.MSPBaremeCode).
 func simulateMSP(f *simForm, rows []store.MSPIndicatorRow, mb funding.MSPBareme) pages.SimMSP {
 	submitted := f.q.Has("patientele") || f.q.Has("calculer")
-	m := pages.SimMSP{Patientele: f.raw("patientele"), Contracted: f.raw("contractualisation"), CivilYear: f.raw("annee_civile")}
+	pct := strconv.FormatInt(mb.AdvancePercent, 10) + " %"
+	m := pages.SimMSP{Patientele: f.raw("patientele"), Contracted: f.raw("contractualisation"), CivilYear: f.raw("annee_civile"),
+		Params: "1 point = " + domain.FormatEUR(mb.PointValue) + ". Les points variables sont proportionnels à la patientèle médecin traitant des médecins associés, rapportée à " +
+			domain.GroupThousands(mb.ReferencePatientele) + " patients (" + mb.Name + ").",
+		AdvanceHint: "Pour l'avance de " + pct + " proratisée et le solde au 30 avril suivant."}
 	met := map[string]bool{}
 	inds := make([]funding.MSPIndicator, 0, len(rows))
 	for _, r := range rows {
@@ -446,7 +450,7 @@ func simulateMSP(f *simForm, rows []store.MSPIndicatorRow, mb funding.MSPBareme)
 		balanceKind = "Solde (trop-perçu à reverser)"
 	}
 	m.ScheduleRows = []pages.SimPaymentRow{
-		{Due: y.AdvanceDue.French(), Kind: "Avance de 60 %", Amount: domain.FormatEUR(y.Advance), Rule: y.AdvanceRule},
+		{Due: y.AdvanceDue.French(), Kind: "Avance de " + pct, Amount: domain.FormatEUR(y.Advance), Rule: y.AdvanceRule},
 		{Due: y.BalanceDue.French(), Kind: balanceKind, Amount: domain.FormatEUR(y.Balance), Rule: y.BalanceRule},
 	}
 	return m

@@ -176,6 +176,9 @@ func TestSimulatorMSP(t *testing.T) {
 		t.Fatalf("status %d\n%s", r.StatusCode, r.body)
 	}
 	d := r.doc(t)
+	if got := d.Find(`[data-testid="msp-params"]`).Text(); !strings.Contains(got, "1 point = 7,00\u00a0€") || !strings.Contains(got, "rapportée à 4\u202f000 patients (ACI MSP avenant 1 (2022))") {
+		t.Errorf("MSP barème parameters %q", got)
+	}
 	if got := strings.TrimSpace(d.Find(`[data-testid="msp-total"]`).Text()); got != "22\u202f750,00\u00a0€" {
 		t.Errorf("MSP total %q, want 22 750,00 €", got)
 	}
