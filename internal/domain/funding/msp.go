@@ -262,9 +262,9 @@ func ESPForfait(patients, patienteleMT int64) (domain.Cents, error) {
 // "une perte financière d'un montant de 2 800 euros annuel … la perte totale
 // peut aller jusqu'à un montant de 9 695 euros (2800 euros volet 1 + 6895
 // euros volet 2)").
-var (
-	ForfaitStructureVolet1 = domain.Euros(2_800)
-	ForfaitStructureVolet2 = domain.Euros(6_895)
+const (
+	ForfaitStructureVolet1 domain.Cents = 2_800_00
+	ForfaitStructureVolet2 domain.Cents = 6_895_00
 )
 
 // ForfaitStructureLoss is what a doctor loses a year without the
