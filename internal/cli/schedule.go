@@ -178,7 +178,7 @@ func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code 
 		}
 		return writeJSON(stdout, stderr, "schedule", out)
 	}
-	fmt.Fprintf(stdout, "Échéancier ACI CPTS — barème %s — taille %d (population %s) — signé le %s\n",
+	fmt.Fprintf(stdout, "Échéancier ACI CPTS — barème de l'année 1 : %s — taille %d (population %s) — signé le %s\n",
 		b.Name, tier, domain.GroupThousands(population), signedOn.French())
 	var ls []string
 	for _, l := range launches {
@@ -196,8 +196,12 @@ func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code 
 	}
 	t.write(stdout)
 	fmt.Fprintln(stdout)
+	names := map[string]string{}
+	for _, x := range list {
+		names[x.Code] = x.Name
+	}
 	for i, e := range s.Years {
-		fmt.Fprintf(stdout, "Année %d (du %s au %s) : %s\n", e.Year, signedOn.AddYears(i).French(), signedOn.AddYears(i+1).French(), domain.FormatEUR(e.Total))
+		fmt.Fprintf(stdout, "Année %d (du %s au %s, barème %s) : %s\n", e.Year, signedOn.AddYears(i).French(), signedOn.AddYears(i+1).French(), names[e.Bareme], domain.FormatEUR(e.Total))
 	}
 	fmt.Fprintf(stdout, "Total sur 5 ans : %s\n", domain.FormatEUR(s.Total))
 	return ExitOK

@@ -91,7 +91,8 @@ func TestScheduleTable(t *testing.T) {
 	if code != 0 || errs != "" {
 		t.Fatalf("exit %d %q", code, errs)
 	}
-	for _, s := range []string{"Échéance", "01/06/2024", "39\u202f267,12\u00a0€", "proratisée 273/365 jours", "Total sur 5 ans", "Accès aux soins le 01/06/2024", "01/03/2029"} {
+	for _, s := range []string{"Échéance", "01/06/2024", "39\u202f267,12\u00a0€", "proratisée 273/365 jours", "Total sur 5 ans", "Accès aux soins le 01/06/2024", "01/03/2029",
+		"barème de l'année 1 : Avenant 2", "Année 5 (du 01/03/2028 au 01/03/2029, barème Avenant 2) : "} {
 		if !strings.Contains(out, s) {
 			t.Errorf("table lacks %q:\n%s", s, out)
 		}
