@@ -4,7 +4,7 @@ BIN     := bin/aci
 ADDR    ?= 127.0.0.1:8080
 export ADDR
 
-.PHONY: run build test bench fuzz generate fmt vet check refdata postgres chromium clean docker
+.PHONY: run build test bench fuzz generate fmt vet staticcheck tidy-check check refdata postgres chromium clean docker
 
 ## run: build, start a private PostgreSQL under .data/ (when DATABASE_URL is unset), migrate, load demo data, serve on ADDR
 run: postgres build
@@ -40,8 +40,16 @@ fmt:
 vet:
 	$(GO) vet ./...
 
+## staticcheck: static analysis (pinned in go.mod as a tool)
+staticcheck:
+	$(GO) tool staticcheck ./...
+
+## tidy-check: fail when `go mod tidy` would change go.mod or go.sum
+tidy-check:
+	@$(GO) mod tidy -diff || (echo "go mod tidy modifierait go.mod/go.sum : lancez go mod tidy"; exit 1)
+
 ## check: what CI checks besides the tests
-check: vet
+check: tidy-check vet staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: fichiers à formater"; exit 1)
 	$(GO) tool templ generate
 	@git diff --exit-code -- '*_templ.go' || (echo "templ generate a modifié des fichiers : commitez-les"; exit 1)

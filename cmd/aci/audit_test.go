@@ -14,6 +14,7 @@ import (
 // aci audit verify: intact after the demo walk (exit 0), then a row changed
 // with the triggers disabled (as a superuser could) is named (exit 1).
 func TestAuditVerify(t *testing.T) {
+	t.Parallel() // its own database
 	ctx := context.Background()
 	url := pgtest.NewURL(t)
 	st, err := store.Open(ctx, url)

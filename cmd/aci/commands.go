@@ -125,7 +125,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	if err != nil {
 		return fmt.Errorf("écoute sur %s : %w", cfg.Addr, err)
 	}
-	bg := srv.StartBackground(ctx)
+	bg := srv.StartJobs(ctx, srv.Jobs())
 	fmt.Fprintf(stdout, "Portail ACI sur http://%s (Ctrl-C pour arrêter)\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

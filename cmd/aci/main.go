@@ -22,6 +22,9 @@ import (
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // Europe/Paris even on machines without zoneinfo
+
+	"github.com/portail-aci/aci/internal/server"
+	"github.com/portail-aci/aci/internal/store"
 )
 
 func main() {
@@ -59,6 +62,9 @@ Commandes :
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	// The contract document the store renders and signs is the templ one,
+	// for every command (serve, seed, devdb...).
+	store.RenderContractDocument = server.RenderContractDocument
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitCode(2)

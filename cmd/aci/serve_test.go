@@ -14,6 +14,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // aci serve refuses to start on a schema with pending migrations, and names
 // them.
 func TestServeRefusesPendingMigrations(t *testing.T) {
+	t.Parallel() // its own database
 	ctx := context.Background()
 	url := pgtest.NewURL(t)
 	st, err := store.Open(ctx, url)

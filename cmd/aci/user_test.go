@@ -16,7 +16,8 @@ import (
 
 // aci user create / disable on a fresh deployment: the first national admin
 // (organisation created), a CPAM referent with a password from stdin, and
-// every refusal as exit 2 with one French line.
+// every refusal as exit 2 with one French line. Not parallel: it sets the
+// package variable stdin.
 func TestUserCommand(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.NewURL(t)

@@ -14,6 +14,7 @@ import (
 // Lille's contract is signed by its three parties and actif with its
 // schedule; a second run changes nothing; the CPAM de l'Ain has a manager.
 func TestDemoContractsIdempotent(t *testing.T) {
+	t.Parallel() // its own database
 	ctx := context.Background()
 	st := &store.Store{Pool: pgtest.New(t)}
 	var first store.Contract

@@ -13,6 +13,7 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func TestDemoDossiersIdempotent(t *testing.T) {
+	t.Parallel() // its own database
 	ctx := context.Background()
 	st := &store.Store{Pool: pgtest.New(t)}
 	for range 2 {

@@ -69,7 +69,8 @@ func (s *Server) adminOrgCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	o := store.NewOrganisation{Kind: domain.OrgKind(formValue(r, "kind", 20)), Name: formValue(r, "name", 200), Region: formValue(r, "region", 10)}
-	if o.Kind == domain.OrgNational {
+	switch o.Kind { // the kind of the organisation being created, not the viewer's
+	case domain.OrgNational:
 		o.Kind = "" // one national organisation, created by `aci user create`
 	}
 	deps := r.PostForm["departements"]

@@ -18,7 +18,7 @@ func TestZZAdminShots(t *testing.T) {
 	if os.Getenv("ADMIN_SHOTS") == "" {
 		return
 	}
-	e := newEnv(t)
+	e := newSerialEnv(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath("chromium"))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()

@@ -26,7 +26,9 @@ const sessNewPassword = "admin_new_password"
 func adminActor(sc store.Scope) store.Actor { return store.Actor{UserID: sc.UserID, Name: sc.UserName} }
 
 // adminKinds are the organisation kinds, in the order of the forms.
-var adminKinds = []domain.OrgKind{domain.OrgNational, domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR, domain.OrgStructure}
+func adminKinds() []domain.OrgKind {
+	return []domain.OrgKind{domain.OrgNational, domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR, domain.OrgStructure}
+}
 
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -44,7 +46,7 @@ func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := pages.AdminUsersView{Total: total, Query: f.Query}
-	for _, k := range adminKinds {
+	for _, k := range adminKinds() {
 		v.Kinds = append(v.Kinds, pages.Option{Value: string(k), Label: k.Label(), Selected: k == f.Kind})
 	}
 	for _, u := range rows {
@@ -90,7 +92,8 @@ func (s *Server) membershipFields(r *http.Request, orgID int64, role string) (pa
 	}
 	nStructures := 0
 	for _, o := range orgs {
-		if o.Kind == domain.OrgStructure {
+		switch o.Kind { // the organisations offered, not the viewer's
+		case domain.OrgStructure:
 			nStructures++
 		}
 	}
@@ -102,7 +105,7 @@ func (s *Server) membershipFields(r *http.Request, orgID int64, role string) (pa
 		f.StructureNote = domain.GroupThousands(int64(nStructures)) + " structures : tapez une partie du nom pour choisir la vôtre dans la liste."
 	}
 	needle := refdata.Normalize(f.StructureQuery)
-	for _, k := range adminKinds {
+	for _, k := range adminKinds() {
 		g := pages.OptionGroup{Label: k.Label()}
 		rg := pages.OptionGroup{Label: k.Label()}
 		shown := 0

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strconv"
 
@@ -14,8 +15,7 @@ import (
 // like "not found").
 func (s *Server) requireNationalAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sc, ok := scopeFrom(r.Context())
-		if !ok || !isNationalAdmin(sc) {
+		if !viewerCan(r, access.ActAdminister) {
 			s.notFound(w, r)
 			return
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strconv"
 
@@ -11,17 +12,11 @@ import (
 	"github.com/portail-aci/aci/templates/pages"
 )
 
-// isNationalAdmin: only a national admin edits reference data (DESIGN.md §2).
-func isNationalAdmin(sc store.Scope) bool {
-	return sc.Kind == domain.OrgNational && sc.Role == domain.RoleAdmin
-}
-
 // baremes is GET /baremes: every logged-in role reads the barèmes (national
 // reference data); the admin also gets the MSP indicator forms.
 func (s *Server) baremes(w http.ResponseWriter, r *http.Request) {
-	sc, _ := scopeFrom(r.Context())
 	f := pages.BaremeMSPForm{Action: "/baremes/msp", Submit: "Ajouter l'indicateur", Axis: string(funding.AxisAcces), Kind: string(funding.MSPOptionnel), Fixed: "0", Variable: "0"}
-	s.renderBaremes(w, r, http.StatusOK, isNationalAdmin(sc), f)
+	s.renderBaremes(w, r, http.StatusOK, viewerCan(r, access.ActAdminister), f)
 }
 
 func (s *Server) renderBaremes(w http.ResponseWriter, r *http.Request, status int, admin bool, form pages.BaremeMSPForm) {

@@ -1,12 +1,10 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/portail-aci/aci/internal/domain"
@@ -29,7 +27,9 @@ func (s *Server) contractFail(w http.ResponseWriter, r *http.Request, sc store.S
 		s.fail(w, r, err)
 		return
 	}
-	c, lerr := s.store.ContractByDossier(r.Context(), sc, mustID(r))
+	// Reload: the contract may have changed (conflict).
+	_, c0, _, _ := contractFrom(r)
+	c, lerr := s.store.ContractByDossier(r.Context(), sc, c0.DossierID)
 	if lerr != nil {
 		s.fail(w, r, lerr)
 		return
@@ -41,10 +41,9 @@ func (s *Server) contractFail(w http.ResponseWriter, r *http.Request, sc store.S
 	s.renderContract(w, r, sc, c, status, map[string]string{field: domain.ErrorMessage(err)}, vals)
 }
 
-func mustID(r *http.Request) int64 { id, _ := pathID(chiParam(r, "id")); return id }
-
 func (s *Server) contractBack(w http.ResponseWriter, r *http.Request, anchor string) {
-	redirect(w, r, "/dossiers/"+strconv.FormatInt(mustID(r), 10)+"/contrat"+anchor)
+	_, c, _, _ := contractFrom(r)
+	redirect(w, r, "/dossiers/"+strconv.FormatInt(c.DossierID, 10)+"/contrat"+anchor)
 }
 
 // contractSign records the viewer's signature: an explicit act (the
@@ -53,7 +52,7 @@ func (s *Server) contractSign(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, c, ok := s.contractFromPath(w, r)
+	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
@@ -81,7 +80,7 @@ func (s *Server) contractRequestResiliation(w http.ResponseWriter, r *http.Reque
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, c, ok := s.contractFromPath(w, r)
+	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
@@ -107,7 +106,7 @@ func (s *Server) contractResilier(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, c, ok := s.contractFromPath(w, r)
+	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
@@ -136,7 +135,7 @@ func (s *Server) contractAvenant(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, c, ok := s.contractFromPath(w, r)
+	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
@@ -180,7 +179,7 @@ func (s *Server) contractMarkPaid(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, c, ok := s.contractFromPath(w, r)
+	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
@@ -200,34 +199,4 @@ func (s *Server) contractMarkPaid(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "ok", "Le versement est enregistré.")
 	s.contractBack(w, r, "#paiements")
-}
-
-// The échéance job: once a day, every contract at the end of its 5 years
-// becomes échu (system transition echoir), each in its own transaction with
-// FOR UPDATE SKIP LOCKED (store.ExpireContracts), so every instance may run it.
-func init() {
-	backgroundJobs = append(backgroundJobs, contractExpiryJob)
-}
-
-func contractExpiryJob(ctx context.Context, s *Server) {
-	run := func() {
-		now := s.now()
-		n, err := s.store.ExpireContracts(ctx, domain.DateOf(now), now)
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("contract expiry job", "error", err.Error())
-		} else if n > 0 {
-			s.log.Info("contract expiry job", "echus", n)
-		}
-	}
-	run()
-	t := time.NewTicker(24 * time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			run()
-		}
-	}
 }

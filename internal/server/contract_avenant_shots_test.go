@@ -20,7 +20,7 @@ func TestZZAvenantShots(t *testing.T) {
 	if os.Getenv("AVENANT_SHOTS") == "" {
 		return
 	}
-	e := newEnv(t)
+	e := newSerialEnv(t)
 	id := e.demoDossierID(seed.MSPLille)
 	if _, err := e.st.ApplyContractTransition(context.Background(), e.ctScope(ctCpamNord), store.ContractRequest{DossierID: id,
 		Transition: workflow.Avenant, Seen: workflow.Actif, Motivation: "Ajout de l'indicateur optionnel <b>démarche qualité</b>\nà compter du second semestre."}); err != nil {

@@ -5,11 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/portail-aci/aci/internal/access"
 	"io/fs"
 	"net/http"
 	"strconv"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
@@ -20,14 +19,11 @@ import (
 	"github.com/portail-aci/aci/web"
 )
 
-// The contract document is rendered by templ (store cannot import templates,
-// DESIGN.md §1): install the renderer the store calls when it creates a
-// contract at acceptance.
-func init() {
-	store.RenderContractDocument = renderContractDocument
-}
-
-func renderContractDocument(ctx context.Context, termsJSON []byte) (string, error) {
+// RenderContractDocument renders the contract's HTML document from its
+// frozen terms (JSON) with the templ component: the renderer cmd gives the
+// store (store cannot import templates, DESIGN.md §1), so that production
+// and the tests that create contracts sign the same document.
+func RenderContractDocument(ctx context.Context, termsJSON []byte) (string, error) {
 	var d pages.ContractDoc
 	if err := json.Unmarshal(termsJSON, &d); err != nil {
 		return "", err
@@ -39,58 +35,23 @@ func renderContractDocument(ctx context.Context, termsJSON []byte) (string, erro
 	return buf.String(), nil
 }
 
-// mountDossierContract adds the contract tab of a dossier: the page (preview,
-// signatures, payments, résiliation), the printable document, the PDF and
-// the actions.
-func (s *Server) mountDossierContract(r chi.Router) {
-	r.Get("/dossiers/{id}/contrat", s.contractShow)
-	r.Get("/dossiers/{id}/contrat/document", s.contractDocument)
-	r.Get("/dossiers/{id}/contrat.pdf", s.contractPDF)
-	r.With(s.limitBody(4<<10)).Post("/dossiers/{id}/contrat/signer", s.contractSign)
-	r.With(s.limitBody(16<<10)).Post("/dossiers/{id}/contrat/resiliation", s.contractRequestResiliation)
-	r.With(s.limitBody(16<<10)).Post("/dossiers/{id}/contrat/resilier", s.contractResilier)
-	r.With(s.limitBody(64<<10)).Post("/dossiers/{id}/contrat/avenant", s.contractAvenant)
-	r.With(s.limitBody(4<<10)).Post("/dossiers/{id}/contrat/paiements/{pid}/verse", s.contractMarkPaid)
-}
-
-// contractFromPath loads the contract of dossier {id} in the viewer's scope
-// (404 outside the scope and before acceptance).
-func (s *Server) contractFromPath(w http.ResponseWriter, r *http.Request) (store.Scope, store.Contract, bool) {
-	sc, _ := scopeFrom(r.Context())
-	id, ok := pathID(chiParam(r, "id"))
+// contractOf is the route's contract (withContract), or answers 404 when
+// the dossier has none yet.
+func (s *Server) contractOf(w http.ResponseWriter, r *http.Request) (store.Scope, store.Contract, bool) {
+	sc, c, _, ok := contractFrom(r)
 	if !ok {
 		s.notFound(w, r)
-		return sc, store.Contract{}, false
 	}
-	c, err := s.store.ContractByDossier(r.Context(), sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return sc, c, false
-	}
-	return sc, c, true
+	return sc, c, ok
 }
 
 func (s *Server) contractShow(w http.ResponseWriter, r *http.Request) {
-	sc, _ := scopeFrom(r.Context())
-	id, ok := pathID(chiParam(r, "id"))
+	sc, c, _, ok := contractFrom(r)
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	c, err := s.store.ContractByDossier(r.Context(), sc, id)
-	if domain.IsNotFound(err) {
-		// No contract yet: an empty state when the dossier is in scope,
-		// 404 otherwise.
-		d, derr := s.store.GetDossier(r.Context(), sc, id)
-		if derr != nil {
-			s.fail(w, r, derr)
-			return
-		}
+		// No contract yet: an empty state (withContract loaded the dossier
+		// in scope, or answered 404).
+		_, d, _ := dossierFrom(r)
 		s.render(w, r, http.StatusOK, pages.ContractNone(s.page(r, "Contrat — "+d.StructureName), d.ID, d.StructureName, d.State.Label(), d.StructureType == domain.ESP))
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	s.renderContract(w, r, sc, c, http.StatusOK, nil, nil)
@@ -108,8 +69,16 @@ func stateClass(st workflow.State) string {
 	return ""
 }
 
-var partyOrgLabel = map[workflow.Party]string{
-	workflow.PartyStructure: "Structure", workflow.PartyCPAM: "CPAM", workflow.PartyARS: "ARS",
+func partyOrgLabel(p workflow.Party) string {
+	switch p {
+	case workflow.PartyStructure:
+		return "Structure"
+	case workflow.PartyCPAM:
+		return "CPAM"
+	case workflow.PartyARS:
+		return "ARS"
+	}
+	return ""
 }
 
 func partyStatuses(c store.Contract) []pages.PartyStatus {
@@ -118,7 +87,7 @@ func partyStatuses(c store.Contract) []pages.PartyStatus {
 	}
 	var out []pages.PartyStatus
 	for _, p := range workflow.Parties {
-		ps := pages.PartyStatus{Party: string(p), Label: partyOrgLabel[p], Org: orgs[p]}
+		ps := pages.PartyStatus{Party: string(p), Label: partyOrgLabel(p), Org: orgs[p]}
 		if sg, ok := c.Signed(p); ok {
 			at := sg.SignedAt.In(domain.Paris)
 			ps.Signed, ps.Name, ps.Hash = true, sg.UserName, sg.DocumentSHA256
@@ -148,8 +117,19 @@ func calendarDates(c store.Contract) []pages.CalendarDate {
 	return out
 }
 
-var kindLabels = map[funding.Kind]string{
-	funding.KindAvance: "Avance", funding.KindSolde: "Solde", funding.KindAmorcage: "Amorçage", funding.KindCrise: "Crise sanitaire",
+// paymentKindLabel names a scheduled payment's kind on the contract page.
+func paymentKindLabel(k funding.Kind) string {
+	switch k {
+	case funding.KindAvance:
+		return "Avance"
+	case funding.KindSolde:
+		return "Solde"
+	case funding.KindAmorcage:
+		return "Amorçage"
+	case funding.KindCrise:
+		return "Crise sanitaire"
+	}
+	return ""
 }
 
 func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store.Scope, c store.Contract, status int, errs, vals map[string]string) {
@@ -165,22 +145,18 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 	if !c.Start.IsZero() {
 		v.Start, v.End, v.LastDay = c.Start.French(), c.End.French(), workflow.ContractLastDay(c.Start).French()
 	}
-	actor := store.ContractActor(sc, c)
-	avail := map[workflow.Transition]bool{}
-	for _, t := range workflow.Available(c.StructureType, c.State, actor) {
-		avail[t] = true
-	}
-	if party := store.PartyOf(sc, c); party != "" && c.State == workflow.ASigner {
+	p := contractPerm(sc, c)
+	if party := p.Party(); party != "" && c.State == workflow.ASigner {
 		if _, done := c.Signed(party); done {
 			v.SignBlocked = "La signature de " + party.Label() + " est enregistrée."
-		} else if avail[workflow.Signer] {
+		} else if p.CanTransition(workflow.Signer) {
 			v.CanSign, v.SignOrg, v.SignParty = true, sc.OrgName, party.Label()
 		} else {
 			v.SignBlocked = "Seul·e " + signerRole(party) + " peut signer pour " + party.Label() + " ; votre rôle permet de consulter le contrat."
 		}
 	}
-	v.CanRequest = avail[workflow.DemanderResiliation]
-	v.CanAvenant = avail[workflow.Avenant]
+	v.CanRequest = p.Can(access.ActRequestTermination)
+	v.CanAvenant = p.Can(access.ActRecordAvenant)
 	avs, err := s.store.ContractAvenants(ctx, sc, c.DossierID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -191,13 +167,13 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 		v.Avenants = append(v.Avenants, pages.AvenantLine{Number: strconv.Itoa(a.Number), EffectiveOn: a.EffectiveOn.French(),
 			Object: a.Object, By: a.CreatedBy, At: domain.DateOf(at).French() + " à " + at.Format("15:04"), Version: strconv.Itoa(a.Version)})
 	}
-	v.CanResilier = avail[workflow.Resilier]
+	v.CanResilier = p.Can(access.ActTerminate)
 	ps, err := s.store.ContractPayments(ctx, sc, c.DossierID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v.CanMarkPaid = store.CanMarkPaid(sc) && (c.State == workflow.Actif || c.State == workflow.ResiliationDemandee)
+	v.CanMarkPaid = p.Can(access.ActRecordPayment)
 	type tot struct{ planned, paid domain.Cents }
 	years := map[int]*tot{}
 	var total domain.Cents
@@ -207,7 +183,7 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 			mission = p.Mission.Label()
 		}
 		pl := pages.PaymentLine{ID: p.ID, Due: p.Due.French(), Year: strconv.Itoa(p.ContractYear), Mission: mission,
-			Kind: kindLabels[p.Kind], Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Paid: p.Status == store.PaymentVerse}
+			Kind: paymentKindLabel(p.Kind), Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Paid: p.Status == store.PaymentVerse}
 		if c.StructureType == domain.MSP {
 			pl.Year = strconv.Itoa(c.Start.Y + p.ContractYear - 1)
 		}
@@ -290,7 +266,7 @@ func (s *Server) contractPrint(c store.Contract, inlineCSS string) pages.Contrac
 
 // contractDocument serves the document alone with the print stylesheet.
 func (s *Server) contractDocument(w http.ResponseWriter, r *http.Request) {
-	_, c, ok := s.contractFromPath(w, r)
+	_, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
@@ -301,7 +277,7 @@ func (s *Server) contractDocument(w http.ResponseWriter, r *http.Request) {
 // contractPDF prints the same HTML with headless Chromium; without Chromium
 // it answers a French page offering the printable HTML (never a crash).
 func (s *Server) contractPDF(w http.ResponseWriter, r *http.Request) {
-	_, c, ok := s.contractFromPath(w, r)
+	_, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}

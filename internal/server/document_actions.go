@@ -44,10 +44,7 @@ func documentsURL(id int64, anchor string) string {
 // a free attachment ({doc} = "autre", with a title, or document_id for a new
 // version of an existing attachment).
 func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {
-	sc, d, ok := s.dossierFromPath(w, r)
-	if !ok {
-		return
-	}
+	sc, d, _ := dossierFrom(r)
 	if !s.parseForm(w, r) {
 		return
 	}
@@ -117,10 +114,7 @@ func mustType(name string, data []byte) string {
 // documentGenerate creates a new version of the contours du territoire or
 // the liste des membres from the portal's data.
 func (s *Server) documentGenerate(w http.ResponseWriter, r *http.Request) {
-	sc, d, ok := s.dossierFromPath(w, r)
-	if !ok {
-		return
-	}
+	sc, d, _ := dossierFrom(r)
 	if !s.parseForm(w, r) {
 		return
 	}
@@ -145,10 +139,7 @@ func (s *Server) documentGenerate(w http.ResponseWriter, r *http.Request) {
 
 // documentReview records the CPAM referent's mark on a document.
 func (s *Server) documentReview(w http.ResponseWriter, r *http.Request) {
-	sc, d, ok := s.dossierFromPath(w, r)
-	if !ok {
-		return
-	}
+	sc, d, _ := dossierFrom(r)
 	docID, ok := pathID(chiParam(r, "doc"))
 	if !ok {
 		s.notFound(w, r)

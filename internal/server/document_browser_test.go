@@ -14,7 +14,7 @@ import (
 // coordinator (Val: in instruction, read-only; Monts: uploads open) and as
 // the CPAM referent (review forms); SCREENSHOT_DIR saves the pages.
 func TestDocumentsInBrowser(t *testing.T) {
-	e := newEnv(t)
+	e := newSerialEnv(t)
 	pages := []struct {
 		who, org, name string
 		forms          string

@@ -11,11 +11,11 @@ import (
 // its sanitised name (RFC 6266 / RFC 5987), the media type found from its
 // content, nosniff, and never cached by a shared cache.
 func (s *Server) documentDownload(w http.ResponseWriter, r *http.Request) {
-	sc, _ := scopeFrom(r.Context())
-	id, ok1 := pathID(chiParam(r, "id"))
-	docID, ok2 := pathID(chiParam(r, "doc"))
+	sc, d, _ := dossierFrom(r)
+	id := d.ID
+	docID, ok := pathID(chiParam(r, "doc"))
 	n, err := strconv.Atoi(chiParam(r, "n"))
-	if !ok1 || !ok2 || err != nil || n < 1 {
+	if !ok || err != nil || n < 1 {
 		s.notFound(w, r)
 		return
 	}

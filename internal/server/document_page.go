@@ -2,10 +2,9 @@ package server
 
 import (
 	"fmt"
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strconv"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
@@ -23,14 +22,6 @@ import (
 // the multipart envelope and a title. A larger body answers 413.
 const uploadBodyLimit = filetype.MaxSize + 1<<20
 
-func (s *Server) mountDossierDocuments(r chi.Router) {
-	r.Get("/dossiers/{id}/documents", s.documentsPage)
-	r.With(s.limitBody(uploadBodyLimit)).Post("/dossiers/{id}/documents/{doc}", s.documentUpload)
-	r.With(s.limitBody(4<<10)).Post("/dossiers/{id}/documents/{doc}/generer", s.documentGenerate)
-	r.With(s.limitBody(16<<10)).Post("/dossiers/{id}/documents/{doc}/revue", s.documentReview)
-	r.Get("/dossiers/{id}/documents/{doc}/versions/{n}", s.documentDownload)
-}
-
 // documentsState is what a refused POST keeps on the re-rendered page.
 type documentsState struct {
 	status      int
@@ -44,10 +35,7 @@ type documentsState struct {
 }
 
 func (s *Server) documentsPage(w http.ResponseWriter, r *http.Request) {
-	sc, d, ok := s.dossierFromPath(w, r)
-	if !ok {
-		return
-	}
+	sc, d, _ := dossierFrom(r)
 	s.renderDocuments(w, r, sc, d, documentsState{status: http.StatusOK})
 }
 
@@ -92,14 +80,14 @@ func frDecimal(f float64) string {
 }
 
 // documentsIntro says what the viewer can do on the documents tab.
-func documentsIntro(sc store.Scope, d store.Dossier) string {
+func documentsIntro(p access.Permission, d store.Dossier) string {
 	switch {
-	case sc.Kind == domain.OrgStructure && sc.OrgID == d.StructureID && sc.Role.AtLeast(domain.RoleCoordinator):
-		if store.CanUploadDocument(sc, d, store.DocAutre) {
+	case p.Can(access.ActEditContent): // the structure's coordinators
+		if p.CanUploadDocument(store.DocAutre) {
 			return "Déposez chaque pièce demandée : elle est enregistrée dès l'envoi. La demande de contractualisation peut être déposée quand chaque pièce est fournie et qu'aucune n'est à refaire ; la CPAM les examine pendant l'instruction."
 		}
 		return "Le dossier est à l'état « " + d.State.Label() + " » : les pièces ne peuvent pas être modifiées pour l'instant (elles le seront à nouveau si la CPAM demande des compléments)."
-	case store.CanReviewDocuments(sc, d):
+	case p.Can(access.ActReviewDocuments):
 		return "Examinez chaque pièce : acceptez-la, ou marquez-la à refaire avec un commentaire que la structure verra à côté de la pièce."
 	}
 	return "Les pièces du dossier, en lecture seule."
@@ -124,13 +112,13 @@ func (s *Server) renderDocuments(w http.ResponseWriter, r *http.Request, sc stor
 			open[c.Target] = append(open[c.Target], c.Request)
 		}
 	}
-	canReview := store.CanReviewDocuments(sc, d)
-	coordinator := sc.Kind == domain.OrgStructure && sc.OrgID == d.StructureID && sc.Role.AtLeast(domain.RoleCoordinator)
+	p := dossierPerm(sc, d)
+	canReview := p.Can(access.ActReviewDocuments)
 	v := pages.DocumentsView{
 		ID: d.ID, StructureName: d.StructureName, StructureType: string(d.StructureType),
 		StateCode: string(d.State), StateLabel: d.State.Label(), StateStatus: dossierStateStatus(d.State),
-		Errors: st.summary, Intro: documentsIntro(sc, d), Accept: filetype.Accept, Allowed: filetype.Allowed,
-		CanUpload: store.CanUploadDocument(sc, d, store.DocAutre), CanReview: canReview,
+		Errors: st.summary, Intro: documentsIntro(p, d), Accept: filetype.Accept, Allowed: filetype.Allowed,
+		CanUpload: p.CanUploadDocument(store.DocAutre), CanReview: canReview,
 		NewTitle: st.newTitle, NewTitleError: st.newTitleErr, NewFileError: st.newFileErr,
 	}
 	row := func(x store.DossierDocument) pages.DocumentRow {
@@ -139,11 +127,11 @@ func (s *Server) renderDocuments(w http.ResponseWriter, r *http.Request, sc stor
 			Key: key, ID: x.ID, Code: x.Code, Title: x.Title, StateCode: string(x.State), StateLabel: x.State.Label(),
 			StateStatus: docStateStatus(x.State), ReviewComment: x.ReviewComment, ReviewedBy: x.ReviewedBy, Version: x.Version,
 			Complements: open["doc:"+x.Code],
-			CanUpload:   store.CanUploadDocument(sc, d, x.Code),
+			CanUpload:   p.CanUploadDocument(x.Code),
 			CanReview:   canReview && len(x.Versions) > 0,
 			UploadError: st.uploadErr[key], ReviewError: st.reviewErr[x.ID], ReviewDraft: st.reviewDraft[x.ID],
 		}
-		if !dr.CanUpload && coordinator && store.CanUploadDocument(sc, d, store.DocAutre) {
+		if !dr.CanUpload && p.CanUploadDocument(store.DocAutre) {
 			dr.FrozenNote = "Cette pièce est en cours d'examen par l'ARS : elle ne peut pas être remplacée pour l'instant."
 		}
 		if x.ReviewedAt != nil {

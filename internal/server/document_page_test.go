@@ -149,6 +149,9 @@ func TestDocumentUploads(t *testing.T) {
 		t.Fatalf("upload: %d %s", r.StatusCode, r.body)
 	}
 	r = c.postFile(base+"/statuts", nil, "statuts-v2.pdf", seed.MinimalPDF([]string{"Statuts v2"}))
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("second upload: %d %s", r.StatusCode, r.body)
+	}
 	d := c.get(base).doc(t)
 	card := docCard(d, "statuts")
 	if st, _ := card.Attr("data-state"); st != "fourni" || card.Find("[data-testid=version]").Length() != 2 {

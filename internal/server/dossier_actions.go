@@ -21,10 +21,7 @@ func (s *Server) dossierTransition(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, d, ok := s.dossierFromPath(w, r)
-	if !ok {
-		return
-	}
+	sc, d, _ := dossierFrom(r)
 	t := workflow.Transition(formValue(r, "transition", 64))
 	if !t.Valid() {
 		s.notFound(w, r)
@@ -78,10 +75,7 @@ func (s *Server) complementAdd(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, d, ok := s.dossierFromPath(w, r)
-	if !ok {
-		return
-	}
+	sc, d, _ := dossierFrom(r)
 	target := formValue(r, store.ExtraComplementTarget, 64)
 	text := formValue(r, store.ExtraComplementText, store.MaxMotivation+1)
 	if err := s.store.AddComplementRequest(r.Context(), sc, d.ID, target, text, s.now()); err != nil {
@@ -109,10 +103,7 @@ func (s *Server) complementAnswer(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, d, ok := s.dossierFromPath(w, r)
-	if !ok {
-		return
-	}
+	sc, d, _ := dossierFrom(r)
 	cid, ok := pathID(chiParam(r, "cid"))
 	if !ok {
 		s.notFound(w, r)
@@ -137,10 +128,7 @@ func (s *Server) dossierAppointment(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, d, ok := s.dossierFromPath(w, r)
-	if !ok {
-		return
-	}
+	sc, d, _ := dossierFrom(r)
 	atText := formValue(r, "signature_at", 20)
 	place := formValue(r, "signature_place", 501)
 	version := dAtoi(formValue(r, "version", 10), -1)

@@ -2,11 +2,10 @@ package server
 
 import (
 	"errors"
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"slices"
 	"strconv"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
@@ -36,22 +35,10 @@ import (
 // row when its blank "new indicator" line is filled, which must be a
 // deliberate submit.
 
-// mountDossierContent adds the content tab's routes.
-func (s *Server) mountDossierContent(r chi.Router) {
-	r.Get("/dossiers/{id}/contenu", s.dossierContentShow)
-	// 50 000 characters of text, up to 4 bytes each, urlencoded: 1 MiB.
-	r.With(s.limitBody(1<<20)).Post("/dossiers/{id}/contenu/{section}", s.dossierContentSave)
-}
-
 const contentDisclaimer = "Estimation indicative — le montant définitif dépend du contrat signé et de l'atteinte des indicateurs."
 
 func (s *Server) dossierContentShow(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	s.renderContent(w, r, id, http.StatusOK, nil)
+	s.renderContent(w, r, http.StatusOK, nil)
 }
 
 // sectionOverride is a section re-rendered with what the user typed.
@@ -61,15 +48,11 @@ type sectionOverride struct {
 	conflict *store.ContentConflict
 }
 
-func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, id int64, status int, ov *sectionOverride) {
+// renderContent renders the content tab of the route's dossier (withDossier).
+func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, status int, ov *sectionOverride) {
 	ctx := r.Context()
-	sc, _ := scopeFrom(ctx)
-	d, err := s.store.GetDossier(ctx, sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.store.DossierContent(ctx, sc, id)
+	sc, d, perm := dossierFrom(r)
+	c, err := s.store.DossierContent(ctx, sc, d.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -83,7 +66,7 @@ func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, id int64,
 	}
 	v := pages.ContentView{ID: d.ID, StructureName: d.StructureName, StructureType: string(d.StructureType),
 		StateCode: string(d.State), StateLabel: d.State.Label(), StateStatus: dossierStateStatus(d.State)}
-	canEdit := store.CanEditContent(sc, d.StructureID)
+	canEdit := perm.Can(access.ActEditContent)
 	if !canEdit {
 		v.ReadOnly = "Vous consultez le contenu du dossier : seuls les coordinateurs de la structure peuvent le modifier."
 	}
@@ -401,11 +384,8 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 
 // dossierContentSave saves one section.
 func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
+	sc, d, _ := dossierFrom(r)
+	id := d.ID
 	sec := store.Section(chiParam(r, "section"))
 	if !slices.Contains([]store.Section{store.SectionLettre, store.SectionProjet, store.SectionMissions, store.SectionIndicateurs, store.SectionPatientele}, sec) {
 		s.notFound(w, r)
@@ -415,7 +395,6 @@ func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, _ := scopeFrom(r.Context())
 	version, err := strconv.Atoi(formValue(r, "version", 10))
 	if err != nil {
 		version = -1 // a form without a version is stale by definition
@@ -471,7 +450,7 @@ func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
 			plain(w, http.StatusConflict, domain.ErrorMessage(err)+" Enregistrez avec le bouton pour comparer les deux versions.")
 			return
 		}
-		s.renderContent(w, r, id, http.StatusConflict, &sectionOverride{in: in, conflict: cf})
+		s.renderContent(w, r, http.StatusConflict, &sectionOverride{in: in, conflict: cf})
 	case errors.As(err, &fe):
 		if autosave {
 			msg := "Brouillon non enregistré :"
@@ -481,7 +460,7 @@ func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
 			plain(w, http.StatusUnprocessableEntity, msg)
 			return
 		}
-		s.renderContent(w, r, id, http.StatusUnprocessableEntity, &sectionOverride{in: in, fields: fe})
+		s.renderContent(w, r, http.StatusUnprocessableEntity, &sectionOverride{in: in, fields: fe})
 	default:
 		if autosave && domain.ErrorCode(err) == domain.EConflict {
 			plain(w, http.StatusConflict, domain.ErrorMessage(err))

@@ -14,7 +14,7 @@ import (
 // d'intention saves it 2 s later (autosave.js) and says so in the aria-live
 // region; the saved text is there after a reload.
 func TestContentAutosaveInBrowser(t *testing.T) {
-	e := newEnv(t)
+	e := newSerialEnv(t)
 	id := e.demoDossierID(seed.ValDeDemo)
 	e.setState(id, "brouillon")
 	ctx := browser(t)

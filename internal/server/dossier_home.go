@@ -1,19 +1,13 @@
 package server
 
 import (
-	"context"
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
-	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/pages"
 )
-
-func init() {
-	homeBlockFuncs = append(homeBlockFuncs, dossierHomeBlocks)
-	backgroundJobs = append(backgroundJobs, reputeValideJob)
-}
 
 // homeItemsMax bounds the items of a home block (the rest is behind "Tout
 // voir").
@@ -22,12 +16,12 @@ const homeItemsMax = 8
 // dossierHomeBlocks says what waits for the viewer on dossiers: a
 // structure's dossier and its next step (or "Créer le dossier"); for CPAM,
 // ARS and DCGDR the dossiers where an action is theirs.
-func dossierHomeBlocks(s *Server, r *http.Request) ([]pages.HomeBlock, error) {
+func (s *Server) dossierHomeBlocks(r *http.Request) ([]pages.HomeBlock, error) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	today := domain.DateOf(s.now())
-	switch sc.Kind {
-	case domain.OrgStructure:
+	switch {
+	case viewerCan(r, access.ActWorkAsStructure):
 		ds, _, err := s.store.ListDossiers(ctx, sc, store.DossierFilter{StructureID: sc.OrgID}, store.Page{Number: 1, Size: 5})
 		if err != nil {
 			return nil, err
@@ -55,7 +49,7 @@ func dossierHomeBlocks(s *Server, r *http.Request) ([]pages.HomeBlock, error) {
 			}
 		}
 		return []pages.HomeBlock{b}, nil
-	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
+	case viewerCan(r, access.ActWorkInstruction):
 		ds, _, err := s.store.ListDossiers(ctx, sc, store.DossierFilter{States: dossierOpenStates()}, store.Page{Number: 1, Size: queueCap})
 		if err != nil {
 			return nil, err
@@ -89,31 +83,4 @@ func dossierHomeBlocks(s *Server, r *http.Request) ([]pages.HomeBlock, error) {
 		return []pages.HomeBlock{b}, nil
 	}
 	return nil, nil
-}
-
-// reputeValideJob applies the scheduler's transitions (projet de santé
-// réputé validé, CSP L1434-12) at start and then every hour. The store takes
-// each dossier FOR UPDATE SKIP LOCKED, so every instance may run it.
-func reputeValideJob(ctx context.Context, s *Server) {
-	run := func() {
-		now := s.now()
-		n, err := s.store.ApplySystemTransitions(ctx, domain.DateOf(now), now)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			s.log.Error("réputé validé", "error", err.Error())
-		case n > 0:
-			s.log.Info("réputé validé", "dossiers", n)
-		}
-	}
-	run()
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			run()
-		}
-	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"net/url"
 
@@ -36,8 +37,8 @@ func (s *Server) renderDossierList(w http.ResponseWriter, r *http.Request, statu
 	if t := domain.StructureType(q.Get("type")); t == domain.CPTS || t == domain.MSP || t == domain.ESP {
 		f.Type = t
 	}
-	v := pages.DossierListView{IsStructure: sc.Kind == domain.OrgStructure, CreateError: createErr, Query: f.Query,
-		ShowQueueLink: sc.Kind == domain.OrgCPAM || sc.Kind == domain.OrgARS || sc.Kind == domain.OrgDCGDR}
+	v := pages.DossierListView{IsStructure: viewerCan(r, access.ActWorkAsStructure), CreateError: createErr, Query: f.Query,
+		ShowQueueLink: viewerCan(r, access.ActWorkInstruction)}
 	if v.IsStructure {
 		f = store.DossierFilter{StructureID: sc.OrgID}
 	}
@@ -84,7 +85,7 @@ func (s *Server) canCreateDossier(r *http.Request, sc store.Scope) (bool, string
 	if err := workflow.Eligible(o.StructureType); err != nil {
 		return false, domain.ErrorMessage(err)
 	}
-	if !sc.Role.AtLeast(domain.RoleCoordinator) {
+	if !access.For(viewerOf(sc), access.Structure(o.ID, o.StructureType, o.ArchivedAt != nil)).Can(access.ActCreateDossier) {
 		return false, "Votre structure n'a pas encore de dossier. Seul·e son ou sa coordinateur·rice peut le créer."
 	}
 	return true, ""
@@ -96,7 +97,7 @@ func (s *Server) dossierCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc, _ := scopeFrom(r.Context())
-	if sc.Kind != domain.OrgStructure {
+	if !viewerCan(r, access.ActWorkAsStructure) {
 		s.notFound(w, r)
 		return
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,27 +28,8 @@ type dossierShowState struct {
 	apptErrs   map[string]string
 }
 
-// dossierFromPath loads the dossier of {id} in the viewer's scope.
-func (s *Server) dossierFromPath(w http.ResponseWriter, r *http.Request) (store.Scope, store.Dossier, bool) {
-	sc, _ := scopeFrom(r.Context())
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return sc, store.Dossier{}, false
-	}
-	d, err := s.store.GetDossier(r.Context(), sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return sc, d, false
-	}
-	return sc, d, true
-}
-
 func (s *Server) dossierShow(w http.ResponseWriter, r *http.Request) {
-	sc, d, ok := s.dossierFromPath(w, r)
-	if !ok {
-		return
-	}
+	sc, d, _ := dossierFrom(r)
 	s.renderDossier(w, r, sc, d, dossierShowState{status: http.StatusOK})
 }
 
@@ -109,11 +91,11 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		}
 	}
 	// Complements.
-	isCoord := sc.Kind == domain.OrgStructure && sc.OrgID == d.StructureID && sc.Role.AtLeast(domain.RoleCoordinator)
+	p := dossierPerm(sc, d)
 	for _, c := range comps {
 		row := pages.ComplementRow{ID: c.ID, Target: store.ComplementTargetLabel(c.Target), Request: c.Request,
 			RequestedAt: domain.FrenchDateTime(c.RequestedAt), RequestedBy: c.RequestedBy, Open: c.Open(), Answer: c.Answer, AnsweredBy: c.AnsweredBy,
-			CanAnswer: c.Open() && isCoord && d.State == workflow.ComplementsDemandes}
+			CanAnswer: c.Open() && p.Can(access.ActAnswerComplements)}
 		if c.AnsweredAt != nil {
 			row.AnsweredAt = domain.FrenchDateTime(*c.AnsweredAt)
 		}
@@ -122,8 +104,7 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		}
 		v.Complements = append(v.Complements, row)
 	}
-	v.CanAddComplement = sc.Kind == domain.OrgCPAM && sc.Role.AtLeast(domain.RoleReferent) &&
-		(d.State == workflow.EnInstruction || d.State == workflow.ComplementsDemandes)
+	v.CanAddComplement = p.Can(access.ActRequestComplements)
 	v.ShowComplements = len(comps) > 0 || v.CanAddComplement
 	if st.complement != nil {
 		v.NewComplement = *st.complement
@@ -143,8 +124,7 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		v.ApptAt = d.SignatureAppointmentAt.In(domain.Paris).Format("2006-01-02T15:04")
 		v.ApptPlace = d.SignaturePlace
 	}
-	v.CanSetAppointment = sc.Kind == domain.OrgCPAM && sc.Role.AtLeast(domain.RoleReferent) && d.Avis == workflow.Favorable &&
-		(d.State == workflow.AvisFavorable || d.State == workflow.ExamenConjoint || d.State == workflow.Acceptee)
+	v.CanSetAppointment = p.Can(access.ActSetAppointment)
 	v.ShowAppointment = v.Appointment != "" || v.CanSetAppointment
 	if st.apptErrs != nil {
 		v.ApptAt, v.ApptPlace, v.ApptErrors = st.apptAt, st.apptPlace, st.apptErrs

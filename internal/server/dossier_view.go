@@ -12,18 +12,11 @@ import (
 
 // Shared helpers of the dossier pages (dossier_*.go, instruction_*.go).
 
-// dossierActor is the workflow actor of the viewer on dossier d. The dossier
-// was loaded through the scope, so it is in the viewer's territory.
-func dossierActor(sc store.Scope, d store.Dossier) workflow.Actor {
-	return workflow.Actor{OrgKind: sc.Kind, Role: sc.Role, InScope: true,
-		IsOwnStructure: sc.Kind == domain.OrgStructure && sc.OrgID == d.StructureID}
-}
-
 // viewerActions lists the transitions the viewer may try on d (buttons),
 // without the positions already recorded.
 func viewerActions(sc store.Scope, d store.Dossier) []workflow.Transition {
 	var out []workflow.Transition
-	for _, t := range workflow.Available(d.StructureType, d.State, dossierActor(sc, d)) {
+	for _, t := range dossierPerm(sc, d).Transitions() {
 		if (t == workflow.PositionARS && d.PositionARS != nil) || (t == workflow.PositionDCGDR && d.PositionDCGDR != nil) {
 			continue
 		}

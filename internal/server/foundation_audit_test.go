@@ -47,6 +47,7 @@ func (s *syncBuffer) String() string {
 // newEnvWith is newEnv with extra environment variables and a captured log.
 func newEnvWith(t *testing.T, vars map[string]string) (*env, *syncBuffer) {
 	t.Helper()
+	t.Parallel() // as newEnv
 	st := &store.Store{Pool: pgtest.New(t)}
 	if err := seed.Demo(context.Background(), st); err != nil {
 		t.Fatal(err)

@@ -21,7 +21,12 @@ import (
 	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	// The renderer cmd wires into the store: the tests sign the same
+	// contract document as production.
+	store.RenderContractDocument = server.RenderContractDocument
+	pgtest.Main(m)
+}
 
 // env is a running test server on its own database with the demo data.
 type env struct {
@@ -32,7 +37,22 @@ type env struct {
 	clock *time.Time
 }
 
+// newEnv starts the test's server and runs the test in parallel with the
+// package's other parallel tests (t.Parallel, when t is a *testing.T): each
+// has its own database, server and clock, so they share nothing. A test that
+// must have the process to itself — a real browser with its timeouts,
+// t.Setenv, process-wide state — uses newSerialEnv instead.
 func newEnv(t testing.TB) *env {
+	t.Helper()
+	if p, ok := t.(interface{ Parallel() }); ok {
+		p.Parallel()
+	}
+	return newSerialEnv(t)
+}
+
+// newSerialEnv is newEnv without t.Parallel: Go runs the package's serial
+// tests one at a time, before the parallel ones.
+func newSerialEnv(t testing.TB) *env {
 	t.Helper()
 	st := &store.Store{Pool: pgtest.New(t)}
 	if err := seed.Demo(context.Background(), st); err != nil {

@@ -1,30 +1,33 @@
 package server
 
 import (
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/templates/pages"
 )
 
-// homeBlockFuncs build the "what is waiting for you" blocks of the home
-// page; each area adds its own (dossiers, instruction, payments...).
-var homeBlockFuncs []func(s *Server, r *http.Request) ([]pages.HomeBlock, error)
-
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	sc, _ := scopeFrom(r.Context())
 	var st domain.StructureType
-	if sc.Kind == domain.OrgStructure {
+	coordinates := false
+	if viewerCan(r, access.ActWorkAsStructure) {
 		o, err := s.store.GetStructure(r.Context(), sc, sc.OrgID)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		st = o.StructureType
+		coordinates = access.For(viewerOf(sc), access.Structure(o.ID, o.StructureType, o.ArchivedAt != nil)).Can(access.ActCreateDossier)
 	}
-	v := pages.HomeView{Intro: homeIntro(sc.Kind, sc.Role, sc.OrgName, st)}
-	for _, f := range homeBlockFuncs {
-		bs, err := f(s, r)
+	v := pages.HomeView{Intro: homeIntro(sc.Kind, coordinates, sc.OrgName, st)}
+	// The "what is waiting for you" blocks, in the order they are shown;
+	// each area adds its own here (dossiers, instruction, payments...).
+	for _, f := range []func(*http.Request) ([]pages.HomeBlock, error){
+		s.dossierHomeBlocks, // dossier_home.go: the dossier and its next step, or the dossiers to act on
+	} {
+		bs, err := f(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -37,10 +40,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, pages.Home(s.page(r, "Accueil"), v))
 }
 
-func homeIntro(k domain.OrgKind, role domain.Role, org string, st domain.StructureType) string {
+// homeIntro says what the portal is for the viewer's organisation kind;
+// coordinates: the viewer coordinates their structure (files its dossier).
+func homeIntro(k domain.OrgKind, coordinates bool, org string, st domain.StructureType) string {
 	switch k {
 	case domain.OrgStructure:
-		if role == domain.RoleCoordinator {
+		if coordinates {
 			switch st {
 			case domain.CPTS:
 				return "Vous coordonnez " + org + ". Ici, vous constituez le dossier de votre communauté (membres, territoire, lettre d'intention, projet de santé, missions et indicateurs) et suivez son instruction, puis votre contrat et vos versements."

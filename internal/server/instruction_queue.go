@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"net/url"
 	"sort"
@@ -35,7 +36,7 @@ type queueItem struct {
 func (s *Server) instructionQueue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
-	if sc.Kind == domain.OrgStructure {
+	if viewerCan(r, access.ActWorkAsStructure) {
 		redirect(w, r, "/dossiers")
 		return
 	}

@@ -246,7 +246,7 @@ func newTestCPTS(t *testing.T, e *env) (coordEmail string) {
 // active contract in Chromium, with the demo accounts of the Ain's CPAM,
 // the ARS and the DCGDR Auvergne-Rhône-Alpes.
 func TestJourneyCPTSInBrowser(t *testing.T) {
-	e := newEnv(t)
+	e := newSerialEnv(t)
 	coord := newTestCPTS(t, e)
 	j := newJourney(t, e)
 
@@ -338,7 +338,7 @@ func TestJourneyCPTSInBrowser(t *testing.T) {
 // TestJourneyValDeDemoInBrowser continues the demo dossier of the CPTS du
 // Val de Démo from its demo state (en instruction) to an active contract.
 func TestJourneyValDeDemoInBrowser(t *testing.T) {
-	e := newEnv(t)
+	e := newSerialEnv(t)
 	id := e.demoDossierID(seed.ValDeDemo)
 	j := newJourney(t, e)
 	j.as("coordinateur@demo.portail-aci.fr")

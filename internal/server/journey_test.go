@@ -86,7 +86,7 @@ func browserLogin(t *testing.T, ctx context.Context, base, email string) {
 // in Chromium, sees who they are, lists exactly their structures and logs
 // out.
 func TestJourneyPersonasInBrowser(t *testing.T) {
-	e := newEnv(t)
+	e := newSerialEnv(t)
 	ctx := browser(t)
 	for _, p := range []struct {
 		email, name string

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strconv"
 
@@ -10,8 +11,11 @@ import (
 	"github.com/portail-aci/aci/templates/pages"
 )
 
-var memberFieldOrder = []string{"last_name", "first_name", "profession", "specialty", "mode", "rpps", "commune_code",
-	"own_structure_id", "email", "phone"}
+// memberFieldOrder is the order of the member form's fields (errors summary).
+func memberFieldOrder() []string {
+	return []string{"last_name", "first_name", "profession", "specialty", "mode", "rpps", "commune_code",
+		"own_structure_id", "email", "phone"}
+}
 
 // memberInput reads the member form. Unknown profession or mode codes are
 // kept as typed: registry.Member.Validate refuses them.
@@ -95,7 +99,7 @@ func (s *Server) renderMemberForm(w http.ResponseWriter, r *http.Request, status
 }
 
 func (s *Server) memberNew(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok {
 		return
 	}
@@ -103,14 +107,14 @@ func (s *Server) memberNew(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) memberCreate(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
 	sc, _ := scopeFrom(r.Context())
 	m := memberInput(r)
 	if _, err := s.store.AddMember(r.Context(), sc, d.ID, m); err != nil {
-		fe, summary, _, other := formErrors(err, memberFieldOrder)
+		fe, summary, _, other := formErrors(err, memberFieldOrder())
 		if other != nil || fe == nil {
 			s.fail(w, r, err)
 			return
@@ -123,7 +127,7 @@ func (s *Server) memberCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) memberEdit(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok {
 		return
 	}
@@ -142,7 +146,7 @@ func (s *Server) memberEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) memberUpdate(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
@@ -156,7 +160,7 @@ func (s *Server) memberUpdate(w http.ResponseWriter, r *http.Request) {
 	m := memberInput(r)
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	if err := s.store.UpdateMember(ctx, sc, d.ID, mid, version, m); err != nil {
-		fe, summary, conflict, other := formErrors(err, memberFieldOrder)
+		fe, summary, conflict, other := formErrors(err, memberFieldOrder())
 		if other != nil {
 			s.fail(w, r, err)
 			return
@@ -176,7 +180,7 @@ func (s *Server) memberUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) memberRemove(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok || !s.parseForm(w, r) {
 		return
 	}

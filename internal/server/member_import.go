@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strconv"
 
@@ -22,7 +23,7 @@ type importReport struct {
 }
 
 func (s *Server) memberImportForm(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok {
 		return
 	}
@@ -33,7 +34,7 @@ func (s *Server) memberImportForm(w http.ResponseWriter, r *http.Request) {
 // memberImport parses the uploaded file with registry.ParseMembersCSV and
 // stores the accepted lines in one transaction (store.ImportMembers).
 func (s *Server) memberImport(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
@@ -66,7 +67,7 @@ func (s *Server) memberImport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) memberImportReport(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditMembers)
 	if !ok {
 		return
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strconv"
 
@@ -29,17 +30,8 @@ func professionText(m registry.Member) string {
 
 func (s *Server) memberList(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sc, _ := scopeFrom(ctx)
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	d, err := s.store.GetStructureDetail(ctx, sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	sc, d, p := structureFrom(r)
+	id := d.ID
 	page := pageNumber(r)
 	rows, total, err := s.store.ListMembers(ctx, sc, id, store.Page{Number: page, Size: membersPerPage})
 	if err != nil {
@@ -51,7 +43,7 @@ func (s *Server) memberList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := pages.MemberListView{StructureID: id, StructureName: d.Name, Total: total, CanEdit: d.CanEdit,
+	v := pages.MemberListView{StructureID: id, StructureName: d.Name, Total: total, CanEdit: p.Can(access.ActEditMembers),
 		ShowOwn: d.StructureType == domain.CPTS}
 	for _, c := range counts {
 		v.Counts = append(v.Counts, pages.CountRow{Label: c.Profession.Label(), N: c.Count})

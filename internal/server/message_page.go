@@ -3,32 +3,17 @@ package server
 import (
 	"errors"
 	"fmt"
+	"github.com/portail-aci/aci/internal/access"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/filetype"
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/pages"
 )
-
-// mountDossierMessages adds the messages tab of a dossier, and the
-// notifications and account pages of the same area (issue 5, items 7 and 9).
-func (s *Server) mountDossierMessages(r chi.Router) {
-	r.Get("/dossiers/{id}/messages", s.messagesShow)
-	// 20 MB attachment + the text and the multipart envelope.
-	r.With(s.limitBody(filetype.MaxSize+(1<<20))).Post("/dossiers/{id}/messages", s.messagePost)
-	r.Get("/dossiers/{id}/messages/pieces/{aid}", s.messageAttachment)
-	r.Get("/notifications", s.notificationsShow)
-	r.With(s.limitBody(4<<10)).Post("/notifications/lire", s.notificationsReadAll)
-	r.With(s.limitBody(4<<10)).Post("/notifications/{nid}", s.notificationOpen)
-	r.Get("/compte", s.accountShow)
-	r.With(s.limitBody(4<<10)).Post("/compte", s.accountSave)
-}
 
 func humanSize(n int) string {
 	switch {
@@ -48,17 +33,8 @@ func (s *Server) messagesShow(w http.ResponseWriter, r *http.Request) {
 // errors. markRead is false when re-showing a refused form.
 func (s *Server) renderMessages(w http.ResponseWriter, r *http.Request, status int, form pages.MessagesView, markRead bool) {
 	ctx := r.Context()
-	sc, _ := scopeFrom(ctx)
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	d, err := s.store.GetDossier(ctx, sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	sc, d, p := dossierFrom(r)
+	id := d.ID
 	msgs, err := s.store.ListMessages(ctx, sc, id)
 	if err != nil {
 		s.fail(w, r, err)
@@ -72,7 +48,7 @@ func (s *Server) renderMessages(w http.ResponseWriter, r *http.Request, status i
 	}
 	v := form
 	v.DossierID, v.StructureName, v.StateLabel = d.ID, d.StructureName, d.State.Label()
-	v.CanPost, v.CanInternal = sc.CanPostMessage(), sc.CanPostMessage() && sc.SeesInternalNotes()
+	v.CanPost, v.CanInternal = p.Can(access.ActPostMessage), p.Can(access.ActPostInternalNote)
 	v.Accept, v.Allowed, v.Max = filetype.Accept, filetype.Allowed, store.MaxMessageBody
 	v.MaxLabel = domain.GroupThousands(store.MaxMessageBody)
 	for _, m := range msgs {
@@ -90,12 +66,8 @@ func (s *Server) renderMessages(w http.ResponseWriter, r *http.Request, status i
 
 func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sc, _ := scopeFrom(ctx)
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
+	sc, d, _ := dossierFrom(r)
+	id := d.ID
 	if !s.parseForm(w, r) {
 		return
 	}
@@ -142,10 +114,10 @@ func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) messageAttachment(w http.ResponseWriter, r *http.Request) {
-	sc, _ := scopeFrom(r.Context())
-	id, ok1 := pathID(chiParam(r, "id"))
-	aid, ok2 := pathID(chiParam(r, "aid"))
-	if !ok1 || !ok2 {
+	sc, d, _ := dossierFrom(r)
+	id := d.ID
+	aid, ok := pathID(chiParam(r, "aid"))
+	if !ok {
 		s.notFound(w, r)
 		return
 	}

@@ -19,7 +19,7 @@ func TestZZMessageShots(t *testing.T) {
 	if os.Getenv("MESSAGE_SHOTS") == "" {
 		return
 	}
-	e := newEnv(t)
+	e := newSerialEnv(t)
 	ctx0 := context.Background()
 	id := demoDossier(t, e)
 	post := func(email, body string, internal bool, file []byte) {

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -263,5 +262,3 @@ func logAttrs(r *http.Request) []any {
 	}
 	return attrs
 }
-
-var _ = slog.LevelInfo

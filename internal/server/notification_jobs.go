@@ -2,39 +2,14 @@ package server
 
 import (
 	"context"
-	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/mail"
 	"github.com/portail-aci/aci/internal/store"
 )
 
-// The notification area's workers (issue 5, items 8 and 9). Each takes its
-// work with FOR UPDATE SKIP LOCKED or an idempotency key (see the store), so
-// every instance may run them.
-func init() {
-	backgroundJobs = append(backgroundJobs,
-		func(ctx context.Context, s *Server) { s.every(ctx, 5*time.Second, "notifier", s.runNotifier) },
-		func(ctx context.Context, s *Server) { s.every(ctx, 15*time.Second, "outbox", s.runOutbox) },
-		func(ctx context.Context, s *Server) { s.every(ctx, 10*time.Minute, "reminders+digests", s.runDaily) },
-	)
-}
-
-// every runs fn now and then every d until ctx is done; errors are logged.
-func (s *Server) every(ctx context.Context, d time.Duration, name string, fn func(context.Context) error) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		if err := fn(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("background job", "job", name, "error", err.Error())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
+// The notification area's workers (issue 5, items 8 and 9), listed in
+// jobs.go.
 
 func (s *Server) runNotifier(ctx context.Context) error {
 	for {

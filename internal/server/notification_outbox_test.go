@@ -21,6 +21,7 @@ import (
 // outbox worker sends each e-mail once; the one refused with a 451 is kept,
 // retried after the backoff and then sent.
 func TestOutboxThroughSMTPRetriesWithoutDuplicate(t *testing.T) {
+	t.Parallel() // own database, SMTP fake and clock
 	ctx := context.Background()
 	st := &store.Store{Pool: pgtest.New(t)}
 	if err := seed.Demo(ctx, st); err != nil {
@@ -107,6 +108,7 @@ func scopeOfStore(t *testing.T, st *store.Store, email string) store.Scope {
 // TestOutboxWithoutSMTPLogsAndKeeps: without SMTP_URL the e-mails are
 // logged (without their body) and kept, marked logged_at.
 func TestOutboxWithoutSMTPLogsAndKeeps(t *testing.T) {
+	t.Parallel() // own database and server
 	ctx := context.Background()
 	st := &store.Store{Pool: pgtest.New(t)}
 	if err := seed.Demo(ctx, st); err != nil {

@@ -12,10 +12,16 @@ import (
 
 const notificationsPerPage = 50
 
-var notificationKinds = map[string]string{
-	store.NotifTransition: "Étape du dossier",
-	store.NotifMessage:    "Message",
-	store.NotifReminder:   "Échéance",
+func notificationKind(k string) string {
+	switch k {
+	case store.NotifTransition:
+		return "Étape du dossier"
+	case store.NotifMessage:
+		return "Message"
+	case store.NotifReminder:
+		return "Échéance"
+	}
+	return ""
 }
 
 func (s *Server) notificationsShow(w http.ResponseWriter, r *http.Request) {
@@ -36,7 +42,7 @@ func (s *Server) notificationsShow(w http.ResponseWriter, r *http.Request) {
 		Pager: components.Pager{Page: pg, Pages: (total + notificationsPerPage - 1) / notificationsPerPage, Total: total, Base: "/notifications?"}}
 	for _, n := range items {
 		v.Items = append(v.Items, pages.NotificationView{ID: n.ID, Title: n.Title, Body: n.Body, Date: domain.FrenchDateTime(n.CreatedAt),
-			DateTime: n.CreatedAt.UTC().Format(time.RFC3339), Unread: n.ReadAt == nil, Kind: notificationKinds[n.Kind]})
+			DateTime: n.CreatedAt.UTC().Format(time.RFC3339), Unread: n.ReadAt == nil, Kind: notificationKind(n.Kind)})
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusOK, pages.Notifications(s.page(r, "Notifications"), v))

@@ -2,11 +2,11 @@ package server
 
 import (
 	"bytes"
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 
 	"github.com/a-h/templ"
 
-	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/templates/layout"
 )
 
@@ -42,7 +42,7 @@ func (s *Server) page(r *http.Request, title string) layout.Page {
 			v.Memberships = append(v.Memberships, layout.MembershipOption{OrgID: m.OrgID, Label: m.OrgName + " (" + m.Role.Label() + ")"})
 		}
 	}
-	v.Nav = s.nav(r, sc.Kind)
+	v.Nav = s.nav(r, access.ForViewer(viewerOf(sc)))
 	v.Unread = s.unreadCount(r)
 	p.Viewer = v
 	if f := s.sessions.PopString(ctx, sessFlash); f != "" {
@@ -57,44 +57,31 @@ func (s *Server) flash(r *http.Request, kind, msg string) {
 	s.sessions.Put(r.Context(), sessFlashK, kind)
 }
 
-// navItem is a navigation entry and the organisation kinds that see it.
-type navItem struct {
-	label, href string
-	kinds       []domain.OrgKind
-}
-
-// navItems is the main navigation, with the organisation kinds that see each
-// entry (nil: everyone).
-var navItems = []navItem{
-	{"Accueil", "/", nil},
-	{"Structures", "/structures", nil},
-	{"Dossiers", "/dossiers", nil},
-	{"Instruction", "/instruction", []domain.OrgKind{domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR, domain.OrgNational}},
-	{"Simulateur", "/simulateur", nil},
-	{"Barèmes", "/baremes", nil},
-	{"Administration", "/admin/utilisateurs", []domain.OrgKind{domain.OrgNational}},
-	{"Mon compte", "/compte", nil},
-}
-
-func (s *Server) nav(r *http.Request, kind domain.OrgKind) []layout.NavItem {
+// nav is the main navigation: every entry, or the entries whose act the
+// viewer may do (p: the viewer's permission outside any record).
+func (s *Server) nav(r *http.Request, p access.Permission) []layout.NavItem {
+	const everyone = access.Act(-1)
 	var out []layout.NavItem
-	for _, n := range navItems {
-		if len(n.kinds) > 0 && !containsKind(n.kinds, kind) {
+	for _, n := range []struct {
+		label, href string
+		act         access.Act
+	}{
+		{"Accueil", "/", everyone},
+		{"Structures", "/structures", everyone},
+		{"Dossiers", "/dossiers", everyone},
+		{"Instruction", "/instruction", access.ActSeeInstruction},
+		{"Simulateur", "/simulateur", everyone},
+		{"Barèmes", "/baremes", everyone},
+		{"Administration", "/admin/utilisateurs", access.ActAdminister},
+		{"Mon compte", "/compte", everyone},
+	} {
+		if n.act != everyone && !p.Can(n.act) {
 			continue
 		}
 		cur := r.URL.Path == n.href || (n.href != "/" && len(r.URL.Path) > len(n.href) && r.URL.Path[:len(n.href)+1] == n.href+"/")
 		out = append(out, layout.NavItem{Label: n.label, Href: n.href, Current: cur})
 	}
 	return out
-}
-
-func containsKind(ks []domain.OrgKind, k domain.OrgKind) bool {
-	for _, x := range ks {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }
 
 // unreadCount is the header badge: unread notifications plus unread

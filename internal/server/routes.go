@@ -8,7 +8,14 @@ import (
 	"github.com/portail-aci/aci/web"
 )
 
-// routes is the whole URL surface of the product.
+// routes is the whole URL surface of the product: every route, its method,
+// handler and middleware, in this one file.
+//
+// Middleware of the records named by {id} (resources.go): withStructure,
+// withDossier and withContract load the record through the viewer's Scope
+// once and put it, with the viewer's access.Permission on it, in the
+// request context; outside the scope they answer 404. limitBody caps the
+// body of each form (parseForm turns an overflow into 413).
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.requestID, s.logRequests, s.recoverPanics, s.securityHeaders)
@@ -34,25 +41,114 @@ func (s *Server) routes() http.Handler {
 			r.Use(s.requireLogin)
 			r.With(s.limitBody(4<<10)).Post("/organisation", s.switchOrganisation)
 			r.Get("/", s.home)
+
+			// Structures: registry, identity, CSV export (structure_*.go).
 			r.Get("/structures", s.structureList)
-			r.Get("/structures/{id}", s.structureShow)
-			s.mountAreas(r)
+			r.Get("/structures/export.csv", s.structureExport)
+			r.Get("/structures/nouvelle", s.structureNew)
+			r.With(s.limitBody(64<<10)).Post("/structures/nouvelle", s.structureCreate)
+			r.With(s.withStructure).Get("/structures/{id}", s.structureShow)
+			r.With(s.withStructure).Get("/structures/{id}/modifier", s.structureEdit)
+			r.With(s.limitBody(64<<10), s.withStructure).Post("/structures/{id}/modifier", s.structureUpdate)
+			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/archiver", s.structureArchive)
+
+			// Members of a structure, their CSV import (member_*.go).
+			r.With(s.withStructure).Get("/structures/{id}/membres", s.memberList)
+			r.With(s.withStructure).Get("/structures/{id}/membres/nouveau", s.memberNew)
+			r.With(s.limitBody(64<<10), s.withStructure).Post("/structures/{id}/membres/nouveau", s.memberCreate)
+			r.With(s.withStructure).Get("/structures/{id}/membres/{mid}/modifier", s.memberEdit)
+			r.With(s.limitBody(64<<10), s.withStructure).Post("/structures/{id}/membres/{mid}/modifier", s.memberUpdate)
+			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/membres/{mid}/retirer", s.memberRemove)
+			r.With(s.withStructure).Get("/structures/{id}/membres/import", s.memberImportForm)
+			r.With(s.limitBody(3<<20), s.withStructure).Post("/structures/{id}/membres/import", s.memberImport)
+			r.With(s.withStructure).Get("/structures/{id}/membres/import/rapport", s.memberImportReport)
+
+			// A CPTS's territory: editor, communes search, exports (territory_*.go).
+			r.With(s.withStructure).Get("/structures/{id}/territoire", s.territoryShow)
+			r.With(s.withStructure).Get("/structures/{id}/territoire.csv", s.territoryCSV)
+			r.With(s.withStructure).Get("/structures/{id}/territoire/imprimer", s.territoryPrint)
+			r.With(s.limitBody(8<<10), s.withStructure).Post("/structures/{id}/territoire/communes", s.territoryAdd)
+			r.With(s.limitBody(8<<10), s.withStructure).Post("/structures/{id}/territoire/epci", s.territoryAddEPCI)
+			r.With(s.limitBody(8<<10), s.withStructure).Post("/structures/{id}/territoire/retirer", s.territoryRemove)
+
+			// Funding: simulator and barèmes (simulator_*.go, bareme_*.go).
+			// Every role reads the barèmes; only a national admin edits the
+			// MSP indicators (404 to anyone else).
+			r.Get("/simulateur", s.simulator)
+			r.Get("/baremes", s.baremes)
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireNationalAdmin)
+				r.With(s.limitBody(16<<10)).Post("/baremes/msp", s.mspCreate)
+				r.Get("/baremes/msp/{id}", s.mspEdit)
+				r.With(s.limitBody(16<<10)).Post("/baremes/msp/{id}", s.mspUpdate)
+				r.With(s.limitBody(4<<10)).Post("/baremes/msp/{id}/supprimer", s.mspDelete)
+			})
+
+			// Dossiers and the instruction queue (dossier_*.go, instruction_queue.go).
+			r.Get("/dossiers", s.dossierList)
+			r.With(s.limitBody(4<<10)).Post("/dossiers", s.dossierCreate)
+			r.Get("/instruction", s.instructionQueue)
+			r.With(s.withDossier).Get("/dossiers/{id}", s.dossierShow)
+			r.With(s.limitBody(64<<10), s.withDossier).Post("/dossiers/{id}/transitions", s.dossierTransition)
+			r.With(s.limitBody(32<<10), s.withDossier).Post("/dossiers/{id}/complements", s.complementAdd)
+			r.With(s.limitBody(32<<10), s.withDossier).Post("/dossiers/{id}/complements/{cid}/reponse", s.complementAnswer)
+			r.With(s.limitBody(8<<10), s.withDossier).Post("/dossiers/{id}/rendez-vous", s.dossierAppointment)
+
+			// The dossier's content tab (dossier_content*.go). 50 000
+			// characters of text, up to 4 bytes each, urlencoded: 1 MiB.
+			r.With(s.withDossier).Get("/dossiers/{id}/contenu", s.dossierContentShow)
+			r.With(s.limitBody(1<<20), s.withDossier).Post("/dossiers/{id}/contenu/{section}", s.dossierContentSave)
+
+			// The dossier's documents tab (document_*.go).
+			r.With(s.withDossier).Get("/dossiers/{id}/documents", s.documentsPage)
+			r.With(s.limitBody(uploadBodyLimit), s.withDossier).Post("/dossiers/{id}/documents/{doc}", s.documentUpload)
+			r.With(s.limitBody(4<<10), s.withDossier).Post("/dossiers/{id}/documents/{doc}/generer", s.documentGenerate)
+			r.With(s.limitBody(16<<10), s.withDossier).Post("/dossiers/{id}/documents/{doc}/revue", s.documentReview)
+			r.With(s.withDossier).Get("/dossiers/{id}/documents/{doc}/versions/{n}", s.documentDownload)
+
+			// The dossier's messages tab (message_*.go): 20 MB attachment +
+			// the text and the multipart envelope.
+			r.With(s.withDossier).Get("/dossiers/{id}/messages", s.messagesShow)
+			r.With(s.limitBody(uploadBodyLimit), s.withDossier).Post("/dossiers/{id}/messages", s.messagePost)
+			r.With(s.withDossier).Get("/dossiers/{id}/messages/pieces/{aid}", s.messageAttachment)
+
+			// The dossier's contract tab (contract_*.go): the page (preview,
+			// signatures, payments, résiliation), the printable document,
+			// the PDF and the actions.
+			r.With(s.withContract).Get("/dossiers/{id}/contrat", s.contractShow)
+			r.With(s.withContract).Get("/dossiers/{id}/contrat/document", s.contractDocument)
+			r.With(s.withContract).Get("/dossiers/{id}/contrat.pdf", s.contractPDF)
+			r.With(s.limitBody(4<<10), s.withContract).Post("/dossiers/{id}/contrat/signer", s.contractSign)
+			r.With(s.limitBody(16<<10), s.withContract).Post("/dossiers/{id}/contrat/resiliation", s.contractRequestResiliation)
+			r.With(s.limitBody(16<<10), s.withContract).Post("/dossiers/{id}/contrat/resilier", s.contractResilier)
+			r.With(s.limitBody(64<<10), s.withContract).Post("/dossiers/{id}/contrat/avenant", s.contractAvenant)
+			r.With(s.limitBody(4<<10), s.withContract).Post("/dossiers/{id}/contrat/paiements/{pid}/verse", s.contractMarkPaid)
+
+			// Notifications and the account (notification_page.go, account_*.go).
+			r.Get("/notifications", s.notificationsShow)
+			r.With(s.limitBody(4<<10)).Post("/notifications/lire", s.notificationsReadAll)
+			r.With(s.limitBody(4<<10)).Post("/notifications/{nid}", s.notificationOpen)
+			r.Get("/compte", s.accountShow)
+			r.With(s.limitBody(4<<10)).Post("/compte", s.accountSave)
+			r.With(s.limitBody(8<<10)).Post("/compte/mot-de-passe", s.accountPassword)
+
+			// Accounts administration (admin_*.go): national admin only
+			// (DESIGN.md §2 "national admin: reference data, barèmes,
+			// users"), 404 to anyone else.
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireNationalAdmin)
+				r.Get("/admin/utilisateurs", s.adminUsers)
+				r.Get("/admin/utilisateurs/nouveau", s.adminUserNew)
+				r.Get("/admin/utilisateurs/{id}", s.adminUserShow)
+				r.Get("/admin/organisations", s.adminOrgs)
+				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/nouveau", s.adminUserCreate)
+				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/{id}/rattachements", s.adminMembershipAdd)
+				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/{id}/rattachements/retirer", s.adminMembershipRemove)
+				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/{id}/desactiver", s.adminUserDisable)
+				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/{id}/reactiver", s.adminUserEnable)
+				r.With(s.limitBody(16<<10)).Post("/admin/organisations", s.adminOrgCreate)
+			})
 		})
 	})
 	return r
-}
-
-// areas are route groups added by the product's areas (structures,
-// funding, dossiers...) in their own files, so that routes.go stays the one
-// list of what exists: each area's mount function is listed here.
-func (s *Server) mountAreas(r chi.Router) {
-	for _, mount := range []func(chi.Router){
-		s.mountStructures, // structure_*.go, member_*.go: registry, members, CSV import/export
-		s.mountTerritory,  // territory_*.go: communes search, CPTS territory editor
-		s.mountFunding,    // simulator_*.go, bareme_*.go: simulator, barèmes
-		s.mountDossiers,   // dossier_*.go, instruction_*.go: workflow
-		s.mountAdmin,      // admin_*.go, account_password.go: accounts administration, password change
-	} {
-		mount(r)
-	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strconv"
 
@@ -36,8 +37,11 @@ func formErrors(err error, order []string) (fe registry.FieldErrors, summary []s
 	return nil, nil, "", err
 }
 
-var structureFieldOrder = []string{"type", "name", "legal_form", "siret", "finess", "coordinator_email", "address1", "address2",
-	"postal_code", "commune_code", "departement", "created_on", "ars_validated_on", "aci_signed_on"}
+// structureFieldOrder is the order of the structure form's fields (errors summary).
+func structureFieldOrder() []string {
+	return []string{"type", "name", "legal_form", "siret", "finess", "coordinator_email", "address1", "address2",
+		"postal_code", "commune_code", "departement", "created_on", "ars_validated_on", "aci_signed_on"}
+}
 
 func structureInputFrom(r *http.Request) store.StructureInput {
 	return store.StructureInput{
@@ -124,23 +128,21 @@ func (s *Server) structureForm(r *http.Request, in store.StructureInput, fe regi
 }
 
 func (s *Server) renderStructureNew(w http.ResponseWriter, r *http.Request, status int, in store.StructureInput, fe registry.FieldErrors, summary []string) {
-	sc, _ := scopeFrom(r.Context())
-	v, err := s.structureForm(r, in, fe, true, sc.Kind == domain.OrgNational)
+	v, err := s.structureForm(r, in, fe, true, viewerCan(r, access.ActAdminister))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v.Heading, v.Action, v.Cancel, v.IsNew, v.Errors, v.Submit = "Enregistrer une structure", "/structures/nouvelle", "/structures", true, summary, "Enregistrer la structure"
 	v.Intro = "Enregistrez une CPTS, une MSP, une ESP ou une ESS. Vous en deviendrez le coordinateur : vous pourrez ensuite saisir ses membres."
-	if sc.Kind == domain.OrgNational {
+	if viewerCan(r, access.ActAdminister) {
 		v.Intro = "Enregistrez une structure pour n'importe quel département, et désignez si besoin son coordinateur."
 	}
 	s.render(w, r, status, pages.StructureForm(s.page(r, v.Heading), v))
 }
 
 func (s *Server) structureNew(w http.ResponseWriter, r *http.Request) {
-	sc, _ := scopeFrom(r.Context())
-	if !sc.CanCreateStructure() {
+	if !viewerCan(r, access.ActCreateStructure) {
 		s.notFound(w, r)
 		return
 	}
@@ -156,7 +158,7 @@ func (s *Server) structureCreate(w http.ResponseWriter, r *http.Request) {
 	in := structureInputFrom(r)
 	id, err := s.store.CreateStructure(ctx, sc, in)
 	if err != nil {
-		fe, summary, _, other := formErrors(err, structureFieldOrder)
+		fe, summary, _, other := formErrors(err, structureFieldOrder())
 		if other != nil || fe == nil {
 			s.fail(w, r, err)
 			return
@@ -164,7 +166,7 @@ func (s *Server) structureCreate(w http.ResponseWriter, r *http.Request) {
 		s.renderStructureNew(w, r, http.StatusUnprocessableEntity, in, fe, summary)
 		return
 	}
-	if sc.Kind == domain.OrgStructure {
+	if viewerCan(r, access.ActWorkAsStructure) {
 		// The creator is now the coordinator of the new structure: act for it.
 		if err := s.sessions.RenewToken(ctx); err != nil {
 			s.internalError(w, r, err)
@@ -180,8 +182,7 @@ func (s *Server) structureCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderStructureEdit(w http.ResponseWriter, r *http.Request, status int, d store.StructureDetail, in store.StructureInput,
 	version int, fe registry.FieldErrors, summary []string, conflict string) {
-	sc, _ := scopeFrom(r.Context())
-	v, err := s.structureForm(r, in, fe, false, sc.Kind == domain.OrgNational)
+	v, err := s.structureForm(r, in, fe, false, viewerCan(r, access.ActAdminister))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -192,20 +193,11 @@ func (s *Server) renderStructureEdit(w http.ResponseWriter, r *http.Request, sta
 	s.render(w, r, status, pages.StructureForm(s.page(r, "Modifier "+d.Name), v))
 }
 
-// editableDetail loads a structure the scope may edit, or answers 404.
-func (s *Server) editableDetail(w http.ResponseWriter, r *http.Request) (store.StructureDetail, bool) {
-	sc, _ := scopeFrom(r.Context())
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return store.StructureDetail{}, false
-	}
-	d, err := s.store.GetStructureDetail(r.Context(), sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return d, false
-	}
-	if !d.CanEdit {
+// editableDetail is the structure of the route (withStructure) when the
+// viewer may do act on it, or answers 404.
+func (s *Server) editableDetail(w http.ResponseWriter, r *http.Request, act access.Act) (store.StructureDetail, bool) {
+	_, d, p := structureFrom(r)
+	if !p.Can(act) {
 		s.notFound(w, r)
 		return d, false
 	}
@@ -213,7 +205,7 @@ func (s *Server) editableDetail(w http.ResponseWriter, r *http.Request) (store.S
 }
 
 func (s *Server) structureEdit(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditStructure)
 	if !ok {
 		return
 	}
@@ -221,7 +213,7 @@ func (s *Server) structureEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) structureUpdate(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActEditStructure)
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
@@ -232,7 +224,7 @@ func (s *Server) structureUpdate(w http.ResponseWriter, r *http.Request) {
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	err := s.store.UpdateStructure(ctx, sc, d.ID, version, in)
 	if err != nil {
-		fe, summary, conflict, other := formErrors(err, structureFieldOrder)
+		fe, summary, conflict, other := formErrors(err, structureFieldOrder())
 		if other != nil {
 			s.fail(w, r, err)
 			return
@@ -252,7 +244,7 @@ func (s *Server) structureUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) structureArchive(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.editableDetail(w, r)
+	d, ok := s.editableDetail(w, r, access.ActArchive)
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
@@ -275,7 +267,7 @@ func (s *Server) structureArchive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "« "+d.Name+" » est archivée.")
-	if sc.Kind == domain.OrgStructure {
+	if viewerCan(r, access.ActWorkAsStructure) {
 		redirect(w, r, "/")
 		return
 	}

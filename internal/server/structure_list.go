@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/csv"
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -42,11 +43,13 @@ func structureFilter(r *http.Request) store.StructureFilter {
 
 // tierFilterLabels name the CPTS size tiers by their population range
 // (DOMAIN.md §3; edges as in funding.Tier).
-var tierFilterLabels = [4]string{
-	"Taille 1 (moins de 40 000 habitants)",
-	"Taille 2 (40 000 à 79 999 habitants)",
-	"Taille 3 (80 000 à 175 000 habitants)",
-	"Taille 4 (plus de 175 000 habitants)",
+func tierFilterLabels() [4]string {
+	return [4]string{
+		"Taille 1 (moins de 40 000 habitants)",
+		"Taille 2 (40 000 à 79 999 habitants)",
+		"Taille 3 (80 000 à 175 000 habitants)",
+		"Taille 4 (plus de 175 000 habitants)",
+	}
 }
 
 func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
@@ -59,16 +62,16 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := pages.StructureListView{Total: total, Query: f.Query, CanCreate: sc.CanCreateStructure(), CanExport: sc.CanExportStructures()}
+	v := pages.StructureListView{Total: total, Query: f.Query, CanCreate: viewerCan(r, access.ActCreateStructure), CanExport: viewerCan(r, access.ActExportStructures)}
 	for _, t := range []domain.StructureType{domain.CPTS, domain.MSP, domain.ESP, domain.ESS} {
 		v.Types = append(v.Types, pages.Option{Value: string(t), Label: string(t), Selected: t == f.Type})
 	}
 	for n := 1; n <= 4; n++ {
-		v.Tiers = append(v.Tiers, pages.Option{Value: strconv.Itoa(n), Label: tierFilterLabels[n-1], Selected: n == f.Tier})
+		v.Tiers = append(v.Tiers, pages.Option{Value: strconv.Itoa(n), Label: tierFilterLabels()[n-1], Selected: n == f.Tier})
 	}
 	// Département choices: those of the scope (CPAM: its départements; ARS,
 	// DCGDR: its region's; national: all). A structure user sees one structure.
-	if sc.Kind != domain.OrgStructure {
+	if !viewerCan(r, access.ActWorkAsStructure) {
 		deps, err := s.store.Departements(ctx)
 		if err != nil {
 			s.fail(w, r, err)
@@ -85,8 +88,8 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 		ids = append(ids, o.ID)
 	}
 	var terr map[int64]pages.TerritorySummary
-	if territoryListFunc != nil && len(ids) > 0 {
-		if terr, err = territoryListFunc(s, r, ids); err != nil {
+	if len(ids) > 0 {
+		if terr, err = s.territoryList(r, ids); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -132,7 +135,7 @@ func csvCell(s string) string {
 func (s *Server) structureExport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
-	if !sc.CanExportStructures() {
+	if !viewerCan(r, access.ActExportStructures) {
 		s.notFound(w, r)
 		return
 	}

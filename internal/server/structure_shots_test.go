@@ -20,7 +20,7 @@ func TestZZStructureShots(t *testing.T) {
 	if os.Getenv("STRUCTURE_SHOTS") == "" {
 		return
 	}
-	e := newEnv(t)
+	e := newSerialEnv(t)
 	val, _ := e.st.OrganisationIDByName(context.Background(), domain.OrgStructure, seed.ValDeDemo)
 	base := "/structures/" + strconv.FormatInt(val, 10)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath("chromium"))

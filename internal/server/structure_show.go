@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"strings"
 
@@ -9,16 +10,6 @@ import (
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/pages"
 )
-
-// territorySummaryFunc is set by the territory area (territory_*.go) to give
-// the territory block of a CPTS page; ok false when there is nothing to
-// show. Nil while that area is not built: the page then says the territory
-// is not available.
-var territorySummaryFunc func(s *Server, r *http.Request, id int64) (pages.TerritorySummary, bool, error)
-
-// territoryListFunc, when set by the territory area, gives the population
-// and tier of the listed structures (by id) for the structures list.
-var territoryListFunc func(s *Server, r *http.Request, ids []int64) (map[int64]pages.TerritorySummary, error)
 
 func structureTypeLabel(t domain.StructureType) string {
 	switch t {
@@ -110,24 +101,15 @@ func checkKind(c registry.Check) string {
 
 func (s *Server) structureShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sc, _ := scopeFrom(ctx)
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	d, err := s.store.GetStructureDetail(ctx, sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	sc, d, p := structureFrom(r)
+	id := d.ID
 	members, err := s.store.StructureMembers(ctx, sc, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v := pages.StructureView{ID: d.ID, Name: d.Name, Type: string(d.StructureType), TypeLabel: structureTypeLabel(d.StructureType),
-		Archived: d.ArchivedAt != nil, CanEdit: d.CanEdit, Version: d.Version, Facts: identityFacts(d),
+		Archived: d.ArchivedAt != nil, CanEdit: p.Can(access.ActEditStructure), Version: d.Version, Facts: identityFacts(d),
 		MembersTotal: len(members), IsCPTS: d.StructureType == domain.CPTS}
 	n := map[registry.Profession]int{}
 	for _, m := range members {
@@ -144,8 +126,8 @@ func (s *Server) structureShow(w http.ResponseWriter, r *http.Request) {
 		v.Checks = append(v.Checks, pages.CheckRow{Label: c.Label, OK: c.OK, Reason: c.Reason, Kind: checkKind(c)})
 	}
 	v.CanFile, _ = registry.CanFile(checks)
-	if v.IsCPTS && territorySummaryFunc != nil {
-		ts, ok, err := territorySummaryFunc(s, r, id)
+	if v.IsCPTS {
+		ts, ok, err := s.territorySummary(r, id, p.Can(access.ActEditTerritory))
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -20,9 +20,8 @@ import (
 // tenantIDs are the ids of one demo structure's records, to put in the
 // routes' URL parameters.
 type tenantIDs struct {
-	name    string
-	params  map[string]string // URL parameter → id
-	dossier bool
+	name   string
+	params map[string]string // URL parameter → id
 }
 
 // TestEveryRouteAsEveryRoleOutsideTheTenant walks the whole URL surface:

@@ -34,15 +34,11 @@ func (s *Server) territoryRemove(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) territoryEdit(w http.ResponseWriter, r *http.Request, fn func(sc store.Scope, id int64, version int) (store.TerritoryEdit, error)) {
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
+	sc, d, _ := structureFrom(r)
+	id := d.ID
 	if !s.parseForm(w, r) {
 		return
 	}
-	sc, _ := scopeFrom(r.Context())
 	version, err := strconv.Atoi(formValue(r, "version", 10))
 	if err != nil || version < 0 {
 		version = -1 // a form without a version is stale by definition

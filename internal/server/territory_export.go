@@ -19,12 +19,8 @@ import (
 // with a BOM (so that spreadsheet software reads the accents), one row per
 // commune, then the total and the tier.
 func (s *Server) territoryCSV(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	sc, _ := scopeFrom(r.Context())
+	sc, d, _ := structureFrom(r)
+	id := d.ID
 	t, err := s.store.Territory(r.Context(), sc, id)
 	if err != nil {
 		s.fail(w, r, err)
@@ -59,12 +55,8 @@ func territoryCSVCell(v string) string {
 // territoryPrint is GET /structures/{id}/territoire/imprimer: the same list
 // as a standalone page for printing (or PDF through the browser).
 func (s *Server) territoryPrint(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	sc, _ := scopeFrom(r.Context())
+	sc, d, _ := structureFrom(r)
+	id := d.ID
 	t, err := s.store.Territory(r.Context(), sc, id)
 	if err != nil {
 		s.fail(w, r, err)

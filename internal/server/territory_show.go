@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -50,25 +51,21 @@ func tierShort(tier int) string {
 // history, and for editors the commune search (?q=). An htmx request
 // (HX-Request) gets only the search results fragment.
 func (s *Server) territoryShow(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	s.renderTerritory(w, r, id, http.StatusOK, "")
+	_, d, _ := structureFrom(r)
+	s.renderTerritory(w, r, d.ID, http.StatusOK, "")
 }
 
 // renderTerritory renders the editor page (or the htmx fragment) with an
 // optional error next to the search.
 func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int64, status int, errMsg string) {
 	ctx := r.Context()
-	sc, _ := scopeFrom(ctx)
+	sc, _, p := structureFrom(r)
 	t, err := s.store.Territory(ctx, sc, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	canEdit := store.CanEditTerritory(sc, id)
+	canEdit := p.Can(access.ActEditTerritory)
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if q == "" && r.Method == http.MethodPost {
 		q = formValue(r, "q", 100)

@@ -5,20 +5,15 @@ import (
 	"strconv"
 
 	"github.com/portail-aci/aci/internal/domain"
-	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/pages"
 )
 
 // The territory block of the structure page and the population/tier columns
-// of the structures list (declared in structure_show.go, filled here).
-func init() {
-	territorySummaryFunc = territorySummary
-	territoryListFunc = territoryList
-}
+// of the structures list.
 
 // territorySummary gives the territory block of CPTS id (scoped: not found
 // outside the scope; ok false for a structure that has no territory).
-func territorySummary(s *Server, r *http.Request, id int64) (pages.TerritorySummary, bool, error) {
+func (s *Server) territorySummary(r *http.Request, id int64, canEdit bool) (pages.TerritorySummary, bool, error) {
 	sc, _ := scopeFrom(r.Context())
 	t, err := s.store.Territory(r.Context(), sc, id)
 	if domain.IsNotFound(err) {
@@ -28,12 +23,12 @@ func territorySummary(s *Server, r *http.Request, id int64) (pages.TerritorySumm
 		return pages.TerritorySummary{}, false, err
 	}
 	return pages.TerritorySummary{Communes: len(t.Communes), Population: domain.GroupThousands(t.Population),
-		Tier: tierLabel(t.Tier), Year: t.PopulationYear, EditURL: territoryBase(id), CanEdit: store.CanEditTerritory(sc, id)}, true, nil
+		Tier: tierLabel(t.Tier), Year: t.PopulationYear, EditURL: territoryBase(id), CanEdit: canEdit}, true, nil
 }
 
 // territoryList gives the population and tier of the listed structures that
 // have a territory.
-func territoryList(s *Server, r *http.Request, ids []int64) (map[int64]pages.TerritorySummary, error) {
+func (s *Server) territoryList(r *http.Request, ids []int64) (map[int64]pages.TerritorySummary, error) {
 	sc, _ := scopeFrom(r.Context())
 	tot, err := s.store.TerritoryTotals(r.Context(), sc, ids)
 	if err != nil {

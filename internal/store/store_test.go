@@ -17,8 +17,11 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// newStore runs the test in parallel with the package's other parallel tests
+// (each has its own database) and returns a store on the test's database.
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
+	t.Parallel()
 	return &store.Store{Pool: pgtest.New(t)}
 }
 

@@ -33,6 +33,12 @@
 // a new or edited migration gives a new template. Each test database is
 // CREATE DATABASE aci_t_<random> TEMPLATE aci_tpl_<hash>.
 //
+// Tests may run in parallel (t.Parallel): each has its own database, and
+// the template accepts no connections, so concurrent clones never meet the
+// "source database is being accessed by other users" refusal. The throwaway
+// cluster's max_connections covers -test.parallel tests with a few pools each
+// (maxConnections); with TEST_DATABASE_URL, your server's limit must.
+//
 // Tests never skip for want of a database: New fails the test with the reason
 // (binaries missing, no postgres user when root, unreachable URL...).
 package pgtest
@@ -44,12 +50,14 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,6 +77,11 @@ import (
 
 // EnvURL names the variable that points the tests at an existing server.
 const EnvURL = "TEST_DATABASE_URL"
+
+const (
+	poolConns  = 4 // MaxConns of a pool from New
+	adminConns = 8 // MaxConns of the harness's own pool (CREATE/DROP DATABASE)
+)
 
 // env is the per-process state, built by the first New.
 type env struct {
@@ -154,7 +167,7 @@ func New(t testing.TB) *pgxpool.Pool {
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
-	cfg.MaxConns = 4
+	cfg.MaxConns = poolConns
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -232,7 +245,7 @@ func setup() (e *env, err error) {
 	if err != nil {
 		return e, fmt.Errorf("%s: %w", EnvURL, err)
 	}
-	cfg.MaxConns = 8
+	cfg.MaxConns = adminConns
 	if e.admin, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return e, err
 	}
@@ -281,7 +294,7 @@ func (e *env) startCluster(ctx context.Context) error {
 	c, err := pgcluster.Ensure(ctx, filepath.Join(dir, "data"), pgcluster.Options{
 		Fsync:    false,
 		StopMode: "immediate",
-		Settings: []string{"shared_buffers=32MB", "max_connections=100", "jit=off", "max_wal_size=1GB"},
+		Settings: []string{"shared_buffers=32MB", "max_connections=" + strconv.Itoa(maxConnections()), "jit=off", "max_wal_size=1GB"},
 	})
 	if err != nil {
 		_ = os.RemoveAll(dir)
@@ -291,6 +304,22 @@ func (e *env) startCluster(ctx context.Context) error {
 	e.adminURL = c.URL("postgres")
 	e.startWatchdog()
 	return nil
+}
+
+// maxConnections is the throwaway cluster's max_connections: at most
+// -test.parallel tests (default GOMAXPROCS) run at once in a process, each
+// with up to two pools of poolConns (New; or NewURL and the command's own
+// pool, which pgxpool sizes max(4, NumCPU) but fills only as far as the test
+// is concurrent), plus the harness's pool and a margin. Never below
+// PostgreSQL's default of 100.
+func maxConnections() int {
+	parallel := runtime.GOMAXPROCS(0)
+	if f := flag.Lookup("test.parallel"); f != nil {
+		if n, err := strconv.Atoi(f.Value.String()); err == nil && n > 0 {
+			parallel = n
+		}
+	}
+	return max(100, parallel*2*poolConns+adminConns+10)
 }
 
 // watchdogScript waits for the test process to exit, then shuts PostgreSQL

@@ -79,6 +79,54 @@ func TestParallelDatabases(t *testing.T) {
 	}
 }
 
+// TestConcurrentClones: more clones of the template at once than
+// -test.parallel allows tests (so it holds on any machine), while the
+// prefetch clones too. PostgreSQL refuses a clone while a session is
+// connected to the template; none may be (ALLOW_CONNECTIONS false).
+func TestConcurrentClones(t *testing.T) {
+	New(t) // template ready
+	e, err := get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const n = adminConns
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			name := "aci_t_" + randHex(8)
+			_, err := e.admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+e.template)
+			if err == nil {
+				_, err = e.admin.Exec(ctx, "DROP DATABASE "+name)
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	var allow bool
+	if err := e.admin.QueryRow(ctx, "SELECT datallowconn FROM pg_database WHERE datname = $1", e.template).Scan(&allow); err != nil || allow {
+		t.Fatalf("template %s accepts connections (%v, %v): parallel tests would collide on it", e.template, allow, err)
+	}
+}
+
+// TestMaxConnections: the throwaway cluster runs with maxConnections, which
+// admits the pools of -test.parallel tests.
+func TestMaxConnections(t *testing.T) {
+	pool := New(t)
+	var maxConns int
+	if err := pool.QueryRow(context.Background(), "SELECT current_setting('max_connections')::int").Scan(&maxConns); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := get()
+	if e.cluster != nil && maxConns != maxConnections() {
+		t.Errorf("max_connections = %d, want %d", maxConns, maxConnections())
+	}
+}
+
 func TestWithDatabase(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"postgres://u:p@h:5432/postgres?sslmode=disable", "postgres://u:p@h:5432/x?sslmode=disable"},
