@@ -39,9 +39,10 @@ Simule le financement ACI d'une CPTS pour une année de contrat.
   --crisis          une crise sanitaire grave a été déclarée par l'ARS cette année
   --achievement R   taux d'atteinte entre 0 et 1 (« 0.85 » ou « 0,85 »), défaut 1, appliqué à
                     chaque mission à indicateurs
-  --signed DATE     date de signature : choisit le barème en vigueur ce jour-là et le supplément
-                    signataire précoce (année 1) ; sans elle, barème en vigueur aujourd'hui,
-                    sans supplément
+  --signed DATE     date de signature : choisit le barème en vigueur le premier jour de l'année
+                    de contrat et le supplément signataire précoce ; sans elle, barème en
+                    vigueur aujourd'hui, sans supplément. Une année qui commence avant le
+                    01/04/2022 (avenant 2) est refusée : barème ACI CPTS 2019 non saisi
   --json            un objet JSON au lieu du tableau
 `
 
@@ -99,19 +100,20 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func parsePopulation(s string) (int64, int, error) {
+// parsePopulation reads --population; its tier depends on the barème's edges
+// (funding.Bareme.Tier, docs/rules.md §3).
+func parsePopulation(s string) (int64, error) {
 	if s == "" {
-		return 0, 0, badf("--population est obligatoire (nombre d'habitants)")
+		return 0, badf("--population est obligatoire (nombre d'habitants)")
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(strings.ReplaceAll(s, "_", "")), 10, 64)
 	if err != nil {
-		return 0, 0, badf("population invalide %q : un nombre entier d'habitants est attendu", s)
+		return 0, badf("population invalide %q : un nombre entier d'habitants est attendu", s)
 	}
 	if n < 0 {
-		return 0, 0, badf("population invalide %d : elle ne peut pas être négative", n)
+		return 0, badf("population invalide %d : elle ne peut pas être négative", n)
 	}
-	tier, err := funding.Tier(n)
-	return n, tier, err
+	return n, nil
 }
 
 // parseRate reads an achievement rate in [0, 1] ("0.85", "0,85", "1", ".5")
@@ -170,7 +172,7 @@ func parseDate(flagName, s string) (domain.Date, error) {
 
 // parseMissions reads --missions: all, socle or a list of codes.
 // Fonctionnement is always included. all and socle keep the missions the
-// barème has (the 2019 barème has no crise).
+// barème has (a barème may lack a mission: crise came with avenant 2).
 func parseMissions(s string, b funding.Bareme) ([]funding.Mission, error) {
 	var ms []funding.Mission
 	switch strings.ToLower(strings.TrimSpace(s)) {
@@ -251,7 +253,7 @@ func Funding(args []string, stdout, stderr io.Writer, today domain.Date) (code i
 		}
 		return fail(stderr, "funding", err)
 	}
-	population, tier, err := parsePopulation(*pop)
+	population, err := parsePopulation(*pop)
 	if err != nil {
 		return fail(stderr, "funding", err)
 	}
@@ -263,15 +265,22 @@ func Funding(args []string, stdout, stderr io.Writer, today domain.Date) (code i
 	if err != nil {
 		return fail(stderr, "funding", err)
 	}
+	// The barème of the contract year: in force on its first day when the
+	// signature date is known, else today (docs/rules.md §4).
 	var signedOn domain.Date
-	at := today
+	var b funding.Bareme
 	if *signed != "" {
 		if signedOn, err = parseDate("--signed", *signed); err != nil {
 			return fail(stderr, "funding", err)
 		}
-		at = signedOn
+		b, err = funding.YearBareme(funding.Builtin(), signedOn, y)
+	} else {
+		b, err = funding.BaremeAt(funding.Builtin(), today)
 	}
-	b, err := funding.BaremeAt(funding.Builtin(), at)
+	if err != nil {
+		return fail(stderr, "funding", err)
+	}
+	tier, err := b.Tier(population)
 	if err != nil {
 		return fail(stderr, "funding", err)
 	}
@@ -307,8 +316,8 @@ func Funding(args []string, stdout, stderr io.Writer, today domain.Date) (code i
 		supplement += l.Supplement
 	}
 	if supplement != 0 {
-		fmt.Fprintf(stdout, "Fonctionnement de l'année 1 dont supplément exceptionnel signataire précoce (signature avant le %s, avenant 2) : %s\n",
-			b.EarlySignerCutoff.French(), domain.FormatEUR(supplement))
+		fmt.Fprintf(stdout, "Fonctionnement de l'année %d dont supplément exceptionnel signataire précoce (signature avant le %s, %s) : %s\n",
+			y, b.EarlySignerCutoff.French(), b.Name, domain.FormatEUR(supplement))
 	}
 	if !b.Has(funding.Crise) {
 		fmt.Fprintf(stdout, "La mission crises sanitaires graves n'existe pas dans le barème %s : elle a été créée par l'avenant 2.\n", b.Name)

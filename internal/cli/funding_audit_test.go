@@ -40,12 +40,13 @@ func TestFundingAuditPerTier(t *testing.T) {
 		// on or after the cut-off: no supplement ("avant le 30 septembre 2022").
 		{"signed 2022-09-30", []string{"--crisis", "--signed", "2022-09-30"}, [4]int64{287_500, 382_500, 487_500, 580_000}, [4]int64{50_000, 60_000, 75_000, 90_000}},
 		{"signed 2024-03-01", []string{"--crisis", "--signed", "2024-03-01"}, [4]int64{287_500, 382_500, 487_500, 580_000}, [4]int64{}},
-		// the supplement is paid once, in year 1 only.
+		// the supplement is paid once, in year 1 for a contract signed under avenant 2.
 		{"signed 2022-06-01 year 2", []string{"--crisis", "--signed", "2022-06-01", "--year", "2"}, [4]int64{275_000, 365_000, 465_000, 555_000}, [4]int64{50_000, 60_000, 75_000, 90_000}},
-		// signed under the ACI CPTS 2019 barème: no crise mission (created by avenant 2, seed 003 §A4),
-		// supplement for the early signer.
-		{"signed 2021-06-01", []string{"--crisis", "--signed", "2021-06-01"}, [4]int64{262_500, 340_000, 431_250, 522_500}, [4]int64{87_500, 105_000, 131_250, 157_500}},
-		{"signed 2020-06-01 socle", []string{"--missions", "socle", "--signed", "2020-06-01"}, [4]int64{237_500, 305_000, 381_250, 452_500}, [4]int64{}},
+		// signed before avenant 2 took effect: years before 01/04/2022 are refused (TestFundingRefusesBefore2022);
+		// the first year on avenant 2 carries the supplement (DOMAIN.md §5), the next ones do not.
+		{"signed 2021-06-01 year 2", []string{"--crisis", "--signed", "2021-06-01", "--year", "2"}, [4]int64{312_500, 410_000, 521_250, 622_500}, [4]int64{87_500, 105_000, 131_250, 157_500}},
+		{"signed 2020-06-01 year 3", []string{"--crisis", "--signed", "2020-06-01", "--year", "3"}, [4]int64{312_500, 410_000, 521_250, 622_500}, [4]int64{87_500, 105_000, 131_250, 157_500}},
+		{"signed 2021-06-01 year 3", []string{"--crisis", "--signed", "2021-06-01", "--year", "3"}, [4]int64{275_000, 365_000, 465_000, 555_000}, [4]int64{50_000, 60_000, 75_000, 90_000}},
 	} {
 		for i, pop := range pops {
 			t.Run(fmt.Sprintf("%s/T%d", tc.name, i+1), func(t *testing.T) {
@@ -139,7 +140,7 @@ func TestFundingAuditText(t *testing.T) {
 		{[]string{"--population", "30000", "--signed", "2022-06-01", "--crisis"}, "87\u202f500,00\u00a0€", "325\u202f000,00\u00a0€", 7},
 		{[]string{"--population", "45000", "--crisis"}, "60\u202f000,00\u00a0€", "382\u202f500,00\u00a0€", 7},
 		{[]string{"--population", "200000", "--missions", "acces,qualite"}, "90\u202f000,00\u00a0€", "285\u202f000,00\u00a0€", 3},
-		{[]string{"--population", "30000", "--signed", "2021-06-01", "--crisis"}, "87\u202f500,00\u00a0€", "262\u202f500,00\u00a0€", 6},
+		{[]string{"--population", "30000", "--signed", "2021-06-01", "--year", "2", "--crisis"}, "87\u202f500,00\u00a0€", "312\u202f500,00\u00a0€", 7},
 	} {
 		code, out, errs := run(fundingCmd, tc.args...)
 		if code != 0 || errs != "" {

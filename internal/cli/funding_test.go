@@ -68,8 +68,10 @@ func TestFundingJSON(t *testing.T) {
 		{[]string{"--population", "60000", "--missions", "crise", "--year", "2"}, 2, 7_750_000},
 		// codes list: fonctionnement always included.
 		{[]string{"--population", "60000", "--missions", "acces,prevention", "--achievement", "0,5"}, 2, 6_000_000 + 8_500_000 + 2_250_000},
-		// early signer under the 2019 barème (no crise line): 382 500 − 87 500 + 45 000.
-		{[]string{"--population", "60000", "--signed", "2021-06-30", "--crisis"}, 2, 34_000_000},
+		// signed before avenant 2 took effect: year 2 (from 30/06/2022) is the
+		// first on avenant 2 and carries the supplement: 365 000 + 45 000.
+		{[]string{"--population", "60000", "--signed", "2021-06-30", "--crisis", "--year", "2"}, 2, 41_000_000},
+		{[]string{"--population", "60000", "--signed", "2021-06-30", "--crisis", "--year", "3"}, 2, 36_500_000},
 		// early signer under avenant 2: 382 500 + 45 000.
 		{[]string{"--population", "60000", "--signed", "2022-06-01", "--crisis"}, 2, 42_750_000},
 		// signed after the cut-off: no supplement.
@@ -132,10 +134,15 @@ func TestFundingTable(t *testing.T) {
 	if !strings.HasSuffix(totalLine, "382\u202f500,00\u00a0€") || !strings.HasSuffix(strings.TrimSpace(out), totalLine) {
 		t.Errorf("total line %q", totalLine)
 	}
-	_, out, _ = run(fundingCmd, "--population", "60000", "--signed", "2021-01-15")
-	// The supplement is in the fonctionnement line (60 000 + 45 000) and told below the table.
-	if !strings.Contains(out, "supplément exceptionnel signataire précoce") || !strings.Contains(out, "105\u202f000,00\u00a0€") ||
-		!strings.Contains(out, "45\u202f000,00\u00a0€") || !strings.Contains(out, "ACI CPTS 2019") {
+	_, out, _ = run(fundingCmd, "--population", "60000", "--signed", "2021-01-15", "--year", "2")
+	// Year 2 starts 15/01/2022, before avenant 2: refused (no invented 2019 table).
+	if out != "" {
+		t.Errorf("year before avenant 2 printed:\n%s", out)
+	}
+	_, out, _ = run(fundingCmd, "--population", "60000", "--signed", "2021-06-15", "--year", "2")
+	// The supplement is in the fonctionnement line (60 000 + 45 000) and told above the table.
+	if !strings.Contains(out, "Fonctionnement de l'année 2 dont supplément exceptionnel signataire précoce (signature avant le 30/09/2022, Avenant 2) : 45\u202f000,00\u00a0€") ||
+		!strings.Contains(out, "105\u202f000,00\u00a0€") || !strings.Contains(out, "barème Avenant 2 (en vigueur le 01/04/2022)") {
 		t.Errorf("supplement not shown:\n%s", out)
 	}
 	code, out, _ = run(fundingCmd, "--help")
@@ -158,6 +165,41 @@ func assertBad(t *testing.T, f func([]string, *bytes.Buffer, *bytes.Buffer) int,
 	}
 }
 
+// TestFundingRefusesBefore2022: a contract year that starts before avenant 2
+// took effect (01/04/2022) is refused with exit 2 and one French line, never
+// computed from another table (docs/rules.md §4, no invented table).
+func TestFundingRefusesBefore2022(t *testing.T) {
+	const tail = " (le barème Avenant 2 s'applique à partir du 01/04/2022)\n"
+	for _, tc := range []struct {
+		args []string
+		want string // stderr
+	}{
+		{[]string{"--signed", "2021-06-01"}, "aci funding : barème ACI CPTS 2019 non saisi : aucun barème en vigueur le 01/06/2021, premier jour de l'année 1 du contrat" + tail},
+		{[]string{"--signed", "2020-06-01", "--missions", "socle"}, "aci funding : barème ACI CPTS 2019 non saisi : aucun barème en vigueur le 01/06/2020, premier jour de l'année 1 du contrat" + tail},
+		{[]string{"--signed", "2022-03-31", "--crisis"}, "aci funding : barème ACI CPTS 2019 non saisi : aucun barème en vigueur le 31/03/2022, premier jour de l'année 1 du contrat" + tail},
+		{[]string{"--signed", "2020-06-01", "--year", "2", "--json"}, "aci funding : barème ACI CPTS 2019 non saisi : aucun barème en vigueur le 01/06/2021, premier jour de l'année 2 du contrat" + tail},
+		{[]string{"--signed", "2021-03-31", "--year", "2"}, "aci funding : barème ACI CPTS 2019 non saisi : aucun barème en vigueur le 31/03/2022, premier jour de l'année 2 du contrat" + tail},
+		{[]string{"--signed", "2019-08-24"}, "aci funding : aucun barème ACI CPTS le 24/08/2019, premier jour de l'année 1 du contrat : l'ACI CPTS est en vigueur depuis le 25/08/2019\n"},
+	} {
+		code, out, errs := run(fundingCmd, append([]string{"--population", "60000"}, tc.args...)...)
+		if code != 2 || out != "" || errs != tc.want {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2, %q", tc.args, code, out, errs, tc.want)
+		}
+	}
+	// From the day avenant 2 takes effect, computed on it.
+	for _, tc := range []struct {
+		args []string
+		want int64
+	}{
+		{[]string{"--signed", "2022-04-01"}, 33_000_000 + 4_500_000},                            // 330 000 + supplement 45 000
+		{[]string{"--signed", "2021-04-01", "--year", "2"}, 33_000_000 - 1_750_000 + 4_500_000}, // crisis plan update 17 500, supplement in its first year on avenant 2
+	} {
+		if v := fundingJSONOf(t, append([]string{"--population", "60000"}, tc.args...)...); v.TotalCents != tc.want {
+			t.Errorf("%v: total %d, want %d", tc.args, v.TotalCents, tc.want)
+		}
+	}
+}
+
 func TestFundingBadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{},
@@ -176,8 +218,9 @@ func TestFundingBadInput(t *testing.T) {
 		{"--population", "60000", "--year", "deux"},
 		{"--population", "60000", "--signed", "2024-02-30"},
 		{"--population", "60000", "--signed", "01/03/2024"},
-		{"--population", "60000", "--signed", "2019-01-01"}, // no barème in force
+		{"--population", "60000", "--signed", "2019-01-01"}, // before the ACI CPTS
 		{"--population", "60000", "--signed", "2020-01-01", "--missions", "crise"},
+		{"--population", "60000", "--signed", "2022-03-31"}, // barème ACI CPTS 2019 non saisi
 		{"--population", "60000", "--bogus"},
 		{"--population", "60000", "extra"},
 		{"--population", "60000", "--crisis=maybe"},

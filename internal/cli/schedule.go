@@ -14,8 +14,9 @@ import (
 
 const scheduleUsage = `Usage : aci schedule --population N --signed AAAA-MM-JJ [--launch CODE=AAAA-MM-JJ,...] [--crisis-years 2,4] [--achievement R] [--json]
 
-Échéancier des versements ACI d'une CPTS sur les 5 années du contrat (barème en vigueur à la
-date de signature).
+Échéancier des versements ACI d'une CPTS sur les 5 années du contrat (chaque année sur le barème
+en vigueur à son premier jour ; une année qui commence avant le 01/04/2022, avenant 2, est
+refusée : barème ACI CPTS 2019 non saisi).
   --population N      population couverte
   --signed DATE       date de signature du contrat (obligatoire)
   --launch LISTE      missions démarrées et leur date de démarrage, ex. acces=2024-06-01,parcours=2025-01-15 ;
@@ -91,8 +92,8 @@ func parseYears(s string) ([funding.ContractYears]bool, error) {
 	return out, nil
 }
 
-// Schedule runs `aci schedule` (see scheduleUsage). today is unused: the
-// barème is the one in force at the signature date.
+// Schedule runs `aci schedule` (see scheduleUsage). today is unused: each
+// contract year's barème is the one in force on its first day.
 func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code int) {
 	defer guard(stderr, "schedule", &code)
 	fs := flag.NewFlagSet("schedule", flag.ContinueOnError)
@@ -109,7 +110,7 @@ func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code 
 		}
 		return fail(stderr, "schedule", err)
 	}
-	population, tier, err := parsePopulation(*pop)
+	population, err := parsePopulation(*pop)
 	if err != nil {
 		return fail(stderr, "schedule", err)
 	}
@@ -128,7 +129,14 @@ func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code 
 	if err != nil {
 		return fail(stderr, "schedule", err)
 	}
-	b, err := funding.BaremeAt(funding.Builtin(), signedOn)
+	// Each contract year is computed on the barème in force on its first day
+	// (docs/rules.md §4); the tier and the default missions follow year 1's.
+	list := funding.Builtin()
+	b, err := funding.YearBareme(list, signedOn, 1)
+	if err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	tier, err := b.Tier(population)
 	if err != nil {
 		return fail(stderr, "schedule", err)
 	}
@@ -144,7 +152,7 @@ func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code 
 	} else if starts, err = parseLaunch(*launch); err != nil {
 		return fail(stderr, "schedule", err)
 	}
-	in := funding.ScheduleInput{Bareme: b, Tier: tier, Signed: signedOn, Starts: starts, Crisis: crisis}
+	in := funding.ScheduleInput{Baremes: list, Tier: tier, Signed: signedOn, Starts: starts, Crisis: crisis}
 	for y := range in.Achievement {
 		in.Achievement[y] = map[funding.Mission]funding.Rate{}
 		for _, m := range funding.AllMissions {
@@ -170,7 +178,7 @@ func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code 
 		}
 		return writeJSON(stdout, stderr, "schedule", out)
 	}
-	fmt.Fprintf(stdout, "Échéancier ACI CPTS — barème %s — taille %d (population %s) — signé le %s\n",
+	fmt.Fprintf(stdout, "Échéancier ACI CPTS — barème de l'année 1 : %s — taille %d (population %s) — signé le %s\n",
 		b.Name, tier, domain.GroupThousands(population), signedOn.French())
 	var ls []string
 	for _, l := range launches {
@@ -188,8 +196,12 @@ func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code 
 	}
 	t.write(stdout)
 	fmt.Fprintln(stdout)
+	names := map[string]string{}
+	for _, x := range list {
+		names[x.Code] = x.Name
+	}
 	for i, e := range s.Years {
-		fmt.Fprintf(stdout, "Année %d (du %s au %s) : %s\n", e.Year, signedOn.AddYears(i).French(), signedOn.AddYears(i+1).French(), domain.FormatEUR(e.Total))
+		fmt.Fprintf(stdout, "Année %d (du %s au %s, barème %s) : %s\n", e.Year, signedOn.AddYears(i).French(), signedOn.AddYears(i+1).French(), names[e.Bareme], domain.FormatEUR(e.Total))
 	}
 	fmt.Fprintf(stdout, "Total sur 5 ans : %s\n", domain.FormatEUR(s.Total))
 	return ExitOK

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/portail-aci/aci/internal/domain"
 )
 
 // scheduleOut is exactly the shape: no other key is accepted.
@@ -89,7 +91,8 @@ func TestScheduleTable(t *testing.T) {
 	if code != 0 || errs != "" {
 		t.Fatalf("exit %d %q", code, errs)
 	}
-	for _, s := range []string{"Échéance", "01/06/2024", "39\u202f267,12\u00a0€", "proratisée 273/365 jours", "Total sur 5 ans", "Accès aux soins le 01/06/2024", "01/03/2029"} {
+	for _, s := range []string{"Échéance", "01/06/2024", "39\u202f267,12\u00a0€", "proratisée 273/365 jours", "Total sur 5 ans", "Accès aux soins le 01/06/2024", "01/03/2029",
+		"barème de l'année 1 : Avenant 2", "Année 5 (du 01/03/2028 au 01/03/2029, barème Avenant 2) : "} {
 		if !strings.Contains(out, s) {
 			t.Errorf("table lacks %q:\n%s", s, out)
 		}
@@ -97,6 +100,26 @@ func TestScheduleTable(t *testing.T) {
 	code, out, _ = run(scheduleCmd, "-h")
 	if code != 0 || !strings.Contains(out, "missions socle") {
 		t.Errorf("help %d %q", code, out)
+	}
+}
+
+// TestScheduleRefusesBefore2022: a contract whose first year starts before
+// avenant 2 took effect (01/04/2022) is refused with exit 2 and one French
+// line while the 2019 barème is not entered (docs/rules.md §4).
+func TestScheduleRefusesBefore2022(t *testing.T) {
+	for _, signed := range []string{"2021-06-01", "2022-03-31"} {
+		for _, extra := range [][]string{nil, {"--json"}, {"--launch", "acces=" + signed}} {
+			d, _ := domain.ParseDate(signed)
+			want := "aci schedule : barème ACI CPTS 2019 non saisi : aucun barème en vigueur le " + d.French() +
+				", premier jour de l'année 1 du contrat (le barème Avenant 2 s'applique à partir du 01/04/2022)\n"
+			code, out, errs := run(scheduleCmd, append([]string{"--population", "45000", "--signed", signed}, extra...)...)
+			if code != 2 || out != "" || errs != want {
+				t.Errorf("%s %v: exit %d, stdout %q, stderr %q; want 2, %q", signed, extra, code, out, errs, want)
+			}
+		}
+	}
+	if v := scheduleJSONOf(t, "--population", "45000", "--signed", "2022-04-01"); v.TotalCents == 0 {
+		t.Error("01/04/2022 refused")
 	}
 }
 
@@ -116,6 +139,7 @@ func TestScheduleBadInput(t *testing.T) {
 		{"--population", "60000", "--signed", "2024-03-01", "--crisis-years", "6"},
 		{"--population", "60000", "--signed", "2024-03-01", "--achievement", "2"},
 		{"--population", "60000", "--signed", "2020-03-01", "--launch", "crise=2020-03-01"},
+		{"--population", "60000", "--signed", "2022-03-31"}, // barème ACI CPTS 2019 non saisi
 		{"--population", "60000", "--signed", "2024-03-01", "--nope"},
 	} {
 		assertBad(t, scheduleCmd, args...)

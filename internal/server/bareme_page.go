@@ -31,7 +31,12 @@ func (s *Server) renderBaremes(w http.ResponseWriter, r *http.Request, status in
 		s.fail(w, r, err)
 		return
 	}
-	v := pages.BaremesView{IsAdmin: admin, NewForm: form}
+	mbs, err := s.store.LoadMSPBaremes(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := pages.BaremesView{IsAdmin: admin, NewForm: form, Missing: missingBareme(list)}
 	if form.Errors == nil && v.NewForm.Bareme == "" && len(inds) > 0 {
 		v.NewForm.Bareme = inds[len(inds)-1].Bareme // the latest MSP barème, as a default
 	}
@@ -41,13 +46,54 @@ func (s *Server) renderBaremes(w http.ResponseWriter, r *http.Request, status in
 	}
 	for _, ind := range inds {
 		if n := len(v.MSP); n == 0 || v.MSP[n-1].Code != ind.Bareme {
-			v.MSP = append(v.MSP, pages.BaremeMSPGroup{Code: ind.Bareme})
+			v.MSP = append(v.MSP, pages.BaremeMSPGroup{Code: ind.Bareme, Params: mspParams(mbs, ind.Bareme)})
 		}
 		g := &v.MSP[len(v.MSP)-1]
 		g.Rows = append(g.Rows, pages.BaremeMSPRow{ID: ind.ID, Code: ind.Code, Label: ind.Label, Axis: axisLabel(ind.Axis), Kind: mspKindLabel(ind.Kind),
 			Fixed: domain.GroupThousands(ind.FixedPoints), Variable: domain.GroupThousands(ind.VariablePoints), Group: ind.Group})
 	}
 	s.render(w, r, status, pages.Baremes(s.page(r, "Barèmes"), v))
+}
+
+// missingBareme says which contract years cannot be computed: none of the
+// barèmes is in force from the day the ACI CPTS took effect (docs/rules.md
+// §4, no invented table: « barème ACI CPTS 2019 non saisi »).
+func missingBareme(list []funding.Bareme) string {
+	from := funding.ACICPTSEffective()
+	if _, err := funding.BaremeAt(list, from); err == nil {
+		return ""
+	}
+	var first funding.Bareme
+	for _, b := range list {
+		if first.Code == "" || b.Effective.Before(first.Effective) {
+			first = b
+		}
+	}
+	msg := "Barème ACI CPTS 2019 non saisi : le tableau par mission de l'ACI CPTS de 2019 n'est pas disponible."
+	if first.Code != "" {
+		msg += " Une année de contrat qui commence avant le " + first.Effective.French() + " (" + first.Name + ") est refusée"
+	} else {
+		msg += " Toute année de contrat est refusée"
+	}
+	return msg + " jusqu'à ce qu'un administrateur national saisisse ce barème ; elle n'est jamais calculée sur un autre barème."
+}
+
+// tierRanges writes the tier edges of a barème (docs/rules.md §3).
+func tierRanges(b funding.Bareme) string {
+	g := domain.GroupThousands
+	e := b.TierFrom
+	return "taille 1 : moins de " + g(e[0]) + " habitants · taille 2 : de " + g(e[0]) + " à " + g(e[1]-1) +
+		" · taille 3 : de " + g(e[1]) + " à " + g(e[2]-1) + " · taille 4 : " + g(e[2]) + " et plus"
+}
+
+// mspParams writes the parameters of the MSP barème of code `code`, or "".
+func mspParams(list []funding.MSPBareme, code string) string {
+	b, err := funding.MSPBaremeByCode(list, code)
+	if err != nil {
+		return ""
+	}
+	return b.Name + " : 1 point = " + domain.FormatEUR(b.PointValue) + " ; points variables × patientèle / " +
+		domain.GroupThousands(b.ReferencePatientele) + " ; avance de " + strconv.FormatInt(b.AdvancePercent, 10) + " % de la rémunération pour 100 % des indicateurs socle."
 }
 
 func perTier(p funding.PerTier) (out [4]string) {
@@ -61,7 +107,9 @@ func perTier(p funding.PerTier) (out [4]string) {
 // with the "maximum possible" line computed by the engine (every mission,
 // crisis plan first written, crisis declared, year 1, no supplement).
 func baremeTable(b funding.Bareme, current bool) pages.BaremeTable {
-	t := pages.BaremeTable{Code: b.Code, Name: b.Name, Effective: b.Effective.French(), Current: current, Cutoff: "aucun"}
+	t := pages.BaremeTable{Code: b.Code, Name: b.Name, Effective: b.Effective.French(), Current: current, Cutoff: "aucun",
+		Tiers:   tierRanges(b),
+		Advance: strconv.FormatInt(b.AdvancePercent, 10) + " % de la part fixe au démarrage d'une mission et à chaque date anniversaire ; " + strconv.FormatInt(b.AdvancePercent, 10) + " % du fonctionnement à partir de la deuxième année"}
 	if !b.EarlySignerCutoff.IsZero() {
 		t.Cutoff = "contrats signés avant le " + b.EarlySignerCutoff.French()
 	}
@@ -110,7 +158,7 @@ func baremeTable(b funding.Bareme, current bool) pages.BaremeTable {
 	t.Rows = append(t.Rows, maxRow)
 	t.Amorcage = []pages.BaremeRow{
 		{Label: "Amorçage à la validation de la lettre d'intention (complément au FIR)", T: perTier(b.LettreIntention)},
-		{Label: "Supplément exceptionnel des signataires précoces, +75 % du fonctionnement (avenant 2)", T: perTier(b.EarlySigner)},
+		{Label: "Supplément exceptionnel des signataires précoces (" + b.Name + ")", T: perTier(b.EarlySigner)},
 		{Label: "ARS avant l'ACI : forfait d'indemnisation des professionnels (10 000 à 20 000 € selon la taille ; répartition par taille retenue par le portail)", T: perTier(b.ARSForfait)},
 		{Label: "ARS avant l'ACI : recrutement du coordonnateur", T: perTier(b.ARSCoordinator)},
 	}

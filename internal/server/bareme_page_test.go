@@ -43,6 +43,31 @@ func TestBaremesReadableByEveryRole(t *testing.T) {
 	}
 }
 
+// TestBaremesShowParameters: the page shows what each barème holds beyond its
+// amounts (tier edges, advance rate, MSP point value, reference patientèle and
+// advance rate), and says the 2019 barème is not entered (docs/rules.md §4).
+func TestBaremesShowParameters(t *testing.T) {
+	e := newEnv(t)
+	d := e.loggedIn("coordinateur@demo.portail-aci.fr").get("/baremes").doc(t)
+	for sel, want := range map[string]string{
+		`[data-testid="bareme-missing"]`:                  "Barème ACI CPTS 2019 non saisi : le tableau par mission de l'ACI CPTS de 2019 n'est pas disponible. Une année de contrat qui commence avant le 01/04/2022 (Avenant 2) est refusée",
+		`[data-testid="bareme-avenant-2"] dd`:             "01/04/2022",
+		`[data-testid="tiers-avenant-2"]`:                 "taille 1 : moins de 40\u202f000 habitants · taille 2 : de 40\u202f000 à 79\u202f999 · taille 3 : de 80\u202f000 à 175\u202f000 · taille 4 : 175\u202f001 et plus",
+		`[data-testid="advance-avenant-2"]`:               "75 % de la part fixe",
+		`[data-testid="msp-params-aci-msp-avenant-1"]`:    "1 point = 7,00\u00a0€ ; points variables × patientèle / 4\u202f000 ; avance de 60 %",
+		`[data-testid="msp-params-aci-msp-2017"]`:         "ACI MSP 2017 : 1 point = 7,00\u00a0€",
+		`[data-testid="bareme-avenant-2"] h2 span.status`: "en vigueur",
+		`[data-testid="avenant-2-amorcage"] tbody tr th`:  "Supplément exceptionnel des signataires précoces (Avenant 2)",
+	} {
+		if got := d.Find(sel).Text(); !strings.Contains(got, want) {
+			t.Errorf("%s = %q, want it to contain %q", sel, got, want)
+		}
+	}
+	if d.Find(`[data-testid^="bareme-aci-cpts-2019"]`).Length() != 0 {
+		t.Error("an ACI CPTS 2019 barème is shown")
+	}
+}
+
 func mspID(t *testing.T, e *env, code string) int64 {
 	t.Helper()
 	rows, err := e.st.LoadMSPIndicators(context.Background(), "")

@@ -297,12 +297,14 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 			return e
 		}
 		e.Bareme = b.Name
+		tier, _ := b.Tier(t.Population) // the barème's tier edges (docs/rules.md §3, §4); population ≥ 0
+		e.Tier = tierLabel(tier)
 		missions := c.Missions
 		if !c.MissionsSaved {
 			missions = funding.SocleMissions
 			e.Notice = "Missions pas encore choisies : l'estimation compte les quatre missions socle."
 		}
-		ent, err := funding.Annual(funding.YearInput{Bareme: b, Tier: t.Tier, Missions: missions, Year: 1})
+		ent, err := funding.Annual(funding.YearInput{Bareme: b, Tier: tier, Missions: missions, Year: 1})
 		if err != nil {
 			e.Notice = domain.ErrorMessage(err)
 			return e
@@ -316,7 +318,7 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 		for _, m := range missions {
 			starts[m] = today
 		}
-		if sch, err := funding.BuildSchedule(funding.ScheduleInput{Bareme: b, Tier: t.Tier, Signed: today, Starts: starts}); err == nil {
+		if sch, err := funding.BuildSchedule(funding.ScheduleInput{Baremes: list, Tier: tier, Signed: today, Starts: starts}); err == nil {
 			e.FiveYears = domain.FormatEUR(sch.Total)
 		}
 	case domain.MSP:
@@ -335,14 +337,24 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 			e.Notice = "Patientèle non renseignée : les points variables comptent pour zéro."
 		}
 		e.Population = ""
-		total, err := funding.MSPRemuneration(inds, met, pat)
+		mbs, err := s.store.LoadMSPBaremes(ctx)
+		if err != nil {
+			e.Notice = "Estimation indisponible pour le moment."
+			return e
+		}
+		mb, err := funding.MSPBaremeByCode(mbs, funding.MSPBaremeCode)
+		if err != nil {
+			e.Notice = domain.ErrorMessage(err)
+			return e
+		}
+		total, err := funding.MSPRemuneration(mb, inds, met, pat)
 		if err != nil {
 			e.Notice = domain.ErrorMessage(err)
 			return e
 		}
 		for _, ind := range inds {
 			if met[ind.Code] {
-				a := funding.MSPIndicatorAmount(ind, pat)
+				a := funding.MSPIndicatorAmount(mb, ind, pat)
 				e.Lines = append(e.Lines, pages.EstimateLine{Label: ind.Label, Total: domain.FormatEUR(a)})
 			}
 		}

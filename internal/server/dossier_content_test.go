@@ -82,13 +82,13 @@ func TestContentPageRolesAndEstimate(t *testing.T) {
 		JOIN organisations o ON o.id = tc.structure_id WHERE o.name = $1`, seed.ValDeDemo).Scan(&pop); err != nil {
 		t.Fatal(err)
 	}
-	tier, _ := funding.Tier(pop)
 	list, err := e.st.LoadBaremes(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	today := domain.DateOf(time.Now())
 	b, _ := funding.BaremeAt(list, today)
+	tier, _ := b.Tier(pop)
 	all := []funding.Mission{funding.Acces, funding.Parcours, funding.Prevention, funding.Crise, funding.Qualite, funding.Accompagnement}
 	want, err := funding.Annual(funding.YearInput{Bareme: b, Tier: tier, Missions: all, Year: 1})
 	if err != nil {
@@ -101,7 +101,7 @@ func TestContentPageRolesAndEstimate(t *testing.T) {
 	for _, m := range all {
 		starts[m] = today
 	}
-	sch, _ := funding.BuildSchedule(funding.ScheduleInput{Bareme: b, Tier: tier, Signed: today, Starts: starts})
+	sch, _ := funding.BuildSchedule(funding.ScheduleInput{Baremes: list, Tier: tier, Signed: today, Starts: starts})
 	if got := d.Find(`[data-testid="estimate-five-years"]`).Text(); got != domain.FormatEUR(sch.Total) {
 		t.Fatalf("5 years %q, want %q", got, domain.FormatEUR(sch.Total))
 	}
@@ -308,7 +308,18 @@ func TestContentMSP(t *testing.T) {
 		inds = append(inds, x.MSPIndicator)
 	}
 	met := map[string]bool{"horaires_soins_non_programmes": true, "fonction_coordination": true, "sas_moitie_medecins": true}
-	want, _ := funding.MSPRemuneration(inds, met, 5200)
+	mbs, err := e.st.LoadMSPBaremes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := funding.MSPBaremeByCode(mbs, funding.MSPBaremeCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := funding.MSPRemuneration(mb, inds, met, 5200)
+	if err != nil || want == 0 {
+		t.Fatalf("MSP remuneration %d, %v", want, err)
+	}
 	if got := strings.TrimSpace(d.Find(`[data-testid="estimate-year-total"]`).Text()); got != domain.FormatEUR(want) {
 		t.Fatalf("MSP estimate %q, want %q", got, domain.FormatEUR(want))
 	}

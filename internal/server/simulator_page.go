@@ -52,8 +52,15 @@ func (s *Server) simulator(w http.ResponseWriter, r *http.Request) {
 		}
 	case "msp":
 		var inds []store.MSPIndicatorRow
+		var mbs []funding.MSPBareme
 		if inds, err = s.store.LoadMSPIndicators(ctx, ""); err == nil {
-			v.MSP = simulateMSP(f, inds)
+			mbs, err = s.store.LoadMSPBaremes(ctx)
+		}
+		if err == nil {
+			var mb funding.MSPBareme
+			if mb, err = funding.MSPBaremeByCode(mbs, funding.MSPBaremeCode); err == nil {
+				v.MSP = simulateMSP(f, inds, mb)
+			}
 		}
 	case "esp":
 		v.ESP = simulateESP(f)
@@ -199,16 +206,22 @@ func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []
 	if !popOK || !rateOK || !signedOK || len(f.errs) > 0 {
 		return c
 	}
-	tier, _ := funding.Tier(pop) // pop ≥ 0: no error
-	on := today
-	if !signed.IsZero() {
-		on = signed
+	// The barème of the simulated contract year: in force on its first day
+	// when the signature date is known, else today (docs/rules.md §4). None
+	// in force (a year before avenant 2: « barème ACI CPTS 2019 non saisi »)
+	// is said next to the signature date.
+	var b funding.Bareme
+	var err error
+	if signed.IsZero() {
+		b, err = funding.BaremeAt(list, today)
+	} else {
+		b, err = funding.YearBareme(list, signed, year)
 	}
-	b, err := funding.BaremeAt(list, on)
 	if err != nil {
 		f.fail("signature", "Date de signature", domain.ErrorMessage(err))
 		return c
 	}
+	tier, _ := b.Tier(pop) // pop ≥ 0: no error
 	// A barème may lack a mission (crise came with avenant 2): simulate
 	// without it and say so.
 	var kept []funding.Mission
@@ -262,7 +275,7 @@ func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []
 		c.YearChart.Bars = append(c.YearChart.Bars, components.Bar{Label: l.Mission.Label(), Value: int64(l.Fixed + l.Variable), Display: domain.FormatEUR(l.Fixed + l.Variable)})
 		if l.Supplement > 0 {
 			c.Rows = append(c.Rows, pages.SimMoneyRow{Label: "Supplément exceptionnel des signataires précoces", Fixed: domain.FormatEUR(l.Supplement), Variable: "—", Total: domain.FormatEUR(l.Supplement),
-				Note: "+75 % du fonctionnement, contrat signé avant le " + b.EarlySignerCutoff.French() + " (avenant 2)"})
+				Note: "supplément du fonctionnement, contrat signé avant le " + b.EarlySignerCutoff.French() + " (" + b.Name + ")"})
 			c.YearChart.Bars = append(c.YearChart.Bars, components.Bar{Label: "Supplément signataires précoces", Value: int64(l.Supplement), Display: domain.FormatEUR(l.Supplement)})
 		}
 	}
@@ -272,7 +285,7 @@ func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []
 		c.SchedNote = "Indiquez la date de signature du contrat pour voir l'échéancier des 5 années."
 		return c
 	}
-	in := funding.ScheduleInput{Bareme: b, Tier: tier, Signed: signed, Starts: starts}
+	in := funding.ScheduleInput{Baremes: list, Tier: tier, Signed: signed, Starts: starts}
 	for y := range in.Achievement {
 		in.Achievement[y] = ach
 	}
@@ -356,9 +369,16 @@ func mspKindLabel(k funding.MSPKind) string {
 // Decision: the simulation uses the indicators of every MSP barème together
 // (the ACI MSP of 2017 as amended by avenant 1), since an avenant amends the
 // accord rather than replacing it.
-func simulateMSP(f *simForm, rows []store.MSPIndicatorRow) pages.SimMSP {
+//
+// The point value, reference patientèle and advance rate are those of the MSP
+// barème mb (the one a contract uses, funding.MSPBaremeCode).
+func simulateMSP(f *simForm, rows []store.MSPIndicatorRow, mb funding.MSPBareme) pages.SimMSP {
 	submitted := f.q.Has("patientele") || f.q.Has("calculer")
-	m := pages.SimMSP{Patientele: f.raw("patientele"), Contracted: f.raw("contractualisation"), CivilYear: f.raw("annee_civile")}
+	pct := strconv.FormatInt(mb.AdvancePercent, 10) + " %"
+	m := pages.SimMSP{Patientele: f.raw("patientele"), Contracted: f.raw("contractualisation"), CivilYear: f.raw("annee_civile"),
+		Params: "1 point = " + domain.FormatEUR(mb.PointValue) + ". Les points variables sont proportionnels à la patientèle médecin traitant des médecins associés, rapportée à " +
+			domain.GroupThousands(mb.ReferencePatientele) + " patients (" + mb.Name + ").",
+		AdvanceHint: "Pour l'avance de " + pct + " proratisée et le solde au 30 avril suivant."}
 	met := map[string]bool{}
 	inds := make([]funding.MSPIndicator, 0, len(rows))
 	for _, r := range rows {
@@ -386,7 +406,7 @@ func simulateMSP(f *simForm, rows []store.MSPIndicatorRow) pages.SimMSP {
 	if !patOK || !cOK || len(f.errs) > 0 {
 		return m
 	}
-	total, err := funding.MSPRemuneration(inds, met, pat)
+	total, err := funding.MSPRemuneration(mb, inds, met, pat)
 	if err != nil {
 		f.fail("patientele", "Patientèle médecin traitant", domain.ErrorMessage(err))
 		return m
@@ -394,7 +414,7 @@ func simulateMSP(f *simForm, rows []store.MSPIndicatorRow) pages.SimMSP {
 	m.HasResult = true
 	for i, ind := range inds {
 		if met[ind.Code] {
-			m.Indicators[i].Amount = domain.FormatEUR(funding.MSPIndicatorAmount(ind, pat))
+			m.Indicators[i].Amount = domain.FormatEUR(funding.MSPIndicatorAmount(mb, ind, pat))
 		}
 	}
 	for _, ind := range inds {
@@ -404,9 +424,9 @@ func simulateMSP(f *simForm, rows []store.MSPIndicatorRow) pages.SimMSP {
 		}
 	}
 	m.Total = domain.FormatEUR(total)
-	// Points retained: euros ÷ 7, to the hundredth (variable points scale
-	// with the patientèle).
-	m.Points = domain.FormatNumber(domain.MulDiv(total, 1, int64(funding.MSPPointValue)/100))
+	// Points retained: euros ÷ the point value (7 €), to the hundredth
+	// (variable points scale with the patientèle).
+	m.Points = domain.FormatNumber(domain.MulDiv(total, 100, int64(mb.PointValue)))
 	if contracted.IsZero() {
 		return m
 	}
@@ -414,7 +434,7 @@ func simulateMSP(f *simForm, rows []store.MSPIndicatorRow) pages.SimMSP {
 	if civilGiven {
 		year = int(civil)
 	}
-	y, err := funding.MSPSchedule(funding.MSPYearInput{Indicators: inds, Met: met, Patientele: pat, Year: year, Contracted: contracted})
+	y, err := funding.MSPSchedule(funding.MSPYearInput{Bareme: mb, Indicators: inds, Met: met, Patientele: pat, Year: year, Contracted: contracted})
 	if err != nil {
 		f.fail("annee_civile", "Année civile simulée", domain.ErrorMessage(err))
 		return m
@@ -430,7 +450,7 @@ func simulateMSP(f *simForm, rows []store.MSPIndicatorRow) pages.SimMSP {
 		balanceKind = "Solde (trop-perçu à reverser)"
 	}
 	m.ScheduleRows = []pages.SimPaymentRow{
-		{Due: y.AdvanceDue.French(), Kind: "Avance de 60 %", Amount: domain.FormatEUR(y.Advance), Rule: y.AdvanceRule},
+		{Due: y.AdvanceDue.French(), Kind: "Avance de " + pct, Amount: domain.FormatEUR(y.Advance), Rule: y.AdvanceRule},
 		{Due: y.BalanceDue.French(), Kind: balanceKind, Amount: domain.FormatEUR(y.Balance), Rule: y.BalanceRule},
 	}
 	return m

@@ -80,11 +80,45 @@ func TestSimulatorCPTSSchedule(t *testing.T) {
 	if got := strings.TrimSpace(d.Find(`[data-testid="year-total"]`).Text()); got != "375\u202f000,00\u00a0€" {
 		t.Errorf("early signer total %q, want 375 000,00 € (330 000 + 45 000)", got)
 	}
-	// 2019 barème has no crisis mission: excluded with a notice.
-	r = c.get("/simulateur?mode=cpts&population=45000&signature=2020-01-15" + allMissions)
+	// Signed before avenant 2, year 2 on it: the supplement comes with it;
+	// the schedule cannot be computed (its year 1 is before avenant 2).
+	r = c.get("/simulateur?mode=cpts&population=45000&signature=2021-06-01&annee=2" + allMissions)
 	d = r.doc(t)
-	if !strings.Contains(d.Find(`[data-testid="notice"]`).Text(), "Crises sanitaires graves") {
-		t.Errorf("missing notice for crise in the 2019 barème: %q", d.Find(`[data-testid="notice"]`).Text())
+	if got := strings.TrimSpace(d.Find(`[data-testid="year-total"]`).Text()); got != "357\u202f500,00\u00a0€" {
+		t.Errorf("signed 2021, year 2 total %q, want 357 500,00 € (330 000 − 17 500 + 45 000)", got)
+	}
+	if d.Find(`[data-testid="payment"]`).Length() != 0 || !strings.Contains(d.Text(), "barème ACI CPTS 2019 non saisi") {
+		t.Errorf("schedule of a contract whose year 1 is before avenant 2 not refused:\n%s", d.Find(`[data-testid="result-cpts"]`).Text())
+	}
+}
+
+// TestSimulatorRefusesBefore2022: a contract year that starts before avenant
+// 2 took effect (01/04/2022) is refused next to the signature date, never
+// computed from another table (docs/rules.md §4).
+func TestSimulatorRefusesBefore2022(t *testing.T) {
+	e := newEnv(t)
+	c := e.loggedIn("coordinateur@demo.portail-aci.fr")
+	for _, tc := range []struct{ query, want string }{
+		{"signature=2020-01-15", "Barème ACI CPTS 2019 non saisi : aucun barème en vigueur le 15/01/2020, premier jour de l'année 1 du contrat (le barème Avenant 2 s'applique à partir du 01/04/2022)"},
+		{"signature=2022-03-31", "Barème ACI CPTS 2019 non saisi : aucun barème en vigueur le 31/03/2022, premier jour de l'année 1 du contrat"},
+		{"signature=2021-03-31&annee=2", "aucun barème en vigueur le 31/03/2022, premier jour de l'année 2 du contrat"},
+	} {
+		r := c.get("/simulateur?mode=cpts&population=45000&" + tc.query)
+		if r.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: status %d, want 422", tc.query, r.StatusCode)
+		}
+		d := r.doc(t)
+		if msg := d.Find("#signature-err").Text(); !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: error next to the date %q, want it to contain %q", tc.query, msg, tc.want)
+		}
+		if d.Find(`[data-testid="result-cpts"]`).Length() != 0 {
+			t.Errorf("%s: result shown despite the refusal", tc.query)
+		}
+	}
+	// From 01/04/2022: computed on avenant 2.
+	r := c.get("/simulateur?mode=cpts&population=45000&signature=2022-04-01")
+	if r.StatusCode != http.StatusOK || r.doc(t).Find(`[data-testid="result-cpts"]`).Length() != 1 {
+		t.Errorf("01/04/2022: status %d", r.StatusCode)
 	}
 }
 
@@ -142,6 +176,9 @@ func TestSimulatorMSP(t *testing.T) {
 		t.Fatalf("status %d\n%s", r.StatusCode, r.body)
 	}
 	d := r.doc(t)
+	if got := d.Find(`[data-testid="msp-params"]`).Text(); !strings.Contains(got, "1 point = 7,00\u00a0€") || !strings.Contains(got, "rapportée à 4\u202f000 patients (ACI MSP avenant 1 (2022))") {
+		t.Errorf("MSP barème parameters %q", got)
+	}
 	if got := strings.TrimSpace(d.Find(`[data-testid="msp-total"]`).Text()); got != "22\u202f750,00\u00a0€" {
 		t.Errorf("MSP total %q, want 22 750,00 €", got)
 	}

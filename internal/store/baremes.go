@@ -20,10 +20,11 @@ import (
 // Scope and refuse (not_found, like every other refusal) any other role.
 
 // LoadBaremes reads every CPTS barème with its amounts, oldest first, as the
-// funding engine's values (migrations/00010_baremes.sql).
+// funding engine's values (migrations/00010_baremes.sql, 00053_bareme_parameters.sql).
 // No scope: reference data, not tenant data (the same for every user).
 func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT id, code, name, effective, early_signer_cutoff FROM baremes ORDER BY effective, id`)
+	rows, err := s.Pool.Query(ctx, `SELECT id, code, name, effective, early_signer_cutoff, tier_2_from, tier_3_from, tier_4_from, advance_percent
+		FROM baremes ORDER BY effective, id`)
 	if err != nil {
 		return nil, pgError("store.LoadBaremes", err)
 	}
@@ -35,7 +36,7 @@ func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
 		var h head
 		var eff time.Time
 		var cut *time.Time
-		if err := r.Scan(&h.id, &h.b.Code, &h.b.Name, &eff, &cut); err != nil {
+		if err := r.Scan(&h.id, &h.b.Code, &h.b.Name, &eff, &cut, &h.b.TierFrom[0], &h.b.TierFrom[1], &h.b.TierFrom[2], &h.b.AdvancePercent); err != nil {
 			return h, err
 		}
 		h.b.Effective = domain.DateOf0(eff)
@@ -138,6 +139,30 @@ func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
 	}
 	if err := rows2.Err(); err != nil {
 		return nil, pgError("store.LoadBaremes", err)
+	}
+	for _, b := range out {
+		if err := b.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// LoadMSPBaremes reads the MSP barèmes (point value, reference patientèle,
+// advance rate: docs/rules.md §4, §9), by code.
+// No scope: reference data, not tenant data (the same for every user).
+func (s *Store) LoadMSPBaremes(ctx context.Context) ([]funding.MSPBareme, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT code, name, point_value_cents, reference_patientele, advance_percent FROM msp_baremes ORDER BY code`)
+	if err != nil {
+		return nil, pgError("store.LoadMSPBaremes", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (funding.MSPBareme, error) {
+		var b funding.MSPBareme
+		err := r.Scan(&b.Code, &b.Name, &b.PointValue, &b.ReferencePatientele, &b.AdvancePercent)
+		return b, err
+	})
+	if err != nil {
+		return nil, pgError("store.LoadMSPBaremes", err)
 	}
 	for _, b := range out {
 		if err := b.Validate(); err != nil {

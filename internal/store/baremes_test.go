@@ -22,6 +22,13 @@ func TestBaremesEqualBuiltin(t *testing.T) {
 	if want := funding.Builtin(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("LoadBaremes differs from funding.Builtin():\n got  %+v\n want %+v", got, want)
 	}
+	mbs, err := st.LoadMSPBaremes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := funding.BuiltinMSPBaremes(); !reflect.DeepEqual(mbs, want) {
+		t.Fatalf("LoadMSPBaremes differs from funding.BuiltinMSPBaremes():\n got  %+v\n want %+v", mbs, want)
+	}
 	rows, err := st.LoadMSPIndicators(ctx, "")
 	if err != nil {
 		t.Fatal(err)

@@ -170,8 +170,8 @@ type ContractMSPLine struct {
 // Decision: without saved missions, a CPTS contract carries the four socle
 // missions (seed 003 §7); an indicator without a baseline or target shows
 // "à fixer" (settled at the first follow-up meeting, seed 003 §C2); an MSP
-// without a declared patientèle uses the ACI reference patientèle (4 000,
-// DOMAIN.md §9).
+// without a declared patientèle uses the reference patientèle of its MSP
+// barème (4 000, docs/rules.md §9).
 func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractMission, int64, error) {
 	c, err := loadContent(ctx, tx, *d)
 	if err != nil {
@@ -181,7 +181,11 @@ func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractM
 		if c.RegisteredPatients != nil && *c.RegisteredPatients >= 0 {
 			return nil, *c.RegisteredPatients, nil
 		}
-		return nil, funding.MSPReferencePatientele, nil
+		mb, err := funding.ContractMSPBareme()
+		if err != nil {
+			return nil, 0, err
+		}
+		return nil, mb.ReferencePatientele, nil
 	}
 	missions := c.Missions
 	if len(missions) == 0 {
@@ -313,7 +317,11 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 			return t, fmt.Errorf("buildTerms: population: %w", err)
 		}
 		_ = tx.QueryRow(ctx, "SELECT version FROM refdata_versions WHERE name = 'population'").Scan(&t.PopulationYear)
-		if t.Tier, err = funding.Tier(t.Population); err != nil {
+		b, err := funding.BaremeAt(funding.Builtin(), today)
+		if err != nil {
+			return t, err
+		}
+		if t.Tier, err = b.Tier(t.Population); err != nil {
 			return t, err
 		}
 		t.Missions = missions
@@ -653,7 +661,9 @@ func (c Contract) Funding() funding.ContractFunding {
 }
 
 // ScheduleInput is the funding input of CPTS contract c
-// (funding.ContractScheduleInput).
+// (funding.ContractScheduleInput): each contract year on the barème in force
+// on its first day (docs/rules.md §4), a year before every barème refused
+// (« barème ACI CPTS 2019 non saisi »).
 func (c Contract) ScheduleInput() (funding.ScheduleInput, error) {
 	f := c.Funding()
 	return funding.ContractScheduleInput(f.BaremeCode, f.Tier, f.Start, f.Missions)

@@ -180,8 +180,7 @@ func TestContractSignaturesAnyOrderThenActifWithSchedule(t *testing.T) {
 			for _, m := range funding.SocleMissions {
 				starts[m] = start
 			}
-			b, _ := funding.BaremeAt(funding.Builtin(), start)
-			want, err := funding.BuildSchedule(funding.ScheduleInput{Bareme: b, Tier: 1, Signed: start, Starts: starts})
+			want, err := funding.BuildSchedule(funding.ScheduleInput{Baremes: funding.Builtin(), Tier: 1, Signed: start, Starts: starts})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -329,10 +328,55 @@ func TestMSPContractScheduleIsCivilYears(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Terms.MSPAnnual == 0 || c.RegisteredPatients != funding.MSPReferencePatientele || len(ps) != 12 {
+	mb, err := funding.ContractMSPBareme()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No declared patientèle: the reference patientèle of the MSP barème.
+	if c.Terms.MSPAnnual == 0 || c.RegisteredPatients != mb.ReferencePatientele || len(ps) != 12 {
 		t.Fatalf("msp contract %+v, %d payments", c.Terms, len(ps))
 	}
 	if ps[0].Due != start.AddMonths(3) || ps[0].Kind != funding.KindAvance || ps[len(ps)-1].Due != domain.NewDate(2032, time.April, 30) {
 		t.Fatalf("payments %+v … %+v", ps[0], ps[len(ps)-1])
+	}
+}
+
+// TestContractStartBeforeAvenant2Refused: a CPTS contract whose first year
+// would start before avenant 2 took effect (01/04/2022) cannot get its
+// schedule while the 2019 barème is not entered (docs/rules.md §4): the third
+// signature is refused with the message and nothing is written.
+func TestContractStartBeforeAvenant2Refused(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := contractFixture(t)
+	id := acceptedDossier(t, st, scopes, coordA)
+	c, err := st.ContractByDossier(ctx, scopes[coordA], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := domain.NewDate(2022, time.March, 31)
+	for i, p := range []string{coordA, cpamMgr, arsDir} {
+		_, err := sign(st, scopes[p], id, c.DocumentSHA256, day)
+		if i < 2 {
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			continue
+		}
+		want := "barème ACI CPTS 2019 non saisi : aucun barème en vigueur le 31/03/2022, premier jour de l'année 1 du contrat (le barème Avenant 2 s'applique à partir du 01/04/2022)"
+		if domain.ErrorCode(err) != domain.EInvalid || domain.ErrorMessage(err) != want {
+			t.Fatalf("third signature on %s: %v; want invalid %q", day, err, want)
+		}
+	}
+	got, err := st.ContractByDossier(ctx, scopes[coordA], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := st.ContractPayments(ctx, scopes[coordA], id)
+	if got.State != workflow.ASigner || !got.Start.IsZero() || len(got.Signatures) != 2 || err != nil || len(ps) != 0 {
+		t.Fatalf("after the refusal: state %s, start %s, %d signatures, %d payments, %v", got.State, got.Start, len(got.Signatures), len(ps), err)
+	}
+	// Signed on 01/04/2022, the day avenant 2 takes effect: accepted.
+	if _, err := sign(st, scopes[arsDir], id, c.DocumentSHA256, day.AddDays(1)); err != nil {
+		t.Fatalf("third signature on 01/04/2022: %v", err)
 	}
 }

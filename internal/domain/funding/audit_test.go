@@ -25,7 +25,7 @@ func TestAuditTermination(t *testing.T) {
 	// effective 15/05/2025: year 1 in full (60 000 + 100 000) and year 2
 	// prorated 75/365 days, each part rounded (DOMAIN.md §11): fonctionnement
 	// 12 328,77 + acces fixe 14 383,56 + acces variable 6 164,38.
-	in := ScheduleInput{Bareme: Avenant2(), Tier: 2, Signed: d(2024, time.March, 1), Starts: map[Mission]domain.Date{Acces: d(2024, time.March, 1)}}
+	in := ScheduleInput{Baremes: []Bareme{Avenant2()}, Tier: 2, Signed: d(2024, time.March, 1), Starts: map[Mission]domain.Date{Acces: d(2024, time.March, 1)}}
 	due := domain.Euros(160_000) + 1_232_877 + 1_438_356 + 616_438
 	for _, tc := range []struct {
 		paid, trop, reste domain.Cents
@@ -54,7 +54,7 @@ func TestAuditTermination(t *testing.T) {
 func TestAuditScheduleEqualsEntitlements(t *testing.T) {
 	for tier := 1; tier <= 4; tier++ {
 		for _, signed := range []domain.Date{d(2023, time.March, 1), d(2024, time.February, 29), d(2022, time.June, 1)} {
-			in := ScheduleInput{Bareme: Avenant2(), Tier: tier, Signed: signed, Starts: map[Mission]domain.Date{
+			in := ScheduleInput{Baremes: []Bareme{Avenant2()}, Tier: tier, Signed: signed, Starts: map[Mission]domain.Date{
 				Acces: signed.AddDays(92), Crise: signed, Parcours: signed.AddDays(400), Qualite: signed.AddDays(1500)}}
 			in.Crisis[1] = true
 			in.Achievement[2] = map[Mission]Rate{Acces: 3333, Parcours: 5000}

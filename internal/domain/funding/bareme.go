@@ -1,6 +1,7 @@
 package funding
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
@@ -34,24 +35,54 @@ type MissionAmounts struct {
 	FixedUpdate PerTier
 }
 
-// Bareme is one set of CPTS amounts with the date it takes effect (DOMAIN.md
+// Bareme is one set of CPTS amounts with the date it takes effect (docs/rules.md
 // §4: "keep every table above as data with an effective date, so that a new
 // avenant is a new row set, not a code change"). A new avenant is a new
 // Bareme value (and new rows in the baremes tables), never a code change.
+//
+// Everything an avenant may change is part of the barème, not a constant
+// (docs/rules.md §4): the amounts, the tier edges, the advance rate and the
+// early-signer cut-off.
 type Bareme struct {
 	Code      string      // stable code, e.g. "avenant-2"
 	Name      string      // e.g. "Avenant 2"
-	Effective domain.Date // first day in force
+	Effective domain.Date // first day in force: the day after its publication in the JO
 	// EarlySignerCutoff: communities that signed strictly before this date get
-	// the exceptional +75 % fonctionnement supplement (seed 003 §8B "adhérentes
-	// avant le 30 septembre 2022"); default 2022-09-30. Zero: no supplement.
+	// the exceptional fonctionnement supplement EarlySigner (seed 003 §8B
+	// "adhérentes avant le 30 septembre 2022"); avenant 2: 2022-09-30. Zero:
+	// no supplement.
 	EarlySignerCutoff domain.Date
-	Missions          []MissionAmounts // one entry per mission of the barème
+	// TierFrom is the smallest population of tiers 2, 3 and 4 (docs/rules.md
+	// §3). Avenant 2: 40 000, 80 000, 175 001 (decision on the edges: 40 000 →
+	// tier 2; 80 000 → tier 3; 175 000 → tier 3; 175 001 → tier 4).
+	TierFrom [3]int64
+	// AdvancePercent is the advance paid at the start of a mission and at each
+	// anniversary, in % of the year's fixed part and of fonctionnement from
+	// year 2 (docs/rules.md §8, ACI art. 9.1: 75 %).
+	AdvancePercent int64
+	Missions       []MissionAmounts // one entry per mission of the barème
 
 	LettreIntention PerTier // amorçage at validation of the lettre d'intention (seed 001)
 	EarlySigner     PerTier // +75 % of fonctionnement for early signers (seed 003 §8B, avenant 2)
 	ARSForfait      PerTier // ARS pre-ACI forfait indemnisation des professionnels (seed 002)
 	ARSCoordinator  PerTier // ARS pre-ACI forfait recrutement du coordonnateur (seed 002), same for every tier
+}
+
+// Tier returns the CPTS size tier (1..4) of a population under the tier
+// edges of the barème (docs/rules.md §3; seed 003 §8A: "taille 1 : < 40.000
+// habitants, taille 2 : de 40.000 à 80.000, taille 3 : de 80.000 à 175.000,
+// taille 4 : > 175.000").
+func (b Bareme) Tier(population int64) (int, error) {
+	if population < 0 {
+		return 0, domain.FieldError("population", "population négative (%d)", population)
+	}
+	tier := 1
+	for _, from := range b.TierFrom {
+		if population >= from {
+			tier++
+		}
+	}
+	return tier, nil
 }
 
 // Amounts returns the line of mission m, and whether the barème has it.
@@ -73,7 +104,8 @@ func (b Bareme) Has(m Mission) bool { _, ok := b.Amounts(m); return ok }
 const MaxAmount domain.Cents = 1_000_000_000_000
 
 // Validate checks a barème entered as data: a code, an effective date, known
-// missions once each, fonctionnement present, amounts within [0, MaxAmount].
+// missions once each, fonctionnement present, amounts within [0, MaxAmount],
+// increasing positive tier edges, an advance rate within [0, 100] %.
 func (b Bareme) Validate() error {
 	if b.Code == "" || b.Effective.IsZero() {
 		return domain.Errorf(domain.EInvalid, "barème sans code ou sans date d'effet")
@@ -93,6 +125,12 @@ func (b Bareme) Validate() error {
 	if !seen[Fonctionnement] {
 		return domain.Errorf(domain.EInvalid, "barème %s sans fonctionnement", b.Code)
 	}
+	if b.TierFrom[0] <= 0 || b.TierFrom[0] >= b.TierFrom[1] || b.TierFrom[1] >= b.TierFrom[2] {
+		return domain.Errorf(domain.EInvalid, "barème %s : seuils de taille de CPTS invalides (%d, %d, %d), attendus croissants et positifs", b.Code, b.TierFrom[0], b.TierFrom[1], b.TierFrom[2])
+	}
+	if b.AdvancePercent < 0 || b.AdvancePercent > 100 {
+		return domain.Errorf(domain.EInvalid, "barème %s : taux d'avance %d %% hors de [0, 100]", b.Code, b.AdvancePercent)
+	}
 	for _, p := range []PerTier{b.LettreIntention, b.EarlySigner, b.ARSForfait, b.ARSCoordinator} {
 		if !p.valid() {
 			return domain.Errorf(domain.EInvalid, "barème %s : montant d'amorçage hors limites", b.Code)
@@ -110,12 +148,34 @@ func (p PerTier) valid() bool {
 	return true
 }
 
+// ACICPTSEffective is the day the ACI CPTS took effect: the day after the
+// publication in the JO (24/08/2019) of the arrêté of 21 August 2019 that
+// approves it (docs/rules.md §4: "a barème takes effect the day after its
+// publication in the JO").
+func ACICPTSEffective() domain.Date { return domain.Date{Y: 2019, M: time.August, D: 25} }
+
 // BaremeAt returns the barème in force on day d: the one with the latest
-// effective date on or before d. It fails (not_found) when none is in force.
+// effective date on or before d.
+//
+// Decision — no invented table (docs/rules.md §4): the per-line table of the
+// original 2019 ACI CPTS is not at hand, so no barème is built in before
+// avenant 2. Until an admin enters it, a day on or after the ACI CPTS took
+// effect (25/08/2019) with no barème in force is refused (invalid) with
+// « barème ACI CPTS 2019 non saisi »; it is never computed from another
+// table. A day before the ACI CPTS is refused too (invalid).
 func BaremeAt(list []Bareme, d domain.Date) (Bareme, error) {
-	var best Bareme
+	return baremeAt(list, d, "")
+}
+
+// baremeAt is BaremeAt; what, when set, says what day d is (", premier jour
+// de l'année 2 du contrat").
+func baremeAt(list []Bareme, d domain.Date, what string) (Bareme, error) {
+	var best, first Bareme
 	found := false
 	for _, b := range list {
+		if first.Code == "" || b.Effective.Before(first.Effective) {
+			first = b
+		}
 		if b.Effective.After(d) {
 			continue
 		}
@@ -123,18 +183,31 @@ func BaremeAt(list []Bareme, d domain.Date) (Bareme, error) {
 			best, found = b, true
 		}
 	}
-	if !found {
-		return Bareme{}, domain.Errorf(domain.ENotFound, "aucun barème ACI CPTS en vigueur le %s", d.French())
+	switch {
+	case found:
+		return best, nil
+	case d.Before(ACICPTSEffective()):
+		return Bareme{}, domain.Errorf(domain.EInvalid, "aucun barème ACI CPTS le %s%s : l'ACI CPTS est en vigueur depuis le %s", d.French(), what, ACICPTSEffective().French())
+	case first.Code != "":
+		return Bareme{}, domain.Errorf(domain.EInvalid, "barème ACI CPTS 2019 non saisi : aucun barème en vigueur le %s%s (le barème %s s'applique à partir du %s)", d.French(), what, first.Name, first.Effective.French())
 	}
-	return best, nil
+	return Bareme{}, domain.Errorf(domain.EInvalid, "barème ACI CPTS 2019 non saisi : aucun barème en vigueur le %s%s", d.French(), what)
 }
 
-// DefaultEarlySignerCutoff is the avenant-2 cut-off of the early-signer
-// supplement (seed 003 §8B: "adhérentes avant le 30 septembre 2022"; the
-// negotiation-era sources said 31/12/2021 — DOMAIN.md §5 makes it a parameter).
-var DefaultEarlySignerCutoff = domain.Date{Y: 2022, M: time.September, D: 30}
+// YearBareme returns the barème of contract year y (1..5) of a contract
+// signed on `signed`.
+//
+// Decision — which barème a contract year uses (docs/rules.md §4): the
+// barème in force on the first day of that contract year; amendments of the
+// ACI apply to contracts in progress from the next contract year.
+func YearBareme(list []Bareme, signed domain.Date, y int) (Bareme, error) {
+	if err := checkYear(y); err != nil {
+		return Bareme{}, err
+	}
+	return baremeAt(list, signed.AddYears(y-1), fmt.Sprintf(", premier jour de l'année %d du contrat", y))
+}
 
-// avenant2Missions are the amounts of DOMAIN.md §4 (seed 003 §8C4, avenant 2).
+// avenant2Missions are the amounts of docs/rules.md §4 (seed 003 §8C4, avenant 2).
 func avenant2Missions() []MissionAmounts {
 	return []MissionAmounts{
 		{Mission: Fonctionnement, Fixed: euros(50_000, 60_000, 75_000, 90_000)},
@@ -150,69 +223,37 @@ func avenant2Missions() []MissionAmounts {
 	}
 }
 
-// ARSForfaitByTier is the ARS pre-ACI forfait for compensating professionals.
-//
-// Decision: seed 002 only says "de 10 000 € à 20 000 € selon la taille de la
-// CPTS"; we split the range linearly over the four tiers (steps of 3 333,33 €)
-// rounded to the nearest 500 €: T1 10 000 · T2 13 500 · T3 16 500 · T4 20 000.
-// The ARS may pay another amount: this is the simulator's default only.
-var ARSForfaitByTier = euros(10_000, 13_500, 16_500, 20_000)
-
-// amorcage fills the start-up amounts shared by both built-in barèmes
-// (DOMAIN.md §5).
-func amorcage(b Bareme) Bareme {
-	b.LettreIntention = euros(15_000, 17_500, 25_000, 30_000) // seed 001 (25 000 / 30 000 for T3/T4, not 20 000 / 25 000)
-	b.EarlySigner = euros(37_500, 45_000, 56_250, 67_500)     // seed 003 §8B, seed 001: +75 % of fonctionnement
-	b.ARSForfait = ARSForfaitByTier                           // seed 002 (decision on the split, see ARSForfaitByTier)
-	b.ARSCoordinator = euros(24_000, 24_000, 24_000, 24_000)  // seed 002: "recrutement du coordonnateur de 24 000€"
-	b.EarlySignerCutoff = DefaultEarlySignerCutoff
-	return b
-}
-
-// ACICPTS2019 is the barème of the ACI CPTS approved by the arrêté of 21
-// August 2019 (JORF 24/08/2019), in force from 2019-08-24.
-//
-// Decision: the seeds do not give the 2019 amounts (seed 003 and seed 001 give
-// only the avenant-2 table; seed 004 predates the text and has no amount), so
-// this barème is equal to the avenant-2 amounts but without the crisis mission
-// (created by avenant 2: seed 003 §A4 "L'avenant n°2 a ajouté une mission
-// socle (obligatoire) pour la réponse aux crises sanitaires graves"; seed 001
-// "Nouvelle mission dédiée à la réponse aux crises sanitaires graves"). A
-// contract signed before 31/03/2022 is computed on this barème (aci funding
-// --signed picks the barème in force on the signature day), so its year 1 has
-// no crise line, as in 2019–2022. Its amorçage amounts are the same as avenant 2's,
-// including the early-signer supplement, which avenant 2 grants to
-// communities that signed in 2019 and 2020 as well (seed 001). Replace it with
-// the official 2019 table as data when it is at hand.
-func ACICPTS2019() Bareme {
-	var ms []MissionAmounts
-	for _, m := range avenant2Missions() {
-		if m.Mission != Crise {
-			ms = append(ms, m)
-		}
-	}
-	return amorcage(Bareme{
-		Code:      "aci-cpts-2019",
-		Name:      "ACI CPTS 2019",
-		Effective: domain.Date{Y: 2019, M: time.August, D: 24},
-		Missions:  ms,
-	})
-}
-
 // Avenant2 is the barème of avenant 2 to the ACI CPTS (signed 20/12/2021, JO
-// 31/03/2022), in force from 2022-03-31: the amounts of DOMAIN.md §4.
+// 31/03/2022), in force from the day after its publication, 2022-04-01
+// (docs/rules.md §4): the amounts of docs/rules.md §4 and §5.
+//
+// Its ARS pre-ACI forfait is a decision: seed 002 only says "de 10 000 € à
+// 20 000 € selon la taille de la CPTS"; we split the range linearly over the
+// four tiers (steps of 3 333,33 €) rounded to the nearest 500 €: T1 10 000 ·
+// T2 13 500 · T3 16 500 · T4 20 000. The ARS may pay another amount: this is
+// the simulator's default only.
 func Avenant2() Bareme {
-	return amorcage(Bareme{
+	return Bareme{
 		Code:      "avenant-2",
 		Name:      "Avenant 2",
-		Effective: domain.Date{Y: 2022, M: time.March, D: 31},
-		Missions:  avenant2Missions(),
-	})
+		Effective: domain.Date{Y: 2022, M: time.April, D: 1},
+		// seed 003 §8B "adhérentes avant le 30 septembre 2022" (the
+		// negotiation-era sources said 31/12/2021).
+		EarlySignerCutoff: domain.Date{Y: 2022, M: time.September, D: 30},
+		TierFrom:          [3]int64{40_000, 80_000, 175_001},
+		AdvancePercent:    75, // ACI art. 9.1, contrat type art. 6
+		Missions:          avenant2Missions(),
+		LettreIntention:   euros(15_000, 17_500, 25_000, 30_000), // seed 001 (25 000 / 30 000 for T3/T4, not 20 000 / 25 000)
+		EarlySigner:       euros(37_500, 45_000, 56_250, 67_500), // seed 003 §8B, seed 001: +75 % of fonctionnement
+		ARSForfait:        euros(10_000, 13_500, 16_500, 20_000), // seed 002 (decision on the split, above)
+		ARSCoordinator:    euros(24_000, 24_000, 24_000, 24_000), // seed 002: "recrutement du coordonnateur de 24 000€"
+	}
 }
 
-// Builtin returns the built-in CPTS barèmes, oldest first. Each call returns
-// fresh values. migrations/00010_baremes.sql inserts exactly these rows.
-func Builtin() []Bareme { return []Bareme{ACICPTS2019(), Avenant2()} }
+// Builtin returns the built-in CPTS barèmes, oldest first: avenant 2 only
+// (no invented 2019 table, see BaremeAt). Each call returns fresh values. The
+// migrations insert exactly these rows (a store test compares them).
+func Builtin() []Bareme { return []Bareme{Avenant2()} }
 
 // AmountRow is one row of table bareme_amounts (migrations/00010_baremes.sql).
 type AmountRow struct {

@@ -25,6 +25,12 @@ const MSPBaremeCode = "aci-msp-avenant-1"
 // MSPBaremeName is the French name of MSPBaremeCode.
 const MSPBaremeName = "ACI MSP 2017 et avenant 1 (2022)"
 
+// ContractMSPBareme is the built-in MSP barème of code MSPBaremeCode (point
+// value, reference patientèle, advance rate: docs/rules.md §4, §9).
+func ContractMSPBareme() (MSPBareme, error) {
+	return MSPBaremeByCode(BuiltinMSPBaremes(), MSPBaremeCode)
+}
+
 // mspSocle is the set of MSP indicators that are not optional.
 func mspSocle() map[string]bool {
 	socle := map[string]bool{}
@@ -43,28 +49,18 @@ func mspSocle() map[string]bool {
 // date (the third signature): the portal has no separate "mission started"
 // act, and a mission's payments begin with the contract (ACI CPTS « dès la
 // date de démarrage de chaque mission »); the deployment calendar
-// gives the latest dates, not the payment start (docs/rules.md §7, §18). The
-// frozen barème (at acceptance) wins over the one in force at start when it
-// still exists.
+// gives the latest dates, not the payment start (docs/rules.md §7, §18).
+// Each contract year is computed on the barème in force on its first day
+// (docs/rules.md §4, YearBareme); baremeCode (frozen at acceptance) is
+// informative.
 func ContractScheduleInput(baremeCode string, tier int, start domain.Date, missions []Mission) (ScheduleInput, error) {
-	b, err := BaremeAt(Builtin(), start)
-	if err != nil {
-		return ScheduleInput{}, err
-	}
-	if b.Code != baremeCode {
-		for _, x := range Builtin() {
-			if x.Code == baremeCode {
-				b = x
-			}
-		}
-	}
 	starts := map[Mission]domain.Date{}
 	for _, m := range missions {
 		if m != Fonctionnement {
 			starts[m] = start
 		}
 	}
-	return ScheduleInput{Bareme: b, Tier: tier, Signed: start, Starts: starts}, nil
+	return ScheduleInput{Baremes: Builtin(), Tier: tier, Signed: start, Starts: starts}, nil
 }
 
 // MSPContractPayments is the civil-year payments of an MSP contract with
@@ -75,11 +71,15 @@ func ContractScheduleInput(baremeCode string, tier int, start domain.Date, missi
 // annual evaluation); the last civil year, cut by the contract's end, is
 // prorated by days (1 January → end, exclusive) like the first one.
 func MSPContractPayments(patientele int64, start domain.Date) ([]Payment, error) {
+	mb, err := ContractMSPBareme()
+	if err != nil {
+		return nil, err
+	}
 	socle := mspSocle()
 	end := ContractEnd(start)
 	var out []Payment
 	for y := start.Y; y <= end.AddDays(-1).Y; y++ {
-		my, err := MSPSchedule(MSPYearInput{Indicators: BuiltinMSP(), Met: socle, Patientele: patientele, Year: y, Contracted: start})
+		my, err := MSPSchedule(MSPYearInput{Bareme: mb, Indicators: BuiltinMSP(), Met: socle, Patientele: patientele, Year: y, Contracted: start})
 		if err != nil {
 			return nil, err
 		}
@@ -214,7 +214,7 @@ func CPTSContract(tier int, missions []Mission, today domain.Date) (CPTSContract
 		return out, err
 	}
 	out.Year1, out.Year1Total = y1.Lines, y1.Total
-	s, err := BuildSchedule(ScheduleInput{Bareme: b, Tier: tier, Signed: today, Starts: starts})
+	s, err := BuildSchedule(ScheduleInput{Baremes: Builtin(), Tier: tier, Signed: today, Starts: starts})
 	if err != nil {
 		return out, err
 	}
@@ -235,21 +235,24 @@ type MSPIndicatorLine struct {
 type MSPContractSummary struct {
 	Indicators []MSPIndicatorLine
 	Annual     domain.Cents // remuneration for 100 % of the socle
-	Advance    domain.Cents // 60 % of it, full civil year
+	Advance    domain.Cents // the MSP barème's advance rate (60 %) of it, full civil year
 }
 
 // MSPContract computes the funding shown in an MSP contract for patientele
 // (MSPBaremeCode, 100 % of the socle met).
 func MSPContract(patientele int64) (MSPContractSummary, error) {
 	var out MSPContractSummary
-	for _, ind := range BuiltinMSP() {
-		out.Indicators = append(out.Indicators, MSPIndicatorLine{Indicator: ind, Amount: MSPIndicatorAmount(ind, patientele)})
-	}
-	var err error
-	if out.Annual, err = MSPRemuneration(BuiltinMSP(), mspSocle(), patientele); err != nil {
+	mb, err := ContractMSPBareme()
+	if err != nil {
 		return out, err
 	}
-	out.Advance = domain.MulDiv(out.Annual, 60, 100)
+	for _, ind := range BuiltinMSP() {
+		out.Indicators = append(out.Indicators, MSPIndicatorLine{Indicator: ind, Amount: MSPIndicatorAmount(mb, ind, patientele)})
+	}
+	if out.Annual, err = MSPRemuneration(mb, BuiltinMSP(), mspSocle(), patientele); err != nil {
+		return out, err
+	}
+	out.Advance = domain.MulDiv(out.Annual, mb.AdvancePercent, 100)
 	return out, nil
 }
 

@@ -1,6 +1,7 @@
 package funding
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +12,12 @@ import (
 // horaires 1 200 fixed points + coordination 1 000 fixed + 1 700 variable
 // points × 4 000 / 4 000 = 3 900 points × 7 € = 27 300 € a full year
 // (2 730 000 cents); advance 60 % = 16 380 €, balance 10 920 €.
+const demoPatientele = 4_000
+
 func TestMSPContractPayments(t *testing.T) {
+	if mb, err := ContractMSPBareme(); err != nil || mb.ReferencePatientele != demoPatientele {
+		t.Fatalf("the contract's MSP barème %+v, %v: reference patientèle is not the demo's", mb, err)
+	}
 	start := d(2026, time.March, 2) // 2026: 305 days from 2 March to 31 December, of 365
 	type pay struct {
 		due    domain.Date
@@ -38,7 +44,7 @@ func TestMSPContractPayments(t *testing.T) {
 		// 2 730 000 × 60 / 365 = 448 767,1 → 448 767; − advance
 		{d(2032, time.April, 30), 6, KindSolde, 448_767 - 269_260},
 	}
-	ps, err := MSPContractPayments(MSPReferencePatientele, start)
+	ps, err := MSPContractPayments(demoPatientele, start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +66,7 @@ func TestMSPContractPayments(t *testing.T) {
 }
 
 func TestContractTermination(t *testing.T) {
-	msp := ContractFunding{StructureType: domain.MSP, Patientele: MSPReferencePatientele, Start: d(2026, time.March, 2)}
+	msp := ContractFunding{StructureType: domain.MSP, Patientele: demoPatientele, Start: d(2026, time.March, 2)}
 	// Received 10/01/2028, effective 10/03/2028: 2026 (2 281 233) and 2027
 	// (2 730 000) in full, 2028 for 69 of its 366 days:
 	// 2 730 000 × 69 / 366 = 514 672,1 → 514 672.
@@ -107,7 +113,6 @@ func TestContractScheduleInputAndPayments(t *testing.T) {
 	for _, tc := range []struct {
 		name, frozen, want string
 	}{
-		{"frozen barème kept", "aci-cpts-2019", "aci-cpts-2019"},
 		{"the barème in force", "avenant-2", "avenant-2"},
 		{"unknown frozen code: the barème in force", "gone", "avenant-2"},
 	} {
@@ -116,16 +121,30 @@ func TestContractScheduleInputAndPayments(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if in.Bareme.Code != tc.want || in.Tier != 2 || in.Signed != start || len(in.Starts) != 2 ||
+			if in.Tier != 2 || in.Signed != start || len(in.Starts) != 2 ||
 				in.Starts[Acces] != start || in.Starts[Parcours] != start {
-				t.Errorf("input %s tier %d signed %s starts %v", in.Bareme.Code, in.Tier, in.Signed, in.Starts)
+				t.Errorf("input tier %d signed %s starts %v", in.Tier, in.Signed, in.Starts)
+			}
+			for y := 1; y <= ContractYears; y++ {
+				b, err := YearBareme(in.Baremes, in.Signed, y)
+				if err != nil || b.Code != tc.want {
+					t.Errorf("year %d: barème %s, %v", y, b.Code, err)
+				}
 			}
 		})
+	}
+	// A contract year before avenant 2: no barème to compute it on.
+	in, err := ContractScheduleInput("avenant-2", 2, d(2021, time.June, 1), []Mission{Fonctionnement})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := BuildSchedule(in); err == nil || !strings.Contains(err.Error(), "barème ACI CPTS 2019 non saisi") {
+		t.Errorf("a contract year before avenant 2: %v", err)
 	}
 	if _, err := ContractPayments(ContractFunding{StructureType: domain.CPTS}); domain.ErrorCode(err) != domain.EConflict {
 		t.Errorf("unsigned contract: %v", err)
 	}
-	ps, err := ContractPayments(ContractFunding{StructureType: domain.MSP, Patientele: MSPReferencePatientele, Start: d(2026, time.March, 2)})
+	ps, err := ContractPayments(ContractFunding{StructureType: domain.MSP, Patientele: demoPatientele, Start: d(2026, time.March, 2)})
 	if err != nil || len(ps) != 12 {
 		t.Errorf("msp payments: %d, %v", len(ps), err)
 	}
@@ -157,7 +176,7 @@ func TestCPTSContract(t *testing.T) {
 // 27 300 € for 100 % of the socle (see TestMSPContractPayments); SAS
 // (optional) not counted.
 func TestMSPContract(t *testing.T) {
-	s, err := MSPContract(MSPReferencePatientele)
+	s, err := MSPContract(demoPatientele)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,9 @@ type Line struct {
 	Fixed    domain.Cents // fixed part (fonctionnement: its whole amount)
 	Variable domain.Cents // variable part × achievement (crise: in full when a crisis is declared)
 	// Supplement is the early-signer supplement, on the fonctionnement line
-	// of contract year 1 only (DOMAIN.md §5, avenant 2).
+	// of one contract year only: year 1 for a contract signed while the
+	// barème that grants it is in force, else the first year on that barème
+	// (docs/rules.md §5, avenant 2).
 	Supplement domain.Cents
 	// Days / YearDays is the proration applied to Fixed and to the
 	// achievement Variable (DOMAIN.md §8); equal for a full year.
@@ -65,7 +67,8 @@ type YearInput struct {
 	// is at 100 %. Use RateFromIndicators to compute one from indicators.
 	Achievement map[Mission]Rate
 	// Signed is the signature date; zero means unknown (no early-signer
-	// supplement).
+	// supplement). Bareme must be the barème of contract year Year of that
+	// contract (YearBareme).
 	Signed domain.Date
 }
 
@@ -80,12 +83,30 @@ func EarlySignerEligible(b Bareme, signed domain.Date) bool {
 // EarlySignerSupplement returns the supplement due to a contract signed on
 // `signed`, or 0 (DOMAIN.md §5; seed 003 §8B; avenant 2).
 //
-// Decision (DOMAIN.md §5): paid once, with the first fonctionnement payment.
+// Decision (docs/rules.md §5): paid once, with the first fonctionnement
+// payment; for a contract signed before the barème that grants it took
+// effect, with the first fonctionnement payment on or after that day
+// (BuildSchedule; SupplementYear for one year).
 func EarlySignerSupplement(b Bareme, tier int, signed domain.Date) domain.Cents {
 	if !EarlySignerEligible(b, signed) {
 		return 0
 	}
 	return b.EarlySigner.At(tier)
+}
+
+// SupplementYear reports whether contract year y of a contract signed on
+// `signed`, computed on barème b (the barème of that year), carries the
+// early-signer supplement: b grants it to the contract, and year y is the
+// contract's first year on b — year 1, or a year whose previous year began
+// before b took effect (docs/rules.md §5: a contract signed before avenant 2
+// took effect gets it with the first fonctionnement payment on or after
+// 01/04/2022). It assumes, as Annual does, that fonctionnement is due every
+// year; BuildSchedule moves it to the first year where it is.
+func SupplementYear(b Bareme, signed domain.Date, y int) bool {
+	if !EarlySignerEligible(b, signed) {
+		return false
+	}
+	return y == 1 || signed.AddYears(y-2).Before(b.Effective)
 }
 
 // Annual computes the entitlement of one full contract year (no proration),
@@ -124,7 +145,7 @@ func Annual(in YearInput) (Entitlement, error) {
 			return Entitlement{}, err
 		}
 		l := missionLine(in.Bareme, in.Tier, m, in.Year, plan, in.Crisis, rate, 1, 1)
-		if m == Fonctionnement && in.Year == 1 {
+		if m == Fonctionnement && SupplementYear(in.Bareme, in.Signed, in.Year) {
 			l.Supplement = EarlySignerSupplement(in.Bareme, in.Tier, in.Signed)
 		}
 		lines = append(lines, l)
@@ -239,7 +260,7 @@ func LettreDeadline(validated domain.Date) domain.Date { return validated.AddMon
 // ARSPreACI is the ARS support before the ACI (DOMAIN.md §5; seed 002: "un
 // forfait pour l'indemnisation des professionnels de santé (de 10 000€ à
 // 20 000€ selon la taille de la CPTS)" and "un forfait pour le recrutement du
-// coordonnateur de 24 000€"): the tier's forfait (see ARSForfaitByTier for the
+// coordonnateur de 24 000€"): the tier's forfait (see Avenant2 for the
 // decision on the split), plus the coordinator forfait when one is recruited.
 func ARSPreACI(b Bareme, tier int, coordinator bool) (domain.Cents, error) {
 	if err := checkTier(tier); err != nil {

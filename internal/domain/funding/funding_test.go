@@ -23,6 +23,17 @@ func TestTierEdges(t *testing.T) {
 	if _, err := Tier(-1); domain.ErrorCode(err) != domain.EInvalid {
 		t.Errorf("Tier(-1) error = %v, want invalid", err)
 	}
+	// The edges are data of the barème: another avenant may move them.
+	b := Avenant2()
+	b.TierFrom = [3]int64{30_000, 90_000, 200_000}
+	for _, tc := range []struct {
+		pop  int64
+		tier int
+	}{{29_999, 1}, {30_000, 2}, {89_999, 2}, {90_000, 3}, {199_999, 3}, {200_000, 4}} {
+		if got, err := b.Tier(tc.pop); err != nil || got != tc.tier {
+			t.Errorf("moved edges: Tier(%d) = %d, %v; want %d", tc.pop, got, err, tc.tier)
+		}
+	}
 }
 
 // TestBaremeAmounts reproduces every amount of DOMAIN.md §4 for the four tiers.
@@ -66,9 +77,49 @@ func TestBaremeAmounts(t *testing.T) {
 	if err := b.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if err := ACICPTS2019().Validate(); err != nil {
-		t.Fatal(err)
+	// The parameters an avenant may change are fields of the barème.
+	if b.Effective != d(2022, time.April, 1) || b.EarlySignerCutoff != d(2022, time.September, 30) ||
+		b.TierFrom != [3]int64{40_000, 80_000, 175_001} || b.AdvancePercent != 75 {
+		t.Errorf("avenant 2 parameters: %+v", b)
 	}
+	// No invented 2019 table: avenant 2 is the only built-in barème.
+	if list := Builtin(); len(list) != 1 || list[0].Code != "avenant-2" {
+		t.Errorf("Builtin() = %+v", list)
+	}
+	for name, edit := range map[string]func(*Bareme){
+		"tier edges not increasing": func(b *Bareme) { b.TierFrom = [3]int64{40_000, 40_000, 175_001} },
+		"tier edge zero":            func(b *Bareme) { b.TierFrom[0] = 0 },
+		"advance above 100 %":       func(b *Bareme) { b.AdvancePercent = 101 },
+		"advance negative":          func(b *Bareme) { b.AdvancePercent = -1 },
+	} {
+		x := Avenant2()
+		edit(&x)
+		if err := x.Validate(); domain.ErrorCode(err) != domain.EInvalid {
+			t.Errorf("%s: Validate = %v, want invalid", name, err)
+		}
+	}
+}
+
+// entered2019 stands for the 2019 per-line table an admin enters later
+// (docs/rules.md §4): a test fixture, not data — its amounts (80 % of avenant
+// 2's, no crise, no early-signer supplement) only need to differ from avenant
+// 2's so that the tests see which barème each contract year uses.
+func entered2019() Bareme {
+	b := Avenant2()
+	b.Code, b.Name, b.Effective = "aci-cpts-2019", "ACI CPTS 2019", ACICPTSEffective()
+	b.EarlySignerCutoff, b.EarlySigner = domain.Date{}, PerTier{}
+	b.Missions = nil
+	for _, m := range avenant2Missions() {
+		if m.Mission == Crise {
+			continue
+		}
+		for i := range m.Fixed {
+			m.Fixed[i] = m.Fixed[i] * 8 / 10
+			m.Variable[i] = m.Variable[i] * 8 / 10
+		}
+		b.Missions = append(b.Missions, m)
+	}
+	return b
 }
 
 // TestAnnualTotals checks the per-mission totals of DOMAIN.md §4 and the
@@ -134,13 +185,29 @@ func TestAnnualAchievementAndSupplement(t *testing.T) {
 	if e.Total != domain.Euros(60_000) {
 		t.Errorf("cut-off day total = %s", domain.FormatEUR(e.Total))
 	}
-	// Year 2: no supplement.
-	e, _ = Annual(YearInput{Bareme: Avenant2(), Tier: 2, Year: 2, Signed: d(2021, time.January, 1)})
-	if e.Total != domain.Euros(60_000) {
-		t.Errorf("year 2 total = %s", domain.FormatEUR(e.Total))
+	// The supplement is in one year only (docs/rules.md §5): year 1 of a
+	// contract signed under avenant 2; for a contract signed before avenant 2
+	// took effect, its first year on avenant 2 (the first fonctionnement
+	// payment on or after 01/04/2022).
+	for _, tc := range []struct {
+		signed domain.Date
+		year   int
+		want   int64
+	}{
+		{d(2022, time.June, 1), 1, 60_000 + 45_000},
+		{d(2022, time.June, 1), 2, 60_000},
+		{d(2021, time.June, 1), 2, 60_000 + 45_000}, // year 2 starts 01/06/2022
+		{d(2021, time.June, 1), 3, 60_000},
+		{d(2021, time.April, 1), 2, 60_000 + 45_000}, // year 2 starts 01/04/2022, the day avenant 2 takes effect
+		{d(2021, time.April, 1), 3, 60_000},
+	} {
+		e, err := Annual(YearInput{Bareme: Avenant2(), Tier: 2, Year: tc.year, Signed: tc.signed})
+		if err != nil || e.Total != domain.Euros(tc.want) {
+			t.Errorf("signed %s year %d: total %s, %v; want %d €", tc.signed, tc.year, domain.FormatEUR(e.Total), err, tc.want)
+		}
 	}
-	if _, err := Annual(YearInput{Bareme: ACICPTS2019(), Tier: 2, Year: 1, Missions: []Mission{Crise}}); err == nil {
-		t.Error("crise in the 2019 barème accepted")
+	if _, err := Annual(YearInput{Bareme: entered2019(), Tier: 2, Year: 1, Missions: []Mission{Crise}}); err == nil {
+		t.Error("crise in a barème without it accepted")
 	}
 	if _, err := Annual(YearInput{Bareme: Avenant2(), Tier: 2, Year: 6}); err == nil {
 		t.Error("year 6 accepted")
@@ -183,8 +250,8 @@ func TestStartupMoney(t *testing.T) {
 			t.Errorf("T%d COVID = %s", tier, domain.FormatEUR(got))
 		}
 	}
-	if _, err := CovidAmorcage(ACICPTS2019(), 1); err == nil {
-		t.Error("COVID amorçage on the 2019 barème")
+	if _, err := CovidAmorcage(entered2019(), 1); err == nil {
+		t.Error("COVID amorçage on a barème without crise")
 	}
 	if _, err := AmorcageLettreIntention(b, 5); err == nil {
 		t.Error("tier 5 accepted")
@@ -199,14 +266,37 @@ func TestBaremeAt(t *testing.T) {
 	for _, tc := range []struct {
 		at   domain.Date
 		code string
-	}{{d(2019, time.August, 24), "aci-cpts-2019"}, {d(2022, time.March, 30), "aci-cpts-2019"}, {d(2022, time.March, 31), "avenant-2"}, {d(2026, time.January, 1), "avenant-2"}} {
+	}{{d(2022, time.April, 1), "avenant-2"}, {d(2026, time.January, 1), "avenant-2"}} {
 		b, err := BaremeAt(list, tc.at)
 		if err != nil || b.Code != tc.code {
 			t.Errorf("BaremeAt(%s) = %s, %v; want %s", tc.at, b.Code, err, tc.code)
 		}
 	}
-	if _, err := BaremeAt(list, d(2019, time.August, 23)); domain.ErrorCode(err) != domain.ENotFound {
-		t.Errorf("before 2019: %v", err)
+	// No invented table (docs/rules.md §4): before avenant 2 took effect
+	// (01/04/2022, the day after the JO of 31/03/2022), refused until an
+	// admin enters the 2019 table; before the ACI CPTS, refused too.
+	for _, tc := range []struct {
+		at   domain.Date
+		want string
+	}{
+		{d(2022, time.March, 31), "barème ACI CPTS 2019 non saisi : aucun barème en vigueur le 31/03/2022 (le barème Avenant 2 s'applique à partir du 01/04/2022)"},
+		{d(2019, time.August, 25), "barème ACI CPTS 2019 non saisi : aucun barème en vigueur le 25/08/2019 (le barème Avenant 2 s'applique à partir du 01/04/2022)"},
+		{d(2019, time.August, 24), "aucun barème ACI CPTS le 24/08/2019 : l'ACI CPTS est en vigueur depuis le 25/08/2019"},
+	} {
+		_, err := BaremeAt(list, tc.at)
+		if domain.ErrorCode(err) != domain.EInvalid || domain.ErrorMessage(err) != tc.want {
+			t.Errorf("BaremeAt(%s) = %v; want invalid %q", tc.at, err, tc.want)
+		}
+	}
+	// Once an admin enters it, the 2019 barème is used up to 31/03/2022.
+	with := append([]Bareme{entered2019()}, list...)
+	for _, tc := range []struct {
+		at   domain.Date
+		code string
+	}{{d(2019, time.August, 25), "aci-cpts-2019"}, {d(2022, time.March, 31), "aci-cpts-2019"}, {d(2022, time.April, 1), "avenant-2"}} {
+		if b, err := BaremeAt(with, tc.at); err != nil || b.Code != tc.code {
+			t.Errorf("with 2019 entered: BaremeAt(%s) = %s, %v; want %s", tc.at, b.Code, err, tc.code)
+		}
 	}
 	// A new avenant is a new value.
 	next := Avenant2()
@@ -288,7 +378,7 @@ func find(ps []Payment, m Mission, k Kind, y int) (Payment, bool) {
 // TestWorkedExample is DOMAIN.md §8's example: signed 01/03/2024, accès aux
 // soins (T2, fixe 70 000) started 01/06/2024 → 52 500 × 273/365 = 39 267,12 €.
 func TestWorkedExample(t *testing.T) {
-	in := ScheduleInput{Bareme: Avenant2(), Tier: 2, Signed: d(2024, time.March, 1),
+	in := ScheduleInput{Baremes: []Bareme{Avenant2()}, Tier: 2, Signed: d(2024, time.March, 1),
 		Starts: map[Mission]domain.Date{Acces: d(2024, time.June, 1)}}
 	s, err := BuildSchedule(in)
 	if err != nil {
@@ -367,7 +457,7 @@ func checkInvariant(t testing.TB, in ScheduleInput, s Schedule) {
 // 2024-03-01 has 366 days (29/02/2024); a mission started 2023-06-01 has
 // 274 days left.
 func TestLeapYearProration(t *testing.T) {
-	in := ScheduleInput{Bareme: Avenant2(), Tier: 1, Signed: d(2023, time.March, 1),
+	in := ScheduleInput{Baremes: []Bareme{Avenant2()}, Tier: 1, Signed: d(2023, time.March, 1),
 		Starts: map[Mission]domain.Date{Parcours: d(2023, time.June, 1), Acces: d(2023, time.March, 1)}}
 	s, err := BuildSchedule(in)
 	if err != nil {
@@ -386,7 +476,7 @@ func TestLeapYearProration(t *testing.T) {
 }
 
 func TestScheduleCrisisAndAchievement(t *testing.T) {
-	in := ScheduleInput{Bareme: Avenant2(), Tier: 3, Signed: d(2024, time.January, 31),
+	in := ScheduleInput{Baremes: []Bareme{Avenant2()}, Tier: 3, Signed: d(2024, time.January, 31),
 		Starts: map[Mission]domain.Date{Acces: d(2024, time.January, 31), Crise: d(2024, time.July, 15), Qualite: d(2026, time.May, 2)},
 		Crisis: [5]bool{false, true, false, false, true}}
 	in.Achievement[1] = map[Mission]Rate{Acces: 8_500}
@@ -415,7 +505,7 @@ func TestScheduleCrisisAndAchievement(t *testing.T) {
 }
 
 func TestScheduleNoMission(t *testing.T) {
-	in := ScheduleInput{Bareme: ACICPTS2019(), Tier: 2, Signed: d(2020, time.February, 29)}
+	in := ScheduleInput{Baremes: []Bareme{Avenant2()}, Tier: 2, Signed: d(2022, time.May, 2)}
 	s, err := BuildSchedule(in)
 	if err != nil {
 		t.Fatal(err)
@@ -428,17 +518,176 @@ func TestScheduleNoMission(t *testing.T) {
 		t.Errorf("supplement kind %s", s.Payments[1].Kind)
 	}
 	checkInvariant(t, in, s)
+	// A contract year that starts before 01/04/2022 is refused while the 2019
+	// barème is not entered (docs/rules.md §4).
+	for _, signed := range []domain.Date{d(2020, time.February, 29), d(2022, time.March, 31)} {
+		for _, run := range []func(ScheduleInput) error{
+			func(in ScheduleInput) error { _, err := BuildSchedule(in); return err },
+			func(in ScheduleInput) error { _, err := YearDue(in, 1); return err },
+			func(in ScheduleInput) error { _, err := Terminate(in, d(2023, 1, 1), 0); return err },
+		} {
+			err := run(ScheduleInput{Baremes: Builtin(), Tier: 2, Signed: signed})
+			want := "barème ACI CPTS 2019 non saisi : aucun barème en vigueur le " + signed.French() + ", premier jour de l'année 1 du contrat (le barème Avenant 2 s'applique à partir du 01/04/2022)"
+			if domain.ErrorCode(err) != domain.EInvalid || domain.ErrorMessage(err) != want {
+				t.Errorf("signed %s: %v", signed, err)
+			}
+		}
+	}
 	for _, bad := range []ScheduleInput{
-		{Bareme: Avenant2(), Tier: 2},
-		{Bareme: Avenant2(), Tier: 0, Signed: d(2024, 1, 1)},
-		{Bareme: Avenant2(), Tier: 2, Signed: d(2024, 1, 1), Starts: map[Mission]domain.Date{Acces: d(2023, 12, 31)}},
-		{Bareme: Avenant2(), Tier: 2, Signed: d(2024, 1, 1), Starts: map[Mission]domain.Date{Acces: d(2029, 1, 1)}},
-		{Bareme: Avenant2(), Tier: 2, Signed: d(2024, 1, 1), Starts: map[Mission]domain.Date{"x": d(2024, 1, 1)}},
-		{Bareme: ACICPTS2019(), Tier: 2, Signed: d(2020, 1, 1), Starts: map[Mission]domain.Date{Crise: d(2020, 1, 1)}},
+		{Baremes: []Bareme{Avenant2()}, Tier: 2},
+		{Baremes: []Bareme{Avenant2()}, Tier: 0, Signed: d(2024, 1, 1)},
+		{Baremes: []Bareme{Avenant2()}, Tier: 2, Signed: d(2024, 1, 1), Starts: map[Mission]domain.Date{Acces: d(2023, 12, 31)}},
+		{Baremes: []Bareme{Avenant2()}, Tier: 2, Signed: d(2024, 1, 1), Starts: map[Mission]domain.Date{Acces: d(2029, 1, 1)}},
+		{Baremes: []Bareme{Avenant2()}, Tier: 2, Signed: d(2024, 1, 1), Starts: map[Mission]domain.Date{"x": d(2024, 1, 1)}},
+		{Baremes: []Bareme{entered2019()}, Tier: 2, Signed: d(2020, 1, 1), Starts: map[Mission]domain.Date{Crise: d(2020, 1, 1)}},
 	} {
 		if _, err := BuildSchedule(bad); domain.ErrorCode(err) != domain.EInvalid {
 			t.Errorf("%+v: err %v", bad, err)
 		}
+	}
+}
+
+// TestSchedulePerYearBareme: each contract year is computed on the barème in
+// force on its first day (docs/rules.md §4), and the early-signer supplement
+// of a contract signed before avenant 2 took effect is paid with the first
+// fonctionnement payment on or after 01/04/2022 (docs/rules.md §5). T2.
+func TestSchedulePerYearBareme(t *testing.T) {
+	// avenant9 is a later avenant of the tests: fonctionnement T2 70 000 €,
+	// advances of 80 %, in force from 01/01/2023.
+	avenant9 := Avenant2()
+	avenant9.Code, avenant9.Name, avenant9.Effective, avenant9.AdvancePercent = "avenant-9", "Avenant 9", d(2023, time.January, 1), 80
+	avenant9.Missions = avenant2Missions()
+	avenant9.Missions[0].Fixed[1] = domain.Euros(70_000)
+	type pay struct {
+		due  domain.Date
+		year int
+		m    Mission
+		k    Kind
+		eur  int64 // euros
+	}
+	for _, tc := range []struct {
+		name    string
+		baremes []Bareme
+		signed  domain.Date
+		starts  map[Mission]domain.Date
+		codes   [ContractYears]string // barème of each year
+		years   [ContractYears]int64  // euros due each year
+		want    []pay                 // the payments of years 1 and 2 (and the supplement), in order
+	}{
+		{
+			// Year 1 on the 2019 table (fonct 48 000, acces 56 000 + 24 000);
+			// year 2 on avenant 2, with the supplement on 01/06/2022.
+			name: "signed 01/06/2021", baremes: []Bareme{entered2019(), Avenant2()}, signed: d(2021, time.June, 1),
+			starts: map[Mission]domain.Date{Acces: d(2021, time.June, 1)},
+			codes:  [5]string{"aci-cpts-2019", "avenant-2", "avenant-2", "avenant-2", "avenant-2"},
+			years:  [5]int64{48_000 + 80_000, 60_000 + 45_000 + 100_000, 160_000, 160_000, 160_000},
+			want: []pay{
+				{d(2021, time.June, 1), 1, Fonctionnement, KindAvance, 48_000},
+				{d(2021, time.June, 1), 1, Acces, KindAvance, 42_000},
+				{d(2022, time.June, 1), 1, Acces, KindSolde, 56_000 + 24_000 - 42_000},
+				{d(2022, time.June, 1), 2, Fonctionnement, KindAvance, 45_000},
+				{d(2022, time.June, 1), 2, Fonctionnement, KindAmorcage, 45_000},
+				{d(2022, time.June, 1), 2, Acces, KindAvance, 52_500},
+				{d(2023, time.June, 1), 2, Fonctionnement, KindSolde, 15_000},
+				{d(2023, time.June, 1), 2, Acces, KindSolde, 100_000 - 52_500},
+			},
+		},
+		{
+			// Years 1 and 2 on the 2019 table; the supplement comes with
+			// year 3's fonctionnement advance, 01/06/2022.
+			name: "signed 01/06/2020", baremes: []Bareme{entered2019(), Avenant2()}, signed: d(2020, time.June, 1),
+			starts: map[Mission]domain.Date{Acces: d(2020, time.June, 1)},
+			codes:  [5]string{"aci-cpts-2019", "aci-cpts-2019", "avenant-2", "avenant-2", "avenant-2"},
+			years:  [5]int64{128_000, 128_000, 205_000, 160_000, 160_000},
+			want: []pay{
+				{d(2020, time.June, 1), 1, Fonctionnement, KindAvance, 48_000},
+				{d(2020, time.June, 1), 1, Acces, KindAvance, 42_000},
+				{d(2021, time.June, 1), 1, Acces, KindSolde, 38_000},
+				{d(2021, time.June, 1), 2, Fonctionnement, KindAvance, 36_000},
+				{d(2021, time.June, 1), 2, Acces, KindAvance, 42_000},
+				{d(2022, time.June, 1), 2, Fonctionnement, KindSolde, 12_000},
+				{d(2022, time.June, 1), 2, Acces, KindSolde, 38_000},
+				{d(2022, time.June, 1), 3, Fonctionnement, KindAvance, 45_000},
+				{d(2022, time.June, 1), 3, Fonctionnement, KindAmorcage, 45_000},
+				{d(2022, time.June, 1), 3, Acces, KindAvance, 52_500},
+			},
+		},
+		{
+			// No mission started: no fonctionnement after year 1, so no
+			// fonctionnement payment on or after 01/04/2022 carries the
+			// supplement.
+			name: "signed 01/06/2021, no mission", baremes: []Bareme{entered2019(), Avenant2()}, signed: d(2021, time.June, 1),
+			codes: [5]string{"aci-cpts-2019", "avenant-2", "avenant-2", "avenant-2", "avenant-2"},
+			years: [5]int64{48_000, 0, 0, 0, 0},
+			want:  []pay{{d(2021, time.June, 1), 1, Fonctionnement, KindAvance, 48_000}},
+		},
+		{
+			// Year 1 on avenant 2 (supplement at signature), years 2–5 on
+			// avenant 9: fonctionnement 70 000 with an 80 % advance; acces
+			// advances at 80 % too.
+			name: "signed 01/06/2022, avenant 9 from 2023", baremes: []Bareme{Avenant2(), avenant9}, signed: d(2022, time.June, 1),
+			starts: map[Mission]domain.Date{Acces: d(2022, time.June, 1)},
+			codes:  [5]string{"avenant-2", "avenant-9", "avenant-9", "avenant-9", "avenant-9"},
+			years:  [5]int64{60_000 + 45_000 + 100_000, 170_000, 170_000, 170_000, 170_000},
+			want: []pay{
+				{d(2022, time.June, 1), 1, Fonctionnement, KindAvance, 60_000},
+				{d(2022, time.June, 1), 1, Fonctionnement, KindAmorcage, 45_000},
+				{d(2022, time.June, 1), 1, Acces, KindAvance, 52_500},
+				{d(2023, time.June, 1), 1, Acces, KindSolde, 47_500},
+				{d(2023, time.June, 1), 2, Fonctionnement, KindAvance, 56_000},
+				{d(2023, time.June, 1), 2, Acces, KindAvance, 56_000},
+				{d(2024, time.June, 1), 2, Fonctionnement, KindSolde, 14_000},
+				{d(2024, time.June, 1), 2, Acces, KindSolde, 44_000},
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := ScheduleInput{Baremes: tc.baremes, Tier: 2, Signed: tc.signed, Starts: tc.starts}
+			s, err := BuildSchedule(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var total int64
+			for i, e := range s.Years {
+				if e.Bareme != tc.codes[i] || e.Total != domain.Euros(tc.years[i]) {
+					t.Errorf("year %d: barème %s, %s; want %s, %d €", i+1, e.Bareme, domain.FormatEUR(e.Total), tc.codes[i], tc.years[i])
+				}
+				total += tc.years[i]
+			}
+			if s.Total != domain.Euros(total) {
+				t.Errorf("total %s, want %d €", domain.FormatEUR(s.Total), total)
+			}
+			// The payments up to the last year and day of tc.want.
+			last := tc.want[len(tc.want)-1]
+			var got []pay
+			for _, p := range s.Payments {
+				if p.ContractYear > last.year || p.Due.After(last.due) {
+					continue
+				}
+				got = append(got, pay{p.Due, p.ContractYear, p.Mission, p.Kind, int64(p.Amount / 100)})
+				if p.Amount%100 != 0 {
+					t.Errorf("payment %+v not in whole euros", p)
+				}
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("payments\n got %+v\nwant %+v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Errorf("payment %d = %+v, want %+v", i, got[i], tc.want[i])
+				}
+			}
+			var amorcage int
+			for _, p := range s.Payments {
+				if p.Kind == KindAmorcage {
+					amorcage++
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tc.starts != nil]; amorcage != want {
+				t.Errorf("%d supplement payments, want %d", amorcage, want)
+			}
+			checkInvariant(t, in, s)
+		})
 	}
 }
 
@@ -448,7 +697,7 @@ func TestTermination(t *testing.T) {
 	if got := TerminationEffective(d(2025, time.March, 15)); got != d(2025, time.May, 15) {
 		t.Fatalf("effective = %s", got)
 	}
-	in := ScheduleInput{Bareme: Avenant2(), Tier: 2, Signed: d(2024, time.March, 1),
+	in := ScheduleInput{Baremes: []Bareme{Avenant2()}, Tier: 2, Signed: d(2024, time.March, 1),
 		Starts: map[Mission]domain.Date{Acces: d(2024, time.June, 1)}}
 	s, _ := BuildSchedule(in)
 	eff := d(2025, time.May, 15)
@@ -489,26 +738,30 @@ func TestTermination(t *testing.T) {
 
 func TestMSP(t *testing.T) {
 	inds := BuiltinMSP()
+	mb, err := MSPBaremeByCode(BuiltinMSPBaremes(), "aci-msp-avenant-1")
+	if err != nil || mb.PointValue != 7_00 || mb.ReferencePatientele != 4_000 || mb.AdvancePercent != 60 {
+		t.Fatalf("MSP barème %+v, %v", mb, err)
+	}
 	all := map[string]bool{"horaires_soins_non_programmes": true, "fonction_coordination": true, "sas_tous_medecins": true, "sas_moitie_medecins": true}
 	// 1 200 + 1 000 + 1 700 × 4 000/4 000 + 200 (best SAS level) = 4 100 points = 28 700 €.
-	got, err := MSPRemuneration(inds, all, 4_000)
+	got, err := MSPRemuneration(mb, inds, all, 4_000)
 	if err != nil || got != domain.Euros(28_700) {
 		t.Errorf("remuneration = %s, %v", domain.FormatEUR(got), err)
 	}
 	// Variable points scale: 1 700 × 7 € × 3 000/4 000 = 8 925 €.
-	if got := MSPIndicatorAmount(inds[1], 3_000); got != domain.Euros(7_000+8_925) {
+	if got := MSPIndicatorAmount(mb, inds[1], 3_000); got != domain.Euros(7_000+8_925) {
 		t.Errorf("coordination at 3 000 = %s", domain.FormatEUR(got))
 	}
 	// 1 700 × 700 × 1 234 / 4 000 = 367 115 cents.
-	if got := MSPIndicatorAmount(inds[1], 1_234); got != domain.Euros(7_000)+367_115 {
+	if got := MSPIndicatorAmount(mb, inds[1], 1_234); got != domain.Euros(7_000)+367_115 {
 		t.Errorf("coordination at 1 234 = %d", got)
 	}
 	// A prérequis not met: nothing.
-	if got, _ := MSPRemuneration(inds, map[string]bool{"fonction_coordination": true, "sas_tous_medecins": true}, 4_000); got != 0 {
+	if got, _ := MSPRemuneration(mb, inds, map[string]bool{"fonction_coordination": true, "sas_tous_medecins": true}, 4_000); got != 0 {
 		t.Errorf("prérequis missing: %s", domain.FormatEUR(got))
 	}
 	// Civil-year schedule, contracted 01/07/2024 (leap year: 184/366 days left).
-	y, err := MSPSchedule(MSPYearInput{Indicators: inds, Met: all, Patientele: 4_000, Year: 2024, Contracted: d(2024, time.July, 1)})
+	y, err := MSPSchedule(MSPYearInput{Bareme: mb, Indicators: inds, Met: all, Patientele: 4_000, Year: 2024, Contracted: d(2024, time.July, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -522,9 +775,29 @@ func TestMSP(t *testing.T) {
 	if y.Remuneration != domain.MulDiv(domain.Euros(28_700), 184, 366) || y.Balance != y.Remuneration-y.Advance {
 		t.Errorf("balance %+v", y)
 	}
-	y, _ = MSPSchedule(MSPYearInput{Indicators: inds, Met: all, Patientele: 4_000, Year: 2025, Contracted: d(2024, time.July, 1)})
+	y, _ = MSPSchedule(MSPYearInput{Bareme: mb, Indicators: inds, Met: all, Patientele: 4_000, Year: 2025, Contracted: d(2024, time.July, 1)})
 	if y.AdvanceDue != d(2025, time.April, 30) || y.Advance != domain.Euros(16_380) {
 		t.Errorf("year 2 %+v", y)
+	}
+	// The point value, reference patientèle and advance rate are the
+	// barème's: 8 €, 5 000 patients, 50 %.
+	other := MSPBareme{Code: "aci-msp-avenant-9", PointValue: 8_00, ReferencePatientele: 5_000, AdvancePercent: 50}
+	// 1 000 × 8 € + 1 700 × 8 € × 4 000/5 000 = 8 000 + 10 880 €.
+	if got := MSPIndicatorAmount(other, inds[1], 4_000); got != domain.Euros(8_000+10_880) {
+		t.Errorf("coordination under other barème = %s", domain.FormatEUR(got))
+	}
+	// Socle: (1 200 + 1 000) × 8 € + 10 880 € = 28 480 €; advance 50 % = 14 240 €.
+	y, err = MSPSchedule(MSPYearInput{Bareme: other, Indicators: inds, Met: all, Patientele: 4_000, Year: 2025, Contracted: d(2024, time.July, 1)})
+	if err != nil || y.Advance != domain.Euros(14_240) || !strings.Contains(y.AdvanceRule, "Avance de 50 %") {
+		t.Errorf("other barème year 2 %+v, %v", y, err)
+	}
+	for _, bad := range []MSPBareme{{Code: "x", ReferencePatientele: 4_000, AdvancePercent: 60}, {Code: "x", PointValue: 7_00, AdvancePercent: 60}, {Code: "x", PointValue: 7_00, ReferencePatientele: 4_000, AdvancePercent: 101}, {}} {
+		if _, err := MSPRemuneration(bad, inds, all, 4_000); domain.ErrorCode(err) != domain.EInvalid {
+			t.Errorf("MSP barème %+v accepted: %v", bad, err)
+		}
+	}
+	if _, err := MSPBaremeByCode(BuiltinMSPBaremes(), "aci-msp-2030"); domain.ErrorCode(err) != domain.EInvalid {
+		t.Errorf("unknown MSP barème: %v", err)
 	}
 }
 

@@ -37,8 +37,11 @@ func fuzzInput(amount int64, pop int64, signedOff uint16, startMask uint8, offs 
 		}
 	}
 	b.EarlySigner = PerTier{domain.Cents(amount), domain.Cents(amount / 3), 1, 0}
-	signed := domain.Date{Y: 2020, M: time.January, D: 1}.AddDays(int(signedOff % 3000))
-	in := ScheduleInput{Bareme: b, Tier: tier, Signed: signed, Starts: map[Mission]domain.Date{}}
+	b.AdvancePercent = int64(rate % 101) // the advance rate is the barème's
+	// From the day avenant 2 took effect: earlier contract years are refused
+	// (no 2019 barème entered, docs/rules.md §4).
+	signed := b.Effective.AddDays(int(signedOff % 3000))
+	in := ScheduleInput{Baremes: []Bareme{b}, Tier: tier, Signed: signed, Starts: map[Mission]domain.Date{}}
 	end := signed.AddYears(ContractYears)
 	span := signed.DaysUntil(end)
 	for i, m := range AllMissions[1:] {
@@ -118,7 +121,7 @@ func BenchmarkSchedules1200(b *testing.B) {
 	for i := range ins {
 		tier, _ := Tier(int64(10_000 + i*397%250_000))
 		signed := domain.Date{Y: 2022, M: time.April, D: 1}.AddDays(i * 7 % 1500)
-		in := ScheduleInput{Bareme: bar, Tier: tier, Signed: signed, Starts: map[Mission]domain.Date{}}
+		in := ScheduleInput{Baremes: []Bareme{bar}, Tier: tier, Signed: signed, Starts: map[Mission]domain.Date{}}
 		for j, m := range AllMissions[1:] {
 			if (i+j)%7 == 6 {
 				continue

@@ -116,25 +116,16 @@ func ValidateContractMissions(ms []Mission) error {
 	return nil
 }
 
-// Tier returns the CPTS size tier (1..4) of a population (DOMAIN.md §3; seed
-// 003 §8A: "taille 1 : < 40.000 habitants, taille 2 : de 40.000 à 80.000,
-// taille 3 : de 80.000 à 175.000, taille 4 : > 175.000").
+// Tier returns the CPTS size tier (1..4) of a population under the tier
+// edges of the latest built-in barème (Bareme.Tier; docs/rules.md §3): for
+// the pages that show a territory's tier outside any contract year. A
+// contract year's tier follows the edges of that year's barème.
 //
-// Decision (DOMAIN.md §3) on the edges: 40 000 → tier 2; 80 000 → tier 3;
+// Decision (docs/rules.md §3) on the edges: 40 000 → tier 2; 80 000 → tier 3;
 // 175 000 → tier 3; 175 001 → tier 4.
 func Tier(population int64) (int, error) {
-	switch {
-	case population < 0:
-		return 0, domain.FieldError("population", "population négative (%d)", population)
-	case population < 40_000:
-		return 1, nil
-	case population < 80_000:
-		return 2, nil
-	case population <= 175_000:
-		return 3, nil
-	default:
-		return 4, nil
-	}
+	list := Builtin()
+	return list[len(list)-1].Tier(population)
 }
 
 func checkTier(tier int) error {

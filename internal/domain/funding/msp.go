@@ -1,6 +1,7 @@
 package funding
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
@@ -62,29 +63,81 @@ func BuiltinMSP() []MSPIndicator {
 	}
 }
 
-// MSPPointValue is the value of one point: 7 € (DOMAIN.md §9; ameli.fr "1
-// point = 7 €").
-const MSPPointValue domain.Cents = 700
+// MSPBareme holds the parameters of an MSP barème that an avenant may change
+// (docs/rules.md §4 "everything an avenant may change is part of the barème,
+// not a constant"; §9): the value of a point, the reference patientèle of the
+// variable points and the advance rate. Its indicators are MSPIndicator rows
+// with the same barème code.
+type MSPBareme struct {
+	Code string // "aci-msp-2017", "aci-msp-avenant-1"
+	Name string
+	// PointValue is the value of one point (ameli.fr "1 point = 7 €").
+	PointValue domain.Cents
+	// ReferencePatientele is the patientèle médecin traitant against which
+	// variable points are scaled (ACI MSP: 4 000 patients).
+	ReferencePatientele int64
+	// AdvancePercent is the advance, in % of the remuneration for 100 % of
+	// the socle indicators (ACI MSP: 60 %).
+	AdvancePercent int64
+}
 
-// MSPReferencePatientele is the patientèle médecin traitant against which
-// variable points are scaled (ACI MSP: 4 000 patients).
-const MSPReferencePatientele = 4000
+// Validate checks an MSP barème entered as data.
+func (b MSPBareme) Validate() error {
+	switch {
+	case b.Code == "":
+		return domain.Errorf(domain.EInvalid, "barème MSP sans code")
+	case b.PointValue <= 0 || b.PointValue > MaxAmount/100_000:
+		return domain.Errorf(domain.EInvalid, "barème MSP %s : valeur du point hors limites", b.Code)
+	case b.ReferencePatientele <= 0:
+		return domain.Errorf(domain.EInvalid, "barème MSP %s : patientèle de référence invalide (%d)", b.Code, b.ReferencePatientele)
+	case b.AdvancePercent < 0 || b.AdvancePercent > 100:
+		return domain.Errorf(domain.EInvalid, "barème MSP %s : taux d'avance %d %% hors de [0, 100]", b.Code, b.AdvancePercent)
+	}
+	return nil
+}
 
-// MSPIndicatorAmount is what one indicator is worth: fixed points × 7 € +
-// variable points × 7 € × patientèle / 4 000.
+// BuiltinMSPBaremes returns the MSP barèmes whose indicators BuiltinMSP
+// lists, with today's values (docs/rules.md §9: 1 point = 7 €, reference
+// patientèle 4 000, advance 60 %). The migrations insert exactly these rows.
+func BuiltinMSPBaremes() []MSPBareme {
+	return []MSPBareme{
+		{Code: "aci-msp-2017", Name: "ACI MSP 2017", PointValue: 7_00, ReferencePatientele: 4_000, AdvancePercent: 60},
+		{Code: "aci-msp-avenant-1", Name: "ACI MSP avenant 1 (2022)", PointValue: 7_00, ReferencePatientele: 4_000, AdvancePercent: 60},
+	}
+}
+
+// MSPBaremeByCode returns the MSP barème of code `code` in list.
+func MSPBaremeByCode(list []MSPBareme, code string) (MSPBareme, error) {
+	for _, b := range list {
+		if b.Code == code {
+			return b, nil
+		}
+	}
+	return MSPBareme{}, domain.Errorf(domain.EInvalid, "barème MSP %q non saisi", code)
+}
+
+// MSPIndicatorAmount is what one indicator is worth under MSP barème b:
+// fixed points × point value + variable points × point value × patientèle /
+// reference patientèle (7 € and 4 000 today).
 //
-// Decision (DOMAIN.md §9): variable points × patientèle / 4 000, computed in
-// cents with one rounding (MulDiv).
-func MSPIndicatorAmount(ind MSPIndicator, patientele int64) domain.Cents {
-	return domain.Cents(ind.FixedPoints)*MSPPointValue +
-		domain.MulDiv(domain.Cents(ind.VariablePoints)*MSPPointValue, patientele, MSPReferencePatientele)
+// Decision (docs/rules.md §9): variable points × patientèle / 4 000, computed
+// in cents with one rounding (MulDiv).
+func MSPIndicatorAmount(b MSPBareme, ind MSPIndicator, patientele int64) domain.Cents {
+	if b.ReferencePatientele <= 0 {
+		return 0 // refused by Validate; MSPRemuneration reports it
+	}
+	return domain.Cents(ind.FixedPoints)*b.PointValue +
+		domain.MulDiv(domain.Cents(ind.VariablePoints)*b.PointValue, patientele, b.ReferencePatientele)
 }
 
 // MSPRemuneration is the annual remuneration of an MSP for the indicators met
 // (DOMAIN.md §9: "socle prérequis (conditions any payment)"): 0 when any
 // prérequis is not met; otherwise the sum of the met indicators' amounts,
 // counting only the best met level of an exclusive group.
-func MSPRemuneration(inds []MSPIndicator, met map[string]bool, patientele int64) (domain.Cents, error) {
+func MSPRemuneration(b MSPBareme, inds []MSPIndicator, met map[string]bool, patientele int64) (domain.Cents, error) {
+	if err := b.Validate(); err != nil {
+		return 0, err
+	}
 	if patientele < 0 {
 		return 0, domain.FieldError("patientele", "patientèle négative (%d)", patientele)
 	}
@@ -100,7 +153,7 @@ func MSPRemuneration(inds []MSPIndicator, met map[string]bool, patientele int64)
 			}
 			continue
 		}
-		a := MSPIndicatorAmount(ind, patientele)
+		a := MSPIndicatorAmount(b, ind, patientele)
 		if ind.Group == "" {
 			total += a
 		} else if a > best[ind.Group] {
@@ -115,6 +168,7 @@ func MSPRemuneration(inds []MSPIndicator, met map[string]bool, patientele int64)
 
 // MSPYearInput describes one civil year of an MSP contract.
 type MSPYearInput struct {
+	Bareme     MSPBareme // point value, reference patientèle, advance rate
 	Indicators []MSPIndicator
 	Met        map[string]bool // indicators met, after the annual evaluation
 	Patientele int64           // patientèle médecin traitant of the SISA's associated doctors
@@ -127,7 +181,7 @@ type MSPYear struct {
 	Year                   int
 	Days, YearDays         int64        // proration to the contracting date
 	Remuneration           domain.Cents // due for the year (indicators met, prorated)
-	Advance                domain.Cents // 60 % of the remuneration for 100 % of the socle, prorated
+	Advance                domain.Cents // the barème's advance (60 %) of the remuneration for 100 % of the socle, prorated
 	AdvanceDue, BalanceDue domain.Date
 	Balance                domain.Cents // Remuneration − Advance (negative: to be recovered)
 	AdvanceRule            string
@@ -135,7 +189,7 @@ type MSPYear struct {
 }
 
 // MSPSchedule computes the civil-year payments of an MSP (DOMAIN.md §9; ACI
-// MSP; ameli.fr): an advance of 60 % of the remuneration for 100 % of the
+// MSP; ameli.fr): an advance of the barème's rate (60 %) of the remuneration for 100 % of the
 // socle indicators (prérequis and socle met, optional ones not counted),
 // prorated to the contracting date (days from contracting, inclusive, to 31/12
 // inclusive ÷ days in the year), due within 3 months of contracting for a new
@@ -164,20 +218,21 @@ func MSPSchedule(in MSPYearInput) (MSPYear, error) {
 			socle[ind.Code] = true
 		}
 	}
-	full, err := MSPRemuneration(in.Indicators, socle, in.Patientele)
+	full, err := MSPRemuneration(in.Bareme, in.Indicators, socle, in.Patientele)
 	if err != nil {
 		return MSPYear{}, err
 	}
-	actual, err := MSPRemuneration(in.Indicators, in.Met, in.Patientele)
+	actual, err := MSPRemuneration(in.Bareme, in.Indicators, in.Met, in.Patientele)
 	if err != nil {
 		return MSPYear{}, err
 	}
-	out.Advance = domain.MulDiv(full, 60*out.Days, 100*out.YearDays)
+	pct := in.Bareme.AdvancePercent
+	out.Advance = domain.MulDiv(full, pct*out.Days, 100*out.YearDays)
 	out.Remuneration = domain.MulDiv(actual, out.Days, out.YearDays)
 	out.Balance = out.Remuneration - out.Advance
-	out.AdvanceRule = "Avance de 60 % de la rémunération pour 100 % des indicateurs socle (ACI MSP)"
+	out.AdvanceRule = fmt.Sprintf("Avance de %d %% de la rémunération pour 100 %% des indicateurs socle (ACI MSP)", pct)
 	if out.Days != out.YearDays {
-		out.AdvanceRule = "Avance de 60 % de la rémunération pour 100 % des indicateurs socle, proratisée à la date de contractualisation (ACI MSP)"
+		out.AdvanceRule = fmt.Sprintf("Avance de %d %% de la rémunération pour 100 %% des indicateurs socle, proratisée à la date de contractualisation (ACI MSP)", pct)
 	}
 	out.BalanceRule = "Solde au 30 avril de l'année suivante, après évaluation des indicateurs (ACI MSP)"
 	return out, nil
@@ -207,9 +262,9 @@ func ESPForfait(patients, patienteleMT int64) (domain.Cents, error) {
 // "une perte financière d'un montant de 2 800 euros annuel … la perte totale
 // peut aller jusqu'à un montant de 9 695 euros (2800 euros volet 1 + 6895
 // euros volet 2)").
-var (
-	ForfaitStructureVolet1 = domain.Euros(2_800)
-	ForfaitStructureVolet2 = domain.Euros(6_895)
+const (
+	ForfaitStructureVolet1 domain.Cents = 2_800_00
+	ForfaitStructureVolet2 domain.Cents = 6_895_00
 )
 
 // ForfaitStructureLoss is what a doctor loses a year without the

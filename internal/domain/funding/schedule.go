@@ -30,11 +30,13 @@ type Payment struct {
 // ScheduleInput describes a CPTS contract for BuildSchedule, YearDue and
 // Terminate.
 type ScheduleInput struct {
-	// Bareme is the barème of the contract: pick it with BaremeAt(list,
-	// Signed). Decision: a contract is computed on the barème in force on its
-	// signature day; an avenant applying to running contracts is a new
-	// schedule computed on the new barème.
-	Bareme Bareme
+	// Baremes are the barèmes to choose from (Builtin() or the ones read from
+	// the database). Each contract year is computed on the barème in force on
+	// its first day (YearBareme; docs/rules.md §4): a year that starts before
+	// every barème is refused (« barème ACI CPTS 2019 non saisi »).
+	Baremes []Bareme
+	// Tier is the CPTS size tier (compute it with the Tier method of the
+	// barème of year 1).
 	Tier   int
 	Signed domain.Date
 	// Starts maps each started mission to its start date (within the 5
@@ -65,11 +67,15 @@ type started struct {
 }
 
 type prepared struct {
-	in     ScheduleInput
-	bounds [ContractYears + 1]domain.Date // bounds[y-1] = first day of year y; bounds[5] = end of year 5
-	days   [ContractYears]int64
-	starts []started
-	first  domain.Date // earliest mission start (zero when none)
+	in      ScheduleInput
+	baremes [ContractYears]Bareme          // baremes[y-1] = barème of year y
+	bounds  [ContractYears + 1]domain.Date // bounds[y-1] = first day of year y; bounds[5] = end of year 5
+	days    [ContractYears]int64
+	starts  []started
+	first   domain.Date // earliest mission start (zero when none)
+	// supplementYear is the contract year whose fonctionnement line carries
+	// the early-signer supplement (0: none).
+	supplementYear int
 }
 
 func prepare(in ScheduleInput) (*prepared, error) {
@@ -79,12 +85,19 @@ func prepare(in ScheduleInput) (*prepared, error) {
 	if in.Signed.IsZero() {
 		return nil, domain.FieldError("signed", "date de signature manquante")
 	}
-	if !in.Bareme.Has(Fonctionnement) {
-		return nil, domain.Errorf(domain.EInvalid, "barème %q incomplet (fonctionnement absent)", in.Bareme.Code)
-	}
 	p := &prepared{in: in}
 	for y := 0; y <= ContractYears; y++ {
 		p.bounds[y] = in.Signed.AddYears(y)
+	}
+	for y := 1; y <= ContractYears; y++ {
+		b, err := YearBareme(in.Baremes, in.Signed, y)
+		if err != nil {
+			return nil, err
+		}
+		if !b.Has(Fonctionnement) {
+			return nil, domain.Errorf(domain.EInvalid, "barème %q incomplet (fonctionnement absent)", b.Code)
+		}
+		p.baremes[y-1] = b
 	}
 	for y := 0; y < ContractYears; y++ {
 		p.days[y] = int64(p.bounds[y].DaysUntil(p.bounds[y+1]))
@@ -94,15 +107,15 @@ func prepare(in ScheduleInput) (*prepared, error) {
 		if !ok {
 			continue
 		}
-		if !in.Bareme.Has(m) {
-			return nil, domain.Errorf(domain.EInvalid, "la mission %s n'existe pas dans le barème %s", m.Label(), in.Bareme.Name)
-		}
 		if at.Before(in.Signed) || !at.Before(p.bounds[ContractYears]) {
 			return nil, domain.FieldError("launch", "démarrage de %s le %s hors du contrat (du %s au %s exclu)", m.Label(), at.French(), in.Signed.French(), p.bounds[ContractYears].French())
 		}
 		y := 1
 		for cmpDate(at, p.bounds[y]) >= 0 {
 			y++
+		}
+		if b := p.baremes[y-1]; !b.Has(m) {
+			return nil, domain.Errorf(domain.EInvalid, "la mission %s n'existe pas dans le barème %s", m.Label(), b.Name)
 		}
 		p.starts = append(p.starts, started{m, at, y})
 		if p.first.IsZero() || at.Before(p.first) {
@@ -112,6 +125,12 @@ func prepare(in ScheduleInput) (*prepared, error) {
 	for m := range in.Starts {
 		if !m.Valid() {
 			return nil, domain.Errorf(domain.EInvalid, "mission inconnue %q", string(m))
+		}
+	}
+	for y := 1; y <= ContractYears; y++ {
+		if p.fonctionnementDue(y) && EarlySignerEligible(p.baremes[y-1], in.Signed) {
+			p.supplementYear = y
+			break
 		}
 	}
 	for y, rates := range in.Achievement {
@@ -145,11 +164,11 @@ func (p *prepared) yearLines(y int, cut domain.Date) []Line {
 		end = cut
 	}
 	den := p.days[y-1]
-	b, tier := p.in.Bareme, p.in.Tier
+	b, tier := p.baremes[y-1], p.in.Tier
 	lines := make([]Line, 0, 1+len(p.starts))
 	if p.fonctionnementDue(y) && cmpDate(ys, end) < 0 {
 		l := missionLine(b, tier, Fonctionnement, y, 1, false, FullRate, int64(ys.DaysUntil(end)), den)
-		if y == 1 {
+		if y == p.supplementYear {
 			l.Supplement = EarlySignerSupplement(b, tier, p.in.Signed)
 		}
 		lines = append(lines, l)
@@ -186,41 +205,23 @@ func YearDue(in ScheduleInput, y int) (Entitlement, error) {
 	if err != nil {
 		return Entitlement{}, err
 	}
-	return newEntitlement(in.Bareme, in.Tier, y, p.yearLines(y, p.bounds[y])), nil
+	return newEntitlement(p.baremes[y-1], in.Tier, y, p.yearLines(y, p.bounds[y])), nil
 }
 
-// Rule texts (French, shown to users), with their sources.
+// Rule texts (French, shown to users), with their sources. The advance rate
+// is the barème's (docs/rules.md §4, §8).
 const (
 	ruleFonctionnementSignature = "Fonctionnement : versement intégral à la signature (ACI art. 9.1, contrat type art. 6)"
-	ruleSupplement              = "Supplément exceptionnel de 75 %% du fonctionnement, signature avant le %s, versé avec le premier fonctionnement (avenant 2)"
-	ruleFonctionnementAvance    = "Avance de 75 %% du fonctionnement de l'année %d (ACI art. 9.1, contrat type art. 6)"
-	ruleFonctionnementSolde     = "Solde de 25 %% du fonctionnement de l'année %d (ACI art. 9.1, contrat type art. 6)"
-	ruleAvanceProrata           = "Avance de 75 %% de la part fixe, proratisée %d/%d jours (ACI art. 9.1)"
-	ruleAvance                  = "Avance de 75 %% de la part fixe de l'année %d (ACI art. 9.1)"
+	ruleSupplement              = "Supplément exceptionnel du fonctionnement, signature avant le %s, versé avec le premier fonctionnement du barème %s (avenant 2)"
+	ruleFonctionnementAvance    = "Avance de %d %% du fonctionnement de l'année %d (ACI art. 9.1, contrat type art. 6)"
+	ruleFonctionnementSolde     = "Solde de %d %% du fonctionnement de l'année %d (ACI art. 9.1, contrat type art. 6)"
+	ruleAvanceProrata           = "Avance de %d %% de la part fixe, proratisée %d/%d jours (ACI art. 9.1)"
+	ruleAvance                  = "Avance de %d %% de la part fixe de l'année %d (ACI art. 9.1)"
 	ruleSolde                   = "Solde de l'année %d : part fixe restante et part variable à %s d'atteinte (ACI art. 9.1)"
 	ruleSoldeProrata            = "Solde de l'année %d : part fixe restante et part variable à %s d'atteinte, proratisées %d/%d jours (ACI art. 9.1)"
 	ruleSoldeCrise              = "Solde de l'année %d : part fixe restante du plan de crise (avenant 2)"
 	ruleCrise                   = "Part variable crise sanitaire grave déclarée par l'ARS en année %d, versée en totalité avec le solde (avenant 2)"
 )
-
-// yearRules holds the rule texts that depend only on the contract year,
-// formatted once (index 0 = year 1).
-type yearRules struct{ fonctAvance, fonctSolde, avance, solde100, soldeCrise, crise string }
-
-var rulesByYear = func() (r [ContractYears]yearRules) {
-	for i := range r {
-		y := i + 1
-		r[i] = yearRules{
-			fonctAvance: fmt.Sprintf(ruleFonctionnementAvance, y),
-			fonctSolde:  fmt.Sprintf(ruleFonctionnementSolde, y),
-			avance:      fmt.Sprintf(ruleAvance, y),
-			solde100:    fmt.Sprintf(ruleSolde, y, FormatRate(FullRate)),
-			soldeCrise:  fmt.Sprintf(ruleSoldeCrise, y),
-			crise:       fmt.Sprintf(ruleCrise, y),
-		}
-	}
-	return r
-}()
 
 // cmpDate orders calendar dates without going through time.Time.
 func cmpDate(a, b domain.Date) int {
@@ -236,11 +237,17 @@ func cmpDate(a, b domain.Date) int {
 // BuildSchedule computes the payments of the 5 contract years (DOMAIN.md §8;
 // ACI art. 9.1 and contrat type art. 6; seed 003 §C5):
 //
+//   - each contract year on the barème in force on its first day (YearBareme);
 //   - fonctionnement of year 1 in full at signature ("déclenché dès la
 //     signature du contrat (versement du montant dans son intégralité)"),
-//     kind avance; the early-signer supplement with it, kind amorcage;
-//   - fonctionnement of a later year: 75 % advance at the anniversary that
-//     opens it, 25 % balance at the next one (see fonctionnementDue);
+//     kind avance;
+//   - fonctionnement of a later year: an advance of the barème's rate (75 %)
+//     at the anniversary that opens it, the rest at the next one (see
+//     fonctionnementDue);
+//   - the early-signer supplement, kind amorcage, once, with the first
+//     fonctionnement payment of a year whose barème grants it to the
+//     contract (docs/rules.md §5: for a contract signed before avenant 2 took
+//     effect, the first fonctionnement payment on or after 01/04/2022);
 //   - each mission: from its start date, an advance of 75 % of its fixed part
 //     prorated days(start → anniversary)/days(contract year) ("dès la date de
 //     démarrage de chaque mission, une avance de 75 % de l'enveloppe fixe");
@@ -258,7 +265,7 @@ func BuildSchedule(in ScheduleInput) (Schedule, error) {
 	if err != nil {
 		return Schedule{}, err
 	}
-	b, tier := in.Bareme, in.Tier
+	tier := in.Tier
 	s := Schedule{Years: make([]Entitlement, 0, ContractYears), Payments: make([]Payment, 0, 4+ContractYears*(2+2*len(p.starts)))}
 	add := func(due domain.Date, y int, m Mission, k Kind, amount domain.Cents, rule string) {
 		if amount == 0 {
@@ -269,19 +276,23 @@ func BuildSchedule(in ScheduleInput) (Schedule, error) {
 	}
 	for y := 1; y <= ContractYears; y++ {
 		ys, ye := p.bounds[y-1], p.bounds[y]
+		b := p.baremes[y-1]
+		pct := b.AdvancePercent
 		lines := p.yearLines(y, ye)
 		s.Years = append(s.Years, newEntitlement(b, tier, y, lines))
 		si := 0 // index in p.starts of the next mission line
 		for _, l := range lines {
 			if l.Mission == Fonctionnement {
+				supplement := fmt.Sprintf(ruleSupplement, b.EarlySignerCutoff.French(), b.Name)
 				if y == 1 {
 					add(ys, y, Fonctionnement, KindAvance, l.Fixed, ruleFonctionnementSignature)
-					add(ys, y, Fonctionnement, KindAmorcage, l.Supplement, fmt.Sprintf(ruleSupplement, b.EarlySignerCutoff.French()))
+					add(ys, y, Fonctionnement, KindAmorcage, l.Supplement, supplement)
 					continue
 				}
-				adv := domain.MulDiv(l.Fixed, 75, 100)
-				add(ys, y, Fonctionnement, KindAvance, adv, rulesByYear[y-1].fonctAvance)
-				add(ye, y, Fonctionnement, KindSolde, l.Fixed-adv, rulesByYear[y-1].fonctSolde)
+				adv := domain.MulDiv(l.Fixed, pct, 100)
+				add(ys, y, Fonctionnement, KindAvance, adv, fmt.Sprintf(ruleFonctionnementAvance, pct, y))
+				add(ys, y, Fonctionnement, KindAmorcage, l.Supplement, supplement)
+				add(ye, y, Fonctionnement, KindSolde, l.Fixed-adv, fmt.Sprintf(ruleFonctionnementSolde, 100-pct, y))
 				continue
 			}
 			for p.starts[si].m != l.Mission {
@@ -291,19 +302,19 @@ func BuildSchedule(in ScheduleInput) (Schedule, error) {
 			base := fixedBase(b, tier, l.Mission, y, st.year)
 			var adv domain.Cents
 			if st.year == y {
-				adv = domain.MulDiv(base, 75*l.Days, 100*l.YearDays)
-				rule := rulesByYear[y-1].avance
+				adv = domain.MulDiv(base, pct*l.Days, 100*l.YearDays)
+				rule := fmt.Sprintf(ruleAvance, pct, y)
 				if l.Prorated() {
-					rule = fmt.Sprintf(ruleAvanceProrata, l.Days, l.YearDays)
+					rule = fmt.Sprintf(ruleAvanceProrata, pct, l.Days, l.YearDays)
 				}
 				add(st.at, y, l.Mission, KindAvance, adv, rule)
 			} else {
-				adv = domain.MulDiv(base, 75, 100)
-				add(ys, y, l.Mission, KindAvance, adv, rulesByYear[y-1].avance)
+				adv = domain.MulDiv(base, pct, 100)
+				add(ys, y, l.Mission, KindAvance, adv, fmt.Sprintf(ruleAvance, pct, y))
 			}
 			if l.Mission == Crise {
-				add(ye, y, Crise, KindSolde, l.Fixed-adv, rulesByYear[y-1].soldeCrise)
-				add(ye, y, Crise, KindCrise, l.Variable, rulesByYear[y-1].crise)
+				add(ye, y, Crise, KindSolde, l.Fixed-adv, fmt.Sprintf(ruleSoldeCrise, y))
+				add(ye, y, Crise, KindCrise, l.Variable, fmt.Sprintf(ruleCrise, y))
 				continue
 			}
 			rate := FullRate
@@ -314,8 +325,6 @@ func BuildSchedule(in ScheduleInput) (Schedule, error) {
 			switch {
 			case l.Prorated():
 				rule = fmt.Sprintf(ruleSoldeProrata, y, FormatRate(rate), l.Days, l.YearDays)
-			case rate == FullRate:
-				rule = rulesByYear[y-1].solde100
 			default:
 				rule = fmt.Sprintf(ruleSolde, y, FormatRate(rate))
 			}
