@@ -37,3 +37,33 @@ func FuzzParseValue(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseIndicatorsJSON: any file is refused with a coded French error or
+// gives indicators whose rates are within [0, 100 %].
+func FuzzParseIndicatorsJSON(f *testing.F) {
+	f.Add([]byte(`[{"mission":"acces","baseline":"60","target":"70","value":"62,5","weight":1,"decreasing":false}]`))
+	f.Add([]byte(`[{"mission":"parcours","baseline":10,"target":12,"value":11.5},{"mission":"acces","unit":"nombre","baseline":"1 000","target":"900","value":"950","decreasing":true}]`))
+	f.Add([]byte(`[{"mission":"acces","baseline":"-1","target":"x","value":null,"weight":"2"}]`))
+	f.Add([]byte(`{"a":1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ms, err := ParseIndicatorsJSON(data)
+		if err != nil {
+			if domain.ErrorCode(err) != domain.EInvalid || domain.ErrorMessage(err) == "" {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		if len(ms) == 0 {
+			t.Fatal("no indicator and no error")
+		}
+		rates, err := MissionRates(ms)
+		if err != nil {
+			t.Fatalf("parsed indicators refused: %v", err)
+		}
+		for m, r := range rates {
+			if !r.Valid() || !m.HasAchievement() {
+				t.Fatalf("%s: rate %d", m, r)
+			}
+		}
+	})
+}
