@@ -2,8 +2,10 @@ package contractlife
 
 import (
 	"testing"
+	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
 )
 
 // FuzzParseValue: whatever is typed, ParseValue either refuses it with a
@@ -63,6 +65,97 @@ func FuzzParseIndicatorsJSON(f *testing.F) {
 		for m, r := range rates {
 			if !r.Valid() || !m.HasAchievement() {
 				t.Fatalf("%s: rate %d", m, r)
+			}
+		}
+	})
+}
+
+// FuzzYearMoney: for any contract (signature day, starts, validated rates),
+// each year's advances (signature, starts, anniversaries) plus its balances
+// at closing equal, mission by mission, what the funding engine says is due
+// for the year (funding.YearDue) — crise aside, paid by its plan (§4).
+func FuzzYearMoney(f *testing.F) {
+	f.Add(uint16(0), uint8(0x3f), uint64(0x0102030405), uint16(10_000), uint8(2))
+	f.Add(uint16(1520), uint8(0x01), uint64(0xffffffffffff), uint16(3_333), uint8(1))
+	f.Add(uint16(59), uint8(0x2a), uint64(0x9911), uint16(0), uint8(4))
+	f.Fuzz(func(t *testing.T, signedOff uint16, startMask uint8, offs uint64, rate uint16, tier uint8) {
+		signed := domain.Date{Y: 2022, M: time.April, D: 1}.AddDays(int(signedOff % 2500))
+		starts := map[funding.Mission]domain.Date{}
+		span := signed.DaysUntil(LastDay(signed)) + 1
+		for i, m := range funding.AllMissions[1:] {
+			if startMask&(1<<i) != 0 {
+				starts[m] = signed.AddDays(int((offs>>(8*i))&0xff*9) % span)
+			}
+		}
+		c := Contract{Signed: signed, Starts: starts}
+		for i := range c.Terms {
+			c.Terms[i] = Terms{funding.Avenant2(), 1 + int(tier)%4}
+		}
+		var ach [funding.ContractYears]map[funding.Mission]funding.Rate
+		for y := range ach {
+			ach[y] = map[funding.Mission]funding.Rate{}
+			for j, m := range funding.AllMissions {
+				if m.HasAchievement() {
+					ach[y][m] = funding.Rate((int(rate) + 977*y + 131*j) % 10_001)
+				}
+			}
+		}
+		advances := [funding.ContractYears]map[funding.Mission]domain.Cents{}
+		for y := range advances {
+			advances[y] = map[funding.Mission]domain.Cents{}
+		}
+		add := func(ps []funding.Payment, err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range ps {
+				if p.Kind == funding.KindAvance {
+					advances[p.ContractYear-1][p.Mission] += p.Amount
+				}
+			}
+		}
+		add(SignaturePayments(c))
+		for m, at := range starts {
+			add(StartAdvance(c, m, at))
+		}
+		for n := 2; n <= funding.ContractYears; n++ {
+			add(AnniversaryAdvances(c, n))
+		}
+		in := funding.ScheduleInput{Bareme: funding.Avenant2(), Tier: c.Terms[0].Tier, Signed: signed, Starts: starts, Achievement: ach}
+		for n := 1; n <= funding.ContractYears; n++ {
+			y, _ := ContractYearOf(signed, n)
+			lines, err := YearBalance(BalanceInput{Contract: c, Year: n, Closed: y.Next(), Rates: ach[n-1], Advances: advances[n-1]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[funding.Mission]domain.Cents{}
+			for m, a := range advances[n-1] {
+				got[m] += a
+			}
+			for _, l := range lines {
+				if l.Mission == funding.Crise || l.Due != y.Next() || l.ContractYear != n {
+					t.Fatalf("balance line %+v", l)
+				}
+				got[l.Mission] += l.Amount
+			}
+			e, err := funding.YearDue(in, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range e.Lines {
+				if l.Mission == funding.Crise {
+					continue
+				}
+				if got[l.Mission] != l.Fixed+l.Variable {
+					t.Fatalf("year %d %s: advances + balance %d, engine %d (%+v)", n, l.Mission, got[l.Mission], l.Fixed+l.Variable, l)
+				}
+				delete(got, l.Mission)
+			}
+			delete(got, funding.Crise)
+			for m, v := range got {
+				if v != 0 {
+					t.Fatalf("year %d: %s paid %d, engine nothing", n, m, v)
+				}
 			}
 		}
 	})
