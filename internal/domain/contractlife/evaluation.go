@@ -2,6 +2,7 @@ package contractlife
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/portail-aci/aci/internal/domain"
@@ -49,6 +50,7 @@ func DeclarationWindow(signed domain.Date, n int) (Window, error) {
 
 // IndicatorStatus is where one indicator of a year's evaluation stands.
 type IndicatorStatus struct {
+	Mission   funding.Mission
 	Label     string // French name of the indicator
 	Declared  bool   // a value was submitted by the structure
 	Validated bool   // the CPAM validated it (or corrected it, with a reason)
@@ -62,6 +64,10 @@ type CloseInput struct {
 	Indicators []IndicatorStatus
 	Meetings   []domain.Date // dates of the recorded follow-up meetings of the year
 	Closed     bool          // the year is already closed
+	// Started are the achievement missions started on or before the year's
+	// last day: each needs at least one indicator (its balance is computed
+	// from its validated rate).
+	Started []funding.Mission
 }
 
 // CloseMissing lists, in French, what prevents closing a CPTS contract year
@@ -73,7 +79,8 @@ type CloseInput struct {
 // balance is due on the closing day, never before the year is over); a
 // meeting counts for the year when it is dated from the year's first day to
 // the closing day; an indicator validated without a declaration (the CPAM
-// entered it) counts as validated.
+// entered it) counts as validated; a started achievement mission without
+// any indicator cannot be closed (its balance needs a validated rate).
 func CloseMissing(in CloseInput) []string {
 	y, err := ContractYearOf(in.Signed, in.Year)
 	if err != nil {
@@ -85,6 +92,14 @@ func CloseMissing(in CloseInput) []string {
 	}
 	if cmp(in.On, y.Next()) < 0 {
 		out = append(out, fmt.Sprintf("l'année %d se termine le %s : clôture possible à partir du %s", in.Year, y.End.French(), y.Next().French()))
+	}
+	for _, m := range in.Started {
+		if !m.HasAchievement() {
+			continue
+		}
+		if !slices.ContainsFunc(in.Indicators, func(s IndicatorStatus) bool { return s.Mission == m }) {
+			out = append(out, fmt.Sprintf("aucun indicateur pour la mission %s", m.Label()))
+		}
 	}
 	out = append(out, missingValues(in.Indicators)...)
 	met := false

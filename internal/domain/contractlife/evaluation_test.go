@@ -48,17 +48,20 @@ func TestDeclarationWindow(t *testing.T) {
 
 func TestCloseMissing(t *testing.T) {
 	base := CloseInput{Signed: d(2024, time.March, 1), Year: 1, On: d(2025, time.March, 20),
-		Indicators: []IndicatorStatus{{"Patientèle MT", true, true}, {"Urgences", true, true}},
+		Indicators: []IndicatorStatus{{funding.Acces, "Patientèle MT", true, true}, {funding.Acces, "Urgences", true, true}},
+		Started:    []funding.Mission{funding.Acces, funding.Crise},
 		Meetings:   []domain.Date{d(2025, time.March, 10)}}
 	if m := CloseMissing(base); m != nil || CheckClose(base) != nil {
 		t.Fatalf("complete year: %v", m)
 	}
 	in := base
-	in.Indicators = []IndicatorStatus{{"Patientèle MT", true, false}, {"Urgences", false, false}, {"SNP", false, true}}
+	in.Indicators = []IndicatorStatus{{funding.Acces, "Patientèle MT", true, false}, {funding.Acces, "Urgences", false, false}, {funding.Acces, "SNP", false, true}}
+	in.Started = []funding.Mission{funding.Acces, funding.Parcours, funding.Crise}
 	in.Meetings = []domain.Date{d(2024, time.February, 1), d(2025, time.March, 21)} // before the year, after the closing
 	in.On = d(2025, time.February, 28)
 	want := []string{
 		"l'année 1 se termine le 28/02/2025 : clôture possible à partir du 01/03/2025",
+		"aucun indicateur pour la mission Parcours pluriprofessionnels",
 		"valeur non validée : Patientèle MT",
 		"valeur non déclarée : Urgences",
 		"aucun dialogue de gestion enregistré pour l'année",
@@ -254,7 +257,7 @@ func TestMSPCivilYear(t *testing.T) {
 			t.Errorf("%v %v: %q %v", tc.sisa, tc.finess, MSPGate(tc.sisa, tc.finess), MSPGateMissing(tc.sisa, tc.finess))
 		}
 	}
-	in := MSPCloseInput{Year: 2025, On: d(2025, time.December, 31), Indicators: []IndicatorStatus{{"Horaires", true, false}, {"Coordination", true, true}}}
+	in := MSPCloseInput{Year: 2025, On: d(2025, time.December, 31), Indicators: []IndicatorStatus{{Label: "Horaires", Declared: true}, {Label: "Coordination", Declared: true, Validated: true}}}
 	if got := strings.Join(MSPCloseMissing(in), "|"); got != "l'année civile 2025 n'est pas terminée : clôture possible à partir du 01/01/2026|valeur non validée : Horaires" {
 		t.Errorf("MSP missing %q", got)
 	}

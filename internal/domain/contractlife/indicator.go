@@ -185,6 +185,15 @@ func ParseValue(u Unit, s string) (Value, error) {
 	return Value{}, domain.Errorf(domain.EInvalid, "unité d'indicateur inconnue %q", string(u))
 }
 
+// ParseField is ParseValue for a form field: the error names the field.
+func ParseField(field string, u Unit, s string) (Value, error) {
+	v, err := ParseValue(u, s)
+	if err != nil {
+		return Value{}, domain.FieldError(field, "%s", domain.ErrorMessage(err))
+	}
+	return v, nil
+}
+
 func notANumber(s string) error {
 	return domain.Errorf(domain.EInvalid, "« %s » n'est pas un nombre", trimSpaces(s))
 }

@@ -177,3 +177,14 @@ func TestIndicatorAndMissionRates(t *testing.T) {
 		}
 	}
 }
+
+func TestParseField(t *testing.T) {
+	if v, err := ParseField("value", Percent, "62,5 %"); err != nil || v.N != 6_250 {
+		t.Errorf("%+v %v", v, err)
+	}
+	_, err := ParseField("value_acces_1", Count, "-2")
+	var e *domain.Error
+	if !errorAs(err, &e) || e.Field != "value_acces_1" || e.Code != domain.EInvalid || e.Message != "un nombre ne peut pas être négatif" {
+		t.Errorf("%#v", err)
+	}
+}
