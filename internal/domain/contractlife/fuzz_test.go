@@ -1,6 +1,7 @@
 package contractlife
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +31,19 @@ func FuzzParseValue(f *testing.F) {
 		}
 		if !v.Valid() || v.Unit != u {
 			t.Fatalf("%q → invalid %+v", s, v)
+		}
+		if u == Count {
+			// The digits typed are the count's digits: spaces and a sign of
+			// zero aside, nothing is dropped or invented.
+			typed := strings.Map(func(r rune) rune {
+				if isSpace(r) || r == '-' || r == '−' {
+					return -1
+				}
+				return r
+			}, s)
+			if typed == "" || strings.TrimLeft(typed, "0") != strings.TrimLeft(v.Input(), "0") {
+				t.Fatalf("%q → %d", s, v.N)
+			}
 		}
 		for _, form := range []string{v.String(), v.Input()} {
 			back, err := ParseValue(u, form)

@@ -175,6 +175,9 @@ func ParseValue(u Unit, s string) (Value, error) {
 	neg := false
 	if r := strings.TrimPrefix(strings.TrimPrefix(t, "-"), "−"); r != t {
 		neg, t = true, trimSpaces(r)
+		if t == "" {
+			return Value{}, notANumber(s)
+		}
 	}
 	switch u {
 	case Count:
