@@ -11,11 +11,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 )
 
@@ -26,7 +29,7 @@ const (
 	ExitUsage    = 2
 )
 
-const fundingUsage = `Usage : aci funding --population N [--missions all|socle|CODE,CODE...] [--year 1..5] [--crisis] [--achievement R] [--signed AAAA-MM-JJ] [--json]
+const fundingUsage = `Usage : aci funding --population N [--missions all|socle|CODE,CODE...] [--year 1..5] [--crisis] [--achievement R] [--indicators FICHIER] [--signed AAAA-MM-JJ] [--json]
 
 Simule le financement ACI d'une CPTS pour une année de contrat.
   --population N    population couverte (somme des populations légales des communes)
@@ -39,6 +42,10 @@ Simule le financement ACI d'une CPTS pour une année de contrat.
   --crisis          une crise sanitaire grave a été déclarée par l'ARS cette année
   --achievement R   taux d'atteinte entre 0 et 1 (« 0.85 » ou « 0,85 »), défaut 1, appliqué à
                     chaque mission à indicateurs
+  --indicators F    fichier JSON des indicateurs : liste de {"mission", "baseline", "target",
+                    "value", "weight", "decreasing"}, valeurs écrites comme d'habitude
+                    (« "62,5" », « "62,5 %" », « "1 234" ») ; le taux d'atteinte de chaque
+                    mission en est calculé (les autres missions gardent --achievement)
   --signed DATE     date de signature : choisit le barème en vigueur le premier jour de l'année
                     de contrat et le supplément signataire précoce ; sans elle, barème en
                     vigueur aujourd'hui, sans supplément. Une année qui commence avant le
@@ -225,6 +232,45 @@ type fundingJSON struct {
 	Lines      []fundingLineJSON `json:"lines"`
 }
 
+// fundingRateLineJSON is a line with --indicators (docs/rules.md §6): per line,
+// rate_bp, the mission rate in basis points, next to fixed_cents and
+// variable_cents. Decision: rate_bp is null on the lines without an
+// achievement rate (fonctionnement, crise); it is the --achievement rate on
+// an achievement mission without indicators in the file.
+type fundingRateLineJSON struct {
+	Mission       funding.Mission `json:"mission"`
+	FixedCents    domain.Cents    `json:"fixed_cents"`
+	VariableCents domain.Cents    `json:"variable_cents"`
+	RateBP        *funding.Rate   `json:"rate_bp"`
+}
+
+type fundingRateJSON struct {
+	Tier       int                   `json:"tier"`
+	TotalCents domain.Cents          `json:"total_cents"`
+	Lines      []fundingRateLineJSON `json:"lines"`
+}
+
+// readIndicators reads the --indicators file (at most
+// contractlife.MaxIndicatorsJSON bytes) and parses it (docs/rules.md §6).
+func readIndicators(path string) ([]contractlife.Measure, error) {
+	if strings.TrimSpace(path) == "" {
+		return nil, badf("--indicators attend le chemin d'un fichier JSON")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, badf("fichier d'indicateurs introuvable : %s", path)
+		}
+		return nil, badf("fichier d'indicateurs illisible : %s", path)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, contractlife.MaxIndicatorsJSON+1))
+	if err != nil {
+		return nil, badf("fichier d'indicateurs illisible : %s", path)
+	}
+	return contractlife.ParseIndicatorsJSON(data)
+}
+
 // fundingLineOut is one line as the CLI shows it. The early-signer
 // supplement is added to the fixed part of the fonctionnement line of year 1
 // (DOMAIN.md §5, decision: "paid once, with the first fonctionnement
@@ -245,6 +291,7 @@ func Funding(args []string, stdout, stderr io.Writer, today domain.Date) (code i
 	crisis := fs.Bool("crisis", false, "")
 	achievement := fs.String("achievement", "1", "")
 	signed := fs.String("signed", "", "")
+	indicatorsFile := fs.String("indicators", "", "")
 	asJSON := fs.Bool("json", false, "")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -253,6 +300,8 @@ func Funding(args []string, stdout, stderr io.Writer, today domain.Date) (code i
 		}
 		return fail(stderr, "funding", err)
 	}
+	withIndicators := false
+	fs.Visit(func(f *flag.Flag) { withIndicators = withIndicators || f.Name == "indicators" })
 	population, err := parsePopulation(*pop)
 	if err != nil {
 		return fail(stderr, "funding", err)
@@ -294,9 +343,28 @@ func Funding(args []string, stdout, stderr io.Writer, today domain.Date) (code i
 			rates[m] = rate
 		}
 	}
+	var measures []contractlife.Measure
+	if withIndicators {
+		if measures, err = readIndicators(*indicatorsFile); err != nil {
+			return fail(stderr, "funding", err)
+		}
+		byMission, err := contractlife.MissionRates(measures)
+		if err != nil {
+			return fail(stderr, "funding", err)
+		}
+		for m, r := range byMission {
+			if !slices.Contains(ms, m) {
+				return fail(stderr, "funding", badf("la mission %s a des indicateurs mais n'est pas simulée (voir --missions)", m))
+			}
+			rates[m] = r
+		}
+	}
 	e, err := funding.Annual(funding.YearInput{Bareme: b, Tier: tier, Missions: ms, Year: y, Crisis: *crisis, Achievement: rates, Signed: signedOn})
 	if err != nil {
 		return fail(stderr, "funding", err)
+	}
+	if withIndicators {
+		return writeFundingWithRates(stdout, stderr, *asJSON, b, population, tier, y, *crisis, rate, rates, measures, e)
 	}
 	if *asJSON {
 		out := fundingJSON{Tier: tier, TotalCents: e.Total, Lines: []fundingLineJSON{}}
