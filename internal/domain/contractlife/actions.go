@@ -31,14 +31,6 @@ const (
 	RecoverStartUpMoney LifeAction = "recouvrer_amorcage"    // §5: a recovery of start-up money, with a motivation
 )
 
-var (
-	whoCoordinator = workflow.Who{Org: domain.OrgStructure, MinRole: domain.RoleCoordinator}
-	whoReferent    = workflow.Who{Org: domain.OrgCPAM, MinRole: domain.RoleReferent}
-	whoManager     = workflow.Who{Org: domain.OrgCPAM, MinRole: domain.RoleManager}
-	whoARSAgent    = workflow.Who{Org: domain.OrgARS, MinRole: domain.RoleAgent}
-	whoARSDirector = workflow.Who{Org: domain.OrgARS, MinRole: domain.RoleDirector}
-)
-
 // lifeRules says who may do each act (docs/rules.md §6, §7, §9, §10), as
 // data for internal/access; "at least" that role in that kind of
 // organisation (workflow.Who).
@@ -57,36 +49,44 @@ var (
 // an avenant is signed for the CPAM by a manager and for the ARS by a
 // director, as the contract is (workflow Signer); the CPAM's termination,
 // its recourse and the recovery of start-up money are the manager's.
-var lifeRules = map[LifeAction][]workflow.Who{
-	DeclareStart:        {whoCoordinator},
-	DeclareValues:       {whoCoordinator},
-	ValidateValue:       {whoReferent},
-	PrepareMeeting:      {whoCoordinator, whoReferent, whoARSAgent},
-	RecordMeeting:       {whoReferent},
-	CloseYear:           {whoReferent},
-	CorrectClosedYear:   {whoManager},
-	AcceptCrisisPlan:    {whoReferent},
-	DeclareCrisis:       {whoARSDirector},
-	ProposeAvenant:      {whoCoordinator, whoReferent},
-	AcceptAvenant:       {whoReferent},
-	SignAvenant:         {whoCoordinator, whoManager, whoARSDirector},
-	SendTermination:     {whoCoordinator},
-	RecordReceipt:       {whoReferent},
-	TerminateByCPAM:     {whoManager},
-	RecordRecourse:      {whoManager},
-	RecoverStartUpMoney: {whoManager},
+func lifeRules() map[LifeAction][]workflow.Who {
+	whoCoordinator := workflow.Who{Org: domain.OrgStructure, MinRole: domain.RoleCoordinator}
+	whoReferent := workflow.Who{Org: domain.OrgCPAM, MinRole: domain.RoleReferent}
+	whoManager := workflow.Who{Org: domain.OrgCPAM, MinRole: domain.RoleManager}
+	whoARSAgent := workflow.Who{Org: domain.OrgARS, MinRole: domain.RoleAgent}
+	whoARSDirector := workflow.Who{Org: domain.OrgARS, MinRole: domain.RoleDirector}
+	return map[LifeAction][]workflow.Who{
+		DeclareStart:        {whoCoordinator},
+		DeclareValues:       {whoCoordinator},
+		ValidateValue:       {whoReferent},
+		PrepareMeeting:      {whoCoordinator, whoReferent, whoARSAgent},
+		RecordMeeting:       {whoReferent},
+		CloseYear:           {whoReferent},
+		CorrectClosedYear:   {whoManager},
+		AcceptCrisisPlan:    {whoReferent},
+		DeclareCrisis:       {whoARSDirector},
+		ProposeAvenant:      {whoCoordinator, whoReferent},
+		AcceptAvenant:       {whoReferent},
+		SignAvenant:         {whoCoordinator, whoManager, whoARSDirector},
+		SendTermination:     {whoCoordinator},
+		RecordReceipt:       {whoReferent},
+		TerminateByCPAM:     {whoManager},
+		RecordRecourse:      {whoManager},
+		RecoverStartUpMoney: {whoManager},
+	}
 }
 
 // LifeWho returns who may do act a (a copy), and whether a is known.
 func LifeWho(a LifeAction) ([]workflow.Who, bool) {
-	w, ok := lifeRules[a]
+	w, ok := lifeRules()[a]
 	return slices.Clone(w), ok
 }
 
 // LifeActions lists every act, in a stable order.
 func LifeActions() []LifeAction {
-	out := make([]LifeAction, 0, len(lifeRules))
-	for a := range lifeRules {
+	rules := lifeRules()
+	out := make([]LifeAction, 0, len(rules))
+	for a := range rules {
 		out = append(out, a)
 	}
 	slices.Sort(out)

@@ -14,15 +14,6 @@ type Deadline struct {
 	Deployed domain.Date
 }
 
-// deadlineMonths is the deployment calendar of docs/rules.md §7 (seed 003
-// §7; accès deployed within 18 months, not 8: the ARS Hauts-de-France page).
-var deadlineMonths = map[funding.Mission][2]int{
-	funding.Acces:      {6, 18},
-	funding.Parcours:   {12, 24},
-	funding.Prevention: {12, 24},
-	funding.Crise:      {6, 18},
-}
-
 // MissionDeadline returns the deadlines of mission m for a contract signed
 // on signed (docs/rules.md §7): start within 6 months (acces, crise) or 12
 // (parcours, prevention), deployed within 18 or 24; no deadline for qualite
@@ -32,11 +23,16 @@ var deadlineMonths = map[funding.Mission][2]int{
 // (the last day of the month when that day does not exist: 31/08 + 6 months
 // → 28 or 29/02), and is met by a start or deployment on that very day.
 func MissionDeadline(m funding.Mission, signed domain.Date) Deadline {
-	mo, ok := deadlineMonths[m]
-	if !ok || signed.IsZero() {
+	if signed.IsZero() {
 		return Deadline{}
 	}
-	return Deadline{Start: signed.AddMonths(mo[0]), Deployed: signed.AddMonths(mo[1])}
+	// The months come from funding.DeploymentCalendar (docs/rules.md §7).
+	for _, r := range funding.DeploymentCalendar() {
+		if r.Mission == m && r.StartMonths > 0 {
+			return Deadline{Start: signed.AddMonths(r.StartMonths), Deployed: signed.AddMonths(r.DeployMonths)}
+		}
+	}
+	return Deadline{}
 }
 
 // Progress is what happened to one mission: its start and deployment dates

@@ -87,23 +87,25 @@ type ActionRule struct {
 //     an avenant (System); a paid payment is never cancelled: its correction
 //     is a new line (an adjustment or a recovery);
 //   - a payment is never edited: every change is one of these actions.
-var paymentRules = []ActionRule{
-	{Action: Order, Label: "Ordonnancer", From: []PaymentState{Planned}, To: Ordered, Sign: 0,
-		Who: []workflow.Who{{Org: domain.OrgCPAM, MinRole: domain.RoleReferent}}},
-	{Action: Pay, Label: "Marquer versé", From: []PaymentState{Ordered}, To: Paid, Sign: +1,
-		Who: []workflow.Who{{Org: domain.OrgCPAM, MinRole: domain.RoleReferent}}, System: true, NeedsDate: true, NeedsReference: true},
-	{Action: Recover, Label: "Marquer recouvré", From: []PaymentState{Ordered}, To: Recovered, Sign: -1,
-		Who: []workflow.Who{{Org: domain.OrgCPAM, MinRole: domain.RoleReferent}}, System: true, NeedsDate: true},
-	{Action: Cancel, Label: "Annuler", From: []PaymentState{Planned, Ordered}, To: Cancelled, Sign: 0,
-		Who: []workflow.Who{{Org: domain.OrgCPAM, MinRole: domain.RoleManager}}, System: true, NeedsReason: true},
+func paymentRules() []ActionRule {
+	return []ActionRule{
+		{Action: Order, Label: "Ordonnancer", From: []PaymentState{Planned}, To: Ordered, Sign: 0,
+			Who: []workflow.Who{{Org: domain.OrgCPAM, MinRole: domain.RoleReferent}}},
+		{Action: Pay, Label: "Marquer versé", From: []PaymentState{Ordered}, To: Paid, Sign: +1,
+			Who: []workflow.Who{{Org: domain.OrgCPAM, MinRole: domain.RoleReferent}}, System: true, NeedsDate: true, NeedsReference: true},
+		{Action: Recover, Label: "Marquer recouvré", From: []PaymentState{Ordered}, To: Recovered, Sign: -1,
+			Who: []workflow.Who{{Org: domain.OrgCPAM, MinRole: domain.RoleReferent}}, System: true, NeedsDate: true},
+		{Action: Cancel, Label: "Annuler", From: []PaymentState{Planned, Ordered}, To: Cancelled, Sign: 0,
+			Who: []workflow.Who{{Org: domain.OrgCPAM, MinRole: domain.RoleManager}}, System: true, NeedsReason: true},
+	}
 }
 
 // PaymentRules returns the lifecycle table (a copy).
-func PaymentRules() []ActionRule { return slices.Clone(paymentRules) }
+func PaymentRules() []ActionRule { return paymentRules() }
 
 // PaymentRule returns the rule of action a.
 func PaymentRule(a PaymentAction) (ActionRule, bool) {
-	for _, r := range paymentRules {
+	for _, r := range paymentRules() {
 		if r.Action == a {
 			return r, true
 		}
@@ -225,7 +227,7 @@ func CheckPayment(a PaymentAction, f PaymentFacts, in ActionInput) (PaymentState
 // the page can show why).
 func AvailableActions(f PaymentFacts) []PaymentAction {
 	var out []PaymentAction
-	for _, r := range paymentRules {
+	for _, r := range paymentRules() {
 		if !slices.Contains(r.From, f.State) || r.Sign > 0 && f.Amount < 0 || r.Sign < 0 && f.Amount > 0 {
 			continue
 		}
