@@ -67,7 +67,24 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 			openComps++
 		}
 	}
+	var avisBlockers []string
+	if showChecklist(sc, d) {
+		c, err := s.store.DossierChecklist(ctx, sc, d.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Checklist = checklistView(c)
+		avisBlockers = c.AvisBlockers
+	}
 	for _, t := range viewerActions(sc, d) {
+		// "Donner un avis favorable" is refused while a document is "à
+		// refaire" or a request is open (workflow.AvisFavorableBlockers):
+		// the page says why instead.
+		if t == workflow.DonnerAvisFavorable && len(avisBlockers) > 0 {
+			v.AvisBlocked = avisBlockers
+			continue
+		}
 		// "Renvoyer le dossier complété" is refused while a complement
 		// request is unanswered (workflow rule repondre_complements): hide it
 		// and say what to do instead of offering a button that fails.
@@ -140,6 +157,54 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		v.Timeline = append(v.Timeline, row)
 	}
 	s.render(w, r, st.status, pages.DossierShow(s.page(r, "Dossier — "+d.StructureName), v))
+}
+
+// showChecklist: the CPAM sees the instruction checklist from the filing of
+// the request to its avis (DOMAIN.md §10).
+func showChecklist(sc store.Scope, d store.Dossier) bool {
+	if sc.Kind != domain.OrgCPAM {
+		return false
+	}
+	switch d.State {
+	case workflow.DemandeDeposee, workflow.EnInstruction, workflow.ComplementsDemandes:
+		return true
+	}
+	return false
+}
+
+func checklistView(c store.InstructionChecklist) *pages.InstructionChecklist {
+	v := &pages.InstructionChecklist{Content: c.ContentMissing, OpenRequests: c.OpenRequests, AvisBlockers: c.AvisBlockers}
+	for _, d := range c.Documents {
+		it := pages.ChecklistItem{Label: store.DocTitle(d.Code), State: d.State.Label(), Code: string(d.State), Note: d.Comment}
+		switch d.State {
+		case store.DocAccepte:
+			it.Status = "ok"
+		case store.DocFourni:
+			it.Status, it.Note = "warn", "À vérifier dans l'onglet Documents."
+		default:
+			it.Status = "error"
+		}
+		v.Documents = append(v.Documents, it)
+	}
+	for _, k := range c.Composition {
+		it := pages.ChecklistItem{Label: k.Label, State: "Respectée", Status: "ok", Code: "ok"}
+		if !k.OK {
+			it.State, it.Status, it.Code, it.Note = "Non respectée", "error", "ko", k.Reason
+			if !k.Blocking {
+				it.Status = "warn"
+				it.Note = strings.TrimSpace(k.Reason + " (" + checkKind(k) + ")")
+			}
+		}
+		v.Composition = append(v.Composition, it)
+	}
+	for _, sec := range c.Sections {
+		it := pages.ChecklistItem{Label: sec.Section.Label(), State: "Renseigné", Status: "ok", Code: "filled"}
+		if !sec.Filled {
+			it.State, it.Status, it.Code = "Non renseigné", "error", "empty"
+		}
+		v.Sections = append(v.Sections, it)
+	}
+	return v
 }
 
 // openComplementsNote replaces the "send back" button while n complement

@@ -447,6 +447,7 @@ func walkFromInstruction(t *testing.T, j *journey, id int64, coord, name string)
 func TestTransitionDoubleSubmit(t *testing.T) {
 	e := newEnv(t)
 	id := e.demoDossierID(seed.ValDeDemo)
+	e.acceptValDocuments()
 	ref := e.loggedIn("referent@demo.portail-aci.fr")
 	form := url.Values{"transition": {"avis_favorable"}, "seen": {"en_instruction"}, "motivation": {"Complet."}}
 	if r := ref.post(dpath(id, "/transitions"), form); r.StatusCode != http.StatusSeeOther {
@@ -591,6 +592,7 @@ func TestMSPAndESPSubsets(t *testing.T) {
 func TestActionsPerRole(t *testing.T) {
 	e := newEnv(t)
 	id := e.demoDossierID(seed.ValDeDemo)
+	e.acceptValDocuments() // no piece à refaire: the avis favorable is offered
 	for _, c := range []struct {
 		who  string
 		want []string

@@ -82,9 +82,9 @@ const (
 )
 
 // complementsRequirement fills a.OpenComplementRequests (repondre_complements
-// needs every request answered).
+// and avis_favorable need every request answered).
 func complementsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
-	if a.Transition != workflow.RepondreComplements {
+	if a.Transition != workflow.RepondreComplements && a.Transition != workflow.DonnerAvisFavorable {
 		return nil
 	}
 	return tx.QueryRow(ctx, `SELECT count(*) FROM dossier_complements WHERE dossier_id = $1 AND answered_at IS NULL`, d.ID).

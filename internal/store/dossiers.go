@@ -467,25 +467,11 @@ func compositionRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workf
 	if a.Transition != workflow.DeposerDemande {
 		return nil
 	}
-	var legal string
-	var hasFINESS bool
-	if err := tx.QueryRow(ctx, `SELECT coalesce(legal_form, ''), finess IS NOT NULL FROM organisations WHERE id = $1`, d.StructureID).
-		Scan(&legal, &hasFINESS); err != nil {
-		return fmt.Errorf("compositionRequirement: %w", err)
-	}
-	rows, err := tx.Query(ctx, `SELECT profession FROM members WHERE structure_id = $1`, d.StructureID)
+	checks, err := structureComposition(ctx, tx, d.StructureID, d.StructureType)
 	if err != nil {
 		return fmt.Errorf("compositionRequirement: %w", err)
 	}
-	members, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (registry.Member, error) {
-		var p string
-		err := r.Scan(&p)
-		return registry.Member{Profession: registry.Profession(p)}, err
-	})
-	if err != nil {
-		return fmt.Errorf("compositionRequirement: %w", err)
-	}
-	a.CompositionOK, a.CompositionFailures = registry.CanFile(registry.Composition(d.StructureType, legal, hasFINESS, members))
+	a.CompositionOK, a.CompositionFailures = registry.CanFile(checks)
 	return nil
 }
 

@@ -412,6 +412,15 @@ func TestRequirements(t *testing.T) {
 			RepondreComplements, domain.CPTS, ComplementsDemandes, coord, []string{"1 demande de complément n'a pas encore de réponse"}},
 		{"three open complement requests", func(a *Attempt) { a.OpenComplementRequests = 3 },
 			RepondreComplements, domain.MSP, ComplementsDemandes, coord, []string{"3 demandes de complément n'ont pas encore de réponse"}},
+		{"avis favorable with a document to redo and an open request", func(a *Attempt) {
+			a.DocumentsToRedo = []Document{DocListeMembres}
+			a.OpenComplementRequests = 2
+		}, DonnerAvisFavorable, domain.CPTS, EnInstruction, actorFor(cpamReferent), []string{
+			"pièce à refaire : la liste des membres avec leur statut",
+			"2 demandes de complément n'ont pas encore de réponse",
+		}},
+		{"avis favorable with one open request", func(a *Attempt) { a.OpenComplementRequests = 1 },
+			DonnerAvisFavorable, domain.MSP, EnInstruction, actorFor(cpamReferent), []string{"1 demande de complément n'a pas encore de réponse"}},
 		{"accepter without positions", func(a *Attempt) { a.PositionARS, a.PositionDCGDR = nil, nil },
 			Accepter, domain.CPTS, ExamenConjoint, dir, []string{"la position de l'ARS n'est pas enregistrée", "la position de la DCGDR n'est pas enregistrée"}},
 		{"accepter without DCGDR position", func(a *Attempt) { a.PositionDCGDR = nil },
