@@ -267,7 +267,9 @@ func (a Act) spec() (string, func(facts) bool) {
 		}
 	case ActAnswerComplements:
 		return "answer_complements", func(f facts) bool {
-			return f.on(SubjectDossier) && f.coordinator() && f.in(workflow.ComplementsDemandes)
+			// An open request is always answerable while the dossier is in
+			// instruction (docs/decisions.md, one way to ask for complements).
+			return f.on(SubjectDossier) && f.coordinator() && f.in(workflow.ComplementsDemandes, workflow.EnInstruction)
 		}
 	case ActGiveAvis:
 		return "give_avis", func(f facts) bool {

@@ -122,7 +122,8 @@ var cases = []struct {
 		"agent": agentsRead, "director": agentsRead, "reviewer": agentsRead, "admin": "view",
 	}},
 	{"CPTS en_instruction", dossier(domain.CPTS, workflow.EnInstruction, ""), want{
-		"coordinator": coordShut, "member": "view",
+		// An open request is always answerable (docs/decisions.md).
+		"coordinator": coordShut + " answer_complements", "member": "view",
 		"referent": agentsRead + " review_documents file_step request_complements give_avis",
 		"manager":  agentsRead + " file_step request_complements give_avis",
 		"agent":    agentsRead, "director": agentsRead, "reviewer": agentsRead, "admin": "view",

@@ -81,6 +81,11 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		// "Donner un avis favorable" is refused while a document is "à
 		// refaire" or a request is open (workflow.AvisFavorableBlockers):
 		// the page says why instead.
+		// Complements are asked with the one form of the complements
+		// section (store.AddComplementRequest), not a second button.
+		if t == workflow.DemanderComplements {
+			continue
+		}
 		if t == workflow.DonnerAvisFavorable && len(avisBlockers) > 0 {
 			v.AvisBlocked = avisBlockers
 			continue
