@@ -58,6 +58,14 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		NextStep: what, NextWho: who, Errors: st.summary, Deadlines: dossierDeadlineRows(d, today),
 	}
 	v.Facts = dossierFacts(d)
+	v.NextReason = sentBackReason(d, hist)
+	if d.State == workflow.ComplementsDemandes {
+		for _, c := range comps {
+			if c.Open() {
+				v.NextRequests = append(v.NextRequests, store.ComplementTargetLabel(c.Target)+" : "+c.Request)
+			}
+		}
+	}
 	for _, t := range store.ComplementTargets() {
 		v.ComplementTargets = append(v.ComplementTargets, pages.Option{Value: t.Code, Label: t.Label})
 	}
@@ -162,6 +170,35 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		v.Timeline = append(v.Timeline, row)
 	}
 	s.render(w, r, st.status, pages.DossierShow(s.page(r, "Dossier — "+d.StructureName), v))
+}
+
+// sentBackReason is the motivation of the act that sent the dossier back to
+// the structure (the ARS returning the lettre d'intention or asking to
+// complete the projet de santé, the CPAM asking for complements), shown in
+// the « Prochaine étape » box while the dossier is still in the state that
+// act reached. Nil otherwise.
+func sentBackReason(d store.Dossier, hist []store.AuditEntry) *pages.NextReason {
+	for i := len(hist) - 1; i >= 0; i-- {
+		h := hist[i]
+		if h.From == h.To || h.From == "" {
+			continue // audit-only rows (complements, appointments), creation
+		}
+		if h.To != d.State || h.Motivation == "" {
+			return nil
+		}
+		var who string
+		switch h.Transition {
+		case workflow.RenvoyerLettreIntention, workflow.DemanderCompletionProjetSante:
+			who = "l'ARS"
+		case workflow.DemanderComplements:
+			who = "la CPAM"
+		default:
+			return nil
+		}
+		return &pages.NextReason{Title: "Motif de " + who, Text: h.Motivation,
+			By: h.ActorName + ", le " + domain.FrenchDateTime(h.At)}
+	}
+	return nil
 }
 
 // showChecklist: the CPAM sees the instruction checklist from the filing of
