@@ -101,6 +101,7 @@ const (
 	ActEditContent        // edit the dossier's content (each section's state rule aside)
 	ActUploadDocument     // add a version of a document (see Permission.CanUploadDocument)
 	ActReviewDocuments    // mark documents accepted or à refaire
+	ActSeeChecklist       // read the instruction checklist (pieces, composition, content, open requests)
 	ActFileStep           // apply at least one workflow transition now (Permission.Transitions)
 	ActInstruct           // take the request into instruction, transmit it to the joint review
 	ActRequestComplements // ask the structure for complements
@@ -254,6 +255,13 @@ func (a Act) spec() (string, func(facts) bool) {
 			return f.on(SubjectDossier) && f.kind(domain.OrgCPAM) && f.v.Role == domain.RoleReferent &&
 				!f.in(workflow.AvisFavorable, workflow.AvisDefavorable, workflow.ExamenConjoint, workflow.Acceptee, workflow.Refusee)
 		}
+	case ActSeeChecklist:
+		// The CPAM (referent or manager) instructs the request from its
+		// filing to its avis (docs/rules.md §16).
+		return "see_checklist", func(f facts) bool {
+			return f.on(SubjectDossier) && f.referent() &&
+				f.in(workflow.DemandeDeposee, workflow.EnInstruction, workflow.ComplementsDemandes)
+		}
 	case ActFileStep:
 		return "file_step", func(f facts) bool { return len(f.avail) > 0 }
 	case ActInstruct:
@@ -268,7 +276,7 @@ func (a Act) spec() (string, func(facts) bool) {
 	case ActAnswerComplements:
 		return "answer_complements", func(f facts) bool {
 			// An open request is always answerable while the dossier is in
-			// instruction (docs/decisions.md, one way to ask for complements).
+			// instruction (docs/rules.md §17).
 			return f.on(SubjectDossier) && f.coordinator() && f.in(workflow.ComplementsDemandes, workflow.EnInstruction)
 		}
 	case ActGiveAvis:

@@ -118,19 +118,19 @@ var cases = []struct {
 	}},
 	{"CPTS demande_deposee", dossier(domain.CPTS, workflow.DemandeDeposee, ""), want{
 		"coordinator": coordShut, "member": "view",
-		"referent": agentsRead + " review_documents file_step instruct", "manager": agentsRead + " file_step instruct",
+		"referent": agentsRead + " review_documents see_checklist file_step instruct", "manager": agentsRead + " see_checklist file_step instruct",
 		"agent": agentsRead, "director": agentsRead, "reviewer": agentsRead, "admin": "view",
 	}},
 	{"CPTS en_instruction", dossier(domain.CPTS, workflow.EnInstruction, ""), want{
-		// An open request is always answerable (docs/decisions.md).
+		// An open request is always answerable (docs/rules.md §17).
 		"coordinator": coordShut + " answer_complements", "member": "view",
-		"referent": agentsRead + " review_documents file_step request_complements give_avis",
-		"manager":  agentsRead + " file_step request_complements give_avis",
+		"referent": agentsRead + " review_documents see_checklist file_step request_complements give_avis",
+		"manager":  agentsRead + " see_checklist file_step request_complements give_avis",
 		"agent":    agentsRead, "director": agentsRead, "reviewer": agentsRead, "admin": "view",
 	}},
 	{"CPTS complements_demandes", dossier(domain.CPTS, workflow.ComplementsDemandes, ""), want{
 		"coordinator": coordOpen + " file_step answer_complements", "member": "view",
-		"referent": agentsRead + " review_documents request_complements", "manager": agentsRead + " request_complements",
+		"referent": agentsRead + " review_documents see_checklist request_complements", "manager": agentsRead + " see_checklist request_complements",
 		"agent": agentsRead, "director": agentsRead, "reviewer": agentsRead, "admin": "view",
 	}},
 	{"CPTS avis_favorable", dossier(domain.CPTS, workflow.AvisFavorable, workflow.Favorable), want{

@@ -75,8 +75,9 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 			openComps++
 		}
 	}
+	p := dossierPerm(sc, d)
 	var avisBlockers []string
-	if showChecklist(sc, d) {
+	if p.Can(access.ActSeeChecklist) {
 		c, err := s.store.DossierChecklist(ctx, sc, d.ID)
 		if err != nil {
 			s.fail(w, r, err)
@@ -86,14 +87,14 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		avisBlockers = c.AvisBlockers
 	}
 	for _, t := range viewerActions(sc, d) {
-		// "Donner un avis favorable" is refused while a document is "à
-		// refaire" or a request is open (workflow.AvisFavorableBlockers):
-		// the page says why instead.
 		// Complements are asked with the one form of the complements
 		// section (store.AddComplementRequest), not a second button.
 		if t == workflow.DemanderComplements {
 			continue
 		}
+		// "Donner un avis favorable" is refused while a document is "à
+		// refaire" or a request is open (workflow.AvisFavorableBlockers):
+		// the page says why instead.
 		if t == workflow.DonnerAvisFavorable && len(avisBlockers) > 0 {
 			v.AvisBlocked = avisBlockers
 			continue
@@ -121,7 +122,6 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		}
 	}
 	// Complements.
-	p := dossierPerm(sc, d)
 	for _, c := range comps {
 		row := pages.ComplementRow{ID: c.ID, Target: store.ComplementTargetLabel(c.Target), Request: c.Request,
 			RequestedAt: domain.FrenchDateTime(c.RequestedAt), RequestedBy: c.RequestedBy, Open: c.Open(), Answer: c.Answer, AnsweredBy: c.AnsweredBy,
@@ -199,19 +199,6 @@ func sentBackReason(d store.Dossier, hist []store.AuditEntry) *pages.NextReason 
 			By: h.ActorName + ", le " + domain.FrenchDateTime(h.At)}
 	}
 	return nil
-}
-
-// showChecklist: the CPAM sees the instruction checklist from the filing of
-// the request to its avis (DOMAIN.md §10).
-func showChecklist(sc store.Scope, d store.Dossier) bool {
-	if sc.Kind != domain.OrgCPAM {
-		return false
-	}
-	switch d.State {
-	case workflow.DemandeDeposee, workflow.EnInstruction, workflow.ComplementsDemandes:
-		return true
-	}
-	return false
 }
 
 func checklistView(c store.InstructionChecklist) *pages.InstructionChecklist {

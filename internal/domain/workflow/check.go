@@ -437,7 +437,7 @@ func Check(in Attempt) (Outcome, error) {
 // favorable yet: a required document it marked "à refaire" (the structure has
 // not sent a new version) or a complement request without an answer.
 //
-// Decision (docs/decisions.md, Dossier workflow): a favorable avis vouches for
+// Decision (docs/rules.md §16): a favorable avis vouches for
 // a complete dossier; an avis défavorable stays possible at any time.
 func AvisFavorableBlockers(toRedo []Document, openRequests int) []string {
 	var out []string
