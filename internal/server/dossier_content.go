@@ -350,6 +350,26 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 			e.Notice = "Tous les indicateurs « prérequis » doivent être retenus : sans eux, aucune rémunération n'est due (ACI MSP)."
 		}
 		e.YearTotal = domain.FormatEUR(total)
+		if d.ContractState != "" {
+			// The contract is computed on another basis (docs/rules.md §9):
+			// say so when the amounts differ.
+			ct, err := s.store.ContractByDossier(ctx, sc, d.ID)
+			if err != nil {
+				e.Notice = "Contrat indisponible pour le moment."
+				return e
+			}
+			socle := map[string]bool{}
+			for _, ind := range funding.BuiltinMSP() {
+				if ind.Kind != funding.MSPOptionnel {
+					socle[ind.Code] = true
+				}
+			}
+			if amount, err := funding.MSPRemuneration(funding.BuiltinMSP(), socle, ct.RegisteredPatients); err == nil && amount != total {
+				e.ContractTotal = domain.FormatEUR(amount)
+				e.ContractHref = "/dossiers/" + dItoa(d.ID) + "/contrat"
+				e.ContractDiffs = funding.MSPContractDifferences(funding.BuiltinMSP(), met, c.RegisteredPatients, ct.RegisteredPatients)
+			}
+		}
 	case domain.ESP:
 		if c.ESPPatients == nil {
 			e.Notice = "Indiquez le nombre de patients coordonnés pour obtenir une estimation."
