@@ -94,6 +94,7 @@ const (
 	ActEditStructure // change the structure's identity
 	ActEditMembers   // change the structure's members
 	ActArchive       // archive the structure
+	ActUnarchive     // make an archived structure active again
 	ActEditTerritory // change the structure's territory
 	ActCreateDossier // open the structure's dossier
 
@@ -232,6 +233,9 @@ func (a Act) spec() (string, func(facts) bool) {
 		return "edit_members", editStructure
 	case ActArchive:
 		return "archive", editStructure
+	case ActUnarchive:
+		// Decision: a national admin only, audited (docs/rules.md §21).
+		return "unarchive", func(f facts) bool { return f.on(SubjectStructure) && f.s.Archived && f.admin() }
 	case ActEditTerritory:
 		// Its own coordinator or a national admin; CPAM, ARS and DCGDR read.
 		return "edit_territory", func(f facts) bool {

@@ -83,7 +83,7 @@ var cases = []struct {
 		"coordinator": "view edit_territory create_dossier",
 		"member":      "view",
 		"referent":    "view", "manager": "view", "agent": "view", "director": "view", "reviewer": "view",
-		"admin": "view edit_territory",
+		"admin": "view unarchive edit_territory",
 	}},
 
 	{"CPTS brouillon", dossier(domain.CPTS, workflow.Brouillon, ""), want{

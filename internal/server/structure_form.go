@@ -285,7 +285,8 @@ func (s *Server) structureArchive(w http.ResponseWriter, r *http.Request) {
 	}
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	if err := s.store.ArchiveStructure(ctx, sc, d.ID, version); err != nil {
-		if domain.ErrorCode(err) == domain.EConflict {
+		var refused *store.ArchiveRefusedError
+		if domain.ErrorCode(err) == domain.EConflict || errors.As(err, &refused) {
 			s.flash(r, "error", domain.ErrorMessage(err))
 			redirect(w, r, base)
 			return
@@ -299,4 +300,33 @@ func (s *Server) structureArchive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/structures")
+}
+
+// structureUnarchive makes an archived structure active again (national
+// admin, audited in the structure's history).
+func (s *Server) structureUnarchive(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.editableDetail(w, r, access.ActUnarchive)
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	sc, _ := scopeFrom(ctx)
+	base := "/structures/" + strconv.FormatInt(d.ID, 10)
+	if r.PostFormValue("confirm") != "1" {
+		s.flash(r, "error", "Cochez la case de confirmation pour désarchiver la structure.")
+		redirect(w, r, base)
+		return
+	}
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	if err := s.store.UnarchiveStructure(ctx, sc, d.ID, version); err != nil {
+		if domain.ErrorCode(err) == domain.EConflict {
+			s.flash(r, "error", domain.ErrorMessage(err))
+			redirect(w, r, base)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "« "+d.Name+" » n'est plus archivée : ses utilisateurs peuvent de nouveau agir pour elle.")
+	redirect(w, r, base)
 }

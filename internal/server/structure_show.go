@@ -165,6 +165,13 @@ func (s *Server) structureShow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	v.CanArchive, v.CanUnarchive = p.Can(access.ActArchive), p.Can(access.ActUnarchive)
+	if v.CanArchive {
+		if v.ArchiveBlocked, err = s.store.ArchiveBlockers(ctx, sc, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if hist, err := s.store.StructureChanges(ctx, sc, id, 5); err == nil {
 		for _, h := range hist {
 			v.History = append(v.History, pages.ChangeRow{At: domain.DateOf(h.At).French() + " " + h.At.In(domain.Paris).Format("15:04"),

@@ -410,6 +410,9 @@ func (s *Store) ArchiveStructure(ctx context.Context, sc Scope, id int64, versio
 		if cur != version {
 			return structureConflict(who)
 		}
+		if err := checkArchivable(ctx, tx, id); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE organisations SET archived_at = now(), updated_by = $2, updated_at = now(),
 			version = version + 1 WHERE id = $1`, id, sc.UserID); err != nil {
 			return err

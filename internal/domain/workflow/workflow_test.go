@@ -666,3 +666,28 @@ func TestExtraMissingJoinsTheList(t *testing.T) {
 		t.Fatalf("wrong actor must be refused first: %v", err)
 	}
 }
+
+func TestArchiveBlockers(t *testing.T) {
+	tests := []struct {
+		name  string
+		facts []ArchiveFact
+		want  []string
+	}{
+		{"no dossier", nil, nil},
+		{"brouillon only", []ArchiveFact{{Dossier: Brouillon}}, nil},
+		{"refused", []ArchiveFact{{Dossier: Refusee}}, nil},
+		{"under way", []ArchiveFact{{Dossier: EnInstruction}}, []string{"le dossier est en cours (« En instruction »)"}},
+		{"contract to sign", []ArchiveFact{{Dossier: Acceptee, Contract: ASigner}}, []string{"le contrat est à signer (onglet « Contrat » du dossier)"}},
+		{"contract in force", []ArchiveFact{{Dossier: Acceptee, Contract: ResiliationDemandee}},
+			[]string{"le contrat est en vigueur (« Résiliation demandée ») : il doit être résilié ou échu"}},
+		{"terminated, money to recover", []ArchiveFact{{Dossier: Acceptee, Contract: Resilie, TropPercu: 123456}},
+			[]string{"un trop-perçu de 1\u202f234,56\u00a0€ reste à récupérer"}},
+		{"terminated, nothing to recover", []ArchiveFact{{Dossier: Acceptee, Contract: Resilie}}, nil},
+		{"expired", []ArchiveFact{{Dossier: Acceptee, Contract: Echu}}, nil},
+	}
+	for _, tc := range tests {
+		if got := ArchiveBlockers(tc.facts); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
