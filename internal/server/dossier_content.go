@@ -351,24 +351,7 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 		}
 		e.YearTotal = domain.FormatEUR(total)
 		if d.ContractState != "" {
-			// The contract is computed on another basis (docs/rules.md §9):
-			// say so when the amounts differ.
-			ct, err := s.store.ContractByDossier(ctx, sc, d.ID)
-			if err != nil {
-				e.Notice = "Contrat indisponible pour le moment."
-				return e
-			}
-			socle := map[string]bool{}
-			for _, ind := range funding.BuiltinMSP() {
-				if ind.Kind != funding.MSPOptionnel {
-					socle[ind.Code] = true
-				}
-			}
-			if amount, err := funding.MSPRemuneration(funding.BuiltinMSP(), socle, ct.RegisteredPatients); err == nil && amount != total {
-				e.ContractTotal = domain.FormatEUR(amount)
-				e.ContractHref = "/dossiers/" + dItoa(d.ID) + "/contrat"
-				e.ContractDiffs = funding.MSPContractDifferences(funding.BuiltinMSP(), met, c.RegisteredPatients, ct.RegisteredPatients)
-			}
+			s.mspContractDiff(r, sc, d, e, met, c.RegisteredPatients, total)
 		}
 	case domain.ESP:
 		if c.ESPPatients == nil {
@@ -389,6 +372,30 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 		e.YearTotal = domain.FormatEUR(f)
 	}
 	return e
+}
+
+// mspContractDiff fills e with the contract's yearly amount and why it differs
+// from the estimate (funding.MSPContractDifferences), when it does.
+func (s *Server) mspContractDiff(r *http.Request, sc store.Scope, d store.Dossier, e *pages.EstimateView, met map[string]bool, declared *int64, total domain.Cents) {
+	ctx := r.Context()
+	// The contract is computed on another basis (docs/rules.md §9):
+	// say so when the amounts differ.
+	ct, err := s.store.ContractByDossier(ctx, sc, d.ID)
+	if err != nil {
+		e.Notice = "Contrat indisponible pour le moment."
+		return
+	}
+	socle := map[string]bool{}
+	for _, ind := range funding.BuiltinMSP() {
+		if ind.Kind != funding.MSPOptionnel {
+			socle[ind.Code] = true
+		}
+	}
+	if amount, err := funding.MSPRemuneration(funding.BuiltinMSP(), socle, ct.RegisteredPatients); err == nil && amount != total {
+		e.ContractTotal = domain.FormatEUR(amount)
+		e.ContractHref = "/dossiers/" + dItoa(d.ID) + "/contrat"
+		e.ContractDiffs = funding.MSPContractDifferences(funding.BuiltinMSP(), met, declared, ct.RegisteredPatients)
+	}
 }
 
 // dossierContentSave saves one section.

@@ -58,22 +58,9 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		NextStep: what, NextWho: who, Errors: st.summary, Deadlines: dossierDeadlineRows(d, today),
 	}
 	v.Facts = dossierFacts(d)
-	v.NextReason = sentBackReason(d, hist)
-	if d.State == workflow.ComplementsDemandes {
-		for _, c := range comps {
-			if c.Open() {
-				v.NextRequests = append(v.NextRequests, store.ComplementTargetLabel(c.Target)+" : "+c.Request)
-			}
-		}
-	}
+	v.NextReason, v.NextRequests = sentBackReason(d, hist), openRequestLines(d, comps)
 	for _, t := range store.ComplementTargets() {
 		v.ComplementTargets = append(v.ComplementTargets, pages.Option{Value: t.Code, Label: t.Label})
-	}
-	openComps := 0
-	for _, c := range comps {
-		if c.Open() {
-			openComps++
-		}
 	}
 	p := dossierPerm(sc, d)
 	var avisBlockers []string
@@ -85,6 +72,48 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		}
 		v.Checklist = checklistView(c)
 		avisBlockers = c.AvisBlockers
+	}
+	dossierActions(&v, sc, d, st, who, avisBlockers, comps)
+	// Complements.
+	v.Complements = complementRows(comps, p.Can(access.ActAnswerComplements), st)
+	v.CanAddComplement = p.Can(access.ActRequestComplements)
+	v.ShowComplements = len(comps) > 0 || v.CanAddComplement
+	if st.complement != nil {
+		v.NewComplement = *st.complement
+	}
+	// Avis and joint review.
+	if d.Opinion != "" {
+		v.AvisLabel, v.AvisMotivation = d.Opinion.Label(), d.OpinionMotivation
+	}
+	v.ShowJoint = d.Opinion != "" || d.PositionARS != nil || d.PositionDCGDR != nil || d.State == workflow.ExamenConjoint
+	v.Joint = []pages.PositionView{
+		positionView("de l'ARS", d.PositionARS, d.PositionARSMotivation, d.PositionARSAt),
+		positionView("de la DCGDR", d.PositionDCGDR, d.PositionDCGDRMotivation, d.PositionDCGDRAt),
+	}
+	// Signature appointment.
+	if d.SignatureAppointmentAt != nil {
+		v.Appointment = "Le " + domain.FrenchDateTime(*d.SignatureAppointmentAt) + " — " + d.SignaturePlace
+		v.ApptAt = d.SignatureAppointmentAt.In(domain.Paris).Format("2006-01-02T15:04")
+		v.ApptPlace = d.SignaturePlace
+	}
+	v.CanSetAppointment = p.Can(access.ActSetAppointment)
+	v.ShowAppointment = v.Appointment != "" || v.CanSetAppointment
+	if st.apptErrs != nil {
+		v.ApptAt, v.ApptPlace, v.ApptErrors = st.apptAt, st.apptPlace, st.apptErrs
+	}
+	v.Timeline = timelineRows(hist)
+	s.render(w, r, st.status, pages.DossierShow(s.page(r, "Dossier — "+d.StructureName), v))
+}
+
+// dossierActions fills the viewer's action forms, hiding those the page
+// explains instead (the complement form, a blocked avis favorable, a blocked
+// send-back), and the note when none is left.
+func dossierActions(v *pages.DossierView, sc store.Scope, d store.Dossier, st dossierShowState, who string, avisBlockers []string, comps []store.Complement) {
+	openComps := 0
+	for _, c := range comps {
+		if c.Open() {
+			openComps++
+		}
 	}
 	for _, t := range viewerActions(sc, d) {
 		// Complements are asked with the one form of the complements
@@ -112,7 +141,7 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		}
 		v.Actions = append(v.Actions, a)
 	}
-	if len(v.Actions) == 0 && v.BlockedNote == "" {
+	if len(v.Actions) == 0 && v.BlockedNote == "" && len(v.AvisBlocked) == 0 {
 		v.ReadOnlyNote = "Aucune action ne vous revient à cette étape."
 		if who != "" {
 			v.ReadOnlyNote += " Elle revient à " + who + "."
@@ -121,45 +150,44 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 			v.ReadOnlyNote += " La signature du contrat se fait dans l'onglet « Contrat »."
 		}
 	}
-	// Complements.
+}
+
+// complementRows are the complement requests as the page shows them.
+func complementRows(comps []store.Complement, canAnswer bool, st dossierShowState) []pages.ComplementRow {
+	var out []pages.ComplementRow
 	for _, c := range comps {
 		row := pages.ComplementRow{ID: c.ID, Target: store.ComplementTargetLabel(c.Target), Request: c.Request,
 			RequestedAt: domain.FrenchDateTime(c.RequestedAt), RequestedBy: c.RequestedBy, Open: c.Open(), Answer: c.Answer, AnsweredBy: c.AnsweredBy,
-			CanAnswer: c.Open() && p.Can(access.ActAnswerComplements)}
+			CanAnswer: c.Open() && canAnswer}
 		if c.AnsweredAt != nil {
 			row.AnsweredAt = domain.FrenchDateTime(*c.AnsweredAt)
 		}
 		if st.answerID == c.ID {
 			row.Draft, row.Error = st.answer, st.answerErr
 		}
-		v.Complements = append(v.Complements, row)
+		out = append(out, row)
 	}
-	v.CanAddComplement = p.Can(access.ActRequestComplements)
-	v.ShowComplements = len(comps) > 0 || v.CanAddComplement
-	if st.complement != nil {
-		v.NewComplement = *st.complement
+	return out
+}
+
+// openRequestLines are the open complement requests shown in the « Prochaine
+// étape » box while complements are asked.
+func openRequestLines(d store.Dossier, comps []store.Complement) []string {
+	if d.State != workflow.ComplementsDemandes {
+		return nil
 	}
-	// Avis and joint review.
-	if d.Opinion != "" {
-		v.AvisLabel, v.AvisMotivation = d.Opinion.Label(), d.OpinionMotivation
+	var out []string
+	for _, c := range comps {
+		if c.Open() {
+			out = append(out, store.ComplementTargetLabel(c.Target)+" : "+c.Request)
+		}
 	}
-	v.ShowJoint = d.Opinion != "" || d.PositionARS != nil || d.PositionDCGDR != nil || d.State == workflow.ExamenConjoint
-	v.Joint = []pages.PositionView{
-		positionView("de l'ARS", d.PositionARS, d.PositionARSMotivation, d.PositionARSAt),
-		positionView("de la DCGDR", d.PositionDCGDR, d.PositionDCGDRMotivation, d.PositionDCGDRAt),
-	}
-	// Signature appointment.
-	if d.SignatureAppointmentAt != nil {
-		v.Appointment = "Le " + domain.FrenchDateTime(*d.SignatureAppointmentAt) + " — " + d.SignaturePlace
-		v.ApptAt = d.SignatureAppointmentAt.In(domain.Paris).Format("2006-01-02T15:04")
-		v.ApptPlace = d.SignaturePlace
-	}
-	v.CanSetAppointment = p.Can(access.ActSetAppointment)
-	v.ShowAppointment = v.Appointment != "" || v.CanSetAppointment
-	if st.apptErrs != nil {
-		v.ApptAt, v.ApptPlace, v.ApptErrors = st.apptAt, st.apptPlace, st.apptErrs
-	}
-	// Timeline, newest first.
+	return out
+}
+
+// timelineRows is the dossier's history, newest first.
+func timelineRows(hist []store.AuditEntry) []pages.TimelineRow {
+	var out []pages.TimelineRow
 	for i := len(hist) - 1; i >= 0; i-- {
 		h := hist[i]
 		row := pages.TimelineRow{At: domain.FrenchDateTime(h.At), Who: h.ActorName, Action: store.ActionLabel(h.Transition),
@@ -167,9 +195,9 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		if h.From != "" { // empty for the creation: the page shows "État initial"
 			row.From = h.From.Label()
 		}
-		v.Timeline = append(v.Timeline, row)
+		out = append(out, row)
 	}
-	s.render(w, r, st.status, pages.DossierShow(s.page(r, "Dossier — "+d.StructureName), v))
+	return out
 }
 
 // sentBackReason is the motivation of the act that sent the dossier back to

@@ -359,6 +359,9 @@ func walkFromInstruction(t *testing.T, j *journey, id int64, coord, name string)
 	// One form asks for a complement (and moves the dossier to
 	// complements_demandes).
 	j.nav(dpath(id, ""))
+	if j.count(`[data-testid=checklist] [data-testid=checklist-doc]`) == 0 {
+		t.Fatalf("no instruction checklist for the referent")
+	}
 	j.do("complement", chromedp.SetValue(chromedp.CSS("#nc-target"), "doc:liste_membres"),
 		chromedp.SendKeys(chromedp.CSS("#nc-text"), "La liste des membres régénérée après correction du registre, s'il vous plaît."))
 	j.submit("complement", `[data-testid=add-complement-submit]`)
@@ -369,6 +372,9 @@ func walkFromInstruction(t *testing.T, j *journey, id int64, coord, name string)
 	j.as(coord)
 	j.nav(dpath(id, ""))
 	shot(t, j.ctx, name+"-7-complement")
+	if got := j.text(`[data-testid=next-step] [data-testid=next-step-reason]`); !strings.Contains(got, "La liste des membres régénérée") {
+		t.Fatalf("the coordinator does not read the CPAM's request in « Prochaine étape »: %q", got)
+	}
 	j.do("answer", chromedp.SendKeys(chromedp.CSS(`[data-testid=complement][data-open=true] textarea[name=answer]`), "Statuts signés déposés."))
 	j.submit("answer", `[data-testid=complement][data-open=true] button[type=submit]`)
 	// The piece asked for: a new version of the liste des membres.
