@@ -28,7 +28,7 @@ type ChecklistSection struct {
 }
 
 // InstructionChecklist is what the CPAM referent checks before the avis
-// (DOMAIN.md §10: the CPAM instructs the request and its documents): every
+// (docs/rules.md §10: the CPAM instructs the request and its documents): every
 // required document with its review state, the composition rules, the content
 // sections, the open complement requests, and why an avis favorable is not
 // possible yet (workflow.AvisFavorableBlockers, the same list the workflow
