@@ -94,6 +94,7 @@ const (
 	ActEditStructure // change the structure's identity
 	ActEditMembers   // change the structure's members
 	ActArchive       // archive the structure
+	ActUnarchive     // make an archived structure active again
 	ActEditTerritory // change the structure's territory
 	ActCreateDossier // open the structure's dossier
 
@@ -101,6 +102,7 @@ const (
 	ActEditContent        // edit the dossier's content (each section's state rule aside)
 	ActUploadDocument     // add a version of a document (see Permission.CanUploadDocument)
 	ActReviewDocuments    // mark documents accepted or à refaire
+	ActSeeChecklist       // read the instruction checklist (pieces, composition, content, open requests)
 	ActFileStep           // apply at least one workflow transition now (Permission.Transitions)
 	ActInstruct           // take the request into instruction, transmit it to the joint review
 	ActRequestComplements // ask the structure for complements
@@ -231,6 +233,9 @@ func (a Act) spec() (string, func(facts) bool) {
 		return "edit_members", editStructure
 	case ActArchive:
 		return "archive", editStructure
+	case ActUnarchive:
+		// Decision: a national admin only, audited (docs/rules.md §21).
+		return "unarchive", func(f facts) bool { return f.on(SubjectStructure) && f.s.Archived && f.admin() }
 	case ActEditTerritory:
 		// Its own coordinator or a national admin; CPAM, ARS and DCGDR read.
 		return "edit_territory", func(f facts) bool {
@@ -254,6 +259,13 @@ func (a Act) spec() (string, func(facts) bool) {
 			return f.on(SubjectDossier) && f.kind(domain.OrgCPAM) && f.v.Role == domain.RoleReferent &&
 				!f.in(workflow.AvisFavorable, workflow.AvisDefavorable, workflow.ExamenConjoint, workflow.Acceptee, workflow.Refusee)
 		}
+	case ActSeeChecklist:
+		// The CPAM (referent or manager) instructs the request from its
+		// filing to its avis (docs/rules.md §16).
+		return "see_checklist", func(f facts) bool {
+			return f.on(SubjectDossier) && f.referent() &&
+				f.in(workflow.DemandeDeposee, workflow.EnInstruction, workflow.ComplementsDemandes)
+		}
 	case ActFileStep:
 		return "file_step", func(f facts) bool { return len(f.avail) > 0 }
 	case ActInstruct:
@@ -267,7 +279,9 @@ func (a Act) spec() (string, func(facts) bool) {
 		}
 	case ActAnswerComplements:
 		return "answer_complements", func(f facts) bool {
-			return f.on(SubjectDossier) && f.coordinator() && f.in(workflow.ComplementsDemandes)
+			// An open request is always answerable while the dossier is in
+			// instruction (docs/rules.md §17).
+			return f.on(SubjectDossier) && f.coordinator() && f.in(workflow.ComplementsDemandes, workflow.EnInstruction)
 		}
 	case ActGiveAvis:
 		return "give_avis", func(f facts) bool {

@@ -83,7 +83,7 @@ var cases = []struct {
 		"coordinator": "view edit_territory create_dossier",
 		"member":      "view",
 		"referent":    "view", "manager": "view", "agent": "view", "director": "view", "reviewer": "view",
-		"admin": "view edit_territory",
+		"admin": "view unarchive edit_territory",
 	}},
 
 	{"CPTS brouillon", dossier(domain.CPTS, workflow.Brouillon, ""), want{
@@ -118,18 +118,19 @@ var cases = []struct {
 	}},
 	{"CPTS demande_deposee", dossier(domain.CPTS, workflow.DemandeDeposee, ""), want{
 		"coordinator": coordShut, "member": "view",
-		"referent": agentsRead + " review_documents file_step instruct", "manager": agentsRead + " file_step instruct",
+		"referent": agentsRead + " review_documents see_checklist file_step instruct", "manager": agentsRead + " see_checklist file_step instruct",
 		"agent": agentsRead, "director": agentsRead, "reviewer": agentsRead, "admin": "view",
 	}},
 	{"CPTS en_instruction", dossier(domain.CPTS, workflow.EnInstruction, ""), want{
-		"coordinator": coordShut, "member": "view",
-		"referent": agentsRead + " review_documents file_step request_complements give_avis",
-		"manager":  agentsRead + " file_step request_complements give_avis",
+		// An open request is always answerable (docs/rules.md §17).
+		"coordinator": coordShut + " answer_complements", "member": "view",
+		"referent": agentsRead + " review_documents see_checklist file_step request_complements give_avis",
+		"manager":  agentsRead + " see_checklist file_step request_complements give_avis",
 		"agent":    agentsRead, "director": agentsRead, "reviewer": agentsRead, "admin": "view",
 	}},
 	{"CPTS complements_demandes", dossier(domain.CPTS, workflow.ComplementsDemandes, ""), want{
 		"coordinator": coordOpen + " file_step answer_complements", "member": "view",
-		"referent": agentsRead + " review_documents request_complements", "manager": agentsRead + " request_complements",
+		"referent": agentsRead + " review_documents see_checklist request_complements", "manager": agentsRead + " see_checklist request_complements",
 		"agent": agentsRead, "director": agentsRead, "reviewer": agentsRead, "admin": "view",
 	}},
 	{"CPTS avis_favorable", dossier(domain.CPTS, workflow.AvisFavorable, workflow.Favorable), want{

@@ -60,7 +60,7 @@ func demoIdentities() []demoIdentity {
 			org: ValDeDemo, coordinator: "coordinateur@demo.portail-aci.fr",
 			in: store.StructureInput{Type: domain.CPTS, Name: ValDeDemo, LegalForm: string(registry.LegalAssociation),
 				SIRET: withKey("8834129870001"), Address1: "12 rue de la République", PostalCode: "01000",
-				CommuneCode: "01053", Departement: "01", CreatedOn: domain.NewDate(2022, time.March, 15), ARSValidatedOn: domain.NewDate(2022, time.September, 1)},
+				CommuneCode: "01053", Departement: "01", CreatedOn: domain.NewDate(2022, time.March, 15)},
 			members: []registry.Member{
 				person("Bernard", "Claire", registry.MedecinGeneraliste, registry.ModeLiberal, 101, "01053"),
 				person("Petit", "Julien", registry.MedecinGeneraliste, registry.ModeLiberal, 102, "01053"),
@@ -95,7 +95,7 @@ func demoIdentities() []demoIdentity {
 			org: MSPLille, coordinator: "msp@demo.portail-aci.fr",
 			in: store.StructureInput{Type: domain.MSP, Name: MSPLille, LegalForm: string(registry.LegalSISA),
 				SIRET: withKey("9012345670001"), FINESS: withKey("59000123"), Address1: "30 rue Nationale", PostalCode: "59000",
-				CommuneCode: "59350", Departement: "59", CreatedOn: domain.NewDate(2021, time.June, 1), ACISignedOn: domain.NewDate(2022, time.January, 15)},
+				CommuneCode: "59350", Departement: "59", CreatedOn: domain.NewDate(2021, time.June, 1)},
 			members: []registry.Member{
 				person("Lefebvre", "Jeanne", registry.MedecinGeneraliste, registry.ModeLiberal, 301, "59350"),
 				person("Leroy", "Maxime", registry.MedecinGeneraliste, registry.ModeLiberal, 302, "59350"),

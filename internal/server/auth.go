@@ -65,6 +65,13 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if ok {
 		if fs, err := s.firstScope(ctx, uid); err == nil {
 			sc.orgID = fs.OrgID
+		} else if oa, isArchived := err.(*onlyArchivedError); isArchived {
+			// The right password, but every organisation of the account is
+			// archived: say so instead of "identifiants incorrects".
+			s.log.Warn("login refused: only archived organisations", "user_id", uid, "request_id", requestIDFrom(ctx))
+			form.Error = oa.message()
+			s.render(w, r, http.StatusForbidden, pages.Login(s.page(r, "Connexion"), form))
+			return
 		} else if !domain.IsNotFound(err) {
 			s.internalError(w, r, err)
 			return
@@ -120,6 +127,17 @@ func (s *Server) switchOrganisation(w http.ResponseWriter, r *http.Request) {
 	}
 	sc, err := s.store.ScopeFor(ctx, cur.UserID, orgID)
 	if err != nil {
+		// An archived organisation of the user's: say so, never a silent
+		// failure (ScopeFor refuses it).
+		if ms, merr := s.store.Memberships(ctx, cur.UserID); domain.IsNotFound(err) && merr == nil {
+			for _, m := range ms {
+				if m.OrgID == orgID && m.Archived {
+					s.flash(r, "error", "« "+m.OrgName+" » est archivée : personne ne peut plus agir pour elle. Vous agissez toujours pour "+cur.OrgName+".")
+					redirect(w, r, "/")
+					return
+				}
+			}
+		}
 		s.fail(w, r, err)
 		return
 	}

@@ -37,6 +37,9 @@ func (s *Server) renderBaremes(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	v := pages.BaremesView{IsAdmin: admin, NewForm: form, Missing: missingBareme(list)}
+	for t := 1; t <= 4; t++ {
+		v.TierLabels = append(v.TierLabels, funding.TierLabel(t))
+	}
 	if form.Errors == nil && v.NewForm.Bareme == "" && len(inds) > 0 {
 		v.NewForm.Bareme = inds[len(inds)-1].Bareme // the latest MSP barème, as a default
 	}

@@ -51,6 +51,7 @@ func (e *env) ctScope(email string) store.Scope {
 func (e *env) ctAcceptVal() int64 {
 	e.t.Helper()
 	id := e.demoDossierID(seed.ValDeDemo)
+	e.acceptValDocuments()
 	for _, s := range []struct {
 		who string
 		tr  workflow.Transition

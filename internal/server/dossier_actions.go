@@ -70,7 +70,9 @@ func (s *Server) dossierTransition(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/dossiers/"+dItoa(d.ID))
 }
 
-// complementAdd records one more complement request (CPAM).
+// complementAdd is the one form of the CPAM to ask for a complement
+// (store.AddComplementRequest: it moves a dossier en_instruction to
+// complements_demandes).
 func (s *Server) complementAdd(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
@@ -78,7 +80,8 @@ func (s *Server) complementAdd(w http.ResponseWriter, r *http.Request) {
 	sc, d, _ := dossierFrom(r)
 	target := formValue(r, store.ExtraComplementTarget, 64)
 	text := formValue(r, store.ExtraComplementText, store.MaxMotivation+1)
-	if err := s.store.AddComplementRequest(r.Context(), sc, d.ID, target, text, s.now()); err != nil {
+	to, err := s.store.AddComplementRequest(r.Context(), sc, d.ID, target, text, s.now())
+	if err != nil {
 		if errors.Is(err, store.ErrComplementAlreadyOpen) {
 			// A double click: the request is already filed, once.
 			s.flash(r, "ok", domain.ErrorMessage(err))
@@ -94,7 +97,11 @@ func (s *Server) complementAdd(w http.ResponseWriter, r *http.Request) {
 		s.renderDossier(w, r, sc, d, dossierShowState{status: dErrorStatus(err), complement: &a, summary: []string{a.Error}})
 		return
 	}
-	s.flash(r, "ok", "La demande de complément est enregistrée.")
+	msg := "La demande de complément est envoyée à la structure."
+	if to != d.State {
+		msg += " Le dossier est maintenant : " + to.Label() + "."
+	}
+	s.flash(r, "ok", msg)
 	redirect(w, r, "/dossiers/"+dItoa(d.ID))
 }
 

@@ -362,6 +362,9 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 			e.Notice = "Tous les indicateurs « prérequis » doivent être retenus : sans eux, aucune rémunération n'est due (ACI MSP)."
 		}
 		e.YearTotal = domain.FormatEUR(total)
+		if d.ContractState != "" {
+			s.mspContractDiff(r, sc, d, e, met, c.RegisteredPatients, total)
+		}
 	case domain.ESP:
 		if c.ESPPatients == nil {
 			e.Notice = "Indiquez le nombre de patients coordonnés pour obtenir une estimation."
@@ -381,6 +384,35 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 		e.YearTotal = domain.FormatEUR(f)
 	}
 	return e
+}
+
+// mspContractDiff fills e with the contract's yearly amount and why it differs
+// from the estimate (funding.MSPContractDifferences), when it does.
+func (s *Server) mspContractDiff(r *http.Request, sc store.Scope, d store.Dossier, e *pages.EstimateView, met map[string]bool, declared *int64, total domain.Cents) {
+	ctx := r.Context()
+	// The contract is computed on another basis (docs/rules.md §9):
+	// say so when the amounts differ.
+	ct, err := s.store.ContractByDossier(ctx, sc, d.ID)
+	if err != nil {
+		e.Notice = "Contrat indisponible pour le moment."
+		return
+	}
+	socle := map[string]bool{}
+	for _, ind := range funding.BuiltinMSP() {
+		if ind.Kind != funding.MSPOptionnel {
+			socle[ind.Code] = true
+		}
+	}
+	mb, err := funding.ContractMSPBareme()
+	if err != nil {
+		e.Notice = domain.ErrorMessage(err)
+		return
+	}
+	if amount, err := funding.MSPRemuneration(mb, funding.BuiltinMSP(), socle, ct.RegisteredPatients); err == nil && amount != total {
+		e.ContractTotal = domain.FormatEUR(amount)
+		e.ContractHref = "/dossiers/" + dItoa(d.ID) + "/contrat"
+		e.ContractDiffs = funding.MSPContractDifferences(funding.BuiltinMSP(), met, declared, ct.RegisteredPatients)
+	}
 }
 
 // dossierContentSave saves one section.

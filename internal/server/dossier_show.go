@@ -58,52 +58,24 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		NextStep: what, NextWho: who, Errors: st.summary, Deadlines: dossierDeadlineRows(d, today),
 	}
 	v.Facts = dossierFacts(d)
+	v.NextReason, v.NextRequests = sentBackReason(d, hist), openRequestLines(d, comps)
 	for _, t := range store.ComplementTargets() {
 		v.ComplementTargets = append(v.ComplementTargets, pages.Option{Value: t.Code, Label: t.Label})
 	}
-	openComps := 0
-	for _, c := range comps {
-		if c.Open() {
-			openComps++
-		}
-	}
-	for _, t := range viewerActions(sc, d) {
-		// "Renvoyer le dossier complété" is refused while a complement
-		// request is unanswered (workflow rule repondre_complements): hide it
-		// and say what to do instead of offering a button that fails.
-		if t == workflow.RepondreComplements && openComps > 0 {
-			v.BlockedNote = openComplementsNote(openComps)
-			continue
-		}
-		a := newDossierAction(t)
-		if st.action != nil && st.action.Code == a.Code {
-			a = *st.action
-		}
-		v.Actions = append(v.Actions, a)
-	}
-	if len(v.Actions) == 0 && v.BlockedNote == "" {
-		v.ReadOnlyNote = "Aucune action ne vous revient à cette étape."
-		if who != "" {
-			v.ReadOnlyNote += " Elle revient à " + who + "."
-		}
-		if d.State == workflow.Acceptee {
-			v.ReadOnlyNote += " La signature du contrat se fait dans l'onglet « Contrat »."
-		}
-	}
-	// Complements.
 	p := dossierPerm(sc, d)
-	for _, c := range comps {
-		row := pages.ComplementRow{ID: c.ID, Target: store.ComplementTargetLabel(c.Target), Request: c.Request,
-			RequestedAt: domain.FrenchDateTime(c.RequestedAt), RequestedBy: c.RequestedBy, Open: c.Open(), Answer: c.Answer, AnsweredBy: c.AnsweredBy,
-			CanAnswer: c.Open() && p.Can(access.ActAnswerComplements)}
-		if c.AnsweredAt != nil {
-			row.AnsweredAt = domain.FrenchDateTime(*c.AnsweredAt)
+	var avisBlockers []string
+	if p.Can(access.ActSeeChecklist) {
+		c, err := s.store.DossierChecklist(ctx, sc, d.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
-		if st.answerID == c.ID {
-			row.Draft, row.Error = st.answer, st.answerErr
-		}
-		v.Complements = append(v.Complements, row)
+		v.Checklist = checklistView(c)
+		avisBlockers = c.AvisBlockers
 	}
+	dossierActions(&v, sc, d, st, who, avisBlockers, comps)
+	// Complements.
+	v.Complements = complementRows(comps, p.Can(access.ActAnswerComplements), st)
 	v.CanAddComplement = p.Can(access.ActRequestComplements)
 	v.ShowComplements = len(comps) > 0 || v.CanAddComplement
 	if st.complement != nil {
@@ -129,7 +101,93 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 	if st.apptErrs != nil {
 		v.ApptAt, v.ApptPlace, v.ApptErrors = st.apptAt, st.apptPlace, st.apptErrs
 	}
-	// Timeline, newest first.
+	v.Timeline = timelineRows(hist)
+	s.render(w, r, st.status, pages.DossierShow(s.page(r, "Dossier — "+d.StructureName), v))
+}
+
+// dossierActions fills the viewer's action forms, hiding those the page
+// explains instead (the complement form, a blocked avis favorable, a blocked
+// send-back), and the note when none is left.
+func dossierActions(v *pages.DossierView, sc store.Scope, d store.Dossier, st dossierShowState, who string, avisBlockers []string, comps []store.Complement) {
+	openComps := 0
+	for _, c := range comps {
+		if c.Open() {
+			openComps++
+		}
+	}
+	for _, t := range viewerActions(sc, d) {
+		// Complements are asked with the one form of the complements
+		// section (store.AddComplementRequest), not a second button.
+		if t == workflow.DemanderComplements {
+			continue
+		}
+		// "Donner un avis favorable" is refused while a document is "à
+		// refaire" or a request is open (workflow.AvisFavorableBlockers):
+		// the page says why instead.
+		if t == workflow.DonnerAvisFavorable && len(avisBlockers) > 0 {
+			v.AvisBlocked = avisBlockers
+			continue
+		}
+		// "Renvoyer le dossier complété" is refused while a complement
+		// request is unanswered (workflow rule repondre_complements): hide it
+		// and say what to do instead of offering a button that fails.
+		if t == workflow.RepondreComplements && openComps > 0 {
+			v.BlockedNote = openComplementsNote(openComps)
+			continue
+		}
+		a := newDossierAction(t)
+		if st.action != nil && st.action.Code == a.Code {
+			a = *st.action
+		}
+		v.Actions = append(v.Actions, a)
+	}
+	if len(v.Actions) == 0 && v.BlockedNote == "" && len(v.AvisBlocked) == 0 {
+		v.ReadOnlyNote = "Aucune action ne vous revient à cette étape."
+		if who != "" {
+			v.ReadOnlyNote += " Elle revient à " + who + "."
+		}
+		if d.State == workflow.Acceptee {
+			v.ReadOnlyNote += " La signature du contrat se fait dans l'onglet « Contrat »."
+		}
+	}
+}
+
+// complementRows are the complement requests as the page shows them.
+func complementRows(comps []store.Complement, canAnswer bool, st dossierShowState) []pages.ComplementRow {
+	var out []pages.ComplementRow
+	for _, c := range comps {
+		row := pages.ComplementRow{ID: c.ID, Target: store.ComplementTargetLabel(c.Target), Request: c.Request,
+			RequestedAt: domain.FrenchDateTime(c.RequestedAt), RequestedBy: c.RequestedBy, Open: c.Open(), Answer: c.Answer, AnsweredBy: c.AnsweredBy,
+			CanAnswer: c.Open() && canAnswer}
+		if c.AnsweredAt != nil {
+			row.AnsweredAt = domain.FrenchDateTime(*c.AnsweredAt)
+		}
+		if st.answerID == c.ID {
+			row.Draft, row.Error = st.answer, st.answerErr
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// openRequestLines are the open complement requests shown in the « Prochaine
+// étape » box while complements are asked.
+func openRequestLines(d store.Dossier, comps []store.Complement) []string {
+	if d.State != workflow.ComplementsDemandes {
+		return nil
+	}
+	var out []string
+	for _, c := range comps {
+		if c.Open() {
+			out = append(out, store.ComplementTargetLabel(c.Target)+" : "+c.Request)
+		}
+	}
+	return out
+}
+
+// timelineRows is the dossier's history, newest first.
+func timelineRows(hist []store.AuditEntry) []pages.TimelineRow {
+	var out []pages.TimelineRow
 	for i := len(hist) - 1; i >= 0; i-- {
 		h := hist[i]
 		row := pages.TimelineRow{At: domain.FrenchDateTime(h.At), Who: h.ActorName, Action: store.ActionLabel(h.Transition),
@@ -137,9 +195,73 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		if h.From != "" { // empty for the creation: the page shows "État initial"
 			row.From = h.From.Label()
 		}
-		v.Timeline = append(v.Timeline, row)
+		out = append(out, row)
 	}
-	s.render(w, r, st.status, pages.DossierShow(s.page(r, "Dossier — "+d.StructureName), v))
+	return out
+}
+
+// sentBackReason is the motivation of the act that sent the dossier back to
+// the structure (the ARS returning the lettre d'intention or asking to
+// complete the projet de santé, the CPAM asking for complements), shown in
+// the « Prochaine étape » box while the dossier is still in the state that
+// act reached. Nil otherwise.
+func sentBackReason(d store.Dossier, hist []store.AuditEntry) *pages.NextReason {
+	for i := len(hist) - 1; i >= 0; i-- {
+		h := hist[i]
+		if h.From == h.To || h.From == "" {
+			continue // audit-only rows (complements, appointments), creation
+		}
+		if h.To != d.State || h.Motivation == "" {
+			return nil
+		}
+		var who string
+		switch h.Transition {
+		case workflow.RenvoyerLettreIntention, workflow.DemanderCompletionProjetSante:
+			who = "l'ARS"
+		case workflow.DemanderComplements:
+			who = "la CPAM"
+		default:
+			return nil
+		}
+		return &pages.NextReason{Title: "Motif de " + who, Text: h.Motivation,
+			By: h.ActorName + ", le " + domain.FrenchDateTime(h.At)}
+	}
+	return nil
+}
+
+func checklistView(c store.InstructionChecklist) *pages.InstructionChecklist {
+	v := &pages.InstructionChecklist{Content: c.ContentMissing, OpenRequests: c.OpenRequests, AvisBlockers: c.AvisBlockers}
+	for _, d := range c.Documents {
+		it := pages.ChecklistItem{Label: store.DocTitle(d.Code), State: d.State.Label(), Code: string(d.State), Note: d.Comment}
+		switch d.State {
+		case store.DocAccepte:
+			it.Status = "ok"
+		case store.DocFourni:
+			it.Status, it.Note = "warn", "À vérifier dans l'onglet Documents."
+		default:
+			it.Status = "error"
+		}
+		v.Documents = append(v.Documents, it)
+	}
+	for _, k := range c.Composition {
+		it := pages.ChecklistItem{Label: k.Label, State: "Respectée", Status: "ok", Code: "ok"}
+		if !k.OK {
+			it.State, it.Status, it.Code, it.Note = "Non respectée", "error", "ko", k.Reason
+			if !k.Blocking {
+				it.Status = "warn"
+				it.Note = strings.TrimSpace(k.Reason + " (" + checkKind(k) + ")")
+			}
+		}
+		v.Composition = append(v.Composition, it)
+	}
+	for _, sec := range c.Sections {
+		it := pages.ChecklistItem{Label: sec.Section.Label(), State: "Renseigné", Status: "ok", Code: "filled"}
+		if !sec.Filled {
+			it.State, it.Status, it.Code = "Non renseigné", "error", "empty"
+		}
+		v.Sections = append(v.Sections, it)
+	}
+	return v
 }
 
 // openComplementsNote replaces the "send back" button while n complement

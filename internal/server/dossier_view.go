@@ -70,6 +70,9 @@ func dossierNextStep(d store.Dossier) (what, who string) {
 		}
 		return "Les deux positions sont enregistrées : la direction de l'ARS enregistre la décision conjointe.", "l'ARS (direction)"
 	case workflow.Acceptee:
+		if d.ContractState != "" && d.ContractState != workflow.ASigner {
+			return contractNextStep(d.ContractState), ""
+		}
 		return "La demande est acceptée : le contrat est à signer par la structure, la CPAM et l'ARS ; la CPAM organise la signature.", "la CPAM, la structure et l'ARS"
 	case workflow.Refusee:
 		return "La demande est refusée : le dossier est clos.", ""
@@ -190,9 +193,38 @@ func dSinceText(d store.Dossier, today domain.Date) string {
 
 func dossierRow(sc store.Scope, d store.Dossier, today domain.Date) pages.DossierRow {
 	what, _ := dossierNextStep(d)
+	code, label, status := dossierDisplayState(d)
 	return pages.DossierRow{ID: d.ID, StructureName: d.StructureName, StructureType: string(d.StructureType),
-		StateCode: string(d.State), StateLabel: d.State.Label(), StateStatus: dossierStateStatus(d.State),
+		StateCode: code, StateLabel: label, StateStatus: status,
 		Since: dSinceText(d, today), NextStep: what, YourTurn: len(viewerActions(sc, d)) > 0}
+}
+
+// dossierDisplayState is the state a list shows for a dossier: once
+// accepted, its contract's real state (à signer, actif, résiliation
+// demandée, résilié, échu), not "acceptée" (docs/rules.md §13).
+func dossierDisplayState(d store.Dossier) (code, label, status string) {
+	if d.State == workflow.Acceptee && d.ContractState != "" {
+		return string(d.ContractState), d.ContractState.Label(), stateClass(d.ContractState)
+	}
+	return string(d.State), d.State.Label(), dossierStateStatus(d.State)
+}
+
+// contractNextStep is what comes next for a contract in state st, without
+// its dates (lists; the dossier page says more: contractStep).
+func contractNextStep(st workflow.State) string {
+	switch st {
+	case workflow.ASigner:
+		return "Le contrat est à signer par la structure, la CPAM et l'ARS ; la CPAM organise la signature."
+	case workflow.Actif:
+		return "Contrat en cours : évaluation annuelle des engagements et versements."
+	case workflow.ResiliationDemandee:
+		return "La résiliation est demandée ; la CPAM la prononce à sa date d'effet (réception + 2 mois)."
+	case workflow.Resilie:
+		return "Le contrat est résilié : les sommes dues sont proratisées, le trop-perçu est à récupérer."
+	case workflow.Echu:
+		return "Le contrat est arrivé à son terme de 5 ans."
+	}
+	return ""
 }
 
 // dossierOpenStates are the dossier states that are not final (queues, home).

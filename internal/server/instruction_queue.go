@@ -60,8 +60,9 @@ func (s *Server) instructionQueue(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		what, _ := dossierNextStep(d)
-		it.row = pages.QueueRow{ID: d.ID, StructureName: d.StructureName, StructureType: string(d.StructureType), Departement: d.Departement,
-			StateCode: string(d.State), StateLabel: d.State.Label(), StateStatus: dossierStateStatus(d.State), AgeDays: it.age,
+		code, label, status := dossierDisplayState(d)
+		it.row = pages.QueueRow{StateCode: code, StateLabel: label, StateStatus: status, ID: d.ID, StructureName: d.StructureName, StructureType: string(d.StructureType), Departement: d.Departement,
+			AgeDays:  it.age,
 			YourTurn: it.yourTurn, NextStep: what}
 		if dls := dossierDeadlines(d, today); len(dls) > 0 {
 			dl := dls[0]

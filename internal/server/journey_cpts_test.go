@@ -356,17 +356,30 @@ func walkFromInstruction(t *testing.T, j *journey, id int64, coord, name string)
 	j.as(referent)
 	j.nav("/instruction")
 	shot(t, j.ctx, name+"-6-file-instruction")
-	j.transition(id, "demander_complements", "complements_demandes",
-		chromedp.SetValue(chromedp.CSS("#ct-demander_complements"), "doc:statuts"),
-		chromedp.SendKeys(chromedp.CSS("#cx-demander_complements"), "Les statuts signés, s'il vous plaît."),
-		motivation("demander_complements", "Il manque la version signée des statuts."),
-	)
+	// One form asks for a complement (and moves the dossier to
+	// complements_demandes).
+	j.nav(dpath(id, ""))
+	if j.count(`[data-testid=checklist] [data-testid=checklist-doc]`) == 0 {
+		t.Fatalf("no instruction checklist for the referent")
+	}
+	j.do("complement", chromedp.SetValue(chromedp.CSS("#nc-target"), "doc:liste_membres"),
+		chromedp.SendKeys(chromedp.CSS("#nc-text"), "La liste des membres régénérée après correction du registre, s'il vous plaît."))
+	j.submit("complement", `[data-testid=add-complement-submit]`)
+	if st := j.state(id); st != "complements_demandes" {
+		t.Fatalf("after the complement request: %s", st)
+	}
 
 	j.as(coord)
 	j.nav(dpath(id, ""))
 	shot(t, j.ctx, name+"-7-complement")
+	if got := j.text(`[data-testid=next-step] [data-testid=next-step-reason]`); !strings.Contains(got, "La liste des membres régénérée") {
+		t.Fatalf("the coordinator does not read the CPAM's request in « Prochaine étape »: %q", got)
+	}
 	j.do("answer", chromedp.SendKeys(chromedp.CSS(`[data-testid=complement][data-open=true] textarea[name=answer]`), "Statuts signés déposés."))
 	j.submit("answer", `[data-testid=complement][data-open=true] button[type=submit]`)
+	// The piece asked for: a new version of the liste des membres.
+	j.nav(dpath(id, "/documents"))
+	j.submit("generate", `[data-code=liste_membres] [data-testid=generate] button[type=submit]`)
 	j.transition(id, "repondre_complements", "en_instruction")
 
 	j.as(referent)
@@ -447,6 +460,7 @@ func walkFromInstruction(t *testing.T, j *journey, id int64, coord, name string)
 func TestTransitionDoubleSubmit(t *testing.T) {
 	e := newEnv(t)
 	id := e.demoDossierID(seed.ValDeDemo)
+	e.acceptValDocuments()
 	ref := e.loggedIn("referent@demo.portail-aci.fr")
 	form := url.Values{"transition": {"avis_favorable"}, "seen": {"en_instruction"}, "motivation": {"Complet."}}
 	if r := ref.post(dpath(id, "/transitions"), form); r.StatusCode != http.StatusSeeOther {
@@ -591,16 +605,17 @@ func TestMSPAndESPSubsets(t *testing.T) {
 func TestActionsPerRole(t *testing.T) {
 	e := newEnv(t)
 	id := e.demoDossierID(seed.ValDeDemo)
+	e.acceptValDocuments() // no piece à refaire: the avis favorable is offered
 	for _, c := range []struct {
 		who  string
 		want []string
 	}{
 		{"coordinateur@demo.portail-aci.fr", nil},
-		{"referent@demo.portail-aci.fr", []string{"demander_complements", "avis_favorable", "avis_defavorable"}},
+		{"referent@demo.portail-aci.fr", []string{"avis_favorable", "avis_defavorable"}},
 		{"ars@demo.portail-aci.fr", nil},
 		{"dcgdr@demo.portail-aci.fr", nil},
 		// A CPAM manager has at least the referent's role (Who.MinRole).
-		{"cpam.manager@demo.portail-aci.fr", []string{"demander_complements", "avis_favorable", "avis_defavorable"}},
+		{"cpam.manager@demo.portail-aci.fr", []string{"avis_favorable", "avis_defavorable"}},
 	} {
 		doc := e.loggedIn(c.who).get(dpath(id, "")).doc(t)
 		var got []string

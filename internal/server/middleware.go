@@ -168,6 +168,12 @@ func (s *Server) loadViewer(next http.Handler) http.Handler {
 				s.sessions.Put(ctx, sessOrgID, sc.OrgID)
 			}
 		}
+		if oa, isArchived := err.(*onlyArchivedError); isArchived {
+			s.log.Warn("session ended: every organisation archived", "user_id", uid, "request_id", requestIDFrom(ctx))
+			_ = s.sessions.Destroy(ctx)
+			s.renderError(w, r, http.StatusForbidden, "Organisation archivée", oa.message())
+			return
+		}
 		if err != nil {
 			if !domain.IsNotFound(err) {
 				s.internalError(w, r, err)
@@ -205,12 +211,39 @@ func (s *Server) firstScope(ctx context.Context, uid int64) (store.Scope, error)
 	if err != nil {
 		return store.Scope{}, err
 	}
+	var archived []string
 	for _, m := range ms {
 		if sc, err := s.store.ScopeFor(ctx, uid, m.OrgID); err == nil {
 			return sc, nil
 		}
+		if m.Archived {
+			archived = append(archived, m.OrgName)
+		}
+	}
+	if len(archived) > 0 && len(archived) == len(ms) {
+		return store.Scope{}, &onlyArchivedError{orgs: archived}
 	}
 	return store.Scope{}, domain.Errorf(domain.ENotFound, "aucune organisation active")
+}
+
+// onlyArchivedError: every organisation of an active account is archived.
+// The user is told so (login, or a session whose organisation was archived
+// meanwhile), never sent back to the login form without a word.
+type onlyArchivedError struct{ orgs []string }
+
+func (e *onlyArchivedError) Error() string { return "server: every membership is archived" }
+
+func (e *onlyArchivedError) message() string {
+	return "Votre compte n'est rattaché qu'à " + strings.Join(quoted(e.orgs), ", ") +
+		", archivée(s) : vous ne pouvez plus agir pour elle(s). Si c'est une erreur, demandez à l'administration nationale du portail de la désarchiver, ou à votre organisation de vous rattacher à une autre."
+}
+
+func quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = "« " + n + " »"
+	}
+	return out
 }
 
 func scopeFrom(ctx context.Context) (store.Scope, bool) {

@@ -39,7 +39,11 @@ func (s *Server) page(r *http.Request, title string) layout.Page {
 	v := &layout.Viewer{Name: sc.UserName, OrgName: sc.OrgName, RoleLabel: sc.Role.Label(), ActiveOrgID: sc.OrgID}
 	if ms, err := s.store.Memberships(ctx, sc.UserID); err == nil {
 		for _, m := range ms {
-			v.Memberships = append(v.Memberships, layout.MembershipOption{OrgID: m.OrgID, Label: m.OrgName + " (" + m.Role.Label() + ")"})
+			o := layout.MembershipOption{OrgID: m.OrgID, Label: m.OrgName + " (" + m.Role.Label() + ")"}
+			if m.Archived {
+				o.Label, o.Disabled = o.Label+" — archivée", true
+			}
+			v.Memberships = append(v.Memberships, o)
 		}
 	}
 	v.Nav = s.nav(r, access.ForViewer(viewerOf(sc)))

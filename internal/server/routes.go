@@ -51,6 +51,7 @@ func (s *Server) routes() http.Handler {
 			r.With(s.withStructure).Get("/structures/{id}/modifier", s.structureEdit)
 			r.With(s.limitBody(64<<10), s.withStructure).Post("/structures/{id}/modifier", s.structureUpdate)
 			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/archiver", s.structureArchive)
+			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/desarchiver", s.structureUnarchive)
 
 			// Members of a structure, their CSV import (member_*.go).
 			r.With(s.withStructure).Get("/structures/{id}/membres", s.memberList)

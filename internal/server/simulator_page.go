@@ -25,6 +25,9 @@ func (s *Server) simulator(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := newSimForm(q)
 	v := pages.SimulatorView{Mode: q.Get("mode")}
+	for t := 1; t <= 4; t++ {
+		v.TierRanges = append(v.TierRanges, funding.TierRange(t))
+	}
 	switch v.Mode {
 	case "msp", "esp":
 	default:
@@ -75,20 +78,6 @@ func (s *Server) simulator(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusUnprocessableEntity
 	}
 	s.render(w, r, status, pages.Simulator(s.page(r, "Simulateur"), v))
-}
-
-// tierRule is the French wording of a tier's population range (DOMAIN.md §3;
-// seed 003 §8A), with the edge decisions.
-func tierRule(tier int) string {
-	switch tier {
-	case 1:
-		return "moins de 40 000 habitants"
-	case 2:
-		return "de 40 000 à 79 999 habitants (40 000 inclus)"
-	case 3:
-		return "de 80 000 à 175 000 habitants (bornes incluses)"
-	}
-	return "plus de 175 000 habitants"
 }
 
 // simStructure is a CPTS of the user's scope the simulator can start from.
@@ -248,7 +237,7 @@ func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []
 		return c
 	}
 	c.HasResult = true
-	c.Tier, c.TierRule = strconv.Itoa(tier), tierRule(tier)
+	c.Tier, c.TierRule = strconv.Itoa(tier), funding.TierRange(tier)
 	c.Bareme = b.Name + " (en vigueur depuis le " + b.Effective.French() + ")"
 	c.YearChart = components.BarChart{ID: "annee", Title: "Montant par mission, année " + c.Year,
 		Desc: "Barres proportionnelles au total de chaque mission ; les montants figurent dans le tableau."}

@@ -41,21 +41,20 @@ func formErrors(err error, order []string) (fe registry.FieldErrors, summary []s
 // structureFieldOrder is the order of the structure form's fields (errors summary).
 func structureFieldOrder() []string {
 	return []string{"type", "name", "legal_form", "siret", "finess", "coordinator_email", "address1", "address2",
-		"postal_code", "commune_code", "departement", "created_on", "ars_validated_on", "aci_signed_on"}
+		"postal_code", "commune_code", "departement", "created_on"}
 }
 
 // structureFormInput is the structure form as typed: the store's input, and
 // the dates as typed (shown again when the save is refused).
 type structureFormInput struct {
 	store.StructureInput
-	CreatedOn, ARSValidatedOn, ACISignedOn string
+	CreatedOn string
 }
 
 // structureInputFrom reads the structure form of r; a date that cannot be
 // parsed is a field error in StructureInput.Invalid.
 func structureInputFrom(r *http.Request) structureFormInput {
-	in := structureFormInput{CreatedOn: formValue(r, "created_on", 20), ARSValidatedOn: formValue(r, "ars_validated_on", 20),
-		ACISignedOn: formValue(r, "aci_signed_on", 20)}
+	in := structureFormInput{CreatedOn: formValue(r, "created_on", 20)}
 	in.StructureInput = store.StructureInput{
 		Type:             domain.StructureType(formValue(r, "type", 10)),
 		Name:             formValue(r, "name", 300),
@@ -71,8 +70,6 @@ func structureInputFrom(r *http.Request) structureFormInput {
 	}
 	fe := registry.FieldErrors{}
 	in.StructureInput.CreatedOn = parseFormDate(fe, "created_on", in.CreatedOn)
-	in.StructureInput.ARSValidatedOn = parseFormDate(fe, "ars_validated_on", in.ARSValidatedOn)
-	in.StructureInput.ACISignedOn = parseFormDate(fe, "aci_signed_on", in.ACISignedOn)
 	if len(fe) > 0 {
 		in.Invalid = fe
 	}
@@ -103,8 +100,8 @@ func inputFromDetail(d store.StructureDetail) structureFormInput {
 	}
 	return structureFormInput{StructureInput: store.StructureInput{Type: d.StructureType, Name: d.Name, LegalForm: string(d.LegalForm),
 		SIRET: d.SIRET, FINESS: d.FINESS, Address1: d.Address1, Address2: d.Address2, PostalCode: d.PostalCode, CommuneCode: d.CommuneCode,
-		Departement: d.Departement, CreatedOn: d.CreatedOn, ARSValidatedOn: d.ARSValidatedOn, ACISignedOn: d.ACISignedOn,
-		CoordinatorEmail: d.CoordinatorEmail}, CreatedOn: iso(d.CreatedOn), ARSValidatedOn: iso(d.ARSValidatedOn), ACISignedOn: iso(d.ACISignedOn)}
+		Departement: d.Departement, CreatedOn: d.CreatedOn,
+		CoordinatorEmail: d.CoordinatorEmail}, CreatedOn: iso(d.CreatedOn)}
 }
 
 // structureForm builds the form's view model from the typed values.
@@ -153,8 +150,6 @@ func (s *Server) structureForm(r *http.Request, in structureFormInput, fe regist
 	}
 	v.Dates = []pages.FieldView{
 		{Name: "created_on", Label: "Date de création (statuts)", Type: "date", Value: in.CreatedOn, Error: fe["created_on"]},
-		{Name: "ars_validated_on", Label: "Date de validation par l'ARS", Type: "date", Value: in.ARSValidatedOn, Error: fe["ars_validated_on"]},
-		{Name: "aci_signed_on", Label: "Date de signature de l'ACI", Type: "date", Value: in.ACISignedOn, Error: fe["aci_signed_on"]},
 	}
 	return v, nil
 }
@@ -290,7 +285,8 @@ func (s *Server) structureArchive(w http.ResponseWriter, r *http.Request) {
 	}
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	if err := s.store.ArchiveStructure(ctx, sc, d.ID, version); err != nil {
-		if domain.ErrorCode(err) == domain.EConflict {
+		var refused *store.ArchiveRefusedError
+		if domain.ErrorCode(err) == domain.EConflict || errors.As(err, &refused) {
 			s.flash(r, "error", domain.ErrorMessage(err))
 			redirect(w, r, base)
 			return
@@ -304,4 +300,33 @@ func (s *Server) structureArchive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/structures")
+}
+
+// structureUnarchive makes an archived structure active again (national
+// admin, audited in the structure's history).
+func (s *Server) structureUnarchive(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.editableDetail(w, r, access.ActUnarchive)
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	sc, _ := scopeFrom(ctx)
+	base := "/structures/" + strconv.FormatInt(d.ID, 10)
+	if r.PostFormValue("confirm") != "1" {
+		s.flash(r, "error", "Cochez la case de confirmation pour désarchiver la structure.")
+		redirect(w, r, base)
+		return
+	}
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	if err := s.store.UnarchiveStructure(ctx, sc, d.ID, version); err != nil {
+		if domain.ErrorCode(err) == domain.EConflict {
+			s.flash(r, "error", domain.ErrorMessage(err))
+			redirect(w, r, base)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "« "+d.Name+" » n'est plus archivée : ses utilisateurs peuvent de nouveau agir pour elle.")
+	redirect(w, r, base)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/components"
 	"github.com/portail-aci/aci/templates/pages"
@@ -41,17 +42,6 @@ func structureFilter(r *http.Request) store.StructureFilter {
 	return f
 }
 
-// tierFilterLabels name the CPTS size tiers by their population range
-// (DOMAIN.md §3; edges as in funding.Tier).
-func tierFilterLabels() [4]string {
-	return [4]string{
-		"Taille 1 (moins de 40 000 habitants)",
-		"Taille 2 (40 000 à 79 999 habitants)",
-		"Taille 3 (80 000 à 175 000 habitants)",
-		"Taille 4 (plus de 175 000 habitants)",
-	}
-}
-
 func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
@@ -67,7 +57,7 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 		v.Types = append(v.Types, pages.Option{Value: string(t), Label: string(t), Selected: t == f.Type})
 	}
 	for n := 1; n <= 4; n++ {
-		v.Tiers = append(v.Tiers, pages.Option{Value: strconv.Itoa(n), Label: tierFilterLabels()[n-1], Selected: n == f.Tier})
+		v.Tiers = append(v.Tiers, pages.Option{Value: strconv.Itoa(n), Label: funding.TierLabel(n), Selected: n == f.Tier})
 	}
 	// Département choices: those of the scope (CPAM: its départements; ARS,
 	// DCGDR: its region's; national: all). A structure user sees one structure.
@@ -151,7 +141,7 @@ func (s *Server) structureExport(w http.ResponseWriter, r *http.Request) {
 	cw.UseCRLF = true
 	_ = cw.Write([]string{"Identifiant", "Nom", "Type", "Forme juridique", "SIRET", "FINESS", "Adresse", "Complément",
 		"Code postal", "Commune", "Département", "Région", "Coordinateur", "E-mail du coordinateur", "Membres",
-		"Création", "Validation ARS", "Signature ACI"})
+		"Création"})
 	for _, e := range rows {
 		lf := ""
 		if e.LegalForm != "" {
@@ -165,7 +155,7 @@ func (s *Server) structureExport(w http.ResponseWriter, r *http.Request) {
 		}
 		rec := []string{strconv.FormatInt(e.ID, 10), e.Name, string(e.StructureType), lf, e.SIRET, e.FINESS, e.Address1, e.Address2,
 			e.PostalCode, e.CommuneName, e.Departement + " " + e.DepartementName, e.RegionName, e.CoordinatorName, e.CoordinatorEmail,
-			strconv.Itoa(e.Members), d(e.CreatedOn), d(e.ARSValidatedOn), d(e.ACISignedOn)}
+			strconv.Itoa(e.Members), d(e.CreatedOn)}
 		for i := range rec {
 			rec[i] = csvCell(rec[i])
 		}

@@ -83,10 +83,35 @@ func identityFacts(d store.StructureDetail) []pages.Fact {
 		{Label: "Région", Value: orDash(d.RegionName)},
 		{Label: "Coordinateur", Value: coord},
 		{Label: "Création de la structure", Value: dateOrDash(d.CreatedOn)},
-		{Label: "Validation ARS", Value: dateOrDash(d.ARSValidatedOn)},
-		{Label: "Signature de l'ACI", Value: dateOrDash(d.ACISignedOn)},
 		{Label: "Enregistrée sur le portail le", Value: domain.DateOf(d.CreatedAt).French()},
 	}
+}
+
+// structureWorkflow lists the structure's dossier(s) with their state and
+// their contract's, as the workflow records them (docs/rules.md §13), with
+// links: the structure page never holds hand-typed workflow dates.
+func (s *Server) structureWorkflow(r *http.Request, sc store.Scope, id int64) ([]pages.StructureDossierRow, error) {
+	ds, _, err := s.store.ListDossiers(r.Context(), sc, store.DossierFilter{StructureID: id}, store.Page{Number: 1, Size: 5})
+	if err != nil {
+		return nil, err
+	}
+	today := domain.DateOf(s.now())
+	var out []pages.StructureDossierRow
+	for _, d := range ds {
+		row := pages.StructureDossierRow{Href: "/dossiers/" + dItoa(d.ID), StateLabel: d.State.Label(),
+			StateStatus: dossierStateStatus(d.State), Since: "depuis le " + dSinceText(d, today)}
+		if d.ContractState != "" {
+			row.ContractHref = "/dossiers/" + dItoa(d.ID) + "/contrat"
+			row.ContractLabel, row.ContractStatus = d.ContractState.Label(), stateClass(d.ContractState)
+			if c, err := s.store.ContractByDossier(r.Context(), sc, d.ID); err == nil && !c.Start.IsZero() {
+				row.ContractDates = "du " + c.Start.French() + " au " + c.End.French()
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
 }
 
 func checkKind(c registry.Check) string {
@@ -134,6 +159,17 @@ func (s *Server) structureShow(w http.ResponseWriter, r *http.Request) {
 		}
 		if ok {
 			v.Territory = &ts
+		}
+	}
+	if v.Workflow, err = s.structureWorkflow(r, sc, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.CanArchive, v.CanUnarchive = p.Can(access.ActArchive), p.Can(access.ActUnarchive)
+	if v.CanArchive {
+		if v.ArchiveBlocked, err = s.store.ArchiveBlockers(ctx, sc, id); err != nil {
+			s.fail(w, r, err)
+			return
 		}
 	}
 	if hist, err := s.store.StructureChanges(ctx, sc, id, 5); err == nil {

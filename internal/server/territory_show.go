@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/refdata"
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/components"
@@ -25,17 +26,11 @@ func territoryBase(id int64) string {
 	return "/structures/" + strconv.FormatInt(id, 10) + "/territoire"
 }
 
-// tierLabel is the French label of a CPTS tier (DOMAIN.md §3).
+// tierLabel is the French label of a CPTS tier (funding.TierLabel), or a
+// dash for a territory without communes.
 func tierLabel(tier int) string {
-	switch tier {
-	case 1:
-		return "Taille 1 (moins de 40 000 habitants)"
-	case 2:
-		return "Taille 2 (de 40 000 à 80 000 habitants)"
-	case 3:
-		return "Taille 3 (de 80 000 à 175 000 habitants)"
-	case 4:
-		return "Taille 4 (plus de 175 000 habitants)"
+	if l := funding.TierLabel(tier); l != "" {
+		return l
 	}
 	return "— (aucune commune)"
 }

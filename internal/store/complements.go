@@ -82,9 +82,9 @@ const (
 )
 
 // complementsRequirement fills a.OpenComplementRequests (repondre_complements
-// needs every request answered).
+// and avis_favorable need every request answered).
 func complementsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
-	if a.Transition != workflow.RepondreComplements {
+	if a.Transition != workflow.RepondreComplements && a.Transition != workflow.DonnerAvisFavorable {
 		return nil
 	}
 	return tx.QueryRow(ctx, `SELECT count(*) FROM dossier_complements WHERE dossier_id = $1 AND answered_at IS NULL`, d.ID).
@@ -116,7 +116,8 @@ func complementsAfter(ctx context.Context, tx pgx.Tx, d *Dossier, out workflow.O
 	return nil
 }
 
-func insertComplement(ctx context.Context, tx pgx.Tx, dossierID int64, target, text string, at time.Time, by *int64) error {
+// validateComplement checks a complement request's target and text.
+func validateComplement(target, text string) error {
 	if !validTarget(target) {
 		return domain.FieldError(ExtraComplementTarget, "Choisissez sur quoi porte la demande de complément.")
 	}
@@ -125,6 +126,13 @@ func insertComplement(ctx context.Context, tx pgx.Tx, dossierID int64, target, t
 	}
 	if utf8.RuneCountInString(text) > MaxMotivation {
 		return domain.FieldError(ExtraComplementText, "La demande ne doit pas dépasser %d caractères.", MaxMotivation)
+	}
+	return nil
+}
+
+func insertComplement(ctx context.Context, tx pgx.Tx, dossierID int64, target, text string, at time.Time, by *int64) error {
+	if err := validateComplement(target, text); err != nil {
+		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO dossier_complements (dossier_id, target, request, requested_at, requested_by)
 		VALUES ($1, $2, $3, $4, $5)`, dossierID, target, text, at, by)
@@ -136,19 +144,23 @@ func lockDossier(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (Dossier, e
 	return scopedDossier(ctx, tx, sc, id, lockDossierUpdate, "store.lockDossier")
 }
 
-// AddComplementRequest records a complement request of the CPAM referent (or
-// manager) on a dossier in instruction (en_instruction: prepared before
-// demander_complements; complements_demandes: one more), with an audit row
-// (the structure is notified from it).
 // ErrComplementAlreadyOpen is returned by AddComplementRequest when the
 // same request (same target, same text) is already open: nothing is added.
 var ErrComplementAlreadyOpen = &domain.Error{Code: domain.EConflict, Message: "Cette demande de complément est déjà enregistrée."}
 
-func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID int64, target, text string, at time.Time) error {
+// AddComplementRequest is the one way the CPAM referent (or manager) asks
+// for a complement, attached to a field or a document, always answerable by
+// the structure: on a dossier en_instruction it applies demander_complements
+// with this request (the dossier goes to complements_demandes, its
+// motivation is the request); in complements_demandes it adds one more
+// request, with an audit row. The structure is notified from the audit row.
+// It returns the dossier's state after the request.
+func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID int64, target, text string, at time.Time) (workflow.State, error) {
 	if at.IsZero() {
 		at = s.now()
 	}
 	at = at.Truncate(time.Microsecond)
+	var state workflow.State
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		d, err := lockDossier(ctx, tx, sc, dossierID)
 		if err != nil {
@@ -172,19 +184,41 @@ func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID in
 		if dup {
 			return ErrComplementAlreadyOpen
 		}
+		if err := validateComplement(target, text); err != nil {
+			return err
+		}
 		uid := sc.UserID
+		state = d.State
+		if d.State == workflow.EnInstruction {
+			in := TransitionRequest{DossierID: d.ID, Transition: workflow.DemanderComplements, Seen: d.State,
+				Motivation: cutRunes(ComplementTargetLabel(target)+" : "+text, MaxMotivation), At: at, Today: domain.DateOf(at),
+				Extra: map[string]string{ExtraComplementTarget: target, ExtraComplementText: text}}
+			out, err := s.applyTx(ctx, tx, sc, workflow.Actor{OrgKind: sc.Kind, Role: sc.Role, InScope: true}, &uid, sc.UserName, in, false)
+			state = out.To
+			return err
+		}
 		if err := insertComplement(ctx, tx, d.ID, target, text, at, &uid); err != nil {
 			return err
 		}
 		return appendAudit(ctx, tx, d.ID, &uid, sc.UserName, at, TransitionDemandeComplement, d.State, d.State,
 			ComplementTargetLabel(target)+" : "+text)
 	})
-	return pgError("store.AddComplementRequest", err)
+	return state, pgError("store.AddComplementRequest", err)
+}
+
+// cutRunes bounds s to max runes.
+func cutRunes(s string, max int) string {
+	if r := []rune(s); len(r) > max {
+		return string(r[:max])
+	}
+	return s
 }
 
 // AnswerComplementRequest records the coordinator's answer to one open
-// complement request of their own structure's dossier in
-// complements_demandes, with an audit row.
+// complement request of their own structure's dossier, with an audit row. An
+// open request is always answerable while the dossier is in instruction
+// (complements_demandes, or en_instruction for a request filed there by an
+// earlier version of the portal).
 func (s *Store) AnswerComplementRequest(ctx context.Context, sc Scope, dossierID, requestID int64, answer string, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()

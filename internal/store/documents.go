@@ -567,6 +567,11 @@ func (s *Store) membersCSV(ctx context.Context, sc Scope, structureID int64) ([]
 // and is not "à refaire"; filing needs it provided, not accepted (the CPAM
 // referent reviews it during the instruction, after the filing).
 func documentsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflow.Attempt) error {
+	if a.Transition == workflow.DonnerAvisFavorable {
+		toRedo, err := documentsToRedo(ctx, tx, d.ID)
+		a.DocumentsToRedo = toRedo
+		return err
+	}
 	if a.Transition != workflow.DeposerProjetSante && a.Transition != workflow.DeposerDemande {
 		return nil
 	}
@@ -584,4 +589,26 @@ func documentsRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workflo
 		a.Documents[workflow.Document(c)] = true
 	}
 	return nil
+}
+
+// documentsToRedo lists the required documents of a dossier marked "à
+// refaire" by the CPAM referent, in workflow.RequiredDocuments order.
+func documentsToRedo(ctx context.Context, q contentQuerier, dossierID int64) ([]workflow.Document, error) {
+	rows, err := q.Query(ctx, `SELECT code FROM documents WHERE dossier_id = $1 AND code <> 'autre' AND review_state = 'a_refaire'`, dossierID)
+	if err != nil {
+		return nil, fmt.Errorf("documentsToRedo: %w", err)
+	}
+	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("documentsToRedo: %w", err)
+	}
+	var out []workflow.Document
+	for _, c := range []workflow.Document{workflow.DocProjetSante, workflow.DocStatuts, workflow.DocContoursTerritoire, workflow.DocListeMembres} {
+		for _, x := range codes {
+			if x == string(c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
 }

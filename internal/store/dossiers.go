@@ -55,6 +55,10 @@ type Dossier struct {
 	SignaturePlace           string
 	AuditHead                string
 	AuditSeq                 int
+	// ContractState is the state of the dossier's contract once accepted
+	// ("" without a contract): the dossier stays "acceptee", the contract
+	// takes over (docs/rules.md §13).
+	ContractState workflow.State
 }
 
 const dossierColumns = `d.id, d.structure_id, o.name, d.structure_type, coalesce(o.departement, ''), d.state, d.version,
@@ -63,7 +67,7 @@ const dossierColumns = `d.id, d.structure_id, o.name, d.structure_type, coalesce
 	d.demande_deposee_on, d.decided_on, d.instructeur_user_id, coalesce((SELECT u.name FROM users u WHERE u.id = d.instructeur_user_id), ''),
 	coalesce(d.avis, ''), d.avis_motivation, d.position_ars, d.position_ars_motivation, d.position_ars_at,
 	d.position_dcgdr, d.position_dcgdr_motivation, d.position_dcgdr_at, d.signature_appointment_at, d.signature_place,
-	d.audit_head, d.audit_seq`
+	d.audit_head, d.audit_seq, coalesce((SELECT c.state FROM contracts c WHERE c.dossier_id = d.id), '')`
 
 const dossierFrom = ` FROM dossiers d JOIN organisations o ON o.id = d.structure_id`
 
@@ -85,7 +89,7 @@ func dateArg(d domain.Date) any {
 
 func scanDossier(row pgx.Row) (Dossier, error) {
 	var d Dossier
-	var st, state, avis string
+	var st, state, avis, cstate string
 	var lettreDep, lettreVal, psFiled, psVal, demDep, decided *time.Time
 	var posARS, posDCGDR *string
 	err := row.Scan(&d.ID, &d.StructureID, &d.StructureName, &st, &d.Departement, &state, &d.Version,
@@ -93,8 +97,9 @@ func scanDossier(row pgx.Row) (Dossier, error) {
 		&d.StateSince, &lettreDep, &lettreVal, &psFiled, &psVal, &demDep, &decided, &d.InstructorUserID, &d.InstructorName,
 		&avis, &d.OpinionMotivation, &posARS, &d.PositionARSMotivation, &d.PositionARSAt,
 		&posDCGDR, &d.PositionDCGDRMotivation, &d.PositionDCGDRAt, &d.SignatureAppointmentAt, &d.SignaturePlace,
-		&d.AuditHead, &d.AuditSeq)
+		&d.AuditHead, &d.AuditSeq, &cstate)
 	d.StructureType, d.State, d.Opinion = domain.StructureType(st), workflow.State(state), workflow.Position(avis)
+	d.ContractState = workflow.State(cstate)
 	d.LetterFiledOn, d.LetterValidatedOn = dateOf(lettreDep), dateOf(lettreVal)
 	d.HealthProjectFiledOn, d.HealthProjectValidatedOn = dateOf(psFiled), dateOf(psVal)
 	d.RequestFiledOn, d.DecidedOn = dateOf(demDep), dateOf(decided)
@@ -467,25 +472,11 @@ func compositionRequirement(ctx context.Context, tx pgx.Tx, d *Dossier, a *workf
 	if a.Transition != workflow.DeposerDemande {
 		return nil
 	}
-	var legal string
-	var hasFINESS bool
-	if err := tx.QueryRow(ctx, `SELECT coalesce(legal_form, ''), finess IS NOT NULL FROM organisations WHERE id = $1`, d.StructureID).
-		Scan(&legal, &hasFINESS); err != nil {
-		return fmt.Errorf("compositionRequirement: %w", err)
-	}
-	rows, err := tx.Query(ctx, `SELECT profession FROM members WHERE structure_id = $1`, d.StructureID)
+	checks, err := structureComposition(ctx, tx, d.StructureID, d.StructureType)
 	if err != nil {
 		return fmt.Errorf("compositionRequirement: %w", err)
 	}
-	members, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (registry.Member, error) {
-		var p string
-		err := r.Scan(&p)
-		return registry.Member{Profession: registry.Profession(p)}, err
-	})
-	if err != nil {
-		return fmt.Errorf("compositionRequirement: %w", err)
-	}
-	a.CompositionOK, a.CompositionFailures = registry.CanFile(registry.Composition(d.StructureType, legal, hasFINESS, members))
+	a.CompositionOK, a.CompositionFailures = registry.CanFile(checks)
 	return nil
 }
 

@@ -54,7 +54,8 @@ func TestConcurrentDuplicatesAreFiledOnce(t *testing.T) {
 	before := count(`SELECT count(*) FROM dossier_complements WHERE dossier_id = $1`)
 	now := time.Now()
 	ok, dup := run(5, func() error {
-		return st.AddComplementRequest(ctx, ref, id, "doc:statuts", "Merci de fournir les statuts signés.", now)
+		_, err := st.AddComplementRequest(ctx, ref, id, "doc:statuts", "Merci de fournir les statuts signés.", now)
+		return err
 	})
 	if ok != 1 || dup != 4 || count(`SELECT count(*) FROM dossier_complements WHERE dossier_id = $1`) != before+1 {
 		t.Errorf("complement request: %d filed, %d duplicates", ok, dup)

@@ -29,8 +29,6 @@ type StructureDetail struct {
 	CommuneCode       string
 	CommuneName       string
 	CreatedOn         domain.Date // zero: unknown
-	ARSValidatedOn    domain.Date
-	ACISignedOn       domain.Date
 	CoordinatorUserID int64
 	CoordinatorName   string
 	CoordinatorEmail  string
@@ -84,9 +82,7 @@ type StructureInput struct {
 	CommuneCode      string
 	Departement      string
 	CreatedOn        domain.Date // zero: unknown
-	ARSValidatedOn   domain.Date
-	ACISignedOn      domain.Date
-	CoordinatorEmail string // admin only: an existing account made coordinator
+	CoordinatorEmail string      // admin only: an existing account made coordinator
 	// Invalid holds the form fields the server could not parse (a date):
 	// the save is refused with them and the store's own findings, all at
 	// once.
@@ -95,12 +91,12 @@ type StructureInput struct {
 
 // structureValues is a validated StructureInput.
 type structureValues struct {
-	typ                                  domain.StructureType
-	name                                 string
-	legalForm, siret, finess, commune    *string
-	address1, address2, postal, dep      string
-	createdOn, arsValidatedOn, aciSigned *time.Time
-	coordinatorEmail                     string
+	typ                               domain.StructureType
+	name                              string
+	legalForm, siret, finess, commune *string
+	address1, address2, postal, dep   string
+	createdOn                         *time.Time
+	coordinatorEmail                  string
 }
 
 // DateError is the message of a structure date that is not a date in range.
@@ -211,8 +207,6 @@ func (s *Store) validateStructure(ctx context.Context, in StructureInput, isAdmi
 		}
 	}
 	v.createdOn = optDate(fe, "created_on", in.CreatedOn)
-	v.arsValidatedOn = optDate(fe, "ars_validated_on", in.ARSValidatedOn)
-	v.aciSigned = optDate(fe, "aci_signed_on", in.ACISignedOn)
 	if isAdmin && strings.TrimSpace(in.CoordinatorEmail) != "" {
 		v.coordinatorEmail = NormalizeEmail(in.CoordinatorEmail)
 		var ok bool
@@ -280,11 +274,11 @@ func (s *Store) CreateStructure(ctx context.Context, sc Scope, in StructureInput
 			coord = &uid
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO organisations (kind, name, structure_type, departement, legal_form, siret, finess,
-			address_line1, address_line2, postal_code, commune_code, created_on, ars_validated_on, aci_signed_on,
+			address_line1, address_line2, postal_code, commune_code, created_on,
 			coordinator_user_id, updated_by)
-			VALUES ('structure', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+			VALUES ('structure', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 			v.name, string(v.typ), v.dep, v.legalForm, v.siret, v.finess, v.address1, v.address2, v.postal, v.commune,
-			v.createdOn, v.arsValidatedOn, v.aciSigned, coord, sc.UserID).Scan(&id)
+			v.createdOn, coord, sc.UserID).Scan(&id)
 		if err != nil {
 			return uniqueViolation(err)
 		}
@@ -304,7 +298,7 @@ func (s *Store) CreateStructure(ctx context.Context, sc Scope, in StructureInput
 
 const structureDetailColumns = orgColumns + `, coalesce(o.legal_form, ''), coalesce(o.siret, ''), coalesce(o.finess, ''),
 	o.address_line1, o.address_line2, o.postal_code, coalesce(o.commune_code, ''), coalesce(c.nom, ''),
-	o.created_on, o.ars_validated_on, o.aci_signed_on,
+	o.created_on,
 	coalesce(o.coordinator_user_id, 0), coalesce(cu.name, ''), coalesce(cu.email, ''),
 	o.updated_at, coalesce(ub.name, '')`
 
@@ -320,17 +314,17 @@ func (s *Store) StructureDetail(ctx context.Context, sc Scope, id int64) (Struct
 	q := "SELECT " + structureDetailColumns + structureDetailFrom + " WHERE o.id = " + a.add(id) + " AND " + sc.structures("o", &a)
 	var d StructureDetail
 	var kind, st, lf string
-	var created, ars, aci *time.Time
+	var created *time.Time
 	o := &d.Organisation
 	err := s.Pool.QueryRow(ctx, q, a...).Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementName, &o.Region, &o.RegionName,
 		&o.Departements, &o.Version, &o.CreatedAt, &o.ArchivedAt,
 		&lf, &d.SIRET, &d.FINESS, &d.Address1, &d.Address2, &d.PostalCode, &d.CommuneCode, &d.CommuneName,
-		&created, &ars, &aci, &d.CoordinatorUserID, &d.CoordinatorName, &d.CoordinatorEmail, &d.UpdatedAt, &d.UpdatedByName)
+		&created, &d.CoordinatorUserID, &d.CoordinatorName, &d.CoordinatorEmail, &d.UpdatedAt, &d.UpdatedByName)
 	if err != nil {
 		return d, pgError("store.StructureDetail", err)
 	}
 	o.Kind, o.StructureType, d.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)
-	d.CreatedOn, d.ARSValidatedOn, d.ACISignedOn = dateOf(created), dateOf(ars), dateOf(aci)
+	d.CreatedOn = dateOf(created)
 	d.CanEdit = sc.canEditStructure(id) && o.ArchivedAt == nil
 	return d, nil
 }
@@ -379,14 +373,14 @@ func (s *Store) UpdateStructure(ctx context.Context, sc Scope, id int64, version
 		}
 		var coordSQL string
 		params := []any{id, v.name, v.dep, v.legalForm, v.siret, v.finess, v.address1, v.address2, v.postal, v.commune,
-			v.createdOn, v.arsValidatedOn, v.aciSigned, sc.UserID}
+			v.createdOn, sc.UserID}
 		if v.coordinatorEmail != "" {
 			var uid int64
 			if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, v.coordinatorEmail).Scan(&uid); err != nil {
 				return err
 			}
 			params = append(params, uid)
-			coordSQL = ", coordinator_user_id = $15"
+			coordSQL = ", coordinator_user_id = $13"
 			if _, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, 'coordinator')
 				ON CONFLICT (user_id, org_id) DO UPDATE SET role = 'coordinator'`, uid, id); err != nil {
 				return err
@@ -394,7 +388,7 @@ func (s *Store) UpdateStructure(ctx context.Context, sc Scope, id int64, version
 		}
 		_, err = tx.Exec(ctx, `UPDATE organisations SET name = $2, departement = $3, legal_form = $4, siret = $5, finess = $6,
 			address_line1 = $7, address_line2 = $8, postal_code = $9, commune_code = $10, created_on = $11,
-			ars_validated_on = $12, aci_signed_on = $13, updated_by = $14, updated_at = now(), version = version + 1`+coordSQL+`
+			updated_by = $12, updated_at = now(), version = version + 1`+coordSQL+`
 			WHERE id = $1`, params...)
 		if err != nil {
 			return uniqueViolation(err)
@@ -415,6 +409,9 @@ func (s *Store) ArchiveStructure(ctx context.Context, sc Scope, id int64, versio
 		}
 		if cur != version {
 			return structureConflict(who)
+		}
+		if err := checkArchivable(ctx, tx, id); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE organisations SET archived_at = now(), updated_by = $2, updated_at = now(),
 			version = version + 1 WHERE id = $1`, id, sc.UserID); err != nil {
@@ -473,15 +470,15 @@ func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilte
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExportRow, error) {
 		var e ExportRow
 		var kind, st, lf string
-		var created, ars, aci *time.Time
+		var created *time.Time
 		o := &e.Organisation
 		err := r.Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementName, &o.Region, &o.RegionName,
 			&o.Departements, &o.Version, &o.CreatedAt, &o.ArchivedAt,
 			&lf, &e.SIRET, &e.FINESS, &e.Address1, &e.Address2, &e.PostalCode, &e.CommuneCode, &e.CommuneName,
-			&created, &ars, &aci, &e.CoordinatorUserID, &e.CoordinatorName, &e.CoordinatorEmail, &e.UpdatedAt, &e.UpdatedByName,
+			&created, &e.CoordinatorUserID, &e.CoordinatorName, &e.CoordinatorEmail, &e.UpdatedAt, &e.UpdatedByName,
 			&e.Members)
 		o.Kind, o.StructureType, e.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)
-		e.CreatedOn, e.ARSValidatedOn, e.ACISignedOn = dateOf(created), dateOf(ars), dateOf(aci)
+		e.CreatedOn = dateOf(created)
 		return e, err
 	})
 	return out, pgError("store.ExportStructures", err)

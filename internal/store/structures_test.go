@@ -145,8 +145,17 @@ func TestUpdateStructureOptimisticLockAndPermissions(t *testing.T) {
 	if !errors.As(err, &fe) || fe["siret"] == "" {
 		t.Fatalf("bad SIRET: %v", err)
 	}
-	// Archive hides it from lists.
+	// Archive is refused while its dossier is under way, with the reason.
 	admin := scopes["admin@demo.portail-aci.fr"]
+	var refused *store.ArchiveRefusedError
+	if err := st.ArchiveStructure(ctx, admin, val, d2.Version); !errors.As(err, &refused) ||
+		!strings.Contains(domain.ErrorMessage(err), "le dossier est en cours (« En instruction »)") {
+		t.Fatalf("archive with a dossier in instruction: %v", err)
+	}
+	// Once the dossier is closed (refused), archive hides it from lists.
+	if _, err := st.Pool.Exec(ctx, `UPDATE dossiers SET state = 'refusee' WHERE structure_id = $1`, val); err != nil {
+		t.Fatal(err)
+	}
 	if err := st.ArchiveStructure(ctx, admin, val, d2.Version); err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,9 @@ type Membership struct {
 	OrgName string
 	Kind    domain.OrgKind
 	Role    domain.Role
+	// Archived: the organisation is archived; nobody acts for it (ScopeFor
+	// refuses it), the switcher shows it disabled.
+	Archived bool
 }
 
 // NormalizeEmail trims and lower-cases an e-mail address.
@@ -88,7 +91,7 @@ func (s *Store) AddMembership(ctx context.Context, userID, orgID int64, role dom
 // System path, no scope: authentication and sessions (login, middleware,
 // CLI, seed) read the account itself, not a structure's data.
 func (s *Store) Memberships(ctx context.Context, userID int64) ([]Membership, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT m.org_id, o.name, o.kind, m.role FROM memberships m
+	rows, err := s.Pool.Query(ctx, `SELECT m.org_id, o.name, o.kind, m.role, o.archived_at IS NOT NULL FROM memberships m
 		JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id`, userID)
 	if err != nil {
 		return nil, pgError("store.Memberships", err)
@@ -96,7 +99,7 @@ func (s *Store) Memberships(ctx context.Context, userID int64) ([]Membership, er
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Membership, error) {
 		var m Membership
 		var kind, role string
-		err := r.Scan(&m.OrgID, &m.OrgName, &kind, &role)
+		err := r.Scan(&m.OrgID, &m.OrgName, &kind, &role, &m.Archived)
 		m.Kind, m.Role = domain.OrgKind(kind), domain.Role(role)
 		return m, err
 	})

@@ -24,8 +24,9 @@ type Viewer struct {
 
 // MembershipOption is one entry of the organisation switcher.
 type MembershipOption struct {
-	OrgID int64
-	Label string
+	OrgID    int64
+	Label    string
+	Disabled bool // an archived organisation: shown, not selectable
 }
 
 // NavItem is one link of the main navigation.

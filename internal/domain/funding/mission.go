@@ -9,6 +9,7 @@
 package funding
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/portail-aci/aci/internal/domain"
@@ -126,6 +127,32 @@ func ValidateContractMissions(ms []Mission) error {
 func Tier(population int64) (int, error) {
 	list := Builtin()
 	return list[len(list)-1].Tier(population)
+}
+
+// TierRange is the French wording of a tier's population range, the one
+// label every page uses (docs/rules.md §3), with the edges of Tier:
+// "de 40 000 à 79 999 habitants". "" for an unknown tier.
+func TierRange(tier int) string {
+	switch tier {
+	case 1:
+		return "moins de 40 000 habitants"
+	case 2:
+		return "de 40 000 à 79 999 habitants"
+	case 3:
+		return "de 80 000 à 175 000 habitants"
+	case 4:
+		return "plus de 175 000 habitants"
+	}
+	return ""
+}
+
+// TierLabel is "Taille 2 (de 40 000 à 79 999 habitants)"; "" for an unknown
+// tier.
+func TierLabel(tier int) string {
+	if r := TierRange(tier); r != "" {
+		return "Taille " + strconv.Itoa(tier) + " (" + r + ")"
+	}
+	return ""
 }
 
 func checkTier(tier int) error {

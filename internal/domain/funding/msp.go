@@ -2,6 +2,7 @@ package funding
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
@@ -276,4 +277,40 @@ func ForfaitStructureLoss(coordinatedIndicatorMet bool) domain.Cents {
 		return 0
 	}
 	return ForfaitStructureVolet1 + ForfaitStructureVolet2
+}
+
+// MSPContractDifferences explains, in French, why the estimate of an MSP
+// dossier (the indicators it chose, its declared patientèle; variable points
+// at zero without one) differs from its contract (every prérequis and socle
+// indicator at 100 %, on the patientèle frozen in the contract: the declared
+// one, or the reference patientèle without one — docs/rules.md §9). Empty
+// when both are computed on the same basis.
+func MSPContractDifferences(inds []MSPIndicator, chosen map[string]bool, declared *int64, contractPatientele int64) []string {
+	var out []string
+	switch {
+	case declared == nil:
+		out = append(out, "aucune patientèle n'est déclarée : l'estimation compte les points variables à zéro, le contrat est calculé sur la patientèle de référence de "+
+			domain.GroupThousands(contractPatientele)+" patients")
+	case *declared != contractPatientele:
+		out = append(out, "la patientèle déclarée ("+domain.GroupThousands(*declared)+" patients) n'est plus celle du contrat ("+
+			domain.GroupThousands(contractPatientele)+" patients), figée à l'acceptation du dossier")
+	}
+	var notChosen, optional []string
+	for _, ind := range inds {
+		switch {
+		case ind.Kind != MSPOptionnel && !chosen[ind.Code]:
+			notChosen = append(notChosen, ind.Label)
+		case ind.Kind == MSPOptionnel && chosen[ind.Code]:
+			optional = append(optional, ind.Label)
+		}
+	}
+	if len(notChosen) > 0 {
+		out = append(out, "le contrat compte tous les indicateurs prérequis et socle ; l'estimation ne compte pas ceux que vous n'avez pas retenus : "+
+			strings.Join(notChosen, " ; "))
+	}
+	if len(optional) > 0 {
+		out = append(out, "l'estimation compte des indicateurs optionnels que le contrat ne compte qu'après l'évaluation annuelle : "+
+			strings.Join(optional, " ; "))
+	}
+	return out
 }

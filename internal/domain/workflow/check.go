@@ -177,6 +177,10 @@ type Attempt struct {
 
 	OpenComplementRequests int // complement requests without an answer
 
+	// DocumentsToRedo lists the required documents the CPAM referent marked
+	// "à refaire" (avis_favorable is refused while there is one).
+	DocumentsToRedo []Document
+
 	// Joint review: positions already recorded (nil: not yet), and the
 	// position being recorded by position_ars / position_dcgdr.
 	PositionARS   *Position
@@ -340,6 +344,8 @@ func Check(in Attempt) (Outcome, error) {
 		} else if n > 1 {
 			missing = append(missing, fmt.Sprintf("%d demandes de complément n'ont pas encore de réponse", n))
 		}
+	case DonnerAvisFavorable:
+		missing = append(missing, AvisFavorableBlockers(in.DocumentsToRedo, in.OpenComplementRequests)...)
 	case PositionARS, PositionDCGDR:
 		recorded, who := in.PositionARS, "de l'ARS"
 		if r.Code == PositionDCGDR {
@@ -425,6 +431,26 @@ func Check(in Attempt) (Outcome, error) {
 	}
 	out.Record = AuditRecord{Transition: r.Code, From: in.From, To: out.To, Motivation: motivation}
 	return out, nil
+}
+
+// AvisFavorableBlockers lists, in French, why the CPAM may not give an avis
+// favorable yet: a required document it marked "à refaire" (the structure has
+// not sent a new version) or a complement request without an answer.
+//
+// Decision (docs/rules.md §16): a favorable avis vouches for
+// a complete dossier; an avis défavorable stays possible at any time.
+func AvisFavorableBlockers(toRedo []Document, openRequests int) []string {
+	var out []string
+	for _, d := range toRedo {
+		out = append(out, "pièce à refaire : "+d.Label())
+	}
+	switch {
+	case openRequests == 1:
+		out = append(out, "1 demande de complément n'a pas encore de réponse")
+	case openRequests > 1:
+		out = append(out, fmt.Sprintf("%d demandes de complément n'ont pas encore de réponse", openRequests))
+	}
+	return out
 }
 
 // Available lists the transitions actor may try on a dossier (or contract)

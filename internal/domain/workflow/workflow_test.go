@@ -412,6 +412,15 @@ func TestRequirements(t *testing.T) {
 			RepondreComplements, domain.CPTS, ComplementsDemandes, coord, []string{"1 demande de complément n'a pas encore de réponse"}},
 		{"three open complement requests", func(a *Attempt) { a.OpenComplementRequests = 3 },
 			RepondreComplements, domain.MSP, ComplementsDemandes, coord, []string{"3 demandes de complément n'ont pas encore de réponse"}},
+		{"avis favorable with a document to redo and an open request", func(a *Attempt) {
+			a.DocumentsToRedo = []Document{DocListeMembres}
+			a.OpenComplementRequests = 2
+		}, DonnerAvisFavorable, domain.CPTS, EnInstruction, actorFor(cpamReferent), []string{
+			"pièce à refaire : la liste des membres avec leur statut",
+			"2 demandes de complément n'ont pas encore de réponse",
+		}},
+		{"avis favorable with one open request", func(a *Attempt) { a.OpenComplementRequests = 1 },
+			DonnerAvisFavorable, domain.MSP, EnInstruction, actorFor(cpamReferent), []string{"1 demande de complément n'a pas encore de réponse"}},
 		{"accepter without positions", func(a *Attempt) { a.PositionARS, a.PositionDCGDR = nil, nil },
 			Accepter, domain.CPTS, ExamenConjoint, dir, []string{"la position de l'ARS n'est pas enregistrée", "la position de la DCGDR n'est pas enregistrée"}},
 		{"accepter without DCGDR position", func(a *Attempt) { a.PositionDCGDR = nil },
@@ -655,5 +664,30 @@ func TestExtraMissingJoinsTheList(t *testing.T) {
 	a.Actor.Role = domain.RoleMember
 	if _, err := Check(a); domain.ErrorCode(err) != domain.ENotFound {
 		t.Fatalf("wrong actor must be refused first: %v", err)
+	}
+}
+
+func TestArchiveBlockers(t *testing.T) {
+	tests := []struct {
+		name  string
+		facts []ArchiveFact
+		want  []string
+	}{
+		{"no dossier", nil, nil},
+		{"brouillon only", []ArchiveFact{{Dossier: Brouillon}}, nil},
+		{"refused", []ArchiveFact{{Dossier: Refusee}}, nil},
+		{"under way", []ArchiveFact{{Dossier: EnInstruction}}, []string{"le dossier est en cours (« En instruction »)"}},
+		{"contract to sign", []ArchiveFact{{Dossier: Acceptee, Contract: ASigner}}, []string{"le contrat est à signer (onglet « Contrat » du dossier)"}},
+		{"contract in force", []ArchiveFact{{Dossier: Acceptee, Contract: ResiliationDemandee}},
+			[]string{"le contrat est en vigueur (« Résiliation demandée ») : il doit être résilié ou échu"}},
+		{"terminated, money to recover", []ArchiveFact{{Dossier: Acceptee, Contract: Resilie, TropPercu: 123456}},
+			[]string{"un trop-perçu de 1\u202f234,56\u00a0€ reste à récupérer"}},
+		{"terminated, nothing to recover", []ArchiveFact{{Dossier: Acceptee, Contract: Resilie}}, nil},
+		{"expired", []ArchiveFact{{Dossier: Acceptee, Contract: Echu}}, nil},
+	}
+	for _, tc := range tests {
+		if got := ArchiveBlockers(tc.facts); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
