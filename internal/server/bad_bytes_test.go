@@ -83,7 +83,7 @@ func TestBadBytesRefused(t *testing.T) {
 	wantBadBytes(t, "multipart message body", coord.postMultipart(dpath(val, "/messages"),
 		map[string]string{"body": "Bonjour\x00"}, "", "", nil))
 	r := coord.postMultipart(dpath(val, "/messages"), map[string]string{"body": "Pièce jointe binaire"},
-		"attachment", "note.pdf", append([]byte("%PDF-1.4\n\x00\xff\xfe binaire\n"), []byte("trailer\n<<>>\n%%EOF\n")...))
+		"attachment", "note.pdf", []byte("%PDF-1.4\n%\x00\xff\xfe binaire\n1 0 obj<<>>endobj\ntrailer\n<<>>\n%%EOF\n"))
 	if r.StatusCode == http.StatusBadRequest && strings.Contains(r.body, "caractères invalides") {
 		t.Errorf("binary file contents refused as bad bytes")
 	}
