@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/templates/pages"
@@ -55,12 +54,10 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case next == "":
 		f.NewError = "Choisissez un nouveau mot de passe."
-	case utf8.RuneCountInString(next) < auth.MinPasswordRunes:
-		f.NewError = fmt.Sprintf("Le nouveau mot de passe doit compter au moins %d caractères.", auth.MinPasswordRunes)
-	case len(next) > auth.MaxPasswordBytes:
-		f.NewError = fmt.Sprintf("Le nouveau mot de passe ne peut dépasser %d octets.", auth.MaxPasswordBytes)
 	case next == current:
 		f.NewError = "Le nouveau mot de passe doit être différent de l'actuel."
+	default:
+		f.NewError = auth.PasswordProblem(next, u.Email)
 	}
 	if f.NewError == "" && confirm != next {
 		f.ConfirmError = "La confirmation ne correspond pas au nouveau mot de passe : saisissez-le de nouveau."
