@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -258,15 +257,6 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
-}
-
-// clientIP is the remote address without the port. X-Forwarded-For is not
-// trusted: behind a proxy, put it in front with the real address.
-func clientIP(r *http.Request) string {
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
 }
 
 func logAttrs(r *http.Request) []any {

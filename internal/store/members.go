@@ -150,7 +150,7 @@ func ownStructureSQL(n int) string {
 }
 
 // OwnStructureChoices lists the MSP and ESP a member of the CPTS may
-// practise in (ownStructureOf; the member's "own structure", issue item 3).
+// practise in (ownStructureOf: the member's "own structure").
 //
 // Deliberately NOT restricted by sc.structures: a CPTS's users see only their
 // CPTS, yet its members practise in MSP/ESP of their territory that are other
