@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/config"
@@ -99,7 +98,7 @@ func cmdUserCreate(ctx context.Context, args []string, getenv func(string) strin
 			return err
 		}
 		password = strings.TrimRight(line, "\r\n")
-		if msg := passwordProblem(password); msg != "" {
+		if msg := auth.PasswordProblem(password, *email); msg != "" {
 			return refuse(stderr, "%s", msg)
 		}
 	} else {
@@ -150,18 +149,6 @@ func orgLabel(k domain.OrgKind, org string) string {
 		return store.NationalOrgName
 	}
 	return strings.TrimSpace(org)
-}
-
-// passwordProblem says why a new password is refused ("" when it is fine):
-// auth.MinPasswordRunes characters at least, auth.MaxPasswordBytes at most.
-func passwordProblem(p string) string {
-	switch {
-	case utf8.RuneCountInString(p) < auth.MinPasswordRunes:
-		return fmt.Sprintf("le mot de passe doit compter au moins %d caractères", auth.MinPasswordRunes)
-	case len(p) > auth.MaxPasswordBytes:
-		return fmt.Sprintf("le mot de passe ne peut dépasser %d octets", auth.MaxPasswordBytes)
-	}
-	return ""
 }
 
 func cmdUserDisable(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -71,6 +71,9 @@ func TestUserCommand(t *testing.T) {
 		{"org not found", "", []string{"--email", "a@b.fr", "--name", "A", "--org-kind", "cpam", "--org", "CPAM de Nulle Part", "--role", "referent"}, "aucune organisation"},
 		{"e-mail taken", "", []string{"--email", "REF2@cpam.fr", "--name", "A", "--org-kind", "cpam", "--org", "CPAM de l'Ain", "--role", "referent"}, "existe déjà"},
 		{"password too short", "court\n", []string{"--email", "c@b.fr", "--name", "A", "--org-kind", "national", "--role", "admin", "--password-stdin"}, "au moins 12 caractères"},
+		{"common password", "Password2024!\n", []string{"--email", "c@b.fr", "--name", "A", "--org-kind", "national", "--role", "admin", "--password-stdin"}, "plus courants"},
+		{"password with the e-mail", "claire.dupont 2025\n", []string{"--email", "claire.dupont@b.fr", "--name", "A", "--org-kind", "national", "--role", "admin", "--password-stdin"}, "adresse e-mail"},
+		{"password with the product", "mon portail aci a moi\n", []string{"--email", "c@b.fr", "--name", "A", "--org-kind", "national", "--role", "admin", "--password-stdin"}, "Portail ACI"},
 		{"bad e-mail", "", []string{"--email", "nope", "--name", "A", "--org-kind", "national", "--role", "admin"}, "n'est pas valide"},
 	} {
 		stdin = strings.NewReader(tc.stdin)

@@ -81,7 +81,8 @@ func DummyCheck(password string) {
 
 var dummyHash, _ = Hash("portail-aci-dummy-password")
 
-// Rate limit (issue "Foundation" §6): after 5 failures in 15 minutes, wait.
+// Login throttle thresholds (throttle.go; docs/decisions.md "Login rate
+// limit").
 const (
 	MaxFailures = 5
 	Window      = 15 * time.Minute

@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -34,6 +35,13 @@ type Config struct {
 	SessionLifetime time.Duration
 	// DataDir (DATA_DIR): where aci devdb keeps its cluster. Default .data.
 	DataDir string
+	// TrustedProxies (TRUSTED_PROXIES): comma-separated CIDRs (or single
+	// addresses) of the reverse proxies in front of the server. A request
+	// whose TCP peer is one of them has its client address read from
+	// X-Forwarded-For (the right-most address that is not a trusted proxy);
+	// otherwise the peer is the client. Empty (default): X-Forwarded-For is
+	// never believed.
+	TrustedProxies []netip.Prefix
 }
 
 // Parse builds a Config from getenv (os.Getenv in production).
@@ -65,6 +73,20 @@ func Parse(getenv func(string) string) (Config, error) {
 			}
 			*d.dst = t
 		}
+	}
+	for _, f := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return c, fmt.Errorf("config: TRUSTED_PROXIES: %q is neither a CIDR (10.0.0.0/8) nor an address", f)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
 	c.BaseURL = strings.TrimRight(getenv("BASE_URL"), "/")
 	if c.BaseURL == "" {

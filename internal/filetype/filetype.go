@@ -3,9 +3,12 @@
 // item 3). It is pure: standard library only, no I/O beyond the bytes given.
 //
 // Accepted: PDF, PNG, JPEG, CSV (UTF-8 or Windows-1252 text), ODT, ODS,
-// DOCX, XLSX. Office files are ZIP archives: only the ZIP's central
-// directory is read (and the few stored bytes of an ODF "mimetype" entry),
-// never a compressed entry, so a zip bomb costs nothing.
+// DOCX, XLSX. Office files are ZIP archives: their type is told from the
+// central directory (and the few stored bytes of an ODF "mimetype" entry);
+// then every entry is decompressed once, to its end, within MaxUncompressed
+// bytes in all and MaxEntries entries, so that a damaged archive or a zip
+// bomb is refused and costs at most that bound. PDFs are checked for the
+// structure of a PDF (objects, a trailer, %%EOF at the end).
 package filetype
 
 import (
@@ -21,6 +24,17 @@ import (
 
 // MaxSize is the largest accepted file (issue 5: "≤ 20 MB each").
 const MaxSize = 20 << 20
+
+// MaxUncompressed bounds the total size of an office document's entries
+// once decompressed. Decision: 100 MiB, five times MaxSize — text XML
+// compresses about tenfold, images (most of a large document) not at all —
+// so a real document fits, and a "zip bomb" (a small file that expands to
+// gigabytes) is refused after at most this much work.
+const MaxUncompressed = 100 << 20
+
+// MaxEntries bounds the number of entries of an office document (a DOCX or
+// an ODT holds a few dozen; a workbook one per sheet, image and style).
+const MaxEntries = 5000
 
 // Media types returned by Check.
 const (
@@ -113,6 +127,16 @@ func Check(name string, data []byte) (string, error) {
 	mt, other := sniff(data)
 	if mt == "" {
 		return "", refuse("Ce fichier n'est pas un document accepté (%s) : son contenu est de type %s.", Allowed, other)
+	}
+	switch mt {
+	case PDF:
+		if err := checkPDF(data); err != nil {
+			return "", err
+		}
+	case ODT, ODS, DOCX, XLSX:
+		if err := checkArchive(data); err != nil {
+			return "", err
+		}
 	}
 	ext := path.Ext(strings.ReplaceAll(name, `\`, "/"))
 	if claimed := extType(ext); claimed != "" && claimed != mt {
@@ -235,6 +259,74 @@ func sniffZip(data []byte) (string, string) {
 		return "", "document Office d'un autre type (PowerPoint ?)"
 	}
 	return "", "archive ZIP"
+}
+
+// checkArchive reads every entry of an office document to its end: the ZIP
+// reader checks each entry's size against the directory and its CRC, and
+// the count here bounds the whole to MaxUncompressed bytes (whatever the
+// directory claims) and MaxEntries entries.
+func checkArchive(data []byte) error {
+	const damaged = "Ce document est endommagé ou n'est pas un vrai document bureautique (archive illisible) : enregistrez-le à nouveau, ou en PDF, puis recommencez."
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return refuse(damaged)
+	}
+	if len(zr.File) > MaxEntries {
+		return refuse("Ce document contient trop d'éléments (%d, au plus %d) : ce n'est pas un document bureautique ordinaire. Enregistrez-le en PDF puis recommencez.", len(zr.File), MaxEntries)
+	}
+	tooBig := refuse("Ce document, une fois décompressé, dépasserait %d Mo : ce n'est pas un document bureautique ordinaire. Enregistrez-le en PDF (ou réduisez ses images) puis recommencez.", MaxUncompressed>>20)
+	var declared uint64
+	for _, f := range zr.File {
+		declared += f.UncompressedSize64
+		if declared > MaxUncompressed {
+			return tooBig
+		}
+	}
+	buf := make([]byte, 32<<10)
+	var total int64
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			return refuse(damaged)
+		}
+		n, err := io.CopyBuffer(io.Discard, io.LimitReader(rc, MaxUncompressed-total+1), buf)
+		rc.Close()
+		total += n
+		if total > MaxUncompressed {
+			return tooBig
+		}
+		if err != nil {
+			return refuse(damaged)
+		}
+	}
+	return nil
+}
+
+// pdfTail is how far from the end a PDF's last %%EOF may be (the readers'
+// tolerance for trailing bytes) and where its startxref or trailer is.
+const pdfTail = 1024
+
+// checkPDF looks for the structure of a PDF beyond its first bytes: a
+// version in the header ("%PDF-1.7"), at least one object ("obj" …
+// "endobj"), a trailer or a startxref, and a %%EOF marker within the last
+// pdfTail bytes — a truncated upload or a file merely starting with "%PDF-"
+// fails.
+func checkPDF(data []byte) error {
+	const broken = "Ce PDF est incomplet ou endommagé (%s) : enregistrez-le ou exportez-le à nouveau en PDF, puis recommencez."
+	if len(data) < 8 || data[5] < '1' || data[5] > '2' || data[6] != '.' || data[7] < '0' || data[7] > '9' {
+		return refuse(broken, "en-tête sans numéro de version")
+	}
+	tail := data[max(0, len(data)-pdfTail):]
+	if !bytes.Contains(tail, []byte("%%EOF")) {
+		return refuse(broken, "la fin du fichier manque")
+	}
+	if !bytes.Contains(tail, []byte("startxref")) && !bytes.Contains(tail, []byte("trailer")) {
+		return refuse(broken, "pas de table de références")
+	}
+	if i := bytes.Index(data, []byte("obj")); i < 0 || !bytes.Contains(data[i:], []byte("endobj")) {
+		return refuse(broken, "aucun objet PDF")
+	}
+	return nil
 }
 
 // sniffText accepts CSV: text in UTF-8 (with or without BOM) or

@@ -3,10 +3,13 @@ package filetype_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -62,7 +65,7 @@ func TestCheck(t *testing.T) {
 	docx := zipBytes(t, [][2]string{{"[Content_Types].xml", "<Types/>"}, {"word/document.xml", "<w/>"}})
 	xlsx := zipBytes(t, [][2]string{{"[Content_Types].xml", "<Types/>"}, {"xl/workbook.xml", "<w/>"}})
 	plainZip := zipBytes(t, [][2]string{{"a.txt", "hello"}})
-	// A "bomb": a large, highly compressible entry. Check must not inflate it.
+	// A large, highly compressible entry within MaxUncompressed: accepted.
 	bomb := zipBytes(t, [][2]string{{"[Content_Types].xml", "<Types/>"}, {"word/document.xml", strings.Repeat("A", 5<<20)}})
 	win1252 := []byte("nom;commune\nL\xe9a;Bourg\n")
 	tests := []struct {
@@ -81,7 +84,7 @@ func TestCheck(t *testing.T) {
 		{"ods", "budget.ods", ods, filetype.ODS, ""},
 		{"docx", "statuts.docx", docx, filetype.DOCX, ""},
 		{"xlsx", "budget.xlsx", xlsx, filetype.XLSX, ""},
-		{"zip bomb directory only", "big.docx", bomb, filetype.DOCX, ""},
+		{"compressible within the bound", "big.docx", bomb, filetype.DOCX, ""},
 		{"no extension corrected", "statuts", []byte(tinyPDF), filetype.PDF, ""},
 		{"foreign extension corrected", "statuts.bin", []byte(tinyPDF), filetype.PDF, ""},
 		{"lying extension", "projet.pdf", pngBytes(t), "", "prétend être un PDF (extension .pdf) mais contient une image PNG"},
@@ -137,6 +140,122 @@ func TestName(t *testing.T) {
 	for _, tt := range tests {
 		if got := filetype.Name(tt.in, tt.mt); got != tt.want {
 			t.Errorf("Name(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// deflated compresses n bytes of "A" (for a raw ZIP entry).
+func deflated(t *testing.T, n int) (raw []byte, crc uint32) {
+	t.Helper()
+	var b bytes.Buffer
+	fw, err := flate.NewWriter(&b, flate.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := crc32.NewIEEE()
+	chunk := bytes.Repeat([]byte("A"), 1<<20)
+	for left := n; left > 0; left -= len(chunk) {
+		c := chunk[:min(left, len(chunk))]
+		fw.Write(c)
+		h.Write(c)
+	}
+	fw.Close()
+	return b.Bytes(), h.Sum32()
+}
+
+// Office documents are read as real archives: bounded once decompressed
+// (whatever the directory claims), bounded in entries, every entry intact.
+func TestOfficeArchivesChecked(t *testing.T) {
+	types := [2]string{"[Content_Types].xml", "<Types/>"}
+	// 200 MiB of one letter: about 200 KB compressed.
+	raw, crc := deflated(t, 200<<20)
+	withRaw := func(first [2]string, stored bool, name string, claimed uint64) []byte {
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		method := zip.Deflate
+		if stored {
+			method = zip.Store
+		}
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: first[0], Method: method})
+		w.Write([]byte(first[1]))
+		rw, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc,
+			CompressedSize64: uint64(len(raw)), UncompressedSize64: claimed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rw.Write(raw)
+		zw.Close()
+		return b.Bytes()
+	}
+	bomb := withRaw(types, false, "word/document.xml", 200<<20)
+	if len(bomb) > 1<<20 {
+		t.Fatalf("bomb of %d bytes", len(bomb))
+	}
+	// The same bomb whose directory claims 1 KiB.
+	lying := withRaw(types, false, "word/document.xml", 1<<10)
+	odtBomb := withRaw([2]string{"mimetype", filetype.ODT}, true, "content.xml", 200<<20)
+	// Many entries.
+	many := [][2]string{types, {"word/document.xml", "<w/>"}}
+	for i := range filetype.MaxEntries {
+		many = append(many, [2]string{"word/media/" + strconv.Itoa(i) + ".xml", ""})
+	}
+	// A damaged entry: one byte of the compressed data changed (the CRC no
+	// longer matches).
+	good := zipBytes(t, [][2]string{types, {"word/document.xml", strings.Repeat("Lorem ipsum dolor sit amet. ", 200)}})
+	damaged := bytes.Clone(good)
+	i := bytes.Index(damaged, []byte("word/document.xml")) + len("word/document.xml") + 10
+	damaged[i] ^= 0xff
+
+	for _, tc := range []struct {
+		name   string
+		file   string
+		data   []byte
+		reason string
+	}{
+		{"200 MiB docx", "gros.docx", bomb, "décompressé"},
+		{"lying directory", "faux.docx", lying, "endommagé"},
+		{"too many entries", "x.docx", zipBytes(t, many), "trop d'éléments"},
+		{"damaged entry", "x.docx", damaged, "endommagé"},
+		{"200 MiB odt", "x.odt", odtBomb, "décompressé"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := filetype.Check(tc.file, tc.data)
+			var fe *filetype.Error
+			if err == nil || !asError(err, &fe) || !strings.Contains(fe.Reason, tc.reason) {
+				t.Fatalf("Check = %q, %v; want refusal containing %q", got, err, tc.reason)
+			}
+		})
+	}
+	if mt, err := filetype.Check("ok.docx", good); err != nil || mt != filetype.DOCX {
+		t.Fatalf("intact docx: %q %v", mt, err)
+	}
+}
+
+// PDFs are checked beyond their first bytes: a %%EOF near the end and the
+// objects and trailer of a PDF.
+func TestPDFStructureChecked(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data string
+		ok   bool
+	}{
+		{"tiny", tinyPDF, true},
+		{"xref stream (no trailer keyword)", "%PDF-1.7\n1 0 obj<</Type/XRef>>stream\nx\nendstream endobj\nstartxref\n9\n%%EOF", true},
+		{"incremental update with CRLF", tinyPDF + "2 0 obj<<>>endobj\r\ntrailer<</Prev 9>>\r\n%%EOF\r\n", true},
+		{"only a header", "%PDF-1.4\n%pièce\n", false},
+		{"truncated", tinyPDF[:len(tinyPDF)-8], false},
+		{"no objects", "%PDF-1.4\ntrailer<<>>\n%%EOF\n", false},
+		{"no trailer", "%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", false},
+		{"EOF far from the end", tinyPDF + strings.Repeat("x", 4096), false},
+		{"bad version", "%PDF-x\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", false},
+	} {
+		mt, err := filetype.Check("a.pdf", []byte(tc.data))
+		if tc.ok && (err != nil || mt != filetype.PDF) {
+			t.Errorf("%s: %q %v", tc.name, mt, err)
+		}
+		var fe *filetype.Error
+		if !tc.ok && (err == nil || !asError(err, &fe) || !strings.Contains(fe.Reason, "PDF")) {
+			t.Errorf("%s: accepted or wrong reason: %v", tc.name, err)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/templates/pages"
@@ -11,8 +10,8 @@ import (
 
 // accountPassword is POST /compte/mot-de-passe: every user changes their own
 // password (issue 2 item 6). Guessing the current password counts as login
-// failures of the account (store.RecordLoginAttempt / LoginBlock, same rule
-// as /login: auth.MaxFailures in auth.Window).
+// failures of the account (store.RecordLoginAttempt / LoginHistory, the same
+// throttle as /login: auth.LoginWait).
 func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
@@ -26,14 +25,14 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	current, next, confirm := r.PostFormValue("current_password"), r.PostFormValue("new_password"), r.PostFormValue("confirm_password")
 	f := pages.PasswordForm{MinRunes: auth.MinPasswordRunes}
-	ip, now := clientIP(r), s.now()
+	ip, now := s.clientIP(r), s.now()
 
-	until, err := s.store.LoginBlock(ctx, u.Email, ip, now.Add(-auth.Window), auth.MaxFailures, auth.Window)
+	hist, err := s.store.LoginHistory(ctx, u.Email, ip, now)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	if until.After(now) {
+	if until := auth.LoginWait(hist, now); !until.IsZero() {
 		mins := int(until.Sub(now).Minutes()) + 1
 		s.log.Warn("password change refused: rate limited", "user_id", u.ID, "ip", ip, "until", until, "request_id", requestIDFrom(ctx))
 		f.Blocked = fmt.Sprintf("Trop de tentatives infructueuses. Par sécurité, attendez %d minute(s) avant de réessayer.", mins)
@@ -50,17 +49,16 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.log.Warn("password change: wrong current password", "user_id", u.ID, "ip", ip, "request_id", requestIDFrom(ctx))
+		s.noteLoginFailure(r, u.Email, ip, hist, now)
 		f.CurrentError = "Le mot de passe actuel est incorrect."
 	}
 	switch {
 	case next == "":
 		f.NewError = "Choisissez un nouveau mot de passe."
-	case utf8.RuneCountInString(next) < auth.MinPasswordRunes:
-		f.NewError = fmt.Sprintf("Le nouveau mot de passe doit compter au moins %d caractères.", auth.MinPasswordRunes)
-	case len(next) > auth.MaxPasswordBytes:
-		f.NewError = fmt.Sprintf("Le nouveau mot de passe ne peut dépasser %d octets.", auth.MaxPasswordBytes)
 	case next == current:
 		f.NewError = "Le nouveau mot de passe doit être différent de l'actuel."
+	default:
+		f.NewError = auth.PasswordProblem(next, u.Email)
 	}
 	if f.NewError == "" && confirm != next {
 		f.ConfirmError = "La confirmation ne correspond pas au nouveau mot de passe : saisissez-le de nouveau."

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/domain"
@@ -31,15 +32,15 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	form := pages.LoginForm{Email: email, Next: next}
-	ip := clientIP(r)
+	ip := s.clientIP(r)
 	now := s.now()
 
-	until, err := s.store.LoginBlock(ctx, email, ip, now.Add(-auth.Window), auth.MaxFailures, auth.Window)
+	hist, err := s.store.LoginHistory(ctx, email, ip, now)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	if until.After(now) {
+	if until := auth.LoginWait(hist, now); !until.IsZero() {
 		mins := int(until.Sub(now).Minutes()) + 1
 		s.log.Warn("login refused: rate limited", "email", email, "ip", ip, "until", until, "request_id", requestIDFrom(ctx))
 		form.Error = fmt.Sprintf("Trop de tentatives de connexion infructueuses. Par sécurité, attendez %d minute(s) avant de réessayer.", mins)
@@ -85,6 +86,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok {
 		s.log.Warn("login failure", "email", email, "ip", ip, "request_id", requestIDFrom(ctx))
+		s.noteLoginFailure(r, email, ip, hist, now)
 		form.Error = msgBadCredentials
 		s.render(w, r, http.StatusOK, pages.Login(s.page(r, "Connexion"), form))
 		return
@@ -99,6 +101,24 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
 	s.log.Info("login success", "user_id", uid, "email", email, "ip", ip, "request_id", requestIDFrom(ctx))
 	redirect(w, r, next)
+}
+
+// noteLoginFailure, after a failure was recorded on top of hist, e-mails
+// the account's owner when that failure starts an account lock
+// (auth.LockStarts). A mail that cannot be queued is logged, not shown: the
+// login answer stays the same whether the account exists or not.
+func (s *Server) noteLoginFailure(r *http.Request, email, ip string, hist auth.LoginHistory, now time.Time) {
+	hist.AccountFailures++
+	hist.AccountLastFailure = now
+	if !auth.LockStarts(hist.AccountFailures) {
+		return
+	}
+	hist.KnownAddress = false
+	until := auth.LoginWait(hist, now)
+	s.log.Warn("account locked for new addresses", "email", email, "ip", ip, "until", until, "request_id", requestIDFrom(r.Context()))
+	if err := s.store.NotifyAccountLocked(r.Context(), email, ip, now, until, s.cfg.BaseURL); err != nil {
+		s.log.Error("account lock e-mail not queued", append(logAttrs(r), "error", err.Error())...)
+	}
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

@@ -148,7 +148,7 @@ func (s *Server) documentReview(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	version := formVersion(r)
 	comment := formValue(r, "comment", store.MaxReviewComment+1)
 	err := s.store.ReviewDocument(r.Context(), sc, d.ID, store.DocumentReview{
 		DocumentID: docID, Version: version, State: store.DocState(r.PostFormValue("state")), Comment: comment, At: s.now(),

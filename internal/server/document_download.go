@@ -14,8 +14,8 @@ func (s *Server) documentDownload(w http.ResponseWriter, r *http.Request) {
 	sc, d, _ := dossierFrom(r)
 	id := d.ID
 	docID, ok := pathID(chiParam(r, "doc"))
-	n, err := strconv.Atoi(chiParam(r, "n"))
-	if !ok || err != nil || n < 1 {
+	n, ok2 := parseVersion(chiParam(r, "n"))
+	if !ok || !ok2 || n < 1 {
 		s.notFound(w, r)
 		return
 	}

@@ -138,7 +138,7 @@ func (s *Server) dossierAppointment(w http.ResponseWriter, r *http.Request) {
 	sc, d, _ := dossierFrom(r)
 	atText := formValue(r, "signature_at", 20)
 	place := formValue(r, "signature_place", 501)
-	version := dAtoi(formValue(r, "version", 10), -1)
+	version := formVersion(r)
 	errs := map[string]string{}
 	var at time.Time
 	if atText == "" {

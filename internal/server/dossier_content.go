@@ -428,10 +428,7 @@ func (s *Server) dossierContentSave(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	version, err := strconv.Atoi(formValue(r, "version", 10))
-	if err != nil {
-		version = -1 // a form without a version is stale by definition
-	}
+	version := formVersion(r) // a form without a version is stale by definition
 	in := store.ContentSave{DossierID: id, Section: sec, Version: version, At: s.now()}
 	typed := readContentForm(r, sec, &in)
 	v, err := s.store.SaveContent(r.Context(), sc, in)

@@ -9,14 +9,6 @@ import (
 
 func dItoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func dAtoi(s string, def int) int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return def
-	}
-	return n
-}
-
 // dFieldErr returns the coded error of err when it is about a form field.
 func dFieldErr(err error) (*domain.Error, bool) {
 	var de *domain.Error

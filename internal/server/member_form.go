@@ -158,7 +158,7 @@ func (s *Server) memberUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := memberInput(r)
-	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	version := formVersion(r)
 	if err := s.store.UpdateMember(ctx, sc, d.ID, mid, version, m); err != nil {
 		fe, summary, conflict, other := formErrors(err, memberFieldOrder())
 		if other != nil {

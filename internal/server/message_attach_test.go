@@ -33,7 +33,7 @@ func TestMessageAttachments(t *testing.T) {
 	id := demoDossier(t, e)
 	path := "/dossiers/" + strconv.FormatInt(id, 10) + "/messages"
 	ref := e.loggedIn("referent@demo.portail-aci.fr")
-	pdf := []byte("%PDF-1.4\n%pièce\n")
+	pdf := []byte("%PDF-1.4\n%pièce\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 
 	// A file whose content is not an accepted type: refused next to the field.
 	r := ref.postMultipart(path, map[string]string{"body": "voir pièce"}, "attachment", "virus.pdf", []byte("MZ\x90\x00binary"))

@@ -29,7 +29,7 @@ func TestZZMessageShots(t *testing.T) {
 		}
 	}
 	post("coordinateur@demo.portail-aci.fr", "Bonjour,\nnous avons une question sur les contours du territoire : faut-il inclure les communes de la CC voisine ?\n\n<b>Merci</b> d'avance.", false, nil)
-	post("referent@demo.portail-aci.fr", "Bonjour Madame Martin,\nOui, si des professionnels de ces communes sont membres. Je joins le compte rendu de la réunion.", false, []byte("%PDF-1.4\n%compte rendu\n"))
+	post("referent@demo.portail-aci.fr", "Bonjour Madame Martin,\nOui, si des professionnels de ces communes sont membres. Je joins le compte rendu de la réunion.", false, []byte("%PDF-1.4\n%compte rendu\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"))
 	post("ars@demo.portail-aci.fr", "Pour information : avis de la DD ARS favorable sur le périmètre.", true, nil)
 	if _, err := e.st.ProcessAuditNotifications(ctx0, "http://x", 1000, time.Now()); err != nil {
 		t.Fatal(err)

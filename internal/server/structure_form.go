@@ -248,7 +248,7 @@ func (s *Server) structureUpdate(w http.ResponseWriter, r *http.Request) {
 	sc, _ := scopeFrom(ctx)
 	in := structureInputFrom(r)
 	in.Type = d.StructureType
-	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	version := formVersion(r)
 	err := s.store.UpdateStructure(ctx, sc, d.ID, version, in.StructureInput)
 	if err != nil {
 		fe, summary, conflict, other := formErrors(err, structureFieldOrder())
@@ -283,7 +283,7 @@ func (s *Server) structureArchive(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, base)
 		return
 	}
-	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	version := formVersion(r)
 	if err := s.store.ArchiveStructure(ctx, sc, d.ID, version); err != nil {
 		var refused *store.ArchiveRefusedError
 		if domain.ErrorCode(err) == domain.EConflict || errors.As(err, &refused) {

@@ -39,10 +39,7 @@ func (s *Server) territoryEdit(w http.ResponseWriter, r *http.Request, fn func(s
 	if !s.parseForm(w, r) {
 		return
 	}
-	version, err := strconv.Atoi(formValue(r, "version", 10))
-	if err != nil || version < 0 {
-		version = -1 // a form without a version is stale by definition
-	}
+	version := formVersion(r) // a form without a version is stale by definition
 	res, err := fn(sc, id, version)
 	switch domain.ErrorCode(err) {
 	case "":

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/registry"
 )
 
 // Accounts administration (issue 2 item 6; DESIGN.md §2: "national admin:
@@ -96,6 +97,8 @@ func AccountErrors(n NewAccount) []*domain.Error {
 		errs = append(errs, domain.FieldError("name", "Indiquez le nom de la personne."))
 	case len([]rune(name)) > 200:
 		errs = append(errs, domain.FieldError("name", "Le nom ne peut dépasser 200 caractères."))
+	case registry.HasForbiddenChars(name):
+		errs = append(errs, domain.FieldError("name", registry.MsgNameChars))
 	}
 	email := NormalizeEmail(n.Email)
 	at := strings.IndexByte(email, '@')
@@ -471,6 +474,8 @@ func (s *Store) AdminCreateOrganisation(ctx context.Context, a Actor, o NewOrgan
 		return 0, domain.FieldError("name", "Indiquez le nom de l'organisation.")
 	case len([]rune(o.Name)) > 200:
 		return 0, domain.FieldError("name", "Le nom ne peut dépasser 200 caractères.")
+	case registry.HasForbiddenChars(o.Name):
+		return 0, domain.FieldError("name", registry.MsgNameChars)
 	}
 	o.StructureType, o.Departement = "", ""
 	switch o.Kind {

@@ -216,13 +216,13 @@ func (s *Store) UploadDocument(ctx context.Context, sc Scope, dossierID int64, i
 		if err != nil {
 			return err
 		}
-		docID, n, err = uploadTx(ctx, tx, sc, d, in)
+		docID, n, err = uploadTx(ctx, tx, sc, d, in, s.quota())
 		return err
 	})
 	return docID, n, pgError("store.UploadDocument", err)
 }
 
-func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUpload) (int64, int, error) {
+func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUpload, quota int64) (int64, int, error) {
 	field := "file"
 	required := false
 	for _, c := range workflow.RequiredDocuments(d.StructureType) {
@@ -276,6 +276,11 @@ func uploadTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in DocumentUp
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO documents (dossier_id, code, title) VALUES ($1, 'autre', $2) RETURNING id, versions`,
 			d.ID, in.Title).Scan(&docID, &versions); err != nil {
+			return 0, 0, err
+		}
+	}
+	if !in.Generated {
+		if err := checkStorageQuota(ctx, tx, quota, d.StructureID, int64(len(in.Data)), field); err != nil {
 			return 0, 0, err
 		}
 	}

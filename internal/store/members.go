@@ -133,11 +133,27 @@ type OwnStructureChoice struct {
 	Type domain.StructureType
 }
 
-// OwnStructureChoices lists the active MSP and ESP seated in the département
-// of the CPTS (the member's "own structure", issue item 3).
+// ownStructureOf is the one rule for a CPTS member's own structure, as a
+// predicate on organisations o for the CPTS whose id is the parameter
+// $cpts: an active MSP or ESP of the CPTS's territory — seated in its
+// département or in one of the communes of its territory (a territory may
+// cross a département line). Any other structure is neither offered nor
+// accepted, so that a member cannot be tied to (and show the name of) a
+// structure of elsewhere in France.
+const ownStructureOf = `o.kind = 'structure' AND o.structure_type IN ('MSP', 'ESP') AND o.archived_at IS NULL AND o.id <> $cpts
+	AND (o.departement = (SELECT c.departement FROM organisations c WHERE c.id = $cpts)
+	     OR o.commune_code IN (SELECT tc.commune_code FROM territory_communes tc WHERE tc.structure_id = $cpts))`
+
+// ownStructureSQL returns ownStructureOf with the CPTS id as parameter n.
+func ownStructureSQL(n int) string {
+	return strings.ReplaceAll(ownStructureOf, "$cpts", fmt.Sprintf("$%d", n))
+}
+
+// OwnStructureChoices lists the MSP and ESP a member of the CPTS may
+// practise in (ownStructureOf: the member's "own structure").
 //
 // Deliberately NOT restricted by sc.structures: a CPTS's users see only their
-// CPTS, yet its members practise in MSP/ESP of the département that are other
+// CPTS, yet its members practise in MSP/ESP of their territory that are other
 // tenants. Only names and types are read (public, like the holder's name in
 // SearchCommunes), and cpts must come from StructureDetail(sc, …), so the
 // CPTS itself was read in scope.
@@ -145,9 +161,9 @@ func (s *Store) OwnStructureChoices(ctx context.Context, sc Scope, cpts Structur
 	if cpts.StructureType != domain.CPTS {
 		return nil, nil
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT id, name, structure_type FROM organisations
-		WHERE kind = 'structure' AND structure_type IN ('MSP', 'ESP') AND archived_at IS NULL AND departement = $1
-		ORDER BY name LIMIT 500`, cpts.Departement)
+	rows, err := s.Pool.Query(ctx, `SELECT o.id, o.name, o.structure_type FROM organisations o
+		WHERE `+ownStructureSQL(1)+`
+		ORDER BY o.name LIMIT 500`, cpts.ID)
 	if err != nil {
 		return nil, pgError("store.OwnStructureChoices", err)
 	}
@@ -163,8 +179,8 @@ func (s *Store) OwnStructureChoices(ctx context.Context, sc Scope, cpts Structur
 
 // validateMember normalises and validates m (registry.Member.Validate) and
 // checks against the database what the registry cannot: the commune exists;
-// the own structure is an MSP/ESP other than the structure itself, and only
-// for a CPTS.
+// the own structure is an MSP/ESP of the CPTS's territory (ownStructureOf),
+// and only for a CPTS.
 func (s *Store) validateMember(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }, structureID int64, st domain.StructureType, m registry.Member) (registry.Member, registry.FieldErrors, error) {
@@ -192,12 +208,12 @@ func (s *Store) validateMember(ctx context.Context, q interface {
 			m.OwnStructureID = nil
 		} else {
 			var ok bool
-			if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisations WHERE id = $1 AND id <> $2
-				AND kind = 'structure' AND structure_type IN ('MSP', 'ESP'))`, *m.OwnStructureID, structureID).Scan(&ok); err != nil {
+			if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisations o WHERE o.id = $1 AND `+ownStructureSQL(2)+`)`,
+				*m.OwnStructureID, structureID).Scan(&ok); err != nil {
 				return m, nil, err
 			}
 			if !ok {
-				fe.Add("own_structure_id", "Structure d'exercice inconnue : choisissez une MSP ou une ESP de la liste.")
+				fe.Add("own_structure_id", "Structure d'exercice inconnue : choisissez une MSP ou une ESP du territoire dans la liste.")
 			}
 		}
 	}

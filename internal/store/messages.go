@@ -243,6 +243,13 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 			return err
 		}
 		if in.Data != nil {
+			var structureID int64
+			if err := tx.QueryRow(ctx, `SELECT structure_id FROM dossiers WHERE id = $1`, in.DossierID).Scan(&structureID); err != nil {
+				return err
+			}
+			if err := checkStorageQuota(ctx, tx, s.quota(), structureID, int64(len(in.Data)), "attachment"); err != nil {
+				return err
+			}
 			sum := sha256.Sum256(in.Data)
 			if _, err := tx.Exec(ctx, `INSERT INTO message_attachments (message_id, filename, content_type, size, sha256, data, created_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, filename, mediaType, len(in.Data), hex.EncodeToString(sum[:]), in.Data, at); err != nil {

@@ -25,10 +25,10 @@ func TestMessagesScopeInternalNotesAndUnread(t *testing.T) {
 	if err := post(coordA, "Bonjour, <script>alert(1)</script>\nDeuxième ligne", false, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := post(referen, "Pièce manquante : voir note.", false, []byte("%PDF-1.4\n%test\n")); err != nil {
+	if err := post(referen, "Pièce manquante : voir note.", false, []byte("%PDF-1.4\n%test\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")); err != nil {
 		t.Fatal(err)
 	}
-	if err := post(arsDir, "Entre nous : dossier fragile.", true, []byte("%PDF-1.4\n%interne\n")); err != nil {
+	if err := post(arsDir, "Entre nous : dossier fragile.", true, []byte("%PDF-1.4\n%interne\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {

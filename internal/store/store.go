@@ -27,9 +27,11 @@ type Store struct {
 	Pool           *pgxpool.Pool
 	clock          func() time.Time
 	renderContract func(ctx context.Context, termsJSON []byte) (string, error)
+	storageQuota   int64 // Options.StorageQuota
 }
 
-// Options are the store's collaborators; every field is required.
+// Options are the store's collaborators; every field is required but
+// StorageQuota.
 type Options struct {
 	// Clock is the wall clock (the system clock in production, a test clock in
 	// tests): the store reads it only where a caller gives no time.
@@ -39,6 +41,9 @@ type Options struct {
 	// The store never imports templates: cmd and the
 	// tests pass templ's pages.RenderContractDocument.
 	RenderContract func(ctx context.Context, termsJSON []byte) (string, error)
+	// StorageQuota is the bytes of uploaded files the dossiers of one
+	// structure may hold (quota.go); optional: 0 means DefaultStorageQuota.
+	StorageQuota int64
 }
 
 // New returns a store on pool with the collaborators of o. A missing
@@ -47,7 +52,7 @@ func New(pool *pgxpool.Pool, o Options) *Store {
 	if pool == nil || o.Clock == nil || o.RenderContract == nil {
 		panic("store.New: pool, Options.Clock and Options.RenderContract are required")
 	}
-	return &Store{Pool: pool, clock: o.Clock, renderContract: o.RenderContract}
+	return &Store{Pool: pool, clock: o.Clock, renderContract: o.RenderContract, storageQuota: o.StorageQuota}
 }
 
 // now is the store's clock, truncated to PostgreSQL's precision.

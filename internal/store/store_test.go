@@ -202,45 +202,59 @@ func TestDemoSeedIsIdempotent(t *testing.T) {
 	}
 }
 
-func TestLoginBlock(t *testing.T) {
+func TestLoginHistory(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	since := now.Add(-auth.Window)
-	block := func(email, ip string) time.Time {
+	hist := func(email, ip string) auth.LoginHistory {
 		t.Helper()
-		until, err := st.LoginBlock(ctx, email, ip, since, auth.MaxFailures, auth.Window)
+		h, err := st.LoginHistory(ctx, email, ip, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return until
+		return h
 	}
-	for i := 0; i < 4; i++ {
-		_ = st.RecordLoginAttempt(ctx, "a@x.fr", "10.0.0.1", false, now.Add(time.Duration(i-10)*time.Minute))
+	rec := func(email, ip string, ok bool, ago time.Duration) {
+		t.Helper()
+		if err := st.RecordLoginAttempt(ctx, email, ip, ok, now.Add(-ago)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if !block("a@x.fr", "10.0.0.9").IsZero() {
-		t.Fatal("blocked after 4 failures")
+	if h := hist("a@x.fr", "10.0.0.1"); h != (auth.LoginHistory{}) {
+		t.Fatalf("empty history: %+v", h)
 	}
-	_ = st.RecordLoginAttempt(ctx, "a@x.fr", "10.0.0.1", false, now.Add(-time.Minute))
-	until := block("a@x.fr", "10.0.0.9")
-	if want := now.Add(-10 * time.Minute).Add(auth.Window); !until.Equal(want) {
-		t.Fatalf("account block until %v, want %v", until, want)
+	rec("a@x.fr", "10.0.0.1", true, 48*time.Hour) // a@x.fr has logged in from 10.0.0.1
+	rec("a@x.fr", "10.0.0.1", false, 20*time.Minute)
+	rec("a@x.fr", "10.0.0.2", false, 10*time.Minute)
+	rec("a@x.fr", "10.0.0.2", false, 2*time.Minute)
+	rec("A@X.fr", "10.0.0.2", false, time.Minute)
+	rec("a@x.fr", "10.0.0.2", false, -time.Minute) // in the future of now: not counted
+	rec("a@x.fr", "10.0.0.1", false, 25*time.Hour) // before the last success and beyond LockMemory
+	h := hist("a@x.fr", "10.0.0.2")
+	want := auth.LoginHistory{AccountFailures: 4, AccountLastFailure: now.Add(-time.Minute),
+		PairFailures: 3, PairLastFailure: now.Add(-time.Minute), AddressAccounts: 1, AddressLastFailure: now.Add(-time.Minute)}
+	if !h.AccountLastFailure.Equal(want.AccountLastFailure) || !h.PairLastFailure.Equal(want.PairLastFailure) || !h.AddressLastFailure.Equal(want.AddressLastFailure) {
+		t.Fatalf("times: %+v", h)
 	}
-	// Another account from the same address is not blocked by one account's failures.
-	if !block("b@x.fr", "10.0.0.1").IsZero() {
-		t.Error("same-IP other account blocked by repeated failures on one account")
+	h.AccountLastFailure, h.PairLastFailure, h.AddressLastFailure = want.AccountLastFailure, want.PairLastFailure, want.AddressLastFailure
+	if h != want {
+		t.Fatalf("history %+v, want %+v", h, want)
 	}
-	// Spraying: failures against 5 distinct accounts from one address block the address.
-	for _, e := range []string{"c1@x.fr", "c2@x.fr", "c3@x.fr", "c4@x.fr"} {
-		_ = st.RecordLoginAttempt(ctx, e, "10.0.0.1", false, now.Add(-2*time.Minute))
+	if h := hist("a@x.fr", "10.0.0.1"); !h.KnownAddress || h.PairFailures != 0 || h.AccountFailures != 4 {
+		t.Fatalf("known address: %+v", h)
 	}
-	if block("b@x.fr", "10.0.0.1").IsZero() {
-		t.Error("address not blocked after failures on 5 distinct accounts")
+	// Spraying: distinct accounts from one address within the window.
+	for _, e := range []string{"c1@x.fr", "c2@x.fr", "c3@x.fr", "c3@x.fr"} {
+		rec(e, "10.0.0.2", false, 3*time.Minute)
 	}
-	// A success resets the account's counter.
-	_ = st.RecordLoginAttempt(ctx, "a@x.fr", "10.0.0.2", true, now.Add(-30*time.Second))
-	if !block("a@x.fr", "10.0.0.9").IsZero() {
-		t.Error("still blocked after a success")
+	rec("c9@x.fr", "10.0.0.2", false, 16*time.Minute) // outside the window
+	if h := hist("b@x.fr", "10.0.0.2"); h.AddressAccounts != 4 || h.AccountFailures != 0 || h.KnownAddress {
+		t.Fatalf("address: %+v", h)
+	}
+	// A success resets the account's and the pair's counts.
+	rec("a@x.fr", "10.0.0.3", true, 30*time.Second)
+	if h := hist("a@x.fr", "10.0.0.2"); h.AccountFailures != 0 || h.PairFailures != 0 || h.KnownAddress {
+		t.Fatalf("after a success: %+v", h)
 	}
 }
 

@@ -143,6 +143,9 @@ func (s *Store) validateStructure(ctx context.Context, in StructureInput, isAdmi
 	case utf8.RuneCountInString(v.name) > 200:
 		fe.Add("name", "Le nom est trop long (200 caractères au plus).")
 	}
+	if registry.HasForbiddenChars(v.name) {
+		fe.Add("name", registry.MsgNameChars)
+	}
 	if in.LegalForm != "" {
 		if lf := registry.LegalForm(in.LegalForm); lf.Valid() {
 			v.legalForm = optString(string(lf))

@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/domain"
 )
 
@@ -138,37 +141,70 @@ func (s *Store) RecordLoginAttempt(ctx context.Context, email, ip string, succes
 	return pgError("store.RecordLoginAttempt", err)
 }
 
-// LoginBlock says until when logins are refused, given the attempts since
-// `since`. Per account: max failures since the account's last success. Per
-// IP: failures against max distinct e-mail addresses (spraying); repeated
-// failures on one account are the per-account rule's job, so that one
-// forgetful user does not lock out a whole office behind one address.
-// It returns the zero time when nothing is blocked.
+// LoginHistory counts, for auth.LoginWait, the login attempts of the
+// account email and of the address ip as of now (auth.LoginHistory says
+// what each count is).
 // System path, no scope: authentication and sessions (login, middleware,
 // CLI, seed) read the account itself, not a structure's data.
-func (s *Store) LoginBlock(ctx context.Context, email, ip string, since time.Time, max int, window time.Duration) (time.Time, error) {
-	var acct, byIP *time.Time
+func (s *Store) LoginHistory(ctx context.Context, email, ip string, now time.Time) (auth.LoginHistory, error) {
+	var h auth.LoginHistory
+	var acctLast, pairLast, addrLast *time.Time
 	err := s.Pool.QueryRow(ctx, `
-		WITH f AS (
-			SELECT at FROM login_attempts
-			WHERE email = $1 AND NOT success AND at >= $3
-			  AND at > coalesce((SELECT max(at) FROM login_attempts WHERE email = $1 AND success AND at >= $3), '-infinity')
-			ORDER BY at DESC LIMIT $4
-		), g AS (
-			SELECT max(at) AS at FROM login_attempts WHERE ip = $2 AND NOT success AND at >= $3 GROUP BY email
-			ORDER BY 1 DESC LIMIT $4
+		WITH ok AS (
+			SELECT coalesce(max(at), '-infinity') AS at FROM login_attempts WHERE email = $1 AND success AND at <= $3
+		), acct AS (
+			SELECT count(*) AS n, max(a.at) AS last FROM login_attempts a, ok
+			WHERE a.email = $1 AND NOT a.success AND a.at > ok.at AND a.at >= $4 AND a.at <= $3
+		), pair AS (
+			SELECT count(*) AS n, max(a.at) AS last FROM login_attempts a, ok
+			WHERE a.email = $1 AND a.ip = $2 AND NOT a.success AND a.at > ok.at AND a.at >= $5 AND a.at <= $3
+		), addr AS (
+			SELECT count(DISTINCT email) AS n, max(at) AS last FROM login_attempts
+			WHERE ip = $2 AND NOT success AND at >= $5 AND at <= $3
 		)
-		SELECT (SELECT CASE WHEN count(*) >= $4 THEN min(at) END FROM f),
-		       (SELECT CASE WHEN count(*) >= $4 THEN min(at) END FROM g)`,
-		NormalizeEmail(email), ip, since, max).Scan(&acct, &byIP)
+		SELECT EXISTS (SELECT 1 FROM login_attempts WHERE email = $1 AND ip = $2 AND success AND at <= $3),
+		       acct.n, acct.last, pair.n, pair.last, addr.n, addr.last
+		FROM acct, pair, addr`,
+		NormalizeEmail(email), ip, now, now.Add(-auth.LockMemory), now.Add(-auth.Window)).Scan(
+		&h.KnownAddress, &h.AccountFailures, &acctLast, &h.PairFailures, &pairLast, &h.AddressAccounts, &addrLast)
 	if err != nil {
-		return time.Time{}, pgError("store.LoginBlock", err)
+		return h, pgError("store.LoginHistory", err)
 	}
-	var until time.Time
-	for _, t := range []*time.Time{acct, byIP} {
-		if t != nil && t.Add(window).After(until) {
-			until = t.Add(window)
+	for _, p := range []struct {
+		src *time.Time
+		dst *time.Time
+	}{{acctLast, &h.AccountLastFailure}, {pairLast, &h.PairLastFailure}, {addrLast, &h.AddressLastFailure}} {
+		if p.src != nil {
+			*p.dst = *p.src
 		}
 	}
-	return until, nil
+	return h, nil
+}
+
+// NotifyAccountLocked tells the owner of the active account email, through
+// the outbox, that its login is locked for new addresses after repeated
+// failures from ip (auth.LockStarts). Nothing happens for an unknown or
+// disabled e-mail (the form says the same either way).
+// System path, no scope.
+func (s *Store) NotifyAccountLocked(ctx context.Context, email, ip string, at, until time.Time, linkBase string) error {
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		var name, to string
+		err := tx.QueryRow(ctx, `SELECT id, name, email FROM users WHERE email = $1 AND disabled_at IS NULL`, NormalizeEmail(email)).Scan(&id, &name, &to)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		paris := func(t time.Time) string { return t.In(domain.Paris).Format("02/01/2006 à 15:04") }
+		body := fmt.Sprintf("Bonjour %s,\n\n"+
+			"Plusieurs tentatives de connexion à votre compte du Portail ACI ont échoué (mot de passe incorrect), la dernière le %s depuis l'adresse %s.\n\n"+
+			"Par sécurité, les connexions à votre compte depuis un appareil ou une adresse où vous ne vous êtes jamais connecté·e sont suspendues jusqu'au %s au moins. "+
+			"Depuis les appareils et les lieux où vous vous connectez d'habitude, votre mot de passe fonctionne toujours.\n\n"+
+			"Si ces tentatives ne viennent pas de vous, quelqu'un essaie peut-être de deviner votre mot de passe : "+
+			"connectez-vous depuis un lieu habituel et changez-le (Mon compte : %s/compte), ou prévenez l'administrateur du portail.\n",
+			name, paris(at), ip, paris(until), linkBase)
+		return outboxEnqueue(ctx, tx, to, id, "[Portail ACI] Tentatives de connexion refusées sur votre compte", body, at)
+	})
+	return pgError("store.NotifyAccountLocked", err)
 }

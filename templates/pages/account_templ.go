@@ -187,7 +187,7 @@ func passwordChange(f PasswordForm) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = RegField(FieldView{Name: "new_password", Label: "Nouveau mot de passe", Type: "password", Required: true, Autocomplete: "new-password", Error: f.NewError,
-			Hint: "Au moins " + strconv.Itoa(f.MinRunes) + " caractères. Une phrase de plusieurs mots, facile à retenir pour vous, est un bon choix."}).Render(ctx, templ_7745c5c3_Buffer)
+			Hint: "Au moins " + strconv.Itoa(f.MinRunes) + " caractères. Une phrase de plusieurs mots, facile à retenir pour vous, est un bon choix ; pas de mot de passe courant, ni votre adresse e-mail, ni le nom du portail."}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -160,6 +160,11 @@ func (m Member) Validate() error {
 	if utf8.RuneCountInString(m.Specialty) > MaxNameLen {
 		fe.Add("specialty", "La spécialité est trop longue (100 caractères au plus).")
 	}
+	for _, f := range [][2]string{{"last_name", m.LastName}, {"first_name", m.FirstName}, {"specialty", m.Specialty}} {
+		if HasForbiddenChars(f[1]) {
+			fe.Add(f[0], MsgNameChars)
+		}
+	}
 	switch {
 	case m.Mode == "":
 		fe.Add("mode", "Le mode d'exercice est obligatoire.")

@@ -248,3 +248,19 @@ func ParseCommuneCode(raw string) (string, error) {
 	}
 	return s, nil
 }
+
+// forbiddenNameRune reports a character no name may hold: a control
+// character (C0, DEL, C1: they break the CSV exports and terminals) or a bidi
+// embedding, override or isolate (U+202A–U+202E, U+2066–U+2069: they reverse
+// how the rest of the line reads, e.g. "ESP \u202Efdp.exe").
+func forbiddenNameRune(r rune) bool {
+	return unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// MsgNameChars is the French message for a name HasForbiddenChars refuses.
+const MsgNameChars = "Ce nom contient un caractère non autorisé (caractère de contrôle ou d'inversion du sens d'écriture) : retirez-le et recommencez."
+
+// HasForbiddenChars reports whether a name (structure, member, user,
+// organisation) holds a control or bidi-override character: such names are
+// refused at their field with MsgNameChars.
+func HasForbiddenChars(name string) bool { return strings.IndexFunc(name, forbiddenNameRune) >= 0 }

@@ -196,3 +196,26 @@ func TestLuhn(t *testing.T) {
 		}
 	}
 }
+
+func TestHasForbiddenChars(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		bad  bool
+	}{
+		{"Maison de santé de l'Œuf — Saint-Étienne", false},
+		{"ESP Ṣaḥrā’ 日本 ÆØÅ", false},
+		{"ESP \u202egnp.exe", true}, // right-to-left override
+		{"ESP \u202ax", true},
+		{"ESP \u2066x\u2069", true}, // isolates
+		{"MSP\u0000", true},
+		{"MSP\u0007", true},
+		{"MSP\u001b[31m", true},
+		{"MSP\u007f", true},
+		{"MSP\u0085", true}, // C1
+		{"MSP\tSud", true},
+	} {
+		if got := HasForbiddenChars(tc.name); got != tc.bad {
+			t.Errorf("%q: %v, want %v", tc.name, got, tc.bad)
+		}
+	}
+}
