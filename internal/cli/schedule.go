@@ -96,6 +96,68 @@ func parseYears(s string) ([funding.ContractYears]bool, error) {
 // contract year's barème is the one in force on its first day.
 func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code int) {
 	defer guard(stderr, "schedule", &code)
+	a, err := parseScheduleArgs(args)
+	if errors.Is(err, flag.ErrHelp) {
+		io.WriteString(stdout, scheduleUsage)
+		return ExitOK
+	}
+	if err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	// Each contract year is computed on the barème in force on its first day
+	// (docs/rules.md §4); the tier and the default missions follow year 1's.
+	list := funding.Builtin()
+	b, err := funding.YearBareme(list, a.signed, 1)
+	if err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	tier, err := b.Tier(a.population)
+	if err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	starts, err := scheduleStarts(a, b)
+	if err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	in := funding.ScheduleInput{Baremes: list, Tier: tier, Signed: a.signed, Starts: starts, Crisis: a.crisis}
+	for y := range in.Achievement {
+		in.Achievement[y] = map[funding.Mission]funding.Rate{}
+		for _, m := range funding.AllMissions {
+			if m.HasAchievement() {
+				in.Achievement[y][m] = a.rate
+			}
+		}
+	}
+	s, err := funding.BuildSchedule(in)
+	if err != nil {
+		return fail(stderr, "schedule", err)
+	}
+	if a.asJSON {
+		out := scheduleJSON{TotalCents: s.Total, Payments: []paymentJSON{}}
+		for _, p := range s.Payments {
+			out.Payments = append(out.Payments, paymentJSON{p.Due.String(), p.Mission, p.Kind, p.Amount})
+		}
+		return writeJSON(stdout, stderr, "schedule", out)
+	}
+	writeScheduleText(stdout, a, b, tier, starts, list, s)
+	return ExitOK
+}
+
+// scheduleArgs are the options of `aci schedule`, parsed; launch is still
+// the raw --launch list (read once the barème is known).
+type scheduleArgs struct {
+	population int64
+	signed     domain.Date
+	launch     string
+	rate       funding.Rate
+	crisis     [funding.ContractYears]bool
+	asJSON     bool
+}
+
+// parseScheduleArgs reads the options of `aci schedule`; --help answers
+// flag.ErrHelp.
+func parseScheduleArgs(args []string) (scheduleArgs, error) {
+	var a scheduleArgs
 	fs := flag.NewFlagSet("schedule", flag.ContinueOnError)
 	pop := fs.String("population", "", "")
 	signed := fs.String("signed", "", "")
@@ -104,82 +166,55 @@ func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code 
 	achievement := fs.String("achievement", "1", "")
 	asJSON := fs.Bool("json", false, "")
 	if err := parseFlags(fs, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			io.WriteString(stdout, scheduleUsage)
-			return ExitOK
-		}
-		return fail(stderr, "schedule", err)
+		return a, err
 	}
-	population, err := parsePopulation(*pop)
-	if err != nil {
-		return fail(stderr, "schedule", err)
+	a.launch, a.asJSON = *launch, *asJSON
+	var err error
+	if a.population, err = parsePopulation(*pop); err != nil {
+		return a, err
 	}
 	if *signed == "" {
-		return fail(stderr, "schedule", badf("--signed est obligatoire (date de signature AAAA-MM-JJ)"))
+		return a, badf("--signed est obligatoire (date de signature AAAA-MM-JJ)")
 	}
-	signedOn, err := parseDate("--signed", *signed)
-	if err != nil {
-		return fail(stderr, "schedule", err)
+	if a.signed, err = parseDate("--signed", *signed); err != nil {
+		return a, err
 	}
-	rate, err := parseRate(*achievement)
-	if err != nil {
-		return fail(stderr, "schedule", err)
+	if a.rate, err = parseRate(*achievement); err != nil {
+		return a, err
 	}
-	crisis, err := parseYears(*crisisYears)
-	if err != nil {
-		return fail(stderr, "schedule", err)
+	if a.crisis, err = parseYears(*crisisYears); err != nil {
+		return a, err
 	}
-	// Each contract year is computed on the barème in force on its first day
-	// (docs/rules.md §4); the tier and the default missions follow year 1's.
-	list := funding.Builtin()
-	b, err := funding.YearBareme(list, signedOn, 1)
-	if err != nil {
-		return fail(stderr, "schedule", err)
+	return a, nil
+}
+
+// scheduleStarts is the start date of each mission: the --launch list, or by
+// default every socle mission of barème b at signature.
+func scheduleStarts(a scheduleArgs, b funding.Bareme) (map[funding.Mission]domain.Date, error) {
+	if a.launch != "" {
+		return parseLaunch(a.launch)
 	}
-	tier, err := b.Tier(population)
-	if err != nil {
-		return fail(stderr, "schedule", err)
-	}
-	var starts map[funding.Mission]domain.Date
-	if *launch == "" {
-		// Default: every socle mission of the barème starts at signature.
-		starts = map[funding.Mission]domain.Date{}
-		for _, m := range funding.SocleMissions {
-			if b.Has(m) {
-				starts[m] = signedOn
-			}
-		}
-	} else if starts, err = parseLaunch(*launch); err != nil {
-		return fail(stderr, "schedule", err)
-	}
-	in := funding.ScheduleInput{Baremes: list, Tier: tier, Signed: signedOn, Starts: starts, Crisis: crisis}
-	for y := range in.Achievement {
-		in.Achievement[y] = map[funding.Mission]funding.Rate{}
-		for _, m := range funding.AllMissions {
-			if m.HasAchievement() {
-				in.Achievement[y][m] = rate
-			}
+	starts := map[funding.Mission]domain.Date{}
+	for _, m := range funding.SocleMissions {
+		if b.Has(m) {
+			starts[m] = a.signed
 		}
 	}
-	s, err := funding.BuildSchedule(in)
-	if err != nil {
-		return fail(stderr, "schedule", err)
-	}
+	return starts, nil
+}
+
+// writeScheduleText writes the text output of `aci schedule`: a heading with
+// year 1's barème and tier, the missions started, the table of payments, the
+// total of each contract year with its barème, and the five years' total.
+func writeScheduleText(stdout io.Writer, a scheduleArgs, b funding.Bareme, tier int, starts map[funding.Mission]domain.Date, list []funding.Bareme, s funding.Schedule) {
+	fmt.Fprintf(stdout, "Échéancier ACI CPTS — barème de l'année 1 : %s — taille %d (population %s) — signé le %s\n",
+		b.Name, tier, domain.GroupThousands(a.population), a.signed.French())
 	var launches []launchJSON
 	for _, m := range funding.AllMissions {
 		if d, ok := starts[m]; ok {
 			launches = append(launches, launchJSON{m, d.String()})
 		}
 	}
-	if *asJSON {
-		out := scheduleJSON{TotalCents: s.Total, Payments: []paymentJSON{}}
-		for _, p := range s.Payments {
-			out.Payments = append(out.Payments, paymentJSON{p.Due.String(), p.Mission, p.Kind, p.Amount})
-		}
-		return writeJSON(stdout, stderr, "schedule", out)
-	}
-	fmt.Fprintf(stdout, "Échéancier ACI CPTS — barème de l'année 1 : %s — taille %d (population %s) — signé le %s\n",
-		b.Name, tier, domain.GroupThousands(population), signedOn.French())
 	var ls []string
 	for _, l := range launches {
 		d, _ := domain.ParseDate(l.Start)
@@ -201,8 +236,7 @@ func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code 
 		names[x.Code] = x.Name
 	}
 	for i, e := range s.Years {
-		fmt.Fprintf(stdout, "Année %d (du %s au %s, barème %s) : %s\n", e.Year, signedOn.AddYears(i).French(), signedOn.AddYears(i+1).French(), names[e.Bareme], domain.FormatEUR(e.Total))
+		fmt.Fprintf(stdout, "Année %d (du %s au %s, barème %s) : %s\n", e.Year, a.signed.AddYears(i).French(), a.signed.AddYears(i+1).French(), names[e.Bareme], domain.FormatEUR(e.Total))
 	}
 	fmt.Fprintf(stdout, "Total sur 5 ans : %s\n", domain.FormatEUR(s.Total))
-	return ExitOK
 }

@@ -247,19 +247,47 @@ func Load(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
+// load is Load inside its transaction: take the lock, return at once when the
+// embedded data is already loaded, else copy it into temporary tables, upsert
+// from them, remove the rows gone from the source and record the versions.
 func load(ctx context.Context, tx pgx.Tx, d *dataset) error {
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(loadLock)); err != nil {
+	done, err := lockAndCheckLoaded(ctx, tx, d.info.SHA256)
+	if err != nil || done {
 		return err
+	}
+	if err := copyToTemp(ctx, tx, d); err != nil {
+		return err
+	}
+	if err := upsertFromTemp(ctx, tx); err != nil {
+		return err
+	}
+	if err := removeGone(ctx, tx); err != nil {
+		return err
+	}
+	return recordVersions(ctx, tx, d.info)
+}
+
+// lockAndCheckLoaded takes the advisory lock that serialises concurrent Loads
+// and reports whether refdata_versions already records checksum.
+func lockAndCheckLoaded(ctx context.Context, tx pgx.Tx, checksum string) (bool, error) {
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(loadLock)); err != nil {
+		return false, err
 	}
 	var loaded string
 	err := tx.QueryRow(ctx, "SELECT version FROM refdata_versions WHERE name = $1", VersionSHA256).Scan(&loaded)
-	if err == nil && loaded == d.info.SHA256 {
-		return nil
+	if err == nil && loaded == checksum {
+		return true, nil
 	}
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return err
+		return false, err
 	}
+	return false, nil
+}
 
+// copyToTemp creates the temporary tables (dropped at commit) and COPYs the
+// embedded régions, départements, EPCI and communes into them, with the
+// normalised names used for search.
+func copyToTemp(ctx context.Context, tx pgx.Tx, d *dataset) error {
 	if _, err := tx.Exec(ctx, `
 		CREATE TEMP TABLE tmp_regions (code text, nom text) ON COMMIT DROP;
 		CREATE TEMP TABLE tmp_departements (code text, nom text, region text) ON COMMIT DROP;
@@ -305,7 +333,12 @@ func load(ctx context.Context, tx pgx.Tx, d *dataset) error {
 			return fmt.Errorf("copy %s: %w", c.table, err)
 		}
 	}
+	return nil
+}
 
+// upsertFromTemp inserts or updates, from the temporary tables, every row
+// that differs, and makes commune_codes_postaux mirror the source exactly.
+func upsertFromTemp(ctx context.Context, tx pgx.Tx) error {
 	steps := []string{
 		`INSERT INTO regions AS t (code, nom) SELECT code, nom FROM tmp_regions
 		 ON CONFLICT (code) DO UPDATE SET nom = EXCLUDED.nom WHERE t.nom IS DISTINCT FROM EXCLUDED.nom`,
@@ -336,9 +369,13 @@ func load(ctx context.Context, tx pgx.Tx, d *dataset) error {
 			return err
 		}
 	}
+	return nil
+}
 
-	// Rows gone from the source: delete them when nothing references them,
-	// children before parents.
+// removeGone handles the rows gone from the source: it deletes them when
+// nothing references them, children before parents; a commune still
+// referenced is kept with actuelle = false and no EPCI.
+func removeGone(ctx context.Context, tx pgx.Tx) error {
 	if err := deleteUnreferenced(ctx, tx, "communes", "tmp_communes"); err != nil {
 		return err
 	}
@@ -352,12 +389,17 @@ func load(ctx context.Context, tx pgx.Tx, d *dataset) error {
 			return err
 		}
 	}
+	return nil
+}
 
+// recordVersions writes the package version, the millésimes and the checksum
+// of the loaded data into refdata_versions.
+func recordVersions(ctx context.Context, tx pgx.Tx, info Info) error {
 	for name, version := range map[string]string{
-		VersionPackage:    d.info.Version,
-		VersionCOG:        d.info.COGYear,
-		VersionPopulation: d.info.PopulationYear,
-		VersionSHA256:     d.info.SHA256,
+		VersionPackage:    info.Version,
+		VersionCOG:        info.COGYear,
+		VersionPopulation: info.PopulationYear,
+		VersionSHA256:     info.SHA256,
 	} {
 		if _, err := tx.Exec(ctx, `INSERT INTO refdata_versions (name, version, loaded_at) VALUES ($1, $2, now())
 			ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, loaded_at = EXCLUDED.loaded_at`,

@@ -128,15 +128,7 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 		v.Start, v.End, v.LastDay = c.Start.French(), c.End.French(), workflow.ContractLastDay(c.Start).French()
 	}
 	p := contractPerm(sc, c)
-	if party := p.Party(); party != "" && c.State == workflow.ASigner {
-		if _, done := c.Signed(party); done {
-			v.SignBlocked = "La signature de " + party.Label() + " est enregistrée."
-		} else if p.CanTransition(workflow.Signer) {
-			v.CanSign, v.SignOrg, v.SignParty = true, sc.OrgName, party.Label()
-		} else {
-			v.SignBlocked = "Seul·e " + signerRole(party) + " peut signer pour " + party.Label() + " ; votre rôle permet de consulter le contrat."
-		}
-	}
+	signatureView(&v, sc, c, p)
 	v.CanRequest = p.Can(access.ActRequestTermination)
 	v.CanAvenant = p.Can(access.ActRecordAvenant)
 	avs, err := s.store.ContractAvenants(ctx, sc, c.DossierID)
@@ -144,11 +136,7 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 		s.fail(w, r, err)
 		return
 	}
-	for _, a := range avs {
-		at := a.CreatedAt.In(domain.Paris)
-		v.Avenants = append(v.Avenants, pages.AvenantLine{Number: strconv.Itoa(a.Number), EffectiveOn: a.EffectiveOn.French(),
-			Object: a.Object, By: a.CreatedBy, At: domain.DateOf(at).French() + " à " + at.Format("15:04"), Version: strconv.Itoa(a.Version)})
-	}
+	v.Avenants = avenantLines(avs)
 	v.CanResilier = p.Can(access.ActTerminate)
 	ps, err := s.store.ContractPayments(ctx, sc, c.DossierID)
 	if err != nil {
@@ -156,22 +144,50 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 		return
 	}
 	v.CanMarkPaid = p.Can(access.ActRecordPayment)
+	paid := paymentsView(&v, c, ps)
+	terminationView(&v, c, paid, today)
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, status, pages.ContractPage(s.page(r, "Contrat — "+c.StructureName), v))
+}
+
+// signatureView fills the signing block of a contract à signer: the sign form
+// when the viewer may sign for their party, else why not (already signed, or
+// a role that may only read).
+func signatureView(v *pages.ContractView, sc store.Scope, c store.Contract, p access.Permission) {
+	party := p.Party()
+	if party == "" || c.State != workflow.ASigner {
+		return
+	}
+	if _, done := c.Signed(party); done {
+		v.SignBlocked = "La signature de " + party.Label() + " est enregistrée."
+	} else if p.CanTransition(workflow.Signer) {
+		v.CanSign, v.SignOrg, v.SignParty = true, sc.OrgName, party.Label()
+	} else {
+		v.SignBlocked = "Seul·e " + signerRole(party) + " peut signer pour " + party.Label() + " ; votre rôle permet de consulter le contrat."
+	}
+}
+
+// avenantLines lists the contract's avenants as shown, with the time they
+// were recorded in Europe/Paris.
+func avenantLines(avs []store.Avenant) []pages.AvenantLine {
+	var lines []pages.AvenantLine
+	for _, a := range avs {
+		at := a.CreatedAt.In(domain.Paris)
+		lines = append(lines, pages.AvenantLine{Number: strconv.Itoa(a.Number), EffectiveOn: a.EffectiveOn.French(),
+			Object: a.Object, By: a.CreatedBy, At: domain.DateOf(at).French() + " à " + at.Format("15:04"), Version: strconv.Itoa(a.Version)})
+	}
+	return lines
+}
+
+// paymentsView fills the payment schedule: one line per payment, the planned
+// and paid totals of each contract year (a calendar year for an MSP), and
+// the overall totals. It returns the total paid.
+func paymentsView(v *pages.ContractView, c store.Contract, ps []store.PaymentRow) domain.Cents {
 	type tot struct{ planned, paid domain.Cents }
 	years := map[int]*tot{}
 	var total domain.Cents
 	for _, p := range ps {
-		mission := "Rémunération MSP"
-		if p.Mission != "" {
-			mission = p.Mission.Label()
-		}
-		pl := pages.PaymentLine{ID: p.ID, Due: p.Due.French(), Year: strconv.Itoa(p.ContractYear), Mission: mission,
-			Kind: paymentKindLabel(p.Kind), Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Paid: p.Status == store.PaymentVerse}
-		if c.StructureType == domain.MSP {
-			pl.Year = strconv.Itoa(c.Start.Y + p.ContractYear - 1)
-		}
-		if pl.Paid {
-			pl.PaidOn = p.PaidOn.French()
-		}
+		pl := paymentLine(c, p)
 		v.Payments = append(v.Payments, pl)
 		if years[p.ContractYear] == nil {
 			years[p.ContractYear] = &tot{}
@@ -193,38 +209,64 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 	}
 	paid := store.PaidTotal(ps)
 	v.Total, v.PaidTotal = domain.FormatEUR(total), domain.FormatEUR(paid)
-	if !c.TerminationReceived.IsZero() {
-		v.ReceivedOn, v.Effective = c.TerminationReceived.French(), c.TerminationEffective.French()
-		v.RequestedBy = "la structure"
-		if c.TerminationBy == workflow.PartyCPAM {
-			v.RequestedBy = "la CPAM"
-		}
-		if t, err := funding.ContractTermination(c.Funding(), c.TerminationReceived, paid); err == nil {
-			v.DueAtEffective = domain.FormatEUR(t.Due)
-			if c.Overpaid == nil {
-				// Not yet pronounced: the figures as of today's payments.
-				if t.TropPercu > 0 {
-					v.TropPercu = domain.FormatEUR(t.TropPercu)
-				} else {
-					v.ResteDu = domain.FormatEUR(t.ResteDu)
-				}
+	return paid
+}
+
+// paymentLine is one payment as shown; an MSP's payments are labelled with
+// their calendar year.
+func paymentLine(c store.Contract, p store.PaymentRow) pages.PaymentLine {
+	mission := "Rémunération MSP"
+	if p.Mission != "" {
+		mission = p.Mission.Label()
+	}
+	pl := pages.PaymentLine{ID: p.ID, Due: p.Due.French(), Year: strconv.Itoa(p.ContractYear), Mission: mission,
+		Kind: paymentKindLabel(p.Kind), Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Paid: p.Status == store.PaymentVerse}
+	if c.StructureType == domain.MSP {
+		pl.Year = strconv.Itoa(c.Start.Y + p.ContractYear - 1)
+	}
+	if pl.Paid {
+		pl.PaidOn = p.PaidOn.French()
+	}
+	return pl
+}
+
+// terminationView fills the résiliation block once a résiliation was
+// requested: who asked, when it takes effect, what is due then; before it is
+// pronounced, the trop-perçu or reste dû as of the payments made (paid), after,
+// the recorded figures. The résiliation cannot be pronounced before its
+// effective date.
+func terminationView(v *pages.ContractView, c store.Contract, paid domain.Cents, today domain.Date) {
+	if c.TerminationReceived.IsZero() {
+		return
+	}
+	v.ReceivedOn, v.Effective = c.TerminationReceived.French(), c.TerminationEffective.French()
+	v.RequestedBy = "la structure"
+	if c.TerminationBy == workflow.PartyCPAM {
+		v.RequestedBy = "la CPAM"
+	}
+	if t, err := funding.ContractTermination(c.Funding(), c.TerminationReceived, paid); err == nil {
+		v.DueAtEffective = domain.FormatEUR(t.Due)
+		if c.Overpaid == nil {
+			// Not yet pronounced: the figures as of today's payments.
+			if t.TropPercu > 0 {
+				v.TropPercu = domain.FormatEUR(t.TropPercu)
+			} else {
+				v.ResteDu = domain.FormatEUR(t.ResteDu)
 			}
-		}
-		if c.Overpaid != nil {
-			v.ResilieOn, v.Motivation = c.TerminatedOn.French(), c.Motivation
-			if *c.Overpaid > 0 {
-				v.TropPercu = domain.FormatEUR(*c.Overpaid)
-			}
-			if c.StillDue != nil && *c.StillDue > 0 {
-				v.ResteDu = domain.FormatEUR(*c.StillDue)
-			}
-		}
-		if v.CanResilier && today.Before(c.TerminationEffective) {
-			v.CanResilier = false
 		}
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, status, pages.ContractPage(s.page(r, "Contrat — "+c.StructureName), v))
+	if c.Overpaid != nil {
+		v.ResilieOn, v.Motivation = c.TerminatedOn.French(), c.Motivation
+		if *c.Overpaid > 0 {
+			v.TropPercu = domain.FormatEUR(*c.Overpaid)
+		}
+		if c.StillDue != nil && *c.StillDue > 0 {
+			v.ResteDu = domain.FormatEUR(*c.StillDue)
+		}
+	}
+	if v.CanResilier && today.Before(c.TerminationEffective) {
+		v.CanResilier = false
+	}
 }
 
 func signerRole(p workflow.Party) string {

@@ -1,12 +1,13 @@
 package server
 
 import (
+	"context"
 	"errors"
-	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"slices"
 	"strconv"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/registry"
@@ -274,116 +275,141 @@ func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossie
 	today := domain.DateOf(s.now())
 	switch d.StructureType {
 	case domain.CPTS:
-		totals, err := s.store.TerritoryTotals(ctx, sc, []int64{d.StructureID})
-		if err != nil {
-			e.Notice = "Estimation indisponible pour le moment."
-			return e
-		}
-		t, ok := totals[d.StructureID]
-		if !ok || t.Tier == 0 {
-			e.Notice = "Le territoire de la CPTS n'a encore aucune commune : composez-le (fiche de la structure, Territoire) pour obtenir une estimation."
-			return e
-		}
-		e.Population = domain.GroupThousands(t.Population) + " habitants"
-		e.Tier = tierLabel(t.Tier)
-		list, err := s.store.LoadBaremes(ctx)
-		if err != nil {
-			e.Notice = "Estimation indisponible pour le moment."
-			return e
-		}
-		b, err := funding.BaremeAt(list, today)
-		if err != nil {
-			e.Notice = "Aucun barème en vigueur aujourd'hui : estimation impossible."
-			return e
-		}
-		e.Bareme = b.Name
-		tier, _ := b.Tier(t.Population) // the barème's tier edges (docs/rules.md §3, §4); population ≥ 0
-		e.Tier = tierLabel(tier)
-		missions := c.Missions
-		if !c.MissionsSaved {
-			missions = funding.SocleMissions
-			e.Notice = "Missions pas encore choisies : l'estimation compte les quatre missions socle."
-		}
-		ent, err := funding.Annual(funding.YearInput{Bareme: b, Tier: tier, Missions: missions, Year: 1})
-		if err != nil {
-			e.Notice = domain.ErrorMessage(err)
-			return e
-		}
-		for _, l := range ent.Lines {
-			e.Lines = append(e.Lines, pages.EstimateLine{Label: l.Mission.Label(), Fixed: domain.FormatEUR(l.Fixed),
-				Variable: domain.FormatEUR(l.Variable), Total: domain.FormatEUR(l.Total())})
-		}
-		e.YearTotal = domain.FormatEUR(ent.Total)
-		starts := map[funding.Mission]domain.Date{}
-		for _, m := range missions {
-			starts[m] = today
-		}
-		if sch, err := funding.BuildSchedule(funding.ScheduleInput{Baremes: list, Tier: tier, Signed: today, Starts: starts}); err == nil {
-			e.FiveYears = domain.FormatEUR(sch.Total)
-		}
+		s.cptsEstimate(ctx, e, sc, d, c, today)
 	case domain.MSP:
-		var inds []funding.MSPIndicator
-		met := map[string]bool{}
-		for _, ind := range mspInds {
-			inds = append(inds, ind.MSPIndicator)
-			if slices.Contains(c.MSPIndicators, ind.Code) {
-				met[ind.Code] = true
-			}
-		}
-		var pat int64
-		if c.RegisteredPatients != nil {
-			pat = *c.RegisteredPatients
-		} else {
-			e.Notice = "Patientèle non renseignée : les points variables comptent pour zéro."
-		}
-		e.Population = ""
-		mbs, err := s.store.LoadMSPBaremes(ctx)
-		if err != nil {
-			e.Notice = "Estimation indisponible pour le moment."
-			return e
-		}
-		mb, err := funding.MSPBaremeByCode(mbs, funding.MSPBaremeCode)
-		if err != nil {
-			e.Notice = domain.ErrorMessage(err)
-			return e
-		}
-		total, err := funding.MSPRemuneration(mb, inds, met, pat)
-		if err != nil {
-			e.Notice = domain.ErrorMessage(err)
-			return e
-		}
-		for _, ind := range inds {
-			if met[ind.Code] {
-				a := funding.MSPIndicatorAmount(mb, ind, pat)
-				e.Lines = append(e.Lines, pages.EstimateLine{Label: ind.Label, Total: domain.FormatEUR(a)})
-			}
-		}
-		if total == 0 && len(met) > 0 {
-			e.Notice = "Tous les indicateurs « prérequis » doivent être retenus : sans eux, aucune rémunération n'est due (ACI MSP)."
-		}
-		e.YearTotal = domain.FormatEUR(total)
-		if d.ContractState != "" {
-			s.mspContractDiff(r, sc, d, e, met, c.RegisteredPatients, total)
-		}
+		s.mspEstimate(r, e, sc, d, c, mspInds)
 	case domain.ESP:
-		if c.ESPPatients == nil {
-			e.Notice = "Indiquez le nombre de patients coordonnés pour obtenir une estimation."
-			return e
-		}
-		var mt int64
-		if c.RegisteredPatients != nil {
-			mt = *c.RegisteredPatients
-		}
-		f, err := funding.ESPForfait(*c.ESPPatients, mt)
-		if err != nil {
-			e.Notice = domain.ErrorMessage(err)
-			return e
-		}
-		e.Notice = "Forfait ESP : " + funding.ESPStatus + " (DOMAIN.md §9)."
-		e.Lines = []pages.EstimateLine{{Label: "Forfait de coordination", Total: domain.FormatEUR(f)}}
-		e.YearTotal = domain.FormatEUR(f)
+		espEstimate(e, c)
 	}
 	return e
+}
+
+// cptsEstimate fills e for a CPTS: its territory's population and the tier of
+// the barème in force today, the first year's amount per chosen mission (the
+// four socle missions until the missions are saved) and the five years' total
+// with every mission starting today. What prevents an estimate is said in
+// e.Notice.
+func (s *Server) cptsEstimate(ctx context.Context, e *pages.EstimateView, sc store.Scope, d store.Dossier, c store.DossierContent, today domain.Date) {
+	totals, err := s.store.TerritoryTotals(ctx, sc, []int64{d.StructureID})
+	if err != nil {
+		e.Notice = "Estimation indisponible pour le moment."
+		return
+	}
+	t, ok := totals[d.StructureID]
+	if !ok || t.Tier == 0 {
+		e.Notice = "Le territoire de la CPTS n'a encore aucune commune : composez-le (fiche de la structure, Territoire) pour obtenir une estimation."
+		return
+	}
+	e.Population = domain.GroupThousands(t.Population) + " habitants"
+	e.Tier = tierLabel(t.Tier)
+	list, err := s.store.LoadBaremes(ctx)
+	if err != nil {
+		e.Notice = "Estimation indisponible pour le moment."
+		return
+	}
+	b, err := funding.BaremeAt(list, today)
+	if err != nil {
+		e.Notice = "Aucun barème en vigueur aujourd'hui : estimation impossible."
+		return
+	}
+	e.Bareme = b.Name
+	tier, _ := b.Tier(t.Population) // the barème's tier edges (docs/rules.md §3, §4); population ≥ 0
+	e.Tier = tierLabel(tier)
+	missions := c.Missions
+	if !c.MissionsSaved {
+		missions = funding.SocleMissions
+		e.Notice = "Missions pas encore choisies : l'estimation compte les quatre missions socle."
+	}
+	ent, err := funding.Annual(funding.YearInput{Bareme: b, Tier: tier, Missions: missions, Year: 1})
+	if err != nil {
+		e.Notice = domain.ErrorMessage(err)
+		return
+	}
+	for _, l := range ent.Lines {
+		e.Lines = append(e.Lines, pages.EstimateLine{Label: l.Mission.Label(), Fixed: domain.FormatEUR(l.Fixed),
+			Variable: domain.FormatEUR(l.Variable), Total: domain.FormatEUR(l.Total())})
+	}
+	e.YearTotal = domain.FormatEUR(ent.Total)
+	starts := map[funding.Mission]domain.Date{}
+	for _, m := range missions {
+		starts[m] = today
+	}
+	if sch, err := funding.BuildSchedule(funding.ScheduleInput{Baremes: list, Tier: tier, Signed: today, Starts: starts}); err == nil {
+		e.FiveYears = domain.FormatEUR(sch.Total)
+	}
+}
+
+// mspEstimate fills e for an MSP: with the MSP barème, the amount of each
+// indicator retained, with the registered patientèle (zero when not given),
+// and the year's remuneration, which is zero unless every prerequisite
+// indicator is retained; once a contract exists, the contract's amount when
+// it differs. What prevents an estimate is said in e.Notice.
+func (s *Server) mspEstimate(r *http.Request, e *pages.EstimateView, sc store.Scope, d store.Dossier, c store.DossierContent, mspInds []store.MSPIndicatorRow) {
+	ctx := r.Context()
+	var inds []funding.MSPIndicator
+	met := map[string]bool{}
+	for _, ind := range mspInds {
+		inds = append(inds, ind.MSPIndicator)
+		if slices.Contains(c.MSPIndicators, ind.Code) {
+			met[ind.Code] = true
+		}
+	}
+	var pat int64
+	if c.RegisteredPatients != nil {
+		pat = *c.RegisteredPatients
+	} else {
+		e.Notice = "Patientèle non renseignée : les points variables comptent pour zéro."
+	}
+	e.Population = ""
+	mbs, err := s.store.LoadMSPBaremes(ctx)
+	if err != nil {
+		e.Notice = "Estimation indisponible pour le moment."
+		return
+	}
+	mb, err := funding.MSPBaremeByCode(mbs, funding.MSPBaremeCode)
+	if err != nil {
+		e.Notice = domain.ErrorMessage(err)
+		return
+	}
+	total, err := funding.MSPRemuneration(mb, inds, met, pat)
+	if err != nil {
+		e.Notice = domain.ErrorMessage(err)
+		return
+	}
+	for _, ind := range inds {
+		if met[ind.Code] {
+			a := funding.MSPIndicatorAmount(mb, ind, pat)
+			e.Lines = append(e.Lines, pages.EstimateLine{Label: ind.Label, Total: domain.FormatEUR(a)})
+		}
+	}
+	if total == 0 && len(met) > 0 {
+		e.Notice = "Tous les indicateurs « prérequis » doivent être retenus : sans eux, aucune rémunération n'est due (ACI MSP)."
+	}
+	e.YearTotal = domain.FormatEUR(total)
+	if d.ContractState != "" {
+		s.mspContractDiff(r, sc, d, e, met, c.RegisteredPatients, total)
+	}
+}
+
+// espEstimate fills e for an ESP: the coordination forfait for the number of
+// coordinated patients, once it is given.
+func espEstimate(e *pages.EstimateView, c store.DossierContent) {
+	if c.ESPPatients == nil {
+		e.Notice = "Indiquez le nombre de patients coordonnés pour obtenir une estimation."
+		return
+	}
+	var mt int64
+	if c.RegisteredPatients != nil {
+		mt = *c.RegisteredPatients
+	}
+	f, err := funding.ESPForfait(*c.ESPPatients, mt)
+	if err != nil {
+		e.Notice = domain.ErrorMessage(err)
+		return
+	}
+	e.Notice = "Forfait ESP : " + funding.ESPStatus + " (DOMAIN.md §9)."
+	e.Lines = []pages.EstimateLine{{Label: "Forfait de coordination", Total: domain.FormatEUR(f)}}
+	e.YearTotal = domain.FormatEUR(f)
 }
 
 // mspContractDiff fills e with the contract's yearly amount and why it differs

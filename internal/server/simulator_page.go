@@ -116,9 +116,72 @@ func (s *Server) simStructures(r *http.Request) ([]simStructure, bool, error) {
 	return out, total > len(orgs), nil
 }
 
+// simulateCPTS reads the CPTS simulator's form and computes what it shows:
+// the amount per mission of the chosen contract year with the barème of that
+// year, and, once the signature date is known, the schedule of the five
+// years. On a first visit (nothing submitted) it returns the form with every
+// mission checked; a wrong field is said next to it (f.fail) and stops the
+// computation.
 func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []simStructure) pages.SimCPTS {
 	submitted := f.q.Has("population") || f.q.Has("calculer") || f.q.Has("structure")
 	c := pages.SimCPTS{Population: f.raw("population"), Rate: f.raw("taux"), Signed: f.raw("signature"), Year: "1", Crisis: f.has("crise", "1")}
+	simPickStructure(f, &c, picks)
+	if c.Rate == "" {
+		c.Rate = "100"
+	}
+	year := simContractYear(f)
+	c.Year = strconv.Itoa(year)
+	chosen, missions := simMissions(f, &c, submitted)
+	if !submitted {
+		return c
+	}
+	pop, popOK := f.integer("population", "Population du territoire", 0, maxPopulation, true)
+	rate, rateOK := f.rate("taux", "Taux d'atteinte")
+	signed, signedOK := f.date("signature", "Date de signature")
+	starts := simMissionStarts(f, &c, chosen, signed)
+	if !popOK || !rateOK || !signedOK || len(f.errs) > 0 {
+		return c
+	}
+	b, err := simBareme(list, today, signed, year)
+	if err != nil {
+		f.fail("signature", "Date de signature", domain.ErrorMessage(err))
+		return c
+	}
+	tier, _ := b.Tier(pop) // pop ≥ 0: no error
+	kept := simKeptMissions(&c, b, missions, starts)
+	if err := funding.ValidateContractMissions(kept); err != nil {
+		c.Notices = append(c.Notices, "Simulation hors contrat type : "+domain.ErrorMessage(err)+".")
+	}
+	ach := map[funding.Mission]funding.Rate{}
+	for _, m := range kept {
+		if m.HasAchievement() {
+			ach[m] = rate
+		}
+	}
+	ent, err := funding.Annual(funding.YearInput{Bareme: b, Tier: tier, Missions: kept, Year: year, Crisis: c.Crisis, Achievement: ach, Signed: signed})
+	if err != nil {
+		f.fail("population", "Calcul", domain.ErrorMessage(err))
+		return c
+	}
+	simYearResult(&c, b, tier, year, rate, ent)
+	if signed.IsZero() {
+		c.SchedNote = "Indiquez la date de signature du contrat pour voir l'échéancier des 5 années."
+		return c
+	}
+	in := funding.ScheduleInput{Baremes: list, Tier: tier, Signed: signed, Starts: starts}
+	for y := range in.Achievement {
+		in.Achievement[y] = ach
+	}
+	in.Crisis[year-1] = c.Crisis
+	simSchedule(&c, in)
+	return c
+}
+
+// simPickStructure applies the CPTS chosen in the list (its territory's
+// population replaces the one typed) and lists the CPTS of the viewer's
+// scope; a CPTS not in picks, unknown or outside the scope, gets the same
+// answer.
+func simPickStructure(f *simForm, c *pages.SimCPTS, picks []simStructure) {
 	if sid := f.raw("structure"); sid != "" {
 		found := false
 		for _, p := range picks {
@@ -136,19 +199,27 @@ func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []
 		id := strconv.FormatInt(p.id, 10)
 		c.Structures = append(c.Structures, pages.Option{Value: id, Label: p.name + " — " + domain.GroupThousands(p.population) + " hab.", Selected: id == f.raw("structure")})
 	}
-	if c.Rate == "" {
-		c.Rate = "100"
+}
+
+// simContractYear reads the simulated contract year, 1 when not given (or
+// wrong: the error is said next to the field).
+func simContractYear(f *simForm) int {
+	y := f.raw("annee")
+	if y == "" {
+		return 1
 	}
-	year := 1
-	if y := f.raw("annee"); y != "" {
-		n, err := strconv.Atoi(y)
-		if err != nil || n < 1 || n > funding.ContractYears {
-			f.fail("annee", "Année du contrat", "choisissez une année entre 1 et 5")
-		} else {
-			year = n
-		}
+	n, err := strconv.Atoi(y)
+	if err != nil || n < 1 || n > funding.ContractYears {
+		f.fail("annee", "Année du contrat", "choisissez une année entre 1 et 5")
+		return 1
 	}
-	c.Year = strconv.Itoa(year)
+	return n
+}
+
+// simMissions lists the missions of the form (every mission but
+// fonctionnement, checked on a first visit) into c.Missions, and returns the
+// checked ones, as a set and in order.
+func simMissions(f *simForm, c *pages.SimCPTS, submitted bool) (map[funding.Mission]bool, []funding.Mission) {
 	chosen := map[funding.Mission]bool{}
 	var missions []funding.Mission
 	for _, m := range funding.AllMissions[1:] {
@@ -165,12 +236,13 @@ func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []
 			missions = append(missions, m)
 		}
 	}
-	if !submitted {
-		return c
-	}
-	pop, popOK := f.integer("population", "Population du territoire", 0, maxPopulation, true)
-	rate, rateOK := f.rate("taux", "Taux d'atteinte")
-	signed, signedOK := f.date("signature", "Date de signature")
+	return chosen, missions
+}
+
+// simMissionStarts reads the start date of each chosen mission (the
+// signature date when not given), which must fall within the five years of
+// the contract; a wrong date is said next to its mission.
+func simMissionStarts(f *simForm, c *pages.SimCPTS, chosen map[funding.Mission]bool, signed domain.Date) map[funding.Mission]domain.Date {
 	starts := map[funding.Mission]domain.Date{}
 	for i, sm := range c.Missions {
 		d, ok := f.date("debut_"+sm.Code, "Démarrage de "+sm.Label)
@@ -192,27 +264,24 @@ func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []
 		}
 		starts[m] = d
 	}
-	if !popOK || !rateOK || !signedOK || len(f.errs) > 0 {
-		return c
-	}
-	// The barème of the simulated contract year: in force on its first day
-	// when the signature date is known, else today (docs/rules.md §4). None
-	// in force (a year before avenant 2: « barème ACI CPTS 2019 non saisi »)
-	// is said next to the signature date.
-	var b funding.Bareme
-	var err error
+	return starts
+}
+
+// simBareme is the barème of the simulated contract year: in force on its
+// first day when the signature date is known, else today (docs/rules.md §4).
+// None in force (a year before avenant 2: « barème ACI CPTS 2019 non
+// saisi ») is an error, said next to the signature date.
+func simBareme(list []funding.Bareme, today, signed domain.Date, year int) (funding.Bareme, error) {
 	if signed.IsZero() {
-		b, err = funding.BaremeAt(list, today)
-	} else {
-		b, err = funding.YearBareme(list, signed, year)
+		return funding.BaremeAt(list, today)
 	}
-	if err != nil {
-		f.fail("signature", "Date de signature", domain.ErrorMessage(err))
-		return c
-	}
-	tier, _ := b.Tier(pop) // pop ≥ 0: no error
-	// A barème may lack a mission (crise came with avenant 2): simulate
-	// without it and say so.
+	return funding.YearBareme(list, signed, year)
+}
+
+// simKeptMissions returns the chosen missions that barème b has. A barème may
+// lack a mission (crise came with avenant 2): it is simulated without it,
+// removed from starts, and a notice says so.
+func simKeptMissions(c *pages.SimCPTS, b funding.Bareme, missions []funding.Mission, starts map[funding.Mission]domain.Date) []funding.Mission {
 	var kept []funding.Mission
 	for _, m := range missions {
 		if !b.Has(m) {
@@ -222,20 +291,13 @@ func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []
 		}
 		kept = append(kept, m)
 	}
-	if err := funding.ValidateContractMissions(kept); err != nil {
-		c.Notices = append(c.Notices, "Simulation hors contrat type : "+domain.ErrorMessage(err)+".")
-	}
-	ach := map[funding.Mission]funding.Rate{}
-	for _, m := range kept {
-		if m.HasAchievement() {
-			ach[m] = rate
-		}
-	}
-	ent, err := funding.Annual(funding.YearInput{Bareme: b, Tier: tier, Missions: kept, Year: year, Crisis: c.Crisis, Achievement: ach, Signed: signed})
-	if err != nil {
-		f.fail("population", "Calcul", domain.ErrorMessage(err))
-		return c
-	}
+	return kept
+}
+
+// simYearResult fills the result of the simulated year: tier and barème, one
+// row and one bar per mission (with what its variable part depends on), the
+// early signers' supplement when due, and the year's total.
+func simYearResult(c *pages.SimCPTS, b funding.Bareme, tier, year int, rate funding.Rate, ent funding.Entitlement) {
 	c.HasResult = true
 	c.Tier, c.TierRule = strconv.Itoa(tier), funding.TierRange(tier)
 	c.Bareme = b.Name + " (en vigueur depuis le " + b.Effective.French() + ")"
@@ -243,22 +305,9 @@ func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []
 		Desc: "Barres proportionnelles au total de chaque mission ; les montants figurent dans le tableau."}
 	for _, l := range ent.Lines {
 		row := pages.SimMoneyRow{Label: l.Mission.Label(), Fixed: domain.FormatEUR(l.Fixed), Variable: domain.FormatEUR(l.Variable), Total: domain.FormatEUR(l.Fixed + l.Variable)}
-		switch {
-		case l.Mission == funding.Fonctionnement:
+		row.Note = simMissionNote(l.Mission, c.Crisis, rate, year)
+		if l.Mission == funding.Fonctionnement {
 			row.Variable = "—"
-		case l.Mission == funding.Crise && c.Crisis:
-			row.Note = "part variable versée en totalité : crise déclarée"
-		case l.Mission == funding.Crise:
-			row.Note = "part variable : seulement si l'ARS déclare une crise"
-		case l.Mission.HasAchievement() && rate != funding.FullRate:
-			row.Note = "part variable à " + funding.FormatRate(rate) + " d'atteinte"
-		}
-		if l.Mission == funding.Crise {
-			if year == 1 {
-				row.Note = joinNote("plan de crise rédigé cette année", row.Note)
-			} else {
-				row.Note = joinNote("mise à jour du plan de crise", row.Note)
-			}
 		}
 		c.Rows = append(c.Rows, row)
 		c.YearChart.Bars = append(c.YearChart.Bars, components.Bar{Label: l.Mission.Label(), Value: int64(l.Fixed + l.Variable), Display: domain.FormatEUR(l.Fixed + l.Variable)})
@@ -269,20 +318,40 @@ func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []
 		}
 	}
 	c.Total = domain.FormatEUR(ent.Total)
+}
 
-	if signed.IsZero() {
-		c.SchedNote = "Indiquez la date de signature du contrat pour voir l'échéancier des 5 années."
-		return c
+// simMissionNote says what a mission's variable part depends on (a declared
+// crisis, the achievement rate) and, for the crise mission, which plan the
+// year asks for.
+func simMissionNote(m funding.Mission, crisis bool, rate funding.Rate, year int) string {
+	var note string
+	switch {
+	case m == funding.Fonctionnement:
+		// No variable part: nothing to say.
+	case m == funding.Crise && crisis:
+		note = "part variable versée en totalité : crise déclarée"
+	case m == funding.Crise:
+		note = "part variable : seulement si l'ARS déclare une crise"
+	case m.HasAchievement() && rate != funding.FullRate:
+		note = "part variable à " + funding.FormatRate(rate) + " d'atteinte"
 	}
-	in := funding.ScheduleInput{Baremes: list, Tier: tier, Signed: signed, Starts: starts}
-	for y := range in.Achievement {
-		in.Achievement[y] = ach
+	if m == funding.Crise {
+		if year == 1 {
+			note = joinNote("plan de crise rédigé cette année", note)
+		} else {
+			note = joinNote("mise à jour du plan de crise", note)
+		}
 	}
-	in.Crisis[year-1] = c.Crisis
+	return note
+}
+
+// simSchedule fills the schedule of the five years: each payment, the total
+// and a bar per contract year; an impossible schedule is said in c.SchedNote.
+func simSchedule(c *pages.SimCPTS, in funding.ScheduleInput) {
 	sched, err := funding.BuildSchedule(in)
 	if err != nil {
 		c.SchedNote = "Échéancier impossible : " + domain.ErrorMessage(err)
-		return c
+		return
 	}
 	c.HasSched = true
 	c.SchedNote = "Même taux d'atteinte chaque année"
@@ -304,7 +373,6 @@ func simulateCPTS(f *simForm, list []funding.Bareme, today domain.Date, picks []
 		c.SchedChart.Bars = append(c.SchedChart.Bars, components.Bar{Label: "Année " + ys, Value: int64(a), Display: domain.FormatEUR(a)})
 	}
 	c.SchedTotal = domain.FormatEUR(sched.Total)
-	return c
 }
 
 func joinNote(a, b string) string {

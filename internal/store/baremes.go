@@ -23,10 +23,35 @@ import (
 // funding engine's values (migrations/00010_baremes.sql, 00053_bareme_parameters.sql).
 // No scope: reference data, not tenant data (the same for every user).
 func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
+	out, ids, err := s.baremeHeads(ctx)
+	if err != nil {
+		return nil, pgError("store.LoadBaremes", err)
+	}
+	byID := map[int64]*funding.Bareme{}
+	for i, id := range ids {
+		byID[id] = &out[i]
+	}
+	if err := s.loadBaremeMissions(ctx, byID); err != nil {
+		return nil, pgError("store.LoadBaremes", err)
+	}
+	if err := s.loadBaremeAmorcage(ctx, byID); err != nil {
+		return nil, pgError("store.LoadBaremes", err)
+	}
+	for _, b := range out {
+		if err := b.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// baremeHeads reads the barèmes without their amounts (name, dates, tier
+// edges, advance), oldest first, with their ids in the same order.
+func (s *Store) baremeHeads(ctx context.Context) ([]funding.Bareme, []int64, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT id, code, name, effective, early_signer_cutoff, tier_2_from, tier_3_from, tier_4_from, advance_percent
 		FROM baremes ORDER BY effective, id`)
 	if err != nil {
-		return nil, pgError("store.LoadBaremes", err)
+		return nil, nil, err
 	}
 	type head struct {
 		id int64
@@ -46,19 +71,22 @@ func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
 		return h, nil
 	})
 	if err != nil {
-		return nil, pgError("store.LoadBaremes", err)
+		return nil, nil, err
 	}
-	byID := map[int64]*funding.Bareme{}
 	out := make([]funding.Bareme, len(heads))
+	ids := make([]int64, len(heads))
 	for i, h := range heads {
-		out[i] = h.b
-		byID[h.id] = &out[i]
+		out[i], ids[i] = h.b, h.id
 	}
+	return out, ids, nil
+}
 
-	// Amounts: one row per tier, mission and part.
-	rows, err = s.Pool.Query(ctx, `SELECT bareme_id, tier, mission, part, amount_cents FROM bareme_amounts`)
+// loadBaremeMissions reads the mission amounts (one row per tier, mission and
+// part) into the barèmes of byID, missions in display order.
+func (s *Store) loadBaremeMissions(ctx context.Context, byID map[int64]*funding.Bareme) error {
+	rows, err := s.Pool.Query(ctx, `SELECT bareme_id, tier, mission, part, amount_cents FROM bareme_amounts`)
 	if err != nil {
-		return nil, pgError("store.LoadBaremes", err)
+		return err
 	}
 	defer rows.Close()
 	missions := map[int64]map[funding.Mission]*funding.MissionAmounts{}
@@ -67,7 +95,7 @@ func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
 		var tier int
 		var mission, part string
 		if err := rows.Scan(&id, &tier, &mission, &part, &cents); err != nil {
-			return nil, pgError("store.LoadBaremes", err)
+			return err
 		}
 		if tier < 1 || tier > 4 {
 			continue // excluded by the table's CHECK
@@ -94,7 +122,7 @@ func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, pgError("store.LoadBaremes", err)
+		return err
 	}
 	for id, ms := range missions {
 		b := byID[id]
@@ -107,19 +135,24 @@ func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
 			}
 		}
 	}
+	return nil
+}
 
-	// Start-up money.
-	rows2, err := s.Pool.Query(ctx, `SELECT bareme_id, tier, kind, amount_cents FROM bareme_amorcage`)
+// loadBaremeAmorcage reads the start-up money (lettre d'intention, early
+// signers, the ARS's forfait and coordinator) per tier into the barèmes of
+// byID.
+func (s *Store) loadBaremeAmorcage(ctx context.Context, byID map[int64]*funding.Bareme) error {
+	rows, err := s.Pool.Query(ctx, `SELECT bareme_id, tier, kind, amount_cents FROM bareme_amorcage`)
 	if err != nil {
-		return nil, pgError("store.LoadBaremes", err)
+		return err
 	}
-	defer rows2.Close()
-	for rows2.Next() {
+	defer rows.Close()
+	for rows.Next() {
 		var id, cents int64
 		var tier int
 		var kind string
-		if err := rows2.Scan(&id, &tier, &kind, &cents); err != nil {
-			return nil, pgError("store.LoadBaremes", err)
+		if err := rows.Scan(&id, &tier, &kind, &cents); err != nil {
+			return err
 		}
 		b := byID[id]
 		if b == nil || tier < 1 || tier > 4 {
@@ -137,15 +170,7 @@ func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
 			b.ARSCoordinator[tier-1] = c
 		}
 	}
-	if err := rows2.Err(); err != nil {
-		return nil, pgError("store.LoadBaremes", err)
-	}
-	for _, b := range out {
-		if err := b.Validate(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return rows.Err()
 }
 
 // LoadMSPBaremes reads the MSP barèmes (point value, reference patientèle,

@@ -612,6 +612,9 @@ func checkValue(fe registry.FieldErrors, field string, v *int64) *int64 {
 // IndicatorField names a field of indicator row i in the indicators form.
 func IndicatorField(i int, name string) string { return "ind_" + strconv.Itoa(i) + "_" + name }
 
+// saveIndicators saves the indicators section: the rows of the form (the
+// existing ones, then maybe a new one) and the removal of one row, refused
+// with every finding at once when a row is wrong.
 func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, fe registry.FieldErrors) error {
 	c, err := loadContent(ctx, tx, d)
 	if err != nil {
@@ -621,31 +624,58 @@ func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, f
 	for _, x := range c.Indicators {
 		existing[x.Code] = x
 	}
-	if in.Remove != "" {
-		if isMandatoryCode(in.Remove) {
-			// DOMAIN.md §6, seed 003 §C3
-			fe.Add("indicateurs", "Les cinq indicateurs obligatoires d'une CPTS ne peuvent pas être retirés.")
-			return fe
-		}
-		if _, ok := existing[in.Remove]; !ok {
-			fe.Add("indicateurs", "Cet indicateur n'existe plus : rechargez la page.")
-			return fe
-		}
+	if !indicatorRemovable(in.Remove, existing, fe) {
+		return fe
 	}
-	type row struct {
-		x   ContentIndicator
-		new bool
+	rows := checkIndicatorRows(in, existing, fe)
+	if len(rows) > MaxIndicators {
+		fe.Add("indicateurs", fmt.Sprintf("Un dossier compte au plus %d indicateurs.", MaxIndicators))
 	}
-	var rows []row
+	if len(fe) > 0 {
+		return fe
+	}
+	return writeIndicators(ctx, tx, d.ID, in.Remove, rows, existing)
+}
+
+// indicatorRow is one checked indicator to write; new: it gets a code.
+type indicatorRow struct {
+	x   ContentIndicator
+	new bool
+}
+
+// indicatorRemovable reports whether the row to remove (if any) may be:
+// it still exists and is not one of the mandatory indicators. A refusal is
+// added to fe.
+func indicatorRemovable(remove string, existing map[string]ContentIndicator, fe registry.FieldErrors) bool {
+	if remove == "" {
+		return true
+	}
+	if isMandatoryCode(remove) {
+		// DOMAIN.md §6, seed 003 §C3
+		fe.Add("indicateurs", "Les cinq indicateurs obligatoires d'une CPTS ne peuvent pas être retirés.")
+		return false
+	}
+	if _, ok := existing[remove]; !ok {
+		fe.Add("indicateurs", "Cet indicateur n'existe plus : rechargez la page.")
+		return false
+	}
+	return true
+}
+
+// checkIndicatorRows checks the rows of the form against the dossier's
+// indicators (an existing row named once, still there) and each row's
+// fields; it returns the rows to write, without the one removed, and adds
+// what is wrong to fe.
+func checkIndicatorRows(in ContentSave, existing map[string]ContentIndicator, fe registry.FieldErrors) []indicatorRow {
+	var rows []indicatorRow
 	seen := map[string]bool{}
 	for i, r := range in.Indicators {
-		f := func(n string) string { return IndicatorField(i, n) }
 		var x ContentIndicator
 		isNew := r.Code == ""
 		if !isNew {
 			old, ok := existing[r.Code]
 			if !ok || seen[r.Code] {
-				fe.Add(f("label"), "Cet indicateur n'existe plus : rechargez la page.")
+				fe.Add(IndicatorField(i, "label"), "Cet indicateur n'existe plus : rechargez la page.")
 				continue
 			}
 			seen[r.Code] = true
@@ -654,55 +684,64 @@ func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, f
 		if r.Code == in.Remove && in.Remove != "" {
 			continue
 		}
-		if !x.Mandatory {
-			x.Label = strings.TrimSpace(r.Label)
-			if x.Label == "" {
-				fe.Add(f("label"), "Donnez un libellé à l'indicateur.")
-			} else if utf8.RuneCountInString(x.Label) > MaxIndicatorLabel {
-				fe.Add(f("label"), fmt.Sprintf("Le libellé ne doit pas dépasser %d caractères.", MaxIndicatorLabel))
-			}
-			if !r.Mission.HasAchievement() {
-				fe.Add(f("mission"), "Choisissez la mission de l'indicateur.")
-			}
-			x.Mission = r.Mission
-			switch r.Direction {
-			case funding.Increasing, funding.Decreasing:
-				x.Direction = r.Direction
-			default:
-				fe.Add(f("direction"), "Choisissez le sens de l'indicateur (croissant ou décroissant).")
-			}
-		}
-		x.Baseline = checkValue(fe, f("baseline"), r.Baseline)
-		for y := range funding.ContractYears {
-			x.Targets[y] = checkValue(fe, f("target"+strconv.Itoa(y+1)), r.Targets[y])
-		}
-		x.Weight = 1
-		if w := r.Weight; w != nil {
-			if *w < 1 || *w > 100 {
-				fe.Add(f("weight"), WeightError)
-			} else {
-				x.Weight = *w
-			}
-		}
-		x.Unit = strings.TrimSpace(r.Unit)
-		if utf8.RuneCountInString(x.Unit) > MaxIndicatorUnit {
-			fe.Add(f("unit"), fmt.Sprintf("L'unité ne doit pas dépasser %d caractères.", MaxIndicatorUnit))
-		}
-		rows = append(rows, row{x, isNew})
+		rows = append(rows, indicatorRow{checkIndicator(fe, i, r, x), isNew})
 	}
-	if len(rows) > MaxIndicators {
-		fe.Add("indicateurs", fmt.Sprintf("Un dossier compte au plus %d indicateurs.", MaxIndicators))
+	return rows
+}
+
+// checkIndicator applies row i of the form to x: label, mission and direction
+// (not for a mandatory indicator, whose definition is fixed), baseline,
+// targets, weight (1 by default) and unit. What is wrong is added to fe.
+func checkIndicator(fe registry.FieldErrors, i int, r IndicatorInput, x ContentIndicator) ContentIndicator {
+	f := func(n string) string { return IndicatorField(i, n) }
+	if !x.Mandatory {
+		x.Label = strings.TrimSpace(r.Label)
+		if x.Label == "" {
+			fe.Add(f("label"), "Donnez un libellé à l'indicateur.")
+		} else if utf8.RuneCountInString(x.Label) > MaxIndicatorLabel {
+			fe.Add(f("label"), fmt.Sprintf("Le libellé ne doit pas dépasser %d caractères.", MaxIndicatorLabel))
+		}
+		if !r.Mission.HasAchievement() {
+			fe.Add(f("mission"), "Choisissez la mission de l'indicateur.")
+		}
+		x.Mission = r.Mission
+		switch r.Direction {
+		case funding.Increasing, funding.Decreasing:
+			x.Direction = r.Direction
+		default:
+			fe.Add(f("direction"), "Choisissez le sens de l'indicateur (croissant ou décroissant).")
+		}
 	}
-	if len(fe) > 0 {
-		return fe
+	x.Baseline = checkValue(fe, f("baseline"), r.Baseline)
+	for y := range funding.ContractYears {
+		x.Targets[y] = checkValue(fe, f("target"+strconv.Itoa(y+1)), r.Targets[y])
 	}
-	if in.Remove != "" {
-		if _, err := tx.Exec(ctx, `DELETE FROM dossier_indicators WHERE dossier_id = $1 AND code = $2 AND NOT mandatory`, d.ID, in.Remove); err != nil {
+	x.Weight = 1
+	if w := r.Weight; w != nil {
+		if *w < 1 || *w > 100 {
+			fe.Add(f("weight"), WeightError)
+		} else {
+			x.Weight = *w
+		}
+	}
+	x.Unit = strings.TrimSpace(r.Unit)
+	if utf8.RuneCountInString(x.Unit) > MaxIndicatorUnit {
+		fe.Add(f("unit"), fmt.Sprintf("L'unité ne doit pas dépasser %d caractères.", MaxIndicatorUnit))
+	}
+	return x
+}
+
+// writeIndicators deletes the removed row (never a mandatory one), then
+// upserts the rows in their order; a new row gets the code autre_<n>, unique
+// in the dossier (existing is updated with it).
+func writeIndicators(ctx context.Context, tx pgx.Tx, dossierID int64, remove string, rows []indicatorRow, existing map[string]ContentIndicator) error {
+	if remove != "" {
+		if _, err := tx.Exec(ctx, `DELETE FROM dossier_indicators WHERE dossier_id = $1 AND code = $2 AND NOT mandatory`, dossierID, remove); err != nil {
 			return err
 		}
 	}
 	var next int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM dossier_indicators WHERE dossier_id = $1`, d.ID).Scan(&next); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM dossier_indicators WHERE dossier_id = $1`, dossierID).Scan(&next); err != nil {
 		return err
 	}
 	for pos, r := range rows {
@@ -725,7 +764,7 @@ func saveIndicators(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave, f
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 			ON CONFLICT (dossier_id, code) DO UPDATE SET mission = EXCLUDED.mission, label = EXCLUDED.label, direction = EXCLUDED.direction,
 			baseline = EXCLUDED.baseline, targets = EXCLUDED.targets, weight = EXCLUDED.weight, unit = EXCLUDED.unit, position = EXCLUDED.position`,
-			d.ID, x.Code, string(x.Mission), x.Label, string(x.Direction), x.Baseline, targets, x.Weight, x.Unit, x.Mandatory, pos)
+			dossierID, x.Code, string(x.Mission), x.Label, string(x.Direction), x.Baseline, targets, x.Weight, x.Unit, x.Mandatory, pos)
 		if err != nil {
 			return err
 		}

@@ -164,6 +164,10 @@ func (s *Store) MessageAttachment(ctx context.Context, sc Scope, dossierID, atta
 	return a, err
 }
 
+// ErrMessageAlreadyPosted is returned by PostMessage for a double click:
+// the same text was just posted by the same author; nothing is added.
+var ErrMessageAlreadyPosted = &domain.Error{Code: domain.EConflict, Message: "Message déjà envoyé."}
+
 // PostMessage adds a message (with at most one attachment) to the thread of
 // a dossier in scope, and in the same transaction notifies the other side
 // and marks the thread read for its author. It returns the message id.
@@ -172,45 +176,27 @@ func (s *Store) MessageAttachment(ctx context.Context, sc Scope, dossierID, atta
 // of its territory; an agent's message notifies the structure's users; an
 // internal note notifies the other agents (CPAM, ARS, DCGDR) and never the
 // structure.
-// ErrMessageAlreadyPosted is returned by PostMessage for a double click:
-// the same text was just posted by the same author; nothing is added.
-var ErrMessageAlreadyPosted = &domain.Error{Code: domain.EConflict, Message: "Message déjà envoyé."}
-
 func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64, error) {
 	if !sc.Valid() {
 		return 0, domain.Errorf(domain.ENotFound, "Dossier introuvable.")
 	}
-	body := strings.TrimSpace(strings.ReplaceAll(in.Body, "\r\n", "\n"))
-	switch {
-	case body == "":
-		return 0, domain.FieldError("body", "Écrivez votre message.")
-	case !utf8.ValidString(body):
-		return 0, domain.FieldError("body", "Le message contient des caractères invalides.")
-	case utf8.RuneCountInString(body) > MaxMessageBody:
-		return 0, domain.FieldError("body", "Le message dépasse %d caractères (%d) : raccourcissez-le ou joignez un document.",
-			MaxMessageBody, utf8.RuneCountInString(body))
+	body, err := msgBody(in.Body)
+	if err != nil {
+		return 0, err
 	}
 	if in.Internal && !sc.seesInternalNotes() {
 		return 0, domain.FieldError("internal", "Seuls les agents de la CPAM, de l'ARS et de la DCGDR peuvent écrire une note interne.")
 	}
-	var mediaType, filename string
-	if in.Data != nil {
-		mt, err := filetype.Check(in.Filename, in.Data)
-		if err != nil {
-			var fe *filetype.Error
-			if errors.As(err, &fe) {
-				return 0, domain.FieldError("attachment", "%s", fe.Reason)
-			}
-			return 0, err
-		}
-		mediaType, filename = mt, filetype.Name(in.Filename, mt)
+	att, err := msgAttachmentOf(in.Filename, in.Data)
+	if err != nil {
+		return 0, err
 	}
 	at := in.At
 	if at.IsZero() {
 		at = s.now()
 	}
 	var id int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err = s.Tx(ctx, func(tx pgx.Tx) error {
 		if err := msgDossierInScope(ctx, tx, sc, in.DossierID); err != nil {
 			return err
 		}
@@ -218,75 +204,139 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 			return domain.Errorf(domain.EUnauthorized, "Vous pouvez lire ce fil mais pas y écrire : seuls les coordinateurs de la structure et les agents CPAM, ARS et DCGDR écrivent.")
 		}
 		if in.Data == nil {
-			// A double click on « Envoyer » posts the same text twice: under a
-			// lock on the thread, the author's last message, with the same
-			// text and no attachment, posted less than 30 s ago, is not
-			// posted again.
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('aci.messages'), $1::int)`, in.DossierID); err != nil {
-				return err
-			}
-			var dup bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages m
-				WHERE m.id = (SELECT max(id) FROM messages WHERE dossier_id = $1)
-				  AND m.author_user_id = $2 AND m.body = $3 AND m.internal = $4 AND m.created_at > $5::timestamptz - interval '30 seconds'
-				  AND NOT EXISTS (SELECT 1 FROM message_attachments a WHERE a.message_id = m.id))`,
-				in.DossierID, sc.UserID, body, in.Internal, at).Scan(&dup); err != nil {
+			dup, err := msgJustPosted(ctx, tx, sc, in, body, at)
+			if err != nil {
 				return err
 			}
 			if dup {
 				return ErrMessageAlreadyPosted
 			}
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO messages (dossier_id, author_user_id, author_name, org_id, org_name, org_kind, body, internal, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			in.DossierID, sc.UserID, sc.UserName, sc.OrgID, sc.OrgName, string(sc.Kind), body, in.Internal, at).Scan(&id); err != nil {
+		newID, err := s.msgInsert(ctx, tx, sc, in, body, att, at)
+		if err != nil {
 			return err
 		}
-		if in.Data != nil {
-			var structureID int64
-			if err := tx.QueryRow(ctx, `SELECT structure_id FROM dossiers WHERE id = $1`, in.DossierID).Scan(&structureID); err != nil {
-				return err
-			}
-			if err := checkStorageQuota(ctx, tx, s.quota(), structureID, int64(len(in.Data)), "attachment"); err != nil {
-				return err
-			}
-			sum := sha256.Sum256(in.Data)
-			if _, err := tx.Exec(ctx, `INSERT INTO message_attachments (message_id, filename, content_type, size, sha256, data, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, filename, mediaType, len(in.Data), hex.EncodeToString(sum[:]), in.Data, at); err != nil {
-				return err
-			}
-		}
+		id = newID
 		if err := msgMarkRead(ctx, tx, sc.UserID, in.DossierID, id); err != nil {
 			return err
 		}
-		var aud []workflow.Audience
-		switch {
-		case access.ForViewer(sc.Viewer()).Can(access.ActWorkAsStructure): // from the structure: to its agents
-			aud = []workflow.Audience{workflow.ToCPAM, workflow.ToARS, workflow.ToDCGDR}
-		case in.Internal:
-			aud = []workflow.Audience{workflow.ToCPAM, workflow.ToARS, workflow.ToDCGDR}
-		default:
-			aud = []workflow.Audience{workflow.ToStructure}
-		}
-		p, err := ntfLoadPlace(ctx, tx, in.DossierID)
-		if err != nil {
-			return err
-		}
-		rs, err := ntfRecipients(ctx, tx, p, aud, sc.UserID)
-		if err != nil {
-			return err
-		}
-		title := workflow.MessageNoticeTitle(p.StructureName, sc.UserName, sc.OrgName, in.Internal)
-		n := ntfNotice{DossierID: in.DossierID, Kind: NotifMessage, Title: title, Body: ntfCut(body, 300),
-			Link:   "/dossiers/" + strconv.FormatInt(in.DossierID, 10) + "/messages",
-			Source: "message:" + strconv.FormatInt(id, 10)}
-		_, err = ntfNotify(ctx, tx, rs, n, in.LinkBase, at)
-		return err
+		return msgNotify(ctx, tx, sc, in, id, body, at)
 	})
 	if err != nil {
 		return 0, pgError("store.PostMessage", err)
 	}
 	return id, nil
+}
+
+// msgBody normalises a message's text (CRLF to LF, trimmed) and checks it is
+// present, valid UTF-8 and at most MaxMessageBody characters.
+func msgBody(raw string) (string, error) {
+	body := strings.TrimSpace(strings.ReplaceAll(raw, "\r\n", "\n"))
+	switch {
+	case body == "":
+		return "", domain.FieldError("body", "Écrivez votre message.")
+	case !utf8.ValidString(body):
+		return "", domain.FieldError("body", "Le message contient des caractères invalides.")
+	case utf8.RuneCountInString(body) > MaxMessageBody:
+		return "", domain.FieldError("body", "Le message dépasse %d caractères (%d) : raccourcissez-le ou joignez un document.",
+			MaxMessageBody, utf8.RuneCountInString(body))
+	}
+	return body, nil
+}
+
+// msgAttachment is the checked media type and stored name of an attachment.
+type msgAttachment struct {
+	mediaType, filename string
+}
+
+// msgAttachmentOf checks an attachment's content against the accepted file
+// types (a refusal is a field error on "attachment"); no data, no attachment.
+func msgAttachmentOf(name string, data []byte) (msgAttachment, error) {
+	if data == nil {
+		return msgAttachment{}, nil
+	}
+	mt, err := filetype.Check(name, data)
+	if err != nil {
+		var fe *filetype.Error
+		if errors.As(err, &fe) {
+			return msgAttachment{}, domain.FieldError("attachment", "%s", fe.Reason)
+		}
+		return msgAttachment{}, err
+	}
+	return msgAttachment{mediaType: mt, filename: filetype.Name(name, mt)}, nil
+}
+
+// msgJustPosted reports whether the author's last message of the thread has
+// the same text, no attachment, and was posted less than 30 s before at. A
+// double click on « Envoyer » posts the same text twice: the check runs under
+// a lock on the thread so that the second post sees the first.
+func msgJustPosted(ctx context.Context, tx pgx.Tx, sc Scope, in NewMessage, body string, at time.Time) (bool, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('aci.messages'), $1::int)`, in.DossierID); err != nil {
+		return false, err
+	}
+	var dup bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages m
+		WHERE m.id = (SELECT max(id) FROM messages WHERE dossier_id = $1)
+		  AND m.author_user_id = $2 AND m.body = $3 AND m.internal = $4 AND m.created_at > $5::timestamptz - interval '30 seconds'
+		  AND NOT EXISTS (SELECT 1 FROM message_attachments a WHERE a.message_id = m.id))`,
+		in.DossierID, sc.UserID, body, in.Internal, at).Scan(&dup)
+	return dup, err
+}
+
+// msgInsert writes the message, signed with the scope's user and
+// organisation, and its attachment if any, within the storage quota of the
+// dossier's structure; it returns the message's id.
+func (s *Store) msgInsert(ctx context.Context, tx pgx.Tx, sc Scope, in NewMessage, body string, att msgAttachment, at time.Time) (int64, error) {
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO messages (dossier_id, author_user_id, author_name, org_id, org_name, org_kind, body, internal, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		in.DossierID, sc.UserID, sc.UserName, sc.OrgID, sc.OrgName, string(sc.Kind), body, in.Internal, at).Scan(&id); err != nil {
+		return 0, err
+	}
+	if in.Data != nil {
+		var structureID int64
+		if err := tx.QueryRow(ctx, `SELECT structure_id FROM dossiers WHERE id = $1`, in.DossierID).Scan(&structureID); err != nil {
+			return 0, err
+		}
+		if err := checkStorageQuota(ctx, tx, s.quota(), structureID, int64(len(in.Data)), "attachment"); err != nil {
+			return 0, err
+		}
+		sum := sha256.Sum256(in.Data)
+		if _, err := tx.Exec(ctx, `INSERT INTO message_attachments (message_id, filename, content_type, size, sha256, data, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, att.filename, att.mediaType, len(in.Data), hex.EncodeToString(sum[:]), in.Data, at); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}
+
+// msgNotify notifies the other side of the thread of message id: a message
+// from the structure goes to its agents (CPAM, ARS, DCGDR), an internal note
+// to the agents, any other message to the structure.
+func msgNotify(ctx context.Context, tx pgx.Tx, sc Scope, in NewMessage, id int64, body string, at time.Time) error {
+	var aud []workflow.Audience
+	switch {
+	case access.ForViewer(sc.Viewer()).Can(access.ActWorkAsStructure): // from the structure: to its agents
+		aud = []workflow.Audience{workflow.ToCPAM, workflow.ToARS, workflow.ToDCGDR}
+	case in.Internal:
+		aud = []workflow.Audience{workflow.ToCPAM, workflow.ToARS, workflow.ToDCGDR}
+	default:
+		aud = []workflow.Audience{workflow.ToStructure}
+	}
+	p, err := ntfLoadPlace(ctx, tx, in.DossierID)
+	if err != nil {
+		return err
+	}
+	rs, err := ntfRecipients(ctx, tx, p, aud, sc.UserID)
+	if err != nil {
+		return err
+	}
+	title := workflow.MessageNoticeTitle(p.StructureName, sc.UserName, sc.OrgName, in.Internal)
+	n := ntfNotice{DossierID: in.DossierID, Kind: NotifMessage, Title: title, Body: ntfCut(body, 300),
+		Link:   "/dossiers/" + strconv.FormatInt(in.DossierID, 10) + "/messages",
+		Source: "message:" + strconv.FormatInt(id, 10)}
+	_, err = ntfNotify(ctx, tx, rs, n, in.LinkBase, at)
+	return err
 }
 
 func msgMarkRead(ctx context.Context, tx pgx.Tx, userID, dossierID, upTo int64) error {

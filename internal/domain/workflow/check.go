@@ -283,154 +283,255 @@ func conflict(r Rule, st domain.StructureType, in Attempt) error {
 //   - requirements not met: *MissingError (code domain.EInvalid) listing
 //     everything missing.
 func Check(in Attempt) (Outcome, error) {
-	if err := Eligible(in.StructureType); err != nil {
+	r, err := allowedRule(in)
+	if err != nil {
 		return Outcome{}, err
 	}
-	r, ok := rulesByCode[in.Transition]
-	if !ok {
-		return Outcome{}, notFound(in.From)
-	}
-	from, ok := r.From[in.StructureType]
-	if !ok || !in.Actor.matches(r) {
-		return Outcome{}, notFound(in.From)
-	}
-	if !slices.Contains(from, in.From) || (in.Seen != "" && in.Seen != in.From) {
-		return Outcome{}, conflict(r, in.StructureType, in)
-	}
-	if in.Today.IsZero() {
-		return Outcome{}, domain.Errorf(domain.EInternal, "workflow: Attempt.Today manquant")
-	}
-
 	out := Outcome{To: r.To, Notify: append([]Audience(nil), r.Notify...)}
 	var missing []string
 	motivation := strings.TrimSpace(in.Motivation)
 	if r.NeedsMotivation && motivation == "" {
 		missing = append(missing, "la motivation est obligatoire")
 	}
-
-	switch r.Code {
-	case ValiderLettreIntention:
-		out.Deadline = LettreIntentionDeadline(in.Today)
-	case DeposerProjetSante:
-		if !in.Documents[DocProjetSante] {
-			missing = append(missing, "pièce manquante : "+DocProjetSante.Label())
-		}
-		if in.StructureType == domain.CPTS {
-			out.Deadline = ProjetSanteReputeValide(in.Today)
-		}
-	case ReputerValideProjetSante:
-		if in.ProjetSanteFiled.IsZero() {
-			missing = append(missing, "la date de dépôt du projet de santé est inconnue")
-		} else if d := ProjetSanteReputeValide(in.ProjetSanteFiled); in.Today.Before(d) {
-			missing = append(missing, fmt.Sprintf("le délai de deux mois n'est pas écoulé (réputé validé le %s)", d.French()))
-		}
-	case DeposerDemande:
-		for _, d := range RequiredDocuments(in.StructureType) {
-			if !in.Documents[d] {
-				missing = append(missing, "pièce manquante : "+d.Label())
-			}
-		}
-		if !in.CompositionOK {
-			if len(in.CompositionFailures) == 0 {
-				missing = append(missing, "la composition de la structure ne respecte pas les règles de son type")
-			}
-			for _, f := range in.CompositionFailures {
-				missing = append(missing, "composition : "+f)
-			}
-		}
-	case RepondreComplements:
-		if n := in.OpenComplementRequests; n == 1 {
-			missing = append(missing, "1 demande de complément n'a pas encore de réponse")
-		} else if n > 1 {
-			missing = append(missing, fmt.Sprintf("%d demandes de complément n'ont pas encore de réponse", n))
-		}
-	case DonnerAvisFavorable:
-		missing = append(missing, AvisFavorableBlockers(in.DocumentsToRedo, in.OpenComplementRequests)...)
-	case PositionARS, PositionDCGDR:
-		recorded, who := in.PositionARS, "de l'ARS"
-		if r.Code == PositionDCGDR {
-			recorded, who = in.PositionDCGDR, "de la DCGDR"
-		}
-		if recorded != nil {
-			return Outcome{}, domain.Errorf(domain.EConflict, "La position %s est déjà enregistrée (%s) : rechargez la page.", who, recorded.Label())
-		}
-		if !in.Position.Valid() {
-			missing = append(missing, "la position (favorable ou défavorable)")
-		} else if in.Position == Defavorable && motivation == "" {
-			missing = append(missing, "la motivation est obligatoire pour une position défavorable")
-		}
-		out.Position = in.Position
-		out.To = in.From
-	case Accepter, Refuser:
-		if in.PositionARS == nil {
-			missing = append(missing, "la position de l'ARS n'est pas enregistrée")
-		}
-		if in.PositionDCGDR == nil {
-			missing = append(missing, "la position de la DCGDR n'est pas enregistrée")
-		}
-		if r.Code == Accepter {
-			if p := in.PositionARS; p != nil && *p != Favorable {
-				missing = append(missing, "l'acceptation demande une position favorable de l'ARS (elle est défavorable)")
-			}
-			if p := in.PositionDCGDR; p != nil && *p != Favorable {
-				missing = append(missing, "l'acceptation demande une position favorable de la DCGDR (elle est défavorable)")
-			}
-			out.OpensContract = true
-		}
-	case Signer:
-		p := in.Actor.party()
-		if in.Signatures[p] {
-			return Outcome{}, domain.Errorf(domain.EConflict, "La signature de %s est déjà enregistrée : rechargez la page.", p.Label())
-		}
-		out.Signed = p
-		n := 1
-		for _, q := range Parties {
-			if q != p && in.Signatures[q] {
-				n++
-			}
-		}
-		if n == len(Parties) {
-			out.To = Actif
-			out.ContractStart = in.Today
-			out.Deadline = ContractExpiry(in.Today)
-		} else {
-			out.To = ASigner
-		}
-	case DemanderResiliation:
-		if in.ResiliationReceived.IsZero() {
-			missing = append(missing, "la date de réception du courrier de résiliation")
-		} else {
-			if in.ResiliationReceived.After(in.Today) {
-				missing = append(missing, "la date de réception ne peut pas être dans le futur")
-			}
-			out.Deadline = ResiliationEffective(in.ResiliationReceived)
-		}
-	case Resilier:
-		if in.ResiliationReceived.IsZero() {
-			missing = append(missing, "la date de réception du courrier de résiliation est inconnue")
-		} else {
-			eff := ResiliationEffective(in.ResiliationReceived)
-			if in.Today.Before(eff) {
-				missing = append(missing, fmt.Sprintf("la résiliation ne prend effet que le %s", eff.French()))
-			}
-			out.Deadline = eff
-		}
-	case Echoir:
-		if in.ContractStart.IsZero() {
-			missing = append(missing, "la date de début du contrat est inconnue")
-		} else if e := ContractExpiry(in.ContractStart); in.Today.Before(e) {
-			missing = append(missing, fmt.Sprintf("le contrat n'est échu que le %s", e.French()))
-		}
-	case Avenant:
-		out.NewVersion = true
-		out.To = in.From
+	more, err := transitionRequirements(r.Code, in, motivation, &out)
+	if err != nil {
+		return Outcome{}, err
 	}
+	missing = append(missing, more...)
 	missing = append(missing, in.ExtraMissing...)
 	if len(missing) > 0 {
 		return Outcome{}, &MissingError{Transition: r.Code, Missing: missing}
 	}
 	out.Record = AuditRecord{Transition: r.Code, From: in.From, To: out.To, Motivation: motivation}
 	return out, nil
+}
+
+// allowedRule returns the rule of in.Transition once the structure type is
+// eligible, the transition belongs to its workflow, the actor may apply it
+// and the dossier (or contract) is in a state it starts from — the first
+// three errors of Check, in Check's order.
+func allowedRule(in Attempt) (Rule, error) {
+	if err := Eligible(in.StructureType); err != nil {
+		return Rule{}, err
+	}
+	r, ok := rulesByCode[in.Transition]
+	if !ok {
+		return Rule{}, notFound(in.From)
+	}
+	from, ok := r.From[in.StructureType]
+	if !ok || !in.Actor.matches(r) {
+		return Rule{}, notFound(in.From)
+	}
+	if !slices.Contains(from, in.From) || (in.Seen != "" && in.Seen != in.From) {
+		return Rule{}, conflict(r, in.StructureType, in)
+	}
+	if in.Today.IsZero() {
+		return Rule{}, domain.Errorf(domain.EInternal, "workflow: Attempt.Today manquant")
+	}
+	return r, nil
+}
+
+// transitionRequirements applies the rules proper to one transition: it
+// returns what is missing for it, sets on out what it decides (deadline,
+// target state, position, signature, contract), and fails with a conflict
+// when a position or a signature is already recorded. One case per
+// transition, in the order of the workflow.
+func transitionRequirements(code Transition, in Attempt, motivation string, out *Outcome) ([]string, error) {
+	switch code {
+	case ValiderLettreIntention:
+		out.Deadline = LettreIntentionDeadline(in.Today)
+	case DeposerProjetSante:
+		return projetSanteFiling(in, out), nil
+	case ReputerValideProjetSante:
+		return reputeValideMissing(in), nil
+	case DeposerDemande:
+		return demandeMissing(in), nil
+	case RepondreComplements:
+		return complementsMissing(in.OpenComplementRequests), nil
+	case DonnerAvisFavorable:
+		return AvisFavorableBlockers(in.DocumentsToRedo, in.OpenComplementRequests), nil
+	case PositionARS, PositionDCGDR:
+		return jointReviewPosition(code, in, motivation, out)
+	case Accepter, Refuser:
+		return decisionMissing(code, in, out), nil
+	case Signer:
+		return nil, signature(in, out)
+	case DemanderResiliation:
+		return resiliationRequest(in, out), nil
+	case Resilier:
+		return resiliation(in, out), nil
+	case Echoir:
+		return expiryMissing(in), nil
+	case Avenant:
+		out.NewVersion = true
+		out.To = in.From
+	}
+	return nil, nil
+}
+
+// projetSanteFiling requires the projet de santé's document; for a CPTS the
+// filing starts the clock of the réputé validé.
+func projetSanteFiling(in Attempt, out *Outcome) []string {
+	var missing []string
+	if !in.Documents[DocProjetSante] {
+		missing = append(missing, "pièce manquante : "+DocProjetSante.Label())
+	}
+	if in.StructureType == domain.CPTS {
+		out.Deadline = ProjetSanteReputeValide(in.Today)
+	}
+	return missing
+}
+
+// reputeValideMissing requires a known filing date and the two months since
+// it elapsed.
+func reputeValideMissing(in Attempt) []string {
+	if in.ProjetSanteFiled.IsZero() {
+		return []string{"la date de dépôt du projet de santé est inconnue"}
+	}
+	if d := ProjetSanteReputeValide(in.ProjetSanteFiled); in.Today.Before(d) {
+		return []string{fmt.Sprintf("le délai de deux mois n'est pas écoulé (réputé validé le %s)", d.French())}
+	}
+	return nil
+}
+
+// demandeMissing requires every document of the structure type's request and
+// a composition that meets the rules of its type.
+func demandeMissing(in Attempt) []string {
+	var missing []string
+	for _, d := range RequiredDocuments(in.StructureType) {
+		if !in.Documents[d] {
+			missing = append(missing, "pièce manquante : "+d.Label())
+		}
+	}
+	if !in.CompositionOK {
+		if len(in.CompositionFailures) == 0 {
+			missing = append(missing, "la composition de la structure ne respecte pas les règles de son type")
+		}
+		for _, f := range in.CompositionFailures {
+			missing = append(missing, "composition : "+f)
+		}
+	}
+	return missing
+}
+
+// complementsMissing requires every complement request to have an answer.
+func complementsMissing(open int) []string {
+	if open == 1 {
+		return []string{"1 demande de complément n'a pas encore de réponse"}
+	}
+	if open > 1 {
+		return []string{fmt.Sprintf("%d demandes de complément n'ont pas encore de réponse", open)}
+	}
+	return nil
+}
+
+// jointReviewPosition records the ARS's or the DCGDR's position, once: it
+// must be favorable or défavorable, and motivated when défavorable. The
+// state does not change.
+func jointReviewPosition(code Transition, in Attempt, motivation string, out *Outcome) ([]string, error) {
+	recorded, who := in.PositionARS, "de l'ARS"
+	if code == PositionDCGDR {
+		recorded, who = in.PositionDCGDR, "de la DCGDR"
+	}
+	if recorded != nil {
+		return nil, domain.Errorf(domain.EConflict, "La position %s est déjà enregistrée (%s) : rechargez la page.", who, recorded.Label())
+	}
+	var missing []string
+	if !in.Position.Valid() {
+		missing = append(missing, "la position (favorable ou défavorable)")
+	} else if in.Position == Defavorable && motivation == "" {
+		missing = append(missing, "la motivation est obligatoire pour une position défavorable")
+	}
+	out.Position = in.Position
+	out.To = in.From
+	return missing, nil
+}
+
+// decisionMissing requires both joint-review positions; accepting requires
+// both to be favorable and opens the contract.
+func decisionMissing(code Transition, in Attempt, out *Outcome) []string {
+	var missing []string
+	if in.PositionARS == nil {
+		missing = append(missing, "la position de l'ARS n'est pas enregistrée")
+	}
+	if in.PositionDCGDR == nil {
+		missing = append(missing, "la position de la DCGDR n'est pas enregistrée")
+	}
+	if code == Accepter {
+		if p := in.PositionARS; p != nil && *p != Favorable {
+			missing = append(missing, "l'acceptation demande une position favorable de l'ARS (elle est défavorable)")
+		}
+		if p := in.PositionDCGDR; p != nil && *p != Favorable {
+			missing = append(missing, "l'acceptation demande une position favorable de la DCGDR (elle est défavorable)")
+		}
+		out.OpensContract = true
+	}
+	return missing
+}
+
+// signature records the actor's party's signature, once; the third
+// signature makes the contract actif, starts it today and starts the clock of
+// its expiry.
+func signature(in Attempt, out *Outcome) error {
+	p := in.Actor.party()
+	if in.Signatures[p] {
+		return domain.Errorf(domain.EConflict, "La signature de %s est déjà enregistrée : rechargez la page.", p.Label())
+	}
+	out.Signed = p
+	n := 1
+	for _, q := range Parties {
+		if q != p && in.Signatures[q] {
+			n++
+		}
+	}
+	if n == len(Parties) {
+		out.To = Actif
+		out.ContractStart = in.Today
+		out.Deadline = ContractExpiry(in.Today)
+	} else {
+		out.To = ASigner
+	}
+	return nil
+}
+
+// resiliationRequest requires the receipt date of the résiliation letter, not
+// in the future; the receipt starts the clock of the résiliation's effect.
+func resiliationRequest(in Attempt, out *Outcome) []string {
+	if in.ResiliationReceived.IsZero() {
+		return []string{"la date de réception du courrier de résiliation"}
+	}
+	var missing []string
+	if in.ResiliationReceived.After(in.Today) {
+		missing = append(missing, "la date de réception ne peut pas être dans le futur")
+	}
+	out.Deadline = ResiliationEffective(in.ResiliationReceived)
+	return missing
+}
+
+// resiliation requires a known receipt date and the résiliation to have
+// taken effect.
+func resiliation(in Attempt, out *Outcome) []string {
+	if in.ResiliationReceived.IsZero() {
+		return []string{"la date de réception du courrier de résiliation est inconnue"}
+	}
+	var missing []string
+	eff := ResiliationEffective(in.ResiliationReceived)
+	if in.Today.Before(eff) {
+		missing = append(missing, fmt.Sprintf("la résiliation ne prend effet que le %s", eff.French()))
+	}
+	out.Deadline = eff
+	return missing
+}
+
+// expiryMissing requires a known contract start and its expiry reached.
+func expiryMissing(in Attempt) []string {
+	if in.ContractStart.IsZero() {
+		return []string{"la date de début du contrat est inconnue"}
+	}
+	if e := ContractExpiry(in.ContractStart); in.Today.Before(e) {
+		return []string{fmt.Sprintf("le contrat n'est échu que le %s", e.French())}
+	}
+	return nil
 }
 
 // AvisFavorableBlockers lists, in French, why the CPAM may not give an avis

@@ -86,76 +86,153 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
+// sourcePackage is the identity of the unpacked npm package, copied into VERSION
+// and the licence notice.
+type sourcePackage struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	License string `json:"license"`
+}
+
+// source is what gen reads from the unpacked package.
+type source struct {
+	pkg   sourcePackage
+	regs  []region
+	deps  []departement
+	comms []commune
+	epcis []epci
+}
+
+// csvFile is one output file: its name, its header and its rows.
+type csvFile struct {
+	name   string
+	header []string
+	rows   [][]string
+}
+
 func run(src, out, cogYear, popYear string) error {
 	if src == "" || cogYear == "" || popYear == "" {
 		return errors.New("-src, -cog-year and -population-year are required")
 	}
-	var pkg struct {
-		Name    string `json:"name"`
-		Version string `json:"version"`
-		License string `json:"license"`
-	}
-	if err := readJSON(filepath.Join(src, "package.json"), &pkg); err != nil {
+	in, err := readSource(src)
+	if err != nil {
 		return err
 	}
-	if pkg.Name != "@etalab/decoupage-administratif" {
-		return fmt.Errorf("unexpected package %q", pkg.Name)
+	files, err := buildFiles(in)
+	if err != nil {
+		return err
 	}
-	var (
-		regs  []region
-		deps  []departement
-		comms []commune
-		epcis []epci
-	)
-	for name, v := range map[string]any{"regions": &regs, "departements": &deps, "communes": &comms, "epci": &epcis} {
+	return writeOutput(src, out, in.pkg, cogYear, popYear, files)
+}
+
+// readSource reads package.json, checks it is the expected package, and
+// decodes the four data files.
+func readSource(src string) (source, error) {
+	var in source
+	if err := readJSON(filepath.Join(src, "package.json"), &in.pkg); err != nil {
+		return in, err
+	}
+	if in.pkg.Name != "@etalab/decoupage-administratif" {
+		return in, fmt.Errorf("unexpected package %q", in.pkg.Name)
+	}
+	for name, v := range map[string]any{"regions": &in.regs, "departements": &in.deps, "communes": &in.comms, "epci": &in.epcis} {
 		if err := readJSON(filepath.Join(src, "data", name+".json"), v); err != nil {
-			return err
+			return in, err
 		}
 	}
+	return in, nil
+}
 
+// buildFiles filters the source to the kept zones, checks the references
+// between levels, and returns the four CSV files (rows not yet sorted).
+func buildFiles(in source) ([]csvFile, error) {
+	regionOK, regRows := regionRows(in.regs)
+	depOK, depRows, err := departementRows(in.deps, regionOK)
+	if err != nil {
+		return nil, err
+	}
+	communeEPCI, err := communeEPCIs(in.epcis)
+	if err != nil {
+		return nil, err
+	}
+	kept, comRows, err := communeRows(in.comms, depOK, regionOK, communeEPCI)
+	if err != nil {
+		return nil, err
+	}
+	epciRows, err := epciRowsOf(in.epcis, kept)
+	if err != nil {
+		return nil, err
+	}
+	return []csvFile{
+		{"regions.csv.gz", []string{"code", "nom"}, regRows},
+		{"departements.csv.gz", []string{"code", "nom", "region"}, depRows},
+		{"communes.csv.gz", []string{"code", "nom", "departement", "region", "population", "codes_postaux", "epci"}, comRows},
+		{"epci.csv.gz", []string{"code", "nom", "type", "membres"}, epciRows},
+	}, nil
+}
+
+// regionRows keeps the régions of the kept zones; it returns the set of kept
+// codes and their rows.
+func regionRows(regs []region) (map[string]bool, [][]string) {
 	regionOK := map[string]bool{}
-	var regRows [][]string
+	var rows [][]string
 	for _, r := range regs {
 		if keptZone(r.Zone) {
 			regionOK[r.Code] = true
-			regRows = append(regRows, []string{r.Code, r.Nom})
+			rows = append(rows, []string{r.Code, r.Nom})
 		}
 	}
+	return regionOK, rows
+}
+
+// departementRows keeps the départements of the kept zones, each of which
+// must belong to a kept région; it returns the set of kept codes and their rows.
+func departementRows(deps []departement, regionOK map[string]bool) (map[string]bool, [][]string, error) {
 	depOK := map[string]bool{}
-	var depRows [][]string
+	var rows [][]string
 	for _, d := range deps {
 		if !keptZone(d.Zone) {
 			continue
 		}
 		if !regionOK[d.Region] {
-			return fmt.Errorf("département %s: unknown région %s", d.Code, d.Region)
+			return nil, nil, fmt.Errorf("département %s: unknown région %s", d.Code, d.Region)
 		}
 		depOK[d.Code] = true
-		depRows = append(depRows, []string{d.Code, d.Nom, d.Region})
+		rows = append(rows, []string{d.Code, d.Nom, d.Region})
 	}
+	return depOK, rows, nil
+}
 
-	// Commune -> EPCI, from the EPCI member lists.
+// communeEPCIs maps each commune to its EPCI, from the EPCI member lists; a
+// commune listed in two EPCI is an error.
+func communeEPCIs(epcis []epci) (map[string]string, error) {
 	communeEPCI := map[string]string{}
 	for _, e := range epcis {
 		for _, m := range e.Membres {
 			if prev, dup := communeEPCI[m.Code]; dup {
-				return fmt.Errorf("commune %s in EPCI %s and %s", m.Code, prev, e.Code)
+				return nil, fmt.Errorf("commune %s in EPCI %s and %s", m.Code, prev, e.Code)
 			}
 			communeEPCI[m.Code] = e.Code
 		}
 	}
+	return communeEPCI, nil
+}
 
+// communeRows keeps the current communes of the kept zones, each of which must
+// belong to a kept département and région; it returns the set of kept codes
+// and their rows (population, sorted distinct postcodes, EPCI).
+func communeRows(comms []commune, depOK, regionOK map[string]bool, communeEPCI map[string]string) (map[string]bool, [][]string, error) {
 	kept := map[string]bool{}
-	var comRows [][]string
+	var rows [][]string
 	for _, c := range comms {
 		if c.Type != "commune-actuelle" || !keptZone(c.Zone) {
 			continue
 		}
 		if !depOK[c.Departement] || !regionOK[c.Region] {
-			return fmt.Errorf("commune %s: unknown département %s or région %s", c.Code, c.Departement, c.Region)
+			return nil, nil, fmt.Errorf("commune %s: unknown département %s or région %s", c.Code, c.Departement, c.Region)
 		}
 		if kept[c.Code] {
-			return fmt.Errorf("commune %s twice", c.Code)
+			return nil, nil, fmt.Errorf("commune %s twice", c.Code)
 		}
 		kept[c.Code] = true
 		pop := 0 // a few communes have no population in the source: 0
@@ -165,32 +242,32 @@ func run(src, out, cogYear, popYear string) error {
 		cps := slices.Clone(c.CodesPostaux)
 		slices.Sort(cps)
 		cps = slices.Compact(cps)
-		comRows = append(comRows, []string{c.Code, c.Nom, c.Departement, c.Region, strconv.Itoa(pop), strings.Join(cps, " "), communeEPCI[c.Code]})
+		rows = append(rows, []string{c.Code, c.Nom, c.Departement, c.Region, strconv.Itoa(pop), strings.Join(cps, " "), communeEPCI[c.Code]})
 	}
+	return kept, rows, nil
+}
 
-	var epciRows [][]string
+// epciRowsOf returns one row per EPCI with its sorted members, each of which
+// must be a kept commune.
+func epciRowsOf(epcis []epci, kept map[string]bool) ([][]string, error) {
+	var rows [][]string
 	for _, e := range epcis {
 		var members []string
 		for _, m := range e.Membres {
 			if !kept[m.Code] {
-				return fmt.Errorf("EPCI %s: member %s is not a current commune", e.Code, m.Code)
+				return nil, fmt.Errorf("EPCI %s: member %s is not a current commune", e.Code, m.Code)
 			}
 			members = append(members, m.Code)
 		}
 		slices.Sort(members)
-		epciRows = append(epciRows, []string{e.Code, e.Nom, e.Type, strings.Join(members, " ")})
+		rows = append(rows, []string{e.Code, e.Nom, e.Type, strings.Join(members, " ")})
 	}
+	return rows, nil
+}
 
-	files := []struct {
-		name   string
-		header []string
-		rows   [][]string
-	}{
-		{"regions.csv.gz", []string{"code", "nom"}, regRows},
-		{"departements.csv.gz", []string{"code", "nom", "region"}, depRows},
-		{"communes.csv.gz", []string{"code", "nom", "departement", "region", "population", "codes_postaux", "epci"}, comRows},
-		{"epci.csv.gz", []string{"code", "nom", "type", "membres"}, epciRows},
-	}
+// writeOutput writes the CSV files sorted by code, then VERSION and the
+// licence notice, into out.
+func writeOutput(src, out string, pkg sourcePackage, cogYear, popYear string, files []csvFile) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
