@@ -60,6 +60,8 @@ func (s *Server) routes() http.Handler {
 			r.With(s.withStructure).Get("/structures/{id}/membres/{mid}/modifier", s.memberEdit)
 			r.With(s.limitBody(64<<10), s.withStructure).Post("/structures/{id}/membres/{mid}/modifier", s.memberUpdate)
 			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/membres/{mid}/retirer", s.memberRemove)
+			r.With(s.withStructure).Get("/structures/{id}/membres/export.csv", s.memberExport)
+			r.Get("/membres/modele.csv", s.memberTemplate)
 			r.With(s.withStructure).Get("/structures/{id}/membres/import", s.memberImportForm)
 			r.With(s.limitBody(3<<20), s.withStructure).Post("/structures/{id}/membres/import", s.memberImport)
 			r.With(s.withStructure).Get("/structures/{id}/membres/import/rapport", s.memberImportReport)
