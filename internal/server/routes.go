@@ -36,6 +36,10 @@ func (s *Server) routes() http.Handler {
 		r.Get("/login", s.loginForm)
 		r.With(s.limitBody(64<<10)).Post("/login", s.loginSubmit)
 		r.With(s.limitBody(4<<10)).Post("/logout", s.logout)
+		r.Get("/mot-de-passe-oublie", s.forgotForm)
+		r.With(s.limitBody(4<<10)).Post("/mot-de-passe-oublie", s.forgotSubmit)
+		r.Get("/mot-de-passe/nouveau", s.resetForm)
+		r.With(s.limitBody(8<<10)).Post("/mot-de-passe/nouveau", s.resetSubmit)
 
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireLogin)
