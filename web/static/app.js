@@ -61,9 +61,20 @@
     if (!f || !f.getAttribute) { return; }
     // Confirmation on irreversible actions: <form data-confirm="Texte">.
     var msg = f.getAttribute("data-confirm");
-    if (msg && !window.confirm(msg)) {
-      cancel(e);
-      return;
+    if (msg) {
+      if (!window.confirm(msg)) {
+        cancel(e);
+        return;
+      }
+      // Confirmed in the dialog: the server need not ask again (without
+      // JavaScript it shows a confirmation page instead).
+      if (!f.querySelector("input[name=confirm]")) {
+        var c = document.createElement("input");
+        c.type = "hidden";
+        c.name = "confirm";
+        c.value = "1";
+        f.appendChild(c);
+      }
     }
     var big = null;
     f.querySelectorAll("input[type=file][data-max-size]").forEach(function (i) {
