@@ -100,6 +100,9 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(32<<10), s.withDossier).Post("/dossiers/{id}/complements", s.complementAdd)
 			r.With(s.limitBody(32<<10), s.withDossier).Post("/dossiers/{id}/complements/{cid}/reponse", s.complementAnswer)
 			r.With(s.limitBody(8<<10), s.withDossier).Post("/dossiers/{id}/rendez-vous", s.dossierAppointment)
+			// Accelerator sessions and their reports (accelerator.go).
+			r.With(s.limitBody(16<<10), s.withDossier).Post("/dossiers/{id}/accelerateur", s.acceleratorSchedule)
+			r.With(s.limitBody(128<<10), s.withDossier).Post("/dossiers/{id}/accelerateur/{sid}/compte-rendu", s.acceleratorReport)
 
 			// The dossier's content tab (dossier_content*.go). 50 000
 			// characters of text, up to 4 bytes each, urlencoded: 1 MiB.

@@ -155,6 +155,10 @@ func ntfEventTitle(t workflow.Transition, own bool, structure string) string {
 		w = [2]string{"Le rendez-vous de signature de votre contrat a été fixé", "rendez-vous de signature fixé"}
 	case TransitionVersement:
 		w = [2]string{"Un versement de votre contrat a été enregistré", "versement enregistré"}
+	case TransitionSeanceAccelerateur:
+		w = [2]string{"Une séance accélérateur a été programmée pour votre projet", "séance accélérateur programmée"}
+	case TransitionCompteRenduAccelerateur:
+		w = [2]string{"Le compte rendu de votre séance accélérateur vous a été envoyé", "compte rendu de séance accélérateur enregistré"}
 	default:
 		w = [2]string{ActionLabel(t), ActionLabel(t)}
 	}
@@ -268,6 +272,9 @@ func auditAudience(t workflow.Transition) []workflow.Audience {
 		return []workflow.Audience{workflow.ToCPAM}
 	case TransitionRendezVousSignature:
 		return []workflow.Audience{workflow.ToStructure, workflow.ToARS}
+	case TransitionSeanceAccelerateur, TransitionCompteRenduAccelerateur:
+		// The report is sent to the project leader (docs/rules.md §10).
+		return []workflow.Audience{workflow.ToStructure}
 	}
 	return nil
 }
@@ -315,7 +322,7 @@ func (s *Store) ProcessAuditNotifications(ctx context.Context, linkBase string, 
 				}
 				body := "Par " + actorName + ". État du dossier : " + workflow.State(to).Label() + "."
 				if motivation != "" {
-					body += "\nMotif : " + motivation
+					body += "\n" + ntfDetailLabel(workflow.Transition(tr)) + " : " + motivation
 				}
 				ntfDigestManagers(rs, p)
 				var own, others []ntfRecipient
@@ -528,4 +535,15 @@ func (s *Store) SendReminders(ctx context.Context, today domain.Date, linkBase s
 		}
 	}
 	return sent, nil
+}
+
+// ntfDetailLabel introduces an audit row's text in its notification.
+func ntfDetailLabel(t workflow.Transition) string {
+	switch t {
+	case TransitionSeanceAccelerateur:
+		return "Séance"
+	case TransitionCompteRenduAccelerateur:
+		return "Compte rendu"
+	}
+	return "Motif"
 }
