@@ -21,10 +21,10 @@ const (
 
 // AcceleratorSession is a stored session with its report.
 type AcceleratorSession struct {
-	ID                int64
-	DossierID         int64
-	OrganiserOrgID    int64
-	OrganiserName     string
+	ID             int64
+	DossierID      int64
+	OrganiserOrgID int64
+	OrganiserName  string
 	workflow.AcceleratorSession
 	FacilitatorUserID int64 // 0: not a user of the portal
 	Report            string
