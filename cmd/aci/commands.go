@@ -156,9 +156,18 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 // devCluster starts (creating it the first time) the private cluster under
 // dataDir/postgres and returns it with the database URL of database "aci".
 func devCluster(ctx context.Context, dataDir string, stderr io.Writer) (*pgcluster.Cluster, string, error) {
-	dir, err := filepath.Abs(filepath.Join(dataDir, "postgres"))
+	want, err := filepath.Abs(filepath.Join(dataDir, "postgres"))
 	if err != nil {
 		return nil, "", err
+	}
+	// Root in a directory the postgres user cannot enter (a clone under
+	// /root): the cluster lives where that user can reach it.
+	dir, moved, err := pgcluster.Place(want)
+	if err != nil {
+		return nil, "", err
+	}
+	if moved {
+		fmt.Fprintf(stderr, "L'utilisateur postgres ne peut pas entrer dans %s : la base privée est dans %s.\n", filepath.Dir(want), dir)
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, "", err

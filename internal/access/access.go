@@ -99,21 +99,22 @@ const (
 	ActCreateDossier // open the structure's dossier
 
 	// Dossier acts.
-	ActEditContent        // edit the dossier's content (each section's state rule aside)
-	ActUploadDocument     // add a version of a document (see Permission.CanUploadDocument)
-	ActReviewDocuments    // mark documents accepted or à refaire
-	ActSeeChecklist       // read the instruction checklist (pieces, composition, content, open requests)
-	ActFileStep           // apply at least one workflow transition now (Permission.Transitions)
-	ActInstruct           // take the request into instruction, transmit it to the joint review
-	ActRequestComplements // ask the structure for complements
-	ActAnswerComplements  // answer a complement request
-	ActGiveAvis           // give the CPAM's avis
-	ActReviewARS          // record the ARS position of the joint review
-	ActReviewDCGDR        // record the DCGDR position of the joint review
-	ActDecide             // record the joint decision (accept or refuse)
-	ActSetAppointment     // set the signature appointment
-	ActPostMessage        // write in the dossier's thread
-	ActPostInternalNote   // write an internal note in the dossier's thread
+	ActEditContent         // edit the dossier's content (each section's state rule aside)
+	ActUploadDocument      // add a version of a document (see Permission.CanUploadDocument)
+	ActReviewDocuments     // mark documents accepted or à refaire
+	ActSeeChecklist        // read the instruction checklist (pieces, composition, content, open requests)
+	ActFileStep            // apply at least one workflow transition now (Permission.Transitions)
+	ActInstruct            // take the request into instruction, transmit it to the joint review
+	ActRequestComplements  // ask the structure for complements
+	ActAnswerComplements   // answer a complement request
+	ActGiveAvis            // give the CPAM's avis
+	ActReviewARS           // record the ARS position of the joint review
+	ActReviewDCGDR         // record the DCGDR position of the joint review
+	ActDecide              // record the joint decision (accept or refuse)
+	ActSetAppointment      // set the signature appointment
+	ActPostMessage         // write in the dossier's thread
+	ActPostInternalNote    // write an internal note in the dossier's thread
+	ActOrganiseAccelerator // schedule an accelerator session and record its report (docs/rules.md §10)
 
 	// Contract acts.
 	ActSignStructure      // sign the contract for the structure
@@ -298,6 +299,16 @@ func (a Act) spec() (string, func(facts) bool) {
 		return "set_appointment", func(f facts) bool {
 			return f.on(SubjectDossier) && f.referent() && f.s.Avis == workflow.Favorable &&
 				f.in(workflow.AvisFavorable, workflow.ExamenConjoint, workflow.Acceptee)
+		}
+	case ActOrganiseAccelerator:
+		// The ARS (agent, director) and the CPAM (referent, manager) offer a
+		// CPTS project accelerator sessions and write their reports (docs/
+		// rules.md §10). Decision: at any step of the dossier (a report is
+		// often written once the dossier has moved on); the store also
+		// requires the report's writer to be of the session's organiser.
+		return "organise_accelerator", func(f facts) bool {
+			return f.on(SubjectDossier) && f.s.StructureType == domain.CPTS &&
+				(f.referent() || (f.kind(domain.OrgARS) && f.v.Role.AtLeast(domain.RoleAgent)))
 		}
 	case ActPostMessage:
 		// Decision: a structure's coordinators write (its members read);

@@ -211,3 +211,46 @@ func TestDevdbFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPlaceUnreachable: as root, a data directory under a directory the
+// postgres user cannot enter (a clone under /root) is placed under the
+// fallback base, stably; a reachable one stays where it is.
+func TestPlaceUnreachable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Log("not root: PostgreSQL runs as ourselves and every directory we use is reachable")
+		dir, moved, err := Place(filepath.Join(t.TempDir(), "postgres"))
+		if err != nil || moved || !filepath.IsAbs(dir) {
+			t.Fatalf("Place: %q %v %v", dir, moved, err)
+		}
+		return
+	}
+	base := t.TempDir()
+	closed := filepath.Join(base, "home")
+	if err := os.MkdirAll(filepath.Join(closed, "clone", ".data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(closed, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(closed, "clone", ".data", "postgres")
+	fallback := filepath.Join(base, "fallback")
+	dir, moved, err := place(data, fallback)
+	if err != nil || !moved || !strings.HasPrefix(dir, fallback+"/") || filepath.Base(dir) != "postgres" {
+		t.Fatalf("unreachable: %q %v %v", dir, moved, err)
+	}
+	again, _, _ := place(data, fallback)
+	if again != dir {
+		t.Fatalf("not stable: %q then %q", dir, again)
+	}
+	if err := os.Chmod(closed, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if dir, moved, err := place(data, fallback); err != nil || moved || dir != data {
+		t.Fatalf("reachable: %q %v %v", dir, moved, err)
+	}
+}

@@ -2,6 +2,8 @@ package pgcluster
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -140,4 +142,39 @@ func (r runner) canEnter(st os.FileInfo) bool {
 		return m&0o010 != 0
 	}
 	return m&0o001 != 0
+}
+
+// FallbackBase is where Place puts a cluster whose directory the user
+// PostgreSQL runs as cannot reach.
+const FallbackBase = "/var/lib/portail-aci"
+
+// Place returns the data directory to use for dataDir: dataDir itself when
+// the user PostgreSQL runs as can reach it (always, when we are not root);
+// otherwise — root working in a directory that user cannot enter, such as a
+// clone under /root — a directory of its own under FallbackBase, named by a
+// hash of dataDir so that each checkout keeps its cluster, with moved true.
+func Place(dataDir string) (dir string, moved bool, err error) {
+	return place(dataDir, FallbackBase)
+}
+
+func place(dataDir, base string) (string, bool, error) {
+	dir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return "", false, fmt.Errorf("pgcluster: %w", err)
+	}
+	run, err := newRunner(dir)
+	if err != nil || run.cred == nil {
+		return dir, false, err
+	}
+	// The data directory's parent is made enterable by traversable; its
+	// ancestors must already be.
+	for d := filepath.Dir(filepath.Dir(dir)); ; d = filepath.Dir(d) {
+		if st, err := os.Stat(d); err == nil && !run.canEnter(st) {
+			h := sha256.Sum256([]byte(dir))
+			return filepath.Join(base, hex.EncodeToString(h[:6]), filepath.Base(dir)), true, nil
+		}
+		if d == "/" || d == "." {
+			return dir, false, nil
+		}
+	}
 }

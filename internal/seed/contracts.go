@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
@@ -48,7 +47,7 @@ func DemoContracts(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	lille, err := st.OrganisationIDByName(ctx, domain.OrgStructure, MSPLille)
+	lille, err := st.DemoOrganisationID(ctx, MSPLille)
 	if err != nil {
 		return fmt.Errorf("DemoContracts: %w", err)
 	}
@@ -89,30 +88,11 @@ func DemoContracts(ctx context.Context, st *store.Store) error {
 	return nil
 }
 
-// ensureAccount creates a demo account and its membership when missing.
+// ensureAccount creates (or restores) a demo account and its membership.
 func ensureAccount(ctx context.Context, st *store.Store, a DemoAccount) error {
-	org, err := st.OrganisationIDByName(ctx, a.Kind, a.Org)
+	org, err := st.DemoOrganisationID(ctx, a.Org)
 	if err != nil {
 		return fmt.Errorf("ensureAccount %s: %w", a.Email, err)
 	}
-	u, err := st.UserByEmail(ctx, a.Email)
-	uid := u.ID
-	if domain.IsNotFound(err) {
-		hash, herr := auth.Hash(DemoPassword)
-		if herr != nil {
-			return herr
-		}
-		uid, err = st.CreateUser(ctx, a.Email, a.Name, hash)
-	}
-	if err != nil {
-		return fmt.Errorf("ensureAccount %s: %w", a.Email, err)
-	}
-	ms, err := st.Memberships(ctx, uid)
-	if err != nil {
-		return err
-	}
-	if len(ms) == 0 {
-		return st.AddMembership(ctx, uid, org, a.Role)
-	}
-	return nil
+	return ensureDemoAccount(ctx, st, a, org)
 }

@@ -73,45 +73,48 @@ func steps() []func(ctx context.Context, st *store.Store) error {
 }
 
 // Demo loads the demo organisations, accounts and the areas' demo data.
+// Organisations and accounts are found by their demo key (their canonical
+// name or address), and restored each time: renamed, archived, edited or
+// deleted by users, they come back as the demo describes them.
 func Demo(ctx context.Context, st *store.Store) error {
 	ids := map[string]int64{}
 	for _, o := range demoOrgs() {
-		id, err := st.OrganisationIDByName(ctx, o.Kind, o.Name)
-		if domain.IsNotFound(err) {
-			id, err = st.CreateOrganisation(ctx, o)
-		}
+		id, err := st.EnsureDemoOrganisation(ctx, o.Name, o)
 		if err != nil {
 			return fmt.Errorf("seed.Demo: organisation %q: %w", o.Name, err)
 		}
 		ids[o.Name] = id
 	}
-	hash, err := auth.Hash(DemoPassword)
-	if err != nil {
-		return err
-	}
 	for _, a := range DemoAccounts() {
-		u, err := st.UserByEmail(ctx, a.Email)
-		uid := u.ID
-		if domain.IsNotFound(err) {
-			uid, err = st.CreateUser(ctx, a.Email, a.Name, hash)
-		}
-		if err != nil {
-			return fmt.Errorf("seed.Demo: user %s: %w", a.Email, err)
-		}
-		ms, err := st.Memberships(ctx, uid)
-		if err != nil {
-			return err
-		}
-		if len(ms) == 0 {
-			if err := st.AddMembership(ctx, uid, ids[a.Org], a.Role); err != nil {
-				return fmt.Errorf("seed.Demo: membership %s: %w", a.Email, err)
-			}
+		if err := ensureDemoAccount(ctx, st, a, ids[a.Org]); err != nil {
+			return fmt.Errorf("seed.Demo: %w", err)
 		}
 	}
 	for _, step := range steps() {
 		if err := step(ctx, st); err != nil {
 			return fmt.Errorf("seed.Demo: %w", err)
 		}
+	}
+	return nil
+}
+
+// ensureDemoAccount restores a demo account (key: its address) and its
+// membership, with the demo password. The stored hash is kept while it is
+// still the demo password's (argon2id salts every hash: rehashing would
+// end the account's sessions at every run).
+func ensureDemoAccount(ctx context.Context, st *store.Store, a DemoAccount, orgID int64) error {
+	hash, err := st.DemoPasswordHash(ctx, a.Email)
+	if err != nil {
+		return err
+	}
+	if hash == "" || !auth.Check(hash, DemoPassword) {
+		if hash, err = auth.Hash(DemoPassword); err != nil {
+			return err
+		}
+	}
+	if _, err := st.EnsureDemoAccount(ctx, store.DemoAccountInput{Key: a.Email, Email: a.Email, Name: a.Name, PasswordHash: hash,
+		OrgID: orgID, Role: a.Role}); err != nil {
+		return fmt.Errorf("account %s: %w", a.Email, err)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
@@ -165,42 +164,20 @@ func demoScope(ctx context.Context, st *store.Store, email string) (store.Scope,
 	return st.ScopeFor(ctx, u.ID, ms[0].OrgID)
 }
 
-// hdfDemo creates the Hauts-de-France organisations and their accounts.
+// hdfDemo creates (or restores) the Hauts-de-France organisations and
+// their accounts.
 func hdfDemo(ctx context.Context, st *store.Store) error {
 	ids := map[string]int64{}
 	for _, o := range hdfOrgs() {
-		id, err := st.OrganisationIDByName(ctx, o.Kind, o.Name)
-		if domain.IsNotFound(err) {
-			id, err = st.CreateOrganisation(ctx, o)
-		}
+		id, err := st.EnsureDemoOrganisation(ctx, o.Name, o)
 		if err != nil {
 			return fmt.Errorf("hdfDemo: organisation %q: %w", o.Name, err)
 		}
 		ids[o.Name] = id
 	}
-	var hash string
 	for _, a := range HdFAccounts() {
-		u, err := st.UserByEmail(ctx, a.Email)
-		uid := u.ID
-		if domain.IsNotFound(err) {
-			if hash == "" {
-				if hash, err = auth.Hash(DemoPassword); err != nil {
-					return err
-				}
-			}
-			uid, err = st.CreateUser(ctx, a.Email, a.Name, hash)
-		}
-		if err != nil {
-			return fmt.Errorf("hdfDemo: user %s: %w", a.Email, err)
-		}
-		ms, err := st.Memberships(ctx, uid)
-		if err != nil {
-			return err
-		}
-		if len(ms) == 0 {
-			if err := st.AddMembership(ctx, uid, ids[a.Org], a.Role); err != nil {
-				return fmt.Errorf("hdfDemo: membership %s: %w", a.Email, err)
-			}
+		if err := ensureDemoAccount(ctx, st, a, ids[a.Org]); err != nil {
+			return fmt.Errorf("hdfDemo: %w", err)
 		}
 	}
 	return nil

@@ -126,7 +126,7 @@ func structuresDemo(ctx context.Context, st *store.Store) error {
 		return fmt.Errorf("structures demo: %w", err)
 	}
 	for _, d := range demoIdentities() {
-		id, err := st.OrganisationIDByName(ctx, domain.OrgStructure, d.org)
+		id, err := st.DemoOrganisationID(ctx, d.org)
 		if err != nil {
 			return fmt.Errorf("structures demo %s: %w", d.org, err)
 		}

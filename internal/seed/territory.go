@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/store"
 )
 
@@ -56,7 +55,7 @@ func demoTerritories() []demoTerritory {
 // coordinators would: one AddCommunes each.
 func DemoTerritories(ctx context.Context, st *store.Store) error {
 	for _, d := range demoTerritories() {
-		id, err := st.OrganisationIDByName(ctx, domain.OrgStructure, d.org)
+		id, err := st.DemoOrganisationID(ctx, d.org)
 		if err != nil {
 			return fmt.Errorf("seed.DemoTerritories: %s: %w", d.org, err)
 		}

@@ -15,7 +15,7 @@ func (s *Server) accountShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, pages.Account(s.page(r, "Mon compte"), pages.AccountView{Name: u.Name, Email: u.Email, Mode: u.EmailMode,
-		Password: pages.PasswordForm{MinRunes: auth.MinPasswordRunes}}))
+		MustChange: u.MustChangePassword, Password: pages.PasswordForm{MinRunes: auth.MinPasswordRunes}}))
 }
 
 func (s *Server) accountSave(w http.ResponseWriter, r *http.Request) {

@@ -354,6 +354,9 @@ func (s *Server) adminMembershipRemove(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
+	if !s.confirmed(w, r, "Retirer ce rattachement ? La personne ne pourra plus agir pour cette organisation.") {
+		return
+	}
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	id, ok := pathID(chiParam(r, "id"))
@@ -391,6 +394,13 @@ func (s *Server) adminUserEnable(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) adminSetDisabled(w http.ResponseWriter, r *http.Request, disabled bool) {
 	if !s.parseForm(w, r) {
+		return
+	}
+	q := "Réactiver ce compte ? La personne pourra de nouveau se connecter."
+	if disabled {
+		q = "Désactiver ce compte ? Ses sessions prennent fin immédiatement."
+	}
+	if !s.confirmed(w, r, q) {
 		return
 	}
 	ctx := r.Context()

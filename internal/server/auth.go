@@ -32,6 +32,18 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	form := pages.LoginForm{Email: email, Next: next}
+	if email == "" || password == "" {
+		// Nothing to check yet: say which field is missing (no attempt is
+		// counted, nothing is learnt about the account).
+		if email == "" {
+			form.EmailError = "Indiquez votre adresse e-mail."
+		}
+		if password == "" {
+			form.PasswordError = "Indiquez votre mot de passe."
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, pages.Login(s.page(r, "Connexion"), form))
+		return
+	}
 	ip := s.clientIP(r)
 	now := s.now()
 

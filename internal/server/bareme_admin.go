@@ -108,6 +108,9 @@ func (s *Server) mspDelete(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
+	if !s.confirmed(w, r, "Supprimer cet indicateur du barème MSP ? Cette action est définitive.") {
+		return
+	}
 	sc, _ := scopeFrom(r.Context())
 	if err := s.store.DeleteMSPIndicator(r.Context(), sc, x.ID); err != nil {
 		if domain.IsNotFound(err) {

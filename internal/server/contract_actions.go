@@ -80,6 +80,9 @@ func (s *Server) contractRequestResiliation(w http.ResponseWriter, r *http.Reque
 	if !s.parseForm(w, r) {
 		return
 	}
+	if !s.confirmed(w, r, "Enregistrer la demande de résiliation ? Elle prendra effet deux mois après la réception du courrier.") {
+		return
+	}
 	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
@@ -104,6 +107,9 @@ func (s *Server) contractRequestResiliation(w http.ResponseWriter, r *http.Reque
 
 func (s *Server) contractResilier(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
+		return
+	}
+	if !s.confirmed(w, r, "Prononcer la résiliation du contrat ? Cette action est définitive.") {
 		return
 	}
 	sc, c, ok := s.contractOf(w, r)
@@ -133,6 +139,9 @@ func (s *Server) contractResilier(w http.ResponseWriter, r *http.Request) {
 // defaulting to today.
 func (s *Server) contractAvenant(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
+		return
+	}
+	if !s.confirmed(w, r, "Enregistrer cet avenant ? Il sera ajouté au contrat et à l'historique du dossier, sans possibilité de le supprimer.") {
 		return
 	}
 	sc, c, ok := s.contractOf(w, r)
@@ -177,6 +186,9 @@ func (s *Server) contractAvenant(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) contractMarkPaid(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
+		return
+	}
+	if !s.confirmed(w, r, "Enregistrer ce versement comme effectué ? Il ne pourra plus être modifié.") {
 		return
 	}
 	sc, c, ok := s.contractOf(w, r)

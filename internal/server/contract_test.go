@@ -136,7 +136,7 @@ func TestContractPreviewSignaturesAndSchedule(t *testing.T) {
 		}
 	}
 	// The explicit act: without the checkbox, refused next to it.
-	r := sign(ctValCoord, url.Values{"sha256": {sha}, "seen": {"a_signer"}})
+	r := e.loggedIn(ctValCoord).postUnconfirmed(page+"/signer", url.Values{"sha256": {sha}, "seen": {"a_signer"}})
 	if r.StatusCode != http.StatusUnprocessableEntity || r.doc(t).Find("#confirm-error").Length() != 1 {
 		t.Fatalf("without checkbox: %d", r.StatusCode)
 	}

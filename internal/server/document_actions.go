@@ -45,6 +45,16 @@ func documentsURL(id int64, anchor string) string {
 // version of an existing attachment).
 func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {
 	sc, d, _ := dossierFrom(r)
+	// A file over the limit without JavaScript (which checks it before
+	// sending): back to the documents page with the reason, not a dead end.
+	if r.ContentLength > uploadBodyLimit {
+		s.uploadTooLarge(w, r, d.ID)
+		return
+	}
+	if err := r.ParseMultipartForm(8 << 20); isTooLarge(err) {
+		s.uploadTooLarge(w, r, d.ID)
+		return
+	}
 	if !s.parseForm(w, r) {
 		return
 	}
@@ -104,6 +114,13 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "ok", fmt.Sprintf("Fichier « %s » enregistré (version %d).", filetype.Name(hdr.Filename, mustType(hdr.Filename, data)), n))
 	redirect(w, r, documentsURL(d.ID, key))
+}
+
+// uploadTooLarge answers an upload larger than filetype.MaxSize: 303 back to
+// the documents page with the message.
+func (s *Server) uploadTooLarge(w http.ResponseWriter, r *http.Request, dossierID int64) {
+	s.flash(r, "error", fmt.Sprintf("Le fichier dépasse %d Mo : il n'a pas été enregistré. Réduisez sa taille (PDF compressé, images moins lourdes) puis envoyez-le à nouveau.", filetype.MaxSize>>20))
+	redirect(w, r, documentsURL(dossierID, ""))
 }
 
 func mustType(name string, data []byte) string {

@@ -19,7 +19,8 @@ import (
 // downloads.
 
 // uploadBodyLimit caps an upload request: one file of filetype.MaxSize plus
-// the multipart envelope and a title. A larger body answers 413.
+// the multipart envelope and a title. A larger body is not read: the
+// documents page says why (documentUpload).
 const uploadBodyLimit = filetype.MaxSize + 1<<20
 
 // documentsState is what a refused POST keeps on the re-rendered page.
@@ -117,7 +118,7 @@ func (s *Server) renderDocuments(w http.ResponseWriter, r *http.Request, sc stor
 	v := pages.DocumentsView{
 		ID: d.ID, StructureName: d.StructureName, StructureType: string(d.StructureType),
 		StateCode: string(d.State), StateLabel: d.State.Label(), StateStatus: dossierStateStatus(d.State),
-		Errors: st.summary, Intro: documentsIntro(p, d), Accept: filetype.Accept, Allowed: filetype.Allowed,
+		Errors: st.summary, Intro: documentsIntro(p, d), Accept: filetype.Accept, Allowed: filetype.Allowed, MaxBytes: filetype.MaxSize,
 		CanUpload: p.CanUploadDocument(store.DocAutre), CanReview: canReview,
 		NewTitle: st.newTitle, NewTitleError: st.newTitleErr, NewFileError: st.newFileErr,
 	}

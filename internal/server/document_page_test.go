@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -17,6 +18,12 @@ import (
 
 // postFile sends a same-origin multipart form with one file.
 func (c *client) postFile(path string, fields map[string]string, filename string, data []byte) resp {
+	return c.postFileLen(path, fields, filename, data, true)
+}
+
+// postFileLen is postFile, with or without a Content-Length header (without:
+// a chunked body, as a streaming client sends).
+func (c *client) postFileLen(path string, fields map[string]string, filename string, data []byte, withLength bool) resp {
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	for k, v := range fields {
@@ -27,7 +34,11 @@ func (c *client) postFile(path string, fields map[string]string, filename string
 		fw.Write(data)
 	}
 	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, c.e.ts.URL+path, &b)
+	var body io.Reader = &b
+	if !withLength {
+		body = io.MultiReader(&b) // not a *bytes.Buffer: no length known
+	}
+	req, _ := http.NewRequest(http.MethodPost, c.e.ts.URL+path, body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Origin", c.e.ts.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
@@ -213,13 +224,31 @@ func TestDocumentUploads(t *testing.T) {
 	if r := other.postFile(base+"/statuts", nil, "s.pdf", pdf); r.StatusCode != 404 {
 		t.Errorf("other coordinator: %d", r.StatusCode)
 	}
-	// A 25 MB body: 413 with a French page.
+	// A 25 MB body (no JavaScript to stop it in the browser): back to the
+	// documents page with the message, nothing stored — announced length or
+	// not.
 	big := make([]byte, 25<<20)
 	copy(big, "%PDF-1.4\n")
-	r = c.postFile(base+"/statuts", nil, "gros.pdf", big)
-	if r.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(r.body, "trop volumineux") {
-		t.Errorf("25 MB: %d", r.StatusCode)
+	before := docCard(c.get(base).doc(t), "statuts").Find("[data-testid=version]").Length()
+	for _, withLength := range []bool{true, false} {
+		r = c.postFileLen(base+"/statuts", nil, "gros.pdf", big, withLength)
+		if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != base {
+			t.Fatalf("25 MB (length %v): %d %q", withLength, r.StatusCode, r.Header.Get("Location"))
+		}
+		d = c.get(base).doc(t)
+		if f := d.Find("[data-testid=flash]").Text(); !strings.Contains(f, "dépasse 20 Mo") {
+			t.Errorf("25 MB (length %v): flash %q", withLength, f)
+		}
+		if n := docCard(d, "statuts").Find("[data-testid=version]").Length(); n != before {
+			t.Errorf("25 MB stored: %d versions, want %d", n, before)
+		}
 	}
+	// The limit is stated next to every file field and checked in the browser.
+	d.Find("input[type=file]").Each(func(_ int, in *goquery.Selection) {
+		if in.AttrOr("data-max-size", "") != strconv.Itoa(20<<20) {
+			t.Errorf("file field %s: data-max-size %q", in.AttrOr("id", ""), in.AttrOr("data-max-size", ""))
+		}
+	})
 }
 
 func TestDocumentReviewMarks(t *testing.T) {

@@ -27,6 +27,9 @@ func (s *Server) dossierTransition(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
+	if !s.confirmed(w, r, newDossierAction(t).Confirm) {
+		return
+	}
 	in := store.TransitionRequest{
 		DossierID: d.ID, Transition: t, Seen: workflow.State(formValue(r, "seen", 64)),
 		Motivation: formValue(r, "motivation", store.MaxMotivation+1),

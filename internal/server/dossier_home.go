@@ -1,10 +1,12 @@
 package server
 
 import (
-	"github.com/portail-aci/aci/internal/access"
 	"net/http"
+	"strconv"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/pages"
 )
@@ -80,7 +82,42 @@ func (s *Server) dossierHomeBlocks(r *http.Request) ([]pages.HomeBlock, error) {
 		if n == 0 {
 			b.More = "/instruction"
 		}
-		return []pages.HomeBlock{b}, nil
+		blocks := []pages.HomeBlock{b}
+		if sb, ok, err := s.signatureHomeBlock(r, sc); err != nil {
+			return nil, err
+		} else if ok {
+			blocks = append([]pages.HomeBlock{sb}, blocks...)
+		}
+		return blocks, nil
 	}
 	return nil, nil
+}
+
+// signatureHomeBlock lists, for a viewer who signs contracts for their
+// organisation (access: a CPAM manager, an ARS director on a contract to
+// sign), the contracts waiting for that signature.
+func (s *Server) signatureHomeBlock(r *http.Request, sc store.Scope) (pages.HomeBlock, bool, error) {
+	p := access.For(viewerOf(sc), access.Contract(0, domain.CPTS, workflow.ASigner, nil))
+	var party workflow.Party
+	switch {
+	case p.Can(access.ActSignCPAM):
+		party = workflow.PartyCPAM
+	case p.Can(access.ActSignARS):
+		party = workflow.PartyARS
+	default:
+		return pages.HomeBlock{}, false, nil
+	}
+	cs, total, err := s.store.ContractsAwaitingSignature(r.Context(), sc, party, homeItemsMax)
+	if err != nil {
+		return pages.HomeBlock{}, false, err
+	}
+	b := pages.HomeBlock{Title: "Contrats en attente de votre signature", Empty: "Aucun contrat n'attend la signature de " + sc.OrgName + "."}
+	for _, c := range cs {
+		b.Items = append(b.Items, pages.HomeItem{Label: c.StructureName, Href: "/dossiers/" + dItoa(c.DossierID) + "/contrat",
+			Status: "À signer", Detail: strconv.Itoa(c.Signed) + " signature(s) sur 3 ; contrat à signer depuis le " + domain.DateOf(c.Since).French() + "."})
+	}
+	if total > len(cs) {
+		b.Items = append(b.Items, pages.HomeItem{Label: "et " + strconv.Itoa(total-len(cs)) + " autre(s)", Href: "/dossiers"})
+	}
+	return b, true, nil
 }

@@ -26,6 +26,7 @@ type dossierShowState struct {
 	apptAt     string
 	apptPlace  string
 	apptErrs   map[string]string
+	accel      *acceleratorState // a refused accelerator form
 }
 
 func (s *Server) dossierShow(w http.ResponseWriter, r *http.Request) {
@@ -102,6 +103,10 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		v.ApptAt, v.ApptPlace, v.ApptErrors = st.apptAt, st.apptPlace, st.apptErrs
 	}
 	v.Timeline = timelineRows(hist)
+	if v.Accelerator, err = s.acceleratorView(ctx, sc, d, p, st.accel); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, st.status, pages.DossierShow(s.page(r, "Dossier — "+d.StructureName), v))
 }
 

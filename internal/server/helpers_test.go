@@ -113,8 +113,30 @@ func (c *client) get(path string) resp {
 }
 
 // post sends a same-origin form (as a browser would: Origin and
-// Sec-Fetch-Site headers).
+// Sec-Fetch-Site headers), confirmed as a browser with JavaScript does after
+// the data-confirm dialog (confirm=1, unless the form sets confirm itself):
+// postUnconfirmed sends it as it is.
 func (c *client) post(path string, form url.Values) resp {
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["confirm"]; !ok {
+		form = cloneValues(form)
+		form.Set("confirm", "1")
+	}
+	return c.postUnconfirmed(path, form)
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// postUnconfirmed sends a same-origin form as it is (a browser without JavaScript).
+func (c *client) postUnconfirmed(path string, form url.Values) resp {
 	req, _ := http.NewRequest(http.MethodPost, c.e.ts.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", c.e.ts.URL)

@@ -184,6 +184,9 @@ func (s *Server) memberRemove(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
+	if !s.confirmed(w, r, "Retirer ce membre du registre de la structure ? Cette action est définitive.") {
+		return
+	}
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	mid, ok := pathID(chiParam(r, "mid"))

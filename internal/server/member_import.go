@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/portail-aci/aci/internal/csvfile"
+	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/templates/pages"
 )
@@ -20,6 +22,7 @@ type importReport struct {
 	Notice      string                 `json:"n,omitempty"`
 	Accepted    int                    `json:"a"`
 	Refused     []pages.ImportLineView `json:"r,omitempty"`
+	Present     []pages.ImportLineView `json:"p,omitempty"`
 }
 
 func (s *Server) memberImportForm(w http.ResponseWriter, r *http.Request) {
@@ -57,6 +60,9 @@ func (s *Server) memberImport(w http.ResponseWriter, r *http.Request) {
 	for _, l := range rep.Refused {
 		out.Refused = append(out.Refused, pages.ImportLineView{Line: l.Line, Reasons: l.Errors})
 	}
+	for _, l := range rep.Present {
+		out.Present = append(out.Present, pages.ImportLineView{Line: l.Line, Reasons: l.Errors})
+	}
 	b, err := json.Marshal(out)
 	if err != nil {
 		s.internalError(w, r, err)
@@ -80,5 +86,37 @@ func (s *Server) memberImportReport(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, pages.MemberImport(s.page(r, "Rapport d'import"), pages.MemberImportView{
 		StructureID: d.ID, StructureName: d.Name, HasReport: true, FileError: rep.FileError, Notice: rep.Notice,
-		Accepted: rep.Accepted, Refused: rep.Refused, MaxLines: registry.MaxImportLines}))
+		Accepted: rep.Accepted, Refused: rep.Refused, Present: rep.Present, MaxLines: registry.MaxImportLines}))
+}
+
+// memberTemplate is GET /membres/modele.csv: the header of the member file,
+// ready to fill in a spreadsheet and import.
+func (s *Server) memberTemplate(w http.ResponseWriter, r *http.Request) {
+	b, err := csvfile.Bytes([][]string{registry.MemberFileHeader()})
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	sendCSV(w, "modele-membres.csv", b)
+}
+
+// memberExport is GET /structures/{id}/membres/export.csv: the members of a
+// structure in scope, in the import's format (it can be imported again).
+func (s *Server) memberExport(w http.ResponseWriter, r *http.Request) {
+	sc, d, _ := structureFrom(r)
+	b, _, err := s.store.MemberFile(r.Context(), sc, d.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sendCSV(w, "membres-"+strconv.FormatInt(d.ID, 10)+"-"+s.now().In(domain.Paris).Format("2006-01-02")+".csv", b)
+}
+
+// sendCSV sends a CSV file built by csvfile as a download.
+func sendCSV(w http.ResponseWriter, name string, b []byte) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(b)
 }

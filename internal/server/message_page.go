@@ -49,7 +49,7 @@ func (s *Server) renderMessages(w http.ResponseWriter, r *http.Request, status i
 	v := form
 	v.DossierID, v.StructureName, v.StateLabel = d.ID, d.StructureName, d.State.Label()
 	v.CanPost, v.CanInternal = p.Can(access.ActPostMessage), p.Can(access.ActPostInternalNote)
-	v.Accept, v.Allowed, v.Max = filetype.Accept, filetype.Allowed, store.MaxMessageBody
+	v.Accept, v.Allowed, v.Max, v.MaxBytes = filetype.Accept, filetype.Allowed, store.MaxMessageBody, filetype.MaxSize
 	v.MaxLabel = domain.GroupThousands(store.MaxMessageBody)
 	for _, m := range msgs {
 		mv := pages.MessageView{ID: m.ID, Author: m.AuthorName, Org: m.OrgName, Date: domain.FrenchDateTime(m.CreatedAt),

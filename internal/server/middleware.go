@@ -252,7 +252,8 @@ func scopeFrom(ctx context.Context) (store.Scope, bool) {
 	return sc, ok
 }
 
-// requireLogin sends anonymous visitors to the login page (and back after).
+// requireLogin sends anonymous visitors to the login page (and back after),
+// and a user who must still choose their own password to /compte.
 func (s *Server) requireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := scopeFrom(r.Context()); !ok {
@@ -266,6 +267,11 @@ func (s *Server) requireLogin(next http.Handler) http.Handler {
 				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
 			}
 			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		if sc, _ := scopeFrom(r.Context()); sc.MustChangePassword && !firstLoginAllowed(r) {
+			// Created with an initial password: choose one's own first.
+			http.Redirect(w, r, "/compte#mot-de-passe", http.StatusSeeOther)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -36,6 +36,10 @@ func (s *Server) routes() http.Handler {
 		r.Get("/login", s.loginForm)
 		r.With(s.limitBody(64<<10)).Post("/login", s.loginSubmit)
 		r.With(s.limitBody(4<<10)).Post("/logout", s.logout)
+		r.Get("/mot-de-passe-oublie", s.forgotForm)
+		r.With(s.limitBody(4<<10)).Post("/mot-de-passe-oublie", s.forgotSubmit)
+		r.Get("/mot-de-passe/nouveau", s.resetForm)
+		r.With(s.limitBody(8<<10)).Post("/mot-de-passe/nouveau", s.resetSubmit)
 
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireLogin)
@@ -60,6 +64,8 @@ func (s *Server) routes() http.Handler {
 			r.With(s.withStructure).Get("/structures/{id}/membres/{mid}/modifier", s.memberEdit)
 			r.With(s.limitBody(64<<10), s.withStructure).Post("/structures/{id}/membres/{mid}/modifier", s.memberUpdate)
 			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/membres/{mid}/retirer", s.memberRemove)
+			r.With(s.withStructure).Get("/structures/{id}/membres/export.csv", s.memberExport)
+			r.Get("/membres/modele.csv", s.memberTemplate)
 			r.With(s.withStructure).Get("/structures/{id}/membres/import", s.memberImportForm)
 			r.With(s.limitBody(3<<20), s.withStructure).Post("/structures/{id}/membres/import", s.memberImport)
 			r.With(s.withStructure).Get("/structures/{id}/membres/import/rapport", s.memberImportReport)
@@ -94,6 +100,9 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(32<<10), s.withDossier).Post("/dossiers/{id}/complements", s.complementAdd)
 			r.With(s.limitBody(32<<10), s.withDossier).Post("/dossiers/{id}/complements/{cid}/reponse", s.complementAnswer)
 			r.With(s.limitBody(8<<10), s.withDossier).Post("/dossiers/{id}/rendez-vous", s.dossierAppointment)
+			// Accelerator sessions and their reports (accelerator.go).
+			r.With(s.limitBody(16<<10), s.withDossier).Post("/dossiers/{id}/accelerateur", s.acceleratorSchedule)
+			r.With(s.limitBody(128<<10), s.withDossier).Post("/dossiers/{id}/accelerateur/{sid}/compte-rendu", s.acceleratorReport)
 
 			// The dossier's content tab (dossier_content*.go). 50 000
 			// characters of text, up to 4 bytes each, urlencoded: 1 MiB.

@@ -2,13 +2,13 @@ package server
 
 import (
 	"bytes"
-	"encoding/csv"
 	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/portail-aci/aci/internal/csvfile"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/store"
@@ -108,19 +108,9 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, pages.StructureList(s.page(r, "Structures"), v))
 }
 
-// csvCell protects a cell against CSV injection: a spreadsheet would run a
-// cell starting with = + - @ (or a tab / carriage return) as a formula, so
-// such a cell is prefixed with a quote (OWASP "CSV Injection").
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 // structureExport sends the structures of the scope matching the list's
 // filters as a French Excel CSV: ";" separator, UTF-8 with BOM, cells quoted
-// by encoding/csv when needed and protected against formulas. For CPAM, ARS,
+// by encoding/csv when needed and protected against formulas (csvfile). For CPAM, ARS,
 // DCGDR and national users only (issue item 6); others get 404.
 func (s *Server) structureExport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -135,10 +125,7 @@ func (s *Server) structureExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	buf.WriteString("\uFEFF")
-	cw := csv.NewWriter(&buf)
-	cw.Comma = ';'
-	cw.UseCRLF = true
+	cw := csvfile.NewWriter(&buf)
 	_ = cw.Write([]string{"Identifiant", "Nom", "Type", "Forme juridique", "SIRET", "FINESS", "Adresse", "Complément",
 		"Code postal", "Commune", "Département", "Région", "Coordinateur", "E-mail du coordinateur", "Membres",
 		"Création"})
@@ -156,13 +143,9 @@ func (s *Server) structureExport(w http.ResponseWriter, r *http.Request) {
 		rec := []string{strconv.FormatInt(e.ID, 10), e.Name, string(e.StructureType), lf, e.SIRET, e.FINESS, e.Address1, e.Address2,
 			e.PostalCode, e.CommuneName, e.Departement + " " + e.DepartementName, e.RegionName, e.CoordinatorName, e.CoordinatorEmail,
 			strconv.Itoa(e.Members), d(e.CreatedOn)}
-		for i := range rec {
-			rec[i] = csvCell(rec[i])
-		}
 		_ = cw.Write(rec)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		s.internalError(w, r, err)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/seed"
 )
 
@@ -259,5 +260,38 @@ func TestEditStructureBadDate(t *testing.T) {
 	}
 	if !strings.Contains(page.Find(`[data-testid="field-postal_code"]`).Text(), "5 chiffres") {
 		t.Error("the postal code's finding is missing next to the date's")
+	}
+}
+
+// The member file template and the member list export are CSV files with a
+// BOM, importable as they are; the export is scoped like the member list.
+func TestMemberTemplateAndExport(t *testing.T) {
+	e := newEnv(t)
+	c := e.loggedIn("coordinateur.b@demo.portail-aci.fr")
+	tpl := c.get("/membres/modele.csv")
+	if tpl.StatusCode != 200 || !strings.HasPrefix(tpl.body, "\uFEFFNom;Prénom;Profession") ||
+		!strings.HasPrefix(tpl.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("template: %d %q", tpl.StatusCode, tpl.body)
+	}
+	if rep := registry.ParseMembersCSV(strings.NewReader(tpl.body)); !strings.Contains(rep.FileError, "aucun membre") {
+		t.Fatalf("template header not accepted by the import: %q", rep.FileError)
+	}
+	id, err := e.st.OrganisationIDByName(context.Background(), domain.OrgStructure, seed.MontsDeDemo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/structures/" + strconv.FormatInt(id, 10) + "/membres/export.csv"
+	if d := c.get("/structures/" + strconv.FormatInt(id, 10) + "/membres").doc(t); d.Find(`[data-testid="export-members"]`).AttrOr("href", "") != path {
+		t.Fatal("no export link on the member list")
+	}
+	r := c.get(path)
+	if r.StatusCode != 200 || !strings.HasPrefix(r.body, "\uFEFF") || !strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment;") {
+		t.Fatalf("export: %d %v", r.StatusCode, r.Header)
+	}
+	if rep := registry.ParseMembersCSV(strings.NewReader(r.body)); rep.FileError != "" || len(rep.Accepted) == 0 {
+		t.Fatalf("export not importable: %q, %d lines", rep.FileError, len(rep.Accepted))
+	}
+	if r := e.loggedIn("referent@demo.portail-aci.fr").get(path); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("referent of another département: %d", r.StatusCode)
 	}
 }

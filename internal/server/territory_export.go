@@ -2,11 +2,12 @@ package server
 
 import (
 	"bytes"
-	"encoding/csv"
+
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/portail-aci/aci/internal/csvfile"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/templates/pages"
 )
@@ -27,29 +28,21 @@ func (s *Server) territoryCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	buf.WriteString("\uFEFF")
-	cw := csv.NewWriter(&buf)
-	cw.Comma = ';'
-	cw.UseCRLF = true
+	cw := csvfile.NewWriter(&buf)
 	_ = cw.Write([]string{"Commune", "Code INSEE", "Codes postaux", "Département", "Population légale " + t.PopulationYear})
 	for _, c := range t.Communes {
-		_ = cw.Write([]string{territoryCSVCell(c.Name), c.Code, strings.Join(c.PostalCodes, " "), c.Departement, strconv.FormatInt(c.Population, 10)})
+		_ = cw.Write([]string{c.Name, c.Code, strings.Join(c.PostalCodes, " "), c.Departement, strconv.FormatInt(c.Population, 10)})
 	}
 	_ = cw.Write([]string{"Total (" + strconv.Itoa(len(t.Communes)) + " communes)", "", "", "", strconv.FormatInt(t.Population, 10)})
 	_ = cw.Write([]string{"Taille de la CPTS", "", "", "", tierShort(t.Tier)})
-	cw.Flush()
+	if err := cw.Flush(); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="territoire-`+strconv.FormatInt(id, 10)+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = buf.WriteTo(w)
-}
-
-// territoryCSVCell keeps a spreadsheet from reading a cell as a formula.
-func territoryCSVCell(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }
 
 // territoryPrint is GET /structures/{id}/territoire/imprimer: the same list

@@ -37,6 +37,7 @@ const (
 	AuditMembershipRemove = "membership_remove"
 	AuditOrgCreate        = "org_create"
 	AuditPasswordChange   = "password_change"
+	AuditPasswordReset    = "password_reset"
 )
 
 // NationalOrgName is the organisation `aci user create --org-kind national`
@@ -158,7 +159,9 @@ func (s *Store) CreateAccount(ctx context.Context, a Actor, n NewAccount) (int64
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
+		// The initial password is someone else's choice: the person chooses
+		// their own at first login (must_change_password).
+		err = tx.QueryRow(ctx, `INSERT INTO users (email, name, password_hash, must_change_password) VALUES ($1, $2, $3, true)
 			ON CONFLICT (email) DO NOTHING RETURNING id`,
 			NormalizeEmail(n.Email), strings.TrimSpace(n.Name), n.PasswordHash).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -281,7 +284,8 @@ func (s *Store) SetUserDisabled(ctx context.Context, a Actor, userID int64, disa
 // handlers pass sc.UserID.
 func (s *Store) ChangePassword(ctx context.Context, userID int64, actorName, hash string) error {
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1 WHERE id = $1`, userID, hash)
+		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, must_change_password = false
+			WHERE id = $1`, userID, hash)
 		if err != nil {
 			return err
 		}

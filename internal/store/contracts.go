@@ -668,3 +668,34 @@ func (c Contract) ScheduleInput() (funding.ScheduleInput, error) {
 	f := c.Funding()
 	return funding.ContractScheduleInput(f.BaremeCode, f.Tier, f.Start, f.Missions)
 }
+
+// ContractToSign is a contract waiting for one party's signature.
+type ContractToSign struct {
+	DossierID     int64
+	StructureName string
+	Signed        int // signatures already recorded
+	Since         time.Time
+}
+
+// ContractsAwaitingSignature lists the contracts in scope still to be signed
+// (a_signer) that party has not signed yet, oldest first, at most limit, and
+// their total.
+func (s *Store) ContractsAwaitingSignature(ctx context.Context, sc Scope, party workflow.Party, limit int) ([]ContractToSign, int, error) {
+	var a args
+	w := ` WHERE c.state = 'a_signer' AND NOT EXISTS (SELECT 1 FROM contract_signatures cs WHERE cs.contract_id = c.id AND cs.party = ` +
+		a.add(string(party)) + `) AND ` + sc.structures("o", &a)
+	var total int
+	if err := s.Pool.QueryRow(ctx, `SELECT count(*)`+contractFrom+w, a...).Scan(&total); err != nil {
+		return nil, 0, pgError("store.ContractsAwaitingSignature", err)
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT c.dossier_id, o.name, (SELECT count(*) FROM contract_signatures cs WHERE cs.contract_id = c.id), c.created_at`+
+		contractFrom+w+` ORDER BY c.created_at, c.id LIMIT `+a.add(limit), a...)
+	if err != nil {
+		return nil, 0, pgError("store.ContractsAwaitingSignature", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContractToSign, error) {
+		var c ContractToSign
+		return c, r.Scan(&c.DossierID, &c.StructureName, &c.Signed, &c.Since)
+	})
+	return out, total, pgError("store.ContractsAwaitingSignature", err)
+}

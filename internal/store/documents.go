@@ -1,10 +1,8 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/portail-aci/aci/internal/access"
+	"github.com/portail-aci/aci/internal/csvfile"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/filetype"
@@ -515,18 +514,6 @@ func generatedName(code workflow.Document, at time.Time) string {
 	return "liste-membres-" + day + ".csv"
 }
 
-func csvBytes(records [][]string) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString("\ufeff")
-	w := csv.NewWriter(&b)
-	w.Comma = ';'
-	w.UseCRLF = true
-	if err := w.WriteAll(records); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
 func (s *Store) territoryCSV(ctx context.Context, sc Scope, structureID int64) ([]byte, error) {
 	t, err := s.Territory(ctx, sc, structureID)
 	if err != nil {
@@ -541,28 +528,18 @@ func (s *Store) territoryCSV(ctx context.Context, sc Scope, structureID int64) (
 	}
 	recs = append(recs, []string{"", "Total (" + strconv.Itoa(len(t.Communes)) + " communes)", "", "", strconv.FormatInt(t.Population, 10)})
 	recs = append(recs, []string{"", "Niveau (palier DOMAIN §3)", "", "", strconv.Itoa(t.Tier)})
-	return csvBytes(recs)
+	return csvfile.Bytes(recs)
 }
 
 func (s *Store) membersCSV(ctx context.Context, sc Scope, structureID int64) ([]byte, error) {
-	recs := [][]string{{"Nom", "Prénom", "Profession", "Spécialité", "Mode d'exercice", "Commune d'exercice", "RPPS", "Structure d'exercice"}}
-	for page := 1; ; page++ {
-		ms, total, err := s.ListMembers(ctx, sc, structureID, Page{Number: page, Size: 200})
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			recs = append(recs, []string{m.Member.LastName, m.Member.FirstName, m.Member.Profession.Label(), m.Member.Specialty,
-				m.Member.Mode.Label(), m.CommuneName, m.Member.RPPS, m.OwnStructureName})
-		}
-		if page*200 >= total || len(ms) == 0 {
-			break
-		}
+	b, n, err := s.MemberFile(ctx, sc, structureID)
+	if err != nil {
+		return nil, err
 	}
-	if len(recs) == 1 {
+	if n == 0 {
 		return nil, domain.FieldError("file", "Le registre ne compte aucun membre : ajoutez les membres d'abord.")
 	}
-	return csvBytes(recs)
+	return b, nil
 }
 
 // documentsRequirement fills a.Documents for the transitions that need

@@ -261,6 +261,10 @@ func ActionLabel(t workflow.Transition) string {
 		return "Validation implicite (silence de l'ARS, CSP L1434-12)"
 	case TransitionVersement:
 		return "Versement enregistré"
+	case TransitionSeanceAccelerateur:
+		return "Séance accélérateur programmée"
+	case TransitionCompteRenduAccelerateur:
+		return "Compte rendu de séance accélérateur"
 	}
 	return t.Label()
 }

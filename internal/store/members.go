@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/portail-aci/aci/internal/csvfile"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/registry"
 )
@@ -339,7 +340,10 @@ func (s *Store) RemoveMember(ctx context.Context, sc Scope, structureID, memberI
 // code does not exist in the reference data, and the lines whose RPPS is
 // already a member of the structure, are moved to Refused; the remaining
 // accepted lines are inserted together — all of them or, on any database
-// error, none.
+// error, none. Lines naming a member the structure already has (same RPPS,
+// or same name, profession and commune: registry.ImportReport.SkipPresent)
+// are reported as already present, so importing a file twice adds nobody.
+// The structure row is locked first, so two imports run one after the other.
 func (s *Store) ImportMembers(ctx context.Context, sc Scope, structureID int64, rep registry.ImportReport) (registry.ImportReport, error) {
 	if rep.FileError != "" {
 		// Still check the write right: a refused file tells nothing about a
@@ -364,39 +368,22 @@ func (s *Store) ImportMembers(ctx context.Context, sc Scope, structureID int64, 
 				rep.RejectCommune(c)
 			}
 		}
-		var rpps []string
-		for _, a := range rep.Accepted {
-			if a.Member.RPPS != "" {
-				rpps = append(rpps, a.Member.RPPS)
-			}
+		rows, err := tx.Query(ctx, `SELECT last_name, first_name, profession, coalesce(rpps, ''), commune_code
+			FROM members WHERE structure_id = $1`, structureID)
+		if err != nil {
+			return err
 		}
-		if len(rpps) > 0 {
-			rows, err := tx.Query(ctx, `SELECT rpps FROM members WHERE structure_id = $1 AND rpps = ANY($2::text[])`, structureID, rpps)
-			if err != nil {
-				return err
-			}
-			existing, err := pgx.CollectRows(rows, pgx.RowTo[string])
-			if err != nil {
-				return err
-			}
-			if len(existing) > 0 {
-				have := map[string]bool{}
-				for _, r := range existing {
-					have[r] = true
-				}
-				kept := rep.Accepted[:0]
-				for _, a := range rep.Accepted {
-					if have[a.Member.RPPS] {
-						rep.Refused = append(rep.Refused, registry.LineError{Line: a.Line,
-							Errors: []string{fmt.Sprintf("RPPS : le numéro %s est déjà celui d'un membre de la structure.", a.Member.RPPS)}})
-						continue
-					}
-					kept = append(kept, a)
-				}
-				rep.Accepted = kept
-				sortRefused(rep.Refused)
-			}
+		existing, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (registry.Member, error) {
+			var m registry.Member
+			var prof string
+			err := r.Scan(&m.LastName, &m.FirstName, &prof, &m.RPPS, &m.CommuneCode)
+			m.Profession = registry.Profession(prof)
+			return m, err
+		})
+		if err != nil {
+			return err
 		}
+		rep.SkipPresent(existing)
 		if len(rep.Accepted) == 0 {
 			return nil
 		}
@@ -411,7 +398,8 @@ func (s *Store) ImportMembers(ctx context.Context, sc Scope, structureID int64, 
 			return err
 		}
 		return logChange(ctx, tx, structureID, sc.UserID, "member_import",
-			fmt.Sprintf("Import CSV : %d membre(s) ajouté(s), %d ligne(s) refusée(s)", len(rep.Accepted), len(rep.Refused)))
+			fmt.Sprintf("Import CSV : %d membre(s) ajouté(s), %d déjà présent(s), %d ligne(s) refusée(s)",
+				len(rep.Accepted), len(rep.Present), len(rep.Refused)))
 	})
 	if err != nil {
 		return rep, pgError("store.ImportMembers", err)
@@ -419,10 +407,22 @@ func (s *Store) ImportMembers(ctx context.Context, sc Scope, structureID int64, 
 	return rep, nil
 }
 
-func sortRefused(r []registry.LineError) {
-	for i := 1; i < len(r); i++ {
-		for j := i; j > 0 && r[j].Line < r[j-1].Line; j-- {
-			r[j], r[j-1] = r[j-1], r[j]
+// MemberFile is the member list of a structure in scope as a CSV file
+// (registry.MemberFileHeader: importable again), and the number of members.
+func (s *Store) MemberFile(ctx context.Context, sc Scope, structureID int64) ([]byte, int, error) {
+	recs := [][]string{registry.MemberFileHeader()}
+	for page := 1; ; page++ {
+		ms, total, err := s.ListMembers(ctx, sc, structureID, Page{Number: page, Size: 200})
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, m := range ms {
+			recs = append(recs, registry.MemberFileRecord(m.Member, m.CommuneName, m.OwnStructureName))
+		}
+		if page*200 >= total || len(ms) == 0 {
+			break
 		}
 	}
+	b, err := csvfile.Bytes(recs)
+	return b, len(recs) - 1, err
 }

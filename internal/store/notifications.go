@@ -39,6 +39,15 @@ type ntfRecipient struct {
 	Email     string
 	Name      string
 	EmailMode string
+	// Own: the user is a member of the dossier's structure (the notice is
+	// worded for them: "Votre…").
+	Own bool
+	// Offices are the user's memberships among the audiences, as kind and
+	// role (for workflow.MustAct).
+	Offices [][2]string
+	// DigestOnly: no instant e-mail, the daily digest instead (a manager
+	// told of a step that is not theirs to take).
+	DigestOnly bool
 }
 
 // ntfPlace is what the recipients' query needs to know of a dossier.
@@ -46,16 +55,20 @@ type ntfPlace struct {
 	ID            int64
 	StructureID   int64
 	StructureName string
+	StructureType domain.StructureType
+	State         workflow.State // the dossier's state now
 	Departement   string
 	Region        string
 }
 
 func ntfLoadPlace(ctx context.Context, q pgx.Tx, dossierID int64) (ntfPlace, error) {
 	var p ntfPlace
-	err := q.QueryRow(ctx, `SELECT d.id, o.id, o.name, coalesce(o.departement, ''), coalesce(dep.region, '')
+	var st, state string
+	err := q.QueryRow(ctx, `SELECT d.id, o.id, o.name, coalesce(o.structure_type, ''), d.state, coalesce(o.departement, ''), coalesce(dep.region, '')
 		FROM dossiers d JOIN organisations o ON o.id = d.structure_id
 		LEFT JOIN departements dep ON dep.code = o.departement WHERE d.id = $1`, dossierID).
-		Scan(&p.ID, &p.StructureID, &p.StructureName, &p.Departement, &p.Region)
+		Scan(&p.ID, &p.StructureID, &p.StructureName, &st, &state, &p.Departement, &p.Region)
+	p.StructureType, p.State = domain.StructureType(st), workflow.State(state)
 	return p, err
 }
 
@@ -76,23 +89,83 @@ func ntfRecipients(ctx context.Context, tx pgx.Tx, p ntfPlace, aud []workflow.Au
 		}
 		return false
 	}
-	rows, err := tx.Query(ctx, `SELECT DISTINCT u.id, u.email, u.name, u.email_mode
+	rows, err := tx.Query(ctx, `SELECT u.id, u.email, u.name, u.email_mode, o.kind, m.role
 		FROM users u JOIN memberships m ON m.user_id = u.id JOIN organisations o ON o.id = m.org_id
 		WHERE u.disabled_at IS NULL AND o.archived_at IS NULL AND u.id <> $1 AND (
 			($2 AND o.kind = 'structure' AND o.id = $3)
 			OR ($4 AND o.kind = 'cpam' AND EXISTS (SELECT 1 FROM organisation_departements od WHERE od.org_id = o.id AND od.departement = $5))
 			OR ($6 AND o.kind = 'ars' AND o.region = $7)
 			OR ($8 AND o.kind = 'dcgdr' AND o.region = $7))
-		ORDER BY u.id`,
+		ORDER BY u.id, o.kind, m.role`,
 		exceptUser, has(workflow.ToStructure), p.StructureID, has(workflow.ToCPAM), p.Departement,
 		has(workflow.ToARS), p.Region, has(workflow.ToDCGDR))
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ntfRecipient, error) {
+	var out []ntfRecipient
+	for rows.Next() {
 		var x ntfRecipient
-		return x, r.Scan(&x.ID, &x.Email, &x.Name, &x.EmailMode)
-	})
+		var kind, role string
+		if err := rows.Scan(&x.ID, &x.Email, &x.Name, &x.EmailMode, &kind, &role); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if n := len(out); n > 0 && out[n-1].ID == x.ID {
+			x = out[n-1]
+			out = out[:n-1]
+		}
+		x.Own = x.Own || domain.OrgKind(kind) == domain.OrgStructure
+		x.Offices = append(x.Offices, [2]string{kind, role})
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+// ntfDigestManagers marks DigestOnly the recipients whose every office is
+// a CPAM manager's with no step of theirs to take in the dossier's state now
+// (workflow.MustAct): the referents instruct, the manager signs; an ARS
+// director, often the only ARS account of a region, stays told at once.
+func ntfDigestManagers(rs []ntfRecipient, p ntfPlace) {
+	for i := range rs {
+		quiet := len(rs[i].Offices) > 0
+		for _, o := range rs[i].Offices {
+			kind, role := domain.OrgKind(o[0]), domain.Role(o[1])
+			manager := kind == domain.OrgCPAM && role == domain.RoleManager
+			if !manager || workflow.MustAct(p.StructureType, p.State, kind, role) {
+				quiet = false
+			}
+		}
+		rs[i].DigestOnly = quiet
+	}
+}
+
+// ntfEventTitle is the title of an audit row's notification, from the
+// reader's side (own: the structure's users).
+func ntfEventTitle(t workflow.Transition, own bool, structure string) string {
+	if title, ok := workflow.EventTitle(t, own, structure); ok {
+		return title
+	}
+	var w [2]string
+	switch t {
+	case TransitionDemandeComplement:
+		w = [2]string{"La CPAM vous a demandé un complément", "complément demandé par la CPAM"}
+	case TransitionReponseComplement:
+		w = [2]string{"Votre réponse à une demande de complément a été transmise à la CPAM", "réponse reçue à une demande de complément"}
+	case TransitionRendezVousSignature:
+		w = [2]string{"Le rendez-vous de signature de votre contrat a été fixé", "rendez-vous de signature fixé"}
+	case TransitionVersement:
+		w = [2]string{"Un versement de votre contrat a été enregistré", "versement enregistré"}
+	case TransitionSeanceAccelerateur:
+		w = [2]string{"Une séance accélérateur a été programmée pour votre projet", "séance accélérateur programmée"}
+	case TransitionCompteRenduAccelerateur:
+		w = [2]string{"Le compte rendu de votre séance accélérateur vous a été envoyé", "compte rendu de séance accélérateur enregistré"}
+	default:
+		w = [2]string{ActionLabel(t), ActionLabel(t)}
+	}
+	if own {
+		return w[0]
+	}
+	return structure + " : " + w[1]
 }
 
 // ntfNotice is a notification to create for several users.
@@ -129,7 +202,7 @@ func ntfNotify(ctx context.Context, tx pgx.Tx, rs []ntfRecipient, n ntfNotice, l
 		at = n.At
 	}
 	for _, r := range rs {
-		digest := r.EmailMode == "digest" && !n.InAppOnly
+		digest := (r.EmailMode == "digest" || r.DigestOnly) && !n.InAppOnly
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO notifications (user_id, dossier_id, kind, title, body, link, source, created_at, digest_pending)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (user_id, source) DO NOTHING RETURNING id`,
@@ -199,6 +272,9 @@ func auditAudience(t workflow.Transition) []workflow.Audience {
 		return []workflow.Audience{workflow.ToCPAM}
 	case TransitionRendezVousSignature:
 		return []workflow.Audience{workflow.ToStructure, workflow.ToARS}
+	case TransitionSeanceAccelerateur, TransitionCompteRenduAccelerateur:
+		// The report is sent to the project leader (docs/rules.md §10).
+		return []workflow.Audience{workflow.ToStructure}
 	}
 	return nil
 }
@@ -246,18 +322,32 @@ func (s *Store) ProcessAuditNotifications(ctx context.Context, linkBase string, 
 				}
 				body := "Par " + actorName + ". État du dossier : " + workflow.State(to).Label() + "."
 				if motivation != "" {
-					body += "\nMotif : " + motivation
+					body += "\n" + ntfDetailLabel(workflow.Transition(tr)) + " : " + motivation
 				}
-				n := ntfNotice{DossierID: dossierID, Kind: NotifTransition,
-					Title:  p.StructureName + " : " + ActionLabel(workflow.Transition(tr)),
-					Body:   body,
-					Link:   "/dossiers/" + strconv.FormatInt(dossierID, 10),
-					Source: "audit:" + strconv.FormatInt(id, 10)}
-				if now.Sub(happened) > ntfMailMaxAge {
-					n.InAppOnly, n.At = true, happened
+				ntfDigestManagers(rs, p)
+				var own, others []ntfRecipient
+				for _, r := range rs {
+					if r.Own {
+						own = append(own, r)
+					} else {
+						others = append(others, r)
+					}
 				}
-				if _, err := ntfNotify(ctx, tx, rs, n, linkBase, now); err != nil {
-					return err
+				for _, g := range []struct {
+					rs  []ntfRecipient
+					own bool
+				}{{own, true}, {others, false}} {
+					n := ntfNotice{DossierID: dossierID, Kind: NotifTransition,
+						Title:  ntfEventTitle(workflow.Transition(tr), g.own, p.StructureName),
+						Body:   body,
+						Link:   "/dossiers/" + strconv.FormatInt(dossierID, 10),
+						Source: "audit:" + strconv.FormatInt(id, 10)}
+					if now.Sub(happened) > ntfMailMaxAge {
+						n.InAppOnly, n.At = true, happened
+					}
+					if _, err := ntfNotify(ctx, tx, g.rs, n, linkBase, now); err != nil {
+						return err
+					}
 				}
 			}
 			_, err = tx.Exec(ctx, `UPDATE dossier_audit SET notified_at = $2 WHERE id = $1`, id, now)
@@ -445,4 +535,15 @@ func (s *Store) SendReminders(ctx context.Context, today domain.Date, linkBase s
 		}
 	}
 	return sent, nil
+}
+
+// ntfDetailLabel introduces an audit row's text in its notification.
+func ntfDetailLabel(t workflow.Transition) string {
+	switch t {
+	case TransitionSeanceAccelerateur:
+		return "Séance"
+	case TransitionCompteRenduAccelerateur:
+		return "Compte rendu"
+	}
+	return "Motif"
 }

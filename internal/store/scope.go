@@ -27,6 +27,9 @@ type Scope struct {
 	Departements []string // CPAM: the départements it covers
 	Region       string   // ARS, DCGDR: its region
 	SessionEpoch int      // the user's current session epoch (users.session_epoch)
+	// MustChangePassword: created with an initial password, the user has not
+	// chosen their own yet (every page but /compte is closed to them).
+	MustChangePassword bool
 }
 
 // Valid reports whether the scope names a real membership.

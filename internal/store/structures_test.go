@@ -277,6 +277,7 @@ func TestImportMembers(t *testing.T) {
 		name                string
 		file                string
 		accepted, refused   int
+		present             int
 		fileErr, refusedMsg string
 		scope               string
 	}{
@@ -285,7 +286,17 @@ func TestImportMembers(t *testing.T) {
 			"Faure;Tom;pharmacien;;libéral;" + "10005173140" + ";69264\n",
 			accepted: 2, refused: 2, refusedMsg: "69999 n'existe pas"},
 		{name: "RPPS already a member", file: "nom;prénom;profession;spécialité;mode;rpps;commune\nFaure;Tom;pharmacien;;libéral;10005173140;69264\n",
-			accepted: 0, refused: 1, refusedMsg: "déjà celui d'un membre"},
+			accepted: 0, present: 1},
+		{name: "without RPPS, first time", file: "nom;prénom;profession;spécialité;mode;rpps;commune\nSans;Rpps;infirmier;;libéral;;69264\nAutre;Une;sage-femme;;libéral;;69264\n",
+			accepted: 2},
+		{name: "the same file again", file: "nom;prénom;profession;spécialité;mode;rpps;commune\nSans;Rpps;infirmier;;libéral;;69264\nAutre;Une;sage-femme;;libéral;;69264\n",
+			present: 2},
+		{name: "same person, other case and accents", file: "nom;prénom;profession;spécialité;mode;rpps;commune\nSANS;rpps;Infirmière;;libéral;;69264\n",
+			present: 1},
+		{name: "same name, other commune", file: "nom;prénom;profession;spécialité;mode;rpps;commune\nSans;Rpps;infirmier;;libéral;;69123\n",
+			accepted: 1},
+		{name: "twice in one file", file: "nom;prénom;profession;spécialité;mode;rpps;commune\nDeux;Fois;infirmier;;libéral;;69264\nDeux;Fois;infirmier;;libéral;;69264\n",
+			accepted: 1, refused: 1, refusedMsg: "figure déjà ligne 2"},
 		{name: "10 000 lines", file: big.String(), fileErr: "plus de 2000 lignes"},
 		{name: "wrong columns", file: "name;first;job\nA;B;C\n", fileErr: "Colonnes manquantes"},
 		{name: "Windows-1252", file: cp1252, accepted: 1},
@@ -316,8 +327,8 @@ func TestImportMembers(t *testing.T) {
 				if !strings.Contains(rep.FileError, tc.fileErr) {
 					t.Fatalf("file error %q", rep.FileError)
 				}
-			} else if len(rep.Accepted) != tc.accepted || len(rep.Refused) != tc.refused {
-				t.Fatalf("accepted %d refused %+v", len(rep.Accepted), rep.Refused)
+			} else if len(rep.Accepted) != tc.accepted || len(rep.Refused) != tc.refused || len(rep.Present) != tc.present {
+				t.Fatalf("accepted %d refused %+v present %+v", len(rep.Accepted), rep.Refused, rep.Present)
 			}
 			if tc.refusedMsg != "" && !strings.Contains(fmt.Sprint(rep.Refused), tc.refusedMsg) {
 				t.Fatalf("refused %+v", rep.Refused)
@@ -338,5 +349,51 @@ func TestImportMembers(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("Windows-1252 names not converted")
+	}
+}
+
+// The member file (export, generated « liste des membres ») starts with a
+// BOM, neutralises formula cells, and imported back adds nobody.
+func TestMemberFileFormulasAndRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	scopes := demo(t, st)
+	coord := scopes["coordinateur.b@demo.portail-aci.fr"]
+	id := structureIDs(t, st)[seed.MontsDeDemo]
+	for _, name := range []string{"=HYPERLINK(\"http://x\")", "+Plus", "-Moins", "@Arob"} {
+		if _, err := st.AddMember(ctx, coord, id, registry.Member{LastName: name, FirstName: "Test", Profession: registry.Infirmier,
+			Mode: registry.ModeLiberal, CommuneCode: "69264"}); err != nil {
+			t.Fatal(name, err)
+		}
+	}
+	b, n, err := st.MemberFile(ctx, coord, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	if !strings.HasPrefix(text, "\uFEFF") {
+		t.Fatalf("no BOM: %q", text[:10])
+	}
+	for _, bad := range []string{"\n=HYPERLINK", "\n+Plus", "\n-Moins", "\n@Arob", "\n\"=HYPERLINK"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("formula cell not neutralised: %q", bad)
+		}
+	}
+	if !strings.Contains(text, "'+Plus") {
+		t.Errorf("want '+Plus in %q", text)
+	}
+	_, before, _ := st.ListMembers(ctx, coord, id, store.Page{Number: 1, Size: 1})
+	if n != before {
+		t.Fatalf("file has %d members, registry %d", n, before)
+	}
+	rep, err := st.ImportMembers(ctx, coord, id, registry.ParseMembersCSV(strings.NewReader(text)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.FileError != "" || len(rep.Accepted) != 0 {
+		t.Fatalf("re-import of the export: file error %q, accepted %d, refused %+v", rep.FileError, len(rep.Accepted), rep.Refused)
+	}
+	if _, after, _ := st.ListMembers(ctx, coord, id, store.Page{Number: 1, Size: 1}); after != before {
+		t.Fatalf("members %d after re-import, want %d", after, before)
 	}
 }

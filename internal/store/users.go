@@ -24,6 +24,9 @@ type User struct {
 	// SessionEpoch is raised by every password change: sessions opened in
 	// an older epoch end at their next request.
 	SessionEpoch int
+	// MustChangePassword: the account was created with an initial password;
+	// its owner must choose their own before anything else.
+	MustChangePassword bool
 }
 
 // Membership is a user's role in one organisation.
@@ -50,11 +53,11 @@ func (s *Store) CreateUser(ctx context.Context, email, name, passwordHash string
 	return id, pgError("store.CreateUser", err)
 }
 
-const userColumns = `id, email, name, password_hash, email_mode, disabled_at, session_epoch`
+const userColumns = `id, email, name, password_hash, email_mode, disabled_at, session_epoch, must_change_password`
 
 func scanUser(row pgx.Row) (User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.EmailMode, &u.DisabledAt, &u.SessionEpoch)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.EmailMode, &u.DisabledAt, &u.SessionEpoch, &u.MustChangePassword)
 	return u, err
 }
 
@@ -117,11 +120,11 @@ func (s *Store) ScopeFor(ctx context.Context, userID, orgID int64) (Scope, error
 	var sc Scope
 	var kind, role string
 	var region *string
-	err := s.Pool.QueryRow(ctx, `SELECT u.id, u.name, u.session_epoch, o.id, o.name, o.kind, m.role, o.region,
+	err := s.Pool.QueryRow(ctx, `SELECT u.id, u.name, u.session_epoch, u.must_change_password, o.id, o.name, o.kind, m.role, o.region,
 		coalesce((SELECT array_agg(od.departement ORDER BY od.departement) FROM organisation_departements od WHERE od.org_id = o.id), '{}')
 		FROM users u JOIN memberships m ON m.user_id = u.id JOIN organisations o ON o.id = m.org_id
 		WHERE u.id = $1 AND o.id = $2 AND u.disabled_at IS NULL AND o.archived_at IS NULL`, userID, orgID).
-		Scan(&sc.UserID, &sc.UserName, &sc.SessionEpoch, &sc.OrgID, &sc.OrgName, &kind, &role, &region, &sc.Departements)
+		Scan(&sc.UserID, &sc.UserName, &sc.SessionEpoch, &sc.MustChangePassword, &sc.OrgID, &sc.OrgName, &kind, &role, &region, &sc.Departements)
 	if err != nil {
 		return Scope{}, pgError("store.ScopeFor", err)
 	}

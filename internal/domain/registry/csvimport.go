@@ -40,14 +40,17 @@ type LineError struct {
 // 2 000 data lines. A file is never partially imported for a structural
 // reason.
 type ImportReport struct {
-	Accepted  []ImportedMember
-	Refused   []LineError
+	Accepted []ImportedMember
+	Refused  []LineError
+	// Present are the lines naming a member the structure already has
+	// (SkipPresent): neither imported again nor refused.
+	Present   []LineError
 	FileError string // non-empty: the whole file is refused
 	// Notice is an informational French message (e.g. the file was converted
 	// from Windows-1252); it does not refuse anything.
 	Notice string
 	// DataLines is the number of non-blank data lines read; when FileError is
-	// empty, len(Accepted)+len(Refused) == DataLines.
+	// empty, len(Accepted)+len(Refused)+len(Present) == DataLines.
 	DataLines int
 	// CommuneCodes are the distinct commune codes of the accepted lines,
 	// sorted. They are only format-checked here: the caller must check they
@@ -108,6 +111,10 @@ const (
 
 var colNames = [nCols]string{"nom", "prénom", "profession", "spécialité", "mode", "rpps", "commune"}
 
+// ignoredColumns are the informative columns of the member file the portal
+// writes (MemberFileHeader): read back without complaint, not imported.
+var ignoredColumns = map[string]bool{"communedexercice": true, "nomdelacommune": true, "structuredexercice": true}
+
 var colAliases = map[string]int{
 	"nom": colNom, "nomdefamille": colNom, "nomdusage": colNom, "nomdexercice": colNom,
 	"prenom": colPrenom, "prenomdexercice": colPrenom,
@@ -130,7 +137,9 @@ var colAliases = map[string]int{
 // French label, ignoring case and accents. Blank lines are skipped.
 //
 // Decision on duplicates: the same RPPS on two lines — the first line is
-// accepted, each later one is refused with the number of the first.
+// accepted, each later one is refused with the number of the first. The same
+// goes for two lines without RPPS naming the same person (MemberKey: name,
+// profession and commune).
 func ParseMembersCSV(r io.Reader) ImportReport {
 	var rep ImportReport
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
@@ -203,6 +212,7 @@ func ParseMembersCSV(r io.Reader) ImportReport {
 	}
 
 	firstRPPS := map[string]int{}
+	firstKey := map[string]int{}
 	communes := map[string]bool{}
 	for _, rw := range rows {
 		m, errs := parseMemberRow(rw.cells, index, len(header))
@@ -211,6 +221,13 @@ func ParseMembersCSV(r io.Reader) ImportReport {
 				errs = append(errs, fmt.Sprintf("RPPS : le numéro %s figure déjà ligne %d (doublon).", m.RPPS, first))
 			} else {
 				firstRPPS[m.RPPS] = rw.line
+			}
+		}
+		if len(errs) == 0 && m.RPPS == "" {
+			if first, dup := firstKey[MemberKey(m)]; dup {
+				errs = append(errs, fmt.Sprintf("Ce membre (même nom, profession et commune, sans RPPS) figure déjà ligne %d (doublon).", first))
+			} else {
+				firstKey[MemberKey(m)] = rw.line
 			}
 		}
 		if len(errs) > 0 {
@@ -327,6 +344,9 @@ func mapHeader(header []string) ([nCols]int, string) {
 		k := foldKey(h)
 		if k == "" {
 			continue // an empty header cell (trailing ";" of Excel): ignored
+		}
+		if ignoredColumns[k] {
+			continue
 		}
 		col, ok := colAliases[k]
 		if !ok {
@@ -452,4 +472,63 @@ func decodeCP1252(data []byte) (string, bool) {
 		}
 	}
 	return b.String(), true
+}
+
+// MemberKey identifies a member without RPPS: the names (ignoring case,
+// accents, spaces and punctuation), the profession and the commune code.
+func MemberKey(m Member) string {
+	m = m.Normalized()
+	return foldKey(m.LastName) + "|" + foldKey(m.FirstName) + "|" + string(m.Profession) + "|" + m.CommuneCode
+}
+
+// SkipPresent moves to Present the accepted lines naming a member the
+// structure already has, so that importing the same file twice adds nobody:
+// a line whose RPPS is an existing member's; or a line whose name, profession
+// and commune are an existing member's (MemberKey) when one of the two has no
+// RPPS (two different RPPS are two homonyms, both kept).
+func (r *ImportReport) SkipPresent(existing []Member) {
+	rpps := map[string]bool{}
+	keys := map[string][]string{} // key -> RPPS of the members having it ("" for none)
+	for _, m := range existing {
+		m = m.Normalized()
+		if m.RPPS != "" {
+			rpps[m.RPPS] = true
+		}
+		keys[MemberKey(m)] = append(keys[MemberKey(m)], m.RPPS)
+	}
+	kept := r.Accepted[:0]
+	for _, a := range r.Accepted {
+		msg := ""
+		if a.Member.RPPS != "" && rpps[a.Member.RPPS] {
+			msg = fmt.Sprintf("Déjà présent dans le registre (RPPS %s) : non importé à nouveau.", a.Member.RPPS)
+		} else {
+			for _, other := range keys[MemberKey(a.Member)] {
+				if other == "" || a.Member.RPPS == "" {
+					msg = "Déjà présent dans le registre (même nom, profession et commune) : non importé à nouveau."
+					break
+				}
+			}
+		}
+		if msg != "" {
+			r.Present = append(r.Present, LineError{Line: a.Line, Errors: []string{msg}})
+			continue
+		}
+		kept = append(kept, a)
+	}
+	r.Accepted = kept
+}
+
+// MemberFileHeader is the header of every member file the portal writes (the
+// import template, the member list export, the generated « liste des
+// membres »): the import's columns, then two informative columns the import
+// ignores, so that an exported file can be imported again.
+func MemberFileHeader() []string {
+	return []string{"Nom", "Prénom", "Profession", "Spécialité", "Mode d'exercice", "RPPS", "Code commune",
+		"Commune d'exercice", "Structure d'exercice"}
+}
+
+// MemberFileRecord is the line of m in a member file (MemberFileHeader).
+func MemberFileRecord(m Member, communeNom, ownStructure string) []string {
+	return []string{m.LastName, m.FirstName, m.Profession.Label(), m.Specialty, m.Mode.Label(), m.RPPS, m.CommuneCode,
+		communeNom, ownStructure}
 }

@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/access"
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+)
+
+// Audit-only actions of the accelerator sessions (docs/rules.md §10).
+const (
+	TransitionSeanceAccelerateur      workflow.Transition = "seance_accelerateur"
+	TransitionCompteRenduAccelerateur workflow.Transition = "compte_rendu_accelerateur"
+)
+
+// AcceleratorSession is a stored session with its report.
+type AcceleratorSession struct {
+	ID             int64
+	DossierID      int64
+	OrganiserOrgID int64
+	OrganiserName  string
+	workflow.AcceleratorSession
+	FacilitatorUserID int64 // 0: not a user of the portal
+	Report            string
+	ReportAt          *time.Time
+	ReportByName      string
+	CreatedAt         time.Time
+	CreatedByName     string
+}
+
+// AcceleratorInput is a session to schedule; FacilitatorUserID (a user of
+// the organiser's organisation) or else FacilitatorName (someone outside the
+// portal).
+type AcceleratorInput struct {
+	workflow.AcceleratorSession
+	FacilitatorUserID int64
+	At                time.Time
+}
+
+// OrganisesAccelerator: the session was organised by the scope's
+// organisation (its facilitator, when a user of the portal, is one of its
+// users): who may write its report, with access.ActOrganiseAccelerator.
+func OrganisesAccelerator(sc Scope, a AcceleratorSession) bool {
+	return sc.Valid() && sc.OrgID == a.OrganiserOrgID
+}
+
+const acceleratorColumns = `a.id, a.dossier_id, a.organiser_org_id, og.name, a.held_on, a.duration, coalesce(a.facilitator_user_id, 0),
+	a.facilitator_name, a.participants, coalesce(a.report, ''), a.report_at, coalesce(a.report_by_name, ''), a.created_at, coalesce(cu.name, '')`
+
+const acceleratorFrom = ` FROM accelerator_sessions a JOIN organisations og ON og.id = a.organiser_org_id
+	LEFT JOIN users cu ON cu.id = a.created_by`
+
+func scanAccelerator(r pgx.Row) (AcceleratorSession, error) {
+	var a AcceleratorSession
+	var on time.Time
+	var length string
+	err := r.Scan(&a.ID, &a.DossierID, &a.OrganiserOrgID, &a.OrganiserName, &on, &length, &a.FacilitatorUserID,
+		&a.Facilitator, &a.Participants, &a.Report, &a.ReportAt, &a.ReportByName, &a.CreatedAt, &a.CreatedByName)
+	a.On, a.Length = domain.DateOf0(on), workflow.SessionLength(length)
+	return a, err
+}
+
+// AcceleratorSessions lists the sessions of a dossier in scope, by date.
+func (s *Store) AcceleratorSessions(ctx context.Context, sc Scope, dossierID int64) ([]AcceleratorSession, error) {
+	if _, err := scopedDossier(ctx, s.Pool, sc, dossierID, "", "store.AcceleratorSessions"); err != nil {
+		return nil, err
+	}
+	rows, err := s.Pool.Query(ctx, "SELECT "+acceleratorColumns+acceleratorFrom+" WHERE a.dossier_id = $1 ORDER BY a.held_on, a.id", dossierID)
+	if err != nil {
+		return nil, pgError("store.AcceleratorSessions", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AcceleratorSession, error) { return scanAccelerator(r) })
+	return out, pgError("store.AcceleratorSessions", err)
+}
+
+// FacilitatorChoice is a user of the organiser's organisation.
+type FacilitatorChoice struct {
+	ID   int64
+	Name string
+}
+
+// FacilitatorChoices lists the active users of the scope's organisation,
+// who may lead its sessions.
+// No scope predicate: the users of the viewer's own organisation.
+func (s *Store) FacilitatorChoices(ctx context.Context, sc Scope) ([]FacilitatorChoice, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT u.id, u.name FROM users u JOIN memberships m ON m.user_id = u.id
+		WHERE m.org_id = $1 AND u.disabled_at IS NULL ORDER BY u.name, u.id LIMIT 500`, sc.OrgID)
+	if err != nil {
+		return nil, pgError("store.FacilitatorChoices", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (FacilitatorChoice, error) {
+		var c FacilitatorChoice
+		return c, r.Scan(&c.ID, &c.Name)
+	})
+	return out, pgError("store.FacilitatorChoices", err)
+}
+
+// ScheduleAccelerator records a session for a dossier in scope, organised by
+// the scope's organisation, in one transaction with its audit row (the
+// structure is notified from it).
+func (s *Store) ScheduleAccelerator(ctx context.Context, sc Scope, dossierID int64, in AcceleratorInput) (int64, error) {
+	at := in.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	at = at.Truncate(time.Microsecond)
+	var id int64
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		d, err := lockDossier(ctx, tx, sc, dossierID)
+		if err != nil {
+			return err
+		}
+		if !d.Permission(sc).Can(access.ActOrganiseAccelerator) {
+			return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
+		}
+		var facilitator *int64
+		if in.FacilitatorUserID != 0 {
+			var name string
+			err := tx.QueryRow(ctx, `SELECT u.name FROM users u JOIN memberships m ON m.user_id = u.id
+				WHERE u.id = $1 AND m.org_id = $2 AND u.disabled_at IS NULL`, in.FacilitatorUserID, sc.OrgID).Scan(&name)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return domain.FieldError("facilitator", "Choisissez l'animateur parmi les personnes de %s, ou indiquez le nom d'un intervenant extérieur.", sc.OrgName)
+			}
+			if err != nil {
+				return err
+			}
+			in.Facilitator, facilitator = name, &in.FacilitatorUserID
+		}
+		in.Facilitator, in.Participants = strings.TrimSpace(in.Facilitator), strings.TrimSpace(in.Participants)
+		if err := in.Check(domain.DateOf(at)); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO accelerator_sessions (dossier_id, organiser_org_id, held_on, duration,
+			facilitator_user_id, facilitator_name, participants, created_at, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, d.ID, sc.OrgID, in.On.Time(), string(in.Length),
+			facilitator, in.Facilitator, in.Participants, at, sc.UserID).Scan(&id); err != nil {
+			return err
+		}
+		uid := sc.UserID
+		return appendAudit(ctx, tx, d.ID, &uid, sc.UserName, at, TransitionSeanceAccelerateur, d.State, d.State,
+			ntfCut("Séance du "+in.On.French()+" ("+in.Length.Label()+"), organisée par "+sc.OrgName+", animée par "+in.Facilitator+
+				". Participants : "+in.Participants, MaxMotivation))
+	})
+	return id, pgError("store.ScheduleAccelerator", err)
+}
+
+// RecordAcceleratorReport records the written report of a session of a
+// dossier in scope, once, by its facilitator or its organiser, on or after
+// the session's day, in one transaction with its audit row: the report
+// reaches the structure (the project leader) through the notification and
+// its e-mail, and stays in the dossier.
+func (s *Store) RecordAcceleratorReport(ctx context.Context, sc Scope, dossierID, sessionID int64, report string, at time.Time) error {
+	if at.IsZero() {
+		at = s.now()
+	}
+	at = at.Truncate(time.Microsecond)
+	report = strings.TrimSpace(report)
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		d, err := lockDossier(ctx, tx, sc, dossierID)
+		if err != nil {
+			return err
+		}
+		a, err := scanAccelerator(tx.QueryRow(ctx, "SELECT "+acceleratorColumns+acceleratorFrom+
+			" WHERE a.id = $1 AND a.dossier_id = $2 FOR UPDATE OF a", sessionID, d.ID))
+		if err != nil {
+			return err
+		}
+		if !d.Permission(sc).Can(access.ActOrganiseAccelerator) || !OrganisesAccelerator(sc, a) {
+			return domain.Errorf(domain.ENotFound, "Séance introuvable.")
+		}
+		if a.ReportAt != nil {
+			return domain.Errorf(domain.EConflict, "Le compte rendu de cette séance a déjà été enregistré par %s : rechargez la page.", a.ReportByName)
+		}
+		if err := workflow.CheckReport(a.On, domain.DateOf(at), report); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accelerator_sessions SET report = $2, report_at = $3, report_by = $4, report_by_name = $5
+			WHERE id = $1`, a.ID, report, at, sc.UserID, sc.UserName); err != nil {
+			return err
+		}
+		uid := sc.UserID
+		return appendAudit(ctx, tx, d.ID, &uid, sc.UserName, at, TransitionCompteRenduAccelerateur, d.State, d.State,
+			ntfCut("Séance du "+a.On.French()+" : "+report, MaxMotivation))
+	})
+	return pgError("store.RecordAcceleratorReport", err)
+}
