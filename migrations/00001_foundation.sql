@@ -13,7 +13,7 @@ CREATE TABLE departements (
 CREATE INDEX departements_region_idx ON departements (region);
 
 -- Organisations: care structures (CPTS, MSP, ESP, ESS), CPAMs, ARSs, DCGDRs and
--- the national level (DESIGN.md §2). A structure's seat is in one département;
+-- the national level (docs/rules.md §12). A structure's seat is in one département;
 -- an ARS or DCGDR covers one region; a CPAM covers one or more départements
 -- (organisation_departements).
 CREATE TABLE organisations (

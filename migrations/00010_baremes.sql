@@ -1,5 +1,5 @@
 -- +goose Up
--- Funding barèmes as data (DOMAIN.md §4, §5, §9): a new avenant is new rows,
+-- Funding barèmes as data (docs/rules.md §4, §5, §9): a new avenant is new rows,
 -- not a code change. The rows below are exactly the built-in Go values
 -- (funding.Builtin() and funding.BuiltinMSP()); a test compares them.
 CREATE TABLE baremes (
@@ -25,7 +25,7 @@ CREATE TABLE bareme_amounts (
     PRIMARY KEY (bareme_id, tier, mission, part)
 );
 
--- Start-up money per tier (DOMAIN.md §5): amorçage at validation of the
+-- Start-up money per tier (docs/rules.md §5): amorçage at validation of the
 -- lettre d'intention, early-signer supplement (+75 % of fonctionnement), ARS
 -- pre-ACI forfait (decision on the 10 000–20 000 split: see
 -- funding.ARSForfaitByTier) and ARS coordinator forfait (24 000, every tier).
@@ -37,7 +37,7 @@ CREATE TABLE bareme_amorcage (
     PRIMARY KEY (bareme_id, tier, kind)
 );
 
--- MSP ACI indicators (DOMAIN.md §9): 1 point = 7 €; variable points scale
+-- MSP ACI indicators (docs/rules.md §9): 1 point = 7 €; variable points scale
 -- with the patientèle médecin traitant / 4 000. exclusive_group names
 -- alternative levels of one indicator (only the best met level counts).
 CREATE TABLE msp_indicators (

@@ -1,5 +1,5 @@
 -- +goose Up
--- Structures registry (issue "Structures and territories" item 2): the
+-- Structures registry (docs/rules.md §21): the
 -- identity of a care structure lives on its organisations row (kind =
 -- 'structure'); the columns are NULL for the other kinds.
 ALTER TABLE organisations
@@ -21,7 +21,7 @@ CREATE UNIQUE INDEX organisations_siret_idx ON organisations (siret) WHERE siret
 CREATE UNIQUE INDEX organisations_finess_idx ON organisations (finess) WHERE finess IS NOT NULL AND archived_at IS NULL;
 CREATE INDEX organisations_coordinator_idx ON organisations (coordinator_user_id);
 
--- Members of a structure (issue item 3). own_structure_id: for a CPTS, the
+-- Members of a structure (docs/rules.md §21). own_structure_id: for a CPTS, the
 -- MSP or ESP the member practises in, when it is registered here.
 CREATE TABLE members (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

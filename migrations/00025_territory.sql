@@ -1,5 +1,5 @@
 -- +goose Up
--- Territories of CPTS (DOMAIN.md §2, seed 002): a CPTS's territory is a set of
+-- Territories of CPTS (docs/rules.md §2, URPS HDF guide): a CPTS's territory is a set of
 -- communes; a commune belongs to at most one CPTS. The UNIQUE constraint on
 -- commune_code is the real guard: two concurrent additions of the same commune
 -- cannot both commit (the store turns the violation into a clear message
@@ -14,7 +14,7 @@ CREATE TABLE territory_communes (
 );
 
 -- One row per CPTS with an edited territory: its version, for the editor's
--- optimistic locking (DESIGN.md §4: "modifié entre-temps par X, rechargez"),
+-- optimistic locking (docs/rules.md §25: "modifié entre-temps par X, rechargez"),
 -- and the row every edit locks first, so edits of one territory are serialised.
 CREATE TABLE territories (
     structure_id bigint PRIMARY KEY REFERENCES organisations (id) ON DELETE CASCADE,

@@ -1,6 +1,6 @@
 -- +goose Up
 -- Dossiers (candidature à l'ACI) and their tamper-evident audit trail
--- (issue "Dossier workflow"; DESIGN.md §3, DOMAIN.md §10). The state machine
+-- (docs/rules.md §13, §10). The state machine
 -- is internal/domain/workflow; every state change is one transaction that
 -- updates the dossier row (version + 1) and appends one dossier_audit row.
 CREATE TABLE dossiers (
@@ -20,7 +20,7 @@ CREATE TABLE dossiers (
     -- when the state last changed (age in the instruction queue)
     state_since               timestamptz NOT NULL DEFAULT now(),
     lettre_deposee_on         date,
-    lettre_validated_on       date,  -- starts the 6-month clock (DOMAIN §5)
+    lettre_validated_on       date,  -- starts the 6-month clock (docs/rules.md §5)
     projet_sante_filed_on     date,  -- last filing; réputé validé 2 months later for a CPTS (CSP L1434-12)
     projet_sante_validated_on date,
     demande_deposee_on        date,

@@ -1,5 +1,5 @@
 -- +goose Up
--- Complement requests of the CPAM referent during the instruction (DOMAIN.md
+-- Complement requests of the CPAM referent during the instruction (docs/rules.md
 -- §10; workflow demander_complements / repondre_complements). Each request is
 -- attached to a field or a document of the dossier (target: see
 -- store.ComplementTargets) and answered by the structure's coordinator.

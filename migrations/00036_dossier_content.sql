@@ -1,15 +1,15 @@
 -- +goose Up
--- Content of a dossier (issue "Dossier workflow", content part): the texts,
+-- Content of a dossier (docs/rules.md §15): the texts,
 -- the chosen missions and the indicators a structure writes while its
--- dossier is being prepared (DOMAIN.md §4, §6, §9, §10). The signed PDFs are
+-- dossier is being prepared (docs/rules.md §4, §6, §9, §10). The signed PDFs are
 -- documents (documents area), not this. One row per dossier, created on the
--- first save. Each section has its own version (optimistic locking, DESIGN.md
--- §4: two sections edited in two tabs do not conflict) and its own
+-- first save. Each section has its own version (optimistic locking, docs/rules.md
+-- §25: two sections edited in two tabs do not conflict) and its own
 -- "dernière modification"; content_version counts every save (the contract
 -- area prints the version it used).
 CREATE TABLE dossier_content (
     dossier_id           bigint PRIMARY KEY REFERENCES dossiers (id),
-    -- CPTS only: lettre d'intention (DOMAIN.md §1, §10)
+    -- CPTS only: lettre d'intention (docs/rules.md §1, §10)
     lettre_intention     text NOT NULL DEFAULT '' CHECK (length(lettre_intention) <= 20000),
     lettre_version       integer NOT NULL DEFAULT 0,
     lettre_updated_at    timestamptz,
@@ -28,8 +28,8 @@ CREATE TABLE dossier_content (
     indicators_version   integer NOT NULL DEFAULT 0,
     indicators_updated_at timestamptz,
     indicators_updated_by bigint REFERENCES users (id) ON DELETE SET NULL,
-    -- MSP: chosen barème indicators and patientèle médecin traitant (DOMAIN.md §9);
-    -- ESP: coordinated patients and patientèle médecin traitant (DOMAIN.md §9)
+    -- MSP: chosen barème indicators and patientèle médecin traitant (docs/rules.md §9);
+    -- ESP: coordinated patients and patientèle médecin traitant (docs/rules.md §9)
     msp_indicators       text[] NOT NULL DEFAULT '{}' CHECK (cardinality(msp_indicators) <= 200),
     patientele           integer CHECK (patientele BETWEEN 0 AND 10000000),
     esp_patients         integer CHECK (esp_patients BETWEEN 0 AND 10000000),
@@ -41,7 +41,7 @@ CREATE TABLE dossier_content (
     content_updated_by   bigint REFERENCES users (id) ON DELETE SET NULL
 );
 
--- Indicators of a CPTS dossier (DOMAIN.md §6): the five mandatory ones
+-- Indicators of a CPTS dossier (docs/rules.md §6): the five mandatory ones
 -- (funding.MandatoryCPTSIndicators, not removable) and the others. Values are
 -- integers in the indicator's unit (funding.Measure). targets[1..5] are the
 -- yearly targets; decision: a single target (only targets[1] given) applies

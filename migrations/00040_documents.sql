@@ -1,7 +1,7 @@
 -- +goose Up
--- Documents of a dossier (issue "Dossier workflow", item 3; DOMAIN.md §10:
+-- Documents of a dossier (docs/rules.md §10:
 -- projet de santé, statuts, contours du territoire, liste des membres, plus
--- free attachments). Files are stored in PostgreSQL (bytea), as DESIGN.md §4
+-- free attachments). Files are stored in PostgreSQL (bytea), as docs/rules.md §24
 -- allows: the app stays stateless, backups and tenancy cover them, and they
 -- are only ever served by a route that checks the scope through the dossier.
 

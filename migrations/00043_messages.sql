@@ -1,5 +1,5 @@
 -- +goose Up
--- Messages of a dossier (issue "Dossier workflow", item 7): one thread per
+-- Messages of a dossier (docs/rules.md §20): one thread per
 -- dossier between the structure and the CPAM/ARS/DCGDR agents of its
 -- territory. Internal notes (internal = true) are written by agents and are
 -- never shown to the structure's users: store.ListMessages filters them out

@@ -1,6 +1,6 @@
 -- +goose Up
--- Notifications, e-mail outbox and sent reminders (issue "Dossier workflow",
--- items 8 and 9). The notifier turns each dossier_audit row with
+-- Notifications, e-mail outbox and sent reminders
+-- (docs/rules.md §19, §20). The notifier turns each dossier_audit row with
 -- notified_at IS NULL into notifications (one transaction per row, FOR UPDATE
 -- SKIP LOCKED); messages notify in the transaction that inserts them.
 CREATE TABLE notifications (
@@ -48,7 +48,7 @@ CREATE INDEX outbox_due_idx ON outbox (send_after, id) WHERE sent_at IS NULL AND
 -- one digest per user per day
 CREATE UNIQUE INDEX outbox_digest_idx ON outbox (user_id, digest_day) WHERE digest;
 
--- Reminders already sent (DOMAIN §5, CSP L1434-12, complement requests):
+-- Reminders already sent (docs/rules.md §5, CSP L1434-12, complement requests):
 -- the daily job inserts here first, so a restart or a second instance never
 -- sends one twice.
 CREATE TABLE reminders_sent (

@@ -1,6 +1,6 @@
 -- +goose Up
--- Contracts (ACI CPTS / MSP tripartite contracts) and their signatures (issue
--- "Dossier workflow" item 6; DESIGN.md §3; DOMAIN.md §8, §9, §10). A contract
+-- Contracts (ACI CPTS / MSP tripartite contracts) and their signatures
+-- (docs/rules.md §13; §8, §9, §10). A contract
 -- is created in a_signer when its dossier is accepted (workflow
 -- Outcome.OpensContract), with its document frozen: the HTML and its SHA-256
 -- never change afterwards, and each party signs that hash. Contract
@@ -27,7 +27,7 @@ CREATE TABLE contracts (
     start_date               date,   -- day of the third signature
     end_date                 date,   -- start + 5 years (exclusive: the contract is échu that day)
     resiliation_received_on  date,   -- receipt of the résiliation letter
-    resiliation_effective_on date,   -- received + 2 months (DOMAIN §9)
+    resiliation_effective_on date,   -- received + 2 months (docs/rules.md §9)
     resiliation_requested_by text NOT NULL DEFAULT '' CHECK (resiliation_requested_by IN ('', 'structure', 'cpam')),
     resilie_on               date,
     trop_percu_cents         bigint CHECK (trop_percu_cents >= 0),

@@ -1,5 +1,5 @@
 -- +goose Up
--- Payment schedule of a contract (DOMAIN.md §8 for a CPTS, §9 for an MSP),
+-- Payment schedule of a contract (docs/rules.md §8 for a CPTS, §9 for an MSP),
 -- created from the funding engine (funding.BuildSchedule / MSPSchedule) in
 -- the transaction of the third signature. Amounts in cents.
 CREATE TABLE payments (

@@ -1,5 +1,5 @@
 -- +goose Up
--- Accounts administration (issue 2 item 6, DESIGN.md §2 "national admin:
+-- Accounts administration (docs/rules.md §12 "national admin:
 -- users"): every change made by a national admin (or by `aci user` on the
 -- command line, actor NULL) to accounts, memberships and organisations is
 -- recorded here, in the transaction of the change.

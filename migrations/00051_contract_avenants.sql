@@ -1,5 +1,5 @@
 -- +goose Up
--- Avenants of an actif contract (DESIGN.md §3 "actif → avenant (new
+-- Avenants of an actif contract (docs/rules.md §13 "actif → avenant (new
 -- version)"; workflow transition avenant, Outcome.NewVersion). Each avenant
 -- is recorded with the contract's new version, in the transaction of the
 -- avenant transition whose audit row (motivation = the object) goes into the

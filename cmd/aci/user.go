@@ -32,7 +32,7 @@ disable désactive le compte : ses sessions prennent fin à leur prochaine requ�
 // stdin is where --password-stdin reads (a variable for the tests).
 var stdin io.Reader = os.Stdin
 
-// cmdUser runs `aci user create|disable` (issue 2 item 6: the first
+// cmdUser runs `aci user create|disable` (the first
 // national admin of a real deployment comes from here).
 func cmdUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

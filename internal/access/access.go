@@ -2,7 +2,7 @@
 // request for the subject of the page (a structure, a dossier or a
 // contract), from the viewer's active membership (organisation kind, role,
 // organisation) and the subject's state; handlers ask it which forms and
-// buttons to show, store transitions ask it before they write (DESIGN.md §2).
+// buttons to show, store transitions ask it before they write (docs/rules.md §12).
 // Role checks live here and nowhere else; the workflow's rule of who may
 // apply which transition stays in internal/domain/workflow and is read here,
 // not copied.
@@ -166,7 +166,7 @@ func (f facts) can(t ...workflow.Transition) bool {
 	return false
 }
 
-// coordinator: a coordinator of the subject's own structure (DESIGN.md §2:
+// coordinator: a coordinator of the subject's own structure (docs/rules.md §12:
 // "coordinator (edits, files, signs for the structure)").
 func (f facts) coordinator() bool {
 	return f.kind(domain.OrgStructure) && f.own && f.v.Role.AtLeast(domain.RoleCoordinator)

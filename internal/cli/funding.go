@@ -124,10 +124,10 @@ func parsePopulation(s string) (int64, error) {
 }
 
 // parseRate reads an achievement rate in [0, 1] ("0.85", "0,85", "1", ".5")
-// as basis points, on the decimal digits, without floats (DOMAIN.md §11).
+// as basis points, on the decimal digits, without floats (docs/rules.md §11).
 //
 // Decision: a rate given with more than 4 decimals is rounded half away from
-// zero to 4 decimals, the precision of a mission's rate (DOMAIN.md §6: "a
+// zero to 4 decimals, the precision of a mission's rate (docs/rules.md §6: "a
 // mission's rate … rounded to 4 decimals"): 0.33335 → 0.3334, 0.12344 →
 // 0.1234. Only plain decimals are accepted (no sign, exponent, hex,
 // fraction or spaces inside).
@@ -216,7 +216,7 @@ func parseMissions(s string, b funding.Bareme) ([]funding.Mission, error) {
 	return out, nil
 }
 
-// fundingLineJSON and fundingJSON are exactly the interface of the issue
+// fundingLineJSON and fundingJSON are exactly the documented JSON interface
 // ("{"tier": 2, "total_cents": 38250000, "lines": [{"mission": "acces",
 // "fixed_cents": 7000000, "variable_cents": 3000000}, ...]}"): other tools
 // and tests rely on these keys and on no others.
@@ -273,10 +273,10 @@ func readIndicators(path string) ([]contractlife.Measure, error) {
 
 // fundingLineOut is one line as the CLI shows it. The early-signer
 // supplement is added to the fixed part of the fonctionnement line of year 1
-// (DOMAIN.md §5, decision: "paid once, with the first fonctionnement
+// (docs/rules.md §5, decision: "paid once, with the first fonctionnement
 // payment. Total amorçage after signature then T1 87 500 · T2 105 000 · T3
 // 131 250 · T4 157 500"), so that total_cents is the sum of fixed_cents +
-// variable_cents over the lines (DOMAIN.md §11: totals are sums of lines).
+// variable_cents over the lines (docs/rules.md §11: totals are sums of lines).
 func fundingLineOut(l funding.Line) (fixed, variable domain.Cents) {
 	return l.Fixed + l.Supplement, l.Variable
 }

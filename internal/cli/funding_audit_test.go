@@ -6,20 +6,20 @@ import (
 	"testing"
 )
 
-// TestFundingAuditPerTier checks every amount of DOMAIN.md §4–§5 through the
-// CLI, for the four tiers, to the cent (issue 3 audit).
+// TestFundingAuditPerTier checks every amount of docs/rules.md §4–§5 through the
+// CLI, for the four tiers, to the cent (docs/rules.md §4).
 func TestFundingAuditPerTier(t *testing.T) {
-	pops := [4]string{"39999", "40000", "80000", "175001"} // one per tier (DOMAIN.md §3 edges)
+	pops := [4]string{"39999", "40000", "80000", "175001"} // one per tier (docs/rules.md §3 edges)
 	for _, tc := range []struct {
 		name  string
 		args  []string
 		total [4]int64 // euros, per tier
 		fonct [4]int64 // fonctionnement line fixed part, euros (0: not checked)
 	}{
-		// DOMAIN.md §4 "maximum possible (crisis plan first written + crisis)".
+		// docs/rules.md §4 "maximum possible (crisis plan first written + crisis)".
 		{"all+crisis", []string{"--missions", "all", "--crisis"}, [4]int64{287_500, 382_500, 487_500, 580_000}, [4]int64{50_000, 60_000, 75_000, 90_000}},
 		{"default missions = all", []string{"--crisis"}, [4]int64{287_500, 382_500, 487_500, 580_000}, [4]int64{}},
-		// Without a declared crisis the crisis variable part is not paid (seed 001).
+		// Without a declared crisis the crisis variable part is not paid (avenant 2 negotiation).
 		{"all", nil, [4]int64{250_000, 330_000, 420_000, 505_000}, [4]int64{}},
 		// socle: fonctionnement + acces + parcours + prevention + crise (fixe, 1re rédaction).
 		{"socle", []string{"--missions", "socle"}, [4]int64{225_000, 295_000, 370_000, 435_000}, [4]int64{}},
@@ -34,7 +34,7 @@ func TestFundingAuditPerTier(t *testing.T) {
 		{"achievement 0.5", []string{"--crisis", "--achievement", "0.5"}, [4]int64{251_250, 333_750, 426_250, 505_000}, [4]int64{}},
 		{"achievement 0", []string{"--crisis", "--achievement", "0"}, [4]int64{215_000, 285_000, 365_000, 430_000}, [4]int64{}},
 		// early signer under avenant 2 (signed before 30/09/2022): + 37 500 / 45 000 / 56 250 / 67 500
-		// with the fonctionnement of year 1 (DOMAIN.md §5: 87 500 / 105 000 / 131 250 / 157 500).
+		// with the fonctionnement of year 1 (docs/rules.md §5: 87 500 / 105 000 / 131 250 / 157 500).
 		{"signed 2022-06-01", []string{"--crisis", "--signed", "2022-06-01"}, [4]int64{325_000, 427_500, 543_750, 647_500}, [4]int64{87_500, 105_000, 131_250, 157_500}},
 		{"signed 2022-09-29", []string{"--crisis", "--signed", "2022-09-29"}, [4]int64{325_000, 427_500, 543_750, 647_500}, [4]int64{}},
 		// on or after the cut-off: no supplement ("avant le 30 septembre 2022").
@@ -43,7 +43,7 @@ func TestFundingAuditPerTier(t *testing.T) {
 		// the supplement is paid once, in year 1 for a contract signed under avenant 2.
 		{"signed 2022-06-01 year 2", []string{"--crisis", "--signed", "2022-06-01", "--year", "2"}, [4]int64{275_000, 365_000, 465_000, 555_000}, [4]int64{50_000, 60_000, 75_000, 90_000}},
 		// signed before avenant 2 took effect: years before 01/04/2022 are refused (TestFundingRefusesBefore2022);
-		// the first year on avenant 2 carries the supplement (DOMAIN.md §5), the next ones do not.
+		// the first year on avenant 2 carries the supplement (docs/rules.md §5), the next ones do not.
 		{"signed 2021-06-01 year 2", []string{"--crisis", "--signed", "2021-06-01", "--year", "2"}, [4]int64{312_500, 410_000, 521_250, 622_500}, [4]int64{87_500, 105_000, 131_250, 157_500}},
 		{"signed 2020-06-01 year 3", []string{"--crisis", "--signed", "2020-06-01", "--year", "3"}, [4]int64{312_500, 410_000, 521_250, 622_500}, [4]int64{87_500, 105_000, 131_250, 157_500}},
 		{"signed 2021-06-01 year 3", []string{"--crisis", "--signed", "2021-06-01", "--year", "3"}, [4]int64{275_000, 365_000, 465_000, 555_000}, [4]int64{50_000, 60_000, 75_000, 90_000}},
@@ -65,7 +65,7 @@ func TestFundingAuditPerTier(t *testing.T) {
 	}
 }
 
-// TestFundingAuditTiers checks the tier edges (DOMAIN.md §3, decision).
+// TestFundingAuditTiers checks the tier edges (docs/rules.md §3, decision).
 func TestFundingAuditTiers(t *testing.T) {
 	for _, tc := range []struct {
 		pop  string
@@ -96,7 +96,7 @@ func TestFundingAuditAchievementParsing(t *testing.T) {
 }
 
 // TestFundingAuditBadInput: exit 2, exactly one French line on stderr,
-// nothing on stdout (issue 3, CLI).
+// nothing on stdout (docs/rules.md §4).
 func TestFundingAuditBadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{"--population", "45000", "--achievement", "1.5"},

@@ -28,7 +28,7 @@ func indicatorsFile(t *testing.T, content string) string {
 	return p
 }
 
-// The issue's example file: acces (three indicators: two percentages, one
+// The example file of docs/rules.md §6: acces (three indicators: two percentages, one
 // count) and parcours.
 const sampleIndicators = `[
  {"mission": "acces", "baseline": "60", "target": "70", "value": "62,5", "weight": 1, "decreasing": false},

@@ -40,7 +40,7 @@ func fundingJSONOf(t *testing.T, args ...string) fundingOut {
 	if strings.Count(out, "\n") != 1 {
 		t.Fatalf("not exactly one JSON object: %q", out)
 	}
-	// The shape is exactly the issue's: {"tier", "total_cents", "lines":
+	// The shape is exactly the documented one: {"tier", "total_cents", "lines":
 	// [{"mission", "fixed_cents", "variable_cents"}]}, no other key.
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()

@@ -28,7 +28,7 @@ refusée : barème ACI CPTS 2019 non saisi).
   --json              un objet JSON au lieu du tableau
 `
 
-// paymentJSON and scheduleJSON are exactly the interface of the issue
+// paymentJSON and scheduleJSON are exactly the documented JSON interface
 // ("{"payments": [{"due": "2024-03-15", "mission": "parcours", "kind":
 // "avance", "amount_cents": 1234567}, ...], "total_cents": ...}"): other
 // tools and tests rely on these keys and on no others. The contract year and

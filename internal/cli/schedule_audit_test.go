@@ -18,7 +18,7 @@ func payments(v scheduleOut) []pay {
 	return out
 }
 
-// TestScheduleAuditWorkedExample: DOMAIN.md §8 example, every payment to the
+// TestScheduleAuditWorkedExample: docs/rules.md §8 example, every payment to the
 // cent. Signed 01/03/2024, T2, accès aux soins started 01/06/2024:
 // fonctionnement 60 000 in full at signature; acces advance 52 500 ×
 // 273/365 = 39 267,12 on 01/06/2024; at 01/03/2025 the year-1 balance
@@ -71,7 +71,7 @@ func TestScheduleAuditWorkedExample(t *testing.T) {
 // TestScheduleAuditCases: proration across a leap year (contract year with
 // 29 February: 366 days), a mission starting in year 3, achievement applied
 // to the balances only, the crisis variable part in full, the early-signer
-// supplement once at signature (DOMAIN.md §5, §8).
+// supplement once at signature (docs/rules.md §5, §8).
 func TestScheduleAuditCases(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -107,7 +107,7 @@ func TestScheduleAuditCases(t *testing.T) {
 		{"signed on the cut-off: no supplement", []string{"--population", "45000", "--signed", "2022-09-30", "--launch", "acces=2022-09-30"},
 			nil, []pay{{"2022-09-30", "fonctionnement", "amorcage", 0}},
 			5*6_000_000 + 5*10_000_000},
-		// No mission ever started: only the year-1 fonctionnement (DOMAIN.md §8 "No mission started → no further fonctionnement").
+		// No mission ever started: only the year-1 fonctionnement (docs/rules.md §8 "No mission started → no further fonctionnement").
 		{"mission started in year 5 only", []string{"--population", "45000", "--signed", "2024-03-01", "--launch", "qualite=2028-03-01"},
 			[]pay{{"2028-03-01", "fonctionnement", "avance", 4_500_000}, {"2028-03-01", "qualite", "avance", 750_000}, {"2029-03-01", "qualite", "solde", 1_250_000}},
 			[]pay{{"2025-03-01", "fonctionnement", "avance", 0}},

@@ -8,7 +8,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 )
 
-// scheduleOut is exactly the issue's shape: no other key is accepted.
+// scheduleOut is exactly the documented shape: no other key is accepted.
 type scheduleOut struct {
 	Payments []struct {
 		Due         string `json:"due"`

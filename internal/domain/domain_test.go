@@ -66,7 +66,7 @@ func TestMulDivRoundsHalfAwayFromZero(t *testing.T) {
 		num, den int64
 		want     Cents
 	}{
-		{Euros(52500), 273, 365, 3926712}, // DOMAIN.md §8 example: 39 267,12 €
+		{Euros(52500), 273, 365, 3926712}, // docs/rules.md §8 example: 39 267,12 €
 		{1, 1, 2, 1},                      // 0.5 → 1
 		{-1, 1, 2, -1},                    // -0.5 → -1
 		{3, 1, 2, 2},                      // 1.5 → 2

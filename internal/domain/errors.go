@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Error codes: the small set the HTTP edge maps to statuses (DESIGN.md §4).
+// Error codes: the small set the HTTP edge maps to statuses (docs/rules.md §26).
 const (
 	EInvalid      = "invalid"      // bad input: 400/422, message shown next to the field
 	ENotFound     = "not_found"    // missing or outside the caller's scope: 404

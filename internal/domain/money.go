@@ -17,7 +17,7 @@ func Euros(e int64) Cents { return Cents(e * 100) }
 
 // MulDiv returns c × num ÷ den rounded half away from zero to the cent.
 //
-// Decision (DOMAIN.md §11): every product or proration is computed in integers
+// Decision (docs/rules.md §11): every product or proration is computed in integers
 // on cents and rounded half away from zero to the cent, once, at the line
 // level. This is the one rounding function of the product; every proration and
 // every achievement product goes through it. den must be > 0.

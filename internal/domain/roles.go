@@ -1,6 +1,6 @@
 package domain
 
-// OrgKind is the kind of an organisation (DESIGN.md §2).
+// OrgKind is the kind of an organisation (docs/rules.md §12).
 type OrgKind string
 
 const (
@@ -122,7 +122,7 @@ func RolesFor(k OrgKind) []Role {
 	return out
 }
 
-// StructureType is the type of a care structure (DOMAIN.md §2).
+// StructureType is the type of a care structure (docs/rules.md §2).
 type StructureType string
 
 const (

@@ -1,6 +1,6 @@
 // Package filetype checks uploaded files by their CONTENT, not by their name
-// (DESIGN.md §4 "Uploads: size-capped, type-checked by content"; issue 5,
-// item 3). It is pure: standard library only, no I/O beyond the bytes given.
+// (docs/rules.md §24: size-capped, type-checked by content).
+// It is pure: standard library only, no I/O beyond the bytes given.
 //
 // Accepted: PDF, PNG, JPEG, CSV (UTF-8 or Windows-1252 text), ODT, ODS,
 // DOCX, XLSX. Office files are ZIP archives: their type is told from the
@@ -22,7 +22,7 @@ import (
 	"unicode/utf8"
 )
 
-// MaxSize is the largest accepted file (issue 5: "≤ 20 MB each").
+// MaxSize is the largest accepted file (docs/rules.md §24: at most 20 MB each).
 const MaxSize = 20 << 20
 
 // MaxUncompressed bounds the total size of an office document's entries

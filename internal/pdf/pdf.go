@@ -1,5 +1,5 @@
 // Package pdf prints HTML documents to PDF with headless Chromium through
-// chromedp (DESIGN.md §4 "PDF": the same templ HTML with a print stylesheet,
+// chromedp (docs/architecture.md §2 "PDF": the same templ HTML with a print stylesheet,
 // page.PrintToPDF; accents and € come out right). When no Chromium is
 // installed, Available reports it and Print returns ErrNoBrowser: callers
 // offer the printable HTML instead.

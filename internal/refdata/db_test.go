@@ -101,7 +101,7 @@ func testPool(t testing.TB) *pgxpool.Pool {
 
 // BenchmarkLoad measures the first load of the national reference data
 // (régions, départements, EPCI, 34 875 communes) into an empty migrated
-// database — the target is "well under 5 s".
+// database — the target is "well under 5 s".
 func BenchmarkLoad(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {

@@ -9,8 +9,8 @@ import (
 	"github.com/portail-aci/aci/internal/store"
 )
 
-// DemoDossierContent writes the content of the demo dossiers (issue "Dossier
-// workflow", content): it runs BEFORE DemoDossiers, so that the walks find a
+// DemoDossierContent writes the content of the demo dossiers
+// (docs/rules.md §15): it runs BEFORE DemoDossiers, so that the walks find a
 // lettre d'intention, the socle missions and complete mandatory indicators
 // (the content requirement refuses deposer_lettre_intention and
 // deposer_demande without them). It opens each demo dossier the way
@@ -154,7 +154,7 @@ func indicatorInput(x store.ContentIndicator) store.IndicatorInput {
 
 func n(v int64) *int64 { return &v }
 
-// valIndicators: the five mandatory indicators (DOMAIN.md §6), in per-mille
+// valIndicators: the five mandatory indicators (docs/rules.md §6), in per-mille
 // unless said, and two indicators of the CPTS's own.
 func valIndicators() []store.ContentIndicator {
 	per := "‰"

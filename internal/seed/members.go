@@ -11,7 +11,7 @@ import (
 )
 
 // demoIdentity is the registry identity and the members of a demo structure.
-// The composition rules (registry.Composition, DOMAIN.md §2) pass for each.
+// The composition rules (registry.Composition, docs/rules.md §2) pass for each.
 type demoIdentity struct {
 	org         string
 	coordinator string // e-mail of the demo coordinator
@@ -109,7 +109,7 @@ func demoIdentities() []demoIdentity {
 }
 
 // structuresDemo gives the demo structures their identity and members
-// (issue "Structures and territories", item 7). Idempotent: an identity is
+// (docs/rules.md §21). Idempotent: an identity is
 // set only while the structure has no SIRET, members only while it has none,
 // so a second run changes nothing and keeps what users entered.
 func structuresDemo(ctx context.Context, st *store.Store) error {

@@ -9,7 +9,7 @@ import (
 )
 
 // accountPassword is POST /compte/mot-de-passe: every user changes their own
-// password (issue 2 item 6). Guessing the current password counts as login
+// password (docs/rules.md §23). Guessing the current password counts as login
 // failures of the account (store.RecordLoginAttempt / LoginHistory, the same
 // throttle as /login: auth.LoginWait).
 func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {

@@ -204,7 +204,7 @@ func (s *Server) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 
 // accountErrors lists every problem of the create form at once: the fields
 // (store.AccountErrors), the role refused for the organisation's kind
-// (domain.Role.AllowedFor, DESIGN.md §2) and the e-mail already taken.
+// (domain.Role.AllowedFor, docs/rules.md §12) and the e-mail already taken.
 // CreateAccount checks the last two again in its transaction.
 func (s *Server) accountErrors(r *http.Request, n store.NewAccount) []*domain.Error {
 	errs := store.AccountErrors(n)

@@ -11,7 +11,7 @@ import (
 )
 
 // requireNationalAdmin answers 404 to anyone but a national admin: the MSP
-// indicator admin routes do not exist for them (DESIGN.md §2: refusals look
+// indicator admin routes do not exist for them (docs/rules.md §12: refusals look
 // like "not found").
 func (s *Server) requireNationalAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -106,7 +106,7 @@ func perTier(p funding.PerTier) (out [4]string) {
 	return out
 }
 
-// baremeTable lays out one barème the way DOMAIN.md §4 and §5 print it,
+// baremeTable lays out one barème the way docs/rules.md §4 and §5 print it,
 // with the "maximum possible" line computed by the engine (every mission,
 // crisis plan first written, crisis declared, year 1, no supplement).
 func baremeTable(b funding.Bareme, current bool) pages.BaremeTable {

@@ -133,7 +133,7 @@ func (s *Server) contractResilier(w http.ResponseWriter, r *http.Request) {
 	s.contractBack(w, r, "#resiliation")
 }
 
-// contractAvenant records an avenant (DESIGN.md §3 "actif → avenant (new
+// contractAvenant records an avenant (docs/rules.md §13 "actif → avenant (new
 // version)"): CPAM manager only (workflow rule avenant), object required and
 // ≤ store.MaxMotivation characters (refused, not truncated), effective date
 // defaulting to today.

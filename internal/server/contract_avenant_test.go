@@ -12,7 +12,7 @@ import (
 	"github.com/portail-aci/aci/internal/seed"
 )
 
-// Avenants on the contract page (DESIGN.md §3 "actif → avenant"): only the
+// Avenants on the contract page (docs/rules.md §13 "actif → avenant"): only the
 // CPAM manager in scope gets the form; the demo Lille MSP contract is actif
 // and its CPAM (Nord) manager is cpam.nord.
 func TestContractAvenantOverHTTP(t *testing.T) {

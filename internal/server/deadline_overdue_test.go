@@ -9,7 +9,7 @@ import (
 )
 
 // TestDeadlineOverdueFlagged: Val de Démo's lettre d'intention validated
-// more than six months ago (DOMAIN.md §5): the CPAM queue and the dossier
+// more than six months ago (docs/rules.md §5): the CPAM queue and the dossier
 // page say "dépassé de N jours", the queue with the error status.
 func TestDeadlineOverdueFlagged(t *testing.T) {
 	e := newEnv(t)

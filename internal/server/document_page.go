@@ -13,7 +13,7 @@ import (
 	"github.com/portail-aci/aci/templates/pages"
 )
 
-// Documents tab of a dossier (issue 5, item 3): required documents with
+// Documents tab of a dossier (docs/rules.md §16): required documents with
 // their review state, free attachments, uploads, generation from the
 // territory and the registry, review marks by the CPAM referent, scoped
 // downloads.

@@ -21,7 +21,7 @@ import (
 // missions, indicators (CPTS), MSP indicators and patientèle, ESP patients,
 // with an indicative funding estimate.
 //
-// Access (decision, issue "Dossier workflow"): everyone who sees the dossier
+// Access (decision): everyone who sees the dossier
 // reads it; only the structure's coordinators write, in the states
 // store.SectionEditable allows. Outside the scope: 404. In scope but not a
 // coordinator of the structure: 403 with a clear French message (the user
@@ -268,7 +268,7 @@ func contentMSPKindLabel(k funding.MSPKind) string {
 //     mission started at signature; the barème in force today.
 //   - MSP: funding.MSPRemuneration of the chosen indicators (all counted as
 //     met) and the patientèle.
-//   - ESP: funding.ESPForfait (proposition, non en vigueur, DOMAIN.md §9).
+//   - ESP: funding.ESPForfait (proposition, non en vigueur, docs/rules.md §9).
 func (s *Server) contentEstimate(r *http.Request, sc store.Scope, d store.Dossier, c store.DossierContent, mspInds []store.MSPIndicatorRow) *pages.EstimateView {
 	ctx := r.Context()
 	e := &pages.EstimateView{Kind: string(d.StructureType), Disclaimer: contentDisclaimer}
@@ -407,7 +407,7 @@ func espEstimate(e *pages.EstimateView, c store.DossierContent) {
 		e.Notice = domain.ErrorMessage(err)
 		return
 	}
-	e.Notice = "Forfait ESP : " + funding.ESPStatus + " (DOMAIN.md §9)."
+	e.Notice = "Forfait ESP : " + funding.ESPStatus + "."
 	e.Lines = []pages.EstimateLine{{Label: "Forfait de coordination", Total: domain.FormatEUR(f)}}
 	e.YearTotal = domain.FormatEUR(f)
 }

@@ -47,7 +47,7 @@ func dossierNextStep(d store.Dossier) (what, who string) {
 		return "La structure complète son projet de santé et le redépose.", "la structure (coordinateur·rice)"
 	case workflow.ProjetSanteValide:
 		if d.StructureType == domain.ESP {
-			// DOMAIN.md §9: the ESP forfait is a proposal not in force.
+			// docs/rules.md §9: the ESP forfait is a proposal not in force.
 			return "Pas de contrat ACI pour une ESP : le projet de santé validé est la dernière étape. Le forfait ESP est une proposition non en vigueur, il n'y a pas de demande de contractualisation à déposer.", ""
 		}
 		return "La structure dépose sa demande de contractualisation avec les pièces demandées.", "la structure (coordinateur·rice)"
@@ -81,7 +81,7 @@ func dossierNextStep(d store.Dossier) (what, who string) {
 }
 
 // contractStep says, for an accepted dossier, where its contract stands
-// (the dossier stays "Acceptée"; the contract takes over, DESIGN.md §3):
+// (the dossier stays "Acceptée"; the contract takes over, docs/rules.md §13):
 // its state label and what comes next. ok is false without a contract.
 func (s *Server) contractStep(ctx context.Context, sc store.Scope, d store.Dossier) (status, what string, ok bool) {
 	if d.State != workflow.Acceptee {
@@ -151,7 +151,7 @@ type dossierDeadline struct {
 }
 
 // dossierDeadlines lists the clocks running on d today: the 6-month clock of
-// the lettre d'intention (DOMAIN §5) until the dossier is decided, and the
+// the lettre d'intention (docs/rules.md §5) until the dossier is decided, and the
 // two-month "réputé validé" clock of a CPTS projet de santé being examined
 // (CSP L1434-12).
 func dossierDeadlines(d store.Dossier, today domain.Date) []dossierDeadline {

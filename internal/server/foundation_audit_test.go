@@ -1,6 +1,6 @@
 package server_test
 
-// Audit of the Foundation issue (issue 2): the https configuration path of
+// Audit of the foundation (docs/rules.md §23, §24): the https configuration path of
 // the session cookie and HSTS, the session timeouts, the 500 page with its
 // request id, no-store on logged-in pages and the security log lines
 // (never a password).
@@ -71,7 +71,7 @@ func newEnvWith(t *testing.T, vars map[string]string) (*env, *syncBuffer) {
 
 // With BASE_URL in https the session cookie is __Host- prefixed, Secure,
 // HttpOnly, SameSite=Lax, Path=/ without Domain, and HSTS is sent
-// (issue 2 item 6).
+// (docs/rules.md §23).
 func TestHTTPSCookieAndHSTS(t *testing.T) {
 	const base = "https://portail.example"
 	e, _ := newEnvWith(t, map[string]string{"BASE_URL": base})
@@ -102,7 +102,7 @@ func TestHTTPSCookieAndHSTS(t *testing.T) {
 	}
 }
 
-// Session timeouts: 30 min idle, 12 h absolute by default (issue 2 item 6);
+// Session timeouts: 30 min idle, 12 h absolute by default (docs/rules.md §23);
 // the stored expiry of a fresh session is the idle deadline.
 func TestSessionTimeouts(t *testing.T) {
 	cfg, err := config.Parse(func(string) string { return "" })
@@ -153,7 +153,7 @@ func TestNoStoreAndErrorPagesWithRequestID(t *testing.T) {
 }
 
 // Login success, failure, rate limit and refused access are logged (who,
-// what) and the password never appears in the log (issue 2 item 6).
+// what) and the password never appears in the log (docs/rules.md §23).
 func TestSecurityLogWithoutPasswords(t *testing.T) {
 	e, log := newEnvWith(t, nil)
 	const wrong = "Mauvais-Secret-42"

@@ -15,7 +15,7 @@ import (
 
 // queueCap bounds the dossiers sorted in memory for the queue. A CPAM or a
 // region has at most a few hundred open dossiers, and the national volume
-// (DESIGN.md §6: ≈ 1 200 CPTS and 2 500 MSP) fits under it, so the national
+// (docs/architecture.md §5: ≈ 1 200 CPTS and 2 500 MSP) fits under it, so the national
 // admin's queue is complete too; beyond it the page says the list is cut.
 const queueCap = 5000
 

@@ -27,7 +27,7 @@ import (
 )
 
 // journey drives one Chromium through a dossier as several demo accounts,
-// through the real forms and buttons only (DESIGN.md §3). Every JavaScript
+// through the real forms and buttons only (docs/rules.md §13). Every JavaScript
 // confirmation (app.js data-confirm) is accepted and recorded.
 type journey struct {
 	t    *testing.T
@@ -489,7 +489,7 @@ func TestTransitionDoubleSubmit(t *testing.T) {
 }
 
 // TestHomeSaysWhatWaits: each demo account's home page says what waits for
-// them (issue 5, item 11).
+// them (docs/rules.md §20).
 func TestHomeSaysWhatWaits(t *testing.T) {
 	e := newEnv(t)
 	for _, c := range []struct {
@@ -542,7 +542,7 @@ func newStructure(t *testing.T, e *env, typ domain.StructureType, name, email st
 
 // TestMSPAndESPSubsets: an MSP dossier starts with the projet de santé (no
 // lettre d'intention step); an ESP dossier stops at projet_sante_valide and
-// says so (no contract for an ESP, DOMAIN.md §9).
+// says so (no contract for an ESP, docs/rules.md §9).
 func TestMSPAndESPSubsets(t *testing.T) {
 	e := newEnv(t)
 	const ars = "ars@demo.portail-aci.fr"

@@ -8,7 +8,7 @@ import (
 	"github.com/portail-aci/aci/internal/store"
 )
 
-// The notification area's workers (issue 5, items 8 and 9), listed in
+// The notification area's workers (docs/rules.md §19, §20), listed in
 // jobs.go.
 
 func (s *Server) runNotifier(ctx context.Context) error {

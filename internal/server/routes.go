@@ -143,7 +143,7 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(8<<10)).Post("/compte/mot-de-passe", s.accountPassword)
 
 			// Accounts administration (admin_*.go): national admin only
-			// (DESIGN.md §2 "national admin: reference data, barèmes,
+			// (docs/rules.md §12 "national admin: reference data, barèmes,
 			// users"), 404 to anyone else.
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireNationalAdmin)

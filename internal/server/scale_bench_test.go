@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// nationalVolume fills the database to the national scale of DESIGN.md §6:
+// nationalVolume fills the database to the national scale of docs/architecture.md §5:
 // 1 200 CPTS and 2 500 MSP spread over the départements of mainland France,
 // each with an open dossier in instruction.
 func nationalVolume(b *testing.B, e *env) {

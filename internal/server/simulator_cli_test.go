@@ -11,7 +11,7 @@ import (
 )
 
 // TestSimulatorMatchesCLI: the simulator page shows the numbers of `aci
-// funding --json` and `aci schedule --json` (issue 3: "the simulator page
+// funding --json` and `aci schedule --json` ("the simulator page
 // shows them"), compared cent for cent.
 func TestSimulatorMatchesCLI(t *testing.T) {
 	e := newEnv(t)

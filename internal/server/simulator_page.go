@@ -421,7 +421,7 @@ func mspKindLabel(k funding.MSPKind) string {
 	return string(k)
 }
 
-// simulateMSP computes the MSP remuneration (DOMAIN.md §9).
+// simulateMSP computes the MSP remuneration (docs/rules.md §9).
 //
 // Decision: the simulation uses the indicators of every MSP barème together
 // (the ACI MSP of 2017 as amended by avenant 1), since an avenant amends the
@@ -514,7 +514,7 @@ func simulateMSP(f *simForm, rows []store.MSPIndicatorRow, mb funding.MSPBareme)
 }
 
 // simulateESP computes the proposed ESP forfait and the forfait structure
-// loss (DOMAIN.md §9).
+// loss (docs/rules.md §9).
 func simulateESP(f *simForm) pages.SimESP {
 	e := pages.SimESP{Patients: f.raw("patients"), PatienteleMT: f.raw("patientele_mt"), Coordinated: "non"}
 	if f.raw("coordination") == "oui" {

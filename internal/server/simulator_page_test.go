@@ -52,7 +52,7 @@ func TestSimulatorCPTS(t *testing.T) {
 func TestSimulatorCPTSSchedule(t *testing.T) {
 	e := newEnv(t)
 	c := e.loggedIn("referent@demo.portail-aci.fr")
-	// DOMAIN.md §8 example: signed 01/03/2024, accès (T2) started 01/06/2024
+	// docs/rules.md §8 example: signed 01/03/2024, accès (T2) started 01/06/2024
 	// → advance 52 500 × 273/365 = 39 267,12 €.
 	r := c.get("/simulateur?mode=cpts&population=45000&signature=2024-03-01&mission=acces&debut_acces=01/06/2024")
 	if r.StatusCode != http.StatusOK {

@@ -18,12 +18,12 @@ import (
 
 const (
 	structuresPerPage = 50
-	maxExportRows     = 20000 // national volume is ≈ 3 700 structures (DESIGN.md §6)
+	maxExportRows     = 20000 // national volume is ≈ 3 700 structures (docs/architecture.md §5)
 )
 
 // structureFilter reads the list's filters from the query string: name,
 // type, département and CPTS size tier ("taille", 1–4, the tier of the
-// territory's population, DOMAIN.md §3; anything else means no filter).
+// territory's population, docs/rules.md §3; anything else means no filter).
 func structureFilter(r *http.Request) store.StructureFilter {
 	q := r.URL.Query()
 	f := store.StructureFilter{Query: strings.TrimSpace(q.Get("q")), Departement: strings.TrimSpace(q.Get("departement"))}
@@ -111,7 +111,7 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 // structureExport sends the structures of the scope matching the list's
 // filters as a French Excel CSV: ";" separator, UTF-8 with BOM, cells quoted
 // by encoding/csv when needed and protected against formulas (csvfile). For CPAM, ARS,
-// DCGDR and national users only (issue item 6); others get 404.
+// DCGDR and national users only (docs/rules.md §24); others get 404.
 func (s *Server) structureExport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)

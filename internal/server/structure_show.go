@@ -145,7 +145,7 @@ func (s *Server) structureShow(w http.ResponseWriter, r *http.Request) {
 			v.Counts = append(v.Counts, pages.CountRow{Label: p.Label(), N: n[p]})
 		}
 	}
-	// Composition rules: DOMAIN.md §2, computed by the registry.
+	// Composition rules: docs/rules.md §2, computed by the registry.
 	checks := registry.Composition(d.StructureType, string(d.LegalForm), d.FINESS != "", members)
 	for _, c := range checks {
 		v.Checks = append(v.Checks, pages.CheckRow{Label: c.Label, OK: c.OK, Reason: c.Reason, Kind: checkKind(c)})

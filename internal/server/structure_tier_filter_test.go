@@ -9,7 +9,7 @@ import (
 	"github.com/portail-aci/aci/internal/seed"
 )
 
-// /structures filters by CPTS size tier (issue 4 item 6): the select keeps
+// /structures filters by CPTS size tier (docs/rules.md §21): the select keeps
 // the choice, the export link and the CSV follow it, and the scope applies.
 func TestStructureListTierFilter(t *testing.T) {
 	e := newEnv(t)

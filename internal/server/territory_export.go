@@ -12,7 +12,7 @@ import (
 	"github.com/portail-aci/aci/templates/pages"
 )
 
-// "Contours du territoire" (DOMAIN.md §10, seed 003 §5: a document of the
+// "Contours du territoire" (docs/rules.md §10, ACI CPTS: a document of the
 // contractualisation request): the list of communes as CSV and as a printable
 // page. Both are scoped like the editor (404 outside the scope).
 

@@ -12,7 +12,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/registry"
 )
 
-// Accounts administration (issue 2 item 6; DESIGN.md §2: "national admin:
+// Accounts administration (docs/rules.md §12: "national admin:
 // reference data, barèmes, users"). These functions are unscoped: only the
 // national admin's pages (server/admin_*.go, behind their own guard) and the
 // `aci user` command call them. Every change writes its admin_audit row in
@@ -119,7 +119,7 @@ func AccountErrors(n NewAccount) []*domain.Error {
 }
 
 // lockOrgForRole reads the organisation's kind and refuses a role that kind
-// cannot grant (domain.Role.AllowedFor, DESIGN.md §2).
+// cannot grant (domain.Role.AllowedFor, docs/rules.md §12).
 func lockOrgForRole(ctx context.Context, tx pgx.Tx, orgID int64, role domain.Role) (string, error) {
 	var kind, name string
 	var archived *time.Time

@@ -14,7 +14,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/funding"
 )
 
-// Barèmes and MSP indicators are national reference data (DOMAIN.md §4, §5,
+// Barèmes and MSP indicators are national reference data (docs/rules.md §4, §5,
 // §9), not tenant data: every logged-in role reads them, so the reads take
 // no Scope. Only a national admin writes them: the write methods take the
 // Scope and refuse (not_found, like every other refusal) any other role.

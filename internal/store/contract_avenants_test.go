@@ -11,7 +11,7 @@ import (
 	"github.com/portail-aci/aci/internal/store"
 )
 
-// An avenant (DESIGN.md §3 "actif → avenant (new version)"): recorded by the
+// An avenant (docs/rules.md §13 "actif → avenant (new version)"): recorded by the
 // CPAM manager only, on an actif contract, with its object; contract version
 // + 1, an avenant row numbered per contract, and an audit row (avenant,
 // actif → actif, motivation = object) that keeps the chain verifiable.

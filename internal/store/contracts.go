@@ -22,7 +22,7 @@ import (
 )
 
 // Contract is the tripartite ACI contract that follows an accepted dossier
-// (DESIGN.md §3; DOMAIN.md §8–§10; migration 00047).
+// (docs/rules.md §13; §8–§10; migration 00047).
 type Contract struct {
 	ID                 int64
 	DossierID          int64
@@ -43,7 +43,7 @@ type Contract struct {
 	DocumentHTML       string
 	DocumentSHA256     string
 	Start, End         domain.Date // End: the day it is échu (start + 5 years)
-	// Résiliation (DOMAIN §9).
+	// Résiliation (docs/rules.md §9).
 	TerminationReceived  domain.Date
 	TerminationEffective domain.Date
 	TerminationBy        workflow.Party
@@ -78,7 +78,7 @@ func (c Contract) Signed(p workflow.Party) (Signature, bool) {
 // created (at the acceptance of the dossier): the document is rendered from
 // it once and its SHA-256 is what each party signs.
 //
-// Decision (issue "Dossier workflow" item 6): the document is frozen when
+// Decision (docs/rules.md §18): the document is frozen when
 // the contract is created at acceptance — terms, HTML and SHA-256 are stored
 // and never change, so every party previews and signs the same bytes; a
 // signature records the hash it was given and is refused when it differs
@@ -149,7 +149,7 @@ type ContractFundingLine struct {
 	Total    domain.Cents    `json:"total"`
 }
 
-// ContractCalendarRow is one line of the deployment calendar (DOMAIN.md §7).
+// ContractCalendarRow is one line of the deployment calendar (docs/rules.md §7).
 type ContractCalendarRow struct {
 	Mission      funding.Mission `json:"mission"`
 	Label        string          `json:"label"`
@@ -168,8 +168,8 @@ type ContractMSPLine struct {
 // contentForContract reads the dossier's content (loadContent).
 //
 // Decision: without saved missions, a CPTS contract carries the four socle
-// missions (seed 003 §7); an indicator without a baseline or target shows
-// "à fixer" (settled at the first follow-up meeting, seed 003 §C2); an MSP
+// missions (ACI CPTS); an indicator without a baseline or target shows
+// "à fixer" (settled at the first follow-up meeting, ACI CPTS); an MSP
 // without a declared patientèle uses the reference patientèle of its MSP
 // barème (4 000, docs/rules.md §9).
 func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractMission, int64, error) {
@@ -599,7 +599,7 @@ type Avenant struct {
 // is locked FOR UPDATE, so numbers never collide.
 //
 // Decision: the effective date defaults to the day it is recorded and must
-// fall within the contract's term (start ≤ date < end, DOMAIN.md §8 5-year
+// fall within the contract's term (start ≤ date < end, docs/rules.md §8 5-year
 // term): an avenant cannot amend a contract outside its life.
 func recordAvenant(ctx context.Context, tx pgx.Tx, c Contract, actorID *int64, actorName string, in ContractRequest, object string) error {
 	eff := in.EffectiveOn

@@ -20,11 +20,11 @@ import (
 	"github.com/portail-aci/aci/internal/filetype"
 )
 
-// Documents of a dossier (issue 5, item 3; migration 00040). A required
+// Documents of a dossier (migration 00040). A required
 // document (workflow.RequiredDocuments) is one row per dossier and code; a
 // free attachment ("pièce complémentaire") is a row of code DocAutre with a
 // title. Each upload adds a version (old ones stay downloadable); the bytes
-// live in stored_files (bytea, DESIGN.md §4), checked by content and hashed.
+// live in stored_files (bytea, docs/rules.md §24), checked by content and hashed.
 
 // DocAutre is the code of a free attachment.
 const DocAutre = "autre"
@@ -127,7 +127,7 @@ type DossierDocuments struct {
 // to dossier d: a coordinator of the dossier's own structure, in a state
 // where the document is not frozen (access.Permission.CanUploadDocument).
 //
-// Decision (issue 5 item 3, "while the dossier is editable"): the coordinator
+// Decision (docs/rules.md §16): the coordinator
 // uploads from brouillon to projet_sante_valide and again in
 // complements_demandes; a document is frozen while someone reviews it: the
 // projet de santé while the ARS has it (projet_sante_depose), every document
@@ -143,9 +143,9 @@ func canUploadDocument(sc Scope, d Dossier, code string) bool {
 // accepted or à refaire.
 //
 // Decision: only a CPAM referent (in scope: d was read through sc), who
-// instructs the request (DESIGN.md §2); marks are possible until the avis
+// instructs the request (docs/rules.md §12); marks are possible until the avis
 // (demande_deposee, en_instruction, complements_demandes — and before the
-// filing, when the referent accompanies the structure, DOMAIN §10 "Before"),
+// filing, when the referent accompanies the structure, docs/rules.md §10 "Before"),
 // not after it.
 func canReviewDocuments(sc Scope, d Dossier) bool {
 	return d.Permission(sc).Can(access.ActReviewDocuments)
@@ -527,7 +527,7 @@ func (s *Store) territoryCSV(ctx context.Context, sc Scope, structureID int64) (
 		recs = append(recs, []string{c.Code, c.Name, strings.Join(c.PostalCodes, " "), c.Departement, strconv.FormatInt(c.Population, 10)})
 	}
 	recs = append(recs, []string{"", "Total (" + strconv.Itoa(len(t.Communes)) + " communes)", "", "", strconv.FormatInt(t.Population, 10)})
-	recs = append(recs, []string{"", "Niveau (palier DOMAIN §3)", "", "", strconv.Itoa(t.Tier)})
+	recs = append(recs, []string{"", "Taille de la CPTS", "", "", strconv.Itoa(t.Tier)})
 	return csvfile.Bytes(recs)
 }
 

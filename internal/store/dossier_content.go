@@ -74,7 +74,7 @@ func Sections(t domain.StructureType) []Section {
 
 // SectionEditable says whether a section may be changed in a dossier state.
 //
-// Decision (issue "Dossier workflow"; DOMAIN.md §10 — the sources do not say
+// Decision (docs/rules.md §15 — the sources do not say
 // when content freezes): a text is frozen once filed for review and opens
 // again only when the reviewer sends it back:
 //   - lettre d'intention: brouillon only (renvoyer_lettre_intention returns
@@ -83,7 +83,7 @@ func Sections(t domain.StructureType) []Section {
 //     projet_sante_a_completer, and complements_demandes (the CPAM may ask to
 //     complete it during the instruction);
 //   - missions, indicators, MSP indicators and patientèle (the
-//     contractualisation request, DOMAIN.md §10): every state before
+//     contractualisation request, docs/rules.md §10): every state before
 //     demande_deposee (brouillon, lettre_intention_validee,
 //     projet_sante_a_completer, projet_sante_valide) and complements_demandes.
 //
@@ -105,7 +105,7 @@ func SectionEditable(s Section, st workflow.State) bool {
 
 // canEditContent says whether the scope may edit the content of a dossier of
 // structure structureID at all (whatever its state): only the structure's
-// own coordinators (DESIGN.md §2: "coordinator (edits, files, signs for the
+// own coordinators (docs/rules.md §12: "coordinator (edits, files, signs for the
 // structure)"). Everyone else who sees the dossier reads it.
 func canEditContent(sc Scope, structureID int64) bool {
 	return access.For(sc.Viewer(), dossierSubject(structureID, "")).Can(access.ActEditContent)
@@ -132,7 +132,7 @@ type SectionMeta struct {
 	UpdatedBy string
 }
 
-// ContentIndicator is one indicator of a CPTS dossier (DOMAIN.md §6).
+// ContentIndicator is one indicator of a CPTS dossier (docs/rules.md §6).
 type ContentIndicator struct {
 	ID        int64 // 0: a mandatory indicator not saved yet
 	Code      string
@@ -146,8 +146,8 @@ type ContentIndicator struct {
 	Mandatory bool
 }
 
-// Target is the target of contract year y (1..5). Decision (issue "Dossier
-// workflow"): when only the year-1 target is given, it applies to every year.
+// Target is the target of contract year y (1..5). Decision
+// (docs/rules.md §15): when only the year-1 target is given, it applies to every year.
 func (i ContentIndicator) Target(y int) *int64 {
 	if y < 1 || y > funding.ContractYears {
 		return nil
@@ -190,10 +190,10 @@ type DossierContent struct {
 func (c DossierContent) HasMission(m funding.Mission) bool { return slices.Contains(c.Missions, m) }
 
 // Missing lists, in French, what the content lacks for a transition
-// (issue "Dossier workflow"): deposer_lettre_intention needs the lettre
+// (docs/rules.md §15): deposer_lettre_intention needs the lettre
 // d'intention; deposer_demande of a CPTS needs the four socle missions
-// (seed 003 §7, funding.ValidateContractMissions) and a baseline and a
-// target for every mandatory indicator (DOMAIN.md §6).
+// (ACI CPTS, funding.ValidateContractMissions) and a baseline and a
+// target for every mandatory indicator (docs/rules.md §6).
 func (c DossierContent) Missing(t workflow.Transition) []string {
 	var out []string
 	switch t {
@@ -528,7 +528,7 @@ func saveSection(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave) erro
 			}
 		}
 		if len(socle) > 0 {
-			// seed 003 §7; funding.ValidateContractMissions
+			// ACI CPTS; funding.ValidateContractMissions
 			fe.Add("missions", "Les quatre missions socle sont obligatoires pour une CPTS : cochez "+strings.Join(socle, ", ")+".")
 			return fe
 		}
@@ -651,7 +651,7 @@ func indicatorRemovable(remove string, existing map[string]ContentIndicator, fe 
 		return true
 	}
 	if isMandatoryCode(remove) {
-		// DOMAIN.md §6, seed 003 §C3
+		// docs/rules.md §6, ACI CPTS
 		fe.Add("indicateurs", "Les cinq indicateurs obligatoires d'une CPTS ne peuvent pas être retirés.")
 		return false
 	}

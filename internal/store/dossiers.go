@@ -20,7 +20,7 @@ import (
 // characters; the database checks it too.
 const MaxMotivation = 5000
 
-// Dossier is a candidature à l'ACI of one structure (DESIGN.md §3).
+// Dossier is a candidature à l'ACI of one structure (docs/rules.md §13).
 type Dossier struct {
 	ID                       int64
 	StructureID              int64
@@ -36,7 +36,7 @@ type Dossier struct {
 	UpdatedByName            string
 	StateSince               time.Time // when the state last changed
 	LetterFiledOn            domain.Date
-	LetterValidatedOn        domain.Date // starts the 6-month clock (DOMAIN §5)
+	LetterValidatedOn        domain.Date // starts the 6-month clock (docs/rules.md §5)
 	HealthProjectFiledOn     domain.Date // last filing (CSP L1434-12 clock for a CPTS)
 	HealthProjectValidatedOn domain.Date
 	RequestFiledOn           domain.Date
@@ -550,7 +550,7 @@ type SignatureAppointment struct {
 }
 
 // SetSignatureAppointment records (or moves) the signature appointment the
-// CPAM organises once the avis is favorable (DOMAIN §10: "si favorable,
+// CPAM organises once the avis is favorable (docs/rules.md §10: "si favorable,
 // organise la signature"): a CPAM referent or manager, dossier in
 // avis_favorable, examen_conjoint or acceptee, optimistic lock on version.
 // It appends an audit row (the structure is notified from it).

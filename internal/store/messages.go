@@ -18,10 +18,10 @@ import (
 	"github.com/portail-aci/aci/internal/filetype"
 )
 
-// MaxMessageBody bounds a message, in characters (issue 5, item 7).
+// MaxMessageBody bounds a message, in characters (docs/rules.md §20).
 const MaxMessageBody = 10000
 
-// MaxAttachmentSize bounds an attachment (issue 5: ≤ 20 MB).
+// MaxAttachmentSize bounds an attachment (docs/rules.md §24: at most 20 MB).
 const MaxAttachmentSize = filetype.MaxSize
 
 // Message is one message of a dossier's thread.
@@ -64,14 +64,14 @@ type NewMessage struct {
 }
 
 // seesInternalNotes reports whether the scope may read internal notes: every
-// organisation except the structures (issue 5, item 7).
+// organisation except the structures (docs/rules.md §20).
 func (s Scope) seesInternalNotes() bool {
 	return access.ForViewer(s.Viewer()).Can(access.ActReadInternalNotes)
 }
 
 // canPostMessage reports whether the scope may write in a dossier's thread.
 //
-// Decision: a structure's coordinators write (its members read, DESIGN §2);
+// Decision: a structure's coordinators write (its members read, docs/rules.md §12);
 // every CPAM, ARS and DCGDR role writes; the national level reads.
 // A structure's users only see their own structure's dossiers: the subject
 // is a dossier of theirs.

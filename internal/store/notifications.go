@@ -73,7 +73,7 @@ func ntfLoadPlace(ctx context.Context, q pgx.Tx, dossierID int64) (ntfPlace, err
 }
 
 // recipients lists the active users of the audiences of a dossier, except
-// the actor (issue 5, item 9):
+// the actor (docs/rules.md §20):
 //   - structure: every member (coordinators and members) of its structure;
 //   - cpam: users of the CPAMs whose départements include the structure's;
 //   - ars / dcgdr: users of the ARS / DCGDR of the structure's region.
@@ -188,7 +188,7 @@ type ntfNotice struct {
 // happened, but not e-mailed — e-mailing a months-old step would be noise.
 // Live transitions are seen within seconds (the notifier runs every 5 s).
 //
-// Decision (issue 5, items 9 and 11): so the demo's first start lists each
+// Decision (docs/rules.md §20): so the demo's first start lists each
 // account's history in-app and sends no e-mail about it.
 const ntfMailMaxAge = 48 * time.Hour
 
@@ -431,7 +431,7 @@ func (s *Store) SetEmailMode(ctx context.Context, userID int64, mode string) err
 	return pgError("store.SetEmailMode", err)
 }
 
-// Reminders (DOMAIN §5, CSP L1434-12, issue 5 item 8).
+// Reminders (docs/rules.md §5, CSP L1434-12).
 
 // reminderKinds of reminders_sent.kind (a workflow.DeadlineKind, or this).
 const ntfReminderComplement = "complement"

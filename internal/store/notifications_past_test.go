@@ -12,7 +12,7 @@ import (
 // TestNotifierPastEventsInAppOnly: the demo's backdated history (and any
 // audit row the notifier first sees more than 48 h after it happened) is
 // listed in-app, dated when it happened, but never e-mailed nor put in a
-// digest; a live transition is e-mailed (issue 5, items 9 and 11).
+// digest; a live transition is e-mailed (docs/rules.md §20).
 func TestNotifierPastEventsInAppOnly(t *testing.T) {
 	ctx := context.Background()
 	st, scopes := fixture(t)

@@ -102,7 +102,7 @@ type StructureFilter struct {
 }
 
 // tierPopulation gives the population range [lo, hi] of a CPTS size tier,
-// the inverse of funding.Tier (DOMAIN.md §3, arrêté du 21 août 2019 annexe
+// the inverse of funding.Tier (docs/rules.md §3, arrêté du 21 août 2019 annexe
 // 003 §8A: taille 1 < 40 000, 2 de 40 000 à 80 000, 3 de 80 000 à 175 000,
 // 4 > 175 000; edges decided in funding.Tier). ok false for an unknown tier.
 // TestTierPopulationMatchesFunding keeps both in step.

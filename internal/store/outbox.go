@@ -119,7 +119,7 @@ func (s *Store) SendDueMail(ctx context.Context, now time.Time, limit int, send 
 }
 
 // DigestHour is the hour (Europe/Paris) from which the daily digest is
-// prepared (issue 5, item 9: "one daily digest at ~7:00").
+// prepared ("one daily digest at ~7:00").
 const DigestHour = 7
 
 // PrepareDigests writes, once a day from DigestHour (Europe/Paris), one

@@ -96,7 +96,7 @@ func (s *Store) ContractPayments(ctx context.Context, sc Scope, dossierID int64)
 }
 
 // canMarkPaid reports whether sc may record payments as paid: the CPAM pays
-// (DOMAIN.md §1), its referent or manager records it.
+// (docs/rules.md §1), its referent or manager records it.
 func canMarkPaid(sc Scope) bool {
 	return roleAllows(sc, access.Contract(0, "", "", nil), access.ActRecordPayment)
 }
@@ -156,7 +156,7 @@ func (s *Store) MarkPaymentPaid(ctx context.Context, sc Scope, dossierID, paymen
 // TransitionVersement is the audit-only action of a payment marked paid.
 const TransitionVersement workflow.Transition = "versement"
 
-// terminate computes the résiliation of c (DOMAIN.md §9, funding.Terminate)
+// terminate computes the résiliation of c (docs/rules.md §9, funding.Terminate)
 // from the payments marked paid.
 func terminate(ctx context.Context, tx pgx.Tx, c Contract) (funding.Termination, error) {
 	var paid int64

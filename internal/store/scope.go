@@ -9,7 +9,7 @@ import (
 // Scope is what the active membership of a user may see. It is computed once
 // per request from the session (see Store.ScopeFor) and passed to every store
 // method that reads tenant data; the visibility rule lives only here
-// (DESIGN.md §2):
+// (docs/rules.md §12):
 //
 //   - a structure's users see their structure;
 //   - a CPAM sees the structures whose département is one of its départements;

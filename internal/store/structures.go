@@ -40,7 +40,7 @@ type StructureDetail struct {
 }
 
 // canEditStructure reports whether the scope may change structure id and its
-// members (issue "Structures and territories", permissions): a national admin
+// members (docs/rules.md §21): a national admin
 // edits every structure; a structure's coordinator edits their own; every
 // other role of the scope (structure member, CPAM, ARS, DCGDR) only reads.
 // Visibility is still checked by the query (sc.structures).
@@ -50,7 +50,7 @@ func (sc Scope) canEditStructure(id int64) bool {
 
 // canCreateStructure reports who may register a new structure.
 //
-// Decision (issue item 2: "admin, or a coordinator who registers a new
+// Decision ("admin, or a coordinator who registers a new
 // structure and becomes its coordinator"): a national admin, for any
 // département; any user acting for a structure (coordinator or member of
 // another one — a professional setting up a new MSP often already belongs to
@@ -61,7 +61,7 @@ func (sc Scope) canCreateStructure() bool {
 }
 
 // canExportStructures reports who may download the structures list as CSV
-// (issue item 6: "CSV export of the list for CPAM/ARS users"): CPAM, ARS,
+// ("CSV export of the list for CPAM/ARS users"): CPAM, ARS,
 // DCGDR and national users, each on their scope; structure users do not.
 func (sc Scope) canExportStructures() bool {
 	return access.ForViewer(sc.Viewer()).Can(access.ActExportStructures)
@@ -334,7 +334,7 @@ func (s *Store) StructureDetail(ctx context.Context, sc Scope, id int64) (Struct
 
 // editableStructure locks the structure row for a write by sc: outside the
 // scope, archived, or read-only for sc, it is not found (404: ids leak
-// nothing, DESIGN.md §2).
+// nothing, docs/rules.md §12).
 func editableStructure(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (version int, updatedBy string, err error) {
 	if !sc.canEditStructure(id) {
 		return 0, "", domain.Errorf(domain.ENotFound, "introuvable")
@@ -356,7 +356,7 @@ func structureConflict(who string) error {
 // UpdateStructure changes a structure's identity with optimistic locking:
 // version is the one the form was loaded with; a stale version is refused
 // with a conflict naming who changed it. The type is not changed here
-// (DOMAIN.md: the type decides the contract; a CPTS does not become an MSP).
+// (docs/rules.md §2: the type decides the contract; a CPTS does not become an MSP).
 func (s *Store) UpdateStructure(ctx context.Context, sc Scope, id int64, version int, in StructureInput) error {
 	v, fe, err := s.validateStructure(ctx, in, access.ForViewer(sc.Viewer()).Can(access.ActAdminister))
 	if err != nil {

@@ -16,10 +16,10 @@ import (
 	"github.com/portail-aci/aci/internal/domain/funding"
 )
 
-// Territories of CPTS (DOMAIN.md §2, seed 002): a set of communes chosen by
+// Territories of CPTS (docs/rules.md §2, URPS HDF guide): a set of communes chosen by
 // the professionals; a commune belongs to at most one CPTS; the population is
 // the sum of the communes' legal populations and gives the tier
-// (DOMAIN.md §3, funding.Tier).
+// (docs/rules.md §3, funding.Tier).
 
 // CommuneHit is one result of SearchCommunes.
 type CommuneHit struct {
@@ -221,7 +221,7 @@ type Territory struct {
 }
 
 // canEditTerritory reports whether the scope may edit structure id's
-// territory: its own coordinator, or a national admin (issue 4, item 5).
+// territory: its own coordinator, or a national admin (docs/rules.md §21).
 // CPAM, ARS and DCGDR read only.
 func canEditTerritory(sc Scope, structureID int64) bool {
 	return access.For(sc.Viewer(), access.Structure(structureID, "", false)).Can(access.ActEditTerritory)
@@ -358,7 +358,7 @@ type TerritoryEdit struct {
 }
 
 // errTaken is the message when a commune belongs to another CPTS
-// (DOMAIN.md §2: a commune belongs to at most one CPTS).
+// (docs/rules.md §2: a commune belongs to at most one CPTS).
 func errTaken(nom, holder string) error {
 	return &domain.Error{Code: domain.EConflict, Field: "q",
 		Message: fmt.Sprintf("La commune %s appartient déjà au territoire de la CPTS %s.", nom, strings.TrimPrefix(holder, "CPTS "))}

@@ -7,7 +7,7 @@ import (
 )
 
 // The tier filter's population ranges are the inverse of funding.Tier
-// (DOMAIN.md §3): each edge and its neighbour fall on the right side.
+// (docs/rules.md §3): each edge and its neighbour fall on the right side.
 func TestTierPopulationMatchesFunding(t *testing.T) {
 	for tier := 1; tier <= 4; tier++ {
 		lo, hi, ok := tierPopulation(tier)

@@ -10,7 +10,7 @@ import (
 	"github.com/portail-aci/aci/internal/store"
 )
 
-// The list's tier filter (issue 4 item 6) selects in SQL, before
+// The list's tier filter (docs/rules.md §21) selects in SQL, before
 // pagination, the CPTS whose territory population gives that tier; the
 // scope still applies, and the export follows the same filter.
 func TestStructureTierFilter(t *testing.T) {

@@ -18,8 +18,8 @@ type Bar struct {
 	Display string
 }
 
-// BarChart is a horizontal bar chart drawn as server-side SVG (DESIGN.md
-// §5): no JavaScript, no style attribute (CSP), colours from app.css classes
+// BarChart is a horizontal bar chart drawn as server-side SVG (docs/architecture.md
+// §6): no JavaScript, no style attribute (CSP), colours from app.css classes
 // with a fill attribute as fallback. Bar lengths are percentages of the
 // chart's width, so the text keeps its size from 320 px to a desktop. The
 // chart is decorative for assistive technologies (aria-hidden): the page

@@ -15,7 +15,7 @@ import (
 	"strings"
 )
 
-// Accounts administration (national admin only; issue 2 item 6).
+// Accounts administration (national admin only).
 
 // AdminTabs is the sub-navigation of the administration pages.
 func AdminTabs(current string) templ.Component {

@@ -21,7 +21,7 @@ type BaremeRow struct {
 	Strong      bool
 }
 
-// BaremeTable is one CPTS barème (DOMAIN.md §4, §5).
+// BaremeTable is one CPTS barème (docs/rules.md §4, §5).
 type BaremeTable struct {
 	Code, Name, Effective, Cutoff string
 	Tiers, Advance                string // tier edges and advance rate of the barème

@@ -51,7 +51,7 @@ type ContractView struct {
 	PaidTotal       string
 	Motivation      string
 	DefaultReceived string // jj/mm/aaaa default value (today) of the receipt field
-	// Avenants (DESIGN.md §3 "actif → avenant"): the list, and the form for
+	// Avenants (docs/rules.md §13 "actif → avenant"): the list, and the form for
 	// a CPAM manager when the contract is actif.
 	Avenants   []AvenantLine
 	CanAvenant bool

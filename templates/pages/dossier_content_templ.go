@@ -113,7 +113,7 @@ type EstimateLine struct {
 }
 
 // IndicatorMissions are the missions an indicator may belong to (those
-// with an achievement rate, DOMAIN.md §6).
+// with an achievement rate, docs/rules.md §6).
 var IndicatorMissions = [][2]string{
 	{"acces", "Accès aux soins"}, {"parcours", "Parcours pluriprofessionnels"}, {"prevention", "Prévention"},
 	{"qualite", "Qualité et pertinence des soins"}, {"accompagnement", "Accompagnement des professionnels de santé"},

@@ -26,7 +26,7 @@ type DossierAction struct {
 	NeedsMotivation bool
 	IsPosition      bool // favorable / défavorable radio, motivation required when défavorable
 	IsComplements   bool // target + text of a complement request
-	MayMotivate     bool // optional motivation (avis favorable: the CPAM's avis is motivated, issue 5 §4)
+	MayMotivate     bool // optional motivation (avis favorable: the CPAM's avis is motivated)
 	Confirm         string
 	Danger          bool
 	// Kept values and errors after a refused attempt.

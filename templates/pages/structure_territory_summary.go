@@ -1,7 +1,7 @@
 package pages
 
-// TerritorySummary is the territory block of a structure page (issue
-// "Structures and territories" items 5–6). The territory area fills it
+// TerritorySummary is the territory block of a structure page
+// (docs/rules.md §21). The territory area fills it
 // (server.territorySummaryFunc); the structures area only shows it.
 type TerritorySummary struct {
 	Communes   int

@@ -119,7 +119,7 @@ func keyOf(p funding.Payment) payKey { return payKey{p.ContractYear, p.Mission, 
 
 // ApplyAvenant recomputes a schedule from an avenant's effective date only
 // (docs/rules.md §7: "payments already ordered or paid stay as they are";
-// issue: "when signed, the schedule is recomputed from its effective date
+// "when signed, the schedule is recomputed from its effective date
 // only").
 //
 // existing is every payment of the contract; recomputed is the contract's

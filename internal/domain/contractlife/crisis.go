@@ -97,7 +97,7 @@ func (r CrisisResult) Due() bool { return r.Reason == "" }
 //
 // The amount is the crise variable amount of the barème and tier of the
 // contract year that contains the declaration day (§4, §7), not scaled by
-// achievement (seed 001: no result indicators). Reasons, in this order:
+// achievement (avenant 2 negotiation: no result indicators). Reasons, in this order:
 // outside the territory, contract not active that day, no plan accepted on
 // or before that day, already paid this contract year, no crise mission in
 // the year's barème.

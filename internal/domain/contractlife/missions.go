@@ -56,7 +56,7 @@ func (l Late) Any() bool { return l.Start || l.Deployment }
 
 // Lateness flags a mission late on today (docs/rules.md §7: "A mission not
 // started (or not deployed) by its deadline is flagged late on every page
-// that shows it"; issue: "a start after the deadline is accepted but stays
+// that shows it"; "a start after the deadline is accepted but stays
 // flagged late").
 //
 // Decision: late when not started (not deployed) and today is after the

@@ -11,7 +11,7 @@ import (
 )
 
 // PaymentState is where a payment stands (docs/rules.md §9, decision "after
-// a termination"; issue "payments lifecycle"). The codes extend the
+// a termination"). The codes extend the
 // existing payments.status values ('prevu', 'verse').
 type PaymentState string
 
@@ -73,7 +73,7 @@ type ActionRule struct {
 	NeedsReason    bool
 }
 
-// paymentRules is the payment lifecycle (docs/rules.md §9; issue: "planned →
+// paymentRules is the payment lifecycle (docs/rules.md §9; "planned →
 // ordered (by the CPAM referent or manager …) → paid (date and accounting
 // reference) or cancelled (reason); recoveries (negative amounts) planned →
 // ordered → recovered").
@@ -150,9 +150,7 @@ const (
 func terminationKind(k funding.Kind) bool { return k == KindRecouvrement || k == KindSoldeResiliation }
 
 // OrderBlock says why a planned payment cannot be ordered, in French; ""
-// when it can (docs/rules.md §6, §9; issue "a balance cannot be ordered
-// before its year is closed; nothing after a termination's effective date
-// can be ordered; an MSP payment is blocked without SISA + FINESS"). The
+// when it can (docs/rules.md §6, §9). The
 // page shows it next to the payment.
 //
 // Decision: "after a termination's effective date" is a payment due on or

@@ -8,7 +8,7 @@ import (
 )
 
 // Rate is an achievement rate in basis points: 10 000 = 100 %, 8 500 =
-// 85,00 %. Rates are integers so that "rounded to 4 decimals" (DOMAIN.md §6)
+// 85,00 %. Rates are integers so that "rounded to 4 decimals" (docs/rules.md §6)
 // is exact.
 type Rate int64
 
@@ -40,7 +40,7 @@ type Measure struct {
 
 // indicatorRate returns the indicator's rate as an exact fraction in [0, 1].
 //
-// Decision (DOMAIN.md §6; the sources only say the variable amounts are for
+// Decision (docs/rules.md §6; the sources only say the variable amounts are for
 // 100 %): an indicator's rate = progress from baseline toward target, clamped
 // to [0, 1]; for a decreasing indicator the same on the reversed scale; a
 // target equal to the baseline counts as reached when the value is at least
@@ -73,7 +73,7 @@ func indicatorRate(m Measure) *big.Rat {
 }
 
 // RateFromIndicators computes a mission's achievement rate from its
-// indicators (DOMAIN.md §6, decision): mission rate = Σ weight × rate / Σ
+// indicators (docs/rules.md §6, decision): mission rate = Σ weight × rate / Σ
 // weight, rounded (half away from zero) to 4 decimals, i.e. to a basis point.
 // The sum is exact (rationals) so the only rounding is the final one.
 func RateFromIndicators(ms []Measure) (Rate, error) {
@@ -113,7 +113,7 @@ type Indicator struct {
 }
 
 // MandatoryCPTSIndicators are the five indicators every CPTS contract carries
-// (DOMAIN.md §6; seed 003 §C3 "Certains indicateurs sont fixés par le texte et
+// (docs/rules.md §6; ACI CPTS "Certains indicateurs sont fixés par le texte et
 // s'imposent à chaque signataire"). Other indicators are set per contract.
 func MandatoryCPTSIndicators() []Indicator {
 	return []Indicator{

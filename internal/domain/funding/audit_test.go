@@ -7,8 +7,8 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 )
 
-// TestAuditTermination: effective 2 months after receipt (seed 003 §9;
-// DOMAIN.md §9: 15/03/2025 → 15/05/2025), clamped to the month's last day;
+// TestAuditTermination: effective 2 months after receipt (ACI CPTS contrat type;
+// docs/rules.md §9: 15/03/2025 → 15/05/2025), clamped to the month's last day;
 // trop-perçu = paid − due when positive, reste dû otherwise.
 func TestAuditTermination(t *testing.T) {
 	for _, tc := range []struct{ received, effective domain.Date }{
@@ -23,7 +23,7 @@ func TestAuditTermination(t *testing.T) {
 	}
 	// Signed 01/03/2024, T2, acces from 01/03/2024; received 15/03/2025 →
 	// effective 15/05/2025: year 1 in full (60 000 + 100 000) and year 2
-	// prorated 75/365 days, each part rounded (DOMAIN.md §11): fonctionnement
+	// prorated 75/365 days, each part rounded (docs/rules.md §11): fonctionnement
 	// 12 328,77 + acces fixe 14 383,56 + acces variable 6 164,38.
 	in := ScheduleInput{Baremes: []Bareme{Avenant2()}, Tier: 2, Signed: d(2024, time.March, 1), Starts: map[Mission]domain.Date{Acces: d(2024, time.March, 1)}}
 	due := domain.Euros(160_000) + 1_232_877 + 1_438_356 + 616_438
@@ -50,7 +50,7 @@ func TestAuditTermination(t *testing.T) {
 }
 
 // TestAuditScheduleEqualsEntitlements: for every tier and a few launch
-// patterns, Σ payments = Σ YearDue (DOMAIN.md §8, §11), across a leap year.
+// patterns, Σ payments = Σ YearDue (docs/rules.md §8, §11), across a leap year.
 func TestAuditScheduleEqualsEntitlements(t *testing.T) {
 	for tier := 1; tier <= 4; tier++ {
 		for _, signed := range []domain.Date{d(2023, time.March, 1), d(2024, time.February, 29), d(2022, time.June, 1)} {

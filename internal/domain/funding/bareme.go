@@ -23,7 +23,7 @@ func euros(t1, t2, t3, t4 int64) PerTier {
 }
 
 // MissionAmounts are the annual amounts of one line of a barème, for a 100 %
-// achievement rate (DOMAIN.md §4). Fonctionnement has only Fixed (its
+// achievement rate (docs/rules.md §4). Fonctionnement has only Fixed (its
 // "total"). Crise uses FixedFirst (year the plan is first written),
 // FixedUpdate (later years, plan update) and Variable (when the ARS declares
 // a crisis) and leaves Fixed at zero.
@@ -48,7 +48,7 @@ type Bareme struct {
 	Name      string      // e.g. "Avenant 2"
 	Effective domain.Date // first day in force: the day after its publication in the JO
 	// EarlySignerCutoff: communities that signed strictly before this date get
-	// the exceptional fonctionnement supplement EarlySigner (seed 003 §8B
+	// the exceptional fonctionnement supplement EarlySigner (avenant 2
 	// "adhérentes avant le 30 septembre 2022"); avenant 2: 2022-09-30. Zero:
 	// no supplement.
 	EarlySignerCutoff domain.Date
@@ -62,14 +62,14 @@ type Bareme struct {
 	AdvancePercent int64
 	Missions       []MissionAmounts // one entry per mission of the barème
 
-	LettreIntention PerTier // amorçage at validation of the lettre d'intention (seed 001)
-	EarlySigner     PerTier // +75 % of fonctionnement for early signers (seed 003 §8B, avenant 2)
-	ARSForfait      PerTier // ARS pre-ACI forfait indemnisation des professionnels (seed 002)
-	ARSCoordinator  PerTier // ARS pre-ACI forfait recrutement du coordonnateur (seed 002), same for every tier
+	LettreIntention PerTier // amorçage at validation of the lettre d'intention (avenant 2 negotiation)
+	EarlySigner     PerTier // +75 % of fonctionnement for early signers (avenant 2)
+	ARSForfait      PerTier // ARS pre-ACI forfait indemnisation des professionnels (URPS HDF guide)
+	ARSCoordinator  PerTier // ARS pre-ACI forfait recrutement du coordonnateur (URPS HDF guide), same for every tier
 }
 
 // Tier returns the CPTS size tier (1..4) of a population under the tier
-// edges of the barème (docs/rules.md §3; seed 003 §8A: "taille 1 : < 40.000
+// edges of the barème (docs/rules.md §3; ACI CPTS: "taille 1 : < 40.000
 // habitants, taille 2 : de 40.000 à 80.000, taille 3 : de 80.000 à 175.000,
 // taille 4 : > 175.000").
 func (b Bareme) Tier(population int64) (int, error) {
@@ -207,7 +207,7 @@ func YearBareme(list []Bareme, signed domain.Date, y int) (Bareme, error) {
 	return baremeAt(list, signed.AddYears(y-1), fmt.Sprintf(", premier jour de l'année %d du contrat", y))
 }
 
-// avenant2Missions are the amounts of docs/rules.md §4 (seed 003 §8C4, avenant 2).
+// avenant2Missions are the amounts of docs/rules.md §4 (ACI CPTS, avenant 2).
 func avenant2Missions() []MissionAmounts {
 	return []MissionAmounts{
 		{Mission: Fonctionnement, Fixed: euros(50_000, 60_000, 75_000, 90_000)},
@@ -227,7 +227,7 @@ func avenant2Missions() []MissionAmounts {
 // 31/03/2022), in force from the day after its publication, 2022-04-01
 // (docs/rules.md §4): the amounts of docs/rules.md §4 and §5.
 //
-// Its ARS pre-ACI forfait is a decision: seed 002 only says "de 10 000 € à
+// Its ARS pre-ACI forfait is a decision: the URPS HDF guide only says "de 10 000 € à
 // 20 000 € selon la taille de la CPTS"; we split the range linearly over the
 // four tiers (steps of 3 333,33 €) rounded to the nearest 500 €: T1 10 000 ·
 // T2 13 500 · T3 16 500 · T4 20 000. The ARS may pay another amount: this is
@@ -237,16 +237,16 @@ func Avenant2() Bareme {
 		Code:      "avenant-2",
 		Name:      "Avenant 2",
 		Effective: domain.Date{Y: 2022, M: time.April, D: 1},
-		// seed 003 §8B "adhérentes avant le 30 septembre 2022" (the
+		// avenant 2 "adhérentes avant le 30 septembre 2022" (the
 		// negotiation-era sources said 31/12/2021).
 		EarlySignerCutoff: domain.Date{Y: 2022, M: time.September, D: 30},
 		TierFrom:          [3]int64{40_000, 80_000, 175_001},
 		AdvancePercent:    75, // ACI art. 9.1, contrat type art. 6
 		Missions:          avenant2Missions(),
-		LettreIntention:   euros(15_000, 17_500, 25_000, 30_000), // seed 001 (25 000 / 30 000 for T3/T4, not 20 000 / 25 000)
-		EarlySigner:       euros(37_500, 45_000, 56_250, 67_500), // seed 003 §8B, seed 001: +75 % of fonctionnement
-		ARSForfait:        euros(10_000, 13_500, 16_500, 20_000), // seed 002 (decision on the split, above)
-		ARSCoordinator:    euros(24_000, 24_000, 24_000, 24_000), // seed 002: "recrutement du coordonnateur de 24 000€"
+		LettreIntention:   euros(15_000, 17_500, 25_000, 30_000), // avenant 2 negotiation (25 000 / 30 000 for T3/T4, not 20 000 / 25 000)
+		EarlySigner:       euros(37_500, 45_000, 56_250, 67_500), // avenant 2, avenant 2 negotiation: +75 % of fonctionnement
+		ARSForfait:        euros(10_000, 13_500, 16_500, 20_000), // URPS HDF guide (decision on the split, above)
+		ARSCoordinator:    euros(24_000, 24_000, 24_000, 24_000), // URPS HDF guide: "recrutement du coordonnateur de 24 000€"
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 )
 
-// ContractYears is the length of a CPTS contract (DOMAIN.md §8: "The contract
+// ContractYears is the length of a CPTS contract (docs/rules.md §8: "The contract
 // lasts 5 years").
 const ContractYears = 5
 
@@ -21,7 +21,7 @@ type Line struct {
 	// (docs/rules.md §5, avenant 2).
 	Supplement domain.Cents
 	// Days / YearDays is the proration applied to Fixed and to the
-	// achievement Variable (DOMAIN.md §8); equal for a full year.
+	// achievement Variable (docs/rules.md §8); equal for a full year.
 	Days, YearDays int64
 }
 
@@ -32,7 +32,7 @@ func (l Line) Total() domain.Cents { return l.Fixed + l.Variable + l.Supplement 
 func (l Line) Prorated() bool { return l.Days != l.YearDays }
 
 // Entitlement is what a CPTS is due for one contract year: one line per
-// mission and their total (the sum of the rounded lines, DOMAIN.md §11).
+// mission and their total (the sum of the rounded lines, docs/rules.md §11).
 type Entitlement struct {
 	Bareme string // barème code
 	Tier   int
@@ -60,7 +60,7 @@ type YearInput struct {
 	Year     int // contract year 1..5
 	// PlanYear is the contract year the crisis plan is first written (0 means
 	// year 1): the crise fixed part is the "first writing" amount that year
-	// and the "update" amount in later years (seed 003 §8C4, seed 001).
+	// and the "update" amount in later years (ACI CPTS, avenant 2, avenant 2 negotiation).
 	PlanYear int
 	Crisis   bool // the ARS declared a crisis affecting the territory this year
 	// Achievement per mission (basis points); a mission absent from the map
@@ -74,14 +74,14 @@ type YearInput struct {
 
 // EarlySignerEligible reports whether a contract signed on `signed` gets the
 // exceptional +75 % fonctionnement supplement of barème b: signed strictly
-// before the barème's cut-off (seed 003 §8B: "pour les communautés
-// professionnelles adhérentes avant le 30 septembre 2022"; DOMAIN.md §5).
+// before the barème's cut-off (avenant 2: "pour les communautés
+// professionnelles adhérentes avant le 30 septembre 2022"; docs/rules.md §5).
 func EarlySignerEligible(b Bareme, signed domain.Date) bool {
 	return !signed.IsZero() && !b.EarlySignerCutoff.IsZero() && signed.Before(b.EarlySignerCutoff)
 }
 
 // EarlySignerSupplement returns the supplement due to a contract signed on
-// `signed`, or 0 (DOMAIN.md §5; seed 003 §8B; avenant 2).
+// `signed`, or 0 (docs/rules.md §5; avenant 2).
 //
 // Decision (docs/rules.md §5): paid once, with the first fonctionnement
 // payment; for a contract signed before the barème that grants it took
@@ -173,8 +173,8 @@ func rateOf(rates map[Mission]Rate, m Mission) (Rate, error) {
 
 // fixedBase is the unprorated fixed amount of mission m in contract year
 // `year`. Crise: the "1re rédaction du plan" amount in the year the plan is
-// first written, the "mise à jour" amount in the following years (seed 003
-// §8C4; seed 001 "Année 1 : 1ère rédaction … Année 2 et suivantes : mise à
+// first written, the "mise à jour" amount in the following years
+// (ACI CPTS, avenant 2; avenant 2 negotiation "Année 1 : 1ère rédaction … Année 2 et suivantes : mise à
 // jour").
 func fixedBase(b Bareme, tier int, m Mission, year, planYear int) domain.Cents {
 	a, ok := b.Amounts(m)
@@ -194,16 +194,16 @@ func fixedBase(b Bareme, tier int, m Mission, year, planYear int) domain.Cents {
 }
 
 // missionLine computes the line of mission m for contract year `year`,
-// prorated by days/yearDays (DOMAIN.md §8) — equal for a full year.
+// prorated by days/yearDays (docs/rules.md §8) — equal for a full year.
 //
-//   - Fixed: fixed amount × days/yearDays (DOMAIN.md §8, decision: in the
+//   - Fixed: fixed amount × days/yearDays (docs/rules.md §8, decision: in the
 //     year a mission starts, its fixed and variable parts due are prorated by
 //     the same fraction as the advance).
 //   - Variable of an achievement mission: variable × rate × days/yearDays, one
-//     rounding (DOMAIN.md §6 "variable paid = variable amount × mission rate,
+//     rounding (docs/rules.md §6 "variable paid = variable amount × mission rate,
 //     rounded to the cent"; §11).
 //   - Variable of crise: paid in full when the ARS declared a crisis that
-//     year, never scaled by achievement (seed 001: "Mission obligatoire ne
+//     year, never scaled by achievement (avenant 2 negotiation: "Mission obligatoire ne
 //     faisant pas l'objet d'indicateurs de résultats"; "enveloppe
 //     complémentaire déclenchée et versée à la CPTS dès que l'ARS a
 //     caractérisé la survenue d'une crise sanitaire").
@@ -241,7 +241,7 @@ func FormatRate(r Rate) string {
 
 // AmorcageLettreIntention is the amorçage paid to the association when the
 // ARS validates the lettre d'intention: T1 15 000 · T2 17 500 · T3 25 000 ·
-// T4 30 000 € (DOMAIN.md §5; seed 001 "Montants versés lors de la validation
+// T4 30 000 € (docs/rules.md §5; avenant 2 negotiation "Montants versés lors de la validation
 // de la lettre d'intention (financement complémentaire au FIR)"). Condition:
 // file the projet de santé and sign the ACI within 6 months (LettreDeadline).
 func AmorcageLettreIntention(b Bareme, tier int) (domain.Cents, error) {
@@ -252,12 +252,12 @@ func AmorcageLettreIntention(b Bareme, tier int) (domain.Cents, error) {
 }
 
 // LettreDeadline is the last day to file the projet de santé and sign the ACI
-// after the validation of the lettre d'intention (seed 001: "Échéance = 6
+// after the validation of the lettre d'intention (avenant 2 negotiation: "Échéance = 6
 // mois au plus pour déposer le projet de santé et signer officiellement
 // l'ACI").
 func LettreDeadline(validated domain.Date) domain.Date { return validated.AddMonths(6) }
 
-// ARSPreACI is the ARS support before the ACI (DOMAIN.md §5; seed 002: "un
+// ARSPreACI is the ARS support before the ACI (docs/rules.md §5; URPS HDF guide: "un
 // forfait pour l'indemnisation des professionnels de santé (de 10 000€ à
 // 20 000€ selon la taille de la CPTS)" and "un forfait pour le recrutement du
 // coordonnateur de 24 000€"): the tier's forfait (see Avenant2 for the
@@ -274,8 +274,8 @@ func ARSPreACI(b Bareme, tier int, coordinator bool) (domain.Cents, error) {
 }
 
 // CovidAmorcage is the amorçage for COVID actions already run by a signed
-// CPTS: the crisis variable amounts, 37 500 € to 75 000 € by tier (DOMAIN.md
-// §5; seed 001: "Mise en œuvre d'actions de gestion de crise sanitaire COVID
+// CPTS: the crisis variable amounts, 37 500 € to 75 000 € by tier (docs/rules.md
+// §5; avenant 2 negotiation: "Mise en œuvre d'actions de gestion de crise sanitaire COVID
 // (actions déjà mise en œuvre) = proposition d'un montant d'amorçage de
 // 37 500€ à 75 000€"). Fails when the barème has no crise mission.
 func CovidAmorcage(b Bareme, tier int) (domain.Cents, error) {

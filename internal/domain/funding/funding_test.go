@@ -36,7 +36,7 @@ func TestTierEdges(t *testing.T) {
 	}
 }
 
-// TestBaremeAmounts reproduces every amount of DOMAIN.md §4 for the four tiers.
+// TestBaremeAmounts reproduces every amount of docs/rules.md §4 for the four tiers.
 func TestBaremeAmounts(t *testing.T) {
 	b := Avenant2()
 	type row struct {
@@ -122,7 +122,7 @@ func entered2019() Bareme {
 	return b
 }
 
-// TestAnnualTotals checks the per-mission totals of DOMAIN.md §4 and the
+// TestAnnualTotals checks the per-mission totals of docs/rules.md §4 and the
 // "maximum possible" row, year 1 and later years.
 func TestAnnualTotals(t *testing.T) {
 	type want struct{ acces, parcours, prevention, crise, qualite, accomp, max, maxNoCrisis, year2 int64 }
@@ -375,7 +375,7 @@ func find(ps []Payment, m Mission, k Kind, y int) (Payment, bool) {
 	return Payment{}, false
 }
 
-// TestWorkedExample is DOMAIN.md §8's example: signed 01/03/2024, accès aux
+// TestWorkedExample is docs/rules.md §8's example: signed 01/03/2024, accès aux
 // soins (T2, fixe 70 000) started 01/06/2024 → 52 500 × 273/365 = 39 267,12 €.
 func TestWorkedExample(t *testing.T) {
 	in := ScheduleInput{Baremes: []Bareme{Avenant2()}, Tier: 2, Signed: d(2024, time.March, 1),

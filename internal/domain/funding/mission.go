@@ -2,7 +2,7 @@
 // barèmes (amounts as data, one value per avenant), the annual entitlement of
 // a contract year, start-up money, the 5-year payment schedule, termination,
 // and the MSP / ESP / forfait structure rules. Every amount is domain.Cents and
-// every product or proration goes through domain.MulDiv (DOMAIN.md §11).
+// every product or proration goes through domain.MulDiv (docs/rules.md §11).
 //
 // It imports the standard library and package domain only, and never reads
 // the clock: dates are passed in.
@@ -15,11 +15,11 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 )
 
-// Mission is the stable code of a CPTS funding line (DOMAIN.md §4): used in
+// Mission is the stable code of a CPTS funding line (docs/rules.md §4): used in
 // URLs, the CLI and the database.
 type Mission string
 
-// Mission codes (DOMAIN.md §4; seed 003 §8C4).
+// Mission codes (docs/rules.md §4; ACI CPTS, avenant 2).
 const (
 	Fonctionnement Mission = "fonctionnement"
 	Acces          Mission = "acces"
@@ -33,11 +33,11 @@ const (
 // AllMissions lists every line in display order, fonctionnement first.
 var AllMissions = []Mission{Fonctionnement, Acces, Parcours, Prevention, Crise, Qualite, Accompagnement}
 
-// SocleMissions are the four compulsory missions of a CPTS contract (seed 003
-// §7 "socle"; avenant 2 added crise to the socle).
+// SocleMissions are the four compulsory missions of a CPTS contract
+// (ACI CPTS "socle"; avenant 2 added crise to the socle).
 var SocleMissions = []Mission{Acces, Parcours, Prevention, Crise}
 
-// OptionalMissions are the two optional missions (seed 003 §7 "optionnel").
+// OptionalMissions are the two optional missions (ACI CPTS "optionnel").
 var OptionalMissions = []Mission{Qualite, Accompagnement}
 
 // Valid reports whether m is a known mission code.
@@ -53,8 +53,8 @@ func (m Mission) index() int {
 }
 
 // HasAchievement reports whether the variable part of m is paid × an
-// achievement rate (DOMAIN.md §4, §6): acces, parcours, prevention, qualite,
-// accompagnement. Crise's variable part has no result indicator (seed 001).
+// achievement rate (docs/rules.md §4, §6): acces, parcours, prevention, qualite,
+// accompagnement. Crise's variable part has no result indicator (avenant 2 negotiation).
 func (m Mission) HasAchievement() bool {
 	switch m {
 	case Acces, Parcours, Prevention, Qualite, Accompagnement:
@@ -95,7 +95,7 @@ func ParseMission(s string) (Mission, error) {
 
 // ValidateContractMissions checks that a contract's missions contain the four
 // socle missions (acces, parcours, prevention, crise) and only known codes
-// (seed 003 §7; avenant 2). Fonctionnement is implicit. It is separate from
+// (ACI CPTS; avenant 2). Fonctionnement is implicit. It is separate from
 // the computation so that a simulation may use any subset.
 func ValidateContractMissions(ms []Mission) error {
 	has := map[Mission]bool{}

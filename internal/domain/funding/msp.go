@@ -8,7 +8,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 )
 
-// MSPAxis is one of the three axes of the ACI MSP (seed 000: "indicateurs
+// MSPAxis is one of the three axes of the ACI MSP (CPAM FémasIF 2018: "indicateurs
 // organisés autour de 3 axes (accès aux soins, travail en équipe et
 // coordination, système d'information partagé)").
 type MSPAxis string
@@ -19,7 +19,7 @@ const (
 	AxisSystemeInformation MSPAxis = "systeme_information"
 )
 
-// MSPKind is an indicator's weight in the payment (DOMAIN.md §9).
+// MSPKind is an indicator's weight in the payment (docs/rules.md §9).
 type MSPKind string
 
 const (
@@ -43,7 +43,7 @@ type MSPIndicator struct {
 	Group string
 }
 
-// BuiltinMSP returns the known MSP indicator values (DOMAIN.md §9; ACI MSP
+// BuiltinMSP returns the known MSP indicator values (docs/rules.md §9; ACI MSP
 // 20/04/2017, avenant 1 2022, ameli.fr). The full table is not at hand: the
 // others are data an admin enters, not code. migrations/00010_baremes.sql
 // inserts exactly these rows.
@@ -132,7 +132,7 @@ func MSPIndicatorAmount(b MSPBareme, ind MSPIndicator, patientele int64) domain.
 }
 
 // MSPRemuneration is the annual remuneration of an MSP for the indicators met
-// (DOMAIN.md §9: "socle prérequis (conditions any payment)"): 0 when any
+// (docs/rules.md §9: "socle prérequis (conditions any payment)"): 0 when any
 // prérequis is not met; otherwise the sum of the met indicators' amounts,
 // counting only the best met level of an exclusive group.
 func MSPRemuneration(b MSPBareme, inds []MSPIndicator, met map[string]bool, patientele int64) (domain.Cents, error) {
@@ -189,7 +189,7 @@ type MSPYear struct {
 	BalanceRule            string
 }
 
-// MSPSchedule computes the civil-year payments of an MSP (DOMAIN.md §9; ACI
+// MSPSchedule computes the civil-year payments of an MSP (docs/rules.md §9; ACI
 // MSP; ameli.fr): an advance of the barème's rate (60 %) of the remuneration for 100 % of the
 // socle indicators (prérequis and socle met, optional ones not counted),
 // prorated to the contracting date (days from contracting, inclusive, to 31/12
@@ -240,10 +240,10 @@ func MSPSchedule(in MSPYearInput) (MSPYear, error) {
 }
 
 // ESPStatus qualifies the ESP forfait: a CNAM proposal of November 2020,
-// never found in a signed text (DOMAIN.md §9).
+// never found in a signed text (docs/rules.md §9).
 const ESPStatus = "proposition, non en vigueur"
 
-// ESPForfait is the proposed ESP forfait (DOMAIN.md §9; seed 001: "20€ par
+// ESPForfait is the proposed ESP forfait (docs/rules.md §9; avenant 2 negotiation: "20€ par
 // patient par an dans la limite de 20% de la patientèle MT … 1 ESP suivant une
 // patientèle de 300 patients percevrait une rémunération de 6 000€ par an"):
 // 20 € × coordinated patients, at most 20 % of the patientèle médecin
@@ -259,7 +259,7 @@ func ESPForfait(patients, patienteleMT int64) (domain.Cents, error) {
 	return domain.Euros(20 * patients), nil
 }
 
-// Forfait structure losses of a médecin libéral (DOMAIN.md §9; seed 002:
+// Forfait structure losses of a médecin libéral (docs/rules.md §9; URPS HDF guide:
 // "une perte financière d'un montant de 2 800 euros annuel … la perte totale
 // peut aller jusqu'à un montant de 9 695 euros (2800 euros volet 1 + 6895
 // euros volet 2)").

@@ -145,7 +145,7 @@ func prepare(in ScheduleInput) (*prepared, error) {
 
 // fonctionnementDue reports whether fonctionnement is due in contract year y.
 //
-// DOMAIN.md §8 (contrat type art. 6; seed 003 §C5: "Ce sera répété chaque
+// docs/rules.md §8 (contrat type art. 6: "Ce sera répété chaque
 // année à date anniversaire de la signature, bien entendu, si des missions ont
 // débuté, mais seulement pour 75% du montant"). Decision: year 1 is always due
 // (paid at signature); fonctionnement of a year y ≥ 2 is due only when at
@@ -195,7 +195,7 @@ func (p *prepared) yearLines(y int, cut domain.Date) []Line {
 
 // YearDue returns what is due for contract year y (1..5) of a contract: the
 // entitlement the schedule pays for that year, with the proration of a
-// mission's start year applied (DOMAIN.md §8). BuildSchedule and the
+// mission's start year applied (docs/rules.md §8). BuildSchedule and the
 // invariant "schedule total = Σ YearDue" share it.
 func YearDue(in ScheduleInput, y int) (Entitlement, error) {
 	if err := checkYear(y); err != nil {
@@ -234,8 +234,8 @@ func cmpDate(a, b domain.Date) int {
 	return a.D - b.D
 }
 
-// BuildSchedule computes the payments of the 5 contract years (DOMAIN.md §8;
-// ACI art. 9.1 and contrat type art. 6; seed 003 §C5):
+// BuildSchedule computes the payments of the 5 contract years (docs/rules.md §8;
+// ACI art. 9.1 and contrat type art. 6):
 //
 //   - each contract year on the barème in force on its first day (YearBareme);
 //   - fonctionnement of year 1 in full at signature ("déclenché dès la
@@ -335,7 +335,7 @@ func BuildSchedule(in ScheduleInput) (Schedule, error) {
 	return s, nil
 }
 
-// Termination is the outcome of a résiliation (DOMAIN.md §9).
+// Termination is the outcome of a résiliation (docs/rules.md §9).
 type Termination struct {
 	Received  domain.Date  // receipt of the letter by the CPAM
 	Effective domain.Date  // received + 2 months
@@ -346,7 +346,7 @@ type Termination struct {
 }
 
 // TerminationEffective is the day a résiliation takes effect: 2 months after
-// the receipt of the letter (seed 003 §9: "la résiliation n'est effective que
+// the receipt of the letter (ACI CPTS contrat type: "la résiliation n'est effective que
 // 2 mois après la date de réception du courrier"). 15/03/2025 → 15/05/2025.
 func TerminationEffective(received domain.Date) domain.Date { return received.AddMonths(2) }
 
@@ -365,7 +365,7 @@ func PaidBefore(s Schedule, d domain.Date) domain.Cents {
 // Terminate computes what is due when a contract is terminated by a letter
 // received on `received`, and the trop-perçu given what was paid.
 //
-// Decision (DOMAIN.md §9; seed 003 §9 "la CPAM est en mesure de demander
+// Decision (docs/rules.md §9; ACI CPTS contrat type "la CPAM est en mesure de demander
 // remboursement du trop perçu", no text gives the method): amounts due are
 // prorated by days to the effective date (each line over the days of its
 // contract year, from the year's or the mission's start to the effective date,

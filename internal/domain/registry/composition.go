@@ -54,23 +54,23 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, one)
 }
 
-// Composition evaluates the composition and legal-form rules of DOMAIN.md §2
-// (seed 002, seed 001, seed 003) for a structure of type t.
+// Composition evaluates the composition and legal-form rules of docs/rules.md §2
+// (URPS HDF guide, avenant 2 negotiation, ACI CPTS) for a structure of type t.
 //
 //   - ESP: ≥ 2 health professionals of premier recours including ≥ 1 médecin
-//     généraliste (seed 002: "A minima 2 professionnels de santé (dont 1
+//     généraliste (URPS HDF guide: "A minima 2 professionnels de santé (dont 1
 //     médecin généraliste) de premiers recours") — blocking. No legal form is
 //     imposed; an association is advised: a non-blocking check.
-//   - MSP: ≥ 2 médecins généralistes and ≥ 1 paramedical professional (seed
-//     002) — blocking. Decision: filing needs a legal form, association or SISA
-//     (seed 002: "Constituer une association puis se constituer en SISA") —
-//     blocking. A SISA and a FINESS number are needed to be paid (DOMAIN.md §2
+//   - MSP: ≥ 2 médecins généralistes and ≥ 1 paramedical professional
+//     (URPS HDF guide) — blocking. Decision: filing needs a legal form, association or SISA
+//     (URPS HDF guide: "Constituer une association puis se constituer en SISA") —
+//     blocking. A SISA and a FINESS number are needed to be paid (docs/rules.md §2
 //     and §9, ACI MSP) — PaymentOnly: they do not block filing.
-//   - CPTS: an association loi 1901 (ordonnance of 12 May 2021, seed 003) —
+//   - CPTS: an association loi 1901 (ordonnance of 12 May 2021, ACI CPTS) —
 //     blocking. Decision: at least one health professional among the members
 //     (a CPTS is a community of health professionals, CSP L1434-12; the rest of
 //     its composition is for the ARS to judge) — blocking.
-//   - ESS: ≥ 1 médecin spécialiste (seed 002: "Des médecins d'une ou plusieurs
+//   - ESS: ≥ 1 médecin spécialiste (URPS HDF guide: "Des médecins d'une ou plusieurs
 //     spécialités hors spécialité de médecine générale") — blocking; no legal
 //     form imposed.
 //
@@ -155,7 +155,7 @@ func Composition(t domain.StructureType, legalForm string, hasFINESS bool, membe
 		Reason: fmt.Sprintf("Type de structure inconnu : %q", string(t)), Blocking: true}}
 }
 
-// legalFormAdvice is the ESP's non-blocking advice (seed 002: "Aucune
+// legalFormAdvice is the ESP's non-blocking advice (URPS HDF guide: "Aucune
 // structure juridique imposée, conseil de se structurer en association").
 func legalFormAdvice(lf LegalForm) Check {
 	ch := Check{Code: "esp_association_conseillee", Label: "Constituée en association (conseillé, non obligatoire)",
@@ -184,7 +184,7 @@ func CanFile(checks []Check) (ok bool, missing []string) {
 }
 
 // CanPay says whether payments may be made: every Blocking and every
-// PaymentOnly check is OK (MSP: SISA + FINESS, DOMAIN.md §9).
+// PaymentOnly check is OK (MSP: SISA + FINESS, docs/rules.md §9).
 func CanPay(checks []Check) (ok bool, missing []string) {
 	return failing(checks, func(c Check) bool { return c.Blocking || c.PaymentOnly })
 }

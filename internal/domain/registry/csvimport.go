@@ -126,7 +126,7 @@ var colAliases = map[string]int{
 	"communecodeinsee": colCommune, "codeinseecommune": colCommune, "codeinseedelacommune": colCommune,
 }
 
-// ParseMembersCSV reads a member list exported from a spreadsheet (DOMAIN.md
+// ParseMembersCSV reads a member list exported from a spreadsheet (docs/rules.md
 // §10: the contractualisation request includes the "list of members with their
 // status"). Expected: a header row then one member per line; columns nom;
 // prénom; profession; spécialité; mode; rpps; commune (INSEE code), in any

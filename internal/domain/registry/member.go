@@ -120,10 +120,10 @@ func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
 // Validate checks every field of the (normalised) member and returns ALL the
 // problems as FieldErrors, or nil.
 //
-// Decisions (DOMAIN.md §2; ours where the seeds are silent):
+// Decisions (docs/rules.md §2; ours where the sources are silent):
 //   - last name required; first name required for a person, not for an
 //     organisation (mode "structure" or profession "établissement");
-//   - a specialty is required for a médecin spécialiste (ESS, seed 002) and a
+//   - a specialty is required for a médecin spécialiste (ESS, URPS HDF guide) and a
 //     precision for "autre";
 //   - an "établissement" is always in mode "structure";
 //   - the RPPS is optional (psychologues, social actors and organisations have

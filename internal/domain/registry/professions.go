@@ -1,7 +1,7 @@
-// Package registry holds the pure rules of the structures registry (issue
-// "Structures and territories"): professions, identifier validators (SIRET,
+// Package registry holds the pure rules of the structures registry
+// (docs/rules.md §21): professions, identifier validators (SIRET,
 // SIREN, FINESS, RPPS, e-mail, phone, commune code), members, the composition
-// rules of DOMAIN.md §2 and the CSV import of a member list. It imports the
+// rules of docs/rules.md §2 and the CSV import of a member list. It imports the
 // standard library and internal/domain only: no database, no HTTP, no clock.
 package registry
 
@@ -15,7 +15,7 @@ import (
 // and CSV files). Labels are French.
 type Profession string
 
-// The fixed list of professions (DOMAIN.md §2; seed 002 lists who may form an
+// The fixed list of professions (docs/rules.md §2; the URPS HDF guide lists who may form an
 // ESP, MSP, CPTS or ESS).
 const (
 	MedecinGeneraliste      Profession = "medecin_generaliste"
@@ -36,7 +36,7 @@ const (
 
 // professionInfo classifies a profession.
 //
-// Decision (DOMAIN.md §2, seed 002; Code de la santé publique, 4e partie):
+// Decision (docs/rules.md §2, URPS HDF guide; Code de la santé publique, 4e partie):
 //   - Health professional (PS): the professions of the CSP 4e partie — médicales
 //     (médecin, chirurgien-dentiste, sage-femme), pharmaceutique (pharmacien) and
 //     auxiliaires médicaux (infirmier, masseur-kinésithérapeute, orthophoniste,
@@ -47,11 +47,11 @@ const (
 //     masseur-kinésithérapeute, orthophoniste, pédicure-podologue. Sage-femme and
 //     chirurgien-dentiste are professions médicales and pharmacien a profession
 //     pharmaceutique: none of them is paramédical, so none of them satisfies the
-//     MSP's "≥ 1 professionnel paramédical" (seed 002: "A minima 2 médecins
+//     MSP's "≥ 1 professionnel paramédical" (URPS HDF guide: "A minima 2 médecins
 //     généralistes et 1 professionnel paramédical").
 //   - Premier recours: every health professional of the list except the médecin
 //     spécialiste (CSP L1411-11 defines soins de premier recours broadly —
-//     proximity care, dispensing, follow-up; seed 002 speaks of "médecins
+//     proximity care, dispensing, follow-up; the URPS HDF guide speaks of "médecins
 //     spécialisés du 2nd recours" for the ESS). A specialist counts as second
 //     recours even when patients may see him directly.
 type professionInfo struct {
@@ -108,7 +108,7 @@ func (p Profession) IsParamedical() bool { return professions[p].paramedical }
 func (p Profession) IsFirstRecourse() bool { return professions[p].firstRecours }
 
 // NeedsSpecialty reports whether the specialty text is required: for a médecin
-// spécialiste (which specialty; seed 002, ESS) and for "autre" (which
+// spécialiste (which specialty; URPS HDF guide, ESS) and for "autre" (which
 // profession). Decision of ours for "autre".
 func (p Profession) NeedsSpecialty() bool { return p == MedecinSpecialiste || p == Autre }
 
@@ -190,7 +190,7 @@ func ParseMode(s string) (Mode, bool) {
 // LegalForm is the legal form of a structure.
 type LegalForm string
 
-// Legal forms (DOMAIN.md §2: CPTS = association loi 1901; MSP = association,
+// Legal forms (docs/rules.md §2: CPTS = association loi 1901; MSP = association,
 // then SISA to be paid; ESP/ESS: none imposed).
 const (
 	LegalAssociation LegalForm = "association" // association loi 1901

@@ -96,7 +96,7 @@ func ParseSIREN(raw string) (string, error) {
 }
 
 // ParseFINESS normalises and validates a FINESS number (required when given to
-// this function; DOMAIN.md §1–§2: an MSP needs one to be paid). Errors are on
+// this function; docs/rules.md §1–§2: an MSP needs one to be paid). Errors are on
 // field "finess".
 //
 // Decision (the official key algorithm could not be read from a primary

@@ -7,7 +7,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 )
 
-// Accelerator sessions (docs/rules.md §10, seed 001): before the
+// Accelerator sessions (docs/rules.md §10, avenant 2 negotiation): before the
 // contractualisation, the ARS or the CPAM offers a project ½ to 1 day of
 // work led by a facilitator; each session is followed by a written report
 // sent to the project leader.

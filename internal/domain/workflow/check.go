@@ -34,7 +34,7 @@ func (d Document) Label() string {
 }
 
 // RequiredDocuments lists the documents of a contractualisation request
-// (DOMAIN §10, seed 003 §5).
+// (docs/rules.md §10, ACI CPTS).
 //
 // Decision: the contours du territoire are required for a CPTS only; an MSP
 // has a patientèle approach and no territory of its own. An ESP, which never

@@ -4,10 +4,10 @@ import "github.com/portail-aci/aci/internal/domain"
 
 // Durations of the workflow's clocks.
 const (
-	LettreIntentionMonths = 6 // DOMAIN §5: projet de santé filed and ACI signed ≤ 6 months after validation
+	LettreIntentionMonths = 6 // docs/rules.md §5: projet de santé filed and ACI signed ≤ 6 months after validation
 	ProjetSanteMonths     = 2 // CSP L1434-12: réputé validé after two months of ARS silence
-	ResiliationMonths     = 2 // DOMAIN §9: résiliation effective 2 months after receipt
-	ContractYears         = 5 // DOMAIN §8: five contract years
+	ResiliationMonths     = 2 // docs/rules.md §9: résiliation effective 2 months after receipt
+	ContractYears         = 5 // docs/rules.md §8: five contract years
 	ComplementEveryDays   = 7 // reminder period of a pending complement request
 )
 

@@ -24,7 +24,7 @@ func TestDeadlines(t *testing.T) {
 		{"projet plain", ProjetSanteReputeValide, d(2025, 3, 15), d(2025, 5, 15)},
 		{"projet 31/12 → 28/02", ProjetSanteReputeValide, d(2024, 12, 31), d(2025, 2, 28)},
 		{"projet 31/12 → 29/02 leap", ProjetSanteReputeValide, d(2023, 12, 31), d(2024, 2, 29)},
-		{"résiliation DOMAIN §9 example", ResiliationEffective, d(2025, 3, 15), d(2025, 5, 15)},
+		{"résiliation rules §9 example", ResiliationEffective, d(2025, 3, 15), d(2025, 5, 15)},
 		{"résiliation 31/07 → 30/09", ResiliationEffective, d(2025, 7, 31), d(2025, 9, 30)},
 		{"contract expiry", ContractExpiry, d(2024, 3, 1), d(2029, 3, 1)},
 		{"contract expiry from 29/02", ContractExpiry, d(2024, 2, 29), d(2029, 2, 28)},

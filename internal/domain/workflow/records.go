@@ -50,7 +50,7 @@ func ReminderText(r Reminder) (title, body string) {
 	switch r.Kind {
 	case DeadlineLettreIntention:
 		return fmt.Sprintf("Échéance dans %d jours : projet de santé et signature de l'ACI", r.DaysLeft),
-			fmt.Sprintf("%s : au plus tard le %s (6 mois après la validation de la lettre d'intention, DOMAIN §5).", r.Kind.Label(), r.Due.French())
+			fmt.Sprintf("%s : au plus tard le %s (6 mois après la validation de la lettre d'intention).", r.Kind.Label(), r.Due.French())
 	case DeadlineProjetSante:
 		return fmt.Sprintf("Projet de santé réputé validé dans %d jours", r.DaysLeft),
 			fmt.Sprintf("Sans opposition du directeur général de l'ARS, le projet de santé sera réputé validé le %s (CSP L1434-12).", r.Due.French())

@@ -1,5 +1,5 @@
 // Package workflow is the pure state machine of a dossier (candidature à
-// l'ACI) and of the contract that follows it (DESIGN.md §3, DOMAIN.md §5, §9,
+// l'ACI) and of the contract that follows it (docs/rules.md §13, §5, §9,
 // §10): states, transitions, who may trigger them, what each one requires,
 // deadlines, reminders and the tamper-evident audit chain.
 //

@@ -121,13 +121,13 @@ func allTypes(from ...State) map[domain.StructureType][]State {
 	return map[domain.StructureType][]State{domain.CPTS: from, domain.MSP: from, domain.ESP: from}
 }
 
-// rules is the transition table (DESIGN.md §3, DOMAIN.md §10).
+// rules is the transition table (docs/rules.md §13, §10).
 //
 // Decisions recorded here, with the wording to keep in sync with the docs:
 //
 //   - Lettre d'intention (CPTS only): an ARS agent (or director) validates or
-//     sends it back. DOMAIN §10 reserves the director general's sign-off to
-//     the projet de santé, not to the lettre d'intention; DESIGN §2 gives the
+//     sends it back. docs/rules.md §10 reserves the director general's sign-off to
+//     the projet de santé, not to the lettre d'intention; docs/rules.md §12 gives the
 //     agent the review.
 //   - Projet de santé: only the ARS director validates it; an ARS agent (or
 //     the director) may ask for it to be completed, with a motivation. A
@@ -136,11 +136,11 @@ func allTypes(from ...State) map[domain.StructureType][]State {
 //   - Réputé validé (CSP L1434-12) applies to CPTS only: the article is about
 //     CPTS projects; MSP and ESP projects need an explicit validation.
 //   - ESP: brouillon → projet_sante_depose → projet_sante_valide and stops
-//     there: the ESP forfait is a proposal not in force (DOMAIN §9), so there
+//     there: the ESP forfait is a proposal not in force (docs/rules.md §9), so there
 //     is no contractualisation request and no contract.
 //   - ESS: not eligible (see Eligible).
 //   - The joint review follows either avis: the CPAM's avis is an opinion,
-//     and DOMAIN §10 has the CPAM transmit the dossier to ARS and DCGDR in
+//     and docs/rules.md §10 has the CPAM transmit the dossier to ARS and DCGDR in
 //     both cases. The CPAM referent transmits it.
 //   - Joint positions: an ARS agent (or director) records the ARS position,
 //     a DCGDR reviewer the DCGDR one; each is recorded once.
@@ -150,7 +150,7 @@ func allTypes(from ...State) map[domain.StructureType][]State {
 //   - Signature: the structure's coordinator, a CPAM manager and the ARS
 //     director, in any order; the third signature makes the contract actif.
 //   - Résiliation: requested by the structure's coordinator or a CPAM
-//     manager (the CPAM can terminate too, DOMAIN §9); a CPAM manager records
+//     manager (the CPAM can terminate too, docs/rules.md §9); a CPAM manager records
 //     it, with a motivation, on or after its effective date (receipt + 2
 //     months) — a recourse to the commission paritaire suspends it, so it is
 //     a human act, not automatic.
