@@ -401,6 +401,15 @@ func For(v Viewer, s Subject) Permission {
 // viewer-level acts (administer, create a structure, the instruction area...).
 func ForViewer(v Viewer) Permission { return For(v, Subject{}) }
 
+// DigestOnlyOffice reports whether an office of this kind and role is told
+// of a dossier's events in the daily digest rather than at once, unless the
+// step is its own to take (docs/rules.md §20): a CPAM manager signs for the
+// CPAM while the referents instruct. An ARS director, often the only ARS
+// account of a region, stays told at once.
+func DigestOnlyOffice(kind domain.OrgKind, role domain.Role) bool {
+	return kind == domain.OrgCPAM && role == domain.RoleManager
+}
+
 // Actor is the workflow actor of v on a record of structure structureID
 // loaded through v's scope (workflow.Check, workflow.Available).
 func Actor(v Viewer, structureID int64) workflow.Actor {

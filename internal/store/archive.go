@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"github.com/portail-aci/aci/internal/access"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -82,7 +83,7 @@ func checkArchivable(ctx context.Context, tx pgx.Tx, id int64) error {
 // history row (docs/rules.md §22).
 func (s *Store) UnarchiveStructure(ctx context.Context, sc Scope, id int64, version int) error {
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		if sc.Kind != domain.OrgNational || !sc.Role.AtLeast(domain.RoleAdmin) {
+		if !access.ForViewer(sc.Viewer()).Can(access.ActAdminister) {
 			return domain.Errorf(domain.ENotFound, "Structure introuvable.")
 		}
 		var a args

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/portail-aci/aci/internal/access"
 	"strconv"
 	"strings"
 	"time"
@@ -130,8 +131,7 @@ func ntfDigestManagers(rs []ntfRecipient, p ntfPlace) {
 		quiet := len(rs[i].Offices) > 0
 		for _, o := range rs[i].Offices {
 			kind, role := domain.OrgKind(o[0]), domain.Role(o[1])
-			manager := kind == domain.OrgCPAM && role == domain.RoleManager
-			if !manager || workflow.MustAct(p.StructureType, p.State, kind, role) {
+			if !access.DigestOnlyOffice(kind, role) || workflow.MustAct(p.StructureType, p.State, kind, role) {
 				quiet = false
 			}
 		}
