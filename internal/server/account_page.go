@@ -14,8 +14,13 @@ func (s *Server) accountShow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	sessions, err := s.accountSessions(r, sc.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, pages.Account(s.page(r, "Mon compte"), pages.AccountView{Name: u.Name, Email: u.Email, Mode: u.EmailMode,
-		MustChange: u.MustChangePassword, Password: pages.PasswordForm{MinRunes: auth.MinPasswordRunes}}))
+		MustChange: u.MustChangePassword, Password: pages.PasswordForm{MinRunes: auth.MinPasswordRunes}, Sessions: sessions}))
 }
 
 func (s *Server) accountSave(w http.ResponseWriter, r *http.Request) {

@@ -110,6 +110,11 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 		s.fail(w, r, err)
 		return
 	}
+	sessions, err := s.accountSessions(r, u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, status, pages.Account(s.page(r, "Mon compte"), pages.AccountView{Name: u.Name, Email: u.Email, Mode: u.EmailMode,
-		MustChange: u.MustChangePassword, Password: f}))
+		MustChange: u.MustChangePassword, Password: f, Sessions: sessions}))
 }

@@ -111,6 +111,11 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	s.sessions.Put(ctx, sessUserID, uid)
 	s.sessions.Put(ctx, sessOrgID, sc.orgID)
 	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
+	// Who the session belongs to, for the owner's list on /compte: a
+	// failure here is logged, it does not refuse a correct login.
+	if err := s.store.RecordSession(ctx, s.sessions.Token(ctx), uid, r.UserAgent(), ip, now); err != nil {
+		s.log.Error("session not recorded", append(logAttrs(r), "error", err.Error())...)
+	}
 	s.log.Info("login success", "user_id", uid, "email", email, "ip", ip, "request_id", requestIDFrom(ctx))
 	redirect(w, r, next)
 }
@@ -173,9 +178,13 @@ func (s *Server) switchOrganisation(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	oldToken := s.sessions.Token(ctx)
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		s.internalError(w, r, err)
 		return
+	}
+	if err := s.store.RenewSession(ctx, oldToken, s.sessions.Token(ctx), s.now()); err != nil {
+		s.log.Error("session renewal not recorded", append(logAttrs(r), "error", err.Error())...)
 	}
 	s.sessions.Put(ctx, sessOrgID, sc.OrgID)
 	s.log.Info("membership switch", "user_id", sc.UserID, "org_id", sc.OrgID, "request_id", requestIDFrom(ctx))

@@ -169,7 +169,7 @@ func (s *Server) contractAvenant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, err := s.store.ApplyContractTransition(r.Context(), sc, store.ContractRequest{
-		DossierID: c.DossierID, Transition: workflow.Avenant, Seen: workflow.State(formValue(r, "seen", 40)),
+		DossierID: c.DossierID, Transition: workflow.Avenant, Seen: workflow.State(formValue(r, "seen", 40)), Version: formVersion(r),
 		Motivation: object, EffectiveOn: eff, At: now, Today: domain.DateOf(now)})
 	if err != nil {
 		field := "object"

@@ -22,8 +22,12 @@ func TestZZAvenantShots(t *testing.T) {
 	}
 	e := newSerialEnv(t)
 	id := e.demoDossierID(seed.MSPLille)
+	c, err := e.st.ContractByDossier(context.Background(), e.ctScope(ctCpamNord), id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.st.ApplyContractTransition(context.Background(), e.ctScope(ctCpamNord), store.ContractRequest{DossierID: id,
-		Transition: workflow.Avenant, Seen: workflow.Actif, Motivation: "Ajout de l'indicateur optionnel <b>démarche qualité</b>\nà compter du second semestre."}); err != nil {
+		Transition: workflow.Avenant, Seen: workflow.Actif, Version: c.Version, Motivation: "Ajout de l'indicateur optionnel <b>démarche qualité</b>\nà compter du second semestre."}); err != nil {
 		t.Fatal(err)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath("chromium"))

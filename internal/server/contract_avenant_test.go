@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -56,7 +57,8 @@ func TestContractAvenantOverHTTP(t *testing.T) {
 		}
 	}
 
-	ok := url.Values{"object": {"Ajout de la mission <script>alert(1)</script> qualité"}, "effective_on": {""}, "seen": {"actif"}}
+	ok := url.Values{"object": {"Ajout de la mission <script>alert(1)</script> qualité"}, "effective_on": {""}, "seen": {"actif"},
+		"version": {strconv.Itoa(before.Version)}}
 	// Everyone else is refused: outside the scope 404, in scope without the
 	// role refused like the other contract actions (404).
 	for _, who := range []string{ctMspCoord, ctManagerA, ctReferentA, ctValCoord, "ars.hdf@demo.portail-aci.fr"} {
@@ -92,9 +94,16 @@ func TestContractAvenantOverHTTP(t *testing.T) {
 	if r := nord.post(page+"/avenant", ok); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("avenant: %d %s", r.StatusCode, r.body)
 	}
+	// The same form posted again (double click) is stale: one avenant.
+	if r := nord.post(page+"/avenant", ok); r.StatusCode != http.StatusConflict || !strings.Contains(string(r.body), "modifié entre-temps") {
+		t.Fatalf("second post of the same form: %d", r.StatusCode)
+	}
 	after, err := e.st.ContractByDossier(ctx, e.ctScope(ctMspCoord), id)
 	if err != nil || after.Version != before.Version+1 || after.State != workflow.Actif {
 		t.Fatalf("contract v%d → v%d %s %v", before.Version, after.Version, after.State, err)
+	}
+	if got, _ := nord.get(page).doc(t).Find(`[data-testid="avenant-form"] input[name="version"]`).Attr("value"); got != strconv.Itoa(after.Version) {
+		t.Fatalf("form version %q, want %d", got, after.Version)
 	}
 	today := domain.DateOf(*e.clock).French()
 	for _, who := range []string{ctMspCoord, ctCpamNord, "ars.hdf@demo.portail-aci.fr"} {

@@ -71,8 +71,9 @@ func newSerialEnv(t testing.TB) *env {
 // client is a browser-like client with its own cookie jar that does not
 // follow redirects (tests look at them).
 type client struct {
-	e *env
-	c *http.Client
+	e  *env
+	c  *http.Client
+	ua string // User-Agent sent when set
 }
 
 func (e *env) client() *client {
@@ -98,6 +99,9 @@ func (r resp) doc(t *testing.T) *goquery.Document {
 
 func (c *client) do(req *http.Request) resp {
 	c.e.t.Helper()
+	if c.ua != "" {
+		req.Header.Set("User-Agent", c.ua)
+	}
 	res, err := c.c.Do(req)
 	if err != nil {
 		c.e.t.Fatal(err)

@@ -227,7 +227,11 @@ func newTestCPTS(t *testing.T, e *env) (coordEmail string) {
 		t.Fatalf("structure: %v", err)
 	}
 	sc := e.ctScope(coordEmail)
-	if _, err := e.st.AddCommunes(ctx, sc, sid, 0, []string{"01053", "01344", "01451"}); err != nil {
+	terr, err := e.st.Territory(ctx, sc, sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.AddCommunes(ctx, sc, sid, terr.Version, []string{"01053", "01344", "01451"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range []registry.Member{

@@ -193,6 +193,13 @@ func (s *Server) loadViewer(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// The last use shown on /compte: written on POSTs only (a GET
+			// commits nothing), at most once a minute per session.
+			if err := s.store.TouchSession(ctx, s.sessions.Token(ctx), s.clientIP(r), s.now()); err != nil {
+				s.log.Error("session use not recorded", append(logAttrs(r), "error", err.Error())...)
+			}
+		}
 		w.Header().Set("Cache-Control", "no-store")
 		ctx = context.WithValue(ctx, keyScope, sc)
 		next.ServeHTTP(w, r.WithContext(ctx))

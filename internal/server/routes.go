@@ -141,6 +141,9 @@ func (s *Server) routes() http.Handler {
 			r.Get("/compte", s.accountShow)
 			r.With(s.limitBody(4<<10)).Post("/compte", s.accountSave)
 			r.With(s.limitBody(8<<10)).Post("/compte/mot-de-passe", s.accountPassword)
+			r.With(s.limitBody(4<<10)).Post("/compte/sessions/terminer", s.accountEndSession)
+			r.Get("/compte/sessions/autres", s.accountEndOthersConfirm)
+			r.With(s.limitBody(4<<10)).Post("/compte/sessions/autres", s.accountEndOthers)
 
 			// Accounts administration (admin_*.go): national admin only
 			// (docs/rules.md §12 "national admin: reference data, barèmes,

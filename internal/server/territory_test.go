@@ -110,6 +110,12 @@ func TestTerritoryPageAndEditsWithoutJS(t *testing.T) {
 	if r.StatusCode != http.StatusConflict || !strings.Contains(r.doc(t).Find(`#terr-q-error`).Text(), "modifié entre-temps par Camille Martin") {
 		t.Fatalf("stale: %d", r.StatusCode)
 	}
+	// Version 0 or none: stale too, never an unchecked edit.
+	for _, form := range []url.Values{{"code": {"01244"}, "version": {"0"}}, {"code": {"01244"}}} {
+		if r := c.post(base+"/retirer", form); r.StatusCode != http.StatusConflict || !strings.Contains(r.doc(t).Find(`#terr-q-error`).Text(), "modifié entre-temps") {
+			t.Fatalf("version %q: %d", form.Get("version"), r.StatusCode)
+		}
+	}
 	v2, _ := strconv.Atoi(version)
 	r = c.post(base+"/retirer", url.Values{"code": {"01244"}, "version": {strconv.Itoa(v2 + 1)}})
 	if r.StatusCode != http.StatusSeeOther {

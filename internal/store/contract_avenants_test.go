@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +24,11 @@ func TestContractAvenant(t *testing.T) {
 	id, c := activeContract(t, st, scopes, coordA, start)
 	day := start.AddDays(40)
 	req := func(object string, eff domain.Date) store.ContractRequest {
-		return store.ContractRequest{DossierID: id, Transition: workflow.Avenant, Seen: workflow.Actif,
+		cur, err := st.ContractByDossier(ctx, scopes[coordA], id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.ContractRequest{DossierID: id, Transition: workflow.Avenant, Seen: workflow.Actif, Version: cur.Version,
 			Motivation: object, EffectiveOn: eff, Today: day, At: day.Time().Add(9 * time.Hour)}
 	}
 	for _, tc := range []struct {
@@ -111,5 +117,56 @@ func TestContractAvenant(t *testing.T) {
 	}
 	if rep, err := st.VerifyAudit(ctx); err != nil || rep.Broken != "" {
 		t.Fatalf("audit chain: %v %s", err, rep.Broken)
+	}
+}
+
+// A double submit of the avenant form: ten identical posts at once, all
+// shown the same contract version, record exactly one avenant; the others
+// are refused as stale (conflict). A missing version (0) is stale too.
+func TestConcurrentAvenantsRecordedOnce(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := contractFixture(t)
+	start := domain.NewDate(2026, time.March, 2)
+	id, c := activeContract(t, st, scopes, coordA, start)
+	day := start.AddDays(40)
+	req := store.ContractRequest{DossierID: id, Transition: workflow.Avenant, Seen: workflow.Actif, Version: c.Version,
+		Motivation: "Ajout de la mission qualité", Today: day, At: day.Time().Add(9 * time.Hour)}
+	const n = 10
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = st.ApplyContractTransition(ctx, scopes[cpamMgr], req)
+		}()
+	}
+	wg.Wait()
+	ok, stale := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case domain.ErrorCode(err) == domain.EConflict && strings.Contains(err.Error(), "modifié entre-temps"):
+			stale++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if ok != 1 || stale != n-1 {
+		t.Fatalf("%d recorded, %d stale", ok, stale)
+	}
+	got, err := st.ContractByDossier(ctx, scopes[coordA], id)
+	if err != nil || got.Version != c.Version+1 {
+		t.Fatalf("contract v%d (was v%d) %v", got.Version, c.Version, err)
+	}
+	if avs, err := st.ContractAvenants(ctx, scopes[coordA], id); err != nil || len(avs) != 1 {
+		t.Fatalf("avenants %v %v", avs, err)
+	}
+	for _, v := range []int{0, c.Version, c.Version + 2} {
+		req.Version = v
+		if _, err := st.ApplyContractTransition(ctx, scopes[cpamMgr], req); domain.ErrorCode(err) != domain.EConflict {
+			t.Errorf("version %d (current %d): %v", v, got.Version, err)
+		}
 	}
 }

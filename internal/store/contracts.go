@@ -455,6 +455,10 @@ type ContractRequest struct {
 	DossierID  int64
 	Transition workflow.Transition
 	Seen       workflow.State // state shown on the page (stale page → conflict)
+	// Version is the contract version the page was shown with: an avenant
+	// is refused as stale unless it is the locked row's version (0 or
+	// missing included), so a double submit records one avenant.
+	Version int
 	// DocumentSHA256 is the hash shown to the signer (signer): refused when
 	// it is not the stored document's.
 	DocumentSHA256 string
@@ -555,6 +559,11 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 		setv("resiliation_requested_by", string(by))
 		motivation = workflow.ResiliationRequestRecord(in.ReceivedOn, out.Deadline, in.Motivation)
 	case workflow.Avenant:
+		// The row is locked FOR UPDATE: a version other than the one shown
+		// (a second post of the same form, or none at all) is stale.
+		if in.Version != c.Version {
+			return out, domain.Errorf(domain.EConflict, "Le contrat a été modifié entre-temps : rechargez la page avant d'enregistrer un avenant.")
+		}
 		if err := recordAvenant(ctx, tx, c, actorID, actorName, in, motivation); err != nil {
 			return out, err
 		}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portail-aci/aci/internal/domain/registry"
+	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
 )
 
@@ -72,5 +74,59 @@ func TestConcurrentDuplicatesAreFiledOnce(t *testing.T) {
 	// The same text later, or a different one, is a new message.
 	if _, err := st.PostMessage(ctx, ref, store.NewMessage{DossierID: id, Body: "Bonjour, le dossier est complet.", At: now.Add(time.Minute)}); err != nil {
 		t.Errorf("same text a minute later refused: %v", err)
+	}
+}
+
+// A member without RPPS posted twice at once (double click) is added once:
+// the same name, profession and commune within the structure is refused as
+// already present, whatever the case of the name; another commune is a
+// different member.
+func TestConcurrentMemberWithoutRPPSAddedOnce(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	scopes := demo(t, st)
+	coord := scopes["coordinateur.b@demo.portail-aci.fr"]
+	id := structureIDs(t, st)[seed.MontsDeDemo]
+	m := registry.Member{LastName: "Sansrpps", FirstName: "Camille", Profession: registry.Orthophoniste, Mode: registry.ModeLiberal,
+		CommuneCode: "69264"}
+	count := func() int {
+		var n int
+		if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM members WHERE structure_id = $1 AND last_name = 'Sansrpps'`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const n = 10
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, errs[i] = st.AddMember(ctx, coord, id, m) }()
+	}
+	wg.Wait()
+	ok, dup := 0, 0
+	for _, err := range errs {
+		var fe registry.FieldErrors
+		switch {
+		case err == nil:
+			ok++
+		case errors.As(err, &fe) && fe["last_name"] != "":
+			dup++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if ok != 1 || dup != n-1 || count() != 1 {
+		t.Fatalf("%d added, %d refused, %d rows", ok, dup, count())
+	}
+	again := m
+	again.LastName, again.FirstName = "SANSRPPS", " camille "
+	if _, err := st.AddMember(ctx, coord, id, again); err == nil {
+		t.Fatal("same member in capitals accepted")
+	}
+	other := m
+	other.CommuneCode = "69123"
+	if _, err := st.AddMember(ctx, coord, id, other); err != nil {
+		t.Fatalf("same name in another commune: %v", err)
 	}
 }

@@ -229,6 +229,27 @@ func memberUnique(err error, rpps string) error {
 	return err
 }
 
+// memberAlreadyPresent refuses a member without RPPS whose name (any case),
+// profession and commune are those of a member of the structure already: a
+// double submit of the form would add the same person twice, and the RPPS
+// unique index cannot tell. The caller holds the structure row FOR UPDATE
+// (editableStructureType), so concurrent additions see each other.
+func memberAlreadyPresent(ctx context.Context, tx pgx.Tx, structureID int64, m registry.Member) error {
+	if m.RPPS != "" {
+		return nil
+	}
+	var found bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM members WHERE structure_id = $1
+		AND lower(last_name) = lower($2) AND lower(first_name) = lower($3) AND profession = $4 AND commune_code = $5)`,
+		structureID, m.LastName, m.FirstName, string(m.Profession), m.CommuneCode).Scan(&found); err != nil {
+		return err
+	}
+	if found {
+		return registry.FieldErrors{"last_name": fmt.Sprintf("%s (%s, même commune) est déjà membre de la structure.", memberName(m), m.Profession.Label())}
+	}
+	return nil
+}
+
 func memberName(m registry.Member) string {
 	return strings.TrimSpace(m.FirstName + " " + m.LastName)
 }
@@ -258,6 +279,9 @@ func (s *Store) AddMember(ctx context.Context, sc Scope, structureID int64, m re
 			return err
 		}
 		if err := fe.Err(); err != nil {
+			return err
+		}
+		if err := memberAlreadyPresent(ctx, tx, structureID, m); err != nil {
 			return err
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO members (structure_id, last_name, first_name, profession, specialty, mode, rpps,

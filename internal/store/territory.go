@@ -288,7 +288,9 @@ func (s *Store) Territory(ctx context.Context, sc Scope, id int64) (Territory, e
 	switch {
 	case err == nil:
 		t.UpdatedAt, t.UpdatedBy = &at, by
-	case !errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, pgx.ErrNoRows):
+		t.Version = firstTerritoryVersion // the row editTx will create
+	default:
 		return t, pgError("store.Territory", err)
 	}
 	t.PopulationYear = s.populationYear(ctx)
@@ -364,9 +366,13 @@ func errTaken(nom, holder string) error {
 		Message: fmt.Sprintf("La commune %s appartient déjà au territoire de la CPTS %s.", nom, strings.TrimPrefix(holder, "CPTS "))}
 }
 
+// firstTerritoryVersion is the version of a territory never edited
+// (migration 00060): versions start at 1, so 0 is never current.
+const firstTerritoryVersion = 1
+
 // editTx runs one edit of CPTS id's territory in one transaction: checks the
 // scope and the right to edit, locks the territory row, checks the expected
-// version (0: not checked, for seeds), runs fn, then writes the change row
+// version (any other, 0 or missing included, is stale), runs fn, then writes the change row
 // with population and tier before and after, and bumps the version. When fn
 // reports no commune changed, nothing is written.
 func (s *Store) editTx(ctx context.Context, sc Scope, id int64, expected int, fn func(tx pgx.Tx) (terrChange, error)) (TerritoryEdit, error) {
@@ -380,7 +386,7 @@ func (s *Store) editTx(ctx context.Context, sc Scope, id int64, expected int, fn
 			// everywhere an action is outside the caller's rights.
 			return domain.Errorf(domain.ENotFound, "introuvable")
 		}
-		if _, err := tx.Exec(ctx, "INSERT INTO territories (structure_id) VALUES ($1) ON CONFLICT DO NOTHING", id); err != nil {
+		if _, err := tx.Exec(ctx, "INSERT INTO territories (structure_id, version) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, firstTerritoryVersion); err != nil {
 			return err
 		}
 		var version int
@@ -390,7 +396,7 @@ func (s *Store) editTx(ctx context.Context, sc Scope, id int64, expected int, fn
 			LEFT JOIN users u ON u.id = t.updated_by WHERE t.structure_id = $1 FOR UPDATE OF t`, id).Scan(&version, &at, &by); err != nil {
 			return err
 		}
-		if expected > 0 && expected != version || expected < 0 {
+		if expected != version {
 			if by == "" {
 				by = "un autre utilisateur"
 			}

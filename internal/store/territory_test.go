@@ -153,12 +153,12 @@ func TestTerritoryEditsAndHistory(t *testing.T) {
 	if _, err := st.AddCommune(ctx, sc[coordVal], val, v+1, "01244"); domain.ErrorCode(err) != domain.EConflict {
 		t.Fatalf("twice: %v", err)
 	}
-	_, err = st.AddCommune(ctx, sc[coordMonts], monts, 0, "01244")
+	_, err = st.AddCommune(ctx, sc[coordMonts], monts, terrVersion(t, st, sc[coordMonts], monts), "01244")
 	if domain.ErrorCode(err) != domain.EConflict || domain.ErrorMessage(err) != "La commune Meximieux appartient déjà au territoire de la CPTS du Val de Démo." {
 		t.Fatalf("taken: %v", err)
 	}
 	// Unknown commune.
-	if _, err := st.AddCommune(ctx, sc[coordVal], val, 0, "99999"); domain.ErrorCode(err) != domain.EInvalid {
+	if _, err := st.AddCommune(ctx, sc[coordVal], val, terrVersion(t, st, sc[coordVal], val), "99999"); domain.ErrorCode(err) != domain.EInvalid {
 		t.Fatalf("unknown: %v", err)
 	}
 	// Remove it again.
@@ -184,7 +184,7 @@ func TestTerritoryEditsAndHistory(t *testing.T) {
 	if _, err := st.Territory(ctx, sc[coordMonts], val); !domain.IsNotFound(err) {
 		t.Errorf("Monts reads Val: %v", err)
 	}
-	if _, err := st.AddCommune(ctx, sc[admin], val, 0, "01244"); err != nil {
+	if _, err := st.AddCommune(ctx, sc[admin], val, terrVersion(t, st, sc[admin], val), "01244"); err != nil {
 		t.Errorf("admin edits: %v", err)
 	}
 	// Not a CPTS: no territory.
@@ -200,7 +200,7 @@ func TestAddEPCIReportsHeldCommunes(t *testing.T) {
 	sc := demo(t, st)
 	monts := orgID(t, st, seed.MontsDeDemo)
 	// CC de la Plaine de l'Ain: Val holds 18 of its communes.
-	res, err := st.AddEPCI(ctx, sc[coordMonts], monts, 0, "240100883")
+	res, err := st.AddEPCI(ctx, sc[coordMonts], monts, terrVersion(t, st, sc[coordMonts], monts), "240100883")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestAddEPCIReportsHeldCommunes(t *testing.T) {
 		t.Fatalf("change %+v", ch[0])
 	}
 	// Again: nothing to add, no history row.
-	res2, err := st.AddEPCI(ctx, sc[coordMonts], monts, 0, "240100883")
+	res2, err := st.AddEPCI(ctx, sc[coordMonts], monts, res.Version, "240100883")
 	if err != nil || len(res2.Added) != 0 || res2.Already != len(res.Added) || res2.Version != res.Version {
 		t.Fatalf("again: %+v %v", res2, err)
 	}
@@ -238,10 +238,11 @@ func TestConcurrentAddSameCommune(t *testing.T) {
 			id int64
 		}{{sc[coordVal], val}, {sc[coordMonts], monts}} {
 			done.Add(1)
+			v := terrVersion(t, st, who.sc, who.id)
 			go func() {
 				defer done.Done()
 				start.Wait() // barrier
-				_, errs[i] = st.AddCommune(ctx, who.sc, who.id, 0, code)
+				_, errs[i] = st.AddCommune(ctx, who.sc, who.id, v, code)
 			}()
 		}
 		start.Done()
@@ -334,4 +335,51 @@ func TestCommuneWordsFollowCommunes(t *testing.T) {
 	if got := find("zyxwv"); len(got) != 0 {
 		t.Errorf("former commune found: %v", got)
 	}
+}
+
+// An edit sent with version 0 (or none) is stale like any other wrong
+// version, on a territory never edited as on one already edited: versions
+// start at 1, so 0 never matches.
+func TestTerritoryVersionZeroIsStale(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	sc := demo(t, st)
+	val := orgID(t, st, seed.ValDeDemo)
+	fresh, err := st.CreateStructure(ctx, sc[admin], store.StructureInput{Type: domain.CPTS, Name: "CPTS sans territoire",
+		LegalForm: "association", Departement: "01", CommuneCode: "01244"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		id   int64
+	}{{"edited", val}, {"never edited", fresh}} {
+		tr, err := st.Territory(ctx, sc[admin], tc.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Version < 1 {
+			t.Errorf("%s: version %d shown", tc.name, tr.Version)
+		}
+		if _, err := st.AddCommune(ctx, sc[admin], tc.id, 0, "01244"); domain.ErrorCode(err) != domain.EConflict {
+			t.Errorf("%s: version 0 accepted: %v", tc.name, err)
+		}
+		if _, err := st.AddCommune(ctx, sc[admin], tc.id, -1, "01244"); domain.ErrorCode(err) != domain.EConflict {
+			t.Errorf("%s: version -1 accepted: %v", tc.name, err)
+		}
+	}
+	tr, _ := st.Territory(ctx, sc[admin], fresh)
+	if res, err := st.AddCommune(ctx, sc[admin], fresh, tr.Version, "01244"); err != nil || res.Version != tr.Version+1 {
+		t.Fatalf("shown version refused: %+v %v", res, err)
+	}
+}
+
+// terrVersion is the version the territory editor of CPTS id shows.
+func terrVersion(t *testing.T, st *store.Store, sc store.Scope, id int64) int {
+	t.Helper()
+	tr, err := st.Territory(context.Background(), sc, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr.Version
 }

@@ -24,7 +24,7 @@ func TestStructureTierFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddCommunes(ctx, adm, lyon, 0, []string{"69123"}); err != nil {
+	if _, err := st.AddCommunes(ctx, adm, lyon, terrVersion(t, st, adm, lyon), []string{"69123"}); err != nil {
 		t.Fatal(err)
 	}
 	names := func(sc store.Scope, tier int, p store.Page) ([]string, int) {
