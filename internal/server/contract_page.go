@@ -121,7 +121,7 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 		DossierID: c.DossierID, StructureName: c.StructureName, State: string(c.State), StateLabel: c.State.Label(),
 		StateClass: stateClass(c.State), Version: c.Version, DocumentHTML: c.DocumentHTML, SHA256: c.DocumentSHA256,
 		Reference: c.Terms.Reference, Parties: partyStatuses(c), SignedCount: len(c.Signatures),
-		PDFAvailable: pdf.Available(), Calendar: calendarDates(c), DefaultReceived: today.French(),
+		PDFAvailable: s.pdf.Available(), Calendar: calendarDates(c), DefaultReceived: today.French(),
 		Errors: errs, Values: vals,
 	}
 	if !c.Start.IsZero() {
@@ -315,7 +315,7 @@ func (s *Server) contractPDF(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	out, err := pdf.Print(r.Context(), buf.String())
+	out, err := s.pdf.Print(r.Context(), buf.String())
 	if err != nil {
 		if !errors.Is(err, pdf.ErrNoBrowser) {
 			s.log.Error("contract pdf", append(logAttrs(r), "error", err.Error())...)
