@@ -68,7 +68,7 @@ func partyStatuses(c store.Contract) []pages.PartyStatus {
 		workflow.PartyStructure: c.Terms.Structure.Name, workflow.PartyCPAM: c.Terms.CPAM.Name, workflow.PartyARS: c.Terms.ARS.Name,
 	}
 	var out []pages.PartyStatus
-	for _, p := range workflow.Parties {
+	for _, p := range workflow.Parties() {
 		ps := pages.PartyStatus{Party: string(p), Label: partyOrgLabel(p), Org: orgs[p]}
 		if sg, ok := c.Signed(p); ok {
 			at := sg.SignedAt.In(domain.Paris)

@@ -41,15 +41,19 @@ const (
 )
 
 // DossierStates lists every dossier state in lifecycle order.
-var DossierStates = []State{
-	Brouillon, LettreIntentionDeposee, LettreIntentionValidee,
-	ProjetSanteDepose, ProjetSanteACompleter, ProjetSanteValide,
-	DemandeDeposee, EnInstruction, ComplementsDemandes,
-	AvisFavorable, AvisDefavorable, ExamenConjoint, Acceptee, Refusee,
+func DossierStates() []State {
+	return []State{
+		Brouillon, LettreIntentionDeposee, LettreIntentionValidee,
+		ProjetSanteDepose, ProjetSanteACompleter, ProjetSanteValide,
+		DemandeDeposee, EnInstruction, ComplementsDemandes,
+		AvisFavorable, AvisDefavorable, ExamenConjoint, Acceptee, Refusee,
+	}
 }
 
 // ContractStates lists every contract state in lifecycle order.
-var ContractStates = []State{ASigner, Actif, ResiliationDemandee, Resilie, Echu}
+func ContractStates() []State {
+	return []State{ASigner, Actif, ResiliationDemandee, Resilie, Echu}
+}
 
 var stateLabels = map[State]string{
 	Brouillon:              "Brouillon",

@@ -349,7 +349,7 @@ func States(st domain.StructureType) []State {
 		}
 	}
 	var out []State
-	for _, s := range append(append([]State(nil), DossierStates...), ContractStates...) {
+	for _, s := range append(append([]State(nil), DossierStates()...), ContractStates()...) {
 		if in[s] {
 			out = append(out, s)
 		}

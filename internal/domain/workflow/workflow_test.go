@@ -17,7 +17,7 @@ func pos(p Position) *Position { return &p }
 
 var types = []domain.StructureType{domain.CPTS, domain.MSP, domain.ESP}
 
-var allStates = append(append([]State(nil), DossierStates...), ContractStates...)
+var allStates = append(append([]State(nil), DossierStates()...), ContractStates()...)
 
 // actorFor builds an in-scope actor for w.
 func actorFor(w Who) Actor {
