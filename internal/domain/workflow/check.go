@@ -314,7 +314,7 @@ func allowedRule(in Attempt) (Rule, error) {
 	if err := Eligible(in.StructureType); err != nil {
 		return Rule{}, err
 	}
-	r, ok := rulesByCode[in.Transition]
+	r, ok := rulesByCode()[in.Transition]
 	if !ok {
 		return Rule{}, notFound(in.From)
 	}
@@ -564,7 +564,7 @@ func Available(st domain.StructureType, s State, actor Actor) []Transition {
 		return nil
 	}
 	var out []Transition
-	for _, r := range rules {
+	for _, r := range rules() {
 		if from, ok := r.From[st]; ok && slices.Contains(from, s) && actor.matches(r) {
 			out = append(out, r.Code)
 		}
