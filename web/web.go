@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 )
 
 //go:embed static
@@ -19,7 +20,7 @@ var files embed.FS
 // Static is the static file tree (rooted at static/).
 var Static, _ = fs.Sub(files, "static")
 
-var hashes = func() map[string]string {
+var hashes = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
 	_ = fs.WalkDir(Static, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -34,12 +35,12 @@ var hashes = func() map[string]string {
 		return nil
 	})
 	return m
-}()
+})
 
 // Path returns the versioned URL of a static file.
 func Path(name string) string {
 	name = strings.TrimPrefix(name, "/")
-	if h, ok := hashes[name]; ok {
+	if h, ok := hashes()[name]; ok {
 		return "/static/" + name + "?v=" + h
 	}
 	return "/static/" + name
@@ -50,7 +51,7 @@ func Handler() http.Handler {
 	fsrv := http.StripPrefix("/static/", http.FileServerFS(Static))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/static/")
-		h, ok := hashes[name]
+		h, ok := hashes()[name]
 		if !ok {
 			http.NotFound(w, r)
 			return

@@ -54,7 +54,7 @@ func EventTitle(t Transition, own bool, structure string) (string, bool) {
 // act on (a contract to sign, a résiliation to pronounce); the rest of their
 // office's news goes to their daily digest.
 func MustAct(st domain.StructureType, s State, kind domain.OrgKind, role domain.Role) bool {
-	for _, r := range rules {
+	for _, r := range rules() {
 		if r.System || r.Code == Avenant || r.Code == DemanderResiliation {
 			continue
 		}
