@@ -17,16 +17,19 @@ import (
 //go:embed static
 var files embed.FS
 
-// Static is the static file tree (rooted at static/).
-var Static, _ = fs.Sub(files, "static")
+// Static returns the static file tree (rooted at static/).
+func Static() fs.FS {
+	sub, _ := fs.Sub(files, "static") // "static" is a valid path: no error
+	return sub
+}
 
 var hashes = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
-	_ = fs.WalkDir(Static, ".", func(p string, d fs.DirEntry, err error) error {
+	_ = fs.WalkDir(Static(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(Static, p)
+		b, err := fs.ReadFile(Static(), p)
 		if err != nil {
 			return err
 		}
@@ -48,7 +51,7 @@ func Path(name string) string {
 
 // Handler serves /static/*.
 func Handler() http.Handler {
-	fsrv := http.StripPrefix("/static/", http.FileServerFS(Static))
+	fsrv := http.StripPrefix("/static/", http.FileServerFS(Static()))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/static/")
 		h, ok := hashes()[name]

@@ -305,7 +305,7 @@ func (s *Server) contractPDF(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	css, err := fs.ReadFile(web.Static, "print.css")
+	css, err := fs.ReadFile(web.Static(), "print.css")
 	if err != nil {
 		s.internalError(w, r, err)
 		return
