@@ -11,21 +11,25 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 )
 
 //go:embed static
 var files embed.FS
 
-// Static is the static file tree (rooted at static/).
-var Static, _ = fs.Sub(files, "static")
+// Static returns the static file tree (rooted at static/).
+func Static() fs.FS {
+	sub, _ := fs.Sub(files, "static") // "static" is a valid path: no error
+	return sub
+}
 
-var hashes = func() map[string]string {
+var hashes = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
-	_ = fs.WalkDir(Static, ".", func(p string, d fs.DirEntry, err error) error {
+	_ = fs.WalkDir(Static(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(Static, p)
+		b, err := fs.ReadFile(Static(), p)
 		if err != nil {
 			return err
 		}
@@ -34,12 +38,12 @@ var hashes = func() map[string]string {
 		return nil
 	})
 	return m
-}()
+})
 
 // Path returns the versioned URL of a static file.
 func Path(name string) string {
 	name = strings.TrimPrefix(name, "/")
-	if h, ok := hashes[name]; ok {
+	if h, ok := hashes()[name]; ok {
 		return "/static/" + name + "?v=" + h
 	}
 	return "/static/" + name
@@ -47,10 +51,10 @@ func Path(name string) string {
 
 // Handler serves /static/*.
 func Handler() http.Handler {
-	fsrv := http.StripPrefix("/static/", http.FileServerFS(Static))
+	fsrv := http.StripPrefix("/static/", http.FileServerFS(Static()))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/static/")
-		h, ok := hashes[name]
+		h, ok := hashes()[name]
 		if !ok {
 			http.NotFound(w, r)
 			return

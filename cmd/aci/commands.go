@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/pdf"
 	"github.com/portail-aci/aci/internal/pgcluster"
 	"github.com/portail-aci/aci/internal/refdata"
 	"github.com/portail-aci/aci/internal/seed"
@@ -117,7 +118,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 // serve runs the HTTP server until ctx is done, then shuts it down gracefully.
 func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger, stdout io.Writer) error {
-	srv := server.New(cfg, st, log, server.Options{})
+	srv := server.New(cfg, st, log, server.Options{PDF: pdf.New(pdf.Options{Timeout: 45 * time.Second, MaxConcurrent: 2})})
 	hs := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           srv,

@@ -11,8 +11,14 @@ import (
 
 func runArgs(t *testing.T, env map[string]string, args ...string) (string, string, error) {
 	t.Helper()
+	return runStdin(t, env, "", args...)
+}
+
+// runStdin is runArgs with stdin as the command's standard input.
+func runStdin(t *testing.T, env map[string]string, stdin string, args ...string) (string, string, error) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	err := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	err := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(stdin), &out, &errb)
 	return out.String(), errb.String(), err
 }
 

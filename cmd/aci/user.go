@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/portail-aci/aci/internal/auth"
@@ -29,19 +28,16 @@ referent|manager, ars agent|director, dcgdr reviewer, national admin.
 disable désactive le compte : ses sessions prennent fin à leur prochaine requête.
 `
 
-// stdin is where --password-stdin reads (a variable for the tests).
-var stdin io.Reader = os.Stdin
-
 // cmdUser runs `aci user create|disable` (the first
 // national admin of a real deployment comes from here).
-func cmdUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func cmdUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, userUsage)
 		return exitCode(2)
 	}
 	switch args[0] {
 	case "create":
-		return cmdUserCreate(ctx, args[1:], getenv, stdout, stderr)
+		return cmdUserCreate(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "disable":
 		return cmdUserDisable(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
@@ -58,7 +54,7 @@ func refuse(stderr io.Writer, format string, a ...any) error {
 	return exitCode(2)
 }
 
-func cmdUserCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func cmdUserCreate(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	email := fs.String("email", "", "adresse e-mail (identifiant de connexion)")

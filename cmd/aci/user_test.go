@@ -16,9 +16,9 @@ import (
 
 // aci user create / disable on a fresh deployment: the first national admin
 // (organisation created), a CPAM referent with a password from stdin, and
-// every refusal as exit 2 with one French line. Not parallel: it sets the
-// package variable stdin.
+// every refusal as exit 2 with one French line.
 func TestUserCommand(t *testing.T) {
+	t.Parallel() // its own database; stdin is an argument of run
 	ctx := context.Background()
 	url := pgtest.NewURL(t)
 	st, err := store.Open(ctx, url, pgtest.Options(nil))
@@ -48,9 +48,7 @@ func TestUserCommand(t *testing.T) {
 		t.Fatalf("admin membership: %+v", ms)
 	}
 
-	stdin = strings.NewReader("un mot de passe bien long\n")
-	t.Cleanup(func() { stdin = nil })
-	out, stderr, err = runArgs(t, env, "user", "create", "--email", "ref2@cpam.fr", "--name", "Réf Deux",
+	out, stderr, err = runStdin(t, env, "un mot de passe bien long\n", "user", "create", "--email", "ref2@cpam.fr", "--name", "Réf Deux",
 		"--org-kind", "cpam", "--org", "cpam de l'ain", "--role", "referent", "--password-stdin")
 	if err != nil || strings.Contains(out, "mot de passe initial") {
 		t.Fatalf("create referent: %v %q %s", err, out, stderr)
@@ -76,8 +74,7 @@ func TestUserCommand(t *testing.T) {
 		{"password with the product", "mon portail aci a moi\n", []string{"--email", "c@b.fr", "--name", "A", "--org-kind", "national", "--role", "admin", "--password-stdin"}, "Portail ACI"},
 		{"bad e-mail", "", []string{"--email", "nope", "--name", "A", "--org-kind", "national", "--role", "admin"}, "n'est pas valide"},
 	} {
-		stdin = strings.NewReader(tc.stdin)
-		_, stderr, err := runArgs(t, env, append([]string{"user", "create"}, tc.args...)...)
+		_, stderr, err := runStdin(t, env, tc.stdin, append([]string{"user", "create"}, tc.args...)...)
 		var ec exitCode
 		if !errors.As(err, &ec) || ec != 2 || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 			t.Errorf("%s: %v %q", tc.name, err, stderr)

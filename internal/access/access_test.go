@@ -192,21 +192,21 @@ var cases = []struct {
 		"referent": "view", "manager": "view file_step",
 		"agent": "view", "director": "view file_step sign_ars", "reviewer": "view", "admin": "view",
 	}},
-	{"contract actif", contract(workflow.Actif, workflow.Parties...), want{
+	{"contract actif", contract(workflow.Actif, workflow.Parties()...), want{
 		"coordinator": "view file_step request_termination", "member": "view",
 		"referent": "view record_payment", "manager": "view file_step record_payment record_avenant request_termination",
 		"agent": "view", "director": "view", "reviewer": "view", "admin": "view",
 	}},
-	{"contract resiliation_demandee", contract(workflow.ResiliationDemandee, workflow.Parties...), want{
+	{"contract resiliation_demandee", contract(workflow.ResiliationDemandee, workflow.Parties()...), want{
 		"coordinator": "view", "member": "view",
 		"referent": "view record_payment", "manager": "view file_step record_payment terminate",
 		"agent": "view", "director": "view", "reviewer": "view", "admin": "view",
 	}},
-	{"contract resilie", contract(workflow.Resilie, workflow.Parties...), want{
+	{"contract resilie", contract(workflow.Resilie, workflow.Parties()...), want{
 		"coordinator": "view", "member": "view", "referent": "view", "manager": "view",
 		"agent": "view", "director": "view", "reviewer": "view", "admin": "view",
 	}},
-	{"contract echu", contract(workflow.Echu, workflow.Parties...), want{
+	{"contract echu", contract(workflow.Echu, workflow.Parties()...), want{
 		"coordinator": "view", "member": "view", "referent": "view", "manager": "view",
 		"agent": "view", "director": "view", "reviewer": "view", "admin": "view",
 	}},

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -76,10 +77,14 @@ func Check(encoded, password string) bool {
 // DummyCheck spends the time of a real Check, so that an unknown e-mail takes
 // as long to refuse as a wrong password.
 func DummyCheck(password string) {
-	Check(dummyHash, password)
+	Check(dummyHash(), password)
 }
 
-var dummyHash, _ = Hash("portail-aci-dummy-password")
+// dummyHash is computed on first use (a fixed password: Hash cannot fail on it).
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := Hash("portail-aci-dummy-password")
+	return h
+})
 
 // Login throttle thresholds (throttle.go; docs/decisions.md "Login rate
 // limit").

@@ -186,9 +186,9 @@ func parseMissions(s string, b funding.Bareme) ([]funding.Mission, error) {
 	case "":
 		return nil, badf("--missions vide : all, socle ou une liste de codes est attendu")
 	case "all":
-		ms = funding.AllMissions
+		ms = funding.AllMissions()
 	case "socle":
-		ms = append([]funding.Mission{funding.Fonctionnement}, funding.SocleMissions...)
+		ms = append([]funding.Mission{funding.Fonctionnement}, funding.SocleMissions()...)
 	default:
 		seen := map[funding.Mission]bool{funding.Fonctionnement: true}
 		out := []funding.Mission{funding.Fonctionnement}
@@ -338,7 +338,7 @@ func Funding(args []string, stdout, stderr io.Writer, today domain.Date) (code i
 		return fail(stderr, "funding", err)
 	}
 	rates := map[funding.Mission]funding.Rate{}
-	for _, m := range funding.AllMissions {
+	for _, m := range funding.AllMissions() {
 		if m.HasAchievement() {
 			rates[m] = rate
 		}

@@ -35,7 +35,7 @@ func writeFundingWithRates(stdout, stderr io.Writer, asJSON bool, b funding.Bare
 	fmt.Fprintf(stdout, "Population : %s habitants — taille %d — année de contrat %d — crise déclarée : %s — taux d'atteinte : selon les indicateurs (missions sans indicateur : %s)\n\n",
 		domain.GroupThousands(population), tier, year, yes[crisis], funding.FormatRate(fallback))
 	fmt.Fprintln(stdout, "Indicateurs :")
-	for _, m := range funding.AllMissions {
+	for _, m := range funding.AllMissions() {
 		first := true
 		for _, ms := range measures {
 			if ms.Mission != m {

@@ -122,7 +122,7 @@ func Schedule(args []string, stdout, stderr io.Writer, today domain.Date) (code 
 	in := funding.ScheduleInput{Baremes: list, Tier: tier, Signed: a.signed, Starts: starts, Crisis: a.crisis}
 	for y := range in.Achievement {
 		in.Achievement[y] = map[funding.Mission]funding.Rate{}
-		for _, m := range funding.AllMissions {
+		for _, m := range funding.AllMissions() {
 			if m.HasAchievement() {
 				in.Achievement[y][m] = a.rate
 			}
@@ -195,7 +195,7 @@ func scheduleStarts(a scheduleArgs, b funding.Bareme) (map[funding.Mission]domai
 		return parseLaunch(a.launch)
 	}
 	starts := map[funding.Mission]domain.Date{}
-	for _, m := range funding.SocleMissions {
+	for _, m := range funding.SocleMissions() {
 		if b.Has(m) {
 			starts[m] = a.signed
 		}
@@ -210,7 +210,7 @@ func writeScheduleText(stdout io.Writer, a scheduleArgs, b funding.Bareme, tier 
 	fmt.Fprintf(stdout, "Échéancier ACI CPTS — barème de l'année 1 : %s — taille %d (population %s) — signé le %s\n",
 		b.Name, tier, domain.GroupThousands(a.population), a.signed.French())
 	var launches []launchJSON
-	for _, m := range funding.AllMissions {
+	for _, m := range funding.AllMissions() {
 		if d, ok := starts[m]; ok {
 			launches = append(launches, launchJSON{m, d.String()})
 		}

@@ -7,6 +7,8 @@ import (
 )
 
 // Paris is the time zone in which every calendar date of the product is read.
+// It is set once at start-up and never reassigned (a *time.Location is
+// immutable and safe for concurrent use).
 var Paris = mustLoadParis()
 
 func mustLoadParis() *time.Location {

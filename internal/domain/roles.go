@@ -1,5 +1,7 @@
 package domain
 
+import "sync"
+
 // OrgKind is the kind of an organisation (docs/rules.md §12).
 type OrgKind string
 
@@ -55,36 +57,40 @@ const (
 
 // roleSpec gives, for each role, the organisation kind it belongs to and its
 // rank within that kind.
-var roleSpec = map[Role]struct {
+type roleInfo struct {
 	kind OrgKind
 	rank int
-}{
-	RoleMember:      {OrgStructure, 1},
-	RoleCoordinator: {OrgStructure, 2},
-	RoleReferent:    {OrgCPAM, 1},
-	RoleManager:     {OrgCPAM, 2},
-	RoleAgent:       {OrgARS, 1},
-	RoleDirector:    {OrgARS, 2},
-	RoleReviewer:    {OrgDCGDR, 1},
-	RoleAdmin:       {OrgNational, 1},
 }
 
+var roleSpec = sync.OnceValue(func() map[Role]roleInfo {
+	return map[Role]roleInfo{
+		RoleMember:      {OrgStructure, 1},
+		RoleCoordinator: {OrgStructure, 2},
+		RoleReferent:    {OrgCPAM, 1},
+		RoleManager:     {OrgCPAM, 2},
+		RoleAgent:       {OrgARS, 1},
+		RoleDirector:    {OrgARS, 2},
+		RoleReviewer:    {OrgDCGDR, 1},
+		RoleAdmin:       {OrgNational, 1},
+	}
+})
+
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool { _, ok := roleSpec[r]; return ok }
+func (r Role) Valid() bool { _, ok := roleSpec()[r]; return ok }
 
 // Kind is the organisation kind the role belongs to.
-func (r Role) Kind() OrgKind { return roleSpec[r].kind }
+func (r Role) Kind() OrgKind { return roleSpec()[r].kind }
 
 // Rank is the role's rank within its organisation kind (1 = lowest).
-func (r Role) Rank() int { return roleSpec[r].rank }
+func (r Role) Rank() int { return roleSpec()[r].rank }
 
 // AllowedFor reports whether r may be held in an organisation of kind k.
-func (r Role) AllowedFor(k OrgKind) bool { s, ok := roleSpec[r]; return ok && s.kind == k }
+func (r Role) AllowedFor(k OrgKind) bool { s, ok := roleSpec()[r]; return ok && s.kind == k }
 
 // AtLeast reports whether r is, in the same organisation kind, at least min.
 func (r Role) AtLeast(min Role) bool {
-	a, ok1 := roleSpec[r]
-	b, ok2 := roleSpec[min]
+	a, ok1 := roleSpec()[r]
+	b, ok2 := roleSpec()[min]
 	return ok1 && ok2 && a.kind == b.kind && a.rank >= b.rank
 }
 

@@ -18,6 +18,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -55,16 +56,18 @@ type kind struct {
 	exts []string
 }
 
-var kinds = map[string]kind{
-	PDF:  {"un PDF", []string{".pdf"}},
-	PNG:  {"une image PNG", []string{".png"}},
-	JPEG: {"une image JPEG", []string{".jpg", ".jpeg"}},
-	CSV:  {"un tableau CSV", []string{".csv"}},
-	ODT:  {"un texte OpenDocument (ODT)", []string{".odt"}},
-	ODS:  {"un tableur OpenDocument (ODS)", []string{".ods"}},
-	DOCX: {"un document Word (DOCX)", []string{".docx"}},
-	XLSX: {"un classeur Excel (XLSX)", []string{".xlsx"}},
-}
+var kinds = sync.OnceValue(func() map[string]kind {
+	return map[string]kind{
+		PDF:  {"un PDF", []string{".pdf"}},
+		PNG:  {"une image PNG", []string{".png"}},
+		JPEG: {"une image JPEG", []string{".jpg", ".jpeg"}},
+		CSV:  {"un tableau CSV", []string{".csv"}},
+		ODT:  {"un texte OpenDocument (ODT)", []string{".odt"}},
+		ODS:  {"un tableur OpenDocument (ODS)", []string{".ods"}},
+		DOCX: {"un document Word (DOCX)", []string{".docx"}},
+		XLSX: {"un classeur Excel (XLSX)", []string{".xlsx"}},
+	}
+})
 
 // Accept is the value of an <input type="file" accept> (a hint for the
 // browser only: the server checks the content).
@@ -82,7 +85,7 @@ func refuse(format string, a ...any) error { return &Error{Reason: fmt.Sprintf(f
 
 // Label returns the French name of an accepted media type ("un PDF").
 func Label(mediaType string) string {
-	if k, ok := kinds[mediaType]; ok {
+	if k, ok := kinds()[mediaType]; ok {
 		return k.name
 	}
 	return mediaType
@@ -90,7 +93,7 @@ func Label(mediaType string) string {
 
 // Extension returns the canonical extension of an accepted media type.
 func Extension(mediaType string) string {
-	if k, ok := kinds[mediaType]; ok {
+	if k, ok := kinds()[mediaType]; ok {
 		return k.exts[0]
 	}
 	return ""
@@ -100,7 +103,7 @@ func Extension(mediaType string) string {
 // extension is not one of ours).
 func extType(ext string) string {
 	ext = strings.ToLower(ext)
-	for mt, k := range kinds {
+	for mt, k := range kinds() {
 		for _, e := range k.exts {
 			if e == ext {
 				return mt

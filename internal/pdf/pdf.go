@@ -20,11 +20,13 @@ import (
 var ErrNoBrowser = errors.New("pdf: Chromium introuvable sur le serveur")
 
 // browsers are the binary names looked up in PATH, in order.
-var browsers = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
+func browsers() []string {
+	return []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
+}
 
 // Browser returns the path of the first browser found, or "".
 func Browser() string {
-	for _, b := range browsers {
+	for _, b := range browsers() {
 		if p, err := exec.LookPath(b); err == nil {
 			return p
 		}
@@ -35,26 +37,50 @@ func Browser() string {
 // Available reports whether a browser is installed.
 func Available() bool { return Browser() != "" }
 
-// slots bounds concurrent prints: each one starts a browser process.
-var slots = make(chan struct{}, 2)
+// Options configure a Printer; zero fields take the defaults.
+type Options struct {
+	// Timeout bounds one print, browser start included (default 45 s).
+	Timeout time.Duration
+	// MaxConcurrent bounds concurrent prints: each one starts a browser
+	// process (default 2).
+	MaxConcurrent int
+}
 
-// Timeout bounds one print (browser start included).
-var Timeout = 45 * time.Second
+// Printer prints HTML to PDF, at most MaxConcurrent at a time. Build it with
+// New; it is safe for concurrent use.
+type Printer struct {
+	timeout time.Duration
+	slots   chan struct{}
+}
+
+// New builds a Printer.
+func New(opts Options) *Printer {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 45 * time.Second
+	}
+	if opts.MaxConcurrent <= 0 {
+		opts.MaxConcurrent = 2
+	}
+	return &Printer{timeout: opts.Timeout, slots: make(chan struct{}, opts.MaxConcurrent)}
+}
+
+// Available reports whether a browser is installed.
+func (p *Printer) Available() bool { return Available() }
 
 // Print renders a whole HTML document (styles inlined: it is loaded from a
 // data: URL, with no access to the server) and prints it on A4 paper.
-func Print(ctx context.Context, html string) ([]byte, error) {
+func (p *Printer) Print(ctx context.Context, html string) ([]byte, error) {
 	path := Browser()
 	if path == "" {
 		return nil, ErrNoBrowser
 	}
 	select {
-	case slots <- struct{}{}:
-		defer func() { <-slots }()
+	case p.slots <- struct{}{}:
+		defer func() { <-p.slots }()
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),

@@ -10,7 +10,7 @@ import (
 // With Chromium installed the bytes are a PDF; without, Print says so with
 // ErrNoBrowser (the server then offers the printable HTML).
 func TestPrint(t *testing.T) {
-	buf, err := Print(context.Background(), `<!DOCTYPE html><html lang="fr"><meta charset="utf-8"><h1>Contrat — 87 500,00 €</h1><p>Élément accentué</p></html>`)
+	buf, err := New(Options{}).Print(context.Background(), `<!DOCTYPE html><html lang="fr"><meta charset="utf-8"><h1>Contrat — 87 500,00 €</h1><p>Élément accentué</p></html>`)
 	if !Available() {
 		if !errors.Is(err, ErrNoBrowser) {
 			t.Fatalf("without a browser: %v", err)

@@ -2,6 +2,7 @@ package refdata
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -28,7 +29,7 @@ func Normalize(s string) string {
 			space = false
 		}
 		r = unicode.ToLower(r)
-		if f, ok := fold[r]; ok {
+		if f, ok := fold()[r]; ok {
 			b.WriteString(f)
 		} else {
 			b.WriteRune(r)
@@ -38,7 +39,7 @@ func Normalize(s string) string {
 }
 
 // fold maps lower-case Latin letters with diacritics to plain ASCII.
-var fold = func() map[rune]string {
+var fold = sync.OnceValue(func() map[rune]string {
 	m := map[rune]string{}
 	for plain, accented := range map[string]string{
 		"a":  "àáâãäåāăą",
@@ -70,4 +71,4 @@ var fold = func() map[rune]string {
 		}
 	}
 	return m
-}()
+})

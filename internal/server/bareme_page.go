@@ -118,12 +118,12 @@ func baremeTable(b funding.Bareme, current bool) pages.BaremeTable {
 	}
 	for _, a := range b.Missions {
 		label := a.Mission.Label()
-		for _, x := range funding.SocleMissions {
+		for _, x := range funding.SocleMissions() {
 			if x == a.Mission {
 				label += " (socle)"
 			}
 		}
-		for _, x := range funding.OptionalMissions {
+		for _, x := range funding.OptionalMissions() {
 			if x == a.Mission {
 				label += " (optionnelle)"
 			}

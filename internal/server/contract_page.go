@@ -68,7 +68,7 @@ func partyStatuses(c store.Contract) []pages.PartyStatus {
 		workflow.PartyStructure: c.Terms.Structure.Name, workflow.PartyCPAM: c.Terms.CPAM.Name, workflow.PartyARS: c.Terms.ARS.Name,
 	}
 	var out []pages.PartyStatus
-	for _, p := range workflow.Parties {
+	for _, p := range workflow.Parties() {
 		ps := pages.PartyStatus{Party: string(p), Label: partyOrgLabel(p), Org: orgs[p]}
 		if sg, ok := c.Signed(p); ok {
 			at := sg.SignedAt.In(domain.Paris)
@@ -121,7 +121,7 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 		DossierID: c.DossierID, StructureName: c.StructureName, State: string(c.State), StateLabel: c.State.Label(),
 		StateClass: stateClass(c.State), Version: c.Version, DocumentHTML: c.DocumentHTML, SHA256: c.DocumentSHA256,
 		Reference: c.Terms.Reference, Parties: partyStatuses(c), SignedCount: len(c.Signatures),
-		PDFAvailable: pdf.Available(), Calendar: calendarDates(c), DefaultReceived: today.French(),
+		PDFAvailable: s.pdf.Available(), Calendar: calendarDates(c), DefaultReceived: today.French(),
 		Errors: errs, Values: vals,
 	}
 	if !c.Start.IsZero() {
@@ -305,7 +305,7 @@ func (s *Server) contractPDF(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	css, err := fs.ReadFile(web.Static, "print.css")
+	css, err := fs.ReadFile(web.Static(), "print.css")
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -315,7 +315,7 @@ func (s *Server) contractPDF(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	out, err := pdf.Print(r.Context(), buf.String())
+	out, err := s.pdf.Print(r.Context(), buf.String())
 	if err != nil {
 		if !errors.Is(err, pdf.ErrNoBrowser) {
 			s.log.Error("contract pdf", append(logAttrs(r), "error", err.Error())...)

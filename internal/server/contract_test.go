@@ -160,7 +160,7 @@ func TestContractPreviewSignaturesAndSchedule(t *testing.T) {
 	if got := doc.Find(`[data-testid="contract-state"]`).Text(); got != workflow.Actif.Label() {
 		t.Fatalf("state %q", got)
 	}
-	for _, p := range workflow.Parties {
+	for _, p := range workflow.Parties() {
 		row := doc.Find(`[data-testid="party-` + string(p) + `"]`)
 		if !strings.Contains(row.Text(), "Signé") || !strings.Contains(row.Text(), sha) {
 			t.Errorf("party %s: %q", p, row.Text())

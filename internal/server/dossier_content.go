@@ -137,7 +137,7 @@ func applyTyped(c store.DossierContent, in store.ContentSave) store.DossierConte
 		c.HealthProject = in.Text
 	case store.SectionMissions:
 		c.Missions, c.MissionsSaved = nil, true
-		for _, m := range funding.AllMissions {
+		for _, m := range funding.AllMissions() {
 			if slices.Contains(in.Missions, string(m)) {
 				c.Missions = append(c.Missions, m)
 			}
@@ -176,11 +176,11 @@ func contentSectionView(c store.DossierContent, sec store.Section, mspInds []sto
 		}
 	case store.SectionMissions:
 		sv.Intro = "Les missions que la communauté s'engage à mener pendant les cinq années du contrat."
-		for _, mi := range funding.AllMissions {
+		for _, mi := range funding.AllMissions() {
 			if mi == funding.Fonctionnement {
 				continue
 			}
-			socle := slices.Contains(funding.SocleMissions, mi)
+			socle := slices.Contains(funding.SocleMissions(), mi)
 			checked := c.HasMission(mi) || (!c.MissionsSaved && socle)
 			sv.Missions = append(sv.Missions, pages.MissionChoice{Code: string(mi), Label: mi.Label(), Socle: socle, Checked: checked})
 		}
@@ -317,7 +317,7 @@ func (s *Server) cptsEstimate(ctx context.Context, e *pages.EstimateView, sc sto
 	e.Tier = tierLabel(tier)
 	missions := c.Missions
 	if !c.MissionsSaved {
-		missions = funding.SocleMissions
+		missions = funding.SocleMissions()
 		e.Notice = "Missions pas encore choisies : l'estimation compte les quatre missions socle."
 	}
 	ent, err := funding.Annual(funding.YearInput{Bareme: b, Tier: tier, Missions: missions, Year: 1})

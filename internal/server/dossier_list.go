@@ -55,7 +55,7 @@ func (s *Server) renderDossierList(w http.ResponseWriter, r *http.Request, statu
 	if v.IsStructure && len(rows) == 0 {
 		v.CanCreate, v.CreateRefusal = s.canCreateDossier(r, sc)
 	}
-	for _, x := range workflow.DossierStates {
+	for _, x := range workflow.DossierStates() {
 		v.States = append(v.States, pages.Option{Value: string(x), Label: x.Label(), Selected: x == st})
 	}
 	for _, t := range []domain.StructureType{domain.CPTS, domain.MSP, domain.ESP} {

@@ -230,7 +230,7 @@ func contractNextStep(st workflow.State) string {
 // dossierOpenStates are the dossier states that are not final (queues, home).
 func dossierOpenStates() []workflow.State {
 	var out []workflow.State
-	for _, s := range workflow.DossierStates {
+	for _, s := range workflow.DossierStates() {
 		if !s.Final() {
 			out = append(out, s)
 		}

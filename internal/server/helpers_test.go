@@ -15,6 +15,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/pdf"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/server"
 	"github.com/portail-aci/aci/internal/store"
@@ -62,7 +63,7 @@ func newSerialEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := server.New(cfg, st, log, server.Options{Now: func() time.Time { return *e.clock }})
+	srv := server.New(cfg, st, log, server.Options{Now: func() time.Time { return *e.clock }, PDF: pdf.New(pdf.Options{})})
 	e.ts = httptest.NewServer(srv)
 	t.Cleanup(e.ts.Close)
 	return e

@@ -296,7 +296,7 @@ func TestJourneyCPTSInBrowser(t *testing.T) {
 	// Coordinator: missions, indicators, documents, then the request.
 	j.as(coord)
 	j.nav(dpath(id, "/contenu"))
-	for _, m := range funding.SocleMissions {
+	for _, m := range funding.SocleMissions() {
 		j.js("mission", `document.querySelector('input[name=missions][value="`+string(m)+`"]').checked = true`)
 	}
 	j.submit("save missions", `[data-testid=form-missions] .actions button[type=submit]`)

@@ -13,6 +13,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/pdf"
 	"github.com/portail-aci/aci/internal/store"
 )
 
@@ -23,19 +24,25 @@ type Server struct {
 	sessions *scs.SessionManager
 	log      *slog.Logger
 	now      func() time.Time
+	pdf      *pdf.Printer
 	handler  http.Handler
 }
 
 // Options are optional dependencies (tests replace the clock).
 type Options struct {
 	Now func() time.Time
+	// PDF prints contracts; nil means pdf.New(pdf.Options{}).
+	PDF *pdf.Printer
 }
 
 // New builds the server and its router.
 func New(cfg config.Config, st *store.Store, log *slog.Logger, opts Options) *Server {
-	s := &Server{cfg: cfg, store: st, log: log, now: opts.Now}
+	s := &Server{cfg: cfg, store: st, log: log, now: opts.Now, pdf: opts.PDF}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.pdf == nil {
+		s.pdf = pdf.New(pdf.Options{})
 	}
 	sm := scs.New()
 	sm.Store = pgxstore.NewWithCleanupInterval(st.Pool, 10*time.Minute)

@@ -222,10 +222,10 @@ func simContractYear(f *simForm) int {
 func simMissions(f *simForm, c *pages.SimCPTS, submitted bool) (map[funding.Mission]bool, []funding.Mission) {
 	chosen := map[funding.Mission]bool{}
 	var missions []funding.Mission
-	for _, m := range funding.AllMissions[1:] {
+	for _, m := range funding.AllMissions()[1:] {
 		on := !submitted || f.has("mission", string(m)) // first visit: every mission
 		sm := pages.SimMission{Code: string(m), Label: m.Label(), Checked: on, Start: f.raw("debut_" + string(m)), Note: "optionnelle"}
-		for _, x := range funding.SocleMissions {
+		for _, x := range funding.SocleMissions() {
 			if x == m {
 				sm.Note = "socle, obligatoire dans un contrat"
 			}

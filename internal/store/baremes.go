@@ -129,7 +129,7 @@ func (s *Store) loadBaremeMissions(ctx context.Context, byID map[int64]*funding.
 		if b == nil {
 			continue
 		}
-		for _, m := range funding.AllMissions { // display order
+		for _, m := range funding.AllMissions() { // display order
 			if a := ms[m]; a != nil {
 				b.Missions = append(b.Missions, *a)
 			}

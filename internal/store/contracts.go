@@ -189,14 +189,14 @@ func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractM
 	}
 	missions := c.Missions
 	if len(missions) == 0 {
-		missions = funding.SocleMissions
+		missions = funding.SocleMissions()
 	}
 	var out []ContractMission
 	for _, m := range missions {
 		if m == funding.Fonctionnement {
 			continue
 		}
-		cm := ContractMission{Code: m, Label: m.Label(), Optional: !slices.Contains(funding.SocleMissions, m)}
+		cm := ContractMission{Code: m, Label: m.Label(), Optional: !slices.Contains(funding.SocleMissions(), m)}
 		for _, ind := range c.Indicators {
 			if ind.Mission != m {
 				continue

@@ -177,7 +177,7 @@ func TestContractSignaturesAnyOrderThenActifWithSchedule(t *testing.T) {
 				t.Fatal(err)
 			}
 			starts := map[funding.Mission]domain.Date{}
-			for _, m := range funding.SocleMissions {
+			for _, m := range funding.SocleMissions() {
 				starts[m] = start
 			}
 			want, err := funding.BuildSchedule(funding.ScheduleInput{Baremes: funding.Builtin(), Tier: 1, Signed: start, Starts: starts})

@@ -206,7 +206,7 @@ func (c DossierContent) Missing(t workflow.Transition) []string {
 			return nil
 		}
 		var socle []string
-		for _, m := range funding.SocleMissions {
+		for _, m := range funding.SocleMissions() {
 			if !c.HasMission(m) {
 				socle = append(socle, m.Label())
 			}
@@ -291,7 +291,7 @@ func loadContent(ctx context.Context, q contentQuerier, d Dossier) (DossierConte
 	c.Meta[SectionLettre], c.Meta[SectionProjet], c.Meta[SectionMissions] = lm, pm, mm
 	c.Meta[SectionIndicateurs], c.Meta[SectionPatientele] = im, tm
 	c.Version, c.UpdatedAt, c.UpdatedBy = cm.Version, cm.UpdatedAt, cm.UpdatedBy
-	for _, m := range funding.AllMissions {
+	for _, m := range funding.AllMissions() {
 		if slices.Contains(missions, string(m)) {
 			c.Missions = append(c.Missions, m)
 		}
@@ -516,13 +516,13 @@ func saveSection(ctx context.Context, tx pgx.Tx, d Dossier, in ContentSave) erro
 		return err
 	case SectionMissions:
 		var ms []string
-		for _, m := range funding.AllMissions {
+		for _, m := range funding.AllMissions() {
 			if m != funding.Fonctionnement && slices.Contains(in.Missions, string(m)) {
 				ms = append(ms, string(m))
 			}
 		}
 		var socle []string
-		for _, m := range funding.SocleMissions {
+		for _, m := range funding.SocleMissions() {
 			if !slices.Contains(ms, string(m)) {
 				socle = append(socle, m.Label())
 			}

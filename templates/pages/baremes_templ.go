@@ -71,7 +71,7 @@ type BaremesView struct {
 	NewForm    BaremeMSPForm
 }
 
-var bmTiers = []string{"Taille 1", "Taille 2", "Taille 3", "Taille 4"}
+func bmTiers() []string { return []string{"Taille 1", "Taille 2", "Taille 3", "Taille 4"} }
 
 func Baremes(p layout.Page, v BaremesView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -720,7 +720,7 @@ func bmTable(id, caption string, rows []BaremeRow, withPart bool) templ.Componen
 				return templ_7745c5c3_Err
 			}
 		}
-		for _, t := range bmTiers {
+		for _, t := range bmTiers() {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 62, "<th scope=\"col\" class=\"num\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -1164,8 +1164,12 @@ func bmInput(id, label, hint, value, errMsg, inputmode string, max int) templ.Co
 	})
 }
 
-var bmAxes = []Option{{Value: "acces", Label: "Accès aux soins"}, {Value: "travail_equipe", Label: "Travail en équipe et coordination"}, {Value: "systeme_information", Label: "Système d'information partagé"}}
-var bmKinds = []Option{{Value: "prerequis", Label: "Socle prérequis"}, {Value: "socle", Label: "Socle"}, {Value: "optionnel", Label: "Optionnel"}}
+func bmAxes() []Option {
+	return []Option{{Value: "acces", Label: "Accès aux soins"}, {Value: "travail_equipe", Label: "Travail en équipe et coordination"}, {Value: "systeme_information", Label: "Système d'information partagé"}}
+}
+func bmKinds() []Option {
+	return []Option{{Value: "prerequis", Label: "Socle prérequis"}, {Value: "socle", Label: "Socle"}, {Value: "optionnel", Label: "Optionnel"}}
+}
 
 func BaremeMSPFormFields(f BaremeMSPForm) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -1221,11 +1225,11 @@ func BaremeMSPFormFields(f BaremeMSPForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = bmSelect("axis", "Axe", f.Axis, f.err("axis"), bmAxes).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = bmSelect("axis", "Axe", f.Axis, f.err("axis"), bmAxes()).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = bmSelect("kind", "Nature", f.Kind, f.err("kind"), bmKinds).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = bmSelect("kind", "Nature", f.Kind, f.err("kind"), bmKinds()).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -53,7 +53,7 @@ func scheduleOf(t *testing.T, c Contract) []funding.Payment {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range funding.AllMissions {
+	for _, m := range funding.AllMissions() {
 		if at, ok := c.Starts[m]; ok {
 			sp, err := StartAdvance(c, m, at)
 			if err != nil {

@@ -208,7 +208,7 @@ func YearBalance(in BalanceInput) ([]BalanceLine, error) {
 			Rate: funding.FullRate, Fixed: fixed, Advanced: in.Advances[funding.Fonctionnement], Days: y.Days, YearDays: y.Days,
 		})
 	}
-	for _, m := range funding.AllMissions[1:] {
+	for _, m := range funding.AllMissions()[1:] {
 		at, ok := c.Starts[m]
 		if !ok || m == funding.Crise || cmp(at, y.End) > 0 {
 			continue
@@ -295,7 +295,7 @@ func Adjustments(prev []funding.Payment, corrected []BalanceLine, on domain.Date
 		want[l.Mission] += l.Amount
 	}
 	var out []funding.Payment
-	for _, m := range funding.AllMissions {
+	for _, m := range funding.AllMissions() {
 		if diff := want[m] - had[m]; diff != 0 {
 			out = append(out, funding.Payment{Due: on, ContractYear: year, Mission: m, Kind: KindAjustement, Amount: diff,
 				Rule: fmt.Sprintf(ruleAdjustment, year, motive)})

@@ -96,7 +96,7 @@ func FuzzYearMoney(f *testing.F) {
 		signed := domain.Date{Y: 2022, M: time.April, D: 1}.AddDays(int(signedOff % 2500))
 		starts := map[funding.Mission]domain.Date{}
 		span := signed.DaysUntil(LastDay(signed)) + 1
-		for i, m := range funding.AllMissions[1:] {
+		for i, m := range funding.AllMissions()[1:] {
 			if startMask&(1<<i) != 0 {
 				starts[m] = signed.AddDays(int((offs>>(8*i))&0xff*9) % span)
 			}
@@ -108,7 +108,7 @@ func FuzzYearMoney(f *testing.F) {
 		var ach [funding.ContractYears]map[funding.Mission]funding.Rate
 		for y := range ach {
 			ach[y] = map[funding.Mission]funding.Rate{}
-			for j, m := range funding.AllMissions {
+			for j, m := range funding.AllMissions() {
 				if m.HasAchievement() {
 					ach[y][m] = funding.Rate((int(rate) + 977*y + 131*j) % 10_001)
 				}

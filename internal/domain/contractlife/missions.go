@@ -292,7 +292,7 @@ func AnniversaryAdvances(c Contract, n int) ([]funding.Payment, error) {
 		out = append(out, funding.Payment{Due: y.Start, ContractYear: n, Mission: funding.Fonctionnement, Kind: funding.KindAvance,
 			Amount: domain.MulDiv(a.Fixed.At(t.Tier), t.Bareme.AdvancePercent, 100), Rule: fmt.Sprintf(ruleFonctAvance, t.Bareme.AdvancePercent, n)})
 	}
-	for _, m := range funding.AllMissions[1:] {
+	for _, m := range funding.AllMissions()[1:] {
 		at, ok := c.Starts[m]
 		if !ok || m == funding.Crise || cmp(at, y.Start) >= 0 {
 			continue

@@ -156,7 +156,7 @@ func Settle(in SettleInput) (Settlement, error) {
 			a, _ := t.Bareme.Amounts(funding.Fonctionnement)
 			s.Due += domain.MulDiv(a.Fixed.At(t.Tier), int64(y.Start.DaysUntil(end)), y.Days)
 		}
-		for _, m := range funding.AllMissions[1:] {
+		for _, m := range funding.AllMissions()[1:] {
 			at, ok := c.Starts[m]
 			if !ok || m == funding.Crise || cmp(at, end) >= 0 {
 				continue

@@ -71,7 +71,7 @@ func TestContractTermination(t *testing.T) {
 	// (2 730 000) in full, 2028 for 69 of its 366 days:
 	// 2 730 000 × 69 / 366 = 514 672,1 → 514 672.
 	const mspDue = 2_281_233 + 2_730_000 + 514_672
-	cpts := ContractFunding{StructureType: domain.CPTS, BaremeCode: "avenant-2", Tier: 1, Missions: SocleMissions, Start: d(2024, time.January, 1)}
+	cpts := ContractFunding{StructureType: domain.CPTS, BaremeCode: "avenant-2", Tier: 1, Missions: SocleMissions(), Start: d(2024, time.January, 1)}
 	cptsIn, err := ContractScheduleInput(cpts.BaremeCode, cpts.Tier, cpts.Start, cpts.Missions)
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func TestContractScheduleInputAndPayments(t *testing.T) {
 // crisis (TestAnnualTotals: 250 000 € with every mission, less qualité
 // 15 000 € and accompagnement 10 000 €).
 func TestCPTSContract(t *testing.T) {
-	s, err := CPTSContract(1, SocleMissions, d(2026, time.January, 15))
+	s, err := CPTSContract(1, SocleMissions(), d(2026, time.January, 15))
 	if err != nil {
 		t.Fatal(err)
 	}

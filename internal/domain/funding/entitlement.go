@@ -136,7 +136,7 @@ func Annual(in YearInput) (Entitlement, error) {
 		want[m] = true
 	}
 	lines := make([]Line, 0, len(want))
-	for _, m := range AllMissions {
+	for _, m := range AllMissions() {
 		if !want[m] {
 			continue
 		}

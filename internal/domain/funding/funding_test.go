@@ -134,7 +134,7 @@ func TestAnnualTotals(t *testing.T) {
 	}
 	for tier := 1; tier <= 4; tier++ {
 		w := wants[tier-1]
-		e, err := Annual(YearInput{Bareme: Avenant2(), Tier: tier, Missions: AllMissions, Year: 1, Crisis: true})
+		e, err := Annual(YearInput{Bareme: Avenant2(), Tier: tier, Missions: AllMissions(), Year: 1, Crisis: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,12 +155,12 @@ func TestAnnualTotals(t *testing.T) {
 				t.Errorf("T%d %s = %s, want %d", tier, m, domain.FormatEUR(byM[m]), x)
 			}
 		}
-		e, _ = Annual(YearInput{Bareme: Avenant2(), Tier: tier, Missions: AllMissions, Year: 1})
+		e, _ = Annual(YearInput{Bareme: Avenant2(), Tier: tier, Missions: AllMissions(), Year: 1})
 		if e.Total != domain.Euros(w.maxNoCrisis) {
 			t.Errorf("T%d without crisis = %s, want %d", tier, domain.FormatEUR(e.Total), w.maxNoCrisis)
 		}
 		// Year 2, crisis: plan update instead of first writing.
-		e, _ = Annual(YearInput{Bareme: Avenant2(), Tier: tier, Missions: AllMissions, Year: 2, Crisis: true})
+		e, _ = Annual(YearInput{Bareme: Avenant2(), Tier: tier, Missions: AllMissions(), Year: 2, Crisis: true})
 		if e.Total != domain.Euros(w.year2) {
 			t.Errorf("T%d year 2 = %s, want %d", tier, domain.FormatEUR(e.Total), w.year2)
 		}

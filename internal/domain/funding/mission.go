@@ -30,21 +30,23 @@ const (
 	Accompagnement Mission = "accompagnement"
 )
 
-// AllMissions lists every line in display order, fonctionnement first.
-var AllMissions = []Mission{Fonctionnement, Acces, Parcours, Prevention, Crise, Qualite, Accompagnement}
+// AllMissions returns every line in display order, fonctionnement first.
+func AllMissions() []Mission {
+	return []Mission{Fonctionnement, Acces, Parcours, Prevention, Crise, Qualite, Accompagnement}
+}
 
 // SocleMissions are the four compulsory missions of a CPTS contract
 // (ACI CPTS "socle"; avenant 2 added crise to the socle).
-var SocleMissions = []Mission{Acces, Parcours, Prevention, Crise}
+func SocleMissions() []Mission { return []Mission{Acces, Parcours, Prevention, Crise} }
 
 // OptionalMissions are the two optional missions (ACI CPTS "optionnel").
-var OptionalMissions = []Mission{Qualite, Accompagnement}
+func OptionalMissions() []Mission { return []Mission{Qualite, Accompagnement} }
 
 // Valid reports whether m is a known mission code.
 func (m Mission) Valid() bool { return m.index() >= 0 }
 
 func (m Mission) index() int {
-	for i, x := range AllMissions {
+	for i, x := range AllMissions() {
 		if x == m {
 			return i
 		}
@@ -106,7 +108,7 @@ func ValidateContractMissions(ms []Mission) error {
 		has[m] = true
 	}
 	var missing []string
-	for _, m := range SocleMissions {
+	for _, m := range SocleMissions() {
 		if !has[m] {
 			missing = append(missing, m.Label())
 		}

@@ -102,7 +102,7 @@ func prepare(in ScheduleInput) (*prepared, error) {
 	for y := 0; y < ContractYears; y++ {
 		p.days[y] = int64(p.bounds[y].DaysUntil(p.bounds[y+1]))
 	}
-	for _, m := range AllMissions[1:] {
+	for _, m := range AllMissions()[1:] {
 		at, ok := in.Starts[m]
 		if !ok {
 			continue

@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -109,22 +110,33 @@ const (
 	nCols
 )
 
-var colNames = [nCols]string{"nom", "prénom", "profession", "spécialité", "mode", "rpps", "commune"}
-
-// ignoredColumns are the informative columns of the member file the portal
-// writes (MemberFileHeader): read back without complaint, not imported.
-var ignoredColumns = map[string]bool{"communedexercice": true, "nomdelacommune": true, "structuredexercice": true}
-
-var colAliases = map[string]int{
-	"nom": colNom, "nomdefamille": colNom, "nomdusage": colNom, "nomdexercice": colNom,
-	"prenom": colPrenom, "prenomdexercice": colPrenom,
-	"profession": colProfession,
-	"specialite": colSpecialite, "specialiteprecision": colSpecialite, "precision": colSpecialite,
-	"mode": colMode, "modedexercice": colMode, "modeexercice": colMode,
-	"rpps": colRPPS, "nrpps": colRPPS, "norpps": colRPPS, "numerorpps": colRPPS,
-	"commune": colCommune, "codecommune": colCommune, "codeinsee": colCommune,
-	"communecodeinsee": colCommune, "codeinseecommune": colCommune, "codeinseedelacommune": colCommune,
+// colNames are the canonical column names, by index.
+func colNames() [nCols]string {
+	return [nCols]string{"nom", "prénom", "profession", "spécialité", "mode", "rpps", "commune"}
 }
+
+// ignoredColumn reports the informative columns of the member file the portal
+// writes (MemberFileHeader): read back without complaint, not imported.
+func ignoredColumn(k string) bool {
+	switch k {
+	case "communedexercice", "nomdelacommune", "structuredexercice":
+		return true
+	}
+	return false
+}
+
+var colAliases = sync.OnceValue(func() map[string]int {
+	return map[string]int{
+		"nom": colNom, "nomdefamille": colNom, "nomdusage": colNom, "nomdexercice": colNom,
+		"prenom": colPrenom, "prenomdexercice": colPrenom,
+		"profession": colProfession,
+		"specialite": colSpecialite, "specialiteprecision": colSpecialite, "precision": colSpecialite,
+		"mode": colMode, "modedexercice": colMode, "modeexercice": colMode,
+		"rpps": colRPPS, "nrpps": colRPPS, "norpps": colRPPS, "numerorpps": colRPPS,
+		"commune": colCommune, "codecommune": colCommune, "codeinsee": colCommune,
+		"communecodeinsee": colCommune, "codeinseecommune": colCommune, "codeinseedelacommune": colCommune,
+	}
+})
 
 // ParseMembersCSV reads a member list exported from a spreadsheet (docs/rules.md
 // §10: the contractualisation request includes the "list of members with their
@@ -245,10 +257,12 @@ func ParseMembersCSV(r io.Reader) ImportReport {
 }
 
 // fieldColumn names, for a Member field, the CSV column its message is about.
-var fieldColumn = map[string]string{
-	"last_name": "Nom", "first_name": "Prénom", "profession": "Profession", "specialty": "Spécialité",
-	"mode": "Mode", "rpps": "RPPS", "commune_code": "Commune",
-}
+var fieldColumn = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"last_name": "Nom", "first_name": "Prénom", "profession": "Profession", "specialty": "Spécialité",
+		"mode": "Mode", "rpps": "RPPS", "commune_code": "Commune",
+	}
+})
 
 // parseMemberRow builds and validates the member of one data line; errs lists
 // every problem as "Colonne : message".
@@ -303,7 +317,7 @@ func parseMemberRow(cells []string, index [nCols]int, headerLen int) (Member, []
 		if !ok || (f == "profession" && badProf) || (f == "mode" && badMode) {
 			continue
 		}
-		errs = append(errs, fieldColumn[f]+" : "+msg)
+		errs = append(errs, fieldColumn()[f]+" : "+msg)
 	}
 	return m, errs
 }
@@ -345,23 +359,23 @@ func mapHeader(header []string) ([nCols]int, string) {
 		if k == "" {
 			continue // an empty header cell (trailing ";" of Excel): ignored
 		}
-		if ignoredColumns[k] {
+		if ignoredColumn(k) {
 			continue
 		}
-		col, ok := colAliases[k]
+		col, ok := colAliases()[k]
 		if !ok {
 			unknown = append(unknown, "« "+clip(strings.TrimSpace(h))+" »")
 			continue
 		}
 		if index[col] >= 0 {
-			return index, fmt.Sprintf("La colonne « %s » apparaît deux fois dans l'en-tête : le fichier est refusé.", colNames[col])
+			return index, fmt.Sprintf("La colonne « %s » apparaît deux fois dans l'en-tête : le fichier est refusé.", colNames()[col])
 		}
 		index[col] = i
 	}
 	var missing []string
 	for col, i := range index {
 		if i < 0 {
-			missing = append(missing, "« "+colNames[col]+" »")
+			missing = append(missing, "« "+colNames()[col]+" »")
 		}
 	}
 	if len(missing) > 0 || len(unknown) > 0 {
@@ -447,10 +461,12 @@ func decodeText(data []byte) (text, notice, fileErr string) {
 // the five bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90,
 // 0x9D). Bytes 0xA0–0xFF are the same code points as Latin-1 (ISO 8859-1),
 // and 0x00–0x7F are ASCII.
-var cp1252High = [32]rune{
-	'€', 0, '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', 0, 'Ž', 0,
-	0, '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', 0, 'ž', 'Ÿ',
-}
+var cp1252High = sync.OnceValue(func() [32]rune {
+	return [32]rune{
+		'€', 0, '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', 0, 'Ž', 0,
+		0, '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', 0, 'ž', 'Ÿ',
+	}
+})
 
 // decodeCP1252 decodes Windows-1252 bytes; ok is false when an undefined byte
 // occurs (then the file is probably in yet another encoding).
@@ -462,7 +478,7 @@ func decodeCP1252(data []byte) (string, bool) {
 		case c < 0x80:
 			b.WriteByte(c)
 		case c < 0xA0:
-			r := cp1252High[c-0x80]
+			r := cp1252High()[c-0x80]
 			if r == 0 {
 				return "", false
 			}

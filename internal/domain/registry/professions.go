@@ -7,6 +7,7 @@ package registry
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -61,22 +62,24 @@ type professionInfo struct {
 	firstRecours bool
 }
 
-var professions = map[Profession]professionInfo{
-	MedecinGeneraliste:      {"Médecin généraliste", true, false, true},
-	MedecinSpecialiste:      {"Médecin spécialiste", true, false, false},
-	Infirmier:               {"Infirmier", true, true, true},
-	Pharmacien:              {"Pharmacien", true, false, true},
-	MasseurKinesitherapeute: {"Masseur-kinésithérapeute", true, true, true},
-	SageFemme:               {"Sage-femme", true, false, true},
-	ChirurgienDentiste:      {"Chirurgien-dentiste", true, false, true},
-	Orthophoniste:           {"Orthophoniste", true, true, true},
-	PedicurePodologue:       {"Pédicure-podologue", true, true, true},
-	Psychologue:             {"Psychologue", false, false, false},
-	ActeurMedicoSocial:      {"Acteur médico-social", false, false, false},
-	ActeurSocial:            {"Acteur social", false, false, false},
-	Etablissement:           {"Établissement", false, false, false},
-	Autre:                   {"Autre", false, false, false},
-}
+var professions = sync.OnceValue(func() map[Profession]professionInfo {
+	return map[Profession]professionInfo{
+		MedecinGeneraliste:      {"Médecin généraliste", true, false, true},
+		MedecinSpecialiste:      {"Médecin spécialiste", true, false, false},
+		Infirmier:               {"Infirmier", true, true, true},
+		Pharmacien:              {"Pharmacien", true, false, true},
+		MasseurKinesitherapeute: {"Masseur-kinésithérapeute", true, true, true},
+		SageFemme:               {"Sage-femme", true, false, true},
+		ChirurgienDentiste:      {"Chirurgien-dentiste", true, false, true},
+		Orthophoniste:           {"Orthophoniste", true, true, true},
+		PedicurePodologue:       {"Pédicure-podologue", true, true, true},
+		Psychologue:             {"Psychologue", false, false, false},
+		ActeurMedicoSocial:      {"Acteur médico-social", false, false, false},
+		ActeurSocial:            {"Acteur social", false, false, false},
+		Etablissement:           {"Établissement", false, false, false},
+		Autre:                   {"Autre", false, false, false},
+	}
+})
 
 // Professions lists every profession in display order.
 func Professions() []Profession {
@@ -86,11 +89,11 @@ func Professions() []Profession {
 }
 
 // Valid reports whether p is a known profession.
-func (p Profession) Valid() bool { _, ok := professions[p]; return ok }
+func (p Profession) Valid() bool { _, ok := professions()[p]; return ok }
 
 // Label is the French label ("Médecin généraliste"), or the code if unknown.
 func (p Profession) Label() string {
-	if i, ok := professions[p]; ok {
+	if i, ok := professions()[p]; ok {
 		return i.label
 	}
 	return string(p)
@@ -98,14 +101,14 @@ func (p Profession) Label() string {
 
 // IsHealthProfessional reports whether p is a professionnel de santé (see the
 // decision on professionInfo).
-func (p Profession) IsHealthProfessional() bool { return professions[p].health }
+func (p Profession) IsHealthProfessional() bool { return professions()[p].health }
 
 // IsParamedical reports whether p is an auxiliaire médical (see professionInfo).
-func (p Profession) IsParamedical() bool { return professions[p].paramedical }
+func (p Profession) IsParamedical() bool { return professions()[p].paramedical }
 
 // IsFirstRecourse reports whether p is a health professional of premier
 // recours (see professionInfo).
-func (p Profession) IsFirstRecourse() bool { return professions[p].firstRecours }
+func (p Profession) IsFirstRecourse() bool { return professions()[p].firstRecours }
 
 // NeedsSpecialty reports whether the specialty text is required: for a médecin
 // spécialiste (which specialty; URPS HDF guide, ESS) and for "autre" (which

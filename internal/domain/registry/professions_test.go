@@ -30,8 +30,8 @@ func TestProfessionClassification(t *testing.T) {
 				tt.p.IsParamedical(), tt.p.IsFirstRecourse(), tt.p.NeedsSpecialty())
 		}
 	}
-	if len(Professions()) != 14 || len(professions) != 14 {
-		t.Fatalf("want 14 professions, got %d/%d", len(Professions()), len(professions))
+	if len(Professions()) != 14 || len(professions()) != 14 {
+		t.Fatalf("want 14 professions, got %d/%d", len(Professions()), len(professions()))
 	}
 	seen := map[string]bool{}
 	for _, p := range Professions() {

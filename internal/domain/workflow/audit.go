@@ -10,7 +10,7 @@ import (
 )
 
 // GenesisHash is the "previous hash" of the first row of a chain.
-var GenesisHash = strings.Repeat("0", 64)
+const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
 // AuditRow is one row of a dossier's audit trail, as stored.
 type AuditRow struct {

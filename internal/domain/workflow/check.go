@@ -85,8 +85,8 @@ const (
 	PartyARS       Party = "ars"
 )
 
-// Parties lists the three signatories.
-var Parties = []Party{PartyStructure, PartyCPAM, PartyARS}
+// Parties returns the three signatories.
+func Parties() []Party { return []Party{PartyStructure, PartyCPAM, PartyARS} }
 
 // Label is the French name of the party.
 func (p Party) Label() string {
@@ -314,7 +314,7 @@ func allowedRule(in Attempt) (Rule, error) {
 	if err := Eligible(in.StructureType); err != nil {
 		return Rule{}, err
 	}
-	r, ok := rulesByCode[in.Transition]
+	r, ok := rulesByCode()[in.Transition]
 	if !ok {
 		return Rule{}, notFound(in.From)
 	}
@@ -479,12 +479,12 @@ func signature(in Attempt, out *Outcome) error {
 	}
 	out.Signed = p
 	n := 1
-	for _, q := range Parties {
+	for _, q := range Parties() {
 		if q != p && in.Signatures[q] {
 			n++
 		}
 	}
-	if n == len(Parties) {
+	if n == len(Parties()) {
 		out.To = Actif
 		out.ContractStart = in.Today
 		out.Deadline = ContractExpiry(in.Today)
@@ -564,7 +564,7 @@ func Available(st domain.StructureType, s State, actor Actor) []Transition {
 		return nil
 	}
 	var out []Transition
-	for _, r := range rules {
+	for _, r := range rules() {
 		if from, ok := r.From[st]; ok && slices.Contains(from, s) && actor.matches(r) {
 			out = append(out, r.Code)
 		}

@@ -11,8 +11,8 @@ const (
 	ComplementEveryDays   = 7 // reminder period of a pending complement request
 )
 
-// ReminderDaysBefore are the reminders sent before each deadline, in days.
-var ReminderDaysBefore = []int{30, 7}
+// ReminderDaysBefore returns the reminders sent before each deadline, in days.
+func ReminderDaysBefore() []int { return []int{30, 7} }
 
 // LettreIntentionDeadline is the last day to file the projet de santé and
 // sign the ACI after the lettre d'intention was validated: validated + 6
@@ -103,7 +103,7 @@ type Reminder struct {
 // are dropped; pass a zero from to keep them all.
 func Reminders(k DeadlineKind, from, due domain.Date) []Reminder {
 	var out []Reminder
-	for _, n := range ReminderDaysBefore {
+	for _, n := range ReminderDaysBefore() {
 		on := due.AddDays(-n)
 		if !from.IsZero() && on.Before(from) {
 			continue

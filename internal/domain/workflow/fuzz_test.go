@@ -45,13 +45,13 @@ func TestRandomWalks(t *testing.T) {
 }
 
 var actorsPool = []Actor{
-	actorFor(coordinator),
+	actorFor(coordinator()),
 	actorFor(Who{domain.OrgStructure, domain.RoleMember}),
-	actorFor(cpamReferent),
-	actorFor(cpamManager),
-	actorFor(arsAgent),
-	actorFor(arsDirector),
-	actorFor(dcgdrRev),
+	actorFor(cpamReferent()),
+	actorFor(cpamManager()),
+	actorFor(arsAgent()),
+	actorFor(arsDirector()),
+	actorFor(dcgdrRev()),
 	{OrgKind: domain.OrgNational, Role: domain.RoleAdmin, InScope: true},
 	{OrgKind: domain.OrgCPAM, Role: domain.RoleManager}, // out of scope
 	systemActor,
@@ -75,9 +75,9 @@ func play(t *testing.T, data []byte) map[State]bool {
 			a, b := data[i], data[i+1]
 			// Half the steps pick among the transitions leaving the current
 			// state (and an allowed actor), so sequences go deep.
-			r := rules[int(a)%len(rules)]
+			r := rules()[int(a)%len(rules())]
 			var leaving []Rule
-			for _, c := range rules {
+			for _, c := range rules() {
 				if slices.Contains(c.From[st], state) {
 					leaving = append(leaving, c)
 				}

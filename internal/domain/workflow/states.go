@@ -7,6 +7,8 @@
 // HTTP, no clock. Dates and times are always passed in.
 package workflow
 
+import "sync"
+
 // State is the stable code of a dossier or contract state (stored in the
 // database, used in URLs and tests). Never rename a code; change its label.
 type State string
@@ -41,40 +43,47 @@ const (
 )
 
 // DossierStates lists every dossier state in lifecycle order.
-var DossierStates = []State{
-	Brouillon, LettreIntentionDeposee, LettreIntentionValidee,
-	ProjetSanteDepose, ProjetSanteACompleter, ProjetSanteValide,
-	DemandeDeposee, EnInstruction, ComplementsDemandes,
-	AvisFavorable, AvisDefavorable, ExamenConjoint, Acceptee, Refusee,
+func DossierStates() []State {
+	return []State{
+		Brouillon, LettreIntentionDeposee, LettreIntentionValidee,
+		ProjetSanteDepose, ProjetSanteACompleter, ProjetSanteValide,
+		DemandeDeposee, EnInstruction, ComplementsDemandes,
+		AvisFavorable, AvisDefavorable, ExamenConjoint, Acceptee, Refusee,
+	}
 }
 
 // ContractStates lists every contract state in lifecycle order.
-var ContractStates = []State{ASigner, Actif, ResiliationDemandee, Resilie, Echu}
-
-var stateLabels = map[State]string{
-	Brouillon:              "Brouillon",
-	LettreIntentionDeposee: "Lettre d'intention déposée",
-	LettreIntentionValidee: "Lettre d'intention validée",
-	ProjetSanteDepose:      "Projet de santé déposé",
-	ProjetSanteACompleter:  "Projet de santé à compléter",
-	ProjetSanteValide:      "Projet de santé validé",
-	DemandeDeposee:         "Demande de contractualisation déposée",
-	EnInstruction:          "En instruction",
-	ComplementsDemandes:    "Compléments demandés",
-	AvisFavorable:          "Avis favorable",
-	AvisDefavorable:        "Avis défavorable",
-	ExamenConjoint:         "En examen conjoint ARS – DCGDR",
-	Acceptee:               "Acceptée",
-	Refusee:                "Refusée",
-	ASigner:                "Contrat à signer",
-	Actif:                  "Contrat actif",
-	ResiliationDemandee:    "Résiliation demandée",
-	Resilie:                "Contrat résilié",
-	Echu:                   "Contrat échu",
+func ContractStates() []State {
+	return []State{ASigner, Actif, ResiliationDemandee, Resilie, Echu}
 }
 
+// stateLabels maps each state to its French label, built once.
+var stateLabels = sync.OnceValue(func() map[State]string {
+	return map[State]string{
+		Brouillon:              "Brouillon",
+		LettreIntentionDeposee: "Lettre d'intention déposée",
+		LettreIntentionValidee: "Lettre d'intention validée",
+		ProjetSanteDepose:      "Projet de santé déposé",
+		ProjetSanteACompleter:  "Projet de santé à compléter",
+		ProjetSanteValide:      "Projet de santé validé",
+		DemandeDeposee:         "Demande de contractualisation déposée",
+		EnInstruction:          "En instruction",
+		ComplementsDemandes:    "Compléments demandés",
+		AvisFavorable:          "Avis favorable",
+		AvisDefavorable:        "Avis défavorable",
+		ExamenConjoint:         "En examen conjoint ARS – DCGDR",
+		Acceptee:               "Acceptée",
+		Refusee:                "Refusée",
+		ASigner:                "Contrat à signer",
+		Actif:                  "Contrat actif",
+		ResiliationDemandee:    "Résiliation demandée",
+		Resilie:                "Contrat résilié",
+		Echu:                   "Contrat échu",
+	}
+})
+
 // Valid reports whether s is a known dossier or contract state.
-func (s State) Valid() bool { _, ok := stateLabels[s]; return ok }
+func (s State) Valid() bool { _, ok := stateLabels()[s]; return ok }
 
 // IsContract reports whether s is a contract state (as opposed to a dossier
 // state).
@@ -88,7 +97,7 @@ func (s State) IsContract() bool {
 
 // Label is the French name of the state, shown to users.
 func (s State) Label() string {
-	if l, ok := stateLabels[s]; ok {
+	if l, ok := stateLabels()[s]; ok {
 		return l
 	}
 	return string(s)

@@ -17,7 +17,7 @@ func pos(p Position) *Position { return &p }
 
 var types = []domain.StructureType{domain.CPTS, domain.MSP, domain.ESP}
 
-var allStates = append(append([]State(nil), DossierStates...), ContractStates...)
+var allStates = append(append([]State(nil), DossierStates()...), ContractStates()...)
 
 // actorFor builds an in-scope actor for w.
 func actorFor(w Who) Actor {
@@ -276,7 +276,7 @@ func TestRefusedActors(t *testing.T) {
 			}
 		}
 	}
-	if _, err := Check(Attempt{Transition: "voler", StructureType: domain.CPTS, From: Brouillon, Actor: actorFor(coordinator), Today: today}); code(err) != domain.ENotFound {
+	if _, err := Check(Attempt{Transition: "voler", StructureType: domain.CPTS, From: Brouillon, Actor: actorFor(coordinator()), Today: today}); code(err) != domain.ENotFound {
 		t.Errorf("unknown transition: %v", err)
 	}
 }
@@ -307,19 +307,19 @@ func TestRefusedState(t *testing.T) {
 }
 
 func TestConflictMessages(t *testing.T) {
-	ars := actorFor(arsAgent)
+	ars := actorFor(arsAgent())
 	tests := []struct {
 		in   Attempt
 		want string
 	}{
 		{Attempt{Transition: ValiderLettreIntention, StructureType: domain.CPTS, From: LettreIntentionValidee, Actor: ars, Today: today},
 			"Ce dossier n'est plus à l'état « Lettre d'intention déposée » (il est maintenant « Lettre d'intention validée ») : rechargez la page."},
-		{Attempt{Transition: DeposerProjetSante, StructureType: domain.CPTS, From: ProjetSanteDepose, Actor: actorFor(coordinator), Today: today},
+		{Attempt{Transition: DeposerProjetSante, StructureType: domain.CPTS, From: ProjetSanteDepose, Actor: actorFor(coordinator()), Today: today},
 			"Ce dossier n'est plus dans un état qui permet « déposer le projet de santé » (il est maintenant « Projet de santé déposé ») : rechargez la page."},
 		// Seen differs from From even though From would allow it.
-		{Attempt{Transition: DeposerProjetSante, StructureType: domain.CPTS, From: ProjetSanteACompleter, Seen: LettreIntentionValidee, Actor: actorFor(coordinator), Today: today},
+		{Attempt{Transition: DeposerProjetSante, StructureType: domain.CPTS, From: ProjetSanteACompleter, Seen: LettreIntentionValidee, Actor: actorFor(coordinator()), Today: today},
 			"Ce dossier n'est plus à l'état « Lettre d'intention validée » (il est maintenant « Projet de santé à compléter ») : rechargez la page."},
-		{Attempt{Transition: Signer, StructureType: domain.MSP, From: Actif, Actor: actorFor(cpamManager), Today: today},
+		{Attempt{Transition: Signer, StructureType: domain.MSP, From: Actif, Actor: actorFor(cpamManager()), Today: today},
 			"Ce contrat n'est plus à l'état « Contrat à signer » (il est maintenant « Contrat actif ») : rechargez la page."},
 	}
 	for _, tt := range tests {
@@ -367,8 +367,8 @@ func TestMotivationRequired(t *testing.T) {
 		t.Errorf("motivation required for %v, want %v", needs, want)
 	}
 	// Motivation is trimmed in the record.
-	r := rulesByCode[DonnerAvisDefavorable]
-	in := good(r, domain.CPTS, EnInstruction, actorFor(cpamReferent))
+	r := rulesByCode()[DonnerAvisDefavorable]
+	in := good(r, domain.CPTS, EnInstruction, actorFor(cpamReferent()))
 	in.Motivation = "  Territoire incohérent.  "
 	out, err := Check(in)
 	if err != nil || out.Record.Motivation != "Territoire incohérent." {
@@ -377,8 +377,8 @@ func TestMotivationRequired(t *testing.T) {
 }
 
 func TestRequirements(t *testing.T) {
-	coord := actorFor(coordinator)
-	dir := actorFor(arsDirector)
+	coord := actorFor(coordinator())
+	dir := actorFor(arsDirector())
 	tests := []struct {
 		name   string
 		mutate func(*Attempt)
@@ -415,12 +415,12 @@ func TestRequirements(t *testing.T) {
 		{"avis favorable with a document to redo and an open request", func(a *Attempt) {
 			a.DocumentsToRedo = []Document{DocListeMembres}
 			a.OpenComplementRequests = 2
-		}, DonnerAvisFavorable, domain.CPTS, EnInstruction, actorFor(cpamReferent), []string{
+		}, DonnerAvisFavorable, domain.CPTS, EnInstruction, actorFor(cpamReferent()), []string{
 			"pièce à refaire : la liste des membres avec leur statut",
 			"2 demandes de complément n'ont pas encore de réponse",
 		}},
 		{"avis favorable with one open request", func(a *Attempt) { a.OpenComplementRequests = 1 },
-			DonnerAvisFavorable, domain.MSP, EnInstruction, actorFor(cpamReferent), []string{"1 demande de complément n'a pas encore de réponse"}},
+			DonnerAvisFavorable, domain.MSP, EnInstruction, actorFor(cpamReferent()), []string{"1 demande de complément n'a pas encore de réponse"}},
 		{"accepter without positions", func(a *Attempt) { a.PositionARS, a.PositionDCGDR = nil, nil },
 			Accepter, domain.CPTS, ExamenConjoint, dir, []string{"la position de l'ARS n'est pas enregistrée", "la position de la DCGDR n'est pas enregistrée"}},
 		{"accepter without DCGDR position", func(a *Attempt) { a.PositionDCGDR = nil },
@@ -430,9 +430,9 @@ func TestRequirements(t *testing.T) {
 		{"refuser without ARS position nor motivation", func(a *Attempt) { a.PositionARS = nil; a.Motivation = "" },
 			Refuser, domain.CPTS, ExamenConjoint, dir, []string{"la motivation est obligatoire", "la position de l'ARS n'est pas enregistrée"}},
 		{"position without value", func(a *Attempt) { a.Position = "" },
-			PositionARS, domain.CPTS, ExamenConjoint, actorFor(arsAgent), []string{"la position (favorable ou défavorable)"}},
+			PositionARS, domain.CPTS, ExamenConjoint, actorFor(arsAgent()), []string{"la position (favorable ou défavorable)"}},
 		{"défavorable position without motivation", func(a *Attempt) { a.Position = Defavorable; a.Motivation = "" },
-			PositionDCGDR, domain.MSP, ExamenConjoint, actorFor(dcgdrRev), []string{"la motivation est obligatoire pour une position défavorable"}},
+			PositionDCGDR, domain.MSP, ExamenConjoint, actorFor(dcgdrRev()), []string{"la motivation est obligatoire pour une position défavorable"}},
 		{"réputé validé too early", func(a *Attempt) { a.ProjetSanteFiled = domain.NewDate(2025, time.April, 11) },
 			ReputerValideProjetSante, domain.CPTS, ProjetSanteDepose, systemActor, []string{"le délai de deux mois n'est pas écoulé (réputé validé le 11/06/2025)"}},
 		{"réputé validé unknown filing", func(a *Attempt) { a.ProjetSanteFiled = domain.Date{} },
@@ -440,9 +440,9 @@ func TestRequirements(t *testing.T) {
 		{"résiliation without receipt", func(a *Attempt) { a.ResiliationReceived = domain.Date{} },
 			DemanderResiliation, domain.CPTS, Actif, coord, []string{"la date de réception du courrier de résiliation"}},
 		{"résiliation received in the future", func(a *Attempt) { a.ResiliationReceived = today.AddDays(1) },
-			DemanderResiliation, domain.CPTS, Actif, actorFor(cpamManager), []string{"la date de réception ne peut pas être dans le futur"}},
+			DemanderResiliation, domain.CPTS, Actif, actorFor(cpamManager()), []string{"la date de réception ne peut pas être dans le futur"}},
 		{"résilier before effect", func(a *Attempt) { a.ResiliationReceived = domain.NewDate(2025, time.April, 11) },
-			Resilier, domain.MSP, ResiliationDemandee, actorFor(cpamManager), []string{"la résiliation ne prend effet que le 11/06/2025"}},
+			Resilier, domain.MSP, ResiliationDemandee, actorFor(cpamManager()), []string{"la résiliation ne prend effet que le 11/06/2025"}},
 		{"échoir before term", func(a *Attempt) { a.ContractStart = domain.NewDate(2020, time.June, 11) },
 			Echoir, domain.CPTS, Actif, systemActor, []string{"le contrat n'est échu que le 11/06/2025"}},
 		{"échoir without start", func(a *Attempt) { a.ContractStart = domain.Date{} },
@@ -450,7 +450,7 @@ func TestRequirements(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := good(rulesByCode[tt.tr], tt.st, tt.from, tt.actor)
+			in := good(rulesByCode()[tt.tr], tt.st, tt.from, tt.actor)
 			tt.mutate(&in)
 			_, err := Check(in)
 			if got := missing(t, err); !slices.Equal(got, tt.want) {
@@ -465,14 +465,14 @@ func TestRequirements(t *testing.T) {
 
 func TestOutcomeDetails(t *testing.T) {
 	// Lettre d'intention validated on 31/08/2025: deadline 28/02/2026.
-	in := good(rulesByCode[ValiderLettreIntention], domain.CPTS, LettreIntentionDeposee, actorFor(arsAgent))
+	in := good(rulesByCode()[ValiderLettreIntention], domain.CPTS, LettreIntentionDeposee, actorFor(arsAgent()))
 	in.Today = domain.NewDate(2025, time.August, 31)
 	out, err := Check(in)
 	if err != nil || out.Deadline != domain.NewDate(2026, time.February, 28) {
 		t.Errorf("valider LI: %+v %v", out, err)
 	}
 	// CPTS projet de santé filed: réputé validé clock; none for an MSP.
-	in = good(rulesByCode[DeposerProjetSante], domain.CPTS, LettreIntentionValidee, actorFor(coordinator))
+	in = good(rulesByCode()[DeposerProjetSante], domain.CPTS, LettreIntentionValidee, actorFor(coordinator()))
 	if out, _ := Check(in); out.Deadline != today.AddMonths(2) {
 		t.Errorf("CPTS projet clock %v", out.Deadline)
 	}
@@ -481,30 +481,30 @@ func TestOutcomeDetails(t *testing.T) {
 		t.Errorf("MSP projet clock %v", out.Deadline)
 	}
 	// Résiliation received 15/03/2025: effective 15/05/2025.
-	in = good(rulesByCode[DemanderResiliation], domain.CPTS, Actif, actorFor(coordinator))
+	in = good(rulesByCode()[DemanderResiliation], domain.CPTS, Actif, actorFor(coordinator()))
 	in.ResiliationReceived = domain.NewDate(2025, time.March, 15)
 	if out, err := Check(in); err != nil || out.Deadline != domain.NewDate(2025, time.May, 15) {
 		t.Errorf("résiliation: %+v %v", out, err)
 	}
-	in = good(rulesByCode[Resilier], domain.CPTS, ResiliationDemandee, actorFor(cpamManager))
+	in = good(rulesByCode()[Resilier], domain.CPTS, ResiliationDemandee, actorFor(cpamManager()))
 	in.ResiliationReceived = domain.NewDate(2025, time.March, 15)
 	in.Today = domain.NewDate(2025, time.May, 15)
 	if out, err := Check(in); err != nil || out.To != Resilie || out.Deadline != domain.NewDate(2025, time.May, 15) {
 		t.Errorf("résilier on effect day: %+v %v", out, err)
 	}
 	// Accepter opens the contract; avis défavorable does not prevent it.
-	in = good(rulesByCode[Accepter], domain.MSP, ExamenConjoint, actorFor(arsDirector))
+	in = good(rulesByCode()[Accepter], domain.MSP, ExamenConjoint, actorFor(arsDirector()))
 	in.Avis = Defavorable
 	if out, err := Check(in); err != nil || !out.OpensContract || out.To != Acceptee {
 		t.Errorf("accepter: %+v %v", out, err)
 	}
 	// Refuser possible with two favorable positions (motivated).
-	in = good(rulesByCode[Refuser], domain.CPTS, ExamenConjoint, actorFor(arsDirector))
+	in = good(rulesByCode()[Refuser], domain.CPTS, ExamenConjoint, actorFor(arsDirector()))
 	if out, err := Check(in); err != nil || out.OpensContract || out.To != Refusee {
 		t.Errorf("refuser: %+v %v", out, err)
 	}
 	// Positions: recorded, no state change; recorded only once.
-	in = good(rulesByCode[PositionARS], domain.CPTS, ExamenConjoint, actorFor(arsAgent))
+	in = good(rulesByCode()[PositionARS], domain.CPTS, ExamenConjoint, actorFor(arsAgent()))
 	in.Position = Defavorable
 	if out, err := Check(in); err != nil || out.To != ExamenConjoint || out.Position != Defavorable {
 		t.Errorf("position: %+v %v", out, err)
@@ -514,7 +514,7 @@ func TestOutcomeDetails(t *testing.T) {
 		t.Errorf("position twice: %v", err)
 	}
 	// Avenant: new version, same state.
-	in = good(rulesByCode[Avenant], domain.CPTS, Actif, actorFor(cpamManager))
+	in = good(rulesByCode()[Avenant], domain.CPTS, Actif, actorFor(cpamManager()))
 	if out, err := Check(in); err != nil || !out.NewVersion || out.To != Actif {
 		t.Errorf("avenant: %+v %v", out, err)
 	}
@@ -527,9 +527,9 @@ func TestOutcomeDetails(t *testing.T) {
 
 func TestSignaturesAnyOrder(t *testing.T) {
 	signers := map[Party]Actor{
-		PartyStructure: actorFor(coordinator),
-		PartyCPAM:      actorFor(cpamManager),
-		PartyARS:       actorFor(arsDirector),
+		PartyStructure: actorFor(coordinator()),
+		PartyCPAM:      actorFor(cpamManager()),
+		PartyARS:       actorFor(arsDirector()),
 	}
 	perms := [][]Party{
 		{PartyStructure, PartyCPAM, PartyARS}, {PartyStructure, PartyARS, PartyCPAM},
@@ -569,7 +569,7 @@ func TestSignaturesAnyOrder(t *testing.T) {
 		}
 	}
 	// A structure member or CPAM referent cannot sign.
-	for _, a := range []Actor{actorFor(Who{domain.OrgStructure, domain.RoleMember}), actorFor(cpamReferent), actorFor(arsAgent), actorFor(dcgdrRev)} {
+	for _, a := range []Actor{actorFor(Who{domain.OrgStructure, domain.RoleMember}), actorFor(cpamReferent()), actorFor(arsAgent()), actorFor(dcgdrRev())} {
 		if _, err := Check(Attempt{Transition: Signer, StructureType: domain.CPTS, From: ASigner, Actor: a, Today: today}); code(err) != domain.ENotFound {
 			t.Errorf("%s signs: %v", a.Role, err)
 		}
@@ -589,10 +589,10 @@ func TestESS(t *testing.T) {
 	if Eligible("XYZ") == nil {
 		t.Error("unknown type eligible")
 	}
-	if _, err := Check(Attempt{Transition: DeposerProjetSante, StructureType: domain.ESS, From: Brouillon, Actor: actorFor(coordinator), Today: today}); code(err) != domain.EInvalid {
+	if _, err := Check(Attempt{Transition: DeposerProjetSante, StructureType: domain.ESS, From: Brouillon, Actor: actorFor(coordinator()), Today: today}); code(err) != domain.EInvalid {
 		t.Errorf("ESS check: %v", err)
 	}
-	if Available(domain.ESS, Brouillon, actorFor(coordinator)) != nil {
+	if Available(domain.ESS, Brouillon, actorFor(coordinator())) != nil {
 		t.Error("ESS has buttons")
 	}
 	if s := States(domain.ESS); len(s) != 0 {
@@ -607,19 +607,19 @@ func TestAvailable(t *testing.T) {
 		actor Actor
 		want  []Transition
 	}{
-		{domain.CPTS, Brouillon, actorFor(coordinator), []Transition{DeposerLettreIntention}},
-		{domain.MSP, Brouillon, actorFor(coordinator), []Transition{DeposerProjetSante}},
+		{domain.CPTS, Brouillon, actorFor(coordinator()), []Transition{DeposerLettreIntention}},
+		{domain.MSP, Brouillon, actorFor(coordinator()), []Transition{DeposerProjetSante}},
 		{domain.CPTS, Brouillon, Actor{OrgKind: domain.OrgStructure, Role: domain.RoleMember, IsOwnStructure: true}, nil},
-		{domain.CPTS, LettreIntentionDeposee, actorFor(arsAgent), []Transition{ValiderLettreIntention, RenvoyerLettreIntention}},
-		{domain.CPTS, ProjetSanteDepose, actorFor(arsAgent), []Transition{DemanderCompletionProjetSante}},
-		{domain.CPTS, ProjetSanteDepose, actorFor(arsDirector), []Transition{ValiderProjetSante, DemanderCompletionProjetSante}},
+		{domain.CPTS, LettreIntentionDeposee, actorFor(arsAgent()), []Transition{ValiderLettreIntention, RenvoyerLettreIntention}},
+		{domain.CPTS, ProjetSanteDepose, actorFor(arsAgent()), []Transition{DemanderCompletionProjetSante}},
+		{domain.CPTS, ProjetSanteDepose, actorFor(arsDirector()), []Transition{ValiderProjetSante, DemanderCompletionProjetSante}},
 		{domain.CPTS, ProjetSanteDepose, systemActor, []Transition{ReputerValideProjetSante}},
 		{domain.MSP, ProjetSanteDepose, systemActor, nil},
-		{domain.ESP, ProjetSanteValide, actorFor(coordinator), nil},
-		{domain.CPTS, EnInstruction, actorFor(cpamReferent), []Transition{DemanderComplements, DonnerAvisFavorable, DonnerAvisDefavorable}},
-		{domain.CPTS, ExamenConjoint, actorFor(arsDirector), []Transition{PositionARS, Accepter, Refuser}},
-		{domain.CPTS, ExamenConjoint, actorFor(dcgdrRev), []Transition{PositionDCGDR}},
-		{domain.MSP, Actif, actorFor(cpamManager), []Transition{DemanderResiliation, Avenant}},
+		{domain.ESP, ProjetSanteValide, actorFor(coordinator()), nil},
+		{domain.CPTS, EnInstruction, actorFor(cpamReferent()), []Transition{DemanderComplements, DonnerAvisFavorable, DonnerAvisDefavorable}},
+		{domain.CPTS, ExamenConjoint, actorFor(arsDirector()), []Transition{PositionARS, Accepter, Refuser}},
+		{domain.CPTS, ExamenConjoint, actorFor(dcgdrRev()), []Transition{PositionDCGDR}},
+		{domain.MSP, Actif, actorFor(cpamManager()), []Transition{DemanderResiliation, Avenant}},
 		{domain.MSP, Actif, Actor{OrgKind: domain.OrgCPAM, Role: domain.RoleManager}, nil},
 		{domain.MSP, Actif, Actor{OrgKind: domain.OrgNational, Role: domain.RoleAdmin, InScope: true}, nil},
 	}
