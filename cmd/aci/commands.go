@@ -34,13 +34,15 @@ func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	if cfg.DatabaseURL == "" {
 		return nil, errors.New("DATABASE_URL est vide : indiquez la base PostgreSQL (ou utilisez « make run », qui démarre une base privée)")
 	}
-	return store.Open(ctx, cfg.DatabaseURL, storeOptions())
+	return store.Open(ctx, cfg.DatabaseURL, storeOptions(cfg))
 }
 
 // storeOptions are the store's collaborators in production: the wall clock
-// and templ's contract document.
-func storeOptions() store.Options {
-	return store.Options{Clock: time.Now, RenderContract: pages.RenderContractDocument}
+// and templ's contract document, with the connect and statement timeouts of
+// cfg.
+func storeOptions(cfg config.Config) store.Options {
+	return store.Options{Clock: time.Now, RenderContract: pages.RenderContractDocument,
+		ConnectTimeout: cfg.DBConnectTimeout, StatementTimeout: cfg.DBStatementTimeout}
 }
 
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -231,7 +233,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stdo
 		cfg.DatabaseURL = url
 		fmt.Fprintf(stdout, "base privée : %s\n", c.Dir)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL, storeOptions())
+	st, err := store.Open(ctx, cfg.DatabaseURL, storeOptions(cfg))
 	if err != nil {
 		return err
 	}
