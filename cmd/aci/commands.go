@@ -50,6 +50,7 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
+	cfg.DBStatementTimeout = 0 // a migration may rewrite a large table
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -106,7 +107,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore(st, log, cfg.ShutdownGrace)
 	pending, err := store.Pending(ctx, st.Pool)
 	if err != nil {
 		return err
@@ -117,10 +118,29 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	return serve(ctx, cfg, st, log, stdout)
 }
 
-// serve runs the HTTP server until ctx is done, then shuts it down gracefully.
+// closeStore closes the pool, waiting at most grace for the connections in
+// use: a connection stuck on a hung database must not keep the process from
+// exiting.
+func closeStore(st *store.Store, log *slog.Logger, grace time.Duration) {
+	done := make(chan struct{})
+	go func() { st.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		log.Warn("database pool not closed within the grace period: exiting anyway", "grace", grace.String())
+	}
+}
+
+// serve runs the HTTP server until ctx is done, then shuts it down
+// gracefully: the requests in flight have SHUTDOWN_GRACE to finish, then
+// their contexts are cancelled (ending their database work) and their
+// connections closed.
 func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger, stdout io.Writer) error {
 	srv := server.New(cfg, st, log, server.Options{})
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
 	hs := &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return base },
 		Addr:              cfg.Addr,
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -145,14 +165,16 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
 	err = hs.Shutdown(sctx)
-	bg()
-	if err != nil {
-		return err
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("requests still running after the grace period: cut off", "grace", cfg.ShutdownGrace.String())
+		cancelBase()
+		err = hs.Close()
 	}
-	return nil
+	bg()
+	return err
 }
 
 // devCluster starts (creating it the first time) the private cluster under
@@ -237,7 +259,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore(st, log, cfg.ShutdownGrace)
 	if err := store.Migrate(ctx, st.Pool); err != nil {
 		return err
 	}
