@@ -35,13 +35,15 @@ func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	if cfg.DatabaseURL == "" {
 		return nil, errors.New("DATABASE_URL est vide : indiquez la base PostgreSQL (ou utilisez « make run », qui démarre une base privée)")
 	}
-	return store.Open(ctx, cfg.DatabaseURL, storeOptions())
+	return store.Open(ctx, cfg.DatabaseURL, storeOptions(cfg))
 }
 
 // storeOptions are the store's collaborators in production: the wall clock
-// and templ's contract document.
-func storeOptions() store.Options {
-	return store.Options{Clock: time.Now, RenderContract: pages.RenderContractDocument}
+// and templ's contract document, with the connect and statement timeouts of
+// cfg.
+func storeOptions(cfg config.Config) store.Options {
+	return store.Options{Clock: time.Now, RenderContract: pages.RenderContractDocument,
+		ConnectTimeout: cfg.DBConnectTimeout, StatementTimeout: cfg.DBStatementTimeout}
 }
 
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -49,6 +51,7 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
+	cfg.DBStatementTimeout = 0 // a migration may rewrite a large table
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -105,7 +108,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore(st, log, cfg.ShutdownGrace)
 	pending, err := store.Pending(ctx, st.Pool)
 	if err != nil {
 		return err
@@ -116,10 +119,29 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	return serve(ctx, cfg, st, log, stdout)
 }
 
-// serve runs the HTTP server until ctx is done, then shuts it down gracefully.
+// closeStore closes the pool, waiting at most grace for the connections in
+// use: a connection stuck on a hung database must not keep the process from
+// exiting.
+func closeStore(st *store.Store, log *slog.Logger, grace time.Duration) {
+	done := make(chan struct{})
+	go func() { st.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		log.Warn("database pool not closed within the grace period: exiting anyway", "grace", grace.String())
+	}
+}
+
+// serve runs the HTTP server until ctx is done, then shuts it down
+// gracefully: the requests in flight have SHUTDOWN_GRACE to finish, then
+// their contexts are cancelled (ending their database work) and their
+// connections closed.
 func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger, stdout io.Writer) error {
 	srv := server.New(cfg, st, log, server.Options{PDF: pdf.New(pdf.Options{Timeout: 45 * time.Second, MaxConcurrent: 2})})
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
 	hs := &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return base },
 		Addr:              cfg.Addr,
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -144,14 +166,16 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
 	err = hs.Shutdown(sctx)
-	bg()
-	if err != nil {
-		return err
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("requests still running after the grace period: cut off", "grace", cfg.ShutdownGrace.String())
+		cancelBase()
+		err = hs.Close()
 	}
-	return nil
+	bg()
+	return err
 }
 
 // devCluster starts (creating it the first time) the private cluster under
@@ -241,11 +265,11 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stdo
 		cfg.DatabaseURL = url
 		fmt.Fprintf(stdout, "base privée : %s\n", c.Dir)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL, storeOptions())
+	st, err := store.Open(ctx, cfg.DatabaseURL, storeOptions(cfg))
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore(st, log, cfg.ShutdownGrace)
 	if err := store.Migrate(ctx, st.Pool); err != nil {
 		return err
 	}

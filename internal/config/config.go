@@ -42,6 +42,20 @@ type Config struct {
 	// otherwise the peer is the client. Empty (default): X-Forwarded-For is
 	// never believed.
 	TrustedProxies []netip.Prefix
+	// DBConnectTimeout (DB_CONNECT_TIMEOUT): how long opening one
+	// connection to PostgreSQL may take. Default 5s.
+	DBConnectTimeout time.Duration
+	// DBStatementTimeout (DB_STATEMENT_TIMEOUT): PostgreSQL's
+	// statement_timeout on the server's connections; a statement running
+	// longer is cancelled by PostgreSQL itself. Default 15s.
+	DBStatementTimeout time.Duration
+	// RequestTimeout (REQUEST_TIMEOUT): the deadline of a request's database
+	// work (waiting for a pooled connection included); past it the request
+	// answers 503. Default 30s.
+	RequestTimeout time.Duration
+	// ShutdownGrace (SHUTDOWN_GRACE): how long aci serve waits for the
+	// requests in flight when it stops, before cutting them off. Default 15s.
+	ShutdownGrace time.Duration
 }
 
 // Parse builds a Config from getenv (os.Getenv in production).
@@ -55,6 +69,11 @@ func Parse(getenv func(string) string) (Config, error) {
 		SessionIdle:     30 * time.Minute,
 		SessionLifetime: 12 * time.Hour,
 		DataDir:         or(getenv("DATA_DIR"), ".data"),
+
+		DBConnectTimeout:   5 * time.Second,
+		DBStatementTimeout: 15 * time.Second,
+		RequestTimeout:     30 * time.Second,
+		ShutdownGrace:      15 * time.Second,
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("config: LOG_FORMAT must be text or json, not %q", c.LogFormat)
@@ -65,7 +84,9 @@ func Parse(getenv func(string) string) (Config, error) {
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
-	}{{"SESSION_IDLE_TIMEOUT", &c.SessionIdle}, {"SESSION_LIFETIME", &c.SessionLifetime}} {
+	}{{"SESSION_IDLE_TIMEOUT", &c.SessionIdle}, {"SESSION_LIFETIME", &c.SessionLifetime},
+		{"DB_CONNECT_TIMEOUT", &c.DBConnectTimeout}, {"DB_STATEMENT_TIMEOUT", &c.DBStatementTimeout},
+		{"REQUEST_TIMEOUT", &c.RequestTimeout}, {"SHUTDOWN_GRACE", &c.ShutdownGrace}} {
 		if v := getenv(d.name); v != "" {
 			t, err := time.ParseDuration(v)
 			if err != nil || t <= 0 {

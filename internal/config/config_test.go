@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTrustedProxies(t *testing.T) {
@@ -29,6 +30,35 @@ func TestTrustedProxies(t *testing.T) {
 	for _, bad := range []string{"10.0.0.0/33", "proxy.local", "10.0.0"} {
 		if _, err := Parse(env(bad)); err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES") {
 			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+func TestDatabaseTimeouts(t *testing.T) {
+	c, err := Parse(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, d := range map[string]time.Duration{"DB_CONNECT_TIMEOUT": c.DBConnectTimeout,
+		"DB_STATEMENT_TIMEOUT": c.DBStatementTimeout, "REQUEST_TIMEOUT": c.RequestTimeout, "SHUTDOWN_GRACE": c.ShutdownGrace} {
+		if d <= 0 {
+			t.Errorf("%s: no default (%v)", name, d)
+		}
+	}
+	if c.DBStatementTimeout >= c.RequestTimeout {
+		t.Errorf("statement timeout %v should end a statement before the request's deadline %v", c.DBStatementTimeout, c.RequestTimeout)
+	}
+	env := map[string]string{"DB_CONNECT_TIMEOUT": "2s", "DB_STATEMENT_TIMEOUT": "1500ms", "REQUEST_TIMEOUT": "1m", "SHUTDOWN_GRACE": "3s"}
+	c, err = Parse(func(k string) string { return env[k] })
+	if err != nil || c.DBConnectTimeout != 2*time.Second || c.DBStatementTimeout != 1500*time.Millisecond ||
+		c.RequestTimeout != time.Minute || c.ShutdownGrace != 3*time.Second {
+		t.Fatalf("parsed %+v %v", c, err)
+	}
+	for _, k := range []string{"DB_CONNECT_TIMEOUT", "DB_STATEMENT_TIMEOUT", "REQUEST_TIMEOUT", "SHUTDOWN_GRACE"} {
+		for _, bad := range []string{"0s", "-1s", "15"} {
+			if _, err := Parse(func(n string) string { return map[string]string{k: bad}[n] }); err == nil || !strings.Contains(err.Error(), k) {
+				t.Errorf("%s=%q: %v", k, bad, err)
+			}
 		}
 	}
 }

@@ -11,6 +11,7 @@ const (
 	ENotFound     = "not_found"    // missing or outside the caller's scope: 404
 	EConflict     = "conflict"     // stale version, duplicate, wrong state: 409
 	EUnauthorized = "unauthorized" // not logged in / not allowed: 401 (or 404 to hide)
+	EUnavailable  = "unavailable"  // the database does not answer (in time): 503
 	EInternal     = "internal"     // anything unexpected: 500, logged once
 )
 

@@ -62,6 +62,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// dbDeadline bounds the request's database work (REQUEST_TIMEOUT): waiting
+// for a pooled connection and every statement end with the request's
+// context, and the request then answers 503 (errors.go).
+func (s *Server) dbDeadline(next http.Handler) http.Handler {
+	if s.cfg.RequestTimeout <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
 // logRequests writes one line per request: method, path, status, duration, id.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -177,7 +191,7 @@ func (s *Server) loadViewer(next http.Handler) http.Handler {
 		}
 		if err != nil {
 			if !domain.IsNotFound(err) {
-				s.internalError(w, r, err)
+				s.fail(w, r, err)
 				return
 			}
 			s.log.Warn("session ended: user disabled or without membership", "user_id", uid, "request_id", requestIDFrom(ctx))

@@ -18,7 +18,7 @@ import (
 // body of each form (parseForm turns an overflow into 413).
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.refuseBadQuery)
+	r.Use(s.requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.refuseBadQuery, s.dbDeadline)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusMethodNotAllowed, "Action impossible", "Cette adresse n'accepte pas cette action.")

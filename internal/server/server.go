@@ -61,7 +61,7 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, opts Options) *Se
 		sm.Cookie.Secure = false
 	}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		s.internalError(w, r, err)
+		s.fail(w, r, err) // 503 when the sessions' table does not answer
 	}
 	s.sessions = sm
 	s.handler = s.routes()

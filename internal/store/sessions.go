@@ -60,7 +60,7 @@ func (s *Store) RenewSession(ctx context.Context, oldToken, newToken string, at 
 }
 
 // TouchSession records a use of the session (called on POSTs, never in a
-// GET: DESIGN §7), at most once a minute per session.
+// GET: docs/architecture.md §5), at most once a minute per session.
 func (s *Store) TouchSession(ctx context.Context, token, address string, at time.Time) error {
 	_, err := s.Pool.Exec(ctx, `UPDATE user_sessions SET last_used_at = $2, address = $3
 		WHERE token_hash = $1 AND last_used_at < $4`, tokenHash(token), at, truncRunes(address, 100), at.Add(-sessionTouchEvery))

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +45,12 @@ type Options struct {
 	// StorageQuota is the bytes of uploaded files the dossiers of one
 	// structure may hold (quota.go); optional: 0 means DefaultStorageQuota.
 	StorageQuota int64
+	// ConnectTimeout bounds the opening of one connection by Open (0: pgx's
+	// default, none). StatementTimeout is PostgreSQL's statement_timeout on
+	// every connection Open makes (0: the server's setting). Both are
+	// optional; New ignores them (its pool is already configured).
+	ConnectTimeout   time.Duration
+	StatementTimeout time.Duration
 }
 
 // New returns a store on pool with the collaborators of o. A missing
@@ -66,6 +73,12 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: %w", err)
+	}
+	if o.ConnectTimeout > 0 {
+		cfg.ConnConfig.ConnectTimeout = o.ConnectTimeout
+	}
+	if o.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

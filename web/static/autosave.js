@@ -1,7 +1,9 @@
 // Autosave of the dossier content's text sections (internal/server/dossier_content.go).
 // Forms marked data-autosave are posted 2 s after typing stops, with the header
 // X-Autosave: 1: the server answers 204 (saved; X-Content-Version is the new
-// version, copied into the form), or 409/422/403 with a French plain-text message.
+// version, copied into the form), or 409/422/403 with a French plain-text message,
+// or 503 while the database is unavailable (« Enregistrement impossible,
+// réessai… »): the save is retried, later each time (up to a minute).
 // Nothing is kept in the browser's storage (no sensitive content there): when
 // changes are not saved yet, leaving the page asks for confirmation.
 (function () {
@@ -20,6 +22,7 @@
     var timer = null;
     var inflight = false;
     var stopped = false; // after a conflict: the user must compare by submitting
+    var retryDelay = DELAY; // after a 503, doubled up to a minute
 
     function say(msg) { if (status) { status.textContent = msg; } }
 
@@ -40,7 +43,13 @@
           if (v && version) { version.value = v; }
           if (timer === null) { dirty.delete(form); }
           say('Brouillon enregistré à ' + hhmm());
+          retryDelay = DELAY;
           return;
+        }
+        if (res.status === 503) {
+          if (timer === null) { timer = setTimeout(save, retryDelay); }
+          retryDelay = Math.min(retryDelay * 2, 60000);
+          return res.text().then(function (t) { say(t || 'Enregistrement impossible, réessai…'); });
         }
         if (res.status === 409 || res.status === 403) { stopped = true; }
         return res.text().then(function (t) {
