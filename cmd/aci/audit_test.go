@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
@@ -17,7 +18,7 @@ func TestAuditVerify(t *testing.T) {
 	t.Parallel() // its own database
 	ctx := context.Background()
 	url := pgtest.NewURL(t)
-	st, err := store.Open(ctx, url, pgtest.Options(nil))
+	st, err := store.Open(ctx, url, pgtest.Options(time.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/internal/store/pgtest"
@@ -17,7 +18,7 @@ func TestServeRefusesPendingMigrations(t *testing.T) {
 	t.Parallel() // its own database
 	ctx := context.Background()
 	url := pgtest.NewURL(t)
-	st, err := store.Open(ctx, url, pgtest.Options(nil))
+	st, err := store.Open(ctx, url, pgtest.Options(time.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

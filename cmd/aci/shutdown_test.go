@@ -39,7 +39,7 @@ func TestServeStopsWhileARequestIsStuck(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url := pgtest.NewURL(t)
-	st, err := store.Open(ctx, url, pgtest.Options(nil))
+	st, err := store.Open(ctx, url, pgtest.Options(time.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/domain"
@@ -21,7 +22,7 @@ func TestUserCommand(t *testing.T) {
 	t.Parallel() // its own database; stdin is an argument of run
 	ctx := context.Background()
 	url := pgtest.NewURL(t)
-	st, err := store.Open(ctx, url, pgtest.Options(nil))
+	st, err := store.Open(ctx, url, pgtest.Options(time.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package seed_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
@@ -16,7 +17,7 @@ import (
 func TestDemoContractsIdempotent(t *testing.T) {
 	t.Parallel() // its own database
 	ctx := context.Background()
-	st := pgtest.Store(t, nil)
+	st := pgtest.Store(t, time.Now)
 	var first store.Contract
 	for i := range 2 {
 		if err := seed.Demo(ctx, st); err != nil {

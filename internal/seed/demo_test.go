@@ -3,6 +3,7 @@ package seed_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/seed"
@@ -15,7 +16,7 @@ import (
 // by their key and restores them, with no duplicate.
 func TestDemoSurvivesItsUsers(t *testing.T) {
 	ctx := context.Background()
-	st := pgtest.Store(t, nil)
+	st := pgtest.Store(t, time.Now)
 	// A demo loaded before the keys existed: an unkeyed organisation of a
 	// demo name is adopted, not duplicated.
 	if _, err := st.Pool.Exec(ctx, `INSERT INTO organisations (kind, name, structure_type, departement) VALUES ('structure', $1, 'CPTS', '01')`, seed.ValDeDemo); err != nil {

@@ -3,6 +3,7 @@ package seed_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/seed"
@@ -15,7 +16,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func TestDemoDossiersIdempotent(t *testing.T) {
 	t.Parallel() // its own database
 	ctx := context.Background()
-	st := pgtest.Store(t, nil)
+	st := pgtest.Store(t, time.Now)
 	for range 2 {
 		if err := seed.Demo(ctx, st); err != nil {
 			t.Fatal(err)

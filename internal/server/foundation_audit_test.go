@@ -47,7 +47,7 @@ func (s *syncBuffer) String() string {
 func newEnvWith(t *testing.T, vars map[string]string) (*env, *syncBuffer) {
 	t.Helper()
 	t.Parallel() // as newEnv
-	st := pgtest.Store(t, nil)
+	st := pgtest.Store(t, time.Now)
 	if err := seed.Demo(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}

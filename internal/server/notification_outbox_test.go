@@ -23,7 +23,7 @@ import (
 func TestOutboxThroughSMTPRetriesWithoutDuplicate(t *testing.T) {
 	t.Parallel() // own database, SMTP fake and clock
 	ctx := context.Background()
-	st := pgtest.Store(t, nil)
+	st := pgtest.Store(t, time.Now)
 	if err := seed.Demo(ctx, st); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func scopeOfStore(t *testing.T, st *store.Store, email string) store.Scope {
 func TestOutboxWithoutSMTPLogsAndKeeps(t *testing.T) {
 	t.Parallel() // own database and server
 	ctx := context.Background()
-	st := pgtest.Store(t, nil)
+	st := pgtest.Store(t, time.Now)
 	if err := seed.Demo(ctx, st); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
 	t.Parallel()
-	return pgtest.Store(t, nil)
+	return pgtest.Store(t, time.Now)
 }
 
 // demo loads the demo organisations and accounts and returns the scope of

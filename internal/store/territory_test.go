@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
@@ -285,7 +286,7 @@ func TestTerritoryTotals(t *testing.T) {
 // BenchmarkSearchCommunes: a search must answer in well under 50 ms.
 func BenchmarkSearchCommunes(b *testing.B) {
 	ctx := context.Background()
-	st := pgtest.Store(b, nil)
+	st := pgtest.Store(b, time.Now)
 	if err := seed.Demo(ctx, st); err != nil {
 		b.Fatal(err)
 	}

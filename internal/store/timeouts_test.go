@@ -18,7 +18,7 @@ import (
 func TestOpenSetsStatementTimeout(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	o := pgtest.Options(nil)
+	o := pgtest.Options(time.Now)
 	o.StatementTimeout = 300 * time.Millisecond
 	st, err := store.Open(ctx, pgtest.NewURL(t), o)
 	if err != nil {
@@ -54,7 +54,7 @@ func TestOpenGivesUpOnASilentServer(t *testing.T) {
 			defer c.Close() // held open, never answered
 		}
 	}()
-	o := pgtest.Options(nil)
+	o := pgtest.Options(time.Now)
 	o.ConnectTimeout = 300 * time.Millisecond
 	done := make(chan error, 1)
 	go func() {

@@ -96,8 +96,6 @@ type env struct {
 	ready    chan string   // databases cloned ahead of need
 	stop     chan struct{} // ends prefetch
 	wg       sync.WaitGroup
-
-	phases []string // setup timings, for the harness's own tests
 }
 
 var (
@@ -232,14 +230,11 @@ func setup() (e *env, err error) {
 		}
 	}()
 	shared := false
-	t0 := time.Now()
 	if u := os.Getenv(EnvURL); u != "" {
 		e.adminURL = u
 		shared = true
 	} else if err := e.startCluster(ctx); err != nil {
 		return e, err
-	} else {
-		e.phases = append(e.phases, fmt.Sprintf("cluster %v", time.Since(t0).Round(time.Millisecond)))
 	}
 	cfg, err := pgxpool.ParseConfig(e.adminURL)
 	if err != nil {
@@ -253,11 +248,9 @@ func setup() (e *env, err error) {
 		return e, fmt.Errorf("connect %s: %w", redact(e.adminURL), err)
 	}
 	e.template = "aci_tpl_" + schemaHash()[:12]
-	t1 := time.Now()
 	if err := e.ensureTemplate(ctx, shared); err != nil {
 		return e, err
 	}
-	e.phases = append(e.phases, fmt.Sprintf("template %v", time.Since(t1).Round(time.Millisecond)))
 	if e.cluster != nil {
 		e.ready, e.stop = make(chan string, 2), make(chan struct{})
 		e.wg.Add(1)
