@@ -97,7 +97,7 @@ func (s *Server) dossierHomeBlocks(r *http.Request) ([]pages.HomeBlock, error) {
 // organisation (access: a CPAM manager, an ARS director on a contract to
 // sign), the contracts waiting for that signature.
 func (s *Server) signatureHomeBlock(r *http.Request, sc store.Scope) (pages.HomeBlock, bool, error) {
-	p := access.For(viewerOf(sc), access.Contract(0, domain.CPTS, workflow.ASigner, nil))
+	p := access.For(sc.Viewer(), access.Contract(0, domain.CPTS, workflow.ASigner, nil))
 	var party workflow.Party
 	switch {
 	case p.Can(access.ActSignCPAM):

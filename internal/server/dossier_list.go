@@ -85,7 +85,7 @@ func (s *Server) canCreateDossier(r *http.Request, sc store.Scope) (bool, string
 	if err := workflow.Eligible(o.StructureType); err != nil {
 		return false, domain.ErrorMessage(err)
 	}
-	if !access.For(viewerOf(sc), access.Structure(o.ID, o.StructureType, o.ArchivedAt != nil)).Can(access.ActCreateDossier) {
+	if !access.For(sc.Viewer(), access.Structure(o.ID, o.StructureType, o.ArchivedAt != nil)).Can(access.ActCreateDossier) {
 		return false, "Votre structure n'a pas encore de dossier. Seul·e son ou sa coordinateur·rice peut le créer."
 	}
 	return true, ""

@@ -19,7 +19,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		st = o.StructureType
-		coordinates = access.For(viewerOf(sc), access.Structure(o.ID, o.StructureType, o.ArchivedAt != nil)).Can(access.ActCreateDossier)
+		coordinates = access.For(sc.Viewer(), access.Structure(o.ID, o.StructureType, o.ArchivedAt != nil)).Can(access.ActCreateDossier)
 	}
 	v := pages.HomeView{Intro: homeIntro(sc.Kind, coordinates, sc.OrgName, st)}
 	// The "what is waiting for you" blocks, in the order they are shown;

@@ -15,16 +15,6 @@ import (
 	"github.com/portail-aci/aci/templates/pages"
 )
 
-func humanSize(n int) string {
-	switch {
-	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " Mo"
-	case n >= 1<<10:
-		return strconv.Itoa(n>>10) + " ko"
-	}
-	return strconv.Itoa(n) + " octets"
-}
-
 func (s *Server) messagesShow(w http.ResponseWriter, r *http.Request) {
 	s.renderMessages(w, r, http.StatusOK, pages.MessagesView{}, true)
 }
@@ -56,7 +46,7 @@ func (s *Server) renderMessages(w http.ResponseWriter, r *http.Request, status i
 			DateTime: m.CreatedAt.UTC().Format(time.RFC3339), Body: m.Body, Internal: m.Internal, Mine: m.AuthorUserID == sc.UserID}
 		for _, a := range m.Attachments {
 			mv.Attachments = append(mv.Attachments, pages.AttachmentView{
-				Href: fmt.Sprintf("/dossiers/%d/messages/pieces/%d", d.ID, a.ID), Name: a.Filename, Size: humanSize(a.Size)})
+				Href: fmt.Sprintf("/dossiers/%d/messages/pieces/%d", d.ID, a.ID), Name: a.Filename, Size: formatSize(int64(a.Size))})
 		}
 		v.Messages = append(v.Messages, mv)
 	}

@@ -46,7 +46,7 @@ func (s *Server) page(r *http.Request, title string) layout.Page {
 			v.Memberships = append(v.Memberships, o)
 		}
 	}
-	v.Nav = s.nav(r, access.ForViewer(viewerOf(sc)))
+	v.Nav = s.nav(r, access.ForViewer(sc.Viewer()))
 	v.Unread = s.unreadCount(r)
 	p.Viewer = v
 	if f := s.sessions.PopString(ctx, sessFlash); f != "" {

@@ -23,16 +23,11 @@ const (
 	keyContract
 )
 
-// viewerOf is the access.Viewer of a scope (its active membership).
-func viewerOf(sc store.Scope) access.Viewer {
-	return sc.Viewer()
-}
-
 // viewerCan reports whether the viewer of r may do a viewer-level act
 // (administer, create a structure, see the instruction...).
 func viewerCan(r *http.Request, a access.Act) bool {
 	sc, _ := scopeFrom(r.Context())
-	return access.ForViewer(viewerOf(sc)).Can(a)
+	return access.ForViewer(sc.Viewer()).Can(a)
 }
 
 // structurePerm, dossierPerm and contractPerm compute the viewer's
