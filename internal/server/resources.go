@@ -115,6 +115,18 @@ func (s *Server) withContract(next http.Handler) http.Handler {
 	})
 }
 
+// withContractByID loads the contract {id} (its own id, /contrats/{id}):
+// 404 outside the scope.
+func (s *Server) withContractByID(next http.Handler) http.Handler {
+	return s.withRecord(next, func(ctx context.Context, sc store.Scope, id int64) (context.Context, error) {
+		c, err := s.store.ContractByID(ctx, sc, id)
+		if err != nil {
+			return ctx, err
+		}
+		return context.WithValue(ctx, keyContract, contractValue{c, contractPerm(sc, c)}), nil
+	})
+}
+
 // structureFrom is the structure withStructure loaded, with the viewer's
 // scope and permission on it.
 func structureFrom(r *http.Request) (store.Scope, store.StructureDetail, access.Permission) {

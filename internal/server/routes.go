@@ -134,6 +134,10 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(64<<10), s.withContract).Post("/dossiers/{id}/contrat/avenant", s.contractAvenant)
 			r.With(s.limitBody(4<<10), s.withContract).Post("/dossiers/{id}/contrat/paiements/{pid}/verse", s.contractMarkPaid)
 
+			// The contract's home (contract_home.go): /contrats/{id} is the
+			// contract's own id.
+			r.With(s.withContractByID).Get("/contrats/{id}", s.contractHome)
+
 			// Notifications and the account (notification_page.go, account_*.go).
 			r.Get("/notifications", s.notificationsShow)
 			r.With(s.limitBody(4<<10)).Post("/notifications/lire", s.notificationsReadAll)

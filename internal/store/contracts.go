@@ -440,6 +440,20 @@ func (s *Store) ContractByDossier(ctx context.Context, sc Scope, dossierID int64
 	return c, nil
 }
 
+// ContractByID returns contract id in scope (not found outside it).
+func (s *Store) ContractByID(ctx context.Context, sc Scope, id int64) (Contract, error) {
+	var a args
+	q := "SELECT " + contractColumns + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.structures("o", &a)
+	c, err := scanContract(s.Pool.QueryRow(ctx, q, a...))
+	if err != nil {
+		return c, contractNotFound(pgError("store.ContractByID", err))
+	}
+	if err := loadSignatures(ctx, s.Pool, &c); err != nil {
+		return c, pgError("store.ContractByID", err)
+	}
+	return c, nil
+}
+
 // partyOf is the signatory the scope's organisation signs for, or "" when
 // it is not a party (DCGDR, national, another structure).
 func partyOf(sc Scope, c Contract) workflow.Party { return c.Permission(sc).Party() }

@@ -53,10 +53,10 @@ func createPayments(ctx context.Context, tx pgx.Tx, c Contract) error {
 	}
 	rows := make([][]any, len(ps))
 	for i, p := range ps {
-		rows[i] = []any{c.ID, i + 1, p.Due.String(), p.ContractYear, string(p.Mission), string(p.Kind), int64(p.Amount), p.Rule}
+		rows[i] = []any{c.ID, c.DossierID, c.StructureID, i + 1, p.Due.String(), p.ContractYear, string(p.Mission), string(p.Kind), int64(p.Amount), p.Rule}
 	}
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{"payments"},
-		[]string{"contract_id", "seq", "due_on", "contract_year", "mission", "kind", "amount_cents", "rule"}, pgx.CopyFromRows(rows))
+		[]string{"contract_id", "dossier_id", "structure_id", "seq", "due_on", "contract_year", "mission", "kind", "amount_cents", "rule"}, pgx.CopyFromRows(rows))
 	if err != nil {
 		return fmt.Errorf("createPayments: %w", err)
 	}

@@ -127,7 +127,9 @@ func Shutdown() {
 		return
 	}
 	if e.cluster != nil {
-		close(e.stop)
+		if e.stop != nil {
+			close(e.stop)
+		}
 		_ = e.cluster.ForceStop() // also ends a CREATE DATABASE in flight
 		e.wg.Wait()
 		_ = os.RemoveAll(e.tmpDir)
