@@ -559,7 +559,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 			setv("start_date", dateArg(out.ContractStart))
 			setv("end_date", dateArg(workflow.ContractExpiry(out.ContractStart)))
 			c.Start = out.ContractStart
-			if err := createPayments(ctx, tx, c); err != nil {
+			if err := createPayments(ctx, tx, c, in.At); err != nil {
 				return out, err
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
@@ -46,21 +47,17 @@ type PaymentRow struct {
 
 // createPayments stores the schedule of contract c (started on c.Start), in
 // the transaction of its third signature.
-func createPayments(ctx context.Context, tx pgx.Tx, c Contract) error {
+func createPayments(ctx context.Context, tx pgx.Tx, c Contract, at time.Time) error {
 	ps, err := funding.ContractPayments(c.Funding())
 	if err != nil {
 		return fmt.Errorf("createPayments: %w", err)
 	}
-	rows := make([][]any, len(ps))
+	news := make([]NewPayment, len(ps))
 	for i, p := range ps {
-		rows[i] = []any{c.ID, c.DossierID, c.StructureID, i + 1, p.Due.String(), p.ContractYear, string(p.Mission), string(p.Kind), int64(p.Amount), p.Rule}
+		news[i] = NewPayment{Payment: p}
 	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"payments"},
-		[]string{"contract_id", "dossier_id", "structure_id", "seq", "due_on", "contract_year", "mission", "kind", "amount_cents", "rule"}, pgx.CopyFromRows(rows))
-	if err != nil {
-		return fmt.Errorf("createPayments: %w", err)
-	}
-	return nil
+	_, err = addPayments(ctx, tx, ContractOwner(c), news, at)
+	return err
 }
 
 func listPayments(ctx context.Context, q querier, contractID int64) ([]PaymentRow, error) {
@@ -218,4 +215,68 @@ func (s *Store) ExpireContracts(ctx context.Context, today domain.Date, at time.
 		}
 	}
 	return n, nil
+}
+
+// PaymentOwner is what a new payment belongs to: the dossier (its audit
+// chain), the structure and, after the signature, the contract (0 for the
+// lettre d'intention amorçage, a payment of the dossier, docs/rules.md §5).
+type PaymentOwner struct {
+	DossierID   int64
+	StructureID int64
+	ContractID  int64
+}
+
+// ContractOwner is the owner of the payments of contract c.
+func ContractOwner(c Contract) PaymentOwner {
+	return PaymentOwner{DossierID: c.DossierID, StructureID: c.StructureID, ContractID: c.ID}
+}
+
+// NewPayment is a payment to create: a line of the funding engine and its
+// rule key (payments.rule_key, migration 00065: ” for a payment that
+// exists once per kind, mission and year; 'ajustement:<id>' and the like for
+// the legitimate repeats).
+type NewPayment struct {
+	funding.Payment
+	RuleKey string
+}
+
+// ErrPaymentExists is the answer when a payment already exists for the same
+// rule, mission, year and structure (the unique index payments_once).
+var ErrPaymentExists = domain.Errorf(domain.EConflict, "Ce versement existe déjà pour cette règle, cette mission et cette année : rechargez la page.")
+
+// addPayments creates payments for owner in tx, numbered after the
+// dossier's last one, in state prévu, and returns their ids. The caller
+// holds the lock of the dossier or contract row (the numbering relies on
+// it) and writes the audit row of the act that created them. A payment that
+// already exists (payments_once) fails the whole act with ErrPaymentExists:
+// never created twice.
+func addPayments(ctx context.Context, tx pgx.Tx, owner PaymentOwner, ps []NewPayment, at time.Time) ([]int64, error) {
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	var next int
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM payments WHERE dossier_id = $1`, owner.DossierID).Scan(&next); err != nil {
+		return nil, fmt.Errorf("addPayments: %w", err)
+	}
+	var contract any
+	if owner.ContractID != 0 {
+		contract = owner.ContractID
+	}
+	ids := make([]int64, 0, len(ps))
+	for i, p := range ps {
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO payments (contract_id, dossier_id, structure_id, seq, due_on, contract_year, mission, kind, amount_cents, rule, rule_key, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			contract, owner.DossierID, owner.StructureID, next+i, p.Due.String(), p.ContractYear, string(p.Mission), string(p.Kind),
+			int64(p.Amount), p.Rule, p.RuleKey, at).Scan(&id)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "payments_once" {
+			return nil, ErrPaymentExists
+		}
+		if err != nil {
+			return nil, fmt.Errorf("addPayments: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
