@@ -56,7 +56,21 @@ type Config struct {
 	// ShutdownGrace (SHUTDOWN_GRACE): how long aci serve waits for the
 	// requests in flight when it stops, before cutting them off. Default 15s.
 	ShutdownGrace time.Duration
+	// MFA (MFA): "required" (default) — the CPAM, ARS, DCGDR and national
+	// accounts must enrol a second factor (TOTP) at their next login and
+	// prove it at every login — or "optional" — every account may enrol
+	// one on /compte, none has to (the demo of aci run). An enrolled
+	// account proves it at login either way (docs/rules.md §34).
+	MFA MFAPolicy
 }
+
+// MFAPolicy is the MFA setting.
+type MFAPolicy string
+
+const (
+	MFARequired MFAPolicy = "required"
+	MFAOptional MFAPolicy = "optional"
+)
 
 // Parse builds a Config from getenv (os.Getenv in production).
 func Parse(getenv func(string) string) (Config, error) {
@@ -74,6 +88,10 @@ func Parse(getenv func(string) string) (Config, error) {
 		DBStatementTimeout: 15 * time.Second,
 		RequestTimeout:     30 * time.Second,
 		ShutdownGrace:      15 * time.Second,
+		MFA:                MFAPolicy(or(getenv("MFA"), string(MFARequired))),
+	}
+	if c.MFA != MFARequired && c.MFA != MFAOptional {
+		return c, fmt.Errorf("config: MFA must be required or optional, not %q", c.MFA)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("config: LOG_FORMAT must be text or json, not %q", c.LogFormat)

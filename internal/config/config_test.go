@@ -62,3 +62,19 @@ func TestDatabaseTimeouts(t *testing.T) {
 		}
 	}
 }
+
+// MFA is required unless set to optional; anything else is refused
+// (docs/rules.md §34).
+func TestMFASetting(t *testing.T) {
+	for v, want := range map[string]MFAPolicy{"": MFARequired, "required": MFARequired, "optional": MFAOptional} {
+		c, err := Parse(func(k string) string { return map[string]string{"MFA": v}[k] })
+		if err != nil || c.MFA != want {
+			t.Errorf("MFA=%q: %q %v", v, c.MFA, err)
+		}
+	}
+	for _, bad := range []string{"off", "Required", "true"} {
+		if _, err := Parse(func(k string) string { return map[string]string{"MFA": bad}[k] }); err == nil || !strings.Contains(err.Error(), "MFA") {
+			t.Errorf("MFA=%q: %v", bad, err)
+		}
+	}
+}
