@@ -243,6 +243,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	demoMFA(&cfg, getenv, log)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if *withParent {
@@ -277,6 +278,20 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	return serve(ctx, cfg, st, log, stdout)
+}
+
+// demoMFA: the demo of aci run (make run) asks no second factor unless MFA
+// is set, so that the demo accounts log in with their password alone, and
+// it says so at start (docs/rules.md §34).
+func demoMFA(cfg *config.Config, getenv func(string) string, log *slog.Logger) {
+	if getenv("MFA") == "" {
+		cfg.MFA = config.MFAOptional
+		log.Warn("MFA=optional (démo) : les comptes de démonstration se connectent avec leur seul mot de passe ; " +
+			"la vérification en deux étapes reste proposée sur /compte. aci serve l'exige par défaut (MFA=required) " +
+			"des comptes CPAM, ARS, DCGDR et nationaux.")
+		return
+	}
+	log.Info("second factor policy", "MFA", string(cfg.MFA))
 }
 
 // watchParent cancels when the parent process changes (make was killed):

@@ -19,8 +19,13 @@ func (s *Server) accountShow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	mfa, err := s.mfaSummary(r.Context(), sc.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, pages.Account(s.page(r, "Mon compte"), pages.AccountView{Name: u.Name, Email: u.Email, Mode: u.EmailMode,
-		MustChange: u.MustChangePassword, Password: pages.PasswordForm{MinRunes: auth.MinPasswordRunes}, Sessions: sessions}))
+		MustChange: u.MustChangePassword, Password: pages.PasswordForm{MinRunes: auth.MinPasswordRunes}, Sessions: sessions, MFA: mfa}))
 }
 
 func (s *Server) accountSave(w http.ResponseWriter, r *http.Request) {

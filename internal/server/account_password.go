@@ -115,6 +115,11 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 		s.fail(w, r, err)
 		return
 	}
+	mfa, err := s.mfaSummary(r.Context(), u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, status, pages.Account(s.page(r, "Mon compte"), pages.AccountView{Name: u.Name, Email: u.Email, Mode: u.EmailMode,
-		MustChange: u.MustChangePassword, Password: f, Sessions: sessions}))
+		MustChange: u.MustChangePassword, Password: f, Sessions: sessions, MFA: mfa}))
 }

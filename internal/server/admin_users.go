@@ -277,8 +277,13 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 		s.fail(w, r, err)
 		return
 	}
+	mfa, err := s.store.MFA(ctx, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v := pages.AdminUserView{ID: u.ID, Name: u.Name, Email: u.Email, Active: u.DisabledAt == nil, IsSelf: u.ID == sc.UserID,
-		CreatedOn: domain.DateOf(created).French(), Memberships: adminMemberships(ms), Add: fields}
+		CreatedOn: domain.DateOf(created).French(), Memberships: adminMemberships(ms), Add: fields, MFAEnabled: mfa.Enabled}
 	if ferr != nil {
 		v.Errors = []string{ferr.Message}
 		switch ferr.Field {
@@ -318,6 +323,16 @@ func auditActionLabel(a string) string {
 		return "Organisation créée"
 	case store.AuditPasswordChange:
 		return "Mot de passe changé"
+	case store.AuditMFAEnable:
+		return "Vérification en deux étapes activée"
+	case store.AuditMFADisable:
+		return "Vérification en deux étapes désactivée"
+	case store.AuditMFAReset:
+		return "Vérification en deux étapes réinitialisée"
+	case store.AuditMFARecoveryUsed:
+		return "Code de secours utilisé"
+	case store.AuditMFARecoveryNew:
+		return "Nouveaux codes de secours"
 	}
 	return a
 }

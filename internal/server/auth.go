@@ -92,6 +92,11 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			ok = false // an account without any active organisation cannot log in
 		}
 	}
+	// The right password of an account with a second factor (or that must
+	// enrol one): nothing is recorded yet, the code decides (docs/rules.md §34).
+	if ok && s.secondStep(w, r, uid, sc.orgID, u.SessionEpoch, u.Email, next) {
+		return
+	}
 	if err := s.store.RecordLoginAttempt(ctx, email, ip, ok, now); err != nil {
 		s.internalError(w, r, err)
 		return
@@ -104,17 +109,9 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A new token on every privilege change (session fixation).
-	if err := s.sessions.RenewToken(ctx); err != nil {
+	if err := s.completeLogin(r, uid, sc.orgID, u.SessionEpoch, false); err != nil {
 		s.internalError(w, r, err)
 		return
-	}
-	s.sessions.Put(ctx, sessUserID, uid)
-	s.sessions.Put(ctx, sessOrgID, sc.orgID)
-	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
-	// Who the session belongs to, for the owner's list on /compte: a
-	// failure here is logged, it does not refuse a correct login.
-	if err := s.store.RecordSession(ctx, s.sessions.Token(ctx), uid, r.UserAgent(), ip, now); err != nil {
-		s.log.Error("session not recorded", append(logAttrs(r), "error", err.Error())...)
 	}
 	s.log.Info("login success", "user_id", uid, "email", email, "ip", ip, "request_id", requestIDFrom(ctx))
 	redirect(w, r, next)

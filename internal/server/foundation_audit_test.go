@@ -51,7 +51,7 @@ func newEnvWith(t *testing.T, vars map[string]string) (*env, *syncBuffer) {
 	if err := seed.Demo(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
-	all := map[string]string{"ADDR": "127.0.0.1:0"}
+	all := map[string]string{"ADDR": "127.0.0.1:0", "MFA": "optional"}
 	for k, v := range vars {
 		all[k] = v
 	}

@@ -274,6 +274,7 @@ func scopeFrom(ctx context.Context) (store.Scope, bool) {
 }
 
 // requireLogin sends anonymous visitors to the login page (and back after),
+// a login that must still enrol a second factor to its enrolment (mfa.go),
 // and a user who must still choose their own password to /compte.
 func (s *Server) requireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -288,6 +289,9 @@ func (s *Server) requireLogin(next http.Handler) http.Handler {
 				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
 			}
 			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		if s.mfaGate(w, r) {
 			return
 		}
 		if sc, _ := scopeFrom(r.Context()); sc.MustChangePassword && !firstLoginAllowed(r) {

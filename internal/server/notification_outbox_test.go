@@ -29,7 +29,7 @@ func TestOutboxThroughSMTPRetriesWithoutDuplicate(t *testing.T) {
 	}
 	fake := mailtest.New(t, 1)
 	cfg, err := config.Parse(func(k string) string {
-		return map[string]string{"ADDR": "127.0.0.1:0", "SMTP_URL": fake.URL()}[k]
+		return map[string]string{"ADDR": "127.0.0.1:0", "SMTP_URL": fake.URL(), "MFA": "optional"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestOutboxWithoutSMTPLogsAndKeeps(t *testing.T) {
 	if err := seed.Demo(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := config.Parse(func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] })
+	cfg, _ := config.Parse(func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0", "MFA": "optional"}[k] })
 	var logBuf strings.Builder
 	var mu sync.Mutex
 	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {

@@ -36,6 +36,12 @@ func (s *Server) routes() http.Handler {
 		r.Get("/login", s.loginForm)
 		r.With(s.limitBody(64<<10)).Post("/login", s.loginSubmit)
 		r.With(s.limitBody(4<<10)).Post("/logout", s.logout)
+		// The login's second step (mfa.go): only a session whose password
+		// was right and that waits for its code reaches them.
+		r.Get("/login/code", s.mfaLoginForm)
+		r.With(s.limitBody(4<<10)).Post("/login/code", s.mfaLoginSubmit)
+		r.Get("/login/activation", s.mfaEnrolLoginForm)
+		r.With(s.limitBody(4<<10)).Post("/login/activation", s.mfaEnrolLoginSubmit)
 		r.Get("/mot-de-passe-oublie", s.forgotForm)
 		r.With(s.limitBody(4<<10)).Post("/mot-de-passe-oublie", s.forgotSubmit)
 		r.Get("/mot-de-passe/nouveau", s.resetForm)
@@ -148,6 +154,11 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(4<<10)).Post("/compte/sessions/terminer", s.accountEndSession)
 			r.Get("/compte/sessions/autres", s.accountEndOthersConfirm)
 			r.With(s.limitBody(4<<10)).Post("/compte/sessions/autres", s.accountEndOthers)
+			r.Get("/compte/double-authentification", s.mfaAccountShow)
+			r.With(s.limitBody(4<<10)).Post("/compte/double-authentification", s.mfaAccountConfirm)
+			r.With(s.limitBody(4<<10)).Post("/compte/double-authentification/activer", s.mfaAccountStart)
+			r.With(s.limitBody(4<<10)).Post("/compte/double-authentification/codes", s.mfaAccountRenew)
+			r.With(s.limitBody(4<<10)).Post("/compte/double-authentification/desactiver", s.mfaAccountDisable)
 
 			// Accounts administration (admin_*.go): national admin only
 			// (docs/rules.md §12 "national admin: reference data, barèmes,
@@ -163,6 +174,7 @@ func (s *Server) routes() http.Handler {
 				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/{id}/rattachements/retirer", s.adminMembershipRemove)
 				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/{id}/desactiver", s.adminUserDisable)
 				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/{id}/reactiver", s.adminUserEnable)
+				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/{id}/double-authentification/reinitialiser", s.adminMFAReset)
 				r.With(s.limitBody(16<<10)).Post("/admin/organisations", s.adminOrgCreate)
 			})
 		})

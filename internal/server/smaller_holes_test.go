@@ -235,7 +235,7 @@ func (e *env) withQuota(quota int64) *env {
 	o := pgtest.Options(func() time.Time { return *e.clock })
 	o.StorageQuota = quota
 	q := &env{t: e.t, st: store.New(e.st.Pool, o), clock: e.clock}
-	cfg, err := config.Parse(func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] })
+	cfg, err := config.Parse(func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0", "MFA": "optional"}[k] })
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ var userPathTables = []string{
 	"dossiers", "dossier_content", "dossier_indicators", "dossier_complements", "dossier_audit",
 	"documents", "document_versions", "document_reviews", "messages", "message_attachments",
 	"contracts", "contract_signatures", "contract_avenants", "payments",
-	"baremes", "bareme_amounts", "msp_indicators", "admin_audit", "stored_files",
+	"baremes", "bareme_amounts", "msp_indicators", "admin_audit", "stored_files", "user_mfa", "user_mfa_recovery_codes",
 }
 
 func (e *env) fingerprint(t *testing.T) map[string]string {
