@@ -61,6 +61,12 @@ func (s *Server) pending(ctx context.Context) (pendingLogin, bool) {
 	return p, true
 }
 
+// pendingExpired answers a second step without its pending login: the
+// login form again, saying why.
+func (s *Server) pendingExpired(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, pages.Login(s.page(r, "Connexion"), pages.LoginForm{Next: "/", Error: msgPendingExpire}))
+}
+
 func (s *Server) clearPending(ctx context.Context) {
 	for _, k := range []string{sessPendingUser, sessPendingOrg, sessPendingEpoch, sessPendingNext, sessPendingAt, sessEnrolSecret} {
 		s.sessions.Remove(ctx, k)
@@ -212,8 +218,7 @@ func (s *Server) mfaLoginSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p, ok := s.pending(ctx)
 	if !ok {
-		s.flash(r, "error", msgPendingExpire)
-		redirect(w, r, "/login")
+		s.pendingExpired(w, r)
 		return
 	}
 	u, err := s.store.UserByID(ctx, p.userID)
@@ -240,8 +245,7 @@ func (s *Server) mfaLoginSubmit(w http.ResponseWriter, r *http.Request) {
 	if domain.IsNotFound(err) {
 		// The second factor was reset meanwhile: start again.
 		s.clearPending(ctx)
-		s.flash(r, "error", msgPendingExpire)
-		redirect(w, r, "/login")
+		s.pendingExpired(w, r)
 		return
 	} else if err != nil {
 		s.internalError(w, r, err)
@@ -352,8 +356,7 @@ func (s *Server) mfaEnrolLoginSubmit(w http.ResponseWriter, r *http.Request) {
 	p, ok := s.pending(ctx)
 	secret := s.sessions.GetString(ctx, sessEnrolSecret)
 	if !ok || secret == "" {
-		s.flash(r, "error", msgPendingExpire)
-		redirect(w, r, "/login")
+		s.pendingExpired(w, r)
 		return
 	}
 	u, err := s.store.UserByID(ctx, p.userID)

@@ -204,8 +204,11 @@ func TestMFALoginWithCodeAndReplay(t *testing.T) {
 	c3 := e.client()
 	c3.post("/login", url.Values{"email": {referent}, "password": {seed.DemoPassword}})
 	*e.clock = e.clock.Add(11 * time.Minute)
-	if r := c3.post("/login/code", url.Values{"code": {e.code(t, secret)}}); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
-		t.Fatalf("expired pending login: %d %s", r.StatusCode, r.Header.Get("Location"))
+	if r := c3.post("/login/code", url.Values{"code": {e.code(t, secret)}}); r.StatusCode != 200 || !strings.Contains(r.doc(t).Find(`[data-testid=login-error]`).Text(), "expiré") {
+		t.Fatalf("expired pending login: %d\n%s", r.StatusCode, r.body)
+	}
+	if r := c3.get("/login/code"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
+		t.Fatalf("expired pending login, GET: %d %s", r.StatusCode, r.Header.Get("Location"))
 	}
 }
 
