@@ -192,7 +192,19 @@ func (s *Server) codeFailed(r *http.Request, email, ip string, now time.Time) er
 		return err
 	}
 	s.log.Warn("second factor: wrong code", "email", email, "ip", ip, "request_id", requestIDFrom(ctx))
-	s.noteLoginFailure(r, email, ip, hist, now)
+	// As noteLoginFailure, but the owner's e-mail says that the password
+	// was right: it must be changed.
+	hist.AccountFailures++
+	hist.AccountLastFailure = now
+	if !auth.LockStarts(hist.AccountFailures) {
+		return nil
+	}
+	hist.KnownAddress = false
+	until := auth.LoginWait(hist, now)
+	s.log.Warn("account locked for new addresses: wrong second-factor codes", "email", email, "ip", ip, "until", until, "request_id", requestIDFrom(ctx))
+	if err := s.store.NotifySecondFactorLocked(ctx, email, ip, now, until, s.cfg.BaseURL); err != nil {
+		s.log.Error("account lock e-mail not queued", append(logAttrs(r), "error", err.Error())...)
+	}
 	return nil
 }
 
@@ -343,6 +355,7 @@ func (s *Server) renderEnrol(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	v.Error = errMsg
+	w.Header().Set("Cache-Control", "no-store") // the secret
 	s.render(w, r, status, pages.MFAEnrol(s.page(r, "Activer la vérification en deux étapes"), v))
 }
 
@@ -397,7 +410,8 @@ func (s *Server) mfaGate(w http.ResponseWriter, r *http.Request) bool {
 	}
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/compte/double-authentification",
-		r.Method == http.MethodPost && (r.URL.Path == "/compte/double-authentification" || r.URL.Path == "/compte/double-authentification/activer"):
+		r.Method == http.MethodPost && (r.URL.Path == "/compte/double-authentification" ||
+			r.URL.Path == "/compte/double-authentification/activer" || r.URL.Path == "/organisation"):
 		return false
 	}
 	if r.Method != http.MethodGet {

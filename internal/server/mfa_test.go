@@ -1,7 +1,10 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"image/png"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -117,6 +120,16 @@ func TestMFARequiredReferentEnrolsAtLogin(t *testing.T) {
 		in.AttrOr("autocomplete", "") != "one-time-code" || in.AttrOr("inputmode", "") != "numeric" ||
 		d.Find(`label[for=code]`).Length() != 1 || d.Find(`[data-testid=mfa-required]`).Length() != 1 {
 		t.Fatalf("enrolment page: %d secret %q qr %.40q\n%s", r.StatusCode, secret, qr, r.body)
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(qr, "data:image/png;base64,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img, err := png.Decode(bytes.NewReader(raw)); err != nil || img.Bounds().Dx() != 200 {
+		t.Fatalf("QR code image: %v", err)
+	}
+	if r.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("enrolment page cacheable: %q", r.Header.Get("Cache-Control"))
 	}
 	// A wrong code: the error next to the field, still not logged in.
 	wrong := e.code(t, secret)
@@ -251,7 +264,8 @@ func TestMFAWrongCodesCountInThrottle(t *testing.T) {
 		t.Fatalf("password while locked: %d", r.StatusCode)
 	}
 	var mails int
-	if err := e.st.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE to_email = $1 AND subject LIKE '%Tentatives de connexion%'`, referent).Scan(&mails); err != nil || mails != 1 {
+	if err := e.st.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE to_email = $1 AND subject LIKE '%Tentatives de connexion%'
+		AND body LIKE '%après le bon mot de passe%'`, referent).Scan(&mails); err != nil || mails != 1 {
 		t.Fatalf("lock e-mail: %d %v", mails, err)
 	}
 	// 16 minutes later (the lock is 15): log in again, with a new code.
@@ -408,6 +422,15 @@ func TestMFAGateOnSwitchToAgency(t *testing.T) {
 	if r := c.post("/compte", url.Values{"email_mode": {"digest"}}); r.StatusCode != http.StatusForbidden {
 		t.Fatalf("POST as CPAM without second factor: %d", r.StatusCode)
 	}
+	// Switching back to the structure stays possible.
+	val := e.orgID(t, "structure", seed.ValDeDemo)
+	if r := c.post("/organisation", url.Values{"org_id": {val}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("switch back: %d", r.StatusCode)
+	}
+	if r := c.get("/dossiers"); r.StatusCode != 200 {
+		t.Fatalf("/dossiers as the structure: %d", r.StatusCode)
+	}
+	c.post("/organisation", url.Values{"org_id": {cpam}})
 	if r := c.get("/compte/double-authentification"); r.StatusCode != 200 || r.doc(t).Find(`[data-testid=mfa-required]`).Length() != 1 {
 		t.Fatalf("enrolment page: %d", r.StatusCode)
 	}
