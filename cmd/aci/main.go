@@ -8,7 +8,7 @@
 //	aci funding    annual funding of a CPTS (see aci funding -h)
 //	aci schedule   5-year payment schedule of a CPTS
 //	aci audit      verify the dossiers' audit hash chains (aci audit verify)
-//	aci user       create or disable an account (aci user create|disable)
+//	aci user       create or disable an account, reset its second factor (aci user create|disable|reset-mfa)
 //
 // main only calls run; all wiring is in this package, all logic elsewhere.
 package main
@@ -55,7 +55,7 @@ Commandes :
   funding    financement annuel d'une CPTS (aci funding -h)
   schedule   échéancier de paiement sur 5 ans d'une CPTS (aci schedule -h)
   audit      vérifie la chaîne d'empreintes de l'historique des dossiers (aci audit verify)
-  user       crée ou désactive un compte (aci user create|disable -h)
+  user       crée ou désactive un compte, réinitialise sa vérification en deux étapes (aci user create|disable|reset-mfa -h)
 `
 
 // stdin is where `aci user create --password-stdin` reads.

@@ -2,11 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pquerna/otp/totp"
+
+	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // aci run (make run): the demo asks no second factor unless MFA is set,
@@ -26,6 +35,55 @@ func TestRunDemoMFAOptional(t *testing.T) {
 		demoMFA(&cfg, getenv, slog.New(slog.NewTextHandler(&buf, nil)))
 		if cfg.MFA != tc.want || !strings.Contains(buf.String(), tc.log) {
 			t.Errorf("MFA=%q: %q, log %q", tc.env, cfg.MFA, buf.String())
+		}
+	}
+}
+
+// aci user reset-mfa: the way back in for an admin without phone nor
+// recovery codes; audited; a second reset, or an unknown account, is
+// refused with one French line.
+func TestUserResetMFA(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := pgtest.NewURL(t)
+	st, err := store.Open(ctx, url, pgtest.Options(time.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := seed.Demo(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.UserByEmail(ctx, "admin@demo.portail-aci.fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := auth.NewTOTPKey(u.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	code, _ := totp.GenerateCode(k.Secret(), now)
+	if _, err := st.EnableMFA(ctx, u.ID, k.Secret(), code, now); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"DATABASE_URL": url}
+	out, stderr, err := runArgs(t, env, "user", "reset-mfa", "--email", "Admin@demo.portail-aci.fr")
+	if err != nil || !strings.Contains(out, "réinitialisée") {
+		t.Fatalf("reset-mfa: %v %q %q", err, out, stderr)
+	}
+	if m, _ := st.MFA(ctx, u.ID); m.Enabled {
+		t.Fatal("still enrolled")
+	}
+	audit, _ := st.AdminAuditFor(ctx, u.ID)
+	if len(audit) == 0 || audit[0].Action != store.AuditMFAReset || audit[0].ActorName != store.CLIActor().Name {
+		t.Fatalf("audit: %+v", audit)
+	}
+	for _, args := range [][]string{{"--email", "admin@demo.portail-aci.fr"}, {"--email", "nobody@x.fr"}, {}} {
+		_, stderr, err := runArgs(t, env, append([]string{"user", "reset-mfa"}, args...)...)
+		var ec exitCode
+		if !errors.As(err, &ec) || ec != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || stderr == "" {
+			t.Errorf("%v: %v %q", args, err, stderr)
 		}
 	}
 }

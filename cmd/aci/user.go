@@ -18,6 +18,7 @@ import (
 const userUsage = `Usage :
   aci user create --email E --name N --org-kind national|cpam|ars|dcgdr|structure --org "Nom" --role RÔLE [--password-stdin]
   aci user disable --email E
+  aci user reset-mfa --email E
 
 create crée le compte et son rattachement à l'organisation nommée (pour
 national, « Administration nationale » est créée si elle n'existe pas). Sans
@@ -26,9 +27,12 @@ transmettez-le par un canal sûr ; la personne le change à sa première
 connexion (Mon compte). Rôles : structure member|coordinator, cpam
 referent|manager, ars agent|director, dcgdr reviewer, national admin.
 disable désactive le compte : ses sessions prennent fin à leur prochaine requête.
+reset-mfa retire la vérification en deux étapes du compte (téléphone et codes
+de secours perdus, par exemple du dernier administrateur national) : la
+personne l'active de nouveau à sa prochaine connexion si elle est exigée.
 `
 
-// cmdUser runs `aci user create|disable` (the first
+// cmdUser runs `aci user create|disable|reset-mfa` (the first
 // national admin of a real deployment comes from here).
 func cmdUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -40,6 +44,8 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 		return cmdUserCreate(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "disable":
 		return cmdUserDisable(ctx, args[1:], getenv, stdout, stderr)
+	case "reset-mfa":
+		return cmdUserResetMFA(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, userUsage)
 		return nil
@@ -179,5 +185,43 @@ func cmdUserDisable(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	fmt.Fprintf(stdout, "compte désactivé : %s (ses sessions prennent fin à leur prochaine requête)\n", u.Email)
+	return nil
+}
+
+// cmdUserResetMFA removes an account's second factor (docs/rules.md §34):
+// the way back in for a national admin who lost both phone and recovery
+// codes, when no other admin can reset it on the admin pages.
+func cmdUserResetMFA(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("user reset-mfa", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "adresse e-mail du compte")
+	if err := fs.Parse(args); err != nil {
+		return exitCode(2)
+	}
+	if strings.TrimSpace(*email) == "" || fs.NArg() > 0 {
+		return refuse(stderr, "indiquez le compte avec --email")
+	}
+	cfg, err := config.Parse(getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.UserByEmail(ctx, *email)
+	if domain.IsNotFound(err) {
+		return refuse(stderr, "aucun compte n'a l'adresse %q", store.NormalizeEmail(*email))
+	} else if err != nil {
+		return err
+	}
+	err = st.ResetMFA(ctx, store.CLIActor(), u.ID)
+	if domain.ErrorCode(err) == domain.EConflict {
+		return refuse(stderr, "%s", domain.ErrorMessage(err))
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "vérification en deux étapes réinitialisée : %s\n", u.Email)
 	return nil
 }
