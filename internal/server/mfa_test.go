@@ -477,3 +477,37 @@ func TestMFAAdminReset(t *testing.T) {
 		t.Fatalf("login after reset: %s", r.Header.Get("Location"))
 	}
 }
+
+// Every second-factor route as every demo account (MFA=optional): never a
+// 5xx, a French page; the admin reset is 404 to anyone but the national
+// admin, and the login steps send a logged-in user (no pending login) back
+// to the login, which sends them home.
+func TestMFARoutesAsEveryRole(t *testing.T) {
+	e := mfaEnv(t, "optional")
+	uid := e.userID(t, "coordinateur@demo.portail-aci.fr")
+	for _, a := range seed.DemoAccounts() {
+		c := e.loggedIn(a.Email)
+		for _, p := range []string{"/login/code", "/login/activation"} {
+			if r := c.get(p); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
+				t.Errorf("%s GET %s: %d %s", a.Email, p, r.StatusCode, r.Header.Get("Location"))
+			}
+		}
+		if r := c.get("/compte/double-authentification"); r.StatusCode != 200 || !strings.Contains(r.body, `lang="fr"`) {
+			t.Errorf("%s GET /compte/double-authentification: %d", a.Email, r.StatusCode)
+		}
+		for _, p := range []string{"/login/code", "/login/activation", "/compte/double-authentification",
+			"/compte/double-authentification/codes", "/compte/double-authentification/desactiver"} {
+			if r := c.post(p, url.Values{"code": {"123456"}}); r.StatusCode >= 500 || (r.StatusCode >= 400 && !strings.Contains(r.body, `lang="fr"`)) {
+				t.Errorf("%s POST %s: %d", a.Email, p, r.StatusCode)
+			}
+		}
+		r := c.post("/admin/utilisateurs/"+uid+"/double-authentification/reinitialiser", nil)
+		if a.Email == "admin@demo.portail-aci.fr" {
+			if r.StatusCode != http.StatusSeeOther && r.StatusCode != http.StatusConflict && r.StatusCode != 200 {
+				t.Errorf("admin reset of an account without a second factor: %d", r.StatusCode)
+			}
+		} else if r.StatusCode != http.StatusNotFound {
+			t.Errorf("%s reset: %d", a.Email, r.StatusCode)
+		}
+	}
+}
