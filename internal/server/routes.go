@@ -138,6 +138,11 @@ func (s *Server) routes() http.Handler {
 			// contract's own id.
 			r.With(s.withContractByID).Get("/contrats/{id}", s.contractHome)
 
+			// The steering page (steering.go): national admin, ARS, DCGDR
+			// (access.ActSteer), 404 to anyone else.
+			r.Get("/pilotage", s.steering)
+			r.Get("/pilotage/export.csv", s.steeringExport)
+
 			// Notifications and the account (notification_page.go, account_*.go).
 			r.Get("/notifications", s.notificationsShow)
 			r.With(s.limitBody(4<<10)).Post("/notifications/lire", s.notificationsReadAll)
