@@ -57,6 +57,10 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/archiver", s.structureArchive)
 			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/desarchiver", s.structureUnarchive)
 
+			// The yearly statement of the sums paid (statement.go): the
+			// printable page, and the PDF when {annee} ends in ".pdf".
+			r.With(s.withStructure).Get("/structures/{id}/attestation/{annee}", s.statementShow)
+
 			// Members of a structure, their CSV import (member_*.go).
 			r.With(s.withStructure).Get("/structures/{id}/membres", s.memberList)
 			r.With(s.withStructure).Get("/structures/{id}/membres/nouveau", s.memberNew)

@@ -394,6 +394,7 @@ type StatementLine struct {
 	Amount       domain.Cents // positive paid, negative recovered
 	Ref          string       // accounting reference
 	Contract     string       // the contract's reference ("" before the contract)
+	Payer        string       // the CPAM party of the contract ("" before the contract)
 }
 
 // Statement returns the payments of structure id (in scope) paid (versé) or
@@ -401,7 +402,8 @@ type StatementLine struct {
 // statement (docs/rules.md §32).
 func (s *Store) Statement(ctx context.Context, sc Scope, id int64, year int) ([]StatementLine, error) {
 	var a args
-	q := `SELECT p.paid_on, p.kind, p.mission, p.contract_year, p.rule, p.amount_cents, p.paid_ref, coalesce(c.terms->>'reference', '')
+	q := `SELECT p.paid_on, p.kind, p.mission, p.contract_year, p.rule, p.amount_cents, p.paid_ref, coalesce(c.terms->>'reference', ''),
+		coalesce(c.terms->'cpam'->>'name', '')
 		FROM payments p JOIN organisations o ON o.id = p.structure_id LEFT JOIN contracts c ON c.id = p.contract_id
 		WHERE p.structure_id = ` + a.add(id) + ` AND p.status IN ('verse', 'recouvre')
 		AND p.paid_on >= make_date(` + a.add(year) + `::int, 1, 1) AND p.paid_on < make_date(` + a.add(year+1) + `::int, 1, 1)
@@ -414,7 +416,7 @@ func (s *Store) Statement(ctx context.Context, sc Scope, id int64, year int) ([]
 		var l StatementLine
 		var on time.Time
 		var k, m string
-		err := r.Scan(&on, &k, &m, &l.ContractYear, &l.Rule, (*int64)(&l.Amount), &l.Ref, &l.Contract)
+		err := r.Scan(&on, &k, &m, &l.ContractYear, &l.Rule, (*int64)(&l.Amount), &l.Ref, &l.Contract, &l.Payer)
 		l.On, l.Kind, l.Mission = domain.DateOf0(on), funding.Kind(k), funding.Mission(m)
 		return l, err
 	})
