@@ -108,7 +108,9 @@ func canOrderPayments(sc store.Scope) bool {
 }
 
 // inForce: a contract whose indicators are still declared.
-func inForce(st workflow.State) bool { return st == workflow.Actif || st == workflow.ResiliationDemandee }
+func inForce(st workflow.State) bool {
+	return st == workflow.Actif || st == workflow.ResiliationDemandee
+}
 
 // nextDeclaration is the declaration window that is open today or opens
 // next, and the year it is for (docs/rules.md §6): contract years for a

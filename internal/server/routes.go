@@ -97,8 +97,10 @@ func (s *Server) routes() http.Handler {
 
 			// Dossiers and the instruction queue (dossier_*.go, instruction_queue.go).
 			r.Get("/dossiers", s.dossierList)
+			r.Get("/dossiers/export.csv", s.dossierExport)
 			r.With(s.limitBody(4<<10)).Post("/dossiers", s.dossierCreate)
 			r.Get("/instruction", s.instructionQueue)
+			r.Get("/instruction/export.csv", s.instructionExport)
 			r.With(s.withDossier).Get("/dossiers/{id}", s.dossierShow)
 			r.With(s.limitBody(64<<10), s.withDossier).Post("/dossiers/{id}/transitions", s.dossierTransition)
 			r.With(s.limitBody(32<<10), s.withDossier).Post("/dossiers/{id}/complements", s.complementAdd)
