@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/csvfile"
@@ -79,4 +80,56 @@ func yesNo(b bool) string {
 		return "oui"
 	}
 	return "non"
+}
+
+// adminUsersExport is /admin/utilisateurs/export.csv (national admin).
+func (s *Server) adminUsersExport(w http.ResponseWriter, r *http.Request) {
+	rows, _, err := s.store.ListAccounts(r.Context(), adminUserFilter(r), store.Page{Number: 1, Size: maxExportRows})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := [][]string{{"Identifiant", "Nom", "E-mail", "Statut", "Rattachements"}}
+	for _, u := range rows {
+		status := "actif"
+		if u.DisabledAt != nil {
+			status = "désactivé"
+		}
+		var ms []string
+		for _, m := range u.Memberships {
+			ms = append(ms, m.OrgName+" ("+m.Kind.Label()+", "+m.Role.Label()+")")
+		}
+		out = append(out, []string{strconv.FormatInt(u.ID, 10), u.Name, u.Email, status, strings.Join(ms, " ; ")})
+	}
+	s.writeCSV(w, r, s.exportName("utilisateurs"), out)
+}
+
+// adminOrgsExport is /admin/organisations/export.csv (national admin).
+func (s *Server) adminOrgsExport(w http.ResponseWriter, r *http.Request) {
+	orgs, err := s.store.AdminOrganisations(r.Context(), false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := [][]string{{"Nom", "Type", "Territoire", "Comptes"}}
+	for _, o := range orgs {
+		out = append(out, []string{o.Name, o.Kind.Label(), o.Detail, strconv.Itoa(o.Accounts)})
+	}
+	s.writeCSV(w, r, s.exportName("organisations"), out)
+}
+
+// notificationsExport is /notifications/export.csv: the viewer's own
+// notifications, newest first.
+func (s *Server) notificationsExport(w http.ResponseWriter, r *http.Request) {
+	sc, _ := scopeFrom(r.Context())
+	items, _, err := s.store.ListNotifications(r.Context(), sc.UserID, store.Page{Number: 1, Size: maxExportRows})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := [][]string{{"Date", "Titre", "Message", "Lue"}}
+	for _, n := range items {
+		out = append(out, []string{domain.FrenchDateTime(n.CreatedAt), n.Title, n.Body, yesNo(n.ReadAt != nil)})
+	}
+	s.writeCSV(w, r, s.exportName("notifications"), out)
 }

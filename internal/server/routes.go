@@ -151,6 +151,7 @@ func (s *Server) routes() http.Handler {
 
 			// Notifications and the account (notification_page.go, account_*.go).
 			r.Get("/notifications", s.notificationsShow)
+			r.Get("/notifications/export.csv", s.notificationsExport)
 			r.With(s.limitBody(4<<10)).Post("/notifications/lire", s.notificationsReadAll)
 			r.With(s.limitBody(4<<10)).Post("/notifications/{nid}", s.notificationOpen)
 			r.Get("/compte", s.accountShow)
@@ -166,9 +167,11 @@ func (s *Server) routes() http.Handler {
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireNationalAdmin)
 				r.Get("/admin/utilisateurs", s.adminUsers)
+				r.Get("/admin/utilisateurs/export.csv", s.adminUsersExport)
 				r.Get("/admin/utilisateurs/nouveau", s.adminUserNew)
 				r.Get("/admin/utilisateurs/{id}", s.adminUserShow)
 				r.Get("/admin/organisations", s.adminOrgs)
+				r.Get("/admin/organisations/export.csv", s.adminOrgsExport)
 				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/nouveau", s.adminUserCreate)
 				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/{id}/rattachements", s.adminMembershipAdd)
 				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/{id}/rattachements/retirer", s.adminMembershipRemove)
