@@ -57,7 +57,6 @@ func blockByTitle(t *testing.T, r resp, title string) *goquerySelection {
 func TestHomeMoneyFigures(t *testing.T) {
 	e := newEnv(t)
 	_, ps := lillePayments(t, e)
-	today := domain.DateOf(*e.clock)
 
 	// The MSP's coordinator: the chart (title, desc) and its table, per
 	// contract year, to the cent.
@@ -107,7 +106,7 @@ func TestHomeMoneyFigures(t *testing.T) {
 	// count and sum.
 	later := ps[len(ps)/2].Due
 	*e.clock = later.Time().Add(12 * time.Hour)
-	today = later
+	today := later
 	var n int
 	var sum domain.Cents
 	for _, p := range ps {
