@@ -187,15 +187,12 @@ func (s *Server) homeDashboard(r *http.Request) (pages.HomeDashboard, error) {
 	var d pages.HomeDashboard
 	switch {
 	case viewerCan(r, access.ActWorkAsStructure):
-		c, ok, err := s.store.StructureContract(ctx, sc, sc.OrgID)
+		_, ok, err := s.store.StructureContract(ctx, sc, sc.OrgID)
 		if err != nil || !ok {
 			return d, err
 		}
-		if !c.Start.IsZero() && viewerCan(r, access.ActWorkAsStructure) {
-			for y := domain.DateOf(s.now()).Y; y >= max(c.Start.Y, statementFirstYear); y-- {
-				base := "/structures/" + dItoa(sc.OrgID) + "/attestation/" + strconv.Itoa(y)
-				d.Statements = append(d.Statements, [2]string{"Année " + strconv.Itoa(y) + " (PDF)", base + ".pdf"})
-			}
+		if d.Statements, err = s.statementLinks(r, sc, sc.OrgID); err != nil {
+			return d, err
 		}
 		ys, err := s.store.StructureMoney(ctx, sc, sc.OrgID)
 		if err != nil {

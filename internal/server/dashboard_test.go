@@ -264,6 +264,14 @@ func TestStatementOfSumsPaid(t *testing.T) {
 			}
 		}
 	}
+	// The structure's page links to it, for the CPAM; not for the ARS.
+	sp := "/structures/" + strconv.FormatInt(sid, 10)
+	if r := e.loggedIn("cpam.nord@demo.portail-aci.fr").get(sp); r.doc(t).Find(`[data-testid="statement-links"] a[href="`+path+`"]`).Length() != 1 {
+		t.Error("CPAM: no statement link on the structure page")
+	}
+	if r := e.loggedIn("ars.hdf@demo.portail-aci.fr").get(sp); r.doc(t).Find(`[data-testid="statement-links"]`).Length() != 0 {
+		t.Error("ARS: statement links on the structure page")
+	}
 	// Not the ARS, the DCGDR, another structure or another CPAM; no year
 	// before the ACI, none in the future.
 	for _, who := range []string{"ars.hdf@demo.portail-aci.fr", "dcgdr.hdf@demo.portail-aci.fr", "coordinateur@demo.portail-aci.fr", "referent@demo.portail-aci.fr"} {

@@ -13,6 +13,7 @@ import (
 	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/pdf"
+	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/pages"
 	"github.com/portail-aci/aci/web"
 )
@@ -24,6 +25,22 @@ import (
 // statementFirstYear is the first civil year a statement may cover
 // (Decision: the ACI of 2019 made the first payments).
 const statementFirstYear = 2019
+
+// statementLinks lists the statements of structure id, newest first: the
+// civil years from its contract's start to this one (none without a signed
+// contract).
+func (s *Server) statementLinks(r *http.Request, sc store.Scope, id int64) ([][2]string, error) {
+	c, ok, err := s.store.StructureContract(r.Context(), sc, id)
+	if err != nil || !ok || c.Start.IsZero() {
+		return nil, err
+	}
+	var out [][2]string
+	for y := domain.DateOf(s.now()).Y; y >= max(c.Start.Y, statementFirstYear); y-- {
+		base := "/structures/" + strconv.FormatInt(id, 10) + "/attestation/" + strconv.Itoa(y)
+		out = append(out, [2]string{"Année " + strconv.Itoa(y) + " (PDF)", base + ".pdf"}, [2]string{"Année " + strconv.Itoa(y) + " (version imprimable)", base})
+	}
+	return out, nil
+}
 
 // statementView builds the statement of the structure withStructure loaded
 // for the year {annee}; ok false when the viewer may not read it or the
