@@ -52,7 +52,7 @@ func (s *Server) moneyHomeBlocks(r *http.Request) ([]pages.HomeBlock, error) {
 				it := pages.HomeItem{Href: href}
 				if w.Contains(today) {
 					it.Label, it.Status = "Déclarez les indicateurs de l'année "+strconv.Itoa(n), "Ouverte"
-					it.Detail = "Période de déclaration " + w.Label() + " (" + dDaysText(today.DaysUntil(w.Close)) + ")."
+					it.Detail = "Période de déclaration " + w.Label() + " : clôture " + dDaysText(today.DaysUntil(w.Close)) + "."
 				} else {
 					it.Label, it.Status = "Prochaine déclaration : indicateurs de l'année "+strconv.Itoa(n), "À venir"
 					it.Detail = "La déclaration sera ouverte " + w.Label() + "."
@@ -187,7 +187,7 @@ func (s *Server) homeDashboard(r *http.Request) (pages.HomeDashboard, error) {
 	var d pages.HomeDashboard
 	switch {
 	case viewerCan(r, access.ActWorkAsStructure):
-		_, ok, err := s.store.StructureContract(ctx, sc, sc.OrgID)
+		c, ok, err := s.store.StructureContract(ctx, sc, sc.OrgID)
 		if err != nil || !ok {
 			return d, err
 		}
@@ -199,6 +199,14 @@ func (s *Server) homeDashboard(r *http.Request) (pages.HomeDashboard, error) {
 			return d, err
 		}
 		d.Money = moneyChart("annees", "Versements par année de contrat", ys)
+		if c.StructureType == domain.MSP && !c.Start.IsZero() {
+			// An MSP's contract years are civil years (docs/rules.md §6).
+			for i, y := range ys {
+				if y.Year > 0 {
+					d.Money.Rows[i].Label = strconv.Itoa(c.Start.Y+y.Year-1) + " (année " + strconv.Itoa(y.Year) + ")"
+				}
+			}
+		}
 	case viewerCan(r, access.ActSteer) && !viewerCan(r, access.ActAdminister):
 		cs, err := s.store.RegionalCPTS(ctx, sc)
 		if err != nil {

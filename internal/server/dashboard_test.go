@@ -83,7 +83,9 @@ func TestHomeMoneyFigures(t *testing.T) {
 		t.Fatalf("%d rows, want %d", rows.Length(), len(toCome))
 	}
 	rows.Each(func(_ int, tr *goquerySelection) {
-		n, _ := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(tr.Find("th").Text()), "Année "))
+		// "2026 (année 1)": an MSP's contract years are civil years.
+		label := strings.TrimSpace(tr.Find("th").Text())
+		n, _ := strconv.Atoi(strings.TrimSuffix(label[strings.Index(label, "année ")+len("année "):], ")"))
 		cells := tr.Find("td")
 		if got := strings.TrimSpace(cells.Eq(0).Text()); got != domain.FormatEUR(paid[n]) {
 			t.Errorf("year %d paid %q, want %q", n, got, domain.FormatEUR(paid[n]))
