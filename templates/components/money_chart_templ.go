@@ -178,7 +178,7 @@ func MoneyChartFigure(c MoneyChart) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</desc> <rect x=\"0\" y=\"4\" width=\"12\" height=\"12\" class=\"chart-bar\" fill=\"#1d4ed8\"></rect> <text x=\"18\" y=\"15\" class=\"chart-label\" fill=\"#1f2937\">Reçu (versé)</text> <rect x=\"130\" y=\"4\" width=\"12\" height=\"12\" class=\"chart-tocome\" fill=\"#93c5fd\"></rect> <text x=\"148\" y=\"15\" class=\"chart-label\" fill=\"#1f2937\">À venir (prévu, ordonnancé)</text> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</desc> <rect x=\"0\" y=\"4\" width=\"12\" height=\"12\" class=\"chart-bar\" fill=\"#1d4ed8\"></rect> <text x=\"18\" y=\"15\" class=\"chart-label\" fill=\"#1f2937\">Reçu (versé)</text> <rect x=\"130\" y=\"4\" width=\"12\" height=\"12\" class=\"chart-tocome\" fill=\"#93c5fd\"></rect> <text x=\"148\" y=\"15\" class=\"chart-label\" fill=\"#1f2937\">À venir</text> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
