@@ -191,9 +191,7 @@ func (s *Server) homeDashboard(r *http.Request) (pages.HomeDashboard, error) {
 		if err != nil || !ok {
 			return d, err
 		}
-		if d.Statements, err = s.statementLinks(r, sc, sc.OrgID); err != nil {
-			return d, err
-		}
+		d.Statements = s.statementYears(c, sc.OrgID)
 		ys, err := s.store.StructureMoney(ctx, sc, sc.OrgID)
 		if err != nil {
 			return d, err

@@ -31,15 +31,24 @@ const statementFirstYear = 2019
 // contract).
 func (s *Server) statementLinks(r *http.Request, sc store.Scope, id int64) ([][2]string, error) {
 	c, ok, err := s.store.StructureContract(r.Context(), sc, id)
-	if err != nil || !ok || c.Start.IsZero() {
+	if err != nil || !ok {
 		return nil, err
+	}
+	return s.statementYears(c, id), nil
+}
+
+// statementYears lists the statements of structure id whose last contract
+// is c.
+func (s *Server) statementYears(c store.HomeContract, id int64) [][2]string {
+	if c.Start.IsZero() {
+		return nil
 	}
 	var out [][2]string
 	for y := domain.DateOf(s.now()).Y; y >= max(c.Start.Y, statementFirstYear); y-- {
 		base := "/structures/" + strconv.FormatInt(id, 10) + "/attestation/" + strconv.Itoa(y)
 		out = append(out, [2]string{"Année " + strconv.Itoa(y) + " (PDF)", base + ".pdf"}, [2]string{"Année " + strconv.Itoa(y) + " (version imprimable)", base})
 	}
-	return out, nil
+	return out
 }
 
 // statementView builds the statement of the structure withStructure loaded
