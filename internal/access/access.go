@@ -88,6 +88,7 @@ const (
 	ActWorkInstruction              // take part in the instruction (CPAM, ARS, DCGDR)
 	ActReadInternalNotes            // read the agents' internal notes
 	ActWorkAsStructure              // work for a structure: its own dossier and contract (any role)
+	ActSteer                        // the steering page /pilotage: national (admin) or its region (ARS, DCGDR), read-only (docs/rules.md §32)
 
 	// Structure acts.
 	ActView          // see the record (it was loaded through the scope)
@@ -97,6 +98,7 @@ const (
 	ActUnarchive     // make an archived structure active again
 	ActEditTerritory // change the structure's territory
 	ActCreateDossier // open the structure's dossier
+	ActSeeStatement  // read the yearly statement of sums paid (attestation, docs/rules.md §32)
 
 	// Dossier acts.
 	ActEditContent         // edit the dossier's content (each section's state rule aside)
@@ -220,6 +222,12 @@ func (a Act) spec() (string, func(facts) bool) {
 		return "work_instruction", func(f facts) bool { return f.kind(domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR) }
 	case ActWorkAsStructure:
 		return "work_as_structure", func(f facts) bool { return f.kind(domain.OrgStructure) }
+	case ActSteer:
+		// docs/rules.md §32: a national admin for the whole country; every
+		// ARS and DCGDR role for its region (the scope narrows it), read-only.
+		return "steer", func(f facts) bool {
+			return f.admin() || f.kind(domain.OrgARS, domain.OrgDCGDR)
+		}
 	case ActReadInternalNotes:
 		// Every organisation except the structures.
 		return "read_internal_notes", func(f facts) bool { return f.valid() && f.v.Kind != domain.OrgStructure }
@@ -244,6 +252,12 @@ func (a Act) spec() (string, func(facts) bool) {
 		}
 	case ActCreateDossier:
 		return "create_dossier", func(f facts) bool { return f.on(SubjectStructure) && f.coordinator() }
+	case ActSeeStatement:
+		// docs/rules.md §32: the structure itself (any role: its accounts)
+		// and the CPAM that pays it; archived or not.
+		return "see_statement", func(f facts) bool {
+			return f.on(SubjectStructure) && ((f.kind(domain.OrgStructure) && f.own) || f.kind(domain.OrgCPAM))
+		}
 
 	case ActEditContent:
 		// Only the structure's own coordinators, whatever the state; which

@@ -37,10 +37,10 @@ var base = map[string]string{
 	"other":       "create_structure work_as_structure",
 	"referent":    "export_structures see_instruction work_instruction read_internal_notes",
 	"manager":     "export_structures see_instruction work_instruction read_internal_notes",
-	"agent":       "export_structures see_instruction work_instruction read_internal_notes",
-	"director":    "export_structures see_instruction work_instruction read_internal_notes",
-	"reviewer":    "export_structures see_instruction work_instruction read_internal_notes",
-	"admin":       "administer create_structure export_structures see_instruction read_internal_notes",
+	"agent":       "export_structures see_instruction work_instruction read_internal_notes steer",
+	"director":    "export_structures see_instruction work_instruction read_internal_notes steer",
+	"reviewer":    "export_structures see_instruction work_instruction read_internal_notes steer",
+	"admin":       "administer create_structure export_structures see_instruction read_internal_notes steer",
 	"mismatch":    "",
 	"nobody":      "",
 }
@@ -74,15 +74,15 @@ var cases = []struct {
 	{"no subject", access.Subject{}, want{}},
 
 	{"structure", access.Structure(own, domain.CPTS, false), want{
-		"coordinator": "view edit_structure edit_members archive edit_territory create_dossier",
-		"member":      "view",
-		"referent":    "view", "manager": "view", "agent": "view", "director": "view", "reviewer": "view",
+		"coordinator": "view edit_structure edit_members archive edit_territory create_dossier see_statement",
+		"member":      "view see_statement",
+		"referent":    "view see_statement", "manager": "view see_statement", "agent": "view", "director": "view", "reviewer": "view",
 		"admin": "view edit_structure edit_members archive edit_territory",
 	}},
 	{"structure archived", access.Structure(own, domain.CPTS, true), want{
-		"coordinator": "view edit_territory create_dossier",
-		"member":      "view",
-		"referent":    "view", "manager": "view", "agent": "view", "director": "view", "reviewer": "view",
+		"coordinator": "view edit_territory create_dossier see_statement",
+		"member":      "view see_statement",
+		"referent":    "view see_statement", "manager": "view see_statement", "agent": "view", "director": "view", "reviewer": "view",
 		"admin": "view unarchive edit_territory",
 	}},
 

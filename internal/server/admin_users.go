@@ -31,14 +31,7 @@ func adminKinds() []domain.OrgKind {
 }
 
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := store.UserFilter{Query: strings.TrimSpace(q.Get("q"))}
-	if len([]rune(f.Query)) > 100 {
-		f.Query = string([]rune(f.Query)[:100])
-	}
-	if k := domain.OrgKind(q.Get("type")); k.Valid() {
-		f.Kind = k
-	}
+	f := adminUserFilter(r)
 	page := pageNumber(r)
 	rows, total, err := s.store.ListAccounts(r.Context(), f, store.Page{Number: page, Size: adminUsersPerPage})
 	if err != nil {
@@ -64,7 +57,24 @@ func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
 		base += e + "&"
 	}
 	v.Pager = components.Pager{Page: page, Pages: (total + adminUsersPerPage - 1) / adminUsersPerPage, Total: total, Base: base}
+	v.ExportURL = "/admin/utilisateurs/export.csv"
+	if e := enc.Encode(); e != "" {
+		v.ExportURL += "?" + e
+	}
 	s.render(w, r, http.StatusOK, pages.AdminUsers(s.page(r, "Administration — utilisateurs"), v))
+}
+
+// adminUserFilter reads the accounts list's filters (q, type).
+func adminUserFilter(r *http.Request) store.UserFilter {
+	q := r.URL.Query()
+	f := store.UserFilter{Query: strings.TrimSpace(q.Get("q"))}
+	if len([]rune(f.Query)) > 100 {
+		f.Query = string([]rune(f.Query)[:100])
+	}
+	if k := domain.OrgKind(q.Get("type")); k.Valid() {
+		f.Kind = k
+	}
+	return f
 }
 
 func adminMemberships(ms []store.Membership) []pages.AdminMembership {

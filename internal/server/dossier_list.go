@@ -26,22 +26,9 @@ func (s *Server) renderDossierList(w http.ResponseWriter, r *http.Request, statu
 	sc, _ := scopeFrom(ctx)
 	today := domain.DateOf(s.now())
 	q := r.URL.Query()
-	f := store.DossierFilter{Query: q.Get("q")}
-	if len([]rune(f.Query)) > 100 {
-		f.Query = string([]rune(f.Query)[:100])
-	}
-	st := workflow.State(q.Get("etat"))
-	if st.Valid() && !st.IsContract() {
-		f.States = []workflow.State{st}
-	}
-	if t := domain.StructureType(q.Get("type")); t == domain.CPTS || t == domain.MSP || t == domain.ESP {
-		f.Type = t
-	}
+	f, st := dossierListFilter(r, sc)
 	v := pages.DossierListView{IsStructure: viewerCan(r, access.ActWorkAsStructure), CreateError: createErr, Query: f.Query,
 		ShowQueueLink: viewerCan(r, access.ActWorkInstruction)}
-	if v.IsStructure {
-		f = store.DossierFilter{StructureID: sc.OrgID}
-	}
 	page := pageNumber(r)
 	rows, total, err := s.store.ListDossiers(ctx, sc, f, store.Page{Number: page, Size: dossiersPerPage})
 	if err != nil {
@@ -72,7 +59,32 @@ func (s *Server) renderDossierList(w http.ResponseWriter, r *http.Request, statu
 		enc += "&"
 	}
 	v.Pager = components.Pager{Page: page, Pages: (total + dossiersPerPage - 1) / dossiersPerPage, Total: total, Base: "/dossiers?" + enc}
+	v.ExportURL = "/dossiers/export.csv"
+	if enc != "" {
+		v.ExportURL += "?" + enc[:len(enc)-1]
+	}
 	s.render(w, r, status, pages.DossierList(s.page(r, "Dossiers"), v))
+}
+
+// dossierListFilter reads the list's filters (q, etat, type); a structure's
+// users see their own dossiers, unfiltered.
+func dossierListFilter(r *http.Request, sc store.Scope) (store.DossierFilter, workflow.State) {
+	q := r.URL.Query()
+	if viewerCan(r, access.ActWorkAsStructure) {
+		return store.DossierFilter{StructureID: sc.OrgID}, ""
+	}
+	f := store.DossierFilter{Query: q.Get("q")}
+	if len([]rune(f.Query)) > 100 {
+		f.Query = string([]rune(f.Query)[:100])
+	}
+	st := workflow.State(q.Get("etat"))
+	if st.Valid() && !st.IsContract() {
+		f.States = []workflow.State{st}
+	}
+	if t := domain.StructureType(q.Get("type")); t == domain.CPTS || t == domain.MSP || t == domain.ESP {
+		f.Type = t
+	}
+	return f, st
 }
 
 // canCreateDossier says whether the viewer may create their structure's

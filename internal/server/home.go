@@ -26,6 +26,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	// each area adds its own here (dossiers, instruction, payments...).
 	for _, f := range []func(*http.Request) ([]pages.HomeBlock, error){
 		s.dossierHomeBlocks, // dossier_home.go: the dossier and its next step, or the dossiers to act on
+		s.moneyHomeBlocks,   // dashboard_home.go: deadlines, what to declare, payments to order, crises
 	} {
 		bs, err := f(r)
 		if err != nil {
@@ -34,6 +35,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Blocks = append(v.Blocks, bs...)
 	}
+	d, err := s.homeDashboard(r) // dashboard_home.go: the money chart, the region's CPTS
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Dashboard = d
 	if len(v.Blocks) == 0 {
 		v.Blocks = []pages.HomeBlock{{Title: "En attente de votre part", Empty: "Rien ne vous attend pour le moment."}}
 	}

@@ -40,6 +40,60 @@ func (s *Server) instructionQueue(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/dossiers")
 		return
 	}
+	q := r.URL.Query()
+	items, total, st, mine, err := s.queueItems(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page := pageNumber(r)
+	n := len(items)
+	pages_ := (n + dossiersPerPage - 1) / dossiersPerPage
+	from := min((page-1)*dossiersPerPage, n)
+	to := min(from+dossiersPerPage, n)
+	v := pages.InstructionView{Intro: queueIntro(sc.Kind), Mine: mine, Total: n, Capped: total > queueCap}
+	for _, it := range items[from:to] {
+		v.Rows = append(v.Rows, it.row)
+	}
+	for _, x := range dossierOpenStates() {
+		v.States = append(v.States, pages.Option{Value: string(x), Label: x.Label(), Selected: x == st})
+	}
+	base := url.Values{}
+	for k, vs := range q {
+		if k != "page" {
+			base[k] = vs
+		}
+	}
+	enc := base.Encode()
+	if enc != "" {
+		enc += "&"
+	}
+	v.Pager = components.Pager{Page: page, Pages: pages_, Total: n, Base: "/instruction?" + enc}
+	v.ExportURL = "/instruction/export.csv"
+	if enc != "" {
+		v.ExportURL += "?" + enc[:len(enc)-1]
+	}
+	s.render(w, r, http.StatusOK, pages.Instruction(s.page(r, "File d'instruction"), v))
+}
+
+func queueIntro(k domain.OrgKind) string {
+	switch k {
+	case domain.OrgCPAM:
+		return "Les dossiers de vos départements : demandes à prendre en instruction, compléments, avis et transmissions à l'examen conjoint. Ceux qui attendent votre action viennent en premier, puis les délais les plus proches."
+	case domain.OrgARS:
+		return "Les dossiers de votre région : lettres d'intention et projets de santé à valider (un projet de santé de CPTS est réputé validé deux mois après son dépôt sans opposition), positions et décisions de l'examen conjoint."
+	case domain.OrgDCGDR:
+		return "Les dossiers de votre région : positions de la DCGDR à donner lors de l'examen conjoint."
+	}
+	return "Tous les dossiers en cours."
+}
+
+// queueItems is the instruction queue of the viewer with the filters of the
+// request (etat, a_moi), in its order: the viewer's turn first, then the
+// nearest deadline, then the oldest; total: the dossiers read (capped).
+func (s *Server) queueItems(r *http.Request) ([]queueItem, int, workflow.State, bool, error) {
+	ctx := r.Context()
+	sc, _ := scopeFrom(ctx)
 	today := domain.DateOf(s.now())
 	q := r.URL.Query()
 	states := dossierOpenStates()
@@ -50,8 +104,7 @@ func (s *Server) instructionQueue(w http.ResponseWriter, r *http.Request) {
 	mine := q.Get("a_moi") == "1"
 	ds, total, err := s.store.ListDossiers(ctx, sc, store.DossierFilter{States: states}, store.Page{Number: 1, Size: queueCap})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, 0, "", false, err
 	}
 	var items []queueItem
 	for _, d := range ds {
@@ -90,40 +143,5 @@ func (s *Server) instructionQueue(w http.ResponseWriter, r *http.Request) {
 		}
 		return a.d.ID < b.d.ID
 	})
-	page := pageNumber(r)
-	n := len(items)
-	pages_ := (n + dossiersPerPage - 1) / dossiersPerPage
-	from := min((page-1)*dossiersPerPage, n)
-	to := min(from+dossiersPerPage, n)
-	v := pages.InstructionView{Intro: queueIntro(sc.Kind), Mine: mine, Total: n, Capped: total > queueCap}
-	for _, it := range items[from:to] {
-		v.Rows = append(v.Rows, it.row)
-	}
-	for _, x := range dossierOpenStates() {
-		v.States = append(v.States, pages.Option{Value: string(x), Label: x.Label(), Selected: x == st})
-	}
-	base := url.Values{}
-	for k, vs := range q {
-		if k != "page" {
-			base[k] = vs
-		}
-	}
-	enc := base.Encode()
-	if enc != "" {
-		enc += "&"
-	}
-	v.Pager = components.Pager{Page: page, Pages: pages_, Total: n, Base: "/instruction?" + enc}
-	s.render(w, r, http.StatusOK, pages.Instruction(s.page(r, "File d'instruction"), v))
-}
-
-func queueIntro(k domain.OrgKind) string {
-	switch k {
-	case domain.OrgCPAM:
-		return "Les dossiers de vos départements : demandes à prendre en instruction, compléments, avis et transmissions à l'examen conjoint. Ceux qui attendent votre action viennent en premier, puis les délais les plus proches."
-	case domain.OrgARS:
-		return "Les dossiers de votre région : lettres d'intention et projets de santé à valider (un projet de santé de CPTS est réputé validé deux mois après son dépôt sans opposition), positions et décisions de l'examen conjoint."
-	case domain.OrgDCGDR:
-		return "Les dossiers de votre région : positions de la DCGDR à donner lors de l'examen conjoint."
-	}
-	return "Tous les dossiers en cours."
+	return items, total, st, mine, nil
 }

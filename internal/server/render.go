@@ -76,6 +76,7 @@ func (s *Server) nav(r *http.Request, p access.Permission) []layout.NavItem {
 		{"Instruction", "/instruction", access.ActSeeInstruction},
 		{"Simulateur", "/simulateur", everyone},
 		{"Barèmes", "/baremes", everyone},
+		{"Pilotage", "/pilotage", access.ActSteer},
 		{"Administration", "/admin/utilisateurs", access.ActAdminister},
 		{"Mon compte", "/compte", everyone},
 	} {

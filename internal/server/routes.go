@@ -63,6 +63,10 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/archiver", s.structureArchive)
 			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/desarchiver", s.structureUnarchive)
 
+			// The yearly statement of the sums paid (statement.go): the
+			// printable page, and the PDF when {annee} ends in ".pdf".
+			r.With(s.withStructure).Get("/structures/{id}/attestation/{annee}", s.statementShow)
+
 			// Members of a structure, their CSV import (member_*.go).
 			r.With(s.withStructure).Get("/structures/{id}/membres", s.memberList)
 			r.With(s.withStructure).Get("/structures/{id}/membres/nouveau", s.memberNew)
@@ -99,8 +103,10 @@ func (s *Server) routes() http.Handler {
 
 			// Dossiers and the instruction queue (dossier_*.go, instruction_queue.go).
 			r.Get("/dossiers", s.dossierList)
+			r.Get("/dossiers/export.csv", s.dossierExport)
 			r.With(s.limitBody(4<<10)).Post("/dossiers", s.dossierCreate)
 			r.Get("/instruction", s.instructionQueue)
+			r.Get("/instruction/export.csv", s.instructionExport)
 			r.With(s.withDossier).Get("/dossiers/{id}", s.dossierShow)
 			r.With(s.limitBody(64<<10), s.withDossier).Post("/dossiers/{id}/transitions", s.dossierTransition)
 			r.With(s.limitBody(32<<10), s.withDossier).Post("/dossiers/{id}/complements", s.complementAdd)
@@ -144,8 +150,14 @@ func (s *Server) routes() http.Handler {
 			// contract's own id.
 			r.With(s.withContractByID).Get("/contrats/{id}", s.contractHome)
 
+			// The steering page (steering.go): national admin, ARS, DCGDR
+			// (access.ActSteer), 404 to anyone else.
+			r.Get("/pilotage", s.steering)
+			r.Get("/pilotage/export.csv", s.steeringExport)
+
 			// Notifications and the account (notification_page.go, account_*.go).
 			r.Get("/notifications", s.notificationsShow)
+			r.Get("/notifications/export.csv", s.notificationsExport)
 			r.With(s.limitBody(4<<10)).Post("/notifications/lire", s.notificationsReadAll)
 			r.With(s.limitBody(4<<10)).Post("/notifications/{nid}", s.notificationOpen)
 			r.Get("/compte", s.accountShow)
@@ -166,9 +178,11 @@ func (s *Server) routes() http.Handler {
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireNationalAdmin)
 				r.Get("/admin/utilisateurs", s.adminUsers)
+				r.Get("/admin/utilisateurs/export.csv", s.adminUsersExport)
 				r.Get("/admin/utilisateurs/nouveau", s.adminUserNew)
 				r.Get("/admin/utilisateurs/{id}", s.adminUserShow)
 				r.Get("/admin/organisations", s.adminOrgs)
+				r.Get("/admin/organisations/export.csv", s.adminOrgsExport)
 				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/nouveau", s.adminUserCreate)
 				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/{id}/rattachements", s.adminMembershipAdd)
 				r.With(s.limitBody(16<<10)).Post("/admin/utilisateurs/{id}/rattachements/retirer", s.adminMembershipRemove)

@@ -165,6 +165,12 @@ func (s *Server) structureShow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if p.Can(access.ActSeeStatement) {
+		if v.Statements, err = s.statementLinks(r, sc, id); err != nil { // statement.go
+			s.fail(w, r, err)
+			return
+		}
+	}
 	v.CanArchive, v.CanUnarchive = p.Can(access.ActArchive), p.Can(access.ActUnarchive)
 	if v.CanArchive {
 		if v.ArchiveBlocked, err = s.store.ArchiveBlockers(ctx, sc, id); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portail-aci/aci/internal/config"
 	"github.com/portail-aci/aci/internal/domain"
@@ -73,6 +74,7 @@ func TestEveryRouteAsEveryRoleOutsideTheTenant(t *testing.T) {
 			"mid":       q(`SELECT max(id) FROM members WHERE structure_id = $1`, sid),
 			"doc":       q(`SELECT max(d.id) FROM documents d JOIN document_versions v ON v.document_id = d.id WHERE d.dossier_id = $1::bigint`, did),
 			"n":         "1",
+			"annee":     strconv.Itoa(time.Now().Year()),
 			"aid":       q(`SELECT max(a.id) FROM message_attachments a JOIN messages m ON m.id = a.message_id WHERE m.dossier_id = $1::bigint`, did),
 			"cid":       q(`SELECT max(id) FROM dossier_complements WHERE dossier_id = $1::bigint`, did),
 			"code":      q(`SELECT min(commune_code)::bigint FROM territory_communes WHERE structure_id = $1`, sid),
@@ -133,4 +135,43 @@ func TestEveryRouteAsEveryRoleOutsideTheTenant(t *testing.T) {
 		}
 	}
 	t.Logf("%d requests over %d tenant routes", tried, len(routes))
+}
+
+// TestSteeringAndExportsAsEveryRole tries the routes without a record id
+// that answer by role (the steering page and its export, the list exports)
+// as every demo account: 200 to the roles that may, 404 to the others, never
+// a 500 (docs/rules.md §32).
+func TestSteeringAndExportsAsEveryRole(t *testing.T) {
+	e := newEnv(t)
+	steer := map[string]bool{"ars@demo.portail-aci.fr": true, "dcgdr@demo.portail-aci.fr": true, "admin@demo.portail-aci.fr": true,
+		"ars.hdf@demo.portail-aci.fr": true, "dcgdr.hdf@demo.portail-aci.fr": true}
+	queue := map[string]bool{"referent@demo.portail-aci.fr": true, "cpam.nord@demo.portail-aci.fr": true, "cpam.manager@demo.portail-aci.fr": true}
+	for k := range steer {
+		queue[k] = true
+	}
+	admin := map[string]bool{"admin@demo.portail-aci.fr": true}
+	everyone := map[string]bool{}
+	emails := []string{"cpam.nord@demo.portail-aci.fr", "ars.hdf@demo.portail-aci.fr", "dcgdr.hdf@demo.portail-aci.fr", "cpam.manager@demo.portail-aci.fr"}
+	for _, a := range seed.DemoAccounts() {
+		emails = append(emails, a.Email)
+	}
+	for _, who := range emails {
+		c := e.loggedIn(who)
+		for _, rt := range []struct {
+			path string
+			may  map[string]bool // nil: everyone
+		}{
+			{"/pilotage", steer}, {"/pilotage/export.csv", steer}, {"/pilotage?region=84", steer},
+			{"/instruction/export.csv", queue}, {"/dossiers/export.csv", everyone}, {"/notifications/export.csv", everyone},
+			{"/admin/utilisateurs/export.csv", admin}, {"/admin/organisations/export.csv", admin},
+		} {
+			want := http.StatusNotFound
+			if rt.may[who] || len(rt.may) == 0 {
+				want = http.StatusOK
+			}
+			if r := c.get(rt.path); r.StatusCode != want {
+				t.Errorf("%s GET %s: %d, want %d", who, rt.path, r.StatusCode, want)
+			}
+		}
+	}
 }

@@ -85,3 +85,26 @@ func (s Scope) SeesStructureDepartement(dep, reg string) bool {
 	}
 	return false
 }
+
+// regions returns the SQL predicate restricting a region code (the SQL
+// expression col, e.g. a commune's region) to the regions where the scope
+// sees structures: every region for national admins, its own for an ARS or
+// a DCGDR, those of its départements for a CPAM, its seat's for a
+// structure. It serves reference data shown beside tenant data (the
+// population a steering page divides by, docs/rules.md §32).
+func (s Scope) regions(col string, a *args) string {
+	if !s.Valid() {
+		return "FALSE"
+	}
+	switch s.Kind {
+	case domain.OrgNational:
+		return "TRUE"
+	case domain.OrgARS, domain.OrgDCGDR:
+		return col + " = " + a.add(s.Region)
+	case domain.OrgCPAM:
+		return col + " IN (SELECT region FROM departements WHERE code = ANY(" + a.add(s.Departements) + "::text[]))"
+	case domain.OrgStructure:
+		return col + " IN (SELECT dp.region FROM organisations so JOIN departements dp ON dp.code = so.departement WHERE so.id = " + a.add(s.OrgID) + ")"
+	}
+	return "FALSE"
+}

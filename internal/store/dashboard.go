@@ -1,0 +1,424 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+)
+
+// The read side of the money: the homes' figures, the steering page and the
+// yearly statement of sums paid (docs/rules.md §32). Every query goes
+// through the Scope and aggregates in SQL (GROUP BY): a page needs a handful
+// of queries whatever the number of structures.
+
+// MoneyTotals are the sums of a set of payments by where they stand
+// (migration 00065's states). Recoveries (negative amounts) are counted
+// apart, as positive sums, so that no total mixes money out and money back.
+type MoneyTotals struct {
+	Planned   domain.Cents // prévu (positive amounts)
+	Ordered   domain.Cents // ordonnancé (positive amounts)
+	Paid      domain.Cents // versé
+	ToRecover domain.Cents // recoveries prévues or ordonnancées
+	Recovered domain.Cents // recoveries recouvrées
+	Count     int          // payments not cancelled
+}
+
+// ToCome is the money still to be paid: planned and ordered.
+func (m MoneyTotals) ToCome() domain.Cents { return m.Planned + m.Ordered }
+
+// moneySums is the SELECT list of MoneyTotals over payments aliased p; scan
+// it with moneyScan.
+const moneySums = `coalesce(sum(p.amount_cents) FILTER (WHERE p.status = 'prevu' AND p.amount_cents > 0), 0)::bigint,
+	coalesce(sum(p.amount_cents) FILTER (WHERE p.status = 'ordonnance' AND p.amount_cents > 0), 0)::bigint,
+	coalesce(sum(p.amount_cents) FILTER (WHERE p.status = 'verse'), 0)::bigint,
+	coalesce(-sum(p.amount_cents) FILTER (WHERE p.status IN ('prevu', 'ordonnance') AND p.amount_cents < 0), 0)::bigint,
+	coalesce(-sum(p.amount_cents) FILTER (WHERE p.status = 'recouvre'), 0)::bigint,
+	count(*) FILTER (WHERE p.status <> 'annule')`
+
+func (m *MoneyTotals) targets() []any {
+	return []any{(*int64)(&m.Planned), (*int64)(&m.Ordered), (*int64)(&m.Paid), (*int64)(&m.ToRecover), (*int64)(&m.Recovered), &m.Count}
+}
+
+// YearMoney is the money of one contract year (0: before the contract, the
+// lettre d'intention amorçage).
+type YearMoney struct {
+	Year int
+	MoneyTotals
+}
+
+// StructureMoney returns the money of structure id (in scope) per contract
+// year, years in order; nothing when it has no payment.
+func (s *Store) StructureMoney(ctx context.Context, sc Scope, id int64) ([]YearMoney, error) {
+	var a args
+	q := `SELECT p.contract_year, ` + moneySums + ` FROM payments p JOIN organisations o ON o.id = p.structure_id
+		WHERE p.structure_id = ` + a.add(id) + ` AND ` + sc.structures("o", &a) + ` GROUP BY p.contract_year ORDER BY p.contract_year`
+	rows, err := s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, pgError("store.StructureMoney", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (YearMoney, error) {
+		var y YearMoney
+		return y, r.Scan(append([]any{&y.Year}, y.targets()...)...)
+	})
+	return out, pgError("store.StructureMoney", err)
+}
+
+// HomeContract is the last contract of a structure, as its home needs it.
+type HomeContract struct {
+	ID, DossierID int64
+	StructureType domain.StructureType
+	State         workflow.State
+	Start         domain.Date // zero before the third signature
+}
+
+// StructureContract returns the last contract of structure id in scope; ok
+// false when it has none.
+func (s *Store) StructureContract(ctx context.Context, sc Scope, id int64) (HomeContract, bool, error) {
+	var a args
+	q := `SELECT c.id, c.dossier_id, c.structure_type, c.state, c.start_date` + contractFrom +
+		` WHERE c.structure_id = ` + a.add(id) + ` AND ` + sc.structures("o", &a) + ` ORDER BY c.id DESC LIMIT 1`
+	var c HomeContract
+	var st, state string
+	var start *time.Time
+	err := s.Pool.QueryRow(ctx, q, a...).Scan(&c.ID, &c.DossierID, &st, &state, &start)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, pgError("store.StructureContract", err)
+	}
+	c.StructureType, c.State, c.Start = domain.StructureType(st), workflow.State(state), dateOf(start)
+	return c, true, nil
+}
+
+// PaymentDue is a payment still to move (prévu or ordonnancé).
+type PaymentDue struct {
+	ID           int64
+	Due          domain.Date
+	ContractYear int
+	Mission      funding.Mission
+	Kind         funding.Kind
+	Amount       domain.Cents
+	Status       string
+	Rule         string
+}
+
+// NextPayments returns the limit next payments of structure id (in scope)
+// still prévus or ordonnancés, by due date.
+func (s *Store) NextPayments(ctx context.Context, sc Scope, id int64, limit int) ([]PaymentDue, error) {
+	var a args
+	q := `SELECT p.id, p.due_on, p.contract_year, p.mission, p.kind, p.amount_cents, p.status, p.rule
+		FROM payments p JOIN organisations o ON o.id = p.structure_id
+		WHERE p.structure_id = ` + a.add(id) + ` AND p.status IN ('prevu', 'ordonnance') AND ` + sc.structures("o", &a) +
+		` ORDER BY p.due_on, p.id LIMIT ` + a.add(limit)
+	rows, err := s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, pgError("store.NextPayments", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentDue, error) {
+		var p PaymentDue
+		var due time.Time
+		var m, k string
+		err := r.Scan(&p.ID, &due, &p.ContractYear, &m, &k, (*int64)(&p.Amount), &p.Status, &p.Rule)
+		p.Due, p.Mission, p.Kind = domain.DateOf0(due), funding.Mission(m), funding.Kind(k)
+		return p, err
+	})
+	return out, pgError("store.NextPayments", err)
+}
+
+// PaymentsToOrder counts and sums the payments in scope still prévus whose
+// due date is on or before today (what a CPAM has to order).
+func (s *Store) PaymentsToOrder(ctx context.Context, sc Scope, today domain.Date) (int, domain.Cents, error) {
+	var a args
+	q := `SELECT count(*), coalesce(sum(p.amount_cents), 0)::bigint FROM payments p JOIN organisations o ON o.id = p.structure_id
+		WHERE p.status = 'prevu' AND p.due_on <= ` + a.add(today.String()) + `::date AND ` + sc.structures("o", &a)
+	var n int
+	var sum int64
+	if err := s.Pool.QueryRow(ctx, q, a...).Scan(&n, &sum); err != nil {
+		return 0, 0, pgError("store.PaymentsToOrder", err)
+	}
+	return n, domain.Cents(sum), nil
+}
+
+// tierCase is the SQL of the size tier of a territory population pop (the
+// ranges of tierPopulation, the inverse of funding.Tier); 0 for a CPTS
+// without commune.
+func tierCase(pop string) string {
+	q := "CASE"
+	for t := 1; t <= 4; t++ {
+		lo, hi, _ := tierPopulation(t)
+		q += " WHEN " + pop + " BETWEEN " + strconv.FormatInt(lo, 10) + " AND " + strconv.FormatInt(hi, 10) + " THEN " + strconv.Itoa(t)
+	}
+	return q + " ELSE 0 END"
+}
+
+// TierStateCount is a number of CPTS of one size tier in one state.
+type TierStateCount struct {
+	State workflow.State // the contract's state, else the last dossier's; "" without dossier
+	Tier  int            // of the territory's population; 0 without commune
+	N     int
+}
+
+// cptsStates is the FROM clause of the CPTS of the scope (not archived) with
+// the state of their last dossier or its contract and the population of
+// their territory.
+const cptsStates = ` FROM organisations o
+	LEFT JOIN LATERAL (SELECT d.id, d.state FROM dossiers d WHERE d.structure_id = o.id ORDER BY d.id DESC LIMIT 1) ld ON true
+	LEFT JOIN contracts c ON c.dossier_id = ld.id
+	LEFT JOIN LATERAL (SELECT sum(cm.population) AS pop FROM territory_communes tc JOIN communes cm ON cm.code = tc.commune_code
+		WHERE tc.structure_id = o.id) t ON true`
+
+// RegionalCPTS counts the CPTS in scope (not archived) by tier and state
+// (docs/rules.md §32), in one query.
+func (s *Store) RegionalCPTS(ctx context.Context, sc Scope) ([]TierStateCount, error) {
+	var a args
+	q := `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("coalesce(t.pop, 0)") + ` AS tier, count(*)` + cptsStates +
+		` WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND ` + sc.structures("o", &a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
+	rows, err := s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, pgError("store.RegionalCPTS", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TierStateCount, error) {
+		var c TierStateCount
+		var st string
+		err := r.Scan(&st, &c.Tier, &c.N)
+		c.State = workflow.State(st)
+		return c, err
+	})
+	return out, pgError("store.RegionalCPTS", err)
+}
+
+// SteeringFilter narrows the steering page: a region code ("" for every
+// region of the scope).
+type SteeringFilter struct {
+	Region string
+}
+
+// Count is a number of records of one kind (a type, a state...).
+type Count struct {
+	Key string
+	N   int
+}
+
+// MoneyAxis says what a line of Steering.Money groups by.
+type MoneyAxis string
+
+const (
+	AxisTotal        MoneyAxis = "total"
+	AxisRegion       MoneyAxis = "region"
+	AxisMission      MoneyAxis = "mission"
+	AxisContractYear MoneyAxis = "annee_contrat"
+	AxisCivilYear    MoneyAxis = "annee_civile" // of the due date
+)
+
+// MoneyLine is the money of one value of an axis.
+type MoneyLine struct {
+	Axis  MoneyAxis
+	Key   string // region code, mission code ("" for an MSP's), year number
+	Label string // region name
+	MoneyTotals
+}
+
+// Coverage is the population of a region (or of the whole scope, Code "")
+// and the part of it living in the territory of a CPTS whose contract is
+// actif (docs/rules.md §32).
+type Coverage struct {
+	Code, Name string
+	Population int64
+	Covered    int64
+}
+
+// Steering is the national (or regional) steering view.
+type Steering struct {
+	Structures []Count          // by structure type
+	Contracts  [][3]string      // structure type, state, count (as text)
+	ContractsN map[string]int   // count by state, every type
+	Money      []MoneyLine      // total, then by region, mission, contract year, civil year
+	Coverage   []Coverage       // by region, then the total (Code "")
+	CPTS       []TierStateCount // CPTS by tier and state
+}
+
+// Steering computes the steering view of the scope narrowed by f, in five
+// queries (docs/rules.md §32).
+func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steering, error) {
+	var out Steering
+	region := func(alias string, a *args) string {
+		w := sc.structures(alias, a)
+		if f.Region != "" {
+			w += " AND " + alias + ".departement IN (SELECT code FROM departements WHERE region = " + a.add(f.Region) + ")"
+		}
+		return w
+	}
+	// 1. Structures by type.
+	var a args
+	rows, err := s.Pool.Query(ctx, `SELECT o.structure_type, count(*) FROM organisations o WHERE o.archived_at IS NULL AND `+
+		region("o", &a)+` GROUP BY 1 ORDER BY 1`, a...)
+	if err != nil {
+		return out, pgError("store.Steering", err)
+	}
+	if out.Structures, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Count, error) {
+		var c Count
+		return c, r.Scan(&c.Key, &c.N)
+	}); err != nil {
+		return out, pgError("store.Steering", err)
+	}
+	// 2. Contracts by type and state.
+	a = nil
+	rows, err = s.Pool.Query(ctx, `SELECT c.structure_type, c.state, count(*)`+contractFrom+` WHERE `+region("o", &a)+
+		` GROUP BY 1, 2 ORDER BY 1, 2`, a...)
+	if err != nil {
+		return out, pgError("store.Steering", err)
+	}
+	out.ContractsN = map[string]int{}
+	if out.Contracts, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) ([3]string, error) {
+		var t, st string
+		var n int
+		err := r.Scan(&t, &st, &n)
+		out.ContractsN[st] += n
+		return [3]string{t, st, strconv.Itoa(n)}, err
+	}); err != nil {
+		return out, pgError("store.Steering", err)
+	}
+	// 3. Money, every axis in one pass (GROUPING SETS).
+	a = nil
+	q := `SELECT GROUPING(dp.region), GROUPING(p.mission), GROUPING(p.contract_year), GROUPING(extract(year FROM p.due_on)),
+			coalesce(dp.region, ''), coalesce(min(rg.nom), ''), coalesce(p.mission, ''), coalesce(p.contract_year, 0),
+			coalesce(extract(year FROM p.due_on)::int, 0), ` + moneySums + `
+		FROM payments p JOIN organisations o ON o.id = p.structure_id JOIN departements dp ON dp.code = o.departement
+		JOIN regions rg ON rg.code = dp.region
+		WHERE ` + region("o", &a) + `
+		GROUP BY GROUPING SETS ((), (dp.region), (p.mission), (p.contract_year), (extract(year FROM p.due_on)))`
+	rows, err = s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return out, pgError("store.Steering", err)
+	}
+	if out.Money, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (MoneyLine, error) {
+		var l MoneyLine
+		var gr, gm, gy, gc int
+		var reg, name, mission string
+		var cy, civil int
+		err := r.Scan(append([]any{&gr, &gm, &gy, &gc, &reg, &name, &mission, &cy, &civil}, l.targets()...)...)
+		switch {
+		case gr == 0:
+			l.Axis, l.Key, l.Label = AxisRegion, reg, name
+		case gm == 0:
+			l.Axis, l.Key = AxisMission, mission
+		case gy == 0:
+			l.Axis, l.Key = AxisContractYear, strconv.Itoa(cy)
+		case gc == 0:
+			l.Axis, l.Key = AxisCivilYear, strconv.Itoa(civil)
+		default:
+			l.Axis = AxisTotal
+		}
+		return l, err
+	}); err != nil {
+		return out, pgError("store.Steering", err)
+	}
+	sortMoney(out.Money)
+	// 4. Population covered by a CPTS whose contract is actif, by region of
+	// the commune, and the total of the regions shown.
+	a = nil
+	where := sc.regions("cm.region", &a)
+	if f.Region != "" {
+		where += " AND cm.region = " + a.add(f.Region)
+	}
+	q = `SELECT coalesce(cm.region, ''), coalesce(min(rg.nom), ''), coalesce(sum(cm.population), 0)::bigint,
+			coalesce(sum(cm.population) FILTER (WHERE cov.code IS NOT NULL), 0)::bigint
+		FROM communes cm JOIN regions rg ON rg.code = cm.region
+		LEFT JOIN (SELECT DISTINCT tc.commune_code AS code FROM territory_communes tc JOIN organisations o ON o.id = tc.structure_id
+			WHERE o.structure_type = 'CPTS' AND ` + sc.structures("o", &a) + `
+			AND EXISTS (SELECT 1 FROM contracts c WHERE c.structure_id = o.id AND c.state = 'actif')) cov ON cov.code = cm.code
+		WHERE cm.actuelle AND ` + where + `
+		GROUP BY GROUPING SETS ((cm.region), ()) ORDER BY GROUPING(cm.region), cm.region`
+	rows, err = s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return out, pgError("store.Steering", err)
+	}
+	if out.Coverage, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Coverage, error) {
+		var c Coverage
+		return c, r.Scan(&c.Code, &c.Name, &c.Population, &c.Covered)
+	}); err != nil {
+		return out, pgError("store.Steering", err)
+	}
+	// 5. CPTS by tier and state.
+	a = nil
+	q = `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("coalesce(t.pop, 0)") + ` AS tier, count(*)` + cptsStates +
+		` WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND ` + region("o", &a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
+	rows, err = s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return out, pgError("store.Steering", err)
+	}
+	out.CPTS, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (TierStateCount, error) {
+		var c TierStateCount
+		var st string
+		err := r.Scan(&st, &c.Tier, &c.N)
+		c.State = workflow.State(st)
+		return c, err
+	})
+	return out, pgError("store.Steering", err)
+}
+
+// sortMoney orders the money lines: the total, then each axis in turn, by
+// key (regions by code, years in order).
+func sortMoney(ls []MoneyLine) {
+	rank := map[MoneyAxis]int{AxisTotal: 0, AxisRegion: 1, AxisMission: 2, AxisContractYear: 3, AxisCivilYear: 4}
+	slices.SortStableFunc(ls, func(x, y MoneyLine) int {
+		if c := cmp.Compare(rank[x.Axis], rank[y.Axis]); c != 0 {
+			return c
+		}
+		if x.Axis == AxisContractYear || x.Axis == AxisCivilYear {
+			a, _ := strconv.Atoi(x.Key)
+			b, _ := strconv.Atoi(y.Key)
+			return cmp.Compare(a, b)
+		}
+		return cmp.Compare(x.Key, y.Key)
+	})
+}
+
+// StatementLine is one movement of money of a yearly statement.
+type StatementLine struct {
+	On           domain.Date // paid or recovered on
+	Kind         funding.Kind
+	Mission      funding.Mission
+	ContractYear int
+	Rule         string
+	Amount       domain.Cents // positive paid, negative recovered
+	Ref          string       // accounting reference
+	Contract     string       // the contract's reference ("" before the contract)
+	Payer        string       // the CPAM party of the contract ("" before the contract)
+}
+
+// Statement returns the payments of structure id (in scope) paid (versé) or
+// recovered (recouvré) in civil year year, by date: the lines of its yearly
+// statement (docs/rules.md §32).
+func (s *Store) Statement(ctx context.Context, sc Scope, id int64, year int) ([]StatementLine, error) {
+	var a args
+	q := `SELECT p.paid_on, p.kind, p.mission, p.contract_year, p.rule, p.amount_cents, p.paid_ref, coalesce(c.terms->>'reference', ''),
+		coalesce(c.terms->'cpam'->>'name', '')
+		FROM payments p JOIN organisations o ON o.id = p.structure_id LEFT JOIN contracts c ON c.id = p.contract_id
+		WHERE p.structure_id = ` + a.add(id) + ` AND p.status IN ('verse', 'recouvre')
+		AND p.paid_on >= make_date(` + a.add(year) + `::int, 1, 1) AND p.paid_on < make_date(` + a.add(year+1) + `::int, 1, 1)
+		AND ` + sc.structures("o", &a) + ` ORDER BY p.paid_on, p.id`
+	rows, err := s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, pgError("store.Statement", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StatementLine, error) {
+		var l StatementLine
+		var on time.Time
+		var k, m string
+		err := r.Scan(&on, &k, &m, &l.ContractYear, &l.Rule, (*int64)(&l.Amount), &l.Ref, &l.Contract, &l.Payer)
+		l.On, l.Kind, l.Mission = domain.DateOf0(on), funding.Kind(k), funding.Mission(m)
+		return l, err
+	})
+	return out, pgError("store.Statement", err)
+}

@@ -1,0 +1,286 @@
+package store_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/store"
+)
+
+// setPaymentState moves a payment to a state for the test's figures (the
+// payment lifecycle's own acts are tested with them): ordonnance, verse or
+// recouvre on day on.
+func setPaymentState(t *testing.T, st *store.Store, id int64, state string, on domain.Date) {
+	t.Helper()
+	var err error
+	switch state {
+	case "ordonnance":
+		_, err = st.Pool.Exec(context.Background(), `UPDATE payments SET status = 'ordonnance', ordered_on = $2 WHERE id = $1`, id, on.String())
+	default:
+		_, err = st.Pool.Exec(context.Background(), `UPDATE payments SET status = $2, ordered_on = $3, paid_on = $3 WHERE id = $1`, id, state, on.String())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func scopeOf(t *testing.T, st *store.Store, email string) store.Scope {
+	t.Helper()
+	ctx := context.Background()
+	u, err := st.UserByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := st.Memberships(ctx, u.ID)
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("%s: %v %v", email, ms, err)
+	}
+	sc, err := st.ScopeFor(ctx, u.ID, ms[0].OrgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// The homes' and the steering page's sums, to the cent, from a real
+// contract's schedule (itself checked against funding.BuildSchedule): some
+// payments paid, one ordered, a recovery planned then recovered; the ARS
+// of another region sees none of it.
+func TestDashboardMoneyAggregates(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := contractFixture(t)
+	sid := scopes[coordA].OrgID
+	tr, err := st.Territory(ctx, scopes[coordA], sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddCommunes(ctx, scopes[coordA], sid, tr.Version, []string{"01053", "01283"}); err != nil {
+		t.Fatal(err)
+	}
+	start := domain.NewDate(2026, time.March, 2)
+	id, c := activeContract(t, st, scopes, coordA, start)
+	ps, err := st.ContractPayments(ctx, scopes[cpamMgr], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := c.ScheduleInput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, err := funding.BuildSchedule(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Year 1's lines paid on their due day, year 2's first line ordered.
+	want := map[int]store.MoneyTotals{}
+	civil := map[int]store.MoneyTotals{}
+	var total store.MoneyTotals
+	ordered := false
+	var paid2026 domain.Cents
+	for _, p := range ps {
+		w, cv := want[p.ContractYear], civil[p.Due.Y]
+		switch {
+		case p.ContractYear == 1:
+			setPaymentState(t, st, p.ID, "verse", p.Due)
+			w.Paid += p.Amount
+			cv.Paid += p.Amount
+			total.Paid += p.Amount
+			if p.Due.Y == 2026 {
+				paid2026 += p.Amount
+			}
+		case p.ContractYear == 2 && !ordered:
+			ordered = true
+			setPaymentState(t, st, p.ID, "ordonnance", p.Due)
+			w.Ordered += p.Amount
+			cv.Ordered += p.Amount
+			total.Ordered += p.Amount
+		default:
+			w.Planned += p.Amount
+			cv.Planned += p.Amount
+			total.Planned += p.Amount
+		}
+		w.Count++
+		cv.Count++
+		total.Count++
+		want[p.ContractYear], civil[p.Due.Y] = w, cv
+	}
+	if total.Paid+total.Ordered+total.Planned != sched.Total {
+		t.Fatalf("schedule %s, stored %s", domain.FormatEUR(sched.Total), domain.FormatEUR(total.Paid+total.Ordered+total.Planned))
+	}
+	// A recovery of 1 234,56 € (year 1) recovered on 10/11/2026, another of
+	// 100,01 € still to recover (year 2).
+	ids, err := store.AddPaymentsForTest(ctx, st, store.ContractOwner(c), []store.NewPayment{
+		{Payment: funding.Payment{Due: domain.NewDate(2026, time.November, 1), ContractYear: 1, Kind: "recouvrement", Amount: -123456, Rule: "Trop-perçu"}},
+		{Payment: funding.Payment{Due: domain.NewDate(2027, time.November, 1), ContractYear: 2, Kind: "recouvrement", Amount: -10001, Rule: "Trop-perçu"}},
+	}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	setPaymentState(t, st, ids[0], "recouvre", domain.NewDate(2026, time.November, 10))
+	for y, amount := range map[int]domain.Cents{1: 123456, 2: 10001} {
+		w := want[y]
+		if y == 1 {
+			w.Recovered += amount
+		} else {
+			w.ToRecover += amount
+		}
+		w.Count++
+		want[y] = w
+	}
+	total.Recovered, total.ToRecover, total.Count = 123456, 10001, total.Count+2
+
+	// The coordinator's home: per contract year.
+	got, err := st.StructureMoney(ctx, scopes[coordA], sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("years %+v, want %+v", got, want)
+	}
+	for _, y := range got {
+		if y.MoneyTotals != want[y.Year] {
+			t.Errorf("year %d: %+v, want %+v", y.Year, y.MoneyTotals, want[y.Year])
+		}
+	}
+	// Outside the scope: nothing.
+	if got, err := st.StructureMoney(ctx, scopes[coordB], sid); err != nil || len(got) != 0 {
+		t.Fatalf("another structure sees %+v %v", got, err)
+	}
+
+	// The referent: what is prévu and due by a day.
+	day := start.AddYears(2)
+	var n int
+	var sum domain.Cents
+	for _, p := range ps {
+		if p.ContractYear > 1 && !p.Due.After(day) {
+			n++
+			sum += p.Amount
+		}
+	}
+	n--                        // the ordered one
+	sum -= want[2].Ordered     // idem
+	n, sum = n+1, sum+(-10001) // the recovery of year 2, prévu, due 01/11/2027
+	// (the MSP de Démo-Lille's payments are in the CPAM du Nord's scope)
+	gn, gsum, err := st.PaymentsToOrder(ctx, scopes[referen], day)
+	if err != nil || gn != n || gsum != sum {
+		t.Fatalf("to order %d %s (%v), want %d %s", gn, domain.FormatEUR(gsum), err, n, domain.FormatEUR(sum))
+	}
+
+	// The steering page of the ARS of the region (84) and of the admin
+	// filtered on it: the same figures, to the cent.
+	hdf := scopeOf(t, st, "ars.hdf@demo.portail-aci.fr")
+	for _, v := range []struct {
+		name string
+		sc   store.Scope
+		f    store.SteeringFilter
+	}{{"ars", scopes[arsDir], store.SteeringFilter{}}, {"admin 84", scopes[adminD], store.SteeringFilter{Region: "84"}}} {
+		s, err := st.Steering(ctx, v.sc, v.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := map[string]store.MoneyTotals{}
+		for _, l := range s.Money {
+			lines[string(l.Axis)+":"+l.Key] = l.MoneyTotals
+		}
+		if lines["total:"] != total || lines["region:84"] != total || len(lines) != 1+1+len(want)+len(civil)+len(missionsOf(ps)) {
+			t.Errorf("%s: money %+v, want total %+v", v.name, lines, total)
+		}
+		for y, w := range want {
+			if lines["annee_contrat:"+strconv.Itoa(y)] != w {
+				t.Errorf("%s: year %d %+v, want %+v", v.name, y, lines["annee_contrat:"+strconv.Itoa(y)], w)
+			}
+		}
+		c26 := civil[2026]
+		c26.Count++
+		c26.Recovered = 123456
+		if lines["annee_civile:2026"] != c26 {
+			t.Errorf("%s: 2026 %+v, want %+v", v.name, lines["annee_civile:2026"], c26)
+		}
+		if s.ContractsN[string(workflow.Actif)] != 1 {
+			t.Errorf("%s: contracts %+v", v.name, s.Contracts)
+		}
+		// Coverage: the two communes of the territory over the region.
+		var pop, covered int64
+		if err := st.Pool.QueryRow(ctx, `SELECT sum(population) FROM communes WHERE region = '84' AND actuelle`).Scan(&pop); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Pool.QueryRow(ctx, `SELECT sum(population) FROM communes WHERE code IN ('01053', '01283')`).Scan(&covered); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Coverage) != 2 || s.Coverage[0].Code != "84" || s.Coverage[0].Population != pop || s.Coverage[0].Covered != covered ||
+			s.Coverage[1].Code != "" || s.Coverage[1].Population != pop || covered == 0 {
+			t.Errorf("%s: coverage %+v, want %d / %d", v.name, s.Coverage, covered, pop)
+		}
+		tiers := 0
+		for _, x := range s.CPTS {
+			if x.State == workflow.Actif && x.Tier == c.Tier {
+				tiers += x.N
+			}
+		}
+		if tiers != 1 {
+			t.Errorf("%s: CPTS by tier %+v (contract tier %d)", v.name, s.CPTS, c.Tier)
+		}
+	}
+	// The ARS of Hauts-de-France sees nothing of region 84.
+	s, err := st.Steering(ctx, hdf, store.SteeringFilter{Region: "84"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range s.Money {
+		if l.Count != 0 || l.Paid != 0 {
+			t.Errorf("ars hdf filtered on 84 sees money %+v", l)
+		}
+	}
+	if len(s.Structures) != 0 || len(s.Contracts) != 0 || len(s.CPTS) != 0 {
+		t.Errorf("ars hdf sees %+v %+v %+v", s.Structures, s.Contracts, s.CPTS)
+	}
+	s, err = st.Steering(ctx, hdf, store.SteeringFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range s.Money {
+		if l.Axis == store.AxisRegion && l.Key != "32" {
+			t.Errorf("ars hdf sees region %s", l.Key)
+		}
+	}
+	for _, cv := range s.Coverage {
+		if cv.Code != "32" && cv.Code != "" {
+			t.Errorf("ars hdf sees the coverage of %s", cv.Code)
+		}
+	}
+
+	// The yearly statement of 2026: the paid lines of 2026 and the recovery.
+	lines, err := st.Statement(ctx, scopes[coordA], sid, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var net domain.Cents
+	for _, l := range lines {
+		if l.On.Y != 2026 || l.Contract != c.Terms.Reference {
+			t.Errorf("line %+v", l)
+		}
+		net += l.Amount
+	}
+	if net != paid2026-123456 {
+		t.Fatalf("statement 2026: %s, want %s", domain.FormatEUR(net), domain.FormatEUR(paid2026-123456))
+	}
+	for _, who := range []store.Scope{scopes[coordB], hdf} {
+		if got, err := st.Statement(ctx, who, sid, 2026); err != nil || len(got) != 0 {
+			t.Errorf("outside the scope: %+v %v", got, err)
+		}
+	}
+}
+
+func missionsOf(ps []store.PaymentRow) map[funding.Mission]bool {
+	m := map[funding.Mission]bool{"": true} // the recoveries have no mission
+	for _, p := range ps {
+		m[p.Mission] = true
+	}
+	return m
+}
