@@ -58,6 +58,9 @@ func TestContractYearPagesMSP(t *testing.T) {
 	if r := coord.get("/contrats/" + strconv.FormatInt(cid, 10) + "/annees/" + strconv.Itoa(n-1)); r.StatusCode != 404 {
 		t.Fatalf("year before the contract: %d", r.StatusCode)
 	}
+	if h := coord.get("/"); !strings.Contains(h.body, "Déclaration de l&#39;année civile "+strconv.Itoa(n)+" ouverte") && !strings.Contains(h.body, "Déclaration de l'année civile "+strconv.Itoa(n)+" ouverte") {
+		t.Fatalf("coordinator home without the open declaration:\n%s", h.body)
+	}
 	r := coord.get(base)
 	if d := r.doc(t); d.Find(`[data-testid=declaration-form]`).Length() != 1 || !strings.Contains(d.Find(`[data-testid=year-window]`).Text(), w.Close.French()) {
 		t.Fatalf("no declaration form:\n%s", r.body)
@@ -78,6 +81,9 @@ func TestContractYearPagesMSP(t *testing.T) {
 	}
 	// The CPAM validates; a correction without reason is refused at its field.
 	cpam := e.loggedIn("cpam.nord@demo.portail-aci.fr")
+	if h := cpam.get("/"); !strings.Contains(h.body, "à valider") {
+		t.Fatalf("CPAM home without the declaration to validate:\n%s", h.body)
+	}
 	d := cpam.get(base).doc(t)
 	form := d.Find(`[data-testid=validate-sas_moitie_medecins]`)
 	if form.Length() != 1 {

@@ -26,6 +26,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	// each area adds its own here (dossiers, instruction, payments...).
 	for _, f := range []func(*http.Request) ([]pages.HomeBlock, error){
 		s.dossierHomeBlocks, // dossier_home.go: the dossier and its next step, or the dossiers to act on
+		s.yearHomeBlocks,    // year_home.go: late missions, yearly declarations to make or validate
 	} {
 		bs, err := f(r)
 		if err != nil {
