@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/contractlife"
+	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
 )
@@ -108,8 +110,40 @@ func TestContractYearPagesMSP(t *testing.T) {
 		t.Fatalf("coordinator closes: %d", r.StatusCode)
 	}
 	// Closing before the civil year's end lists what is missing.
-	if r := cpam.post(base+"/cloture", nil); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "clôture possible à partir du") {
+	if r := cpam.post(base+"/cloture", nil); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "clôture possible à partir du") ||
+		!strings.Contains(r.body, "valeur non validée") {
 		t.Fatalf("early closing: %d\n%s", r.StatusCode, r.body)
+	}
+	// The other values validated as declared, then closed in January.
+	d = cpam.get(base).doc(t)
+	for _, code := range []string{"horaires_soins_non_programmes", "fonction_coordination", "sas_tous_medecins"} {
+		v, _ := d.Find(`[data-testid=validate-` + code + `] input[name=version]`).Attr("value")
+		if r := cpam.post(base+"/indicateurs/"+code+"/validation", url.Values{"version": {v}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("validate %s: %d\n%s", code, r.StatusCode, r.body)
+		}
+	}
+	*e.clock = time.Date(n+1, time.January, 10, 10, 0, 0, 0, time.UTC)
+	if r := cpam.post(base+"/cloture", nil); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close: %d\n%s", r.StatusCode, r.body)
+	}
+	if r := cpam.post(base+"/cloture", nil); r.StatusCode != http.StatusConflict {
+		t.Fatalf("second closing: %d", r.StatusCode)
+	}
+	y, err := e.st.ContractYear(ctx, adminScope(t, e), cid, n, domain.DateOf(*e.clock))
+	if err != nil || !y.Closed {
+		t.Fatalf("closed %v %v", y.Closed, err)
+	}
+	var balance string
+	for _, p := range y.Payments {
+		if p.Kind == funding.KindSolde && p.Status != "annule" {
+			balance = domain.FormatEUR(p.Amount)
+		}
+	}
+	page := coord.get(base)
+	pd := page.doc(t)
+	if balance == "" || !strings.Contains(pd.Find(`[data-testid=year-payments]`).Text(), balance) || pd.Find(`[data-testid=year-closed]`).Length() != 1 ||
+		pd.Find(`[data-testid=declaration-form]`).Length() != 0 || (pd.Find(`[data-testid=msp-gate]`).Length() == 1) != (y.Gate != "") {
+		t.Fatalf("closed year page (balance %q, gate %q):\n%s", balance, y.Gate, page.body)
 	}
 }
 
