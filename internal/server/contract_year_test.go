@@ -12,6 +12,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
 )
@@ -70,7 +71,7 @@ func TestContractYearPagesMSP(t *testing.T) {
 	if r.StatusCode != http.StatusUnprocessableEntity || r.doc(t).Find(`#e_v_fonction_coordination`).Length() != 1 {
 		t.Fatalf("bad value: %d\n%s", r.StatusCode, r.body)
 	}
-	if y, _ := e.st.ContractYear(ctx, adminScope(t, e), cid, n, day); y.Status != "" {
+	if y, _ := e.st.ContractYear(ctx, scopeOf(t, e, "admin@demo.portail-aci.fr"), cid, n, day); y.Status != "" {
 		t.Fatalf("half saved: %q", y.Status)
 	}
 	r = coord.post(base+"/declaration", url.Values{"action": {"soumettre"}, "v_fonction_coordination": {"1"}, "v_horaires_soins_non_programmes": {"1"},
@@ -129,7 +130,7 @@ func TestContractYearPagesMSP(t *testing.T) {
 	if r := cpam.post(base+"/cloture", nil); r.StatusCode != http.StatusConflict {
 		t.Fatalf("second closing: %d", r.StatusCode)
 	}
-	y, err := e.st.ContractYear(ctx, adminScope(t, e), cid, n, domain.DateOf(*e.clock))
+	y, err := e.st.ContractYear(ctx, scopeOf(t, e, "admin@demo.portail-aci.fr"), cid, n, domain.DateOf(*e.clock))
 	if err != nil || !y.Closed {
 		t.Fatalf("closed %v %v", y.Closed, err)
 	}
@@ -147,19 +148,163 @@ func TestContractYearPagesMSP(t *testing.T) {
 	}
 }
 
-func adminScope(t *testing.T, e *env) store.Scope {
-	t.Helper()
-	u, err := e.st.UserByEmail(context.Background(), "admin@demo.portail-aci.fr")
+// TestContractYearPagesCPTS takes Val de Démo's dossier to a signed
+// contract, then its year 1 through the pages: declaration (errors at the
+// field), validation and correction, dialogue de gestion, closing.
+func TestContractYearPagesCPTS(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	val, err := e.st.DemoOrganisationID(ctx, seed.ValDeDemo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	org, err := e.st.DemoOrganisationID(context.Background(), seed.National)
+	var did int64
+	if err := e.st.Pool.QueryRow(ctx, `SELECT max(id) FROM dossiers WHERE structure_id = $1`, val).Scan(&did); err != nil {
+		t.Fatal(err)
+	}
+	// The referent accepts the pieces the demo left to redo.
+	refSc := scopeOf(t, e, "referent@demo.portail-aci.fr")
+	docs, err := e.st.ListDocuments(ctx, refSc, did)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := e.st.ScopeFor(context.Background(), u.ID, org)
+	for _, x := range docs.Required {
+		if x.State == store.DocARefaire {
+			if err := e.st.ReviewDocument(ctx, refSc, did, store.DocumentReview{DocumentID: x.ID, Version: x.Version, State: store.DocAccepte, At: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Every achievement mission of the contract needs an indicator to close
+	// its year: the demo has none for accompagnement.
+	if _, err := e.st.Pool.Exec(ctx, `INSERT INTO dossier_indicators (dossier_id, code, mission, label, direction, baseline, targets, weight, unit, position)
+		VALUES ($1, 'accompagnement_1', 'accompagnement', 'Professionnels accompagnés', 'croissant', 0, '{20}', 1, 'nombre', 99) ON CONFLICT DO NOTHING`, did); err != nil {
+		t.Fatal(err)
+	}
+	signed := domain.DateOf(time.Now()).AddDays(-350)
+	at := signed.Time().Add(9 * time.Hour)
+	for _, s := range []struct {
+		who string
+		tr  workflow.Transition
+		pos workflow.Position
+	}{
+		{"referent@demo.portail-aci.fr", workflow.DonnerAvisFavorable, ""},
+		{"referent@demo.portail-aci.fr", workflow.TransmettreExamenConjoint, ""},
+		{"dcgdr@demo.portail-aci.fr", workflow.PositionDCGDR, workflow.Favorable},
+		{"ars@demo.portail-aci.fr", workflow.PositionARS, workflow.Favorable},
+		{"ars@demo.portail-aci.fr", workflow.Accepter, ""},
+	} {
+		d, err := e.st.Dossier(ctx, scopeOf(t, e, "admin@demo.portail-aci.fr"), did)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.st.ApplyTransition(ctx, scopeOf(t, e, s.who), store.TransitionRequest{DossierID: did, Transition: s.tr, Seen: d.State,
+			Motivation: "Avis motivé pour le test.", Position: s.pos, At: at, Today: signed}); err != nil {
+			t.Fatalf("%s %s: %v", s.who, s.tr, err)
+		}
+	}
+	c, err := e.st.ContractByDossier(ctx, scopeOf(t, e, "admin@demo.portail-aci.fr"), did)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sc
+	for _, who := range []string{"coordinateur@demo.portail-aci.fr", "cpam.manager@demo.portail-aci.fr", "ars@demo.portail-aci.fr"} {
+		if _, err := e.st.ApplyContractTransition(ctx, scopeOf(t, e, who), store.ContractRequest{DossierID: did, Transition: workflow.Signer,
+			Seen: workflow.ASigner, DocumentSHA256: c.DocumentSHA256, Today: signed, At: at}); err != nil {
+			t.Fatalf("%s signs: %v", who, err)
+		}
+	}
+	c, _ = e.st.ContractByDossier(ctx, scopeOf(t, e, "admin@demo.portail-aci.fr"), did)
+	w, _ := contractlife.DeclarationWindow(c.Start, 1)
+	*e.clock = w.Open.AddDays(2).Time().Add(10 * time.Hour)
+	base := "/contrats/" + strconv.FormatInt(c.ID, 10) + "/annees/1"
+
+	for who, want := range map[string]int{"coordinateur@demo.portail-aci.fr": 200, "referent@demo.portail-aci.fr": 200, "ars@demo.portail-aci.fr": 200,
+		"dcgdr@demo.portail-aci.fr": 200, "admin@demo.portail-aci.fr": 200, "coordinateur.b@demo.portail-aci.fr": 404, "msp@demo.portail-aci.fr": 404} {
+		if r := e.loggedIn(who).get(base); r.StatusCode != want {
+			t.Errorf("%s: %d, want %d", who, r.StatusCode, want)
+		}
+	}
+	coord := e.loggedIn("coordinateur@demo.portail-aci.fr")
+	y, err := e.st.ContractYear(ctx, scopeOf(t, e, "admin@demo.portail-aci.fr"), c.ID, 1, domain.DateOf(*e.clock))
+	if err != nil || len(y.Indicators) == 0 {
+		t.Fatalf("indicators %v %v", y.Indicators, err)
+	}
+	form := url.Values{"action": {"soumettre"}}
+	for _, ind := range y.Indicators {
+		form.Set("v_"+ind.Code, "12")
+	}
+	bad := cloneValues(form)
+	bad.Set("v_"+y.Indicators[0].Code, "-5")
+	bad.Set("v_"+y.Indicators[1].Code, "douze")
+	r := coord.post(base+"/declaration", bad)
+	if d := r.doc(t); r.StatusCode != http.StatusUnprocessableEntity || d.Find(`#e_v_`+y.Indicators[0].Code).Length() != 1 ||
+		d.Find(`#e_v_`+y.Indicators[1].Code).Length() != 1 || d.Find(`#v_`+y.Indicators[1].Code).AttrOr("value", "") != "douze" {
+		t.Fatalf("bad values: %d\n%s", r.StatusCode, r.body)
+	}
+	if r := coord.post(base+"/declaration", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: %d\n%s", r.StatusCode, r.body)
+	}
+	ref := e.loggedIn("referent@demo.portail-aci.fr")
+	d := ref.get(base).doc(t)
+	for i, ind := range y.Indicators {
+		v := d.Find(`[data-testid=validate-`+ind.Code+`] input[name=version]`).AttrOr("value", "")
+		f := url.Values{"version": {v}}
+		if i == 0 {
+			f.Set("value", "10")
+			f.Set("reason", "valeur de l'observatoire régional")
+		}
+		if r := ref.post(base+"/indicateurs/"+ind.Code+"/validation", f); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("validate %s: %d\n%s", ind.Code, r.StatusCode, r.body)
+		}
+	}
+	// The shared space: a question from the ARS; the meeting recorded by the CPAM.
+	if r := e.loggedIn("ars@demo.portail-aci.fr").post(base+"/dialogue/preparation", url.Values{"question": {"Où en est la prévention ?"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ARS question: %d\n%s", r.StatusCode, r.body)
+	}
+	meeting := url.Values{"held_on": {domain.DateOf(*e.clock).French()}, "structure": {"Camille Martin"}, "cpam": {"Marc Bernard"}, "ars": {""}, "minutes": {"Bilan."}}
+	if r := ref.post(base+"/dialogue", meeting); r.StatusCode != http.StatusUnprocessableEntity || r.doc(t).Find(`#e_ars`).Length() != 1 {
+		t.Fatalf("meeting without ARS: %d\n%s", r.StatusCode, r.body)
+	}
+	meeting.Set("ars", "Sophie Garnier")
+	if r := ref.post(base+"/dialogue", meeting); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("meeting: %d\n%s", r.StatusCode, r.body)
+	}
+	page := coord.get(base)
+	if pd := page.doc(t); !strings.Contains(pd.Find(`[data-testid=questions]`).Text(), "prévention") || pd.Find(`[data-testid=meeting]`).Length() != 1 ||
+		!strings.Contains(pd.Find(`[data-testid=reason]`).Text(), "observatoire") {
+		t.Fatalf("year page:\n%s", page.body)
+	}
+	// Closed after the anniversary; the balances shown are the store's.
+	*e.clock = y.End.AddDays(3).Time().Add(10 * time.Hour)
+	if r := coord.post(base+"/cloture", nil); r.StatusCode != 404 {
+		t.Fatalf("coordinator closes: %d", r.StatusCode)
+	}
+	if r := ref.post(base+"/cloture", nil); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close: %d\n%s", r.StatusCode, r.body)
+	}
+	y, _ = e.st.ContractYear(ctx, scopeOf(t, e, "admin@demo.portail-aci.fr"), c.ID, 1, domain.DateOf(*e.clock))
+	text := coord.get(base).doc(t).Find(`[data-testid=year-payments]`).Text()
+	n := 0
+	for _, p := range y.Payments {
+		if p.Kind == funding.KindSolde && p.Status != "annule" {
+			n++
+			if !strings.Contains(text, domain.FormatEUR(p.Amount)) {
+				t.Errorf("balance %s not shown", domain.FormatEUR(p.Amount))
+			}
+		}
+	}
+	if !y.Closed || n == 0 {
+		t.Fatalf("closed %v, %d balances", y.Closed, n)
+	}
+	// A correction by the manager creates an adjustment.
+	mgr := e.loggedIn("cpam.manager@demo.portail-aci.fr")
+	if r := mgr.post(base+"/correction", url.Values{"v_" + y.Indicators[0].Code: {"abc"}, "motive": {"erreur"}}); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad correction: %d", r.StatusCode)
+	}
+	if r := mgr.post(base+"/correction", url.Values{"v_" + y.Indicators[0].Code: {"11"}, "motive": {"erreur de saisie"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("correction: %d\n%s", r.StatusCode, r.body)
+	}
+	if !strings.Contains(coord.get(base).body, "erreur de saisie") {
+		t.Fatal("correction not shown")
+	}
 }

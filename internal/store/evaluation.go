@@ -1292,10 +1292,12 @@ func (s *Store) CloseYear(ctx context.Context, sc Scope, id int64, n int, today 
 
 // replacePlannedBalances cancels the year's planned balance lines of the
 // signature's schedule (computed on 100 %), replaced by the closing's; a
-// balance of the year already ordered or paid refuses the closing.
+// balance of the year already ordered or paid refuses the closing. The
+// crisis mission's lines are left alone: its payments follow its plan and
+// the crises declared (docs/rules.md §4), not the yearly evaluation.
 func replacePlannedBalances(ctx context.Context, tx pgx.Tx, c Contract, y ContractYear, uid int64, today domain.Date) error {
 	var other int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM payments WHERE contract_id = $1 AND contract_year = $2 AND kind = 'solde' AND status NOT IN ('prevu', 'annule')`,
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM payments WHERE contract_id = $1 AND contract_year = $2 AND kind = 'solde' AND status NOT IN ('prevu', 'annule') AND mission <> 'crise'`,
 		c.ID, y.Index).Scan(&other); err != nil {
 		return err
 	}
@@ -1304,7 +1306,7 @@ func replacePlannedBalances(ctx context.Context, tx pgx.Tx, c Contract, y Contra
 	}
 	_, err := tx.Exec(ctx, `UPDATE payments SET status = 'annule', cancelled_on = $3, cancelled_by = $4,
 		cancel_reason = 'Remplacé par le solde calculé à la clôture de l''année sur les valeurs validées'
-		WHERE contract_id = $1 AND contract_year = $2 AND kind = 'solde' AND status = 'prevu'`, c.ID, y.Index, today.String(), uid)
+		WHERE contract_id = $1 AND contract_year = $2 AND kind = 'solde' AND status = 'prevu' AND mission <> 'crise'`, c.ID, y.Index, today.String(), uid)
 	return err
 }
 
@@ -1385,9 +1387,15 @@ func (s *Store) CorrectClosedYear(ctx context.Context, sc Scope, in CorrectionIn
 		}
 		vals := values(y, extra)
 		var adj []funding.Payment
-		_, prev, err := yearPayments(ctx, tx, c, y.Index, funding.KindSolde, contractlife.KindAjustement)
+		_, all, err := yearPayments(ctx, tx, c, y.Index, funding.KindSolde, contractlife.KindAjustement)
 		if err != nil {
 			return err
+		}
+		var prev []funding.Payment // the evaluation's: crise follows its plan (docs/rules.md §4)
+		for _, p := range all {
+			if p.Mission != funding.Crise {
+				prev = append(prev, p)
+			}
 		}
 		if y.MSP {
 			p, err := s.mspBalance(ctx, tx, c, y, vals, in.Today)
