@@ -438,3 +438,47 @@ func TestYearEvaluationMSPCivilYearWithGate(t *testing.T) {
 		t.Fatalf("second MSP closing: %v", err)
 	}
 }
+
+// Evidence files are checked by content and bounded; they are read through
+// the contract's scope.
+func TestYearEvaluationEvidenceFiles(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := contractFixture(t)
+	c := signedContract(t, st, scopes, coordA, domain.NewDate(2026, time.March, 2))
+	evalIndicators(t, st, c.DossierID)
+	w, _ := contractlife.DeclarationWindow(c.Start, 1)
+	in := store.DeclarationInput{ContractID: c.ID, Year: 1, Values: map[string]string{"depistage": "150"}, Today: w.Open,
+		Files: map[string][]store.Upload{"depistage": {{Name: "virus.exe", Data: []byte("MZ\x90\x00\x03binary")}}}}
+	if err := st.SaveDeclaration(ctx, scopes[coordA], in); yearFields(err)["f_depistage"] == "" {
+		t.Fatalf("bad file: %v", err)
+	}
+	if y := yearOf(t, st, scopes[coordA], c, 1, w.Open); y.Indicators[5].Declared != nil {
+		t.Fatal("value saved with a refused file")
+	}
+	six := make([]store.Upload, 6)
+	for i := range six {
+		six[i] = store.Upload{Name: "preuve.pdf", Data: pdfBytes("preuve")}
+	}
+	in.Files["depistage"] = six
+	if err := st.SaveDeclaration(ctx, scopes[coordA], in); yearFields(err)["f_depistage"] == "" {
+		t.Fatalf("six files: %v", err)
+	}
+	in.Files["depistage"] = six[:1]
+	if err := st.SaveDeclaration(ctx, scopes[coordA], in); err != nil {
+		t.Fatal(err)
+	}
+	y := yearOf(t, st, scopes[referen], c, 1, w.Open)
+	files := y.Indicators[5].Files
+	if len(files) != 1 {
+		t.Fatalf("files %+v", files)
+	}
+	f, err := st.YearFileDownload(ctx, scopes[referen], c.ID, 1, files[0].ID)
+	if err != nil || f.MediaType != "application/pdf" || string(f.Content) != string(pdfBytes("preuve")) {
+		t.Fatalf("download %v %q", err, f.MediaType)
+	}
+	for _, who := range []string{coordB, coordM} {
+		if _, err := st.YearFileDownload(ctx, scopes[who], c.ID, 1, files[0].ID); !domain.IsNotFound(err) {
+			t.Fatalf("%s downloads: %v", who, err)
+		}
+	}
+}
