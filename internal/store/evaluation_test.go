@@ -350,15 +350,6 @@ func TestYearEvaluationCPTSFullYear(t *testing.T) {
 	if _, err := st.ContractYear(ctx, scopes[coordA], c.ID, 6, after); !domain.IsNotFound(err) {
 		t.Fatalf("year 6: %v", err)
 	}
-	// Reminders: idempotent.
-	n1, err := st.SendYearReminders(ctx, w.Open, "http://x", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	n2, _ := st.SendYearReminders(ctx, w.Open, "http://x", time.Now())
-	if n2 != 0 {
-		t.Fatalf("reminders twice: %d then %d", n1, n2)
-	}
 }
 
 func TestYearEvaluationMSPCivilYearWithGate(t *testing.T) {
@@ -480,5 +471,72 @@ func TestYearEvaluationEvidenceFiles(t *testing.T) {
 		if _, err := st.YearFileDownload(ctx, scopes[who], c.ID, 1, files[0].ID); !domain.IsNotFound(err) {
 			t.Fatalf("%s downloads: %v", who, err)
 		}
+	}
+}
+
+// The reminders of the yearly evaluation: window opening and closing to the
+// structure, submission and readiness to the CPAM; each once.
+func TestYearEvaluationReminders(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := contractFixture(t)
+	c := signedContract(t, st, scopes, coordA, domain.NewDate(2026, time.March, 2))
+	evalIndicators(t, st, c.DossierID)
+	w, _ := contractlife.DeclarationWindow(c.Start, 1)
+	titles := func(who string) []string {
+		ns, _, err := st.ListNotifications(ctx, scopes[who].UserID, store.Page{Number: 1, Size: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range ns {
+			if n.Kind == store.NotifReminder && strings.Contains(n.Link, "/annees/") {
+				out = append(out, n.Title)
+			}
+		}
+		return out
+	}
+	send := func(day domain.Date) {
+		if _, err := st.SendYearReminders(ctx, day, "http://portail.test", day.Time().Add(8*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// (the demo's own contracts are in this database too: only this
+	// contract's notices are counted, through its parties' lists)
+	if send(w.Open.AddDays(-1)); len(titles(coordA)) != 0 {
+		t.Fatalf("before the window: %v", titles(coordA))
+	}
+	if send(w.Open); len(titles(coordA)) != 1 || !strings.Contains(titles(coordA)[0], "ouverte") {
+		t.Fatalf("opening: %v", titles(coordA))
+	}
+	if send(w.Open.AddDays(1)); len(titles(coordA)) != 1 || len(titles(referen)) != 0 {
+		t.Fatalf("opening twice: %v, referent %v", titles(coordA), titles(referen))
+	}
+	if send(w.Close.AddDays(-7)); len(titles(coordA)) != 2 {
+		t.Fatalf("a week before closing: %v", titles(coordA))
+	}
+	vals := map[string]string{"patientele_mt": "85", "sans_mt_ald_70_cmuc": "10", "urgences_sans_hospitalisation": "45", "admissions_directes_ville": "15",
+		"consultations_snp": "2000", "depistage": "150"}
+	if err := st.SaveDeclaration(ctx, scopes[coordA], store.DeclarationInput{ContractID: c.ID, Year: 1, Values: vals, Submit: true, Today: w.Close.AddDays(-6)}); err != nil {
+		t.Fatal(err)
+	}
+	if send(w.Close.AddDays(-6)); len(titles(referen)) != 1 || !strings.Contains(titles(referen)[0], "transmise") || len(titles(coordA)) != 2 {
+		t.Fatalf("submitted: referent %v, coordinator %v", titles(referen), titles(coordA))
+	}
+	if send(w.Close.AddDays(-5)); len(titles(referen)) != 1 || len(titles(coordA)) != 2 {
+		t.Fatalf("submitted twice: %v", titles(referen))
+	}
+	// Every value validated and the meeting held: after the year's end the
+	// CPAM is told the year may be closed.
+	y := yearOf(t, st, scopes[referen], c, 1, w.Close)
+	for _, ind := range y.Indicators {
+		if err := st.ValidateValue(ctx, scopes[referen], store.ValidationInput{ContractID: c.ID, Year: 1, Code: ind.Code, Version: ind.Version, At: w.Close.Time()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.RecordMeeting(ctx, scopes[referen], store.MeetingInput{ContractID: c.ID, Year: 1, HeldOn: y.End, Structure: "A", CPAM: "B", ARS: "C", Minutes: "CR", Today: w.Close}); err != nil {
+		t.Fatal(err)
+	}
+	if send(w.Close); len(titles(referen)) != 2 || !strings.Contains(titles(referen)[0]+titles(referen)[1], "peut être clôturée") {
+		t.Fatalf("ready to close: %v", titles(referen))
 	}
 }
