@@ -104,7 +104,7 @@ func yearReminders(ctx context.Context, tx pgx.Tx, c Contract, today domain.Date
 			}
 		}
 		for _, k := range kinds {
-			title, body, aud := yearNotice(c, y, k)
+			title, body, aud := yearNotice(y, k)
 			p, err := ntfLoadPlace(ctx, tx, c.DossierID)
 			if err != nil {
 				return sent, err
@@ -125,7 +125,7 @@ func yearReminders(ctx context.Context, tx pgx.Tx, c Contract, today domain.Date
 	return sent, nil
 }
 
-func yearNotice(c Contract, y ContractYear, kind string) (string, string, []workflow.Audience) {
+func yearNotice(y ContractYear, kind string) (string, string, []workflow.Audience) {
 	name := yearName(y)
 	switch kind {
 	case yearWindowOpen:

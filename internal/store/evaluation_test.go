@@ -428,6 +428,23 @@ func TestYearEvaluationMSPCivilYearWithGate(t *testing.T) {
 	if err := st.CloseYear(ctx, scopes[cpamMgr], c.ID, n, jan, jan.Time()); domain.ErrorCode(err) != domain.EConflict {
 		t.Fatalf("second MSP closing: %v", err)
 	}
+	// A correction after closing: the SAS level was met after all.
+	if _, err := st.CorrectClosedYear(ctx, scopes[cpamMgr], store.CorrectionInput{ContractID: c.ID, Year: n, Values: map[string]string{"sas_moitie_medecins": "1"},
+		Motive: "justificatif SAS reçu", Today: jan.AddDays(20)}); err != nil {
+		t.Fatal(err)
+	}
+	my2, _ := funding.MSPSchedule(funding.MSPYearInput{Bareme: b, Indicators: table.Indicators, Patientele: c.RegisteredPatients, Year: n, Contracted: c.Start,
+		Met: map[string]bool{"horaires_soins_non_programmes": true, "fonction_coordination": true, "sas_moitie_medecins": true}})
+	y = yearOf(t, st, scopes[coordM], c, n, jan)
+	var adj domain.Cents
+	for _, p := range y.Payments {
+		if p.Kind == contractlife.KindAjustement {
+			adj += p.Amount
+		}
+	}
+	if adj == 0 || adj != my2.Remuneration-my.Remuneration {
+		t.Fatalf("MSP adjustment %s, want %s", domain.FormatEUR(adj), domain.FormatEUR(my2.Remuneration-my.Remuneration))
+	}
 }
 
 // Evidence files are checked by content and bounded; they are read through
