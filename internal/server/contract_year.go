@@ -242,9 +242,10 @@ func (s *Server) yearDeclare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	submit := r.PostFormValue("action") == "soumettre"
-	if submit && !s.confirmed(w, r, "Transmettre la déclaration à la CPAM ? Elle ne pourra plus être modifiée.") {
-		return
-	}
+	// Without JavaScript the submission is confirmed on a second page, which
+	// cannot carry the files: the draft (files included) is saved first, the
+	// confirmation then submits it.
+	confirm := submit && r.PostFormValue("confirm") != "1"
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	in := store.DeclarationInput{ContractID: c.ID, Year: n, Values: map[string]string{}, Comments: map[string]string{}, Files: map[string][]store.Upload{},
 		Submit: submit, Version: version, At: s.now()}
@@ -276,8 +277,16 @@ func (s *Server) yearDeclare(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if confirm {
+		in.Submit = false
+	}
 	if err := s.store.SaveDeclaration(r.Context(), sc, in); err != nil {
 		s.yearRefused(w, r, err, "")
+		return
+	}
+	if confirm {
+		r.PostForm.Del("version") // the draft just saved moved it
+		s.confirmed(w, r, "Le brouillon est enregistré. Transmettre la déclaration à la CPAM ? Elle ne pourra plus être modifiée.")
 		return
 	}
 	if submit {

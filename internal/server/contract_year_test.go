@@ -308,3 +308,37 @@ func TestContractYearPagesCPTS(t *testing.T) {
 		t.Fatal("correction not shown")
 	}
 }
+
+// Without JavaScript, submitting saves the draft (files included), then asks
+// for confirmation; confirming submits it.
+func TestContractYearSubmitWithoutJavaScript(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	lille, _ := e.st.DemoOrganisationID(ctx, seed.MSPLille)
+	var cid int64
+	var start time.Time
+	if err := e.st.Pool.QueryRow(ctx, `SELECT id, start_date FROM contracts WHERE structure_id = $1 AND state = 'actif'`, lille).Scan(&cid, &start); err != nil {
+		t.Fatal(err)
+	}
+	n := start.Year() + 1
+	*e.clock = contractlife.MSPDeclarationWindow(n).Open.Time().Add(10 * time.Hour)
+	base := "/contrats/" + strconv.FormatInt(cid, 10) + "/annees/" + strconv.Itoa(n)
+	coord := e.loggedIn("msp@demo.portail-aci.fr")
+	form := url.Values{"action": {"soumettre"}, "version": {"0"}, "v_fonction_coordination": {"1"}, "v_horaires_soins_non_programmes": {"1"},
+		"v_sas_tous_medecins": {"0"}, "v_sas_moitie_medecins": {"1"}}
+	r := coord.postUnconfirmed(base+"/declaration", form)
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, "Transmettre la déclaration") {
+		t.Fatalf("confirmation page: %d\n%s", r.StatusCode, r.body)
+	}
+	sc := scopeOf(t, e, "admin@demo.portail-aci.fr")
+	if y, _ := e.st.ContractYear(ctx, sc, cid, n, domain.DateOf(*e.clock)); y.Status != "brouillon" {
+		t.Fatalf("draft not saved: %q", y.Status)
+	}
+	form.Del("version")
+	if r := coord.post(base+"/declaration", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirmed: %d\n%s", r.StatusCode, r.body)
+	}
+	if y, _ := e.st.ContractYear(ctx, sc, cid, n, domain.DateOf(*e.clock)); !y.Submitted() {
+		t.Fatalf("not submitted: %q", y.Status)
+	}
+}
