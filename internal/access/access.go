@@ -20,6 +20,7 @@ import (
 	"slices"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 )
 
@@ -126,6 +127,15 @@ const (
 	ActRecordAvenant      // record an avenant
 	ActRequestTermination // record a résiliation request
 	ActTerminate          // pronounce the résiliation
+
+	// The yearly evaluation of a contract (docs/rules.md §6, §29): who is
+	// contractlife.LifeWho's; on a contract in force (or being terminated).
+	ActDeclareValues     // declare the year's indicator values (draft, submit)
+	ActValidateValues    // validate or correct a declared value
+	ActPrepareMeeting    // write in the dialogue de gestion's shared space
+	ActRecordMeeting     // record the dialogue de gestion
+	ActCloseYear         // close the year (balances)
+	ActCorrectClosedYear // a new evaluation record after closing (adjustments)
 
 	numActs // keep last
 )
@@ -348,6 +358,19 @@ func (a Act) spec() (string, func(facts) bool) {
 		return "request_termination", func(f facts) bool { return f.on(SubjectContract) && f.can(workflow.DemanderResiliation) }
 	case ActTerminate:
 		return "terminate", func(f facts) bool { return f.on(SubjectContract) && f.can(workflow.Resilier) }
+
+	case ActDeclareValues:
+		return "declare_values", func(f facts) bool { return yearAct(f, contractlife.DeclareValues) }
+	case ActValidateValues:
+		return "validate_values", func(f facts) bool { return yearAct(f, contractlife.ValidateValue) }
+	case ActPrepareMeeting:
+		return "prepare_meeting", func(f facts) bool { return yearAct(f, contractlife.PrepareMeeting) }
+	case ActRecordMeeting:
+		return "record_meeting", func(f facts) bool { return yearAct(f, contractlife.RecordMeeting) }
+	case ActCloseYear:
+		return "close_year", func(f facts) bool { return yearAct(f, contractlife.CloseYear) }
+	case ActCorrectClosedYear:
+		return "correct_closed_year", func(f facts) bool { return yearAct(f, contractlife.CorrectClosedYear) }
 	}
 	return "unknown", func(facts) bool { return false }
 }
@@ -356,6 +379,23 @@ func (a Act) spec() (string, func(facts) bool) {
 // coordinator their own; an archived structure is not edited.
 func editStructure(f facts) bool {
 	return f.on(SubjectStructure) && !f.s.Archived && (f.admin() || f.coordinator())
+}
+
+// yearAct: an act of the yearly evaluation, by whom contractlife.LifeWho
+// says (at least that role in that kind of organisation; a structure's
+// users only for their own structure), on a contract in force or whose
+// termination is requested (docs/rules.md §6, §29).
+func yearAct(f facts, a contractlife.LifeAction) bool {
+	if !f.on(SubjectContract) || !f.in(workflow.Actif, workflow.ResiliationDemandee) || !f.valid() {
+		return false
+	}
+	who, _ := contractlife.LifeWho(a)
+	for _, w := range who {
+		if w.Org == f.v.Kind && f.v.Role.AtLeast(w.MinRole) && (w.Org != domain.OrgStructure || f.own) {
+			return true
+		}
+	}
+	return false
 }
 
 func postMessage(f facts) bool {

@@ -193,14 +193,16 @@ var cases = []struct {
 		"agent": "view", "director": "view file_step sign_ars", "reviewer": "view", "admin": "view",
 	}},
 	{"contract actif", contract(workflow.Actif, workflow.Parties()...), want{
-		"coordinator": "view file_step request_termination", "member": "view",
-		"referent": "view record_payment", "manager": "view file_step record_payment record_avenant request_termination",
-		"agent": "view", "director": "view", "reviewer": "view", "admin": "view",
+		"coordinator": "view file_step request_termination declare_values prepare_meeting", "member": "view",
+		"referent": "view record_payment validate_values prepare_meeting record_meeting close_year",
+		"manager":  "view file_step record_payment record_avenant request_termination validate_values prepare_meeting record_meeting close_year correct_closed_year",
+		"agent":    "view prepare_meeting", "director": "view prepare_meeting", "reviewer": "view", "admin": "view",
 	}},
 	{"contract resiliation_demandee", contract(workflow.ResiliationDemandee, workflow.Parties()...), want{
-		"coordinator": "view", "member": "view",
-		"referent": "view record_payment", "manager": "view file_step record_payment terminate",
-		"agent": "view", "director": "view", "reviewer": "view", "admin": "view",
+		"coordinator": "view declare_values prepare_meeting", "member": "view",
+		"referent": "view record_payment validate_values prepare_meeting record_meeting close_year",
+		"manager":  "view file_step record_payment terminate validate_values prepare_meeting record_meeting close_year correct_closed_year",
+		"agent":    "view prepare_meeting", "director": "view prepare_meeting", "reviewer": "view", "admin": "view",
 	}},
 	{"contract resilie", contract(workflow.Resilie, workflow.Parties()...), want{
 		"coordinator": "view", "member": "view", "referent": "view", "manager": "view",

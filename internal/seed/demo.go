@@ -69,6 +69,7 @@ func steps() []func(ctx context.Context, st *store.Store) error {
 		DemoDossiers,        // dossiers.go: the demo dossiers walked through the workflow
 		DemoDocumentReviews, // documents.go: the referent's review marks (after DemoDossiers: Val is in instruction)
 		DemoContracts,       // contracts.go: Lille's contract signed (actif, with its schedule); CPAM de l'Ain manager (after DemoDossiers)
+		DemoEvaluations,     // evaluations.go: year 1 of the Côtière CPTS and Lille's last open civil year declared, awaiting validation (after DemoContracts)
 	}
 }
 

@@ -27,6 +27,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	for _, f := range []func(*http.Request) ([]pages.HomeBlock, error){
 		s.dossierHomeBlocks, // dossier_home.go: the dossier and its next step, or the dossiers to act on
 		s.moneyHomeBlocks,   // dashboard_home.go: deadlines, what to declare, payments to order, crises
+		s.yearHomeBlocks,    // year_home.go: late missions, yearly declarations to make or validate
 	} {
 		bs, err := f(r)
 		if err != nil {

@@ -25,6 +25,7 @@ func (s *Server) Jobs() []Job {
 		{Name: "notifier", Every: 5 * time.Second, Run: s.runNotifier},
 		{Name: "outbox", Every: 15 * time.Second, Run: s.runOutbox},
 		{Name: "reminders+digests", Every: 10 * time.Minute, Run: s.runDaily},
+		{Name: "year reminders", Every: 10 * time.Minute, Run: s.runYearReminders},
 		// Projet de santé réputé validé (CSP L1434-12).
 		{Name: "réputé validé", Every: time.Hour, Run: s.runSystemTransitions},
 		// Contracts at the end of their 5 years become échus (echoir).

@@ -55,3 +55,11 @@ func (s *Server) runDaily(ctx context.Context) error {
 	_, err := s.store.PrepareDigests(ctx, now, s.cfg.BaseURL)
 	return err
 }
+
+// runYearReminders tells the parties of the yearly evaluation's windows,
+// submissions and years ready to close (docs/rules.md §29); idempotent.
+func (s *Server) runYearReminders(ctx context.Context) error {
+	now := s.now()
+	_, err := s.store.SendYearReminders(ctx, domain.DateOf(now), s.cfg.BaseURL, now)
+	return err
+}

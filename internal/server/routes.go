@@ -149,6 +149,16 @@ func (s *Server) routes() http.Handler {
 			// The contract's home (contract_home.go): /contrats/{id} is the
 			// contract's own id.
 			r.With(s.withContractByID).Get("/contrats/{id}", s.contractHome)
+			// The yearly evaluation (contract_year.go, docs/rules.md §29): n is the
+			// contract year (CPTS) or the civil year (MSP).
+			r.With(s.withContractByID).Get("/contrats/{id}/annees/{n}", s.yearShow)
+			r.With(s.limitBody(32<<20), s.withContractByID).Post("/contrats/{id}/annees/{n}/declaration", s.yearDeclare)
+			r.With(s.limitBody(16<<10), s.withContractByID).Post("/contrats/{id}/annees/{n}/indicateurs/{code}/validation", s.yearValidate)
+			r.With(s.limitBody(16<<10), s.withContractByID).Post("/contrats/{id}/annees/{n}/dialogue/preparation", s.yearPrepare)
+			r.With(s.limitBody(uploadBodyLimit+64<<10), s.withContractByID).Post("/contrats/{id}/annees/{n}/dialogue", s.yearMeeting)
+			r.With(s.limitBody(4<<10), s.withContractByID).Post("/contrats/{id}/annees/{n}/cloture", s.yearClose)
+			r.With(s.limitBody(16<<10), s.withContractByID).Post("/contrats/{id}/annees/{n}/correction", s.yearCorrect)
+			r.With(s.withContractByID).Get("/contrats/{id}/annees/{n}/pieces/{fid}", s.yearFile)
 
 			// The steering page (steering.go): national admin, ARS, DCGDR
 			// (access.ActSteer), 404 to anyone else.
