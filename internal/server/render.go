@@ -2,11 +2,12 @@ package server
 
 import (
 	"bytes"
-	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 
 	"github.com/a-h/templ"
 
+	"github.com/portail-aci/aci/internal/access"
+	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/layout"
 )
 
@@ -37,7 +38,12 @@ func (s *Server) page(r *http.Request, title string) layout.Page {
 		return p
 	}
 	v := &layout.Viewer{Name: sc.UserName, OrgName: sc.OrgName, RoleLabel: sc.Role.Label(), ActiveOrgID: sc.OrgID}
-	if ms, err := s.store.Memberships(ctx, sc.UserID); err == nil {
+	ms, ok := ctx.Value(keyMemberships).([]store.Membership)
+	var err error
+	if !ok {
+		ms, err = s.store.Memberships(ctx, sc.UserID)
+	}
+	if err == nil {
 		for _, m := range ms {
 			o := layout.MembershipOption{OrgID: m.OrgID, Label: m.OrgName + " (" + m.Role.Label() + ")"}
 			if m.Archived {
