@@ -1,0 +1,239 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/seed"
+)
+
+// queryCounter is a pgx tracer that counts, while on, the statements sent to
+// PostgreSQL (round trips: a batch counts once) and the commits: explicit
+// COMMITs, and writes sent outside a transaction (autocommit).
+type queryCounter struct {
+	mu      sync.Mutex
+	on      bool
+	inTx    map[*pgx.Conn]bool
+	queries int
+	commits int
+	sqls    []string
+}
+
+func newQueryCounter() *queryCounter { return &queryCounter{inTx: map[*pgx.Conn]bool{}} }
+
+func (q *queryCounter) record(conn *pgx.Conn, sql string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.on {
+		return
+	}
+	q.queries++
+	q.sqls = append(q.sqls, strings.Join(strings.Fields(sql), " "))
+	head := strings.ToLower(strings.TrimSpace(sql))
+	word := head
+	if i := strings.IndexAny(head, " \t\n;("); i >= 0 {
+		word = head[:i]
+	}
+	switch word {
+	case "begin", "start":
+		q.inTx[conn] = true
+	case "commit", "end":
+		q.inTx[conn] = false
+		q.commits++
+	case "rollback":
+		q.inTx[conn] = false
+	case "insert", "update", "delete", "merge", "truncate":
+		if !q.inTx[conn] {
+			q.commits++
+		}
+	case "with":
+		if !q.inTx[conn] && (strings.Contains(head, "insert ") || strings.Contains(head, "update ") || strings.Contains(head, "delete ")) {
+			q.commits++
+		}
+	}
+}
+
+func (q *queryCounter) TraceQueryStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	q.record(conn, d.SQL)
+	return ctx
+}
+
+func (q *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (q *queryCounter) TraceBatchStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	q.record(conn, "batch")
+	return ctx
+}
+
+func (q *queryCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (q *queryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// measure counts the statements and commits of fn.
+func (q *queryCounter) measure(fn func()) (queries, commits int, sqls []string) {
+	q.mu.Lock()
+	q.on, q.queries, q.commits, q.sqls = true, 0, 0, nil
+	q.mu.Unlock()
+	fn()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.on = false
+	return q.queries, q.commits, q.sqls
+}
+
+func newTracedEnv(t *testing.T) (*env, *queryCounter) {
+	t.Helper()
+	t.Parallel()
+	qc := newQueryCounter()
+	return newSerialEnvTraced(t, qc), qc
+}
+
+// TestQueryBudgetPerPage loads the key pages, each as the role that uses it,
+// and fails when one sends more statements to PostgreSQL than its budget or
+// commits anything (docs/rules.md §35). Every logged-in page pays the frame:
+// 1 statement for the session with its viewer (scope, memberships) and 1 for
+// the unread badge (notifications + messages). The rest is the page's own.
+func TestQueryBudgetPerPage(t *testing.T) {
+	e, qc := newTracedEnv(t)
+	ctx := context.Background()
+	val := e.demoDossierID(seed.ValDeDemo)
+	lille := e.demoDossierID(seed.MSPLille)
+	var valOrg int64
+	if err := e.st.Pool.QueryRow(ctx, `SELECT id FROM organisations WHERE name = $1`, seed.ValDeDemo).Scan(&valOrg); err != nil {
+		t.Fatal(err)
+	}
+	clients := map[string]*client{"": e.client()}
+	as := func(email string) *client {
+		if c, ok := clients[email]; ok {
+			return c
+		}
+		c := e.loggedIn(email)
+		clients[email] = c
+		return c
+	}
+	const (
+		coord    = "coordinateur@demo.portail-aci.fr"
+		msp      = "msp@demo.portail-aci.fr"
+		referent = "referent@demo.portail-aci.fr"
+		cpamNord = "cpam.nord@demo.portail-aci.fr"
+		ars      = "ars@demo.portail-aci.fr"
+		dcgdr    = "dcgdr@demo.portail-aci.fr"
+		admin    = "admin@demo.portail-aci.fr"
+	)
+	for _, p := range []struct {
+		who, path string
+		budget    int // statements; why, when above the frame's 2
+	}{
+		// Anonymous: the session cookie is absent, nothing is read.
+		{"", "/login", 0},
+		// Homes: the frame plus the role's summary.
+		{coord, "/", 5},
+		{msp, "/", 5},
+		{referent, "/", 5},
+		{ars, "/", 5},
+		{dcgdr, "/", 5},
+		{admin, "/", 5},
+		// Lists: the frame, the page of rows and its count.
+		{referent, "/dossiers", 5},
+		{referent, "/instruction", 5},
+		{admin, "/structures", 5},
+		{coord, "/structures", 5},
+		// A dossier: the frame, the dossier (withDossier) and its page.
+		{coord, dpath(val, ""), 5},
+		{referent, dpath(val, ""), 5},
+		// The contract with its schedule: the frame, the contract
+		// (withContract) and its payments.
+		{msp, dpath(lille, "/contrat"), 5},
+		{cpamNord, dpath(lille, "/contrat"), 5},
+		// The territory search: the frame, the structure, the search.
+		{coord, "/structures/" + strconv.FormatInt(valOrg, 10) + "/territoire?q=saint", 5},
+		// The simulator computes in Go: the frame and the barèmes.
+		{coord, "/simulateur", 5},
+		{coord, "/notifications", 5},
+	} {
+		c := as(p.who)
+		c.get(p.path) // warm: a first view may follow the login's redirect
+		var r resp
+		n, commits, sqls := qc.measure(func() { r = c.get(p.path) })
+		if r.StatusCode != http.StatusOK {
+			t.Errorf("%s as %q: status %d", p.path, p.who, r.StatusCode)
+			continue
+		}
+		t.Logf("%-60s %-34s %d statements, %d commits", p.path, p.who, n, commits)
+		if n > p.budget || commits != 0 {
+			var b strings.Builder
+			for i, q := range sqls {
+				fmt.Fprintf(&b, "\n  %d. %.200s", i+1, q)
+			}
+			t.Errorf("%s as %q: %d statements (budget %d), %d commits (budget 0):%s", p.path, p.who, n, p.budget, commits, b.String())
+		}
+	}
+}
+
+// A page view leaves the session's row as it was; a minute later the next
+// view moves its idle expiry once (and only once), so an active user stays
+// logged in; an idle one is logged out after SESSION_IDLE_TIMEOUT.
+func TestPageViewWritesNoSession(t *testing.T) {
+	e, qc := newTracedEnv(t)
+	ctx := context.Background()
+	c := e.loggedIn("coordinateur@demo.portail-aci.fr")
+	type row struct {
+		data   []byte
+		expiry time.Time
+	}
+	read := func() row {
+		t.Helper()
+		var r row
+		if err := e.st.Pool.QueryRow(ctx, `SELECT data, expiry FROM sessions WHERE user_id IS NOT NULL`).Scan(&r.data, &r.expiry); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	c.get("/")
+	before := read()
+	_, commits, sqls := qc.measure(func() {
+		for _, p := range []string{"/", "/dossiers", "/structures", "/notifications", "/simulateur", "/compte"} {
+			if r := c.get(p); r.StatusCode != http.StatusOK {
+				t.Errorf("%s: %d", p, r.StatusCode)
+			}
+		}
+	})
+	after := read()
+	if commits != 0 || string(after.data) != string(before.data) || !after.expiry.Equal(before.expiry) {
+		t.Fatalf("page views wrote: %d commits, expiry %v → %v, data changed %v\n%s", commits, before.expiry, after.expiry,
+			string(after.data) != string(before.data), strings.Join(sqls, "\n"))
+	}
+
+	// A minute later: one write moves the expiry to now + idle.
+	*e.clock = e.clock.Add(61 * time.Second)
+	_, commits, _ = qc.measure(func() { c.get("/") })
+	moved := read()
+	if commits != 1 || !moved.expiry.Equal(e.clock.Add(30*time.Minute).Truncate(time.Microsecond)) {
+		t.Fatalf("after a minute: %d commits, expiry %v, want %v", commits, moved.expiry, e.clock.Add(30*time.Minute))
+	}
+	// And not again within the minute.
+	*e.clock = e.clock.Add(30 * time.Second)
+	if _, commits, _ = qc.measure(func() { c.get("/dossiers") }); commits != 0 || !read().expiry.Equal(moved.expiry) {
+		t.Fatalf("second view within the minute: %d commits", commits)
+	}
+	// Active: 40 minutes of views every 50 seconds keep the session alive
+	// (past the 30-minute idle timeout of the login).
+	for i := 0; i < 48; i++ {
+		*e.clock = e.clock.Add(50 * time.Second)
+		if r := c.get("/"); r.StatusCode != http.StatusOK {
+			t.Fatalf("active session ended after %d views: %d", i, r.StatusCode)
+		}
+	}
+	// Idle for 31 minutes: logged out.
+	*e.clock = e.clock.Add(31 * time.Minute)
+	if r := c.get("/"); r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+		t.Fatalf("idle session still open: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+}
