@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/seed"
