@@ -133,28 +133,25 @@ func TestQueryBudgetPerPage(t *testing.T) {
 	}{
 		// Anonymous: the session cookie is absent, nothing is read.
 		{"", "/login", 0},
-		// Homes: the frame plus the role's summary.
-		{coord, "/", 5},
-		// The MSP's home shows its structure, its dossier and its active
-		// contract with the signatures: 7 until the contract's summary is
-		// read with the dossier (one query).
-		{msp, "/", 7},
-		{referent, "/", 5},
-		// The ARS's home: its queue (count + page) and the contracts to
-		// sign (count + page): 6 until each count comes with its page
-		// (count(*) OVER ()).
-		{ars, "/", 6},
-		{dcgdr, "/", 5},
-		{admin, "/", 5},
-		// Lists: the frame, the page of rows and its count.
-		{referent, "/dossiers", 5},
-		{referent, "/instruction", 5},
-		// The admin's list adds the départements of the filter (a
-		// reference list, the same for everyone) and the territories'
-		// populations of the page's CPTS (one query for the page, not one
-		// per row): 6.
-		{admin, "/structures", 6},
-		{coord, "/structures", 5},
+		// Homes: the frame plus the role's summary (a list's count and its
+		// page go in one batch, one round trip).
+		{coord, "/", 4},
+		// The MSP's home shows its structure, its dossiers and its active
+		// contract with its signatures: 6 until the contract's summary is
+		// read with the dossier.
+		{msp, "/", 6},
+		{referent, "/", 3},
+		// The ARS: its queue and the contracts waiting for its signature.
+		{ars, "/", 5},
+		{dcgdr, "/", 3},
+		{admin, "/", 2},
+		// Lists: the frame and the page with its count (one batch).
+		{referent, "/dossiers", 3},
+		{referent, "/instruction", 3},
+		// The admin's filter adds the départements and the page's CPTS
+		// populations (one query for the page, not one per row).
+		{admin, "/structures", 5},
+		{coord, "/structures", 4},
 		// A dossier: the frame, the dossier (withDossier) and its page.
 		// The coordinator: history, complements, accelerator sessions (and
 		// their scope check when there is none): 7.
@@ -164,23 +161,19 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// facilitators of the accelerator form: 16 — the page most above
 		// its target; the checklist is to become one query.
 		{referent, dpath(val, ""), 16},
-		// The contract with its schedule: the frame, the contract
-		// (withContract) and its payments.
 		// The contract, its signatures, its avenants and its payments, whose
 		// store method checks the scope again by the dossier: 7 until the
 		// payments are read by the contract already in hand.
 		{msp, dpath(lille, "/contrat"), 7},
 		{cpamNord, dpath(lille, "/contrat"), 7},
-		// The territory search: the frame, the structure, the search.
 		// The territory editor with a search: the structure (twice: the
 		// record and the CPTS check), its communes, its version, the
 		// population vintage, the search (codes, then rows), the EPCI
 		// matches, the change log (count + page): 13 — to combine.
 		{coord, "/structures/" + strconv.FormatInt(valOrg, 10) + "/territoire?q=saint", 13},
-		// The barèmes (3 tables) and the viewer's own structures for the
-		// "simulate my structure" shortcut (count, page, populations): 8 —
-		// the barèmes are to be read in one query.
-		{coord, "/simulateur", 8},
+		// The barèmes (3 tables, one batch) and the viewer's CPTS for the
+		// "simulate my structure" shortcut (one batch, then populations).
+		{coord, "/simulateur", 5},
 		{coord, "/notifications", 5},
 	} {
 		c := as(p.who)
