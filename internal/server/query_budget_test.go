@@ -166,11 +166,12 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// payments are read by the contract already in hand.
 		{msp, dpath(lille, "/contrat"), 7},
 		{cpamNord, dpath(lille, "/contrat"), 7},
-		// The territory editor with a search: the structure (twice: the
-		// record and the CPTS check), its communes, its version, the
-		// population vintage, the search (codes, then rows), the EPCI
-		// matches, the change log (count + page): 13 — to combine.
-		{coord, "/structures/" + strconv.FormatInt(valOrg, 10) + "/territoire?q=saint", 13},
+		// The territory editor with a search: the structure (withStructure),
+		// the CPTS scope check then its communes, version and population
+		// vintage (one batch), the search (codes, then rows), the EPCI
+		// matches, the change log (its scope check, then count and page in
+		// one batch): 10 — the search's three statements are to become one.
+		{coord, "/structures/" + strconv.FormatInt(valOrg, 10) + "/territoire?q=saint", 10},
 		// The barèmes (3 tables, one batch) and the viewer's CPTS for the
 		// "simulate my structure" shortcut (one batch, then populations).
 		{coord, "/simulateur", 5},
