@@ -159,8 +159,6 @@ const (
 	sessUserID = "user_id"
 	sessOrgID  = "org_id"
 	sessEpoch  = "session_epoch"
-	sessFlash  = "flash"
-	sessFlashK = "flash_kind"
 )
 
 // loadViewer reads the session and, when a user is logged in, puts their

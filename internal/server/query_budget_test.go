@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -228,6 +229,27 @@ func TestPageViewWritesNoSession(t *testing.T) {
 	if commits != 0 || string(after.data) != string(before.data) || !after.expiry.Equal(before.expiry) {
 		t.Fatalf("page views wrote: %d commits, expiry %v → %v, data changed %v\n%s", commits, before.expiry, after.expiry,
 			string(after.data) != string(before.data), strings.Join(sqls, "\n"))
+	}
+
+	// The page after a POST shows its flash message and writes nothing
+	// either (the flash travels in its own cookie), once.
+	thread := dpath(e.demoDossierID(seed.ValDeDemo), "/messages")
+	if r := c.post(thread, url.Values{"body": {"Une question sur le dossier."}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("post message: %d", r.StatusCode)
+	}
+	posted := read()
+	var shown resp
+	if _, commits, sqls = qc.measure(func() { shown = c.get(thread) }); commits != 0 {
+		t.Fatalf("page after the POST: %d commits\n%s", commits, strings.Join(sqls, "\n"))
+	}
+	if f := shown.doc(t).Find("[data-testid=flash]").Text(); f != "Message envoyé." {
+		t.Errorf("flash after the POST: %q", f)
+	}
+	if f := c.get(thread).doc(t).Find("[data-testid=flash]").Length(); f != 0 {
+		t.Error("flash shown twice")
+	}
+	if after := read(); string(after.data) != string(posted.data) || !after.expiry.Equal(posted.expiry) {
+		t.Error("the session row changed on the page after the POST")
 	}
 
 	// A minute later: one write moves the expiry to now + idle.

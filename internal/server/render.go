@@ -55,16 +55,10 @@ func (s *Server) page(r *http.Request, title string) layout.Page {
 	v.Nav = s.nav(r, access.ForViewer(sc.Viewer()))
 	v.Unread = s.unreadCount(r)
 	p.Viewer = v
-	if f := s.sessions.PopString(ctx, sessFlash); f != "" {
-		p.Flash, p.FlashKind = f, s.sessions.PopString(ctx, sessFlashK)
+	if k, f := s.takeFlash(r); f != "" {
+		p.Flash, p.FlashKind = f, k
 	}
 	return p
-}
-
-// flash stores a message shown once on the next page.
-func (s *Server) flash(r *http.Request, kind, msg string) {
-	s.sessions.Put(r.Context(), sessFlash, msg)
-	s.sessions.Put(r.Context(), sessFlashK, kind)
 }
 
 // nav is the main navigation: every entry, or the entries whose act the

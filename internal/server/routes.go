@@ -31,7 +31,7 @@ func (s *Server) routes() http.Handler {
 	// requests (POST, PUT, DELETE...) sent from another origin; GET never
 	// changes state.
 	r.Group(func(r chi.Router) {
-		r.Use(s.crossOrigin, s.loadSession, s.loadViewer)
+		r.Use(s.crossOrigin, s.flashes, s.loadSession, s.loadViewer)
 
 		r.Get("/login", s.loginForm)
 		r.With(s.limitBody(64<<10)).Post("/login", s.loginSubmit)
