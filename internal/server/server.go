@@ -47,7 +47,9 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, opts Options) *Se
 	// No scs IdleTimeout: it rewrites the session on every request. The
 	// idle end is kept by sessionStore, moved at most once a minute
 	// (docs/rules.md §35).
-	sm.Store = &sessionStore{st: st, now: s.now, idle: cfg.SessionIdle, codec: sm.Codec,
+	// Its clock is the wall clock, as scs's own (the absolute deadline): the
+	// tests' clock moves the product's dates, not the sessions' life.
+	sm.Store = &sessionStore{st: st, now: time.Now, idle: cfg.SessionIdle, codec: sm.Codec,
 		log: func(msg string, err error) { log.Warn(msg, "error", err.Error()) }}
 	sm.Lifetime = cfg.SessionLifetime
 	sm.Cookie.HttpOnly = true

@@ -113,6 +113,6 @@ func (ss *sessionStore) Delete(token string) error { return ss.DeleteCtx(context
 
 // runSessionCleanup deletes the expired sessions (a background job).
 func (s *Server) runSessionCleanup(ctx context.Context) error {
-	_, err := s.store.DeleteExpiredSessions(ctx, s.now())
+	_, err := s.store.DeleteExpiredSessions(ctx, time.Now()) // the sessions' clock (server.go)
 	return err
 }

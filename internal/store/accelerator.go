@@ -68,24 +68,29 @@ func scanAccelerator(r pgx.Row) (AcceleratorSession, error) {
 
 // AcceleratorSessions lists the sessions of a dossier in scope, by date.
 func (s *Store) AcceleratorSessions(ctx context.Context, sc Scope, dossierID int64) ([]AcceleratorSession, error) {
-	// The scope in the query itself: one round trip when the dossier has
-	// sessions; without rows, the dossier's own check tells empty from not
-	// found.
+	// The dossier's scope check and its sessions (themselves restricted to
+	// the scope) in one round trip (a batch): not found outside the scope,
+	// an empty list for a dossier without sessions.
 	var a args
-	rows, err := s.Pool.Query(ctx, "SELECT "+acceleratorColumns+acceleratorFrom+" WHERE a.dossier_id = "+a.add(dossierID)+
-		" AND EXISTS (SELECT 1 FROM dossiers d JOIN organisations o ON o.id = d.structure_id WHERE d.id = a.dossier_id AND "+
-		sc.structures("o", &a)+") ORDER BY a.held_on, a.id", a...)
+	check := "SELECT 1 FROM dossiers d JOIN organisations o ON o.id = d.structure_id WHERE d.id = " + a.add(dossierID) + " AND " + sc.structures("o", &a)
+	checkArgs := append([]any(nil), a...)
+	batch := &pgx.Batch{}
+	batch.Queue(check, checkArgs...)
+	batch.Queue("SELECT "+acceleratorColumns+acceleratorFrom+" WHERE a.dossier_id = $1 AND EXISTS ("+
+		strings.Replace(check, "d.id = $1", "d.id = a.dossier_id", 1)+") ORDER BY a.held_on, a.id", a...)
+	br := s.Pool.SendBatch(ctx, batch)
+	defer br.Close()
+	var one int
+	if err := br.QueryRow().Scan(&one); err != nil {
+		return nil, dossierNotFound(pgError("store.AcceleratorSessions", err))
+	}
+	rows, err := br.Query()
 	if err != nil {
 		return nil, pgError("store.AcceleratorSessions", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AcceleratorSession, error) { return scanAccelerator(r) })
 	if err != nil {
 		return nil, pgError("store.AcceleratorSessions", err)
-	}
-	if len(out) == 0 {
-		if _, err := scopedDossier(ctx, s.Pool, sc, dossierID, "", "store.AcceleratorSessions"); err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
 }
