@@ -154,14 +154,14 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		{admin, "/structures", 5},
 		{coord, "/structures", 4},
 		// A dossier: the frame, the dossier (withDossier) and its page.
-		// The coordinator: history, complements, accelerator sessions (and
-		// their scope check when there is none): 7.
-		{coord, dpath(val, ""), 7},
+		// The coordinator: history, complements, accelerator sessions with
+		// their scope check (one batch): 6.
+		{coord, dpath(val, ""), 6},
 		// The referent adds the instruction checklist, read in one
-		// read-only snapshot (begin, 5 selects, rollback) and the
-		// facilitators of the accelerator form: 16 — the page most above
-		// its target; the checklist is to become one query.
-		{referent, dpath(val, ""), 16},
+		// read-only snapshot (begin, 6 selects, rollback) and the
+		// facilitators of the accelerator form: 15 — the page most above
+		// its target; the checklist's reads are to go in one batch.
+		{referent, dpath(val, ""), 15},
 		// The contract, its signatures, its avenants and its payments, whose
 		// store method checks the scope again by the dossier: 7 until the
 		// payments are read by the contract already in hand.
