@@ -48,6 +48,7 @@ func cmdBench(ctx context.Context, _ []string, getenv func(string) string, stdou
 		}
 	}
 	data := or(getenv("BENCH_DATA"), "demo")
+	load := bench.LoadAverage()
 	out := or(getenv("BENCH_OUT"), filepath.Join("docs", "benchmarks.md"))
 
 	c, _, err := devCluster(ctx, filepath.Join(cfg.DataDir, "bench"), stderr)
@@ -122,7 +123,7 @@ func cmdBench(ctx context.Context, _ []string, getenv func(string) string, stdou
 		return err
 	}
 	m := bench.Machine{CPU: bench.CPUModel(), Cores: runtime.NumCPU(), RAM: bench.MemTotal(), Go: runtime.Version(),
-		PostgreSQL: pgVersion, Data: data, Duration: dur, Conns: conns, PeakRSS: bench.PeakRSS(srv.Process.Pid), At: time.Now()}
+		PostgreSQL: pgVersion, Data: data, Duration: dur, Conns: conns, PeakRSS: bench.PeakRSS(srv.Process.Pid), Load: load, At: time.Now()}
 	stop()
 	fmt.Fprintln(stdout)
 	bench.Table(stdout, results)

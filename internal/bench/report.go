@@ -20,6 +20,7 @@ type Machine struct {
 	Duration   time.Duration
 	Conns      int
 	PeakRSS    string // the server's VmHWM at the end of the run
+	Load       string // /proc/loadavg at the start: other work on the machine
 	At         time.Time
 }
 
@@ -29,6 +30,19 @@ func CPUModel() string {
 }
 
 func MemTotal() string { return procField("/proc/meminfo", "MemTotal", ":") }
+
+// LoadAverage is /proc/loadavg's 1, 5 and 15 minutes averages.
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "inconnue"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "inconnue"
+	}
+	return strings.Join(f[:3], " ")
+}
 
 // PeakRSS is the high-water mark of the resident memory of process pid.
 func PeakRSS(pid int) string { return procField(fmt.Sprintf("/proc/%d/status", pid), "VmHWM", ":") }
@@ -97,7 +111,7 @@ func Markdown(w io.Writer, m Machine, results []Result) {
 	fmt.Fprintln(w, "celui de `/healthz` (une requête PostgreSQL) dans la même exécution (docs/rules.md §35).")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "- Date : %s\n", m.At.UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(w, "- Machine : %s, %d cœurs, %s de mémoire\n", m.CPU, m.Cores, m.RAM)
+	fmt.Fprintf(w, "- Machine : %s, %d cœurs, %s de mémoire ; charge moyenne au départ (1, 5, 15 min) : %s\n", m.CPU, m.Cores, m.RAM, m.Load)
 	fmt.Fprintf(w, "- Go : %s ; PostgreSQL : %s\n", m.Go, m.PostgreSQL)
 	fmt.Fprintf(w, "- Données : %s\n", m.Data)
 	fmt.Fprintf(w, "- Mémoire résidente maximale du serveur (VmHWM) : %s\n", m.PeakRSS)
