@@ -4,7 +4,7 @@ BIN     := bin/aci
 ADDR    ?= 127.0.0.1:8080
 export ADDR
 
-.PHONY: run build test bench fuzz generate fmt vet staticcheck tidy-check check refdata postgres chromium clean docker
+.PHONY: run build test bench bench-go fuzz generate fmt vet staticcheck tidy-check check refdata postgres chromium clean docker
 
 ## run: build, start a private PostgreSQL under .data/ (when DATABASE_URL is unset), migrate, load demo data, serve on ADDR
 run: postgres build
@@ -18,8 +18,16 @@ test: postgres chromium
 	$(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
-## bench: Go benchmarks (funding schedules, commune search...)
-bench: postgres
+## bench: the server on a private cluster (.data/bench) with BENCH_DATA (demo), each page loaded for
+## BENCH_DURATION (10s) at 32 connections from a second process; writes docs/benchmarks.md
+BENCH_DURATION ?= 10s
+BENCH_DATA ?= demo
+export BENCH_DURATION BENCH_DATA
+bench: postgres build
+	./$(BIN) bench
+
+## bench-go: the Go micro-benchmarks (funding schedules, commune search...)
+bench-go: postgres
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 ## fuzz: run each fuzz target of the domain for FUZZTIME (make test runs them briefly: a fixed

@@ -56,6 +56,7 @@ Commandes :
   schedule   échéancier de paiement sur 5 ans d'une CPTS (aci schedule -h)
   audit      vérifie la chaîne d'empreintes de l'historique des dossiers (aci audit verify)
   user       crée ou désactive un compte, réinitialise sa vérification en deux étapes (aci user create|disable|reset-mfa -h)
+  bench      ce que fait « make bench » : serveur sur une base privée (.data/bench), charge de chaque page, docs/benchmarks.md
 `
 
 // stdin is where `aci user create --password-stdin` reads.
@@ -84,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdAudit(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		return cmdUser(ctx, rest, getenv, stdin, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

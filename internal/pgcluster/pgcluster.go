@@ -338,6 +338,32 @@ func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {
 	return nil
 }
 
+// DropDatabase drops database name if it exists (its connections are
+// terminated): `aci bench` starts each run on a fresh database.
+func (c *Cluster) DropDatabase(ctx context.Context, name string) error {
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return fmt.Errorf("pgcluster: DropDatabase: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("pgcluster: DropDatabase %s: %w", name, err)
+	}
+	return nil
+}
+
+// ServerVersion is the cluster's PostgreSQL version (SHOW server_version).
+func (c *Cluster) ServerVersion(ctx context.Context) (string, error) {
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return "", fmt.Errorf("pgcluster: ServerVersion: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var v string
+	err = conn.QueryRow(ctx, "SHOW server_version").Scan(&v)
+	return v, err
+}
+
 func (c *Cluster) exec(ctx context.Context, out *bytes.Buffer, bin string, args ...string) error {
 	cmd := c.run.command(ctx, filepath.Join(c.BinDir, bin), args...)
 	w := io.MultiWriter(out, c.log)

@@ -66,7 +66,7 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 	p := dossierPerm(sc, d)
 	var avisBlockers []string
 	if p.Can(access.ActSeeChecklist) {
-		c, err := s.store.DossierChecklist(ctx, sc, d.ID)
+		c, err := s.store.DossierChecklistOf(ctx, d)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/portail-aci/aci/internal/config"
 	"github.com/portail-aci/aci/internal/pdf"
@@ -50,10 +51,17 @@ func newEnv(t testing.TB) *env {
 // tests one at a time, before the parallel ones.
 func newSerialEnv(t testing.TB) *env {
 	t.Helper()
+	return newSerialEnvTraced(t, nil)
+}
+
+// newSerialEnvTraced is newSerialEnv with tracer (nil: none) on the
+// store's connections (the query-budget tests count statements with it).
+func newSerialEnvTraced(t testing.TB, tracer pgx.QueryTracer) *env {
+	t.Helper()
 	e := &env{t: t}
 	now := time.Now()
 	e.clock = &now
-	st := pgtest.Store(t, func() time.Time { return *e.clock })
+	st := pgtest.StoreTraced(t, func() time.Time { return *e.clock }, tracer)
 	e.st = st
 	if err := seed.Demo(context.Background(), st); err != nil {
 		t.Fatal(err)

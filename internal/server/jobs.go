@@ -30,6 +30,8 @@ func (s *Server) Jobs() []Job {
 		{Name: "réputé validé", Every: time.Hour, Run: s.runSystemTransitions},
 		// Contracts at the end of their 5 years become échus (echoir).
 		{Name: "contract expiry", Every: 24 * time.Hour, Run: s.runContractExpiry},
+		// Expired sessions (sessions.go).
+		{Name: "sessions", Every: 10 * time.Minute, Run: s.runSessionCleanup},
 	}
 }
 

@@ -16,12 +16,14 @@ import (
 )
 
 func (s *Server) messagesShow(w http.ResponseWriter, r *http.Request) {
-	s.renderMessages(w, r, http.StatusOK, pages.MessagesView{}, true)
+	s.renderMessages(w, r, http.StatusOK, pages.MessagesView{})
 }
 
 // renderMessages shows the thread; form carries a refused post's values and
-// errors. markRead is false when re-showing a refused form.
-func (s *Server) renderMessages(w http.ResponseWriter, r *http.Request, status int, form pages.MessagesView, markRead bool) {
+// errors. Showing it marks nothing read (a GET commits nothing,
+// docs/rules.md §35): the "marquer comme lu" button does (messagesRead), and
+// so does posting a message.
+func (s *Server) renderMessages(w http.ResponseWriter, r *http.Request, status int, form pages.MessagesView) {
 	ctx := r.Context()
 	sc, d, p := dossierFrom(r)
 	id := d.ID
@@ -30,17 +32,17 @@ func (s *Server) renderMessages(w http.ResponseWriter, r *http.Request, status i
 		s.fail(w, r, err)
 		return
 	}
-	if markRead {
-		if err := s.store.MarkMessagesRead(ctx, sc, id, s.now()); err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	unread, err := s.store.UnreadMessages(ctx, sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	v := form
 	v.DossierID, v.StructureName, v.StateLabel = d.ID, d.StructureName, d.State.Label()
 	v.CanPost, v.CanInternal = p.Can(access.ActPostMessage), p.Can(access.ActPostInternalNote)
 	v.Accept, v.Allowed, v.Max, v.MaxBytes = filetype.Accept, filetype.Allowed, store.MaxMessageBody, filetype.MaxSize
 	v.MaxLabel = domain.GroupThousands(store.MaxMessageBody)
+	v.Unread = unread
 	for _, m := range msgs {
 		mv := pages.MessageView{ID: m.ID, Author: m.AuthorName, Org: m.OrgName, Date: domain.FrenchDateTime(m.CreatedAt),
 			DateTime: m.CreatedAt.UTC().Format(time.RFC3339), Body: m.Body, Internal: m.Internal, Mine: m.AuthorUserID == sc.UserID}
@@ -52,6 +54,18 @@ func (s *Server) renderMessages(w http.ResponseWriter, r *http.Request, status i
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, status, pages.Messages(s.page(r, "Messages — "+d.StructureName), v))
+}
+
+// messagesRead marks the dossier's thread read by the viewer (the explicit
+// act that replaces the read-marking of a page view, docs/rules.md §35).
+func (s *Server) messagesRead(w http.ResponseWriter, r *http.Request) {
+	sc, d, _ := dossierFrom(r)
+	if err := s.store.MarkMessagesRead(r.Context(), sc, d.ID, s.now()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "Fil marqué comme lu.")
+	redirect(w, r, fmt.Sprintf("/dossiers/%d/messages", d.ID))
 }
 
 func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) {
@@ -97,7 +111,7 @@ func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) {
 		default:
 			form.BodyError = de.Message
 		}
-		s.renderMessages(w, r, http.StatusUnprocessableEntity, form, false)
+		s.renderMessages(w, r, http.StatusUnprocessableEntity, form)
 		return
 	}
 	s.fail(w, r, err)

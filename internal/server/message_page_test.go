@@ -83,9 +83,23 @@ func TestMessagesPage(t *testing.T) {
 	if strings.Contains(page.body, "Note pour l'ARS") || doc.Find("#internal").Length() != 0 {
 		t.Error("internal note or its checkbox shown to the structure")
 	}
-	// Viewing marked the thread read: the message count drops.
-	if n, _ := e.st.UnreadMessages(context.Background(), scopeOf(t, e, "coordinateur@demo.portail-aci.fr"), id); n != 0 {
-		t.Errorf("after view: %d unread messages", n)
+	// Viewing marks nothing read (a GET commits nothing): the page offers
+	// the button, which does.
+	coordScope := scopeOf(t, e, "coordinateur@demo.portail-aci.fr")
+	if n, _ := e.st.UnreadMessages(context.Background(), coordScope, id); n != 1 {
+		t.Errorf("after view: %d unread messages, want 1 (the reply)", n)
+	}
+	if doc.Find("[data-testid=mark-read]").Length() != 1 {
+		t.Error("no mark-read button on a thread with an unread reply")
+	}
+	if r := coord.post(path+"/lu", nil); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("mark read: %d", r.StatusCode)
+	}
+	if n, _ := e.st.UnreadMessages(context.Background(), coordScope, id); n != 0 {
+		t.Errorf("after mark read: %d unread messages", n)
+	}
+	if coord.get(path).doc(t).Find("[data-testid=mark-read]").Length() != 0 {
+		t.Error("mark-read button still shown on a read thread")
 	}
 	refDoc := ref.get(path).doc(t)
 	if n := refDoc.Find("[data-testid=message]").Length(); n != 3 || refDoc.Find("[data-testid=internal-badge]").Length() != 1 || refDoc.Find("#internal").Length() != 1 {

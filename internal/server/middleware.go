@@ -23,6 +23,7 @@ const (
 	keyRequestID ctxKey = iota
 	keyScope
 	keyUser
+	keyMemberships // []store.Membership read with the session
 )
 
 // requestID gives every request an id, in the response header and the logs.
@@ -158,8 +159,6 @@ const (
 	sessUserID = "user_id"
 	sessOrgID  = "org_id"
 	sessEpoch  = "session_epoch"
-	sessFlash  = "flash"
-	sessFlashK = "flash_kind"
 )
 
 // loadViewer reads the session and, when a user is logged in, puts their
@@ -174,7 +173,18 @@ func (s *Server) loadViewer(next http.Handler) http.Handler {
 			return
 		}
 		oid := s.sessions.GetInt64(ctx, sessOrgID)
-		sc, err := s.store.ScopeFor(ctx, uid, oid)
+		// The viewer read with the session (one round trip, docs/rules.md
+		// §35); otherwise — a row without its viewer's columns, a user
+		// disabled, a membership gone — the slow path below.
+		var sc store.Scope
+		var err error
+		v := sessionViewer(ctx)
+		if v != nil && v.Scope.UserID == uid && v.Scope.OrgID == oid {
+			sc = v.Scope
+			ctx = context.WithValue(ctx, keyMemberships, v.Memberships)
+		} else {
+			sc, err = s.store.ScopeFor(ctx, uid, oid)
+		}
 		if domain.IsNotFound(err) {
 			// Membership gone or user disabled: pick another membership of an
 			// active user, or end the session.

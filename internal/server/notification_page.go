@@ -87,14 +87,9 @@ func (s *Server) unreadCountFor(r *http.Request) int {
 	if !ok {
 		return 0
 	}
-	n, err := s.store.UnreadNotifications(r.Context(), sc.UserID)
+	n, err := s.store.UnreadTotal(r.Context(), sc)
 	if err != nil {
-		s.log.Warn("unread notifications", append(logAttrs(r), "error", err.Error())...)
-		return 0
+		s.log.Warn("unread notifications and messages", append(logAttrs(r), "error", err.Error())...)
 	}
-	m, err := s.store.UnreadMessages(r.Context(), sc, 0)
-	if err != nil {
-		s.log.Warn("unread messages", append(logAttrs(r), "error", err.Error())...)
-	}
-	return n + m
+	return n
 }

@@ -2,11 +2,12 @@ package server
 
 import (
 	"bytes"
-	"github.com/portail-aci/aci/internal/access"
 	"net/http"
 
 	"github.com/a-h/templ"
 
+	"github.com/portail-aci/aci/internal/access"
+	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/layout"
 )
 
@@ -37,7 +38,12 @@ func (s *Server) page(r *http.Request, title string) layout.Page {
 		return p
 	}
 	v := &layout.Viewer{Name: sc.UserName, OrgName: sc.OrgName, RoleLabel: sc.Role.Label(), ActiveOrgID: sc.OrgID}
-	if ms, err := s.store.Memberships(ctx, sc.UserID); err == nil {
+	ms, ok := ctx.Value(keyMemberships).([]store.Membership)
+	var err error
+	if !ok {
+		ms, err = s.store.Memberships(ctx, sc.UserID)
+	}
+	if err == nil {
 		for _, m := range ms {
 			o := layout.MembershipOption{OrgID: m.OrgID, Label: m.OrgName + " (" + m.Role.Label() + ")"}
 			if m.Archived {
@@ -49,16 +55,10 @@ func (s *Server) page(r *http.Request, title string) layout.Page {
 	v.Nav = s.nav(r, access.ForViewer(sc.Viewer()))
 	v.Unread = s.unreadCount(r)
 	p.Viewer = v
-	if f := s.sessions.PopString(ctx, sessFlash); f != "" {
-		p.Flash, p.FlashKind = f, s.sessions.PopString(ctx, sessFlashK)
+	if k, f := s.takeFlash(r); f != "" {
+		p.Flash, p.FlashKind = f, k
 	}
 	return p
-}
-
-// flash stores a message shown once on the next page.
-func (s *Server) flash(r *http.Request, kind, msg string) {
-	s.sessions.Put(r.Context(), sessFlash, msg)
-	s.sessions.Put(r.Context(), sessFlashK, kind)
 }
 
 // nav is the main navigation: every entry, or the entries whose act the

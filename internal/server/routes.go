@@ -31,7 +31,7 @@ func (s *Server) routes() http.Handler {
 	// requests (POST, PUT, DELETE...) sent from another origin; GET never
 	// changes state.
 	r.Group(func(r chi.Router) {
-		r.Use(s.crossOrigin, s.sessions.LoadAndSave, s.loadViewer)
+		r.Use(s.crossOrigin, s.flashes, s.loadSession, s.loadViewer)
 
 		r.Get("/login", s.loginForm)
 		r.With(s.limitBody(64<<10)).Post("/login", s.loginSubmit)
@@ -132,6 +132,7 @@ func (s *Server) routes() http.Handler {
 			// the text and the multipart envelope.
 			r.With(s.withDossier).Get("/dossiers/{id}/messages", s.messagesShow)
 			r.With(s.limitBody(uploadBodyLimit), s.withDossier).Post("/dossiers/{id}/messages", s.messagePost)
+			r.With(s.limitBody(4<<10), s.withDossier).Post("/dossiers/{id}/messages/lu", s.messagesRead)
 			r.With(s.withDossier).Get("/dossiers/{id}/messages/pieces/{aid}", s.messageAttachment)
 
 			// The dossier's contract tab (contract_*.go): the page (preview,

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/portail-aci/aci/internal/config"
@@ -45,8 +44,13 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, opts Options) *Se
 		s.pdf = pdf.New(pdf.Options{})
 	}
 	sm := scs.New()
-	sm.Store = pgxstore.NewWithCleanupInterval(st.Pool, 10*time.Minute)
-	sm.IdleTimeout = cfg.SessionIdle
+	// No scs IdleTimeout: it rewrites the session on every request. The
+	// idle end is kept by sessionStore, moved at most once a minute
+	// (docs/rules.md §35).
+	// Its clock is the wall clock, as scs's own (the absolute deadline): the
+	// tests' clock moves the product's dates, not the sessions' life.
+	sm.Store = &sessionStore{st: st, now: time.Now, idle: cfg.SessionIdle, codec: sm.Codec,
+		log: func(msg string, err error) { log.Warn(msg, "error", err.Error()) }}
 	sm.Lifetime = cfg.SessionLifetime
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode

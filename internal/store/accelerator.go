@@ -68,15 +68,31 @@ func scanAccelerator(r pgx.Row) (AcceleratorSession, error) {
 
 // AcceleratorSessions lists the sessions of a dossier in scope, by date.
 func (s *Store) AcceleratorSessions(ctx context.Context, sc Scope, dossierID int64) ([]AcceleratorSession, error) {
-	if _, err := scopedDossier(ctx, s.Pool, sc, dossierID, "", "store.AcceleratorSessions"); err != nil {
-		return nil, err
+	// The dossier's scope check and its sessions (themselves restricted to
+	// the scope) in one round trip (a batch): not found outside the scope,
+	// an empty list for a dossier without sessions.
+	var a args
+	check := "SELECT 1 FROM dossiers d JOIN organisations o ON o.id = d.structure_id WHERE d.id = " + a.add(dossierID) + " AND " + sc.structures("o", &a)
+	checkArgs := append([]any(nil), a...)
+	batch := &pgx.Batch{}
+	batch.Queue(check, checkArgs...)
+	batch.Queue("SELECT "+acceleratorColumns+acceleratorFrom+" WHERE a.dossier_id = $1 AND EXISTS ("+
+		strings.Replace(check, "d.id = $1", "d.id = a.dossier_id", 1)+") ORDER BY a.held_on, a.id", a...)
+	br := s.Pool.SendBatch(ctx, batch)
+	defer br.Close()
+	var one int
+	if err := br.QueryRow().Scan(&one); err != nil {
+		return nil, dossierNotFound(pgError("store.AcceleratorSessions", err))
 	}
-	rows, err := s.Pool.Query(ctx, "SELECT "+acceleratorColumns+acceleratorFrom+" WHERE a.dossier_id = $1 ORDER BY a.held_on, a.id", dossierID)
+	rows, err := br.Query()
 	if err != nil {
 		return nil, pgError("store.AcceleratorSessions", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AcceleratorSession, error) { return scanAccelerator(r) })
-	return out, pgError("store.AcceleratorSessions", err)
+	if err != nil {
+		return nil, pgError("store.AcceleratorSessions", err)
+	}
+	return out, nil
 }
 
 // FacilitatorChoice is a user of the organiser's organisation.

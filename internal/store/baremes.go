@@ -23,7 +23,18 @@ import (
 // funding engine's values (migrations/00010_baremes.sql, 00053_bareme_parameters.sql).
 // No scope: reference data, not tenant data (the same for every user).
 func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
-	out, ids, err := s.baremeHeads(ctx)
+	// The heads and both amount tables in one round trip (a batch).
+	batch := &pgx.Batch{}
+	for _, q := range []string{baremeHeadsSQL, baremeMissionsSQL, baremeAmorcageSQL} {
+		batch.Queue(q)
+	}
+	br := s.Pool.SendBatch(ctx, batch)
+	defer br.Close()
+	rows, err := br.Query()
+	if err != nil {
+		return nil, pgError("store.LoadBaremes", err)
+	}
+	out, ids, err := scanBaremeHeads(rows)
 	if err != nil {
 		return nil, pgError("store.LoadBaremes", err)
 	}
@@ -31,10 +42,16 @@ func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
 	for i, id := range ids {
 		byID[id] = &out[i]
 	}
-	if err := s.loadBaremeMissions(ctx, byID); err != nil {
+	if rows, err = br.Query(); err == nil {
+		err = scanBaremeMissions(rows, byID)
+	}
+	if err != nil {
 		return nil, pgError("store.LoadBaremes", err)
 	}
-	if err := s.loadBaremeAmorcage(ctx, byID); err != nil {
+	if rows, err = br.Query(); err == nil {
+		err = scanBaremeAmorcage(rows, byID)
+	}
+	if err != nil {
 		return nil, pgError("store.LoadBaremes", err)
 	}
 	for _, b := range out {
@@ -45,14 +62,12 @@ func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
 	return out, nil
 }
 
-// baremeHeads reads the barèmes without their amounts (name, dates, tier
+// scanBaremeHeads reads the barèmes without their amounts (name, dates, tier
 // edges, advance), oldest first, with their ids in the same order.
-func (s *Store) baremeHeads(ctx context.Context) ([]funding.Bareme, []int64, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT id, code, name, effective, early_signer_cutoff, tier_2_from, tier_3_from, tier_4_from, advance_percent
-		FROM baremes ORDER BY effective, id`)
-	if err != nil {
-		return nil, nil, err
-	}
+const baremeHeadsSQL = `SELECT id, code, name, effective, early_signer_cutoff, tier_2_from, tier_3_from, tier_4_from, advance_percent
+	FROM baremes ORDER BY effective, id`
+
+func scanBaremeHeads(rows pgx.Rows) ([]funding.Bareme, []int64, error) {
 	type head struct {
 		id int64
 		b  funding.Bareme
@@ -81,13 +96,11 @@ func (s *Store) baremeHeads(ctx context.Context) ([]funding.Bareme, []int64, err
 	return out, ids, nil
 }
 
-// loadBaremeMissions reads the mission amounts (one row per tier, mission and
+// scanBaremeMissions reads the mission amounts (one row per tier, mission and
 // part) into the barèmes of byID, missions in display order.
-func (s *Store) loadBaremeMissions(ctx context.Context, byID map[int64]*funding.Bareme) error {
-	rows, err := s.Pool.Query(ctx, `SELECT bareme_id, tier, mission, part, amount_cents FROM bareme_amounts`)
-	if err != nil {
-		return err
-	}
+const baremeMissionsSQL = `SELECT bareme_id, tier, mission, part, amount_cents FROM bareme_amounts`
+
+func scanBaremeMissions(rows pgx.Rows, byID map[int64]*funding.Bareme) error {
 	defer rows.Close()
 	missions := map[int64]map[funding.Mission]*funding.MissionAmounts{}
 	for rows.Next() {
@@ -138,14 +151,12 @@ func (s *Store) loadBaremeMissions(ctx context.Context, byID map[int64]*funding.
 	return nil
 }
 
-// loadBaremeAmorcage reads the start-up money (lettre d'intention, early
+// scanBaremeAmorcage reads the start-up money (lettre d'intention, early
 // signers, the ARS's forfait and coordinator) per tier into the barèmes of
 // byID.
-func (s *Store) loadBaremeAmorcage(ctx context.Context, byID map[int64]*funding.Bareme) error {
-	rows, err := s.Pool.Query(ctx, `SELECT bareme_id, tier, kind, amount_cents FROM bareme_amorcage`)
-	if err != nil {
-		return err
-	}
+const baremeAmorcageSQL = `SELECT bareme_id, tier, kind, amount_cents FROM bareme_amorcage`
+
+func scanBaremeAmorcage(rows pgx.Rows, byID map[int64]*funding.Bareme) error {
 	defer rows.Close()
 	for rows.Next() {
 		var id, cents int64

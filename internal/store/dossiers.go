@@ -178,15 +178,22 @@ func (s *Store) ListDossiers(ctx context.Context, sc Scope, f DossierFilter, p P
 		where = append(where, "o.name ILIKE '%' || "+a.add(escapeLike(q))+" || '%'")
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := s.Pool.QueryRow(ctx, "SELECT count(*)"+dossierFrom+w, a...).Scan(&total); err != nil {
-		return nil, 0, pgError("store.ListDossiers", err)
-	}
+	countArgs := append([]any(nil), a...)
 	if p.Size <= 0 || p.Size > 200 {
 		p.Size = 50
 	}
 	q := "SELECT " + dossierColumns + dossierFrom + w + " ORDER BY d.state_since DESC, d.id DESC LIMIT " + a.add(p.Size) + " OFFSET " + a.add(p.Offset())
-	rows, err := s.Pool.Query(ctx, q, a...)
+	// The count and the page in one round trip (a batch).
+	batch := &pgx.Batch{}
+	batch.Queue("SELECT count(*)"+dossierFrom+w, countArgs...)
+	batch.Queue(q, a...)
+	br := s.Pool.SendBatch(ctx, batch)
+	defer br.Close()
+	var total int
+	if err := br.QueryRow().Scan(&total); err != nil {
+		return nil, 0, pgError("store.ListDossiers", err)
+	}
+	rows, err := br.Query()
 	if err != nil {
 		return nil, 0, pgError("store.ListDossiers", err)
 	}

@@ -45,11 +45,17 @@ type InstructionChecklist struct {
 // DossierChecklist returns the instruction checklist of a dossier in scope
 // (not found outside), read in one snapshot.
 func (s *Store) DossierChecklist(ctx context.Context, sc Scope, dossierID int64) (InstructionChecklist, error) {
-	var out InstructionChecklist
 	d, err := s.Dossier(ctx, sc, dossierID)
 	if err != nil {
-		return out, err
+		return InstructionChecklist{}, err
 	}
+	return s.DossierChecklistOf(ctx, d)
+}
+
+// DossierChecklistOf is DossierChecklist for a dossier already read through
+// the viewer's scope (the dossier page has it: no second read).
+func (s *Store) DossierChecklistOf(ctx context.Context, d Dossier) (InstructionChecklist, error) {
+	var out InstructionChecklist
 	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return out, pgError("store.DossierChecklist", err)

@@ -371,6 +371,32 @@ func (s *Store) MarkMessagesRead(ctx context.Context, sc Scope, dossierID int64,
 	}))
 }
 
+// unreadMessagesSQL counts the messages of UnreadMessages (sc valid).
+func unreadMessagesSQL(sc Scope, dossierID int64, a *args) string {
+	q := `SELECT count(*) FROM messages m JOIN dossiers d ON d.id = m.dossier_id JOIN organisations o ON o.id = d.structure_id
+		LEFT JOIN message_reads r ON r.dossier_id = m.dossier_id AND r.user_id = ` + a.add(sc.UserID) + `
+		WHERE m.id > coalesce(r.last_read_message_id, 0) AND m.author_user_id IS DISTINCT FROM ` + a.add(sc.UserID) +
+		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.structures("o", a)
+	if dossierID > 0 {
+		q += " AND m.dossier_id = " + a.add(dossierID)
+	}
+	return q
+}
+
+// UnreadTotal is the badge of the frame: the user's unread notifications
+// plus the unread messages of UnreadMessages, in one query.
+func (s *Store) UnreadTotal(ctx context.Context, sc Scope) (int, error) {
+	if !sc.Valid() {
+		return 0, nil
+	}
+	var a args
+	q := `SELECT (SELECT count(*) FROM notifications WHERE user_id = ` + a.add(sc.UserID) + ` AND read_at IS NULL) + (` +
+		unreadMessagesSQL(sc, 0, &a) + `)`
+	var n int
+	err := s.Pool.QueryRow(ctx, q, a...).Scan(&n)
+	return n, pgError("store.UnreadTotal", err)
+}
+
 // UnreadMessages counts the messages the user has not read in the threads
 // of the dossiers in scope (others' messages only; internal notes only for
 // agents). With dossierID > 0 it counts that dossier's thread only.
@@ -379,14 +405,7 @@ func (s *Store) UnreadMessages(ctx context.Context, sc Scope, dossierID int64) (
 		return 0, nil
 	}
 	var a args
-	q := `SELECT count(*) FROM messages m JOIN dossiers d ON d.id = m.dossier_id JOIN organisations o ON o.id = d.structure_id
-		LEFT JOIN message_reads r ON r.dossier_id = m.dossier_id AND r.user_id = ` + a.add(sc.UserID) + `
-		WHERE m.id > coalesce(r.last_read_message_id, 0) AND m.author_user_id IS DISTINCT FROM ` + a.add(sc.UserID) +
-		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.structures("o", &a)
-	if dossierID > 0 {
-		q += " AND m.dossier_id = " + a.add(dossierID)
-	}
 	var n int
-	err := s.Pool.QueryRow(ctx, q, a...).Scan(&n)
+	err := s.Pool.QueryRow(ctx, unreadMessagesSQL(sc, dossierID, &a), a...).Scan(&n)
 	return n, pgError("store.UnreadMessages", err)
 }

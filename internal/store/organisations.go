@@ -163,10 +163,7 @@ func (s *Store) ListStructures(ctx context.Context, sc Scope, f StructureFilter,
 	var a args
 	where := structureFilterSQL(f, []string{sc.structures("o", &a)}, &a)
 	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := s.Pool.QueryRow(ctx, "SELECT count(*) FROM organisations o"+w, a...).Scan(&total); err != nil {
-		return nil, 0, pgError("store.ListStructures", err)
-	}
+	countArgs := append([]any(nil), a...)
 	if p.Size <= 0 {
 		p.Size = 50
 	}
@@ -178,7 +175,17 @@ func (s *Store) ListStructures(ctx context.Context, sc Scope, f StructureFilter,
 		" JOIN organisations o ON o.id = page.id" +
 		" LEFT JOIN departements d ON d.code = o.departement LEFT JOIN regions r ON r.code = coalesce(o.region, d.region)" +
 		" ORDER BY o.name, o.id"
-	rows, err := s.Pool.Query(ctx, q, a...)
+	// The count and the page in one round trip (a batch).
+	batch := &pgx.Batch{}
+	batch.Queue("SELECT count(*) FROM organisations o"+w, countArgs...)
+	batch.Queue(q, a...)
+	br := s.Pool.SendBatch(ctx, batch)
+	defer br.Close()
+	var total int
+	if err := br.QueryRow().Scan(&total); err != nil {
+		return nil, 0, pgError("store.ListStructures", err)
+	}
+	rows, err := br.Query()
 	if err != nil {
 		return nil, 0, pgError("store.ListStructures", err)
 	}

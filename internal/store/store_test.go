@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
-
 	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/seed"
@@ -258,20 +256,40 @@ func TestLoginHistory(t *testing.T) {
 	}
 }
 
-func TestSessionsTableWorksWithPgxstore(t *testing.T) {
+// The session rows of the server's scs store: found with their viewer
+// until their expiry, the expiry moved forward never past the deadline,
+// deleted.
+func TestSessionRows(t *testing.T) {
 	st := newStore(t)
-	ss := pgxstore.NewWithCleanupInterval(st.Pool, 0)
-	if err := ss.Commit("tok", []byte("data"), time.Now().Add(time.Hour)); err != nil {
+	ctx := context.Background()
+	now := time.Now()
+	if err := st.CommitSession(ctx, "anon", []byte("data"), now.Add(time.Hour), now.Add(2*time.Hour), 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	b, found, err := ss.Find("tok")
-	if err != nil || !found || string(b) != "data" {
-		t.Fatalf("find: %q %v %v", b, found, err)
+	f, found, err := st.FindSession(ctx, "anon", now)
+	if err != nil || !found || string(f.Data) != "data" || f.Viewer != nil || !f.Deadline.After(f.Expiry) {
+		t.Fatalf("find: %+v %v %v", f, found, err)
 	}
-	if err := ss.Delete("tok"); err != nil {
+	if _, found, _ := st.FindSession(ctx, "anon", now.Add(61*time.Minute)); found {
+		t.Error("session found after its expiry")
+	}
+	// Extended, but never past the deadline, never backwards.
+	if err := st.ExtendSession(ctx, "anon", now.Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, found, _ := ss.Find("tok"); found {
+	if f, _, _ = st.FindSession(ctx, "anon", now); !f.Expiry.Equal(f.Deadline) {
+		t.Errorf("extended to %v, want the deadline %v", f.Expiry, f.Deadline)
+	}
+	if err := st.ExtendSession(ctx, "anon", now); err != nil {
+		t.Fatal(err)
+	}
+	if g, _, _ := st.FindSession(ctx, "anon", now); !g.Expiry.Equal(f.Expiry) {
+		t.Errorf("moved backwards to %v", g.Expiry)
+	}
+	if err := st.DeleteSession(ctx, "anon"); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := st.FindSession(ctx, "anon", now); found {
 		t.Error("session still found after delete")
 	}
 }

@@ -246,12 +246,8 @@ func cptsInScope(ctx context.Context, q interface {
 	return name, dep, err
 }
 
-// populationYear is the millésime of the loaded legal populations.
-func (s *Store) populationYear(ctx context.Context) string {
-	var y string
-	_ = s.Pool.QueryRow(ctx, "SELECT version FROM refdata_versions WHERE name = 'population'").Scan(&y)
-	return y
-}
+// populationYearSQL reads the millésime of the loaded legal populations.
+const populationYearSQL = "SELECT version FROM refdata_versions WHERE name = 'population'"
 
 // Territory returns the territory of CPTS id in scope (not found outside the
 // scope and for structures that are not CPTS).
@@ -261,9 +257,18 @@ func (s *Store) Territory(ctx context.Context, sc Scope, id int64) (Territory, e
 	if t.StructureName, t.Departement, err = cptsInScope(ctx, s.Pool, sc, id); err != nil {
 		return t, pgError("store.Territory", err)
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT c.code, c.nom, c.codes_postaux, c.departement, c.population, tc.added_at
+	// Its communes, its version and the population vintage in one round
+	// trip (a batch), once the CPTS is known to be in scope.
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT c.code, c.nom, c.codes_postaux, c.departement, c.population, tc.added_at
 		FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
 		WHERE tc.structure_id = $1 ORDER BY c.nom_norm, c.code`, id)
+	batch.Queue(`SELECT t.version, t.updated_at, coalesce(u.name, '') FROM territories t
+		LEFT JOIN users u ON u.id = t.updated_by WHERE t.structure_id = $1`, id)
+	batch.Queue(populationYearSQL)
+	br := s.Pool.SendBatch(ctx, batch)
+	defer br.Close()
+	rows, err := br.Query()
 	if err != nil {
 		return t, pgError("store.Territory", err)
 	}
@@ -283,8 +288,7 @@ func (s *Store) Territory(ctx context.Context, sc Scope, id int64) (Territory, e
 	}
 	var at time.Time
 	var by string
-	err = s.Pool.QueryRow(ctx, `SELECT t.version, t.updated_at, coalesce(u.name, '') FROM territories t
-		LEFT JOIN users u ON u.id = t.updated_by WHERE t.structure_id = $1`, id).Scan(&t.Version, &at, &by)
+	err = br.QueryRow().Scan(&t.Version, &at, &by)
 	switch {
 	case err == nil:
 		t.UpdatedAt, t.UpdatedBy = &at, by
@@ -293,7 +297,7 @@ func (s *Store) Territory(ctx context.Context, sc Scope, id int64) (Territory, e
 	default:
 		return t, pgError("store.Territory", err)
 	}
-	t.PopulationYear = s.populationYear(ctx)
+	_ = br.QueryRow().Scan(&t.PopulationYear) // none loaded: no vintage shown
 	return t, nil
 }
 
@@ -318,19 +322,25 @@ func (s *Store) TerritoryChanges(ctx context.Context, sc Scope, id int64, p Page
 	if _, _, err := cptsInScope(ctx, s.Pool, sc, id); err != nil {
 		return nil, 0, pgError("store.TerritoryChanges", err)
 	}
-	var total int
-	if err := s.Pool.QueryRow(ctx, "SELECT count(*) FROM territory_changes WHERE structure_id = $1", id).Scan(&total); err != nil {
-		return nil, 0, pgError("store.TerritoryChanges", err)
-	}
 	if p.Size <= 0 {
 		p.Size = 50
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT ch.id, ch.at, coalesce(u.name, ''), ch.action, coalesce(ch.epci, ''), coalesce(e.nom, ''),
+	// The count and the page in one round trip (a batch).
+	batch := &pgx.Batch{}
+	batch.Queue("SELECT count(*) FROM territory_changes WHERE structure_id = $1", id)
+	batch.Queue(`SELECT ch.id, ch.at, coalesce(u.name, ''), ch.action, coalesce(ch.epci, ''), coalesce(e.nom, ''),
 		ARRAY(SELECT coalesce(c.nom, x.code) || ' (' || x.code || ')' FROM unnest(ch.communes) WITH ORDINALITY AS x(code, n)
 			LEFT JOIN communes c ON c.code = x.code ORDER BY x.n),
 		ch.skipped, ch.population_before, ch.population_after, coalesce(ch.tier_before, 0), coalesce(ch.tier_after, 0)
 		FROM territory_changes ch LEFT JOIN users u ON u.id = ch.user_id LEFT JOIN epci e ON e.code = ch.epci
 		WHERE ch.structure_id = $1 ORDER BY ch.at DESC, ch.id DESC LIMIT $2 OFFSET $3`, id, p.Size, p.Offset())
+	br := s.Pool.SendBatch(ctx, batch)
+	defer br.Close()
+	var total int
+	if err := br.QueryRow().Scan(&total); err != nil {
+		return nil, 0, pgError("store.TerritoryChanges", err)
+	}
+	rows, err := br.Query()
 	if err != nil {
 		return nil, 0, pgError("store.TerritoryChanges", err)
 	}

@@ -120,10 +120,8 @@ func (s *Store) ScopeFor(ctx context.Context, userID, orgID int64) (Scope, error
 	var sc Scope
 	var kind, role string
 	var region *string
-	err := s.Pool.QueryRow(ctx, `SELECT u.id, u.name, u.session_epoch, u.must_change_password, o.id, o.name, o.kind, m.role, o.region,
-		coalesce((SELECT array_agg(od.departement ORDER BY od.departement) FROM organisation_departements od WHERE od.org_id = o.id), '{}')
-		FROM users u JOIN memberships m ON m.user_id = u.id JOIN organisations o ON o.id = m.org_id
-		WHERE u.id = $1 AND o.id = $2 AND u.disabled_at IS NULL AND o.archived_at IS NULL`, userID, orgID).
+	err := s.Pool.QueryRow(ctx, `SELECT `+scopeColumns+` FROM `+activeMembership+`
+		WHERE u.id = $1 AND o.id = $2 AND `+activeMembershipWhere, userID, orgID).
 		Scan(&sc.UserID, &sc.UserName, &sc.SessionEpoch, &sc.MustChangePassword, &sc.OrgID, &sc.OrgName, &kind, &role, &region, &sc.Departements)
 	if err != nil {
 		return Scope{}, pgError("store.ScopeFor", err)

@@ -162,12 +162,20 @@ func get() (*env, error) {
 // dropped in t.Cleanup.
 func New(t testing.TB) *pgxpool.Pool {
 	t.Helper()
+	return NewTraced(t, nil)
+}
+
+// NewTraced is New with tracer (nil: none) on every connection of the pool:
+// the query-budget tests count each page's statements and commits with it.
+func NewTraced(t testing.TB, tracer pgx.QueryTracer) *pgxpool.Pool {
+	t.Helper()
 	u := NewURL(t)
 	cfg, err := pgxpool.ParseConfig(u)
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
 	cfg.MaxConns = poolConns
+	cfg.ConnConfig.Tracer = tracer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

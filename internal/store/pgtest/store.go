@@ -25,6 +25,12 @@ func Store(t testing.TB, clock func() time.Time) *store.Store {
 	return store.New(New(t), Options(clock))
 }
 
+// StoreTraced is Store with tracer on the pool's connections (NewTraced).
+func StoreTraced(t testing.TB, clock func() time.Time, tracer pgx.QueryTracer) *store.Store {
+	t.Helper()
+	return store.New(NewTraced(t, tracer), Options(clock))
+}
+
 // Outbox returns the newest e-mails of st's outbox for address to ("" for
 // all), at most limit: what the tests check the notifiers wrote.
 func Outbox(t testing.TB, st *store.Store, to string, limit int) []store.OutboxMail {

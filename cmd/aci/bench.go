@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/portail-aci/aci/internal/bench"
+	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/seed"
+)
+
+// benchDatabase is the database of `aci bench` in its private cluster
+// (DATA_DIR/bench), dropped and recreated at each run.
+const benchDatabase = "aci_bench"
+
+// cmdBench is `make bench`: a private cluster under DATA_DIR/bench, a fresh
+// database migrated and seeded with BENCH_DATA (demo: `aci seed --demo`;
+// any other value X: `aci seed --scale X`), this same binary started as the
+// server (`aci serve`, a second process), then the load generator
+// (internal/bench) on every page for BENCH_DURATION (default 10s) at
+// BENCH_CONNECTIONS (default 32). It prints the table and writes it, with
+// the machine's description, to BENCH_OUT (default docs/benchmarks.md).
+func cmdBench(ctx context.Context, _ []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Parse(getenv)
+	if err != nil {
+		return err
+	}
+	dur, conns := 10*time.Second, 32
+	if v := getenv("BENCH_DURATION"); v != "" {
+		if dur, err = time.ParseDuration(v); err != nil || dur <= 0 {
+			return fmt.Errorf("BENCH_DURATION : durée invalide %q (ex. 10s)", v)
+		}
+	}
+	if v := getenv("BENCH_CONNECTIONS"); v != "" {
+		if conns, err = strconv.Atoi(v); err != nil || conns < 1 {
+			return fmt.Errorf("BENCH_CONNECTIONS : nombre invalide %q", v)
+		}
+	}
+	data := or(getenv("BENCH_DATA"), "demo")
+	load := bench.LoadAverage()
+	out := or(getenv("BENCH_OUT"), filepath.Join("docs", "benchmarks.md"))
+
+	c, _, err := devCluster(ctx, filepath.Join(cfg.DataDir, "bench"), stderr)
+	if err != nil {
+		return err
+	}
+	if c.Started() {
+		defer func() { _ = c.Stop() }()
+	}
+	if err := c.DropDatabase(ctx, benchDatabase); err != nil {
+		return err
+	}
+	if err := c.EnsureDatabase(ctx, benchDatabase); err != nil {
+		return err
+	}
+	pgVersion, err := c.ServerVersion(ctx)
+	if err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		return err
+	}
+	env := append(os.Environ(), "DATABASE_URL="+c.URL(benchDatabase), "ADDR="+addr)
+	seedArgs := []string{"seed", "--demo"}
+	if data != "demo" {
+		seedArgs = []string{"seed", "--scale", data}
+	}
+	for _, args := range [][]string{{"migrate"}, seedArgs} {
+		start := time.Now()
+		cmd := exec.CommandContext(ctx, exe, args...)
+		var b bytes.Buffer
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, &b, &b
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("aci %v : %w\n%s", args, err, b.String())
+		}
+		fmt.Fprintf(stdout, "aci %v : %s\n", args, time.Since(start).Round(time.Millisecond))
+	}
+
+	logPath := filepath.Join(cfg.DataDir, "bench", "server.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	srv := exec.Command(exe, "serve")
+	srv.Env, srv.Stdout, srv.Stderr = env, logf, logf
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			_ = srv.Process.Signal(syscall.SIGTERM)
+			_ = srv.Wait()
+		}
+	}
+	defer stop()
+	base := "http://" + addr
+	if err := waitHealthy(ctx, base, 60*time.Second); err != nil {
+		return fmt.Errorf("le serveur ne répond pas (journal : %s) : %w", logPath, err)
+	}
+	fmt.Fprintf(stdout, "serveur pid %d sur %s ; %s par page, %d connexions\n", srv.Process.Pid, base, dur, conns)
+	results, err := bench.Run(ctx, bench.Options{Base: base, Password: seed.DemoPassword, Connections: conns,
+		Duration: dur, Progress: stdout}, bench.Pages())
+	if err != nil {
+		return err
+	}
+	m := bench.Machine{CPU: bench.CPUModel(), Cores: runtime.NumCPU(), RAM: bench.MemTotal(), Go: runtime.Version(),
+		PostgreSQL: pgVersion, Data: data, Duration: dur, Conns: conns, PeakRSS: bench.PeakRSS(srv.Process.Pid), Load: load, At: time.Now()}
+	stop()
+	fmt.Fprintln(stdout)
+	bench.Table(stdout, results)
+	fmt.Fprintf(stdout, "\nmémoire résidente maximale du serveur : %s\n", m.PeakRSS)
+	var doc bytes.Buffer
+	bench.Markdown(&doc, m, results)
+	if err := os.WriteFile(out, doc.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "écrit dans %s\n", out)
+	return nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func waitHealthy(ctx context.Context, base string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		res, err := http.Get(base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("statut %d", res.StatusCode)
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Run against a tiny server: login, discovery of an id, an optional page
+// missing, a page needing the session; the table has a row per page.
+func TestRunAndTable(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		if r.FormValue("password") != "pw" {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: "s", Value: r.FormValue("email"), Path: "/"})
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /liste", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`<a href="/x/42">x</a>`)) })
+	mux.HandleFunc("GET /x/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie("s"); err != nil || c.Value != "a@x" || r.PathValue("id") != "42" {
+			http.Error(w, "no", http.StatusForbidden)
+			return
+		}
+		w.Write([]byte("page"))
+	})
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	pages := []Page{
+		{Name: Floor, Path: "/healthz"},
+		{Name: "x", Who: "a@x", Path: "/x/{id}", Discover: &Discover{Path: "/liste", Pattern: regexp.MustCompile(`href="/x/(\d+)"`)}},
+		{Name: "absente", Who: "a@x", Path: "/pilotage", Optional: true},
+	}
+	res, err := Run(context.Background(), Options{Base: ts.URL, Password: "pw", Connections: 4, Duration: 200 * time.Millisecond}, pages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 3 || res[0].Requests == 0 || res[0].Errors != 0 || res[1].Path != "/x/42" || res[1].Requests == 0 ||
+		res[1].Errors != 0 || res[2].Skipped == "" || res[1].P50 > res[1].P99 {
+		t.Fatalf("results: %+v", res)
+	}
+	var b bytes.Buffer
+	Table(&b, res)
+	if lines := strings.Count(b.String(), "\n"); lines != 5 || !strings.Contains(b.String(), "| 100 % |") || !strings.Contains(b.String(), "ignorée") {
+		t.Errorf("table:\n%s", b.String())
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 100; i++ {
+		d = append(d, time.Duration(i)*time.Millisecond)
+	}
+	if quantile(d, 0.5) != 50*time.Millisecond || quantile(d, 0.95) != 95*time.Millisecond || quantile(d, 0.99) != 99*time.Millisecond || quantile(nil, 0.5) != 0 {
+		t.Errorf("quantiles: %v %v %v", quantile(d, 0.5), quantile(d, 0.95), quantile(d, 0.99))
+	}
+}

@@ -1,0 +1,281 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/seed"
+)
+
+// queryCounter is a pgx tracer that counts, while on, the statements sent to
+// PostgreSQL (round trips: a batch counts once) and the commits: explicit
+// COMMITs, and writes sent outside a transaction (autocommit).
+type queryCounter struct {
+	mu      sync.Mutex
+	on      bool
+	inTx    map[*pgx.Conn]bool
+	queries int
+	commits int
+	sqls    []string
+}
+
+func newQueryCounter() *queryCounter { return &queryCounter{inTx: map[*pgx.Conn]bool{}} }
+
+func (q *queryCounter) record(conn *pgx.Conn, sql string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.on {
+		return
+	}
+	q.queries++
+	q.sqls = append(q.sqls, strings.Join(strings.Fields(sql), " "))
+	head := strings.ToLower(strings.TrimSpace(sql))
+	word := head
+	if i := strings.IndexAny(head, " \t\n;("); i >= 0 {
+		word = head[:i]
+	}
+	switch word {
+	case "begin", "start":
+		q.inTx[conn] = true
+	case "commit", "end":
+		q.inTx[conn] = false
+		q.commits++
+	case "rollback":
+		q.inTx[conn] = false
+	case "insert", "update", "delete", "merge", "truncate":
+		if !q.inTx[conn] {
+			q.commits++
+		}
+	case "with":
+		if !q.inTx[conn] && (strings.Contains(head, "insert ") || strings.Contains(head, "update ") || strings.Contains(head, "delete ")) {
+			q.commits++
+		}
+	}
+}
+
+func (q *queryCounter) TraceQueryStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	q.record(conn, d.SQL)
+	return ctx
+}
+
+func (q *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (q *queryCounter) TraceBatchStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	q.record(conn, "batch")
+	return ctx
+}
+
+func (q *queryCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (q *queryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// measure counts the statements and commits of fn.
+func (q *queryCounter) measure(fn func()) (queries, commits int, sqls []string) {
+	q.mu.Lock()
+	q.on, q.queries, q.commits, q.sqls = true, 0, 0, nil
+	q.mu.Unlock()
+	fn()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.on = false
+	return q.queries, q.commits, q.sqls
+}
+
+func newTracedEnv(t *testing.T) (*env, *queryCounter) {
+	t.Helper()
+	t.Parallel()
+	qc := newQueryCounter()
+	return newSerialEnvTraced(t, qc), qc
+}
+
+// TestQueryBudgetPerPage loads the key pages, each as the role that uses it,
+// and fails when one sends more statements to PostgreSQL than its budget or
+// commits anything (docs/rules.md §35). Every logged-in page pays the frame:
+// 1 statement for the session with its viewer (scope, memberships) and 1 for
+// the unread badge (notifications + messages). The rest is the page's own.
+func TestQueryBudgetPerPage(t *testing.T) {
+	e, qc := newTracedEnv(t)
+	ctx := context.Background()
+	val := e.demoDossierID(seed.ValDeDemo)
+	lille := e.demoDossierID(seed.MSPLille)
+	var valOrg int64
+	if err := e.st.Pool.QueryRow(ctx, `SELECT id FROM organisations WHERE name = $1`, seed.ValDeDemo).Scan(&valOrg); err != nil {
+		t.Fatal(err)
+	}
+	clients := map[string]*client{"": e.client()}
+	as := func(email string) *client {
+		if c, ok := clients[email]; ok {
+			return c
+		}
+		c := e.loggedIn(email)
+		clients[email] = c
+		return c
+	}
+	const (
+		coord    = "coordinateur@demo.portail-aci.fr"
+		msp      = "msp@demo.portail-aci.fr"
+		referent = "referent@demo.portail-aci.fr"
+		cpamNord = "cpam.nord@demo.portail-aci.fr"
+		ars      = "ars@demo.portail-aci.fr"
+		dcgdr    = "dcgdr@demo.portail-aci.fr"
+		admin    = "admin@demo.portail-aci.fr"
+	)
+	for _, p := range []struct {
+		who, path string
+		budget    int // statements; why, when above the frame's 2
+	}{
+		// Anonymous: the session cookie is absent, nothing is read.
+		{"", "/login", 0},
+		// Homes: the frame plus the role's summary (a list's count and its
+		// page go in one batch, one round trip).
+		{coord, "/", 4},
+		// The MSP's home shows its structure, its dossiers and its active
+		// contract with its signatures: 6 until the contract's summary is
+		// read with the dossier.
+		{msp, "/", 6},
+		{referent, "/", 3},
+		// The ARS: its queue and the contracts waiting for its signature.
+		{ars, "/", 5},
+		{dcgdr, "/", 3},
+		{admin, "/", 2},
+		// Lists: the frame and the page with its count (one batch).
+		{referent, "/dossiers", 3},
+		{referent, "/instruction", 3},
+		// The admin's filter adds the départements and the page's CPTS
+		// populations (one query for the page, not one per row).
+		{admin, "/structures", 5},
+		{coord, "/structures", 4},
+		// A dossier: the frame, the dossier (withDossier) and its page.
+		// The coordinator: history, complements, accelerator sessions with
+		// their scope check (one batch): 6.
+		{coord, dpath(val, ""), 6},
+		// The referent adds the instruction checklist, read in one
+		// read-only snapshot (begin, 6 selects, rollback) and the
+		// facilitators of the accelerator form: 15 — the page most above
+		// its target; the checklist's reads are to go in one batch.
+		{referent, dpath(val, ""), 15},
+		// The contract, its signatures, its avenants and its payments, whose
+		// store method checks the scope again by the dossier: 7 until the
+		// payments are read by the contract already in hand.
+		{msp, dpath(lille, "/contrat"), 7},
+		{cpamNord, dpath(lille, "/contrat"), 7},
+		// The territory editor with a search: the structure (withStructure),
+		// the CPTS scope check then its communes, version and population
+		// vintage (one batch), the search (codes, then rows), the EPCI
+		// matches, the change log (its scope check, then count and page in
+		// one batch): 10 — the search's three statements are to become one.
+		{coord, "/structures/" + strconv.FormatInt(valOrg, 10) + "/territoire?q=saint", 10},
+		// The barèmes (3 tables, one batch) and the viewer's CPTS for the
+		// "simulate my structure" shortcut (one batch, then populations).
+		{coord, "/simulateur", 5},
+		{coord, "/notifications", 5},
+	} {
+		c := as(p.who)
+		c.get(p.path) // warm: a first view may follow the login's redirect
+		var r resp
+		n, commits, sqls := qc.measure(func() { r = c.get(p.path) })
+		if r.StatusCode != http.StatusOK {
+			t.Errorf("%s as %q: status %d", p.path, p.who, r.StatusCode)
+			continue
+		}
+		t.Logf("%-60s %-34s %d statements, %d commits", p.path, p.who, n, commits)
+		if n > p.budget || commits != 0 {
+			var b strings.Builder
+			for i, q := range sqls {
+				fmt.Fprintf(&b, "\n  %d. %.200s", i+1, q)
+			}
+			t.Errorf("%s as %q: %d statements (budget %d), %d commits (budget 0):%s", p.path, p.who, n, p.budget, commits, b.String())
+		}
+	}
+}
+
+// A page view leaves the session's row as it was; a minute later the next
+// view moves its idle expiry once (and only once), so an active user stays
+// logged in; an idle one is logged out after SESSION_IDLE_TIMEOUT.
+func TestPageViewWritesNoSession(t *testing.T) {
+	e, qc := newTracedEnv(t)
+	ctx := context.Background()
+	c := e.loggedIn("coordinateur@demo.portail-aci.fr")
+	type row struct {
+		data   []byte
+		expiry time.Time
+	}
+	read := func() row {
+		t.Helper()
+		var r row
+		if err := e.st.Pool.QueryRow(ctx, `SELECT data, expiry FROM sessions WHERE user_id IS NOT NULL`).Scan(&r.data, &r.expiry); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	c.get("/")
+	before := read()
+	_, commits, sqls := qc.measure(func() {
+		for _, p := range []string{"/", "/dossiers", "/structures", "/notifications", "/simulateur", "/compte"} {
+			if r := c.get(p); r.StatusCode != http.StatusOK {
+				t.Errorf("%s: %d", p, r.StatusCode)
+			}
+		}
+	})
+	after := read()
+	if commits != 0 || string(after.data) != string(before.data) || !after.expiry.Equal(before.expiry) {
+		t.Fatalf("page views wrote: %d commits, expiry %v → %v, data changed %v\n%s", commits, before.expiry, after.expiry,
+			string(after.data) != string(before.data), strings.Join(sqls, "\n"))
+	}
+
+	// The page after a POST shows its flash message and writes nothing
+	// either (the flash travels in its own cookie), once.
+	thread := dpath(e.demoDossierID(seed.ValDeDemo), "/messages")
+	if r := c.post(thread, url.Values{"body": {"Une question sur le dossier."}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("post message: %d", r.StatusCode)
+	}
+	posted := read()
+	var shown resp
+	if _, commits, sqls = qc.measure(func() { shown = c.get(thread) }); commits != 0 {
+		t.Fatalf("page after the POST: %d commits\n%s", commits, strings.Join(sqls, "\n"))
+	}
+	if f := shown.doc(t).Find("[data-testid=flash]").Text(); f != "Message envoyé." {
+		t.Errorf("flash after the POST: %q", f)
+	}
+	if f := c.get(thread).doc(t).Find("[data-testid=flash]").Length(); f != 0 {
+		t.Error("flash shown twice")
+	}
+	if after := read(); string(after.data) != string(posted.data) || !after.expiry.Equal(posted.expiry) {
+		t.Error("the session row changed on the page after the POST")
+	}
+
+	// A minute later (the row's expiry set back as the minute would have
+	// left it; sessions live on the wall clock): one write moves the expiry
+	// to now + idle.
+	age := func(d time.Duration) {
+		t.Helper()
+		if _, err := e.st.Pool.Exec(ctx, `UPDATE sessions SET expiry = expiry - $1::interval WHERE user_id IS NOT NULL`, d.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	age(61 * time.Second)
+	start := time.Now()
+	_, commits, _ = qc.measure(func() { c.get("/") })
+	moved := read()
+	if want := start.Add(30 * time.Minute); commits != 1 || moved.expiry.Before(want.Add(-time.Second)) || moved.expiry.After(time.Now().Add(30*time.Minute)) {
+		t.Fatalf("after a minute: %d commits, expiry %v, want %v", commits, moved.expiry, want)
+	}
+	// And not again within the minute.
+	age(30 * time.Second)
+	if _, commits, _ = qc.measure(func() { c.get("/dossiers") }); commits != 0 || !read().expiry.Equal(moved.expiry.Add(-30*time.Second)) {
+		t.Fatalf("second view within the minute: %d commits", commits)
+	}
+	// Idle past the timeout: logged out.
+	age(31 * time.Minute)
+	if r := c.get("/"); r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+		t.Fatalf("idle session still open: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+}
