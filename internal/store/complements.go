@@ -272,7 +272,7 @@ func (s *Store) ListComplementRequests(ctx context.Context, sc Scope, dossierID 
 	q := `SELECT c.id, c.dossier_id, c.target, c.request, c.requested_at, coalesce(ru.name, ''), c.answer, c.answered_at, coalesce(au.name, '')
 		FROM dossier_complements c JOIN dossiers d ON d.id = c.dossier_id JOIN organisations o ON o.id = d.structure_id
 		LEFT JOIN users ru ON ru.id = c.requested_by LEFT JOIN users au ON au.id = c.answered_by
-		WHERE c.dossier_id = ` + a.add(dossierID) + ` AND ` + sc.structures("o", &a) + ` ORDER BY c.id`
+		WHERE c.dossier_id = ` + a.add(dossierID) + ` AND ` + sc.dossiers("d", &a) + ` ORDER BY c.id`
 	rows, err := s.Pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.ListComplementRequests", err)

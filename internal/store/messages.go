@@ -153,7 +153,7 @@ func (s *Store) MessageAttachment(ctx context.Context, sc Scope, dossierID, atta
 		FROM message_attachments a JOIN messages m ON m.id = a.message_id JOIN dossiers d ON d.id = m.dossier_id
 		JOIN organisations o ON o.id = d.structure_id
 		WHERE a.id = ` + ar.add(attachmentID) + ` AND d.id = ` + ar.add(dossierID) + ` AND ` + msgVisible(sc, "m") +
-		` AND ` + sc.structures("o", &ar)
+		` AND ` + sc.dossiers("d", &ar)
 	err := s.Pool.QueryRow(ctx, q, ar...).Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &a.Data)
 	if err != nil {
 		err = pgError("store.MessageAttachment", err)
@@ -382,7 +382,7 @@ func (s *Store) UnreadMessages(ctx context.Context, sc Scope, dossierID int64) (
 	q := `SELECT count(*) FROM messages m JOIN dossiers d ON d.id = m.dossier_id JOIN organisations o ON o.id = d.structure_id
 		LEFT JOIN message_reads r ON r.dossier_id = m.dossier_id AND r.user_id = ` + a.add(sc.UserID) + `
 		WHERE m.id > coalesce(r.last_read_message_id, 0) AND m.author_user_id IS DISTINCT FROM ` + a.add(sc.UserID) +
-		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.structures("o", &a)
+		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.dossiers("d", &a)
 	if dossierID > 0 {
 		q += " AND m.dossier_id = " + a.add(dossierID)
 	}

@@ -691,3 +691,20 @@ func TestArchiveBlockers(t *testing.T) {
 		}
 	}
 }
+
+func TestFilesIsTheFirstExitFromTheDraft(t *testing.T) {
+	for _, c := range []struct {
+		from, to State
+		want     bool
+	}{
+		{Brouillon, LettreIntentionDeposee, true},
+		{Brouillon, DemandeDeposee, true},
+		{Brouillon, Brouillon, false},
+		{LettreIntentionDeposee, Brouillon, false},
+		{DemandeDeposee, EnInstruction, false},
+	} {
+		if got := Files(c.from, c.to); got != c.want {
+			t.Errorf("Files(%s, %s) = %v, want %v", c.from, c.to, got, c.want)
+		}
+	}
+}
