@@ -31,7 +31,7 @@ func (s *Server) routes() http.Handler {
 	// requests (POST, PUT, DELETE...) sent from another origin; GET never
 	// changes state.
 	r.Group(func(r chi.Router) {
-		r.Use(s.crossOrigin, s.sessions.LoadAndSave, s.loadViewer)
+		r.Use(s.crossOrigin, s.loadAndSave, s.loadViewer)
 
 		r.Get("/login", s.loginForm)
 		r.With(s.limitBody(64<<10)).Post("/login", s.loginSubmit)
@@ -56,6 +56,12 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(64<<10), s.withStructure).Post("/structures/{id}/modifier", s.structureUpdate)
 			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/archiver", s.structureArchive)
 			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/desarchiver", s.structureUnarchive)
+			// Changes of seat once a dossier is filed (seat.go): the
+			// coordinator's request, the CPAM's (or an admin's) decision.
+			r.With(s.withStructure).Get("/structures/{id}/siege", s.seatForm)
+			r.With(s.limitBody(16<<10), s.withStructure).Post("/structures/{id}/siege", s.seatRequest)
+			r.With(s.limitBody(16<<10), s.withStructure).Post("/structures/{id}/siege/{rid}", s.seatDecide)
+			r.Get("/changements-de-siege", s.seatPending)
 
 			// Members of a structure, their CSV import (member_*.go).
 			r.With(s.withStructure).Get("/structures/{id}/membres", s.memberList)

@@ -207,6 +207,21 @@ func (s *Store) CreateDossier(ctx context.Context, sc Scope, structureID int64, 
 	}
 	var id int64
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		return s.once(ctx, tx, sc.UserID, "create_dossier", &id, func() (int64, error) {
+			var id int64
+			err := createDossierTx(ctx, tx, sc, structureID, at, &id)
+			return id, err
+		})
+	})
+	if err := replayed(err); err != nil {
+		return 0, pgError("store.CreateDossier", err)
+	}
+	return id, nil
+}
+
+// createDossierTx is the body of CreateDossier's transaction.
+func createDossierTx(ctx context.Context, tx pgx.Tx, sc Scope, structureID int64, at time.Time, id *int64) error {
+	{
 		var a args
 		var st string
 		q := "SELECT o.structure_type FROM organisations o WHERE o.id = " + a.add(structureID) + " AND o.archived_at IS NULL AND " + sc.structures("o", &a) + " FOR UPDATE"
@@ -224,16 +239,12 @@ func (s *Store) CreateDossier(ctx context.Context, sc Scope, structureID int64, 
 			return domain.Errorf(domain.EConflict, "Votre structure a déjà un dossier en cours : ouvrez-le depuis la liste des dossiers.")
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO dossiers (structure_id, structure_type, created_at, created_by, updated_at, updated_by, state_since)
-			VALUES ($1, $2, $3, $4, $3, $4, $3) RETURNING id`, structureID, st, at, sc.UserID).Scan(&id); err != nil {
+			VALUES ($1, $2, $3, $4, $3, $4, $3) RETURNING id`, structureID, st, at, sc.UserID).Scan(id); err != nil {
 			return err
 		}
 		uid := sc.UserID
-		return appendAudit(ctx, tx, id, &uid, sc.UserName, at, TransitionCreer, "", workflow.Brouillon, "")
-	})
-	if err != nil {
-		return 0, pgError("store.CreateDossier", err)
+		return appendAudit(ctx, tx, *id, &uid, sc.UserName, at, TransitionCreer, "", workflow.Brouillon, "")
 	}
-	return id, nil
 }
 
 // Audit-only actions: rows of the audit trail that are not workflow

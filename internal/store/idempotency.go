@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 
 	"github.com/jackc/pgx/v5"
@@ -26,14 +24,6 @@ func validIdemKey(key string) bool {
 		}
 	}
 	return true
-}
-
-// NewIdempotencyKey returns a fresh random key for a creation form's hidden
-// field (docs/rules.md §33).
-func NewIdempotencyKey() string {
-	var b [18]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // WithIdempotencyKey returns ctx carrying the idempotency key of the

@@ -203,26 +203,27 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 		if !sc.canPostMessage() {
 			return domain.Errorf(domain.EUnauthorized, "Vous pouvez lire ce fil mais pas y écrire : seuls les coordinateurs de la structure et les agents CPAM, ARS et DCGDR écrivent.")
 		}
-		if in.Data == nil {
-			dup, err := msgJustPosted(ctx, tx, sc, in, body, at)
+		return s.once(ctx, tx, sc.UserID, "post_message", &id, func() (int64, error) {
+			if in.Data == nil {
+				dup, err := msgJustPosted(ctx, tx, sc, in, body, at)
+				if err != nil {
+					return 0, err
+				}
+				if dup {
+					return 0, ErrMessageAlreadyPosted
+				}
+			}
+			id, err := s.msgInsert(ctx, tx, sc, in, body, att, at)
 			if err != nil {
-				return err
+				return 0, err
 			}
-			if dup {
-				return ErrMessageAlreadyPosted
+			if err := msgMarkRead(ctx, tx, sc.UserID, in.DossierID, id); err != nil {
+				return 0, err
 			}
-		}
-		newID, err := s.msgInsert(ctx, tx, sc, in, body, att, at)
-		if err != nil {
-			return err
-		}
-		id = newID
-		if err := msgMarkRead(ctx, tx, sc.UserID, in.DossierID, id); err != nil {
-			return err
-		}
-		return msgNotify(ctx, tx, sc, in, id, body, at)
+			return id, msgNotify(ctx, tx, sc, in, id, body, at)
+		})
 	})
-	if err != nil {
+	if err := replayed(err); err != nil {
 		return 0, pgError("store.PostMessage", err)
 	}
 	return id, nil

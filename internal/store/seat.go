@@ -43,6 +43,9 @@ type SeatChange struct {
 	DecidedName     string
 	DecidedAt       *time.Time
 	DecisionReason  string
+	// Decidable: pending, and the scope decides it (StructureSeatChanges,
+	// PendingSeatChanges).
+	Decidable bool
 }
 
 // StateLabel is the French label of the request's state.
@@ -212,11 +215,19 @@ const seatChangeColumns = `r.id, r.structure_id, o.name, r.state, r.requested_na
 	r.to_departement, coalesce(r.to_commune, ''), coalesce((SELECT c.nom FROM communes c WHERE c.code = r.to_commune), ''),
 	r.to_postal_code, r.to_address1, r.decided_name, r.decided_at, r.decision_reason`
 
-func scanSeatChange(row pgx.Row) (SeatChange, error) {
+// scanSeatChange scans seatChangeColumns; with decides non-nil, one more
+// boolean column (the scope is the seat's agency) and'ed with *decides
+// gives Decidable.
+func scanSeatChange(row pgx.Row, decides *bool) (SeatChange, error) {
 	var c SeatChange
-	err := row.Scan(&c.ID, &c.StructureID, &c.StructureName, &c.State, &c.RequestedName, &c.RequestedAt, &c.Reason,
+	dest := []any{&c.ID, &c.StructureID, &c.StructureName, &c.State, &c.RequestedName, &c.RequestedAt, &c.Reason,
 		&c.FromDepartement, &c.FromCommune, &c.FromCommuneName, &c.ToDepartement, &c.ToCommune, &c.ToCommuneName,
-		&c.ToPostalCode, &c.ToAddress1, &c.DecidedName, &c.DecidedAt, &c.DecisionReason)
+		&c.ToPostalCode, &c.ToAddress1, &c.DecidedName, &c.DecidedAt, &c.DecisionReason}
+	if decides != nil {
+		dest = append(dest, &c.Decidable)
+	}
+	err := row.Scan(dest...)
+	c.Decidable = c.Decidable && decides != nil && *decides
 	return c, err
 }
 
@@ -224,13 +235,18 @@ func scanSeatChange(row pgx.Row) (SeatChange, error) {
 // scope, newest first (at most 20).
 func (s *Store) StructureSeatChanges(ctx context.Context, sc Scope, id int64) ([]SeatChange, error) {
 	var a args
-	q := `SELECT ` + seatChangeColumns + ` FROM seat_change_requests r JOIN organisations o ON o.id = r.structure_id
+	decides := access.For(sc.Viewer(), access.Structure(id, "", false)).Can(access.ActDecideSeatChange)
+	q := `SELECT ` + seatChangeColumns + `, r.state = 'pending' AND o.archived_at IS NULL AND ` + sc.seatAgency("o", &a) +
+		` FROM seat_change_requests r JOIN organisations o ON o.id = r.structure_id
 		WHERE r.structure_id = ` + a.add(id) + ` AND ` + sc.structures("o", &a) + ` ORDER BY r.requested_at DESC, r.id DESC LIMIT 20`
 	rows, err := s.Pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.StructureSeatChanges", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SeatChange, error) { return scanSeatChange(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SeatChange, error) {
+		c, err := scanSeatChange(r, &decides)
+		return c, err
+	})
 	return out, pgError("store.StructureSeatChanges", err)
 }
 
@@ -251,11 +267,12 @@ func (s *Store) PendingSeatChanges(ctx context.Context, sc Scope, p Page) ([]Sea
 	if p.Size <= 0 || p.Size > 200 {
 		p.Size = 50
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT `+seatChangeColumns+from+` ORDER BY r.requested_at, r.id LIMIT `+a.add(p.Size)+` OFFSET `+a.add(p.Offset()), a...)
+	rows, err := s.Pool.Query(ctx, `SELECT `+seatChangeColumns+`, TRUE`+from+` ORDER BY r.requested_at, r.id LIMIT `+a.add(p.Size)+` OFFSET `+a.add(p.Offset()), a...)
 	if err != nil {
 		return nil, 0, pgError("store.PendingSeatChanges", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SeatChange, error) { return scanSeatChange(r) })
+	yes := true
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SeatChange, error) { return scanSeatChange(r, &yes) })
 	return out, total, pgError("store.PendingSeatChanges", err)
 }
 
@@ -278,7 +295,7 @@ func (s *Store) DecideSeatChange(ctx context.Context, sc Scope, requestID int64,
 		var a args
 		q := `SELECT ` + seatChangeColumns + ` FROM seat_change_requests r JOIN organisations o ON o.id = r.structure_id
 			WHERE r.id = ` + a.add(requestID) + ` AND o.archived_at IS NULL AND ` + sc.seatAgency("o", &a) + ` FOR UPDATE OF r, o`
-		c, err := scanSeatChange(tx.QueryRow(ctx, q, a...))
+		c, err := scanSeatChange(tx.QueryRow(ctx, q, a...), nil)
 		if err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
 				return domain.Errorf(domain.ENotFound, "Demande introuvable.")

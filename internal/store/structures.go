@@ -269,6 +269,18 @@ func (s *Store) CreateStructure(ctx context.Context, sc Scope, in StructureInput
 	}
 	var id int64
 	err = s.Tx(ctx, func(tx pgx.Tx) error {
+		return s.once(ctx, tx, sc.UserID, "create_structure", &id, func() (int64, error) { return createStructureTx(ctx, tx, sc, v, isAdmin) })
+	})
+	if err := replayed(err); err != nil {
+		return 0, pgError("store.CreateStructure", err)
+	}
+	return id, nil
+}
+
+// createStructureTx is the body of CreateStructure's transaction.
+func createStructureTx(ctx context.Context, tx pgx.Tx, sc Scope, v structureValues, isAdmin bool) (int64, error) {
+	var id int64
+	err := func() error {
 		var coord *int64
 		if !isAdmin {
 			coord = &sc.UserID
@@ -295,11 +307,8 @@ func (s *Store) CreateStructure(ctx context.Context, sc Scope, in StructureInput
 			}
 		}
 		return logChange(ctx, tx, id, sc.UserID, "create", fmt.Sprintf("Enregistrement de %s (%s)", v.name, v.typ))
-	})
-	if err != nil {
-		return 0, pgError("store.CreateStructure", err)
-	}
-	return id, nil
+	}()
+	return id, err
 }
 
 const structureDetailColumns = orgColumns + `, coalesce(o.legal_form, ''), coalesce(o.siret, ''), coalesce(o.finess, ''),
