@@ -124,10 +124,17 @@ func (s Scope) dossiers(alias string, a *args) string {
 // contracts is Scope.dossiers for rows of contracts aliased alias: a
 // contract is seen by whoever sees its dossier.
 func (s Scope) contracts(alias string, a *args) string {
+	return s.ofDossier(alias+".dossier_id", a)
+}
+
+// ofDossier is Scope.dossiers for any row that names its dossier in column
+// col (e.g. "p.dossier_id" of a payment, "m.dossier_id" of a message): the
+// row is seen by whoever sees the dossier, without joining dossiers.
+func (s Scope) ofDossier(col string, a *args) string {
 	if !s.Valid() {
 		return "FALSE"
 	}
-	return alias + ".dossier_id IN (SELECT sd.id FROM dossiers sd WHERE " + s.dossiers("sd", a) + ")"
+	return col + " IN (SELECT sd.id FROM dossiers sd WHERE " + s.dossiers("sd", a) + ")"
 }
 
 // SeesStructureDepartement reports whether a structure seated in département
