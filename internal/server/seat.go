@@ -172,7 +172,12 @@ func (s *Server) seatDecide(w http.ResponseWriter, r *http.Request) {
 	case domain.IsNotFound(err):
 		s.notFound(w, r)
 		return
-	case domain.ErrorCode(err) == domain.EConflict || domain.ErrorCode(err) == domain.EInvalid:
+	case domain.ErrorCode(err) == domain.EInvalid:
+		// The refusal's reason is missing or too long: the list again, the
+		// message next to the field.
+		s.renderSeatPending(w, r, http.StatusUnprocessableEntity, rid, domain.ErrorMessage(err))
+		return
+	case domain.ErrorCode(err) == domain.EConflict:
 		s.flash(r, "error", domain.ErrorMessage(err))
 	default:
 		s.fail(w, r, err)
@@ -188,6 +193,13 @@ func (s *Server) seatPending(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
+	s.renderSeatPending(w, r, http.StatusOK, 0, "")
+}
+
+// renderSeatPending shows the pending requests, with msg next to the
+// refusal's reason of request errFor (0: none).
+func (s *Server) renderSeatPending(w http.ResponseWriter, r *http.Request, status int, errFor int64, msg string) {
+	sc, _ := scopeFrom(r.Context())
 	page := pageNumber(r)
 	cs, total, err := s.store.PendingSeatChanges(r.Context(), sc, store.Page{Number: page, Size: seatPerPage})
 	if err != nil {
@@ -196,7 +208,11 @@ func (s *Server) seatPending(w http.ResponseWriter, r *http.Request) {
 	}
 	v := pages.SeatPendingView{Pager: components.Pager{Page: page, Pages: (total + seatPerPage - 1) / seatPerPage, Total: total, Base: "/changements-de-siege?"}}
 	for _, c := range cs {
-		v.Rows = append(v.Rows, seatRow(c))
+		row := seatRow(c)
+		if c.ID == errFor {
+			row.Error = msg
+		}
+		v.Rows = append(v.Rows, row)
 	}
-	s.render(w, r, http.StatusOK, pages.SeatPending(s.page(r, "Changements de siège"), v))
+	s.render(w, r, status, pages.SeatPending(s.page(r, "Changements de siège"), v))
 }

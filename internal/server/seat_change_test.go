@@ -159,3 +159,46 @@ func TestSeatChangeLeaksNothing(t *testing.T) {
 	}
 	walkTenants(t, e, emails, structures, dossiers)
 }
+
+// TestSeatChangeRefusedWithReason: a refusal without a reason is shown again
+// with the message next to the field; with one, the structure reads it and
+// its seat does not move. The list is not for structure users.
+func TestSeatChangeRefusedWithReason(t *testing.T) {
+	e := newEnv(t)
+	val := e.structureID(seed.ValDeDemo)
+	sbase := "/structures/" + strconv.FormatInt(val, 10)
+	coord := e.loggedIn("coordinateur@demo.portail-aci.fr")
+	if r := coord.get("/changements-de-siege"); r.StatusCode != http.StatusNotFound {
+		t.Errorf("the coordinator opens the CPAM's list: %d", r.StatusCode)
+	}
+	if r := coord.post(sbase+"/siege", url.Values{"to_departement": {"69"}, "reason": {""}}); r.StatusCode != http.StatusUnprocessableEntity ||
+		r.doc(t).Find(`[data-testid=field-reason] .error-msg`).Length() != 1 {
+		t.Fatalf("request without reason: %d", r.StatusCode)
+	}
+	if r := coord.post(sbase+"/siege", url.Values{"to_departement": {"69"}, "reason": {"Fusion avec une CPTS voisine"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("request: %d", r.StatusCode)
+	}
+	var rid int64
+	if err := e.st.Pool.QueryRow(context.Background(), `SELECT id FROM seat_change_requests WHERE structure_id = $1`, val).Scan(&rid); err != nil {
+		t.Fatal(err)
+	}
+	referent := e.loggedIn("referent@demo.portail-aci.fr")
+	if referent.get("/").doc(t).Find(`nav a[href="/changements-de-siege"]`).Length() != 1 {
+		t.Error("no « Sièges » entry in the CPAM's navigation")
+	}
+	decide := sbase + "/siege/" + strconv.FormatInt(rid, 10)
+	r := referent.post(decide, url.Values{"decision": {"refuser"}, "decision_reason": {"  "}})
+	if r.StatusCode != http.StatusUnprocessableEntity || r.doc(t).Find(`[data-testid=seat-pending] .error-msg`).Length() != 1 {
+		t.Fatalf("refusal without reason: %d", r.StatusCode)
+	}
+	if r := referent.post(decide, url.Values{"decision": {"refuser"}, "decision_reason": {"Le siège reste à Bourg-en-Bresse"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("refusal: %d", r.StatusCode)
+	}
+	page := coord.get(sbase).doc(t)
+	if got := page.Find(`[data-testid=seat-state]`).First().Text(); got != "Refusée" || !strings.Contains(page.Text(), "Le siège reste à Bourg-en-Bresse") {
+		t.Errorf("the structure page shows %q", got)
+	}
+	if page.Find(`[data-testid=seat-request-link]`).Length() != 1 {
+		t.Error("no request link once the request is refused")
+	}
+}
