@@ -708,3 +708,16 @@ func TestFilesIsTheFirstExitFromTheDraft(t *testing.T) {
 		}
 	}
 }
+
+func TestAcceleratorFacilitatorNameRefusesControlAndBidi(t *testing.T) {
+	today := domain.Date{Y: 2026, M: 3, D: 2}
+	for _, name := range []string{"Dr \u202eesuoM", "Anne\u0007", "Paul \u2066x"} {
+		err := AcceleratorSession{On: today, Length: HalfDay, Facilitator: name, Participants: "Équipe"}.Check(today)
+		if de, ok := err.(*domain.Error); !ok || de.Field != "facilitator" {
+			t.Errorf("%q: %v, want a field error on facilitator", name, err)
+		}
+	}
+	if err := (AcceleratorSession{On: today, Length: HalfDay, Facilitator: "Anne Müller-Ngô", Participants: "Équipe"}).Check(today); err != nil {
+		t.Errorf("a plain name refused: %v", err)
+	}
+}
