@@ -92,14 +92,17 @@ const (
 	ActSteer                        // the steering page /pilotage: national (admin) or its region (ARS, DCGDR), read-only (docs/rules.md §32)
 
 	// Structure acts.
-	ActView          // see the record (it was loaded through the scope)
-	ActEditStructure // change the structure's identity
-	ActEditMembers   // change the structure's members
-	ActArchive       // archive the structure
-	ActUnarchive     // make an archived structure active again
-	ActEditTerritory // change the structure's territory
-	ActCreateDossier // open the structure's dossier
-	ActSeeStatement  // read the yearly statement of sums paid (attestation, docs/rules.md §32)
+	ActView              // see the record (it was loaded through the scope)
+	ActEditStructure     // change the structure's identity
+	ActEditMembers       // change the structure's members
+	ActArchive           // archive the structure
+	ActUnarchive         // make an archived structure active again
+	ActEditTerritory     // change the structure's territory
+	ActCreateDossier     // open the structure's dossier
+	ActSeeStatement      // read the yearly statement of sums paid (attestation, docs/rules.md §32)
+	ActRequestSeatChange // ask for a change of the seat once a dossier is filed
+	ActDecideSeatChange  // approve or refuse a request of change of seat
+	ActMoveSeat          // change the seat directly, even once a dossier is filed
 
 	// Dossier acts.
 	ActEditContent         // edit the dossier's content (each section's state rule aside)
@@ -260,6 +263,17 @@ func (a Act) spec() (string, func(facts) bool) {
 		return "edit_territory", func(f facts) bool {
 			return f.on(SubjectStructure) && (f.admin() || f.coordinator())
 		}
+	case ActRequestSeatChange:
+		// The structure's coordinator (docs/rules.md §33).
+		return "request_seat_change", func(f facts) bool { return f.on(SubjectStructure) && !f.s.Archived && f.coordinator() }
+	case ActDecideSeatChange:
+		// A referent or manager of the CPAM of the current seat (the scope
+		// loaded the structure), or a national admin (docs/rules.md §33).
+		return "decide_seat_change", func(f facts) bool { return f.on(SubjectStructure) && !f.s.Archived && (f.referent() || f.admin()) }
+	case ActMoveSeat:
+		// Decision: only a national admin edits the seat of a structure
+		// with a filed dossier directly (audited with before and after).
+		return "move_seat", func(f facts) bool { return f.on(SubjectStructure) && !f.s.Archived && f.admin() }
 	case ActCreateDossier:
 		return "create_dossier", func(f facts) bool { return f.on(SubjectStructure) && f.coordinator() }
 	case ActSeeStatement:

@@ -74,10 +74,10 @@ var cases = []struct {
 	{"no subject", access.Subject{}, want{}},
 
 	{"structure", access.Structure(own, domain.CPTS, false), want{
-		"coordinator": "view edit_structure edit_members archive edit_territory create_dossier see_statement",
+		"coordinator": "view edit_structure edit_members archive edit_territory create_dossier see_statement request_seat_change",
 		"member":      "view see_statement",
-		"referent":    "view see_statement", "manager": "view see_statement", "agent": "view", "director": "view", "reviewer": "view",
-		"admin": "view edit_structure edit_members archive edit_territory",
+		"referent":    "view see_statement decide_seat_change", "manager": "view see_statement decide_seat_change", "agent": "view", "director": "view", "reviewer": "view",
+		"admin": "view edit_structure edit_members archive edit_territory decide_seat_change move_seat",
 	}},
 	{"structure archived", access.Structure(own, domain.CPTS, true), want{
 		"coordinator": "view edit_territory create_dossier see_statement",

@@ -90,7 +90,7 @@ func (s *Server) acceleratorSchedule(w http.ResponseWriter, r *http.Request) {
 	}
 	var err error
 	if len(f.Errors) == 0 {
-		_, err = s.store.ScheduleAccelerator(r.Context(), sc, d.ID, in)
+		_, err = s.store.ScheduleAccelerator(idempotent(r), sc, d.ID, in)
 		if domain.ErrorCode(err) == domain.ENotFound || domain.ErrorCode(err) == domain.EInternal {
 			s.fail(w, r, err)
 			return

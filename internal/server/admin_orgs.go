@@ -82,7 +82,7 @@ func (s *Server) adminOrgCreate(w http.ResponseWriter, r *http.Request) {
 			o.Departements = append(o.Departements, d)
 		}
 	}
-	id, err := s.store.AdminCreateOrganisation(ctx, adminActor(sc), o)
+	id, err := s.store.AdminCreateOrganisation(idempotent(r), adminActor(sc), o)
 	var de *domain.Error
 	if errors.As(err, &de) && de.Code == domain.EInvalid {
 		s.renderOrgs(w, r, http.StatusUnprocessableEntity, o, de)

@@ -168,7 +168,7 @@ func (s *Server) contractAvenant(w http.ResponseWriter, r *http.Request) {
 		s.contractFail(w, r, sc, "object", domain.FieldError("object", "L'objet de l'avenant ne doit pas dépasser %d caractères (%d saisis).", store.MaxMotivation, n), vals)
 		return
 	}
-	_, err := s.store.ApplyContractTransition(r.Context(), sc, store.ContractRequest{
+	_, err := s.store.ApplyContractTransition(idempotent(r), sc, store.ContractRequest{
 		DossierID: c.DossierID, Transition: workflow.Avenant, Seen: workflow.State(formValue(r, "seen", 40)), Version: formVersion(r),
 		Motivation: object, EffectiveOn: eff, At: now, Today: domain.DateOf(now)})
 	if err != nil {

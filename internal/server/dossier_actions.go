@@ -83,7 +83,7 @@ func (s *Server) complementAdd(w http.ResponseWriter, r *http.Request) {
 	sc, d, _ := dossierFrom(r)
 	target := formValue(r, store.ExtraComplementTarget, 64)
 	text := formValue(r, store.ExtraComplementText, store.MaxMotivation+1)
-	to, err := s.store.AddComplementRequest(r.Context(), sc, d.ID, target, text, s.now())
+	to, err := s.store.AddComplementRequest(idempotent(r), sc, d.ID, target, text, s.now())
 	if err != nil {
 		if errors.Is(err, store.ErrComplementAlreadyOpen) {
 			// A double click: the request is already filed, once.

@@ -113,7 +113,7 @@ func (s *Server) dossierCreate(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	id, err := s.store.CreateDossier(r.Context(), sc, sc.OrgID, s.now())
+	id, err := s.store.CreateDossier(idempotent(r), sc, sc.OrgID, s.now())
 	if err != nil {
 		switch domain.ErrorCode(err) {
 		case domain.EInvalid, domain.EConflict:

@@ -113,7 +113,7 @@ func (s *Server) memberCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	sc, _ := scopeFrom(r.Context())
 	m := memberInput(r)
-	if _, err := s.store.AddMember(r.Context(), sc, d.ID, m); err != nil {
+	if _, err := s.store.AddMember(idempotent(r), sc, d.ID, m); err != nil {
 		fe, summary, _, other := formErrors(err, memberFieldOrder())
 		if other != nil || fe == nil {
 			s.fail(w, r, err)

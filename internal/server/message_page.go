@@ -69,7 +69,6 @@ func (s *Server) messagesRead(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	sc, d, _ := dossierFrom(r)
 	id := d.ID
 	if !s.parseForm(w, r) {
@@ -91,7 +90,7 @@ func (s *Server) messagePost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, domain.Errorf(domain.EInvalid, "Pièce jointe illisible : recommencez."))
 		return
 	}
-	_, err := s.store.PostMessage(ctx, sc, in)
+	_, err := s.store.PostMessage(idempotent(r), sc, in)
 	if err == nil || errors.Is(err, store.ErrMessageAlreadyPosted) {
 		// A double click posts once; the second answer says so.
 		msg := "Message envoyé."

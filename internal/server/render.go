@@ -74,13 +74,20 @@ func (s *Server) nav(r *http.Request, p access.Permission) []layout.NavItem {
 		{"Structures", "/structures", everyone},
 		{"Dossiers", "/dossiers", everyone},
 		{"Instruction", "/instruction", access.ActSeeInstruction},
+		{"Sièges", "/changements-de-siege", access.ActDecideSeatChange},
 		{"Simulateur", "/simulateur", everyone},
 		{"Barèmes", "/baremes", everyone},
 		{"Pilotage", "/pilotage", access.ActSteer},
 		{"Administration", "/admin/utilisateurs", access.ActAdminister},
 		{"Mon compte", "/compte", everyone},
 	} {
-		if n.act != everyone && !p.Can(n.act) {
+		if n.act == access.ActDecideSeatChange {
+			// A structure act: who decides the seat changes of structures
+			// (docs/rules.md §33).
+			if sc, _ := scopeFrom(r.Context()); !access.For(sc.Viewer(), access.Structure(0, "", false)).Can(n.act) {
+				continue
+			}
+		} else if n.act != everyone && !p.Can(n.act) {
 			continue
 		}
 		cur := r.URL.Path == n.href || (n.href != "/" && len(r.URL.Path) > len(n.href) && r.URL.Path[:len(n.href)+1] == n.href+"/")

@@ -62,6 +62,12 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(64<<10), s.withStructure).Post("/structures/{id}/modifier", s.structureUpdate)
 			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/archiver", s.structureArchive)
 			r.With(s.limitBody(4<<10), s.withStructure).Post("/structures/{id}/desarchiver", s.structureUnarchive)
+			// Changes of seat once a dossier is filed (seat.go): the
+			// coordinator's request, the CPAM's (or an admin's) decision.
+			r.With(s.withStructure).Get("/structures/{id}/siege", s.seatForm)
+			r.With(s.limitBody(16<<10), s.withStructure).Post("/structures/{id}/siege", s.seatRequest)
+			r.With(s.limitBody(16<<10), s.withStructure).Post("/structures/{id}/siege/{rid}", s.seatDecide)
+			r.Get("/changements-de-siege", s.seatPending)
 
 			// The yearly statement of the sums paid (statement.go): the
 			// printable page, and the PDF when {annee} ends in ".pdf".

@@ -64,10 +64,8 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, opts Options) *Se
 		sm.Cookie.Name = "aci_session"
 		sm.Cookie.Secure = false
 	}
-	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		s.fail(w, r, err) // 503 when the sessions' table does not answer
-	}
 	s.sessions = sm
+	sm.ErrorFunc = s.sessionError
 	s.handler = s.routes()
 	return s
 }

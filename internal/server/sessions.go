@@ -40,9 +40,17 @@ type slotKey struct{}
 // loadSession is scs's LoadAndSave with a slot in the context for the
 // viewer that the store reads with the session.
 func (s *Server) loadSession(next http.Handler) http.Handler {
-	h := s.sessions.LoadAndSave(next)
+	// The phase tells sessionError whether the handler ran (a failed save
+	// after a committed write is logged, never an error page: commit.go).
+	h := s.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := r.Context().Value(sessionPhaseKey{}).(*sessionPhase); ok {
+			p.loaded = true
+		}
+		next.ServeHTTP(w, r)
+	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), slotKey{}, &viewerSlot{})))
+		ctx := context.WithValue(r.Context(), slotKey{}, &viewerSlot{})
+		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, sessionPhaseKey{}, &sessionPhase{})))
 	})
 }
 

@@ -183,7 +183,7 @@ func (s *Server) structureCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	in := structureInputFrom(r)
-	id, err := s.store.CreateStructure(ctx, sc, in.StructureInput)
+	id, err := s.store.CreateStructure(idempotent(r), sc, in.StructureInput)
 	if err != nil {
 		fe, summary, _, other := formErrors(err, structureFieldOrder())
 		if other != nil || fe == nil {
@@ -215,6 +215,17 @@ func (s *Server) renderStructureEdit(w http.ResponseWriter, r *http.Request, sta
 		return
 	}
 	base := "/structures/" + strconv.FormatInt(d.ID, 10)
+	if _, _, p := structureFrom(r); d.SeatLocked && !p.Can(access.ActMoveSeat) {
+		// docs/rules.md §33: once a dossier is filed, the seat changes by a
+		// request the CPAM approves; the fields are shown, sent, not edited.
+		for i, f := range v.Address {
+			if f.Name == "departement" || f.Name == "commune_code" {
+				f.ReadOnly, f.Value = true, map[string]string{"departement": in.Departement, "commune_code": in.CommuneCode}[f.Name]
+				f.Hint = "Un dossier est déposé : le siège se change par une demande à la CPAM, depuis la page de la structure."
+				v.Address[i] = f
+			}
+		}
+	}
 	v.Heading, v.Action, v.Cancel, v.Version, v.Errors, v.Conflict, v.Submit = "Modifier « "+d.Name+" »", base+"/modifier", base, version, summary, conflict, "Enregistrer les modifications"
 	v.Intro = structureTypeLabel(d.StructureType) + ". Le type d'une structure ne se modifie pas."
 	s.render(w, r, status, pages.StructureForm(s.page(r, "Modifier "+d.Name), v))

@@ -178,6 +178,10 @@ func (s *Server) structureShow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if v.Seat, err = s.seatSection(r, sc, d, p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if hist, err := s.store.StructureChanges(ctx, sc, id, 5); err == nil {
 		for _, h := range hist {
 			v.History = append(v.History, pages.ChangeRow{At: domain.DateOf(h.At).French() + " " + h.At.In(domain.Paris).Format("15:04"),

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,6 +35,31 @@ type tenantIDs struct {
 // that is each area's decision, tested there).
 func TestEveryRouteAsEveryRoleOutsideTheTenant(t *testing.T) {
 	e := newEnv(t)
+	visible := map[string][]string{
+		"coordinateur@demo.portail-aci.fr":   {seed.ValDeDemo},
+		"coordinateur.b@demo.portail-aci.fr": {seed.MontsDeDemo},
+		"msp@demo.portail-aci.fr":            {seed.MSPLille},
+		"referent@demo.portail-aci.fr":       {seed.ValDeDemo},
+		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo},
+		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo},
+		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo},
+	}
+	var emails []string
+	for _, a := range seed.DemoAccounts() {
+		emails = append(emails, a.Email)
+	}
+	walkTenants(t, e, emails, visible, visible)
+}
+
+// walkTenants tries every route with a structure or dossier id in it, as
+// every account of emails, with the ids of every demo structure's records.
+// visibleStructures and visibleDossiers name, per account, the structures
+// whose records it sees: the structure's own routes (/structures/{id}...)
+// follow the first, the dossier's (/dossiers/{id}...) the second (they
+// differ after a change of seat: docs/rules.md §33). Outside, every answer
+// is 404 and a structure page names none of the dossier's ids.
+func walkTenants(t *testing.T, e *env, emails []string, visibleStructures, visibleDossiers map[string][]string) {
+	t.Helper()
 	ctx := context.Background()
 	// The routes, from the real router.
 	cfg, _ := config.Parse(func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] })
@@ -82,25 +108,17 @@ func TestEveryRouteAsEveryRoleOutsideTheTenant(t *testing.T) {
 			"fid":       q(`SELECT max(f.file_id) FROM year_files f JOIN contracts c ON c.id = f.contract_id WHERE c.structure_id = $1`, sid),
 		}})
 	}
-	visible := map[string][]string{
-		"coordinateur@demo.portail-aci.fr":   {seed.ValDeDemo},
-		"coordinateur.b@demo.portail-aci.fr": {seed.MontsDeDemo},
-		"msp@demo.portail-aci.fr":            {seed.MSPLille},
-		"referent@demo.portail-aci.fr":       {seed.ValDeDemo},
-		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo},
-		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo},
-		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo},
-	}
 	param := regexp.MustCompile(`\{[a-zA-Z]+\}`)
 	var tried int
-	for _, a := range seed.DemoAccounts() {
-		c := e.loggedIn(a.Email)
+	for _, email := range emails {
+		c := e.loggedIn(email)
 		for _, tn := range tenants {
-			inside := false
-			for _, v := range visible[a.Email] {
-				inside = inside || v == tn.name
-			}
 			for _, rt := range routes {
+				visible := visibleStructures
+				if strings.HasPrefix(rt.pattern, "/dossiers/") {
+					visible = visibleDossiers
+				}
+				inside := slices.Contains(visible[email], tn.name)
 				path := param.ReplaceAllStringFunc(rt.pattern, func(p string) string {
 					name := strings.Trim(p, "{}")
 					if name == "id" {
@@ -132,9 +150,13 @@ func TestEveryRouteAsEveryRoleOutsideTheTenant(t *testing.T) {
 				tried++
 				switch {
 				case !inside && r.StatusCode != http.StatusNotFound:
-					t.Errorf("%s %s %s (%s, outside the scope): status %d, want 404", a.Email, rt.method, path, tn.name, r.StatusCode)
+					t.Errorf("%s %s %s (%s, outside the scope): status %d, want 404", email, rt.method, path, tn.name, r.StatusCode)
 				case inside && r.StatusCode >= 500:
-					t.Errorf("%s %s %s (%s, inside the scope): status %d", a.Email, rt.method, path, tn.name, r.StatusCode)
+					t.Errorf("%s %s %s (%s, inside the scope): status %d", email, rt.method, path, tn.name, r.StatusCode)
+				}
+				if d := tn.params["dossier"]; rt.method == http.MethodGet && !slices.Contains(visibleDossiers[email], tn.name) &&
+					(strings.Contains(r.body, "/dossiers/"+d+"\"") || strings.Contains(r.body, "/dossiers/"+d+"/")) {
+					t.Errorf("%s GET %s (%s): the page links the dossier %s outside the scope", email, path, tn.name, d)
 				}
 			}
 		}

@@ -135,6 +135,19 @@ func (s *Store) ScheduleAccelerator(ctx context.Context, sc Scope, dossierID int
 		if !d.Permission(sc).Can(access.ActOrganiseAccelerator) {
 			return domain.Errorf(domain.ENotFound, "Dossier introuvable.")
 		}
+		return s.once(ctx, tx, sc.UserID, "schedule_accelerator", &id, func() (int64, error) {
+			var id int64
+			err := scheduleAcceleratorTx(ctx, tx, sc, d, in, at, &id)
+			return id, err
+		})
+	})
+	return id, pgError("store.ScheduleAccelerator", replayed(err))
+}
+
+// scheduleAcceleratorTx is the body of ScheduleAccelerator once the dossier
+// is locked and the act allowed.
+func scheduleAcceleratorTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, in AcceleratorInput, at time.Time, id *int64) error {
+	{
 		var facilitator *int64
 		if in.FacilitatorUserID != 0 {
 			var name string
@@ -155,15 +168,14 @@ func (s *Store) ScheduleAccelerator(ctx context.Context, sc Scope, dossierID int
 		if err := tx.QueryRow(ctx, `INSERT INTO accelerator_sessions (dossier_id, organiser_org_id, held_on, duration,
 			facilitator_user_id, facilitator_name, participants, created_at, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, d.ID, sc.OrgID, in.On.Time(), string(in.Length),
-			facilitator, in.Facilitator, in.Participants, at, sc.UserID).Scan(&id); err != nil {
+			facilitator, in.Facilitator, in.Participants, at, sc.UserID).Scan(id); err != nil {
 			return err
 		}
 		uid := sc.UserID
 		return appendAudit(ctx, tx, d.ID, &uid, sc.UserName, at, TransitionSeanceAccelerateur, d.State, d.State,
 			ntfCut("Séance du "+in.On.French()+" ("+in.Length.Label()+"), organisée par "+sc.OrgName+", animée par "+in.Facilitator+
 				". Participants : "+in.Participants, MaxMotivation))
-	})
-	return id, pgError("store.ScheduleAccelerator", err)
+	}
 }
 
 // RecordAcceleratorReport records the written report of a session of a

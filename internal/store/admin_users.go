@@ -498,6 +498,19 @@ func (s *Store) AdminCreateOrganisation(ctx context.Context, a Actor, o NewOrgan
 	}
 	var id int64
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		return s.once(ctx, tx, a.UserID, "create_organisation", &id, func() (int64, error) {
+			var id int64
+			err := adminCreateOrganisationTx(ctx, tx, a, o, &id)
+			return id, err
+		})
+	})
+	return id, pgError("store.AdminCreateOrganisation", replayed(err))
+}
+
+// adminCreateOrganisationTx is the body of AdminCreateOrganisation's
+// transaction.
+func adminCreateOrganisationTx(ctx context.Context, tx pgx.Tx, a Actor, o NewOrganisation, id *int64) error {
+	{
 		if o.Region != "" {
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT count(*) FROM regions WHERE code = $1`, o.Region).Scan(&n); err != nil {
@@ -521,7 +534,7 @@ func (s *Store) AdminCreateOrganisation(ctx context.Context, a Actor, o NewOrgan
 			reg = &o.Region
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO organisations (kind, name, region) VALUES ($1, $2, $3)
-			ON CONFLICT (kind, lower(name)) DO NOTHING RETURNING id`, string(o.Kind), o.Name, reg).Scan(&id)
+			ON CONFLICT (kind, lower(name)) DO NOTHING RETURNING id`, string(o.Kind), o.Name, reg).Scan(id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return domain.FieldError("name", "Une organisation de ce type porte déjà ce nom.")
 		}
@@ -529,7 +542,7 @@ func (s *Store) AdminCreateOrganisation(ctx context.Context, a Actor, o NewOrgan
 			return err
 		}
 		for _, d := range o.Departements {
-			if _, err := tx.Exec(ctx, `INSERT INTO organisation_departements (org_id, departement) VALUES ($1, $2)`, id, d); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO organisation_departements (org_id, departement) VALUES ($1, $2)`, *id, d); err != nil {
 				return err
 			}
 		}
@@ -540,9 +553,8 @@ func (s *Store) AdminCreateOrganisation(ctx context.Context, a Actor, o NewOrgan
 		if len(o.Departements) > 0 {
 			detail += " — départements " + strings.Join(o.Departements, ", ")
 		}
-		return writeAdminAudit(ctx, tx, a, AuditOrgCreate, 0, id, detail)
-	})
-	return id, pgError("store.AdminCreateOrganisation", err)
+		return writeAdminAudit(ctx, tx, a, AuditOrgCreate, 0, *id, detail)
+	}
 }
 
 // EnsureNationalOrg returns the id of the national organisation named name

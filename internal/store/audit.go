@@ -96,7 +96,7 @@ func (s *Store) DossierHistory(ctx context.Context, sc Scope, dossierID int64) (
 	var a args
 	q := `SELECT ` + auditColumns + ` FROM dossier_audit a JOIN dossiers d ON d.id = a.dossier_id
 		JOIN organisations o ON o.id = d.structure_id
-		WHERE a.dossier_id = ` + a.add(dossierID) + ` AND ` + sc.structures("o", &a) + ` ORDER BY a.seq`
+		WHERE a.dossier_id = ` + a.add(dossierID) + ` AND ` + sc.dossiers("d", &a) + ` ORDER BY a.seq`
 	rows, err := s.Pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.DossierHistory", err)

@@ -172,6 +172,19 @@ func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID in
 			}
 			return domain.Errorf(domain.EConflict, "Ce dossier n'est plus en instruction (il est « %s ») : rechargez la page.", d.State.Label())
 		}
+		state = d.State // a replay answers the dossier's state now
+		var rid int64
+		return s.once(ctx, tx, sc.UserID, "complement_request", &rid, func() (int64, error) {
+			return d.ID, s.addComplementTx(ctx, tx, sc, d, target, text, at, &state)
+		})
+	})
+	return state, pgError("store.AddComplementRequest", replayed(err))
+}
+
+// addComplementTx is the body of AddComplementRequest once the dossier is
+// locked and the request allowed.
+func (s *Store) addComplementTx(ctx context.Context, tx pgx.Tx, sc Scope, d Dossier, target, text string, at time.Time, state *workflow.State) error {
+	{
 		target, text = strings.TrimSpace(target), strings.TrimSpace(text)
 		// A double click (or a resubmission after going back) sends the same
 		// request again: under the dossier lock, an identical request still
@@ -188,13 +201,13 @@ func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID in
 			return err
 		}
 		uid := sc.UserID
-		state = d.State
+		*state = d.State
 		if d.State == workflow.EnInstruction {
 			in := TransitionRequest{DossierID: d.ID, Transition: workflow.DemanderComplements, Seen: d.State,
 				Motivation: cutRunes(ComplementTargetLabel(target)+" : "+text, MaxMotivation), At: at, Today: domain.DateOf(at),
 				Extra: map[string]string{ExtraComplementTarget: target, ExtraComplementText: text}}
 			out, err := s.applyTx(ctx, tx, sc, workflow.Actor{OrgKind: sc.Kind, Role: sc.Role, InScope: true}, &uid, sc.UserName, in, false)
-			state = out.To
+			*state = out.To
 			return err
 		}
 		if err := insertComplement(ctx, tx, d.ID, target, text, at, &uid); err != nil {
@@ -202,8 +215,7 @@ func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID in
 		}
 		return appendAudit(ctx, tx, d.ID, &uid, sc.UserName, at, TransitionDemandeComplement, d.State, d.State,
 			ComplementTargetLabel(target)+" : "+text)
-	})
-	return state, pgError("store.AddComplementRequest", err)
+	}
 }
 
 // cutRunes bounds s to max runes.
@@ -272,7 +284,7 @@ func (s *Store) ListComplementRequests(ctx context.Context, sc Scope, dossierID 
 	q := `SELECT c.id, c.dossier_id, c.target, c.request, c.requested_at, coalesce(ru.name, ''), c.answer, c.answered_at, coalesce(au.name, '')
 		FROM dossier_complements c JOIN dossiers d ON d.id = c.dossier_id JOIN organisations o ON o.id = d.structure_id
 		LEFT JOIN users ru ON ru.id = c.requested_by LEFT JOIN users au ON au.id = c.answered_by
-		WHERE c.dossier_id = ` + a.add(dossierID) + ` AND ` + sc.structures("o", &a) + ` ORDER BY c.id`
+		WHERE c.dossier_id = ` + a.add(dossierID) + ` AND ` + sc.dossiers("d", &a) + ` ORDER BY c.id`
 	rows, err := s.Pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.ListComplementRequests", err)

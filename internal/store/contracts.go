@@ -298,11 +298,16 @@ func buildTerms(ctx context.Context, tx pgx.Tx, d *Dossier, today domain.Date) (
 	t.Structure.Address = strings.Join(parts, ", ")
 	t.Structure.Where = "département " + dep
 	t.CPAM.Name, t.CPAM.Where = "la caisse primaire d'assurance maladie compétente", "département "+dep
-	_ = tx.QueryRow(ctx, `SELECT o.name FROM organisations o JOIN organisation_departements od ON od.org_id = o.id
-		WHERE o.kind = 'cpam' AND o.archived_at IS NULL AND od.departement = $1 ORDER BY o.id LIMIT 1`, dep).Scan(&t.CPAM.Name)
+	// The parties are the agencies the dossier is bound to (docs/rules.md
+	// §33), else those of the seat.
+	_ = tx.QueryRow(ctx, `SELECT o.name FROM organisations o
+		WHERE o.id = (SELECT cpam_id FROM dossiers WHERE id = $2)
+		   OR (o.kind = 'cpam' AND o.archived_at IS NULL AND EXISTS (SELECT 1 FROM organisation_departements od WHERE od.org_id = o.id AND od.departement = $1))
+		ORDER BY o.id = (SELECT cpam_id FROM dossiers WHERE id = $2) DESC NULLS LAST, o.id LIMIT 1`, dep, d.ID).Scan(&t.CPAM.Name)
 	t.ARS.Name, t.ARS.Where = "l'agence régionale de santé compétente", "région "+region
 	_ = tx.QueryRow(ctx, `SELECT o.name, coalesce(r.nom, '') FROM organisations o LEFT JOIN regions r ON r.code = o.region
-		WHERE o.kind = 'ars' AND o.archived_at IS NULL AND o.region = $1 ORDER BY o.id LIMIT 1`, region).Scan(&t.ARS.Name, &t.ARS.Where)
+		WHERE o.id = (SELECT ars_id FROM dossiers WHERE id = $2) OR (o.kind = 'ars' AND o.archived_at IS NULL AND o.region = $1)
+		ORDER BY o.id = (SELECT ars_id FROM dossiers WHERE id = $2) DESC NULLS LAST, o.id LIMIT 1`, region, d.ID).Scan(&t.ARS.Name, &t.ARS.Where)
 	if t.ARS.Where == "" {
 		t.ARS.Where = "région " + region
 	}
@@ -429,7 +434,7 @@ func loadSignatures(ctx context.Context, q querier, c *Contract) error {
 // anyone signs). Outside the scope, or before acceptance, it is not found.
 func (s *Store) ContractByDossier(ctx context.Context, sc Scope, dossierID int64) (Contract, error) {
 	var a args
-	q := "SELECT " + contractColumns + contractFrom + " WHERE c.dossier_id = " + a.add(dossierID) + " AND " + sc.structures("o", &a)
+	q := "SELECT " + contractColumns + contractFrom + " WHERE c.dossier_id = " + a.add(dossierID) + " AND " + sc.contracts("c", &a)
 	c, err := scanContract(s.Pool.QueryRow(ctx, q, a...))
 	if err != nil {
 		return c, contractNotFound(pgError("store.ContractByDossier", err))
@@ -443,7 +448,7 @@ func (s *Store) ContractByDossier(ctx context.Context, sc Scope, dossierID int64
 // ContractByID returns contract id in scope (not found outside it).
 func (s *Store) ContractByID(ctx context.Context, sc Scope, id int64) (Contract, error) {
 	var a args
-	q := "SELECT " + contractColumns + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.structures("o", &a)
+	q := "SELECT " + contractColumns + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.contracts("c", &a)
 	c, err := scanContract(s.Pool.QueryRow(ctx, q, a...))
 	if err != nil {
 		return c, contractNotFound(pgError("store.ContractByID", err))
@@ -508,7 +513,7 @@ func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in Contra
 	var out workflow.Outcome
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		var a args
-		q := "SELECT " + contractColumns + contractFrom + " WHERE c.dossier_id = " + a.add(in.DossierID) + " AND " + sc.structures("o", &a) + " FOR UPDATE OF c"
+		q := "SELECT " + contractColumns + contractFrom + " WHERE c.dossier_id = " + a.add(in.DossierID) + " AND " + sc.contracts("c", &a) + " FOR UPDATE OF c"
 		c, err := scanContract(tx.QueryRow(ctx, q, a...))
 		if err != nil {
 			return contractNotFound(err)
@@ -517,10 +522,20 @@ func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in Contra
 			return err
 		}
 		uid := sc.UserID
+		if in.Transition == workflow.Avenant {
+			// A creation: a replay of the same form returns the first
+			// result (docs/rules.md §33).
+			var rid int64
+			return s.once(ctx, tx, uid, "avenant", &rid, func() (int64, error) {
+				var err error
+				out, err = contractTx(ctx, tx, c, contractActor(sc, c), &uid, sc.UserName, sc, in)
+				return c.ID, err
+			})
+		}
 		out, err = contractTx(ctx, tx, c, contractActor(sc, c), &uid, sc.UserName, sc, in)
 		return err
 	})
-	if err != nil {
+	if err := replayed(err); err != nil {
 		return workflow.Outcome{}, pgError("store.ApplyContractTransition", err)
 	}
 	return out, nil
@@ -650,7 +665,7 @@ func (s *Store) ContractAvenants(ctx context.Context, sc Scope, dossierID int64)
 	var a args
 	q := `SELECT v.number, v.object, v.effective_on, v.contract_version, v.created_at, v.created_by_name
 		FROM contract_avenants v JOIN contracts c ON c.id = v.contract_id JOIN organisations o ON o.id = c.structure_id
-		WHERE c.dossier_id = ` + a.add(dossierID) + " AND " + sc.structures("o", &a) + " ORDER BY v.number"
+		WHERE c.dossier_id = ` + a.add(dossierID) + " AND " + sc.contracts("c", &a) + " ORDER BY v.number"
 	rows, err := s.Pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.ContractAvenants", err)
@@ -706,7 +721,7 @@ type ContractToSign struct {
 func (s *Store) ContractsAwaitingSignature(ctx context.Context, sc Scope, party workflow.Party, limit int) ([]ContractToSign, int, error) {
 	var a args
 	w := ` WHERE c.state = 'a_signer' AND NOT EXISTS (SELECT 1 FROM contract_signatures cs WHERE cs.contract_id = c.id AND cs.party = ` +
-		a.add(string(party)) + `) AND ` + sc.structures("o", &a)
+		a.add(string(party)) + `) AND ` + sc.contracts("c", &a)
 	var total int
 	if err := s.Pool.QueryRow(ctx, `SELECT count(*)`+contractFrom+w, a...).Scan(&total); err != nil {
 		return nil, 0, pgError("store.ContractsAwaitingSignature", err)

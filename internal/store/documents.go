@@ -465,7 +465,7 @@ func (s *Store) DocumentFile(ctx context.Context, sc Scope, dossierID, docID int
 	q := `SELECT f.id, f.filename, f.media_type, f.size, f.sha256, f.content
 		FROM document_versions v JOIN documents x ON x.id = v.document_id JOIN stored_files f ON f.id = v.file_id
 		JOIN dossiers d ON d.id = x.dossier_id JOIN organisations o ON o.id = d.structure_id
-		WHERE v.n = ` + a.add(n) + ` AND x.id = ` + a.add(docID) + ` AND d.id = ` + a.add(dossierID) + ` AND ` + sc.structures("o", &a)
+		WHERE v.n = ` + a.add(n) + ` AND x.id = ` + a.add(docID) + ` AND d.id = ` + a.add(dossierID) + ` AND ` + sc.dossiers("d", &a)
 	var f FileDownload
 	err := s.Pool.QueryRow(ctx, q, a...).Scan(&f.ID, &f.Filename, &f.MediaType, &f.Size, &f.SHA256, &f.Content)
 	if errors.Is(err, pgx.ErrNoRows) {

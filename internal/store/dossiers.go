@@ -61,7 +61,7 @@ type Dossier struct {
 	ContractState workflow.State
 }
 
-const dossierColumns = `d.id, d.structure_id, o.name, d.structure_type, coalesce(o.departement, ''), d.state, d.version,
+const dossierColumns = `d.id, d.structure_id, o.name, d.structure_type, coalesce(d.seat_departement, o.departement, ''), d.state, d.version,
 	d.created_at, d.created_by, d.updated_at, d.updated_by, coalesce((SELECT u.name FROM users u WHERE u.id = d.updated_by), ''),
 	d.state_since, d.lettre_deposee_on, d.lettre_validated_on, d.projet_sante_filed_on, d.projet_sante_validated_on,
 	d.demande_deposee_on, d.decided_on, d.instructeur_user_id, coalesce((SELECT u.name FROM users u WHERE u.id = d.instructeur_user_id), ''),
@@ -125,15 +125,15 @@ const (
 	lockDossierShare  = " FOR SHARE OF d"  // a change of its children, kept out of a concurrent transition
 )
 
-// scopedDossier is THE read of one dossier in scope (sc.structures on its
-// structure), with the row lock lock ("" for none, lockDossierUpdate,
+// scopedDossier is THE read of one dossier in scope (Scope.dossiers,
+// docs/rules.md §33), with the row lock lock ("" for none, lockDossierUpdate,
 // lockDossierShare). Outside the scope the dossier is not found; origin
 // names the caller in wrapped internal errors.
 func scopedDossier(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }, sc Scope, id int64, lock, origin string) (Dossier, error) {
 	var a args
-	sql := "SELECT " + dossierColumns + dossierFrom + " WHERE d.id = " + a.add(id) + " AND " + sc.structures("o", &a) + lock
+	sql := "SELECT " + dossierColumns + dossierFrom + " WHERE d.id = " + a.add(id) + " AND " + sc.dossiers("d", &a) + lock
 	d, err := scanDossier(q.QueryRow(ctx, sql, a...))
 	if err != nil {
 		return d, dossierNotFound(pgError(origin, err))
@@ -160,7 +160,7 @@ type DossierFilter struct {
 // (most recently changed first) and the total count.
 func (s *Store) ListDossiers(ctx context.Context, sc Scope, f DossierFilter, p Page) ([]Dossier, int, error) {
 	var a args
-	where := []string{sc.structures("o", &a)}
+	where := []string{sc.dossiers("d", &a)}
 	if len(f.States) > 0 {
 		st := make([]string, len(f.States))
 		for i, x := range f.States {
@@ -214,6 +214,21 @@ func (s *Store) CreateDossier(ctx context.Context, sc Scope, structureID int64, 
 	}
 	var id int64
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		return s.once(ctx, tx, sc.UserID, "create_dossier", &id, func() (int64, error) {
+			var id int64
+			err := createDossierTx(ctx, tx, sc, structureID, at, &id)
+			return id, err
+		})
+	})
+	if err := replayed(err); err != nil {
+		return 0, pgError("store.CreateDossier", err)
+	}
+	return id, nil
+}
+
+// createDossierTx is the body of CreateDossier's transaction.
+func createDossierTx(ctx context.Context, tx pgx.Tx, sc Scope, structureID int64, at time.Time, id *int64) error {
+	{
 		var a args
 		var st string
 		q := "SELECT o.structure_type FROM organisations o WHERE o.id = " + a.add(structureID) + " AND o.archived_at IS NULL AND " + sc.structures("o", &a) + " FOR UPDATE"
@@ -231,16 +246,12 @@ func (s *Store) CreateDossier(ctx context.Context, sc Scope, structureID int64, 
 			return domain.Errorf(domain.EConflict, "Votre structure a déjà un dossier en cours : ouvrez-le depuis la liste des dossiers.")
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO dossiers (structure_id, structure_type, created_at, created_by, updated_at, updated_by, state_since)
-			VALUES ($1, $2, $3, $4, $3, $4, $3) RETURNING id`, structureID, st, at, sc.UserID).Scan(&id); err != nil {
+			VALUES ($1, $2, $3, $4, $3, $4, $3) RETURNING id`, structureID, st, at, sc.UserID).Scan(id); err != nil {
 			return err
 		}
 		uid := sc.UserID
-		return appendAudit(ctx, tx, id, &uid, sc.UserName, at, TransitionCreer, "", workflow.Brouillon, "")
-	})
-	if err != nil {
-		return 0, pgError("store.CreateDossier", err)
+		return appendAudit(ctx, tx, *id, &uid, sc.UserName, at, TransitionCreer, "", workflow.Brouillon, "")
 	}
-	return id, nil
 }
 
 // Audit-only actions: rows of the audit trail that are not workflow
@@ -341,7 +352,7 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow
 		var a args
 		where := "d.id = " + a.add(in.DossierID)
 		if !actor.System {
-			where += " AND " + sc.structures("o", &a)
+			where += " AND " + sc.dossiers("d", &a)
 		}
 		lock := " FOR UPDATE OF d"
 		if skipLocked {
@@ -384,8 +395,14 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow
 		if err != nil {
 			return err
 		}
+		filed := workflow.Files(d.State, out.To)
 		if err := updateDossierFor(ctx, tx, &d, in, out, actorID); err != nil {
 			return err
+		}
+		if filed {
+			if err := bindDossier(ctx, tx, d.ID, in.At); err != nil {
+				return err
+			}
 		}
 		if err := appendAudit(ctx, tx, d.ID, actorID, actorName, in.At, out.Record.Transition, out.Record.From, out.Record.To, out.Record.Motivation); err != nil {
 			return err
@@ -401,6 +418,24 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow
 }
 
 var errSkipped = errors.New("store: dossier locked by another transaction")
+
+// bindDossier binds a dossier being filed to the instructing organisations
+// of its structure's seat now (docs/rules.md §33): the CPAM covering the
+// seat's département, the ARS and the DCGDR of its region (the active one of
+// lowest id when several). A dossier already bound keeps its binding (a
+// dossier sent back to brouillon and filed again). The agencies' scope on the
+// dossier follows the binding (Scope.dossiers).
+func bindDossier(ctx context.Context, tx pgx.Tx, dossierID int64, at time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE dossiers d SET bound_at = $2, seat_departement = o.departement,
+		cpam_id = (SELECT c.id FROM organisations c JOIN organisation_departements od ON od.org_id = c.id
+		           WHERE c.kind = 'cpam' AND c.archived_at IS NULL AND od.departement = o.departement ORDER BY c.id LIMIT 1),
+		ars_id = (SELECT x.id FROM organisations x JOIN departements dp ON dp.region = x.region
+		          WHERE x.kind = 'ars' AND x.archived_at IS NULL AND dp.code = o.departement ORDER BY x.id LIMIT 1),
+		dcgdr_id = (SELECT x.id FROM organisations x JOIN departements dp ON dp.region = x.region
+		            WHERE x.kind = 'dcgdr' AND x.archived_at IS NULL AND dp.code = o.departement ORDER BY x.id LIMIT 1)
+		FROM organisations o WHERE o.id = d.structure_id AND d.id = $1 AND d.bound_at IS NULL`, dossierID, at)
+	return err
+}
 
 // updateDossierFor writes the effects of an allowed transition on the
 // dossier row and mirrors them in d.

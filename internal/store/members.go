@@ -274,27 +274,30 @@ func (s *Store) AddMember(ctx context.Context, sc Scope, structureID int64, m re
 		if err != nil {
 			return err
 		}
-		m, fe, err := s.validateMember(ctx, tx, structureID, st, m)
-		if err != nil {
-			return err
-		}
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		if err := memberAlreadyPresent(ctx, tx, structureID, m); err != nil {
-			return err
-		}
-		err = tx.QueryRow(ctx, `INSERT INTO members (structure_id, last_name, first_name, profession, specialty, mode, rpps,
-			commune_code, own_structure_id, email, phone, created_by, updated_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
-			structureID, m.LastName, m.FirstName, string(m.Profession), m.Specialty, string(m.Mode), optString(m.RPPS),
-			m.CommuneCode, m.OwnStructureID, m.Email, m.Phone, sc.UserID).Scan(&id)
-		if err != nil {
-			return memberUnique(err, m.RPPS)
-		}
-		return logChange(ctx, tx, structureID, sc.UserID, "member_add", "Ajout de "+memberName(m)+" ("+m.Profession.Label()+")")
+		return s.once(ctx, tx, sc.UserID, "add_member", &id, func() (int64, error) {
+			var id int64
+			m, fe, err := s.validateMember(ctx, tx, structureID, st, m)
+			if err != nil {
+				return 0, err
+			}
+			if err := fe.Err(); err != nil {
+				return 0, err
+			}
+			if err := memberAlreadyPresent(ctx, tx, structureID, m); err != nil {
+				return 0, err
+			}
+			err = tx.QueryRow(ctx, `INSERT INTO members (structure_id, last_name, first_name, profession, specialty, mode, rpps,
+				commune_code, own_structure_id, email, phone, created_by, updated_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
+				structureID, m.LastName, m.FirstName, string(m.Profession), m.Specialty, string(m.Mode), optString(m.RPPS),
+				m.CommuneCode, m.OwnStructureID, m.Email, m.Phone, sc.UserID).Scan(&id)
+			if err != nil {
+				return 0, memberUnique(err, m.RPPS)
+			}
+			return id, logChange(ctx, tx, structureID, sc.UserID, "member_add", "Ajout de "+memberName(m)+" ("+m.Profession.Label()+")")
+		})
 	})
-	return id, pgError("store.AddMember", err)
+	return id, pgError("store.AddMember", replayed(err))
 }
 
 // UpdateMember changes a member with optimistic locking on its version.

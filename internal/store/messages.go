@@ -153,7 +153,7 @@ func (s *Store) MessageAttachment(ctx context.Context, sc Scope, dossierID, atta
 		FROM message_attachments a JOIN messages m ON m.id = a.message_id JOIN dossiers d ON d.id = m.dossier_id
 		JOIN organisations o ON o.id = d.structure_id
 		WHERE a.id = ` + ar.add(attachmentID) + ` AND d.id = ` + ar.add(dossierID) + ` AND ` + msgVisible(sc, "m") +
-		` AND ` + sc.structures("o", &ar)
+		` AND ` + sc.dossiers("d", &ar)
 	err := s.Pool.QueryRow(ctx, q, ar...).Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &a.Data)
 	if err != nil {
 		err = pgError("store.MessageAttachment", err)
@@ -203,26 +203,27 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 		if !sc.canPostMessage() {
 			return domain.Errorf(domain.EUnauthorized, "Vous pouvez lire ce fil mais pas y écrire : seuls les coordinateurs de la structure et les agents CPAM, ARS et DCGDR écrivent.")
 		}
-		if in.Data == nil {
-			dup, err := msgJustPosted(ctx, tx, sc, in, body, at)
+		return s.once(ctx, tx, sc.UserID, "post_message", &id, func() (int64, error) {
+			if in.Data == nil {
+				dup, err := msgJustPosted(ctx, tx, sc, in, body, at)
+				if err != nil {
+					return 0, err
+				}
+				if dup {
+					return 0, ErrMessageAlreadyPosted
+				}
+			}
+			id, err := s.msgInsert(ctx, tx, sc, in, body, att, at)
 			if err != nil {
-				return err
+				return 0, err
 			}
-			if dup {
-				return ErrMessageAlreadyPosted
+			if err := msgMarkRead(ctx, tx, sc.UserID, in.DossierID, id); err != nil {
+				return 0, err
 			}
-		}
-		newID, err := s.msgInsert(ctx, tx, sc, in, body, att, at)
-		if err != nil {
-			return err
-		}
-		id = newID
-		if err := msgMarkRead(ctx, tx, sc.UserID, in.DossierID, id); err != nil {
-			return err
-		}
-		return msgNotify(ctx, tx, sc, in, id, body, at)
+			return id, msgNotify(ctx, tx, sc, in, id, body, at)
+		})
 	})
-	if err != nil {
+	if err := replayed(err); err != nil {
 		return 0, pgError("store.PostMessage", err)
 	}
 	return id, nil
@@ -376,7 +377,7 @@ func unreadMessagesSQL(sc Scope, dossierID int64, a *args) string {
 	q := `SELECT count(*) FROM messages m JOIN dossiers d ON d.id = m.dossier_id JOIN organisations o ON o.id = d.structure_id
 		LEFT JOIN message_reads r ON r.dossier_id = m.dossier_id AND r.user_id = ` + a.add(sc.UserID) + `
 		WHERE m.id > coalesce(r.last_read_message_id, 0) AND m.author_user_id IS DISTINCT FROM ` + a.add(sc.UserID) +
-		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.structures("o", a)
+		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.dossiers("d", a)
 	if dossierID > 0 {
 		q += " AND m.dossier_id = " + a.add(dossierID)
 	}

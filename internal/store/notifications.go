@@ -60,15 +60,20 @@ type ntfPlace struct {
 	State         workflow.State // the dossier's state now
 	Departement   string
 	Region        string
+	// Bound: the dossier was filed and is bound to these agencies
+	// (docs/rules.md §33); the agencies told are the bound ones.
+	Bound                  bool
+	CPAMID, ARSID, DCGDRID *int64
 }
 
 func ntfLoadPlace(ctx context.Context, q pgx.Tx, dossierID int64) (ntfPlace, error) {
 	var p ntfPlace
 	var st, state string
-	err := q.QueryRow(ctx, `SELECT d.id, o.id, o.name, coalesce(o.structure_type, ''), d.state, coalesce(o.departement, ''), coalesce(dep.region, '')
+	err := q.QueryRow(ctx, `SELECT d.id, o.id, o.name, coalesce(o.structure_type, ''), d.state, coalesce(o.departement, ''), coalesce(dep.region, ''),
+		d.bound_at IS NOT NULL, d.cpam_id, d.ars_id, d.dcgdr_id
 		FROM dossiers d JOIN organisations o ON o.id = d.structure_id
 		LEFT JOIN departements dep ON dep.code = o.departement WHERE d.id = $1`, dossierID).
-		Scan(&p.ID, &p.StructureID, &p.StructureName, &st, &state, &p.Departement, &p.Region)
+		Scan(&p.ID, &p.StructureID, &p.StructureName, &st, &state, &p.Departement, &p.Region, &p.Bound, &p.CPAMID, &p.ARSID, &p.DCGDRID)
 	p.StructureType, p.State = domain.StructureType(st), workflow.State(state)
 	return p, err
 }
@@ -77,9 +82,11 @@ func ntfLoadPlace(ctx context.Context, q pgx.Tx, dossierID int64) (ntfPlace, err
 // the actor (docs/rules.md §20):
 //   - structure: every member (coordinators and members) of its structure;
 //   - cpam: users of the CPAMs whose départements include the structure's;
-//   - ars / dcgdr: users of the ARS / DCGDR of the structure's region.
+//   - ars / dcgdr: users of the ARS / DCGDR of the structure's region;
+//   - once the dossier is filed, the agencies it is bound to instead of the
+//     seat's (docs/rules.md §33).
 //
-// These are the same territories as Scope.structures: whoever is notified
+// These are the same territories as Scope.dossiers: whoever is notified
 // can open the dossier.
 func ntfRecipients(ctx context.Context, tx pgx.Tx, p ntfPlace, aud []workflow.Audience, exceptUser int64) ([]ntfRecipient, error) {
 	has := func(a workflow.Audience) bool {
@@ -94,12 +101,13 @@ func ntfRecipients(ctx context.Context, tx pgx.Tx, p ntfPlace, aud []workflow.Au
 		FROM users u JOIN memberships m ON m.user_id = u.id JOIN organisations o ON o.id = m.org_id
 		WHERE u.disabled_at IS NULL AND o.archived_at IS NULL AND u.id <> $1 AND (
 			($2 AND o.kind = 'structure' AND o.id = $3)
-			OR ($4 AND o.kind = 'cpam' AND EXISTS (SELECT 1 FROM organisation_departements od WHERE od.org_id = o.id AND od.departement = $5))
-			OR ($6 AND o.kind = 'ars' AND o.region = $7)
-			OR ($8 AND o.kind = 'dcgdr' AND o.region = $7))
+			OR ($4 AND o.kind = 'cpam' AND CASE WHEN $9 THEN o.id = $10
+				ELSE EXISTS (SELECT 1 FROM organisation_departements od WHERE od.org_id = o.id AND od.departement = $5) END)
+			OR ($6 AND o.kind = 'ars' AND CASE WHEN $9 THEN o.id = $11 ELSE o.region = $7 END)
+			OR ($8 AND o.kind = 'dcgdr' AND CASE WHEN $9 THEN o.id = $12 ELSE o.region = $7 END))
 		ORDER BY u.id, o.kind, m.role`,
 		exceptUser, has(workflow.ToStructure), p.StructureID, has(workflow.ToCPAM), p.Departement,
-		has(workflow.ToARS), p.Region, has(workflow.ToDCGDR))
+		has(workflow.ToARS), p.Region, has(workflow.ToDCGDR), p.Bound, p.CPAMID, p.ARSID, p.DCGDRID)
 	if err != nil {
 		return nil, err
 	}

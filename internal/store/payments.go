@@ -84,7 +84,7 @@ func listPayments(ctx context.Context, q querier, contractID int64) ([]PaymentRo
 func (s *Store) ContractPayments(ctx context.Context, sc Scope, dossierID int64) ([]PaymentRow, error) {
 	var a args
 	var id int64
-	q := "SELECT c.id" + contractFrom + " WHERE c.dossier_id = " + a.add(dossierID) + " AND " + sc.structures("o", &a)
+	q := "SELECT c.id" + contractFrom + " WHERE c.dossier_id = " + a.add(dossierID) + " AND " + sc.contracts("c", &a)
 	if err := s.Pool.QueryRow(ctx, q, a...).Scan(&id); err != nil {
 		return nil, contractNotFound(pgError("store.ContractPayments", err))
 	}
@@ -119,7 +119,7 @@ func (s *Store) MarkPaymentPaid(ctx context.Context, sc Scope, dossierID, paymen
 		var a args
 		var cid int64
 		var state string
-		q := "SELECT c.id, c.state" + contractFrom + " WHERE c.dossier_id = " + a.add(dossierID) + " AND " + sc.structures("o", &a) + " FOR UPDATE OF c"
+		q := "SELECT c.id, c.state" + contractFrom + " WHERE c.dossier_id = " + a.add(dossierID) + " AND " + sc.contracts("c", &a) + " FOR UPDATE OF c"
 		if err := tx.QueryRow(ctx, q, a...).Scan(&cid, &state); err != nil {
 			return contractNotFound(err)
 		}

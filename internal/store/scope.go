@@ -14,6 +14,9 @@ import (
 //   - a structure's users see their structure;
 //   - a CPAM sees the structures whose département is one of its départements;
 //   - an ARS or a DCGDR sees the structures of its region;
+//   - an agency also sees the structures with a dossier bound to it;
+//   - dossiers and their data follow their binding (Scope.dossiers,
+//     docs/rules.md §33), not the structure's seat;
 //   - national admins see everything.
 //
 // Outside the scope a record is "not found", never "forbidden".
@@ -56,12 +59,82 @@ func (s Scope) structures(alias string, a *args) string {
 		return alias + ".kind = 'structure'"
 	case domain.OrgStructure:
 		return alias + ".kind = 'structure' AND " + alias + ".id = " + a.add(s.OrgID)
-	case domain.OrgCPAM:
-		return alias + ".kind = 'structure' AND " + alias + ".departement = ANY(" + a.add(s.Departements) + "::text[])"
-	case domain.OrgARS, domain.OrgDCGDR:
-		return alias + ".kind = 'structure' AND " + alias + ".departement IN (SELECT code FROM departements WHERE region = " + a.add(s.Region) + ")"
+	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
+		// The seat's agencies, and the agencies a filed dossier of the
+		// structure is bound to (they keep its registry identity after a
+		// change of seat: docs/rules.md §33).
+		return alias + ".kind = 'structure' AND (" + s.seatIn(alias, a) + " OR EXISTS (SELECT 1 FROM dossiers sb WHERE sb.structure_id = " +
+			alias + ".id AND sb." + s.boundColumn() + " = " + a.add(s.OrgID) + "))"
 	}
 	return "FALSE"
+}
+
+// seatIn is the predicate "the structure aliased alias is seated in the
+// agency's territory" (CPAM: its départements; ARS, DCGDR: its region).
+func (s Scope) seatIn(alias string, a *args) string {
+	if s.Kind == domain.OrgCPAM {
+		return alias + ".departement = ANY(" + a.add(s.Departements) + "::text[])"
+	}
+	return alias + ".departement IN (SELECT code FROM departements WHERE region = " + a.add(s.Region) + ")"
+}
+
+// boundColumn is the dossiers column binding a filed dossier to an agency
+// of the scope's kind ("" for other kinds).
+func (s Scope) boundColumn() string {
+	switch s.Kind {
+	case domain.OrgCPAM:
+		return "cpam_id"
+	case domain.OrgARS:
+		return "ars_id"
+	case domain.OrgDCGDR:
+		return "dcgdr_id"
+	}
+	return ""
+}
+
+// dossiers returns the SQL predicate restricting rows of dossiers aliased
+// alias to the scope (docs/rules.md §33). Every query of data that belongs to
+// a dossier — the dossier itself, its contract, documents, messages,
+// internal notes, complements, payments, audit trail, and any new table
+// hanging off a dossier or a contract — adds this predicate (or
+// Scope.contracts) instead of Scope.structures:
+//
+//   - a structure's users see their structure's dossiers;
+//   - a CPAM, an ARS, a DCGDR sees the dossiers bound to it when they were
+//     filed (cpam_id, ars_id, dcgdr_id), whatever the structure's seat is
+//     now; a dossier never filed (bound_at NULL, a draft) follows the
+//     structure's current seat;
+//   - national users see every dossier.
+func (s Scope) dossiers(alias string, a *args) string {
+	if !s.Valid() {
+		return "FALSE"
+	}
+	switch s.Kind {
+	case domain.OrgNational:
+		return "TRUE"
+	case domain.OrgStructure:
+		return alias + ".structure_id = " + a.add(s.OrgID)
+	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
+		return "(" + alias + "." + s.boundColumn() + " = " + a.add(s.OrgID) + " OR (" + alias + ".bound_at IS NULL AND EXISTS (SELECT 1 FROM organisations so WHERE so.id = " +
+			alias + ".structure_id AND so.kind = 'structure' AND " + s.seatIn("so", a) + ")))"
+	}
+	return "FALSE"
+}
+
+// contracts is Scope.dossiers for rows of contracts aliased alias: a
+// contract is seen by whoever sees its dossier.
+func (s Scope) contracts(alias string, a *args) string {
+	return s.ofDossier(alias+".dossier_id", a)
+}
+
+// ofDossier is Scope.dossiers for any row that names its dossier in column
+// col (e.g. "p.dossier_id" of a payment, "m.dossier_id" of a message): the
+// row is seen by whoever sees the dossier, without joining dossiers.
+func (s Scope) ofDossier(col string, a *args) string {
+	if !s.Valid() {
+		return "FALSE"
+	}
+	return col + " IN (SELECT sd.id FROM dossiers sd WHERE " + s.dossiers("sd", a) + ")"
 }
 
 // SeesStructureDepartement reports whether a structure seated in département

@@ -37,6 +37,9 @@ type StructureDetail struct {
 	// CanEdit: the scope may edit this structure and its members (see
 	// Scope.canEditStructure).
 	CanEdit bool
+	// SeatLocked: a dossier of the structure is filed; its seat changes
+	// through a request the CPAM approves (docs/rules.md §33).
+	SeatLocked bool
 }
 
 // canEditStructure reports whether the scope may change structure id and its
@@ -266,6 +269,18 @@ func (s *Store) CreateStructure(ctx context.Context, sc Scope, in StructureInput
 	}
 	var id int64
 	err = s.Tx(ctx, func(tx pgx.Tx) error {
+		return s.once(ctx, tx, sc.UserID, "create_structure", &id, func() (int64, error) { return createStructureTx(ctx, tx, sc, v, isAdmin) })
+	})
+	if err := replayed(err); err != nil {
+		return 0, pgError("store.CreateStructure", err)
+	}
+	return id, nil
+}
+
+// createStructureTx is the body of CreateStructure's transaction.
+func createStructureTx(ctx context.Context, tx pgx.Tx, sc Scope, v structureValues, isAdmin bool) (int64, error) {
+	var id int64
+	err := func() error {
 		var coord *int64
 		if !isAdmin {
 			coord = &sc.UserID
@@ -292,11 +307,8 @@ func (s *Store) CreateStructure(ctx context.Context, sc Scope, in StructureInput
 			}
 		}
 		return logChange(ctx, tx, id, sc.UserID, "create", fmt.Sprintf("Enregistrement de %s (%s)", v.name, v.typ))
-	})
-	if err != nil {
-		return 0, pgError("store.CreateStructure", err)
-	}
-	return id, nil
+	}()
+	return id, err
 }
 
 const structureDetailColumns = orgColumns + `, coalesce(o.legal_form, ''), coalesce(o.siret, ''), coalesce(o.finess, ''),
@@ -329,6 +341,9 @@ func (s *Store) StructureDetail(ctx context.Context, sc Scope, id int64) (Struct
 	o.Kind, o.StructureType, d.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)
 	d.CreatedOn = dateOf(created)
 	d.CanEdit = sc.canEditStructure(id) && o.ArchivedAt == nil
+	if d.SeatLocked, err = seatLocked(ctx, s.Pool, id); err != nil {
+		return d, pgError("store.StructureDetail", err)
+	}
 	return d, nil
 }
 
@@ -371,6 +386,10 @@ func (s *Store) UpdateStructure(ctx context.Context, sc Scope, id int64, version
 		if cur != version {
 			return structureConflict(who)
 		}
+		seatNote, err := seatEdit(ctx, tx, sc, id, v, fe)
+		if err != nil {
+			return err
+		}
 		if err := fe.Err(); err != nil {
 			return err
 		}
@@ -396,10 +415,44 @@ func (s *Store) UpdateStructure(ctx context.Context, sc Scope, id int64, version
 		if err != nil {
 			return uniqueViolation(err)
 		}
-		return logChange(ctx, tx, id, sc.UserID, "update", "Modification de l'identité de "+v.name)
+		return logChange(ctx, tx, id, sc.UserID, "update", "Modification de l'identité de "+v.name+seatNote)
 	})
 	return pgError("store.UpdateStructure", err)
 }
+
+// seatEdit checks a change of the seat (département, commune) in an edit of
+// structure id (docs/rules.md §33): once a dossier of the structure is
+// filed, only ActMoveSeat (a national admin) changes it here, the
+// structure's users ask for it (RequestSeatChange); the refusal is a field
+// error in fe. It returns the history's note of the change, before → after
+// ("" when the seat does not change).
+func seatEdit(ctx context.Context, tx pgx.Tx, sc Scope, id int64, v structureValues, fe registry.FieldErrors) (string, error) {
+	var curDep, curCommune string
+	if err := tx.QueryRow(ctx, `SELECT coalesce(departement, ''), coalesce(commune_code, '') FROM organisations WHERE id = $1`, id).
+		Scan(&curDep, &curCommune); err != nil {
+		return "", err
+	}
+	newCommune := ""
+	if v.commune != nil {
+		newCommune = *v.commune
+	}
+	if v.dep == curDep && newCommune == curCommune {
+		return "", nil
+	}
+	locked, err := seatLocked(ctx, tx, id)
+	if err != nil {
+		return "", err
+	}
+	if locked && !access.For(sc.Viewer(), access.Structure(id, "", false)).Can(access.ActMoveSeat) {
+		fe.Add("departement", MsgSeatLocked)
+		return "", nil
+	}
+	return " ; siège : " + seatSummary(curDep, curCommune, "") + " → " + seatSummary(v.dep, newCommune, ""), nil
+}
+
+// MsgSeatLocked is the refusal of a direct change of the seat once a
+// dossier is filed.
+const MsgSeatLocked = "Le siège ne se modifie plus ici depuis le dépôt d'un dossier : demandez un changement de siège depuis la page de la structure (la CPAM le valide)."
 
 // ArchiveStructure archives a structure (hidden from lists by default; its
 // users lose access to it as an active organisation). Same permission and

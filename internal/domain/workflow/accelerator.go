@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/registry"
 )
 
 // Accelerator sessions (docs/rules.md §10, avenant 2 negotiation): before the
@@ -63,6 +64,9 @@ func (s AcceleratorSession) Check(today domain.Date) error {
 	}
 	if f := strings.TrimSpace(s.Facilitator); f == "" || utf8.RuneCountInString(f) > 200 {
 		errs = append(errs, domain.FieldError("facilitator", "Indiquez qui anime la séance (200 caractères au plus)."))
+	} else if registry.HasForbiddenChars(f) {
+		// A name: no control or bidi-override character (docs/rules.md §33).
+		errs = append(errs, domain.FieldError("facilitator", "%s", registry.MsgNameChars))
 	}
 	if p := strings.TrimSpace(s.Participants); p == "" || utf8.RuneCountInString(p) > MaxParticipants {
 		errs = append(errs, domain.FieldError("participants", "Indiquez les participants (2 000 caractères au plus)."))

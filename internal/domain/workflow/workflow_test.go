@@ -691,3 +691,33 @@ func TestArchiveBlockers(t *testing.T) {
 		}
 	}
 }
+
+func TestFilesIsTheFirstExitFromTheDraft(t *testing.T) {
+	for _, c := range []struct {
+		from, to State
+		want     bool
+	}{
+		{Brouillon, LettreIntentionDeposee, true},
+		{Brouillon, DemandeDeposee, true},
+		{Brouillon, Brouillon, false},
+		{LettreIntentionDeposee, Brouillon, false},
+		{DemandeDeposee, EnInstruction, false},
+	} {
+		if got := Files(c.from, c.to); got != c.want {
+			t.Errorf("Files(%s, %s) = %v, want %v", c.from, c.to, got, c.want)
+		}
+	}
+}
+
+func TestAcceleratorFacilitatorNameRefusesControlAndBidi(t *testing.T) {
+	today := domain.Date{Y: 2026, M: 3, D: 2}
+	for _, name := range []string{"Dr \u202eesuoM", "Anne\u0007", "Paul \u2066x"} {
+		err := AcceleratorSession{On: today, Length: HalfDay, Facilitator: name, Participants: "Équipe"}.Check(today)
+		if de, ok := err.(*domain.Error); !ok || de.Field != "facilitator" {
+			t.Errorf("%q: %v, want a field error on facilitator", name, err)
+		}
+	}
+	if err := (AcceleratorSession{On: today, Length: HalfDay, Facilitator: "Anne Müller-Ngô", Participants: "Équipe"}).Check(today); err != nil {
+		t.Errorf("a plain name refused: %v", err)
+	}
+}
