@@ -35,8 +35,8 @@ var base = map[string]string{
 	"coordinator": "create_structure work_as_structure",
 	"member":      "create_structure work_as_structure",
 	"other":       "create_structure work_as_structure",
-	"referent":    "export_structures see_instruction work_instruction read_internal_notes",
-	"manager":     "export_structures see_instruction work_instruction read_internal_notes",
+	"referent":    "export_structures see_instruction work_instruction read_internal_notes see_payments order_payment pay_payment recover_payment",
+	"manager":     "export_structures see_instruction work_instruction read_internal_notes see_payments order_payment pay_payment recover_payment cancel_payment",
 	"agent":       "export_structures see_instruction work_instruction read_internal_notes",
 	"director":    "export_structures see_instruction work_instruction read_internal_notes",
 	"reviewer":    "export_structures see_instruction work_instruction read_internal_notes",
@@ -194,12 +194,12 @@ var cases = []struct {
 	}},
 	{"contract actif", contract(workflow.Actif, workflow.Parties()...), want{
 		"coordinator": "view file_step request_termination", "member": "view",
-		"referent": "view record_payment", "manager": "view file_step record_payment record_avenant request_termination",
+		"referent": "view record_payment record_termination", "manager": "view file_step record_payment record_avenant request_termination record_termination",
 		"agent": "view", "director": "view", "reviewer": "view", "admin": "view",
 	}},
 	{"contract resiliation_demandee", contract(workflow.ResiliationDemandee, workflow.Parties()...), want{
 		"coordinator": "view", "member": "view",
-		"referent": "view record_payment", "manager": "view file_step record_payment terminate",
+		"referent": "view record_payment record_termination", "manager": "view file_step record_payment terminate record_termination",
 		"agent": "view", "director": "view", "reviewer": "view", "admin": "view",
 	}},
 	{"contract resilie", contract(workflow.Resilie, workflow.Parties()...), want{

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
@@ -184,31 +185,19 @@ func (s *Server) contractAvenant(w http.ResponseWriter, r *http.Request) {
 	s.contractBack(w, r, "#avenants")
 }
 
+// contractMarkPaid is the old « marquer versé » of the contract tab: payments
+// now follow their lifecycle on /paiements (docs/rules.md §30), where they
+// are ordered before being paid. The route stays for old pages and sends the
+// CPAM there, on the contract's payments.
 func (s *Server) contractMarkPaid(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	if !s.confirmed(w, r, "Enregistrer ce versement comme effectué ? Il ne pourra plus être modifié.") {
-		return
-	}
 	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
-	pid, ok := pathID(chiParam(r, "pid"))
-	if !ok {
+	if !access.ForViewer(sc.Viewer()).Can(access.ActPayPayment) {
 		s.notFound(w, r)
 		return
 	}
-	paidOn, okDate := parseFrenchDate(formValue(r, "paid_on", 20))
-	if !okDate {
-		s.contractFail(w, r, sc, "paid_on", domain.FieldError("paid_on", "Indiquez la date du versement au format jj/mm/aaaa."), nil)
-		return
-	}
-	if err := s.store.MarkPaymentPaid(r.Context(), sc, c.DossierID, pid, paidOn, s.now()); err != nil {
-		s.contractFail(w, r, sc, "paid_on", err, nil)
-		return
-	}
-	s.flash(r, "ok", "Le versement est enregistré.")
-	s.contractBack(w, r, "#paiements")
+	s.flash(r, "ok", "Les versements s'enregistrent désormais sur la page Paiements : ordonnancez le paiement, puis marquez-le versé avec sa référence comptable.")
+	redirect(w, r, "/paiements?contrat="+strconv.FormatInt(c.ID, 10))
 }

@@ -143,7 +143,8 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 		s.fail(w, r, err)
 		return
 	}
-	v.CanMarkPaid = p.Can(access.ActRecordPayment)
+	v.CanMarkPaid = access.ForViewer(sc.Viewer()).Can(access.ActSeePayments)
+	v.ContractID = c.ID
 	paid := paymentsView(&v, c, ps)
 	terminationView(&v, c, paid, today)
 	w.Header().Set("Cache-Control", "no-store")
@@ -220,7 +221,7 @@ func paymentLine(c store.Contract, p store.PaymentRow) pages.PaymentLine {
 		mission = p.Mission.Label()
 	}
 	pl := pages.PaymentLine{ID: p.ID, Due: p.Due.French(), Year: strconv.Itoa(p.ContractYear), Mission: mission,
-		Kind: paymentKindLabel(p.Kind), Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Paid: p.Status == store.PaymentVerse}
+		Kind: paymentKindLabel(p.Kind), Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Paid: p.Status == store.PaymentVerse, Status: p.Status.Label()}
 	if c.StructureType == domain.MSP {
 		pl.Year = strconv.Itoa(c.Start.Y + p.ContractYear - 1)
 	}

@@ -388,6 +388,9 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow
 		if err := complementsAfter(ctx, tx, &d, out, in); err != nil { // demander_complements
 			return err
 		}
+		if err := amorcageOnLetter(ctx, tx, &d, in); err != nil { // valider_lettre_intention
+			return err
+		}
 		return s.createContractOnAccept(ctx, tx, &d, out) // accepter
 	}()
 	return out, err
