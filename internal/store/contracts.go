@@ -591,8 +591,11 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 		var eff domain.Date
 		var err error
 		by := workflow.PartyStructure
+		// a termination annulled earlier leaves nothing behind
+		set = append(set, "recourse_filed_on = NULL", "recourse_decided_on = NULL", "recourse_upheld = NULL")
 		switch {
 		case partyOf(sc, c) == workflow.PartyStructure:
+			set = append(set, "resiliation_notified_on = NULL", "resiliation_received_on = NULL", "resiliation_effective_on = NULL")
 			setv("resiliation_letter_on", dateArg(in.Today))
 			motivation = "Courrier de résiliation envoyé par le portail le " + in.Today.French() + " : la CPAM enregistre sa date de réception, l'effet suit de deux mois"
 			if in.Motivation != "" {
@@ -603,6 +606,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 				return out, domain.FieldError("motivation", "La motivation de la résiliation décidée par la CPAM est obligatoire.")
 			}
 			by = workflow.PartyCPAM
+			set = append(set, "resiliation_letter_on = NULL")
 			if _, eff, err = (contractlife.CPAMTermination{Notified: in.ReceivedOn}).Effective(); err != nil {
 				return out, err
 			}
@@ -615,6 +619,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 			motivation = "Résiliation décidée par la CPAM, notifiée le " + in.ReceivedOn.French() + " ; effet le " + eff.French() +
 				" sauf recours devant la commission paritaire — " + in.Motivation
 		default:
+			set = append(set, "resiliation_letter_on = NULL", "resiliation_notified_on = NULL")
 			if eff, err = contractlife.TerminationEffective(c.Start, in.ReceivedOn); err != nil {
 				return out, err
 			}
