@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/pdf"
@@ -110,8 +111,16 @@ func paymentKindLabel(k funding.Kind) string {
 		return "Amorçage"
 	case funding.KindCrise:
 		return "Crise sanitaire"
+	case contractlife.KindPlanCrise:
+		return "Plan de crise"
+	case contractlife.KindAjustement:
+		return "Ajustement"
+	case contractlife.KindRecouvrement:
+		return "Recouvrement (trop-perçu)"
+	case contractlife.KindSoldeResiliation:
+		return "Solde de résiliation"
 	}
-	return ""
+	return string(k)
 }
 
 func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store.Scope, c store.Contract, status int, errs, vals map[string]string) {

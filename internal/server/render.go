@@ -74,6 +74,7 @@ func (s *Server) nav(r *http.Request, p access.Permission) []layout.NavItem {
 		{"Structures", "/structures", everyone},
 		{"Dossiers", "/dossiers", everyone},
 		{"Instruction", "/instruction", access.ActSeeInstruction},
+		{"Paiements", "/paiements", access.ActSeePayments},
 		{"Simulateur", "/simulateur", everyone},
 		{"Barèmes", "/baremes", everyone},
 		{"Administration", "/admin/utilisateurs", access.ActAdminister},

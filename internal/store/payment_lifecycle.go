@@ -638,3 +638,28 @@ func parseID(s string) (int64, bool) {
 	}
 	return id, id > 0
 }
+
+// StructureOption is a structure offered in a filter.
+type StructureOption struct {
+	ID   int64
+	Name string
+}
+
+// PaymentStructures lists the structures in scope that have payments, by
+// name (the payments page's structure filter).
+func (s *Store) PaymentStructures(ctx context.Context, sc Scope) ([]StructureOption, error) {
+	if !access.ForViewer(sc.Viewer()).Can(access.ActSeePayments) {
+		return nil, nil
+	}
+	var a args
+	rows, err := s.Pool.Query(ctx, `SELECT o.id, o.name FROM organisations o WHERE `+sc.structures("o", &a)+`
+		AND EXISTS (SELECT 1 FROM payments p WHERE p.structure_id = o.id) ORDER BY o.name, o.id LIMIT 2000`, a...)
+	if err != nil {
+		return nil, pgError("store.PaymentStructures", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StructureOption, error) {
+		var o StructureOption
+		return o, r.Scan(&o.ID, &o.Name)
+	})
+	return out, pgError("store.PaymentStructures", err)
+}
