@@ -29,6 +29,9 @@ func (s *Server) Jobs() []Job {
 		{Name: "réputé validé", Every: time.Hour, Run: s.runSystemTransitions},
 		// Contracts at the end of their 5 years become échus (echoir).
 		{Name: "contract expiry", Every: 24 * time.Hour, Run: s.runContractExpiry},
+		// Terminations at their effective date: later payments cancelled,
+		// the trop-perçu becomes a recovery (docs/rules.md §30).
+		{Name: "terminations", Every: time.Hour, Run: s.runTerminations},
 	}
 }
 
@@ -82,6 +85,18 @@ func (s *Server) runContractExpiry(ctx context.Context) error {
 	n, err := s.store.ExpireContracts(ctx, domain.DateOf(now), now)
 	if n > 0 {
 		s.log.Info("contract expiry job", "echus", n)
+	}
+	return err
+}
+
+// runTerminations applies the terminations whose effective date is reached,
+// each contract in its own transaction with FOR UPDATE SKIP LOCKED
+// (store.ApplyDueTerminations).
+func (s *Server) runTerminations(ctx context.Context) error {
+	now := s.now()
+	n, err := s.store.ApplyDueTerminations(ctx, domain.DateOf(now), now)
+	if n > 0 {
+		s.log.Info("terminations", "contracts", n)
 	}
 	return err
 }

@@ -74,6 +74,10 @@ type Signature struct {
 	DocumentSHA256 string
 }
 
+// DecidedUpheld reports whether the commission paritaire confirmed a CPAM
+// termination.
+func (c Contract) DecidedUpheld() bool { return !c.RecourseDecided.IsZero() && c.RecourseUpheld }
+
 // Signed reports whether party p has signed.
 func (c Contract) Signed(p workflow.Party) (Signature, bool) {
 	for _, s := range c.Signatures {
