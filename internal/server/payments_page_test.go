@@ -6,11 +6,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/contractlife"
+	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
 )
@@ -209,3 +211,32 @@ func TestPaymentsBatchExportImport(t *testing.T) {
 
 func itoaInt(n int) string  { return itoa64(int64(n)) }
 func itoa64(n int64) string { return ctItoa(n) }
+
+// The lettre d'intention amorçage is shown on the dossier, at the amount of
+// the territory's tier.
+func TestDossierShowsItsAmorcage(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var pop int64
+	var due time.Time
+	if err := e.st.Pool.QueryRow(ctx, `SELECT coalesce(sum(c.population), 0) FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
+		JOIN organisations o ON o.id = tc.structure_id WHERE o.name = $1`, seed.ValDeDemo).Scan(&pop); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.Pool.QueryRow(ctx, `SELECT p.due_on FROM payments p JOIN organisations o ON o.id = p.structure_id WHERE o.name = $1`, seed.ValDeDemo).Scan(&due); err != nil {
+		t.Fatal(err)
+	}
+	b, err := funding.BaremeAt(funding.Builtin(), domain.DateOf0(due))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tier, _ := b.Tier(pop)
+	want, _ := funding.AmorcageLettreIntention(b, tier)
+	id := e.demoDossierID(seed.ValDeDemo)
+	for _, who := range []string{ctValCoord, ctReferentA} {
+		d := e.loggedIn(who).get(dpath(id, "")).doc(t)
+		if got := d.Find(`[data-testid="startup-amount"]`).Text(); got != domain.FormatEUR(want) {
+			t.Errorf("%s: amorçage %q, want %s (tier %d, population %d)", who, got, domain.FormatEUR(want), tier, pop)
+		}
+	}
+}
