@@ -261,6 +261,18 @@ func ActionLabel(t workflow.Transition) string {
 		return "Validation implicite (silence de l'ARS, CSP L1434-12)"
 	case TransitionVersement:
 		return "Versement enregistré"
+	case TransitionOrdonnancement:
+		return "Paiement ordonnancé"
+	case TransitionAnnulation:
+		return "Paiement annulé"
+	case TransitionRecouvrement:
+		return "Recouvrement enregistré"
+	case TransitionReceptionResiliation:
+		return "Réception du courrier de résiliation"
+	case TransitionRecours:
+		return "Recours devant la commission paritaire"
+	case TransitionDecisionRecours:
+		return "Décision de la commission paritaire"
 	case TransitionSeanceAccelerateur:
 		return "Séance accélérateur programmée"
 	case TransitionCompteRenduAccelerateur:
