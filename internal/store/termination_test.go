@@ -202,4 +202,33 @@ func TestTerminationByTheCPAMWithRecourse(t *testing.T) {
 	if rep, err := st.VerifyAudit(ctx); err != nil || rep.Broken != "" {
 		t.Fatalf("verify %+v %v", rep, err)
 	}
+
+	// An MSP: the commission confirms the termination after the notice's
+	// end: effective on the decision day, already reached, so applied at once.
+	idM, _ := activeContract(t, st, scopes, coordM, start)
+	req.DossierID = idM
+	if _, err := st.ApplyContractTransition(ctx, scopes[cpamMgr], req); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordTermination(ctx, scopes[referen], store.TerminationRecord{DossierID: idM, RecourseFiled: filed, At: filed.Time().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordTermination(ctx, scopes[referen], store.TerminationRecord{DossierID: idM, RecourseFiled: filed, At: filed.Time().Add(time.Hour)}); domain.ErrorCode(err) != domain.EConflict {
+		t.Fatalf("second recourse: %v", err)
+	}
+	if err := st.RecordTermination(ctx, scopes[referen], store.TerminationRecord{DossierID: idM, Decided: decided, Upheld: true, At: decided.Time().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := st.ContractByDossier(ctx, scopes[referen], idM)
+	if m.State != workflow.Resilie || m.TerminationEffective != decided || !m.DecidedUpheld() {
+		t.Fatalf("upheld: %s effective %s", m.State, m.TerminationEffective.French())
+	}
+	for _, p := range paymentsOf(t, st, scopes[referen], idM) {
+		if p.Status == store.PaymentPrevu && !p.Due.Before(decided) && p.Kind != contractlife.KindRecouvrement && p.Kind != contractlife.KindSoldeResiliation {
+			t.Errorf("still planned after the termination: %+v", p)
+		}
+	}
+	if rep, err := st.VerifyAudit(ctx); err != nil || rep.Broken != "" {
+		t.Fatalf("verify %+v %v", rep, err)
+	}
 }

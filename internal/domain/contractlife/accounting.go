@@ -65,6 +65,9 @@ func ParseConfirmations(data []byte) ([]Confirmation, []Refusal, error) {
 			break
 		}
 		line := n
+		if err == nil {
+			line, _ = r.FieldPos(0) // the file's line (blank lines are skipped)
+		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
