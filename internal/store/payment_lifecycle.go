@@ -491,23 +491,14 @@ func (s *Store) OrderBatch(ctx context.Context, sc Scope, f PaymentFilter, seen 
 	f.State = contractlife.Planned
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		var a args
-		q := "SELECT p.id" + paymentItemFrom + f.where(sc, &a) + " ORDER BY p.due_on, p.dossier_id, p.seq LIMIT " + a.add(MaxPaymentsExport) + " FOR UPDATE OF p"
+		q := "SELECT " + paymentItemColumns + paymentItemFrom + f.where(sc, &a) + " ORDER BY p.due_on, p.dossier_id, p.seq LIMIT " + a.add(MaxPaymentsExport) + " FOR UPDATE OF p"
 		rows, err := tx.Query(ctx, q, a...)
 		if err != nil {
 			return err
 		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentItem, error) { return scanPaymentItem(r, nil) })
 		if err != nil {
 			return err
-		}
-		var items []PaymentItem
-		for _, id := range ids {
-			var a args
-			it, err := scanPaymentItem(tx.QueryRow(ctx, "SELECT "+paymentItemColumns+paymentItemFrom+" WHERE p.id = "+a.add(id), a...), nil)
-			if err != nil {
-				return err
-			}
-			items = append(items, it)
 		}
 		var now BatchPreview
 		now.add(items)
