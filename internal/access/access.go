@@ -139,6 +139,14 @@ const (
 	ActRecordMeeting     // record the dialogue de gestion
 	ActCloseYear         // close the year (balances)
 	ActCorrectClosedYear // a new evaluation record after closing (adjustments)
+	// Payment acts (viewer-level: the payment was loaded through the scope;
+	// docs/rules.md §30).
+	ActSeePayments       // the /paiements page of the CPAM's structures, its export and import
+	ActOrderPayment      // order a planned payment (one or a batch)
+	ActPayPayment        // record an ordered payment as paid (date, accounting reference)
+	ActRecoverPayment    // record an ordered recovery as recovered
+	ActCancelPayment     // cancel a planned or ordered payment (reason)
+	ActRecordTermination // record the receipt of a termination letter, a CPAM termination, a recourse and its decision
 
 	numActs // keep last
 )
@@ -385,8 +393,43 @@ func (a Act) spec() (string, func(facts) bool) {
 		return "close_year", func(f facts) bool { return yearAct(f, contractlife.CloseYear) }
 	case ActCorrectClosedYear:
 		return "correct_closed_year", func(f facts) bool { return yearAct(f, contractlife.CorrectClosedYear) }
+	case ActSeePayments:
+		// The CPAM pays (docs/rules.md §30): its referents and managers.
+		return "see_payments", func(f facts) bool { return f.referent() }
+	case ActOrderPayment:
+		return "order_payment", paymentAct(contractlife.Order)
+	case ActPayPayment:
+		return "pay_payment", paymentAct(contractlife.Pay)
+	case ActRecoverPayment:
+		return "recover_payment", paymentAct(contractlife.Recover)
+	case ActCancelPayment:
+		return "cancel_payment", paymentAct(contractlife.Cancel)
+	case ActRecordTermination:
+		// The CPAM records the receipt of a structure's letter, its own
+		// termination, the recourse and the commission's decision
+		// (docs/rules.md §30): a referent or manager, on a contract in force.
+		return "record_termination", func(f facts) bool {
+			return f.on(SubjectContract) && f.referent() && f.in(workflow.Actif, workflow.ResiliationDemandee)
+		}
 	}
 	return "unknown", func(facts) bool { return false }
+}
+
+// paymentAct reads who may apply a payment action from the lifecycle table
+// (contractlife.PaymentRules, Who: "at least" that role of that kind).
+func paymentAct(a contractlife.PaymentAction) func(facts) bool {
+	return func(f facts) bool {
+		r, ok := contractlife.PaymentRule(a)
+		if !ok || !f.valid() {
+			return false
+		}
+		for _, w := range r.Who {
+			if f.v.Kind == w.Org && f.v.Role.AtLeast(w.MinRole) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // editStructure: a national admin edits every structure, a structure's

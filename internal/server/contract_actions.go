@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
@@ -76,32 +77,98 @@ func (s *Server) contractSign(w http.ResponseWriter, r *http.Request) {
 	s.contractBack(w, r, "#signatures")
 }
 
+// contractRequestResiliation records a termination (docs/rules.md §30): the
+// structure's letter sent through the portal (no date: the CPAM records its
+// receipt), or, by the CPAM, a letter received on paper or its own
+// termination (initiative=cpam, motivated).
 func (s *Server) contractRequestResiliation(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	if !s.confirmed(w, r, "Enregistrer la demande de résiliation ? Elle prendra effet deux mois après la réception du courrier.") {
+	if !s.confirmed(w, r, "Enregistrer la résiliation ? Elle prendra effet deux mois après la réception du courrier ou la notification.") {
 		return
 	}
 	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
-	vals := map[string]string{"received_on": formValue(r, "received_on", 20), "motivation": formValue(r, "motivation", store.MaxMotivation)}
-	received, okDate := parseFrenchDate(vals["received_on"])
-	if !okDate {
-		s.contractFail(w, r, sc, "received_on", domain.FieldError("received_on", "Indiquez la date de réception du courrier au format jj/mm/aaaa."), vals)
-		return
-	}
+	vals := map[string]string{"received_on": formValue(r, "received_on", 20), "motivation": formValue(r, "motivation", store.MaxMotivation),
+		"initiative": formValue(r, "initiative", 20)}
 	now := s.now()
-	out, err := s.store.ApplyContractTransition(r.Context(), sc, store.ContractRequest{
-		DossierID: c.DossierID, Transition: workflow.DemanderResiliation, Seen: workflow.State(formValue(r, "seen", 40)),
-		ReceivedOn: received, Motivation: vals["motivation"], At: now, Today: domain.DateOf(now)})
-	if err != nil {
-		s.contractFail(w, r, sc, "received_on", err, vals)
+	req := store.ContractRequest{DossierID: c.DossierID, Transition: workflow.DemanderResiliation, Seen: workflow.State(formValue(r, "seen", 40)),
+		Motivation: vals["motivation"], At: now, Today: domain.DateOf(now), ByCPAM: vals["initiative"] == "cpam"}
+	letter := contractPerm(sc, c).Party() == workflow.PartyStructure
+	if !letter {
+		received, okDate := parseFrenchDate(vals["received_on"])
+		if !okDate {
+			s.contractFail(w, r, sc, "received_on", domain.FieldError("received_on", "Indiquez la date au format jj/mm/aaaa."), vals)
+			return
+		}
+		req.ReceivedOn = received
+	}
+	if _, err := s.store.ApplyContractTransition(r.Context(), sc, req); err != nil {
+		field := "received_on"
+		var de *domain.Error
+		if letter || errors.As(err, &de) && de.Field == "motivation" {
+			field = "res_motivation"
+		}
+		s.contractFail(w, r, sc, field, err, vals)
 		return
 	}
-	s.flash(r, "ok", "La demande de résiliation est enregistrée : elle prend effet le "+out.Deadline.French()+".")
+	if letter {
+		s.flash(r, "ok", "Votre courrier de résiliation est envoyé à la CPAM : la résiliation prendra effet deux mois après sa réception.")
+	} else {
+		s.flash(r, "ok", "La résiliation est enregistrée.")
+	}
+	s.contractBack(w, r, "#resiliation")
+}
+
+// contractTerminationRecord records what the CPAM learns of a requested
+// termination: the receipt of a letter sent through the portal, a recourse
+// to the commission paritaire, or its decision (store.RecordTermination).
+func (s *Server) contractTerminationRecord(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	if !s.confirmed(w, r, "Enregistrer cette date ? Elle fixe la suite de la résiliation.") {
+		return
+	}
+	sc, c, ok := s.contractOf(w, r)
+	if !ok {
+		return
+	}
+	if !contractPerm(sc, c).Can(access.ActRecordTermination) {
+		s.notFound(w, r)
+		return
+	}
+	vals := map[string]string{"record_on": formValue(r, "record_on", 20)}
+	on, okDate := parseFrenchDate(vals["record_on"])
+	if !okDate {
+		s.contractFail(w, r, sc, "record_on", domain.FieldError("record_on", "Indiquez la date au format jj/mm/aaaa."), vals)
+		return
+	}
+	in := store.TerminationRecord{DossierID: c.DossierID, At: s.now()}
+	switch formValue(r, "what", 20) {
+	case "reception":
+		in.Received = on
+	case "recours":
+		in.RecourseFiled = on
+	case "decision":
+		up := formValue(r, "upheld", 2)
+		if up != "0" && up != "1" {
+			s.contractFail(w, r, sc, "record_on", domain.FieldError("record_on", "Indiquez la décision de la commission."), vals)
+			return
+		}
+		in.Decided, in.Upheld = on, up == "1"
+	default:
+		s.notFound(w, r)
+		return
+	}
+	if err := s.store.RecordTermination(r.Context(), sc, in); err != nil {
+		s.contractFail(w, r, sc, "record_on", err, vals)
+		return
+	}
+	s.flash(r, "ok", "La date est enregistrée.")
 	s.contractBack(w, r, "#resiliation")
 }
 
@@ -184,31 +251,19 @@ func (s *Server) contractAvenant(w http.ResponseWriter, r *http.Request) {
 	s.contractBack(w, r, "#avenants")
 }
 
+// contractMarkPaid is the old « marquer versé » of the contract tab: payments
+// now follow their lifecycle on /paiements (docs/rules.md §30), where they
+// are ordered before being paid. The route stays for old pages and sends the
+// CPAM there, on the contract's payments.
 func (s *Server) contractMarkPaid(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	if !s.confirmed(w, r, "Enregistrer ce versement comme effectué ? Il ne pourra plus être modifié.") {
-		return
-	}
 	sc, c, ok := s.contractOf(w, r)
 	if !ok {
 		return
 	}
-	pid, ok := pathID(chiParam(r, "pid"))
-	if !ok {
+	if !access.ForViewer(sc.Viewer()).Can(access.ActPayPayment) {
 		s.notFound(w, r)
 		return
 	}
-	paidOn, okDate := parseFrenchDate(formValue(r, "paid_on", 20))
-	if !okDate {
-		s.contractFail(w, r, sc, "paid_on", domain.FieldError("paid_on", "Indiquez la date du versement au format jj/mm/aaaa."), nil)
-		return
-	}
-	if err := s.store.MarkPaymentPaid(r.Context(), sc, c.DossierID, pid, paidOn, s.now()); err != nil {
-		s.contractFail(w, r, sc, "paid_on", err, nil)
-		return
-	}
-	s.flash(r, "ok", "Le versement est enregistré.")
-	s.contractBack(w, r, "#paiements")
+	s.flash(r, "ok", "Les versements s'enregistrent désormais sur la page Paiements : ordonnancez le paiement, puis marquez-le versé avec sa référence comptable.")
+	redirect(w, r, "/paiements?contrat="+strconv.FormatInt(c.ID, 10))
 }

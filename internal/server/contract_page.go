@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/pdf"
@@ -110,8 +111,16 @@ func paymentKindLabel(k funding.Kind) string {
 		return "Amorçage"
 	case funding.KindCrise:
 		return "Crise sanitaire"
+	case contractlife.KindPlanCrise:
+		return "Plan de crise"
+	case contractlife.KindAjustement:
+		return "Ajustement"
+	case contractlife.KindRecouvrement:
+		return "Recouvrement (trop-perçu)"
+	case contractlife.KindSoldeResiliation:
+		return "Solde de résiliation"
 	}
-	return ""
+	return string(k)
 }
 
 func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store.Scope, c store.Contract, status int, errs, vals map[string]string) {
@@ -143,9 +152,10 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 		s.fail(w, r, err)
 		return
 	}
-	v.CanMarkPaid = p.Can(access.ActRecordPayment)
+	v.CanMarkPaid = access.ForViewer(sc.Viewer()).Can(access.ActSeePayments)
+	v.ContractID = c.ID
 	paid := paymentsView(&v, c, ps)
-	terminationView(&v, c, paid, today)
+	terminationView(&v, sc, c, paid, today)
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, status, pages.ContractPage(s.page(r, "Contrat — "+c.StructureName), v))
 }
@@ -220,7 +230,7 @@ func paymentLine(c store.Contract, p store.PaymentRow) pages.PaymentLine {
 		mission = p.Mission.Label()
 	}
 	pl := pages.PaymentLine{ID: p.ID, Due: p.Due.French(), Year: strconv.Itoa(p.ContractYear), Mission: mission,
-		Kind: paymentKindLabel(p.Kind), Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Paid: p.Status == store.PaymentVerse}
+		Kind: paymentKindLabel(p.Kind), Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Paid: p.Status == store.PaymentVerse, Status: p.Status.Label()}
 	if c.StructureType == domain.MSP {
 		pl.Year = strconv.Itoa(c.Start.Y + p.ContractYear - 1)
 	}
@@ -235,26 +245,36 @@ func paymentLine(c store.Contract, p store.PaymentRow) pages.PaymentLine {
 // pronounced, the trop-perçu or reste dû as of the payments made (paid), after,
 // the recorded figures. The résiliation cannot be pronounced before its
 // effective date.
-func terminationView(v *pages.ContractView, c store.Contract, paid domain.Cents, today domain.Date) {
-	if c.TerminationReceived.IsZero() {
+func terminationView(v *pages.ContractView, sc store.Scope, c store.Contract, paid domain.Cents, today domain.Date) {
+	p := contractPerm(sc, c)
+	v.RequestIsLetter = p.Party() == workflow.PartyStructure
+	if c.TerminationReceived.IsZero() && c.TerminationLetter.IsZero() {
 		return
 	}
-	v.ReceivedOn, v.Effective = c.TerminationReceived.French(), c.TerminationEffective.French()
-	v.RequestedBy = "la structure"
+	v.RequestedBy, v.ReceivedLabel = "la structure", "Courrier reçu par la CPAM le"
 	if c.TerminationBy == workflow.PartyCPAM {
-		v.RequestedBy = "la CPAM"
+		v.RequestedBy, v.ReceivedLabel = "la CPAM", "Décision notifiée le"
 	}
-	if t, err := funding.ContractTermination(c.Funding(), c.TerminationReceived, paid); err == nil {
-		v.DueAtEffective = domain.FormatEUR(t.Due)
-		if c.Overpaid == nil {
-			// Not yet pronounced: the figures as of today's payments.
-			if t.TropPercu > 0 {
-				v.TropPercu = domain.FormatEUR(t.TropPercu)
-			} else {
-				v.ResteDu = domain.FormatEUR(t.ResteDu)
-			}
+	v.LetterOn = frenchOrEmpty(c.TerminationLetter)
+	v.ReceivedOn, v.Effective = frenchOrEmpty(c.TerminationReceived), frenchOrEmpty(c.TerminationEffective)
+	v.RecourseOn, v.DecidedOn = frenchOrEmpty(c.RecourseFiled), frenchOrEmpty(c.RecourseDecided)
+	switch c.TerminationStatus {
+	case contractlife.TerminationSuspended:
+		v.TermStatus = "suspendue : recours devant la commission paritaire en attente de sa décision"
+	case contractlife.TerminationAnnulled:
+		v.TermStatus = "annulée : la commission paritaire ne l'a pas confirmée, le contrat reste en vigueur"
+	case contractlife.TerminationScheduled:
+		if c.State == workflow.ResiliationDemandee && !c.TerminationEffective.IsZero() {
+			v.TermStatus = "programmée"
 		}
 	}
+	if c.DecidedUpheld() {
+		v.DecidedOn += " (résiliation confirmée)"
+	}
+	rec := p.Can(access.ActRecordTermination) && c.State == workflow.ResiliationDemandee
+	v.CanRecordReceipt = rec && c.TerminationBy == workflow.PartyStructure && c.TerminationReceived.IsZero()
+	v.CanRecordRecourse = rec && c.TerminationBy == workflow.PartyCPAM && c.RecourseFiled.IsZero() && !c.TerminationEffective.IsZero()
+	v.CanRecordDecision = rec && c.TerminationStatus == contractlife.TerminationSuspended
 	if c.Overpaid != nil {
 		v.ResilieOn, v.Motivation = c.TerminatedOn.French(), c.Motivation
 		if *c.Overpaid > 0 {
@@ -263,8 +283,13 @@ func terminationView(v *pages.ContractView, c store.Contract, paid domain.Cents,
 		if c.StillDue != nil && *c.StillDue > 0 {
 			v.ResteDu = domain.FormatEUR(*c.StillDue)
 		}
+	} else if !c.TerminationReceived.IsZero() && c.TerminationStatus != contractlife.TerminationAnnulled {
+		// Not applied yet: the estimate as of the payments made (paid).
+		if t, err := funding.ContractTermination(c.Funding(), c.TerminationReceived, paid); err == nil {
+			v.DueAtEffective = domain.FormatEUR(t.Due)
+		}
 	}
-	if v.CanResilier && today.Before(c.TerminationEffective) {
+	if v.CanResilier && (c.TerminationEffective.IsZero() || today.Before(c.TerminationEffective)) {
 		v.CanResilier = false
 	}
 }

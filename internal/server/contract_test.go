@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/pdf"
@@ -220,31 +221,56 @@ func TestContractResiliationOverHTTP(t *testing.T) {
 		t.Fatalf("demo Lille contract %v %v", c.State, err)
 	}
 	nord := e.loggedIn(ctCpamNord)
-	// The CPAM records the first payment as paid.
+	// The old « marquer versé » route sends the CPAM to the payments page.
 	ps, err := e.st.ContractPayments(ctx, e.ctScope(ctCpamNord), id)
 	if err != nil || len(ps) == 0 {
 		t.Fatal(err)
 	}
 	today := domain.DateOf(*e.clock)
-	if r := nord.post(page+"/paiements/"+ctItoa(ps[0].ID)+"/verse", url.Values{"paid_on": {today.French()}}); r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("mark paid: %d %s", r.StatusCode, r.body)
+	if r := nord.post(page+"/paiements/"+ctItoa(ps[0].ID)+"/verse", url.Values{"paid_on": {today.French()}}); r.StatusCode != http.StatusSeeOther ||
+		r.Header.Get("Location") != "/paiements?contrat="+ctItoa(c.ID) {
+		t.Fatalf("old mark paid: %d %s", r.StatusCode, r.Header.Get("Location"))
 	}
 	if r := e.loggedIn(ctMspCoord).post(page+"/paiements/"+ctItoa(ps[1].ID)+"/verse", url.Values{"paid_on": {today.French()}}); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("structure marks paid: %d", r.StatusCode)
 	}
-	// The structure requests the résiliation: a bad date is refused next to
-	// the field, then the receipt date gives the effective date.
+	// The CPAM orders and pays the first payment (SISA and FINESS given).
+	if _, err := e.st.Pool.Exec(ctx, `UPDATE organisations SET legal_form = 'sisa', finess = coalesce(finess, '590001234') WHERE id = $1`, c.StructureID); err != nil {
+		t.Fatal(err)
+	}
+	if r := nord.post("/paiements/"+ctItoa(ps[0].ID)+"/ordonnancer", nil); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("order: %d", r.StatusCode)
+	}
+	if r := nord.post("/paiements/"+ctItoa(ps[0].ID)+"/verser", url.Values{"on": {today.French()}, "reference": {"VIR-42"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pay: %d", r.StatusCode)
+	}
+	// The structure sends its letter through the portal; the CPAM records
+	// its receipt: a bad date is refused next to the field, then the
+	// receipt date gives the effective date.
 	coord := e.loggedIn(ctMspCoord)
-	if r := coord.post(page+"/resiliation", url.Values{"received_on": {"31/02/2026"}, "seen": {"actif"}}); r.StatusCode != http.StatusUnprocessableEntity ||
-		r.doc(t).Find("#received_on-error").Length() != 1 {
+	if r := coord.post(page+"/resiliation", url.Values{"motivation": {"Dissolution"}, "seen": {"actif"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("letter: %d %s", r.StatusCode, r.body)
+	}
+	doc := nord.get(page).doc(t)
+	if doc.Find(`[data-testid="resiliation-letter"]`).Text() != today.French() || doc.Find(`[data-testid="resiliation-record-form"]`).Length() != 1 {
+		t.Fatal("letter not shown, or no receipt form for the CPAM")
+	}
+	if coord.get(page).doc(t).Find(`[data-testid="resiliation-record-form"]`).Length() != 0 {
+		t.Fatal("the structure records its own receipt date")
+	}
+	if r := coord.post(page+"/resiliation/suivi", url.Values{"what": {"reception"}, "record_on": {today.French()}}); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("structure records the receipt: %d", r.StatusCode)
+	}
+	if r := nord.post(page+"/resiliation/suivi", url.Values{"what": {"reception"}, "record_on": {"31/02/2026"}}); r.StatusCode != http.StatusUnprocessableEntity ||
+		r.doc(t).Find("#record_on-error").Length() != 1 {
 		t.Fatalf("bad date: %d", r.StatusCode)
 	}
-	received := today.AddDays(-3)
-	if r := coord.post(page+"/resiliation", url.Values{"received_on": {received.French()}, "seen": {"actif"}}); r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("résiliation: %d %s", r.StatusCode, r.body)
+	if r := nord.post(page+"/resiliation/suivi", url.Values{"what": {"reception"}, "record_on": {today.French()}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("receipt: %d %s", r.StatusCode, r.body)
 	}
-	eff := received.AddMonths(2)
-	doc := nord.get(page).doc(t)
+	c, _ = e.st.ContractByDossier(ctx, e.ctScope(ctCpamNord), id)
+	eff, _ := contractlife.TerminationEffective(c.Start, today)
+	doc = nord.get(page).doc(t)
 	if got := doc.Find(`[data-testid="resiliation-effective"]`).Text(); got != eff.French() {
 		t.Fatalf("effective %q, want %s", got, eff.French())
 	}
@@ -254,30 +280,35 @@ func TestContractResiliationOverHTTP(t *testing.T) {
 	if r := nord.post(page+"/resilier", url.Values{"motivation": {"Demande de la structure"}, "seen": {"resiliation_demandee"}}); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("early résilier: %d", r.StatusCode)
 	}
-	// On the effective date the CPAM manager pronounces it; the trop-perçu
-	// is what was paid beyond what is due at that date.
-	*e.clock = eff.Time().Add(10 * time.Hour)
-	if r := e.loggedIn(ctMspCoord).post(page+"/resilier", url.Values{"motivation": {"x"}, "seen": {"resiliation_demandee"}}); r.StatusCode != http.StatusNotFound {
-		t.Fatalf("structure pronounces: %d", r.StatusCode)
+	// What was paid or stays due before the effective date, against what is
+	// due then (funding engine's MSP termination).
+	before, _ := e.st.ContractPayments(ctx, e.ctScope(ctCpamNord), id)
+	var kept domain.Cents
+	for _, p := range before {
+		if p.Status != store.PaymentAnnule && (p.Status != store.PaymentPrevu || p.Due.Before(eff)) {
+			kept += p.Amount
+		}
 	}
-	if r := nord.post(page+"/resilier", url.Values{"motivation": {"Demande de la structure"}, "seen": {"resiliation_demandee"}}); r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("résilier: %d %s", r.StatusCode, r.body)
+	wantT, err := funding.ContractTermination(c.Funding(), today, kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// At the effective date the job applies it.
+	*e.clock = eff.Time().Add(10 * time.Hour)
+	if n, err := e.st.ApplyDueTerminations(ctx, eff, *e.clock); err != nil || n != 1 {
+		t.Fatalf("job %d %v", n, err)
 	}
 	c, err = e.st.ContractByDossier(ctx, e.ctScope(ctCpamNord), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantT, err := funding.ContractTermination(c.Funding(), c.TerminationReceived, ps[0].Amount)
-	if err != nil {
-		t.Fatal(err)
-	}
 	doc = nord.get(page).doc(t)
-	if c.State != workflow.Resilie || c.Overpaid == nil || *c.Overpaid != wantT.TropPercu {
-		t.Fatalf("contract %s trop-perçu %v want %s", c.State, c.Overpaid, domain.FormatEUR(wantT.TropPercu))
+	if c.State != workflow.Resilie || c.Overpaid == nil || *c.Overpaid != max(kept-wantT.Due, 0) {
+		t.Fatalf("contract %s trop-perçu %v want %s", c.State, c.Overpaid, domain.FormatEUR(kept-wantT.Due))
 	}
-	if wantT.TropPercu > 0 {
-		if got := doc.Find(`[data-testid="trop-percu"]`).Text(); got != domain.FormatEUR(wantT.TropPercu) {
-			t.Fatalf("trop-perçu shown %q, want %s", got, domain.FormatEUR(wantT.TropPercu))
+	if kept > wantT.Due {
+		if got := doc.Find(`[data-testid="trop-percu"]`).Text(); got != domain.FormatEUR(kept-wantT.Due) {
+			t.Fatalf("trop-perçu shown %q, want %s", got, domain.FormatEUR(kept-wantT.Due))
 		}
 	} else if doc.Find(`[data-testid="reste-du"]`).Length() != 1 {
 		t.Fatal("reste dû not shown")

@@ -103,6 +103,17 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		v.ApptAt, v.ApptPlace, v.ApptErrors = st.apptAt, st.apptPlace, st.apptErrs
 	}
 	v.Timeline = timelineRows(hist)
+	startUp, err := s.store.DossierPayments(ctx, sc, d.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, p := range startUp {
+		v.StartUp = append(v.StartUp, pages.StartUpLine{Due: p.Due.French(), Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Status: p.Status.Label()})
+	}
+	if len(startUp) > 0 && access.ForViewer(sc.Viewer()).Can(access.ActSeePayments) {
+		v.PaymentsURL = "/paiements?structure=" + strconv.FormatInt(d.StructureID, 10) + "&nature=amorcage"
+	}
 	if v.Accelerator, err = s.acceleratorView(ctx, sc, d, p, st.accel); err != nil {
 		s.fail(w, r, err)
 		return

@@ -32,6 +32,9 @@ func (s *Server) Jobs() []Job {
 		{Name: "contract expiry", Every: 24 * time.Hour, Run: s.runContractExpiry},
 		// Expired sessions (sessions.go).
 		{Name: "sessions", Every: 10 * time.Minute, Run: s.runSessionCleanup},
+		// Terminations at their effective date: later payments cancelled,
+		// the trop-perçu becomes a recovery (docs/rules.md §30).
+		{Name: "terminations", Every: time.Hour, Run: s.runTerminations},
 	}
 }
 
@@ -85,6 +88,18 @@ func (s *Server) runContractExpiry(ctx context.Context) error {
 	n, err := s.store.ExpireContracts(ctx, domain.DateOf(now), now)
 	if n > 0 {
 		s.log.Info("contract expiry job", "echus", n)
+	}
+	return err
+}
+
+// runTerminations applies the terminations whose effective date is reached,
+// each contract in its own transaction with FOR UPDATE SKIP LOCKED
+// (store.ApplyDueTerminations).
+func (s *Server) runTerminations(ctx context.Context) error {
+	now := s.now()
+	n, err := s.store.ApplyDueTerminations(ctx, domain.DateOf(now), now)
+	if n > 0 {
+		s.log.Info("terminations", "contracts", n)
 	}
 	return err
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/portail-aci/aci/internal/domain/contractlife"
+
 	"github.com/portail-aci/aci/web"
 )
 
@@ -149,9 +151,23 @@ func (s *Server) routes() http.Handler {
 			r.With(s.withContract).Get("/dossiers/{id}/contrat.pdf", s.contractPDF)
 			r.With(s.limitBody(4<<10), s.withContract).Post("/dossiers/{id}/contrat/signer", s.contractSign)
 			r.With(s.limitBody(16<<10), s.withContract).Post("/dossiers/{id}/contrat/resiliation", s.contractRequestResiliation)
+			r.With(s.limitBody(4<<10), s.withContract).Post("/dossiers/{id}/contrat/resiliation/suivi", s.contractTerminationRecord)
 			r.With(s.limitBody(16<<10), s.withContract).Post("/dossiers/{id}/contrat/resilier", s.contractResilier)
 			r.With(s.limitBody(64<<10), s.withContract).Post("/dossiers/{id}/contrat/avenant", s.contractAvenant)
 			r.With(s.limitBody(4<<10), s.withContract).Post("/dossiers/{id}/contrat/paiements/{pid}/verse", s.contractMarkPaid)
+
+			// The CPAM's payments (payments_page.go): list, actions on one
+			// payment, batch order, accounting export and confirmation import.
+			r.Get("/paiements", s.paymentsPage)
+			r.Get("/paiements/export.csv", s.paymentsExport)
+			r.Get("/paiements/ordonnancer", s.paymentsBatchForm)
+			r.With(s.limitBody(8<<10)).Post("/paiements/ordonnancer", s.paymentsBatch)
+			r.With(s.limitBody(maxConfirmationFile+64<<10)).Post("/paiements/import", s.paymentsImport)
+			r.Get("/paiements/import/rapport", s.paymentsImportReport)
+			r.With(s.limitBody(4<<10)).Post("/paiements/{pid}/ordonnancer", s.paymentAct(contractlife.Order))
+			r.With(s.limitBody(4<<10)).Post("/paiements/{pid}/verser", s.paymentAct(contractlife.Pay))
+			r.With(s.limitBody(4<<10)).Post("/paiements/{pid}/recouvrer", s.paymentAct(contractlife.Recover))
+			r.With(s.limitBody(8<<10)).Post("/paiements/{pid}/annuler", s.paymentAct(contractlife.Cancel))
 
 			// The contract's home (contract_home.go): /contrats/{id} is the
 			// contract's own id.

@@ -67,7 +67,8 @@ func walkTenants(t *testing.T, e *env, emails []string, visibleStructures, visib
 	type route struct{ method, pattern string }
 	var routes []route
 	if err := server.WalkRoutes(srv, func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
-		if strings.Contains(pattern, "{id}") && (strings.HasPrefix(pattern, "/structures/") || strings.HasPrefix(pattern, "/dossiers/") || strings.HasPrefix(pattern, "/contrats/")) {
+		if strings.Contains(pattern, "{id}") && (strings.HasPrefix(pattern, "/structures/") || strings.HasPrefix(pattern, "/dossiers/") || strings.HasPrefix(pattern, "/contrats/")) ||
+			strings.HasPrefix(pattern, "/paiements/{pid}") {
 			routes = append(routes, route{method, pattern})
 		}
 		return nil
@@ -106,6 +107,7 @@ func walkTenants(t *testing.T, e *env, emails []string, visibleStructures, visib
 			"code":      q(`SELECT min(commune_code)::bigint FROM territory_communes WHERE structure_id = $1`, sid),
 			"contract":  q(`SELECT max(id) FROM contracts WHERE structure_id = $1`, sid),
 			"fid":       q(`SELECT max(f.file_id) FROM year_files f JOIN contracts c ON c.id = f.contract_id WHERE c.structure_id = $1`, sid),
+			"pid":       q(`SELECT max(id) FROM payments WHERE structure_id = $1`, sid),
 		}})
 	}
 	param := regexp.MustCompile(`\{[a-zA-Z]+\}`)

@@ -12,9 +12,13 @@ import (
 )
 
 // archiveFacts reads what archiving structure id looks at: each dossier's
-// state, its contract's state and trop-perçu (workflow.ArchiveBlockers).
+// state, its contract's state and the money still to recover — the
+// recoveries (negative payments) neither recovered nor cancelled
+// (workflow.ArchiveBlockers; docs/rules.md §30).
 func archiveFacts(ctx context.Context, q contentQuerier, id int64) ([]workflow.ArchiveFact, error) {
-	rows, err := q.Query(ctx, `SELECT d.state, coalesce(c.state, ''), coalesce(c.trop_percu_cents, 0)
+	rows, err := q.Query(ctx, `SELECT d.state, coalesce(c.state, ''),
+		coalesce((SELECT -sum(p.amount_cents) FROM payments p WHERE p.dossier_id = d.id AND p.amount_cents < 0
+			AND p.status IN ('prevu', 'ordonnance')), 0)
 		FROM dossiers d LEFT JOIN contracts c ON c.dossier_id = d.id WHERE d.structure_id = $1 ORDER BY d.id`, id)
 	if err != nil {
 		return nil, err

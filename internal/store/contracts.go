@@ -16,6 +16,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/domain/workflow"
@@ -50,7 +51,16 @@ type Contract struct {
 	TerminatedOn         domain.Date
 	Overpaid, StillDue   *domain.Cents
 	Motivation           string
-	Signatures           []Signature // in signing order
+	// The structure's letter sent through the portal (before the CPAM
+	// records its receipt), a CPAM termination's notification, the recourse
+	// to the commission paritaire and its decision (docs/rules.md §30).
+	TerminationLetter   domain.Date
+	TerminationNotified domain.Date
+	RecourseFiled       domain.Date
+	RecourseDecided     domain.Date
+	RecourseUpheld      bool
+	TerminationStatus   contractlife.TerminationStatus
+	Signatures          []Signature // in signing order
 }
 
 // Signature is one party's signature of the contract document.
@@ -63,6 +73,10 @@ type Signature struct {
 	SignedAt       time.Time
 	DocumentSHA256 string
 }
+
+// DecidedUpheld reports whether the commission paritaire confirmed a CPAM
+// termination.
+func (c Contract) DecidedUpheld() bool { return !c.RecourseDecided.IsZero() && c.RecourseUpheld }
 
 // Signed reports whether party p has signed.
 func (c Contract) Signed(p workflow.Party) (Signature, bool) {
@@ -371,7 +385,8 @@ const contractColumns = `c.id, c.dossier_id, c.structure_id, o.name, c.structure
 	coalesce((SELECT u.name FROM users u WHERE u.id = c.updated_by), ''), c.bareme_code, coalesce(c.tier, 0), coalesce(c.population, 0),
 	coalesce(c.patientele, 0), c.terms, c.document_html, c.document_sha256, c.start_date, c.end_date,
 	c.resiliation_received_on, c.resiliation_effective_on, c.resiliation_requested_by, c.resilie_on,
-	c.trop_percu_cents, c.reste_du_cents, c.motivation`
+	c.trop_percu_cents, c.reste_du_cents, c.motivation,
+	c.resiliation_letter_on, c.resiliation_notified_on, c.recourse_filed_on, c.recourse_decided_on, coalesce(c.recourse_upheld, false), c.resiliation_status`
 
 const contractFrom = ` FROM contracts c JOIN organisations o ON o.id = c.structure_id`
 
@@ -380,12 +395,17 @@ func scanContract(row pgx.Row) (Contract, error) {
 	var st, state, by string
 	var start, end, rec, eff, res *time.Time
 	var tp, rd *int64
+	var letter, notified, filed, decided *time.Time
+	var tstatus string
 	err := row.Scan(&c.ID, &c.DossierID, &c.StructureID, &c.StructureName, &st, &state, &c.Version, &c.CreatedAt, &c.UpdatedAt,
 		&c.UpdatedByName, &c.BaremeCode, &c.Tier, &c.Population, &c.RegisteredPatients, &c.TermsJSON, &c.DocumentHTML, &c.DocumentSHA256,
-		&start, &end, &rec, &eff, &by, &res, &tp, &rd, &c.Motivation)
+		&start, &end, &rec, &eff, &by, &res, &tp, &rd, &c.Motivation,
+		&letter, &notified, &filed, &decided, &c.RecourseUpheld, &tstatus)
 	if err != nil {
 		return c, err
 	}
+	c.TerminationLetter, c.TerminationNotified, c.RecourseFiled, c.RecourseDecided = dateOf(letter), dateOf(notified), dateOf(filed), dateOf(decided)
+	c.TerminationStatus = contractlife.TerminationStatus(tstatus)
 	c.StructureType, c.State, c.TerminationBy = domain.StructureType(st), workflow.State(state), workflow.Party(by)
 	c.Start, c.End, c.TerminationReceived, c.TerminationEffective, c.TerminatedOn = dateOf(start), dateOf(end), dateOf(rec), dateOf(eff), dateOf(res)
 	if tp != nil {
@@ -481,7 +501,8 @@ type ContractRequest struct {
 	// DocumentSHA256 is the hash shown to the signer (signer): refused when
 	// it is not the stored document's.
 	DocumentSHA256 string
-	ReceivedOn     domain.Date // demander_resiliation: receipt of the letter
+	ReceivedOn     domain.Date // demander_resiliation: receipt of the letter (or the CPAM's notification)
+	ByCPAM         bool        // demander_resiliation by the CPAM: its own termination, not a structure's letter
 	EffectiveOn    domain.Date // avenant: its effective date (Today when zero)
 	Motivation     string
 	Today          domain.Date // Europe/Paris date of At (computed when zero)
@@ -550,6 +571,9 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 	}
 	if in.Transition == workflow.DemanderResiliation {
 		att.ResiliationReceived = in.ReceivedOn
+		if partyOf(sc, c) == workflow.PartyStructure {
+			att.ResiliationReceived = in.Today // the letter leaves through the portal today
+		}
 	}
 	out, err := workflow.Check(att)
 	if err != nil {
@@ -579,14 +603,53 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 			}
 		}
 	case workflow.DemanderResiliation:
-		setv("resiliation_received_on", dateArg(in.ReceivedOn))
-		setv("resiliation_effective_on", dateArg(out.Deadline))
+		// docs/rules.md §30: the structure's letter through the portal waits
+		// for the CPAM to record its receipt; the CPAM records a letter
+		// received on paper (ReceivedOn), or notifies its own termination
+		// (ByCPAM, motivated, with a possible recourse).
+		var eff domain.Date
+		var err error
 		by := workflow.PartyStructure
-		if partyOf(sc, c) == workflow.PartyCPAM {
+		// a termination annulled earlier leaves nothing behind
+		set = append(set, "recourse_filed_on = NULL", "recourse_decided_on = NULL", "recourse_upheld = NULL")
+		switch {
+		case partyOf(sc, c) == workflow.PartyStructure:
+			set = append(set, "resiliation_notified_on = NULL", "resiliation_received_on = NULL", "resiliation_effective_on = NULL")
+			setv("resiliation_letter_on", dateArg(in.Today))
+			motivation = "Courrier de résiliation envoyé par le portail le " + in.Today.French() + " : la CPAM enregistre sa date de réception, l'effet suit de deux mois"
+			if in.Motivation != "" {
+				motivation += " — " + in.Motivation
+			}
+		case in.ByCPAM:
+			if in.Motivation == "" {
+				return out, domain.FieldError("motivation", "La motivation de la résiliation décidée par la CPAM est obligatoire.")
+			}
 			by = workflow.PartyCPAM
+			set = append(set, "resiliation_letter_on = NULL")
+			if _, eff, err = (contractlife.CPAMTermination{Notified: in.ReceivedOn}).Effective(); err != nil {
+				return out, err
+			}
+			if in.ReceivedOn.Before(c.Start) {
+				return out, domain.FieldError("received", "la notification (%s) précède la signature du contrat (%s)", in.ReceivedOn.French(), c.Start.French())
+			}
+			setv("resiliation_notified_on", dateArg(in.ReceivedOn))
+			setv("resiliation_received_on", dateArg(in.ReceivedOn))
+			setv("resiliation_effective_on", dateArg(eff))
+			motivation = "Résiliation décidée par la CPAM, notifiée le " + in.ReceivedOn.French() + " ; effet le " + eff.French() +
+				" sauf recours devant la commission paritaire — " + in.Motivation
+		default:
+			set = append(set, "resiliation_letter_on = NULL", "resiliation_notified_on = NULL")
+			if eff, err = contractlife.TerminationEffective(c.Start, in.ReceivedOn); err != nil {
+				return out, err
+			}
+			setv("resiliation_received_on", dateArg(in.ReceivedOn))
+			setv("resiliation_effective_on", dateArg(eff))
+			motivation = workflow.ResiliationRequestRecord(in.ReceivedOn, eff, in.Motivation)
 		}
 		setv("resiliation_requested_by", string(by))
-		motivation = workflow.ResiliationRequestRecord(in.ReceivedOn, out.Deadline, in.Motivation)
+		setv("resiliation_status", string(contractlife.TerminationScheduled))
+		c.TerminationEffective, c.TerminationBy = eff, by
+		c.TerminationReceived, c.TerminationNotified = in.ReceivedOn, in.ReceivedOn
 	case workflow.Avenant:
 		// The row is locked FOR UPDATE: a version other than the one shown
 		// (a second post of the same form, or none at all) is stale.
@@ -597,15 +660,29 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 			return out, err
 		}
 	case workflow.Resilier:
-		t, err := terminate(ctx, tx, c)
+		// Usually applied by the system at the effective date
+		// (ApplyDueTerminations); a manager may pronounce it once reached.
+		if c.TerminationEffective.IsZero() {
+			return out, domain.Errorf(domain.EConflict, "La date d'effet de la résiliation n'est pas encore connue (réception à enregistrer, ou recours en cours).")
+		}
+		if in.Today.Before(c.TerminationEffective) {
+			return out, domain.Errorf(domain.EInvalid, "La résiliation ne prend effet que le %s.", c.TerminationEffective.French())
+		}
+		t, err := settle(ctx, tx, c, in.At)
 		if err != nil {
 			return out, err
 		}
+		var tp, rd domain.Cents
+		if t.Line != nil && t.Line.Amount < 0 {
+			tp = -t.Line.Amount
+		} else if t.Line != nil {
+			rd = t.Line.Amount
+		}
 		setv("resilie_on", dateArg(in.Today))
-		setv("trop_percu_cents", int64(t.TropPercu))
-		setv("reste_du_cents", int64(t.ResteDu))
+		setv("trop_percu_cents", int64(tp))
+		setv("reste_du_cents", int64(rd))
 		setv("motivation", in.Motivation)
-		motivation = workflow.ResiliationRecord(in.Motivation, t.Effective, t.Due, t.Paid, t.TropPercu)
+		motivation = workflow.ResiliationRecord(in.Motivation, t.Effective, t.Due, t.Kept, tp)
 	}
 	if utf8.RuneCountInString(motivation) > MaxMotivation {
 		motivation = string([]rune(motivation)[:MaxMotivation])
@@ -618,6 +695,11 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 	}
 	if err := appendAudit(ctx, tx, c.DossierID, actorID, actorName, in.At, out.Record.Transition, out.Record.From, out.Record.To, motivation); err != nil {
 		return out, err
+	}
+	if in.Transition == workflow.DemanderResiliation && !c.TerminationEffective.IsZero() && !c.TerminationEffective.After(in.Today) {
+		// the effective date is already past: applied at once (docs/rules.md §30)
+		out.To = workflow.Resilie
+		return out, terminateAt(ctx, tx, c, in.Today, in.At)
 	}
 	return out, nil
 }

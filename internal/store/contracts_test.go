@@ -231,78 +231,11 @@ func activeContract(t *testing.T, st *store.Store, scopes map[string]store.Scope
 	return id, c
 }
 
-func TestContractResiliationTropPercuAndEcheance(t *testing.T) {
+func TestContractEcheance(t *testing.T) {
 	ctx := context.Background()
 	st, scopes := contractFixture(t)
 	start := domain.NewDate(2026, time.March, 2)
-	id, c := activeContract(t, st, scopes, coordA, start)
-	ps, err := st.ContractPayments(ctx, scopes[cpamMgr], id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The CPAM records as paid everything due up to the first anniversary
-	// (year 1 and the advances of year 2).
-	var paid domain.Cents
-	for _, p := range ps {
-		if !p.Due.After(start.AddYears(1)) {
-			if err := st.MarkPaymentPaid(ctx, scopes[referen], id, p.ID, p.Due, p.Due.Time().Add(24*time.Hour)); err != nil {
-				t.Fatal(err)
-			}
-			paid += p.Amount
-		}
-	}
-	if err := st.MarkPaymentPaid(ctx, scopes[referen], id, ps[0].ID, start, start.Time().Add(48*time.Hour)); domain.ErrorCode(err) != domain.EConflict {
-		t.Fatalf("paid twice: %v", err)
-	}
-	if err := st.MarkPaymentPaid(ctx, scopes[coordA], id, ps[1].ID, start, time.Now()); !domain.IsNotFound(err) {
-		t.Fatalf("structure marks paid: %v", err)
-	}
-	received := domain.NewDate(2026, time.September, 15)
-	req := func(who string, tr workflow.Transition, seen workflow.State, today domain.Date, mot string) (workflow.Outcome, error) {
-		return st.ApplyContractTransition(ctx, scopes[who], store.ContractRequest{DossierID: id, Transition: tr, Seen: seen,
-			ReceivedOn: received, Motivation: mot, Today: today, At: today.Time().Add(9 * time.Hour)})
-	}
-	// Wrong roles: the referent and the ARS may not request it.
-	for _, who := range []string{referen, arsDir} {
-		if _, err := req(who, workflow.DemanderResiliation, workflow.Actif, received.AddDays(1), ""); !domain.IsNotFound(err) {
-			t.Fatalf("%s requests résiliation: %v", who, err)
-		}
-	}
-	out, err := req(coordA, workflow.DemanderResiliation, workflow.Actif, received.AddDays(1), "Dissolution de l'association")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eff := domain.NewDate(2026, time.November, 15)
-	if out.To != workflow.ResiliationDemandee || out.Deadline != eff {
-		t.Fatalf("outcome %+v", out)
-	}
-	// Résilier before the effective date: refused with the date.
-	if _, err := req(cpamMgr, workflow.Resilier, workflow.ResiliationDemandee, eff.AddDays(-1), "Résiliation à la demande de la structure"); domain.ErrorCode(err) != domain.EInvalid {
-		t.Fatalf("early résilier: %v", err)
-	}
-	if _, err := req(cpamMgr, workflow.Resilier, workflow.ResiliationDemandee, eff, ""); domain.ErrorCode(err) != domain.EInvalid {
-		t.Fatalf("résilier without motivation: %v", err)
-	}
-	if _, err := req(cpamMgr, workflow.Resilier, workflow.ResiliationDemandee, eff, "Résiliation à la demande de la structure"); err != nil {
-		t.Fatal(err)
-	}
-	got, err := st.ContractByDossier(ctx, scopes[coordA], id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := c.ScheduleInput()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := funding.Terminate(in, received, paid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.State != workflow.Resilie || got.TerminationEffective != eff || got.Overpaid == nil || *got.Overpaid != want.TropPercu || want.TropPercu <= 0 {
-		t.Fatalf("résilié %s effective %s trop-perçu %v, want %s", got.State, got.TerminationEffective.French(), got.Overpaid, domain.FormatEUR(want.TropPercu))
-	}
-
-	// Échéance: a second contract reaches its 5-year term.
+	// Échéance: a contract reaches its 5-year term.
 	id2, c2 := activeContract(t, st, scopes, coordM, start)
 	if n, err := st.ExpireContracts(ctx, c2.End.AddDays(-1), time.Now()); err != nil || n != 0 {
 		t.Fatalf("early expiry: %d %v", n, err)
@@ -310,7 +243,7 @@ func TestContractResiliationTropPercuAndEcheance(t *testing.T) {
 	if n, err := st.ExpireContracts(ctx, c2.End, time.Now()); err != nil || n != 1 {
 		t.Fatalf("expiry: %d %v", n, err)
 	}
-	c2, err = st.ContractByDossier(ctx, scopes[coordM], id2)
+	c2, err := st.ContractByDossier(ctx, scopes[coordM], id2)
 	if err != nil || c2.State != workflow.Echu {
 		t.Fatalf("échu: %+v %v", c2.State, err)
 	}

@@ -279,6 +279,18 @@ func ActionLabel(t workflow.Transition) string {
 		return "Validation implicite (silence de l'ARS, CSP L1434-12)"
 	case TransitionVersement:
 		return "Versement enregistré"
+	case TransitionOrdonnancement:
+		return "Paiement ordonnancé"
+	case TransitionAnnulation:
+		return "Paiement annulé"
+	case TransitionRecouvrement:
+		return "Recouvrement enregistré"
+	case TransitionReceptionResiliation:
+		return "Réception du courrier de résiliation"
+	case TransitionRecours:
+		return "Recours devant la commission paritaire"
+	case TransitionDecisionRecours:
+		return "Décision de la commission paritaire"
 	case TransitionSeanceAccelerateur:
 		return "Séance accélérateur programmée"
 	case TransitionCompteRenduAccelerateur:
@@ -410,6 +422,9 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, sc Scope, actor workflow
 		// Side effects, in the same transaction (an error rolls back the
 		// whole transition).
 		if err := complementsAfter(ctx, tx, &d, out, in); err != nil { // demander_complements
+			return err
+		}
+		if err := amorcageOnLetter(ctx, tx, &d, in); err != nil { // valider_lettre_intention
 			return err
 		}
 		return s.createContractOnAccept(ctx, tx, &d, out) // accepter

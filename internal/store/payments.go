@@ -4,34 +4,45 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 )
 
-// PaymentStatus is prevu (scheduled) or verse (paid).
+// PaymentStatus is the state of a payment (docs/rules.md §30): the codes of
+// contractlife.PaymentState.
 type PaymentStatus string
 
 const (
-	PaymentPrevu PaymentStatus = "prevu"
-	PaymentVerse PaymentStatus = "verse"
+	PaymentPrevu      PaymentStatus = PaymentStatus(contractlife.Planned)
+	PaymentOrdonnance PaymentStatus = PaymentStatus(contractlife.Ordered)
+	PaymentVerse      PaymentStatus = PaymentStatus(contractlife.Paid)
+	PaymentAnnule     PaymentStatus = PaymentStatus(contractlife.Cancelled)
+	PaymentRecouvre   PaymentStatus = PaymentStatus(contractlife.Recovered)
 )
 
-// Label is the French status.
+// State is the lifecycle state.
+func (p PaymentStatus) State() contractlife.PaymentState { return contractlife.PaymentState(p) }
+
+// Label is the French status, capitalised.
 func (p PaymentStatus) Label() string {
-	if p == PaymentVerse {
-		return "Versé"
+	l := p.State().Label()
+	if l == "" {
+		return l
 	}
-	return "Prévu"
+	r := []rune(l)
+	return strings.ToUpper(string(r[0])) + string(r[1:])
 }
 
-// PaymentRow is one stored payment of a contract's schedule (migration 00048).
+// PaymentRow is one stored payment of a contract's schedule (migrations
+// 00048, 00065).
 type PaymentRow struct {
 	ID           int64
 	Seq          int
@@ -42,7 +53,11 @@ type PaymentRow struct {
 	Amount       domain.Cents
 	Rule         string
 	Status       PaymentStatus
-	PaidOn       domain.Date
+	PaidOn       domain.Date // paid or recovered on
+	OrderedOn    domain.Date
+	PaidRef      string
+	CancelledOn  domain.Date
+	CancelReason string
 }
 
 // createPayments stores the schedule of contract c (started on c.Start), in
@@ -60,23 +75,30 @@ func createPayments(ctx context.Context, tx pgx.Tx, c Contract, at time.Time) er
 	return err
 }
 
+const paymentRowColumns = `p.id, p.seq, p.due_on, p.contract_year, p.mission, p.kind, p.amount_cents, p.rule, p.status, p.paid_on,
+	p.ordered_on, p.paid_ref, p.cancelled_on, p.cancel_reason`
+
+func scanPaymentRow(r pgx.Row, extra ...any) (PaymentRow, error) {
+	var p PaymentRow
+	var due time.Time
+	var paid, ordered, cancelled *time.Time
+	var m, k, st string
+	var amount int64
+	dest := append([]any{&p.ID, &p.Seq, &due, &p.ContractYear, &m, &k, &amount, &p.Rule, &st, &paid,
+		&ordered, &p.PaidRef, &cancelled, &p.CancelReason}, extra...)
+	err := r.Scan(dest...)
+	p.Due, p.PaidOn, p.OrderedOn, p.CancelledOn = domain.DateOf0(due), dateOf(paid), dateOf(ordered), dateOf(cancelled)
+	p.Mission, p.Kind, p.Amount, p.Status = funding.Mission(m), funding.Kind(k), domain.Cents(amount), PaymentStatus(st)
+	return p, err
+}
+
 func listPayments(ctx context.Context, q querier, contractID int64) ([]PaymentRow, error) {
-	rows, err := q.Query(ctx, `SELECT id, seq, due_on, contract_year, mission, kind, amount_cents, rule, status, paid_on
-		FROM payments WHERE contract_id = $1 ORDER BY due_on, seq`, contractID)
+	rows, err := q.Query(ctx, `SELECT `+paymentRowColumns+`
+		FROM payments p WHERE p.contract_id = $1 ORDER BY p.due_on, p.seq`, contractID)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentRow, error) {
-		var p PaymentRow
-		var due time.Time
-		var paid *time.Time
-		var m, k, st string
-		var amount int64
-		err := r.Scan(&p.ID, &p.Seq, &due, &p.ContractYear, &m, &k, &amount, &p.Rule, &st, &paid)
-		p.Due, p.PaidOn = domain.DateOf0(due), dateOf(paid)
-		p.Mission, p.Kind, p.Amount, p.Status = funding.Mission(m), funding.Kind(k), domain.Cents(amount), PaymentStatus(st)
-		return p, err
-	})
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentRow, error) { return scanPaymentRow(r) })
 }
 
 // ContractPayments returns the payment schedule of the contract of a
@@ -92,76 +114,22 @@ func (s *Store) ContractPayments(ctx context.Context, sc Scope, dossierID int64)
 	return ps, pgError("store.ContractPayments", err)
 }
 
-// canMarkPaid reports whether sc may record payments as paid: the CPAM pays
-// (docs/rules.md §1), its referent or manager records it.
-func canMarkPaid(sc Scope) bool {
-	return roleAllows(sc, access.Contract(0, "", "", nil), access.ActRecordPayment)
-}
-
-// MarkPaymentPaid records that a scheduled payment was paid on paidOn (a CPAM
-// referent or manager, contract in scope, actif or résiliation demandée;
-// not in the future), with an audit row in the dossier's chain.
-func (s *Store) MarkPaymentPaid(ctx context.Context, sc Scope, dossierID, paymentID int64, paidOn domain.Date, at time.Time) error {
-	if !canMarkPaid(sc) {
-		return domain.Errorf(domain.ENotFound, "Paiement introuvable.")
+// DossierPayments returns the payments of a dossier in scope that belong to
+// no contract: the lettre d'intention amorçage (docs/rules.md §5, §30).
+func (s *Store) DossierPayments(ctx context.Context, sc Scope, dossierID int64) ([]PaymentRow, error) {
+	var a args
+	q := `SELECT ` + paymentRowColumns + ` FROM payments p JOIN organisations o ON o.id = p.structure_id
+		WHERE p.dossier_id = ` + a.add(dossierID) + ` AND p.contract_id IS NULL AND ` + sc.structures("o", &a) + ` ORDER BY p.due_on, p.seq`
+	rows, err := s.Pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, pgError("store.DossierPayments", err)
 	}
-	if at.IsZero() {
-		at = s.now()
-	}
-	at = at.Truncate(time.Microsecond)
-	if paidOn.IsZero() {
-		return domain.FieldError("paid_on", "Indiquez la date du versement.")
-	}
-	if paidOn.After(domain.DateOf(at)) {
-		return domain.FieldError("paid_on", "La date du versement ne peut pas être dans le futur.")
-	}
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		var a args
-		var cid int64
-		var state string
-		q := "SELECT c.id, c.state" + contractFrom + " WHERE c.dossier_id = " + a.add(dossierID) + " AND " + sc.contracts("c", &a) + " FOR UPDATE OF c"
-		if err := tx.QueryRow(ctx, q, a...).Scan(&cid, &state); err != nil {
-			return contractNotFound(err)
-		}
-		if s := workflow.State(state); s != workflow.Actif && s != workflow.ResiliationDemandee {
-			return domain.Errorf(domain.EConflict, "Le contrat est « %s » : aucun versement ne peut être enregistré.", s.Label())
-		}
-		var seq int
-		var amount int64
-		var status string
-		if err := tx.QueryRow(ctx, `SELECT seq, amount_cents, status FROM payments WHERE id = $1 AND contract_id = $2 FOR UPDATE`, paymentID, cid).
-			Scan(&seq, &amount, &status); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return domain.Errorf(domain.ENotFound, "Paiement introuvable.")
-			}
-			return err
-		}
-		if PaymentStatus(status) == PaymentVerse {
-			return domain.Errorf(domain.EConflict, "Ce paiement est déjà marqué versé : rechargez la page.")
-		}
-		if _, err := tx.Exec(ctx, `UPDATE payments SET status = 'verse', paid_on = $2, paid_by = $3 WHERE id = $1`, paymentID, paidOn.String(), sc.UserID); err != nil {
-			return err
-		}
-		uid := sc.UserID
-		st := workflow.State(state)
-		return appendAudit(ctx, tx, dossierID, &uid, sc.UserName, at, TransitionVersement, st, st,
-			workflow.PaymentRecord(seq, domain.Cents(amount), paidOn))
-	})
-	return pgError("store.MarkPaymentPaid", err)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentRow, error) { return scanPaymentRow(r) })
+	return out, pgError("store.DossierPayments", err)
 }
 
 // TransitionVersement is the audit-only action of a payment marked paid.
 const TransitionVersement workflow.Transition = "versement"
-
-// terminate computes the résiliation of c (docs/rules.md §9, funding.Terminate)
-// from the payments marked paid.
-func terminate(ctx context.Context, tx pgx.Tx, c Contract) (funding.Termination, error) {
-	var paid int64
-	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount_cents), 0) FROM payments WHERE contract_id = $1 AND status = 'verse'`, c.ID).Scan(&paid); err != nil {
-		return funding.Termination{}, err
-	}
-	return funding.ContractTermination(c.Funding(), c.TerminationReceived, domain.Cents(paid))
-}
 
 // PaidTotal is the sum of the payments marked paid.
 func PaidTotal(ps []PaymentRow) domain.Cents {
