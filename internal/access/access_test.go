@@ -193,6 +193,12 @@ var cases = []struct {
 		"agent": "view", "director": "view file_step sign_ars", "reviewer": "view", "admin": "view",
 	}},
 	{"contract actif", contract(workflow.Actif, workflow.Parties()...), want{
+		"coordinator": "view file_step request_termination declare_mission_start", "member": "view",
+		"referent": "view record_payment", "manager": "view file_step record_payment record_avenant request_termination",
+		"agent": "view", "director": "view", "reviewer": "view", "admin": "view",
+	}},
+	{"MSP contract actif (no mission to start)", access.Contract(own, domain.MSP, workflow.Actif, map[workflow.Party]bool{
+		workflow.PartyStructure: true, workflow.PartyCPAM: true, workflow.PartyARS: true}), want{
 		"coordinator": "view file_step request_termination", "member": "view",
 		"referent": "view record_payment", "manager": "view file_step record_payment record_avenant request_termination",
 		"agent": "view", "director": "view", "reviewer": "view", "admin": "view",

@@ -481,14 +481,17 @@ type ContractRequest struct {
 	Motivation     string
 	Today          domain.Date // Europe/Paris date of At (computed when zero)
 	At             time.Time   // now when zero
+	// baremes: the CPTS barèmes (LoadBaremes), read before a signature's
+	// transaction for the payments it creates.
+	baremes []funding.Bareme
 }
 
 // ApplyContractTransition applies one contract transition (signer,
 // demander_resiliation, resilier, avenant) in ONE transaction: lock the contract row
 // in scope (FOR UPDATE; not found outside the scope), workflow.Check with the
 // signatures recorded, apply its effects (signature row; on the third
-// signature the contract becomes actif, starts that day and its payment
-// schedule is created; résiliation dates; trop-perçu), version + 1, and append
+// signature the contract becomes actif, starts that day and the payments of
+// the signature are created (docs/rules.md §28); résiliation dates; trop-perçu), version + 1, and append
 // the row to the dossier's audit chain.
 func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in ContractRequest) (workflow.Outcome, error) {
 	if !sc.Valid() {
@@ -504,6 +507,13 @@ func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in Contra
 	in.At = in.At.Truncate(time.Microsecond)
 	if in.Today.IsZero() {
 		in.Today = domain.DateOf(in.At)
+	}
+	if in.Transition == workflow.Signer {
+		list, err := s.LoadBaremes(ctx)
+		if err != nil {
+			return workflow.Outcome{}, err
+		}
+		in.baremes = list
 	}
 	var out workflow.Outcome
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
@@ -559,7 +569,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 			setv("start_date", dateArg(out.ContractStart))
 			setv("end_date", dateArg(workflow.ContractExpiry(out.ContractStart)))
 			c.Start = out.ContractStart
-			if err := createPayments(ctx, tx, c, in.At); err != nil {
+			if err := createPayments(ctx, tx, c, in.baremes, in.At); err != nil {
 				return out, err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
@@ -176,20 +177,27 @@ func TestContractSignaturesAnyOrderThenActifWithSchedule(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			starts := map[funding.Mission]domain.Date{}
-			for _, m := range funding.SocleMissions() {
-				starts[m] = start
-			}
-			want, err := funding.BuildSchedule(funding.ScheduleInput{Baremes: funding.Builtin(), Tier: 1, Signed: start, Starts: starts})
+			// The signature creates fonctionnement only (docs/rules.md
+			// §8, §28): no mission has started yet.
+			baremes, err := st.LoadBaremes(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var total domain.Cents
-			for _, p := range ps {
-				total += p.Amount
+			life, err := store.LifeContract(c, baremes, nil)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if total != want.Total || len(ps) != len(want.Payments) || ps[0].Due != start || ps[0].Status != store.PaymentPrevu {
-				t.Fatalf("payments %d total %s, want %d total %s", len(ps), domain.FormatEUR(total), len(want.Payments), domain.FormatEUR(want.Total))
+			want, err := contractlife.SignaturePayments(life)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps) != len(want) || len(ps) == 0 {
+				t.Fatalf("payments %+v, want %+v", ps, want)
+			}
+			for i, p := range ps {
+				if p.Amount != want[i].Amount || p.Mission != funding.Fonctionnement || p.Due != start || p.Status != store.PaymentPrevu || p.Rule != want[i].Rule {
+					t.Fatalf("payment %d: %+v, want %+v", i, p, want[i])
+				}
 			}
 			// The audit chain holds the signatures and stays intact.
 			hist, err := st.DossierHistory(ctx, scopes[arsDir], id)
@@ -236,12 +244,19 @@ func TestContractResiliationTropPercuAndEcheance(t *testing.T) {
 	st, scopes := contractFixture(t)
 	start := domain.NewDate(2026, time.March, 2)
 	id, c := activeContract(t, st, scopes, coordA, start)
+	// Every mission starts on the signature day (its advance is created
+	// then, docs/rules.md §28).
+	for _, m := range c.Terms.Missions {
+		if _, err := declareStart(st, scopes[coordA], c.ID, m.Code, start, start); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ps, err := st.ContractPayments(ctx, scopes[cpamMgr], id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The CPAM records as paid everything due up to the first anniversary
-	// (year 1 and the advances of year 2).
+	// (year 1: fonctionnement and the missions' advances).
 	var paid domain.Cents
 	for _, p := range ps {
 		if !p.Due.After(start.AddYears(1)) {
@@ -257,7 +272,9 @@ func TestContractResiliationTropPercuAndEcheance(t *testing.T) {
 	if err := st.MarkPaymentPaid(ctx, scopes[coordA], id, ps[1].ID, start, time.Now()); !domain.IsNotFound(err) {
 		t.Fatalf("structure marks paid: %v", err)
 	}
-	received := domain.NewDate(2026, time.September, 15)
+	// Received early in year 1: what was paid (fonctionnement in full and
+	// the missions' advances) exceeds what is due to the effective date.
+	received := domain.NewDate(2026, time.April, 15)
 	req := func(who string, tr workflow.Transition, seen workflow.State, today domain.Date, mot string) (workflow.Outcome, error) {
 		return st.ApplyContractTransition(ctx, scopes[who], store.ContractRequest{DossierID: id, Transition: tr, Seen: seen,
 			ReceivedOn: received, Motivation: mot, Today: today, At: today.Time().Add(9 * time.Hour)})
@@ -272,7 +289,7 @@ func TestContractResiliationTropPercuAndEcheance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eff := domain.NewDate(2026, time.November, 15)
+	eff := domain.NewDate(2026, time.June, 15)
 	if out.To != workflow.ResiliationDemandee || out.Deadline != eff {
 		t.Fatalf("outcome %+v", out)
 	}
@@ -362,7 +379,7 @@ func TestContractStartBeforeAvenant2Refused(t *testing.T) {
 			}
 			continue
 		}
-		want := "barème ACI CPTS 2019 non saisi : aucun barème en vigueur le 31/03/2022, premier jour de l'année 1 du contrat (le barème Avenant 2 s'applique à partir du 01/04/2022)"
+		want := "barème ACI CPTS 2019 non saisi : aucun barème ACI CPTS en vigueur le 31/03/2022, premier jour de l'année 1 du contrat"
 		if domain.ErrorCode(err) != domain.EInvalid || domain.ErrorMessage(err) != want {
 			t.Fatalf("third signature on %s: %v; want invalid %q", day, err, want)
 		}
