@@ -29,6 +29,8 @@ func (s *Server) Jobs() []Job {
 		{Name: "réputé validé", Every: time.Hour, Run: s.runSystemTransitions},
 		// Contracts at the end of their 5 years become échus (echoir).
 		{Name: "contract expiry", Every: 24 * time.Hour, Run: s.runContractExpiry},
+		// Each anniversary opens a contract year and its advances (docs/rules.md §8, §28).
+		{Name: "anniversary advances", Every: time.Hour, Run: s.runAnniversaryAdvances},
 	}
 }
 
@@ -82,6 +84,18 @@ func (s *Server) runContractExpiry(ctx context.Context) error {
 	n, err := s.store.ExpireContracts(ctx, domain.DateOf(now), now)
 	if n > 0 {
 		s.log.Info("contract expiry job", "echus", n)
+	}
+	return err
+}
+
+// runAnniversaryAdvances creates the advances of every contract year opened
+// by an anniversary on or before today, once (store.CreateAnniversaryAdvances:
+// FOR UPDATE SKIP LOCKED, payments_once).
+func (s *Server) runAnniversaryAdvances(ctx context.Context) error {
+	now := s.now()
+	n, err := s.store.CreateAnniversaryAdvances(ctx, domain.DateOf(now), now)
+	if n > 0 {
+		s.log.Info("anniversary advances job", "payments", n)
 	}
 	return err
 }

@@ -137,6 +137,9 @@ func (s *Server) routes() http.Handler {
 			// The contract's home (contract_home.go): /contrats/{id} is the
 			// contract's own id.
 			r.With(s.withContractByID).Get("/contrats/{id}", s.contractHome)
+			r.With(s.limitBody(uploadBodyLimit), s.withContractByID).Post("/contrats/{id}/missions/{mission}/demarrage", s.missionDeclare(false))
+			r.With(s.limitBody(uploadBodyLimit), s.withContractByID).Post("/contrats/{id}/missions/{mission}/deploiement", s.missionDeclare(true))
+			r.With(s.withContractByID).Get("/contrats/{id}/missions/{mission}/{kind}/fichier", s.missionFile)
 
 			// Notifications and the account (notification_page.go, account_*.go).
 			r.Get("/notifications", s.notificationsShow)

@@ -23,9 +23,9 @@ import (
 
 // Audit-only actions of the contract's life (docs/rules.md §28).
 const (
-	TransitionDemarrageMission  workflow.Transition = "demarrage_mission"
+	TransitionDemarrageMission   workflow.Transition = "demarrage_mission"
 	TransitionDeploiementMission workflow.Transition = "deploiement_mission"
-	TransitionAvancesAnniv      workflow.Transition = "avances_anniversaire"
+	TransitionAvancesAnniv       workflow.Transition = "avances_anniversaire"
 )
 
 // MaxEvidence bounds the evidence text of a start or a deployment
@@ -493,4 +493,50 @@ func clip(s string) string {
 		return string([]rune(s)[:MaxMotivation])
 	}
 	return s
+}
+
+// ContractLifeData is what the home of a contract shows beside the
+// contract itself (docs/rules.md §28): the missions declared, the payments,
+// the contract years already closed and the dossier's history.
+type ContractLifeData struct {
+	Missions []MissionProgress
+	Payments []PaymentRow
+	Closed   map[int]domain.Date // contract year → closing date
+	History  []AuditEntry        // oldest first
+}
+
+// ContractLife reads the life of contract id in scope (not found outside
+// it) in a few queries: the scope check, the missions, the payments, the
+// closings and the history.
+func (s *Store) ContractLife(ctx context.Context, sc Scope, id int64) (ContractLifeData, error) {
+	var out ContractLifeData
+	var a args
+	var dossierID int64
+	q := "SELECT c.dossier_id" + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.structures("o", &a)
+	if err := s.Pool.QueryRow(ctx, q, a...).Scan(&dossierID); err != nil {
+		return out, contractNotFound(pgError("store.ContractLife", err))
+	}
+	var err error
+	if out.Missions, err = loadMissionProgress(ctx, s.Pool, id); err != nil {
+		return out, pgError("store.ContractLife", err)
+	}
+	if out.Payments, err = listPayments(ctx, s.Pool, id); err != nil {
+		return out, pgError("store.ContractLife", err)
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT contract_year, closed_on FROM contract_year_closings WHERE contract_id = $1`, id)
+	if err != nil {
+		return out, pgError("store.ContractLife", err)
+	}
+	out.Closed = map[int]domain.Date{}
+	var y int
+	var on time.Time
+	if _, err := pgx.ForEachRow(rows, []any{&y, &on}, func() error { out.Closed[y] = domain.DateOf0(on); return nil }); err != nil {
+		return out, pgError("store.ContractLife", err)
+	}
+	rows, err = s.Pool.Query(ctx, `SELECT `+auditColumns+` FROM dossier_audit a WHERE a.dossier_id = $1 ORDER BY a.seq`, dossierID)
+	if err != nil {
+		return out, pgError("store.ContractLife", err)
+	}
+	out.History, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEntry, error) { return scanAudit(r) })
+	return out, pgError("store.ContractLife", err)
 }
