@@ -200,7 +200,7 @@ func TestContractPreviewSignaturesAndSchedule(t *testing.T) {
 	if n := doc.Find(`[data-testid="payments"] tbody tr`).Length(); n != len(want) {
 		t.Fatalf("%d payment rows, want %d", n, len(want))
 	}
-	if doc.Find(`[data-testid="contract-home-link"] a[href="/contrats/` + ctItoa(c.ID) + `"]`).Length() != 1 {
+	if doc.Find(`[data-testid="contract-home-link"] a[href="/contrats/`+ctItoa(c.ID)+`"]`).Length() != 1 {
 		t.Fatal("no link to the contract's home")
 	}
 	if doc.Find(`[data-testid="calendar-dates"] tbody tr`).Length() == 0 {
