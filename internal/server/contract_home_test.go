@@ -84,6 +84,11 @@ func TestContractHomeAsEveryRole(t *testing.T) {
 		if forms != (a.Email == ctValCoord) {
 			t.Errorf("%s: start form %v", a.Email, forms)
 		}
+		// Indicator values in their own unit, as written (docs/rules.md §6).
+		if want := (contractlife.Value{Unit: contractlife.Percent, N: 8420}).String(); !strings.Contains(doc.Find(`[data-testid="year-1"] [data-testid="year-indicators"]`).Text(), want) ||
+			!strings.Contains(c.DocumentHTML, want) || strings.Contains(c.DocumentHTML, "‰") {
+			t.Errorf("%s: indicators not in their unit (%q)", a.Email, want)
+		}
 		if doc.Find(`[data-testid="home-history"] li`).Length() == 0 {
 			t.Errorf("%s: no history", a.Email)
 		}

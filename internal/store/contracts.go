@@ -131,7 +131,8 @@ type ContractMission struct {
 }
 
 // ContractIndicator is one indicator with its baseline and target, as
-// negotiated in the dossier (free text: each indicator has its own unit).
+// negotiated in the dossier, written in the indicator's unit
+// (contractlife.Value.String: « 62,5 % », « 1 234 »; docs/rules.md §6, §28).
 type ContractIndicator struct {
 	Label     string `json:"label"`
 	Direction string `json:"direction"` // French: "à la hausse" / "à la baisse"
@@ -202,15 +203,41 @@ func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractM
 				continue
 			}
 			ci := ContractIndicator{Label: ind.Label, Direction: ind.Direction.Label(), Baseline: funding.ToFix,
-				Target: funding.TargetsLabel(ind.Target, ind.Unit), Mandatory: ind.Mandatory}
+				Target: targetsLabel(ind), Mandatory: ind.Mandatory}
 			if ind.Baseline != nil {
-				ci.Baseline = funding.ValueLabel(*ind.Baseline, ind.Unit)
+				ci.Baseline = ind.Value(ind.Baseline).String()
 			}
 			cm.Indicators = append(cm.Indicators, ci)
 		}
 		out = append(out, cm)
 	}
 	return out, 0, nil
+}
+
+// targetsLabel states an indicator's targets over the contract years in its
+// own unit (docs/rules.md §6: shown as written, « 62,5 % »): one value
+// "chaque année" when every year has the same, otherwise "année 1 : …" for
+// each year that has one; funding.ToFix without any.
+func targetsLabel(ind ContentIndicator) string {
+	var ts []string
+	same := true
+	first := ind.Target(1)
+	for y := 1; y <= funding.ContractYears; y++ {
+		t := ind.Target(y)
+		if t == nil {
+			same = false
+			continue
+		}
+		ts = append(ts, fmt.Sprintf("année %d : %s", y, ind.Value(t).String()))
+		same = same && first != nil && *t == *first
+	}
+	switch {
+	case same && first != nil:
+		return ind.Value(first).String() + " chaque année"
+	case len(ts) > 0:
+		return strings.Join(ts, " ; ")
+	}
+	return funding.ToFix
 }
 
 // contractSignatures fills a.Signatures for a signer attempt that goes
