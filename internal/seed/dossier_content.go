@@ -36,6 +36,11 @@ func DemoDossierContent(ctx context.Context, st *store.Store) error {
 			Indicators: valIndicators(),
 		}},
 		{MontsDeDemo, "coordinateur.b@demo.portail-aci.fr", 127, store.DossierContent{Letter: montsLettre, HealthProject: montsProjet}},
+		{CotiereDeDemo, CotiereCoordinator, cotiereWalkDays + 7, store.DossierContent{
+			Letter: cotiereLettre, HealthProject: cotiereProjet,
+			Missions:   []funding.Mission{funding.Acces, funding.Parcours, funding.Prevention, funding.Crise},
+			Indicators: valIndicators()[:5],
+		}},
 		{MSPLille, "msp@demo.portail-aci.fr", 207, store.DossierContent{
 			HealthProject:      lilleProjet,
 			MSPIndicators:      []string{"horaires_soins_non_programmes", "fonction_coordination", "sas_moitie_medecins"},
