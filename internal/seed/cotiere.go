@@ -22,7 +22,9 @@ const cotiereWalkDays = 600
 
 // cotiereCommunes: real communes of the Ain (populations légales of the
 // loaded reference data): the CC de la Côtière à Montluel, the CC de Miribel
-// et du Plateau, Meximieux and Pérouges — 60 998 inhabitants, tier 2.
+// et du Plateau, and four communes of the southern Dombes (Saint-André-de-
+// Corcy, Mionnay, Civrieux, Saint-Marcel) — 19 communes, 60 384
+// inhabitants, tier 2.
 func cotiereCommunes() []string {
 	return []string{
 		"01262", // Montluel
@@ -40,8 +42,10 @@ func cotiereCommunes() []string {
 		"01062", // Bressolles
 		"01297", // Pizay
 		"01342", // Sainte-Croix
-		"01244", // Meximieux
-		"01290", // Pérouges
+		"01333", // Saint-André-de-Corcy
+		"01248", // Mionnay
+		"01105", // Civrieux
+		"01371", // Saint-Marcel
 	}
 }
 
@@ -175,7 +179,7 @@ func DemoCotiereContract(ctx context.Context, st *store.Store) error {
 
 const cotiereLettre = `Madame la Directrice générale,
 
-Les professionnels de santé de la Côtière de l'Ain (Montluel, Miribel, Beynost, Dagneux, Meximieux et douze communes voisines, environ 61 000 habitants) souhaitent constituer la CPTS de la Côtière de Démo.
+Les professionnels de santé de la Côtière de l'Ain (Montluel, Miribel, Beynost, Dagneux, Saint-André-de-Corcy et quatorze communes voisines, environ 60 000 habitants) souhaitent constituer la CPTS de la Côtière de Démo.
 
 Nous vous prions d'agréer, Madame la Directrice générale, l'expression de notre considération distinguée.`
 

@@ -93,7 +93,7 @@ func demoIdentities() []demoIdentity {
 				person("Barbier", "Kevin", registry.Infirmier, registry.ModeLiberal, 406, "01249"),
 				person("Arnaud", "Sophie", registry.Pharmacien, registry.ModeLiberal, 407, "01376"),
 				person("Giraud", "Mathieu", registry.MasseurKinesitherapeute, registry.ModeLiberal, 408, "01049"),
-				person("Roche", "Inès", registry.SageFemme, registry.ModeLiberal, 409, "01244"),
+				person("Roche", "Inès", registry.SageFemme, registry.ModeLiberal, 409, "01333"),
 				{LastName: "Centre communal d'action sociale de Montluel", Profession: registry.ActeurSocial,
 					Mode: registry.ModeStructure, CommuneCode: "01262"},
 			},

@@ -60,7 +60,7 @@ func TestEveryRouteAsEveryRoleOutsideTheTenant(t *testing.T) {
 		return strconv.FormatInt(*v, 10)
 	}
 	var tenants []tenantIDs
-	for _, n := range []string{seed.ValDeDemo, seed.MontsDeDemo, seed.MSPLille} {
+	for _, n := range []string{seed.ValDeDemo, seed.MontsDeDemo, seed.MSPLille, seed.CotiereDeDemo} {
 		sid, err := e.st.OrganisationIDByName(ctx, domain.OrgStructure, n)
 		if err != nil {
 			t.Fatal(err)
@@ -85,10 +85,11 @@ func TestEveryRouteAsEveryRoleOutsideTheTenant(t *testing.T) {
 		"coordinateur@demo.portail-aci.fr":   {seed.ValDeDemo},
 		"coordinateur.b@demo.portail-aci.fr": {seed.MontsDeDemo},
 		"msp@demo.portail-aci.fr":            {seed.MSPLille},
-		"referent@demo.portail-aci.fr":       {seed.ValDeDemo},
-		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo},
-		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo},
-		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo},
+		seed.CotiereCoordinator:              {seed.CotiereDeDemo},
+		"referent@demo.portail-aci.fr":       {seed.ValDeDemo, seed.CotiereDeDemo},
+		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo, seed.CotiereDeDemo},
+		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo, seed.CotiereDeDemo},
+		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo, seed.CotiereDeDemo},
 	}
 	param := regexp.MustCompile(`\{[a-zA-Z]+\}`)
 	var tried int
