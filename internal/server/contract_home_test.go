@@ -175,3 +175,35 @@ func TestMissionStartFormOverHTTP(t *testing.T) {
 		t.Fatalf("deployment before start: %d", r.StatusCode)
 	}
 }
+
+// TestContractHomeBeforeSignatureAndMSP: a contract awaiting its
+// signatures says so (no years, no missions yet); an MSP's contract shows its
+// civil years and no mission forms.
+func TestContractHomeBeforeSignatureAndMSP(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.ctAcceptVal()
+	c, err := e.st.ContractByDossier(ctx, e.ctScope(ctValCoord), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := e.loggedIn(ctValCoord).get("/contrats/" + ctItoa(c.ID)).doc(t)
+	if doc.Find(`[data-testid="home-not-signed"]`).Length() != 1 || doc.Find(`[data-testid="missions"]`).Length() != 0 ||
+		doc.Find(`[data-testid="year-1"]`).Length() != 0 {
+		t.Fatal("a contract to sign shows its life")
+	}
+	lille := e.demoDossierID(seed.MSPLille)
+	mc, err := e.st.ContractByDossier(ctx, e.ctScope(ctMspCoord), lille)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.loggedIn(ctMspCoord).get("/contrats/" + ctItoa(mc.ID))
+	d := r.doc(t)
+	if r.StatusCode != http.StatusOK || !strings.Contains(d.Find(`[data-testid="year-1"] h3`).Text(), "Année civile "+ctItoa(int64(mc.Start.Y))) ||
+		d.Find(`[data-testid="missions"]`).Length() != 0 || d.Find(`[data-testid="home-payment-amount"]`).Length() == 0 {
+		t.Fatalf("MSP contract home: %d", r.StatusCode)
+	}
+	if r := e.loggedIn(ctValCoord).get("/contrats/" + ctItoa(mc.ID)); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("another structure's contract: %d", r.StatusCode)
+	}
+}
