@@ -355,9 +355,11 @@ func (s *Store) CreateAnniversaryAdvances(ctx context.Context, today domain.Date
 		at = s.now()
 	}
 	at = at.Truncate(time.Microsecond)
-	// Contracts signed at least one year ago.
+	// Contracts signed about a year ago or more (364 days: an anniversary
+	// of 29 February falls on 28 February, docs/rules.md §8); anniversaryTx
+	// decides with contractlife.Anniversary.
 	rows, err := s.Pool.Query(ctx, `SELECT id FROM contracts WHERE state IN ('actif', 'resiliation_demandee') AND structure_type = $2
-		AND start_date <= ($1::date - interval '1 year') ORDER BY start_date, id`, today.String(), string(domain.CPTS))
+		AND start_date <= $1::date - 364 ORDER BY start_date, id`, today.String(), string(domain.CPTS))
 	if err != nil {
 		return 0, pgError("store.CreateAnniversaryAdvances", err)
 	}
@@ -373,6 +375,7 @@ func (s *Store) CreateAnniversaryAdvances(ctx context.Context, today domain.Date
 		return 0, err
 	}
 	n := 0
+	var errs []error
 	for _, id := range ids {
 		created := 0
 		err := s.Tx(ctx, func(tx pgx.Tx) error {
@@ -389,10 +392,12 @@ func (s *Store) CreateAnniversaryAdvances(ctx context.Context, today domain.Date
 		case errors.Is(err, pgx.ErrNoRows):
 			// another instance has it
 		default:
-			return n, pgError("store.CreateAnniversaryAdvances", fmt.Errorf("contract %d: %w", id, err))
+			// One contract that cannot be computed (a barème missing) does
+			// not hold the others back.
+			errs = append(errs, fmt.Errorf("contract %d: %w", id, err))
 		}
 	}
-	return n, nil
+	return n, pgError("store.CreateAnniversaryAdvances", errors.Join(errs...))
 }
 
 // anniversaryTx creates the missing anniversary advances of locked contract

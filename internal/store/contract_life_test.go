@@ -50,6 +50,26 @@ func paymentsOf(t *testing.T, st *store.Store, sc store.Scope, dossierID int64, 
 	return out
 }
 
+// jobFor runs the anniversary job on today and returns how many payments it
+// created for contract c (the demo's contracts are in the database too).
+func jobFor(t *testing.T, st *store.Store, sc store.Scope, c store.Contract, today domain.Date) int {
+	t.Helper()
+	before := len(paymentsOfAll(t, st, sc, c.DossierID))
+	if _, err := st.CreateAnniversaryAdvances(context.Background(), today, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return len(paymentsOfAll(t, st, sc, c.DossierID)) - before
+}
+
+func paymentsOfAll(t *testing.T, st *store.Store, sc store.Scope, dossierID int64) []store.PaymentRow {
+	t.Helper()
+	ps, err := st.ContractPayments(context.Background(), sc, dossierID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
 // TestMissionStartCreatesItsProratedAdvance: a start creates the mission's
 // 75 % advance prorated to the next anniversary, to the cent of
 // contractlife.StartAdvance (docs/rules.md §8, §28); the refusals.
@@ -210,19 +230,19 @@ func TestAnniversaryAdvancesJobIsIdempotent(t *testing.T) {
 	}
 	before, _ := st.ContractPayments(ctx, scopes[coordA], id)
 	anniv := signed.AddYears(1)
-	if n, err := st.CreateAnniversaryAdvances(ctx, anniv.AddDays(-1), time.Now()); err != nil || n != 0 {
-		t.Fatalf("the day before: %d %v", n, err)
+	if n := jobFor(t, st, scopes[coordA], c, anniv.AddDays(-1)); n != 0 {
+		t.Fatalf("the day before: %d", n)
 	}
 	want, err := contractlife.AnniversaryAdvances(lifeOf(t, st, scopes[coordA], c), 2)
 	if err != nil || len(want) != 2 {
 		t.Fatalf("domain: %+v %v", want, err)
 	}
-	if n, err := st.CreateAnniversaryAdvances(ctx, anniv, time.Now()); err != nil || n != len(want) {
-		t.Fatalf("anniversary: %d %v, want %d", n, err, len(want))
+	if n := jobFor(t, st, scopes[coordA], c, anniv); n != len(want) {
+		t.Fatalf("anniversary: %d, want %d", n, len(want))
 	}
 	for i := 0; i < 2; i++ {
-		if n, err := st.CreateAnniversaryAdvances(ctx, anniv.AddDays(i), time.Now()); err != nil || n != 0 {
-			t.Fatalf("run again: %d %v", n, err)
+		if n := jobFor(t, st, scopes[coordA], c, anniv.AddDays(i)); n != 0 {
+			t.Fatalf("run again: %d", n)
 		}
 	}
 	after, _ := st.ContractPayments(ctx, scopes[coordA], id)
@@ -250,13 +270,39 @@ func TestAnniversaryAdvancesJobIsIdempotent(t *testing.T) {
 		}
 		more += len(ps)
 	}
-	if n, err := st.CreateAnniversaryAdvances(ctx, signed.AddYears(3), time.Now()); err != nil || n != more || more != 4 {
-		t.Fatalf("years 3 and 4: %d %v, want %d", n, err, more)
+	if n := jobFor(t, st, scopes[coordA], c, signed.AddYears(3)); n != more || more != 4 {
+		t.Fatalf("years 3 and 4: %d, want %d", n, more)
 	}
-	if n, err := st.CreateAnniversaryAdvances(ctx, signed.AddYears(3), time.Now()); err != nil || n != 0 {
-		t.Fatalf("again: %d %v", n, err)
+	if n := jobFor(t, st, scopes[coordA], c, signed.AddYears(3)); n != 0 {
+		t.Fatalf("again: %d", n)
 	}
 	if rep, err := st.VerifyAudit(ctx); err != nil || rep.Broken != "" {
 		t.Fatalf("verify %+v %v", rep, err)
+	}
+}
+
+// TestAnniversaryOf29February: signed on 29/02, the first anniversary is
+// 28/02 of the next year (contractlife.Anniversary): the job creates year 2's
+// advances that day, not the day after.
+func TestAnniversaryOf29February(t *testing.T) {
+	st, scopes := contractFixture(t)
+	signed := domain.NewDate(2028, time.February, 29)
+	_, c := activeContract(t, st, scopes, coordA, signed)
+	if _, err := declareStart(st, scopes[coordA], c.ID, funding.Acces, signed, signed); err != nil {
+		t.Fatal(err)
+	}
+	anniv := contractlife.Anniversary(signed, 1)
+	if anniv != domain.NewDate(2029, time.February, 28) {
+		t.Fatalf("anniversary %s", anniv)
+	}
+	want, err := contractlife.AnniversaryAdvances(lifeOf(t, st, scopes[coordA], c), 2)
+	if err != nil || len(want) == 0 {
+		t.Fatalf("%+v %v", want, err)
+	}
+	if n := jobFor(t, st, scopes[coordA], c, anniv.AddDays(-1)); n != 0 {
+		t.Fatalf("the day before: %d", n)
+	}
+	if n := jobFor(t, st, scopes[coordA], c, anniv); n != len(want) {
+		t.Fatalf("on 28/02: %d, want %d", n, len(want))
 	}
 }
