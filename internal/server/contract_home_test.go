@@ -207,3 +207,34 @@ func TestContractHomeBeforeSignatureAndMSP(t *testing.T) {
 		t.Fatalf("another structure's contract: %d", r.StatusCode)
 	}
 }
+
+// TestCotiereHomeShowsPreventionLate: the demo Côtière's contract, in its
+// second year, shows prévention late in words and accès started on the
+// signature day, with its second year's advances.
+func TestCotiereHomeShowsPreventionLate(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var cid int64
+	if err := e.st.Pool.QueryRow(ctx, `SELECT c.id FROM contracts c JOIN organisations o ON o.id = c.structure_id WHERE o.demo_key = $1`, seed.CotiereDeDemo).Scan(&cid); err != nil {
+		t.Fatal(err)
+	}
+	doc := e.loggedIn(seed.CotiereCoordinator).get("/contrats/" + ctItoa(cid)).doc(t)
+	prev := doc.Find(`[data-testid="mission-prevention"]`)
+	if prev.Find(`[data-testid="mission-late"]`).Text() != "En retard" || !strings.Contains(prev.Text(), "non démarrée à l'échéance du") {
+		t.Fatalf("prévention: %q", prev.Text())
+	}
+	signed := seed.CotiereSignedOn(domain.DateOf(*e.clock))
+	if got := doc.Find(`[data-testid="mission-acces"] [data-testid="mission-status"]`).Text(); got != "démarrée le "+signed.French() {
+		t.Fatalf("accès: %q", got)
+	}
+	if doc.Find(`[data-testid="mission-acces"] [data-testid="mission-late"]`).Length() != 0 {
+		t.Fatal("accès flagged late")
+	}
+	if n := doc.Find(`[data-testid="year-2"] [data-testid="home-payment-amount"]`).Length(); n < 3 {
+		t.Fatalf("year 2: %d payments", n)
+	}
+	// The start form is offered for prévention only (the others started).
+	if doc.Find(`[data-testid="demarrage-form-prevention"]`).Length() != 1 || doc.Find(`[data-testid="demarrage-form-acces"]`).Length() != 0 {
+		t.Fatal("start forms")
+	}
+}
