@@ -123,13 +123,14 @@ const (
 	ActOrganiseAccelerator // schedule an accelerator session and record its report (docs/rules.md §10)
 
 	// Contract acts.
-	ActSignStructure      // sign the contract for the structure
-	ActSignCPAM           // sign the contract for the CPAM
-	ActSignARS            // sign the contract for the ARS
-	ActRecordPayment      // record a scheduled payment as paid
-	ActRecordAvenant      // record an avenant
-	ActRequestTermination // record a résiliation request
-	ActTerminate          // pronounce the résiliation
+	ActSignStructure       // sign the contract for the structure
+	ActSignCPAM            // sign the contract for the CPAM
+	ActSignARS             // sign the contract for the ARS
+	ActRecordPayment       // record a scheduled payment as paid
+	ActRecordAvenant       // record an avenant
+	ActRequestTermination  // record a résiliation request
+	ActTerminate           // pronounce the résiliation
+	ActDeclareMissionStart // declare a mission's start or deployment (docs/rules.md §28)
 
 	// The yearly evaluation of a contract (docs/rules.md §6, §29): who is
 	// contractlife.LifeWho's; on a contract in force (or being terminated).
@@ -411,6 +412,13 @@ func (a Act) spec() (string, func(facts) bool) {
 		return "record_termination", func(f facts) bool {
 			return f.on(SubjectContract) && f.referent() && f.in(workflow.Actif, workflow.ResiliationDemandee)
 		}
+	case ActDeclareMissionStart:
+		// Who: contractlife's table (the structure's coordinator); on a
+		// CPTS contract in force (docs/rules.md §7, §28). Decision: not
+		// once a résiliation is requested — the contract is ending.
+		return "declare_mission_start", func(f facts) bool {
+			return f.on(SubjectContract) && f.s.StructureType == domain.CPTS && f.in(workflow.Actif) && f.life(contractlife.DeclareStart)
+		}
 	}
 	return "unknown", func(facts) bool { return false }
 }
@@ -430,6 +438,18 @@ func paymentAct(a contractlife.PaymentAction) func(facts) bool {
 		}
 		return false
 	}
+}
+
+// life reports whether the viewer is one of those contractlife says may do
+// act a (docs/rules.md §28); a structure acts only for itself.
+func (f facts) life(a contractlife.LifeAction) bool {
+	who, _ := contractlife.LifeWho(a)
+	for _, w := range who {
+		if f.kind(w.Org) && f.v.Role.AtLeast(w.MinRole) && (w.Org != domain.OrgStructure || f.own) {
+			return true
+		}
+	}
+	return false
 }
 
 // editStructure: a national admin edits every structure, a structure's

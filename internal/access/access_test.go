@@ -193,6 +193,13 @@ var cases = []struct {
 		"agent": "view", "director": "view file_step sign_ars", "reviewer": "view", "admin": "view",
 	}},
 	{"contract actif", contract(workflow.Actif, workflow.Parties()...), want{
+		"coordinator": "view file_step request_termination declare_values prepare_meeting declare_mission_start", "member": "view",
+		"referent": "view record_payment validate_values prepare_meeting record_meeting close_year record_termination",
+		"manager":  "view file_step record_payment record_avenant request_termination validate_values prepare_meeting record_meeting close_year correct_closed_year record_termination",
+		"agent":    "view prepare_meeting", "director": "view prepare_meeting", "reviewer": "view", "admin": "view",
+	}},
+	{"MSP contract actif (no mission to start)", access.Contract(own, domain.MSP, workflow.Actif, map[workflow.Party]bool{
+		workflow.PartyStructure: true, workflow.PartyCPAM: true, workflow.PartyARS: true}), want{
 		"coordinator": "view file_step request_termination declare_values prepare_meeting", "member": "view",
 		"referent": "view record_payment validate_values prepare_meeting record_meeting close_year record_termination",
 		"manager":  "view file_step record_payment record_avenant request_termination validate_values prepare_meeting record_meeting close_year correct_closed_year record_termination",

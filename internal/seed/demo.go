@@ -20,10 +20,14 @@ const (
 	ValDeDemo   = "CPTS du Val de Démo"
 	MontsDeDemo = "CPTS des Monts de Démo"
 	MSPLille    = "MSP de Démo-Lille"
-	CPAMAin     = "CPAM de l'Ain"
-	ARSAura     = "ARS Auvergne-Rhône-Alpes"
-	DCGDRAura   = "DCGDR Auvergne-Rhône-Alpes"
-	National    = "Administration nationale"
+	// CotiereDeDemo is the demo CPTS whose contract is in its second year
+	// (cotiere.go); its demo key, stable whatever users rename it to, is
+	// this constant (store.DemoOrganisationID(ctx, seed.CotiereDeDemo)).
+	CotiereDeDemo = "CPTS de la Côtière de Démo"
+	CPAMAin       = "CPAM de l'Ain"
+	ARSAura       = "ARS Auvergne-Rhône-Alpes"
+	DCGDRAura     = "DCGDR Auvergne-Rhône-Alpes"
+	National      = "Administration nationale"
 )
 
 func demoOrgs() []store.NewOrganisation {
@@ -31,6 +35,7 @@ func demoOrgs() []store.NewOrganisation {
 		{Kind: domain.OrgStructure, Name: ValDeDemo, StructureType: domain.CPTS, Departement: "01"},
 		{Kind: domain.OrgStructure, Name: MontsDeDemo, StructureType: domain.CPTS, Departement: "69"},
 		{Kind: domain.OrgStructure, Name: MSPLille, StructureType: domain.MSP, Departement: "59"},
+		{Kind: domain.OrgStructure, Name: CotiereDeDemo, StructureType: domain.CPTS, Departement: "01"},
 		{Kind: domain.OrgCPAM, Name: CPAMAin, Departements: []string{"01"}},
 		{Kind: domain.OrgARS, Name: ARSAura, Region: "84"},
 		{Kind: domain.OrgDCGDR, Name: DCGDRAura, Region: "84"},
@@ -51,6 +56,7 @@ func DemoAccounts() []DemoAccount {
 		{"coordinateur@demo.portail-aci.fr", "Camille Martin", ValDeDemo, domain.OrgStructure, domain.RoleCoordinator},
 		{"coordinateur.b@demo.portail-aci.fr", "Bruno Lefèvre", MontsDeDemo, domain.OrgStructure, domain.RoleCoordinator},
 		{"msp@demo.portail-aci.fr", "Inès Dubois", MSPLille, domain.OrgStructure, domain.RoleCoordinator},
+		{CotiereCoordinator, "Margaux Perrin", CotiereDeDemo, domain.OrgStructure, domain.RoleCoordinator},
 		{"referent@demo.portail-aci.fr", "Rachid Benali", CPAMAin, domain.OrgCPAM, domain.RoleReferent},
 		{"ars@demo.portail-aci.fr", "Sophie Garnier", ARSAura, domain.OrgARS, domain.RoleDirector},
 		{"dcgdr@demo.portail-aci.fr", "Paul Moreau", DCGDRAura, domain.OrgDCGDR, domain.RoleReviewer},
@@ -69,6 +75,7 @@ func steps() []func(ctx context.Context, st *store.Store) error {
 		DemoDossiers,        // dossiers.go: the demo dossiers walked through the workflow
 		DemoDocumentReviews, // documents.go: the referent's review marks (after DemoDossiers: Val is in instruction)
 		DemoContracts,       // contracts.go: Lille's contract signed (actif, with its schedule); CPAM de l'Ain manager (after DemoDossiers)
+		DemoCotiereContract, // cotiere.go: the Côtière's contract signed 13 months ago, its missions' starts (after DemoContracts)
 		DemoEvaluations,     // evaluations.go: year 1 of the Côtière CPTS and Lille's last open civil year declared, awaiting validation (after DemoContracts)
 	}
 }

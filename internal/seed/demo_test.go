@@ -6,7 +6,12 @@ import (
 	"time"
 
 	"github.com/portail-aci/aci/internal/auth"
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
@@ -67,5 +72,110 @@ func TestDemoSurvivesItsUsers(t *testing.T) {
 	}
 	if u2, _ := st.UserByEmail(ctx, u.Email); u2.SessionEpoch != before || u2.PasswordHash != u.PasswordHash {
 		t.Fatal("an unchanged demo account was rewritten (its sessions would end)")
+	}
+}
+
+// TestDemoCotiere: the fourth demo CPTS, found by its demo key whatever its
+// name, has a contract signed 13 months before the load, accès and crise
+// started at the signature, parcours four months later, prévention not
+// started (late), the starts' advances to the cent and the second year's
+// anniversary advances; a second load (after a rename) changes nothing.
+func TestDemoCotiere(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := pgtest.Store(t, time.Now)
+	if err := seed.Demo(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	org, err := st.DemoOrganisationID(ctx, seed.CotiereDeDemo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func() (store.Contract, int) {
+		t.Helper()
+		u, err := st.UserByEmail(ctx, seed.CotiereCoordinator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := st.ScopeFor(ctx, u.ID, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pop int64
+		if err := st.Pool.QueryRow(ctx, `SELECT sum(c.population) FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code WHERE tc.structure_id = $1`, org).Scan(&pop); err != nil {
+			t.Fatal(err)
+		}
+		ds, _, err := st.ListDossiers(ctx, sc, store.DossierFilter{StructureID: org}, store.Page{Number: 1, Size: 5})
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("dossiers %v %v", ds, err)
+		}
+		c, err := st.ContractByDossier(ctx, sc, ds[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		today := domain.DateOf(time.Now())
+		tier, err := funding.Avenant2().Tier(pop)
+		if err != nil || c.State != workflow.Actif || c.Start != seed.CotiereSignedOn(today) || c.Tier != tier || tier != 2 || pop < 55_000 || pop > 65_000 {
+			t.Fatalf("contract %s signed %s tier %d (population %d, tier %d) %v", c.State, c.Start, c.Tier, pop, tier, err)
+		}
+		progress, err := st.ContractMissions(ctx, sc, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[funding.Mission]domain.Date{funding.Acces: c.Start, funding.Crise: c.Start, funding.Parcours: c.Start.AddMonths(4)}
+		if len(progress) != len(want) {
+			t.Fatalf("progress %+v", progress)
+		}
+		for _, p := range progress {
+			if p.StartedOn != want[p.Mission] || contractlife.Lateness(p.Progress(), c.Start, today).Any() {
+				t.Errorf("%s started %s", p.Mission, p.StartedOn)
+			}
+		}
+		if l := contractlife.Lateness(contractlife.Progress{Mission: funding.Prevention}, c.Start, today); !l.Start {
+			t.Error("prévention not late")
+		}
+		baremes, err := st.LoadBaremes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		life, err := store.LifeContract(c, baremes, progress)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := st.ContractPayments(ctx, sc, c.DossierID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantPays, _ := contractlife.SignaturePayments(life)
+		for _, m := range []funding.Mission{funding.Acces, funding.Parcours} {
+			adv, _ := contractlife.StartAdvance(life, m, want[m])
+			wantPays = append(wantPays, adv...)
+		}
+		y2, _ := contractlife.AnniversaryAdvances(life, 2)
+		wantPays = append(wantPays, y2...)
+		if len(ps) != len(wantPays) {
+			t.Fatalf("%d payments, want %d", len(ps), len(wantPays))
+		}
+		for _, w := range wantPays {
+			found := false
+			for _, p := range ps {
+				found = found || (p.ContractYear == w.ContractYear && p.Mission == w.Mission && p.Kind == w.Kind && p.Amount == w.Amount && p.Due == w.Due)
+			}
+			if !found {
+				t.Errorf("missing %+v", w)
+			}
+		}
+		return c, len(ps)
+	}
+	c1, n1 := check()
+	if _, err := st.Pool.Exec(ctx, `UPDATE organisations SET name = 'CPTS renommée' WHERE demo_key = $1`, seed.CotiereDeDemo); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Demo(ctx, st); err != nil {
+		t.Fatalf("second load: %v", err)
+	}
+	c2, n2 := check()
+	if c2.ID != c1.ID || c2.Version != c1.Version || n2 != n1 {
+		t.Fatalf("second load changed the contract: %d/%d, %d/%d payments", c1.Version, c2.Version, n1, n2)
 	}
 }

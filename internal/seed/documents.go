@@ -49,6 +49,14 @@ func DemoDocuments(ctx context.Context, st *store.Store) error {
 			{workflow.DocContoursTerritoire, "", nil, 22},
 			{workflow.DocListeMembres, "", nil, 22},
 		}},
+		{CotiereDeDemo, CotiereCoordinator, []doc{
+			{workflow.DocProjetSante, "projet-de-sante-cotiere-de-demo.pdf", []string{"Projet de santé", CotiereDeDemo,
+				"Diagnostic territorial et missions socle.", "Document de démonstration."}, cotiereWalkDays - 35},
+			{workflow.DocStatuts, "statuts-association-cotiere-de-demo.pdf", []string{"Statuts de l'association", CotiereDeDemo,
+				"Association loi 1901.", "Document de démonstration."}, cotiereWalkDays - 75},
+			{workflow.DocContoursTerritoire, "", nil, cotiereWalkDays - 75},
+			{workflow.DocListeMembres, "", nil, cotiereWalkDays - 75},
+		}},
 		{MontsDeDemo, "coordinateur.b@demo.portail-aci.fr", []doc{
 			{workflow.DocProjetSante, "projet-de-sante-monts-de-demo.pdf", []string{"Projet de santé", MontsDeDemo,
 				"Diagnostic territorial et missions envisagées.", "Document de démonstration."}, 41},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/store"
 )
@@ -35,6 +36,11 @@ func DemoDossierContent(ctx context.Context, st *store.Store) error {
 			Indicators: valIndicators(),
 		}},
 		{MontsDeDemo, "coordinateur.b@demo.portail-aci.fr", 127, store.DossierContent{Letter: montsLettre, HealthProject: montsProjet}},
+		{CotiereDeDemo, CotiereCoordinator, cotiereWalkDays + 7, store.DossierContent{
+			Letter: cotiereLettre, HealthProject: cotiereProjet,
+			Missions:   []funding.Mission{funding.Acces, funding.Parcours, funding.Prevention, funding.Crise},
+			Indicators: valIndicators()[:5],
+		}},
 		{MSPLille, "msp@demo.portail-aci.fr", 207, store.DossierContent{
 			HealthProject:      lilleProjet,
 			MSPIndicators:      []string{"horaires_soins_non_programmes", "fonction_coordination", "sas_moitie_medecins"},
@@ -154,21 +160,22 @@ func indicatorInput(x store.ContentIndicator) store.IndicatorInput {
 
 func n(v int64) *int64 { return &v }
 
-// valIndicators: the five mandatory indicators (docs/rules.md §6), in per-mille
-// unless said, and two indicators of the CPTS's own.
+// valIndicators: the five mandatory indicators (docs/rules.md §6), in
+// percent (hundredths: 8 420 = 84,2 %) unless said, and two indicators of
+// the CPTS's own.
 func valIndicators() []store.ContentIndicator {
-	per := "‰"
+	per := string(contractlife.Percent)
 	out := []store.ContentIndicator{}
 	vals := map[string]struct {
 		base    int64
 		targets [5]*int64
 		unit    string
 	}{
-		"patientele_mt":                 {842, [5]*int64{n(850), n(858), n(865), n(870), n(875)}, per},
-		"sans_mt_ald_70_cmuc":           {61, [5]*int64{n(55), n(50), n(45), n(40), n(35)}, per},
-		"urgences_sans_hospitalisation": {742, [5]*int64{n(735)}, per},
-		"admissions_directes_ville":     {118, [5]*int64{n(125), n(135), n(145), n(150), n(160)}, per},
-		"consultations_snp":             {0, [5]*int64{n(1500), n(3000), n(4500), n(5000), n(6000)}, "consultations par an"},
+		"patientele_mt":                 {8420, [5]*int64{n(8500), n(8580), n(8650), n(8700), n(8750)}, per},
+		"sans_mt_ald_70_cmuc":           {610, [5]*int64{n(550), n(500), n(450), n(400), n(350)}, per},
+		"urgences_sans_hospitalisation": {7420, [5]*int64{n(7350)}, per},
+		"admissions_directes_ville":     {1180, [5]*int64{n(1250), n(1350), n(1450), n(1500), n(1600)}, per},
+		"consultations_snp":             {0, [5]*int64{n(1500), n(3000), n(4500), n(5000), n(6000)}, string(contractlife.Count)},
 	}
 	for _, m := range funding.MandatoryCPTSIndicators() {
 		v := vals[m.Code]
@@ -178,10 +185,10 @@ func valIndicators() []store.ContentIndicator {
 	return append(out,
 		store.ContentIndicator{Code: "autre_6", Mission: funding.Prevention, Direction: funding.Increasing, Weight: 1,
 			Label:    "Nombre d'actions de promotion du dépistage organisé du cancer colorectal menées sur le territoire",
-			Baseline: n(0), Targets: [5]*int64{n(4)}, Unit: "actions par an"},
+			Baseline: n(0), Targets: [5]*int64{n(4)}, Unit: string(contractlife.Count)},
 		store.ContentIndicator{Code: "autre_7", Mission: funding.Qualite, Direction: funding.Increasing, Weight: 2,
 			Label:    "Nombre de groupes d'analyse de pratiques pluriprofessionnels réunis",
-			Baseline: n(1), Targets: [5]*int64{n(3), n(4), n(6), n(6), n(8)}, Unit: "réunions par an"},
+			Baseline: n(1), Targets: [5]*int64{n(3), n(4), n(6), n(6), n(8)}, Unit: string(contractlife.Count)},
 	)
 }
 

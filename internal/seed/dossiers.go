@@ -49,6 +49,9 @@ type demoStep struct {
 	mot     string
 	pos     workflow.Position
 	extra   map[string]string
+	// acceptDocs: before the step, its author (the CPAM referent)
+	// accepts every piece still to review.
+	acceptDocs bool
 }
 
 // DemoDossiers walks the demo dossiers through the real transitions
@@ -87,6 +90,7 @@ func DemoDossiers(ctx context.Context, st *store.Store) error {
 			{who: "ars@demo.portail-aci.fr", from: workflow.LettreIntentionDeposee, tr: workflow.ValiderLettreIntention, daysAgo: 100},
 			{who: "coordinateur.b@demo.portail-aci.fr", from: workflow.LettreIntentionValidee, tr: workflow.DeposerProjetSante, daysAgo: 40},
 		}},
+		{CotiereDeDemo, CotiereCoordinator, cotiereWalk()},
 		{MSPLille, "msp@demo.portail-aci.fr", []demoStep{
 			{who: "msp@demo.portail-aci.fr", from: workflow.Brouillon, tr: workflow.DeposerProjetSante, daysAgo: 200},
 			{who: "ars.hdf@demo.portail-aci.fr", from: workflow.ProjetSanteDepose, tr: workflow.ValiderProjetSante, daysAgo: 170},
@@ -129,9 +133,31 @@ func DemoDossiers(ctx context.Context, st *store.Store) error {
 				return err
 			}
 			at := base.AddDate(0, 0, -s.daysAgo)
+			if s.acceptDocs {
+				if err := acceptDocuments(ctx, st, sc, id, at.Add(-time.Hour)); err != nil {
+					return fmt.Errorf("DemoDossiers %s: %w", w.org, err)
+				}
+			}
 			if _, err := st.ApplyTransition(ctx, sc, store.TransitionRequest{DossierID: id, Transition: s.tr, Seen: s.from,
 				Motivation: s.mot, Position: s.pos, At: at, Extra: s.extra}); err != nil {
 				return fmt.Errorf("DemoDossiers %s %s: %w", w.org, s.tr, err)
+			}
+		}
+	}
+	return nil
+}
+
+// acceptDocuments: the referent sc accepts every piece of dossier id still
+// to review.
+func acceptDocuments(ctx context.Context, st *store.Store, sc store.Scope, id int64, at time.Time) error {
+	list, err := st.ListDocuments(ctx, sc, id)
+	if err != nil {
+		return err
+	}
+	for _, x := range list.Required {
+		if x.State == store.DocFourni {
+			if err := st.ReviewDocument(ctx, sc, id, store.DocumentReview{DocumentID: x.ID, Version: x.Version, State: store.DocAccepte, At: at}); err != nil {
+				return fmt.Errorf("accept %s: %w", x.Code, err)
 			}
 		}
 	}

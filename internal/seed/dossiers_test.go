@@ -32,10 +32,10 @@ func TestDemoDossiersIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	ds, total, err := st.ListDossiers(ctx, sc, store.DossierFilter{}, store.Page{Number: 1, Size: 50})
-	if err != nil || total != 3 {
+	if err != nil || total != 4 {
 		t.Fatalf("%d dossiers, %v", total, err)
 	}
-	want := map[string]workflow.State{seed.ValDeDemo: workflow.EnInstruction, seed.MontsDeDemo: workflow.ProjetSanteDepose, seed.MSPLille: workflow.Acceptee}
+	want := map[string]workflow.State{seed.ValDeDemo: workflow.EnInstruction, seed.MontsDeDemo: workflow.ProjetSanteDepose, seed.MSPLille: workflow.Acceptee, seed.CotiereDeDemo: workflow.Acceptee}
 	for _, d := range ds {
 		if d.State != want[d.StructureName] {
 			t.Errorf("%s: %s, want %s", d.StructureName, d.State, want[d.StructureName])
@@ -49,7 +49,7 @@ func TestDemoDossiersIdempotent(t *testing.T) {
 		}
 	}
 	rep, err := st.VerifyAudit(ctx)
-	if err != nil || rep.Broken != "" || rep.Dossiers != 3 {
+	if err != nil || rep.Broken != "" || rep.Dossiers != 4 {
 		t.Fatalf("audit %+v %v", rep, err)
 	}
 }

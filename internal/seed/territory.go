@@ -40,6 +40,11 @@ func demoTerritories() []demoTerritory {
 			"01008", // Ambutrix
 			"01379", // Saint-Maurice-de-Rémens
 		}},
+		// CPTS de la Côtière de Démo (Ain): the communes of the CC de la
+		// Côtière à Montluel and of the CC de Miribel et du Plateau, with four
+		// communes of the southern Dombes, 19 communes, 60 384 inhabitants → tier 2
+		// (docs/rules.md §3: 40 000 – 80 000).
+		{CotiereDeDemo, CotiereCoordinator, cotiereCommunes()},
 		// CPTS des Monts de Démo (Rhône): the Rhône communes of the CC des Monts
 		// du Lyonnais, 25 communes, 30 801 inhabitants → tier 1.
 		{MontsDeDemo, "coordinateur.b@demo.portail-aci.fr", []string{

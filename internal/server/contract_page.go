@@ -127,7 +127,7 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 	ctx := r.Context()
 	today := domain.DateOf(s.now())
 	v := pages.ContractView{
-		DossierID: c.DossierID, StructureName: c.StructureName, State: string(c.State), StateLabel: c.State.Label(),
+		ContractID: c.ID, DossierID: c.DossierID, StructureName: c.StructureName, State: string(c.State), StateLabel: c.State.Label(),
 		StateClass: stateClass(c.State), Version: c.Version, DocumentHTML: c.DocumentHTML, SHA256: c.DocumentSHA256,
 		Reference: c.Terms.Reference, Parties: partyStatuses(c), SignedCount: len(c.Signatures),
 		PDFAvailable: s.pdf.Available(), Calendar: calendarDates(c), DefaultReceived: today.French(),

@@ -167,7 +167,9 @@ func TestContractPreviewSignaturesAndSchedule(t *testing.T) {
 			t.Errorf("party %s: %q", p, row.Text())
 		}
 	}
-	// The schedule equals the funding engine's, from today.
+	// The signature creates fonctionnement (docs/rules.md §8, §28): the
+	// domain's payments, to the cent; the missions' advances come with
+	// their starts.
 	c, err := e.st.ContractByDossier(context.Background(), e.ctScope(ctValCoord), id)
 	if err != nil {
 		t.Fatal(err)
@@ -176,19 +178,30 @@ func TestContractPreviewSignaturesAndSchedule(t *testing.T) {
 	if c.Start != today {
 		t.Fatalf("start %s, want %s", c.Start, today)
 	}
-	in, err := c.ScheduleInput()
+	baremes, err := e.st.LoadBaremes(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := funding.BuildSchedule(in)
+	life, err := store.LifeContract(c, baremes, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := doc.Find(`[data-testid="payments-total"]`).Text(); got != domain.FormatEUR(want.Total) {
-		t.Fatalf("payments total %q, want %q", got, domain.FormatEUR(want.Total))
+	want, err := contractlife.SignaturePayments(life)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := doc.Find(`[data-testid="payments"] tbody tr`).Length(); n != len(want.Payments) {
-		t.Fatalf("%d payment rows, want %d", n, len(want.Payments))
+	var wantTotal domain.Cents
+	for _, p := range want {
+		wantTotal += p.Amount
+	}
+	if got := doc.Find(`[data-testid="payments-total"]`).Text(); got != domain.FormatEUR(wantTotal) {
+		t.Fatalf("payments total %q, want %q", got, domain.FormatEUR(wantTotal))
+	}
+	if n := doc.Find(`[data-testid="payments"] tbody tr`).Length(); n != len(want) {
+		t.Fatalf("%d payment rows, want %d", n, len(want))
+	}
+	if doc.Find(`[data-testid="contract-home-link"] a[href="/contrats/`+ctItoa(c.ID)+`"]`).Length() != 1 {
+		t.Fatal("no link to the contract's home")
 	}
 	if doc.Find(`[data-testid="calendar-dates"] tbody tr`).Length() == 0 {
 		t.Fatal("no deployment dates")

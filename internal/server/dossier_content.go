@@ -9,6 +9,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/domain/workflow"
@@ -206,19 +207,23 @@ func contentSectionView(c store.DossierContent, sec store.Section, mspInds []sto
 				sv.Indicators = append(sv.Indicators, row)
 			}
 			if sv.NewRow.Index == 0 {
-				sv.NewRow = pages.IndicatorRow{Index: len(typed), Weight: "1"}
+				sv.NewRow = pages.IndicatorRow{Index: len(typed), Weight: "1", Unit: string(contractlife.Count)}
 			}
 			break
 		}
 		for i, x := range c.Indicators {
+			// Values in the indicator's unit (docs/rules.md §6): typed back
+			// with Input (« 62,5 »), shown with String (« 62,5 % »).
 			row := pages.IndicatorRow{Index: i, Code: x.Code, Mission: string(x.Mission), MissionL: x.Mission.Label(), Label: x.Label,
-				Direction: string(x.Direction), Baseline: optInt(x.Baseline), Weight: strconv.Itoa(x.Weight), Unit: x.Unit, Mandatory: x.Mandatory}
+				Direction: string(x.Direction), Baseline: x.Value(x.Baseline).Input(), Weight: strconv.Itoa(x.Weight), Unit: x.Unit, Mandatory: x.Mandatory,
+				BaselineShown: x.Value(x.Baseline).String()}
 			for y := range 5 {
-				row.Targets[y] = optInt(x.Targets[y])
+				row.Targets[y] = x.Value(x.Targets[y]).Input()
+				row.TargetsShown[y] = x.Value(x.Targets[y]).String()
 			}
 			sv.Indicators = append(sv.Indicators, row)
 		}
-		sv.NewRow = pages.IndicatorRow{Index: len(c.Indicators), Weight: "1"}
+		sv.NewRow = pages.IndicatorRow{Index: len(c.Indicators), Weight: "1", Unit: string(contractlife.Count)}
 	case store.SectionPatientele:
 		sv.IsESP = c.StructureType == domain.ESP
 		sv.Patientele, sv.ESPPatients = optInt(c.RegisteredPatients), optInt(c.ESPPatients)

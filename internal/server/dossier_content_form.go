@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/store"
@@ -82,9 +84,15 @@ func parseIndicator(fe registry.FieldErrors, i int, r indicatorForm) store.Indic
 	f := func(n string) string { return store.IndicatorField(i, n) }
 	x := store.IndicatorInput{Code: r.Code, Mission: funding.Mission(r.Mission), Label: r.Label,
 		Direction: funding.Direction(r.Direction), Unit: r.Unit}
-	x.Baseline = parseValue(fe, f("baseline"), r.Baseline)
+	unit, err := contractlife.ParseUnit(r.Unit)
+	if err != nil {
+		fe.Add(f("unit"), store.UnitError)
+		return x // the values cannot be read without their unit
+	}
+	x.Unit = string(unit)
+	x.Baseline = parseValue(fe, f("baseline"), unit, r.Baseline)
 	for y := range funding.ContractYears {
-		x.Targets[y] = parseValue(fe, f("target"+strconv.Itoa(y+1)), r.Targets[y])
+		x.Targets[y] = parseValue(fe, f("target"+strconv.Itoa(y+1)), unit, r.Targets[y])
 	}
 	if w := strings.TrimSpace(r.Weight); w != "" {
 		n, err := strconv.Atoi(w)
@@ -123,16 +131,19 @@ func parseCount(fe registry.FieldErrors, field, raw string) *int64 {
 	return &n
 }
 
-// parseValue reads an optional integer indicator value (negative allowed).
-func parseValue(fe registry.FieldErrors, field, raw string) *int64 {
-	raw = withoutSpaces(raw)
-	if raw == "" {
+// parseValue reads an optional indicator value typed as people write it
+// in the indicator's unit (docs/rules.md §6: « 1 234 », « 62,5 » or
+// « 62,5 % »), with contractlife.ParseField; the message is the domain's,
+// next to the field.
+func parseValue(fe registry.FieldErrors, field string, u contractlife.Unit, raw string) *int64 {
+	if strings.TrimSpace(raw) == "" {
 		return nil
 	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n > store.MaxIndicatorValue || n < -store.MaxIndicatorValue {
-		fe.Add(field, store.ValueError)
+	v, err := contractlife.ParseField(field, u, raw)
+	if err != nil {
+		msg := []rune(domain.ErrorMessage(err))
+		fe.Add(field, strings.ToUpper(string(msg[:1]))+string(msg[1:])+".")
 		return nil
 	}
-	return &n
+	return &v.N
 }

@@ -223,7 +223,27 @@ func TestContentSaveSections(t *testing.T) {
 		r.doc(t).Find(`#err-ind_0_baseline`).Length() != 1 {
 		t.Fatalf("bad baseline: %d", r.StatusCode)
 	}
-	form.Set("ind_0_baseline", "800")
+	// Values in their unit (docs/rules.md §6): a percentage above 100, a
+	// decimal count, refused next to the field with the domain's words.
+	for _, tc := range []struct{ field, value, want string }{
+		{"ind_0_baseline", "150", "ne peut pas dépasser 100"},
+		{"ind_0_target1", "62,555", "deux décimales"},
+		{"ind_4_target1", "12,5", "nombre entier"},
+		{"ind_4_baseline", "-3", "négatif"},
+	} {
+		f := cloneValues(form)
+		f.Set("ind_0_baseline", "80,5 %")
+		f.Set(tc.field, tc.value)
+		r := c.post(path+"/indicateurs", f)
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.doc(t).Find(`#err-`+tc.field).Text(), tc.want) ||
+			r.doc(t).Find(`#`+tc.field).AttrOr("value", "") != tc.value {
+			t.Fatalf("%s = %q: %d %q", tc.field, tc.value, r.StatusCode, r.doc(t).Find(`#err-`+tc.field).Text())
+		}
+		if strings.Contains(r.body, "centièmes") {
+			t.Fatal("centièmes")
+		}
+	}
+	form.Set("ind_0_baseline", "80,5 %")
 	form.Set("remove", "patientele_mt")
 	if r := c.post(path+"/indicateurs", form); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("removing a mandatory indicator: %d", r.StatusCode)
@@ -233,8 +253,13 @@ func TestContentSaveSections(t *testing.T) {
 		t.Fatalf("removing autre_6: %d %s", r.StatusCode, r.body)
 	}
 	d = c.get(path).doc(t)
-	if d.Find(`[data-testid="ind-autre_6"]`).Length() != 0 || d.Find(`#ind_0_baseline`).AttrOr("value", "") != "800" {
-		t.Fatal("indicators not saved")
+	if d.Find(`[data-testid="ind-autre_6"]`).Length() != 0 || d.Find(`#ind_0_baseline`).AttrOr("value", "") != "80,5" {
+		t.Fatalf("indicators not saved: %q", d.Find(`#ind_0_baseline`).AttrOr("value", ""))
+	}
+	// Stored exactly, in hundredths of a percent.
+	var stored int64
+	if err := e.st.Pool.QueryRow(context.Background(), `SELECT baseline FROM dossier_indicators WHERE dossier_id = $1 AND code = 'patientele_mt'`, id).Scan(&stored); err != nil || stored != 8050 {
+		t.Fatalf("stored %d %v", stored, err)
 	}
 
 	// Autosave: 204 and the new version.

@@ -158,12 +158,13 @@ func TestComplementsRoundTripOverHTTP(t *testing.T) {
 
 func TestDossierListForStructureWithoutDossier(t *testing.T) {
 	e := newEnv(t)
-	// Coordinator of the Val: the demo dossier exists; an admin list shows all three.
+	// Coordinator of the Val: the demo dossier exists; an admin list shows all four.
 	adm := e.loggedIn("admin@demo.portail-aci.fr")
-	if n := adm.get("/dossiers").doc(t).Find(`[data-testid="dossier-row"]`).Length(); n != 3 {
+	if n := adm.get("/dossiers").doc(t).Find(`[data-testid="dossier-row"]`).Length(); n != 4 {
 		t.Fatalf("admin sees %d dossiers", n)
 	}
-	if n := adm.get("/dossiers?etat=acceptee").doc(t).Find(`[data-testid="dossier-row"]`).Length(); n != 1 {
+	// Lille's and the Côtière's (their contracts are signed).
+	if n := adm.get("/dossiers?etat=acceptee").doc(t).Find(`[data-testid="dossier-row"]`).Length(); n != 2 {
 		t.Fatalf("admin filter acceptee: %d", n)
 	}
 	// The MSP's coordinator sees the accepted dossier and the appointment block.

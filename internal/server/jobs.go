@@ -35,6 +35,8 @@ func (s *Server) Jobs() []Job {
 		// Terminations at their effective date: later payments cancelled,
 		// the trop-perçu becomes a recovery (docs/rules.md §30).
 		{Name: "terminations", Every: time.Hour, Run: s.runTerminations},
+		// Each anniversary opens a contract year and its advances (docs/rules.md §8, §28).
+		{Name: "anniversary advances", Every: time.Hour, Run: s.runAnniversaryAdvances},
 	}
 }
 
@@ -100,6 +102,18 @@ func (s *Server) runTerminations(ctx context.Context) error {
 	n, err := s.store.ApplyDueTerminations(ctx, domain.DateOf(now), now)
 	if n > 0 {
 		s.log.Info("terminations", "contracts", n)
+	}
+	return err
+}
+
+// runAnniversaryAdvances creates the advances of every contract year opened
+// by an anniversary on or before today, once (store.CreateAnniversaryAdvances:
+// FOR UPDATE SKIP LOCKED, payments_once).
+func (s *Server) runAnniversaryAdvances(ctx context.Context) error {
+	now := s.now()
+	n, err := s.store.CreateAnniversaryAdvances(ctx, domain.DateOf(now), now)
+	if n > 0 {
+		s.log.Info("anniversary advances job", "payments", n)
 	}
 	return err
 }

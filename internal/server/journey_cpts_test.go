@@ -20,6 +20,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/seed"
@@ -445,16 +446,25 @@ func walkFromInstruction(t *testing.T, j *journey, id int64, coord, name string)
 	if today := domain.DateOf(time.Now()); c.Start != today {
 		t.Fatalf("start %s, want %s", c.Start, today)
 	}
-	in, err := c.ScheduleInput()
+	// The signature creates fonctionnement only (docs/rules.md §8, §28).
+	baremes, err := j.e.st.LoadBaremes(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := funding.BuildSchedule(in)
+	life, err := store.LifeContract(c, baremes, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := j.text(`[data-testid=payments-total]`); got != domain.FormatEUR(want.Total) {
-		t.Fatalf("payments total %q, want %s", got, domain.FormatEUR(want.Total))
+	want, err := contractlife.SignaturePayments(life)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total domain.Cents
+	for _, p := range want {
+		total += p.Amount
+	}
+	if got := j.text(`[data-testid=payments-total]`); got != domain.FormatEUR(total) {
+		t.Fatalf("payments total %q, want %s", got, domain.FormatEUR(total))
 	}
 }
 

@@ -187,6 +187,9 @@ func (s *Server) routes() http.Handler {
 			// (access.ActSteer), 404 to anyone else.
 			r.Get("/pilotage", s.steering)
 			r.Get("/pilotage/export.csv", s.steeringExport)
+			r.With(s.limitBody(uploadBodyLimit), s.withContractByID).Post("/contrats/{id}/missions/{mission}/demarrage", s.missionDeclare(false))
+			r.With(s.limitBody(uploadBodyLimit), s.withContractByID).Post("/contrats/{id}/missions/{mission}/deploiement", s.missionDeclare(true))
+			r.With(s.withContractByID).Get("/contrats/{id}/missions/{mission}/{kind}/fichier", s.missionFile)
 
 			// Notifications and the account (notification_page.go, account_*.go).
 			r.Get("/notifications", s.notificationsShow)

@@ -228,7 +228,7 @@ func TestStructureExportCSV(t *testing.T) {
 	for _, rec := range recs[1:] {
 		names = append(names, rec[1])
 	}
-	if len(names) != 2 || names[0] != "'=HYPERLINK(\"x\")" || names[1] != seed.ValDeDemo {
+	if len(names) != 3 || names[0] != "'=HYPERLINK(\"x\")" || names[1] != seed.CotiereDeDemo || names[2] != seed.ValDeDemo {
 		t.Fatalf("referent export names %q", names)
 	}
 }

@@ -18,11 +18,11 @@ func TestStructureListTierFilter(t *testing.T) {
 		q    string
 		want []string
 	}{
-		{"", []string{seed.MontsDeDemo, seed.ValDeDemo, seed.MSPLille}},
+		{"", []string{seed.CotiereDeDemo, seed.MontsDeDemo, seed.ValDeDemo, seed.MSPLille}},
 		{"taille=1", []string{seed.MontsDeDemo}},
-		{"taille=2", []string{seed.ValDeDemo}},
+		{"taille=2", []string{seed.CotiereDeDemo, seed.ValDeDemo}},
 		{"taille=2&type=MSP", nil},
-		{"taille=zzz", []string{seed.MontsDeDemo, seed.ValDeDemo, seed.MSPLille}},
+		{"taille=zzz", []string{seed.CotiereDeDemo, seed.MontsDeDemo, seed.ValDeDemo, seed.MSPLille}},
 	} {
 		r := admin.get("/structures?" + tc.q)
 		d := r.doc(t)

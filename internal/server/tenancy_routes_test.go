@@ -39,10 +39,11 @@ func TestEveryRouteAsEveryRoleOutsideTheTenant(t *testing.T) {
 		"coordinateur@demo.portail-aci.fr":   {seed.ValDeDemo},
 		"coordinateur.b@demo.portail-aci.fr": {seed.MontsDeDemo},
 		"msp@demo.portail-aci.fr":            {seed.MSPLille},
-		"referent@demo.portail-aci.fr":       {seed.ValDeDemo},
-		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo},
-		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo},
-		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo},
+		seed.CotiereCoordinator:              {seed.CotiereDeDemo},
+		"referent@demo.portail-aci.fr":       {seed.ValDeDemo, seed.CotiereDeDemo},
+		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo, seed.CotiereDeDemo},
+		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo, seed.CotiereDeDemo},
+		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo, seed.CotiereDeDemo},
 	}
 	var emails []string
 	for _, a := range seed.DemoAccounts() {
@@ -88,7 +89,7 @@ func walkTenants(t *testing.T, e *env, emails []string, visibleStructures, visib
 		return strconv.FormatInt(*v, 10)
 	}
 	var tenants []tenantIDs
-	for _, n := range []string{seed.ValDeDemo, seed.MontsDeDemo, seed.MSPLille} {
+	for _, n := range []string{seed.ValDeDemo, seed.MontsDeDemo, seed.MSPLille, seed.CotiereDeDemo} {
 		sid, err := e.st.OrganisationIDByName(ctx, domain.OrgStructure, n)
 		if err != nil {
 			t.Fatal(err)
@@ -108,6 +109,8 @@ func walkTenants(t *testing.T, e *env, emails []string, visibleStructures, visib
 			"contract":  q(`SELECT max(id) FROM contracts WHERE structure_id = $1`, sid),
 			"fid":       q(`SELECT max(f.file_id) FROM year_files f JOIN contracts c ON c.id = f.contract_id WHERE c.structure_id = $1`, sid),
 			"pid":       q(`SELECT max(id) FROM payments WHERE structure_id = $1`, sid),
+			"mission":   "acces",
+			"kind":      "demarrage",
 		}})
 	}
 	param := regexp.MustCompile(`\{[a-zA-Z]+\}`)
@@ -117,7 +120,7 @@ func walkTenants(t *testing.T, e *env, emails []string, visibleStructures, visib
 		for _, tn := range tenants {
 			for _, rt := range routes {
 				visible := visibleStructures
-				if strings.HasPrefix(rt.pattern, "/dossiers/") {
+				if !strings.HasPrefix(rt.pattern, "/structures/") {
 					visible = visibleDossiers
 				}
 				inside := slices.Contains(visible[email], tn.name)

@@ -18,7 +18,7 @@ func TestEveryRoleAgainstEveryDemoStructure(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	ids := map[string]int64{}
-	for _, n := range []string{seed.ValDeDemo, seed.MontsDeDemo, seed.MSPLille} {
+	for _, n := range []string{seed.ValDeDemo, seed.MontsDeDemo, seed.MSPLille, seed.CotiereDeDemo} {
 		id, err := e.st.OrganisationIDByName(ctx, domain.OrgStructure, n)
 		if err != nil {
 			t.Fatal(err)
@@ -29,10 +29,11 @@ func TestEveryRoleAgainstEveryDemoStructure(t *testing.T) {
 		"coordinateur@demo.portail-aci.fr":   {seed.ValDeDemo},
 		"coordinateur.b@demo.portail-aci.fr": {seed.MontsDeDemo},
 		"msp@demo.portail-aci.fr":            {seed.MSPLille},
-		"referent@demo.portail-aci.fr":       {seed.ValDeDemo},
-		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo},
-		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo},
-		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo},
+		seed.CotiereCoordinator:              {seed.CotiereDeDemo},
+		"referent@demo.portail-aci.fr":       {seed.ValDeDemo, seed.CotiereDeDemo},
+		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo, seed.CotiereDeDemo},
+		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo, seed.CotiereDeDemo},
+		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo, seed.CotiereDeDemo},
 	}
 	for _, a := range seed.DemoAccounts() {
 		t.Run(a.Email, func(t *testing.T) {
@@ -78,11 +79,11 @@ func TestStructureListPaginates(t *testing.T) {
 		t.Fatal("no next link")
 	}
 	d = c.get("/structures?page=2").doc(t)
-	if n := d.Find(`[data-testid=structure-row]`).Length(); n != 13 {
-		t.Fatalf("page 2 has %d rows, want 13", n)
+	if n := d.Find(`[data-testid=structure-row]`).Length(); n != 14 {
+		t.Fatalf("page 2 has %d rows, want 14", n)
 	}
 	d = c.get("/structures?type=CPTS").doc(t)
-	if n := d.Find(`[data-testid=structure-row]`).Length(); n != 2 {
+	if n := d.Find(`[data-testid=structure-row]`).Length(); n != 3 {
 		t.Fatalf("CPTS filter: %d rows", n)
 	}
 	d = c.get("/structures?q=aucune-structure-de-ce-nom").doc(t)

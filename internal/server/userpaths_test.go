@@ -24,7 +24,7 @@ var userPathTables = []string{
 	"members", "territories", "territory_communes", "territory_changes", "structure_changes",
 	"dossiers", "dossier_content", "dossier_indicators", "dossier_complements", "dossier_audit",
 	"documents", "document_versions", "document_reviews", "messages", "message_attachments",
-	"contracts", "contract_signatures", "contract_avenants", "payments",
+	"contracts", "contract_signatures", "contract_avenants", "payments", "contract_missions",
 	"baremes", "bareme_amounts", "msp_indicators", "admin_audit", "stored_files", "user_mfa", "user_mfa_recovery_codes",
 }
 
@@ -78,6 +78,8 @@ func (e *env) userPathIDs(t *testing.T, structure string) map[string]string {
 		"doc":       q(`SELECT max(d.id) FROM documents d WHERE d.dossier_id = $1::bigint`, did),
 		"cid":       q(`SELECT max(id) FROM dossier_complements WHERE dossier_id = $1::bigint`, did),
 		"pid":       q(`SELECT max(p.id) FROM payments p JOIN contracts c ON c.id = p.contract_id WHERE c.dossier_id = $1::bigint`, did),
+		"contract":  q(`SELECT max(id) FROM contracts WHERE dossier_id = $1::bigint`, did),
+		"mission":   "prevention",
 		"nid":       q(`SELECT max(id) FROM notifications`),
 		"section":   "1",
 	}
@@ -115,6 +117,7 @@ func TestUserPathsEmptyForms(t *testing.T) {
 		"coordinateur@demo.portail-aci.fr":   seed.ValDeDemo,
 		"coordinateur.b@demo.portail-aci.fr": seed.MontsDeDemo,
 		"msp@demo.portail-aci.fr":            seed.MSPLille,
+		seed.CotiereCoordinator:              seed.CotiereDeDemo,
 		"referent@demo.portail-aci.fr":       seed.ValDeDemo,
 		"ars@demo.portail-aci.fr":            seed.MontsDeDemo,
 		"dcgdr@demo.portail-aci.fr":          seed.ValDeDemo,
@@ -150,6 +153,8 @@ func TestUserPathsEmptyForms(t *testing.T) {
 					return ids["dossier"]
 				case name == "id" && strings.HasPrefix(rt, "/admin/utilisateurs/"):
 					return ids["uid"]
+				case name == "id" && strings.HasPrefix(rt, "/contrats/"):
+					return ids["contract"]
 				case name == "id" && strings.HasPrefix(rt, "/baremes/"):
 					return "1"
 				case name == "id":

@@ -145,7 +145,8 @@ type ContractMission struct {
 }
 
 // ContractIndicator is one indicator with its baseline and target, as
-// negotiated in the dossier (free text: each indicator has its own unit).
+// negotiated in the dossier, written in the indicator's unit
+// (contractlife.Value.String: « 62,5 % », « 1 234 »; docs/rules.md §6, §28).
 type ContractIndicator struct {
 	Label     string `json:"label"`
 	Direction string `json:"direction"` // French: "à la hausse" / "à la baisse"
@@ -216,15 +217,41 @@ func contentForContract(ctx context.Context, tx pgx.Tx, d *Dossier) ([]ContractM
 				continue
 			}
 			ci := ContractIndicator{Label: ind.Label, Direction: ind.Direction.Label(), Baseline: funding.ToFix,
-				Target: funding.TargetsLabel(ind.Target, ind.Unit), Mandatory: ind.Mandatory}
+				Target: targetsLabel(ind), Mandatory: ind.Mandatory}
 			if ind.Baseline != nil {
-				ci.Baseline = funding.ValueLabel(*ind.Baseline, ind.Unit)
+				ci.Baseline = ind.Value(ind.Baseline).String()
 			}
 			cm.Indicators = append(cm.Indicators, ci)
 		}
 		out = append(out, cm)
 	}
 	return out, 0, nil
+}
+
+// targetsLabel states an indicator's targets over the contract years in its
+// own unit (docs/rules.md §6: shown as written, « 62,5 % »): one value
+// "chaque année" when every year has the same, otherwise "année 1 : …" for
+// each year that has one; funding.ToFix without any.
+func targetsLabel(ind ContentIndicator) string {
+	var ts []string
+	same := true
+	first := ind.Target(1)
+	for y := 1; y <= funding.ContractYears; y++ {
+		t := ind.Target(y)
+		if t == nil {
+			same = false
+			continue
+		}
+		ts = append(ts, fmt.Sprintf("année %d : %s", y, ind.Value(t).String()))
+		same = same && first != nil && *t == *first
+	}
+	switch {
+	case same && first != nil:
+		return ind.Value(first).String() + " chaque année"
+	case len(ts) > 0:
+		return strings.Join(ts, " ; ")
+	}
+	return funding.ToFix
 }
 
 // contractSignatures fills a.Signatures for a signer attempt that goes
@@ -507,14 +534,17 @@ type ContractRequest struct {
 	Motivation     string
 	Today          domain.Date // Europe/Paris date of At (computed when zero)
 	At             time.Time   // now when zero
+	// baremes: the CPTS barèmes (LoadBaremes), read before a signature's
+	// transaction for the payments it creates.
+	baremes []funding.Bareme
 }
 
 // ApplyContractTransition applies one contract transition (signer,
 // demander_resiliation, resilier, avenant) in ONE transaction: lock the contract row
 // in scope (FOR UPDATE; not found outside the scope), workflow.Check with the
 // signatures recorded, apply its effects (signature row; on the third
-// signature the contract becomes actif, starts that day and its payment
-// schedule is created; résiliation dates; trop-perçu), version + 1, and append
+// signature the contract becomes actif, starts that day and the payments of
+// the signature are created (docs/rules.md §28); résiliation dates; trop-perçu), version + 1, and append
 // the row to the dossier's audit chain.
 func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in ContractRequest) (workflow.Outcome, error) {
 	if !sc.Valid() {
@@ -530,6 +560,13 @@ func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in Contra
 	in.At = in.At.Truncate(time.Microsecond)
 	if in.Today.IsZero() {
 		in.Today = domain.DateOf(in.At)
+	}
+	if in.Transition == workflow.Signer {
+		list, err := s.LoadBaremes(ctx)
+		if err != nil {
+			return workflow.Outcome{}, err
+		}
+		in.baremes = list
 	}
 	var out workflow.Outcome
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
@@ -598,7 +635,7 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 			setv("start_date", dateArg(out.ContractStart))
 			setv("end_date", dateArg(workflow.ContractExpiry(out.ContractStart)))
 			c.Start = out.ContractStart
-			if err := createPayments(ctx, tx, c, in.At); err != nil {
+			if err := createPayments(ctx, tx, c, in.baremes, in.At); err != nil {
 				return out, err
 			}
 		}

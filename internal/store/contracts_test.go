@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
@@ -176,20 +177,27 @@ func TestContractSignaturesAnyOrderThenActifWithSchedule(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			starts := map[funding.Mission]domain.Date{}
-			for _, m := range funding.SocleMissions() {
-				starts[m] = start
-			}
-			want, err := funding.BuildSchedule(funding.ScheduleInput{Baremes: funding.Builtin(), Tier: 1, Signed: start, Starts: starts})
+			// The signature creates fonctionnement only (docs/rules.md
+			// §8, §28): no mission has started yet.
+			baremes, err := st.LoadBaremes(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var total domain.Cents
-			for _, p := range ps {
-				total += p.Amount
+			life, err := store.LifeContract(c, baremes, nil)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if total != want.Total || len(ps) != len(want.Payments) || ps[0].Due != start || ps[0].Status != store.PaymentPrevu {
-				t.Fatalf("payments %d total %s, want %d total %s", len(ps), domain.FormatEUR(total), len(want.Payments), domain.FormatEUR(want.Total))
+			want, err := contractlife.SignaturePayments(life)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps) != len(want) || len(ps) == 0 {
+				t.Fatalf("payments %+v, want %+v", ps, want)
+			}
+			for i, p := range ps {
+				if p.Amount != want[i].Amount || p.Mission != funding.Fonctionnement || p.Due != start || p.Status != store.PaymentPrevu || p.Rule != want[i].Rule {
+					t.Fatalf("payment %d: %+v, want %+v", i, p, want[i])
+				}
 			}
 			// The audit chain holds the signatures and stays intact.
 			hist, err := st.DossierHistory(ctx, scopes[arsDir], id)
@@ -237,13 +245,17 @@ func TestContractEcheance(t *testing.T) {
 	start := domain.NewDate(2026, time.March, 2)
 	// Échéance: a contract reaches its 5-year term.
 	id2, c2 := activeContract(t, st, scopes, coordM, start)
-	if n, err := st.ExpireContracts(ctx, c2.End.AddDays(-1), time.Now()); err != nil || n != 0 {
-		t.Fatalf("early expiry: %d %v", n, err)
+	var err error
+	if _, err := st.ExpireContracts(ctx, c2.End.AddDays(-1), time.Now()); err != nil {
+		t.Fatalf("early expiry: %v", err)
+	}
+	if c2, err = st.ContractByDossier(ctx, scopes[coordM], id2); err != nil || c2.State != workflow.Actif {
+		t.Fatalf("expired early: %+v %v", c2.State, err)
 	}
 	if n, err := st.ExpireContracts(ctx, c2.End, time.Now()); err != nil || n != 1 {
 		t.Fatalf("expiry: %d %v", n, err)
 	}
-	c2, err := st.ContractByDossier(ctx, scopes[coordM], id2)
+	c2, err = st.ContractByDossier(ctx, scopes[coordM], id2)
 	if err != nil || c2.State != workflow.Echu {
 		t.Fatalf("échu: %+v %v", c2.State, err)
 	}
@@ -295,7 +307,7 @@ func TestContractStartBeforeAvenant2Refused(t *testing.T) {
 			}
 			continue
 		}
-		want := "barème ACI CPTS 2019 non saisi : aucun barème en vigueur le 31/03/2022, premier jour de l'année 1 du contrat (le barème Avenant 2 s'applique à partir du 01/04/2022)"
+		want := "barème ACI CPTS 2019 non saisi : aucun barème ACI CPTS en vigueur le 31/03/2022, premier jour de l'année 1 du contrat"
 		if domain.ErrorCode(err) != domain.EInvalid || domain.ErrorMessage(err) != want {
 			t.Fatalf("third signature on %s: %v; want invalid %q", day, err, want)
 		}

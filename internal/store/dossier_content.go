@@ -14,6 +14,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/domain/workflow"
@@ -142,8 +143,17 @@ type ContentIndicator struct {
 	Baseline  *int64
 	Targets   [funding.ContractYears]*int64
 	Weight    int
-	Unit      string
+	Unit      string // a contractlife.Unit code: nombre or pourcentage (docs/rules.md §6)
 	Mandatory bool
+}
+
+// Value is v as a value of the indicator's unit (docs/rules.md §6): shown
+// with String, in a form field with Input. The zero Value when v is nil.
+func (i ContentIndicator) Value(v *int64) contractlife.Value {
+	if v == nil {
+		return contractlife.Value{}
+	}
+	return contractlife.Value{Unit: contractlife.Unit(i.Unit), N: *v}
 }
 
 // Target is the target of contract year y (1..5). Decision
@@ -331,7 +341,7 @@ func withMandatory(saved []ContentIndicator) []ContentIndicator {
 	for _, m := range funding.MandatoryCPTSIndicators() {
 		x, ok := byCode[m.Code]
 		if !ok {
-			x = ContentIndicator{Code: m.Code, Weight: 1}
+			x = ContentIndicator{Code: m.Code, Weight: 1, Unit: string(contractlife.MandatoryUnit(m.Code))}
 		}
 		x.Mission, x.Label, x.Direction, x.Mandatory = m.Mission, m.Label, m.Direction, true
 		out = append(out, x)
@@ -585,7 +595,8 @@ const MaxIndicatorValue = 1_000_000_000_000
 // them too).
 const (
 	CountError  = "Indiquez un nombre entier positif (sans décimale), par exemple 5 200."
-	ValueError  = "Indiquez un nombre entier, dans l'unité de l'indicateur (par exemple 7250 pour 72,50 % en centièmes de pour cent)."
+	ValueError  = "Indiquez la valeur dans l'unité de l'indicateur : un nombre entier positif (1 234) ou un pourcentage de 0 à 100, avec au plus deux décimales (62,5 %)."
+	UnitError   = "Choisissez l'unité de l'indicateur : nombre ou pourcentage."
 	WeightError = "Le poids est un nombre entier de 1 à 100."
 )
 
@@ -599,10 +610,14 @@ func checkCount(fe registry.FieldErrors, field string, n *int64) *int64 {
 	return n
 }
 
-// checkValue returns v when it is in range (±MaxIndicatorValue), nil with a
-// field error otherwise.
-func checkValue(fe registry.FieldErrors, field string, v *int64) *int64 {
-	if v != nil && (*v > MaxIndicatorValue || *v < -MaxIndicatorValue) {
+// checkValue returns v when it is a valid value of unit u (docs/rules.md §6
+// "units": a count ≥ 0, a percentage in hundredths from 0 to 10 000), nil
+// with a field error otherwise. An unknown unit is reported on the unit.
+func checkValue(fe registry.FieldErrors, field string, u contractlife.Unit, v *int64) *int64 {
+	if v == nil || !u.Valid() {
+		return v
+	}
+	if !(contractlife.Value{Unit: u, N: *v}).Valid() {
 		fe.Add(field, ValueError)
 		return nil
 	}
@@ -712,9 +727,22 @@ func checkIndicator(fe registry.FieldErrors, i int, r IndicatorInput, x ContentI
 			fe.Add(f("direction"), "Choisissez le sens de l'indicateur (croissant ou décroissant).")
 		}
 	}
-	x.Baseline = checkValue(fe, f("baseline"), r.Baseline)
+	// Decision (docs/rules.md §28): no unit given keeps the indicator's
+	// (a mandatory one's default, contractlife.MandatoryUnit), and a new
+	// indicator without one is a count.
+	unit := contractlife.Unit(strings.TrimSpace(r.Unit))
+	switch {
+	case r.Unit == "" && contractlife.Unit(x.Unit).Valid():
+		unit = contractlife.Unit(x.Unit)
+	case r.Unit == "":
+		unit = contractlife.Count
+	case !unit.Valid():
+		fe.Add(f("unit"), UnitError)
+	}
+	x.Unit = string(unit)
+	x.Baseline = checkValue(fe, f("baseline"), unit, r.Baseline)
 	for y := range funding.ContractYears {
-		x.Targets[y] = checkValue(fe, f("target"+strconv.Itoa(y+1)), r.Targets[y])
+		x.Targets[y] = checkValue(fe, f("target"+strconv.Itoa(y+1)), unit, r.Targets[y])
 	}
 	x.Weight = 1
 	if w := r.Weight; w != nil {
@@ -723,10 +751,6 @@ func checkIndicator(fe registry.FieldErrors, i int, r IndicatorInput, x ContentI
 		} else {
 			x.Weight = *w
 		}
-	}
-	x.Unit = strings.TrimSpace(r.Unit)
-	if utf8.RuneCountInString(x.Unit) > MaxIndicatorUnit {
-		fe.Add(f("unit"), fmt.Sprintf("L'unité ne doit pas dépasser %d caractères.", MaxIndicatorUnit))
 	}
 	return x
 }

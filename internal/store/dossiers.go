@@ -295,6 +295,12 @@ func ActionLabel(t workflow.Transition) string {
 		return "Séance accélérateur programmée"
 	case TransitionCompteRenduAccelerateur:
 		return "Compte rendu de séance accélérateur"
+	case TransitionDemarrageMission:
+		return "Démarrage d'une mission déclaré"
+	case TransitionDeploiementMission:
+		return "Déploiement d'une mission déclaré"
+	case TransitionAvancesAnniv:
+		return "Avances de l'anniversaire du contrat"
 	}
 	return t.Label()
 }

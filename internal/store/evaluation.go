@@ -893,13 +893,6 @@ func (s *Store) ValidateValue(ctx context.Context, sc Scope, in ValidationInput)
 	return pgError("store.ValidateValue", err)
 }
 
-func clip(s string) string {
-	if utf8.RuneCountInString(s) > MaxMotivation {
-		return string([]rune(s)[:MaxMotivation])
-	}
-	return s
-}
-
 // MeetingPrep is a contribution to the dialogue de gestion's shared space.
 type MeetingPrep struct {
 	ContractID int64

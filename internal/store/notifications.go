@@ -163,6 +163,10 @@ func ntfEventTitle(t workflow.Transition, own bool, structure string) string {
 		w = [2]string{"Le rendez-vous de signature de votre contrat a été fixé", "rendez-vous de signature fixé"}
 	case TransitionVersement:
 		w = [2]string{"Un versement de votre contrat a été enregistré", "versement enregistré"}
+	case TransitionDemarrageMission:
+		w = [2]string{"Le démarrage d'une mission de votre contrat est enregistré", "démarrage d'une mission déclaré"}
+	case TransitionDeploiementMission:
+		w = [2]string{"Le déploiement d'une mission de votre contrat est enregistré", "déploiement d'une mission déclaré"}
 	case TransitionSeanceAccelerateur:
 		w = [2]string{"Une séance accélérateur a été programmée pour votre projet", "séance accélérateur programmée"}
 	case TransitionCompteRenduAccelerateur:
@@ -283,6 +287,9 @@ func auditAudience(t workflow.Transition) []workflow.Audience {
 	case TransitionSeanceAccelerateur, TransitionCompteRenduAccelerateur:
 		// The report is sent to the project leader (docs/rules.md §10).
 		return []workflow.Audience{workflow.ToStructure}
+	case TransitionDemarrageMission, TransitionDeploiementMission:
+		// Decision (docs/rules.md §28): the CPAM, which pays the advance.
+		return []workflow.Audience{workflow.ToCPAM}
 	}
 	return nil
 }

@@ -60,10 +60,11 @@ type PaymentRow struct {
 	CancelReason string
 }
 
-// createPayments stores the schedule of contract c (started on c.Start), in
-// the transaction of its third signature.
-func createPayments(ctx context.Context, tx pgx.Tx, c Contract, at time.Time) error {
-	ps, err := funding.ContractPayments(c.Funding())
+// createPayments stores the payments the signature of contract c (started
+// on c.Start) creates, in the transaction of its third signature
+// (signaturePayments, docs/rules.md §8, §28).
+func createPayments(ctx context.Context, tx pgx.Tx, c Contract, baremes []funding.Bareme, at time.Time) error {
+	ps, err := signaturePayments(c, baremes)
 	if err != nil {
 		return fmt.Errorf("createPayments: %w", err)
 	}

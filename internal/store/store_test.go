@@ -67,10 +67,11 @@ func TestScopeListsExactlyTheTenantsStructures(t *testing.T) {
 		"coordinateur@demo.portail-aci.fr":   {seed.ValDeDemo},
 		"coordinateur.b@demo.portail-aci.fr": {seed.MontsDeDemo},
 		"msp@demo.portail-aci.fr":            {seed.MSPLille},
-		"referent@demo.portail-aci.fr":       {seed.ValDeDemo},
-		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo},
-		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo},
-		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo},
+		seed.CotiereCoordinator:              {seed.CotiereDeDemo},
+		"referent@demo.portail-aci.fr":       {seed.ValDeDemo, seed.CotiereDeDemo},
+		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo, seed.CotiereDeDemo},
+		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo, seed.CotiereDeDemo},
+		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo, seed.CotiereDeDemo},
 	}
 	all, _, err := st.ListStructures(ctx, scopes["admin@demo.portail-aci.fr"], store.StructureFilter{}, store.Page{Number: 1, Size: 50})
 	if err != nil {
@@ -116,15 +117,15 @@ func TestListStructuresFiltersAndPaginates(t *testing.T) {
 	}
 	ref := scopes["referent@demo.portail-aci.fr"]
 	p1, total, err := st.ListStructures(ctx, ref, store.StructureFilter{}, store.Page{Number: 1, Size: 50})
-	if err != nil || total != 121 || len(p1) != 50 {
+	if err != nil || total != 122 || len(p1) != 50 {
 		t.Fatalf("page 1: %d rows, total %d, %v", len(p1), total, err)
 	}
 	p3, _, _ := st.ListStructures(ctx, ref, store.StructureFilter{}, store.Page{Number: 3, Size: 50})
-	if len(p3) != 21 {
-		t.Errorf("page 3 has %d rows, want 21", len(p3))
+	if len(p3) != 22 {
+		t.Errorf("page 3 has %d rows, want 22", len(p3))
 	}
 	cpts, total, _ := st.ListStructures(ctx, ref, store.StructureFilter{Type: domain.CPTS}, store.Page{Number: 1, Size: 50})
-	if total != 1 || cpts[0].Name != seed.ValDeDemo {
+	if total != 2 || !slices.Equal(names(cpts), []string{seed.CotiereDeDemo, seed.ValDeDemo}) {
 		t.Errorf("CPTS filter: %v", names(cpts))
 	}
 	q, total, _ := st.ListStructures(ctx, ref, store.StructureFilter{Query: "val de d"}, store.Page{Number: 1, Size: 50})

@@ -193,3 +193,11 @@ func TestParseField(t *testing.T) {
 		t.Errorf("%#v", err)
 	}
 }
+
+func TestMandatoryUnit(t *testing.T) {
+	for code, want := range map[string]Unit{"patientele_mt": Percent, "admissions_directes_ville": Percent, "consultations_snp": Count, "autre_3": Count} {
+		if got := MandatoryUnit(code); got != want {
+			t.Errorf("%s: %s, want %s", code, got, want)
+		}
+	}
+}
