@@ -20,6 +20,7 @@ import (
 	"slices"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 )
 
@@ -124,6 +125,15 @@ const (
 	ActRecordAvenant      // record an avenant
 	ActRequestTermination // record a résiliation request
 	ActTerminate          // pronounce the résiliation
+
+	// Health crises, crisis plan and avenants with effect (docs/rules.md §31).
+	ActDeclareCrisis    // viewer-level: declare a health crisis (ARS director)
+	ActSeeCrises        // viewer-level: the crises list (each row through the scope)
+	ActUploadCrisisPlan // contract: add a version of the crisis plan
+	ActDecideCrisisPlan // contract: accept or refuse a version of the crisis plan
+	ActProposeAvenant   // contract: propose an avenant with effect
+	ActAcceptAvenant    // contract: accept (or refuse) a proposed avenant
+	ActSignAvenant      // contract: sign an accepted avenant for one's party
 
 	numActs // keep last
 )
@@ -334,8 +344,56 @@ func (a Act) spec() (string, func(facts) bool) {
 		return "request_termination", func(f facts) bool { return f.on(SubjectContract) && f.can(workflow.DemanderResiliation) }
 	case ActTerminate:
 		return "terminate", func(f facts) bool { return f.on(SubjectContract) && f.can(workflow.Resilier) }
+
+	case ActDeclareCrisis:
+		return "declare_crisis", func(f facts) bool { return f.life(contractlife.DeclareCrisis) }
+	case ActSeeCrises:
+		// Everyone signed in; the scope decides which crises (store.Scope).
+		return "see_crises", facts.valid
+	case ActUploadCrisisPlan:
+		// The coordinator of a CPTS whose contract is in force.
+		return "upload_crisis_plan", func(f facts) bool {
+			return f.lifeContract() && f.coordinator()
+		}
+	case ActDecideCrisisPlan:
+		return "decide_crisis_plan", func(f facts) bool {
+			return f.lifeContract() && f.life(contractlife.AcceptCrisisPlan)
+		}
+	case ActProposeAvenant:
+		return "propose_avenant", func(f facts) bool {
+			return f.on(SubjectContract) && f.in(workflow.Actif) && f.s.StructureType == domain.CPTS &&
+				(f.coordinator() || f.life(contractlife.ProposeAvenant) && f.v.Kind != domain.OrgStructure)
+		}
+	case ActAcceptAvenant:
+		return "accept_avenant", func(f facts) bool {
+			return f.on(SubjectContract) && f.in(workflow.Actif) && f.life(contractlife.AcceptAvenant)
+		}
+	case ActSignAvenant:
+		// For the structure its own coordinator; for the CPAM a manager;
+		// for the ARS a director (contractlife.LifeWho).
+		return "sign_avenant", func(f facts) bool {
+			return f.on(SubjectContract) && f.in(workflow.Actif) && f.life(contractlife.SignAvenant) &&
+				(f.v.Kind != domain.OrgStructure || f.own)
+		}
 	}
 	return "unknown", func(facts) bool { return false }
+}
+
+// life reports whether the viewer's kind and role are among those
+// contractlife.LifeWho allows for act a ("at least" the role).
+func (f facts) life(a contractlife.LifeAction) bool {
+	who, _ := contractlife.LifeWho(a)
+	for _, w := range who {
+		if f.kind(w.Org) && f.v.Role.AtLeast(w.MinRole) {
+			return true
+		}
+	}
+	return false
+}
+
+// lifeContract: a CPTS contract in force (actif or résiliation demandée).
+func (f facts) lifeContract() bool {
+	return f.on(SubjectContract) && f.s.StructureType == domain.CPTS && f.in(workflow.Actif, workflow.ResiliationDemandee)
 }
 
 // editStructure: a national admin edits every structure, a structure's

@@ -131,7 +131,6 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(4<<10), s.withContract).Post("/dossiers/{id}/contrat/signer", s.contractSign)
 			r.With(s.limitBody(16<<10), s.withContract).Post("/dossiers/{id}/contrat/resiliation", s.contractRequestResiliation)
 			r.With(s.limitBody(16<<10), s.withContract).Post("/dossiers/{id}/contrat/resilier", s.contractResilier)
-			r.With(s.limitBody(64<<10), s.withContract).Post("/dossiers/{id}/contrat/avenant", s.contractAvenant)
 			r.With(s.limitBody(4<<10), s.withContract).Post("/dossiers/{id}/contrat/paiements/{pid}/verse", s.contractMarkPaid)
 
 			// The contract's home (contract_home.go): /contrats/{id} is the

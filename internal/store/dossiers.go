@@ -266,6 +266,9 @@ func ActionLabel(t workflow.Transition) string {
 	case TransitionCompteRenduAccelerateur:
 		return "Compte rendu de séance accélérateur"
 	}
+	if l, ok := lifeActionLabel(t); ok {
+		return l
+	}
 	return t.Label()
 }
 
