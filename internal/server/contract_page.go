@@ -184,7 +184,9 @@ func avenantLines(contractID int64, avs []store.Avenant) []pages.AvenantLine {
 }
 
 // contractURL is the address of a contract's page (its own id).
-func contractURL(id int64, tail string) string { return "/contrats/" + strconv.FormatInt(id, 10) + tail }
+func contractURL(id int64, tail string) string {
+	return "/contrats/" + strconv.FormatInt(id, 10) + tail
+}
 
 // paymentsView fills the payment schedule: one line per payment, the planned
 // and paid totals of each contract year (a calendar year for an MSP), and

@@ -14,8 +14,8 @@ import (
 	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/contractlife"
-	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/workflow"
 )
 
 // Territories of CPTS (docs/rules.md §2, URPS HDF guide): a set of communes chosen by
