@@ -96,6 +96,9 @@ func (s *Store) DeclareCrisis(ctx context.Context, sc Scope, in CrisisInput) (in
 	deps := slices.Clone(in.Departements)
 	slices.Sort(deps)
 	deps = slices.Compact(deps)
+	if deps == nil {
+		deps = []string{} // the whole region
+	}
 	cr := contractlife.Crisis{Name: strings.TrimSpace(in.Name), Start: in.Start, End: in.End, Region: sc.Region,
 		Departements: deps, Declared: domain.DateOf(in.At)}
 	regionDeps, err := s.RegionDepartements(ctx, sc.Region)
