@@ -133,6 +133,9 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 	v.CanAvenant = p.Can(access.ActProposeAvenant)
 	if !c.Start.IsZero() {
 		v.AvenantsURL = contractURL(c.ID, "/avenants")
+		if c.StructureType == domain.CPTS {
+			v.PlanURL = contractURL(c.ID, "/plan-crise")
+		}
 	}
 	avs, err := s.store.ContractAvenants(ctx, sc, c.ID)
 	if err != nil {

@@ -74,6 +74,7 @@ func (s *Server) nav(r *http.Request, p access.Permission) []layout.NavItem {
 		{"Structures", "/structures", everyone},
 		{"Dossiers", "/dossiers", everyone},
 		{"Instruction", "/instruction", access.ActSeeInstruction},
+		{"Crises", "/crises", access.ActSeeCrises},
 		{"Simulateur", "/simulateur", everyone},
 		{"Barèmes", "/baremes", everyone},
 		{"Administration", "/admin/utilisateurs", access.ActAdminister},

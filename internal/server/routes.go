@@ -137,6 +137,23 @@ func (s *Server) routes() http.Handler {
 			// contract's own id.
 			r.With(s.withContractByID).Get("/contrats/{id}", s.contractHome)
 
+			// Health crises, the crisis plan and avenants with effect
+			// (crises.go, contract_life.go; docs/rules.md §31). /crises/{id}
+			// is read through the crises' scope (404 outside it).
+			r.Get("/crises", s.crisesList)
+			r.With(s.limitBody(16<<10)).Post("/crises", s.crisisDeclare)
+			r.Get("/crises/{id}", s.crisisShow)
+			r.With(s.withContractByID).Get("/contrats/{id}/plan-crise", s.crisisPlanShow)
+			r.With(s.limitBody(uploadBodyLimit), s.withContractByID).Post("/contrats/{id}/plan-crise", s.crisisPlanUpload)
+			r.With(s.withContractByID).Get("/contrats/{id}/plan-crise/{n}", s.crisisPlanFile)
+			r.With(s.limitBody(8<<10), s.withContractByID).Post("/contrats/{id}/plan-crise/{n}/decision", s.crisisPlanDecide)
+			r.With(s.withContractByID).Get("/contrats/{id}/avenants", s.avenantsShow)
+			r.With(s.limitBody(64<<10), s.withContractByID).Post("/contrats/{id}/avenants", s.avenantPropose)
+			r.With(s.withContractByID).Get("/contrats/{id}/avenants/{aid}", s.avenantShow)
+			r.With(s.withContractByID).Get("/contrats/{id}/avenants/{aid}/document", s.avenantDocument)
+			r.With(s.limitBody(8<<10), s.withContractByID).Post("/contrats/{id}/avenants/{aid}/decision", s.avenantDecide)
+			r.With(s.limitBody(4<<10), s.withContractByID).Post("/contrats/{id}/avenants/{aid}/signer", s.avenantSign)
+
 			// Notifications and the account (notification_page.go, account_*.go).
 			r.Get("/notifications", s.notificationsShow)
 			r.With(s.limitBody(4<<10)).Post("/notifications/lire", s.notificationsReadAll)
