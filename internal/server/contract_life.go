@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -178,9 +179,14 @@ func (s *Server) avenantsShow(w http.ResponseWriter, r *http.Request) {
 	s.renderAvenants(w, r, http.StatusOK, pages.AvenantForm{Territory: r.URL.Query().Get("territoire") == "1"})
 }
 
-func optionalMissions(chosen []string) []pages.Option {
-	var out []pages.Option
+// optionalMissions are the optional missions the contract does not have yet
+// (an avenant may add them), chosen ones checked.
+func optionalMissions(c store.Contract, chosen []string) []pages.Option {
+	out := []pages.Option{}
 	for _, m := range []funding.Mission{funding.Qualite, funding.Accompagnement} {
+		if slices.ContainsFunc(c.Terms.Missions, func(x store.ContractMission) bool { return x.Code == m }) {
+			continue
+		}
 		sel := false
 		for _, c := range chosen {
 			sel = sel || c == string(m)
@@ -198,7 +204,7 @@ func (s *Server) renderAvenants(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	if form.Missions == nil {
-		form.Missions = optionalMissions(nil)
+		form.Missions = optionalMissions(c, nil)
 	}
 	if form.Effective == "" {
 		form.Effective = domain.DateOf(s.now()).French()
@@ -228,7 +234,7 @@ func (s *Server) avenantPropose(w http.ResponseWriter, r *http.Request) {
 	}
 	form := pages.AvenantForm{Object: formValue(r, "object", store.MaxAvenantText+1), Effective: formValue(r, "effective", 20),
 		Indicators: formValue(r, "indicators", store.MaxAvenantText+1), Add: formValue(r, "add", 2000), Remove: formValue(r, "remove", 2000),
-		Missions: optionalMissions(r.PostForm["missions"]), Errors: map[string]string{}}
+		Missions: optionalMissions(c, r.PostForm["missions"]), Errors: map[string]string{}}
 	eff, ok := parseFrenchDate(form.Effective)
 	if !ok {
 		form.Errors["effective"] = "Indiquez la date d'effet au format jj/mm/aaaa."
