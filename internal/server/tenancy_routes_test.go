@@ -40,7 +40,8 @@ func TestEveryRouteAsEveryRoleOutsideTheTenant(t *testing.T) {
 	type route struct{ method, pattern string }
 	var routes []route
 	if err := server.WalkRoutes(srv, func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
-		if strings.Contains(pattern, "{id}") && (strings.HasPrefix(pattern, "/structures/") || strings.HasPrefix(pattern, "/dossiers/")) {
+		if strings.Contains(pattern, "{id}") && (strings.HasPrefix(pattern, "/structures/") || strings.HasPrefix(pattern, "/dossiers/") ||
+			strings.HasPrefix(pattern, "/contrats/")) {
 			routes = append(routes, route{method, pattern})
 		}
 		return nil
@@ -76,6 +77,7 @@ func TestEveryRouteAsEveryRoleOutsideTheTenant(t *testing.T) {
 			"aid":       q(`SELECT max(a.id) FROM message_attachments a JOIN messages m ON m.id = a.message_id WHERE m.dossier_id = $1::bigint`, did),
 			"cid":       q(`SELECT max(id) FROM dossier_complements WHERE dossier_id = $1::bigint`, did),
 			"code":      q(`SELECT min(commune_code)::bigint FROM territory_communes WHERE structure_id = $1`, sid),
+			"contract":  q(`SELECT max(id) FROM contracts WHERE structure_id = $1`, sid),
 		}})
 	}
 	visible := map[string][]string{
@@ -102,6 +104,9 @@ func TestEveryRouteAsEveryRoleOutsideTheTenant(t *testing.T) {
 					if name == "id" {
 						if strings.HasPrefix(rt.pattern, "/dossiers/") {
 							return tn.params["dossier"]
+						}
+						if strings.HasPrefix(rt.pattern, "/contrats/") {
+							return tn.params["contract"]
 						}
 						return tn.params["structure"]
 					}
