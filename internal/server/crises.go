@@ -128,17 +128,7 @@ func (s *Server) crisisDeclare(w http.ResponseWriter, r *http.Request) {
 // crisisShow is /crises/{id}: the crisis and each CPTS of its territory in
 // the viewer's scope, with its amount or the reason it gets nothing.
 func (s *Server) crisisShow(w http.ResponseWriter, r *http.Request) {
-	sc, _ := scopeFrom(r.Context())
-	id, ok := pathID(chiParam(r, "id"))
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	k, res, err := s.store.CrisisByID(r.Context(), sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	k, res := crisisFrom(r)
 	v := pages.CrisisView{Name: k.Name, Dates: "du " + k.Start.French() + " au " + k.End.French(), Territory: crisisTerritory(k),
 		Declared: k.Declared.French(), By: k.DeclaredByName + " (" + k.ARSName + ")", Total: domain.FormatEUR(k.Total)}
 	for _, x := range res {

@@ -138,11 +138,11 @@ func (s *Server) routes() http.Handler {
 			r.With(s.withContractByID).Get("/contrats/{id}", s.contractHome)
 
 			// Health crises, the crisis plan and avenants with effect
-			// (crises.go, contract_life.go; docs/rules.md §31). /crises/{id}
-			// is read through the crises' scope (404 outside it).
+			// (crises.go, contract_life.go; docs/rules.md §31). withCrisis
+			// reads /crises/{id} through the crises' scope (404 outside it).
 			r.Get("/crises", s.crisesList)
 			r.With(s.limitBody(16<<10)).Post("/crises", s.crisisDeclare)
-			r.Get("/crises/{id}", s.crisisShow)
+			r.With(s.withCrisis).Get("/crises/{id}", s.crisisShow)
 			r.With(s.withContractByID).Get("/contrats/{id}/plan-crise", s.crisisPlanShow)
 			r.With(s.limitBody(uploadBodyLimit), s.withContractByID).Post("/contrats/{id}/plan-crise", s.crisisPlanUpload)
 			r.With(s.withContractByID).Get("/contrats/{id}/plan-crise/{n}", s.crisisPlanFile)

@@ -71,12 +71,6 @@ func (s *Store) RegionDepartements(ctx context.Context, reg string) ([]string, e
 	return out, pgError("store.RegionDepartements", err)
 }
 
-// crisisContract is a CPTS contract seated in a crisis's territory.
-type crisisContract struct {
-	c      Contract
-	region string
-}
-
 // DeclareCrisis records a crisis declared by an ARS director and, in the
 // same transaction, the crisis variable part of every CPTS with a contract
 // seated in its territory (docs/rules.md §4, decision "crisis mission
