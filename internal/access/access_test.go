@@ -32,15 +32,15 @@ var viewers = map[string]access.Viewer{
 
 // base: the viewer-level acts, whatever the subject.
 var base = map[string]string{
-	"coordinator": "create_structure work_as_structure",
-	"member":      "create_structure work_as_structure",
-	"other":       "create_structure work_as_structure",
-	"referent":    "export_structures see_instruction work_instruction read_internal_notes",
-	"manager":     "export_structures see_instruction work_instruction read_internal_notes",
-	"agent":       "export_structures see_instruction work_instruction read_internal_notes",
-	"director":    "export_structures see_instruction work_instruction read_internal_notes",
-	"reviewer":    "export_structures see_instruction work_instruction read_internal_notes",
-	"admin":       "administer create_structure export_structures see_instruction read_internal_notes",
+	"coordinator": "create_structure work_as_structure see_crises",
+	"member":      "create_structure work_as_structure see_crises",
+	"other":       "create_structure work_as_structure see_crises",
+	"referent":    "export_structures see_instruction work_instruction read_internal_notes see_crises",
+	"manager":     "export_structures see_instruction work_instruction read_internal_notes see_crises",
+	"agent":       "export_structures see_instruction work_instruction read_internal_notes see_crises",
+	"director":    "export_structures see_instruction work_instruction read_internal_notes see_crises declare_crisis",
+	"reviewer":    "export_structures see_instruction work_instruction read_internal_notes see_crises",
+	"admin":       "administer create_structure export_structures see_instruction read_internal_notes see_crises",
 	"mismatch":    "",
 	"nobody":      "",
 }
@@ -193,13 +193,14 @@ var cases = []struct {
 		"agent": "view", "director": "view file_step sign_ars", "reviewer": "view", "admin": "view",
 	}},
 	{"contract actif", contract(workflow.Actif, workflow.Parties()...), want{
-		"coordinator": "view file_step request_termination", "member": "view",
-		"referent": "view record_payment", "manager": "view file_step record_payment record_avenant request_termination",
-		"agent": "view", "director": "view", "reviewer": "view", "admin": "view",
+		"coordinator": "view file_step request_termination upload_crisis_plan propose_avenant sign_avenant", "member": "view",
+		"referent": "view record_payment decide_crisis_plan propose_avenant accept_avenant",
+		"manager":  "view file_step record_payment record_avenant request_termination decide_crisis_plan propose_avenant accept_avenant sign_avenant",
+		"agent":    "view", "director": "view sign_avenant", "reviewer": "view", "admin": "view",
 	}},
 	{"contract resiliation_demandee", contract(workflow.ResiliationDemandee, workflow.Parties()...), want{
-		"coordinator": "view", "member": "view",
-		"referent": "view record_payment", "manager": "view file_step record_payment terminate",
+		"coordinator": "view upload_crisis_plan", "member": "view",
+		"referent": "view record_payment decide_crisis_plan", "manager": "view file_step record_payment terminate decide_crisis_plan",
 		"agent": "view", "director": "view", "reviewer": "view", "admin": "view",
 	}},
 	{"contract resilie", contract(workflow.Resilie, workflow.Parties()...), want{
