@@ -469,15 +469,14 @@ type ContractRequest struct {
 	DossierID  int64
 	Transition workflow.Transition
 	Seen       workflow.State // state shown on the page (stale page → conflict)
-	// Version is the contract version the page was shown with: an avenant
-	// is refused as stale unless it is the locked row's version (0 or
-	// missing included), so a double submit records one avenant.
+	// Version is the contract version the page was shown with (an avenant
+	// now has its own path with its own version check: avenants.go).
 	Version int
 	// DocumentSHA256 is the hash shown to the signer (signer): refused when
 	// it is not the stored document's.
 	DocumentSHA256 string
 	ReceivedOn     domain.Date // demander_resiliation: receipt of the letter
-	EffectiveOn    domain.Date // avenant: its effective date (Today when zero)
+	EffectiveOn    domain.Date // unused since avenants have their own path (avenants.go)
 	Motivation     string
 	Today          domain.Date // Europe/Paris date of At (computed when zero)
 	At             time.Time   // now when zero

@@ -158,6 +158,14 @@ func (s *Store) crisisFor(ctx context.Context, tx pgx.Tx, sc Scope, crisisID int
 	var err error
 	if in.Active && !c.Start.IsZero() {
 		if in.Contract, err = lifeTerms(ctx, tx, c); err != nil {
+			var de *domain.Error
+			if !errors.As(err, &de) {
+				return err
+			}
+			// A contract the rules cannot compute (a year before every
+			// barème, docs/rules.md §4): listed with the reason.
+			_, err = tx.Exec(ctx, `INSERT INTO crisis_results (crisis_id, contract_id, structure_id, reason) VALUES ($1, $2, $3, $4)`,
+				crisisID, c.ID, c.StructureID, de.Message)
 			return err
 		}
 	}
