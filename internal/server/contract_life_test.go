@@ -173,6 +173,9 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 			}
 		}
 	}
+	if got := coord.get(dpath(c.DossierID, "/contrat")).doc(t).Find(`[data-testid="contract-crises"]`).Text(); !strings.Contains(got, domain.FormatEUR(want.Payment.Amount)) {
+		t.Errorf("contract page crises %q", got)
+	}
 	if e.loggedIn(ctCpamNord).get("/crises").doc(t).Find(`[data-testid="crisis-row"]`).Length() != 0 {
 		t.Error("CPAM du Nord lists a crisis of the Ain")
 	}

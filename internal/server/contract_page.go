@@ -135,6 +135,15 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 		v.AvenantsURL = contractURL(c.ID, "/avenants")
 		if c.StructureType == domain.CPTS {
 			v.PlanURL = contractURL(c.ID, "/plan-crise")
+			ks, err := s.store.ContractCrises(ctx, sc, c.ID)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			for _, k := range ks {
+				v.Crises = append(v.Crises, pages.ContractCrisisLine{URL: "/crises/" + strconv.FormatInt(k.CrisisID, 10), Name: k.Name,
+					Declared: k.Declared.French(), Amount: domain.FormatEUR(k.Amount), Reason: k.Reason, Paid: k.Paid})
+			}
 		}
 	}
 	avs, err := s.store.ContractAvenants(ctx, sc, c.ID)

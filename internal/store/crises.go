@@ -294,3 +294,35 @@ func lifeActionLabel(t workflow.Transition) (string, bool) {
 	}[t]
 	return l, ok
 }
+
+// ContractCrisis is one crisis of a contract's territory, as the contract
+// page lists it: its amount, or the reason nothing was due.
+type ContractCrisis struct {
+	CrisisID int64
+	Name     string
+	Declared domain.Date
+	Amount   domain.Cents
+	Paid     bool
+	Reason   string
+}
+
+// ContractCrises lists the crises that listed contract id (in scope),
+// latest first, at most 50.
+func (s *Store) ContractCrises(ctx context.Context, sc Scope, contractID int64) ([]ContractCrisis, error) {
+	var a args
+	rows, err := s.Pool.Query(ctx, `SELECT k.id, k.name, k.declared_on, r.amount_cents, r.payment_id IS NOT NULL, r.reason
+		FROM crisis_results r JOIN crises k ON k.id = r.crisis_id JOIN organisations o ON o.id = r.structure_id
+		WHERE r.contract_id = `+a.add(contractID)+" AND "+sc.structures("o", &a)+" ORDER BY k.declared_on DESC, k.id DESC LIMIT 50", a...)
+	if err != nil {
+		return nil, pgError("store.ContractCrises", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContractCrisis, error) {
+		var x ContractCrisis
+		var d time.Time
+		var amount int64
+		err := r.Scan(&x.CrisisID, &x.Name, &d, &amount, &x.Paid, &x.Reason)
+		x.Declared, x.Amount = domain.DateOf0(d), domain.Cents(amount)
+		return x, err
+	})
+	return out, pgError("store.ContractCrises", err)
+}
