@@ -149,6 +149,15 @@ const (
 	ActCancelPayment     // cancel a planned or ordered payment (reason)
 	ActRecordTermination // record the receipt of a termination letter, a CPAM termination, a recourse and its decision
 
+	// Health crises, crisis plan and avenants with effect (docs/rules.md §31).
+	ActDeclareCrisis    // viewer-level: declare a health crisis (ARS director)
+	ActSeeCrises        // viewer-level: the crises list (each row through the scope)
+	ActUploadCrisisPlan // contract: add a version of the crisis plan
+	ActDecideCrisisPlan // contract: accept or refuse a version of the crisis plan
+	ActProposeAvenant   // contract: propose an avenant with effect
+	ActAcceptAvenant    // contract: accept (or refuse) a proposed avenant
+	ActSignAvenant      // contract: sign an accepted avenant for one's party
+
 	numActs // keep last
 )
 
@@ -419,6 +428,36 @@ func (a Act) spec() (string, func(facts) bool) {
 		return "declare_mission_start", func(f facts) bool {
 			return f.on(SubjectContract) && f.s.StructureType == domain.CPTS && f.in(workflow.Actif) && f.life(contractlife.DeclareStart)
 		}
+	case ActDeclareCrisis:
+		return "declare_crisis", func(f facts) bool { return f.life(contractlife.DeclareCrisis) }
+	case ActSeeCrises:
+		// Everyone signed in; the scope decides which crises (store.Scope).
+		return "see_crises", facts.valid
+	case ActUploadCrisisPlan:
+		// The coordinator of a CPTS whose contract is in force.
+		return "upload_crisis_plan", func(f facts) bool {
+			return f.lifeContract() && f.coordinator()
+		}
+	case ActDecideCrisisPlan:
+		return "decide_crisis_plan", func(f facts) bool {
+			return f.lifeContract() && f.life(contractlife.AcceptCrisisPlan)
+		}
+	case ActProposeAvenant:
+		return "propose_avenant", func(f facts) bool {
+			return f.on(SubjectContract) && f.in(workflow.Actif) && f.s.StructureType == domain.CPTS &&
+				(f.coordinator() || f.life(contractlife.ProposeAvenant) && f.v.Kind != domain.OrgStructure)
+		}
+	case ActAcceptAvenant:
+		return "accept_avenant", func(f facts) bool {
+			return f.on(SubjectContract) && f.in(workflow.Actif) && f.s.StructureType == domain.CPTS && f.life(contractlife.AcceptAvenant)
+		}
+	case ActSignAvenant:
+		// For the structure its own coordinator; for the CPAM a manager;
+		// for the ARS a director (contractlife.LifeWho).
+		return "sign_avenant", func(f facts) bool {
+			return f.on(SubjectContract) && f.in(workflow.Actif) && f.s.StructureType == domain.CPTS && f.life(contractlife.SignAvenant) &&
+				(f.v.Kind != domain.OrgStructure || f.own)
+		}
 	}
 	return "unknown", func(facts) bool { return false }
 }
@@ -450,6 +489,11 @@ func (f facts) life(a contractlife.LifeAction) bool {
 		}
 	}
 	return false
+}
+
+// lifeContract: a CPTS contract in force (actif or résiliation demandée).
+func (f facts) lifeContract() bool {
+	return f.on(SubjectContract) && f.s.StructureType == domain.CPTS && f.in(workflow.Actif, workflow.ResiliationDemandee)
 }
 
 // editStructure: a national admin edits every structure, a structure's

@@ -32,15 +32,15 @@ var viewers = map[string]access.Viewer{
 
 // base: the viewer-level acts, whatever the subject.
 var base = map[string]string{
-	"coordinator": "create_structure work_as_structure",
-	"member":      "create_structure work_as_structure",
-	"other":       "create_structure work_as_structure",
-	"referent":    "export_structures see_instruction work_instruction read_internal_notes see_payments order_payment pay_payment recover_payment",
-	"manager":     "export_structures see_instruction work_instruction read_internal_notes see_payments order_payment pay_payment recover_payment cancel_payment",
-	"agent":       "export_structures see_instruction work_instruction read_internal_notes steer",
-	"director":    "export_structures see_instruction work_instruction read_internal_notes steer",
-	"reviewer":    "export_structures see_instruction work_instruction read_internal_notes steer",
-	"admin":       "administer create_structure export_structures see_instruction read_internal_notes steer",
+	"coordinator": "create_structure work_as_structure see_crises",
+	"member":      "create_structure work_as_structure see_crises",
+	"other":       "create_structure work_as_structure see_crises",
+	"referent":    "export_structures see_instruction work_instruction read_internal_notes see_payments order_payment pay_payment recover_payment see_crises",
+	"manager":     "export_structures see_instruction work_instruction read_internal_notes see_payments order_payment pay_payment recover_payment cancel_payment see_crises",
+	"agent":       "export_structures see_instruction work_instruction read_internal_notes steer see_crises",
+	"director":    "export_structures see_instruction work_instruction read_internal_notes steer see_crises declare_crisis",
+	"reviewer":    "export_structures see_instruction work_instruction read_internal_notes steer see_crises",
+	"admin":       "administer create_structure export_structures see_instruction read_internal_notes steer see_crises",
 	"mismatch":    "",
 	"nobody":      "",
 }
@@ -193,10 +193,10 @@ var cases = []struct {
 		"agent": "view", "director": "view file_step sign_ars", "reviewer": "view", "admin": "view",
 	}},
 	{"contract actif", contract(workflow.Actif, workflow.Parties()...), want{
-		"coordinator": "view file_step request_termination declare_values prepare_meeting declare_mission_start", "member": "view",
-		"referent": "view record_payment validate_values prepare_meeting record_meeting close_year record_termination",
-		"manager":  "view file_step record_payment record_avenant request_termination validate_values prepare_meeting record_meeting close_year correct_closed_year record_termination",
-		"agent":    "view prepare_meeting", "director": "view prepare_meeting", "reviewer": "view", "admin": "view",
+		"coordinator": "view file_step request_termination declare_values prepare_meeting declare_mission_start upload_crisis_plan propose_avenant sign_avenant", "member": "view",
+		"referent": "view record_payment validate_values prepare_meeting record_meeting close_year record_termination decide_crisis_plan propose_avenant accept_avenant",
+		"manager":  "view file_step record_payment record_avenant request_termination validate_values prepare_meeting record_meeting close_year correct_closed_year record_termination decide_crisis_plan propose_avenant accept_avenant sign_avenant",
+		"agent":    "view prepare_meeting", "director": "view prepare_meeting sign_avenant", "reviewer": "view", "admin": "view",
 	}},
 	{"MSP contract actif (no mission to start)", access.Contract(own, domain.MSP, workflow.Actif, map[workflow.Party]bool{
 		workflow.PartyStructure: true, workflow.PartyCPAM: true, workflow.PartyARS: true}), want{
@@ -206,9 +206,9 @@ var cases = []struct {
 		"agent":    "view prepare_meeting", "director": "view prepare_meeting", "reviewer": "view", "admin": "view",
 	}},
 	{"contract resiliation_demandee", contract(workflow.ResiliationDemandee, workflow.Parties()...), want{
-		"coordinator": "view declare_values prepare_meeting", "member": "view",
-		"referent": "view record_payment validate_values prepare_meeting record_meeting close_year record_termination",
-		"manager":  "view file_step record_payment terminate validate_values prepare_meeting record_meeting close_year correct_closed_year record_termination",
+		"coordinator": "view declare_values prepare_meeting upload_crisis_plan", "member": "view",
+		"referent": "view record_payment validate_values prepare_meeting record_meeting close_year record_termination decide_crisis_plan",
+		"manager":  "view file_step record_payment terminate validate_values prepare_meeting record_meeting close_year correct_closed_year record_termination decide_crisis_plan",
 		"agent":    "view prepare_meeting", "director": "view prepare_meeting", "reviewer": "view", "admin": "view",
 	}},
 	{"contract resilie", contract(workflow.Resilie, workflow.Parties()...), want{

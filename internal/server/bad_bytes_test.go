@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -38,6 +39,11 @@ func TestBadBytesRefused(t *testing.T) {
 	val := e.demoDossierID(seed.ValDeDemo)
 	lille := e.demoDossierID(seed.MSPLille)
 	valOrg := e.regID(seed.ValDeDemo)
+	var lc int64
+	if err := e.st.Pool.QueryRow(context.Background(), `SELECT id FROM contracts WHERE dossier_id = $1`, lille).Scan(&lc); err != nil {
+		t.Fatal(err)
+	}
+	lilleContract := strconv.FormatInt(lc, 10)
 
 	for _, tc := range []struct {
 		c    *client
@@ -71,8 +77,8 @@ func TestBadBytesRefused(t *testing.T) {
 		{coord, dpath(val, "/contenu/projet"), "text=diag%ffnostic&version=1"},
 		{coord, dpath(val, "/messages"), "body=Bonjour%00"},
 		{ref, dpath(val, "/transitions"), "transition=demander_complements&motivation=x%00y&seen=en_instruction"},
-		{nord, dpath(lille, "/contrat/avenant"), "object=Avenant%00&seen=actif"},
-		{nord, dpath(lille, "/contrat/avenant"), "object=Avenant%fe&seen=actif"},
+		{nord, "/contrats/" + lilleContract + "/avenants", "object=Avenant%00&version=1"},
+		{nord, "/contrats/" + lilleContract + "/avenants", "object=Avenant%fe&version=1"},
 		{admin, "/admin/utilisateurs/nouveau", "name=Nul%00&email=nul@ex.fr&role=referent"},
 		{coord, "/compte", "email_mode=immediat%00"},
 	} {

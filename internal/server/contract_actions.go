@@ -4,8 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
@@ -198,57 +196,6 @@ func (s *Server) contractResilier(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "ok", "Le contrat est résilié ; le trop-perçu éventuel est indiqué dans la section Résiliation.")
 	s.contractBack(w, r, "#resiliation")
-}
-
-// contractAvenant records an avenant (docs/rules.md §13 "actif → avenant (new
-// version)"): CPAM manager only (workflow rule avenant), object required and
-// ≤ store.MaxMotivation characters (refused, not truncated), effective date
-// defaulting to today.
-func (s *Server) contractAvenant(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	if !s.confirmed(w, r, "Enregistrer cet avenant ? Il sera ajouté au contrat et à l'historique du dossier, sans possibilité de le supprimer.") {
-		return
-	}
-	sc, c, ok := s.contractOf(w, r)
-	if !ok {
-		return
-	}
-	object := strings.TrimSpace(r.PostFormValue("object"))
-	vals := map[string]string{"object": formValue(r, "object", store.MaxMotivation), "effective_on": formValue(r, "effective_on", 20)}
-	now := s.now()
-	eff := domain.DateOf(now)
-	if vals["effective_on"] != "" {
-		d, okDate := parseFrenchDate(vals["effective_on"])
-		if !okDate {
-			s.contractFail(w, r, sc, "effective_on", domain.FieldError("effective_on", "Indiquez la date d'effet de l'avenant au format jj/mm/aaaa."), vals)
-			return
-		}
-		eff = d
-	}
-	if object == "" {
-		s.contractFail(w, r, sc, "object", domain.FieldError("object", "Indiquez l'objet de l'avenant."), vals)
-		return
-	}
-	if n := utf8.RuneCountInString(object); n > store.MaxMotivation {
-		s.contractFail(w, r, sc, "object", domain.FieldError("object", "L'objet de l'avenant ne doit pas dépasser %d caractères (%d saisis).", store.MaxMotivation, n), vals)
-		return
-	}
-	_, err := s.store.ApplyContractTransition(idempotent(r), sc, store.ContractRequest{
-		DossierID: c.DossierID, Transition: workflow.Avenant, Seen: workflow.State(formValue(r, "seen", 40)), Version: formVersion(r),
-		Motivation: object, EffectiveOn: eff, At: now, Today: domain.DateOf(now)})
-	if err != nil {
-		field := "object"
-		var de *domain.Error
-		if errors.As(err, &de) && de.Field == "effective_on" {
-			field = "effective_on"
-		}
-		s.contractFail(w, r, sc, field, err, vals)
-		return
-	}
-	s.flash(r, "ok", "L'avenant est enregistré, effectif le "+eff.French()+".")
-	s.contractBack(w, r, "#avenants")
 }
 
 // contractMarkPaid is the old « marquer versé » of the contract tab: payments

@@ -139,13 +139,28 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 	p := contractPerm(sc, c)
 	signatureView(&v, sc, c, p)
 	v.CanRequest = p.Can(access.ActRequestTermination)
-	v.CanAvenant = p.Can(access.ActRecordAvenant)
-	avs, err := s.store.ContractAvenants(ctx, sc, c.DossierID)
+	v.CanAvenant = p.Can(access.ActProposeAvenant)
+	if !c.Start.IsZero() {
+		v.AvenantsURL = contractURL(c.ID, "/avenants")
+		if c.StructureType == domain.CPTS {
+			v.PlanURL = contractURL(c.ID, "/plan-crise")
+			ks, err := s.store.ContractCrises(ctx, sc, c.ID)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			for _, k := range ks {
+				v.Crises = append(v.Crises, pages.ContractCrisisLine{URL: "/crises/" + strconv.FormatInt(k.CrisisID, 10), Name: k.Name,
+					Declared: k.Declared.French(), Amount: domain.FormatEUR(k.Amount), Reason: k.Reason, Paid: k.Paid})
+			}
+		}
+	}
+	avs, err := s.store.ContractAvenants(ctx, sc, c.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v.Avenants = avenantLines(avs)
+	v.Avenants = avenantLines(c.ID, avs)
 	v.CanResilier = p.Can(access.ActTerminate)
 	ps, err := s.store.ContractPayments(ctx, sc, c.DossierID)
 	if err != nil {
@@ -179,14 +194,20 @@ func signatureView(v *pages.ContractView, sc store.Scope, c store.Contract, p ac
 
 // avenantLines lists the contract's avenants as shown, with the time they
 // were recorded in Europe/Paris.
-func avenantLines(avs []store.Avenant) []pages.AvenantLine {
+func avenantLines(contractID int64, avs []store.Avenant) []pages.AvenantLine {
 	var lines []pages.AvenantLine
 	for _, a := range avs {
 		at := a.CreatedAt.In(domain.Paris)
 		lines = append(lines, pages.AvenantLine{Number: strconv.Itoa(a.Number), EffectiveOn: a.EffectiveOn.French(),
-			Object: a.Object, By: a.CreatedBy, At: domain.DateOf(at).French() + " à " + at.Format("15:04"), Version: strconv.Itoa(a.Version)})
+			Object: a.Object, By: a.CreatedBy, At: domain.DateOf(at).French() + " à " + at.Format("15:04"),
+			Status: store.AvenantStateLabel(a.Status), URL: contractURL(contractID, "/avenants/"+strconv.FormatInt(a.ID, 10))})
 	}
 	return lines
+}
+
+// contractURL is the address of a contract's page (its own id).
+func contractURL(id int64, tail string) string {
+	return "/contrats/" + strconv.FormatInt(id, 10) + tail
 }
 
 // paymentsView fills the payment schedule: one line per payment, the planned

@@ -76,6 +76,7 @@ func (s *Server) nav(r *http.Request, p access.Permission) []layout.NavItem {
 		{"Instruction", "/instruction", access.ActSeeInstruction},
 		{"Sièges", "/changements-de-siege", access.ActDecideSeatChange},
 		{"Paiements", "/paiements", access.ActSeePayments},
+		{"Crises", "/crises", access.ActSeeCrises},
 		{"Simulateur", "/simulateur", everyone},
 		{"Barèmes", "/baremes", everyone},
 		{"Pilotage", "/pilotage", access.ActSteer},

@@ -21,6 +21,7 @@ const (
 	keyStructure resourceKey = iota
 	keyDossier
 	keyContract
+	keyCrisis
 )
 
 // viewerCan reports whether the viewer of r may do a viewer-level act
@@ -125,6 +126,29 @@ func (s *Server) withContractByID(next http.Handler) http.Handler {
 		}
 		return context.WithValue(ctx, keyContract, contractValue{c, contractPerm(sc, c)}), nil
 	})
+}
+
+type crisisValue struct {
+	k   store.Crisis
+	res []store.CrisisResult
+}
+
+// withCrisis loads the crisis {id} through the crises' scope (store.Scope:
+// docs/rules.md §31) with the results of the CPTS in scope; 404 outside it.
+func (s *Server) withCrisis(next http.Handler) http.Handler {
+	return s.withRecord(next, func(ctx context.Context, sc store.Scope, id int64) (context.Context, error) {
+		k, res, err := s.store.CrisisByID(ctx, sc, id)
+		if err != nil {
+			return ctx, err
+		}
+		return context.WithValue(ctx, keyCrisis, crisisValue{k, res}), nil
+	})
+}
+
+// crisisFrom is the crisis withCrisis loaded.
+func crisisFrom(r *http.Request) (store.Crisis, []store.CrisisResult) {
+	v, _ := r.Context().Value(keyCrisis).(crisisValue)
+	return v.k, v.res
 }
 
 // structureFrom is the structure withStructure loaded, with the viewer's

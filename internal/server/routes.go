@@ -153,7 +153,6 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(16<<10), s.withContract).Post("/dossiers/{id}/contrat/resiliation", s.contractRequestResiliation)
 			r.With(s.limitBody(4<<10), s.withContract).Post("/dossiers/{id}/contrat/resiliation/suivi", s.contractTerminationRecord)
 			r.With(s.limitBody(16<<10), s.withContract).Post("/dossiers/{id}/contrat/resilier", s.contractResilier)
-			r.With(s.limitBody(64<<10), s.withContract).Post("/dossiers/{id}/contrat/avenant", s.contractAvenant)
 			r.With(s.limitBody(4<<10), s.withContract).Post("/dossiers/{id}/contrat/paiements/{pid}/verse", s.contractMarkPaid)
 
 			// The CPAM's payments (payments_page.go): list, actions on one
@@ -190,6 +189,23 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(uploadBodyLimit), s.withContractByID).Post("/contrats/{id}/missions/{mission}/demarrage", s.missionDeclare(false))
 			r.With(s.limitBody(uploadBodyLimit), s.withContractByID).Post("/contrats/{id}/missions/{mission}/deploiement", s.missionDeclare(true))
 			r.With(s.withContractByID).Get("/contrats/{id}/missions/{mission}/{kind}/fichier", s.missionFile)
+
+			// Health crises, the crisis plan and avenants with effect
+			// (crises.go, contract_life.go; docs/rules.md §31). withCrisis
+			// reads /crises/{id} through the crises' scope (404 outside it).
+			r.Get("/crises", s.crisesList)
+			r.With(s.limitBody(16<<10)).Post("/crises", s.crisisDeclare)
+			r.With(s.withCrisis).Get("/crises/{id}", s.crisisShow)
+			r.With(s.withContractByID).Get("/contrats/{id}/plan-crise", s.crisisPlanShow)
+			r.With(s.limitBody(uploadBodyLimit), s.withContractByID).Post("/contrats/{id}/plan-crise", s.crisisPlanUpload)
+			r.With(s.withContractByID).Get("/contrats/{id}/plan-crise/{n}", s.crisisPlanFile)
+			r.With(s.limitBody(8<<10), s.withContractByID).Post("/contrats/{id}/plan-crise/{n}/decision", s.crisisPlanDecide)
+			r.With(s.withContractByID).Get("/contrats/{id}/avenants", s.avenantsShow)
+			r.With(s.limitBody(64<<10), s.withContractByID).Post("/contrats/{id}/avenants", s.avenantPropose)
+			r.With(s.withContractByID).Get("/contrats/{id}/avenants/{aid}", s.avenantShow)
+			r.With(s.withContractByID).Get("/contrats/{id}/avenants/{aid}/document", s.avenantDocument)
+			r.With(s.limitBody(8<<10), s.withContractByID).Post("/contrats/{id}/avenants/{aid}/decision", s.avenantDecide)
+			r.With(s.limitBody(4<<10), s.withContractByID).Post("/contrats/{id}/avenants/{aid}/signer", s.avenantSign)
 
 			// Notifications and the account (notification_page.go, account_*.go).
 			r.Get("/notifications", s.notificationsShow)

@@ -18,7 +18,8 @@ import (
 func TestEveryRecordRouteLoadsItsRecord(t *testing.T) {
 	s := &Server{sessions: scs.New(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	ptr := func(mw func(http.Handler) http.Handler) uintptr { return reflect.ValueOf(mw).Pointer() }
-	want := map[uintptr]string{ptr(s.withStructure): "withStructure", ptr(s.withDossier): "withDossier", ptr(s.withContract): "withContract"}
+	want := map[uintptr]string{ptr(s.withStructure): "withStructure", ptr(s.withDossier): "withDossier", ptr(s.withContract): "withContract",
+		ptr(s.withContractByID): "withContractByID", ptr(s.withCrisis): "withCrisis"}
 	n := 0
 	err := chi.Walk(s.routes().(chi.Routes), func(method, pattern string, _ http.Handler, mws ...func(http.Handler) http.Handler) error {
 		var expect string
@@ -29,6 +30,10 @@ func TestEveryRecordRouteLoadsItsRecord(t *testing.T) {
 			expect = "withContract"
 		case strings.HasPrefix(pattern, "/dossiers/{id}"):
 			expect = "withDossier"
+		case strings.HasPrefix(pattern, "/contrats/{id}"):
+			expect = "withContractByID"
+		case strings.HasPrefix(pattern, "/crises/{id}"):
+			expect = "withCrisis"
 		default:
 			for _, mw := range mws {
 				if name, ok := want[ptr(mw)]; ok {

@@ -60,7 +60,12 @@ func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int6
 		s.fail(w, r, err)
 		return
 	}
-	canEdit := p.Can(access.ActEditTerritory)
+	freeze, err := s.store.TerritoryFrozen(ctx, sc, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	canEdit := p.Can(access.ActEditTerritory) && !freeze.Frozen
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if q == "" && r.Method == http.MethodPost {
 		q = formValue(r, "q", 100)
@@ -83,7 +88,12 @@ func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int6
 
 	v := pages.TerritoryView{ID: id, Name: t.StructureName, Base: territoryBase(id), CanEdit: canEdit, Version: t.Version,
 		Count: len(t.Communes), Population: domain.GroupThousands(t.Population), Tier: tierLabel(t.Tier), Year: t.PopulationYear,
-		Results: res, Error: errMsg, CSVURL: territoryBase(id) + ".csv", PrintURL: territoryBase(id) + "/imprimer"}
+		Results: res, Error: errMsg, CSVURL: territoryBase(id) + ".csv", PrintURL: territoryBase(id) + "/imprimer", Frozen: freeze.Frozen}
+	if freeze.Frozen && freeze.ContractID != 0 {
+		if c, err := s.store.ContractByID(ctx, sc, freeze.ContractID); err == nil && contractPerm(sc, c).Can(access.ActProposeAvenant) {
+			v.AvenantURL = contractURL(c.ID, "/avenants?territoire=1#territoire")
+		}
+	}
 	if t.UpdatedAt != nil {
 		v.Updated = domain.FrenchDateTime(*t.UpdatedAt)
 		if t.UpdatedBy != "" {

@@ -46,10 +46,9 @@ func (c *client) htmxGet(path string) resp {
 func TestTerritoryPageAndEditsWithoutJS(t *testing.T) {
 	e := newEnv(t)
 	val := e.structureID(seed.ValDeDemo)
-	base := territoryURL(val)
 	c := e.loggedIn("coordinateur@demo.portail-aci.fr")
 
-	r := c.get(base)
+	r := c.get(territoryURL(val))
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", r.StatusCode)
 	}
@@ -69,7 +68,24 @@ func TestTerritoryPageAndEditsWithoutJS(t *testing.T) {
 	if n := d.Find(`[data-testid="history-row"]`).Length(); n != 1 {
 		t.Errorf("%d history rows", n)
 	}
+	// Val de Démo has filed its contractualisation request: its territory is
+	// frozen (docs/rules.md §7), no search form, no remove buttons.
+	if d.Find(`[data-testid="territory-frozen"]`).Length() != 1 || d.Find(`[data-testid="territory-search"]`).Length() != 0 ||
+		d.Find(`[data-testid="remove"]`).Length() != 0 {
+		t.Error("Val's territory is not shown frozen")
+	}
+
+	// The edits, without JS, on the Monts de Démo (not filed yet).
+	c = e.loggedIn("coordinateur.b@demo.portail-aci.fr")
+	monts := e.structureID(seed.MontsDeDemo)
+	base := territoryURL(monts)
+	d = c.get(base).doc(t)
+	pop0, _ := strconv.Atoi(digits(d.Find(`[data-testid="territory-population"]`).Text()))
+	hist0 := d.Find(`[data-testid="history-row"]`).Length()
 	version, _ := d.Find(`[data-testid="territory-commune"] input[name="version"]`).First().Attr("value")
+	if d.Find(`[data-testid="territory-frozen"]`).Length() != 0 {
+		t.Error("Monts shown frozen")
+	}
 
 	// Search without JS: a GET with q gives the page with results.
 	r = c.get(base + "?q=" + url.QueryEscape("meximieux"))
@@ -85,9 +101,9 @@ func TestTerritoryPageAndEditsWithoutJS(t *testing.T) {
 		t.Error("results not announced")
 	}
 	// Already ours.
-	d = c.get(base + "?q=amberieu").doc(t)
-	if d.Find(`[data-testid="hit"][data-code="01004"] [data-testid="hit-ours"]`).Length() != 1 {
-		t.Error("Ambérieu not marked as ours")
+	d = c.get(base + "?q=69850").doc(t)
+	if d.Find(`[data-testid="hit"][data-code="69227"] [data-testid="hit-ours"]`).Length() != 1 {
+		t.Error("Saint-Martin-en-Haut not marked as ours")
 	}
 
 	// Add: POST → 303 → page with the new total.
@@ -96,18 +112,18 @@ func TestTerritoryPageAndEditsWithoutJS(t *testing.T) {
 		t.Fatalf("add: %d %s\n%s", r.StatusCode, r.Header.Get("Location"), r.body)
 	}
 	d = c.get(r.Header.Get("Location")).doc(t)
-	if got := digits(d.Find(`[data-testid="territory-population"]`).Text()); got != strconv.Itoa(45664+8247) {
+	if got := digits(d.Find(`[data-testid="territory-population"]`).Text()); got != strconv.Itoa(pop0+8247) {
 		t.Errorf("population after add %q", got)
 	}
 	if !strings.Contains(d.Find(`[data-testid="flash"]`).Text(), "Meximieux ajoutée") {
 		t.Errorf("flash %q", d.Find(`[data-testid="flash"]`).Text())
 	}
-	if d.Find(`[data-testid="history-row"]`).Length() != 2 {
+	if d.Find(`[data-testid="history-row"]`).Length() != hist0+1 {
 		t.Error("history row missing")
 	}
 	// A stale form (old version) is refused with a message next to the search.
 	r = c.post(base+"/retirer", url.Values{"code": {"01244"}, "version": {version}})
-	if r.StatusCode != http.StatusConflict || !strings.Contains(r.doc(t).Find(`#terr-q-error`).Text(), "modifié entre-temps par Camille Martin") {
+	if r.StatusCode != http.StatusConflict || !strings.Contains(r.doc(t).Find(`#terr-q-error`).Text(), "modifié entre-temps par Bruno Lefèvre") {
 		t.Fatalf("stale: %d", r.StatusCode)
 	}
 	// Version 0 or none: stale too, never an unchecked edit.
@@ -122,17 +138,17 @@ func TestTerritoryPageAndEditsWithoutJS(t *testing.T) {
 		t.Fatalf("remove: %d\n%s", r.StatusCode, r.body)
 	}
 
-	// A commune of Monts: refused, the holder named next to the search.
-	d = c.get(base + "?q=69850").doc(t)
-	if !strings.Contains(d.Find(`[data-testid="hit"][data-code="69227"] [data-testid="hit-holder"]`).Text(), seed.MontsDeDemo) {
+	// A commune of Val: refused, the holder named next to the search.
+	d = c.get(base + "?q=01004").doc(t)
+	if !strings.Contains(d.Find(`[data-testid="hit"][data-code="01004"] [data-testid="hit-holder"]`).Text(), seed.ValDeDemo) {
 		t.Error("holder not shown in results")
 	}
-	r = c.post(base+"/communes", url.Values{"code": {"69227"}, "version": {strconv.Itoa(v2 + 2)}, "q": {"69850"}})
+	r = c.post(base+"/communes", url.Values{"code": {"01004"}, "version": {strconv.Itoa(v2 + 2)}, "q": {"01004"}})
 	if r.StatusCode != http.StatusConflict {
 		t.Fatalf("taken: %d", r.StatusCode)
 	}
 	d = r.doc(t)
-	if got := d.Find(`#terr-q-error`).Text(); got != "La commune Saint-Martin-en-Haut appartient déjà au territoire de la CPTS des Monts de Démo." {
+	if got := d.Find(`#terr-q-error`).Text(); got != "La commune Ambérieu-en-Bugey appartient déjà au territoire de la CPTS du Val de Démo." {
 		t.Errorf("taken message %q", got)
 	}
 	if v, _ := d.Find(`#terr-q`).Attr("aria-describedby"); !strings.Contains(v, "terr-q-error") {
@@ -143,14 +159,12 @@ func TestTerritoryPageAndEditsWithoutJS(t *testing.T) {
 	}
 
 	// EPCI with communes held by Val: Monts adds the rest, gets the report.
-	cb := e.loggedIn("coordinateur.b@demo.portail-aci.fr")
-	monts := e.structureID(seed.MontsDeDemo)
-	mv, _ := cb.get(territoryURL(monts)).doc(t).Find(`[data-testid="territory-commune"] input[name="version"]`).First().Attr("value")
-	r = cb.post(territoryURL(monts)+"/epci", url.Values{"epci": {"240100883"}, "version": {mv}})
+	mv, _ := c.get(base).doc(t).Find(`[data-testid="territory-commune"] input[name="version"]`).First().Attr("value")
+	r = c.post(base+"/epci", url.Values{"epci": {"240100883"}, "version": {mv}})
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("epci: %d\n%s", r.StatusCode, r.body)
 	}
-	flash := cb.get(territoryURL(monts)).doc(t).Find(`[data-testid="flash"]`).Text()
+	flash := c.get(base).doc(t).Find(`[data-testid="flash"]`).Text()
 	if !strings.Contains(flash, "Non ajoutées") || !strings.Contains(flash, "Ambérieu-en-Bugey ("+seed.ValDeDemo+")") {
 		t.Errorf("epci flash %q", flash)
 	}
@@ -158,8 +172,8 @@ func TestTerritoryPageAndEditsWithoutJS(t *testing.T) {
 
 func TestTerritorySearchFragmentForHtmx(t *testing.T) {
 	e := newEnv(t)
-	val := e.structureID(seed.ValDeDemo)
-	c := e.loggedIn("coordinateur@demo.portail-aci.fr")
+	val := e.structureID(seed.MontsDeDemo) // Val de Démo's territory is frozen: no search
+	c := e.loggedIn("coordinateur.b@demo.portail-aci.fr")
 	for _, q := range []string{"ambérieu", "amberieu", "0150", "01004"} {
 		r := c.htmxGet(territoryURL(val) + "?q=" + url.QueryEscape(q))
 		if r.StatusCode != http.StatusOK || !strings.Contains(strings.Join(r.Header.Values("Vary"), ","), "HX-Request") {
@@ -188,8 +202,9 @@ func TestTerritoryTenancyAndRights(t *testing.T) {
 		read, edit     int  // statuses
 		searchControls bool // the page shows the search form
 	}{
-		{"coordinateur@demo.portail-aci.fr", 200, 303, true},
-		{"admin@demo.portail-aci.fr", 200, 303, true},
+		// Val de Démo has filed its request: frozen for its editors too.
+		{"coordinateur@demo.portail-aci.fr", 200, 409, false},
+		{"admin@demo.portail-aci.fr", 200, 409, false},
 		{"referent@demo.portail-aci.fr", 200, 404, false},
 		{"ars@demo.portail-aci.fr", 200, 404, false},
 		{"dcgdr@demo.portail-aci.fr", 200, 404, false},
@@ -218,8 +233,12 @@ func TestTerritoryTenancyAndRights(t *testing.T) {
 				}
 			}
 			if tc.edit != 303 {
-				if got := c.post(base+"/communes", add).StatusCode; got != tc.edit {
-					t.Errorf("edit: %d", got)
+				r := c.post(base+"/communes", add)
+				if r.StatusCode != tc.edit {
+					t.Errorf("edit: %d", r.StatusCode)
+				}
+				if tc.edit == 409 && !strings.Contains(r.body, "avenant de territoire") {
+					t.Errorf("frozen edit refused without saying why")
 				}
 				return
 			}

@@ -25,6 +25,7 @@ var userPathTables = []string{
 	"dossiers", "dossier_content", "dossier_indicators", "dossier_complements", "dossier_audit",
 	"documents", "document_versions", "document_reviews", "messages", "message_attachments",
 	"contracts", "contract_signatures", "contract_avenants", "payments", "contract_missions",
+	"crises", "crisis_results", "crisis_plan_versions", "contract_avenant_signatures", "contract_documents",
 	"baremes", "bareme_amounts", "msp_indicators", "admin_audit", "stored_files", "user_mfa", "user_mfa_recovery_codes",
 }
 
@@ -157,6 +158,8 @@ func TestUserPathsEmptyForms(t *testing.T) {
 					return ids["contract"]
 				case name == "id" && strings.HasPrefix(rt, "/baremes/"):
 					return "1"
+				case name == "id" && strings.HasPrefix(rt, "/contrats/"):
+					return ids["contract"]
 				case name == "id":
 					return ids["structure"]
 				}
@@ -197,12 +200,14 @@ func TestUserPathsDoubleSubmitAndWrongRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	ars := e.orgID(t, "ars", "ARS Auvergne-Rhône-Alpes")
-	valID := e.regID(seed.ValDeDemo)
+	// Val de Démo's territory is frozen since its filing (docs/rules.md §7):
+	// the territory form is tried on the Monts de Démo.
+	montsID := e.regID(seed.MontsDeDemo)
 	var freeCommune string
 	var terrVersion int
 	if err := e.st.Pool.QueryRow(ctx, `SELECT c.code, coalesce((SELECT version FROM territories WHERE structure_id = $1::bigint), 0)
-		FROM communes c WHERE c.departement = '01' AND NOT EXISTS (SELECT 1 FROM territory_communes t WHERE t.commune_code = c.code)
-		ORDER BY c.population DESC LIMIT 1`, valID).Scan(&freeCommune, &terrVersion); err != nil {
+		FROM communes c WHERE c.departement = '69' AND NOT EXISTS (SELECT 1 FROM territory_communes t WHERE t.commune_code = c.code)
+		ORDER BY c.population DESC LIMIT 1`, montsID).Scan(&freeCommune, &terrVersion); err != nil {
 		t.Fatal(err)
 	}
 	count := func(sql string, args ...any) int {
@@ -253,7 +258,7 @@ func TestUserPathsDoubleSubmitAndWrongRole(t *testing.T) {
 		{"structure", "/structures/nouvelle", "admin@demo.portail-aci.fr", "referent@demo.portail-aci.fr",
 			url.Values{"type": {"ESP"}, "name": {"ESP du Double Clic"}, "departement": {"01"}},
 			`SELECT count(*) FROM organisations WHERE name = 'ESP du Double Clic'`, nil},
-		{"commune du territoire", "/structures/" + valID + "/territoire/communes", "coordinateur@demo.portail-aci.fr", "referent@demo.portail-aci.fr",
+		{"commune du territoire", "/structures/" + montsID + "/territoire/communes", "coordinateur.b@demo.portail-aci.fr", "ars@demo.portail-aci.fr",
 			url.Values{"code": {freeCommune}, "version": {strconv.Itoa(terrVersion)}},
 			`SELECT count(*) FROM territory_communes WHERE commune_code = $1`, []any{freeCommune}},
 		// Every account of the tenant may write in the thread: no refused role.

@@ -184,7 +184,7 @@ func (in *MissionDeclaration) check(s *Store) error {
 // is one of its missions.
 func lockLifeContract(ctx context.Context, tx pgx.Tx, sc Scope, id int64, m funding.Mission) (Contract, error) {
 	var a args
-	q := "SELECT " + contractColumns + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.structures("o", &a) + " FOR UPDATE OF c"
+	q := "SELECT " + contractColumns + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.contracts("c", &a) + " FOR UPDATE OF c"
 	c, err := scanContract(tx.QueryRow(ctx, q, a...))
 	if err != nil {
 		return c, contractNotFound(err)

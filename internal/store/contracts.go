@@ -521,16 +521,14 @@ type ContractRequest struct {
 	DossierID  int64
 	Transition workflow.Transition
 	Seen       workflow.State // state shown on the page (stale page → conflict)
-	// Version is the contract version the page was shown with: an avenant
-	// is refused as stale unless it is the locked row's version (0 or
-	// missing included), so a double submit records one avenant.
+	// Version is the contract version the page was shown with (an avenant
+	// now has its own path with its own version check: avenants.go).
 	Version int
 	// DocumentSHA256 is the hash shown to the signer (signer): refused when
 	// it is not the stored document's.
 	DocumentSHA256 string
 	ReceivedOn     domain.Date // demander_resiliation: receipt of the letter (or the CPAM's notification)
 	ByCPAM         bool        // demander_resiliation by the CPAM: its own termination, not a structure's letter
-	EffectiveOn    domain.Date // avenant: its effective date (Today when zero)
 	Motivation     string
 	Today          domain.Date // Europe/Paris date of At (computed when zero)
 	At             time.Time   // now when zero
@@ -688,14 +686,9 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 		c.TerminationEffective, c.TerminationBy = eff, by
 		c.TerminationReceived, c.TerminationNotified = in.ReceivedOn, in.ReceivedOn
 	case workflow.Avenant:
-		// The row is locked FOR UPDATE: a version other than the one shown
-		// (a second post of the same form, or none at all) is stale.
-		if in.Version != c.Version {
-			return out, domain.Errorf(domain.EConflict, "Le contrat a été modifié entre-temps : rechargez la page avant d'enregistrer un avenant.")
-		}
-		if err := recordAvenant(ctx, tx, c, actorID, actorName, in, motivation); err != nil {
-			return out, err
-		}
+		// An avenant has its own path now (proposed, accepted, signed by
+		// the three parties, with effect: docs/rules.md §31, avenants.go).
+		return out, domain.Errorf(domain.EInvalid, "Un avenant se propose depuis la page « Avenants » du contrat : il est accepté par la CPAM puis signé par les trois parties.")
 	case workflow.Resilier:
 		// Usually applied by the system at the effective date
 		// (ApplyDueTerminations); a manager may pronounce it once reached.
@@ -739,64 +732,6 @@ func contractTx(ctx context.Context, tx pgx.Tx, c Contract, actor workflow.Actor
 		return out, terminateAt(ctx, tx, c, in.Today, in.At)
 	}
 	return out, nil
-}
-
-// Avenant is one avenant of a contract (migration 00051).
-type Avenant struct {
-	Number      int
-	Object      string
-	EffectiveOn domain.Date
-	Version     int // the contract's version it created
-	CreatedAt   time.Time
-	CreatedBy   string
-}
-
-// recordAvenant inserts the avenant row (number = previous + 1, the
-// contract's new version) in the transition's transaction. The contract row
-// is locked FOR UPDATE, so numbers never collide.
-//
-// Decision: the effective date defaults to the day it is recorded and must
-// fall within the contract's term (start ≤ date < end, docs/rules.md §8 5-year
-// term): an avenant cannot amend a contract outside its life.
-func recordAvenant(ctx context.Context, tx pgx.Tx, c Contract, actorID *int64, actorName string, in ContractRequest, object string) error {
-	eff := in.EffectiveOn
-	if eff.IsZero() {
-		eff = in.Today
-	}
-	if !c.Start.IsZero() && eff.Before(c.Start) {
-		return domain.FieldError("effective_on", "La date d'effet de l'avenant ne peut pas précéder le début du contrat (%s).", c.Start.French())
-	}
-	if !c.End.IsZero() && !eff.Before(c.End) {
-		return domain.FieldError("effective_on", "La date d'effet de l'avenant doit précéder la fin du contrat (%s).", c.End.AddDays(-1).French())
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO contract_avenants (contract_id, number, object, effective_on, contract_version, created_at, created_by, created_by_name)
-		VALUES ($1, (SELECT coalesce(max(number), 0) + 1 FROM contract_avenants WHERE contract_id = $1), $2, $3, $4, $5, $6, $7)`,
-		c.ID, object, dateArg(eff), c.Version+1, in.At, actorID, actorName)
-	if err != nil {
-		return fmt.Errorf("recordAvenant: %w", err)
-	}
-	return nil
-}
-
-// ContractAvenants lists the avenants of the contract of a dossier in scope,
-// oldest first (not found outside the scope).
-func (s *Store) ContractAvenants(ctx context.Context, sc Scope, dossierID int64) ([]Avenant, error) {
-	var a args
-	q := `SELECT v.number, v.object, v.effective_on, v.contract_version, v.created_at, v.created_by_name
-		FROM contract_avenants v JOIN contracts c ON c.id = v.contract_id JOIN organisations o ON o.id = c.structure_id
-		WHERE c.dossier_id = ` + a.add(dossierID) + " AND " + sc.contracts("c", &a) + " ORDER BY v.number"
-	rows, err := s.Pool.Query(ctx, q, a...)
-	if err != nil {
-		return nil, pgError("store.ContractAvenants", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Avenant, error) {
-		var v Avenant
-		var eff time.Time
-		err := r.Scan(&v.Number, &v.Object, &eff, &v.Version, &v.CreatedAt, &v.CreatedBy)
-		v.EffectiveOn = dateOf(&eff)
-		return v, err
-	})
-	return out, pgError("store.ContractAvenants", err)
 }
 
 func uniqueSignature(err error) error {

@@ -302,6 +302,9 @@ func ActionLabel(t workflow.Transition) string {
 	case TransitionAvancesAnniv:
 		return "Avances de l'anniversaire du contrat"
 	}
+	if l, ok := lifeActionLabel(t); ok {
+		return l
+	}
 	return t.Label()
 }
 

@@ -572,7 +572,7 @@ func closeMissing(ctx context.Context, q contentQuerier, c Contract, y ContractY
 	if y.MSP {
 		return contractlife.MSPCloseMissing(contractlife.MSPCloseInput{Year: y.N, On: on, Indicators: statuses(y.Indicators), Closed: y.Closed}), nil
 	}
-	starts, err := missionStarts(ctx, q, c)
+	starts, err := missionStarts(ctx, q, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -601,43 +601,6 @@ func closeMissing(ctx context.Context, q contentQuerier, c Contract, y ContractY
 		}
 	}
 	return out, nil
-}
-
-// missionStarts are the start dates of the contract's missions.
-//
-// Until the mission starts are recorded (contract_missions, when it exists
-// in this database), every mission of the contract counts as started on the
-// contract's start, as the signature's schedule assumes (docs/rules.md §7).
-func missionStarts(ctx context.Context, q contentQuerier, c Contract) (map[funding.Mission]domain.Date, error) {
-	out := map[funding.Mission]domain.Date{}
-	var table *string
-	if err := q.QueryRow(ctx, `SELECT to_regclass('contract_missions')::text`).Scan(&table); err != nil {
-		return nil, err
-	}
-	if table == nil {
-		for _, m := range c.Terms.Missions {
-			if m.Code != funding.Fonctionnement {
-				out[m.Code] = c.Start
-			}
-		}
-		return out, nil
-	}
-	rows, err := q.Query(ctx, `SELECT mission, started_on FROM contract_missions WHERE contract_id = $1`, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	type start struct {
-		m  string
-		on time.Time
-	}
-	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (start, error) {
-		var x start
-		return x, r.Scan(&x.m, &x.on)
-	})
-	for _, x := range got {
-		out[funding.Mission(x.m)] = domain.DateOf0(x.on)
-	}
-	return out, err
 }
 
 // Upload is a file sent with a form.
@@ -1076,7 +1039,7 @@ func (s *Store) lifeContract(ctx context.Context, q contentQuerier, c Contract) 
 	if err != nil {
 		return contractlife.Contract{}, err
 	}
-	starts, err := missionStarts(ctx, q, c)
+	starts, err := missionStarts(ctx, q, c.ID)
 	if err != nil {
 		return contractlife.Contract{}, err
 	}

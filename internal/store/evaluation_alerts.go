@@ -151,7 +151,7 @@ func missionProgress(ctx context.Context, q contentQuerier, c Contract) (map[fun
 		return nil, err
 	}
 	if table == nil {
-		starts, err := missionStarts(ctx, q, c)
+		starts, err := missionStarts(ctx, q, c.ID)
 		for m, d := range starts {
 			out[m] = contractlife.Progress{Mission: m, Started: d}
 		}

@@ -181,3 +181,26 @@ func (s Scope) regions(col string, a *args) string {
 	}
 	return "FALSE"
 }
+
+// crises returns the SQL predicate restricting rows of crises aliased as
+// alias to the scope (docs/rules.md §31): an ARS or a DCGDR sees the crises
+// of its region, a CPAM those whose territory includes one of its
+// départements, a structure those that paid it, national admins all.
+func (s Scope) crises(alias string, a *args) string {
+	if !s.Valid() {
+		return "FALSE"
+	}
+	switch s.Kind {
+	case domain.OrgNational:
+		return "TRUE"
+	case domain.OrgARS, domain.OrgDCGDR:
+		return alias + ".region = " + a.add(s.Region)
+	case domain.OrgCPAM:
+		deps := a.add(s.Departements)
+		return alias + ".region IN (SELECT region FROM departements WHERE code = ANY(" + deps + "::text[])) AND (cardinality(" +
+			alias + ".departements) = 0 OR " + alias + ".departements && " + deps + "::text[])"
+	case domain.OrgStructure:
+		return "EXISTS (SELECT 1 FROM crisis_results cr WHERE cr.crisis_id = " + alias + ".id AND cr.payment_id IS NOT NULL AND cr.structure_id = " + a.add(s.OrgID) + ")"
+	}
+	return "FALSE"
+}

@@ -13,7 +13,9 @@ import (
 
 	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/workflow"
 )
 
 // Territories of CPTS (docs/rules.md §2, URPS HDF guide): a set of communes chosen by
@@ -406,6 +408,17 @@ func (s *Store) editTx(ctx context.Context, sc Scope, id int64, expected int, fn
 			LEFT JOIN users u ON u.id = t.updated_by WHERE t.structure_id = $1 FOR UPDATE OF t`, id).Scan(&version, &at, &by); err != nil {
 			return err
 		}
+		// Frozen once the contractualisation request is filed (docs/rules.md
+		// §7): the dossiers are read FOR SHARE, so a filing under way is
+		// waited for and seen.
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM dossiers WHERE structure_id = $1 FOR SHARE", id); err != nil {
+			return err
+		}
+		if f, err := territoryFreeze(ctx, tx, id); err != nil {
+			return err
+		} else if f.Frozen {
+			return errTerritoryFrozen
+		}
 		if expected != version {
 			if by == "" {
 				by = "un autre utilisateur"
@@ -716,4 +729,45 @@ func truncRunes(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
+}
+
+// errTerritoryFrozen refuses an edit of a frozen territory.
+var errTerritoryFrozen = domain.Errorf(domain.EConflict, "Le territoire est figé depuis le dépôt de la demande de contractualisation : une modification passe par un avenant de territoire.")
+
+// TerritoryFreeze says whether the territory of CPTS id is frozen
+// (contractlife.FreezesTerritory, docs/rules.md §7) and, when a contract is
+// in force, its id (the territory avenant is proposed there).
+type TerritoryFreeze struct {
+	Frozen     bool
+	ContractID int64 // an actif contract, 0 otherwise
+}
+
+func territoryFreeze(ctx context.Context, q querier, id int64) (TerritoryFreeze, error) {
+	rows, err := q.Query(ctx, `SELECT state, 0::bigint FROM dossiers WHERE structure_id = $1
+		UNION ALL SELECT state, id FROM contracts WHERE structure_id = $1`, id)
+	if err != nil {
+		return TerritoryFreeze{}, err
+	}
+	var f TerritoryFreeze
+	var st string
+	var cid int64
+	_, err = pgx.ForEachRow(rows, []any{&st, &cid}, func() error {
+		if contractlife.FreezesTerritory(workflow.State(st)) {
+			f.Frozen = true
+		}
+		if workflow.State(st) == workflow.Actif && cid != 0 {
+			f.ContractID = cid
+		}
+		return nil
+	})
+	return f, err
+}
+
+// TerritoryFrozen reports the freeze of CPTS id's territory (in scope).
+func (s *Store) TerritoryFrozen(ctx context.Context, sc Scope, id int64) (TerritoryFreeze, error) {
+	if _, _, err := cptsInScope(ctx, s.Pool, sc, id); err != nil {
+		return TerritoryFreeze{}, pgError("store.TerritoryFrozen", err)
+	}
+	f, err := territoryFreeze(ctx, s.Pool, id)
+	return f, pgError("store.TerritoryFrozen", err)
 }

@@ -21,6 +21,7 @@ const (
 	coordMonts = "coordinateur.b@demo.portail-aci.fr"
 	admin      = "admin@demo.portail-aci.fr"
 	referent   = "referent@demo.portail-aci.fr"
+	coordFresh = "fresh"
 )
 
 func orgID(t *testing.T, st *store.Store, name string) int64 {
@@ -129,15 +130,20 @@ func TestTerritoryEditsAndHistory(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
 	sc := demo(t, st)
-	val, monts := orgID(t, st, seed.ValDeDemo), orgID(t, st, seed.MontsDeDemo)
-	tr, err := st.Territory(ctx, sc[coordVal], val)
+	// The demo Val de Démo has filed its contractualisation request: its
+	// territory is frozen (docs/rules.md §7). The edits run on a CPTS that
+	// has not filed yet.
+	frozen := orgID(t, st, seed.ValDeDemo)
+	sc[coordFresh] = testStructure(t, st, "CPTS Test Territoire", domain.CPTS, "01")
+	val, monts := sc[coordFresh].OrgID, orgID(t, st, seed.MontsDeDemo)
+	tr, err := st.Territory(ctx, sc[coordFresh], val)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := tr.Version
 
 	// Add Meximieux (8 247): population and tier follow funding.Tier.
-	res, err := st.AddCommune(ctx, sc[coordVal], val, v, "01244")
+	res, err := st.AddCommune(ctx, sc[coordFresh], val, v, "01244")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,33 +152,33 @@ func TestTerritoryEditsAndHistory(t *testing.T) {
 		t.Fatalf("after add: %+v", res)
 	}
 	// Stale version: refused, naming who changed it.
-	if _, err := st.RemoveCommune(ctx, sc[coordVal], val, v, "01244"); domain.ErrorCode(err) != domain.EConflict ||
-		!strings.Contains(err.Error(), "Camille Martin") {
+	if _, err := st.RemoveCommune(ctx, sc[coordFresh], val, v, "01244"); domain.ErrorCode(err) != domain.EConflict ||
+		!strings.Contains(err.Error(), "Coord CPTS Test Territoire") {
 		t.Fatalf("stale version: %v", err)
 	}
 	// Already ours; taken by another CPTS (message names the holder).
-	if _, err := st.AddCommune(ctx, sc[coordVal], val, v+1, "01244"); domain.ErrorCode(err) != domain.EConflict {
+	if _, err := st.AddCommune(ctx, sc[coordFresh], val, v+1, "01244"); domain.ErrorCode(err) != domain.EConflict {
 		t.Fatalf("twice: %v", err)
 	}
 	_, err = st.AddCommune(ctx, sc[coordMonts], monts, terrVersion(t, st, sc[coordMonts], monts), "01244")
-	if domain.ErrorCode(err) != domain.EConflict || domain.ErrorMessage(err) != "La commune Meximieux appartient déjà au territoire de la CPTS du Val de Démo." {
+	if domain.ErrorCode(err) != domain.EConflict || domain.ErrorMessage(err) != "La commune Meximieux appartient déjà au territoire de la CPTS Test Territoire." {
 		t.Fatalf("taken: %v", err)
 	}
 	// Unknown commune.
-	if _, err := st.AddCommune(ctx, sc[coordVal], val, terrVersion(t, st, sc[coordVal], val), "99999"); domain.ErrorCode(err) != domain.EInvalid {
+	if _, err := st.AddCommune(ctx, sc[coordFresh], val, terrVersion(t, st, sc[coordFresh], val), "99999"); domain.ErrorCode(err) != domain.EInvalid {
 		t.Fatalf("unknown: %v", err)
 	}
 	// Remove it again.
-	res, err = st.RemoveCommune(ctx, sc[coordVal], val, v+1, "01244")
+	res, err = st.RemoveCommune(ctx, sc[coordFresh], val, v+1, "01244")
 	if err != nil || res.Population != tr.Population || res.Version != v+2 {
 		t.Fatalf("remove: %+v %v", res, err)
 	}
 	ch, total, err := st.TerritoryChanges(ctx, sc[referent], val, store.Page{Number: 1, Size: 50})
-	if err != nil || total != 3 {
+	if err != nil || total != 2 {
 		t.Fatalf("history: %d %v", total, err)
 	}
 	if ch[0].Action != "remove" || ch[1].Action != "add" || ch[1].Communes[0] != "Meximieux (01244)" ||
-		ch[1].UserName != "Camille Martin" || ch[1].PopulationAfter != tr.Population+8247 || ch[0].PopulationBefore != tr.Population+8247 {
+		ch[1].UserName != "Coord CPTS Test Territoire" || ch[1].PopulationAfter != tr.Population+8247 || ch[0].PopulationBefore != tr.Population+8247 {
 		t.Fatalf("history rows: %+v", ch[:2])
 	}
 
@@ -187,6 +193,19 @@ func TestTerritoryEditsAndHistory(t *testing.T) {
 	}
 	if _, err := st.AddCommune(ctx, sc[admin], val, terrVersion(t, st, sc[admin], val), "01244"); err != nil {
 		t.Errorf("admin edits: %v", err)
+	}
+	// Frozen after filing: neither its coordinator nor an admin edits it.
+	for _, email := range []string{coordVal, admin} {
+		_, err := st.AddCommune(ctx, sc[email], frozen, terrVersion(t, st, sc[email], frozen), "01450")
+		if domain.ErrorCode(err) != domain.EConflict || !strings.Contains(domain.ErrorMessage(err), "avenant de territoire") {
+			t.Errorf("%s edits a frozen territory: %v", email, err)
+		}
+	}
+	if f, err := st.TerritoryFrozen(ctx, sc[referent], frozen); err != nil || !f.Frozen {
+		t.Errorf("Val frozen: %+v %v", f, err)
+	}
+	if f, err := st.TerritoryFrozen(ctx, sc[referent], val); err != nil || f.Frozen {
+		t.Errorf("fresh CPTS frozen: %+v %v", f, err)
 	}
 	// Not a CPTS: no territory.
 	msp := orgID(t, st, seed.MSPLille)
@@ -229,7 +248,8 @@ func TestConcurrentAddSameCommune(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
 	sc := demo(t, st)
-	val, monts := orgID(t, st, seed.ValDeDemo), orgID(t, st, seed.MontsDeDemo)
+	sc[coordFresh] = testStructure(t, st, "CPTS Test Territoire", domain.CPTS, "01")
+	val, monts := sc[coordFresh].OrgID, orgID(t, st, seed.MontsDeDemo)
 	for round, code := range []string{"01244", "01450", "01224", "01378", "01361"} {
 		var start, done sync.WaitGroup
 		start.Add(1)
@@ -237,7 +257,7 @@ func TestConcurrentAddSameCommune(t *testing.T) {
 		for i, who := range []struct {
 			sc store.Scope
 			id int64
-		}{{sc[coordVal], val}, {sc[coordMonts], monts}} {
+		}{{sc[coordFresh], val}, {sc[coordMonts], monts}} {
 			done.Add(1)
 			v := terrVersion(t, st, who.sc, who.id)
 			go func() {
