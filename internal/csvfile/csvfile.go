@@ -69,10 +69,35 @@ func Bytes(records [][]string) ([]byte, error) {
 }
 
 // Cell keeps a spreadsheet from reading s as a formula: a cell starting with
-// "=", "+", "-", "@", a tab or a carriage return is prefixed with a quote.
+// "=", "+", "-", "@", a tab or a carriage return is prefixed with a quote —
+// except a plain negative number in French notation (« -1234,56 », a
+// recovery's amount), which no spreadsheet reads as a formula and which must
+// stay a number for the accounting.
 func Cell(s string) string {
+	if negativeNumber(s) {
+		return s
+	}
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
 	return s
+}
+
+// negativeNumber reports whether s is "-" followed by digits, with at most
+// one decimal comma between digits.
+func negativeNumber(s string) bool {
+	if len(s) < 2 || s[0] != '-' {
+		return false
+	}
+	comma := false
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+		case c == ',' && !comma && i > 1 && i < len(s)-1:
+			comma = true
+		default:
+			return false
+		}
+	}
+	return true
 }

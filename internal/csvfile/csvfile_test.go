@@ -8,7 +8,7 @@ import (
 )
 
 func TestBytes(t *testing.T) {
-	b, err := Bytes([][]string{{"Nom", "Valeur"}, {"=HYPERLINK(\"x\")", "+1"}, {"-2", "@SUM(A1)"}, {"\tcmd", "x"}, {"Émile", "a;b"}})
+	b, err := Bytes([][]string{{"Nom", "Valeur"}, {"=HYPERLINK(\"x\")", "+1"}, {"-2", "@SUM(A1)"}, {"-1+1", "-12,5"}, {"\tcmd", "x"}, {"Émile", "a;b"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +21,7 @@ func TestBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]string{{"Nom", "Valeur"}, {"'=HYPERLINK(\"x\")", "'+1"}, {"'-2", "'@SUM(A1)"}, {"'\tcmd", "x"}, {"Émile", "a;b"}}
+	want := [][]string{{"Nom", "Valeur"}, {"'=HYPERLINK(\"x\")", "'+1"}, {"-2", "'@SUM(A1)"}, {"'-1+1", "-12,5"}, {"'\tcmd", "x"}, {"Émile", "a;b"}}
 	for i := range want {
 		if strings.Join(recs[i], "|") != strings.Join(want[i], "|") {
 			t.Errorf("record %d = %q, want %q", i, recs[i], want[i])

@@ -72,7 +72,7 @@ func (s *Store) AcceleratorSessions(ctx context.Context, sc Scope, dossierID int
 	// the scope) in one round trip (a batch): not found outside the scope,
 	// an empty list for a dossier without sessions.
 	var a args
-	check := "SELECT 1 FROM dossiers d JOIN organisations o ON o.id = d.structure_id WHERE d.id = " + a.add(dossierID) + " AND " + sc.structures("o", &a)
+	check := "SELECT 1 FROM dossiers d JOIN organisations o ON o.id = d.structure_id WHERE d.id = " + a.add(dossierID) + " AND " + sc.dossiers("d", &a)
 	checkArgs := append([]any(nil), a...)
 	batch := &pgx.Batch{}
 	batch.Queue(check, checkArgs...)

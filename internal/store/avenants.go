@@ -177,7 +177,7 @@ func loadAvenantSignatures(ctx context.Context, q querier, avs []Avenant) error 
 func (s *Store) ContractAvenants(ctx context.Context, sc Scope, contractID int64) ([]Avenant, error) {
 	var a args
 	q := `SELECT ` + avenantColumns + ` FROM contract_avenants v JOIN contracts c ON c.id = v.contract_id JOIN organisations o ON o.id = c.structure_id
-		WHERE c.id = ` + a.add(contractID) + " AND " + sc.structures("o", &a) + " ORDER BY v.number"
+		WHERE c.id = ` + a.add(contractID) + " AND " + sc.contracts("c", &a) + " ORDER BY v.number"
 	rows, err := s.Pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.ContractAvenants", err)
@@ -193,7 +193,7 @@ func (s *Store) ContractAvenants(ctx context.Context, sc Scope, contractID int64
 func (s *Store) ContractAvenant(ctx context.Context, sc Scope, contractID, id int64) (Avenant, error) {
 	var a args
 	q := `SELECT ` + avenantColumns + ` FROM contract_avenants v JOIN contracts c ON c.id = v.contract_id JOIN organisations o ON o.id = c.structure_id
-		WHERE c.id = ` + a.add(contractID) + " AND v.id = " + a.add(id) + " AND " + sc.structures("o", &a)
+		WHERE c.id = ` + a.add(contractID) + " AND v.id = " + a.add(id) + " AND " + sc.contracts("c", &a)
 	v, err := scanAvenant(s.Pool.QueryRow(ctx, q, a...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, domain.Errorf(domain.ENotFound, "Avenant introuvable.")
@@ -223,7 +223,7 @@ func (s *Store) AvenantDocument(ctx context.Context, sc Scope, contractID, id in
 	var d ContractDocumentVersion
 	err := s.Pool.QueryRow(ctx, `SELECT d.version, d.avenant_id, d.document_html, d.document_sha256, d.created_at
 		FROM contract_documents d JOIN contracts c ON c.id = d.contract_id JOIN organisations o ON o.id = c.structure_id
-		WHERE c.id = `+a.add(contractID)+" AND d.avenant_id = "+a.add(id)+" AND "+sc.structures("o", &a), a...).
+		WHERE c.id = `+a.add(contractID)+" AND d.avenant_id = "+a.add(id)+" AND "+sc.contracts("c", &a), a...).
 		Scan(&d.Version, &d.AvenantID, &d.HTML, &d.SHA256, &d.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, domain.Errorf(domain.ENotFound, "Document introuvable.")

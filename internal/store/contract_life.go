@@ -88,7 +88,7 @@ func loadMissionProgress(ctx context.Context, q querier, contractID int64) ([]Mi
 func (s *Store) ContractMissions(ctx context.Context, sc Scope, contractID int64) ([]MissionProgress, error) {
 	var a args
 	var id int64
-	q := "SELECT c.id" + contractFrom + " WHERE c.id = " + a.add(contractID) + " AND " + sc.structures("o", &a)
+	q := "SELECT c.id" + contractFrom + " WHERE c.id = " + a.add(contractID) + " AND " + sc.contracts("c", &a)
 	if err := s.Pool.QueryRow(ctx, q, a...).Scan(&id); err != nil {
 		return nil, contractNotFound(pgError("store.ContractMissions", err))
 	}
@@ -108,7 +108,7 @@ func (s *Store) MissionFile(ctx context.Context, sc Scope, contractID int64, m f
 	q := `SELECT f.id, f.filename, f.media_type, f.size, f.sha256, f.content
 		FROM contract_missions m JOIN stored_files f ON f.id = ` + col + `
 		JOIN contracts c ON c.id = m.contract_id JOIN organisations o ON o.id = c.structure_id
-		WHERE m.contract_id = ` + a.add(contractID) + ` AND m.mission = ` + a.add(string(m)) + ` AND ` + sc.structures("o", &a)
+		WHERE m.contract_id = ` + a.add(contractID) + ` AND m.mission = ` + a.add(string(m)) + ` AND ` + sc.contracts("c", &a)
 	var f FileDownload
 	err := s.Pool.QueryRow(ctx, q, a...).Scan(&f.ID, &f.Filename, &f.MediaType, &f.Size, &f.SHA256, &f.Content)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -517,7 +517,7 @@ func (s *Store) ContractLife(ctx context.Context, sc Scope, id int64) (ContractL
 	var out ContractLifeData
 	var a args
 	var dossierID int64
-	q := "SELECT c.dossier_id" + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.structures("o", &a)
+	q := "SELECT c.dossier_id" + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.contracts("c", &a)
 	if err := s.Pool.QueryRow(ctx, q, a...).Scan(&dossierID); err != nil {
 		return out, contractNotFound(pgError("store.ContractLife", err))
 	}

@@ -258,7 +258,7 @@ func (s *Store) CrisisByID(ctx context.Context, sc Scope, id int64) (Crisis, []C
 	rows, err := s.Pool.Query(ctx, `SELECT o.id, o.name, o.departement, r.contract_id, coalesce(r.payment_id, 0), coalesce(p.contract_year, 0),
 		r.amount_cents, r.reason, coalesce(p.status, '')
 		FROM crisis_results r JOIN organisations o ON o.id = r.structure_id LEFT JOIN payments p ON p.id = r.payment_id
-		WHERE r.crisis_id = `+b.add(id)+" AND "+sc.structures("o", &b)+" ORDER BY o.name, r.contract_id", b...)
+		WHERE r.crisis_id = `+b.add(id)+" AND "+"r.contract_id IN (SELECT rc.id FROM contracts rc WHERE "+sc.contracts("rc", &b)+")"+" ORDER BY o.name, r.contract_id", b...)
 	if err != nil {
 		return k, nil, pgError("store.CrisisByID", err)
 	}
@@ -305,7 +305,7 @@ func (s *Store) ContractCrises(ctx context.Context, sc Scope, contractID int64) 
 	var a args
 	rows, err := s.Pool.Query(ctx, `SELECT k.id, k.name, k.declared_on, r.amount_cents, r.payment_id IS NOT NULL, r.reason
 		FROM crisis_results r JOIN crises k ON k.id = r.crisis_id JOIN organisations o ON o.id = r.structure_id
-		WHERE r.contract_id = `+a.add(contractID)+" AND "+sc.structures("o", &a)+" ORDER BY k.declared_on DESC, k.id DESC LIMIT 50", a...)
+		WHERE r.contract_id = `+a.add(contractID)+" AND "+"r.contract_id IN (SELECT rc.id FROM contracts rc WHERE "+sc.contracts("rc", &a)+")"+" ORDER BY k.declared_on DESC, k.id DESC LIMIT 50", a...)
 	if err != nil {
 		return nil, pgError("store.ContractCrises", err)
 	}

@@ -200,7 +200,7 @@ func (s *Store) CrisisPlan(ctx context.Context, sc Scope, contractID int64) ([]P
 		v.decided_on, v.decided_name, v.reason, coalesce(v.payment_id, 0), coalesce(p.amount_cents, 0), coalesce(p.contract_year, 0)
 		FROM crisis_plan_versions v JOIN stored_files f ON f.id = v.file_id JOIN contracts c ON c.id = v.contract_id
 		JOIN organisations o ON o.id = c.structure_id LEFT JOIN payments p ON p.id = v.payment_id
-		WHERE c.id = `+a.add(contractID)+" AND "+sc.structures("o", &a)+" ORDER BY v.n DESC", a...)
+		WHERE c.id = `+a.add(contractID)+" AND "+sc.contracts("c", &a)+" ORDER BY v.n DESC", a...)
 	if err != nil {
 		return nil, pgError("store.CrisisPlan", err)
 	}
@@ -224,7 +224,7 @@ func (s *Store) CrisisPlanFile(ctx context.Context, sc Scope, contractID int64, 
 	var data []byte
 	err := s.Pool.QueryRow(ctx, `SELECT f.id, f.filename, f.media_type, f.size, f.sha256, f.content
 		FROM crisis_plan_versions v JOIN stored_files f ON f.id = v.file_id JOIN contracts c ON c.id = v.contract_id
-		JOIN organisations o ON o.id = c.structure_id WHERE c.id = `+a.add(contractID)+" AND v.n = "+a.add(n)+" AND "+sc.structures("o", &a), a...).
+		JOIN organisations o ON o.id = c.structure_id WHERE c.id = `+a.add(contractID)+" AND v.n = "+a.add(n)+" AND "+sc.contracts("c", &a), a...).
 		Scan(&f.ID, &f.Filename, &f.MediaType, &f.Size, &f.SHA256, &data)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return f, nil, domain.Errorf(domain.ENotFound, "Fichier introuvable.")

@@ -60,7 +60,7 @@ type YearMoney struct {
 func (s *Store) StructureMoney(ctx context.Context, sc Scope, id int64) ([]YearMoney, error) {
 	var a args
 	q := `SELECT p.contract_year, ` + moneySums + ` FROM payments p JOIN organisations o ON o.id = p.structure_id
-		WHERE p.structure_id = ` + a.add(id) + ` AND ` + sc.structures("o", &a) + ` GROUP BY p.contract_year ORDER BY p.contract_year`
+		WHERE p.structure_id = ` + a.add(id) + ` AND ` + sc.ofDossier("p.dossier_id", &a) + ` GROUP BY p.contract_year ORDER BY p.contract_year`
 	rows, err := s.Pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.StructureMoney", err)
@@ -85,7 +85,7 @@ type HomeContract struct {
 func (s *Store) StructureContract(ctx context.Context, sc Scope, id int64) (HomeContract, bool, error) {
 	var a args
 	q := `SELECT c.id, c.dossier_id, c.structure_type, c.state, c.start_date` + contractFrom +
-		` WHERE c.structure_id = ` + a.add(id) + ` AND ` + sc.structures("o", &a) + ` ORDER BY c.id DESC LIMIT 1`
+		` WHERE c.structure_id = ` + a.add(id) + ` AND ` + sc.contracts("c", &a) + ` ORDER BY c.id DESC LIMIT 1`
 	var c HomeContract
 	var st, state string
 	var start *time.Time
@@ -118,7 +118,7 @@ func (s *Store) NextPayments(ctx context.Context, sc Scope, id int64, limit int)
 	var a args
 	q := `SELECT p.id, p.due_on, p.contract_year, p.mission, p.kind, p.amount_cents, p.status, p.rule
 		FROM payments p JOIN organisations o ON o.id = p.structure_id
-		WHERE p.structure_id = ` + a.add(id) + ` AND p.status IN ('prevu', 'ordonnance') AND ` + sc.structures("o", &a) +
+		WHERE p.structure_id = ` + a.add(id) + ` AND p.status IN ('prevu', 'ordonnance') AND ` + sc.ofDossier("p.dossier_id", &a) +
 		` ORDER BY p.due_on, p.id LIMIT ` + a.add(limit)
 	rows, err := s.Pool.Query(ctx, q, a...)
 	if err != nil {
@@ -140,7 +140,7 @@ func (s *Store) NextPayments(ctx context.Context, sc Scope, id int64, limit int)
 func (s *Store) PaymentsToOrder(ctx context.Context, sc Scope, today domain.Date) (int, domain.Cents, error) {
 	var a args
 	q := `SELECT count(*), coalesce(sum(p.amount_cents), 0)::bigint FROM payments p JOIN organisations o ON o.id = p.structure_id
-		WHERE p.status = 'prevu' AND p.due_on <= ` + a.add(today.String()) + `::date AND ` + sc.structures("o", &a)
+		WHERE p.status = 'prevu' AND p.due_on <= ` + a.add(today.String()) + `::date AND ` + sc.ofDossier("p.dossier_id", &a)
 	var n int
 	var sum int64
 	if err := s.Pool.QueryRow(ctx, q, a...).Scan(&n, &sum); err != nil {
@@ -407,7 +407,7 @@ func (s *Store) Statement(ctx context.Context, sc Scope, id int64, year int) ([]
 		FROM payments p JOIN organisations o ON o.id = p.structure_id LEFT JOIN contracts c ON c.id = p.contract_id
 		WHERE p.structure_id = ` + a.add(id) + ` AND p.status IN ('verse', 'recouvre')
 		AND p.paid_on >= make_date(` + a.add(year) + `::int, 1, 1) AND p.paid_on < make_date(` + a.add(year+1) + `::int, 1, 1)
-		AND ` + sc.structures("o", &a) + ` ORDER BY p.paid_on, p.id`
+		AND ` + sc.ofDossier("p.dossier_id", &a) + ` ORDER BY p.paid_on, p.id`
 	rows, err := s.Pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.Statement", err)

@@ -225,7 +225,7 @@ func lockContractYear(ctx context.Context, tx pgx.Tx, sc Scope, id int64, n int)
 		return Contract{}, ContractYear{}, domain.Errorf(domain.ENotFound, "Contrat introuvable.")
 	}
 	var a args
-	q := "SELECT " + contractColumns + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.structures("o", &a) + " FOR UPDATE OF c"
+	q := "SELECT " + contractColumns + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.contracts("c", &a) + " FOR UPDATE OF c"
 	c, err := scanContract(tx.QueryRow(ctx, q, a...))
 	if err != nil {
 		return c, ContractYear{}, contractNotFound(err)
@@ -439,7 +439,7 @@ func (s *Store) ContractYear(ctx context.Context, sc Scope, id int64, n int, tod
 	var y ContractYear
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		var a args
-		q := "SELECT " + contractColumns + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.structures("o", &a)
+		q := "SELECT " + contractColumns + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.contracts("c", &a)
 		c, err := scanContract(tx.QueryRow(ctx, q, a...))
 		if err != nil {
 			return contractNotFound(err)
@@ -1015,7 +1015,7 @@ func (s *Store) YearFileDownload(ctx context.Context, sc Scope, id int64, n int,
 	var a args
 	q := `SELECT f.id, f.filename, f.media_type, f.size, f.sha256, f.content FROM year_files yf JOIN stored_files f ON f.id = yf.file_id
 		JOIN contracts c ON c.id = yf.contract_id JOIN organisations o ON o.id = c.structure_id
-		WHERE yf.contract_id = ` + a.add(id) + ` AND yf.year = ` + a.add(n) + ` AND f.id = ` + a.add(fileID) + ` AND ` + sc.structures("o", &a)
+		WHERE yf.contract_id = ` + a.add(id) + ` AND yf.year = ` + a.add(n) + ` AND f.id = ` + a.add(fileID) + ` AND ` + sc.contracts("c", &a)
 	var f FileDownload
 	err := s.Pool.QueryRow(ctx, q, a...).Scan(&f.ID, &f.Filename, &f.MediaType, &f.Size, &f.SHA256, &f.Content)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -41,7 +41,7 @@ const maxAlertContracts = 200
 func (s *Store) ContractAlerts(ctx context.Context, sc Scope, today domain.Date, limit int) ([]ContractAlert, int, error) {
 	var a args
 	q := "SELECT " + contractColumns + contractFrom + " WHERE c.state IN ('actif', 'resiliation_demandee') AND c.start_date IS NOT NULL AND " +
-		sc.structures("o", &a) + " ORDER BY c.start_date, c.id LIMIT " + strconv.Itoa(maxAlertContracts)
+		sc.contracts("c", &a) + " ORDER BY c.start_date, c.id LIMIT " + strconv.Itoa(maxAlertContracts)
 	rows, err := s.Pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, 0, pgError("store.ContractAlerts", err)

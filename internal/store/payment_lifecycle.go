@@ -160,7 +160,7 @@ func (s *Store) actOnPayment(ctx context.Context, tx pgx.Tx, sc Scope, in Paymen
 	at = at.Truncate(time.Microsecond)
 	today := domain.DateOf(at)
 	var a args
-	q := "SELECT " + paymentItemColumns + paymentItemFrom + " WHERE p.id = " + a.add(in.PaymentID) + " AND " + sc.structures("o", &a) + " FOR UPDATE OF p"
+	q := "SELECT " + paymentItemColumns + paymentItemFrom + " WHERE p.id = " + a.add(in.PaymentID) + " AND " + sc.ofDossier("p.dossier_id", &a) + " FOR UPDATE OF p"
 	var wst workflow.State
 	it, err := scanPaymentItem(tx.QueryRow(ctx, q, a...), &wst)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -286,7 +286,7 @@ const (
 
 // where adds the filter's predicates.
 func (f PaymentFilter) where(sc Scope, a *args) string {
-	w := []string{sc.structures("o", a)}
+	w := []string{sc.ofDossier("p.dossier_id", a)}
 	if f.State != "" {
 		w = append(w, "p.status = "+a.add(string(f.State)))
 	}
@@ -417,7 +417,7 @@ func (s *Store) PaymentByID(ctx context.Context, sc Scope, id int64) (PaymentIte
 		return PaymentItem{}, paymentNotFound()
 	}
 	var a args
-	q := "SELECT " + paymentItemColumns + paymentItemFrom + " WHERE p.id = " + a.add(id) + " AND " + sc.structures("o", &a)
+	q := "SELECT " + paymentItemColumns + paymentItemFrom + " WHERE p.id = " + a.add(id) + " AND " + sc.ofDossier("p.dossier_id", &a)
 	it, err := scanPaymentItem(s.Pool.QueryRow(ctx, q, a...), nil)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return it, paymentNotFound()
@@ -609,7 +609,7 @@ func (s *Store) resolvePayment(ctx context.Context, sc Scope, p string) (int64, 
 		return 0, paymentNotFound()
 	}
 	var id int64
-	err := s.Pool.QueryRow(ctx, "SELECT p.id FROM payments p JOIN organisations o ON o.id = p.structure_id WHERE "+where+" AND "+sc.structures("o", &a), a...).Scan(&id)
+	err := s.Pool.QueryRow(ctx, "SELECT p.id FROM payments p JOIN organisations o ON o.id = p.structure_id WHERE "+where+" AND "+sc.ofDossier("p.dossier_id", &a), a...).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, paymentNotFound()
 	}

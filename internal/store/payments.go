@@ -120,7 +120,7 @@ func (s *Store) ContractPayments(ctx context.Context, sc Scope, dossierID int64)
 func (s *Store) DossierPayments(ctx context.Context, sc Scope, dossierID int64) ([]PaymentRow, error) {
 	var a args
 	q := `SELECT ` + paymentRowColumns + ` FROM payments p JOIN organisations o ON o.id = p.structure_id
-		WHERE p.dossier_id = ` + a.add(dossierID) + ` AND p.contract_id IS NULL AND ` + sc.structures("o", &a) + ` ORDER BY p.due_on, p.seq`
+		WHERE p.dossier_id = ` + a.add(dossierID) + ` AND p.contract_id IS NULL AND ` + sc.ofDossier("p.dossier_id", &a) + ` ORDER BY p.due_on, p.seq`
 	rows, err := s.Pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.DossierPayments", err)

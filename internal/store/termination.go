@@ -60,7 +60,7 @@ func (s *Store) RecordTermination(ctx context.Context, sc Scope, in TerminationR
 	today := domain.DateOf(at)
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		var a args
-		q := "SELECT " + contractColumns + contractFrom + " WHERE c.dossier_id = " + a.add(in.DossierID) + " AND " + sc.structures("o", &a) + " FOR UPDATE OF c"
+		q := "SELECT " + contractColumns + contractFrom + " WHERE c.dossier_id = " + a.add(in.DossierID) + " AND " + sc.contracts("c", &a) + " FOR UPDATE OF c"
 		c, err := scanContract(tx.QueryRow(ctx, q, a...))
 		if err != nil {
 			return contractNotFound(err)
