@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
@@ -357,8 +358,15 @@ func (s *Server) avenantDocument(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, pages.ContractPrintPage(pages.ContractPrint{
-		Title: "Contrat " + c.Terms.Reference + " — version " + strconv.Itoa(d.Version), DocumentHTML: d.HTML, SHA256: d.SHA256}))
+	doc := pages.ContractPrint{Title: "Contrat " + c.Terms.Reference + " — version " + strconv.Itoa(d.Version), DocumentHTML: d.HTML, SHA256: d.SHA256}
+	if strings.HasSuffix(r.URL.Path, ".pdf") {
+		s.servePDF(w, r, c, "contrat-"+c.Terms.Reference+"-version-"+strconv.Itoa(d.Version)+".pdf", func(css string) templ.Component {
+			doc.InlineCSS = css
+			return pages.ContractPrintPage(doc)
+		})
+		return
+	}
+	s.render(w, r, http.StatusOK, pages.ContractPrintPage(doc))
 }
 
 // avenantDecide records the CPAM's acceptance or refusal.

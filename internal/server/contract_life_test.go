@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"github.com/portail-aci/aci/internal/pdf"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -238,6 +239,15 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 	}
 	if r := e.loggedIn(ctMontsCoord).get(page + "/document"); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("another CPTS reads the avenant: %d", r.StatusCode)
+	}
+	// The contract with its avenant as PDF (the same HTML printed by
+	// Chromium; without it, the French fallback page).
+	if r := coord.get(page + "/document.pdf"); pdf.Available() && (r.StatusCode != 200 || !strings.HasPrefix(r.body, "%PDF")) ||
+		!pdf.Available() && r.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("avenant pdf: %d", r.StatusCode)
+	}
+	if r := e.loggedIn(ctMontsCoord).get(page + "/document.pdf"); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("another CPTS prints the avenant: %d", r.StatusCode)
 	}
 
 	// The territory editor of Val (frozen) offers a territory avenant.

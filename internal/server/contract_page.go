@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"errors"
+	"github.com/a-h/templ"
 	"github.com/portail-aci/aci/internal/access"
 	"io/fs"
 	"net/http"
@@ -351,13 +352,22 @@ func (s *Server) contractPDF(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.servePDF(w, r, c, "contrat-"+c.Terms.Reference+".pdf", func(css string) templ.Component {
+		return pages.ContractPrintPage(s.contractPrint(c, css))
+	})
+}
+
+// servePDF prints the page built by page (given the print stylesheet to
+// inline) with Chromium and sends it as filename; without Chromium it
+// answers 503 with the offer of the printable page of contract c.
+func (s *Server) servePDF(w http.ResponseWriter, r *http.Request, c store.Contract, filename string, page func(css string) templ.Component) {
 	css, err := fs.ReadFile(web.Static(), "print.css")
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
 	var buf bytes.Buffer
-	if err := pages.ContractPrintPage(s.contractPrint(c, string(css))).Render(r.Context(), &buf); err != nil {
+	if err := page(string(css)).Render(r.Context(), &buf); err != nil {
 		s.internalError(w, r, err)
 		return
 	}
@@ -371,7 +381,7 @@ func (s *Server) contractPDF(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="contrat-`+c.Terms.Reference+`.pdf"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(out)
 }

@@ -204,6 +204,7 @@ func (s *Server) routes() http.Handler {
 			r.With(s.limitBody(64<<10), s.withContractByID).Post("/contrats/{id}/avenants", s.avenantPropose)
 			r.With(s.withContractByID).Get("/contrats/{id}/avenants/{aid}", s.avenantShow)
 			r.With(s.withContractByID).Get("/contrats/{id}/avenants/{aid}/document", s.avenantDocument)
+			r.With(s.withContractByID).Get("/contrats/{id}/avenants/{aid}/document.pdf", s.avenantDocument)
 			r.With(s.limitBody(8<<10), s.withContractByID).Post("/contrats/{id}/avenants/{aid}/decision", s.avenantDecide)
 			r.With(s.limitBody(4<<10), s.withContractByID).Post("/contrats/{id}/avenants/{aid}/signer", s.avenantSign)
 
