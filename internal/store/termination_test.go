@@ -14,25 +14,32 @@ import (
 )
 
 // expectedSettlement recomputes the settlement of contract c at eff from
-// its payments, with contractlife.Settle directly: the missions started at
-// their first advance, every year on the barème of its first day and the
-// contract's tier.
-func expectedSettlement(t *testing.T, c store.Contract, ps []store.PaymentRow, eff domain.Date) contractlife.Settlement {
+// its payments, with contractlife.Settle directly: the missions started as
+// declared, every year on the barème of its first day and the contract's
+// tier, the validated rates given.
+func expectedSettlement(t *testing.T, st *store.Store, sc store.Scope, c store.Contract, ps []store.PaymentRow, eff domain.Date,
+	rates [funding.ContractYears]map[funding.Mission]funding.Rate) contractlife.Settlement {
 	t.Helper()
 	bs, err := contractlife.BaremesByYear(funding.Builtin(), c.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := contractlife.SettleInput{Effective: eff, Contract: contractlife.Contract{Signed: c.Start, Starts: map[funding.Mission]domain.Date{}}}
+	in := contractlife.SettleInput{Effective: eff, Rates: rates, Contract: contractlife.Contract{Signed: c.Start, Starts: map[funding.Mission]domain.Date{}}}
 	for i := range bs {
 		in.Contract.Terms[i] = contractlife.Terms{Bareme: bs[i], Tier: c.Tier}
+	}
+	progress, err := st.ContractMissions(context.Background(), sc, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range progress {
+		if !p.StartedOn.IsZero() {
+			in.Contract.Starts[p.Mission] = p.StartedOn
+		}
 	}
 	for _, p := range ps {
 		in.Payments = append(in.Payments, contractlife.Scheduled{ID: p.ID, State: p.Status.State(),
 			Payment: funding.Payment{Due: p.Due, ContractYear: p.ContractYear, Mission: p.Mission, Kind: p.Kind, Amount: p.Amount}})
-		if p.Kind == funding.KindAvance && p.Mission != funding.Fonctionnement && p.ContractYear == 1 {
-			in.Contract.Starts[p.Mission] = p.Due
-		}
 	}
 	s, err := contractlife.Settle(in)
 	if err != nil {
@@ -46,6 +53,15 @@ func TestTerminationByTheStructureRecoversTheTropPercu(t *testing.T) {
 	st, scopes := contractFixture(t)
 	start := domain.NewDate(2026, time.March, 2)
 	id, c := activeContract(t, st, scopes, coordA, start)
+	// The missions start at the signature, each with its advance; the
+	// year-2 advance of a mission stands for a schedule planned before the
+	// termination (a contract signed under the former full schedule).
+	startMissions(t, st, scopes[coordA], c, start)
+	y2 := store.NewPayment{Payment: funding.Payment{Due: contractlife.Anniversary(start, 1), ContractYear: 2, Mission: funding.Acces, Kind: funding.KindAvance,
+		Amount: domain.Euros(10_000), Rule: "Test"}}
+	if _, err := st.AddPaymentsForTest(ctx, store.ContractOwner(c), []store.NewPayment{y2}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	ps := paymentsOf(t, st, scopes[referen], id)
 	// The CPAM orders and pays what is due at the signature.
 	paidAt := start.Time().Add(30 * time.Hour)
@@ -99,7 +115,10 @@ func TestTerminationByTheStructureRecoversTheTropPercu(t *testing.T) {
 	}
 	// The job: nothing before the date, then once, idempotent.
 	before := paymentsOf(t, st, scopes[referen], id)
-	want := expectedSettlement(t, c, before, eff)
+	// The year the termination cuts counts its variable parts at 0 %.
+	var rates [funding.ContractYears]map[funding.Mission]funding.Rate
+	rates[0] = map[funding.Mission]funding.Rate{}
+	want := expectedSettlement(t, st, scopes[referen], c, before, eff, rates)
 	if n, err := st.ApplyDueTerminations(ctx, eff.AddDays(-1), time.Now()); err != nil || n != 0 {
 		t.Fatalf("early: %d %v", n, err)
 	}
