@@ -506,7 +506,7 @@ func TestYearEvaluationReminders(t *testing.T) {
 		}
 		var out []string
 		for _, n := range ns {
-			if n.Kind == store.NotifReminder && strings.Contains(n.Link, "/annees/") {
+			if n.Kind == store.NotifReminder && strings.HasPrefix(n.Link, "/contrats/"+itoa(c.ID)+"/annees/") {
 				out = append(out, n.Title)
 			}
 		}
@@ -517,8 +517,9 @@ func TestYearEvaluationReminders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// (the demo's own contracts are in this database too: only this
-	// contract's notices are counted, through its parties' lists)
+	// (the demo's own contracts are in this database too — the Côtière's
+	// year 1 is declared and its referent told: only the notices linking
+	// to this contract are counted, in its parties' lists)
 	if send(w.Open.AddDays(-1)); len(titles(coordA)) != 0 {
 		t.Fatalf("before the window: %v", titles(coordA))
 	}
