@@ -65,6 +65,15 @@ func TestTerritoryAvenantMovesTierFromNextAnniversary(t *testing.T) {
 	if c.Tier != 2 {
 		t.Fatalf("tier %d", c.Tier)
 	}
+	// The schedule the avenant recomputes: every mission started at the
+	// signature (each with its start advance) and year 2 opened by the
+	// anniversary job (its advances, due on the anniversary, after the
+	// avenant's effective date); years 3 to 5 are not opened yet.
+	startMissions(t, st, scopes[coordA], c, signed)
+	const opened = 2
+	if n := jobFor(t, st, scopes[referen], c, contractlife.Anniversary(signed, opened-1)); n == 0 {
+		t.Fatal("the anniversary job created no year-2 advance")
+	}
 	tr, err := st.Territory(ctx, scopes[coordA], c.StructureID)
 	if err != nil {
 		t.Fatal(err)
@@ -149,10 +158,6 @@ func TestTerritoryAvenantMovesTierFromNextAnniversary(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := contractPayments(t, st, c.ID)
-	// The horizon the avenant recomputes: this fixture relies on the
-	// signature planning the advances of the later years (the signature's
-	// schedule); where the signature plans only its own payments, declare
-	// the missions' starts and open the anniversaries first.
 	if !slices.ContainsFunc(before, func(p payRow) bool { return p.year == 2 && p.kind == funding.KindAvance }) {
 		t.Fatal("fixture: no year-2 advance planned before the avenant")
 	}
@@ -180,7 +185,9 @@ func TestTerritoryAvenantMovesTierFromNextAnniversary(t *testing.T) {
 	life := crisisLifeOf(t, c, tiers)
 	life.Starts = map[funding.Mission]domain.Date{}
 	for _, m := range c.Terms.Missions {
-		life.Starts[m.Code] = signed // the signature's schedule starts every mission then
+		if m.Code != funding.Crise && m.Code != funding.Fonctionnement {
+			life.Starts[m.Code] = signed // as the fixture declared them
+		}
 	}
 	after := contractPayments(t, st, c.ID)
 	byID := map[int64]payRow{}
@@ -202,6 +209,9 @@ func TestTerritoryAvenantMovesTierFromNextAnniversary(t *testing.T) {
 		want, err := contractlife.AnniversaryAdvances(life, n)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if n > opened {
+			want = nil // a year not opened: the avenant creates nothing in it
 		}
 		got := map[funding.Mission]domain.Cents{}
 		for _, p := range after {

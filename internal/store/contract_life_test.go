@@ -306,3 +306,18 @@ func TestAnniversaryOf29February(t *testing.T) {
 		t.Fatalf("on 28/02: %d, want %d", n, len(want))
 	}
 }
+
+// startMissions declares, as the structure's coordinator who, the start of
+// every mission of contract c but crise (paid by its plan) on day on: each
+// start creates the mission's prorated advance (docs/rules.md §8).
+func startMissions(t *testing.T, st *store.Store, sc store.Scope, c store.Contract, on domain.Date) {
+	t.Helper()
+	for _, m := range c.Terms.Missions {
+		if m.Code == funding.Crise || m.Code == funding.Fonctionnement {
+			continue
+		}
+		if _, err := declareStart(st, sc, c.ID, m.Code, on, on); err != nil {
+			t.Fatalf("start of %s: %v", m.Code, err)
+		}
+	}
+}

@@ -3,10 +3,12 @@ package store_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
@@ -55,6 +57,34 @@ func TestDashboardMoneyAggregates(t *testing.T) {
 	ctx := context.Background()
 	st, scopes := contractFixture(t)
 	sid := scopes[coordA].OrgID
+	// The demo's own structures of region 84 (the Côtière's contract, the
+	// amorçages of the other dossiers) are on the steering page before this
+	// test adds anything: their figures are the baseline, itself checked
+	// against the payments of the region's structures read without the
+	// scope.
+	steerings := []struct {
+		name string
+		sc   store.Scope
+		f    store.SteeringFilter
+	}{{"ars", scopes[arsDir], store.SteeringFilter{}}, {"admin 84", scopes[adminD], store.SteeringFilter{Region: "84"}}}
+	base := map[string]store.Steering{}
+	for _, v := range steerings {
+		s, err := st.Steering(ctx, v.sc, v.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		var sum int64
+		if err := st.Pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(p.amount_cents), 0)::bigint FROM payments p JOIN organisations o ON o.id = p.structure_id
+			WHERE p.status <> 'annule' AND o.departement IN (SELECT code FROM departements WHERE region = '84')`).Scan(&n, &sum); err != nil {
+			t.Fatal(err)
+		}
+		tot := moneyLines(s)["total:"]
+		if tot.Count != n || tot.Planned+tot.Ordered+tot.Paid-tot.ToRecover-tot.Recovered != domain.Cents(sum) {
+			t.Fatalf("%s: baseline %+v, the region's payments %d for %s", v.name, tot, n, domain.FormatEUR(domain.Cents(sum)))
+		}
+		base[v.name] = s
+	}
 	tr, err := st.Territory(ctx, scopes[coordA], sid)
 	if err != nil {
 		t.Fatal(err)
@@ -64,18 +94,47 @@ func TestDashboardMoneyAggregates(t *testing.T) {
 	}
 	start := domain.NewDate(2026, time.March, 2)
 	id, c := activeContract(t, st, scopes, coordA, start)
+	// The contract's payments as its life creates them: fonctionnement at
+	// the signature, each mission's advance at its start, year 2's advances
+	// at the first anniversary (the anniversary job).
+	startMissions(t, st, scopes[coordA], c, start)
+	jobFor(t, st, scopes[cpamMgr], c, contractlife.Anniversary(start, 1))
 	ps, err := st.ContractPayments(ctx, scopes[cpamMgr], id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := c.ScheduleInput()
+	// The dossier's own payment: the amorçage of the lettre d'intention
+	// (year 0, no contract), planned.
+	pre, err := st.DossierPayments(ctx, scopes[cpamMgr], id)
+	if err != nil || len(pre) != 1 || pre[0].ContractYear != 0 {
+		t.Fatalf("dossier payments %+v %v", pre, err)
+	}
+	life := lifeOf(t, st, scopes[cpamMgr], c)
+	sched, err := contractlife.SignaturePayments(life)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sched, err := funding.BuildSchedule(in)
+	for _, m := range funding.AllMissions() {
+		if on, ok := life.Starts[m]; ok {
+			adv, err := contractlife.StartAdvance(life, m, on)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sched = append(sched, adv...)
+		}
+	}
+	y2, err := contractlife.AnniversaryAdvances(life, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
+	sched = append(sched, y2...)
+	var schedTotal domain.Cents
+	for _, p := range sched {
+		schedTotal += p.Amount
+	}
+	schedTotal += pre[0].Amount
+	sched = append(sched, funding.Payment{Amount: pre[0].Amount})
+	ps = append(pre, ps...)
 
 	// Year 1's lines paid on their due day, year 2's first line ordered.
 	want := map[int]store.MoneyTotals{}
@@ -110,8 +169,8 @@ func TestDashboardMoneyAggregates(t *testing.T) {
 		total.Count++
 		want[p.ContractYear], civil[p.Due.Y] = w, cv
 	}
-	if total.Paid+total.Ordered+total.Planned != sched.Total {
-		t.Fatalf("schedule %s, stored %s", domain.FormatEUR(sched.Total), domain.FormatEUR(total.Paid+total.Ordered+total.Planned))
+	if total.Paid+total.Ordered+total.Planned != schedTotal || total.Count != len(sched) || want[2].Count == 0 {
+		t.Fatalf("schedule %s (%d lines), stored %s (%d)", domain.FormatEUR(schedTotal), len(sched), domain.FormatEUR(total.Paid+total.Ordered+total.Planned), total.Count)
 	}
 	// A recovery of 1 234,56 € (year 1) recovered on 10/11/2026, another of
 	// 100,01 € still to recover (year 2).
@@ -158,7 +217,7 @@ func TestDashboardMoneyAggregates(t *testing.T) {
 	var n int
 	var sum domain.Cents
 	for _, p := range ps {
-		if p.ContractYear > 1 && !p.Due.After(day) {
+		if p.ContractYear != 1 && !p.Due.After(day) { // year 0: the amorçage
 			n++
 			sum += p.Amount
 		}
@@ -166,7 +225,16 @@ func TestDashboardMoneyAggregates(t *testing.T) {
 	n--                        // the ordered one
 	sum -= want[2].Ordered     // idem
 	n, sum = n+1, sum+(-10001) // the recovery of year 2, prévu, due 01/11/2027
-	// (the MSP de Démo-Lille's payments are in the CPAM du Nord's scope)
+	// The demo's other structures of the Ain (the Côtière's contract) are
+	// the CPAM de l'Ain's too, read here without the scope; the MSP de
+	// Démo-Lille's payments are in the CPAM du Nord's scope.
+	var on int
+	var osum int64
+	if err := st.Pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(p.amount_cents), 0)::bigint FROM payments p JOIN organisations o ON o.id = p.structure_id
+		WHERE o.departement = '01' AND p.status = 'prevu' AND p.due_on <= $1::date AND p.dossier_id <> $2`, day.String(), id).Scan(&on, &osum); err != nil {
+		t.Fatal(err)
+	}
+	n, sum = n+on, sum+domain.Cents(osum)
 	gn, gsum, err := st.PaymentsToOrder(ctx, scopes[referen], day)
 	if err != nil || gn != n || gsum != sum {
 		t.Fatalf("to order %d %s (%v), want %d %s", gn, domain.FormatEUR(gsum), err, n, domain.FormatEUR(sum))
@@ -175,37 +243,73 @@ func TestDashboardMoneyAggregates(t *testing.T) {
 	// The steering page of the ARS of the region (84) and of the admin
 	// filtered on it: the same figures, to the cent.
 	hdf := scopeOf(t, st, "ars.hdf@demo.portail-aci.fr")
-	for _, v := range []struct {
-		name string
-		sc   store.Scope
-		f    store.SteeringFilter
-	}{{"ars", scopes[arsDir], store.SteeringFilter{}}, {"admin 84", scopes[adminD], store.SteeringFilter{Region: "84"}}} {
+	// This test's lines, added to the baseline.
+	delta := map[string]store.MoneyTotals{"total:": total, "region:84": total}
+	for y, w := range want {
+		delta["annee_contrat:"+strconv.Itoa(y)] = w
+	}
+	for y, w := range civil {
+		delta["annee_civile:"+strconv.Itoa(y)] = w
+	}
+	c26 := delta["annee_civile:2026"]
+	c26.Count++
+	c26.Recovered = 123456
+	delta["annee_civile:2026"] = c26
+	c27 := delta["annee_civile:2027"]
+	c27.Count++
+	c27.ToRecover = 10001
+	delta["annee_civile:2027"] = c27
+	now, err := st.ContractPayments(ctx, scopes[cpamMgr], id) // with their states set above
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range append(pre, now...) {
+		if p.Kind == contractlife.KindRecouvrement {
+			continue // below
+		}
+		k := "mission:" + string(p.Mission)
+		m := delta[k]
+		m.Count++
+		switch p.Status {
+		case store.PaymentVerse:
+			m.Paid += p.Amount
+		case store.PaymentOrdonnance:
+			m.Ordered += p.Amount
+		default:
+			m.Planned += p.Amount
+		}
+		delta[k] = m
+	}
+	rec := delta["mission:"] // the recoveries have no mission
+	rec.Count += 2
+	rec.Recovered += 123456
+	rec.ToRecover += 10001
+	delta["mission:"] = rec
+	for _, v := range steerings {
 		s, err := st.Steering(ctx, v.sc, v.f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		lines := map[string]store.MoneyTotals{}
-		for _, l := range s.Money {
-			lines[string(l.Axis)+":"+l.Key] = l.MoneyTotals
-		}
-		if lines["total:"] != total || lines["region:84"] != total || len(lines) != 1+1+len(want)+len(civil)+len(missionsOf(ps)) {
-			t.Errorf("%s: money %+v, want total %+v", v.name, lines, total)
-		}
-		for y, w := range want {
-			if lines["annee_contrat:"+strconv.Itoa(y)] != w {
-				t.Errorf("%s: year %d %+v, want %+v", v.name, y, lines["annee_contrat:"+strconv.Itoa(y)], w)
+		lines, b := moneyLines(s), moneyLines(base[v.name])
+		for k := range lines {
+			if _, ok := b[k]; !ok {
+				if _, ok := delta[k]; !ok {
+					t.Errorf("%s: unexpected line %s %+v", v.name, k, lines[k])
+				}
+			}
+			if strings.HasPrefix(k, "region:") && k != "region:84" {
+				t.Errorf("%s: sees %s", v.name, k)
 			}
 		}
-		c26 := civil[2026]
-		c26.Count++
-		c26.Recovered = 123456
-		if lines["annee_civile:2026"] != c26 {
-			t.Errorf("%s: 2026 %+v, want %+v", v.name, lines["annee_civile:2026"], c26)
+		for k, d := range delta {
+			if w := addMoney(b[k], d); lines[k] != w {
+				t.Errorf("%s: %s %+v, want %+v", v.name, k, lines[k], w)
+			}
 		}
-		if s.ContractsN[string(workflow.Actif)] != 1 {
-			t.Errorf("%s: contracts %+v", v.name, s.Contracts)
+		if s.ContractsN[string(workflow.Actif)] != base[v.name].ContractsN[string(workflow.Actif)]+1 {
+			t.Errorf("%s: contracts %+v, before %+v", v.name, s.Contracts, base[v.name].Contracts)
 		}
-		// Coverage: the two communes of the territory over the region.
+		// Coverage: the two communes of the territory added over the region.
 		var pop, covered int64
 		if err := st.Pool.QueryRow(ctx, `SELECT sum(population) FROM communes WHERE region = '84' AND actuelle`).Scan(&pop); err != nil {
 			t.Fatal(err)
@@ -213,18 +317,22 @@ func TestDashboardMoneyAggregates(t *testing.T) {
 		if err := st.Pool.QueryRow(ctx, `SELECT sum(population) FROM communes WHERE code IN ('01053', '01283')`).Scan(&covered); err != nil {
 			t.Fatal(err)
 		}
-		if len(s.Coverage) != 2 || s.Coverage[0].Code != "84" || s.Coverage[0].Population != pop || s.Coverage[0].Covered != covered ||
+		bc := base[v.name].Coverage
+		if len(s.Coverage) != 2 || len(bc) != 2 || s.Coverage[0].Code != "84" || s.Coverage[0].Population != pop || s.Coverage[0].Covered != bc[0].Covered+covered ||
 			s.Coverage[1].Code != "" || s.Coverage[1].Population != pop || covered == 0 {
-			t.Errorf("%s: coverage %+v, want %d / %d", v.name, s.Coverage, covered, pop)
+			t.Errorf("%s: coverage %+v, want %d more than %+v / %d", v.name, s.Coverage, covered, bc, pop)
 		}
-		tiers := 0
-		for _, x := range s.CPTS {
-			if x.State == workflow.Actif && x.Tier == c.Tier {
-				tiers += x.N
+		tiers := func(s store.Steering) int {
+			n := 0
+			for _, x := range s.CPTS {
+				if x.State == workflow.Actif && x.Tier == c.Tier {
+					n += x.N
+				}
 			}
+			return n
 		}
-		if tiers != 1 {
-			t.Errorf("%s: CPTS by tier %+v (contract tier %d)", v.name, s.CPTS, c.Tier)
+		if tiers(s) != tiers(base[v.name])+1 {
+			t.Errorf("%s: CPTS by tier %+v, before %+v (contract tier %d)", v.name, s.CPTS, base[v.name].CPTS, c.Tier)
 		}
 	}
 	// The ARS of Hauts-de-France sees nothing of region 84.
@@ -277,10 +385,15 @@ func TestDashboardMoneyAggregates(t *testing.T) {
 	}
 }
 
-func missionsOf(ps []store.PaymentRow) map[funding.Mission]bool {
-	m := map[funding.Mission]bool{"": true} // the recoveries have no mission
-	for _, p := range ps {
-		m[p.Mission] = true
+func moneyLines(s store.Steering) map[string]store.MoneyTotals {
+	out := map[string]store.MoneyTotals{}
+	for _, l := range s.Money {
+		out[string(l.Axis)+":"+l.Key] = l.MoneyTotals
 	}
-	return m
+	return out
+}
+
+func addMoney(a, b store.MoneyTotals) store.MoneyTotals {
+	return store.MoneyTotals{Planned: a.Planned + b.Planned, Ordered: a.Ordered + b.Ordered, Paid: a.Paid + b.Paid,
+		ToRecover: a.ToRecover + b.ToRecover, Recovered: a.Recovered + b.Recovered, Count: a.Count + b.Count}
 }

@@ -1090,16 +1090,13 @@ func values(y ContractYear, extra map[string]int64) map[string]int64 {
 	return out
 }
 
-// cptsBalance computes the balance lines of CPTS year y on day on with the
-// values vals (contractlife.YearBalance, docs/rules.md §6, §8).
-func (s *Store) cptsBalance(ctx context.Context, q contentQuerier, c Contract, y ContractYear, vals map[string]int64, on domain.Date) ([]contractlife.BalanceLine, error) {
-	lc, err := s.lifeContract(ctx, q, c)
-	if err != nil {
-		return nil, err
-	}
+// yearRates are the achievement rates of CPTS year y with the values vals
+// (contractlife.MissionRates, docs/rules.md §6): the indicators of the
+// missions started (starts) by the year's last day, each one valued.
+func yearRates(starts map[funding.Mission]domain.Date, y ContractYear, vals map[string]int64) (map[funding.Mission]funding.Rate, error) {
 	var ms []contractlife.Measure
 	for _, ind := range y.Indicators {
-		at, started := lc.Starts[ind.Mission]
+		at, started := starts[ind.Mission]
 		if !started || at.After(y.End) {
 			continue
 		}
@@ -1109,7 +1106,17 @@ func (s *Store) cptsBalance(ctx context.Context, q contentQuerier, c Contract, y
 		}
 		ms = append(ms, ind.measure(v))
 	}
-	rates, err := contractlife.MissionRates(ms)
+	return contractlife.MissionRates(ms)
+}
+
+// cptsBalance computes the balance lines of CPTS year y on day on with the
+// values vals (contractlife.YearBalance, docs/rules.md §6, §8).
+func (s *Store) cptsBalance(ctx context.Context, q contentQuerier, c Contract, y ContractYear, vals map[string]int64, on domain.Date) ([]contractlife.BalanceLine, error) {
+	lc, err := s.lifeContract(ctx, q, c)
+	if err != nil {
+		return nil, err
+	}
+	rates, err := yearRates(lc.Starts, y, vals)
 	if err != nil {
 		return nil, err
 	}

@@ -94,6 +94,8 @@ func TestYearEvaluationCPTSFullYear(t *testing.T) {
 	st, scopes := contractFixture(t)
 	c := signedContract(t, st, scopes, coordA, domain.NewDate(2026, time.March, 2))
 	evalIndicators(t, st, c.DossierID)
+	// The missions started at the signature: their indicators are evaluated.
+	startMissions(t, st, scopes[coordA], c, c.Start)
 	w, _ := contractlife.DeclarationWindow(c.Start, 1)
 	inWindow := w.Open.AddDays(3)
 	at := inWindow.Time().Add(9 * time.Hour)
@@ -249,7 +251,9 @@ func TestYearEvaluationCPTSFullYear(t *testing.T) {
 	tiers, _ := contractlife.TiersByYear(c.Start, c.Tier, nil)
 	starts := map[funding.Mission]domain.Date{}
 	for _, m := range c.Terms.Missions {
-		starts[m.Code] = c.Start
+		if m.Code != funding.Crise && m.Code != funding.Fonctionnement {
+			starts[m.Code] = c.Start // as declared
+		}
 	}
 	y = yearOf(t, st, scopes[referen], c, 1, after)
 	var ms []contractlife.Measure
@@ -506,7 +510,7 @@ func TestYearEvaluationReminders(t *testing.T) {
 		}
 		var out []string
 		for _, n := range ns {
-			if n.Kind == store.NotifReminder && strings.Contains(n.Link, "/annees/") {
+			if n.Kind == store.NotifReminder && strings.HasPrefix(n.Link, "/contrats/"+itoa(c.ID)+"/annees/") {
 				out = append(out, n.Title)
 			}
 		}
@@ -517,8 +521,9 @@ func TestYearEvaluationReminders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// (the demo's own contracts are in this database too: only this
-	// contract's notices are counted, through its parties' lists)
+	// (the demo's own contracts are in this database too — the Côtière's
+	// year 1 is declared and its referent told: only the notices linking
+	// to this contract are counted, in its parties' lists)
 	if send(w.Open.AddDays(-1)); len(titles(coordA)) != 0 {
 		t.Fatalf("before the window: %v", titles(coordA))
 	}

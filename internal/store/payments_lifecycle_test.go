@@ -43,7 +43,12 @@ func TestPaymentLifecycleTransitionsAndRefusals(t *testing.T) {
 	st, scopes := contractFixture(t)
 	start := domain.NewDate(2026, time.March, 2)
 	id, c := activeContract(t, st, scopes, coordA, start)
+	startMissions(t, st, scopes[coordA], c, start)
+	openBalance(t, st, c, 1)
 	ps := paymentsOf(t, st, scopes[referen], id)
+	if len(ps) < 4 {
+		t.Fatalf("%d payments after the signature and the starts, want at least 4", len(ps))
+	}
 	p := ps[0]
 	at := start.Time().Add(30 * time.Hour)
 	day := domain.DateOf(at)
@@ -99,7 +104,7 @@ func TestPaymentLifecycleTransitionsAndRefusals(t *testing.T) {
 	// A balance cannot be ordered before its year is closed.
 	solde := firstOf(ps, funding.KindSolde, 1)
 	if solde.ID == 0 {
-		t.Fatal("no year-1 balance in the schedule")
+		t.Fatal("no year-1 balance planned")
 	}
 	err = act(st, scopes[referen], solde.ID, contractlife.Order, domain.Date{}, "", "", at)
 	if domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), "en attente de l'évaluation") {
@@ -182,6 +187,8 @@ func TestPaymentBatchOrder(t *testing.T) {
 	st, scopes := contractFixture(t)
 	start := domain.NewDate(2026, time.March, 2)
 	id, c := activeContract(t, st, scopes, coordA, start)
+	startMissions(t, st, scopes[coordA], c, start)
+	openBalance(t, st, c, 1)
 	otherPayment(t, st, scopes, start) // another CPAM's: never in the batch
 	ps := paymentsOf(t, st, scopes[referen], id)
 	f := store.PaymentFilter{DueFrom: start, DueTo: start.AddYears(1), StructureID: c.StructureID}
@@ -241,9 +248,14 @@ func TestPaymentConfirmationImport(t *testing.T) {
 	ctx := context.Background()
 	st, scopes := contractFixture(t)
 	start := domain.NewDate(2026, time.March, 2)
-	id, _ := activeContract(t, st, scopes, coordA, start)
+	id, c := activeContract(t, st, scopes, coordA, start)
+	// The signature creates fonctionnement; each mission's start its advance.
+	startMissions(t, st, scopes[coordA], c, start)
 	other := otherPayment(t, st, scopes, start)
 	ps := paymentsOf(t, st, scopes[referen], id)
+	if len(ps) < 4 {
+		t.Fatalf("%d payments after the signature and the starts, want at least 4", len(ps))
+	}
 	at := start.Time().Add(30 * time.Hour)
 	for _, p := range ps[:3] {
 		if err := act(st, scopes[referen], p.ID, contractlife.Order, domain.Date{}, "", "", at); err != nil {
@@ -364,6 +376,22 @@ func otherPayment(t *testing.T, st *store.Store, scopes map[string]store.Scope, 
 		t.Fatal(err)
 	}
 	return store.PaymentRow{ID: ids[0]}
+}
+
+// openBalance plans a balance of contract c's year n, its year not closed:
+// the closing creates the balances now (store.CloseYear), this stands for
+// one planned before it (the signature's former schedule), what the
+// ordering guard « en attente de l'évaluation » is about.
+func openBalance(t *testing.T, st *store.Store, c store.Contract, n int) {
+	t.Helper()
+	y, err := contractlife.ContractYearOf(c.Start, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := store.NewPayment{Payment: funding.Payment{Due: y.End, ContractYear: n, Mission: funding.Acces, Kind: funding.KindSolde, Amount: domain.Euros(1_000), Rule: "Test"}}
+	if _, err := st.AddPaymentsForTest(context.Background(), store.ContractOwner(c), []store.NewPayment{p}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

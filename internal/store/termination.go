@@ -243,7 +243,7 @@ func settle(ctx context.Context, tx pgx.Tx, c Contract, at time.Time) (contractl
 	if err != nil {
 		return contractlife.Settlement{}, err
 	}
-	in, err := settleInput(c, ps)
+	in, err := settleInput(ctx, tx, c, ps)
 	if err != nil {
 		return contractlife.Settlement{}, err
 	}
@@ -276,11 +276,12 @@ func settle(ctx context.Context, tx pgx.Tx, c Contract, at time.Time) (contractl
 // each civil year's scheduled amounts prorated by the days under contract):
 // see mspSettlement.
 //
-// Decision (docs/rules.md §30): a mission's start is the due date of its
-// first advance (the start creates it, docs/rules.md §7); every contract
-// year uses the contract's tier and the barème in force on its first day
-// (§4). The validated rates come from the closed years (validatedRates).
-func settleInput(c Contract, ps []PaymentRow) (contractlife.SettleInput, error) {
+// A CPTS contract is the contract's life as lifeTerms reads it (each year
+// on the barème in force on its first day and the tier its signed territory
+// avenants give it, docs/rules.md §4, §7; the missions' starts as the
+// coordinator declared them, §28) and the validated rates of its years
+// (validatedRates).
+func settleInput(ctx context.Context, tx pgx.Tx, c Contract, ps []PaymentRow) (contractlife.SettleInput, error) {
 	in := contractlife.SettleInput{Effective: c.TerminationEffective}
 	for _, p := range ps {
 		in.Payments = append(in.Payments, contractlife.Scheduled{ID: p.ID, State: p.Status.State(),
@@ -289,24 +290,12 @@ func settleInput(c Contract, ps []PaymentRow) (contractlife.SettleInput, error) 
 	if c.StructureType != domain.CPTS {
 		return in, nil
 	}
-	bs, err := contractlife.BaremesByYear(funding.Builtin(), c.Start)
-	if err != nil {
+	var err error
+	if in.Contract, err = lifeTerms(ctx, tx, c); err != nil {
 		return in, err
 	}
-	in.Contract = contractlife.Contract{Signed: c.Start, Starts: map[funding.Mission]domain.Date{}}
-	for i := range bs {
-		in.Contract.Terms[i] = contractlife.Terms{Bareme: bs[i], Tier: c.Tier}
-	}
-	for _, p := range ps {
-		if p.Kind != funding.KindAvance || p.Mission == "" || p.Mission == funding.Fonctionnement || p.Status == PaymentAnnule {
-			continue
-		}
-		if d, ok := in.Contract.Starts[p.Mission]; !ok || p.Due.Before(d) {
-			in.Contract.Starts[p.Mission] = p.Due
-		}
-	}
-	in.Rates = validatedRates(ps)
-	return in, nil
+	in.Rates, err = validatedRates(ctx, tx, c, in.Contract, in.Effective)
+	return in, err
 }
 
 // mspSettlement settles an MSP contract: what is due is computed by the
@@ -348,12 +337,43 @@ func mspSettlement(c Contract, in contractlife.SettleInput) (contractlife.Settle
 	return set, nil
 }
 
-// validatedRates are the validated achievement rates of the closed contract
-// years. Decision (docs/rules.md §30): until the yearly evaluation stores
-// them, none is known — the year cut by the termination counts its variable
-// parts at 0 % and a whole year before it must be closed first (Settle says
-// so).
-func validatedRates([]PaymentRow) [funding.ContractYears]map[funding.Mission]funding.Rate {
+// validatedRates are the achievement rates of each contract year of c
+// begun before the effective date eff: a year closed (contract_year_closings)
+// has the rates of its validated values, corrections after closing
+// included (yearRates, as CloseYear computes its balances, docs/rules.md
+// §6). Decision (docs/rules.md §30): a year not closed at the effective
+// date — the year the termination cuts, or a year ended but not yet
+// evaluated — counts the variable part of each started mission at 0 %.
+// The settlement is final: a résilié contract's years are no longer
+// evaluated nor closed.
+func validatedRates(ctx context.Context, tx pgx.Tx, c Contract, lc contractlife.Contract, eff domain.Date) ([funding.ContractYears]map[funding.Mission]funding.Rate, error) {
 	var out [funding.ContractYears]map[funding.Mission]funding.Rate
-	return out
+	for n := 1; n <= funding.ContractYears; n++ {
+		y, err := yearOf(c, n)
+		if err != nil {
+			return out, err
+		}
+		if !y.Start.Before(eff) {
+			break
+		}
+		out[n-1] = map[funding.Mission]funding.Rate{}
+		closed, _, _, err := yearClosed(ctx, tx, c, y.Index)
+		if err != nil {
+			return out, err
+		}
+		if closed {
+			if err := readYear(ctx, tx, c, &y, eff); err != nil {
+				return out, err
+			}
+			if out[n-1], err = yearRates(lc.Starts, y, values(y, nil)); err != nil {
+				return out, fmt.Errorf("validatedRates: year %d: %w", n, err)
+			}
+		}
+		for m, at := range lc.Starts {
+			if _, ok := out[n-1][m]; !ok && m.HasAchievement() && at.Before(eff) && !at.After(y.End) {
+				out[n-1][m] = 0
+			}
+		}
+	}
+	return out, nil
 }

@@ -14,25 +14,32 @@ import (
 )
 
 // expectedSettlement recomputes the settlement of contract c at eff from
-// its payments, with contractlife.Settle directly: the missions started at
-// their first advance, every year on the barème of its first day and the
-// contract's tier.
-func expectedSettlement(t *testing.T, c store.Contract, ps []store.PaymentRow, eff domain.Date) contractlife.Settlement {
+// its payments, with contractlife.Settle directly: the missions started as
+// declared, every year on the barème of its first day and the contract's
+// tier, the validated rates given.
+func expectedSettlement(t *testing.T, st *store.Store, sc store.Scope, c store.Contract, ps []store.PaymentRow, eff domain.Date,
+	rates [funding.ContractYears]map[funding.Mission]funding.Rate) contractlife.Settlement {
 	t.Helper()
 	bs, err := contractlife.BaremesByYear(funding.Builtin(), c.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := contractlife.SettleInput{Effective: eff, Contract: contractlife.Contract{Signed: c.Start, Starts: map[funding.Mission]domain.Date{}}}
+	in := contractlife.SettleInput{Effective: eff, Rates: rates, Contract: contractlife.Contract{Signed: c.Start, Starts: map[funding.Mission]domain.Date{}}}
 	for i := range bs {
 		in.Contract.Terms[i] = contractlife.Terms{Bareme: bs[i], Tier: c.Tier}
+	}
+	progress, err := st.ContractMissions(context.Background(), sc, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range progress {
+		if !p.StartedOn.IsZero() {
+			in.Contract.Starts[p.Mission] = p.StartedOn
+		}
 	}
 	for _, p := range ps {
 		in.Payments = append(in.Payments, contractlife.Scheduled{ID: p.ID, State: p.Status.State(),
 			Payment: funding.Payment{Due: p.Due, ContractYear: p.ContractYear, Mission: p.Mission, Kind: p.Kind, Amount: p.Amount}})
-		if p.Kind == funding.KindAvance && p.Mission != funding.Fonctionnement && p.ContractYear == 1 {
-			in.Contract.Starts[p.Mission] = p.Due
-		}
 	}
 	s, err := contractlife.Settle(in)
 	if err != nil {
@@ -46,6 +53,15 @@ func TestTerminationByTheStructureRecoversTheTropPercu(t *testing.T) {
 	st, scopes := contractFixture(t)
 	start := domain.NewDate(2026, time.March, 2)
 	id, c := activeContract(t, st, scopes, coordA, start)
+	// The missions start at the signature, each with its advance; the
+	// year-2 advance of a mission stands for a schedule planned before the
+	// termination (a contract signed under the former full schedule).
+	startMissions(t, st, scopes[coordA], c, start)
+	y2 := store.NewPayment{Payment: funding.Payment{Due: contractlife.Anniversary(start, 1), ContractYear: 2, Mission: funding.Acces, Kind: funding.KindAvance,
+		Amount: domain.Euros(10_000), Rule: "Test"}}
+	if _, err := st.AddPaymentsForTest(ctx, store.ContractOwner(c), []store.NewPayment{y2}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	ps := paymentsOf(t, st, scopes[referen], id)
 	// The CPAM orders and pays what is due at the signature.
 	paidAt := start.Time().Add(30 * time.Hour)
@@ -99,7 +115,10 @@ func TestTerminationByTheStructureRecoversTheTropPercu(t *testing.T) {
 	}
 	// The job: nothing before the date, then once, idempotent.
 	before := paymentsOf(t, st, scopes[referen], id)
-	want := expectedSettlement(t, c, before, eff)
+	// The year the termination cuts counts its variable parts at 0 %.
+	var rates [funding.ContractYears]map[funding.Mission]funding.Rate
+	rates[0] = map[funding.Mission]funding.Rate{}
+	want := expectedSettlement(t, st, scopes[referen], c, before, eff, rates)
 	if n, err := st.ApplyDueTerminations(ctx, eff.AddDays(-1), time.Now()); err != nil || n != 0 {
 		t.Fatalf("early: %d %v", n, err)
 	}
@@ -227,6 +246,131 @@ func TestTerminationByTheCPAMWithRecourse(t *testing.T) {
 		if p.Status == store.PaymentPrevu && !p.Due.Before(decided) && p.Kind != contractlife.KindRecouvrement && p.Kind != contractlife.KindSoldeResiliation {
 			t.Errorf("still planned after the termination: %+v", p)
 		}
+	}
+	if rep, err := st.VerifyAudit(ctx); err != nil || rep.Broken != "" {
+		t.Fatalf("verify %+v %v", rep, err)
+	}
+}
+
+// closeYearOne evaluates year 1 of CPTS contract c with the values vals
+// (declared and submitted by the coordinator, validated by the referent),
+// records its dialogue de gestion and closes it two days after its end; it
+// returns the closing day.
+func closeYearOne(t *testing.T, st *store.Store, scopes map[string]store.Scope, c store.Contract, vals map[string]string) domain.Date {
+	t.Helper()
+	ctx := context.Background()
+	w, _ := contractlife.DeclarationWindow(c.Start, 1)
+	day := w.Open.AddDays(3)
+	at := day.Time().Add(9 * time.Hour)
+	if err := st.SaveDeclaration(ctx, scopes[coordA], store.DeclarationInput{ContractID: c.ID, Year: 1, Values: vals, Submit: true, Today: day, At: at}); err != nil {
+		t.Fatal(err)
+	}
+	y := yearOf(t, st, scopes[referen], c, 1, day)
+	for _, ind := range y.Indicators {
+		if err := st.ValidateValue(ctx, scopes[referen], store.ValidationInput{ContractID: c.ID, Year: 1, Code: ind.Code, Version: ind.Version, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.RecordMeeting(ctx, scopes[referen], store.MeetingInput{ContractID: c.ID, Year: 1, HeldOn: y.End.AddDays(-10), Structure: "Dr A", CPAM: "Mme B", ARS: "M. C",
+		Minutes: "Compte rendu", Today: y.End}); err != nil {
+		t.Fatal(err)
+	}
+	closed := y.End.AddDays(2)
+	if err := st.CloseYear(ctx, scopes[referen], c.ID, 1, closed, closed.Time().Add(10*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return closed
+}
+
+func TestTerminationInYearTwoUsesTheClosedYearsRates(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := contractFixture(t)
+	start := domain.NewDate(2026, time.March, 2)
+	id, c := activeContract(t, st, scopes, coordA, start)
+	evalIndicators(t, st, c.DossierID)
+	startMissions(t, st, scopes[coordA], c, start)
+	// Year 1 evaluated and closed (its balances), year 2 opened by the
+	// anniversary job (its advances).
+	vals := map[string]string{"patientele_mt": "85 %", "sans_mt_ald_70_cmuc": "10", "urgences_sans_hospitalisation": "45,5",
+		"admissions_directes_ville": "15", "consultations_snp": "2 000", "depistage": "150"}
+	closeYearOne(t, st, scopes, c, vals)
+	anniv := contractlife.Anniversary(start, 1)
+	if n := jobFor(t, st, scopes[referen], c, anniv); n == 0 {
+		t.Fatal("no year-2 advance created at the anniversary")
+	}
+	// The structure terminates in year 2: effective two months after the
+	// receipt of its letter.
+	sent := anniv.AddMonths(4)
+	if _, err := st.ApplyContractTransition(ctx, scopes[coordA], store.ContractRequest{DossierID: id, Transition: workflow.DemanderResiliation,
+		Seen: workflow.Actif, Motivation: "Dissolution", Today: sent, At: sent.Time().Add(9 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	received := sent.AddDays(1)
+	if err := st.RecordTermination(ctx, scopes[referen], store.TerminationRecord{DossierID: id, Received: received, At: received.Time().Add(10 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = st.ContractByDossier(ctx, scopes[referen], id)
+	eff := c.TerminationEffective
+	if y, _ := contractlife.YearAt(start, eff); y.N != 2 {
+		t.Fatalf("effective %s in year %d", eff.French(), y.N)
+	}
+	// Expected: year 1 at the rates of its validated values (as its closing
+	// computed them), year 2, cut, with its variable parts at 0 %.
+	y1 := yearOf(t, st, scopes[referen], c, 1, eff)
+	var ms []contractlife.Measure
+	for _, ind := range y1.Indicators {
+		ms = append(ms, contractlife.Measure{Mission: ind.Mission, Direction: ind.Direction, Weight: ind.Weight, Baseline: ind.Baseline, Target: ind.Target,
+			Value: contractlife.Value{Unit: ind.Unit, N: *ind.Validated}})
+	}
+	r1, err := contractlife.MissionRates(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rates [funding.ContractYears]map[funding.Mission]funding.Rate
+	rates[0], rates[1] = r1, map[funding.Mission]funding.Rate{}
+	for m := range c.Terms.Missions {
+		if code := c.Terms.Missions[m].Code; code.HasAchievement() && code != funding.Crise {
+			if _, ok := rates[0][code]; !ok {
+				rates[0][code] = 0 // a started mission without indicator
+			}
+		}
+	}
+	before := paymentsOf(t, st, scopes[referen], id)
+	want := expectedSettlement(t, st, scopes[referen], c, before, eff, rates)
+	var zero [funding.ContractYears]map[funding.Mission]funding.Rate
+	zero[0] = map[funding.Mission]funding.Rate{}
+	for m := range rates[0] {
+		zero[0][m] = 0
+	}
+	if atZero := expectedSettlement(t, st, scopes[referen], c, before, eff, zero); atZero.Due >= want.Due {
+		t.Fatalf("year 1's validated rates change nothing: due %s at 0 %%, %s validated", domain.FormatEUR(atZero.Due), domain.FormatEUR(want.Due))
+	}
+	if n, err := st.ApplyDueTerminations(ctx, eff, eff.Time().Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("job: %d %v", n, err)
+	}
+	c, _ = st.ContractByDossier(ctx, scopes[referen], id)
+	if want.Line == nil {
+		t.Fatalf("settlement without a line: %+v", want)
+	}
+	var line store.PaymentRow
+	cancelled := 0
+	for _, p := range paymentsOf(t, st, scopes[referen], id) {
+		switch {
+		case p.Kind == want.Line.Kind:
+			line = p
+		case p.Status == store.PaymentAnnule && strings.Contains(p.CancelReason, eff.French()):
+			cancelled++
+		}
+	}
+	if c.State != workflow.Resilie || line.Amount != want.Line.Amount || line.Due != eff || line.ContractYear != 2 || cancelled != len(want.Cancel) {
+		t.Fatalf("state %s, %s %s due %s year %d (want %s), %d cancelled (want %d)", c.State, line.Kind, domain.FormatEUR(line.Amount), line.Due.French(),
+			line.ContractYear, domain.FormatEUR(want.Line.Amount), cancelled, len(want.Cancel))
+	}
+	switch {
+	case want.Line.Amount < 0 && (c.Overpaid == nil || *c.Overpaid != -want.Line.Amount):
+		t.Fatalf("trop-perçu recorded %v, want %s", c.Overpaid, domain.FormatEUR(-want.Line.Amount))
+	case want.Line.Amount > 0 && (c.StillDue == nil || *c.StillDue != want.Line.Amount):
+		t.Fatalf("still due recorded %v, want %s", c.StillDue, domain.FormatEUR(want.Line.Amount))
 	}
 	if rep, err := st.VerifyAudit(ctx); err != nil || rep.Broken != "" {
 		t.Fatalf("verify %+v %v", rep, err)

@@ -52,14 +52,14 @@ func TestStructureTierFilter(t *testing.T) {
 		tier int
 		want []string
 	}{
-		{admin, 0, []string{"CPTS Lyon test", seed.MontsDeDemo, seed.ValDeDemo, seed.MSPLille}},
+		{admin, 0, []string{"CPTS Lyon test", seed.CotiereDeDemo, seed.MontsDeDemo, seed.ValDeDemo, seed.MSPLille}},
 		{admin, 1, []string{seed.MontsDeDemo}},
-		{admin, 2, []string{seed.ValDeDemo}},
+		{admin, 2, []string{seed.CotiereDeDemo, seed.ValDeDemo}}, // the Côtière: about 60 000 inhabitants
 		{admin, 3, nil},
 		{admin, 4, []string{"CPTS Lyon test"}},
-		{admin, 9, []string{"CPTS Lyon test", seed.MontsDeDemo, seed.ValDeDemo, seed.MSPLille}}, // unknown tier: no filter
-		{referent, 1, nil},                                                                      // Monts is outside the CPAM de l'Ain
-		{referent, 2, []string{seed.ValDeDemo}},
+		{admin, 9, []string{"CPTS Lyon test", seed.CotiereDeDemo, seed.MontsDeDemo, seed.ValDeDemo, seed.MSPLille}}, // unknown tier: no filter
+		{referent, 1, nil}, // Monts is outside the CPAM de l'Ain
+		{referent, 2, []string{seed.CotiereDeDemo, seed.ValDeDemo}}, // both in the Ain
 	} {
 		got, total := names(scopes[tc.who], tc.tier, page)
 		if !slices.Equal(got, tc.want) || total != len(tc.want) {
@@ -68,7 +68,7 @@ func TestStructureTierFilter(t *testing.T) {
 	}
 	// Filtered before pagination: a page of one still counts the filtered total.
 	got, total := names(adm, 2, store.Page{Number: 1, Size: 1})
-	if !slices.Equal(got, []string{seed.ValDeDemo}) || total != 1 {
+	if !slices.Equal(got, []string{seed.CotiereDeDemo}) || total != 2 {
 		t.Errorf("paginated tier 2: %v %d", got, total)
 	}
 }
