@@ -23,12 +23,23 @@ import (
 // funding engine's values (migrations/00010_baremes.sql, 00053_bareme_parameters.sql).
 // No scope: reference data, not tenant data (the same for every user).
 func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
+	return loadBaremes(ctx, s.Pool)
+}
+
+// batcher is what sends a pgx batch: the pool or a transaction.
+type batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// loadBaremes is LoadBaremes on q (inside a transaction, for an act that
+// computes money: docs/rules.md §4, the barème in force each contract year).
+func loadBaremes(ctx context.Context, q batcher) ([]funding.Bareme, error) {
 	// The heads and both amount tables in one round trip (a batch).
 	batch := &pgx.Batch{}
 	for _, q := range []string{baremeHeadsSQL, baremeMissionsSQL, baremeAmorcageSQL} {
 		batch.Queue(q)
 	}
-	br := s.Pool.SendBatch(ctx, batch)
+	br := q.SendBatch(ctx, batch)
 	defer br.Close()
 	rows, err := br.Query()
 	if err != nil {

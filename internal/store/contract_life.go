@@ -124,7 +124,7 @@ func (s *Store) MissionFile(ctx context.Context, sc Scope, contractID int64, m f
 //
 // Decision (docs/rules.md §28): the tier of every year is the contract's
 // (territory avenants, which move it, are applied by their own act).
-func LifeContract(c Contract, list []funding.Bareme, progress []MissionProgress) (contractlife.Contract, error) {
+func LifeContract(c Contract, list []funding.Bareme, progress []MissionProgress, territory ...contractlife.TerritoryAvenant) (contractlife.Contract, error) {
 	out := contractlife.Contract{Signed: c.Start, Starts: map[funding.Mission]domain.Date{}}
 	baremes, err := contractlife.BaremesByYear(list, c.Start)
 	if err != nil {
@@ -132,7 +132,7 @@ func LifeContract(c Contract, list []funding.Bareme, progress []MissionProgress)
 		// page (docs/rules.md §4: « barème ACI CPTS 2019 non saisi »).
 		return out, domain.Errorf(domain.EInvalid, "%s", domain.ErrorMessage(err))
 	}
-	tiers, err := contractlife.TiersByYear(c.Start, c.Tier, nil)
+	tiers, err := contractlife.TiersByYear(c.Start, c.Tier, territory)
 	if err != nil {
 		return out, err
 	}
@@ -223,12 +223,8 @@ func (s *Store) DeclareMissionStart(ctx context.Context, sc Scope, in MissionDec
 	if err := in.check(s); err != nil {
 		return nil, err
 	}
-	baremes, err := s.LoadBaremes(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var ids []int64
-	err = s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		c, err := lockLifeContract(ctx, tx, sc, in.ContractID, in.Mission)
 		if err != nil {
 			return err
@@ -245,7 +241,7 @@ func (s *Store) DeclareMissionStart(ctx context.Context, sc Scope, in MissionDec
 		if err := contractlife.CheckStart(in.Mission, c.Start, in.On, in.Today); err != nil {
 			return err
 		}
-		life, err := LifeContract(c, baremes, progress)
+		life, err := lifeTerms(ctx, tx, c)
 		if err != nil {
 			return err
 		}
@@ -370,10 +366,6 @@ func (s *Store) CreateAnniversaryAdvances(ctx context.Context, today domain.Date
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	baremes, err := s.LoadBaremes(ctx)
-	if err != nil {
-		return 0, err
-	}
 	n := 0
 	var errs []error
 	for _, id := range ids {
@@ -383,7 +375,7 @@ func (s *Store) CreateAnniversaryAdvances(ctx context.Context, today domain.Date
 			if err != nil {
 				return err
 			}
-			created, err = anniversaryTx(ctx, tx, c, baremes, today, at)
+			created, err = anniversaryTx(ctx, tx, c, today, at)
 			return err
 		})
 		switch {
@@ -402,12 +394,8 @@ func (s *Store) CreateAnniversaryAdvances(ctx context.Context, today domain.Date
 
 // anniversaryTx creates the missing anniversary advances of locked contract
 // c up to today.
-func anniversaryTx(ctx context.Context, tx pgx.Tx, c Contract, baremes []funding.Bareme, today domain.Date, at time.Time) (int, error) {
-	progress, err := loadMissionProgress(ctx, tx, c.ID)
-	if err != nil {
-		return 0, err
-	}
-	life, err := LifeContract(c, baremes, progress)
+func anniversaryTx(ctx context.Context, tx pgx.Tx, c Contract, today domain.Date, at time.Time) (int, error) {
+	life, err := lifeTerms(ctx, tx, c)
 	if err != nil {
 		return 0, err
 	}

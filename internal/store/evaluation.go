@@ -1024,26 +1024,14 @@ func (s *Store) YearFileDownload(ctx context.Context, sc Scope, id int64, n int,
 	return f, pgError("store.YearFileDownload", err)
 }
 
-// yearBaremes are the CPTS barèmes (stored data) and the contract as the
-// contract's life computes it.
+// lifeContract is CPTS contract c as the contract's life computes it, on
+// the stored barèmes (lifeTerms, outside a transaction).
 func (s *Store) lifeContract(ctx context.Context, q contentQuerier, c Contract) (contractlife.Contract, error) {
 	list, err := s.LoadBaremes(ctx)
 	if err != nil {
 		return contractlife.Contract{}, err
 	}
-	bs, err := contractlife.BaremesByYear(list, c.Start)
-	if err != nil {
-		return contractlife.Contract{}, err
-	}
-	tiers, err := contractlife.TiersByYear(c.Start, c.Tier, nil)
-	if err != nil {
-		return contractlife.Contract{}, err
-	}
-	starts, err := missionStarts(ctx, q, c.ID)
-	if err != nil {
-		return contractlife.Contract{}, err
-	}
-	return contractlife.Contract{Signed: c.Start, Terms: contractlife.YearTerms(bs, tiers), Starts: starts}, nil
+	return readLife(ctx, q, c, list)
 }
 
 // yearPayments sums the year's payments of kinds by mission (cancelled

@@ -54,30 +54,32 @@ func missionStarts(ctx context.Context, q querier, contractID int64) (map[fundin
 }
 
 // lifeTerms is CPTS contract c as the contract's life sees it
-// (contractlife.Contract): its signature day, each contract year on the
-// barème in force on its first day (docs/rules.md §4) and the tier the
-// signed territory avenants give it (§7), plus extra (an avenant being
-// signed), and the missions started so far.
-func lifeTerms(ctx context.Context, q querier, c Contract, extra ...contractlife.TerritoryAvenant) (contractlife.Contract, error) {
-	lc := contractlife.Contract{Signed: c.Start}
+// (contractlife.Contract, built by LifeContract): each contract year on the
+// stored barème in force on its first day (docs/rules.md §4), the tier the
+// signed territory avenants give it (§7) plus extra (an avenant being
+// signed), and the missions' declared starts (§28). Every act that computes
+// money on a signed CPTS contract reads its terms here, in its transaction.
+func lifeTerms(ctx context.Context, tx pgx.Tx, c Contract, extra ...contractlife.TerritoryAvenant) (contractlife.Contract, error) {
 	if c.Start.IsZero() {
-		return lc, domain.Errorf(domain.EConflict, "Le contrat n'est pas encore signé.")
+		return contractlife.Contract{}, domain.Errorf(domain.EConflict, "Le contrat n'est pas encore signé.")
 	}
-	baremes, err := contractlife.BaremesByYear(funding.Builtin(), c.Start)
+	list, err := loadBaremes(ctx, tx)
 	if err != nil {
-		return lc, err
+		return contractlife.Contract{}, fmt.Errorf("lifeTerms: %w", err)
 	}
+	return readLife(ctx, tx, c, list, extra...)
+}
+
+// readLife reads what lifeTerms needs besides the barèmes: the signed
+// territory avenants and the missions' declared starts.
+func readLife(ctx context.Context, q querier, c Contract, list []funding.Bareme, extra ...contractlife.TerritoryAvenant) (contractlife.Contract, error) {
 	avs, err := signedTerritoryAvenants(ctx, q, c.ID)
 	if err != nil {
-		return lc, fmt.Errorf("lifeTerms: %w", err)
+		return contractlife.Contract{}, fmt.Errorf("lifeTerms: %w", err)
 	}
-	tiers, err := contractlife.TiersByYear(c.Start, c.Tier, append(avs, extra...))
+	progress, err := loadMissionProgress(ctx, q, c.ID)
 	if err != nil {
-		return lc, err
+		return contractlife.Contract{}, fmt.Errorf("lifeTerms: %w", err)
 	}
-	lc.Terms = contractlife.YearTerms(baremes, tiers)
-	if lc.Starts, err = missionStarts(ctx, q, c.ID); err != nil {
-		return lc, fmt.Errorf("lifeTerms: %w", err)
-	}
-	return lc, nil
+	return LifeContract(c, list, progress, append(avs, extra...)...)
 }
