@@ -20,7 +20,8 @@ import (
 // TestNoConsoleErrorsInBrowser opens the main pages of three personas in
 // Chromium and fails on any console error, uncaught exception or CSP
 // violation (htmx's injected indicator <style> was one on every page); at
-// 375 px the payment amounts and the row buttons stay on screen.
+// 375 px the payment amounts, the link to the payments page and the
+// payments' row buttons stay on screen.
 func TestNoConsoleErrorsInBrowser(t *testing.T) {
 	e := newEnv(t)
 	ctx := browser(t)
@@ -54,7 +55,7 @@ func TestNoConsoleErrorsInBrowser(t *testing.T) {
 	}{
 		{"coordinateur.b@demo.portail-aci.fr", []string{"/", "/structures", "/dossiers/" + monts, "/dossiers/" + monts + "/documents",
 			"/dossiers/" + monts + "/messages", "/compte", "/notifications"}},
-		{"cpam.nord@demo.portail-aci.fr", []string{"/", "/dossiers/" + lille, "/dossiers/" + lille + "/contrat"}},
+		{"cpam.nord@demo.portail-aci.fr", []string{"/", "/dossiers/" + lille, "/dossiers/" + lille + "/contrat", "/paiements"}},
 		{"admin@demo.portail-aci.fr", []string{"/", "/admin/utilisateurs", "/baremes", "/simulateur"}},
 	}
 	for _, v := range visits {
@@ -91,7 +92,10 @@ func TestNoConsoleErrorsInBrowser(t *testing.T) {
 	})`
 	checks := []struct{ who, page, sel string }{
 		{"cpam.nord@demo.portail-aci.fr", "/dossiers/" + lille + "/contrat", `[data-testid=payment-amount]`},
-		{"cpam.nord@demo.portail-aci.fr", "/dossiers/" + lille + "/contrat", `[data-testid=payments] form button`},
+		// The contract tab lists the schedule and links to the payments
+		// page, where each row has its action buttons.
+		{"cpam.nord@demo.portail-aci.fr", "/dossiers/" + lille + "/contrat", `[data-testid=payments-manage]`},
+		{"cpam.nord@demo.portail-aci.fr", "/paiements", `[data-testid=payment-row] form button`},
 		{"coordinateur.b@demo.portail-aci.fr", "/structures/" + e.structureOf(seed.MontsDeDemo) + "/membres", `[data-testid=remove-member]`},
 	}
 	for _, c := range checks {

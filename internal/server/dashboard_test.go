@@ -117,25 +117,39 @@ func TestHomeMoneyFigures(t *testing.T) {
 			sum += p.Amount
 		}
 	}
-	r = e.loggedIn("cpam.nord@demo.portail-aci.fr").get("/")
-	b := blockByTitle(t, r, "Paiements à ordonnancer")
-	if b == nil {
-		t.Fatal("no payments block for the CPAM du Nord")
-	}
-	if n > 0 {
-		if got := strings.TrimSpace(b.Find("li .status").Text()); got != domain.FormatEUR(sum) || !strings.HasPrefix(strings.TrimSpace(b.Find("li a").Text()), strconv.Itoa(n)+" ") ||
-			b.Find(`a[href="/paiements?etat=prevu"]`).Length() == 0 {
-			t.Errorf("to order %q, want %d and %s", b.Text(), n, domain.FormatEUR(sum))
-		}
-	} else {
+	if n == 0 {
 		t.Fatal("nothing due: the test proves nothing")
 	}
-	// The CPAM de l'Ain's referent: nothing to order (no contract signed
-	// in the Ain), the contracts awaiting the CPAM's signature.
-	r = e.loggedIn("referent@demo.portail-aci.fr").get("/")
-	if b := blockByTitle(t, r, "Paiements à ordonnancer"); b == nil || b.Find("li").Length() != 0 {
-		t.Errorf("referent payments block %v", b)
+	// toOrder checks the block « Paiements à ordonnancer » of who's home:
+	// n payments for sum, or the empty state when n is 0.
+	toOrder := func(who string, n int, sum domain.Cents) resp {
+		t.Helper()
+		r := e.loggedIn(who).get("/")
+		b := blockByTitle(t, r, "Paiements à ordonnancer")
+		switch {
+		case b == nil:
+			t.Errorf("%s: no payments block", who)
+		case n == 0 && b.Find("li").Length() != 0:
+			t.Errorf("%s: to order %q, want nothing", who, b.Text())
+		case n > 0 && (strings.TrimSpace(b.Find("li .status").Text()) != domain.FormatEUR(sum) ||
+			!strings.HasPrefix(strings.TrimSpace(b.Find("li a").Text()), strconv.Itoa(n)+" ") ||
+			b.Find(`a[href="/paiements?etat=prevu"]`).Length() == 0):
+			t.Errorf("%s: to order %q, want %d and %s", who, b.Text(), n, domain.FormatEUR(sum))
+		}
+		return r
 	}
+	toOrder("cpam.nord@demo.portail-aci.fr", n, sum)
+	// The CPAM de l'Ain's referent: the prévu payments of its structures
+	// (Val de Démo, the Côtière) due by then, and the contracts awaiting
+	// the CPAM's signature.
+	var ain int
+	var ainSum domain.Cents
+	if err := e.st.Pool.QueryRow(context.Background(), `SELECT count(*), coalesce(sum(p.amount_cents), 0) FROM payments p
+		JOIN organisations o ON o.id = p.structure_id WHERE o.name = ANY($1::text[]) AND p.status = 'prevu' AND p.due_on <= $2::date`,
+		[]string{seed.ValDeDemo, seed.CotiereDeDemo}, today.String()).Scan(&ain, &ainSum); err != nil {
+		t.Fatal(err)
+	}
+	r = toOrder("referent@demo.portail-aci.fr", ain, ainSum)
 	if blockByTitle(t, r, "Contrats en attente de la signature de la CPAM") == nil {
 		t.Error("referent: no signature block")
 	}
@@ -182,7 +196,40 @@ func TestSteeringFiguresAndExport(t *testing.T) {
 			planned += p.Amount
 		}
 	}
-	// National: the Lille contract is the only one with payments.
+	// National: every structure's payments (Lille's contract, the
+	// Côtière's, Val de Démo's amorçage), each in its column: to come
+	// (prévu, ordonnancé: the positive ones), paid, to recover (the
+	// negative ones not yet recovered), recovered.
+	var nat [5]domain.Cents // prévu, ordonnancé, versé, à recouvrer, recouvré
+	rows, err := e.st.Pool.Query(context.Background(), `SELECT status::text, amount_cents FROM payments`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var count int
+	for rows.Next() {
+		var st string
+		var c domain.Cents
+		if err := rows.Scan(&st, &c); err != nil {
+			t.Fatal(err)
+		}
+		count++
+		switch {
+		case st == "prevu" && c > 0:
+			nat[0] += c
+		case st == "ordonnance" && c > 0:
+			nat[1] += c
+		case st == "verse":
+			nat[2] += c
+		case (st == "prevu" || st == "ordonnance") && c < 0:
+			nat[3] -= c
+		case st == "recouvre":
+			nat[4] -= c
+		}
+	}
+	rows.Close()
+	if nat[0] == planned || count <= len(ps) {
+		t.Fatalf("the demo has no other payments than Lille's: the national total proves nothing")
+	}
 	admin := e.loggedIn("admin@demo.portail-aci.fr")
 	r := admin.get("/pilotage")
 	if r.StatusCode != http.StatusOK {
@@ -190,8 +237,10 @@ func TestSteeringFiguresAndExport(t *testing.T) {
 	}
 	d := r.doc(t)
 	first := d.Find(`[data-testid="steer-money-table"]`).First().Find("tbody tr td")
-	if strings.TrimSpace(first.Eq(0).Text()) != domain.FormatEUR(planned) || strings.TrimSpace(first.Eq(2).Text()) != domain.FormatEUR(paid) {
-		t.Errorf("total %q, want planned %s paid %s", first.Text(), domain.FormatEUR(planned), domain.FormatEUR(paid))
+	for i, c := range nat {
+		if got := strings.TrimSpace(first.Eq(i).Text()); got != domain.FormatEUR(c) {
+			t.Errorf("national total column %d: %q, want %s", i, got, domain.FormatEUR(c))
+		}
 	}
 	if d.Find(`[data-testid="steer-money"] svg title`).Length() != 1 || d.Find(`[data-testid="money-table-pilotage"]`).Length() != 1 {
 		t.Error("no chart with its table")
@@ -204,12 +253,12 @@ func TestSteeringFiguresAndExport(t *testing.T) {
 	if r.StatusCode != http.StatusOK || !strings.HasPrefix(r.body, csvfile.BOM) || !strings.Contains(r.Header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("export %d %q", r.StatusCode, r.Header.Get("Content-Type"))
 	}
-	want := "Total;" + csvEuros(planned) + ";0,00;" + csvEuros(paid) + ";0,00;0,00\r\n"
-	if !strings.Contains(r.body, want) {
+	if want := "Total;" + csvEuros(nat[0]) + ";" + csvEuros(nat[1]) + ";" + csvEuros(nat[2]) + ";" + csvEuros(nat[3]) + ";" + csvEuros(nat[4]) + "\r\n"; !strings.Contains(r.body, want) {
 		t.Errorf("export lacks %q:\n%s", want, r.body)
 	}
-	// Filtered on Hauts-de-France: the same; on Auvergne-Rhône-Alpes: no
-	// money; an unknown region is said next to the field.
+	// Filtered on Hauts-de-France: Lille's alone; on Auvergne-Rhône-Alpes:
+	// none of Lille's money; an unknown region is said next to the field.
+	want := "Total;" + csvEuros(planned) + ";0,00;" + csvEuros(paid) + ";0,00;0,00\r\n"
 	if r := admin.get("/pilotage/export.csv?region=32"); !strings.Contains(r.body, want) {
 		t.Errorf("region 32 export lacks %q", want)
 	}

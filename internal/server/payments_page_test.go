@@ -17,12 +17,12 @@ import (
 	"github.com/portail-aci/aci/internal/store"
 )
 
-// paymentIDsOf returns the ids of the payments of a demo structure, by due
-// date.
-func (e *env) paymentIDsOf(org string) []string {
+// paymentIDsOf returns the ids of the payments of the demo structures orgs,
+// in the payments list's order (due date, dossier, rank).
+func (e *env) paymentIDsOf(orgs ...string) []string {
 	e.t.Helper()
 	rows, err := e.st.Pool.Query(context.Background(), `SELECT p.id::text FROM payments p JOIN organisations o ON o.id = p.structure_id
-		WHERE o.name = $1 ORDER BY p.due_on, p.seq`, org)
+		WHERE o.name = ANY($1::text[]) ORDER BY p.due_on, p.dossier_id, p.seq`, orgs)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -45,13 +45,16 @@ func TestPaymentsPageAsEveryRole(t *testing.T) {
 	e := newEnv(t)
 	lille := e.paymentIDsOf(seed.MSPLille)
 	val := e.paymentIDsOf(seed.ValDeDemo)
-	if len(lille) == 0 || len(val) != 1 {
-		t.Fatalf("demo payments: Lille %d, Val %d (its lettre d'intention amorçage)", len(lille), len(val))
+	cotiere := e.paymentIDsOf(seed.CotiereDeDemo)
+	if len(lille) == 0 || len(val) != 1 || len(cotiere) == 0 {
+		t.Fatalf("demo payments: Lille %d, Val %d (its lettre d'intention amorçage), Côtière %d", len(lille), len(val), len(cotiere))
 	}
+	// The CPAM de l'Ain instructs Val de Démo and the Côtière; the Nord, Lille.
+	ain := e.paymentIDsOf(seed.ValDeDemo, seed.CotiereDeDemo)
 	sees := map[string][]string{
-		ctReferentA: val, ctManagerA: val, ctCpamNord: lille,
+		ctReferentA: ain, ctManagerA: ain, ctCpamNord: lille,
 	}
-	accounts := []string{ctValCoord, ctMontsCoord, ctMspCoord, ctReferentA, ctManagerA, ctArsARA, ctDcgdrARA, ctCpamNord, "admin@demo.portail-aci.fr"}
+	accounts := []string{ctValCoord, ctMontsCoord, ctMspCoord, seed.CotiereCoordinator, ctReferentA, ctManagerA, ctArsARA, ctDcgdrARA, ctCpamNord, "admin@demo.portail-aci.fr"}
 	for _, a := range accounts {
 		c := e.loggedIn(a)
 		r := c.get("/paiements")

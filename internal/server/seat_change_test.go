@@ -133,29 +133,33 @@ func TestSeatChangeLeaksNothing(t *testing.T) {
 	for _, a := range seed.DemoAccounts() {
 		emails = append(emails, a.Email)
 	}
+	// The Côtière (Ain, bound to the Ain's agencies) does not move: the Ain's
+	// agencies and the admin keep it, the Nord's never see it.
 	structures := map[string][]string{
 		"coordinateur@demo.portail-aci.fr":   {seed.ValDeDemo},
 		"coordinateur.b@demo.portail-aci.fr": {seed.MontsDeDemo},
 		"msp@demo.portail-aci.fr":            {seed.MSPLille},
-		"referent@demo.portail-aci.fr":       {seed.ValDeDemo},
-		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo},
-		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo},
+		seed.CotiereCoordinator:              {seed.CotiereDeDemo},
+		"referent@demo.portail-aci.fr":       {seed.ValDeDemo, seed.CotiereDeDemo},
+		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo, seed.CotiereDeDemo},
+		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo, seed.CotiereDeDemo},
 		"cpam.nord@demo.portail-aci.fr":      {seed.MSPLille, seed.ValDeDemo},
 		"ars.hdf@demo.portail-aci.fr":        {seed.MSPLille, seed.ValDeDemo},
 		"dcgdr.hdf@demo.portail-aci.fr":      {seed.MSPLille, seed.ValDeDemo},
-		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo},
+		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo, seed.CotiereDeDemo},
 	}
 	dossiers := map[string][]string{
 		"coordinateur@demo.portail-aci.fr":   {seed.ValDeDemo},
 		"coordinateur.b@demo.portail-aci.fr": {seed.MontsDeDemo},
 		"msp@demo.portail-aci.fr":            {seed.MSPLille},
-		"referent@demo.portail-aci.fr":       {seed.ValDeDemo},
-		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo},
-		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo},
+		seed.CotiereCoordinator:              {seed.CotiereDeDemo},
+		"referent@demo.portail-aci.fr":       {seed.ValDeDemo, seed.CotiereDeDemo},
+		"ars@demo.portail-aci.fr":            {seed.MontsDeDemo, seed.ValDeDemo, seed.CotiereDeDemo},
+		"dcgdr@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.ValDeDemo, seed.CotiereDeDemo},
 		"cpam.nord@demo.portail-aci.fr":      {seed.MSPLille},
 		"ars.hdf@demo.portail-aci.fr":        {seed.MSPLille},
 		"dcgdr.hdf@demo.portail-aci.fr":      {seed.MSPLille},
-		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo},
+		"admin@demo.portail-aci.fr":          {seed.MontsDeDemo, seed.MSPLille, seed.ValDeDemo, seed.CotiereDeDemo},
 	}
 	walkTenants(t, e, emails, structures, dossiers)
 }
