@@ -1,0 +1,225 @@
+package server_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store"
+)
+
+// cotiere is the demo Côtière CPTS's contract as the store has it.
+func cotiere(t *testing.T, e *env) store.Contract {
+	t.Helper()
+	ctx := context.Background()
+	var did int64
+	if err := e.st.Pool.QueryRow(ctx, `SELECT c.dossier_id FROM contracts c JOIN organisations o ON o.id = c.structure_id WHERE o.demo_key = $1`,
+		seed.CotiereDeDemo).Scan(&did); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.st.ContractByDossier(ctx, e.ctScope("admin@demo.portail-aci.fr"), did)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// lifeOf is contract c as the contract's life computes it from the stored
+// barèmes and mission starts (the inputs, not the store's results).
+func lifeOf(t *testing.T, e *env, c store.Contract) contractlife.Contract {
+	t.Helper()
+	ctx := context.Background()
+	list, err := e.st.LoadBaremes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	progress, err := e.st.ContractMissions(ctx, e.ctScope("admin@demo.portail-aci.fr"), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, err := store.LifeContract(c, list, progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lc
+}
+
+// rows returns the cells' texts of the rows of the table sel.
+func (j *journey) rows(sel string) [][]string {
+	j.t.Helper()
+	out, err := chromedp.Run(j.ctx, chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll(`+jsQuote(sel+` tbody tr`)+`)).map(function (r) {
+		return Array.from(r.cells).map(function (c) { return c.textContent.trim() }) })`))
+	if err != nil {
+		j.t.Fatalf("rows %s: %v", sel, err)
+	}
+	return out
+}
+
+// TestJourneyContractYearInBrowser: in Chromium, the CPAM de l'Ain's
+// referent validates the Côtière's year-1 declaration (one value corrected
+// with its reason), records the dialogue de gestion and closes the year; the
+// balances shown are contractlife.YearBalance's for the validated values, to
+// the cent. The contract's home shows prévention late; the coordinator
+// declares its start and sees its prorated advance
+// (contractlife.StartAdvance).
+func TestJourneyContractYearInBrowser(t *testing.T) {
+	e := newSerialEnv(t)
+	ctx := context.Background()
+	today := domain.DateOf(*e.clock)
+	c := cotiere(t, e)
+	admin := e.ctScope("admin@demo.portail-aci.fr")
+	y, err := e.st.ContractYear(ctx, admin, c.ID, 1, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !y.Submitted() || y.Closed || len(y.Indicators) < 2 {
+		t.Fatalf("the demo's year 1: status %q, %d indicators", y.Status, len(y.Indicators))
+	}
+	base := "/contrats/" + ctItoa(c.ID)
+	yearURL := base + "/annees/1"
+	j := newJourney(t, e)
+
+	// The referent validates each value, the first one corrected.
+	j.as("referent@demo.portail-aci.fr")
+	validated := map[string]int64{}
+	for i, ind := range y.Indicators {
+		if ind.Declared == nil {
+			t.Fatalf("%s not declared", ind.Code)
+		}
+		j.nav(yearURL)
+		form := `[data-testid=validate-` + ind.Code + `]`
+		if j.count(form) != 1 {
+			t.Fatalf("no validation form for %s", ind.Code)
+		}
+		validated[ind.Code] = *ind.Declared
+		if i == 0 {
+			v := *ind.Declared / 2
+			if v == *ind.Declared {
+				v++
+			}
+			validated[ind.Code] = v
+			j.do("correct "+ind.Code,
+				chromedp.SendKeys(chromedp.CSS("#value-"+ind.Code), contractlife.Value{Unit: ind.Unit, N: v}.Input()),
+				chromedp.SendKeys(chromedp.CSS("#reason-"+ind.Code), "valeur de l'observatoire régional de santé"))
+		}
+		j.submit("validate "+ind.Code, form+` button[type=submit]`)
+		if cell := j.text(`[data-testid=ind-` + ind.Code + `] [data-testid=validated]`); !strings.Contains(cell, "par Rachid Benali") {
+			t.Fatalf("%s not validated: %q", ind.Code, cell)
+		}
+	}
+	if r := j.text(`[data-testid=ind-` + y.Indicators[0].Code + `] [data-testid=reason]`); !strings.Contains(r, "observatoire") {
+		t.Fatalf("correction reason: %q", r)
+	}
+	shot(t, j.ctx, "annee-1-validee")
+
+	// Closing without the dialogue de gestion: refused, listing it.
+	if miss := j.text(`[data-testid=year-missing]`); !strings.Contains(strings.ToLower(miss), "dialogue") {
+		t.Fatalf("missing before the meeting: %q", miss)
+	}
+	j.do("meeting",
+		chromedp.SendKeys(chromedp.CSS("#held_on"), today.French()),
+		chromedp.SendKeys(chromedp.CSS("#structure"), "Coordinatrice de la CPTS"),
+		chromedp.SendKeys(chromedp.CSS("#cpam"), "Rachid Benali"),
+		chromedp.SendKeys(chromedp.CSS("#ars"), "Sophie Garnier"),
+		chromedp.SendKeys(chromedp.CSS("#minutes"), "Bilan de l'année 1 : prévention à lancer."))
+	j.submit("meeting", `[data-testid=meeting-form] button[type=submit]`)
+	if j.count(`[data-testid=meeting]`) != 1 {
+		t.Fatal("meeting not recorded")
+	}
+	j.submit("close", `[data-testid=close-form] button[type=submit]`)
+	if j.count(`[data-testid=year-closed]`) != 1 {
+		t.Fatalf("year not closed: %s", j.text(`main`))
+	}
+	shot(t, j.ctx, "annee-1-cloturee")
+
+	// The balances: contractlife.YearBalance on the validated values, the
+	// year's advances and the closing day.
+	lc := lifeOf(t, e, c)
+	var ms []contractlife.Measure
+	for _, ind := range y.Indicators {
+		if at, ok := lc.Starts[ind.Mission]; !ok || at.After(y.End) {
+			continue
+		}
+		ms = append(ms, contractlife.Measure{Mission: ind.Mission, Direction: ind.Direction, Weight: ind.Weight, Baseline: ind.Baseline,
+			Target: ind.Target, Value: contractlife.Value{Unit: ind.Unit, N: validated[ind.Code]}})
+	}
+	rates, err := contractlife.MissionRates(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := e.st.ContractPayments(ctx, admin, c.DossierID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adv := map[funding.Mission]domain.Cents{}
+	for _, p := range ps {
+		if p.ContractYear == 1 && p.Kind == funding.KindAvance && p.Status != store.PaymentAnnule {
+			adv[p.Mission] += p.Amount
+		}
+	}
+	want, err := contractlife.YearBalance(contractlife.BalanceInput{Contract: lc, Year: 1, Closed: today, Rates: rates, Advances: adv})
+	if err != nil || len(want) == 0 {
+		t.Fatalf("expected balances %v %v", want, err)
+	}
+	var shown [][]string
+	for _, r := range j.rows(`[data-testid=year-payments]`) {
+		if len(r) >= 4 && r[1] == "Solde" {
+			shown = append(shown, r)
+		}
+	}
+	if len(shown) != len(want) {
+		t.Fatalf("%d balances shown, want %d: %q", len(shown), len(want), shown)
+	}
+	for _, l := range want {
+		found := false
+		for _, r := range shown {
+			found = found || (r[2] == l.Mission.Label() && r[3] == domain.FormatEUR(l.Amount))
+		}
+		if !found {
+			t.Errorf("balance %s %s not shown: %q", l.Mission.Label(), domain.FormatEUR(l.Amount), shown)
+		}
+		t.Logf("balance %s: %s", l.Mission.Label(), domain.FormatEUR(l.Amount))
+	}
+
+	// The contract's home: prévention late.
+	j.nav(base)
+	if s := j.text(`[data-testid=mission-prevention] [data-testid=mission-late]`); s != "En retard" {
+		t.Fatalf("prévention: %q", s)
+	}
+	shot(t, j.ctx, "contrat-prevention-en-retard")
+
+	// The coordinator declares prévention started today: its prorated
+	// advance is contractlife.StartAdvance's.
+	adv0, err := contractlife.StartAdvance(lc, funding.Prevention, today)
+	if err != nil || len(adv0) != 1 {
+		t.Fatalf("expected advance %v %v", adv0, err)
+	}
+	j.as(seed.CotiereCoordinator)
+	j.nav(base)
+	j.js("open", `document.querySelector('#demarrage-prevention').open = true`)
+	j.do("start prévention",
+		chromedp.SetValue(chromedp.CSS("#demarrage-prevention-date"), today.French()),
+		chromedp.SendKeys(chromedp.CSS("#demarrage-prevention-evidence"), "Première action de dépistage organisé du cancer colorectal"),
+		chromedp.Click(chromedp.CSS("#demarrage-prevention-confirm")))
+	j.submit("start prévention", `[data-testid=demarrage-form-prevention] button[type=submit]`)
+	// Started after its deadline, it stays flagged late (docs/rules.md §7).
+	if s := j.text(`[data-testid=mission-prevention] [data-testid=mission-status]`); s != "démarrée le "+today.French() {
+		t.Fatalf("prévention: %q", s)
+	}
+	yearSel := `[data-testid=year-` + itoaInt(adv0[0].ContractYear) + `] [data-testid=year-payments]`
+	found := false
+	for _, r := range j.rows(yearSel) {
+		found = found || (len(r) >= 4 && r[1] == funding.Prevention.Label() && r[2] == "Avance" && r[3] == domain.FormatEUR(adv0[0].Amount))
+	}
+	if !found {
+		t.Fatalf("advance %s not shown in year %d: %q", domain.FormatEUR(adv0[0].Amount), adv0[0].ContractYear, j.rows(yearSel))
+	}
+	t.Logf("prévention advance: %s (%s)", domain.FormatEUR(adv0[0].Amount), adv0[0].Rule)
+	shot(t, j.ctx, "contrat-prevention-demarree")
+}
