@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -82,8 +84,75 @@ func TestJourneyContractYearInBrowser(t *testing.T) {
 		t.Fatalf("the demo's year 1: status %q, %d indicators", y.Status, len(y.Indicators))
 	}
 	base := "/contrats/" + ctItoa(c.ID)
-	yearURL := base + "/annees/1"
 	j := newJourney(t, e)
+	lc, want := closeCotiereYear1(t, e, j, c, y, today)
+	var shown [][]string
+	for _, r := range j.rows(`[data-testid=year-payments]`) {
+		if len(r) >= 4 && r[1] == "Solde" {
+			shown = append(shown, r)
+		}
+	}
+	if len(shown) != len(want) {
+		t.Fatalf("%d balances shown, want %d: %q", len(shown), len(want), shown)
+	}
+	for _, l := range want {
+		found := false
+		for _, r := range shown {
+			found = found || (r[2] == l.Mission.Label() && r[3] == domain.FormatEUR(l.Amount))
+		}
+		if !found {
+			t.Errorf("balance %s %s not shown: %q", l.Mission.Label(), domain.FormatEUR(l.Amount), shown)
+		}
+		t.Logf("balance %s: %s", l.Mission.Label(), domain.FormatEUR(l.Amount))
+	}
+
+	// The contract's home: prévention late.
+	j.nav(base)
+	if s := j.text(`[data-testid=mission-prevention] [data-testid=mission-late]`); s != "En retard" {
+		t.Fatalf("prévention: %q", s)
+	}
+	shot(t, j.ctx, "contrat-prevention-en-retard")
+
+	// The coordinator declares prévention started today: its prorated
+	// advance is contractlife.StartAdvance's.
+	adv0, err := contractlife.StartAdvance(lc, funding.Prevention, today)
+	if err != nil || len(adv0) != 1 {
+		t.Fatalf("expected advance %v %v", adv0, err)
+	}
+	j.as(seed.CotiereCoordinator)
+	j.nav(base)
+	j.js("open", `document.querySelector('#demarrage-prevention').open = true`)
+	j.do("start prévention",
+		chromedp.SetValue(chromedp.CSS("#demarrage-prevention-date"), today.French()),
+		chromedp.SendKeys(chromedp.CSS("#demarrage-prevention-evidence"), "Première action de dépistage organisé du cancer colorectal"),
+		chromedp.Click(chromedp.CSS("#demarrage-prevention-confirm")))
+	j.submit("start prévention", `[data-testid=demarrage-form-prevention] button[type=submit]`)
+	// Started after its deadline, it stays flagged late (docs/rules.md §7).
+	if s := j.text(`[data-testid=mission-prevention] [data-testid=mission-status]`); s != "démarrée le "+today.French() {
+		t.Fatalf("prévention: %q", s)
+	}
+	yearSel := `[data-testid=year-` + itoaInt(adv0[0].ContractYear) + `] [data-testid=year-payments]`
+	found := false
+	for _, r := range j.rows(yearSel) {
+		found = found || (len(r) >= 4 && r[1] == funding.Prevention.Label() && r[2] == "Avance" && r[3] == domain.FormatEUR(adv0[0].Amount))
+	}
+	if !found {
+		t.Fatalf("advance %s not shown in year %d: %q", domain.FormatEUR(adv0[0].Amount), adv0[0].ContractYear, j.rows(yearSel))
+	}
+	t.Logf("prévention advance: %s (%s)", domain.FormatEUR(adv0[0].Amount), adv0[0].Rule)
+	shot(t, j.ctx, "contrat-prevention-demarree")
+}
+
+// closeCotiereYear1: in the browser, the referent validates each declared
+// value of the Côtière's year 1 (the first corrected with a reason),
+// records the dialogue de gestion and closes the year. It returns the
+// contract as the contract's life sees it and the balances
+// contractlife.YearBalance computes for the validated values.
+func closeCotiereYear1(t *testing.T, e *env, j *journey, c store.Contract, y store.ContractYear, today domain.Date) (contractlife.Contract, []contractlife.BalanceLine) {
+	t.Helper()
+	ctx := context.Background()
+	admin := e.ctScope("admin@demo.portail-aci.fr")
+	yearURL := "/contrats/" + ctItoa(c.ID) + "/annees/1"
 
 	// The referent validates each value, the first one corrected.
 	j.as("referent@demo.portail-aci.fr")
@@ -167,59 +236,144 @@ func TestJourneyContractYearInBrowser(t *testing.T) {
 	if err != nil || len(want) == 0 {
 		t.Fatalf("expected balances %v %v", want, err)
 	}
-	var shown [][]string
-	for _, r := range j.rows(`[data-testid=year-payments]`) {
-		if len(r) >= 4 && r[1] == "Solde" {
-			shown = append(shown, r)
-		}
+	return lc, want
+}
+
+// fetchText GETs path in the page's session and returns its body decoded
+// as UTF-8 with its BOM kept.
+func (j *journey) fetchText(path string) string {
+	j.t.Helper()
+	s, err := chromedp.Run(j.ctx, chromedp.Evaluate[string](`fetch(`+jsQuote(path)+`).then(function (r) { return r.arrayBuffer() }).then(function (b) {
+		return new TextDecoder("utf-8", {ignoreBOM: true}).decode(b) })`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		j.t.Fatalf("fetch %s: %v", path, err)
 	}
-	if len(shown) != len(want) {
-		t.Fatalf("%d balances shown, want %d: %q", len(shown), len(want), shown)
+	return s
+}
+
+// TestJourneyPaymentsAndCrisisInBrowser: in Chromium, after the Côtière's
+// year 1 is closed, the referent orders its balances as a batch (the
+// confirmation shows their count and sum), exports them for the accounting
+// (BOM, ";", decimal comma) and imports the confirmation file that marks
+// them paid; the coordinator files a crisis plan, the referent accepts it,
+// the ARS director declares a crisis on the Ain and the Côtière gets
+// exactly contractlife.CrisisPayment.
+func TestJourneyPaymentsAndCrisisInBrowser(t *testing.T) {
+	e := newSerialEnv(t)
+	ctx := context.Background()
+	today := domain.DateOf(*e.clock)
+	c := cotiere(t, e)
+	admin := e.ctScope("admin@demo.portail-aci.fr")
+	y, err := e.st.ContractYear(ctx, admin, c.ID, 1, today)
+	if err != nil {
+		t.Fatal(err)
 	}
+	j := newJourney(t, e)
+	lc, want := closeCotiereYear1(t, e, j, c, y, today)
+	var sum domain.Cents
 	for _, l := range want {
+		sum += l.Amount
+	}
+
+	// The batch: the balances due today, with their confirmation.
+	sel := "nature=solde&du=" + today.French() + "&au=" + today.French()
+	j.nav("/paiements?etat=prevu&" + sel)
+	if got := j.text(`[data-testid=payments-count]`); got != itoaInt(len(want)) {
+		t.Fatalf("planned balances listed: %s, want %d", got, len(want))
+	}
+	j.submit("batch", `[data-testid=batch-order]`)
+	if got := j.text(`[data-testid=batch-count]`); got != itoaInt(len(want)) {
+		t.Fatalf("confirmation count %q, want %d", got, len(want))
+	}
+	if got := j.text(`[data-testid=batch-sum]`); got != domain.FormatEUR(sum) {
+		t.Fatalf("confirmation sum %q, want %s", got, domain.FormatEUR(sum))
+	}
+	shot(t, j.ctx, "paiements-lot-confirmation")
+	j.submit("order batch", `form[action="/paiements/ordonnancer"] button[type=submit]`)
+	j.nav("/paiements?etat=ordonnance&" + sel)
+	if got, s := j.text(`[data-testid=payments-count]`), j.text(`[data-testid=payments-sum]`); got != itoaInt(len(want)) || s != domain.FormatEUR(sum) {
+		t.Fatalf("ordered: %s for %s, want %d for %s", got, s, len(want), domain.FormatEUR(sum))
+	}
+
+	// The accounting export of the ordered balances.
+	csv := j.fetchText("/paiements/export.csv?etat=ordonnance&" + sel)
+	if !strings.HasPrefix(csv, "\uFEFFIdentifiant;") {
+		t.Fatalf("export header %q", csv[:min(len(csv), 80)])
+	}
+	lines := strings.Split(strings.TrimRight(csv, "\r\n"), "\r\n")
+	if len(lines) != len(want)+1 {
+		t.Fatalf("export: %d lines, want %d\n%s", len(lines)-1, len(want), csv)
+	}
+	confirmation := "paiement;date;montant\r\n"
+	for _, l := range want {
+		amount := strings.ReplaceAll(domain.FormatNumber(l.Amount), "\u202f", "")
 		found := false
-		for _, r := range shown {
-			found = found || (r[2] == l.Mission.Label() && r[3] == domain.FormatEUR(l.Amount))
+		for _, line := range lines[1:] {
+			cells := strings.Split(line, ";")
+			if len(cells) > 10 && cells[10] == amount && strings.Contains(cells[10], ",") && cells[9] == today.French() {
+				found = true
+				confirmation += cells[1] + ";" + today.French() + ";" + amount + "\r\n"
+			}
 		}
 		if !found {
-			t.Errorf("balance %s %s not shown: %q", l.Mission.Label(), domain.FormatEUR(l.Amount), shown)
+			t.Fatalf("balance %s %s not in the export:\n%s", l.Mission.Label(), amount, csv)
 		}
-		t.Logf("balance %s: %s", l.Mission.Label(), domain.FormatEUR(l.Amount))
 	}
 
-	// The contract's home: prévention late.
-	j.nav(base)
-	if s := j.text(`[data-testid=mission-prevention] [data-testid=mission-late]`); s != "En retard" {
-		t.Fatalf("prévention: %q", s)
+	// The confirmation file marks them paid.
+	j.nav("/paiements")
+	f := filepath.Join(t.TempDir(), "confirmation.csv")
+	if err := os.WriteFile(f, []byte(confirmation), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	shot(t, j.ctx, "contrat-prevention-en-retard")
+	j.do("import", chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{f}))
+	j.submit("import", `[data-testid=import-form] button[type=submit]`)
+	if got := j.text(`[data-testid=import-applied]`); got != itoaInt(len(want))+" ligne(s) appliquée(s), pour "+domain.FormatEUR(sum)+"." {
+		t.Fatalf("import report %q", got)
+	}
+	shot(t, j.ctx, "paiements-import-rapport")
+	j.nav("/paiements?etat=verse&" + sel)
+	if got, s := j.text(`[data-testid=payments-count]`), j.text(`[data-testid=payments-sum]`); got != itoaInt(len(want)) || s != domain.FormatEUR(sum) {
+		t.Fatalf("paid: %s for %s, want %d for %s", got, s, len(want), domain.FormatEUR(sum))
+	}
 
-	// The coordinator declares prévention started today: its prorated
-	// advance is contractlife.StartAdvance's.
-	adv0, err := contractlife.StartAdvance(lc, funding.Prevention, today)
-	if err != nil || len(adv0) != 1 {
-		t.Fatalf("expected advance %v %v", adv0, err)
-	}
+	// The crisis plan: filed by the coordinator, accepted by the referent.
+	plan := "/contrats/" + ctItoa(c.ID) + "/plan-crise"
 	j.as(seed.CotiereCoordinator)
-	j.nav(base)
-	j.js("open", `document.querySelector('#demarrage-prevention').open = true`)
-	j.do("start prévention",
-		chromedp.SetValue(chromedp.CSS("#demarrage-prevention-date"), today.French()),
-		chromedp.SendKeys(chromedp.CSS("#demarrage-prevention-evidence"), "Première action de dépistage organisé du cancer colorectal"),
-		chromedp.Click(chromedp.CSS("#demarrage-prevention-confirm")))
-	j.submit("start prévention", `[data-testid=demarrage-form-prevention] button[type=submit]`)
-	// Started after its deadline, it stays flagged late (docs/rules.md §7).
-	if s := j.text(`[data-testid=mission-prevention] [data-testid=mission-status]`); s != "démarrée le "+today.French() {
-		t.Fatalf("prévention: %q", s)
+	j.nav(plan)
+	pdf := filepath.Join(t.TempDir(), "plan-crise.pdf")
+	if err := os.WriteFile(pdf, seed.MinimalPDF([]string{"Plan de réponse aux crises sanitaires"}), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	yearSel := `[data-testid=year-` + itoaInt(adv0[0].ContractYear) + `] [data-testid=year-payments]`
+	j.do("plan", chromedp.SetUploadFiles(chromedp.CSS("#plan-file"), []string{pdf}))
+	j.submit("plan", `[data-testid=plan-upload-form] button[type=submit]`)
+	j.as("referent@demo.portail-aci.fr")
+	j.nav(plan)
+	j.submit("accept plan", `[data-testid=plan-decide-form] button[value=accepter]`)
+
+	// The ARS director declares a crisis on the Ain.
+	j.as("ars@demo.portail-aci.fr")
+	j.nav("/crises")
+	j.js("departements", `document.querySelectorAll('[data-testid=crisis-form] input[name=departements]').forEach(function (i) { i.checked = i.value === "01" })`)
+	j.do("crisis",
+		chromedp.SendKeys(chromedp.CSS("#crisis-name"), "Canicule de l'Ain"),
+		chromedp.SendKeys(chromedp.CSS("#crisis-start"), today.AddDays(-2).French()),
+		chromedp.SendKeys(chromedp.CSS("#crisis-end"), today.AddDays(10).French()))
+	j.submit("crisis", `[data-testid=crisis-form] button[type=submit]`)
+	crisis := contractlife.CrisisPayment(contractlife.Crisis{Name: "Canicule de l'Ain", Region: "84", Departements: []string{"01"}, Declared: today},
+		contractlife.CrisisCPTS{Region: "84", Departement: "01", Contract: lc, Active: true, PlanAccepted: []domain.Date{today}})
+	if !crisis.Due() {
+		t.Fatalf("the domain gives nothing: %s", crisis.Reason)
+	}
 	found := false
-	for _, r := range j.rows(yearSel) {
-		found = found || (len(r) >= 4 && r[1] == funding.Prevention.Label() && r[2] == "Avance" && r[3] == domain.FormatEUR(adv0[0].Amount))
+	for _, r := range j.rows(`table:has([data-testid=crisis-result])`) {
+		if len(r) > 0 && strings.Contains(strings.Join(r, " "), seed.CotiereDeDemo) {
+			found = strings.Contains(strings.Join(r, " "), domain.FormatEUR(crisis.Payment.Amount))
+		}
 	}
 	if !found {
-		t.Fatalf("advance %s not shown in year %d: %q", domain.FormatEUR(adv0[0].Amount), adv0[0].ContractYear, j.rows(yearSel))
+		t.Fatalf("the Côtière's crisis amount %s not shown: %q", domain.FormatEUR(crisis.Payment.Amount), j.rows(`table:has([data-testid=crisis-result])`))
 	}
-	t.Logf("prévention advance: %s (%s)", domain.FormatEUR(adv0[0].Amount), adv0[0].Rule)
-	shot(t, j.ctx, "contrat-prevention-demarree")
+	t.Logf("balances ordered, exported, paid: %d for %s; crisis: %s", len(want), domain.FormatEUR(sum), domain.FormatEUR(crisis.Payment.Amount))
+	shot(t, j.ctx, "crise-declaree")
 }
