@@ -376,4 +376,80 @@ func TestJourneyPaymentsAndCrisisInBrowser(t *testing.T) {
 	}
 	t.Logf("balances ordered, exported, paid: %d for %s; crisis: %s", len(want), domain.FormatEUR(sum), domain.FormatEUR(crisis.Payment.Amount))
 	shot(t, j.ctx, "crise-declaree")
+
+	// A territory avenant reaching tier 3: the Ain's most populated
+	// communes outside the territory, until funding.Tier says 3.
+	before, err := e.st.ContractPayments(ctx, admin, c.DossierID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := e.st.Pool.Query(ctx, `SELECT code, population FROM communes WHERE departement = '01' AND actuelle
+		AND code NOT IN (SELECT commune_code FROM territory_communes WHERE structure_id = $1) ORDER BY population DESC, code`, c.StructureID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop := c.Population
+	var add []string
+	for rows.Next() {
+		var code string
+		var n int64
+		if err := rows.Scan(&code, &n); err != nil {
+			t.Fatal(err)
+		}
+		if tier, _ := funding.Tier(pop); tier >= 3 {
+			continue
+		}
+		add, pop = append(add, code), pop+n
+	}
+	rows.Close()
+	if tier, _ := funding.Tier(pop); tier != 3 {
+		t.Fatalf("no tier-3 territory: %d inhabitants", pop)
+	}
+	j.as(seed.CotiereCoordinator)
+	j.nav("/contrats/" + ctItoa(c.ID) + "/avenants")
+	j.do("avenant",
+		chromedp.SendKeys(chromedp.CSS("#av-object"), "Extension du territoire aux communes voisines"),
+		chromedp.SetValue(chromedp.CSS("#av-effective"), today.French()),
+		chromedp.SendKeys(chromedp.CSS("#av-add"), strings.Join(add, " ")))
+	j.submit("avenant", `[data-testid=avenant-form] button[type=submit]`)
+	avURL, err := chromedp.Run(j.ctx, chromedp.Location())
+	if err != nil || !strings.Contains(avURL, "/avenants/") {
+		t.Fatalf("after proposing: %s %v\n%s", avURL, err, j.text(`main`))
+	}
+	j.as("referent@demo.portail-aci.fr")
+	j.nav(strings.TrimPrefix(avURL, e.ts.URL))
+	j.submit("accept avenant", `[data-testid=avenant-decide-form] button[value=accepter]`)
+	for _, who := range []string{seed.CotiereCoordinator, seed.CPAMAinManager().Email, "ars@demo.portail-aci.fr"} {
+		j.as(who)
+		j.nav(strings.TrimPrefix(avURL, e.ts.URL))
+		j.submit("sign avenant", `[data-testid=avenant-sign-form] button[type=submit]`)
+	}
+	j.nav(strings.TrimPrefix(avURL, e.ts.URL))
+	shot(t, j.ctx, "avenant-territoire-signe")
+	changes := j.text(`[data-testid=avenant-changes]`)
+	now, ok := contractlife.YearAt(c.Start, today)
+	if !ok {
+		t.Fatal("today outside the contract")
+	}
+	for _, w := range []string{"taille " + itoaInt(c.Tier) + " → 3", "à compter de l'année " + itoaInt(now.N+1) + " du contrat"} {
+		if !strings.Contains(changes, w) {
+			t.Fatalf("avenant changes %q: want %q", changes, w)
+		}
+	}
+	after, err := e.st.ContractPayments(ctx, admin, c.DossierID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := map[int64]store.PaymentRow{}
+	for _, p := range after {
+		kept[p.ID] = p
+	}
+	for _, p := range before {
+		if p.Status == store.PaymentAnnule {
+			continue
+		}
+		if a, ok := kept[p.ID]; !ok || a.Amount != p.Amount || (p.Status != store.PaymentPrevu && a.Status != p.Status) {
+			t.Errorf("payment %d changed by the avenant: %+v → %+v", p.ID, p, a)
+		}
+	}
 }
