@@ -17,12 +17,12 @@ import (
 	"github.com/portail-aci/aci/internal/store"
 )
 
-// paymentIDsOf returns the ids of the payments of a demo structure, by due
+// paymentIDsOf returns the ids of the payments of demo structures, by due
 // date.
-func (e *env) paymentIDsOf(org string) []string {
+func (e *env) paymentIDsOf(orgs ...string) []string {
 	e.t.Helper()
 	rows, err := e.st.Pool.Query(context.Background(), `SELECT p.id::text FROM payments p JOIN organisations o ON o.id = p.structure_id
-		WHERE o.name = $1 ORDER BY p.due_on, p.seq`, org)
+		WHERE o.name = ANY($1) ORDER BY p.due_on, p.dossier_id, p.seq`, orgs)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -48,8 +48,10 @@ func TestPaymentsPageAsEveryRole(t *testing.T) {
 	if len(lille) == 0 || len(val) != 1 {
 		t.Fatalf("demo payments: Lille %d, Val %d (its lettre d'intention amorçage)", len(lille), len(val))
 	}
+	// The CPAM de l'Ain's: Val de Démo's and the Côtière's (its contract).
+	ain := e.paymentIDsOf(seed.ValDeDemo, seed.CotiereDeDemo)
 	sees := map[string][]string{
-		ctReferentA: val, ctManagerA: val, ctCpamNord: lille,
+		ctReferentA: ain, ctManagerA: ain, ctCpamNord: lille,
 	}
 	accounts := []string{ctValCoord, ctMontsCoord, ctMspCoord, ctReferentA, ctManagerA, ctArsARA, ctDcgdrARA, ctCpamNord, "admin@demo.portail-aci.fr"}
 	for _, a := range accounts {
