@@ -17,27 +17,39 @@ func CPAMAinManager() DemoAccount {
 	return DemoAccount{"cpam.manager@demo.portail-aci.fr", "Claire Rousseau", CPAMAin, domain.OrgCPAM, domain.RoleManager}
 }
 
-// signer is a demo account signing a contract so many days ago.
+// signer is a demo account signing a contract so many days before the
+// contract's start.
 type signer struct {
-	email   string
-	daysAgo int
+	email      string
+	daysBefore int
 }
 
+// LilleSignedOn is the day the MSP de Démo-Lille's contract is signed (its
+// start) when the demo is loaded on today: 1 March two years before, so
+// that its previous civil year — declared and awaiting validation in the
+// demo (DemoEvaluations) — lies inside the contract whatever the load
+// date.
+func LilleSignedOn(today domain.Date) domain.Date { return domain.NewDate(today.Y-2, time.March, 1) }
+
+// lilleAcceptedDaysBefore: Lille's dossier is accepted so many days
+// before its contract's signature (DemoDossiers dates its walk from it).
+const lilleAcceptedDaysBefore = 10
+
 // lilleSigners sign the MSP de Démo-Lille's contract, in this order, so
-// many days ago (the contract starts on the last one).
+// many days before LilleSignedOn (the contract starts on the last one).
 func lilleSigners() []signer {
 	return []signer{
-		{"msp@demo.portail-aci.fr", 30},
-		{"cpam.nord@demo.portail-aci.fr", 28},
-		{"ars.hdf@demo.portail-aci.fr", 25},
+		{"msp@demo.portail-aci.fr", 5},
+		{"cpam.nord@demo.portail-aci.fr", 3},
+		{"ars.hdf@demo.portail-aci.fr", 0},
 	}
 }
 
 // DemoContracts (after DemoDossiers, which leaves Lille's dossier acceptee
 // with its contract a_signer) creates the CPAM de l'Ain's signing manager and
 // has Lille's contract signed by its three parties (MSP coordinator, CPAM du
-// Nord manager, ARS Hauts-de-France director), so it is actif with its
-// payment schedule. Idempotent: existing signatures are kept; nothing is done
+// Nord manager, ARS Hauts-de-France director) on LilleSignedOn, so it is
+// actif with its payment schedule. Idempotent: existing signatures are kept; nothing is done
 // once the contract is no longer a_signer.
 func DemoContracts(ctx context.Context, st *store.Store) error {
 	if err := ensureAccount(ctx, st, CPAMAinManager()); err != nil {
@@ -63,7 +75,8 @@ func DemoContracts(ctx context.Context, st *store.Store) error {
 		if err != nil {
 			return fmt.Errorf("DemoContracts: %w", err)
 		}
-		now := time.Now()
+		signed := LilleSignedOn(domain.DateOf(time.Now()))
+		signedAt := time.Date(signed.Y, signed.M, signed.D, 11, 0, 0, 0, domain.Paris)
 		for _, sg := range lilleSigners() {
 			if c.State != workflow.ASigner {
 				break
@@ -75,7 +88,7 @@ func DemoContracts(ctx context.Context, st *store.Store) error {
 			if _, done := c.Signed(c.Permission(sc).Party()); done {
 				continue
 			}
-			at := now.AddDate(0, 0, -sg.daysAgo)
+			at := signedAt.AddDate(0, 0, -sg.daysBefore)
 			if _, err := st.ApplyContractTransition(ctx, sc, store.ContractRequest{DossierID: d.ID, Transition: workflow.Signer,
 				Seen: workflow.ASigner, DocumentSHA256: c.DocumentSHA256, At: at}); err != nil {
 				return fmt.Errorf("DemoContracts: %s signs: %w", sg.email, err)

@@ -91,17 +91,7 @@ func DemoDossiers(ctx context.Context, st *store.Store) error {
 			{who: "coordinateur.b@demo.portail-aci.fr", from: workflow.LettreIntentionValidee, tr: workflow.DeposerProjetSante, daysAgo: 40},
 		}},
 		{CotiereDeDemo, CotiereCoordinator, cotiereWalk()},
-		{MSPLille, "msp@demo.portail-aci.fr", []demoStep{
-			{who: "msp@demo.portail-aci.fr", from: workflow.Brouillon, tr: workflow.DeposerProjetSante, daysAgo: 200},
-			{who: "ars.hdf@demo.portail-aci.fr", from: workflow.ProjetSanteDepose, tr: workflow.ValiderProjetSante, daysAgo: 170},
-			{who: "msp@demo.portail-aci.fr", from: workflow.ProjetSanteValide, tr: workflow.DeposerDemande, daysAgo: 90},
-			{who: "cpam.nord@demo.portail-aci.fr", from: workflow.DemandeDeposee, tr: workflow.PrendreEnInstruction, daysAgo: 85},
-			{who: "cpam.nord@demo.portail-aci.fr", from: workflow.EnInstruction, tr: workflow.DonnerAvisFavorable, daysAgo: 60},
-			{who: "cpam.nord@demo.portail-aci.fr", from: workflow.AvisFavorable, tr: workflow.TransmettreExamenConjoint, daysAgo: 58},
-			{who: "dcgdr.hdf@demo.portail-aci.fr", from: workflow.ExamenConjoint, tr: workflow.PositionDCGDR, daysAgo: 45, pos: workflow.Favorable},
-			{who: "ars.hdf@demo.portail-aci.fr", from: workflow.ExamenConjoint, tr: workflow.PositionARS, daysAgo: 40, pos: workflow.Favorable},
-			{who: "ars.hdf@demo.portail-aci.fr", from: workflow.ExamenConjoint, tr: workflow.Accepter, daysAgo: 35},
-		}},
+		{MSPLille, "msp@demo.portail-aci.fr", lilleWalk(domain.DateOf(now))},
 	}
 	for _, w := range walks {
 		coord, err := demoScope(ctx, st, w.coord)
@@ -207,4 +197,23 @@ func hdfDemo(ctx context.Context, st *store.Store) error {
 		}
 	}
 	return nil
+}
+
+// lilleWalk takes the MSP de Démo-Lille's dossier to acceptee
+// lilleAcceptedDaysBefore days before its contract is signed
+// (LilleSignedOn); DemoContracts signs it.
+func lilleWalk(today domain.Date) []demoStep {
+	// The acceptance, the walk's last step, is at 35 days of the table.
+	w := LilleSignedOn(today).DaysUntil(today) + lilleAcceptedDaysBefore - 35
+	return []demoStep{
+		{who: "msp@demo.portail-aci.fr", from: workflow.Brouillon, tr: workflow.DeposerProjetSante, daysAgo: w + 200},
+		{who: "ars.hdf@demo.portail-aci.fr", from: workflow.ProjetSanteDepose, tr: workflow.ValiderProjetSante, daysAgo: w + 170},
+		{who: "msp@demo.portail-aci.fr", from: workflow.ProjetSanteValide, tr: workflow.DeposerDemande, daysAgo: w + 90},
+		{who: "cpam.nord@demo.portail-aci.fr", from: workflow.DemandeDeposee, tr: workflow.PrendreEnInstruction, daysAgo: w + 85},
+		{who: "cpam.nord@demo.portail-aci.fr", from: workflow.EnInstruction, tr: workflow.DonnerAvisFavorable, daysAgo: w + 60},
+		{who: "cpam.nord@demo.portail-aci.fr", from: workflow.AvisFavorable, tr: workflow.TransmettreExamenConjoint, daysAgo: w + 58},
+		{who: "dcgdr.hdf@demo.portail-aci.fr", from: workflow.ExamenConjoint, tr: workflow.PositionDCGDR, daysAgo: w + 45, pos: workflow.Favorable},
+		{who: "ars.hdf@demo.portail-aci.fr", from: workflow.ExamenConjoint, tr: workflow.PositionARS, daysAgo: w + 40, pos: workflow.Favorable},
+		{who: "ars.hdf@demo.portail-aci.fr", from: workflow.ExamenConjoint, tr: workflow.Accepter, daysAgo: w + 35},
+	}
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
-// Lille's last civil year whose window has opened is declared and awaiting
-// validation when its contract covers it; a reload changes nothing.
+// Lille's contract starts on seed.LilleSignedOn and covers its last civil
+// year whose window has opened, declared and awaiting validation; a reload
+// changes nothing.
 func TestDemoEvaluationsIdempotent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -41,9 +42,12 @@ func TestDemoEvaluationsIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if c.Start != seed.LilleSignedOn(today) {
+			t.Fatalf("Lille's contract starts on %s, want %s", c.Start.French(), seed.LilleSignedOn(today).French())
+		}
 		y, err := st.ContractYear(ctx, sc, c.ID, n, today)
 		if domain.IsNotFound(err) {
-			t.Skipf("Lille's contract (from %s) does not cover civil year %d", c.Start.French(), n)
+			t.Fatalf("Lille's contract (from %s) does not cover civil year %d", c.Start.French(), n)
 		}
 		if err != nil {
 			t.Fatal(err)

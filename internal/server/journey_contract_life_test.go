@@ -1,0 +1,455 @@
+package server_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
+	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store"
+)
+
+// cotiere is the demo Côtière CPTS's contract as the store has it.
+func cotiere(t *testing.T, e *env) store.Contract {
+	t.Helper()
+	ctx := context.Background()
+	var did int64
+	if err := e.st.Pool.QueryRow(ctx, `SELECT c.dossier_id FROM contracts c JOIN organisations o ON o.id = c.structure_id WHERE o.demo_key = $1`,
+		seed.CotiereDeDemo).Scan(&did); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.st.ContractByDossier(ctx, e.ctScope("admin@demo.portail-aci.fr"), did)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// lifeOf is contract c as the contract's life computes it from the stored
+// barèmes and mission starts (the inputs, not the store's results).
+func lifeOf(t *testing.T, e *env, c store.Contract) contractlife.Contract {
+	t.Helper()
+	ctx := context.Background()
+	list, err := e.st.LoadBaremes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	progress, err := e.st.ContractMissions(ctx, e.ctScope("admin@demo.portail-aci.fr"), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, err := store.LifeContract(c, list, progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lc
+}
+
+// rows returns the cells' texts of the rows of the table sel.
+func (j *journey) rows(sel string) [][]string {
+	j.t.Helper()
+	out, err := chromedp.Run(j.ctx, chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll(`+jsQuote(sel+` tbody tr`)+`)).map(function (r) {
+		return Array.from(r.cells).map(function (c) { return c.textContent.trim() }) })`))
+	if err != nil {
+		j.t.Fatalf("rows %s: %v", sel, err)
+	}
+	return out
+}
+
+// TestJourneyContractYearInBrowser: in Chromium, the CPAM de l'Ain's
+// referent validates the Côtière's year-1 declaration (one value corrected
+// with its reason), records the dialogue de gestion and closes the year; the
+// balances shown are contractlife.YearBalance's for the validated values, to
+// the cent. The contract's home shows prévention late; the coordinator
+// declares its start and sees its prorated advance
+// (contractlife.StartAdvance).
+func TestJourneyContractYearInBrowser(t *testing.T) {
+	e := newSerialEnv(t)
+	ctx := context.Background()
+	today := domain.DateOf(*e.clock)
+	c := cotiere(t, e)
+	admin := e.ctScope("admin@demo.portail-aci.fr")
+	y, err := e.st.ContractYear(ctx, admin, c.ID, 1, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !y.Submitted() || y.Closed || len(y.Indicators) < 2 {
+		t.Fatalf("the demo's year 1: status %q, %d indicators", y.Status, len(y.Indicators))
+	}
+	base := "/contrats/" + ctItoa(c.ID)
+	j := newJourney(t, e)
+	lc, want := closeCotiereYear1(t, e, j, c, y, today)
+	var shown [][]string
+	for _, r := range j.rows(`[data-testid=year-payments]`) {
+		if len(r) >= 4 && r[1] == "Solde" {
+			shown = append(shown, r)
+		}
+	}
+	if len(shown) != len(want) {
+		t.Fatalf("%d balances shown, want %d: %q", len(shown), len(want), shown)
+	}
+	for _, l := range want {
+		found := false
+		for _, r := range shown {
+			found = found || (r[2] == l.Mission.Label() && r[3] == domain.FormatEUR(l.Amount))
+		}
+		if !found {
+			t.Errorf("balance %s %s not shown: %q", l.Mission.Label(), domain.FormatEUR(l.Amount), shown)
+		}
+		t.Logf("balance %s: %s", l.Mission.Label(), domain.FormatEUR(l.Amount))
+	}
+
+	// The contract's home: prévention late.
+	j.nav(base)
+	if s := j.text(`[data-testid=mission-prevention] [data-testid=mission-late]`); s != "En retard" {
+		t.Fatalf("prévention: %q", s)
+	}
+	shot(t, j.ctx, "contrat-prevention-en-retard")
+
+	// The coordinator declares prévention started today: its prorated
+	// advance is contractlife.StartAdvance's.
+	adv0, err := contractlife.StartAdvance(lc, funding.Prevention, today)
+	if err != nil || len(adv0) != 1 {
+		t.Fatalf("expected advance %v %v", adv0, err)
+	}
+	j.as(seed.CotiereCoordinator)
+	j.nav(base)
+	j.js("open", `document.querySelector('#demarrage-prevention').open = true`)
+	j.do("start prévention",
+		chromedp.SetValue(chromedp.CSS("#demarrage-prevention-date"), today.French()),
+		chromedp.SendKeys(chromedp.CSS("#demarrage-prevention-evidence"), "Première action de dépistage organisé du cancer colorectal"),
+		chromedp.Click(chromedp.CSS("#demarrage-prevention-confirm")))
+	j.submit("start prévention", `[data-testid=demarrage-form-prevention] button[type=submit]`)
+	// Started after its deadline, it stays flagged late (docs/rules.md §7).
+	if s := j.text(`[data-testid=mission-prevention] [data-testid=mission-status]`); s != "démarrée le "+today.French() {
+		t.Fatalf("prévention: %q", s)
+	}
+	yearSel := `[data-testid=year-` + itoaInt(adv0[0].ContractYear) + `] [data-testid=year-payments]`
+	found := false
+	for _, r := range j.rows(yearSel) {
+		found = found || (len(r) >= 4 && r[1] == funding.Prevention.Label() && r[2] == "Avance" && r[3] == domain.FormatEUR(adv0[0].Amount))
+	}
+	if !found {
+		t.Fatalf("advance %s not shown in year %d: %q", domain.FormatEUR(adv0[0].Amount), adv0[0].ContractYear, j.rows(yearSel))
+	}
+	t.Logf("prévention advance: %s (%s)", domain.FormatEUR(adv0[0].Amount), adv0[0].Rule)
+	shot(t, j.ctx, "contrat-prevention-demarree")
+}
+
+// closeCotiereYear1: in the browser, the referent validates each declared
+// value of the Côtière's year 1 (the first corrected with a reason),
+// records the dialogue de gestion and closes the year. It returns the
+// contract as the contract's life sees it and the balances
+// contractlife.YearBalance computes for the validated values.
+func closeCotiereYear1(t *testing.T, e *env, j *journey, c store.Contract, y store.ContractYear, today domain.Date) (contractlife.Contract, []contractlife.BalanceLine) {
+	t.Helper()
+	ctx := context.Background()
+	admin := e.ctScope("admin@demo.portail-aci.fr")
+	yearURL := "/contrats/" + ctItoa(c.ID) + "/annees/1"
+
+	// The referent validates each value, the first one corrected.
+	j.as("referent@demo.portail-aci.fr")
+	validated := map[string]int64{}
+	for i, ind := range y.Indicators {
+		if ind.Declared == nil {
+			t.Fatalf("%s not declared", ind.Code)
+		}
+		j.nav(yearURL)
+		form := `[data-testid=validate-` + ind.Code + `]`
+		if j.count(form) != 1 {
+			t.Fatalf("no validation form for %s", ind.Code)
+		}
+		validated[ind.Code] = *ind.Declared
+		if i == 0 {
+			v := *ind.Declared / 2
+			if v == *ind.Declared {
+				v++
+			}
+			validated[ind.Code] = v
+			j.do("correct "+ind.Code,
+				chromedp.SendKeys(chromedp.CSS("#value-"+ind.Code), contractlife.Value{Unit: ind.Unit, N: v}.Input()),
+				chromedp.SendKeys(chromedp.CSS("#reason-"+ind.Code), "valeur de l'observatoire régional de santé"))
+		}
+		j.submit("validate "+ind.Code, form+` button[type=submit]`)
+		if cell := j.text(`[data-testid=ind-` + ind.Code + `] [data-testid=validated]`); !strings.Contains(cell, "par Rachid Benali") {
+			t.Fatalf("%s not validated: %q", ind.Code, cell)
+		}
+	}
+	if r := j.text(`[data-testid=ind-` + y.Indicators[0].Code + `] [data-testid=reason]`); !strings.Contains(r, "observatoire") {
+		t.Fatalf("correction reason: %q", r)
+	}
+	shot(t, j.ctx, "annee-1-validee")
+
+	// Closing without the dialogue de gestion: refused, listing it.
+	if miss := j.text(`[data-testid=year-missing]`); !strings.Contains(strings.ToLower(miss), "dialogue") {
+		t.Fatalf("missing before the meeting: %q", miss)
+	}
+	j.do("meeting",
+		chromedp.SendKeys(chromedp.CSS("#held_on"), today.French()),
+		chromedp.SendKeys(chromedp.CSS("#structure"), "Coordinatrice de la CPTS"),
+		chromedp.SendKeys(chromedp.CSS("#cpam"), "Rachid Benali"),
+		chromedp.SendKeys(chromedp.CSS("#ars"), "Sophie Garnier"),
+		chromedp.SendKeys(chromedp.CSS("#minutes"), "Bilan de l'année 1 : prévention à lancer."))
+	j.submit("meeting", `[data-testid=meeting-form] button[type=submit]`)
+	if j.count(`[data-testid=meeting]`) != 1 {
+		t.Fatal("meeting not recorded")
+	}
+	j.submit("close", `[data-testid=close-form] button[type=submit]`)
+	if j.count(`[data-testid=year-closed]`) != 1 {
+		t.Fatalf("year not closed: %s", j.text(`main`))
+	}
+	shot(t, j.ctx, "annee-1-cloturee")
+
+	// The balances: contractlife.YearBalance on the validated values, the
+	// year's advances and the closing day.
+	lc := lifeOf(t, e, c)
+	var ms []contractlife.Measure
+	for _, ind := range y.Indicators {
+		if at, ok := lc.Starts[ind.Mission]; !ok || at.After(y.End) {
+			continue
+		}
+		ms = append(ms, contractlife.Measure{Mission: ind.Mission, Direction: ind.Direction, Weight: ind.Weight, Baseline: ind.Baseline,
+			Target: ind.Target, Value: contractlife.Value{Unit: ind.Unit, N: validated[ind.Code]}})
+	}
+	rates, err := contractlife.MissionRates(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := e.st.ContractPayments(ctx, admin, c.DossierID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adv := map[funding.Mission]domain.Cents{}
+	for _, p := range ps {
+		if p.ContractYear == 1 && p.Kind == funding.KindAvance && p.Status != store.PaymentAnnule {
+			adv[p.Mission] += p.Amount
+		}
+	}
+	want, err := contractlife.YearBalance(contractlife.BalanceInput{Contract: lc, Year: 1, Closed: today, Rates: rates, Advances: adv})
+	if err != nil || len(want) == 0 {
+		t.Fatalf("expected balances %v %v", want, err)
+	}
+	return lc, want
+}
+
+// fetchText GETs path in the page's session and returns its body decoded
+// as UTF-8 with its BOM kept.
+func (j *journey) fetchText(path string) string {
+	j.t.Helper()
+	s, err := chromedp.Run(j.ctx, chromedp.Evaluate[string](`fetch(`+jsQuote(path)+`).then(function (r) { return r.arrayBuffer() }).then(function (b) {
+		return new TextDecoder("utf-8", {ignoreBOM: true}).decode(b) })`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		j.t.Fatalf("fetch %s: %v", path, err)
+	}
+	return s
+}
+
+// TestJourneyPaymentsAndCrisisInBrowser: in Chromium, after the Côtière's
+// year 1 is closed, the referent orders its balances as a batch (the
+// confirmation shows their count and sum), exports them for the accounting
+// (BOM, ";", decimal comma) and imports the confirmation file that marks
+// them paid; the coordinator files a crisis plan, the referent accepts it,
+// the ARS director declares a crisis on the Ain and the Côtière gets
+// exactly contractlife.CrisisPayment.
+func TestJourneyPaymentsAndCrisisInBrowser(t *testing.T) {
+	e := newSerialEnv(t)
+	ctx := context.Background()
+	today := domain.DateOf(*e.clock)
+	c := cotiere(t, e)
+	admin := e.ctScope("admin@demo.portail-aci.fr")
+	y, err := e.st.ContractYear(ctx, admin, c.ID, 1, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := newJourney(t, e)
+	lc, want := closeCotiereYear1(t, e, j, c, y, today)
+	var sum domain.Cents
+	for _, l := range want {
+		sum += l.Amount
+	}
+
+	// The batch: the balances due today, with their confirmation.
+	sel := "nature=solde&du=" + today.French() + "&au=" + today.French()
+	j.nav("/paiements?etat=prevu&" + sel)
+	if got := j.text(`[data-testid=payments-count]`); got != itoaInt(len(want)) {
+		t.Fatalf("planned balances listed: %s, want %d", got, len(want))
+	}
+	j.submit("batch", `[data-testid=batch-order]`)
+	if got := j.text(`[data-testid=batch-count]`); got != itoaInt(len(want)) {
+		t.Fatalf("confirmation count %q, want %d", got, len(want))
+	}
+	if got := j.text(`[data-testid=batch-sum]`); got != domain.FormatEUR(sum) {
+		t.Fatalf("confirmation sum %q, want %s", got, domain.FormatEUR(sum))
+	}
+	shot(t, j.ctx, "paiements-lot-confirmation")
+	j.submit("order batch", `form[action="/paiements/ordonnancer"] button[type=submit]`)
+	j.nav("/paiements?etat=ordonnance&" + sel)
+	if got, s := j.text(`[data-testid=payments-count]`), j.text(`[data-testid=payments-sum]`); got != itoaInt(len(want)) || s != domain.FormatEUR(sum) {
+		t.Fatalf("ordered: %s for %s, want %d for %s", got, s, len(want), domain.FormatEUR(sum))
+	}
+
+	// The accounting export of the ordered balances.
+	csv := j.fetchText("/paiements/export.csv?etat=ordonnance&" + sel)
+	if !strings.HasPrefix(csv, "\uFEFFIdentifiant;") {
+		t.Fatalf("export header %q", csv[:min(len(csv), 80)])
+	}
+	lines := strings.Split(strings.TrimRight(csv, "\r\n"), "\r\n")
+	if len(lines) != len(want)+1 {
+		t.Fatalf("export: %d lines, want %d\n%s", len(lines)-1, len(want), csv)
+	}
+	confirmation := "paiement;date;montant\r\n"
+	for _, l := range want {
+		amount := strings.ReplaceAll(domain.FormatNumber(l.Amount), "\u202f", "")
+		found := false
+		for _, line := range lines[1:] {
+			cells := strings.Split(line, ";")
+			if len(cells) > 10 && cells[10] == amount && strings.Contains(cells[10], ",") && cells[9] == today.French() {
+				found = true
+				confirmation += cells[1] + ";" + today.French() + ";" + amount + "\r\n"
+			}
+		}
+		if !found {
+			t.Fatalf("balance %s %s not in the export:\n%s", l.Mission.Label(), amount, csv)
+		}
+	}
+
+	// The confirmation file marks them paid.
+	j.nav("/paiements")
+	f := filepath.Join(t.TempDir(), "confirmation.csv")
+	if err := os.WriteFile(f, []byte(confirmation), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j.do("import", chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{f}))
+	j.submit("import", `[data-testid=import-form] button[type=submit]`)
+	if got := j.text(`[data-testid=import-applied]`); got != itoaInt(len(want))+" ligne(s) appliquée(s), pour "+domain.FormatEUR(sum)+"." {
+		t.Fatalf("import report %q", got)
+	}
+	shot(t, j.ctx, "paiements-import-rapport")
+	j.nav("/paiements?etat=verse&" + sel)
+	if got, s := j.text(`[data-testid=payments-count]`), j.text(`[data-testid=payments-sum]`); got != itoaInt(len(want)) || s != domain.FormatEUR(sum) {
+		t.Fatalf("paid: %s for %s, want %d for %s", got, s, len(want), domain.FormatEUR(sum))
+	}
+
+	// The crisis plan: filed by the coordinator, accepted by the referent.
+	plan := "/contrats/" + ctItoa(c.ID) + "/plan-crise"
+	j.as(seed.CotiereCoordinator)
+	j.nav(plan)
+	pdf := filepath.Join(t.TempDir(), "plan-crise.pdf")
+	if err := os.WriteFile(pdf, seed.MinimalPDF([]string{"Plan de réponse aux crises sanitaires"}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j.do("plan", chromedp.SetUploadFiles(chromedp.CSS("#plan-file"), []string{pdf}))
+	j.submit("plan", `[data-testid=plan-upload-form] button[type=submit]`)
+	j.as("referent@demo.portail-aci.fr")
+	j.nav(plan)
+	j.submit("accept plan", `[data-testid=plan-decide-form] button[value=accepter]`)
+
+	// The ARS director declares a crisis on the Ain.
+	j.as("ars@demo.portail-aci.fr")
+	j.nav("/crises")
+	j.js("departements", `document.querySelectorAll('[data-testid=crisis-form] input[name=departements]').forEach(function (i) { i.checked = i.value === "01" })`)
+	j.do("crisis",
+		chromedp.SendKeys(chromedp.CSS("#crisis-name"), "Canicule de l'Ain"),
+		chromedp.SendKeys(chromedp.CSS("#crisis-start"), today.AddDays(-2).French()),
+		chromedp.SendKeys(chromedp.CSS("#crisis-end"), today.AddDays(10).French()))
+	j.submit("crisis", `[data-testid=crisis-form] button[type=submit]`)
+	crisis := contractlife.CrisisPayment(contractlife.Crisis{Name: "Canicule de l'Ain", Region: "84", Departements: []string{"01"}, Declared: today},
+		contractlife.CrisisCPTS{Region: "84", Departement: "01", Contract: lc, Active: true, PlanAccepted: []domain.Date{today}})
+	if !crisis.Due() {
+		t.Fatalf("the domain gives nothing: %s", crisis.Reason)
+	}
+	found := false
+	for _, r := range j.rows(`table:has([data-testid=crisis-result])`) {
+		if len(r) > 0 && strings.Contains(strings.Join(r, " "), seed.CotiereDeDemo) {
+			found = strings.Contains(strings.Join(r, " "), domain.FormatEUR(crisis.Payment.Amount))
+		}
+	}
+	if !found {
+		t.Fatalf("the Côtière's crisis amount %s not shown: %q", domain.FormatEUR(crisis.Payment.Amount), j.rows(`table:has([data-testid=crisis-result])`))
+	}
+	t.Logf("balances ordered, exported, paid: %d for %s; crisis: %s", len(want), domain.FormatEUR(sum), domain.FormatEUR(crisis.Payment.Amount))
+	shot(t, j.ctx, "crise-declaree")
+
+	// A territory avenant reaching tier 3: the Ain's most populated
+	// communes outside the territory, until funding.Tier says 3.
+	before, err := e.st.ContractPayments(ctx, admin, c.DossierID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := e.st.Pool.Query(ctx, `SELECT code, population FROM communes WHERE departement = '01' AND actuelle
+		AND code NOT IN (SELECT commune_code FROM territory_communes WHERE structure_id = $1) ORDER BY population DESC, code`, c.StructureID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop := c.Population
+	var add []string
+	for rows.Next() {
+		var code string
+		var n int64
+		if err := rows.Scan(&code, &n); err != nil {
+			t.Fatal(err)
+		}
+		if tier, _ := funding.Tier(pop); tier >= 3 {
+			continue
+		}
+		add, pop = append(add, code), pop+n
+	}
+	rows.Close()
+	if tier, _ := funding.Tier(pop); tier != 3 {
+		t.Fatalf("no tier-3 territory: %d inhabitants", pop)
+	}
+	j.as(seed.CotiereCoordinator)
+	j.nav("/contrats/" + ctItoa(c.ID) + "/avenants")
+	j.do("avenant",
+		chromedp.SendKeys(chromedp.CSS("#av-object"), "Extension du territoire aux communes voisines"),
+		chromedp.SetValue(chromedp.CSS("#av-effective"), today.French()),
+		chromedp.SendKeys(chromedp.CSS("#av-add"), strings.Join(add, " ")))
+	j.submit("avenant", `[data-testid=avenant-form] button[type=submit]`)
+	avURL, err := chromedp.Run(j.ctx, chromedp.Location())
+	if err != nil || !strings.Contains(avURL, "/avenants/") {
+		t.Fatalf("after proposing: %s %v\n%s", avURL, err, j.text(`main`))
+	}
+	j.as("referent@demo.portail-aci.fr")
+	j.nav(strings.TrimPrefix(avURL, e.ts.URL))
+	j.submit("accept avenant", `[data-testid=avenant-decide-form] button[value=accepter]`)
+	for _, who := range []string{seed.CotiereCoordinator, seed.CPAMAinManager().Email, "ars@demo.portail-aci.fr"} {
+		j.as(who)
+		j.nav(strings.TrimPrefix(avURL, e.ts.URL))
+		j.submit("sign avenant", `[data-testid=avenant-sign-form] button[type=submit]`)
+	}
+	j.nav(strings.TrimPrefix(avURL, e.ts.URL))
+	shot(t, j.ctx, "avenant-territoire-signe")
+	changes := j.text(`[data-testid=avenant-changes]`)
+	now, ok := contractlife.YearAt(c.Start, today)
+	if !ok {
+		t.Fatal("today outside the contract")
+	}
+	for _, w := range []string{"taille " + itoaInt(c.Tier) + " → 3", "à compter de l'année " + itoaInt(now.N+1) + " du contrat"} {
+		if !strings.Contains(changes, w) {
+			t.Fatalf("avenant changes %q: want %q", changes, w)
+		}
+	}
+	after, err := e.st.ContractPayments(ctx, admin, c.DossierID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := map[int64]store.PaymentRow{}
+	for _, p := range after {
+		kept[p.ID] = p
+	}
+	for _, p := range before {
+		if p.Status == store.PaymentAnnule {
+			continue
+		}
+		if a, ok := kept[p.ID]; !ok || a.Amount != p.Amount || (p.Status != store.PaymentPrevu && a.Status != p.Status) {
+			t.Errorf("payment %d changed by the avenant: %+v → %+v", p.ID, p, a)
+		}
+	}
+}
