@@ -214,6 +214,14 @@ func TestContractYearPagesCPTS(t *testing.T) {
 		}
 	}
 	c, _ = e.st.ContractByDossier(ctx, scopeOf(t, e, "admin@demo.portail-aci.fr"), did)
+	// A mission has a balance only once declared started (docs/rules.md §28):
+	// the coordinator declares each one started on the day of signature.
+	for _, m := range c.Terms.Missions {
+		if _, err := e.st.DeclareMissionStart(ctx, scopeOf(t, e, "coordinateur@demo.portail-aci.fr"), store.MissionDeclaration{ContractID: c.ID,
+			Mission: m.Code, On: c.Start, Evidence: "Compte rendu de lancement de la mission.", Today: signed, At: at}); err != nil && domain.ErrorCode(err) != domain.EConflict {
+			t.Fatalf("start %s: %v", m.Code, err)
+		}
+	}
 	w, _ := contractlife.DeclarationWindow(c.Start, 1)
 	*e.clock = w.Open.AddDays(2).Time().Add(10 * time.Hour)
 	base := "/contrats/" + strconv.FormatInt(c.ID, 10) + "/annees/1"

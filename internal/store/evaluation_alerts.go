@@ -141,22 +141,10 @@ func contractAlerts(ctx context.Context, q contentQuerier, c Contract, today dom
 	return out, nil
 }
 
-// missionProgress is the start and deployment of each mission (see
-// missionStarts: until contract_missions exists every mission counts as
-// started on the contract's start, not deployed).
+// missionProgress is the start and deployment of each mission, as declared
+// in contract_missions (docs/rules.md §28).
 func missionProgress(ctx context.Context, q contentQuerier, c Contract) (map[funding.Mission]contractlife.Progress, error) {
 	out := map[funding.Mission]contractlife.Progress{}
-	var table *string
-	if err := q.QueryRow(ctx, `SELECT to_regclass('contract_missions')::text`).Scan(&table); err != nil {
-		return nil, err
-	}
-	if table == nil {
-		starts, err := missionStarts(ctx, q, c.ID)
-		for m, d := range starts {
-			out[m] = contractlife.Progress{Mission: m, Started: d}
-		}
-		return out, err
-	}
 	rows, err := q.Query(ctx, `SELECT mission, started_on, deployed_on FROM contract_missions WHERE contract_id = $1`, c.ID)
 	if err != nil {
 		return nil, err
