@@ -23,17 +23,18 @@ import (
 // homeNextPayments bounds the payments listed in a structure's deadlines.
 const homeNextPayments = 4
 
-// moneyHomeBlocks says what waits for the viewer on the money side.
-func (s *Server) moneyHomeBlocks(r *http.Request) ([]pages.HomeBlock, error) {
+// moneyHomeBlocks says what waits for the viewer on the money side; hc is
+// a structure viewer's latest contract (nil: none, or not a structure).
+func (s *Server) moneyHomeBlocks(r *http.Request, hc *store.HomeContract) ([]pages.HomeBlock, error) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	today := domain.DateOf(s.now())
 	var out []pages.HomeBlock
 	if viewerCan(r, access.ActWorkAsStructure) {
-		c, ok, err := s.store.StructureContract(ctx, sc, sc.OrgID)
-		if err != nil || !ok || c.Start.IsZero() {
-			return nil, err
+		if hc == nil || hc.Start.IsZero() {
+			return nil, nil
 		}
+		c := *hc
 		href := "/contrats/" + dItoa(c.ID)
 		dl := pages.HomeBlock{Title: "Prochaines échéances", More: "/dossiers/" + dItoa(c.DossierID) + "/contrat",
 			Empty: "Aucun versement n'est plus attendu sur votre contrat."}
@@ -93,7 +94,7 @@ func (s *Server) moneyHomeBlocks(r *http.Request) ([]pages.HomeBlock, error) {
 			out = append(out, cb)
 		}
 	}
-	if sc.Kind == domain.OrgARS {
+	if viewerCan(r, access.ActDeclareCrisis) { // the ARS director declares them (docs/rules.md §31)
 		out = append(out, pages.HomeBlock{Title: "Crises sanitaires", More: "/crises", Items: []pages.HomeItem{{
 			Label: "Déclarer une crise sanitaire ou suivre les crises en cours", Href: "/crises",
 			Detail: "La part variable « crise » est calculée pour chaque CPTS au contrat actif du territoire touché."}}})
@@ -181,16 +182,16 @@ func statementKindLabel(k funding.Kind) string {
 
 // homeDashboard is the home's money panel: the structure's money per
 // contract year; for ARS and DCGDR, their region's CPTS by tier and state.
-func (s *Server) homeDashboard(r *http.Request) (pages.HomeDashboard, error) {
+func (s *Server) homeDashboard(r *http.Request, hc *store.HomeContract) (pages.HomeDashboard, error) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	var d pages.HomeDashboard
 	switch {
 	case viewerCan(r, access.ActWorkAsStructure):
-		c, ok, err := s.store.StructureContract(ctx, sc, sc.OrgID)
-		if err != nil || !ok {
-			return d, err
+		if hc == nil {
+			return d, nil
 		}
+		c := *hc
 		d.Statements = s.statementYears(c, sc.OrgID)
 		ys, err := s.store.StructureMoney(ctx, sc, sc.OrgID)
 		if err != nil {

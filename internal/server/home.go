@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/portail-aci/aci/internal/access"
+	"github.com/portail-aci/aci/internal/store"
 	"net/http"
 
 	"github.com/portail-aci/aci/internal/domain"
@@ -22,11 +23,25 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		coordinates = access.For(sc.Viewer(), access.Structure(o.ID, o.StructureType, o.ArchivedAt != nil)).Can(access.ActCreateDossier)
 	}
 	v := pages.HomeView{Intro: homeIntro(sc.Kind, coordinates, sc.OrgName, st)}
+	// The structure's latest contract, read once for the money blocks and
+	// the money panel (a GET needs a handful of queries).
+	var hc *store.HomeContract
+	if viewerCan(r, access.ActWorkAsStructure) {
+		c, ok, err := s.store.StructureContract(r.Context(), sc, sc.OrgID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if ok {
+			hc = &c
+		}
+	}
+	money := func(r *http.Request) ([]pages.HomeBlock, error) { return s.moneyHomeBlocks(r, hc) }
 	// The "what is waiting for you" blocks, in the order they are shown;
 	// each area adds its own here (dossiers, instruction, payments...).
 	for _, f := range []func(*http.Request) ([]pages.HomeBlock, error){
 		s.dossierHomeBlocks, // dossier_home.go: the dossier and its next step, or the dossiers to act on
-		s.moneyHomeBlocks,   // dashboard_home.go: deadlines, what to declare, payments to order, crises
+		money,               // dashboard_home.go: deadlines, what to declare, payments to order, crises
 		s.yearHomeBlocks,    // year_home.go: late missions, yearly declarations to make or validate
 	} {
 		bs, err := f(r)
@@ -36,7 +51,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Blocks = append(v.Blocks, bs...)
 	}
-	d, err := s.homeDashboard(r) // dashboard_home.go: the money chart, the region's CPTS
+	d, err := s.homeDashboard(r, hc) // dashboard_home.go: the money chart, the region's CPTS
 	if err != nil {
 		s.fail(w, r, err)
 		return

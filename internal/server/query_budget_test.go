@@ -136,15 +136,23 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		{"", "/login", 0},
 		// Homes: the frame plus the role's summary (a list's count and its
 		// page go in one batch, one round trip).
-		{coord, "/", 4},
+		// Over the target since the contract's life: the latest contract
+		// (read once, shared by the money blocks and the chart), the next
+		// payments, the money per year — 6 until they go in one batch.
+		{coord, "/", 6},
 		// The MSP's home shows its structure, its dossiers and its active
 		// contract with its signatures: 6 until the contract's summary is
 		// read with the dossier.
-		{msp, "/", 6},
-		{referent, "/", 3},
+		// Over the target: the contract alerts read each contract's
+		// evaluations and closings (store.ContractAlerts, bounded by
+		// maxAlertContracts) — 12, the home furthest above its target.
+		{msp, "/", 12},
+		// Over the target: payments to order, contracts to sign (count and
+		// page) and the contract alerts with their per-contract reads — 10.
+		{referent, "/", 10},
 		// The ARS: its queue and the contracts waiting for its signature.
-		{ars, "/", 5},
-		{dcgdr, "/", 3},
+		{ars, "/", 6}, // and the region's CPTS by tier and state
+		{dcgdr, "/", 4}, // the region's CPTS by tier and state
 		{admin, "/", 2},
 		// Lists: the frame and the page with its count (one batch).
 		{referent, "/dossiers", 3},
@@ -156,12 +164,12 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// A dossier: the frame, the dossier (withDossier) and its page.
 		// The coordinator: history, complements, accelerator sessions with
 		// their scope check (one batch): 6.
-		{coord, dpath(val, ""), 6},
+		{coord, dpath(val, ""), 7}, // and the dossier's amorçage payments
 		// The referent adds the instruction checklist, read in one
 		// read-only snapshot (begin, 6 selects, rollback) and the
 		// facilitators of the accelerator form: 15 — the page most above
 		// its target; the checklist's reads are to go in one batch.
-		{referent, dpath(val, ""), 15},
+		{referent, dpath(val, ""), 16}, // and the dossier's amorçage payments
 		// The contract, its signatures, its avenants and its payments, whose
 		// store method checks the scope again by the dossier: 7 until the
 		// payments are read by the contract already in hand.
