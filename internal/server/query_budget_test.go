@@ -151,7 +151,7 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// page) and the contract alerts with their per-contract reads — 10.
 		{referent, "/", 10},
 		// The ARS: its queue and the contracts waiting for its signature.
-		{ars, "/", 6}, // and the region's CPTS by tier and state
+		{ars, "/", 6},   // and the region's CPTS by tier and state
 		{dcgdr, "/", 4}, // the region's CPTS by tier and state
 		{admin, "/", 2},
 		// Lists: the frame and the page with its count (one batch).
