@@ -143,13 +143,16 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// The MSP's home shows its structure, its dossiers and its active
 		// contract with its signatures: 6 until the contract's summary is
 		// read with the dossier.
-		// Over the target: the contract alerts read each contract's
-		// evaluations and closings (store.ContractAlerts, bounded by
-		// maxAlertContracts) — 12, the home furthest above its target.
-		{msp, "/", 12},
+		// Over the target: the structure, its dossier and its contract with
+		// its signatures, the money blocks and the contract alerts (the
+		// contracts, then their missions, evaluations and closings in one
+		// batch, whatever their number) — 11, the home furthest above its
+		// target.
+		{msp, "/", 11},
 		// Over the target: payments to order, contracts to sign (count and
-		// page) and the contract alerts with their per-contract reads — 10.
-		{referent, "/", 10},
+		// page) and the contract alerts (two round trips for every contract
+		// of the CPAM) — 8.
+		{referent, "/", 8},
 		// The ARS: its queue and the contracts waiting for its signature.
 		{ars, "/", 6},   // and the region's CPTS by tier and state
 		{dcgdr, "/", 4}, // the region's CPTS by tier and state

@@ -50,9 +50,13 @@ func (s *Store) ContractAlerts(ctx context.Context, sc Scope, today domain.Date,
 	if err != nil {
 		return nil, 0, pgError("store.ContractAlerts", err)
 	}
+	facts, err := alertFacts(ctx, s.Pool, cs)
+	if err != nil {
+		return nil, 0, pgError("store.ContractAlerts", err)
+	}
 	var out []ContractAlert
 	for _, c := range cs {
-		as, err := contractAlerts(ctx, s.Pool, c, today)
+		as, err := contractAlerts(c, facts[c.ID], today)
 		if err != nil {
 			return nil, 0, pgError("store.ContractAlerts", err)
 		}
@@ -65,16 +69,73 @@ func (s *Store) ContractAlerts(ctx context.Context, sc Scope, today domain.Date,
 	return out, total, nil
 }
 
-func contractAlerts(ctx context.Context, q contentQuerier, c Contract, today domain.Date) ([]ContractAlert, error) {
+// yearFacts are what the alerts of one contract read: its missions'
+// progress, its evaluations' states by year and its closed years.
+type yearFacts struct {
+	progress map[funding.Mission]contractlife.Progress
+	status   map[int]string // year → year_evaluations.status
+	closed   []int          // contract_year of the closings
+}
+
+// alertFacts reads the facts of every contract of cs in one round trip (a
+// batch of three queries), whatever their number.
+func alertFacts(ctx context.Context, q batcher, cs []Contract) (map[int64]*yearFacts, error) {
+	out := map[int64]*yearFacts{}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+		out[c.ID] = &yearFacts{progress: map[funding.Mission]contractlife.Progress{}, status: map[int]string{}}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT contract_id, mission, started_on, deployed_on FROM contract_missions WHERE contract_id = ANY($1)`, ids)
+	b.Queue(`SELECT contract_id, year, status FROM year_evaluations WHERE contract_id = ANY($1)`, ids)
+	b.Queue(`SELECT contract_id, contract_year FROM contract_year_closings WHERE contract_id = ANY($1)`, ids)
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
+	var id int64
+	var m string
+	var started time.Time
+	var deployed *time.Time
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&id, &m, &started, &deployed}, func() error {
+		out[id].progress[funding.Mission(m)] = contractlife.Progress{Mission: funding.Mission(m), Started: domain.DateOf0(started), Deployed: dateOf(deployed)}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var n int
+	var st string
+	if rows, err = br.Query(); err != nil {
+		return nil, err
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&id, &n, &st}, func() error {
+		out[id].status[n] = st
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if rows, err = br.Query(); err != nil {
+		return nil, err
+	}
+	_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error {
+		out[id].closed = append(out[id].closed, n)
+		return nil
+	})
+	return out, err
+}
+
+func contractAlerts(c Contract, f *yearFacts, today domain.Date) ([]ContractAlert, error) {
 	var out []ContractAlert
 	base := "/contrats/" + strconv.FormatInt(c.ID, 10)
 	if c.StructureType == domain.CPTS {
-		progress, err := missionProgress(ctx, q, c)
-		if err != nil {
-			return nil, err
-		}
 		for _, m := range c.Terms.Missions {
-			p := progress[m.Code]
+			p := f.progress[m.Code]
 			p.Mission = m.Code
 			if l := contractlife.Lateness(p, c.Start, today); l.Any() {
 				for _, why := range l.Reasons {
@@ -84,29 +145,7 @@ func contractAlerts(ctx context.Context, q contentQuerier, c Contract, today dom
 			}
 		}
 	}
-	rows, err := q.Query(ctx, `SELECT year, status FROM year_evaluations WHERE contract_id = $1`, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	type ev struct {
-		n      int
-		status string
-	}
-	evs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ev, error) {
-		var x ev
-		return x, r.Scan(&x.n, &x.status)
-	})
-	if err != nil {
-		return nil, err
-	}
-	rows, err = q.Query(ctx, `SELECT contract_year FROM contract_year_closings WHERE contract_id = $1`, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	closed, err := pgx.CollectRows(rows, pgx.RowTo[int])
-	if err != nil {
-		return nil, err
-	}
+	closed := f.closed
 	for _, n := range contractYears(c) {
 		y, err := yearOf(c, n)
 		if err != nil {
@@ -119,12 +158,7 @@ func contractAlerts(ctx context.Context, q contentQuerier, c Contract, today dom
 		if isClosed || today.Before(y.Window.Open) {
 			continue
 		}
-		status := ""
-		for _, e := range evs {
-			if e.n == n {
-				status = e.status
-			}
-		}
+		status := f.status[n]
 		href := base + "/annees/" + strconv.Itoa(n)
 		switch {
 		case status == "soumise":
@@ -139,27 +173,4 @@ func contractAlerts(ctx context.Context, q contentQuerier, c Contract, today dom
 		}
 	}
 	return out, nil
-}
-
-// missionProgress is the start and deployment of each mission, as declared
-// in contract_missions (docs/rules.md §28).
-func missionProgress(ctx context.Context, q contentQuerier, c Contract) (map[funding.Mission]contractlife.Progress, error) {
-	out := map[funding.Mission]contractlife.Progress{}
-	rows, err := q.Query(ctx, `SELECT mission, started_on, deployed_on FROM contract_missions WHERE contract_id = $1`, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	type row struct {
-		m   string
-		s   time.Time
-		dep *time.Time
-	}
-	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
-		var x row
-		return x, r.Scan(&x.m, &x.s, &x.dep)
-	})
-	for _, x := range got {
-		out[funding.Mission(x.m)] = contractlife.Progress{Mission: funding.Mission(x.m), Started: domain.DateOf0(x.s), Deployed: dateOf(x.dep)}
-	}
-	return out, err
 }
