@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -452,4 +453,115 @@ func TestJourneyPaymentsAndCrisisInBrowser(t *testing.T) {
 			t.Errorf("payment %d changed by the avenant: %+v → %+v", p.ID, p, a)
 		}
 	}
+}
+
+// TestJourneyTerminationInBrowser: in Chromium, after the Côtière's year 1
+// is closed, its coordinator sends the termination letter through the
+// portal, the CPAM de l'Ain's referent records its receipt today; at the
+// effective date (contractlife.TerminationEffective) the job settles the
+// contract and the payments page shows the recovery or the balance line of
+// contractlife.Settle, computed from the same inputs (year 1 at the rates
+// of its validated values, the year the termination cuts at 0 %), to the
+// cent.
+func TestJourneyTerminationInBrowser(t *testing.T) {
+	e := newSerialEnv(t)
+	ctx := context.Background()
+	today := domain.DateOf(*e.clock)
+	c := cotiere(t, e)
+	admin := e.ctScope("admin@demo.portail-aci.fr")
+	y, err := e.st.ContractYear(ctx, admin, c.ID, 1, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := newJourney(t, e)
+	lc, _ := closeCotiereYear1(t, e, j, c, y, today)
+
+	// The coordinator sends the letter; the referent records its receipt.
+	page := dpath(c.DossierID, "/contrat")
+	j.as(seed.CotiereCoordinator)
+	j.nav(page)
+	j.do("motif", chromedp.SendKeys(chromedp.CSS("#res_motivation"), "Dissolution de l'association"))
+	j.submit("letter", `[data-testid=resiliation-form] button[type=submit]`)
+	if j.count(`[data-testid=resiliation-letter]`) != 1 {
+		t.Fatalf("letter not sent: %s", j.text(`main`))
+	}
+	j.as("referent@demo.portail-aci.fr")
+	j.nav(page)
+	j.do("receipt", chromedp.SetValue(chromedp.CSS("#record_on"), today.French()))
+	j.submit("receipt", `[data-testid=resiliation-record-form] button[type=submit]`)
+	eff, err := contractlife.TerminationEffective(c.Start, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := j.text(`[data-testid=resiliation-effective]`); !strings.Contains(got, eff.French()) {
+		t.Fatalf("effective date shown %q, want %s", got, eff.French())
+	}
+	shot(t, j.ctx, "resiliation-programmee")
+
+	// Expected: contractlife.Settle on the payments before the effective
+	// date, year 1 at its validated values' rates, the later years begun
+	// before the effective date at 0 % for their started missions.
+	y, err = e.st.ContractYear(ctx, admin, c.ID, 1, eff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []contractlife.Measure
+	for _, ind := range y.Indicators {
+		if at, ok := lc.Starts[ind.Mission]; !ok || at.After(y.End) {
+			continue
+		}
+		if ind.Validated == nil {
+			t.Fatalf("%s not validated", ind.Code)
+		}
+		ms = append(ms, contractlife.Measure{Mission: ind.Mission, Direction: ind.Direction, Weight: ind.Weight, Baseline: ind.Baseline,
+			Target: ind.Target, Value: contractlife.Value{Unit: ind.Unit, N: *ind.Validated}})
+	}
+	var rates [funding.ContractYears]map[funding.Mission]funding.Rate
+	if rates[0], err = contractlife.MissionRates(ms); err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n <= funding.ContractYears; n++ {
+		yr, ok := contractlife.YearAt(c.Start, contractlife.Anniversary(c.Start, n-1))
+		if !ok || !yr.Start.Before(eff) {
+			break
+		}
+		if rates[n-1] == nil {
+			rates[n-1] = map[funding.Mission]funding.Rate{}
+		}
+		for m, at := range lc.Starts {
+			if _, ok := rates[n-1][m]; !ok && m.HasAchievement() && at.Before(eff) && !at.After(yr.End) {
+				rates[n-1][m] = 0
+			}
+		}
+	}
+	before, err := e.st.ContractPayments(ctx, admin, c.DossierID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := contractlife.SettleInput{Effective: eff, Rates: rates, Contract: lc}
+	for _, p := range before {
+		in.Payments = append(in.Payments, contractlife.Scheduled{ID: p.ID, State: p.Status.State(),
+			Payment: funding.Payment{Due: p.Due, ContractYear: p.ContractYear, Mission: p.Mission, Kind: p.Kind, Amount: p.Amount, Rule: p.Rule}})
+	}
+	want, err := contractlife.Settle(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Line == nil {
+		t.Fatalf("settlement without a line: %+v", want)
+	}
+
+	// The job at the effective date.
+	if eff.After(today) {
+		if n, err := e.st.ApplyDueTerminations(ctx, eff, eff.Time().Add(time.Hour)); err != nil || n != 1 {
+			t.Fatalf("job: %d %v", n, err)
+		}
+	}
+	j.nav("/paiements?nature=" + string(want.Line.Kind) + "&contrat=" + ctItoa(c.ID))
+	if got, s := j.text(`[data-testid=payments-count]`), j.text(`[data-testid=payments-sum]`); got != "1" || s != domain.FormatEUR(want.Line.Amount) {
+		t.Fatalf("%s line: %s for %s, want 1 for %s", want.Line.Kind, got, s, domain.FormatEUR(want.Line.Amount))
+	}
+	shot(t, j.ctx, "resiliation-ligne")
+	t.Logf("termination effective %s: %s %s (due %s, kept %s, %d cancelled)", eff.French(), want.Line.Kind, domain.FormatEUR(want.Line.Amount),
+		domain.FormatEUR(want.Due), domain.FormatEUR(want.Kept), len(want.Cancel))
 }
