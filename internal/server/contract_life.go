@@ -121,17 +121,7 @@ func (s *Server) crisisPlanFile(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", f.MediaType)
-	h.Set("Content-Disposition", contentDisposition(f.Filename))
-	h.Set("Content-Length", strconv.Itoa(len(data)))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(data)
-	}
+	sendFile(w, r, f.Filename, f.MediaType, "", data)
 }
 
 // crisisPlanDecide records the CPAM's acceptance (and its payment) or

@@ -444,13 +444,5 @@ func (s *Server) yearFile(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", f.MediaType)
-	h.Set("Content-Disposition", contentDisposition(f.Filename))
-	h.Set("Content-Length", strconv.FormatInt(int64(len(f.Content)), 10))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(f.Content)
+	sendFile(w, r, f.Filename, f.MediaType, "", f.Content)
 }

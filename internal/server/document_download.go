@@ -24,17 +24,26 @@ func (s *Server) documentDownload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	sendFile(w, r, f.Filename, f.MediaType, f.SHA256, f.Content)
+}
+
+// sendFile sends a stored file as a download (docs/rules.md §24): its
+// checked media type, an attachment disposition, never sniffed, never
+// cached, sandboxed; etag (the SHA-256, "" for none) names the version.
+func sendFile(w http.ResponseWriter, r *http.Request, filename, mediaType, etag string, data []byte) {
 	h := w.Header()
-	h.Set("Content-Type", f.MediaType)
-	h.Set("Content-Disposition", contentDisposition(f.Filename))
-	h.Set("Content-Length", strconv.FormatInt(int64(len(f.Content)), 10))
+	h.Set("Content-Type", mediaType)
+	h.Set("Content-Disposition", contentDisposition(filename))
+	h.Set("Content-Length", strconv.Itoa(len(data)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("ETag", `"`+f.SHA256+`"`)
+	if etag != "" {
+		h.Set("ETag", `"`+etag+`"`)
+	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(f.Content)
+		_, _ = w.Write(data)
 	}
 }
 

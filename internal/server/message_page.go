@@ -6,7 +6,6 @@ import (
 	"github.com/portail-aci/aci/internal/access"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain"
@@ -131,12 +130,5 @@ func (s *Server) messageAttachment(w http.ResponseWriter, r *http.Request) {
 	}
 	// As documentDownload: attachment with an ASCII fallback name and the
 	// exact UTF-8 one, nosniff, and a sandbox CSP in case a browser renders it.
-	h := w.Header()
-	h.Set("Content-Type", a.ContentType)
-	h.Set("Content-Disposition", contentDisposition(a.Filename))
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Length", strconv.Itoa(len(a.Data)))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	_, _ = w.Write(a.Data)
+	sendFile(w, r, a.Filename, a.ContentType, "", a.Data)
 }
