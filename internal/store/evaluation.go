@@ -237,6 +237,38 @@ func lockContractYear(ctx context.Context, tx pgx.Tx, sc Scope, id int64, n int)
 	return c, y, err
 }
 
+// lockYearFor locks year n of contract id for act (not found when the
+// viewer may not do it); with open, a closed year is refused (read-only,
+// docs/rules.md §29).
+func lockYearFor(ctx context.Context, tx pgx.Tx, sc Scope, id int64, n int, act access.Act, open bool) (Contract, ContractYear, error) {
+	c, y, err := lockContractYear(ctx, tx, sc, id, n)
+	if err != nil {
+		return c, y, err
+	}
+	if !c.Permission(sc).Can(act) {
+		return c, y, domain.Errorf(domain.ENotFound, "Année introuvable.")
+	}
+	if open {
+		if closed, _, _, err := yearClosed(ctx, tx, c, y.Index); err != nil || closed {
+			return c, y, closedErr(err, y)
+		}
+	}
+	return c, y, nil
+}
+
+// actTime is the instant of an act (the store's clock when zero, to the
+// microsecond PostgreSQL keeps) and its Paris date (today when zero).
+func (s *Store) actTime(at time.Time, today domain.Date) (time.Time, domain.Date) {
+	if at.IsZero() {
+		at = s.now()
+	}
+	at = at.Truncate(time.Microsecond)
+	if today.IsZero() {
+		today = domain.DateOf(at)
+	}
+	return at, today
+}
+
 // ensureEvaluation creates the year's evaluation row (status brouillon).
 func ensureEvaluation(ctx context.Context, tx pgx.Tx, c Contract, n int, at time.Time) error {
 	_, err := tx.Exec(ctx, `INSERT INTO year_evaluations (contract_id, year, updated_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, c.ID, n, at)
@@ -643,24 +675,12 @@ func parseYearValue(field string, ind YearIndicator, s string) (int64, error) {
 // before submission; every value checked in its unit (an error per field,
 // nothing saved when one is wrong); submitting requires every value.
 func (s *Store) SaveDeclaration(ctx context.Context, sc Scope, in DeclarationInput) error {
-	at := in.At
-	if at.IsZero() {
-		at = s.now()
-	}
-	at = at.Truncate(time.Microsecond)
-	if in.Today.IsZero() {
-		in.Today = domain.DateOf(at)
-	}
+	at, today := s.actTime(in.At, in.Today)
+	in.Today = today
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		c, y, err := lockContractYear(ctx, tx, sc, in.ContractID, in.Year)
+		c, y, err := lockYearFor(ctx, tx, sc, in.ContractID, in.Year, access.ActDeclareValues, true)
 		if err != nil {
 			return err
-		}
-		if !c.Permission(sc).Can(access.ActDeclareValues) {
-			return domain.Errorf(domain.ENotFound, "Année introuvable.")
-		}
-		if closed, _, _, err := yearClosed(ctx, tx, c, y.Index); err != nil || closed {
-			return closedErr(err, y)
 		}
 		if err := y.Window.Check(in.Today); err != nil {
 			return err
@@ -787,19 +807,12 @@ type ValidationInput struct {
 // closed. The value row's version must be the one shown: of two referents
 // validating the same value at once, one wins and the other is told.
 func (s *Store) ValidateValue(ctx context.Context, sc Scope, in ValidationInput) error {
-	at := in.At
-	if at.IsZero() {
-		at = s.now()
-	}
-	at = at.Truncate(time.Microsecond)
+	at, _ := s.actTime(in.At, domain.Date{})
 	in.Reason = strings.TrimSpace(in.Reason)
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		c, y, err := lockContractYear(ctx, tx, sc, in.ContractID, in.Year)
+		c, y, err := lockYearFor(ctx, tx, sc, in.ContractID, in.Year, access.ActValidateValues, false)
 		if err != nil {
 			return err
-		}
-		if !c.Permission(sc).Can(access.ActValidateValues) {
-			return domain.Errorf(domain.ENotFound, "Année introuvable.")
 		}
 		if err := readYear(ctx, tx, c, &y, domain.DateOf(at)); err != nil {
 			return err
@@ -868,11 +881,7 @@ type MeetingPrep struct {
 // PrepareMeeting writes in the shared space of the year's dialogue de
 // gestion (docs/rules.md §29): the agenda, or a question of either side.
 func (s *Store) PrepareMeeting(ctx context.Context, sc Scope, in MeetingPrep) error {
-	at := in.At
-	if at.IsZero() {
-		at = s.now()
-	}
-	at = at.Truncate(time.Microsecond)
+	at, _ := s.actTime(in.At, domain.Date{})
 	q := strings.TrimSpace(in.Question)
 	switch {
 	case in.Agenda == nil && q == "":
@@ -883,17 +892,11 @@ func (s *Store) PrepareMeeting(ctx context.Context, sc Scope, in MeetingPrep) er
 		return domain.FieldError("agenda", "ordre du jour trop long (au plus %d caractères)", MaxYearAgenda)
 	}
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		c, y, err := lockContractYear(ctx, tx, sc, in.ContractID, in.Year)
+		c, y, err := lockYearFor(ctx, tx, sc, in.ContractID, in.Year, access.ActPrepareMeeting, true)
 		if err != nil {
 			return err
 		}
 		p := c.Permission(sc)
-		if !p.Can(access.ActPrepareMeeting) {
-			return domain.Errorf(domain.ENotFound, "Année introuvable.")
-		}
-		if closed, _, _, err := yearClosed(ctx, tx, c, y.Index); err != nil || closed {
-			return closedErr(err, y)
-		}
 		if err := ensureEvaluation(ctx, tx, c, y.N, at); err != nil {
 			return err
 		}
@@ -933,24 +936,12 @@ type MeetingInput struct {
 // date, participants of the three parties, minutes; attachments): the CPAM
 // referent, dated within the year's span up to today.
 func (s *Store) RecordMeeting(ctx context.Context, sc Scope, in MeetingInput) error {
-	at := in.At
-	if at.IsZero() {
-		at = s.now()
-	}
-	at = at.Truncate(time.Microsecond)
-	if in.Today.IsZero() {
-		in.Today = domain.DateOf(at)
-	}
+	at, today := s.actTime(in.At, in.Today)
+	in.Today = today
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		c, y, err := lockContractYear(ctx, tx, sc, in.ContractID, in.Year)
+		c, y, err := lockYearFor(ctx, tx, sc, in.ContractID, in.Year, access.ActRecordMeeting, true)
 		if err != nil {
 			return err
-		}
-		if !c.Permission(sc).Can(access.ActRecordMeeting) {
-			return domain.Errorf(domain.ENotFound, "Année introuvable.")
-		}
-		if closed, _, _, err := yearClosed(ctx, tx, c, y.Index); err != nil || closed {
-			return closedErr(err, y)
 		}
 		var errs []error
 		switch {
@@ -1174,20 +1165,11 @@ func (s *Store) mspBalance(ctx context.Context, q contentQuerier, c Contract, y 
 // validated achievement; the planned balance lines of the signature's
 // schedule for that year are cancelled and replaced) and the audit row.
 func (s *Store) CloseYear(ctx context.Context, sc Scope, id int64, n int, today domain.Date, at time.Time) error {
-	if at.IsZero() {
-		at = s.now()
-	}
-	at = at.Truncate(time.Microsecond)
-	if today.IsZero() {
-		today = domain.DateOf(at)
-	}
+	at, today = s.actTime(at, today)
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		c, y, err := lockContractYear(ctx, tx, sc, id, n)
+		c, y, err := lockYearFor(ctx, tx, sc, id, n, access.ActCloseYear, false)
 		if err != nil {
 			return err
-		}
-		if !c.Permission(sc).Can(access.ActCloseYear) {
-			return domain.Errorf(domain.ENotFound, "Année introuvable.")
 		}
 		if err := readYear(ctx, tx, c, &y, today); err != nil {
 			return err
@@ -1277,23 +1259,14 @@ type CorrectionInput struct {
 // values, and one adjustment payment per mission whose balance changes
 // (contractlife.Adjustments; rule_key 'ajustement:<record id>').
 func (s *Store) CorrectClosedYear(ctx context.Context, sc Scope, in CorrectionInput) (int64, error) {
-	at := in.At
-	if at.IsZero() {
-		at = s.now()
-	}
-	at = at.Truncate(time.Microsecond)
-	if in.Today.IsZero() {
-		in.Today = domain.DateOf(at)
-	}
+	at, today := s.actTime(in.At, in.Today)
+	in.Today = today
 	motive := strings.TrimSpace(in.Motive)
 	var recID int64
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		c, y, err := lockContractYear(ctx, tx, sc, in.ContractID, in.Year)
+		c, y, err := lockYearFor(ctx, tx, sc, in.ContractID, in.Year, access.ActCorrectClosedYear, false)
 		if err != nil {
 			return err
-		}
-		if !c.Permission(sc).Can(access.ActCorrectClosedYear) {
-			return domain.Errorf(domain.ENotFound, "Année introuvable.")
 		}
 		if err := readYear(ctx, tx, c, &y, in.Today); err != nil {
 			return err
