@@ -265,24 +265,13 @@ func (s *Store) ResetMFA(ctx context.Context, a Actor, userID int64) error {
 // an unknown or disabled e-mail.
 // System path, no scope.
 func (s *Store) NotifySecondFactorLocked(ctx context.Context, email, ip string, at, until time.Time, linkBase string) error {
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		var id int64
-		var name, to string
-		err := tx.QueryRow(ctx, `SELECT id, name, email FROM users WHERE email = $1 AND disabled_at IS NULL`, NormalizeEmail(email)).Scan(&id, &name, &to)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		paris := func(t time.Time) string { return t.In(domain.Paris).Format("02/01/2006 à 15:04") }
-		body := fmt.Sprintf("Bonjour %s,\n\n"+
+	return s.mailLockedAccount(ctx, "store.NotifySecondFactorLocked", email, at, func(name string) string {
+		return fmt.Sprintf("Bonjour %s,\n\n"+
 			"Plusieurs codes de vérification en deux étapes erronés ont été saisis pour votre compte du Portail ACI, le dernier le %s depuis l'adresse %s, "+
 			"après le bon mot de passe.\n\n"+
 			"Par sécurité, les connexions à votre compte depuis un appareil ou une adresse où vous ne vous êtes jamais connecté·e sont suspendues jusqu'au %s au moins.\n\n"+
 			"Si ces tentatives ne viennent pas de vous, quelqu'un connaît votre mot de passe : connectez-vous depuis un lieu habituel et changez-le sans attendre "+
 			"(Mon compte : %s/compte), puis prévenez l'administrateur du portail.\n",
-			name, paris(at), ip, paris(until), linkBase)
-		return outboxEnqueue(ctx, tx, to, id, "[Portail ACI] Tentatives de connexion refusées sur votre compte", body, at)
+			name, parisMinute(at), ip, parisMinute(until), linkBase)
 	})
-	return pgError("store.NotifySecondFactorLocked", err)
 }

@@ -188,6 +188,24 @@ func (s *Store) LoginHistory(ctx context.Context, email, ip string, now time.Tim
 // disabled e-mail (the form says the same either way).
 // System path, no scope.
 func (s *Store) NotifyAccountLocked(ctx context.Context, email, ip string, at, until time.Time, linkBase string) error {
+	return s.mailLockedAccount(ctx, "store.NotifyAccountLocked", email, at, func(name string) string {
+		return fmt.Sprintf("Bonjour %s,\n\n"+
+			"Plusieurs tentatives de connexion à votre compte du Portail ACI ont échoué (mot de passe incorrect), la dernière le %s depuis l'adresse %s.\n\n"+
+			"Par sécurité, les connexions à votre compte depuis un appareil ou une adresse où vous ne vous êtes jamais connecté·e sont suspendues jusqu'au %s au moins. "+
+			"Depuis les appareils et les lieux où vous vous connectez d'habitude, votre mot de passe fonctionne toujours.\n\n"+
+			"Si ces tentatives ne viennent pas de vous, quelqu'un essaie peut-être de deviner votre mot de passe : "+
+			"connectez-vous depuis un lieu habituel et changez-le (Mon compte : %s/compte), ou prévenez l'administrateur du portail.\n",
+			name, parisMinute(at), ip, parisMinute(until), linkBase)
+	})
+}
+
+// parisMinute is an instant as a French reader reads it: « 01/12/2026 à 14:05 ».
+func parisMinute(t time.Time) string { return t.In(domain.Paris).Format("02/01/2006 à 15:04") }
+
+// mailLockedAccount queues, through the outbox, the e-mail body(name) to the
+// owner of an account whose login was locked (docs/rules.md §23); nothing
+// for an unknown or disabled e-mail. System path, no scope.
+func (s *Store) mailLockedAccount(ctx context.Context, op, email string, at time.Time, body func(name string) string) error {
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		var name, to string
@@ -197,15 +215,7 @@ func (s *Store) NotifyAccountLocked(ctx context.Context, email, ip string, at, u
 		} else if err != nil {
 			return err
 		}
-		paris := func(t time.Time) string { return t.In(domain.Paris).Format("02/01/2006 à 15:04") }
-		body := fmt.Sprintf("Bonjour %s,\n\n"+
-			"Plusieurs tentatives de connexion à votre compte du Portail ACI ont échoué (mot de passe incorrect), la dernière le %s depuis l'adresse %s.\n\n"+
-			"Par sécurité, les connexions à votre compte depuis un appareil ou une adresse où vous ne vous êtes jamais connecté·e sont suspendues jusqu'au %s au moins. "+
-			"Depuis les appareils et les lieux où vous vous connectez d'habitude, votre mot de passe fonctionne toujours.\n\n"+
-			"Si ces tentatives ne viennent pas de vous, quelqu'un essaie peut-être de deviner votre mot de passe : "+
-			"connectez-vous depuis un lieu habituel et changez-le (Mon compte : %s/compte), ou prévenez l'administrateur du portail.\n",
-			name, paris(at), ip, paris(until), linkBase)
-		return outboxEnqueue(ctx, tx, to, id, "[Portail ACI] Tentatives de connexion refusées sur votre compte", body, at)
+		return outboxEnqueue(ctx, tx, to, id, "[Portail ACI] Tentatives de connexion refusées sur votre compte", body(name), at)
 	})
-	return pgError("store.NotifyAccountLocked", err)
+	return pgError(op, err)
 }
