@@ -99,6 +99,21 @@ func TestFormatEUR(t *testing.T) {
 	}
 }
 
+func TestFormatPlain(t *testing.T) {
+	tests := map[Cents]string{
+		Euros(87500):   "87500,00",
+		0:              "0,00",
+		5:              "0,05",
+		-8216095:       "-82160,95",
+		Euros(1234567): "1234567,00",
+	}
+	for c, want := range tests {
+		if got := FormatPlain(c); got != want {
+			t.Errorf("FormatPlain(%d) = %q, want %q", c, got, want)
+		}
+	}
+}
+
 func TestDates(t *testing.T) {
 	d, err := ParseDate("2025-03-15")
 	if err != nil {

@@ -70,6 +70,12 @@ func FormatNumber(c Cents) string {
 	return b.String()
 }
 
+// FormatPlain formats cents for a spreadsheet (docs/rules.md §27): a decimal
+// comma, no thousands separator, no currency: "-1234,50".
+func FormatPlain(c Cents) string {
+	return strings.ReplaceAll(FormatNumber(c), "\u202f", "")
+}
+
 // GroupThousands writes a non-negative integer with a narrow no-break space
 // between groups of three digits: 45000 → "45 000".
 func GroupThousands(n int64) string {

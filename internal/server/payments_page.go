@@ -418,16 +418,10 @@ func PaymentExportRecords(items []store.PaymentItem) [][]string {
 			year = strconv.Itoa(it.ContractYear)
 		}
 		out = append(out, []string{strconv.FormatInt(it.ID, 10), it.Reference(), it.SIRET, it.StructureName, it.ContractRef, it.Rule,
-			paymentKindLabel(it.Kind), string(it.Mission), year, it.Due.French(), plainAmount(it.Amount), stateLabel(it.Status.State()),
+			paymentKindLabel(it.Kind), string(it.Mission), year, it.Due.French(), domain.FormatPlain(it.Amount), stateLabel(it.Status.State()),
 			frenchOrEmpty(it.OrderedOn), frenchOrEmpty(it.PaidOn), it.PaidRef})
 	}
 	return out
-}
-
-// plainAmount is an amount as a spreadsheet reads it: decimal comma, no
-// thousands separator, no currency ("-1234,50").
-func plainAmount(c domain.Cents) string {
-	return strings.NewReplacer("\u202f", "").Replace(domain.FormatNumber(c))
 }
 
 func frenchOrEmpty(d domain.Date) string {

@@ -177,21 +177,6 @@ func steeringMoneyTables(ls []store.MoneyLine) []pages.MoneyTable {
 	return out
 }
 
-// csvAmount writes cents for a spreadsheet: a decimal comma, no thousands
-// separator ("87500,00"), docs/rules.md §27.
-func csvAmount(c domain.Cents) string {
-	v := int64(c)
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	cents := strconv.FormatInt(v%100, 10)
-	if len(cents) == 1 {
-		cents = "0" + cents
-	}
-	return sign + strconv.FormatInt(v/100, 10) + "," + cents
-}
-
 // steeringExport sends the steering page as a French Excel CSV (BOM, ";",
 // decimal comma): one section per table, separated by an empty line.
 func (s *Server) steeringExport(w http.ResponseWriter, r *http.Request) {
@@ -230,7 +215,7 @@ func (s *Server) steeringExport(w http.ResponseWriter, r *http.Request) {
 		row := coverageRow(c)
 		share := ""
 		if c.Population > 0 {
-			share = csvAmount(domain.Cents(c.Covered * 10000 / c.Population))
+			share = domain.FormatPlain(domain.Cents(c.Covered * 10000 / c.Population))
 		}
 		_ = cw.Write([]string{row.Name, strconv.FormatInt(c.Population, 10), strconv.FormatInt(c.Covered, 10), share})
 	}
@@ -247,7 +232,7 @@ func (s *Server) steeringExport(w http.ResponseWriter, r *http.Request) {
 			_ = cw.Write(nil)
 			_ = cw.Write([]string{key, "Prévu (€)", "Ordonnancé (€)", "Versé (€)", "À recouvrer (€)", "Recouvré (€)"})
 		}
-		_ = cw.Write(append([]string{moneyKeyLabel(l)}, moneyCells(l.MoneyTotals, csvAmount)...))
+		_ = cw.Write(append([]string{moneyKeyLabel(l)}, moneyCells(l.MoneyTotals, domain.FormatPlain)...))
 	}
 	_ = cw.Write(nil)
 	t := tierTable("", st.CPTS)
