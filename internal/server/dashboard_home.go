@@ -103,9 +103,9 @@ func (s *Server) moneyHomeBlocks(r *http.Request, hc *store.HomeContract) ([]pag
 }
 
 // canOrderPayments: the viewer orders payments for a CPAM (its referent or
-// manager, access.ActRecordPayment on a running contract).
+// manager: access.ActOrderPayment, docs/rules.md §30).
 func canOrderPayments(sc store.Scope) bool {
-	return access.For(sc.Viewer(), access.Contract(0, domain.CPTS, workflow.Actif, nil)).Can(access.ActRecordPayment)
+	return access.ForViewer(sc.Viewer()).Can(access.ActOrderPayment)
 }
 
 // inForce: a contract whose indicators are still declared.

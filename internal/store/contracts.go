@@ -521,9 +521,6 @@ type ContractRequest struct {
 	DossierID  int64
 	Transition workflow.Transition
 	Seen       workflow.State // state shown on the page (stale page → conflict)
-	// Version is the contract version the page was shown with (an avenant
-	// now has its own path with its own version check: avenants.go).
-	Version int
 	// DocumentSHA256 is the hash shown to the signer (signer): refused when
 	// it is not the stored document's.
 	DocumentSHA256 string
