@@ -251,13 +251,16 @@ type Steering struct {
 // queries (docs/rules.md §32).
 func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steering, error) {
 	var out Steering
-	region := func(alias string, a *args) string {
-		w := sc.structures(alias, a)
+	// inRegion adds the chosen region (of the structure's seat, alias o)
+	// to the scope's predicate for the rows read: the registry by the seat,
+	// contracts and payments by their dossier's binding (docs/rules.md §33).
+	inRegion := func(scoped string, a *args) string {
 		if f.Region != "" {
-			w += " AND " + alias + ".departement IN (SELECT code FROM departements WHERE region = " + a.add(f.Region) + ")"
+			scoped += " AND o.departement IN (SELECT code FROM departements WHERE region = " + a.add(f.Region) + ")"
 		}
-		return w
+		return scoped
 	}
+	region := func(alias string, a *args) string { return inRegion(sc.structures(alias, a), a) }
 	// 1. Structures by type.
 	var a args
 	rows, err := s.Pool.Query(ctx, `SELECT o.structure_type, count(*) FROM organisations o WHERE o.archived_at IS NULL AND `+
@@ -273,7 +276,7 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	}
 	// 2. Contracts by type and state.
 	a = nil
-	rows, err = s.Pool.Query(ctx, `SELECT c.structure_type, c.state, count(*)`+contractFrom+` WHERE `+region("o", &a)+
+	rows, err = s.Pool.Query(ctx, `SELECT c.structure_type, c.state, count(*)`+contractFrom+` WHERE `+inRegion(sc.contracts("c", &a), &a)+
 		` GROUP BY 1, 2 ORDER BY 1, 2`, a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
@@ -295,7 +298,7 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 			coalesce(extract(year FROM p.due_on)::int, 0), ` + moneySums + `
 		FROM payments p JOIN organisations o ON o.id = p.structure_id JOIN departements dp ON dp.code = o.departement
 		JOIN regions rg ON rg.code = dp.region
-		WHERE ` + region("o", &a) + `
+		WHERE ` + inRegion(sc.ofDossier("p.dossier_id", &a), &a) + `
 		GROUP BY GROUPING SETS ((), (dp.region), (p.mission), (p.contract_year), (extract(year FROM p.due_on)))`
 	rows, err = s.Pool.Query(ctx, q, a...)
 	if err != nil {
