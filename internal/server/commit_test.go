@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"strconv"
 	"testing"
+	"time"
 
+	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/seed"
 )
 
@@ -142,5 +144,32 @@ func TestCreationFormsReplayedCreateOnce(t *testing.T) {
 	twice(loc+"/messages", mf)
 	if n := e.count(t, `SELECT count(*) FROM messages m JOIN dossiers d ON d.id = m.dossier_id WHERE d.structure_id = $1`, sid); n != 1 {
 		t.Fatalf("%d messages", n)
+	}
+}
+
+// TestCrisisDeclaredTwiceWithTheSameFormIsOne: a double submit of the crisis
+// form (same idempotency key) declares one crisis and answers the same
+// redirect (docs/rules.md §31, §33).
+func TestCrisisDeclaredTwiceWithTheSameFormIsOne(t *testing.T) {
+	e := newEnv(t)
+	ars := e.loggedIn("ars@demo.portail-aci.fr")
+	f := formOf(ars.get("/crises").doc(t), `[data-testid=crisis-form]`)
+	if f.Get("idem") == "" {
+		t.Fatal("the crisis form has no idempotency key")
+	}
+	today := domain.DateOf(time.Now())
+	f.Set("name", "Crise déclarée deux fois")
+	f.Set("start", today.French())
+	f.Set("end", today.AddDays(14).French())
+	f.Set("departements", "01")
+	r1, r2 := ars.post("/crises", f), ars.post("/crises", f)
+	if r1.StatusCode != http.StatusSeeOther || r2.StatusCode != http.StatusSeeOther {
+		t.Fatalf("statuses %d, %d, want 303 twice\n%s", r1.StatusCode, r2.StatusCode, r2.body)
+	}
+	if l1, l2 := r1.Header.Get("Location"), r2.Header.Get("Location"); l1 != l2 {
+		t.Fatalf("redirects %s then %s", l1, l2)
+	}
+	if n := e.count(t, `SELECT count(*) FROM crises WHERE name = 'Crise déclarée deux fois'`); n != 1 {
+		t.Fatalf("%d crises", n)
 	}
 }

@@ -111,7 +111,7 @@ func (s *Server) crisisDeclare(w http.ResponseWriter, r *http.Request) {
 		s.renderCrises(w, r, http.StatusUnprocessableEntity, form)
 		return
 	}
-	id, err := s.store.DeclareCrisis(r.Context(), sc, in)
+	id, err := s.store.DeclareCrisis(idempotent(r), sc, in)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EInvalid {
 			form.Errors[errField(err, "form")] = domain.ErrorMessage(err)

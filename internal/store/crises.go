@@ -108,35 +108,47 @@ func (s *Store) DeclareCrisis(ctx context.Context, sc Scope, in CrisisInput) (in
 	}
 	var id int64
 	err = s.Tx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO crises (ars_id, region, name, start_on, end_on, departements, declared_on, declared_at, declared_by, declared_by_name)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, sc.OrgID, sc.Region, cr.Name, cr.Start.String(), cr.End.String(),
-			deps, cr.Declared.String(), in.At, sc.UserID, actorName(sc)).Scan(&id); err != nil {
-			return err
-		}
-		// The CPTS contracts seated in the territory that were or may be in
-		// force on the declaration day, locked in id order (payments are
-		// numbered under the contract's lock).
-		rows, err := tx.Query(ctx, "SELECT "+contractColumns+contractFrom+` WHERE o.structure_type = 'CPTS' AND o.departement = ANY($1::text[])
-			AND (c.state IN ('a_signer', 'actif', 'resiliation_demandee') OR coalesce(c.resiliation_effective_on, c.end_date) > $2::date)
-			ORDER BY c.id FOR UPDATE OF c`, covered, cr.Declared.String())
-		if err != nil {
-			return err
-		}
-		list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Contract, error) { return scanContract(r) })
-		if err != nil {
-			return err
-		}
-		for _, c := range list {
-			if err := s.crisisFor(ctx, tx, sc, id, cr, c, in.At); err != nil {
-				return err
-			}
-		}
-		return nil
+		// A replayed form (its idempotency key, docs/rules.md §33) returns
+		// the crisis already declared instead of a second one.
+		return s.once(ctx, tx, sc.UserID, "declare_crisis", &id, func() (int64, error) {
+			var created int64
+			err := s.declareCrisisTx(ctx, tx, sc, cr, covered, in.At, &created)
+			return created, err
+		})
 	})
-	if err != nil {
+	if err := replayed(err); err != nil {
 		return 0, pgError("store.DeclareCrisis", err)
 	}
 	return id, nil
+}
+
+// declareCrisisTx records crisis cr and the crisis variable part of every
+// CPTS contract of the territory covered, in tx.
+func (s *Store) declareCrisisTx(ctx context.Context, tx pgx.Tx, sc Scope, cr contractlife.Crisis, covered []string, at time.Time, id *int64) error {
+	if err := tx.QueryRow(ctx, `INSERT INTO crises (ars_id, region, name, start_on, end_on, departements, declared_on, declared_at, declared_by, declared_by_name)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, sc.OrgID, sc.Region, cr.Name, cr.Start.String(), cr.End.String(),
+		cr.Departements, cr.Declared.String(), at, sc.UserID, actorName(sc)).Scan(id); err != nil {
+		return err
+	}
+	// The CPTS contracts seated in the territory that were or may be in
+	// force on the declaration day, locked in id order (payments are
+	// numbered under the contract's lock).
+	rows, err := tx.Query(ctx, "SELECT "+contractColumns+contractFrom+` WHERE o.structure_type = 'CPTS' AND o.departement = ANY($1::text[])
+		AND (c.state IN ('a_signer', 'actif', 'resiliation_demandee') OR coalesce(c.resiliation_effective_on, c.end_date) > $2::date)
+		ORDER BY c.id FOR UPDATE OF c`, covered, cr.Declared.String())
+	if err != nil {
+		return err
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Contract, error) { return scanContract(r) })
+	if err != nil {
+		return err
+	}
+	for _, c := range list {
+		if err := s.crisisFor(ctx, tx, sc, *id, cr, c, at); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // crisisFor computes and records the crisis variable part of contract c.
