@@ -376,7 +376,7 @@ func (s *Server) yearMeeting(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in.Files = files
-	if err := s.store.RecordMeeting(r.Context(), sc, in); err != nil {
+	if err := s.store.RecordMeeting(idempotent(r), sc, in); err != nil {
 		s.yearRefused(w, r, err, "")
 		return
 	}

@@ -274,8 +274,16 @@ func TestContractYearPagesCPTS(t *testing.T) {
 		t.Fatalf("meeting without ARS: %d\n%s", r.StatusCode, r.body)
 	}
 	meeting.Set("ars", "Sophie Garnier")
-	if r := ref.post(base+"/dialogue", meeting); r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("meeting: %d\n%s", r.StatusCode, r.body)
+	// Sent twice with the form's idempotency key (a double click): one
+	// meeting recorded, the page below shows one.
+	meeting.Set("idem", ref.get(base).doc(t).Find(`[data-testid=meeting-form] input[name=idem]`).AttrOr("value", ""))
+	if meeting.Get("idem") == "" {
+		t.Fatal("the meeting form has no idempotency key")
+	}
+	for range 2 {
+		if r := ref.post(base+"/dialogue", meeting); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("meeting: %d\n%s", r.StatusCode, r.body)
+		}
 	}
 	page := coord.get(base)
 	if pd := page.doc(t); !strings.Contains(pd.Find(`[data-testid=questions]`).Text(), "prévention") || pd.Find(`[data-testid=meeting]`).Length() != 1 ||

@@ -972,32 +972,43 @@ func (s *Store) RecordMeeting(ctx context.Context, sc Scope, in MeetingInput) er
 		if len(errs) > 0 {
 			return errors.Join(errs...)
 		}
-		if err := ensureEvaluation(ctx, tx, c, y.N, at); err != nil {
-			return err
-		}
-		uid := sc.UserID
+		// A replayed form (its idempotency key, docs/rules.md §33) records
+		// the meeting once.
 		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO year_meetings (contract_id, year, held_on, participants_structure, participants_cpam, participants_ars, minutes, recorded_at, recorded_by, recorded_by_name)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, c.ID, y.N, in.HeldOn.String(), strings.TrimSpace(in.Structure), strings.TrimSpace(in.CPAM),
-			strings.TrimSpace(in.ARS), strings.TrimSpace(in.Minutes), at, uid, sc.UserName).Scan(&id); err != nil {
-			return err
-		}
-		for _, u := range in.Files {
-			if len(u.Data) > MaxYearFileBytes {
-				return domain.FieldError("files", "fichier trop volumineux (au plus 5 Mo)")
-			}
-			f, err := saveFile(ctx, tx, "files", &uid, at, u.Name, u.Data)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO year_files (contract_id, year, meeting_id, file_id, created_at) VALUES ($1, $2, $3, $4, $5)`, c.ID, y.N, id, f.ID, at); err != nil {
-				return err
-			}
-		}
-		return appendAudit(ctx, tx, c.DossierID, &uid, sc.UserName, at, TransitionMeeting, c.State, c.State,
-			fmt.Sprintf("Dialogue de gestion du %s enregistré pour l'année %s", in.HeldOn.French(), yearName(y)))
+		return s.once(ctx, tx, sc.UserID, "record_meeting", &id, func() (int64, error) {
+			return recordMeetingTx(ctx, tx, sc, c, y, in, at)
+		})
 	})
-	return pgError("store.RecordMeeting", err)
+	return pgError("store.RecordMeeting", replayed(err))
+}
+
+// recordMeetingTx inserts the checked meeting in of year y of contract c,
+// its attachments and its audit row; it returns the meeting's id.
+func recordMeetingTx(ctx context.Context, tx pgx.Tx, sc Scope, c Contract, y ContractYear, in MeetingInput, at time.Time) (int64, error) {
+	if err := ensureEvaluation(ctx, tx, c, y.N, at); err != nil {
+		return 0, err
+	}
+	uid := sc.UserID
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO year_meetings (contract_id, year, held_on, participants_structure, participants_cpam, participants_ars, minutes, recorded_at, recorded_by, recorded_by_name)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, c.ID, y.N, in.HeldOn.String(), strings.TrimSpace(in.Structure), strings.TrimSpace(in.CPAM),
+		strings.TrimSpace(in.ARS), strings.TrimSpace(in.Minutes), at, uid, sc.UserName).Scan(&id); err != nil {
+		return 0, err
+	}
+	for _, u := range in.Files {
+		if len(u.Data) > MaxYearFileBytes {
+			return 0, domain.FieldError("files", "fichier trop volumineux (au plus 5 Mo)")
+		}
+		f, err := saveFile(ctx, tx, "files", &uid, at, u.Name, u.Data)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO year_files (contract_id, year, meeting_id, file_id, created_at) VALUES ($1, $2, $3, $4, $5)`, c.ID, y.N, id, f.ID, at); err != nil {
+			return 0, err
+		}
+	}
+	return id, appendAudit(ctx, tx, c.DossierID, &uid, sc.UserName, at, TransitionMeeting, c.State, c.State,
+		fmt.Sprintf("Dialogue de gestion du %s enregistré pour l'année %s", in.HeldOn.French(), yearName(y)))
 }
 
 // YearFileDownload returns an evidence file or meeting attachment of year n
