@@ -64,7 +64,9 @@ func TestTwoInstancesBehindNginx(t *testing.T) {
 	port := freePort(t)
 	base := "http://127.0.0.1:" + port
 	env := []string{"DATABASE_URL=" + dbURL, "ADDR=127.0.0.1:0", "BASE_URL=" + base, "TRUSTED_PROXIES=127.0.0.1/32",
-		"LOG_FORMAT=json", "SMTP_URL=" + smtp.URL(), "SHUTDOWN_GRACE=2s"}
+		"LOG_FORMAT=json", "SMTP_URL=" + smtp.URL(), "SHUTDOWN_GRACE=2s",
+		// The reports' read-only store, on the same database here.
+		"DATABASE_REPLICA_URL=" + dbURL}
 	var insts [2]*instance
 	var wg sync.WaitGroup
 	for i := range insts {
@@ -88,6 +90,11 @@ func TestTwoInstancesBehindNginx(t *testing.T) {
 		r := coord.get(base, "/")
 		if r.status != http.StatusOK || !strings.Contains(r.body, "Camille Martin") {
 			t.Fatalf("request %d after the login: %d (not logged in?)", i+1, r.status)
+		}
+	}
+	for i := range 2 {
+		if r := coord.get(base, "/dossiers/export.csv"); r.status != http.StatusOK || !strings.Contains(r.body, seed.ValDeDemo) {
+			t.Fatalf("export %d through the proxy (read-only reports store): %d\n%s", i+1, r.status, r.body)
 		}
 	}
 	// Every answer above was the coordinator's home page (an anonymous "/"

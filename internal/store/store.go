@@ -51,6 +51,13 @@ type Options struct {
 	// optional; New ignores them (its pool is already configured).
 	ConnectTimeout   time.Duration
 	StatementTimeout time.Duration
+	// ReadOnly makes every transaction of the connections Open makes
+	// read-only (default_transaction_read_only): the store of a read
+	// replica, for the reports (docs/rules.md §40). A write through it
+	// fails, on a replica and on the primary alike, so the tests, which open
+	// it on the primary's database, catch a report that writes. Optional;
+	// New ignores it.
+	ReadOnly bool
 }
 
 // New returns a store on pool with the collaborators of o. A missing
@@ -79,6 +86,9 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	}
 	if o.StatementTimeout > 0 {
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
+	}
+	if o.ReadOnly {
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
