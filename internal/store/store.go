@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/migrations"
@@ -107,13 +108,13 @@ func (s *Store) Close() { s.Pool.Close() }
 // Ping checks that the database answers (for /healthz).
 func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
 
-func provider(pool *pgxpool.Pool) (*goose.Provider, *sql.DB, error) {
+func provider(pool *pgxpool.Pool, opts ...goose.ProviderOption) (*goose.Provider, *sql.DB, error) {
 	db := stdlib.OpenDBFromPool(pool)
 	sub, err := fs.Sub(migrations.FS, ".")
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, opts...)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -121,9 +122,16 @@ func provider(pool *pgxpool.Pool) (*goose.Provider, *sql.DB, error) {
 	return p, db, nil
 }
 
-// Migrate applies every pending migration.
+// Migrate applies every pending migration. It holds goose's advisory lock
+// meanwhile: several instances started at once, each running `aci migrate`
+// first, take turns — the first applies the migrations, the others wait (up
+// to 10 minutes, polling every second) and find none left (docs/rules.md §40).
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	p, db, err := provider(pool)
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 600))
+	if err != nil {
+		return fmt.Errorf("store.Migrate: %w", err)
+	}
+	p, db, err := provider(pool, goose.WithSessionLocker(locker))
 	if err != nil {
 		return fmt.Errorf("store.Migrate: %w", err)
 	}
