@@ -98,9 +98,12 @@ func TestTwoInstancesBehindNginx(t *testing.T) {
 		}
 	}
 	// Every answer above was the coordinator's home page (an anonymous "/"
-	// is a redirection to /login): each instance must have served some.
+	// is a redirection to /login): each instance must have served some, and
+	// logged whose they were.
 	for i, in := range insts {
-		if !in.waitFor(func(l logLine) bool { return l.Msg == "request" && l.Path == "/" && l.Status == http.StatusOK }) {
+		if !in.waitFor(func(l logLine) bool {
+			return l.Msg == "request" && l.Path == "/" && l.Status == http.StatusOK && l.UserID != 0 && l.OrgID != 0
+		}) {
 			t.Fatalf("instance %d served no logged-in page: round robin did not reach it, or the session did not hold there\n%s", i+1, in.log.String())
 		}
 	}
@@ -259,6 +262,8 @@ type logLine struct {
 	Msg    string `json:"msg"`
 	Path   string `json:"path"`
 	Status int    `json:"status"`
+	UserID int64  `json:"user_id"`
+	OrgID  int64  `json:"org_id"`
 }
 
 // instance is one `aci serve` process.
