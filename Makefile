@@ -4,7 +4,7 @@ BIN     := bin/aci
 ADDR    ?= 127.0.0.1:8080
 export ADDR
 
-.PHONY: run build test bench bench-go fuzz generate fmt vet staticcheck tidy-check check refdata postgres chromium clean docker
+.PHONY: run build test bench bench-go fuzz generate fmt vet staticcheck tidy-check check refdata postgres chromium clean docker nginx
 
 ## run: build, start a private PostgreSQL under .data/ (when DATABASE_URL is unset), migrate, load demo data, serve on ADDR
 run: postgres build
@@ -14,7 +14,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/aci
 
 ## test: every test, against a real PostgreSQL started by the test harness
-test: postgres chromium
+test: postgres chromium nginx
 	$(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
@@ -72,6 +72,9 @@ postgres:
 
 chromium:
 	@bash scripts/ensure-chromium.sh
+
+nginx:
+	@bash scripts/ensure-nginx.sh
 
 docker:
 	docker compose up --build

@@ -119,6 +119,22 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	return serve(ctx, cfg, st, log, stdout)
 }
 
+// openReports opens the read-only store of DATABASE_REPLICA_URL for the
+// reports (docs/rules.md §40), or returns nil when it is unset (the reports
+// then read the main store).
+func openReports(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	if cfg.DatabaseReplicaURL == "" {
+		return nil, nil
+	}
+	o := storeOptions(cfg)
+	o.ReadOnly = true
+	st, err := store.Open(ctx, cfg.DatabaseReplicaURL, o)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_REPLICA_URL : %w", err)
+	}
+	return st, nil
+}
+
 // closeStore closes the pool, waiting at most grace for the connections in
 // use: a connection stuck on a hung database must not keep the process from
 // exiting.
@@ -137,7 +153,14 @@ func closeStore(st *store.Store, log *slog.Logger, grace time.Duration) {
 // their contexts are cancelled (ending their database work) and their
 // connections closed.
 func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger, stdout io.Writer) error {
-	srv := server.New(cfg, st, log, server.Options{PDF: pdf.New(pdf.Options{Timeout: 45 * time.Second, MaxConcurrent: 2})})
+	reports, err := openReports(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if reports != nil {
+		defer closeStore(reports, log, cfg.ShutdownGrace)
+	}
+	srv := server.New(cfg, st, log, server.Options{PDF: pdf.New(pdf.Options{Timeout: 45 * time.Second, MaxConcurrent: 2}), Reports: reports})
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	hs := &http.Server{

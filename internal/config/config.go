@@ -17,6 +17,12 @@ type Config struct {
 	// DatabaseURL (DATABASE_URL): PostgreSQL connection string. Empty means
 	// "make run" starts a private cluster under .data/ (aci devdb).
 	DatabaseURL string
+	// DatabaseReplicaURL (DATABASE_REPLICA_URL): optional connection string
+	// of a read replica of DatabaseURL. The CSV exports of lists and the
+	// steering page read from it (a few seconds behind the primary at
+	// most); everything else, and every write, uses DatabaseURL. Empty
+	// (default): they read the primary (docs/rules.md §40).
+	DatabaseReplicaURL string
 	// Addr (ADDR): where the HTTP server listens. Default 127.0.0.1:8080.
 	Addr string
 	// BaseURL (BASE_URL): the public URL, used in e-mails and to decide
@@ -127,6 +133,7 @@ func Parse(getenv func(string) string) (Config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
+	c.DatabaseReplicaURL = getenv("DATABASE_REPLICA_URL")
 	c.BaseURL = strings.TrimRight(getenv("BASE_URL"), "/")
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr

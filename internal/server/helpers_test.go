@@ -74,7 +74,10 @@ func newSerialEnvTraced(t testing.TB, tracer pgx.QueryTracer) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := server.New(cfg, st, log, server.Options{Now: func() time.Time { return *e.clock }, PDF: pdf.New(pdf.Options{})})
+	// The reports (exports, steering) read through a read-only store on
+	// the same database, as on a read replica in production.
+	reports := pgtest.ReadOnly(t, st, func() time.Time { return *e.clock })
+	srv := server.New(cfg, st, log, server.Options{Now: func() time.Time { return *e.clock }, PDF: pdf.New(pdf.Options{}), Reports: reports})
 	e.ts = httptest.NewServer(srv)
 	t.Cleanup(e.ts.Close)
 	return e

@@ -41,7 +41,7 @@ func (s *Server) dossierExport(w http.ResponseWriter, r *http.Request) {
 	sc, _ := scopeFrom(ctx)
 	today := domain.DateOf(s.now())
 	f, _ := dossierListFilter(r, sc)
-	rows, _, err := s.store.ListDossiers(ctx, sc, f, store.Page{Number: 1, Size: maxExportRows})
+	rows, _, err := s.reports.ListDossiers(ctx, sc, f, store.Page{Number: 1, Size: maxExportRows})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -84,7 +84,7 @@ func yesNo(b bool) string {
 
 // adminUsersExport is /admin/utilisateurs/export.csv (national admin).
 func (s *Server) adminUsersExport(w http.ResponseWriter, r *http.Request) {
-	rows, _, err := s.store.ListAccounts(r.Context(), adminUserFilter(r), store.Page{Number: 1, Size: maxExportRows})
+	rows, _, err := s.reports.ListAccounts(r.Context(), adminUserFilter(r), store.Page{Number: 1, Size: maxExportRows})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -106,7 +106,7 @@ func (s *Server) adminUsersExport(w http.ResponseWriter, r *http.Request) {
 
 // adminOrgsExport is /admin/organisations/export.csv (national admin).
 func (s *Server) adminOrgsExport(w http.ResponseWriter, r *http.Request) {
-	orgs, err := s.store.AdminOrganisations(r.Context(), false)
+	orgs, err := s.reports.AdminOrganisations(r.Context(), false)
 	if err != nil {
 		s.fail(w, r, err)
 		return

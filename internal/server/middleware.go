@@ -24,7 +24,14 @@ const (
 	keyScope
 	keyUser
 	keyMemberships // []store.Membership read with the session
+	keyWho         // *requestWho, filled by loadViewer for logRequests
 )
+
+// requestWho is the user and organisation of a request, which loadViewer
+// learns inside the router and logRequests, outside it, writes in the
+// request's log line (with several instances, what ties a user's requests
+// across their logs).
+type requestWho struct{ userID, orgID int64 }
 
 // requestID gives every request an id, in the response header and the logs.
 func (s *Server) requestID(next http.Handler) http.Handler {
@@ -82,15 +89,16 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		who := &requestWho{}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), keyWho, who)))
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "bytes", sw.bytes,
 			"request_id", requestIDFrom(r.Context())}
-		if sc, ok := scopeFrom(r.Context()); ok {
-			attrs = append(attrs, "user_id", sc.UserID, "org_id", sc.OrgID)
+		if who.userID != 0 {
+			attrs = append(attrs, "user_id", who.userID, "org_id", who.orgID)
 		}
 		s.log.Info("request", attrs...)
 	})
@@ -226,6 +234,9 @@ func (s *Server) loadViewer(next http.Handler) http.Handler {
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		ctx = context.WithValue(ctx, keyScope, sc)
+		if who, ok := ctx.Value(keyWho).(*requestWho); ok {
+			who.userID, who.orgID = sc.UserID, sc.OrgID
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -391,7 +391,7 @@ func (s *Server) paymentsExport(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusUnprocessableEntity, "Sélection invalide", "Les dates de la sélection sont invalides : corrigez-les sur la page Paiements.")
 		return
 	}
-	items, err := s.store.PaymentsForExport(r.Context(), sc, f)
+	items, err := s.reports.PaymentsForExport(r.Context(), sc, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -18,8 +18,12 @@ import (
 
 // Server holds the dependencies of the handlers.
 type Server struct {
-	cfg      config.Config
-	store    *store.Store
+	cfg   config.Config
+	store *store.Store
+	// reports is the store the CSV exports of lists and the steering page
+	// read from: a read replica's (DATABASE_REPLICA_URL), or store itself
+	// (docs/rules.md §40). Nothing is ever written through it.
+	reports  *store.Store
 	sessions *scs.SessionManager
 	log      *slog.Logger
 	now      func() time.Time
@@ -32,11 +36,17 @@ type Options struct {
 	Now func() time.Time
 	// PDF prints contracts; nil means pdf.New(pdf.Options{}).
 	PDF *pdf.Printer
+	// Reports is the read-only store of the reports (Server.reports); nil
+	// means the main store.
+	Reports *store.Store
 }
 
 // New builds the server and its router.
 func New(cfg config.Config, st *store.Store, log *slog.Logger, opts Options) *Server {
-	s := &Server{cfg: cfg, store: st, log: log, now: opts.Now, pdf: opts.PDF}
+	s := &Server{cfg: cfg, store: st, reports: opts.Reports, log: log, now: opts.Now, pdf: opts.PDF}
+	if s.reports == nil {
+		s.reports = st
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

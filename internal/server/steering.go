@@ -56,7 +56,7 @@ func (s *Server) steering(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	st, err := s.store.Steering(ctx, sc, f)
+	st, err := s.reports.Steering(ctx, sc, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -191,7 +191,7 @@ func (s *Server) steeringExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	st, err := s.store.Steering(ctx, sc, f)
+	st, err := s.reports.Steering(ctx, sc, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -119,7 +119,7 @@ func (s *Server) structureExport(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	rows, err := s.store.ExportStructures(ctx, sc, structureFilter(r), maxExportRows)
+	rows, err := s.reports.ExportStructures(ctx, sc, structureFilter(r), maxExportRows)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/migrations"
@@ -51,6 +52,13 @@ type Options struct {
 	// optional; New ignores them (its pool is already configured).
 	ConnectTimeout   time.Duration
 	StatementTimeout time.Duration
+	// ReadOnly makes every transaction of the connections Open makes
+	// read-only (default_transaction_read_only): the store of a read
+	// replica, for the reports (docs/rules.md §40). A write through it
+	// fails, on a replica and on the primary alike, so the tests, which open
+	// it on the primary's database, catch a report that writes. Optional;
+	// New ignores it.
+	ReadOnly bool
 }
 
 // New returns a store on pool with the collaborators of o. A missing
@@ -80,6 +88,9 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	if o.StatementTimeout > 0 {
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
 	}
+	if o.ReadOnly {
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: %w", err)
@@ -97,13 +108,13 @@ func (s *Store) Close() { s.Pool.Close() }
 // Ping checks that the database answers (for /healthz).
 func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
 
-func provider(pool *pgxpool.Pool) (*goose.Provider, *sql.DB, error) {
+func provider(pool *pgxpool.Pool, opts ...goose.ProviderOption) (*goose.Provider, *sql.DB, error) {
 	db := stdlib.OpenDBFromPool(pool)
 	sub, err := fs.Sub(migrations.FS, ".")
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, opts...)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -111,9 +122,16 @@ func provider(pool *pgxpool.Pool) (*goose.Provider, *sql.DB, error) {
 	return p, db, nil
 }
 
-// Migrate applies every pending migration.
+// Migrate applies every pending migration. It holds goose's advisory lock
+// meanwhile: several instances started at once, each running `aci migrate`
+// first, take turns — the first applies the migrations, the others wait (up
+// to 10 minutes, polling every second) and find none left (docs/rules.md §40).
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	p, db, err := provider(pool)
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 600))
+	if err != nil {
+		return fmt.Errorf("store.Migrate: %w", err)
+	}
+	p, db, err := provider(pool, goose.WithSessionLocker(locker))
 	if err != nil {
 		return fmt.Errorf("store.Migrate: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/pages"
@@ -48,4 +49,24 @@ func Outbox(t testing.TB, st *store.Store, to string, limit int) []store.OutboxM
 		t.Fatal(err)
 	}
 	return out
+}
+
+// ReadOnly is a second store on st's database whose every transaction is
+// read-only (store.Options.ReadOnly), as the reports' store on a read
+// replica: the tests give it to the server as its reports store, so a report
+// that writes fails there as it would on a replica (docs/rules.md §40). Its
+// pool has the same settings as st's (the query tracer included); it is
+// closed at the end of t.
+func ReadOnly(t testing.TB, st *store.Store, clock func() time.Time) *store.Store {
+	t.Helper()
+	cfg := st.Pool.Config()
+	cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return store.New(pool, Options(clock))
 }
