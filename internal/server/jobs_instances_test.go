@@ -57,6 +57,13 @@ func TestTwoInstancesRunEachJobOnce(t *testing.T) {
 		val, now.Format("2006-01-02")); err != nil {
 		t.Fatal(err)
 	}
+	// And a queue of e-mails waiting to be sent, as the acts of a busy day
+	// leave it (outboxEnqueue's columns), for the two outbox workers to race on.
+	if _, err := st.Pool.Exec(ctx, `INSERT INTO outbox (to_email, user_id, subject, body, created_at, send_after)
+		SELECT u.email, u.id, 'Courriel en attente ' || g, 'Corps ' || g, $1, $1
+		FROM (SELECT id, email FROM users ORDER BY id LIMIT 5) u, generate_series(1, 30) g`, now); err != nil {
+		t.Fatal(err)
+	}
 	var pendingAudit int
 	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM dossier_audit WHERE notified_at IS NULL`).Scan(&pendingAudit); err != nil || pendingAudit == 0 {
 		t.Fatalf("audit rows to notify: %d %v", pendingAudit, err)
