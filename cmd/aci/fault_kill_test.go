@@ -24,7 +24,7 @@ const (
 )
 
 // kill -9 of aci serve in the middle of a burst of workflow transitions,
-// payment orders and messages, then a restart on the same database: every
+// payment orders, evaluation questions (dialogue de gestion) and messages, then a restart on the same database: every
 // write the server acknowledged is there, no act is half applied (a
 // transition without its audit row, an ordered payment without its
 // ordonnancement row, a dossier whose state is not its last audit row's),
@@ -68,20 +68,39 @@ func TestKill9DuringABurstLosesNoAcknowledgedWrite(t *testing.T) {
 	if err != nil || len(payments) == 0 {
 		t.Fatalf("payments to order: %v %v", payments, err)
 	}
+	var lilleContract int64
+	if err := conn.QueryRow(ctx, `SELECT c.id FROM contracts c JOIN organisations o ON o.id = c.structure_id
+		WHERE o.name = $1 AND c.state = 'actif'`, seed.MSPLille).Scan(&lilleContract); err != nil {
+		t.Fatalf("contract of %s: %v", seed.MSPLille, err)
+	}
 	transitions := []string{string(workflow.DeposerLettreIntention), string(workflow.RenvoyerLettreIntention)}
 	auditBefore := count(`SELECT count(*) FROM dossier_audit WHERE dossier_id = $1 AND transition = ANY($2)`, val, transitions)
 	orderedBefore := count(`SELECT count(*) FROM payments WHERE ordered_on IS NOT NULL`)
 	orderRowsBefore := count(`SELECT count(*) FROM dossier_audit WHERE transition = $1`, string(store.TransitionOrdonnancement))
 
 	srv := startServe(t, dbURL, nil)
-	ars, coord, cpam, poster := newWebClient(srv.base), newWebClient(srv.base), newWebClient(srv.base), newWebClient(srv.base)
+	ars, coord, cpam, poster, evaluator := newWebClient(srv.base), newWebClient(srv.base), newWebClient(srv.base), newWebClient(srv.base), newWebClient(srv.base)
 	ars.login(t, arsAura)
 	coord.login(t, coordVal)
 	cpam.login(t, cpamNord)
 	poster.login(t, coordVal)
+	evaluator.login(t, "msp@demo.portail-aci.fr")
 	dossierPath := "/dossiers/" + strconv.FormatInt(val, 10)
+	// The evaluation act of the burst: the MSP's questions for the
+	// dialogue de gestion of a year of the Lille contract (an MSP's years
+	// are civil years: the first one that takes a question).
+	yearPath := ""
+	for n := time.Now().Year() - 2; n <= time.Now().Year() && yearPath == ""; n++ {
+		p := "/contrats/" + strconv.FormatInt(lilleContract, 10) + "/annees/" + strconv.Itoa(n)
+		if a, err := evaluator.post(p+"/dialogue/preparation", url.Values{"question": {"Question préalable"}}); err == nil && a.status == http.StatusSeeOther {
+			yearPath = p
+		}
+	}
+	if yearPath == "" {
+		t.Fatal("no year of the Lille contract takes a question")
+	}
 
-	var trAcked, msgAcked, payAcked acks
+	var trAcked, msgAcked, payAcked, evalAcked acks
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	stopped := func() bool {
@@ -93,7 +112,22 @@ func TestKill9DuringABurstLosesNoAcknowledgedWrite(t *testing.T) {
 		}
 	}
 	var bad sync.Map // unexpected answers while the server was up
-	wg.Add(3)
+	wg.Add(4)
+	go func() { // evaluations: questions for the dialogue de gestion
+		defer wg.Done()
+		for i := 0; !stopped(); i++ {
+			q := fmt.Sprintf("Question de la rafale %d", i)
+			a, err := evaluator.post(yearPath+"/dialogue/preparation", url.Values{"question": {q}})
+			if err != nil {
+				return
+			}
+			if a.status != http.StatusSeeOther {
+				bad.Store("evaluation", fmt.Sprintf("%d\n%s", a.status, a.body))
+				return
+			}
+			evalAcked.add(q)
+		}
+	}()
 	go func() { // transitions, one after the other
 		defer wg.Done()
 		for i := 0; !stopped(); i++ {
@@ -158,7 +192,7 @@ func TestKill9DuringABurstLosesNoAcknowledgedWrite(t *testing.T) {
 	}()
 	// Kill once each kind of act has been acknowledged a few times.
 	for end := time.Now().Add(40 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if len(trAcked.all()) >= 6 && len(payAcked.all()) >= 2 && len(msgAcked.all()) >= 6 {
+		if len(trAcked.all()) >= 6 && len(payAcked.all()) >= 2 && len(msgAcked.all()) >= 6 && len(evalAcked.all()) >= 6 {
 			break
 		}
 	}
@@ -166,9 +200,9 @@ func TestKill9DuringABurstLosesNoAcknowledgedWrite(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	bad.Range(func(k, v any) bool { t.Errorf("%s while the server was up: %s", k, v); return true })
-	tr, pay, msg := trAcked.all(), payAcked.all(), msgAcked.all()
-	if len(tr) < 6 || len(pay) < 2 || len(msg) < 6 {
-		t.Fatalf("the burst acknowledged too little before the kill: %d transitions, %d orders, %d messages", len(tr), len(pay), len(msg))
+	tr, pay, msg, ev := trAcked.all(), payAcked.all(), msgAcked.all(), evalAcked.all()
+	if len(tr) < 6 || len(pay) < 2 || len(msg) < 6 || len(ev) < 6 {
+		t.Fatalf("the burst acknowledged too little before the kill: %d transitions, %d orders, %d messages, %d questions", len(tr), len(pay), len(msg), len(ev))
 	}
 
 	// Restart on the same database.
@@ -210,6 +244,12 @@ func TestKill9DuringABurstLosesNoAcknowledgedWrite(t *testing.T) {
 			t.Fatalf("acknowledged message %q: %d in the database", body, n)
 		}
 	}
+	// Evaluation questions: each acknowledged one is there once.
+	for _, q := range ev {
+		if n := count(`SELECT count(*) FROM year_questions WHERE contract_id = $1 AND body = $2`, lilleContract, q); n != 1 {
+			t.Fatalf("acknowledged question %q: %d in the database", q, n)
+		}
+	}
 	// The audit chain is intact.
 	out, stderr, err := runArgs(t, map[string]string{"DATABASE_URL": dbURL}, "audit", "verify")
 	if err != nil || !strings.Contains(out, "chaîne d'audit intacte") {
@@ -228,5 +268,6 @@ func TestKill9DuringABurstLosesNoAcknowledgedWrite(t *testing.T) {
 	if a, err := c.post(dossierPath+"/transitions", form); err != nil || a.status != http.StatusSeeOther {
 		t.Fatalf("transition after the restart: %d %v\n%s", a.status, err, a.body)
 	}
-	t.Logf("acknowledged before kill -9: %d transitions (%d audit rows), %d payment orders (%d ordered), %d messages", len(tr), got, len(pay), ordered, len(msg))
+	t.Logf("acknowledged before kill -9: %d transitions (%d audit rows), %d payment orders (%d ordered), %d messages, %d evaluation questions",
+		len(tr), got, len(pay), ordered, len(msg), len(ev))
 }
