@@ -35,9 +35,11 @@ import (
 const childEnv = "ACI_TEST_CHILD"
 
 // serveChild is main for the child process: `aci serve` with the
-// environment, until SIGTERM or SIGINT.
+// environment, until SIGTERM or SIGINT — or until the test process is gone
+// (watchParent), so that a killed test run leaves no server behind.
 func serveChild() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go watchParent(ctx, stop)
 	err := run(ctx, []string{"serve"}, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
@@ -254,6 +256,7 @@ func privateCluster(t *testing.T) (*pgcluster.Cluster, string, string) {
 		_ = os.RemoveAll(dir)
 		_ = os.RemoveAll(c.SocketDir)
 	})
+	pgtest.Watch(t, c, dir)
 	if err := c.EnsureDatabase(ctx, "aci"); err != nil {
 		t.Fatal(err)
 	}
@@ -269,6 +272,7 @@ func restartCluster(t *testing.T, data string) *pgcluster.Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pgtest.Watch(t, c, filepath.Dir(data))
 	return c
 }
 
