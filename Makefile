@@ -30,12 +30,14 @@ bench: postgres build
 bench-go: postgres
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## fuzz: run each fuzz target of the domain for FUZZTIME (make test runs them briefly: a fixed
-## count of inputs rather than a duration, so a loaded machine cannot end a run mid-input)
+## fuzz: run each fuzz target of the domain and of the handlers' form parsers for FUZZTIME (make
+## test runs them briefly: a fixed count of inputs rather than a duration, so a loaded machine cannot
+## end a run mid-input); seed corpora in each package's testdata/fuzz/
 FUZZTIME ?= 30s
 TEST_FUZZTIME ?= 10000x
+FUZZPKGS ?= ./internal/domain/... ./internal/server
 fuzz:
-	@for pkg in $$($(GO) list ./internal/domain/...); do \
+	@for pkg in $$($(GO) list $(FUZZPKGS)); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done; done
 

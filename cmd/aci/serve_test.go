@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,15 @@ import (
 	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+// TestMain runs the tests, or, when the fault tests start this binary as
+// their server process (childEnv), runs `aci serve` as main does: the same
+// run function, a real process they can kill -9 or stop.
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "serve" {
+		serveChild()
+	}
+	pgtest.Main(m)
+}
 
 // aci serve refuses to start on a schema with pending migrations, and names
 // them.

@@ -19,7 +19,8 @@ type Job struct {
 // Jobs is the list of the product's background workers (e-mail outbox,
 // scheduled transitions, reminders). Each takes its work from tables with
 // FOR UPDATE SKIP LOCKED or an idempotency key (see the store), so any
-// number of instances may run them. cmd starts them (StartJobs).
+// number of instances may run them (docs/rules.md §39). cmd starts them
+// (StartJobs).
 func (s *Server) Jobs() []Job {
 	return []Job{
 		{Name: "notifier", Every: 5 * time.Second, Run: s.runNotifier},

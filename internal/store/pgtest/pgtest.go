@@ -340,18 +340,35 @@ fi
 rm -rf "$4"
 `
 
-func (e *env) startWatchdog() {
-	pid, err := e.cluster.PID()
+func (e *env) startWatchdog() { e.watchdog = watchdog(e.cluster, e.tmpDir) }
+
+// watchdog starts the watchdog of cluster c, whose directory dir is removed
+// once the test process is gone; nil when it could not start.
+func watchdog(c *pgcluster.Cluster, dir string) *exec.Cmd {
+	pid, err := c.PID()
 	if err != nil {
-		return
+		return nil
 	}
 	cmd := exec.Command("/bin/sh", "-c", watchdogScript, "pgtest-watchdog",
-		strconv.Itoa(os.Getpid()), strconv.Itoa(pid), e.cluster.Dir, e.tmpDir)
+		strconv.Itoa(os.Getpid()), strconv.Itoa(pid), c.Dir, dir)
 	// Own session: a Ctrl-C of the test run does not kill it; no stdio, so it
 	// holds no pipe that `go test` waits on.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if cmd.Start() == nil {
-		e.watchdog = cmd
+	if cmd.Start() != nil {
+		return nil
+	}
+	return cmd
+}
+
+// Watch guards a cluster a test started itself (the fault tests' private
+// cluster, which they stop and restart): should the test process die before
+// its cleanup, the watchdog shuts the cluster down and removes dir. Call it
+// again after each restart (the postmaster's pid changes); the watchdogs end
+// with the test.
+func Watch(t testing.TB, c *pgcluster.Cluster, dir string) {
+	t.Helper()
+	if cmd := watchdog(c, dir); cmd != nil {
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	}
 }
 
