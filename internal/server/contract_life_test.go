@@ -198,7 +198,38 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 	if r := coord.post(av, url.Values{"version": {version}, "object": {"Rien"}, "effective": {today.French()}}); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("no change: %d", r.StatusCode)
 	}
-	ok := url.Values{"version": {version}, "object": {"Objectifs révisés"}, "effective": {today.French()}, "indicators": {"Objectif de l'indicateur 1 porté à 80 %"}}
+	// The indicators: typed values refused at their field (French unit
+	// parsing), nothing recorded.
+	if d.Find(`[data-testid="avenant-indicator-patientele_mt"] input[name="target_patientele_mt"]`).Length() != 1 ||
+		d.Find(`[data-testid="avenant-indicator-patientele_mt"] input[name="remove_indicators"]`).Length() != 0 {
+		t.Fatal("the mandatory indicator's target field is missing, or it offers a removal")
+	}
+	if !strings.Contains(d.Find(`[data-testid="avenant-bareme"]`).Text(), "en vigueur à son premier jour") {
+		t.Error("the form does not explain the barème")
+	}
+	form := formOf(d, `[data-testid="avenant-form"]`)
+	if form.Get("idem") == "" {
+		t.Fatal("the avenant form has no idempotency key")
+	}
+	bad := url.Values{"version": {version}, "object": {"Objectifs"}, "effective": {today.French()}, "target_patientele_mt": {"beaucoup"},
+		"add_baseline": {"3"}, "add_unit": {"nombre"}, "add_weight": {"1"}}
+	if r := coord.post(av, bad); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad indicators: %d", r.StatusCode)
+	} else {
+		bd := r.doc(t)
+		for _, id := range []string{"#target_patientele_mt-error", "#add_label-error", "#add_mission-error"} {
+			if strings.TrimSpace(bd.Find(id).Text()) == "" {
+				t.Errorf("no error at %s", id)
+			}
+		}
+		if v, _ := bd.Find(`input[name="target_patientele_mt"]`).Attr("value"); v != "beaucoup" {
+			t.Errorf("typed value lost: %q", v)
+		}
+	}
+	if n, err := e.st.ContractAvenants(context.Background(), e.ctScope(ctValCoord), c.ID); err != nil || len(n) != 0 {
+		t.Fatalf("a refused avenant was recorded: %v %v", n, err)
+	}
+	ok := url.Values{"version": {version}, "object": {"Objectifs révisés"}, "effective": {today.French()}, "target_patientele_mt": {"81,5 %"}, "idem": {form.Get("idem")}}
 	if r := e.loggedIn(ctDcgdrARA).post(av, ok); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("DCGDR proposes: %d", r.StatusCode)
 	}
@@ -207,8 +238,17 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 		t.Fatalf("propose: %d %s", r.StatusCode, r.body)
 	}
 	page := r.Header.Get("Location")
+	// The same form again (its idempotency key): the same avenant; the same
+	// values from a stale page without the key: refused, one avenant.
+	if r := coord.post(av, ok); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != page {
+		t.Fatalf("replay: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	ok.Del("idem")
 	if r := coord.post(av, ok); r.StatusCode != http.StatusConflict {
 		t.Fatalf("double post: %d", r.StatusCode)
+	}
+	if n, _ := e.st.ContractAvenants(context.Background(), e.ctScope(ctValCoord), c.ID); len(n) != 1 {
+		t.Fatalf("%d avenants after the double post", len(n))
 	}
 	if ref.get(page).doc(t).Find(`[data-testid="avenant-decide-form"]`).Length() != 1 {
 		t.Fatal("no decision form for the referent")
@@ -234,7 +274,7 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 	if !strings.Contains(d.Find(`[data-testid="avenant-status"]`).Text(), "signé par les trois parties") || d.Find(`[data-testid="avenant-document"]`).Length() != 1 {
 		t.Fatalf("after the signatures: %q", d.Find(`[data-testid="avenant-status"]`).Text())
 	}
-	if r := coord.get(page + "/document"); r.StatusCode != 200 || !strings.Contains(r.body, "Avenant n° 1") || !strings.Contains(r.body, "porté à 80 %") {
+	if r := coord.get(page + "/document"); r.StatusCode != 200 || !strings.Contains(r.body, "Avenant n° 1") || !strings.Contains(r.body, "→ 81,5\u00a0%") {
 		t.Fatalf("document: %d", r.StatusCode)
 	}
 	if r := e.loggedIn(ctMontsCoord).get(page + "/document"); r.StatusCode != http.StatusNotFound {

@@ -80,12 +80,15 @@ func TestIndicatorAvenantMovesTheYearBalance(t *testing.T) {
 		mut    func(p *store.AvenantProposal)
 		fields []string
 	}{
-		"text target":      {func(p *store.AvenantProposal) { p.Targets = map[string]string{"patientele_mt": "beaucoup"} }, []string{"target_patientele_mt"}},
-		"above 100 %":      {func(p *store.AvenantProposal) { p.Targets = map[string]string{"patientele_mt": "101"} }, []string{"target_patientele_mt"}},
-		"same target":      {func(p *store.AvenantProposal) { p.Targets = map[string]string{"patientele_mt": "90"} }, []string{"target_patientele_mt"}},
-		"decimal count":    {func(p *store.AvenantProposal) { p.Targets = map[string]string{"depistage": "2,5"} }, []string{"target_depistage"}},
-		"mandatory gone":   {func(p *store.AvenantProposal) { p.RemoveIndicators = []string{"patientele_mt"} }, []string{"remove_indicators"}},
-		"last of mission":  {func(p *store.AvenantProposal) { p.AddIndicator = store.AvenantNewIndicator{}; p.RemoveIndicators = []string{"depistage"} }, []string{"remove_indicators"}},
+		"text target":    {func(p *store.AvenantProposal) { p.Targets = map[string]string{"patientele_mt": "beaucoup"} }, []string{"target_patientele_mt"}},
+		"above 100 %":    {func(p *store.AvenantProposal) { p.Targets = map[string]string{"patientele_mt": "101"} }, []string{"target_patientele_mt"}},
+		"same target":    {func(p *store.AvenantProposal) { p.Targets = map[string]string{"patientele_mt": "90"} }, []string{"target_patientele_mt"}},
+		"decimal count":  {func(p *store.AvenantProposal) { p.Targets = map[string]string{"depistage": "2,5"} }, []string{"target_depistage"}},
+		"mandatory gone": {func(p *store.AvenantProposal) { p.RemoveIndicators = []string{"patientele_mt"} }, []string{"remove_indicators"}},
+		"last of mission": {func(p *store.AvenantProposal) {
+			p.AddIndicator = store.AvenantNewIndicator{}
+			p.RemoveIndicators = []string{"depistage"}
+		}, []string{"remove_indicators"}},
 		"new without name": {func(p *store.AvenantProposal) { p.AddIndicator.Label = ""; p.AddIndicator.Baseline = "abc" }, []string{"add_label", "add_baseline"}},
 		"no year after":    {func(p *store.AvenantProposal) { p.Effective = contractlife.Anniversary(signed, 4).AddDays(1) }, []string{"effective"}},
 	} {
