@@ -198,10 +198,12 @@ func TargetsLabel(x contractlife.IndicatorTerm, from int) string {
 }
 
 // indicatorChanges reads the indicator changes of proposal in on contract c
-// from contract year from (docs/rules.md §31): the typed targets and the
-// new indicator's values parsed in their unit, checked by
-// contractlife.CheckIndicatorChanges; refusals at their fields, joined.
-func indicatorChanges(ctx context.Context, tx pgx.Tx, c Contract, in AvenantProposal, added []funding.Mission, from int, number int) ([]AvenantIndicator, error) {
+// (docs/rules.md §31) — from contract year IndicatorFromYear, or, for the
+// indicator added to a mission the same avenant adds (added),
+// AddedMissionFromYear: the typed targets and the new indicator's values
+// parsed in their unit, checked by contractlife.CheckIndicatorChanges and
+// CheckAddedMissions; refusals at their fields, joined.
+func indicatorChanges(ctx context.Context, tx pgx.Tx, c Contract, in AvenantProposal, added []funding.Mission, number int) ([]AvenantIndicator, error) {
 	var typed []string
 	for code, v := range in.Targets {
 		if strings.TrimSpace(v) != "" {
@@ -209,24 +211,42 @@ func indicatorChanges(ctx context.Context, tx pgx.Tx, c Contract, in AvenantProp
 		}
 	}
 	slices.Sort(typed)
-	if len(typed) == 0 && len(in.RemoveIndicators) == 0 && in.AddIndicator.empty() {
+	addNew := !in.AddIndicator.empty()
+	newMission := addNew && slices.Contains(added, funding.Mission(in.AddIndicator.Mission))
+	if len(typed) == 0 && len(in.RemoveIndicators) == 0 && !addNew && len(added) == 0 {
 		return nil, nil
 	}
-	if from == 0 {
+	from, err := contractlife.IndicatorFromYear(c.Start, in.Effective)
+	if err != nil {
+		return nil, err
+	}
+	within, err := contractlife.AddedMissionFromYear(c.Start, in.Effective)
+	if err != nil {
+		return nil, err
+	}
+	general := len(typed) > 0 || len(in.RemoveIndicators) > 0 || addNew && !newMission
+	if general && from == 0 {
 		return nil, domain.FieldError("effective", "Aucune année du contrat ne commence à la date d'effet ou après : un changement d'indicateurs n'aurait aucun effet.")
 	}
+	reach := from
+	if len(added) > 0 || !general {
+		reach = within
+	}
 	var closed int
-	if err := tx.QueryRow(ctx, `SELECT coalesce(min(contract_year), 0) FROM contract_year_closings WHERE contract_id = $1 AND contract_year >= $2`, c.ID, from).Scan(&closed); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT coalesce(min(contract_year), 0) FROM contract_year_closings WHERE contract_id = $1 AND contract_year >= $2`, c.ID, reach).Scan(&closed); err != nil {
 		return nil, err
 	}
 	if closed > 0 {
-		return nil, domain.FieldError("effective", "L'année %d du contrat est déjà clôturée : son solde est calculé sur ses indicateurs. Un changement d'indicateurs ne prend effet qu'à partir d'une année non clôturée.", closed)
+		return nil, domain.FieldError("effective", "L'année %d du contrat est déjà clôturée : son solde est calculé sur ses missions et leurs indicateurs. L'avenant ne peut prendre effet qu'à partir d'une année non clôturée.", closed)
 	}
 	base, signedChanges, err := contractIndicators(ctx, tx, c)
 	if err != nil {
 		return nil, err
 	}
 	missions := achievementMissions(c, added...)
+	if from == 0 {
+		from = within // only an indicator of an added mission: checked on its year
+	}
 	current := indicatorsOf(base, signedChanges, missions, from)
 	find := func(code string) (contractlife.IndicatorTerm, bool) {
 		i := slices.IndexFunc(current, func(x contractlife.IndicatorTerm) bool { return x.Code == code })
@@ -263,6 +283,9 @@ func indicatorChanges(ctx context.Context, tx pgx.Tx, c Contract, in AvenantProp
 	if n := in.AddIndicator; !n.empty() {
 		a := AvenantIndicator{Op: contractlife.IndicatorAdd, Code: "avenant_" + strconv.Itoa(number), Mission: funding.Mission(n.Mission),
 			Label: strings.TrimSpace(n.Label), FromYear: from, Direction: funding.Direction(n.Direction)}
+		if newMission {
+			a.FromYear = within
+		}
 		u, uerr := contractlife.ParseUnit(n.Unit)
 		if uerr == nil && n.Unit != "" {
 			a.Unit = u
@@ -288,6 +311,12 @@ func indicatorChanges(ctx context.Context, tx pgx.Tx, c Contract, in AvenantProp
 	}
 	if err := contractlife.CheckIndicatorChanges(current, missions, changes); err != nil {
 		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		first := contractlife.IndicatorsOfYear(indicatorsOf(base, signedChanges, missions, within), changes, within)
+		if err := contractlife.CheckAddedMissions(added, first); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return out, dedupFields(errors.Join(errs...))
 }

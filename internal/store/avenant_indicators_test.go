@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -237,5 +238,96 @@ func TestIndicatorAvenantMovesTheYearBalance(t *testing.T) {
 	}
 	if rep, err := st.VerifyAudit(ctx); err != nil || rep.Broken != "" {
 		t.Fatalf("verify %+v %v", rep, err)
+	}
+}
+
+// An optional mission added by avenant (docs/rules.md §31), end to end: it
+// needs an indicator in the same avenant; once signed it is part of the
+// contract but pays nothing until the coordinator declares its start, which
+// cannot precede the avenant's effective date; its start advance and its
+// year-2 anniversary advance are contractlife's (StartAdvance,
+// AnniversaryAdvances) to the cent; the payments before are unchanged; its
+// indicator is evaluated from the year the avenant takes effect in.
+func TestOptionalMissionAvenantPaysFromItsStart(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := contractFixture(t)
+	c := signedContract(t, st, scopes, coordA, domain.NewDate(2026, time.March, 2))
+	signed := c.Start
+	evalIndicators(t, st, c.DossierID)
+	startMissions(t, st, scopes[coordA], c, signed)
+	for _, m := range c.Terms.Missions {
+		if m.Code == funding.Qualite {
+			t.Fatal("fixture: the contract already has qualité et pertinence")
+		}
+	}
+	day, eff := signed.AddDays(30), signed.AddDays(60)
+	prop := store.AvenantProposal{ContractID: c.ID, Version: c.Version, Object: "Mission qualité", Effective: eff, Missions: []funding.Mission{funding.Qualite}, At: at(day)}
+	if _, err := st.ProposeAvenant(ctx, scopes[coordA], prop); yearFields(err)["missions"] == "" {
+		t.Fatalf("a mission without indicator: %v", err)
+	}
+	prop.AddIndicator = store.AvenantNewIndicator{Mission: "qualite", Label: "Revues de pertinence", Direction: "croissant", Unit: "pourcentage", Baseline: "10 %", Target: "30,5 %", Weight: "1"}
+	aid, err := st.ProposeAvenant(ctx, scopes[coordA], prop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := contractPayments(t, st, c.ID)
+	e := signAvenant(t, st, scopes, c.ID, aid, day)
+	if !e.Applied || e.Cancelled != 0 || e.Created != 0 {
+		t.Fatalf("a mission not started yet changed the schedule: %+v", e)
+	}
+	if after := contractPayments(t, st, c.ID); len(after) != len(before) {
+		t.Fatal("payments changed at the signature")
+	}
+	now, _ := st.ContractByID(ctx, scopes[coordA], c.ID)
+	if !slices.ContainsFunc(now.Terms.Missions, func(m store.ContractMission) bool { return m.Code == funding.Qualite && m.Optional }) {
+		t.Fatalf("terms %+v", now.Terms.Missions)
+	}
+	// Its start: not before the effective date; then its prorated advance.
+	if _, err := declareStart(st, scopes[coordA], c.ID, funding.Qualite, eff.AddDays(-1), eff.AddDays(5)); yearFields(err)["date"] == "" {
+		t.Fatalf("start before the avenant: %v", err)
+	}
+	start := eff.AddDays(5)
+	ids, err := declareStart(st, scopes[coordA], c.ID, funding.Qualite, start, start)
+	if err != nil || len(ids) == 0 {
+		t.Fatalf("start: %v %v", ids, err)
+	}
+	life := lifeOf(t, st, scopes[coordA], now)
+	if life.Starts[funding.Qualite] != start {
+		t.Fatalf("starts %v", life.Starts)
+	}
+	want, err := contractlife.StartAdvance(life, funding.Qualite, start)
+	if err != nil || len(want) == 0 {
+		t.Fatalf("domain start advance %v %v", want, err)
+	}
+	got := missionPaymentsOf(t, st, scopes[coordA], c.DossierID, funding.Qualite)
+	if len(got) != len(want) || got[0].Amount != want[0].Amount || got[0].Due != want[0].Due || got[0].Amount <= 0 {
+		t.Fatalf("qualité start advance %+v, want %+v", got, want)
+	}
+	// Year 2: its anniversary advance at contractlife's amount.
+	jobFor(t, st, scopes[referen], c, contractlife.Anniversary(signed, 1))
+	adv, err := contractlife.AnniversaryAdvances(life, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w2 domain.Cents
+	for _, p := range adv {
+		if p.Mission == funding.Qualite {
+			w2 += p.Amount
+		}
+	}
+	var g2 domain.Cents
+	for _, p := range missionPaymentsOf(t, st, scopes[coordA], c.DossierID, funding.Qualite) {
+		if p.ContractYear == 2 && p.Kind == funding.KindAvance && p.Status != "annule" {
+			g2 += p.Amount
+		}
+	}
+	if w2 == 0 || g2 != w2 {
+		t.Fatalf("qualité year-2 advance %s, want %s", domain.FormatEUR(g2), domain.FormatEUR(w2))
+	}
+	// Its indicator is evaluated from year 1 (the year the avenant takes effect in).
+	y1 := yearOf(t, st, scopes[coordA], c, 1, day)
+	i := slices.IndexFunc(y1.Indicators, func(x store.YearIndicator) bool { return x.Mission == funding.Qualite })
+	if i < 0 || y1.Indicators[i].Target.N != 3050 || y1.Indicators[i].Baseline.N != 1000 {
+		t.Fatalf("year-1 indicators %+v", y1.Indicators)
 	}
 }

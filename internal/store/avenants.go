@@ -357,11 +357,7 @@ func avenantChanges(ctx context.Context, tx pgx.Tx, c Contract, in AvenantPropos
 			ch.Missions = append(ch.Missions, m)
 		}
 	}
-	indFrom, err := contractlife.IndicatorFromYear(c.Start, in.Effective)
-	if err != nil {
-		return ch, err
-	}
-	if ch.IndicatorChanges, err = indicatorChanges(ctx, tx, c, in, ch.Missions, indFrom, number); err != nil {
+	if ch.IndicatorChanges, err = indicatorChanges(ctx, tx, c, in, ch.Missions, number); err != nil {
 		return ch, err
 	}
 	add, remove := normCodes(in.AddCommunes), normCodes(in.RemoveCommunes)

@@ -251,7 +251,8 @@ func TestTerritoryAvenantMovesTierFromNextAnniversary(t *testing.T) {
 	// refused at the third signature, nothing applied.
 	now, _ = st.ContractByID(ctx, scopes[coordA], c.ID)
 	aid2, err := st.ProposeAvenant(ctx, scopes[referen], store.AvenantProposal{ContractID: c.ID, Version: now.Version, Object: "Retour",
-		Effective: domain.NewDate(2026, time.July, 1), RemoveCommunes: add, Missions: []funding.Mission{funding.Qualite}, At: at(day)})
+		Effective: domain.NewDate(2026, time.July, 1), RemoveCommunes: add, Missions: []funding.Mission{funding.Qualite}, At: at(day),
+		AddIndicator: store.AvenantNewIndicator{Mission: "qualite", Label: "Revues de pertinence", Direction: "croissant", Unit: "nombre", Baseline: "0", Target: "4", Weight: "1"}})
 	if err != nil {
 		t.Fatal(err)
 	}

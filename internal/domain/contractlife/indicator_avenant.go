@@ -198,3 +198,47 @@ func CheckIndicatorChanges(current []IndicatorTerm, missions []funding.Mission, 
 	}
 	return errors.Join(errs...)
 }
+
+// AddedMissionFromYear returns the first contract year an indicator counts
+// for when it belongs to a mission the same avenant adds: the year that
+// contains the effective date eff.
+//
+// Decision (docs/rules.md §31): a mission added by avenant was evaluated in
+// no earlier year, so its indicators count from the year it may start in
+// (its fixed and variable parts are prorated from its start, §8); the
+// indicators of the missions already in the contract change only from the
+// next year to start (IndicatorFromYear).
+func AddedMissionFromYear(signed, eff domain.Date) (int, error) {
+	if err := checkAvenantDate(signed, eff); err != nil {
+		return 0, err
+	}
+	y, ok := YearAt(signed, eff)
+	if !ok {
+		return 0, domain.FieldError("effective", "date d'effet de l'avenant (%s) hors du contrat", eff.French())
+	}
+	return y.N, nil
+}
+
+// CheckAddedMissions refuses an optional mission added by avenant without
+// any indicator in its first year (indicators: IndicatorsOfYear of that
+// year with the avenant's changes): its variable part could not be
+// evaluated and the year could not be closed (docs/rules.md §31).
+func CheckAddedMissions(added []funding.Mission, indicators []IndicatorTerm) error {
+	for _, m := range added {
+		if m.HasAchievement() && !slices.ContainsFunc(indicators, func(x IndicatorTerm) bool { return x.Mission == m }) {
+			return domain.FieldError("missions", "la mission %s ajoutée doit avoir au moins un indicateur : ajoutez-le (partie « Ajouter un indicateur ») dans le même avenant", m.Label())
+		}
+	}
+	return nil
+}
+
+// CheckStartAfterAvenant refuses the start of a mission added by an avenant
+// (number, effective on added) declared before that date: the mission is
+// part of the contract, and paid, from the avenant's effective date only
+// (docs/rules.md §31).
+func CheckStartAfterAvenant(m funding.Mission, number int, added, start domain.Date) error {
+	if !added.IsZero() && cmp(start, added) < 0 {
+		return domain.FieldError("date", "la mission %s a été ajoutée par l'avenant n° %d, effectif le %s : son démarrage (%s) ne peut pas être antérieur", m.Label(), number, added.French(), start.French())
+	}
+	return nil
+}
