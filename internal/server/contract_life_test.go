@@ -15,6 +15,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
 )
 
@@ -294,5 +295,34 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 	link, _ := coord.get(territoryURL(c.StructureID)).doc(t).Find(`[data-testid="territory-avenant-link"]`).Attr("href")
 	if !strings.HasPrefix(link, av) {
 		t.Fatalf("territory avenant link %q", link)
+	}
+}
+
+// TestMSPAvenantsPageSaysWhy: the avenants of an MSP contract are not
+// recorded in the portal (docs/rules.md §31): its page says why to every
+// party, offers no form, and a crafted proposal is refused (404) with
+// nothing recorded.
+func TestMSPAvenantsPageSaysWhy(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	mc, err := e.st.ContractByDossier(ctx, e.ctScope(ctMspCoord), e.demoDossierID(seed.MSPLille))
+	if err != nil {
+		t.Fatal(err)
+	}
+	av := "/contrats/" + ctItoa(mc.ID) + "/avenants"
+	for _, who := range []string{ctMspCoord, ctCpamNord} {
+		r := e.loggedIn(who).get(av)
+		d := r.doc(t)
+		if r.StatusCode != http.StatusOK || !strings.Contains(d.Find(`[data-testid="avenants-msp"]`).Text(), "n'enregistre pas d'avenant") ||
+			d.Find(`[data-testid="avenant-form"]`).Length() != 0 {
+			t.Errorf("%s: MSP avenants page %d", who, r.StatusCode)
+		}
+	}
+	r := e.loggedIn(ctMspCoord).post(av, url.Values{"version": {ctItoa(int64(mc.Version))}, "object": {"Patientèle"}, "effective": {mc.Start.AddDays(30).French()}})
+	if r.StatusCode != http.StatusNotFound {
+		t.Fatalf("MSP proposal: %d", r.StatusCode)
+	}
+	if avs, _ := e.st.ContractAvenants(ctx, e.ctScope(ctMspCoord), mc.ID); len(avs) != 0 {
+		t.Fatalf("an MSP avenant was recorded: %+v", avs)
 	}
 }

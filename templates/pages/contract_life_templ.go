@@ -1329,7 +1329,7 @@ func Avenants(p layout.Page, v AvenantsView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.MSP {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 106, "<p class=\"hint\" data-testid=\"avenants-msp\">Contrat MSP : le portail n'enregistre pas d'avenant au contrat d'une MSP. Ses indicateurs sont ceux du barème de chaque année civile (tous évalués, atteints ou non), sa patientèle est déclarée chaque année et la SISA et le numéro FINESS se renseignent sur la fiche de la structure : rien de ce qu'un avenant changerait ne demande d'avenant ici. Un avenant signé hors du portail s'ajoute aux documents du dossier.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 106, "<p class=\"hint\" data-testid=\"avenants-msp\">Contrat MSP : le portail n'enregistre pas d'avenant au contrat d'une MSP. Ses indicateurs n'en demandent pas : chaque année civile est évaluée sur tous les indicateurs du barème MSP en vigueur au 1er janvier (un avenant à l'accord national s'applique donc de lui-même à l'année suivante) ; la forme SISA et le numéro FINESS se mettent à jour sur la fiche de la structure. La patientèle retenue au contrat ne change pas par le portail : adressez-vous à votre CPAM.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
