@@ -263,9 +263,30 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 	if r := ref.post(page+"/signer", nil); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("referent signs for the CPAM: %d", r.StatusCode)
 	}
-	for _, cl := range []*client{coord, ars, mgr} {
+	for i, cl := range []*client{coord, ars, mgr} {
 		if cl.get(page).doc(t).Find(`[data-testid="avenant-sign-form"]`).Length() != 1 {
 			t.Fatal("sign form missing")
+		}
+		if i == 2 {
+			// The year the change reaches closed meanwhile: the third
+			// signature is refused in French on the page, nothing applied.
+			avs, _ := e.st.ContractAvenants(context.Background(), e.ctScope(ctValCoord), c.ID)
+			from := avs[0].Changes.IndicatorChanges[0].FromYear
+			if _, err := e.st.Pool.Exec(context.Background(), `INSERT INTO contract_year_closings (contract_id, contract_year, closed_on, closed_at, closed_by_name)
+				VALUES ($1, $2, now(), now(), 'test')`, c.ID, from); err != nil {
+				t.Fatal(err)
+			}
+			if r := cl.post(page+"/signer", nil); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("refused signature: %d %s", r.StatusCode, r.body)
+			}
+			d := cl.get(page).doc(t)
+			if !strings.Contains(d.Text(), "déjà clôturée") || !strings.Contains(d.Find(`[data-testid="avenant-status"]`).Text(), "accepté") ||
+				d.Find(`[data-testid="avenant-sign-form"]`).Length() != 1 {
+				t.Fatalf("after a refused signature: %q", d.Find(`[data-testid="avenant-status"]`).Text())
+			}
+			if _, err := e.st.Pool.Exec(context.Background(), `DELETE FROM contract_year_closings WHERE contract_id = $1`, c.ID); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if r := cl.post(page+"/signer", nil); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("sign: %d %s", r.StatusCode, r.body)
