@@ -396,7 +396,8 @@ func (s *Server) avenantShow(w http.ResponseWriter, r *http.Request) {
 	view := pages.AvenantView{ContractURL: contractURL(c.ID, ""), Structure: c.StructureName, Base: base, Number: strconv.Itoa(v.Number),
 		Object: v.Object, Effective: v.EffectiveOn.French(), Status: store.AvenantStateLabel(v.Status),
 		ProposedBy: "par " + v.CreatedBy + " le " + domain.FrenchDateTime(v.CreatedAt), Refusal: v.Refusal, Changes: avenantChangeLines(v.Changes),
-		CanDecide: v.Status == store.AvenantPropose && p.Can(access.ActAcceptAvenant)}
+		CanDecide: (v.Status == store.AvenantPropose || v.Status == store.AvenantAccepte) && p.Can(access.ActAcceptAvenant),
+		CanAccept: v.Status == store.AvenantPropose}
 	if v.AcceptedAt != nil {
 		view.Accepted = "par " + v.AcceptedBy + " le " + domain.FrenchDateTime(*v.AcceptedAt)
 	}

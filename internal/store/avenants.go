@@ -449,7 +449,8 @@ func lockAvenant(ctx context.Context, tx pgx.Tx, c Contract, id int64) (Avenant,
 }
 
 // DecideAvenant records the CPAM's acceptance of a proposed avenant, or
-// its refusal with a reason (docs/rules.md §31).
+// its refusal with a reason — of a proposed one, or of an accepted one
+// before its third signature (docs/rules.md §31).
 func (s *Store) DecideAvenant(ctx context.Context, sc Scope, contractID, id int64, accept bool, reason string, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()
@@ -474,7 +475,10 @@ func (s *Store) DecideAvenant(ctx context.Context, sc Scope, contractID, id int6
 		if err != nil {
 			return err
 		}
-		if v.Status != AvenantPropose {
+		// An accepted avenant not signed by the three parties yet may still
+		// be refused (abandoned): one that can no longer take effect would
+		// otherwise block every later avenant (docs/rules.md §31).
+		if v.Status != AvenantPropose && !(v.Status == AvenantAccepte && !accept) {
 			return domain.Errorf(domain.EConflict, "L'avenant n° %d est %s : rechargez la page.", v.Number, AvenantStateLabel(v.Status))
 		}
 		if accept {

@@ -2219,7 +2219,7 @@ type AvenantView struct {
 	ProposedBy, Accepted, Refusal         string
 	Changes                               []string
 	Signatures                            []string
-	CanDecide, CanSign                    bool
+	CanDecide, CanAccept, CanSign         bool
 	SignParty                             string
 	DocumentURL, DocumentSHA, DocumentVer string
 }
@@ -2531,43 +2531,63 @@ func AvenantShow(p layout.Page, v AvenantView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 226, "\" class=\"stack card\" data-testid=\"avenant-decide-form\" data-confirm=\"Enregistrer la décision de la CPAM sur cet avenant ?\"><div class=\"field\"><label for=\"av-reason\">Motif (obligatoire pour un refus)</label> <textarea id=\"av-reason\" name=\"reason\" rows=\"2\" maxlength=\"2000\"></textarea></div><div class=\"actions\"><button class=\"btn\" type=\"submit\" name=\"decision\" value=\"accepter\">Accepter l'avenant</button> <button class=\"btn secondary\" type=\"submit\" name=\"decision\" value=\"refuser\">Refuser</button></div></form>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 226, "\" class=\"stack card\" data-testid=\"avenant-decide-form\" data-confirm=\"Enregistrer la décision de la CPAM sur cet avenant ?\">")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				if !v.CanAccept {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 227, "<p class=\"hint\">L'avenant est accepté et attend ses signatures. La CPAM peut encore le refuser, par exemple s'il ne peut plus prendre effet : il est alors abandonné et un autre avenant peut être proposé.</p>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 228, "<div class=\"field\"><label for=\"av-reason\">Motif (obligatoire pour un refus)</label> <textarea id=\"av-reason\" name=\"reason\" rows=\"2\" maxlength=\"2000\"></textarea></div><div class=\"actions\">")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				if v.CanAccept {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 229, "<button class=\"btn\" type=\"submit\" name=\"decision\" value=\"accepter\">Accepter l'avenant</button> ")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 230, "<button class=\"btn secondary\" type=\"submit\" name=\"decision\" value=\"refuser\">Refuser</button></div></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 227, " ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 231, " ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if v.CanSign {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 228, "<form method=\"post\" action=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 232, "<form method=\"post\" action=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var142 templ.SafeURL
 				templ_7745c5c3_Var142, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(v.Base + "/signer"))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pages/contract_life.templ`, Line: 491, Col: 65}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pages/contract_life.templ`, Line: 496, Col: 65}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var142))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 229, "\" data-testid=\"avenant-sign-form\" data-confirm=\"Signer cet avenant ? La signature est définitive.\"><div class=\"actions\"><button class=\"btn\" type=\"submit\">Signer l'avenant pour ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 233, "\" data-testid=\"avenant-sign-form\" data-confirm=\"Signer cet avenant ? La signature est définitive.\"><div class=\"actions\"><button class=\"btn\" type=\"submit\">Signer l'avenant pour ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var143 string
 				templ_7745c5c3_Var143, templ_7745c5c3_Err = templ.JoinStringErrs(v.SignParty)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pages/contract_life.templ`, Line: 492, Col: 94}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pages/contract_life.templ`, Line: 497, Col: 94}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var143))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 230, "</button></div></form>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 234, "</button></div></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
