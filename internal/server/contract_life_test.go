@@ -213,7 +213,7 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 		t.Fatal("the avenant form has no idempotency key")
 	}
 	bad := url.Values{"version": {version}, "object": {"Objectifs"}, "effective": {today.French()}, "target_patientele_mt": {"beaucoup"},
-		"add_baseline": {"3"}, "add_unit": {"nombre"}, "add_weight": {"1"}}
+		"add_baseline": {"3"}, "add_unit": {"nombre"}, "add_weight": {"1"}, "target_inconnu": {"3"}}
 	if r := coord.post(av, bad); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("bad indicators: %d", r.StatusCode)
 	} else {
@@ -222,6 +222,9 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 			if strings.TrimSpace(bd.Find(id).Text()) == "" {
 				t.Errorf("no error at %s", id)
 			}
+		}
+		if !strings.Contains(bd.Text(), "Indicateur inconnu") {
+			t.Error("the refusal of an indicator the form did not show is not in the summary")
 		}
 		if v, _ := bd.Find(`input[name="target_patientele_mt"]`).Attr("value"); v != "beaucoup" {
 			t.Errorf("typed value lost: %q", v)
