@@ -107,3 +107,34 @@ func TestIndicatorsOfYearAndChecks(t *testing.T) {
 		t.Errorf("no year from the effective date: %v", err)
 	}
 }
+
+func TestAddedMissionRules(t *testing.T) {
+	signed := domain.NewDate(2024, time.March, 1)
+	for _, tc := range []struct {
+		eff  domain.Date
+		want int
+	}{{signed, 1}, {signed.AddDays(100), 1}, {domain.NewDate(2025, time.March, 1), 2}, {LastDay(signed), 5}} {
+		if got, err := AddedMissionFromYear(signed, tc.eff); err != nil || got != tc.want {
+			t.Errorf("%s: %d %v, want %d", tc.eff.French(), got, err, tc.want)
+		}
+	}
+	if _, err := AddedMissionFromYear(signed, LastDay(signed).AddDays(1)); fieldOf(err) != "effective" {
+		t.Errorf("after the contract: %v", err)
+	}
+	q := IndicatorTerm{Code: "q", Mission: funding.Qualite}
+	if err := CheckAddedMissions([]funding.Mission{funding.Qualite}, nil); fieldOf(err) != "missions" {
+		t.Errorf("a mission without indicator: %v", err)
+	}
+	if err := CheckAddedMissions([]funding.Mission{funding.Qualite}, []IndicatorTerm{q}); err != nil {
+		t.Error(err)
+	}
+	added := domain.NewDate(2024, time.June, 1)
+	if err := CheckStartAfterAvenant(funding.Qualite, 1, added, added.AddDays(-1)); fieldOf(err) != "date" {
+		t.Errorf("start before the avenant: %v", err)
+	}
+	for _, ok := range []struct{ added, start domain.Date }{{added, added}, {domain.Date{}, signed}} {
+		if err := CheckStartAfterAvenant(funding.Qualite, 1, ok.added, ok.start); err != nil {
+			t.Error(err)
+		}
+	}
+}
