@@ -126,8 +126,6 @@ const (
 	ActSignStructure       // sign the contract for the structure
 	ActSignCPAM            // sign the contract for the CPAM
 	ActSignARS             // sign the contract for the ARS
-	ActRecordPayment       // record a scheduled payment as paid
-	ActRecordAvenant       // record an avenant
 	ActRequestTermination  // record a résiliation request
 	ActTerminate           // pronounce the résiliation
 	ActDeclareMissionStart // declare a mission's start or deployment (docs/rules.md §28)
@@ -379,13 +377,6 @@ func (a Act) spec() (string, func(facts) bool) {
 		return "sign_cpam", func(f facts) bool { return f.signs(workflow.PartyCPAM) }
 	case ActSignARS:
 		return "sign_ars", func(f facts) bool { return f.signs(workflow.PartyARS) }
-	case ActRecordPayment:
-		// The CPAM pays; its referent or manager records it, on a running contract.
-		return "record_payment", func(f facts) bool {
-			return f.on(SubjectContract) && f.referent() && f.in(workflow.Actif, workflow.ResiliationDemandee)
-		}
-	case ActRecordAvenant:
-		return "record_avenant", func(f facts) bool { return f.on(SubjectContract) && f.can(workflow.Avenant) }
 	case ActRequestTermination:
 		return "request_termination", func(f facts) bool { return f.on(SubjectContract) && f.can(workflow.DemanderResiliation) }
 	case ActTerminate:

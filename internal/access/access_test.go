@@ -194,21 +194,21 @@ var cases = []struct {
 	}},
 	{"contract actif", contract(workflow.Actif, workflow.Parties()...), want{
 		"coordinator": "view file_step request_termination declare_values prepare_meeting declare_mission_start upload_crisis_plan propose_avenant sign_avenant", "member": "view",
-		"referent": "view record_payment validate_values prepare_meeting record_meeting close_year record_termination decide_crisis_plan propose_avenant accept_avenant",
-		"manager":  "view file_step record_payment record_avenant request_termination validate_values prepare_meeting record_meeting close_year correct_closed_year record_termination decide_crisis_plan propose_avenant accept_avenant sign_avenant",
+		"referent": "view validate_values prepare_meeting record_meeting close_year record_termination decide_crisis_plan propose_avenant accept_avenant",
+		"manager":  "view file_step request_termination validate_values prepare_meeting record_meeting close_year correct_closed_year record_termination decide_crisis_plan propose_avenant accept_avenant sign_avenant",
 		"agent":    "view prepare_meeting", "director": "view prepare_meeting sign_avenant", "reviewer": "view", "admin": "view",
 	}},
 	{"MSP contract actif (no mission to start)", access.Contract(own, domain.MSP, workflow.Actif, map[workflow.Party]bool{
 		workflow.PartyStructure: true, workflow.PartyCPAM: true, workflow.PartyARS: true}), want{
 		"coordinator": "view file_step request_termination declare_values prepare_meeting", "member": "view",
-		"referent": "view record_payment validate_values prepare_meeting record_meeting close_year record_termination",
-		"manager":  "view file_step record_payment record_avenant request_termination validate_values prepare_meeting record_meeting close_year correct_closed_year record_termination",
+		"referent": "view validate_values prepare_meeting record_meeting close_year record_termination",
+		"manager":  "view file_step request_termination validate_values prepare_meeting record_meeting close_year correct_closed_year record_termination",
 		"agent":    "view prepare_meeting", "director": "view prepare_meeting", "reviewer": "view", "admin": "view",
 	}},
 	{"contract resiliation_demandee", contract(workflow.ResiliationDemandee, workflow.Parties()...), want{
 		"coordinator": "view declare_values prepare_meeting upload_crisis_plan", "member": "view",
-		"referent": "view record_payment validate_values prepare_meeting record_meeting close_year record_termination decide_crisis_plan",
-		"manager":  "view file_step record_payment terminate validate_values prepare_meeting record_meeting close_year correct_closed_year record_termination decide_crisis_plan",
+		"referent": "view validate_values prepare_meeting record_meeting close_year record_termination decide_crisis_plan",
+		"manager":  "view file_step terminate validate_values prepare_meeting record_meeting close_year correct_closed_year record_termination decide_crisis_plan",
 		"agent":    "view prepare_meeting", "director": "view prepare_meeting", "reviewer": "view", "admin": "view",
 	}},
 	{"contract resilie", contract(workflow.Resilie, workflow.Parties()...), want{

@@ -11,6 +11,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/filetype"
 	"github.com/portail-aci/aci/internal/store"
@@ -200,12 +201,54 @@ func (s *Server) renderAvenants(w http.ResponseWriter, r *http.Request, status i
 	if form.Effective == "" {
 		form.Effective = domain.DateOf(s.now()).French()
 	}
+	if form.AddWeight == "" {
+		form.AddWeight = "1"
+	}
 	v := pages.AvenantsView{ContractURL: contractURL(c.ID, ""), Structure: c.StructureName, Base: avenantsBase(c.ID),
-		Rows: avenantLines(c.ID, avs), CanPropose: p.Can(access.ActProposeAvenant), Version: c.Version, Form: form}
+		Rows: avenantLines(c.ID, avs), CanPropose: p.Can(access.ActProposeAvenant), Version: c.Version, Form: form,
+		MSP: c.StructureType == domain.MSP}
+	if v.CanPropose {
+		if err := s.avenantIndicatorRows(r, c, &v.Form); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if status != http.StatusOK {
 		w.Header().Set("Cache-Control", "no-store")
 	}
 	s.render(w, r, status, pages.Avenants(s.page(r, "Avenants — "+c.StructureName), v))
+}
+
+// avenantIndicatorRows fills the indicator part of the avenant form: the
+// indicators of the next contract year to start (the first an avenant
+// effective today reaches; the last year when none starts any more), each
+// with its targets in force, the new target typed and, for an optional one,
+// the removal box; the missions an indicator may be added to (docs/rules.md
+// §31).
+func (s *Server) avenantIndicatorRows(r *http.Request, c store.Contract, f *pages.AvenantForm) error {
+	n, err := contractlife.IndicatorFromYear(c.Start, domain.DateOf(s.now()))
+	if err != nil || n == 0 {
+		n = funding.ContractYears
+	}
+	inds, err := s.store.ContractIndicators(r.Context(), c, n)
+	if err != nil {
+		return err
+	}
+	f.IndicatorYear = strconv.Itoa(n)
+	f.Indicators = nil
+	for _, x := range inds {
+		f.Indicators = append(f.Indicators, pages.AvenantIndicatorRow{Code: x.Code, Label: x.Label, Mission: x.Mission.Label(), Unit: x.Unit.Label(),
+			Current: store.TargetsLabel(x, n), Target: f.Targets[x.Code], Removable: !x.Mandatory, Remove: slices.Contains(f.Remove, x.Code)})
+	}
+	f.AddMissions = nil
+	for _, m := range funding.AllMissions() {
+		in := slices.ContainsFunc(c.Terms.Missions, func(x store.ContractMission) bool { return x.Code == m }) ||
+			slices.ContainsFunc(f.Missions, func(o pages.Option) bool { return o.Value == string(m) })
+		if in && m.HasAchievement() {
+			f.AddMissions = append(f.AddMissions, pages.Option{Value: string(m), Label: m.Label(), Selected: f.AddMission == string(m)})
+		}
+	}
+	return nil
 }
 
 func codesOf(s string) []string {
@@ -224,26 +267,39 @@ func (s *Server) avenantPropose(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := pages.AvenantForm{Object: formValue(r, "object", store.MaxAvenantText+1), Effective: formValue(r, "effective", 20),
-		Indicators: formValue(r, "indicators", store.MaxAvenantText+1), Add: formValue(r, "add", 2000), Remove: formValue(r, "remove", 2000),
-		Missions: optionalMissions(c, r.PostForm["missions"]), Errors: map[string]string{}}
+		Add: formValue(r, "add", 2000), RemoveCommunes: formValue(r, "remove", 2000),
+		Missions: optionalMissions(c, r.PostForm["missions"]), Errors: map[string]string{}, Targets: map[string]string{},
+		Remove: r.PostForm["remove_indicators"], AddMission: formValue(r, "add_mission", 40), AddLabel: formValue(r, "add_label", 600),
+		AddDirection: formValue(r, "add_direction", 20), AddUnit: formValue(r, "add_unit", 20), AddBaseline: formValue(r, "add_baseline", 40),
+		AddTarget: formValue(r, "add_target", 40), AddWeight: formValue(r, "add_weight", 10)}
+	for k := range r.PostForm {
+		if code, ok := strings.CutPrefix(k, "target_"); ok && len(code) <= 64 {
+			if v := formValue(r, k, 40); strings.TrimSpace(v) != "" {
+				form.Targets[code] = v
+			}
+		}
+	}
 	eff, ok := parseFrenchDate(form.Effective)
 	if !ok {
 		form.Errors["effective"] = "Indiquez la date d'effet au format jj/mm/aaaa."
 		s.renderAvenants(w, r, http.StatusUnprocessableEntity, form)
 		return
 	}
-	in := store.AvenantProposal{ContractID: c.ID, Version: formVersion(r), Object: form.Object, Effective: eff, Indicators: form.Indicators,
-		AddCommunes: codesOf(form.Add), RemoveCommunes: codesOf(form.Remove), At: s.now()}
+	in := store.AvenantProposal{ContractID: c.ID, Version: formVersion(r), Object: form.Object, Effective: eff,
+		Targets: form.Targets, RemoveIndicators: form.Remove,
+		AddIndicator: store.AvenantNewIndicator{Mission: form.AddMission, Label: form.AddLabel, Direction: form.AddDirection, Unit: form.AddUnit,
+			Baseline: form.AddBaseline, Target: form.AddTarget, Weight: form.AddWeight},
+		AddCommunes: codesOf(form.Add), RemoveCommunes: codesOf(form.RemoveCommunes), At: s.now()}
 	for _, o := range form.Missions {
 		if o.Selected {
 			in.Missions = append(in.Missions, funding.Mission(o.Value))
 		}
 	}
-	id, err := s.store.ProposeAvenant(r.Context(), sc, in)
+	id, err := s.store.ProposeAvenant(idempotent(r), sc, in)
 	if err != nil {
 		switch domain.ErrorCode(err) {
 		case domain.EInvalid:
-			form.Errors[errField(err, "form")] = domain.ErrorMessage(err)
+			fieldErrors(err, form.Errors)
 			s.renderAvenants(w, r, http.StatusUnprocessableEntity, form)
 		case domain.EConflict:
 			form.Errors["form"] = domain.ErrorMessage(err)
@@ -255,6 +311,25 @@ func (s *Server) avenantPropose(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "ok", "L'avenant est proposé ; il attend l'acceptation de la CPAM.")
 	redirect(w, r, avenantsBase(c.ID)+"/"+strconv.FormatInt(id, 10))
+}
+
+// fieldErrors puts each refusal of a (joined) error at its field in errs
+// ("form" for one without a field), the first one of a field kept.
+func fieldErrors(err error, errs map[string]string) {
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		f := errField(e, "form")
+		if errs[f] == "" {
+			errs[f] = domain.ErrorMessage(e)
+		}
+	}
+	walk(err)
 }
 
 // avenantOf loads avenant {aid} of the contract (404 outside the scope).
@@ -281,6 +356,9 @@ func avenantChangeLines(ch store.AvenantChanges) []string {
 	}
 	if ch.Indicators != "" {
 		out = append(out, "Indicateurs et objectifs : "+ch.Indicators)
+	}
+	for _, x := range ch.IndicatorChanges {
+		out = append(out, x.Line())
 	}
 	if t := ch.Territory; t != nil {
 		l := fmt.Sprintf("Territoire : communes ajoutées %s ; retirées %s ; population %s → %s habitants, taille %d → %d",
@@ -318,7 +396,8 @@ func (s *Server) avenantShow(w http.ResponseWriter, r *http.Request) {
 	view := pages.AvenantView{ContractURL: contractURL(c.ID, ""), Structure: c.StructureName, Base: base, Number: strconv.Itoa(v.Number),
 		Object: v.Object, Effective: v.EffectiveOn.French(), Status: store.AvenantStateLabel(v.Status),
 		ProposedBy: "par " + v.CreatedBy + " le " + domain.FrenchDateTime(v.CreatedAt), Refusal: v.Refusal, Changes: avenantChangeLines(v.Changes),
-		CanDecide: v.Status == store.AvenantPropose && p.Can(access.ActAcceptAvenant)}
+		CanDecide: (v.Status == store.AvenantPropose || v.Status == store.AvenantAccepte) && p.Can(access.ActAcceptAvenant),
+		CanAccept: v.Status == store.AvenantPropose}
 	if v.AcceptedAt != nil {
 		view.Accepted = "par " + v.AcceptedBy + " le " + domain.FrenchDateTime(*v.AcceptedAt)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
 )
 
@@ -198,7 +199,41 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 	if r := coord.post(av, url.Values{"version": {version}, "object": {"Rien"}, "effective": {today.French()}}); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("no change: %d", r.StatusCode)
 	}
-	ok := url.Values{"version": {version}, "object": {"Objectifs révisés"}, "effective": {today.French()}, "indicators": {"Objectif de l'indicateur 1 porté à 80 %"}}
+	// The indicators: typed values refused at their field (French unit
+	// parsing), nothing recorded.
+	if d.Find(`[data-testid="avenant-indicator-patientele_mt"] input[name="target_patientele_mt"]`).Length() != 1 ||
+		d.Find(`[data-testid="avenant-indicator-patientele_mt"] input[name="remove_indicators"]`).Length() != 0 {
+		t.Fatal("the mandatory indicator's target field is missing, or it offers a removal")
+	}
+	if !strings.Contains(d.Find(`[data-testid="avenant-bareme"]`).Text(), "en vigueur à son premier jour") {
+		t.Error("the form does not explain the barème")
+	}
+	form := formOf(d, `[data-testid="avenant-form"]`)
+	if form.Get("idem") == "" {
+		t.Fatal("the avenant form has no idempotency key")
+	}
+	bad := url.Values{"version": {version}, "object": {"Objectifs"}, "effective": {today.French()}, "target_patientele_mt": {"beaucoup"},
+		"add_baseline": {"3"}, "add_unit": {"nombre"}, "add_weight": {"1"}, "target_inconnu": {"3"}}
+	if r := coord.post(av, bad); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad indicators: %d", r.StatusCode)
+	} else {
+		bd := r.doc(t)
+		for _, id := range []string{"#target_patientele_mt-error", "#add_label-error", "#add_mission-error"} {
+			if strings.TrimSpace(bd.Find(id).Text()) == "" {
+				t.Errorf("no error at %s", id)
+			}
+		}
+		if !strings.Contains(bd.Text(), "Indicateur inconnu") {
+			t.Error("the refusal of an indicator the form did not show is not in the summary")
+		}
+		if v, _ := bd.Find(`input[name="target_patientele_mt"]`).Attr("value"); v != "beaucoup" {
+			t.Errorf("typed value lost: %q", v)
+		}
+	}
+	if n, err := e.st.ContractAvenants(context.Background(), e.ctScope(ctValCoord), c.ID); err != nil || len(n) != 0 {
+		t.Fatalf("a refused avenant was recorded: %v %v", n, err)
+	}
+	ok := url.Values{"version": {version}, "object": {"Objectifs révisés"}, "effective": {today.French()}, "target_patientele_mt": {"81,5 %"}, "idem": {form.Get("idem")}}
 	if r := e.loggedIn(ctDcgdrARA).post(av, ok); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("DCGDR proposes: %d", r.StatusCode)
 	}
@@ -207,8 +242,17 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 		t.Fatalf("propose: %d %s", r.StatusCode, r.body)
 	}
 	page := r.Header.Get("Location")
+	// The same form again (its idempotency key): the same avenant; the same
+	// values from a stale page without the key: refused, one avenant.
+	if r := coord.post(av, ok); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != page {
+		t.Fatalf("replay: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	ok.Del("idem")
 	if r := coord.post(av, ok); r.StatusCode != http.StatusConflict {
 		t.Fatalf("double post: %d", r.StatusCode)
+	}
+	if n, _ := e.st.ContractAvenants(context.Background(), e.ctScope(ctValCoord), c.ID); len(n) != 1 {
+		t.Fatalf("%d avenants after the double post", len(n))
 	}
 	if ref.get(page).doc(t).Find(`[data-testid="avenant-decide-form"]`).Length() != 1 {
 		t.Fatal("no decision form for the referent")
@@ -222,9 +266,30 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 	if r := ref.post(page+"/signer", nil); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("referent signs for the CPAM: %d", r.StatusCode)
 	}
-	for _, cl := range []*client{coord, ars, mgr} {
+	for i, cl := range []*client{coord, ars, mgr} {
 		if cl.get(page).doc(t).Find(`[data-testid="avenant-sign-form"]`).Length() != 1 {
 			t.Fatal("sign form missing")
+		}
+		if i == 2 {
+			// The year the change reaches closed meanwhile: the third
+			// signature is refused in French on the page, nothing applied.
+			avs, _ := e.st.ContractAvenants(context.Background(), e.ctScope(ctValCoord), c.ID)
+			from := avs[0].Changes.IndicatorChanges[0].FromYear
+			if _, err := e.st.Pool.Exec(context.Background(), `INSERT INTO contract_year_closings (contract_id, contract_year, closed_on, closed_at, closed_by_name)
+				VALUES ($1, $2, now(), now(), 'test')`, c.ID, from); err != nil {
+				t.Fatal(err)
+			}
+			if r := cl.post(page+"/signer", nil); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("refused signature: %d %s", r.StatusCode, r.body)
+			}
+			d := cl.get(page).doc(t)
+			if !strings.Contains(d.Text(), "déjà clôturée") || !strings.Contains(d.Find(`[data-testid="avenant-status"]`).Text(), "accepté") ||
+				d.Find(`[data-testid="avenant-sign-form"]`).Length() != 1 {
+				t.Fatalf("after a refused signature: %q", d.Find(`[data-testid="avenant-status"]`).Text())
+			}
+			if _, err := e.st.Pool.Exec(context.Background(), `DELETE FROM contract_year_closings WHERE contract_id = $1`, c.ID); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if r := cl.post(page+"/signer", nil); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("sign: %d %s", r.StatusCode, r.body)
@@ -234,7 +299,7 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 	if !strings.Contains(d.Find(`[data-testid="avenant-status"]`).Text(), "signé par les trois parties") || d.Find(`[data-testid="avenant-document"]`).Length() != 1 {
 		t.Fatalf("after the signatures: %q", d.Find(`[data-testid="avenant-status"]`).Text())
 	}
-	if r := coord.get(page + "/document"); r.StatusCode != 200 || !strings.Contains(r.body, "Avenant n° 1") || !strings.Contains(r.body, "porté à 80 %") {
+	if r := coord.get(page + "/document"); r.StatusCode != 200 || !strings.Contains(r.body, "Avenant n° 1") || !strings.Contains(r.body, "→ 81,5\u00a0%") {
 		t.Fatalf("document: %d", r.StatusCode)
 	}
 	if r := e.loggedIn(ctMontsCoord).get(page + "/document"); r.StatusCode != http.StatusNotFound {
@@ -254,5 +319,34 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 	link, _ := coord.get(territoryURL(c.StructureID)).doc(t).Find(`[data-testid="territory-avenant-link"]`).Attr("href")
 	if !strings.HasPrefix(link, av) {
 		t.Fatalf("territory avenant link %q", link)
+	}
+}
+
+// TestMSPAvenantsPageSaysWhy: the avenants of an MSP contract are not
+// recorded in the portal (docs/rules.md §31): its page says why to every
+// party, offers no form, and a crafted proposal is refused (404) with
+// nothing recorded.
+func TestMSPAvenantsPageSaysWhy(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	mc, err := e.st.ContractByDossier(ctx, e.ctScope(ctMspCoord), e.demoDossierID(seed.MSPLille))
+	if err != nil {
+		t.Fatal(err)
+	}
+	av := "/contrats/" + ctItoa(mc.ID) + "/avenants"
+	for _, who := range []string{ctMspCoord, ctCpamNord} {
+		r := e.loggedIn(who).get(av)
+		d := r.doc(t)
+		if r.StatusCode != http.StatusOK || !strings.Contains(d.Find(`[data-testid="avenants-msp"]`).Text(), "n'enregistre pas d'avenant") ||
+			d.Find(`[data-testid="avenant-form"]`).Length() != 0 {
+			t.Errorf("%s: MSP avenants page %d", who, r.StatusCode)
+		}
+	}
+	r := e.loggedIn(ctMspCoord).post(av, url.Values{"version": {ctItoa(int64(mc.Version))}, "object": {"Patientèle"}, "effective": {mc.Start.AddDays(30).French()}})
+	if r.StatusCode != http.StatusNotFound {
+		t.Fatalf("MSP proposal: %d", r.StatusCode)
+	}
+	if avs, _ := e.st.ContractAvenants(ctx, e.ctScope(ctMspCoord), mc.ID); len(avs) != 0 {
+		t.Fatalf("an MSP avenant was recorded: %+v", avs)
 	}
 }

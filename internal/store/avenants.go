@@ -57,9 +57,12 @@ func AvenantStateLabel(st string) string {
 
 // AvenantChanges is what an avenant changes (docs/rules.md §31).
 type AvenantChanges struct {
-	Missions   []funding.Mission `json:"missions,omitempty"`   // optional missions added
-	Indicators string            `json:"indicators,omitempty"` // indicators or targets changed, as written in the avenant
-	Territory  *AvenantTerritory `json:"territory,omitempty"`
+	Missions []funding.Mission `json:"missions,omitempty"` // optional missions added
+	// Indicators is the free text of the avenants recorded before the
+	// indicator changes had an effect (shown, never applied).
+	Indicators       string             `json:"indicators,omitempty"`
+	IndicatorChanges []AvenantIndicator `json:"indicator_changes,omitempty"` // docs/rules.md §31
+	Territory        *AvenantTerritory  `json:"territory,omitempty"`
 }
 
 // AvenantTerritory is a territory avenant: communes added and removed, the
@@ -110,15 +113,20 @@ func (a Avenant) Signed(p workflow.Party) bool {
 
 // AvenantProposal is an avenant as proposed by the coordinator or the CPAM.
 type AvenantProposal struct {
-	ContractID     int64
-	Version        int // the contract version the form was shown with
-	Object         string
-	Effective      domain.Date
-	Missions       []funding.Mission
-	Indicators     string
-	AddCommunes    []string
-	RemoveCommunes []string
-	At             time.Time
+	ContractID int64
+	Version    int // the contract version the form was shown with
+	Object     string
+	Effective  domain.Date
+	Missions   []funding.Mission
+	// The indicators (docs/rules.md §31): a new target per indicator code
+	// as typed ("" unchanged), the optional indicators removed, the one
+	// indicator added.
+	Targets          map[string]string
+	RemoveIndicators []string
+	AddIndicator     AvenantNewIndicator
+	AddCommunes      []string
+	RemoveCommunes   []string
+	At               time.Time
 }
 
 // MaxAvenantText bounds the object and the indicators' text of an avenant.
@@ -253,9 +261,25 @@ func (s *Store) ProposeAvenant(ctx context.Context, sc Scope, in AvenantProposal
 		in.At = s.now()
 	}
 	in.At = in.At.Truncate(time.Microsecond)
-	in.Object, in.Indicators = strings.TrimSpace(in.Object), strings.TrimSpace(in.Indicators)
+	in.Object = strings.TrimSpace(in.Object)
 	var id int64
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		// A replayed form (its idempotency key, docs/rules.md §33) returns
+		// the avenant already proposed; the version check stops any other
+		// second post of the same page.
+		return s.once(ctx, tx, sc.UserID, "propose_avenant", &id, func() (int64, error) {
+			return s.proposeAvenantTx(ctx, tx, sc, in)
+		})
+	})
+	if err := replayed(err); err != nil {
+		return 0, pgError("store.ProposeAvenant", err)
+	}
+	return id, nil
+}
+
+func (s *Store) proposeAvenantTx(ctx context.Context, tx pgx.Tx, sc Scope, in AvenantProposal) (int64, error) {
+	var id int64
+	err := func() error {
 		c, err := lockContract(ctx, tx, sc, in.ContractID)
 		if err != nil {
 			return err
@@ -274,7 +298,11 @@ func (s *Store) ProposeAvenant(ctx context.Context, sc Scope, in AvenantProposal
 		if open > 0 {
 			return domain.Errorf(domain.EConflict, "L'avenant n° %d est déjà en cours : il doit être signé ou refusé avant d'en proposer un autre.", open)
 		}
-		ch, err := avenantChanges(ctx, tx, c, in)
+		var number int
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(number), 0) + 1 FROM contract_avenants WHERE contract_id = $1`, c.ID).Scan(&number); err != nil {
+			return err
+		}
+		ch, err := avenantChanges(ctx, tx, c, in, number)
 		if err != nil {
 			return err
 		}
@@ -283,14 +311,14 @@ func (s *Store) ProposeAvenant(ctx context.Context, sc Scope, in AvenantProposal
 			return err
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO contract_avenants (contract_id, number, object, effective_on, status, changes, proposed_by_party, created_at, created_by, created_by_name)
-			VALUES ($1, (SELECT coalesce(max(number), 0) + 1 FROM contract_avenants WHERE contract_id = $1), $2, $3, 'propose', $4, $5, $6, $7, $8) RETURNING id`,
-			c.ID, in.Object, in.Effective.String(), raw, string(p.Party()), in.At, sc.UserID, actorName(sc)).Scan(&id); err != nil {
+			VALUES ($1, $9, $2, $3, 'propose', $4, $5, $6, $7, $8) RETURNING id`,
+			c.ID, in.Object, in.Effective.String(), raw, string(p.Party()), in.At, sc.UserID, actorName(sc), number).Scan(&id); err != nil {
 			return err
 		}
 		return bumpContract(ctx, tx, c, sc, in.At, TransitionAvenantPropose,
 			fmt.Sprintf("Avenant proposé, effectif le %s : %s", in.Effective.French(), in.Object))
-	})
-	return id, pgError("store.ProposeAvenant", err)
+	}()
+	return id, err
 }
 
 // bumpContract moves the contract's version (the next form shown is the
@@ -307,15 +335,13 @@ func bumpContract(ctx context.Context, tx pgx.Tx, c Contract, sc Scope, at time.
 }
 
 // avenantChanges checks a proposal and returns its changes.
-func avenantChanges(ctx context.Context, tx pgx.Tx, c Contract, in AvenantProposal) (AvenantChanges, error) {
+func avenantChanges(ctx context.Context, tx pgx.Tx, c Contract, in AvenantProposal, number int) (AvenantChanges, error) {
 	var ch AvenantChanges
 	switch {
 	case in.Object == "":
 		return ch, domain.FieldError("object", "Indiquez l'objet de l'avenant.")
 	case utf8.RuneCountInString(in.Object) > MaxAvenantText:
 		return ch, domain.FieldError("object", "L'objet de l'avenant ne doit pas dépasser %d caractères.", MaxAvenantText)
-	case utf8.RuneCountInString(in.Indicators) > MaxAvenantText:
-		return ch, domain.FieldError("indicators", "Le texte des indicateurs ne doit pas dépasser %d caractères.", MaxAvenantText)
 	}
 	from, err := contractlife.TierFromYear(c.Start, in.Effective)
 	if err != nil {
@@ -331,7 +357,9 @@ func avenantChanges(ctx context.Context, tx pgx.Tx, c Contract, in AvenantPropos
 			ch.Missions = append(ch.Missions, m)
 		}
 	}
-	ch.Indicators = in.Indicators
+	if ch.IndicatorChanges, err = indicatorChanges(ctx, tx, c, in, ch.Missions, number); err != nil {
+		return ch, err
+	}
 	add, remove := normCodes(in.AddCommunes), normCodes(in.RemoveCommunes)
 	if len(add)+len(remove) > 0 {
 		t, err := territoryChange(ctx, tx, c, add, remove)
@@ -341,8 +369,8 @@ func avenantChanges(ctx context.Context, tx pgx.Tx, c Contract, in AvenantPropos
 		t.FromYear = from
 		ch.Territory = &t
 	}
-	if len(ch.Missions) == 0 && ch.Indicators == "" && ch.Territory == nil {
-		return ch, domain.FieldError("changes", "Indiquez au moins une modification : une mission ajoutée, des indicateurs ou des objectifs, ou le territoire.")
+	if len(ch.Missions) == 0 && len(ch.IndicatorChanges) == 0 && ch.Territory == nil {
+		return ch, domain.FieldError("changes", "Indiquez au moins une modification : une mission ajoutée, un indicateur ajouté, retiré ou un nouvel objectif, ou le territoire.")
 	}
 	return ch, nil
 }
@@ -421,7 +449,8 @@ func lockAvenant(ctx context.Context, tx pgx.Tx, c Contract, id int64) (Avenant,
 }
 
 // DecideAvenant records the CPAM's acceptance of a proposed avenant, or
-// its refusal with a reason (docs/rules.md §31).
+// its refusal with a reason — of a proposed one, or of an accepted one
+// before its third signature (docs/rules.md §31).
 func (s *Store) DecideAvenant(ctx context.Context, sc Scope, contractID, id int64, accept bool, reason string, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()
@@ -446,7 +475,10 @@ func (s *Store) DecideAvenant(ctx context.Context, sc Scope, contractID, id int6
 		if err != nil {
 			return err
 		}
-		if v.Status != AvenantPropose {
+		// An accepted avenant not signed by the three parties yet may still
+		// be refused (abandoned): one that can no longer take effect would
+		// otherwise block every later avenant (docs/rules.md §31).
+		if v.Status != AvenantPropose && !(v.Status == AvenantAccepte && !accept) {
 			return domain.Errorf(domain.EConflict, "L'avenant n° %d est %s : rechargez la page.", v.Number, AvenantStateLabel(v.Status))
 		}
 		if accept {
@@ -533,6 +565,9 @@ func partyLabel(p workflow.Party) string {
 func (s *Store) applyAvenant(ctx context.Context, tx pgx.Tx, c Contract, v Avenant, sc Scope, at time.Time) (AvenantEffect, error) {
 	var eff AvenantEffect
 	today := domain.DateOf(at)
+	if err := checkIndicatorsAtSignature(ctx, tx, c, v); err != nil {
+		return eff, err
+	}
 	var extra []contractlife.TerritoryAvenant
 	if t := v.Changes.Territory; t != nil {
 		if err := applyTerritory(ctx, tx, c, t, sc, at); err != nil {
@@ -706,6 +741,9 @@ func appendAvenantHTML(doc string, v Avenant) string {
 	}
 	if v.Changes.Indicators != "" {
 		fmt.Fprintf(&b, `<li>Indicateurs et objectifs : %s</li>`, e(v.Changes.Indicators))
+	}
+	for _, x := range v.Changes.IndicatorChanges {
+		fmt.Fprintf(&b, `<li>%s.</li>`, e(x.Line()))
 	}
 	if t := v.Changes.Territory; t != nil {
 		fmt.Fprintf(&b, `<li>Territoire : communes ajoutées %s ; retirées %s. Population %s → %s habitants, taille %d → %d`,

@@ -251,7 +251,8 @@ func TestTerritoryAvenantMovesTierFromNextAnniversary(t *testing.T) {
 	// refused at the third signature, nothing applied.
 	now, _ = st.ContractByID(ctx, scopes[coordA], c.ID)
 	aid2, err := st.ProposeAvenant(ctx, scopes[referen], store.AvenantProposal{ContractID: c.ID, Version: now.Version, Object: "Retour",
-		Effective: domain.NewDate(2026, time.July, 1), RemoveCommunes: add, Missions: []funding.Mission{funding.Qualite}, At: at(day)})
+		Effective: domain.NewDate(2026, time.July, 1), RemoveCommunes: add, Missions: []funding.Mission{funding.Qualite}, At: at(day),
+		AddIndicator: store.AvenantNewIndicator{Mission: "qualite", Label: "Revues de pertinence", Direction: "croissant", Unit: "nombre", Baseline: "0", Target: "4", Weight: "1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,6 +283,29 @@ func TestTerritoryAvenantMovesTierFromNextAnniversary(t *testing.T) {
 	}
 	if v2, _ := st.ContractAvenant(ctx, scopes[coordA], c.ID, aid2); v2.Status != store.AvenantAccepte || len(v2.Signatures) != 2 {
 		t.Fatalf("refused avenant state %+v", v2)
+	}
+	// It can no longer take effect: the CPAM refuses (abandons) it — not
+	// the structure, not without a reason, not an acceptance again — and a
+	// new avenant may be proposed.
+	if err := st.DecideAvenant(ctx, scopes[referen], c.ID, aid2, true, "", at(day)); domain.ErrorCode(err) != domain.EConflict {
+		t.Fatalf("accepted twice: %v", err)
+	}
+	if err := st.DecideAvenant(ctx, scopes[coordA], c.ID, aid2, false, "abandon", at(day)); !domain.IsNotFound(err) {
+		t.Fatalf("the structure refuses: %v", err)
+	}
+	if err := st.DecideAvenant(ctx, scopes[referen], c.ID, aid2, false, " ", at(day)); yearFields(err)["reason"] == "" {
+		t.Fatalf("refusal without reason: %v", err)
+	}
+	if err := st.DecideAvenant(ctx, scopes[referen], c.ID, aid2, false, "Ne peut plus prendre effet", at(day)); err != nil {
+		t.Fatal(err)
+	}
+	if v2, _ := st.ContractAvenant(ctx, scopes[coordA], c.ID, aid2); v2.Status != store.AvenantRefuse {
+		t.Fatalf("abandoned avenant state %+v", v2.Status)
+	}
+	now, _ = st.ContractByID(ctx, scopes[coordA], c.ID)
+	if _, err := st.ProposeAvenant(ctx, scopes[referen], store.AvenantProposal{ContractID: c.ID, Version: now.Version, Object: "Suivant",
+		Effective: domain.NewDate(2026, time.July, 1), Targets: map[string]string{"consultations_snp": "5 000"}, At: at(day)}); err != nil {
+		t.Fatalf("a new avenant after the abandoned one: %v", err)
 	}
 	if rep, err := st.VerifyAudit(ctx); err != nil || rep.Broken != "" {
 		t.Fatalf("verify %+v %v", rep, err)

@@ -206,6 +206,20 @@ func lockLifeContract(ctx context.Context, tx pgx.Tx, sc Scope, id int64, m fund
 	return c, domain.Errorf(domain.ENotFound, "Cette mission ne fait pas partie du contrat.")
 }
 
+// missionAddedBy returns the number and effective date of the signed
+// avenant that added mission m to contract id (zero when none did,
+// docs/rules.md §31).
+func missionAddedBy(ctx context.Context, q contentQuerier, id int64, m funding.Mission) (int, domain.Date, error) {
+	var number int
+	var eff time.Time
+	err := q.QueryRow(ctx, `SELECT number, effective_on FROM contract_avenants WHERE contract_id = $1 AND status = 'signe' AND changes->'missions' ? $2
+		ORDER BY number LIMIT 1`, id, string(m)).Scan(&number, &eff)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, domain.Date{}, nil
+	}
+	return number, domain.DateOf0(eff), err
+}
+
 // DeclareMissionStart records that mission in.Mission of contract
 // in.ContractID started on in.On (docs/rules.md §7, §8, §28), in ONE
 // transaction: lock the contract in scope, check the act (coordinator of
@@ -239,6 +253,11 @@ func (s *Store) DeclareMissionStart(ctx context.Context, sc Scope, in MissionDec
 			}
 		}
 		if err := contractlife.CheckStart(in.Mission, c.Start, in.On, in.Today); err != nil {
+			return err
+		}
+		if number, added, err := missionAddedBy(ctx, tx, c.ID, in.Mission); err != nil {
+			return err
+		} else if err := contractlife.CheckStartAfterAvenant(in.Mission, number, added, in.On); err != nil {
 			return err
 		}
 		life, err := lifeTerms(ctx, tx, c)

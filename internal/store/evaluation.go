@@ -287,32 +287,20 @@ func yearClosed(ctx context.Context, q contentQuerier, c Contract, index int) (b
 
 // cptsIndicators are the indicators of a CPTS contract's year n: the
 // dossier's indicators (dossier_indicators, the five mandatory ones first)
-// of the contract's missions, values in their unit (docs/rules.md §6).
-// Decision: a unit other than 'pourcentage' is a count.
+// of the contract's missions with the changes of the signed avenants that
+// reach year n (contractlife.IndicatorsOfYear, docs/rules.md §31), values
+// in their unit (docs/rules.md §6). Decision: a unit other than
+// 'pourcentage' is a count.
 func cptsIndicators(ctx context.Context, q contentQuerier, c Contract, n int) ([]YearIndicator, error) {
-	content, err := loadContent(ctx, q, Dossier{ID: c.DossierID, StructureID: c.StructureID, StructureType: c.StructureType})
+	base, changes, err := contractIndicators(ctx, q, c)
 	if err != nil {
 		return nil, err
 	}
-	var missions []funding.Mission
-	for _, m := range c.Terms.Missions {
-		missions = append(missions, m.Code)
-	}
 	var out []YearIndicator
-	for _, x := range content.Indicators {
-		if !slices.Contains(missions, x.Mission) || !x.Mission.HasAchievement() {
-			continue
-		}
-		u := contractlife.Count
-		if pu, err := contractlife.ParseUnit(x.Unit); err == nil {
-			u = pu
-		}
-		ind := YearIndicator{Code: x.Code, Label: x.Label, Mission: x.Mission, Direction: x.Direction, Unit: u, Weight: int64(max(x.Weight, 1))}
-		if x.Baseline != nil {
-			ind.Baseline = contractlife.Value{Unit: u, N: *x.Baseline}
-		}
-		if t := x.Target(n); t != nil {
-			ind.Target = contractlife.Value{Unit: u, N: *t}
+	for _, x := range indicatorsOf(base, changes, achievementMissions(c), n) {
+		ind := YearIndicator{Code: x.Code, Label: x.Label, Mission: x.Mission, Direction: x.Direction, Unit: x.Unit, Weight: x.Weight, Baseline: x.Baseline}
+		if n >= 1 && n <= funding.ContractYears {
+			ind.Target = x.Targets[n-1]
 		}
 		out = append(out, ind)
 	}
