@@ -750,10 +750,8 @@ func (n *national) audit(dossierID int64, steps []step) (string, int) {
 // payment is one payment row to write, its state drawn from its due date.
 type payment struct {
 	p        funding.Payment
-	kind     funding.Kind
 	ruleKey  string
-	contract int64 // 0: a payment of the dossier
-	year     int
+	contract int64  // 0: a payment of the dossier
 	cancel   string // reason when cancelled
 	cancelOn domain.Date
 }
@@ -820,9 +818,7 @@ func (n *national) contract(s *natStructure, a *natAgencies, dossierID int64, ac
 			return nil, err
 		}
 		cf.BaremeCode, cf.Tier = b.Code, s.tier
-		for _, m := range funding.SocleMissions() {
-			cf.Missions = append(cf.Missions, m)
-		}
+		cf.Missions = append(cf.Missions, funding.SocleMissions()...)
 		tier = store.NationalContractTier{Tier: s.tier, Population: s.population}
 	} else {
 		cf.Patientele = s.patientele

@@ -393,3 +393,11 @@ func (s *Store) NationalChecksum(ctx context.Context) (string, error) {
 		UNION ALL SELECT 'u' || id || email FROM users) k`).Scan(&sum)
 	return sum, pgError("store.NationalChecksum", err)
 }
+
+// DatabaseSize is the size of the current database, as PostgreSQL prints it
+// (pg_size_pretty(pg_database_size)).
+func (s *Store) DatabaseSize(ctx context.Context) (string, error) {
+	var size string
+	err := s.Pool.QueryRow(ctx, `SELECT pg_size_pretty(pg_database_size(current_database()))`).Scan(&size)
+	return size, pgError("store.DatabaseSize", err)
+}
