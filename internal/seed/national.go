@@ -1192,20 +1192,26 @@ func (n *national) documents(s *natStructure, dossierID int64, a *natAgencies, d
 }
 
 // messages: a question of the structure and the referent's answer on most
-// filed dossiers, and now and then an internal note of the CPAM.
+// filed dossiers, and now and then an internal note of the CPAM; both
+// parties have read the thread.
 func (n *national) messages(s *natStructure, dossierID int64, a *natAgencies, steps []step) {
 	if len(steps) < 2 || n.rng.IntN(4) == 0 {
 		return
 	}
 	t := steps[1].at.Add(26 * time.Hour)
-	n.add(store.NatMessages, dossierID, s.coordinator.id, s.coordinator.name, s.id, s.name, string(domain.OrgStructure),
+	q, r := n.next(store.NatMessages), n.next(store.NatMessages)
+	n.add(store.NatMessages, q, dossierID, s.coordinator.id, s.coordinator.name, s.id, s.name, string(domain.OrgStructure),
 		"Bonjour, pouvez-vous nous confirmer les pièces attendues pour la suite de l'instruction ? Merci.", false, t)
-	n.add(store.NatMessages, dossierID, a.referent.id, a.referent.name, a.cpam, a.cpamName, string(domain.OrgCPAM),
+	n.add(store.NatMessages, r, dossierID, a.referent.id, a.referent.name, a.cpam, a.cpamName, string(domain.OrgCPAM),
 		"Bonjour, les statuts signés et la liste des membres suffisent à ce stade. Bien cordialement.", false, t.Add(20*time.Hour))
+	last := r
 	if n.rng.IntN(3) == 0 {
-		n.add(store.NatMessages, dossierID, a.referent.id, a.referent.name, a.cpam, a.cpamName, string(domain.OrgCPAM),
+		last = n.next(store.NatMessages)
+		n.add(store.NatMessages, last, dossierID, a.referent.id, a.referent.name, a.cpam, a.cpamName, string(domain.OrgCPAM),
 			"Note interne : territoire cohérent avec le diagnostic de l'ARS.", true, t.Add(21*time.Hour))
 	}
+	n.add(store.NatMessageReads, s.coordinator.id, dossierID, r)
+	n.add(store.NatMessageReads, a.referent.id, dossierID, last)
 }
 
 // crises: one or two health crises declared by each ARS in the last two

@@ -50,6 +50,7 @@ const (
 	NatDocuments          NationalTable = "documents"
 	NatDocumentVersions   NationalTable = "document_versions"
 	NatMessages           NationalTable = "messages"
+	NatMessageReads       NationalTable = "message_reads"
 	natContractsWithTerms NationalTable = "contracts (terms)"
 )
 
@@ -58,7 +59,7 @@ func NationalTables() []NationalTable {
 	return []NationalTable{NatUsers, NatOrganisations, NatOrgDepartements, NatMemberships, NatMembers,
 		NatTerritoryCommunes, NatTerritories, NatDossiers, NatDossierContent, NatDossierAudit, NatContracts, NatSignatures, NatMissions,
 		NatYearEvaluations, NatYearValues, NatYearMeetings, NatYearClosings, NatPayments, NatAvenants,
-		NatAvenantSignatures, NatCrises, NatCrisisResults, NatStoredFiles, NatDocuments, NatDocumentVersions, NatMessages}
+		NatAvenantSignatures, NatCrises, NatCrisisResults, NatStoredFiles, NatDocuments, NatDocumentVersions, NatMessages, NatMessageReads}
 }
 
 // NationalColumns is the column list of a table's rows, in the order the
@@ -138,7 +139,9 @@ func NationalColumns(t NationalTable) []string {
 	case NatDocumentVersions:
 		return []string{"document_id", "n", "file_id", "generated"}
 	case NatMessages:
-		return []string{"dossier_id", "author_user_id", "author_name", "org_id", "org_name", "org_kind", "body", "internal", "created_at"}
+		return []string{"id", "dossier_id", "author_user_id", "author_name", "org_id", "org_name", "org_kind", "body", "internal", "created_at"}
+	case NatMessageReads:
+		return []string{"user_id", "dossier_id", "last_read_message_id"}
 	}
 	return nil
 }
@@ -271,7 +274,7 @@ func (s *Store) NationalBase(ctx context.Context) (NationalBase, error) {
 		b.OrgNames[n] = true
 	}
 	for _, t := range []NationalTable{NatUsers, NatOrganisations, NatDossiers, NatDossierAudit, NatContracts, NatPayments,
-		NatAvenants, NatCrises, NatStoredFiles, NatDocuments} {
+		NatAvenants, NatCrises, NatStoredFiles, NatDocuments, NatMessages} {
 		var id int64
 		if err := s.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM `+string(t)).Scan(&id); err != nil {
 			return b, pgError("store.NationalBase", err)
