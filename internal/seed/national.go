@@ -697,6 +697,7 @@ func (n *national) dossier(s *natStructure) error {
 		}
 		steps = append(steps, more...)
 		slices.SortStableFunc(steps, func(x, y step) int { return x.at.Compare(y.at) })
+		contractStates(steps)
 	}
 	// The lettre d'intention amorçage of a CPTS whose letter was validated
 	// (a payment of the dossier: docs/rules.md §5).
@@ -714,6 +715,26 @@ func (n *national) dossier(s *natStructure) error {
 	n.documents(s, id, a, dates)
 	n.messages(s, id, a, steps)
 	return nil
+}
+
+// contractStates sets the from and to of the contract's acts that change
+// no state (a mission start, a declaration, an avenant) to the contract's
+// state at their time: a declaration of the last year, made after the
+// contract's end, is recorded on the échu contract.
+func contractStates(steps []step) {
+	cur := workflow.State("")
+	for i, s := range steps {
+		switch s.tr {
+		case workflow.Accepter, workflow.Signer, workflow.DemanderResiliation, workflow.Resilier, workflow.Echoir:
+			if s.tr == workflow.Accepter {
+				cur = workflow.ASigner
+			} else {
+				cur = s.to
+			}
+		case "demarrage_mission", "declaration_annuelle", workflow.Avenant:
+			steps[i].from, steps[i].to = cur, cur
+		}
+	}
 }
 
 func (u natUser) idOrNil() any {
@@ -968,7 +989,7 @@ func (n *national) contract(s *natStructure, a *natAgencies, dossierID int64, ac
 	case workflow.Resilie:
 		lived = eff
 	}
-	steps = append(steps, n.missions(s, id, start, lived)...)
+	steps = append(steps, n.missions(s, id, start, steps[2].at, lived)...)
 	steps = append(steps, n.years(s, a, id, start, end, lived)...)
 	version := 1
 	if state == workflow.Actif && n.rng.IntN(12) == 0 {
@@ -1008,7 +1029,7 @@ func contractYear(start, d domain.Date) int {
 // missions: every mission of a CPTS contract starts on the contract's
 // start (funding.ContractScheduleInput's decision) and is deployed within
 // the calendar when the contract lived long enough.
-func (n *national) missions(s *natStructure, contractID int64, start, lived domain.Date) []step {
+func (n *national) missions(s *natStructure, contractID int64, start domain.Date, signed time.Time, lived domain.Date) []step {
 	if s.typ != domain.CPTS {
 		return nil
 	}
@@ -1018,7 +1039,7 @@ func (n *national) missions(s *natStructure, contractID int64, start, lived doma
 		cal[r.Mission] = r.DeployMonths
 	}
 	for _, m := range funding.SocleMissions() {
-		t := n.at(start).Add(time.Hour)
+		t := signed.Add(time.Hour)
 		var deployed, deployedAt, deployedBy any
 		deployEvidence, deployedName := "", ""
 		months := cal[m]
