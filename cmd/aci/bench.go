@@ -77,6 +77,12 @@ func cmdBench(ctx context.Context, _ []string, getenv func(string) string, stdou
 		return err
 	}
 	env := append(os.Environ(), "DATABASE_URL="+c.URL(benchDatabase), "ADDR="+addr)
+	if getenv("MFA") == "" {
+		// The bench logs in with the password only, like the demo of aci
+		// run (demoMFA): the agency and national accounts would otherwise
+		// be sent to the second factor's enrolment (303 on every page).
+		env = append(env, "MFA="+string(config.MFAOptional))
+	}
 	seedArgs := []string{"seed", "--demo"}
 	if data != "demo" {
 		seedArgs = []string{"seed", "--scale", data}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,19 +69,74 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	demo := fs.Bool("demo", false, "ajoute les comptes et données de démonstration")
+	scale := fs.String("scale", "", "« national » : le jeu de données national dans une base vide (docs/rules.md §37)")
+	seedValue := fs.Uint64("seed", seed.DefaultNationalSeed, "graine du jeu de données national (même graine, même jour : mêmes données)")
 	if err := fs.Parse(args); err != nil {
+		return exitCode(2)
+	}
+	factor, err := scaleFactor(*scale)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
 		return exitCode(2)
 	}
 	cfg, err := config.Parse(getenv)
 	if err != nil {
 		return err
 	}
+	if factor > 0 {
+		cfg.DBStatementTimeout = 0 // one bulk transaction
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return seedAll(ctx, st, *demo, stdout)
+	if factor == 0 {
+		return seedAll(ctx, st, *demo, stdout)
+	}
+	return seedNational(ctx, st, factor, *seedValue, stdout)
+}
+
+// scaleFactor is the size of `aci seed --scale X`: "" none (reference data
+// and --demo only), "national" the national volume (1), or a factor in
+// ]0, 1] of it (a smaller data set on the same code path).
+func scaleFactor(scale string) (float64, error) {
+	switch scale {
+	case "":
+		return 0, nil
+	case "national":
+		return 1, nil
+	}
+	f, err := strconv.ParseFloat(scale, 64)
+	if err != nil || f <= 0 || f > 1 {
+		return 0, fmt.Errorf("--scale %q : attendu « national » ou un facteur entre 0 et 1 (0.1 : un dixième du volume national)", scale)
+	}
+	return f, nil
+}
+
+// seedNational loads the reference data, then the national data set
+// (docs/rules.md §37), and reports its time and the database size.
+func seedNational(ctx context.Context, st *store.Store, factor float64, seedValue uint64, stdout io.Writer) error {
+	start := time.Now()
+	if err := refdata.Load(ctx, st.Pool); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "référentiels chargés (%s)\n", time.Since(start).Round(time.Millisecond))
+	rep, err := seed.LoadNational(ctx, st, seed.NationalOptions{Factor: factor, Seed: seedValue})
+	if err != nil {
+		return err
+	}
+	size, err := st.DatabaseSize(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "jeu de données national chargé (facteur %g, graine %d) en %s ; base : %s\n", factor, seedValue,
+		time.Since(start).Round(time.Millisecond), size)
+	for _, t := range store.NationalTables() {
+		fmt.Fprintf(stdout, "  %-28s %8d\n", t, rep.Counts[t])
+	}
+	fmt.Fprintf(stdout, "comptes : ceux de la démonstration et les comptes nationaux (…@national.portail-aci.fr), mot de passe %s\n", seed.DemoPassword)
+	return nil
 }
 
 func seedAll(ctx context.Context, st *store.Store, demo bool, stdout io.Writer) error {

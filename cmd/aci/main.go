@@ -2,7 +2,8 @@
 //
 //	aci serve      serve HTTP on ADDR (refuses pending migrations)
 //	aci migrate    apply the migrations
-//	aci seed       load reference data (régions, départements, communes); --demo adds the demo accounts
+//	aci seed       load reference data (régions, départements, communes); --demo adds the demo accounts;
+//	               --scale national [--seed N] loads the national data set into an empty database (docs/rules.md §37)
 //	aci run        what `make run` does: private cluster when DATABASE_URL is unset, migrate, seed --demo, serve
 //	aci devdb      start the private cluster under .data/postgres and print its DATABASE_URL
 //	aci funding    annual funding of a CPTS (see aci funding -h)
@@ -49,7 +50,8 @@ const usage = `Usage: aci <commande> [options]
 Commandes :
   serve      sert l'application sur ADDR (refuse de démarrer si des migrations sont en attente)
   migrate    applique les migrations de la base
-  seed       charge les référentiels (régions, départements, communes) ; --demo ajoute les comptes de démonstration
+  seed       charge les référentiels (régions, départements, communes) ; --demo ajoute les comptes de démonstration ;
+             --scale national [--seed N] charge le jeu de données national dans une base vide
   run        ce que fait « make run » : base privée sous .data/ si DATABASE_URL est vide, migrations, démo, serveur
   devdb      démarre la base privée sous .data/postgres et affiche son DATABASE_URL
   funding    financement annuel d'une CPTS (aci funding -h)
