@@ -22,6 +22,7 @@ type Machine struct {
 	PeakRSS    string // the server's VmHWM at the end of the run
 	Load       string // /proc/loadavg at the start: other work on the machine
 	At         time.Time
+	MFA        string // the server's MFA setting
 }
 
 // CPUModel and MemTotal read /proc (Linux); "inconnu" elsewhere.
@@ -114,6 +115,9 @@ func Markdown(w io.Writer, m Machine, results []Result) {
 	fmt.Fprintf(w, "- Machine : %s, %d cœurs, %s de mémoire ; charge moyenne au départ (1, 5, 15 min) : %s\n", m.CPU, m.Cores, m.RAM, m.Load)
 	fmt.Fprintf(w, "- Go : %s ; PostgreSQL : %s\n", m.Go, m.PostgreSQL)
 	fmt.Fprintf(w, "- Données : %s\n", m.Data)
+	fmt.Fprintf(w, "- Serveur : MFA=%s, comme `make run` : les comptes se connectent avec leur seul mot de passe (avec\n", m.MFA)
+	fmt.Fprintln(w, "  MFA=required, les comptes des caisses, ARS, DCGDR et national seraient renvoyés vers l'inscription du")
+	fmt.Fprintln(w, "  second facteur au lieu de leurs pages)")
 	fmt.Fprintf(w, "- Mémoire résidente maximale du serveur (VmHWM) : %s\n", m.PeakRSS)
 	fmt.Fprintln(w)
 	Table(w, results)
