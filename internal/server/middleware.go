@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/store"
 )
@@ -24,6 +25,7 @@ const (
 	keyScope
 	keyUser
 	keyMemberships // []store.Membership read with the session
+	keyViewerPerm  // access.Permission of the viewer outside any record, computed once per request
 )
 
 // requestID gives every request an id, in the response header and the logs.
@@ -226,6 +228,9 @@ func (s *Server) loadViewer(next http.Handler) http.Handler {
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		ctx = context.WithValue(ctx, keyScope, sc)
+		// The viewer-level permission is read by the navigation and by
+		// several blocks of a page: computed once here (docs/rules.md §35).
+		ctx = context.WithValue(ctx, keyViewerPerm, access.ForViewer(sc.Viewer()))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -281,6 +286,16 @@ func quoted(names []string) []string {
 func scopeFrom(ctx context.Context) (store.Scope, bool) {
 	sc, ok := ctx.Value(keyScope).(store.Scope)
 	return sc, ok
+}
+
+// viewerPerm is access.ForViewer of the request's viewer (computed once by
+// loadViewer; the zero permission for an anonymous request).
+func viewerPerm(ctx context.Context) access.Permission {
+	if p, ok := ctx.Value(keyViewerPerm).(access.Permission); ok {
+		return p
+	}
+	sc, _ := scopeFrom(ctx)
+	return access.ForViewer(sc.Viewer())
 }
 
 // requireLogin sends anonymous visitors to the login page (and back after),
