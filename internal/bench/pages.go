@@ -50,5 +50,8 @@ func Pages() []Page {
 		{Name: "simulateur", Who: Coordinator, Path: "/simulateur"},
 		{Name: "pilotage national", Who: Admin, Path: "/pilotage", Optional: true},
 		{Name: "export CSV structures", Who: Admin, Path: "/structures/export.csv"},
+		// Every payment of the CPAM, streamed (at national volume, the
+		// largest file a user can ask for).
+		{Name: "export CSV paiements", Who: CPAMNord, Path: "/paiements/export.csv"},
 	}
 }
