@@ -103,6 +103,7 @@ func newTracedEnv(t *testing.T) (*env, *queryCounter) {
 // the unread badge (notifications + messages). The rest is the page's own.
 func TestQueryBudgetPerPage(t *testing.T) {
 	e, qc := newTracedEnv(t)
+	var freshTerritory string
 	ctx := context.Background()
 	val := e.demoDossierID(seed.ValDeDemo)
 	lille := e.demoDossierID(seed.MSPLille)
@@ -111,6 +112,18 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	clients := map[string]*client{"": e.client()}
+	// A CPTS whose territory is still editable (the demo's are frozen by
+	// their filed dossiers, where no search is offered), registered by the
+	// coordinator of another CPTS (no other page here is theirs), whose
+	// session then acts for it.
+	fresh := e.loggedIn("coordinateur.b@demo.portail-aci.fr")
+	if r := fresh.post("/structures/nouvelle", url.Values{"type": {"CPTS"}, "name": {"CPTS de la mesure"}, "departement": {"01"},
+		"commune_code": {"01053"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create a CPTS: %d %s", r.StatusCode, r.body)
+	} else {
+		clients["fresh"] = fresh
+		freshTerritory = r.Header.Get("Location") + "/territoire?q=saint"
+	}
 	as := func(email string) *client {
 		if c, ok := clients[email]; ok {
 			return c
@@ -184,11 +197,26 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// matches, the change log (its scope check, then count and page in
 		// one batch): 10 — the search's three statements are to become one.
 		{coord, "/structures/" + strconv.FormatInt(valOrg, 10) + "/territoire?q=saint", 10},
+		// The same page where the search runs: the name prefixes (one
+		// index-only range), the details of the matches, their EPCIs.
+		// The frame, the structure, its frozen state, the territory (its
+		// scope check, then communes, version and population vintage in one
+		// batch), the history (its scope check, count and page), the search
+		// (the codes of the best matches: one index-only range; their
+		// details) and the EPCIs of the matches: 13 — the search's two
+		// statements could become one.
+		{"fresh", freshTerritory, 13},
 		// The barèmes (3 tables, one batch) and the viewer's CPTS for the
 		// "simulate my structure" shortcut (one batch, then populations).
 		{coord, "/simulateur", 5},
 		{coord, "/notifications", 5},
 	} {
+		if p.who == "fresh" {
+			// The search ran: the page lists the communes found.
+			if n := clients["fresh"].get(p.path).doc(t).Find(`[data-testid="hit"]`).Length(); n == 0 {
+				t.Errorf("%s: no commune found, the search did not run", p.path)
+			}
+		}
 		c := as(p.who)
 		c.get(p.path) // warm: a first view may follow the login's redirect
 		var r resp
