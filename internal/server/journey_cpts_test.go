@@ -37,6 +37,7 @@ type journey struct {
 	who  string
 	mu   sync.Mutex
 	asks []string // confirmation messages accepted
+	pages *pageChecker
 }
 
 func newJourney(t *testing.T, e *env) *journey {
@@ -58,9 +59,10 @@ func newJourney(t *testing.T, e *env) *journey {
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	j := &journey{t: t, e: e, ctx: ctx}
 	// Start the browser before listening.
-	if err := chromedp.Do(j.ctx, chromedp.Navigate("about:blank")); err != nil {
+	if err := chromedp.Do(j.ctx, chromedp.Navigate("about:blank"), chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatal(err)
 	}
+	j.pages = newPageChecker(t, j.ctx)
 	dialogs := chromedp.Events(j.ctx, page.JavascriptDialogOpening)
 	go func() {
 		for ev, err := range dialogs {
@@ -86,15 +88,20 @@ func (j *journey) as(email string) {
 			j.t.Fatalf("logout %s: %v", j.who, err)
 		}
 	}
-	browserLogin(j.t, j.ctx, j.e.ts.URL, email)
+	j.who = ""
+	j.nav("/login")
+	j.do("login", chromedp.SendKeys(chromedp.CSS("#email"), email), chromedp.SendKeys(chromedp.CSS("#password"), seed.DemoPassword))
+	j.submit("login", `form[action="/login"] button[type=submit]`)
 	j.who = email
 }
 
+// nav opens path and checks the page (docs/rules.md §38).
 func (j *journey) nav(path string) {
 	j.t.Helper()
 	if err := chromedp.Do(j.ctx, chromedp.Navigate(j.e.ts.URL+path)); err != nil {
 		j.t.Fatalf("%s: %v", path, err)
 	}
+	j.pages.check(j.who + " " + path)
 }
 
 func (j *journey) do(what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -104,12 +111,14 @@ func (j *journey) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// submit clicks a submit button and waits for the page that follows.
+// submit clicks a submit button, waits for the page that follows and
+// checks it (docs/rules.md §38).
 func (j *journey) submit(what, sel string) {
 	j.t.Helper()
 	if _, err := chromedp.RunResponse(j.ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
 		j.t.Fatalf("%s (%s): %v", what, j.who, err)
 	}
+	j.pages.check(j.who + " " + what)
 }
 
 func (j *journey) text(sel string) string {

@@ -84,10 +84,11 @@ func browserLogin(t *testing.T, ctx context.Context, base, email string) {
 
 // TestJourneyPersonasInBrowser: each persona logs in through the real form
 // in Chromium, sees who they are, lists exactly their structures and logs
-// out.
+// out; every page passes the accessibility and console check
+// (docs/rules.md §38).
 func TestJourneyPersonasInBrowser(t *testing.T) {
 	e := newSerialEnv(t)
-	ctx := browser(t)
+	j := newJourney(t, e)
 	for _, p := range []struct {
 		email, name string
 		sees        []string
@@ -96,19 +97,13 @@ func TestJourneyPersonasInBrowser(t *testing.T) {
 		{"referent@demo.portail-aci.fr", "Rachid Benali", []string{seed.ValDeDemo}},
 		{"ars@demo.portail-aci.fr", "Sophie Garnier", []string{seed.ValDeDemo, seed.MontsDeDemo}},
 	} {
-		browserLogin(t, ctx, e.ts.URL, p.email)
-		name, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=user-name]`)))
-		if err != nil || name != p.name {
-			t.Fatalf("%s: header name %q, %v", p.email, name, err)
+		j.as(p.email)
+		if name := j.text(`[data-testid=user-name]`); name != p.name {
+			t.Fatalf("%s: header name %q", p.email, name)
 		}
-		shot(t, ctx, "home-"+strings.Split(p.email, "@")[0])
-		if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/structures")); err != nil {
-			t.Fatal(err)
-		}
-		table, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=structures]`)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		shot(t, j.ctx, "home-"+strings.Split(p.email, "@")[0])
+		j.nav("/structures")
+		table := j.text(`[data-testid=structures]`)
 		for _, s := range p.sees {
 			if !strings.Contains(table, s) {
 				t.Errorf("%s: /structures lacks %s", p.email, s)
@@ -117,11 +112,10 @@ func TestJourneyPersonasInBrowser(t *testing.T) {
 		if strings.Contains(table, seed.MSPLille) {
 			t.Errorf("%s sees %s", p.email, seed.MSPLille)
 		}
-		shot(t, ctx, "structures-"+strings.Split(p.email, "@")[0])
-		if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`[data-testid=logout]`))); err != nil {
-			t.Fatal(err)
-		}
-		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		shot(t, j.ctx, "structures-"+strings.Split(p.email, "@")[0])
+		j.submit("logout", `[data-testid=logout]`)
+		j.who = ""
+		loc, _ := chromedp.Run(j.ctx, chromedp.Location())
 		if !strings.HasSuffix(loc, "/login") {
 			t.Fatalf("after logout at %s", loc)
 		}
