@@ -31,12 +31,12 @@ import (
 // through the real forms and buttons only (docs/rules.md §13). Every JavaScript
 // confirmation (app.js data-confirm) is accepted and recorded.
 type journey struct {
-	t    *testing.T
-	e    *env
-	ctx  context.Context
-	who  string
-	mu   sync.Mutex
-	asks []string // confirmation messages accepted
+	t     *testing.T
+	e     *env
+	ctx   context.Context
+	who   string
+	mu    sync.Mutex
+	asks  []string // confirmation messages accepted
 	pages *pageChecker
 }
 
