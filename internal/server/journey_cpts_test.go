@@ -213,37 +213,48 @@ func (j *journey) saveSection(id int64, key, text string) {
 	}
 }
 
-// newTestCPTS registers "CPTS du Test" in the Ain (the demo CPAM, ARS and
-// DCGDR cover it) with a new coordinator account, a territory and members:
-// structure data set up through the store; the dossier itself only moves
-// through the browser.
-func newTestCPTS(t *testing.T, e *env) (coordEmail string) {
+// registerTestCPTS: in the browser, the national admin registers "CPTS du
+// Test" in the Ain (the demo CPAM, ARS and DCGDR cover it) for a new
+// coordinator account through /structures/nouvelle, and the coordinator
+// adds its three communes through the territory search. The account and
+// the members are set up through the store (their forms are tested
+// elsewhere).
+func registerTestCPTS(t *testing.T, e *env, j *journey) (coordEmail string) {
 	ctx := context.Background()
 	coordEmail = "coordination.test@demo.portail-aci.fr"
 	hash, err := auth.Hash(seed.DemoPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.st.CreateUser(ctx, coordEmail, "Léna Testeuse", hash)
-	if err != nil {
+	if _, err = e.st.CreateUser(ctx, coordEmail, "Léna Testeuse", hash); err != nil {
 		t.Fatal(err)
 	}
-	sid, err := e.st.CreateStructure(ctx, e.ctScope("admin@demo.portail-aci.fr"), store.StructureInput{
-		Type: domain.CPTS, Name: "CPTS du Test", LegalForm: string(registry.LegalAssociation),
-		Address1: "1 place de la Mairie", PostalCode: "01000", CommuneCode: "01053", Departement: "01",
-		CoordinatorEmail: coordEmail,
-	})
+	j.as("admin@demo.portail-aci.fr")
+	j.nav("/structures/nouvelle")
+	j.do("structure form",
+		chromedp.SetValue(chromedp.CSS("#f-type"), string(domain.CPTS)),
+		chromedp.SendKeys(chromedp.CSS("#f-name"), "CPTS du Test"),
+		chromedp.SetValue(chromedp.CSS("#f-legal_form"), string(registry.LegalAssociation)),
+		chromedp.SendKeys(chromedp.CSS("#f-address1"), "1 place de la Mairie"),
+		chromedp.SendKeys(chromedp.CSS("#f-postal_code"), "01000"),
+		chromedp.SendKeys(chromedp.CSS("#f-commune_code"), "01053"),
+		chromedp.SendKeys(chromedp.CSS("#f-departement"), "01"),
+		chromedp.SendKeys(chromedp.CSS("#f-coordinator_email"), coordEmail))
+	j.submit("register", `form[action="/structures/nouvelle"] button[type=submit]`)
+	sid, err := e.st.OrganisationIDByName(ctx, domain.OrgStructure, "CPTS du Test")
 	if err != nil {
-		t.Fatalf("structure: %v", err)
+		t.Fatalf("not registered: %v\n%s", err, j.text("main"))
+	}
+	base := "/structures/" + strconv.FormatInt(sid, 10) + "/territoire"
+	j.as(coordEmail)
+	for _, code := range []string{"01053", "01344", "01451"} {
+		j.nav(base + "?q=" + code)
+		j.submit("add "+code, `[data-testid=territory-results] form[action$="/communes"]:has(input[name=code][value="`+code+`"]) [data-testid=add]`)
+	}
+	if n := j.text(`[data-testid=territory-count]`); n != "3" {
+		t.Fatalf("territory: %s communes", n)
 	}
 	sc := e.ctScope(coordEmail)
-	terr, err := e.st.Territory(ctx, sc, sid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.st.AddCommunes(ctx, sc, sid, terr.Version, []string{"01053", "01344", "01451"}); err != nil {
-		t.Fatal(err)
-	}
 	for _, m := range []registry.Member{
 		{LastName: "Morel", FirstName: "Anne", Profession: registry.MedecinGeneraliste, Mode: registry.ModeLiberal, CommuneCode: "01053"},
 		{LastName: "Perrin", FirstName: "Luc", Profession: registry.Infirmier, Mode: registry.ModeLiberal, CommuneCode: "01344"},
@@ -256,13 +267,13 @@ func newTestCPTS(t *testing.T, e *env) (coordEmail string) {
 	return coordEmail
 }
 
-// TestJourneyCPTSInBrowser walks a new CPTS dossier from brouillon to an
-// active contract in Chromium, with the demo accounts of the Ain's CPAM,
-// the ARS and the DCGDR Auvergne-Rhône-Alpes.
+// TestJourneyCPTSInBrowser walks a new CPTS from its registration and a
+// dossier from brouillon to an active contract in Chromium, with the demo
+// accounts of the Ain's CPAM, the ARS and the DCGDR Auvergne-Rhône-Alpes.
 func TestJourneyCPTSInBrowser(t *testing.T) {
 	e := newSerialEnv(t)
-	coord := newTestCPTS(t, e)
 	j := newJourney(t, e)
+	coord := registerTestCPTS(t, e, j)
 
 	// Coordinator: create the dossier.
 	j.as(coord)
