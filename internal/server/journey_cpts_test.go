@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -88,7 +90,11 @@ func (j *journey) as(email string) {
 			j.t.Fatalf("logout %s: %v", j.who, err)
 		}
 	}
+	// Whatever session is left (a clock moved past its end) is forgotten.
 	j.who = ""
+	if _, err := chromedp.Call(j.ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		j.t.Fatal(err)
+	}
 	j.nav("/login")
 	j.do("login", chromedp.SendKeys(chromedp.CSS("#email"), email), chromedp.SendKeys(chromedp.CSS("#password"), seed.DemoPassword))
 	j.submit("login", `form[action="/login"] button[type=submit]`)
@@ -104,9 +110,15 @@ func (j *journey) nav(path string) {
 	j.pages.check(j.who + " " + path)
 }
 
+// stepTimeout bounds one step (an element waited for that never comes
+// fails the step, not the whole journey's deadline).
+const stepTimeout = time.Minute
+
 func (j *journey) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	j.t.Helper()
-	if err := chromedp.Do(j.ctx, actions...); err != nil {
+	ctx, cancel := context.WithTimeout(j.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		j.t.Fatalf("%s (%s): %v", what, j.who, err)
 	}
 }
@@ -115,7 +127,9 @@ func (j *journey) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 // checks it (docs/rules.md §38).
 func (j *journey) submit(what, sel string) {
 	j.t.Helper()
-	if _, err := chromedp.RunResponse(j.ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+	ctx, cancel := context.WithTimeout(j.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
 		j.t.Fatalf("%s (%s): %v", what, j.who, err)
 	}
 	j.pages.check(j.who + " " + what)
@@ -123,7 +137,9 @@ func (j *journey) submit(what, sel string) {
 
 func (j *journey) text(sel string) string {
 	j.t.Helper()
-	s, err := chromedp.Run(j.ctx, chromedp.Text(chromedp.CSS(sel)))
+	ctx, cancel := context.WithTimeout(j.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
 		j.t.Fatalf("%s (%s): %v", sel, j.who, err)
 	}
