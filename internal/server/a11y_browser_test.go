@@ -12,7 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -34,6 +36,7 @@ type pageChecker struct {
 	axe   string // axe-core's source
 	shots string // screenshot directory, removed on success
 	step  int
+	spent time.Duration // time taken by the checks
 
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage // console errors since the last check
@@ -57,7 +60,7 @@ func newPageChecker(t *testing.T, ctx context.Context) *pageChecker {
 	}
 	var c *pageChecker
 	t.Cleanup(func() {
-		t.Logf("accessibilité : %d états de page passés à axe-core (%d aussi à 375 px), %d étapes", len(c.checked), len(c.phone), c.step)
+		t.Logf("accessibilité : %d états de page passés à axe-core (%d aussi à 375 px), %d étapes, %.1f s de vérifications", len(c.checked), len(c.phone), c.step, c.spent.Seconds())
 		if t.Failed() {
 			if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(60)); err == nil {
 				_ = os.WriteFile(filepath.Join(dir, "echec.jpg"), png, 0o644)
@@ -96,11 +99,12 @@ type axeViolation struct {
 	} `json:"nodes"`
 }
 
-// pageKey identifies a page's structure (its path with the numbers
-// replaced, its forms, ids and test ids): a page seen again unchanged is
-// not run through axe again.
-const pageKey = `location.pathname.replace(/[0-9]+/g, "N") + "|" + Array.from(document.querySelectorAll("form, [id], [data-testid], [role]")).map(function (e) {
-	return e.tagName + "#" + e.id + "@" + (e.getAttribute("data-testid") || "") + "/" + (e.getAttribute("action") || "") + (e.getAttribute("role") || "") }).join(",")`
+// pageKey identifies a page's structure: its path with the numbers
+// replaced and the set of its kinds of elements (tag, test id, form action,
+// field type, role), whatever their count — a page seen again with one more
+// row is not run through axe again; a page with another form is.
+const pageKey = `location.pathname.replace(/[0-9]+/g, "N") + "|" + Array.from(new Set(Array.from(document.querySelectorAll("form, input, select, textarea, button, [data-testid], [role]")).map(function (e) {
+	return e.tagName + "@" + (e.getAttribute("data-testid") || "") + "/" + (e.getAttribute("action") || "").replace(/[0-9]+/g, "N") + "/" + (e.getAttribute("type") || "") + "/" + (e.getAttribute("role") || "") }))).sort().join(",")`
 
 // problems runs axe on the current page (when its structure is new; also at
 // 375 px for the first page of each path) and returns the new violations
@@ -109,7 +113,10 @@ func (c *pageChecker) problems(what string) []string {
 	c.t.Helper()
 	ctx := c.ctx
 	c.step++
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(60)); err == nil {
+	defer func(start time.Time) { c.spent += time.Since(start) }(time.Now())
+	q := int64(50)
+	if shot, err := chromedp.Call(ctx, page.CaptureScreenshot, page.CaptureScreenshotParams{Format: page.CaptureScreenshotFormatJpeg, Quality: &q}); err == nil {
+		png := shot.Data
 		name := fmt.Sprintf("%03d-%s.jpg", c.step, regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(what, "-"))
 		_ = os.WriteFile(filepath.Join(c.shots, name), png, 0o644)
 	}
