@@ -15,7 +15,7 @@ build:
 
 ## test: every test, against a real PostgreSQL started by the test harness
 test: postgres chromium nginx
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 ## bench: the server on a private cluster (.data/bench) with BENCH_DATA (demo), each page loaded for

@@ -181,31 +181,19 @@ func TestHomeMoneyFigures(t *testing.T) {
 	}
 }
 
-// csvEuros is the expected form of an amount in the exports: decimal
-// comma, no thousands separator.
-func csvEuros(c domain.Cents) string { return fmt.Sprintf("%d,%02d", int64(c)/100, int64(c)%100) }
-
-func TestSteeringFiguresAndExport(t *testing.T) {
-	e := newEnv(t)
-	_, ps := lillePayments(t, e)
-	var planned, paid domain.Cents
-	for _, p := range ps {
-		if p.Status == store.PaymentVerse {
-			paid += p.Amount
-		} else {
-			planned += p.Amount
-		}
-	}
-	// National: every structure's payments (Lille's contract, the
-	// Côtière's, Val de Démo's amorçage), each in its column: to come
-	// (prévu, ordonnancé: the positive ones), paid, to recover (the
-	// negative ones not yet recovered), recovered.
-	var nat [5]domain.Cents // prévu, ordonnancé, versé, à recouvrer, recouvré
-	rows, err := e.st.Pool.Query(context.Background(), `SELECT status::text, amount_cents FROM payments`)
+// moneyColumns sums the payments of the structures seated in region (""
+// for France) as the steering page's columns: to come (prévu, ordonnancé:
+// the positive ones), paid, to recover (the negative ones not yet
+// recovered), recovered; and counts them.
+func moneyColumns(t *testing.T, e *env, region string) (nat [5]domain.Cents, count int) {
+	t.Helper()
+	rows, err := e.st.Pool.Query(context.Background(), `SELECT p.status::text, p.amount_cents FROM payments p
+		JOIN organisations o ON o.id = p.structure_id JOIN departements dp ON dp.code = o.departement
+		WHERE $1 = '' OR dp.region = $1`, region)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var count int
+	defer rows.Close()
 	for rows.Next() {
 		var st string
 		var c domain.Cents
@@ -226,7 +214,30 @@ func TestSteeringFiguresAndExport(t *testing.T) {
 			nat[4] -= c
 		}
 	}
-	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return nat, count
+}
+
+// csvEuros is the expected form of an amount in the exports: decimal
+// comma, no thousands separator.
+func csvEuros(c domain.Cents) string { return fmt.Sprintf("%d,%02d", int64(c)/100, int64(c)%100) }
+
+func TestSteeringFiguresAndExport(t *testing.T) {
+	e := newEnv(t)
+	_, ps := lillePayments(t, e)
+	var planned, paid domain.Cents
+	for _, p := range ps {
+		if p.Status == store.PaymentVerse {
+			paid += p.Amount
+		} else {
+			planned += p.Amount
+		}
+	}
+	// National: every structure's payments (Lille's contract, the
+	// Côtière's, Val de Démo's amorçage), each in its column.
+	nat, count := moneyColumns(t, e, "")
 	if nat[0] == planned || count <= len(ps) {
 		t.Fatalf("the demo has no other payments than Lille's: the national total proves nothing")
 	}

@@ -27,9 +27,11 @@ func TestDocumentsInBrowser(t *testing.T) {
 	for _, p := range pages {
 		ctx := browser(t)
 		browserLogin(t, ctx, e.ts.URL, p.who)
+		pc := newPageChecker(t, ctx)
 		if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/dossiers/"+e.dossierOf(p.org)+"/documents")); err != nil {
 			t.Fatal(err)
 		}
+		pc.check(p.name)
 		txt, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=documents-intro]`)))
 		if err != nil || txt == "" {
 			t.Fatalf("%s: intro %q %v", p.name, txt, err)
@@ -53,6 +55,7 @@ func TestDocumentsInBrowser(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-code=statuts][data-state=fourni] [data-testid=version]`))); err != nil {
 				t.Fatalf("upload on change: %v", err)
 			}
+			pc.check(p.name + " après envoi")
 		}
 	}
 }
@@ -65,6 +68,7 @@ func TestUploadOnceInBrowser(t *testing.T) {
 	e := newEnv(t)
 	ctx := browser(t)
 	browserLogin(t, ctx, e.ts.URL, "coordinateur.b@demo.portail-aci.fr")
+	pc := newPageChecker(t, ctx)
 	docs := e.ts.URL + "/dossiers/" + e.dossierOf(seed.MontsDeDemo) + "/documents"
 	if err := chromedp.Do(ctx, chromedp.Navigate(docs)); err != nil {
 		t.Fatal(err)
@@ -100,4 +104,5 @@ func TestUploadOnceInBrowser(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("versions of the statuts after one choice: %d (%v)", n, err)
 	}
+	pc.check("pièce envoyée")
 }

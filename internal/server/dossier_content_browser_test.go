@@ -19,6 +19,7 @@ func TestContentAutosaveInBrowser(t *testing.T) {
 	e.setState(id, "brouillon")
 	ctx := browser(t)
 	browserLogin(t, ctx, e.ts.URL, coordVal)
+	pc := newPageChecker(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+dpath(id, "/contenu"))); err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +42,7 @@ func TestContentAutosaveInBrowser(t *testing.T) {
 	if !strings.HasPrefix(status, "Brouillon enregistré à ") {
 		t.Fatalf("autosave status %q", status)
 	}
+	pc.check("brouillon enregistré")
 	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
 		t.Fatal(err)
 	}
@@ -52,5 +54,6 @@ func TestContentAutosaveInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+dpath(id, "/contenu"))); err != nil {
 		t.Fatal(err)
 	}
+	pc.check("contenu en lecture")
 	shot(t, ctx, "contenu-val-lecture")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
 )
@@ -51,6 +52,16 @@ func lifeOf(t *testing.T, e *env, c store.Contract) contractlife.Contract {
 		t.Fatal(err)
 	}
 	return lc
+}
+
+// texts returns the texts of the elements sel.
+func (j *journey) texts(sel string) []string {
+	j.t.Helper()
+	out, err := chromedp.Run(j.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(`+jsQuote(sel)+`)).map(function (c) { return c.textContent.trim() })`))
+	if err != nil {
+		j.t.Fatalf("texts %s: %v", sel, err)
+	}
+	return out
 }
 
 // rows returns the cells' texts of the rows of the table sel.
@@ -564,4 +575,182 @@ func TestJourneyTerminationInBrowser(t *testing.T) {
 	shot(t, j.ctx, "resiliation-ligne")
 	t.Logf("termination effective %s: %s %s (due %s, kept %s, %d cancelled)", eff.French(), want.Line.Kind, domain.FormatEUR(want.Line.Amount),
 		domain.FormatEUR(want.Due), domain.FormatEUR(want.Kept), len(want.Cancel))
+}
+
+// TestJourneyMSPYearInBrowser: in Chromium, the MSP de Démo-Lille declares
+// the indicators of the civil year whose window is open and sends them; the
+// CPAM du Nord validates each as declared and, once the year is over,
+// closes it; the balance shown
+// is funding.MSPSchedule's remuneration for the met indicators minus the
+// year's advances, to the cent, and the SISA/FINESS gate is shown exactly
+// when Lille lacks one of them (contractlife.MSPGate).
+func TestJourneyMSPYearInBrowser(t *testing.T) {
+	e := newSerialEnv(t)
+	ctx := context.Background()
+	today := domain.DateOf(*e.clock)
+	admin := e.ctScope("admin@demo.portail-aci.fr")
+	var did int64
+	if err := e.st.Pool.QueryRow(ctx, `SELECT c.dossier_id FROM contracts c JOIN organisations o ON o.id = c.structure_id WHERE o.name = $1`,
+		seed.MSPLille).Scan(&did); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.st.ContractByDossier(ctx, admin, did)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The civil year whose declaration window (contractlife.MSPDeclarationWindow)
+	// is open today; outside December and January, the clock moves to the
+	// next 1 December.
+	year := today.Y
+	switch today.M {
+	case time.January:
+		year--
+	case time.December:
+	default:
+		*e.clock = time.Date(today.Y, time.December, 1, 10, 0, 0, 0, time.Local)
+		today = domain.DateOf(*e.clock)
+	}
+	y, err := e.st.ContractYear(ctx, admin, c.ID, year, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !y.MSP || y.Closed {
+		t.Fatalf("Lille's %d: MSP %v, closed %v", year, y.MSP, y.Closed)
+	}
+	j := newJourney(t, e)
+	yearURL := "/contrats/" + ctItoa(c.ID) + "/annees/" + itoaInt(year)
+	vals := map[string]int64{}
+	// The MSP declares its indicators (the first not met, the others met)
+	// and sends the declaration, when its window is open and it has not
+	// yet done so.
+	j.as("msp@demo.portail-aci.fr")
+	j.nav(yearURL)
+	if j.count(`[data-testid=declaration-form]`) == 1 {
+		for i, ind := range y.Indicators {
+			v := int64(1)
+			if i == 0 {
+				v = 0
+			}
+			vals[ind.Code] = v
+			j.do("declare "+ind.Code, chromedp.SetValue(chromedp.CSS("#v_"+ind.Code), itoaInt(int(v))))
+		}
+		j.submit("send", `[data-testid=declaration-form] button[value=soumettre]`)
+		if j.count(`[data-testid=declaration-form]`) != 0 {
+			t.Fatalf("declaration not sent: %s", j.text(`main`))
+		}
+	} else {
+		for _, ind := range y.Indicators {
+			if ind.Declared == nil {
+				t.Fatalf("%s: no declaration form and %s not declared: %s", yearURL, ind.Code, j.text(`[data-testid=year-status]`))
+			}
+			vals[ind.Code] = *ind.Declared
+		}
+	}
+	// The CPAM du Nord validates each value as declared.
+	j.as("cpam.nord@demo.portail-aci.fr")
+	for _, ind := range y.Indicators {
+		j.nav(yearURL)
+		j.submit("validate "+ind.Code, `[data-testid=validate-`+ind.Code+`] button[type=submit]`)
+		if cell := j.text(`[data-testid=ind-` + ind.Code + `] [data-testid=validated]`); !strings.Contains(cell, "par ") {
+			t.Fatalf("%s not validated: %q\n%s", ind.Code, cell, j.text(`main`))
+		}
+	}
+	// The civil year ends: the clock moves to the next 2 January (the
+	// session has expired meanwhile: the manager logs in again).
+	*e.clock = time.Date(year+1, time.January, 2, 10, 0, 0, 0, time.Local)
+	today = domain.DateOf(*e.clock)
+	j.who = ""
+	j.as("cpam.nord@demo.portail-aci.fr")
+	j.nav(yearURL)
+	if j.count(`[data-testid=meeting-form]`) == 1 {
+		j.do("meeting",
+			chromedp.SendKeys(chromedp.CSS("#held_on"), today.French()),
+			chromedp.SendKeys(chromedp.CSS("#structure"), "Inès Dubois"),
+			chromedp.SendKeys(chromedp.CSS("#cpam"), "CPAM du Nord"),
+			chromedp.SendKeys(chromedp.CSS("#ars"), "ARS Hauts-de-France"),
+			chromedp.SendKeys(chromedp.CSS("#minutes"), "Bilan de l'année civile "+itoaInt(year)+"."))
+		j.submit("meeting", `[data-testid=meeting-form] button[type=submit]`)
+		if j.count(`[data-testid=meeting]`) != 1 {
+			t.Fatalf("meeting not recorded: %s", j.text(`main`))
+		}
+	}
+	if j.count(`[data-testid=close-form]`) != 1 {
+		t.Fatalf("no closing form: %s", j.text(`main`))
+	}
+	j.submit("close", `[data-testid=close-form] button[type=submit]`)
+	if j.count(`[data-testid=year-closed]`) != 1 {
+		t.Fatalf("year not closed: %s", j.text(`main`))
+	}
+	shot(t, j.ctx, "msp-annee-cloturee")
+
+	// Expected: the civil year's table, its parameters, the met indicators
+	// (value 1), the contract's patientèle; minus the year's advances.
+	tables, err := e.st.MSPIndicatorTables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := contractlife.MSPBaremeFor(tables, year)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params, err := e.st.LoadMSPBaremes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := funding.MSPBaremeByCode(params, table.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	met := map[string]bool{}
+	for _, ind := range table.Indicators {
+		if vals[ind.Code] == 1 {
+			met[ind.Code] = true
+		}
+	}
+	my, err := funding.MSPSchedule(funding.MSPYearInput{Bareme: b, Indicators: table.Indicators, Met: met, Patientele: c.RegisteredPatients, Year: year, Contracted: c.Start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := my.Remuneration
+	if end := funding.ContractEnd(c.Start); end.Y == year {
+		due = domain.MulDiv(due, int64(domain.NewDate(year, time.January, 1).DaysUntil(end)), my.YearDays)
+	}
+	ps, err := e.st.ContractPayments(ctx, admin, c.DossierID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var adv domain.Cents
+	var solde *store.PaymentRow
+	for i, p := range ps {
+		switch {
+		case p.ContractYear == y.Index && p.Kind == funding.KindAvance && p.Status != store.PaymentAnnule:
+			adv += p.Amount
+		case p.ContractYear == y.Index && p.Kind == funding.KindSolde:
+			solde = &ps[i]
+		}
+	}
+	want := due - adv
+	if solde == nil || solde.Amount != want {
+		t.Fatalf("stored balance %+v, want %s", solde, domain.FormatEUR(want))
+	}
+	found := false
+	for _, cell := range j.texts(`[data-testid=year-payment-amount]`) {
+		found = found || cell == domain.FormatEUR(want)
+	}
+	if !found {
+		t.Fatalf("balance %s not shown: %q", domain.FormatEUR(want), j.texts(`[data-testid=year-payment-amount]`))
+	}
+	var legal, finess string
+	if err := e.st.Pool.QueryRow(ctx, `SELECT coalesce(legal_form, ''), coalesce(finess, '') FROM organisations WHERE id = $1`, c.StructureID).Scan(&legal, &finess); err != nil {
+		t.Fatal(err)
+	}
+	gate := contractlife.MSPGate(registry.LegalForm(legal) == registry.LegalSISA, strings.TrimSpace(finess) != "")
+	switch n := j.count(`[data-testid=msp-gate]`); {
+	case gate != "" && (n != 1 || !strings.Contains(j.text(`[data-testid=msp-gate]`), contractlife.MSPBlocked)):
+		t.Fatalf("gate %q not shown (%d)", gate, n)
+	case gate == "" && n != 0:
+		t.Fatalf("gate shown without reason: %s", j.text(`[data-testid=msp-gate]`))
+	}
+	t.Logf("Lille %d: remuneration %s, advances %s, balance %s; legal form %q, FINESS %q, gate %q", year, domain.FormatEUR(due), domain.FormatEUR(adv),
+		domain.FormatEUR(want), legal, finess, gate)
 }

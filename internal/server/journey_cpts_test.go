@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -31,12 +33,13 @@ import (
 // through the real forms and buttons only (docs/rules.md §13). Every JavaScript
 // confirmation (app.js data-confirm) is accepted and recorded.
 type journey struct {
-	t    *testing.T
-	e    *env
-	ctx  context.Context
-	who  string
-	mu   sync.Mutex
-	asks []string // confirmation messages accepted
+	t     *testing.T
+	e     *env
+	ctx   context.Context
+	who   string
+	mu    sync.Mutex
+	asks  []string // confirmation messages accepted
+	pages *pageChecker
 }
 
 func newJourney(t *testing.T, e *env) *journey {
@@ -58,9 +61,10 @@ func newJourney(t *testing.T, e *env) *journey {
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	j := &journey{t: t, e: e, ctx: ctx}
 	// Start the browser before listening.
-	if err := chromedp.Do(j.ctx, chromedp.Navigate("about:blank")); err != nil {
+	if err := chromedp.Do(j.ctx, chromedp.Navigate("about:blank"), chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatal(err)
 	}
+	j.pages = newPageChecker(t, j.ctx)
 	dialogs := chromedp.Events(j.ctx, page.JavascriptDialogOpening)
 	go func() {
 		for ev, err := range dialogs {
@@ -86,35 +90,56 @@ func (j *journey) as(email string) {
 			j.t.Fatalf("logout %s: %v", j.who, err)
 		}
 	}
-	browserLogin(j.t, j.ctx, j.e.ts.URL, email)
+	// Whatever session is left (a clock moved past its end) is forgotten.
+	j.who = ""
+	if _, err := chromedp.Call(j.ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		j.t.Fatal(err)
+	}
+	j.nav("/login")
+	j.do("login", chromedp.SendKeys(chromedp.CSS("#email"), email), chromedp.SendKeys(chromedp.CSS("#password"), seed.DemoPassword))
+	j.submit("login", `form[action="/login"] button[type=submit]`)
 	j.who = email
 }
 
+// nav opens path and checks the page (docs/rules.md §38).
 func (j *journey) nav(path string) {
 	j.t.Helper()
 	if err := chromedp.Do(j.ctx, chromedp.Navigate(j.e.ts.URL+path)); err != nil {
 		j.t.Fatalf("%s: %v", path, err)
 	}
+	j.pages.check(j.who + " " + path)
 }
+
+// stepTimeout bounds one step (an element waited for that never comes
+// fails the step, not the whole journey's deadline).
+const stepTimeout = time.Minute
 
 func (j *journey) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	j.t.Helper()
-	if err := chromedp.Do(j.ctx, actions...); err != nil {
+	ctx, cancel := context.WithTimeout(j.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		j.t.Fatalf("%s (%s): %v", what, j.who, err)
 	}
 }
 
-// submit clicks a submit button and waits for the page that follows.
+// submit clicks a submit button, waits for the page that follows and
+// checks it (docs/rules.md §38).
 func (j *journey) submit(what, sel string) {
 	j.t.Helper()
-	if _, err := chromedp.RunResponse(j.ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+	ctx, cancel := context.WithTimeout(j.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
 		j.t.Fatalf("%s (%s): %v", what, j.who, err)
 	}
+	j.pages.check(j.who + " " + what)
 }
 
 func (j *journey) text(sel string) string {
 	j.t.Helper()
-	s, err := chromedp.Run(j.ctx, chromedp.Text(chromedp.CSS(sel)))
+	ctx, cancel := context.WithTimeout(j.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
 		j.t.Fatalf("%s (%s): %v", sel, j.who, err)
 	}
@@ -204,37 +229,48 @@ func (j *journey) saveSection(id int64, key, text string) {
 	}
 }
 
-// newTestCPTS registers "CPTS du Test" in the Ain (the demo CPAM, ARS and
-// DCGDR cover it) with a new coordinator account, a territory and members:
-// structure data set up through the store; the dossier itself only moves
-// through the browser.
-func newTestCPTS(t *testing.T, e *env) (coordEmail string) {
+// registerTestCPTS: in the browser, the national admin registers "CPTS du
+// Test" in the Ain (the demo CPAM, ARS and DCGDR cover it) for a new
+// coordinator account through /structures/nouvelle, and the coordinator
+// adds its three communes through the territory search. The account and
+// the members are set up through the store (their forms are tested
+// elsewhere).
+func registerTestCPTS(t *testing.T, e *env, j *journey) (coordEmail string) {
 	ctx := context.Background()
 	coordEmail = "coordination.test@demo.portail-aci.fr"
 	hash, err := auth.Hash(seed.DemoPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.st.CreateUser(ctx, coordEmail, "Léna Testeuse", hash)
-	if err != nil {
+	if _, err = e.st.CreateUser(ctx, coordEmail, "Léna Testeuse", hash); err != nil {
 		t.Fatal(err)
 	}
-	sid, err := e.st.CreateStructure(ctx, e.ctScope("admin@demo.portail-aci.fr"), store.StructureInput{
-		Type: domain.CPTS, Name: "CPTS du Test", LegalForm: string(registry.LegalAssociation),
-		Address1: "1 place de la Mairie", PostalCode: "01000", CommuneCode: "01053", Departement: "01",
-		CoordinatorEmail: coordEmail,
-	})
+	j.as("admin@demo.portail-aci.fr")
+	j.nav("/structures/nouvelle")
+	j.do("structure form",
+		chromedp.SetValue(chromedp.CSS("#f-type"), string(domain.CPTS)),
+		chromedp.SendKeys(chromedp.CSS("#f-name"), "CPTS du Test"),
+		chromedp.SetValue(chromedp.CSS("#f-legal_form"), string(registry.LegalAssociation)),
+		chromedp.SendKeys(chromedp.CSS("#f-address1"), "1 place de la Mairie"),
+		chromedp.SendKeys(chromedp.CSS("#f-postal_code"), "01000"),
+		chromedp.SendKeys(chromedp.CSS("#f-commune_code"), "01053"),
+		chromedp.SendKeys(chromedp.CSS("#f-departement"), "01"),
+		chromedp.SendKeys(chromedp.CSS("#f-coordinator_email"), coordEmail))
+	j.submit("register", `form[action="/structures/nouvelle"] button[type=submit]`)
+	sid, err := e.st.OrganisationIDByName(ctx, domain.OrgStructure, "CPTS du Test")
 	if err != nil {
-		t.Fatalf("structure: %v", err)
+		t.Fatalf("not registered: %v\n%s", err, j.text("main"))
+	}
+	base := "/structures/" + strconv.FormatInt(sid, 10) + "/territoire"
+	j.as(coordEmail)
+	for _, code := range []string{"01053", "01344", "01451"} {
+		j.nav(base + "?q=" + code)
+		j.submit("add "+code, `[data-testid=territory-results] form[action$="/communes"]:has(input[name=code][value="`+code+`"]) [data-testid=add]`)
+	}
+	if n := j.text(`[data-testid=territory-count]`); n != "3" {
+		t.Fatalf("territory: %s communes", n)
 	}
 	sc := e.ctScope(coordEmail)
-	terr, err := e.st.Territory(ctx, sc, sid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.st.AddCommunes(ctx, sc, sid, terr.Version, []string{"01053", "01344", "01451"}); err != nil {
-		t.Fatal(err)
-	}
 	for _, m := range []registry.Member{
 		{LastName: "Morel", FirstName: "Anne", Profession: registry.MedecinGeneraliste, Mode: registry.ModeLiberal, CommuneCode: "01053"},
 		{LastName: "Perrin", FirstName: "Luc", Profession: registry.Infirmier, Mode: registry.ModeLiberal, CommuneCode: "01344"},
@@ -247,13 +283,13 @@ func newTestCPTS(t *testing.T, e *env) (coordEmail string) {
 	return coordEmail
 }
 
-// TestJourneyCPTSInBrowser walks a new CPTS dossier from brouillon to an
-// active contract in Chromium, with the demo accounts of the Ain's CPAM,
-// the ARS and the DCGDR Auvergne-Rhône-Alpes.
+// TestJourneyCPTSInBrowser walks a new CPTS from its registration and a
+// dossier from brouillon to an active contract in Chromium, with the demo
+// accounts of the Ain's CPAM, the ARS and the DCGDR Auvergne-Rhône-Alpes.
 func TestJourneyCPTSInBrowser(t *testing.T) {
 	e := newSerialEnv(t)
-	coord := newTestCPTS(t, e)
 	j := newJourney(t, e)
+	coord := registerTestCPTS(t, e, j)
 
 	// Coordinator: create the dossier.
 	j.as(coord)

@@ -231,7 +231,7 @@ func AdminUsers(p layout.Page, v AdminUsersView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<div class=\"table-wrap\"><table class=\"admin-users\" data-testid=\"users\"><caption class=\"visually-hidden\">Comptes</caption> <thead><tr><th scope=\"col\">Nom</th><th scope=\"col\">Adresse e-mail</th><th scope=\"col\">Rattachements</th><th scope=\"col\">Statut</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"admin-users\" data-testid=\"users\"><caption class=\"visually-hidden\">Comptes</caption> <thead><tr><th scope=\"col\">Nom</th><th scope=\"col\">Adresse e-mail</th><th scope=\"col\">Rattachements</th><th scope=\"col\">Statut</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1092,7 +1092,7 @@ func AdminUser(p layout.Page, v AdminUserView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 82, "<div class=\"table-wrap\"><table data-testid=\"memberships\"><caption class=\"visually-hidden\">Rattachements</caption> <thead><tr><th scope=\"col\">Organisation</th><th scope=\"col\">Type</th><th scope=\"col\">Rôle</th><th scope=\"col\"><span class=\"visually-hidden\">Action</span></th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 82, "<div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"memberships\"><caption class=\"visually-hidden\">Rattachements</caption> <thead><tr><th scope=\"col\">Organisation</th><th scope=\"col\">Type</th><th scope=\"col\">Rôle</th><th scope=\"col\"><span class=\"visually-hidden\">Action</span></th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1337,7 +1337,7 @@ func AdminUser(p layout.Page, v AdminUserView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 109, "<div class=\"table-wrap\"><table data-testid=\"audit\"><caption class=\"visually-hidden\">Historique d'administration</caption> <thead><tr><th scope=\"col\">Date</th><th scope=\"col\">Par</th><th scope=\"col\">Opération</th><th scope=\"col\">Détail</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 109, "<div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"audit\"><caption class=\"visually-hidden\">Historique d'administration</caption> <thead><tr><th scope=\"col\">Date</th><th scope=\"col\">Par</th><th scope=\"col\">Opération</th><th scope=\"col\">Détail</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1477,7 +1477,7 @@ func AdminOrgs(p layout.Page, v AdminOrgsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 118, " <p class=\"lead\">Les CPAM, ARS, DCGDR et l'administration nationale. Les structures sont enregistrées depuis la page Structures.</p><p><a class=\"btn secondary\" href=\"/admin/organisations/export.csv\" data-testid=\"export-csv\">Exporter la liste (CSV)</a></p><div class=\"table-wrap\"><table data-testid=\"orgs\"><caption class=\"visually-hidden\">Organisations</caption> <thead><tr><th scope=\"col\">Nom</th><th scope=\"col\">Type</th><th scope=\"col\">Territoire</th><th scope=\"col\" class=\"num\">Comptes</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 118, " <p class=\"lead\">Les CPAM, ARS, DCGDR et l'administration nationale. Les structures sont enregistrées depuis la page Structures.</p><p><a class=\"btn secondary\" href=\"/admin/organisations/export.csv\" data-testid=\"export-csv\">Exporter la liste (CSV)</a></p><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"orgs\"><caption class=\"visually-hidden\">Organisations</caption> <thead><tr><th scope=\"col\">Nom</th><th scope=\"col\">Type</th><th scope=\"col\">Territoire</th><th scope=\"col\" class=\"num\">Comptes</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -408,7 +408,7 @@ func ContractDocument(d ContractDoc) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<div class=\"table-wrap\"><table><caption class=\"visually-hidden\">Indicateurs de la mission ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<div class=\"table-wrap\" tabindex=\"0\"><table><caption class=\"visually-hidden\">Indicateurs de la mission ")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -512,7 +512,7 @@ func ContractDocument(d ContractDoc) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</p><div class=\"table-wrap\"><table data-testid=\"contract-year1\"><caption>Rémunération annuelle de la première année, pour un taux d'atteinte de 100 %</caption> <thead><tr><th scope=\"col\">Mission</th><th scope=\"col\" class=\"num\">Part fixe</th><th scope=\"col\" class=\"num\">Part variable</th><th scope=\"col\" class=\"num\">Total</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</p><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"contract-year1\"><caption>Rémunération annuelle de la première année, pour un taux d'atteinte de 100 %</caption> <thead><tr><th scope=\"col\">Mission</th><th scope=\"col\" class=\"num\">Part fixe</th><th scope=\"col\" class=\"num\">Part variable</th><th scope=\"col\" class=\"num\">Total</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -587,7 +587,7 @@ func ContractDocument(d ContractDoc) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "</td></tr></tfoot></table></div><div class=\"table-wrap\"><table data-testid=\"contract-years\"><caption>Montants prévus sur les cinq années du contrat (100 % d'atteinte, sans crise sanitaire déclarée)</caption> <thead><tr><th scope=\"col\">Année de contrat</th><th scope=\"col\" class=\"num\">Montant</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "</td></tr></tfoot></table></div><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"contract-years\"><caption>Montants prévus sur les cinq années du contrat (100 % d'atteinte, sans crise sanitaire déclarée)</caption> <thead><tr><th scope=\"col\">Année de contrat</th><th scope=\"col\" class=\"num\">Montant</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -654,7 +654,7 @@ func ContractDocument(d ContractDoc) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 50, " patients (référence 4 000 pour les points variables ; 1 point = 7 €).</p><div class=\"table-wrap\"><table><caption>Indicateurs du contrat</caption> <thead><tr><th scope=\"col\">Indicateur</th><th scope=\"col\">Nature</th><th scope=\"col\">Points</th><th scope=\"col\" class=\"num\">Montant annuel</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 50, " patients (référence 4 000 pour les points variables ; 1 point = 7 €).</p><div class=\"table-wrap\" tabindex=\"0\"><table><caption>Indicateurs du contrat</caption> <thead><tr><th scope=\"col\">Indicateur</th><th scope=\"col\">Nature</th><th scope=\"col\">Points</th><th scope=\"col\" class=\"num\">Montant annuel</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -765,7 +765,7 @@ func ContractDocument(d ContractDoc) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if d.isCPTS() && len(d.Calendar) > 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<section><h2>Article 5 — Calendrier de déploiement des missions</h2><div class=\"table-wrap\"><table data-testid=\"contract-calendar\"><caption>Délais à compter de la date d'effet du contrat</caption> <thead><tr><th scope=\"col\">Mission</th><th scope=\"col\">Démarrage au plus tard</th><th scope=\"col\">Déploiement au plus tard</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<section><h2>Article 5 — Calendrier de déploiement des missions</h2><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"contract-calendar\"><caption>Délais à compter de la date d'effet du contrat</caption> <thead><tr><th scope=\"col\">Mission</th><th scope=\"col\">Démarrage au plus tard</th><th scope=\"col\">Déploiement au plus tard</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -331,7 +331,7 @@ func ContractHome(p layout.Page, v ContractHomeView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "\">Avenants</a></li></ul></nav><section id=\"parties\" class=\"card\" aria-labelledby=\"h-parties\"><h2 id=\"h-parties\">Parties et signature</h2><div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"home-parties\"><caption class=\"visually-hidden\">Les trois parties du contrat et leurs signatures</caption> <thead><tr><th scope=\"col\">Partie</th><th scope=\"col\">Organisation</th><th scope=\"col\">Signature</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "\">Avenants</a></li></ul></nav><section id=\"parties\" class=\"card\" aria-labelledby=\"h-parties\"><h2 id=\"h-parties\">Parties et signature</h2><div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"home-parties\"><caption class=\"visually-hidden\">Les trois parties du contrat et leurs signatures</caption> <thead><tr><th scope=\"col\">Partie</th><th scope=\"col\">Organisation</th><th scope=\"col\">Signature</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -592,7 +592,7 @@ func ContractHome(p layout.Page, v ContractHomeView) templ.Component {
 						}
 					}
 					if len(y.Indicators) > 0 {
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "<div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"year-indicators\"><caption>Indicateurs de l'année ")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"year-indicators\"><caption>Indicateurs de l'année ")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -892,7 +892,7 @@ func homePayments(ps []HomePayment, caption string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "<div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"year-payments\"><caption class=\"visually-hidden\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"year-payments\"><caption class=\"visually-hidden\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1045,7 +1045,7 @@ func contractMissions(v ContractHomeView) templ.Component {
 			templ_7745c5c3_Var51 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 90, "<section id=\"missions\" class=\"card\" aria-labelledby=\"h-missions\"><h2 id=\"h-missions\">Missions : démarrage et déploiement</h2><p>Chaque mission démarre à la date que déclare le coordinateur, avec un justificatif ; son démarrage crée l'avance de 75 % de sa part fixe, proratisée jusqu'au prochain anniversaire du contrat. Une mission non démarrée (ou non déployée) à son échéance est signalée en retard.</p><div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"missions\"><caption class=\"visually-hidden\">État de chaque mission et ses échéances</caption> <thead><tr><th scope=\"col\">Mission</th><th scope=\"col\">État</th><th scope=\"col\">Démarrage au plus tard le</th><th scope=\"col\">Déploiement au plus tard le</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 90, "<section id=\"missions\" class=\"card\" aria-labelledby=\"h-missions\"><h2 id=\"h-missions\">Missions : démarrage et déploiement</h2><p>Chaque mission démarre à la date que déclare le coordinateur, avec un justificatif ; son démarrage crée l'avance de 75 % de sa part fixe, proratisée jusqu'au prochain anniversaire du contrat. Une mission non démarrée (ou non déployée) à son échéance est signalée en retard.</p><div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"missions\"><caption class=\"visually-hidden\">État de chaque mission et ses échéances</caption> <thead><tr><th scope=\"col\">Mission</th><th scope=\"col\">État</th><th scope=\"col\">Démarrage au plus tard le</th><th scope=\"col\">Déploiement au plus tard le</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

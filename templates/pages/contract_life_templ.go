@@ -312,7 +312,7 @@ func Crises(p layout.Page, v CrisesView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"crises\"><caption class=\"visually-hidden\">Crises sanitaires déclarées</caption> <thead><tr><th scope=\"col\">Crise</th><th scope=\"col\">Période</th><th scope=\"col\">Territoire</th><th scope=\"col\">Déclarée le</th><th scope=\"col\">CPTS payées</th><th scope=\"col\">Montant</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"crises\"><caption class=\"visually-hidden\">Crises sanitaires déclarées</caption> <thead><tr><th scope=\"col\">Crise</th><th scope=\"col\">Période</th><th scope=\"col\">Territoire</th><th scope=\"col\">Déclarée le</th><th scope=\"col\">CPTS payées</th><th scope=\"col\">Montant</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -569,7 +569,7 @@ func CrisisShow(p layout.Page, v CrisisView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "<div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"crisis-results\"><caption class=\"visually-hidden\">Part variable crise de chaque CPTS</caption> <thead><tr><th scope=\"col\">CPTS</th><th scope=\"col\">Département</th><th scope=\"col\">Part variable crise</th><th scope=\"col\">Motif ou état</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"crisis-results\"><caption class=\"visually-hidden\">Part variable crise de chaque CPTS</caption> <thead><tr><th scope=\"col\">CPTS</th><th scope=\"col\">Département</th><th scope=\"col\">Part variable crise</th><th scope=\"col\">Motif ou état</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -820,7 +820,7 @@ func CrisisPlan(p layout.Page, v PlanView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "<div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"plan-versions\"><caption class=\"visually-hidden\">Versions du plan de crise</caption> <thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Fichier</th><th scope=\"col\">État</th><th scope=\"col\">Versement</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"plan-versions\"><caption class=\"visually-hidden\">Versions du plan de crise</caption> <thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Fichier</th><th scope=\"col\">État</th><th scope=\"col\">Versement</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -378,7 +378,7 @@ func ContractPage(p layout.Page, v ContractView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</code></p><div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"signatures\"><caption class=\"visually-hidden\">État des signatures des trois parties</caption> <thead><tr><th scope=\"col\">Partie</th><th scope=\"col\">Signataire</th><th scope=\"col\">Date</th><th scope=\"col\">Heure</th><th scope=\"col\">Empreinte signée</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</code></p><div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"signatures\"><caption class=\"visually-hidden\">État des signatures des trois parties</caption> <thead><tr><th scope=\"col\">Partie</th><th scope=\"col\">Signataire</th><th scope=\"col\">Date</th><th scope=\"col\">Heure</th><th scope=\"col\">Empreinte signée</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -666,7 +666,7 @@ func ContractPage(p layout.Page, v ContractView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 50, "\" data-testid=\"contract-pdf\">Télécharger en PDF</a></div><div class=\"contract-preview\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 50, "\" data-testid=\"contract-pdf\">Télécharger en PDF</a></div><div class=\"contract-preview\" tabindex=\"0\" role=\"region\" aria-label=\"Texte du contrat\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -679,7 +679,7 @@ func ContractPage(p layout.Page, v ContractView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(v.Calendar) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "<h3>Calendrier de déploiement, en dates</h3><div class=\"table-wrap\"><table data-testid=\"calendar-dates\"><caption class=\"visually-hidden\">Dates limites calculées depuis la date d'effet du ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "<h3>Calendrier de déploiement, en dates</h3><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"calendar-dates\"><caption class=\"visually-hidden\">Dates limites calculées depuis la date d'effet du ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -788,7 +788,7 @@ func ContractPage(p layout.Page, v ContractView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, " <div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"payments\"><caption class=\"visually-hidden\">Paiements prévus et versés</caption> <thead><tr><th scope=\"col\">Échéance</th><th scope=\"col\">Année</th><th scope=\"col\">Mission</th><th scope=\"col\">Nature</th><th scope=\"col\" class=\"num\">Montant</th><th scope=\"col\">Règle</th><th scope=\"col\">Statut</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, " <div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"payments\"><caption class=\"visually-hidden\">Paiements prévus et versés</caption> <thead><tr><th scope=\"col\">Échéance</th><th scope=\"col\">Année</th><th scope=\"col\">Mission</th><th scope=\"col\">Nature</th><th scope=\"col\" class=\"num\">Montant</th><th scope=\"col\">Règle</th><th scope=\"col\">Statut</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -917,7 +917,7 @@ func ContractPage(p layout.Page, v ContractView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "</tbody></table></div><div class=\"table-wrap\"><table data-testid=\"payment-years\"><caption>Totaux par année de contrat</caption> <thead><tr><th scope=\"col\">Année</th><th scope=\"col\" class=\"num\">Prévu</th><th scope=\"col\" class=\"num\">Versé</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "</tbody></table></div><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"payment-years\"><caption>Totaux par année de contrat</caption> <thead><tr><th scope=\"col\">Année</th><th scope=\"col\" class=\"num\">Prévu</th><th scope=\"col\" class=\"num\">Versé</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1677,7 +1677,7 @@ func contractAvenants(v ContractView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 164, "<div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"avenants\"><caption class=\"visually-hidden\">Avenants du contrat</caption> <thead><tr><th scope=\"col\">N°</th><th scope=\"col\">Date d'effet</th><th scope=\"col\">Objet</th><th scope=\"col\">État</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 164, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"avenants\"><caption class=\"visually-hidden\">Avenants du contrat</caption> <thead><tr><th scope=\"col\">N°</th><th scope=\"col\">Date d'effet</th><th scope=\"col\">Objet</th><th scope=\"col\">État</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

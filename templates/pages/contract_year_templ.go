@@ -698,7 +698,7 @@ func ContractYearPage(p layout.Page, v YearView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "<div class=\"table-wrap\"><table data-testid=\"year-indicators\"><caption class=\"visually-hidden\">Indicateurs de l'année</caption> <thead><tr><th scope=\"col\">Indicateur</th><th scope=\"col\">Référence</th><th scope=\"col\">Objectif</th><th scope=\"col\">Déclaré</th><th scope=\"col\">Validé</th><th scope=\"col\">Atteinte</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "<div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"year-indicators\"><caption class=\"visually-hidden\">Indicateurs de l'année</caption> <thead><tr><th scope=\"col\">Indicateur</th><th scope=\"col\">Référence</th><th scope=\"col\">Objectif</th><th scope=\"col\">Déclaré</th><th scope=\"col\">Validé</th><th scope=\"col\">Atteinte</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1582,7 +1582,7 @@ func ContractYearPage(p layout.Page, v YearView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 151, "<div class=\"table-wrap\"><table data-testid=\"year-payments\"><caption class=\"visually-hidden\">Paiements de l'année</caption> <thead><tr><th scope=\"col\">Échéance</th><th scope=\"col\">Type</th><th scope=\"col\">Mission</th><th scope=\"col\">Montant</th><th scope=\"col\">Règle</th><th scope=\"col\">Statut</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 151, "<div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"year-payments\"><caption class=\"visually-hidden\">Paiements de l'année</caption> <thead><tr><th scope=\"col\">Échéance</th><th scope=\"col\">Type</th><th scope=\"col\">Mission</th><th scope=\"col\">Montant</th><th scope=\"col\">Règle</th><th scope=\"col\">Statut</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

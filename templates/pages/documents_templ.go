@@ -599,7 +599,7 @@ func documentCard(v DocumentsView, d DocumentRow) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "<div class=\"table-wrap\"><table class=\"doc-versions\" data-testid=\"versions\"><caption class=\"visually-hidden\">Versions de « ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"doc-versions\" data-testid=\"versions\"><caption class=\"visually-hidden\">Versions de « ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

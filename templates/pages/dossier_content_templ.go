@@ -1490,7 +1490,7 @@ func indicatorTable(s ContentSection, edit bool) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 120, "<p class=\"hint\" id=\"hint-ind\">Valeurs dans l'unité de l'indicateur, telles que vous les écrivez : un nombre entier (1 234) ou un pourcentage (62,5 ou 62,5 %, au plus deux décimales). Une seule cible (année 1) vaut pour les cinq années. Les cinq indicateurs obligatoires d'une CPTS ne peuvent pas être retirés.</p><div class=\"table-wrap\"><table class=\"indicators\" data-testid=\"indicators\"><caption class=\"visually-hidden\">Indicateurs du dossier</caption> <thead><tr><th scope=\"col\">Indicateur</th><th scope=\"col\">Valeur de départ</th><th scope=\"col\">Cibles (années 1 à 5)</th><th scope=\"col\">Poids</th><th scope=\"col\">Unité</th>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 120, "<p class=\"hint\" id=\"hint-ind\">Valeurs dans l'unité de l'indicateur, telles que vous les écrivez : un nombre entier (1 234) ou un pourcentage (62,5 ou 62,5 %, au plus deux décimales). Une seule cible (année 1) vaut pour les cinq années. Les cinq indicateurs obligatoires d'une CPTS ne peuvent pas être retirés.</p><div class=\"table-wrap\" tabindex=\"0\"><table class=\"indicators\" data-testid=\"indicators\"><caption class=\"visually-hidden\">Indicateurs du dossier</caption> <thead><tr><th scope=\"col\">Indicateur</th><th scope=\"col\">Valeur de départ</th><th scope=\"col\">Cibles (années 1 à 5)</th><th scope=\"col\">Poids</th><th scope=\"col\">Unité</th>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2601,7 +2601,7 @@ func estimatePanel(e EstimateView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 230, "</h3><div class=\"table-wrap\"><table data-testid=\"estimate-table\" class=\"estimate\" aria-labelledby=\"h-estimate-table\"><thead><tr><th scope=\"col\">Poste</th>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 230, "</h3><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"estimate-table\" class=\"estimate\" aria-labelledby=\"h-estimate-table\"><thead><tr><th scope=\"col\">Poste</th>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -584,7 +584,7 @@ func DossierShow(p layout.Page, v DossierView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(v.StartUp) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<section class=\"card\" aria-labelledby=\"h-startup\" data-testid=\"dossier-startup\"><h2 id=\"h-startup\">Amorçage</h2><div class=\"table-wrap\"><table><caption class=\"visually-hidden\">Paiements du dossier avant le contrat</caption> <thead><tr><th scope=\"col\">Échéance</th><th scope=\"col\" class=\"num\">Montant</th><th scope=\"col\">Règle</th><th scope=\"col\">État</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<section class=\"card\" aria-labelledby=\"h-startup\" data-testid=\"dossier-startup\"><h2 id=\"h-startup\">Amorçage</h2><div class=\"table-wrap\" tabindex=\"0\"><table><caption class=\"visually-hidden\">Paiements du dossier avant le contrat</caption> <thead><tr><th scope=\"col\">Échéance</th><th scope=\"col\" class=\"num\">Montant</th><th scope=\"col\">Règle</th><th scope=\"col\">État</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

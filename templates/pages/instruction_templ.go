@@ -173,7 +173,7 @@ func Instruction(p layout.Page, v InstructionView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"queue\"><caption>Dossiers en cours (")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"queue\"><caption>Dossiers en cours (")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -169,7 +169,7 @@ func MemberImport(p layout.Page, v MemberImportView) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</strong> membre(s) déjà présent(s) dans le registre : non importé(s) à nouveau.</p><details><summary>Voir les lignes déjà présentes</summary><div class=\"table-wrap\"><table data-testid=\"present\"><caption class=\"visually-hidden\">Lignes déjà présentes</caption> <thead><tr><th scope=\"col\" class=\"num\">Ligne</th><th scope=\"col\">Motif</th></tr></thead> <tbody>")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</strong> membre(s) déjà présent(s) dans le registre : non importé(s) à nouveau.</p><details><summary>Voir les lignes déjà présentes</summary><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"present\"><caption class=\"visually-hidden\">Lignes déjà présentes</caption> <thead><tr><th scope=\"col\" class=\"num\">Ligne</th><th scope=\"col\">Motif</th></tr></thead> <tbody>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -230,7 +230,7 @@ func MemberImport(p layout.Page, v MemberImportView) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</strong> ligne(s) refusée(s) : corrigez-les dans votre fichier, puis importez un fichier ne contenant que ces lignes.</p></div><div class=\"table-wrap\"><table data-testid=\"refused\"><caption>Lignes refusées</caption> <thead><tr><th scope=\"col\" class=\"num\">Ligne</th><th scope=\"col\">Motifs</th></tr></thead> <tbody>")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</strong> ligne(s) refusée(s) : corrigez-les dans votre fichier, puis importez un fichier ne contenant que ces lignes.</p></div><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"refused\"><caption>Lignes refusées</caption> <thead><tr><th scope=\"col\" class=\"num\">Ligne</th><th scope=\"col\">Motifs</th></tr></thead> <tbody>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}

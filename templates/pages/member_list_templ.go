@@ -246,7 +246,7 @@ func MemberList(p layout.Page, v MemberListView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</p><div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"members\"><caption class=\"visually-hidden\">Membres de ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</p><div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"members\"><caption class=\"visually-hidden\">Membres de ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

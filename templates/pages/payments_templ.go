@@ -429,7 +429,7 @@ func Payments(p layout.Page, v PaymentsView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(v.ByState) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<div class=\"table-wrap\"><table data-testid=\"payments-by-state\"><caption>Par état</caption> <thead><tr><th scope=\"col\">État</th><th scope=\"col\" class=\"num\">Nombre</th><th scope=\"col\" class=\"num\">Montant</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"payments-by-state\"><caption>Par état</caption> <thead><tr><th scope=\"col\">État</th><th scope=\"col\" class=\"num\">Nombre</th><th scope=\"col\" class=\"num\">Montant</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -529,7 +529,7 @@ func Payments(p layout.Page, v PaymentsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "<div class=\"table-wrap\"><table class=\"stack-sm\" data-testid=\"payments-list\"><caption class=\"visually-hidden\">Paiements de la sélection</caption> <thead><tr><th scope=\"col\">Référence</th><th scope=\"col\">Échéance</th><th scope=\"col\">Structure</th><th scope=\"col\">Année</th><th scope=\"col\">Mission</th><th scope=\"col\">Nature</th><th scope=\"col\" class=\"num\">Montant</th><th scope=\"col\">État</th><th scope=\"col\">Actions</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"stack-sm\" data-testid=\"payments-list\"><caption class=\"visually-hidden\">Paiements de la sélection</caption> <thead><tr><th scope=\"col\">Référence</th><th scope=\"col\">Échéance</th><th scope=\"col\">Structure</th><th scope=\"col\">Année</th><th scope=\"col\">Mission</th><th scope=\"col\">Nature</th><th scope=\"col\" class=\"num\">Montant</th><th scope=\"col\">État</th><th scope=\"col\">Actions</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1372,7 +1372,7 @@ func PaymentsImport(p layout.Page, v PaymentsImportView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 130, "<div class=\"table-wrap\"><table data-testid=\"import-refused\"><caption>Lignes refusées (rien n'a été appliqué pour elles)</caption> <thead><tr><th scope=\"col\">Ligne</th><th scope=\"col\">Paiement</th><th scope=\"col\">Motif</th></tr></thead> <tbody>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 130, "<div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"import-refused\"><caption>Lignes refusées (rien n'a été appliqué pour elles)</caption> <thead><tr><th scope=\"col\">Ligne</th><th scope=\"col\">Paiement</th><th scope=\"col\">Motif</th></tr></thead> <tbody>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

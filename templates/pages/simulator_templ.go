@@ -1186,7 +1186,7 @@ func simCPTSResult(c SimCPTS) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 93, "<div class=\"sim-result\"><div class=\"table-wrap\"><table data-testid=\"year-table\"><caption>Montants de l'année ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 93, "<div class=\"sim-result\"><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"year-table\"><caption>Montants de l'année ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1347,7 +1347,7 @@ func simCPTSResult(c SimCPTS) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, " <div class=\"sim-result\"><div class=\"table-wrap\"><table data-testid=\"year-totals\"><caption>Versements par année de contrat</caption> <thead><tr><th scope=\"col\">Année de contrat</th><th scope=\"col\" class=\"num\">Montant versé</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, " <div class=\"sim-result\"><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"year-totals\"><caption>Versements par année de contrat</caption> <thead><tr><th scope=\"col\">Année de contrat</th><th scope=\"col\" class=\"num\">Montant versé</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1404,7 +1404,7 @@ func simCPTSResult(c SimCPTS) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 116, "</div><div class=\"table-wrap\"><table data-testid=\"schedule\"><caption>Détail des versements</caption> <thead><tr><th scope=\"col\">Échéance</th><th scope=\"col\">Année</th><th scope=\"col\">Mission</th><th scope=\"col\">Nature</th><th scope=\"col\" class=\"num\">Montant</th><th scope=\"col\">Règle appliquée</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 116, "</div><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"schedule\"><caption>Détail des versements</caption> <thead><tr><th scope=\"col\">Échéance</th><th scope=\"col\">Année</th><th scope=\"col\">Mission</th><th scope=\"col\">Nature</th><th scope=\"col\" class=\"num\">Montant</th><th scope=\"col\">Règle appliquée</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1730,7 +1730,7 @@ func simMSP(v SimulatorView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 147, "<div class=\"table-wrap\"><table data-testid=\"msp-table\"><caption>Montant par indicateur atteint (année complète)</caption> <thead><tr><th scope=\"col\">Indicateur</th><th scope=\"col\">Nature</th><th scope=\"col\" class=\"num\">Points fixes</th><th scope=\"col\" class=\"num\">Points variables</th><th scope=\"col\" class=\"num\">Montant</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 147, "<div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"msp-table\"><caption>Montant par indicateur atteint (année complète)</caption> <thead><tr><th scope=\"col\">Indicateur</th><th scope=\"col\">Nature</th><th scope=\"col\" class=\"num\">Points fixes</th><th scope=\"col\" class=\"num\">Points variables</th><th scope=\"col\" class=\"num\">Montant</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1861,7 +1861,7 @@ func simMSP(v SimulatorView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 160, " <div class=\"table-wrap\"><table data-testid=\"msp-schedule\"><caption class=\"visually-hidden\">Avance et solde</caption> <thead><tr><th scope=\"col\">Échéance</th><th scope=\"col\">Nature</th><th scope=\"col\" class=\"num\">Montant</th><th scope=\"col\">Règle appliquée</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 160, " <div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"msp-schedule\"><caption class=\"visually-hidden\">Avance et solde</caption> <thead><tr><th scope=\"col\">Échéance</th><th scope=\"col\">Nature</th><th scope=\"col\" class=\"num\">Montant</th><th scope=\"col\">Règle appliquée</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -2032,7 +2032,7 @@ func simESP(v SimulatorView) templ.Component {
 			}
 		}
 		if v.ESP.HasLoss {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 178, "<section class=\"card\" data-testid=\"result-forfait\"><h2>Perte annuelle sur le forfait structure</h2><div class=\"table-wrap\"><table><caption class=\"visually-hidden\">Perte par volet</caption> <tbody><tr><th scope=\"row\">Volet 1 (indicateur exercice coordonné)</th><td class=\"num\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 178, "<section class=\"card\" data-testid=\"result-forfait\"><h2>Perte annuelle sur le forfait structure</h2><div class=\"table-wrap\" tabindex=\"0\"><table><caption class=\"visually-hidden\">Perte par volet</caption> <tbody><tr><th scope=\"row\">Volet 1 (indicateur exercice coordonné)</th><td class=\"num\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -294,7 +294,7 @@ func StatementPage(v StatementView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<div class=\"table-wrap\"><table data-testid=\"statement-lines\"><caption>Versements et recouvrements de l'année ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"statement-lines\"><caption>Versements et recouvrements de l'année ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -303,7 +303,7 @@ func Steering(p layout.Page, v SteeringView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "</section></div><section class=\"card\" data-testid=\"steer-coverage\"><h2>Population couverte par une CPTS au contrat actif</h2><div class=\"table-wrap\"><table class=\"compact\"><caption>Population des communes des territoires de CPTS au contrat actif, rapportée à la population légale</caption> <thead><tr><th scope=\"col\">Région</th><th scope=\"col\" class=\"num\">Population</th><th scope=\"col\" class=\"num\">Population couverte</th><th scope=\"col\" class=\"num\">Part</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "</section></div><section class=\"card\" data-testid=\"steer-coverage\"><h2>Population couverte par une CPTS au contrat actif</h2><div class=\"table-wrap\" tabindex=\"0\"><table class=\"compact\"><caption>Population des communes des territoires de CPTS au contrat actif, rapportée à la population légale</caption> <thead><tr><th scope=\"col\">Région</th><th scope=\"col\" class=\"num\">Population</th><th scope=\"col\" class=\"num\">Population couverte</th><th scope=\"col\" class=\"num\">Part</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -376,7 +376,7 @@ func Steering(p layout.Page, v SteeringView) templ.Component {
 				}
 			}
 			for _, t := range v.Money {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"table-wrap\"><table class=\"compact\" data-testid=\"steer-money-table\"><caption>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"compact\" data-testid=\"steer-money-table\"><caption>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

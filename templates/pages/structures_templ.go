@@ -302,7 +302,7 @@ func StructureList(p layout.Page, v StructureListView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, " structure(s)</p><div class=\"table-wrap\"><table data-testid=\"structures\"><caption class=\"visually-hidden\">Liste des structures</caption> <thead><tr><th scope=\"col\">Nom</th><th scope=\"col\">Type</th><th scope=\"col\">Département</th><th scope=\"col\" class=\"num\">Population</th><th scope=\"col\">Taille</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, " structure(s)</p><div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"structures\"><caption class=\"visually-hidden\">Liste des structures</caption> <thead><tr><th scope=\"col\">Nom</th><th scope=\"col\">Type</th><th scope=\"col\">Département</th><th scope=\"col\" class=\"num\">Population</th><th scope=\"col\">Taille</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

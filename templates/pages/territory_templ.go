@@ -465,7 +465,7 @@ func Territory(p layout.Page, v TerritoryView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<div class=\"table-wrap\"><table class=\"territory-table\" data-testid=\"territory-communes\"><caption class=\"visually-hidden\">Communes du territoire</caption> <thead><tr><th scope=\"col\">Commune</th><th scope=\"col\" class=\"terr-opt\">Code INSEE</th><th scope=\"col\" class=\"terr-opt\">Codes postaux</th><th scope=\"col\" class=\"terr-opt\">Dépt</th><th scope=\"col\" class=\"num\">Population</th>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"territory-table\" data-testid=\"territory-communes\"><caption class=\"visually-hidden\">Communes du territoire</caption> <thead><tr><th scope=\"col\">Commune</th><th scope=\"col\" class=\"terr-opt\">Code INSEE</th><th scope=\"col\" class=\"terr-opt\">Codes postaux</th><th scope=\"col\" class=\"terr-opt\">Dépt</th><th scope=\"col\" class=\"num\">Population</th>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -680,7 +680,7 @@ func Territory(p layout.Page, v TerritoryView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 62, "<div class=\"table-wrap\"><table data-testid=\"territory-history\"><caption class=\"visually-hidden\">Historique des modifications du territoire, la plus récente d'abord</caption> <thead><tr><th scope=\"col\">Date</th><th scope=\"col\">Par</th><th scope=\"col\">Modification</th><th scope=\"col\" class=\"num\">Population</th><th scope=\"col\">Taille</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 62, "<div class=\"table-wrap\" tabindex=\"0\"><table data-testid=\"territory-history\"><caption class=\"visually-hidden\">Historique des modifications du territoire, la plus récente d'abord</caption> <thead><tr><th scope=\"col\">Date</th><th scope=\"col\">Par</th><th scope=\"col\">Modification</th><th scope=\"col\" class=\"num\">Population</th><th scope=\"col\">Taille</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
