@@ -44,7 +44,7 @@ func TestServeStopsWhileARequestIsStuck(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	tx, err := st.Pool.Begin(ctx)
+	tx, err := pgtest.Owner(t, st).Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestServeStopsWhileARequestIsStuck(t *testing.T) {
 	// The request is stuck once its session lookup waits on the lock.
 	for {
 		var n int
-		if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+		if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
 			WHERE wait_event_type = 'Lock' AND datname = current_database()`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}

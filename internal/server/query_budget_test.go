@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // queryCounter is a pgx tracer that counts, while on, the statements sent to
@@ -107,7 +108,7 @@ func TestQueryBudgetPerPage(t *testing.T) {
 	val := e.demoDossierID(seed.ValDeDemo)
 	lille := e.demoDossierID(seed.MSPLille)
 	var valOrg int64
-	if err := e.st.Pool.QueryRow(ctx, `SELECT id FROM organisations WHERE name = $1`, seed.ValDeDemo).Scan(&valOrg); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT id FROM organisations WHERE name = $1`, seed.ValDeDemo).Scan(&valOrg); err != nil {
 		t.Fatal(err)
 	}
 	clients := map[string]*client{"": e.client()}
@@ -222,7 +223,7 @@ func TestPageViewWritesNoSession(t *testing.T) {
 	read := func() row {
 		t.Helper()
 		var r row
-		if err := e.st.Pool.QueryRow(ctx, `SELECT data, expiry FROM sessions WHERE user_id IS NOT NULL`).Scan(&r.data, &r.expiry); err != nil {
+		if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT data, expiry FROM sessions WHERE user_id IS NOT NULL`).Scan(&r.data, &r.expiry); err != nil {
 			t.Fatal(err)
 		}
 		return r
@@ -268,7 +269,7 @@ func TestPageViewWritesNoSession(t *testing.T) {
 	// to now + idle.
 	age := func(d time.Duration) {
 		t.Helper()
-		if _, err := e.st.Pool.Exec(ctx, `UPDATE sessions SET expiry = expiry - $1::interval WHERE user_id IS NOT NULL`, d.String()); err != nil {
+		if _, err := pgtest.Owner(t, e.st).Exec(ctx, `UPDATE sessions SET expiry = expiry - $1::interval WHERE user_id IS NOT NULL`, d.String()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 // external tests of the duplicate-payment constraint.
 func (s *Store) AddPaymentsForTest(ctx context.Context, owner PaymentOwner, ps []NewPayment, at time.Time) ([]int64, error) {
 	var ids []int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		ids, err = addPayments(ctx, tx, owner, ps, at)
 		return err

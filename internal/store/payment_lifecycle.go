@@ -139,7 +139,7 @@ type PaymentRequest struct {
 // amount is never changed.
 func (s *Store) ActOnPayment(ctx context.Context, sc Scope, in PaymentRequest) (PaymentItem, error) {
 	var it PaymentItem
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		var err error
 		it, err = s.actOnPayment(ctx, tx, sc, in)
 		return err
@@ -357,7 +357,7 @@ func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (Paymen
 	}
 	var a args
 	w := f.where(sc, &a)
-	rows, err := s.Pool.Query(ctx, `SELECT p.status, count(*), coalesce(sum(p.amount_cents), 0)`+paymentItemFrom+w+` GROUP BY p.status`, a...)
+	rows, err := s.db(sc).Query(ctx, `SELECT p.status, count(*), coalesce(sum(p.amount_cents), 0)`+paymentItemFrom+w+` GROUP BY p.status`, a...)
 	if err != nil {
 		return out, pgError("store.Payments", err)
 	}
@@ -379,7 +379,7 @@ func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (Paymen
 	}
 	q := "SELECT " + paymentItemColumns + paymentItemFrom + w + " ORDER BY p.due_on, p.dossier_id, p.seq LIMIT " +
 		a.add(out.PerPage) + " OFFSET " + a.add((out.Page-1)*out.PerPage)
-	out.Items, err = s.paymentItems(ctx, q, a)
+	out.Items, err = s.paymentItems(ctx, sc, q, a)
 	return out, pgError("store.Payments", err)
 }
 
@@ -392,18 +392,18 @@ func (s *Store) PaymentsForExport(ctx context.Context, sc Scope, f PaymentFilter
 	var a args
 	w := f.where(sc, &a)
 	var n int
-	if err := s.Pool.QueryRow(ctx, "SELECT count(*)"+paymentItemFrom+w, a...).Scan(&n); err != nil {
+	if err := s.db(sc).QueryRow(ctx, "SELECT count(*)"+paymentItemFrom+w, a...).Scan(&n); err != nil {
 		return nil, pgError("store.PaymentsForExport", err)
 	}
 	if n > MaxPaymentsExport {
 		return nil, domain.Errorf(domain.EInvalid, "Sélection trop grande pour un export (%d paiements, au plus %d) : précisez les filtres.", n, MaxPaymentsExport)
 	}
-	items, err := s.paymentItems(ctx, "SELECT "+paymentItemColumns+paymentItemFrom+w+" ORDER BY p.due_on, p.dossier_id, p.seq", a)
+	items, err := s.paymentItems(ctx, sc, "SELECT "+paymentItemColumns+paymentItemFrom+w+" ORDER BY p.due_on, p.dossier_id, p.seq", a)
 	return items, pgError("store.PaymentsForExport", err)
 }
 
-func (s *Store) paymentItems(ctx context.Context, q string, a args) ([]PaymentItem, error) {
-	rows, err := s.Pool.Query(ctx, q, a...)
+func (s *Store) paymentItems(ctx context.Context, sc Scope, q string, a args) ([]PaymentItem, error) {
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +418,7 @@ func (s *Store) PaymentByID(ctx context.Context, sc Scope, id int64) (PaymentIte
 	}
 	var a args
 	q := "SELECT " + paymentItemColumns + paymentItemFrom + " WHERE p.id = " + a.add(id) + " AND " + sc.ofDossier("p.dossier_id", &a)
-	it, err := scanPaymentItem(s.Pool.QueryRow(ctx, q, a...), nil)
+	it, err := scanPaymentItem(s.db(sc).QueryRow(ctx, q, a...), nil)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return it, paymentNotFound()
 	}
@@ -444,7 +444,7 @@ func (s *Store) OrderPreview(ctx context.Context, sc Scope, f PaymentFilter) (Ba
 	}
 	f.State = contractlife.Planned
 	var a args
-	items, err := s.paymentItems(ctx, "SELECT "+paymentItemColumns+paymentItemFrom+f.where(sc, &a)+" ORDER BY p.due_on, p.dossier_id, p.seq LIMIT "+a.add(MaxPaymentsExport), a)
+	items, err := s.paymentItems(ctx, sc, "SELECT "+paymentItemColumns+paymentItemFrom+f.where(sc, &a)+" ORDER BY p.due_on, p.dossier_id, p.seq LIMIT "+a.add(MaxPaymentsExport), a)
 	if err != nil {
 		return out, pgError("store.OrderPreview", err)
 	}
@@ -489,7 +489,7 @@ func (s *Store) OrderBatch(ctx context.Context, sc Scope, f PaymentFilter, seen 
 		at = s.now()
 	}
 	f.State = contractlife.Planned
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		var a args
 		q := "SELECT " + paymentItemColumns + paymentItemFrom + f.where(sc, &a) + " ORDER BY p.due_on, p.dossier_id, p.seq LIMIT " + a.add(MaxPaymentsExport) + " FOR UPDATE OF p"
 		rows, err := tx.Query(ctx, q, a...)
@@ -609,7 +609,7 @@ func (s *Store) resolvePayment(ctx context.Context, sc Scope, p string) (int64, 
 		return 0, paymentNotFound()
 	}
 	var id int64
-	err := s.Pool.QueryRow(ctx, "SELECT p.id FROM payments p JOIN organisations o ON o.id = p.structure_id WHERE "+where+" AND "+sc.ofDossier("p.dossier_id", &a), a...).Scan(&id)
+	err := s.db(sc).QueryRow(ctx, "SELECT p.id FROM payments p JOIN organisations o ON o.id = p.structure_id WHERE "+where+" AND "+sc.ofDossier("p.dossier_id", &a), a...).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, paymentNotFound()
 	}
@@ -643,7 +643,7 @@ func (s *Store) PaymentStructures(ctx context.Context, sc Scope) ([]StructureOpt
 		return nil, nil
 	}
 	var a args
-	rows, err := s.Pool.Query(ctx, `SELECT o.id, o.name FROM organisations o WHERE `+sc.structures("o", &a)+`
+	rows, err := s.db(sc).Query(ctx, `SELECT o.id, o.name FROM organisations o WHERE `+sc.structures("o", &a)+`
 		AND EXISTS (SELECT 1 FROM payments p WHERE p.structure_id = o.id) ORDER BY o.name, o.id LIMIT 2000`, a...)
 	if err != nil {
 		return nil, pgError("store.PaymentStructures", err)

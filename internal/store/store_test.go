@@ -183,8 +183,8 @@ func TestDemoSeedIsIdempotent(t *testing.T) {
 	demo(t, st)
 	var orgs, users int
 	count := func() {
-		_ = st.Pool.QueryRow(ctx, "SELECT count(*) FROM organisations").Scan(&orgs)
-		_ = st.Pool.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&users)
+		_ = pgtest.Owner(t, st).QueryRow(ctx, "SELECT count(*) FROM organisations").Scan(&orgs)
+		_ = pgtest.Owner(t, st).QueryRow(ctx, "SELECT count(*) FROM users").Scan(&users)
 	}
 	count()
 	o1, u1 := orgs, users

@@ -78,6 +78,17 @@ import (
 // EnvURL names the variable that points the tests at an existing server.
 const EnvURL = "TEST_DATABASE_URL"
 
+// The two roles of every test database, as in production (docs/rules.md
+// §36): OwnerRole owns the schema (it runs the migrations and loads the
+// reference data); AppRole, which the stores of the tests connect as, owns
+// nothing and has neither SUPERUSER nor BYPASSRLS, so that the whole suite
+// runs under row-level security. Both are created (LOGIN, no password: the
+// throwaway cluster trusts its unix socket) when missing.
+const (
+	OwnerRole = "aci_owner"
+	AppRole   = "aci_app"
+)
+
 const (
 	poolConns  = 4 // MaxConns of a pool from New
 	adminConns = 8 // MaxConns of the harness's own pool (CREATE/DROP DATABASE)
@@ -88,6 +99,7 @@ type env struct {
 	adminURL string        // connection string to the maintenance database
 	admin    *pgxpool.Pool // on adminURL: CREATE/DROP DATABASE
 	template string        // aci_tpl_<hash>
+	owners   sync.Map      // Owner's pools: *pgxpool.Pool (a store's) -> *pgxpool.Pool (its owner's)
 
 	// Throwaway cluster only.
 	cluster  *pgcluster.Cluster
@@ -187,9 +199,22 @@ func NewTraced(t testing.TB, tracer pgx.QueryTracer) *pgxpool.Pool {
 }
 
 // NewURL creates a fresh database copied from the migrated template and
-// returns its connection string; it is dropped in t.Cleanup (connections
-// still open then are terminated).
+// returns its connection string as AppRole; it is dropped in t.Cleanup
+// (connections still open then are terminated).
 func NewURL(t testing.TB) string {
+	t.Helper()
+	return withUser(newDatabaseURL(t), AppRole)
+}
+
+// NewOwnerURL is NewURL as OwnerRole (for a command that migrates).
+func NewOwnerURL(t testing.TB) string {
+	t.Helper()
+	return withUser(newDatabaseURL(t), OwnerRole)
+}
+
+// newDatabaseURL creates the database of NewURL and returns its
+// connection string as the harness's own (superuser) role.
+func newDatabaseURL(t testing.TB) string {
 	t.Helper()
 	e, err := get()
 	if err != nil {
@@ -372,6 +397,9 @@ func (e *env) ensureTemplate(ctx context.Context, shared bool) error {
 		}
 		defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key) //nolint:errcheck
 	}
+	if err := ensureRoles(ctx, conn); err != nil {
+		return err
+	}
 	var isTemplate bool
 	err = conn.QueryRow(ctx, "SELECT datistemplate FROM pg_database WHERE datname = $1", e.template).Scan(&isTemplate)
 	switch {
@@ -384,14 +412,16 @@ func (e *env) ensureTemplate(ctx context.Context, shared bool) error {
 	case !errors.Is(err, pgx.ErrNoRows):
 		return err
 	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+e.template); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+e.template+" OWNER "+OwnerRole); err != nil {
 		return fmt.Errorf("create template: %w", err)
 	}
 	u, err := withDatabase(e.adminURL, e.template)
 	if err != nil {
 		return err
 	}
-	pool, err := pgxpool.New(ctx, u)
+	// As in production: the owner migrates and loads the reference data,
+	// then grants the application role what serving needs.
+	pool, err := store.OpenOwner(ctx, withUser(u, OwnerRole))
 	if err != nil {
 		return err
 	}
@@ -402,12 +432,34 @@ func (e *env) ensureTemplate(ctx context.Context, shared bool) error {
 			err = fmt.Errorf("refdata.Load: %w", err)
 		}
 	}
+	if err == nil {
+		err = store.GrantApp(ctx, pool, AppRole)
+	}
 	pool.Close()
 	if err != nil {
 		return fmt.Errorf("template %s: %w", e.template, err)
 	}
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+e.template+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
 		return fmt.Errorf("mark template: %w", err)
+	}
+	return nil
+}
+
+// ensureRoles creates OwnerRole and AppRole when they are missing: LOGIN,
+// neither SUPERUSER nor BYPASSRLS (roles belong to the server, not to a
+// database: with TEST_DATABASE_URL they are created once and kept).
+func ensureRoles(ctx context.Context, conn *pgxpool.Conn) error {
+	for _, r := range []string{OwnerRole, AppRole} {
+		var exists bool
+		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", r).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			continue
+		}
+		if _, err := conn.Exec(ctx, "CREATE ROLE "+r+" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"); err != nil {
+			return fmt.Errorf("create role %s (%s needs a superuser or a role with CREATEROLE): %w", r, EnvURL, err)
+		}
 	}
 	return nil
 }
@@ -446,6 +498,18 @@ func withDatabase(u, name string) (string, error) {
 		return p.String(), nil
 	}
 	return u + " dbname=" + name, nil // the last dbname wins
+}
+
+// withUser returns the connection string u with user name (URL or
+// keyword/value form).
+func withUser(u, name string) string {
+	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
+		if p, err := url.Parse(u); err == nil {
+			p.User = url.User(name)
+			return p.String()
+		}
+	}
+	return u + " user=" + name // the last user wins
 }
 
 func redact(u string) string {
