@@ -17,6 +17,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/bench"
 	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/pgcluster"
 	"github.com/portail-aci/aci/internal/seed"
 )
 
@@ -76,7 +77,9 @@ func cmdBench(ctx context.Context, _ []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	env := append(os.Environ(), "DATABASE_URL="+c.URL(benchDatabase), "ADDR="+addr)
+	// As in production: migrations and reference data as the owner, the
+	// server as the application role (docs/rules.md §36).
+	env := append(os.Environ(), "DATABASE_URL="+c.URLAs(benchDatabase, pgcluster.AppRole), "OWNER_DATABASE_URL="+c.URL(benchDatabase), "ADDR="+addr)
 	seedArgs := []string{"seed", "--demo"}
 	if data != "demo" {
 		seedArgs = []string{"seed", "--scale", data}

@@ -206,11 +206,9 @@ func NewURL(t testing.TB) string {
 	return withUser(newDatabaseURL(t), AppRole)
 }
 
-// NewOwnerURL is NewURL as OwnerRole (for a command that migrates).
-func NewOwnerURL(t testing.TB) string {
-	t.Helper()
-	return withUser(newDatabaseURL(t), OwnerRole)
-}
+// OwnerURL is the connection string u (from NewURL) as OwnerRole, for a
+// command that migrates or loads the reference data.
+func OwnerURL(u string) string { return withUser(u, OwnerRole) }
 
 // newDatabaseURL creates the database of NewURL and returns its
 // connection string as the harness's own (superuser) role.

@@ -89,3 +89,30 @@ func Outbox(t testing.TB, st *store.Store, to string, limit int) []store.OutboxM
 	}
 	return out
 }
+
+// Bypass is a store on st's database as the harness's own superuser role,
+// which row-level security does not bind: only for the benchmarks that
+// measure what the policies cost (a store under the application role
+// against the same store without them). The store is closed in t.Cleanup.
+func Bypass(t testing.TB, st *store.Store, clock func() time.Time) *store.Store {
+	t.Helper()
+	e, err := get()
+	if err != nil {
+		t.Fatalf("pgtest.Bypass: %v", err)
+	}
+	admin, err := pgx.ParseConfig(e.adminURL)
+	if err != nil {
+		t.Fatalf("pgtest.Bypass: %v", err)
+	}
+	cfg := st.Pool.Config().Copy()
+	cfg.ConnConfig.User, cfg.ConnConfig.Password = admin.User, admin.Password
+	cfg.ConnConfig.Tracer = nil
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("pgtest.Bypass: %v", err)
+	}
+	t.Cleanup(p.Close)
+	return store.New(p, Options(clock))
+}
