@@ -54,12 +54,14 @@ CREATE FUNCTION aci_sees_structure(sid bigint, dep text) RETURNS boolean LANGUAG
 
 -- organisations: the registry identity of structures (name, seat) is read by
 -- every signed-in user (the territory map and the member form name other
--- structures); writing a structure's row takes the Scope.structures rule.
+-- structures); updating or deleting a structure's row takes the
+-- Scope.structures rule.
 ALTER TABLE organisations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE organisations FORCE ROW LEVEL SECURITY;
 CREATE POLICY organisations_read ON organisations FOR SELECT USING (aci_kind() IS NOT NULL);
-CREATE POLICY organisations_insert ON organisations FOR INSERT
-    WITH CHECK (aci_kind() IN ('system', 'national') OR (kind = 'structure' AND aci_sees_structure(id, departement)));
+-- Creating an organisation is an act (internal/access decides who may):
+-- any membership's settings.
+CREATE POLICY organisations_insert ON organisations FOR INSERT WITH CHECK (aci_kind() IS NOT NULL);
 CREATE POLICY organisations_update ON organisations FOR UPDATE
     USING (aci_kind() IN ('system', 'national') OR (kind = 'structure' AND aci_sees_structure(id, departement)))
     WITH CHECK (aci_kind() IS NOT NULL);
@@ -178,6 +180,10 @@ ALTER TABLE structure_changes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE structure_changes FORCE ROW LEVEL SECURITY;
 CREATE POLICY structure_changes_scope ON structure_changes USING (aci_kind() = 'system'
     OR EXISTS (SELECT 1 FROM organisations o WHERE o.id = structure_id AND aci_sees_structure(o.id, o.departement)));
+-- The history of a structure just created by a coordinator is written
+-- before their scope includes it: a history row may be added by any
+-- membership (it is append-only; reading it takes the rule above).
+CREATE POLICY structure_changes_log ON structure_changes FOR INSERT WITH CHECK (aci_kind() IS NOT NULL);
 ALTER TABLE seat_change_requests ENABLE ROW LEVEL SECURITY;
 ALTER TABLE seat_change_requests FORCE ROW LEVEL SECURITY;
 CREATE POLICY seat_change_requests_scope ON seat_change_requests USING (aci_kind() = 'system'
@@ -200,6 +206,7 @@ CREATE POLICY crises_scope ON crises USING (CASE
 DROP POLICY seat_change_requests_scope ON seat_change_requests;
 ALTER TABLE seat_change_requests NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE seat_change_requests DISABLE ROW LEVEL SECURITY;
+DROP POLICY structure_changes_log ON structure_changes;
 DROP POLICY structure_changes_scope ON structure_changes;
 ALTER TABLE structure_changes NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE structure_changes DISABLE ROW LEVEL SECURITY;

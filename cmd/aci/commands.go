@@ -87,7 +87,7 @@ func migrateAndGrant(ctx context.Context, owner *pgxpool.Pool, cfg config.Config
 	}
 	app, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if cfg.DatabaseURL == "" || err != nil || app.ConnConfig.User == owner.Config().ConnConfig.User {
-		fmt.Fprintln(stdout, "OWNER_DATABASE_URL absent ou identique à DATABASE_URL : aucun droit accordé ; aci serve refuse de servir en propriétaire des tables (voir README, « Deux rôles »)")
+		fmt.Fprintln(stdout, "OWNER_DATABASE_URL absent ou identique à DATABASE_URL : aucun droit accordé ; aci serve refuse de servir en propriétaire des tables (voir README, « Two roles »)")
 		return nil
 	}
 	if err := store.GrantApp(ctx, owner, app.ConnConfig.User); err != nil {

@@ -71,6 +71,12 @@ func (q *queryCounter) TraceQueryStart(ctx context.Context, conn *pgx.Conn, d pg
 func (q *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 func (q *queryCounter) TraceBatchStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	// The store opens its transactions with a batch (BEGIN, then the
+	// row-level security settings: one round trip).
+	if d.Batch != nil && len(d.Batch.QueuedQueries) > 0 && strings.HasPrefix(strings.ToLower(d.Batch.QueuedQueries[0].SQL), "begin") {
+		q.record(conn, "begin (batch)")
+		return ctx
+	}
 	q.record(conn, "batch")
 	return ctx
 }

@@ -414,14 +414,23 @@ func (s *Store) ImportMembers(ctx context.Context, sc Scope, structureID int64, 
 		if len(rep.Accepted) == 0 {
 			return nil
 		}
-		rowsIn := make([][]any, 0, len(rep.Accepted))
+		// One INSERT of column arrays (COPY is refused on a table under
+		// row-level security: docs/rules.md §36).
+		n := len(rep.Accepted)
+		last, first, prof, spec, mode := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+		rpps, commune, email, phone := make([]*string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
 		for _, a := range rep.Accepted {
 			m := a.Member
-			rowsIn = append(rowsIn, []any{structureID, m.LastName, m.FirstName, string(m.Profession), m.Specialty,
-				string(m.Mode), optString(m.RPPS), m.CommuneCode, m.Email, m.Phone, sc.UserID, sc.UserID})
+			last, first, prof, spec = append(last, m.LastName), append(first, m.FirstName), append(prof, string(m.Profession)), append(spec, m.Specialty)
+			mode, rpps, commune = append(mode, string(m.Mode)), append(rpps, optString(m.RPPS)), append(commune, m.CommuneCode)
+			email, phone = append(email, m.Email), append(phone, m.Phone)
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"members"}, []string{"structure_id", "last_name", "first_name", "profession",
-			"specialty", "mode", "rpps", "commune_code", "email", "phone", "created_by", "updated_by"}, pgx.CopyFromRows(rowsIn)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO members (structure_id, last_name, first_name, profession, specialty, mode, rpps,
+				commune_code, email, phone, created_by, updated_by)
+			SELECT $1, l, f, p, s, m, r, c, e, ph, $11, $11
+			FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+				WITH ORDINALITY AS x(l, f, p, s, m, r, c, e, ph, n) ORDER BY n`,
+			structureID, last, first, prof, spec, mode, rpps, commune, email, phone, sc.UserID); err != nil {
 			return err
 		}
 		return logChange(ctx, tx, structureID, sc.UserID, "member_import",

@@ -272,12 +272,12 @@ func CheckAppRole(ctx context.Context, pool *pgxpool.Pool) error {
 	switch {
 	case super:
 		return fmt.Errorf("DATABASE_URL se connecte en superutilisateur (%s) : la sécurité par ligne ne s'applique pas ; "+
-			"servez avec un rôle applicatif sans privilège (voir README, « Deux rôles »)", name)
+			"servez avec un rôle applicatif sans privilège (voir README, « Two roles »)", name)
 	case bypass:
-		return fmt.Errorf("DATABASE_URL se connecte avec un rôle BYPASSRLS (%s) : servez avec un rôle applicatif sans ce droit (voir README, « Deux rôles »)", name)
+		return fmt.Errorf("DATABASE_URL se connecte avec un rôle BYPASSRLS (%s) : servez avec un rôle applicatif sans ce droit (voir README, « Two roles »)", name)
 	case owns:
 		return fmt.Errorf("DATABASE_URL se connecte avec le rôle propriétaire des tables (%s) : il sert aux migrations (OWNER_DATABASE_URL) ; "+
-			"servez avec un rôle applicatif qui ne possède rien (voir README, « Deux rôles »)", name)
+			"servez avec un rôle applicatif qui ne possède rien (voir README, « Two roles »)", name)
 	}
 	return nil
 }

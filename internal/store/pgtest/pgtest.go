@@ -225,7 +225,7 @@ func newDatabaseURL(t testing.TB) string {
 		name = "aci_t_" + randHex(8)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		if _, err := e.admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+e.template); err != nil {
+		if _, err := e.admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+e.template+" OWNER "+OwnerRole); err != nil {
 			t.Fatalf("pgtest: create test database: %v", err)
 		}
 	}
@@ -299,7 +299,7 @@ func (e *env) prefetch() {
 	defer e.wg.Done()
 	for {
 		name := "aci_t_" + randHex(8)
-		if _, err := e.admin.Exec(context.Background(), "CREATE DATABASE "+name+" TEMPLATE "+e.template); err != nil {
+		if _, err := e.admin.Exec(context.Background(), "CREATE DATABASE "+name+" TEMPLATE "+e.template+" OWNER "+OwnerRole); err != nil {
 			return // New creates its own and reports the error
 		}
 		select {
