@@ -71,13 +71,35 @@ func (q *queryCounter) TraceQueryStart(ctx context.Context, conn *pgx.Conn, d pg
 func (q *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 func (q *queryCounter) TraceBatchStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
-	// The store opens its transactions with a batch (BEGIN, then the
-	// row-level security settings: one round trip).
-	if d.Batch != nil && len(d.Batch.QueuedQueries) > 0 && strings.HasPrefix(strings.ToLower(d.Batch.QueuedQueries[0].SQL), "begin") {
+	// The store sends every statement in a batch behind its row-level
+	// security settings (one round trip): a batch that opens a transaction
+	// counts as its BEGIN; one outside a transaction that writes commits
+	// once (an implicit transaction).
+	if d.Batch == nil || len(d.Batch.QueuedQueries) == 0 {
+		q.record(conn, "batch")
+		return ctx
+	}
+	first := strings.ToLower(strings.TrimSpace(d.Batch.QueuedQueries[0].SQL))
+	if strings.HasPrefix(first, "begin") {
 		q.record(conn, "begin (batch)")
 		return ctx
 	}
 	q.record(conn, "batch")
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.on || q.inTx[conn] {
+		return ctx
+	}
+	for _, qq := range d.Batch.QueuedQueries {
+		head := strings.ToLower(strings.TrimSpace(qq.SQL))
+		if strings.HasPrefix(head, "insert") || strings.HasPrefix(head, "update") || strings.HasPrefix(head, "delete") ||
+			strings.HasPrefix(head, "merge") || (strings.HasPrefix(head, "with") &&
+			(strings.Contains(head, "insert ") || strings.Contains(head, "update ") || strings.Contains(head, "delete "))) {
+			q.commits++
+			q.sqls = append(q.sqls, strings.Join(strings.Fields(qq.SQL), " "))
+			return ctx
+		}
+	}
 	return ctx
 }
 

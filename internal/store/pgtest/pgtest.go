@@ -20,15 +20,20 @@
 //     directory when the tests end. A package that forgot TestMain does not
 //     leak it either: a small watchdog process (sh) waits for the test process
 //     to exit, then shuts PostgreSQL down and removes the directory.
-//   - TEST_DATABASE_URL set: a server you run (a superuser or a role with
-//     CREATEDB, connecting to an existing database such as "postgres"). The
+//   - TEST_DATABASE_URL set: a server you run (a superuser, connecting to an
+//     existing database such as "postgres": it creates the roles OwnerRole
+//     and AppRole, without password, so the server must trust them — local
+//     connections with trust authentication). The
 //     template database is kept across runs and shared by concurrent `go test`
 //     processes; test databases are dropped at the end of each test (a killed
 //     run may leave aci_t_* databases behind).
 //
 // The template database aci_tpl_<hash> is built once per process (or once per
-// server with TEST_DATABASE_URL, under an advisory lock): store.Migrate, then
-// refdata.Load, then marked IS_TEMPLATE with connections refused. The hash
+// server with TEST_DATABASE_URL, under an advisory lock), owned by OwnerRole:
+// store.Migrate and refdata.Load as OwnerRole, store.GrantApp to AppRole,
+// then marked IS_TEMPLATE with connections refused. New and Store connect
+// as AppRole, so every test runs under row-level security; Owner gives the
+// fixtures' raw SQL the owner's pool. The hash
 // covers the content of every migration and the reference data's checksum, so
 // a new or edited migration gives a new template. Each test database is
 // CREATE DATABASE aci_t_<random> TEMPLATE aci_tpl_<hash>.
