@@ -69,18 +69,23 @@ CREATE POLICY organisations_delete ON organisations FOR DELETE
     USING (aci_kind() IN ('system', 'national') OR (kind = 'structure' AND aci_sees_structure(id, departement)));
 
 -- dossiers: by their binding (Scope.dossiers); a draft (bound_at NULL)
--- follows its structure's current seat.
+-- follows its structure's current seat (aci_seat_in written out: a function
+-- with a subquery is not inlined, and this policy runs under every read of
+-- a dossier's rows).
 ALTER TABLE dossiers ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dossiers FORCE ROW LEVEL SECURITY;
 CREATE POLICY dossiers_scope ON dossiers USING (CASE
     WHEN aci_kind() IN ('system', 'national') THEN true
     WHEN aci_kind() = 'structure' THEN structure_id = aci_org()
     WHEN aci_kind() = 'cpam' THEN cpam_id = aci_org()
-        OR (bound_at IS NULL AND EXISTS (SELECT 1 FROM organisations so WHERE so.id = structure_id AND so.kind = 'structure' AND aci_seat_in(so.departement)))
+        OR (bound_at IS NULL AND EXISTS (SELECT 1 FROM organisations so WHERE so.id = structure_id AND so.kind = 'structure'
+            AND so.departement = ANY(aci_deps())))
     WHEN aci_kind() = 'ars' THEN ars_id = aci_org()
-        OR (bound_at IS NULL AND EXISTS (SELECT 1 FROM organisations so WHERE so.id = structure_id AND so.kind = 'structure' AND aci_seat_in(so.departement)))
+        OR (bound_at IS NULL AND EXISTS (SELECT 1 FROM organisations so JOIN departements sd ON sd.code = so.departement
+            WHERE so.id = structure_id AND so.kind = 'structure' AND sd.region = aci_region()))
     WHEN aci_kind() = 'dcgdr' THEN dcgdr_id = aci_org()
-        OR (bound_at IS NULL AND EXISTS (SELECT 1 FROM organisations so WHERE so.id = structure_id AND so.kind = 'structure' AND aci_seat_in(so.departement)))
+        OR (bound_at IS NULL AND EXISTS (SELECT 1 FROM organisations so JOIN departements sd ON sd.code = so.departement
+            WHERE so.id = structure_id AND so.kind = 'structure' AND sd.region = aci_region()))
     ELSE false END);
 
 -- Rows of a dossier: seen by whoever sees the dossier (the dossiers policy

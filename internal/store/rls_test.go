@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -293,6 +297,35 @@ func BenchmarkRowLevelSecurityCost(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestStoreSendsEveryStatementUnderItsSettings: the store's code never
+// sends a statement on the bare pool, whose connections carry no
+// row-level security settings (it would see nothing, or, on a path written
+// for the system, fail): every statement goes through s.db(sc) or s.sys(),
+// every transaction through s.tx or s.sysTx (docs/rules.md §36).
+func TestStoreSendsEveryStatementUnderItsSettings(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := regexp.MustCompile(`\bs\.Pool\b\.?(Query|QueryRow|Exec|SendBatch|Begin|BeginTx|CopyFrom|Acquire)?`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "rls.go" { // rls.go wraps the pool
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			for _, m := range bare.FindAllStringSubmatch(line, -1) {
+				if m[1] != "" || strings.Contains(line, "s.Pool,") || strings.Contains(line, "s.Pool)") {
+					t.Errorf("%s:%d: a statement on the bare pool (use s.db(sc) or s.sys()): %s", f, i+1, strings.TrimSpace(line))
+				}
+			}
 		}
 	}
 }
