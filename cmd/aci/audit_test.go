@@ -31,7 +31,7 @@ func TestAuditVerify(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "chaîne d'audit intacte : ") || !strings.Contains(out, " dossiers") {
 		t.Fatalf("intact: %q %v", out, err)
 	}
-	if _, err := pgtest.Owner(t, st).Exec(ctx, `ALTER TABLE dossier_audit DISABLE TRIGGER ALL`); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `ALTER TABLE dossier_audit DISABLE TRIGGER USER`); err != nil {
 		t.Fatal(err)
 	}
 	var id int64
