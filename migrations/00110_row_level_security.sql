@@ -92,98 +92,98 @@ CREATE POLICY dossiers_scope ON dossiers USING (CASE
 -- applies inside the subquery).
 ALTER TABLE dossier_audit ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dossier_audit FORCE ROW LEVEL SECURITY;
-CREATE POLICY dossier_audit_scope ON dossier_audit USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
+CREATE POLICY dossier_audit_scope ON dossier_audit USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
 ALTER TABLE dossier_complements ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dossier_complements FORCE ROW LEVEL SECURITY;
-CREATE POLICY dossier_complements_scope ON dossier_complements USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
+CREATE POLICY dossier_complements_scope ON dossier_complements USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
 ALTER TABLE dossier_content ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dossier_content FORCE ROW LEVEL SECURITY;
-CREATE POLICY dossier_content_scope ON dossier_content USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
+CREATE POLICY dossier_content_scope ON dossier_content USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
 ALTER TABLE dossier_indicators ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dossier_indicators FORCE ROW LEVEL SECURITY;
-CREATE POLICY dossier_indicators_scope ON dossier_indicators USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
+CREATE POLICY dossier_indicators_scope ON dossier_indicators USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
 ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
 ALTER TABLE documents FORCE ROW LEVEL SECURITY;
-CREATE POLICY documents_scope ON documents USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
+CREATE POLICY documents_scope ON documents USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
 ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
 ALTER TABLE messages FORCE ROW LEVEL SECURITY;
-CREATE POLICY messages_scope ON messages USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
+CREATE POLICY messages_scope ON messages USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
 ALTER TABLE contracts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE contracts FORCE ROW LEVEL SECURITY;
-CREATE POLICY contracts_scope ON contracts USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
+CREATE POLICY contracts_scope ON contracts USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
 ALTER TABLE payments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE payments FORCE ROW LEVEL SECURITY;
-CREATE POLICY payments_scope ON payments USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
+CREATE POLICY payments_scope ON payments USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
 ALTER TABLE accelerator_sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE accelerator_sessions FORCE ROW LEVEL SECURITY;
-CREATE POLICY accelerator_sessions_scope ON accelerator_sessions USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
+CREATE POLICY accelerator_sessions_scope ON accelerator_sessions USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
 ALTER TABLE reminders_sent ENABLE ROW LEVEL SECURITY;
 ALTER TABLE reminders_sent FORCE ROW LEVEL SECURITY;
-CREATE POLICY reminders_sent_scope ON reminders_sent USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
+CREATE POLICY reminders_sent_scope ON reminders_sent USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
 ALTER TABLE message_reads ENABLE ROW LEVEL SECURITY;
 ALTER TABLE message_reads FORCE ROW LEVEL SECURITY;
-CREATE POLICY message_reads_scope ON message_reads USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
+CREATE POLICY message_reads_scope ON message_reads USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM dossiers d WHERE d.id = dossier_id));
 
 -- Rows of a contract: seen by whoever sees the contract (so its dossier).
 ALTER TABLE contract_signatures ENABLE ROW LEVEL SECURITY;
 ALTER TABLE contract_signatures FORCE ROW LEVEL SECURITY;
-CREATE POLICY contract_signatures_scope ON contract_signatures USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+CREATE POLICY contract_signatures_scope ON contract_signatures USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
 ALTER TABLE contract_avenants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE contract_avenants FORCE ROW LEVEL SECURITY;
-CREATE POLICY contract_avenants_scope ON contract_avenants USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+CREATE POLICY contract_avenants_scope ON contract_avenants USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
 ALTER TABLE contract_year_closings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE contract_year_closings FORCE ROW LEVEL SECURITY;
-CREATE POLICY contract_year_closings_scope ON contract_year_closings USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+CREATE POLICY contract_year_closings_scope ON contract_year_closings USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
 ALTER TABLE contract_missions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE contract_missions FORCE ROW LEVEL SECURITY;
-CREATE POLICY contract_missions_scope ON contract_missions USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+CREATE POLICY contract_missions_scope ON contract_missions USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
 ALTER TABLE year_evaluations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE year_evaluations FORCE ROW LEVEL SECURITY;
-CREATE POLICY year_evaluations_scope ON year_evaluations USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+CREATE POLICY year_evaluations_scope ON year_evaluations USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
 ALTER TABLE year_values ENABLE ROW LEVEL SECURITY;
 ALTER TABLE year_values FORCE ROW LEVEL SECURITY;
-CREATE POLICY year_values_scope ON year_values USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+CREATE POLICY year_values_scope ON year_values USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
 ALTER TABLE year_files ENABLE ROW LEVEL SECURITY;
 ALTER TABLE year_files FORCE ROW LEVEL SECURITY;
-CREATE POLICY year_files_scope ON year_files USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+CREATE POLICY year_files_scope ON year_files USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
 ALTER TABLE year_questions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE year_questions FORCE ROW LEVEL SECURITY;
-CREATE POLICY year_questions_scope ON year_questions USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+CREATE POLICY year_questions_scope ON year_questions USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
 ALTER TABLE year_meetings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE year_meetings FORCE ROW LEVEL SECURITY;
-CREATE POLICY year_meetings_scope ON year_meetings USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+CREATE POLICY year_meetings_scope ON year_meetings USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
 ALTER TABLE year_corrections ENABLE ROW LEVEL SECURITY;
 ALTER TABLE year_corrections FORCE ROW LEVEL SECURITY;
-CREATE POLICY year_corrections_scope ON year_corrections USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+CREATE POLICY year_corrections_scope ON year_corrections USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
 ALTER TABLE crisis_plan_versions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE crisis_plan_versions FORCE ROW LEVEL SECURITY;
-CREATE POLICY crisis_plan_versions_scope ON crisis_plan_versions USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+CREATE POLICY crisis_plan_versions_scope ON crisis_plan_versions USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
 ALTER TABLE contract_documents ENABLE ROW LEVEL SECURITY;
 ALTER TABLE contract_documents FORCE ROW LEVEL SECURITY;
-CREATE POLICY contract_documents_scope ON contract_documents USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
+CREATE POLICY contract_documents_scope ON contract_documents USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contracts c WHERE c.id = contract_id));
 
 -- Rows of a document, a message, an avenant: seen with their parent.
 ALTER TABLE document_versions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE document_versions FORCE ROW LEVEL SECURITY;
-CREATE POLICY document_versions_scope ON document_versions USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM documents p WHERE p.id = document_id));
+CREATE POLICY document_versions_scope ON document_versions USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM documents p WHERE p.id = document_id));
 ALTER TABLE document_reviews ENABLE ROW LEVEL SECURITY;
 ALTER TABLE document_reviews FORCE ROW LEVEL SECURITY;
-CREATE POLICY document_reviews_scope ON document_reviews USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM documents p WHERE p.id = document_id));
+CREATE POLICY document_reviews_scope ON document_reviews USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM documents p WHERE p.id = document_id));
 ALTER TABLE message_attachments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE message_attachments FORCE ROW LEVEL SECURITY;
-CREATE POLICY message_attachments_scope ON message_attachments USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM messages p WHERE p.id = message_id));
+CREATE POLICY message_attachments_scope ON message_attachments USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM messages p WHERE p.id = message_id));
 ALTER TABLE contract_avenant_signatures ENABLE ROW LEVEL SECURITY;
 ALTER TABLE contract_avenant_signatures FORCE ROW LEVEL SECURITY;
-CREATE POLICY contract_avenant_signatures_scope ON contract_avenant_signatures USING (aci_kind() = 'system' OR EXISTS (SELECT 1 FROM contract_avenants p WHERE p.id = avenant_id));
+CREATE POLICY contract_avenant_signatures_scope ON contract_avenant_signatures USING (aci_kind() IN ('system', 'national') OR EXISTS (SELECT 1 FROM contract_avenants p WHERE p.id = avenant_id));
 
 -- Rows of a structure (its members, its history, its seat requests): Scope.structures.
 ALTER TABLE members ENABLE ROW LEVEL SECURITY;
 ALTER TABLE members FORCE ROW LEVEL SECURITY;
-CREATE POLICY members_scope ON members USING (aci_kind() = 'system'
+CREATE POLICY members_scope ON members USING (aci_kind() IN ('system', 'national')
     OR EXISTS (SELECT 1 FROM organisations o WHERE o.id = structure_id AND aci_sees_structure(o.id, o.departement)));
 ALTER TABLE structure_changes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE structure_changes FORCE ROW LEVEL SECURITY;
-CREATE POLICY structure_changes_scope ON structure_changes USING (aci_kind() = 'system'
+CREATE POLICY structure_changes_scope ON structure_changes USING (aci_kind() IN ('system', 'national')
     OR EXISTS (SELECT 1 FROM organisations o WHERE o.id = structure_id AND aci_sees_structure(o.id, o.departement)));
 -- The history of a structure just created by a coordinator is written
 -- before their scope includes it: a history row may be added by any
@@ -191,7 +191,7 @@ CREATE POLICY structure_changes_scope ON structure_changes USING (aci_kind() = '
 CREATE POLICY structure_changes_log ON structure_changes FOR INSERT WITH CHECK (aci_kind() IS NOT NULL);
 ALTER TABLE seat_change_requests ENABLE ROW LEVEL SECURITY;
 ALTER TABLE seat_change_requests FORCE ROW LEVEL SECURITY;
-CREATE POLICY seat_change_requests_scope ON seat_change_requests USING (aci_kind() = 'system'
+CREATE POLICY seat_change_requests_scope ON seat_change_requests USING (aci_kind() IN ('system', 'national')
     OR EXISTS (SELECT 1 FROM organisations o WHERE o.id = structure_id AND aci_sees_structure(o.id, o.departement)));
 
 -- crises: Scope.crises (the region of an ARS or a DCGDR; for a CPAM, a
