@@ -31,11 +31,11 @@ func TestAuditVerify(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "chaîne d'audit intacte : ") || !strings.Contains(out, " dossiers") {
 		t.Fatalf("intact: %q %v", out, err)
 	}
-	if _, err := st.Pool.Exec(ctx, `ALTER TABLE dossier_audit DISABLE TRIGGER ALL`); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `ALTER TABLE dossier_audit DISABLE TRIGGER USER`); err != nil {
 		t.Fatal(err)
 	}
 	var id int64
-	if err := st.Pool.QueryRow(ctx, `UPDATE dossier_audit SET actor_name = 'Quelqu''un d''autre'
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `UPDATE dossier_audit SET actor_name = 'Quelqu''un d''autre'
 		WHERE id = (SELECT min(id) FROM dossier_audit WHERE seq = 2) RETURNING dossier_id`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/bench"
 	"github.com/portail-aci/aci/internal/config"
+	"github.com/portail-aci/aci/internal/pgcluster"
 	"github.com/portail-aci/aci/internal/seed"
 )
 
@@ -84,8 +85,10 @@ func cmdBench(ctx context.Context, _ []string, getenv func(string) string, stdou
 	// MFA=optional, like make run: the load generator logs in with the
 	// password alone, and the agency accounts (CPAM, ARS, DCGDR, national)
 	// would otherwise be sent to the second factor's enrolment (303) instead
-	// of their pages. Said in docs/benchmarks.md.
-	env := benchEnv(os.Environ(), c.URL(benchDatabase), addr)
+	// of their pages. Said in docs/benchmarks.md. As in production:
+	// migrations and reference data as the owner, the server as the
+	// application role (docs/rules.md §36).
+	env := append(benchEnv(os.Environ(), c.URLAs(benchDatabase, pgcluster.AppRole), addr), "OWNER_DATABASE_URL="+c.URL(benchDatabase))
 	seedArgs := []string{"seed", "--demo"}
 	if data != "demo" {
 		seedArgs = []string{"seed", "--scale", data}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/portail-aci/aci/internal/config"
 	"github.com/portail-aci/aci/internal/pdf"
 	"github.com/portail-aci/aci/internal/pgcluster"
@@ -52,16 +54,47 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	cfg.DBStatementTimeout = 0 // a migration may rewrite a large table
-	st, err := openStore(ctx, cfg)
+	owner, err := openOwner(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := store.Migrate(ctx, st.Pool); err != nil {
+	defer owner.Close()
+	if err := migrateAndGrant(ctx, owner, cfg, stdout); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "migrations appliquées")
+	return nil
+}
+
+// openOwner connects as the role that owns the schema: OWNER_DATABASE_URL,
+// or DATABASE_URL when it is unset (docs/rules.md §36).
+func openOwner(ctx context.Context, cfg config.Config) (*pgxpool.Pool, error) {
+	u := cfg.OwnerDatabaseURL
+	if u == "" {
+		u = cfg.DatabaseURL
+	}
+	if u == "" {
+		return nil, errors.New("OWNER_DATABASE_URL et DATABASE_URL sont vides : indiquez la base PostgreSQL (ou utilisez « make run », qui démarre une base privée)")
+	}
+	return store.OpenOwner(ctx, u)
+}
+
+// migrateAndGrant applies the migrations as the owner, then grants
+// DATABASE_URL's role what serving needs (new tables included), unless it is
+// the owner itself.
+func migrateAndGrant(ctx context.Context, owner *pgxpool.Pool, cfg config.Config, stdout io.Writer) error {
+	if err := store.Migrate(ctx, owner); err != nil {
+		return err
+	}
+	app, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if cfg.DatabaseURL == "" || err != nil || app.ConnConfig.User == owner.Config().ConnConfig.User {
+		fmt.Fprintln(stdout, "OWNER_DATABASE_URL absent ou identique à DATABASE_URL : aucun droit accordé ; aci serve refuse de servir en propriétaire des tables (voir README, « Two roles »)")
+		return nil
+	}
+	if err := store.GrantApp(ctx, owner, app.ConnConfig.User); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "droits accordés au rôle applicatif %s\n", app.ConnConfig.User)
 	return nil
 }
 
@@ -86,15 +119,24 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if factor > 0 {
 		cfg.DBStatementTimeout = 0 // one bulk transaction
 	}
+	owner, err := openOwner(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	if factor == 0 {
-		return seedAll(ctx, st, *demo, stdout)
+		return seedAll(ctx, owner, st, *demo, stdout)
 	}
-	return seedNational(ctx, st, factor, *seedValue, stdout)
+	// The national data set is copied in bulk (COPY), which PostgreSQL
+	// refuses on a table under row-level security: it is loaded through the
+	// owner's connection, as a role that bypasses the policies (the
+	// cluster's superuser under make bench; docs/rules.md §36, §37).
+	return seedNational(ctx, owner, store.New(owner, storeOptions(cfg)), factor, *seedValue, stdout)
 }
 
 // scaleFactor is the size of `aci seed --scale X`: "" none (reference data
@@ -116,9 +158,9 @@ func scaleFactor(scale string) (float64, error) {
 
 // seedNational loads the reference data, then the national data set
 // (docs/rules.md §37), and reports its time and the database size.
-func seedNational(ctx context.Context, st *store.Store, factor float64, seedValue uint64, stdout io.Writer) error {
+func seedNational(ctx context.Context, owner *pgxpool.Pool, st *store.Store, factor float64, seedValue uint64, stdout io.Writer) error {
 	start := time.Now()
-	if err := refdata.Load(ctx, st.Pool); err != nil {
+	if err := refdata.Load(ctx, owner); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "référentiels chargés (%s)\n", time.Since(start).Round(time.Millisecond))
@@ -139,9 +181,11 @@ func seedNational(ctx context.Context, st *store.Store, factor float64, seedValu
 	return nil
 }
 
-func seedAll(ctx context.Context, st *store.Store, demo bool, stdout io.Writer) error {
+// seedAll loads the reference data as the owner (owner), then the demo
+// through the store (the application role, on the system paths).
+func seedAll(ctx context.Context, owner *pgxpool.Pool, st *store.Store, demo bool, stdout io.Writer) error {
 	start := time.Now()
-	if err := refdata.Load(ctx, st.Pool); err != nil {
+	if err := refdata.Load(ctx, owner); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "référentiels chargés (%s)\n", time.Since(start).Round(time.Millisecond))
@@ -171,6 +215,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if len(pending) > 0 {
 		return fmt.Errorf("migrations en attente, lancez « aci migrate » d'abord : %s", strings.Join(pending, ", "))
+	}
+	if err := store.CheckAppRole(ctx, st.Pool); err != nil {
+		return err
 	}
 	return serve(ctx, cfg, st, log, stdout)
 }
@@ -258,7 +305,9 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 }
 
 // devCluster starts (creating it the first time) the private cluster under
-// dataDir/postgres and returns it with the database URL of database "aci".
+// dataDir/postgres, with its application role (pgcluster.AppRole: the
+// cluster's superuser owns the schema and migrates, docs/rules.md §36), and
+// returns it with the URL of database "aci" as the superuser.
 func devCluster(ctx context.Context, dataDir string, stderr io.Writer) (*pgcluster.Cluster, string, error) {
 	want, err := filepath.Abs(filepath.Join(dataDir, "postgres"))
 	if err != nil {
@@ -284,6 +333,10 @@ func devCluster(ctx context.Context, dataDir string, stderr io.Writer) (*pgclust
 		_ = c.Stop()
 		return nil, "", err
 	}
+	if err := c.EnsureRole(ctx, pgcluster.AppRole); err != nil {
+		_ = c.Stop()
+		return nil, "", err
+	}
 	return c, c.URL("aci"), nil
 }
 
@@ -296,7 +349,7 @@ func cmdDevDB(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "DATABASE_URL='%s'\n", url)
+	fmt.Fprintf(stdout, "DATABASE_URL='%s'\nOWNER_DATABASE_URL='%s'\n", c.URLAs("aci", pgcluster.AppRole), url)
 	if !c.Started() {
 		fmt.Fprintln(stdout, "(la base tournait déjà : elle reste démarrée)")
 		return nil
@@ -342,18 +395,27 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stdo
 				}
 			}()
 		}
-		cfg.DatabaseURL = url
-		fmt.Fprintf(stdout, "base privée : %s\n", c.Dir)
+		cfg.DatabaseURL, cfg.OwnerDatabaseURL = c.URLAs("aci", pgcluster.AppRole), url
+		fmt.Fprintf(stdout, "base privée : %s (migrations en %s, service en %s)\n", c.Dir, pgcluster.Superuser, pgcluster.AppRole)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL, storeOptions(cfg))
+	owner, err := openOwner(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer closeStore(st, log, cfg.ShutdownGrace)
-	if err := store.Migrate(ctx, st.Pool); err != nil {
+	err = migrateAndGrant(ctx, owner, cfg, io.Discard)
+	if err != nil {
+		owner.Close()
 		return err
 	}
-	if err := seedAll(ctx, st, true, stdout); err != nil {
+	st, err := store.Open(ctx, cfg.DatabaseURL, storeOptions(cfg))
+	if err != nil {
+		owner.Close()
+		return err
+	}
+	defer closeStore(st, log, cfg.ShutdownGrace)
+	err = seedAll(ctx, owner, st, true, stdout)
+	owner.Close()
+	if err != nil {
 		return err
 	}
 	return serve(ctx, cfg, st, log, stdout)

@@ -18,7 +18,10 @@ func TestSeedNationalCommand(t *testing.T) {
 	if _, stderr, err := runArgs(t, nil, "seed", "--scale", "régional"); !errors.As(err, &ec) || ec != 2 || !strings.Contains(stderr, "attendu « national »") {
 		t.Fatalf("bad scale: %v %q", err, stderr)
 	}
-	env := map[string]string{"DATABASE_URL": pgtest.NewURL(t)}
+	// The bulk copy runs as OWNER_DATABASE_URL, a role that bypasses
+	// row-level security (docs/rules.md §37).
+	u := pgtest.NewURL(t)
+	env := map[string]string{"DATABASE_URL": u, "OWNER_DATABASE_URL": pgtest.SuperuserURL(t, u)}
 	out, _, err := runArgs(t, env, "seed", "--scale", "0.01", "--seed", "11")
 	if err != nil || !strings.Contains(out, "jeu de données national chargé (facteur 0.01, graine 11)") || !strings.Contains(out, "base : ") {
 		t.Fatalf("seed --scale 0.01: %v %q", err, out)

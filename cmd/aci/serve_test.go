@@ -33,7 +33,7 @@ func TestServeRefusesPendingMigrations(t *testing.T) {
 	}
 	defer st.Close()
 	// Pretend the newest migration was never applied.
-	if _, err := st.Pool.Exec(ctx, `DELETE FROM goose_db_version
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `DELETE FROM goose_db_version
 		WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`); err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func TestServeStopsWhileARequestIsStuck(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	tx, err := st.Pool.Begin(ctx)
+	tx, err := pgtest.Owner(t, st).Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,8 @@ func TestServeStopsWhileARequestIsStuck(t *testing.T) {
 		}
 	}()
 	<-sent
-	// The request is stuck once its session lookup waits on the lock.
+	// The request is stuck once its session lookup waits on the lock (seen
+	// as the server's role: another role's wait events are hidden).
 	for {
 		var n int
 		if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity

@@ -97,7 +97,7 @@ func TestUserCommand(t *testing.T) {
 		t.Fatalf("disable unknown: %v %q", err, stderr)
 	}
 	var n int
-	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM admin_audit WHERE actor_user_id IS NULL AND action IN ('user_create', 'user_disable')`).Scan(&n); err != nil || n != 3 {
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM admin_audit WHERE actor_user_id IS NULL AND action IN ('user_create', 'user_disable')`).Scan(&n); err != nil || n != 3 {
 		t.Fatalf("audit rows: %d %v", n, err)
 	}
 }

@@ -23,6 +23,11 @@ type Config struct {
 	// most); everything else, and every write, uses DatabaseURL. Empty
 	// (default): they read the primary (docs/rules.md §40).
 	DatabaseReplicaURL string
+	// OwnerDatabaseURL (OWNER_DATABASE_URL): the connection string of the
+	// role that owns the schema, for aci migrate and the reference data of
+	// aci seed (docs/rules.md §36); DATABASE_URL's role, which serves, owns
+	// nothing. Empty: those commands use DATABASE_URL (a single role).
+	OwnerDatabaseURL string
 	// Addr (ADDR): where the HTTP server listens. Default 127.0.0.1:8080.
 	Addr string
 	// BaseURL (BASE_URL): the public URL, used in e-mails and to decide
@@ -81,14 +86,15 @@ const (
 // Parse builds a Config from getenv (os.Getenv in production).
 func Parse(getenv func(string) string) (Config, error) {
 	c := Config{
-		DatabaseURL:     getenv("DATABASE_URL"),
-		Addr:            or(getenv("ADDR"), "127.0.0.1:8080"),
-		LogFormat:       or(getenv("LOG_FORMAT"), "text"),
-		SMTPURL:         getenv("SMTP_URL"),
-		MailFrom:        or(getenv("MAIL_FROM"), "no-reply@portail-aci.fr"),
-		SessionIdle:     30 * time.Minute,
-		SessionLifetime: 12 * time.Hour,
-		DataDir:         or(getenv("DATA_DIR"), ".data"),
+		DatabaseURL:      getenv("DATABASE_URL"),
+		OwnerDatabaseURL: getenv("OWNER_DATABASE_URL"),
+		Addr:             or(getenv("ADDR"), "127.0.0.1:8080"),
+		LogFormat:        or(getenv("LOG_FORMAT"), "text"),
+		SMTPURL:          getenv("SMTP_URL"),
+		MailFrom:         or(getenv("MAIL_FROM"), "no-reply@portail-aci.fr"),
+		SessionIdle:      30 * time.Minute,
+		SessionLifetime:  12 * time.Hour,
+		DataDir:          or(getenv("DATA_DIR"), ".data"),
 
 		DBConnectTimeout:   5 * time.Second,
 		DBStatementTimeout: 15 * time.Second,

@@ -313,6 +313,48 @@ func (c *Cluster) URL(dbname string) string {
 	return u.String()
 }
 
+// AppRole is the role the application serves as on a private cluster
+// (docs/rules.md §36): LOGIN, neither SUPERUSER nor BYPASSRLS, owning
+// nothing. The schema belongs to Superuser, which runs the migrations.
+const AppRole = "aci_app"
+
+// URLAs is URL connecting as role user instead of Superuser (the cluster
+// trusts its unix socket: no password).
+func (c *Cluster) URLAs(dbname, user string) string {
+	u, err := url.Parse(c.URL(dbname))
+	if err != nil {
+		return c.URL(dbname)
+	}
+	u.User = url.User(user)
+	return u.String()
+}
+
+// EnsureRole creates the login role name if it does not exist: no
+// superuser, no BYPASSRLS, no CREATEDB, no CREATEROLE.
+func (c *Cluster) EnsureRole(ctx context.Context, name string) error {
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return fmt.Errorf("pgcluster: EnsureRole: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", name).Scan(&exists); err != nil {
+		return fmt.Errorf("pgcluster: EnsureRole: %w", err)
+	}
+	if exists {
+		return nil
+	}
+	_, err = conn.Exec(ctx, "CREATE ROLE "+pgx.Identifier{name}.Sanitize()+" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42710" { // created meanwhile
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("pgcluster: EnsureRole %s: %w", name, err)
+	}
+	return nil
+}
+
 // EnsureDatabase creates database name if it does not exist.
 func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {
 	conn, err := pgx.Connect(ctx, c.URL("postgres"))

@@ -82,6 +82,21 @@ func TestEnsureReuseStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn.Close(ctx)
+	// The application role: created once, bound by row-level security.
+	for range 2 {
+		if err := c.EnsureRole(ctx, AppRole); err != nil {
+			t.Fatalf("EnsureRole: %v", err)
+		}
+	}
+	app, err := pgx.Connect(ctx, c.URLAs("aci", AppRole))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var super, bypass bool
+	if err := app.QueryRow(ctx, `SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`).Scan(&super, &bypass); err != nil || super || bypass {
+		t.Errorf("%s: superuser %v, bypassrls %v (%v)", AppRole, super, bypass, err)
+	}
+	app.Close(ctx)
 
 	t2 := time.Now()
 	if err := c.Stop(); err != nil {

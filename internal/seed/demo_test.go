@@ -24,7 +24,7 @@ func TestDemoSurvivesItsUsers(t *testing.T) {
 	st := pgtest.Store(t, time.Now)
 	// A demo loaded before the keys existed: an unkeyed organisation of a
 	// demo name is adopted, not duplicated.
-	if _, err := st.Pool.Exec(ctx, `INSERT INTO organisations (kind, name, structure_type, departement) VALUES ('structure', $1, 'CPTS', '01')`, seed.ValDeDemo); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `INSERT INTO organisations (kind, name, structure_type, departement) VALUES ('structure', $1, 'CPTS', '01')`, seed.ValDeDemo); err != nil {
 		t.Fatal(err)
 	}
 	if err := seed.Demo(ctx, st); err != nil {
@@ -32,7 +32,7 @@ func TestDemoSurvivesItsUsers(t *testing.T) {
 	}
 	exec := func(q string, args ...any) {
 		t.Helper()
-		if _, err := st.Pool.Exec(ctx, q, args...); err != nil {
+		if _, err := pgtest.Owner(t, st).Exec(ctx, q, args...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -46,14 +46,14 @@ func TestDemoSurvivesItsUsers(t *testing.T) {
 		t.Fatalf("second load: %v", err)
 	}
 	var orgs, named, archived int
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM organisations WHERE lower(name) IN (lower($1), lower($2))`, seed.ValDeDemo, seed.MontsDeDemo).Scan(&named)
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM organisations WHERE demo_key IS NOT NULL`).Scan(&orgs)
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM organisations WHERE demo_key IS NOT NULL AND archived_at IS NOT NULL`).Scan(&archived)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM organisations WHERE lower(name) IN (lower($1), lower($2))`, seed.ValDeDemo, seed.MontsDeDemo).Scan(&named)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM organisations WHERE demo_key IS NOT NULL`).Scan(&orgs)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM organisations WHERE demo_key IS NOT NULL AND archived_at IS NOT NULL`).Scan(&archived)
 	if named != 2 || archived != 0 {
 		t.Fatalf("structures: %d with the demo names (want 2), %d archived", named, archived)
 	}
 	var total int
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM organisations`).Scan(&total)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM organisations`).Scan(&total)
 	if total != orgs {
 		t.Fatalf("%d organisations, %d of the demo: a duplicate was created", total, orgs)
 	}
@@ -102,7 +102,7 @@ func TestDemoCotiere(t *testing.T) {
 			t.Fatal(err)
 		}
 		var pop int64
-		if err := st.Pool.QueryRow(ctx, `SELECT sum(c.population) FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code WHERE tc.structure_id = $1`, org).Scan(&pop); err != nil {
+		if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT sum(c.population) FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code WHERE tc.structure_id = $1`, org).Scan(&pop); err != nil {
 			t.Fatal(err)
 		}
 		ds, _, err := st.ListDossiers(ctx, sc, store.DossierFilter{StructureID: org}, store.Page{Number: 1, Size: 5})
@@ -168,7 +168,7 @@ func TestDemoCotiere(t *testing.T) {
 		return c, len(ps)
 	}
 	c1, n1 := check()
-	if _, err := st.Pool.Exec(ctx, `UPDATE organisations SET name = 'CPTS renommée' WHERE demo_key = $1`, seed.CotiereDeDemo); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `UPDATE organisations SET name = 'CPTS renommée' WHERE demo_key = $1`, seed.CotiereDeDemo); err != nil {
 		t.Fatal(err)
 	}
 	if err := seed.Demo(ctx, st); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 const adminEmail = "admin@demo.portail-aci.fr"
@@ -17,7 +18,7 @@ const adminEmail = "admin@demo.portail-aci.fr"
 func (e *env) orgID(t *testing.T, kind, name string) string {
 	t.Helper()
 	var id int64
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT id FROM organisations WHERE kind = $1 AND name = $2`, kind, name).Scan(&id); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT id FROM organisations WHERE kind = $1 AND name = $2`, kind, name).Scan(&id); err != nil {
 		t.Fatalf("org %s %q: %v", kind, name, err)
 	}
 	return strconv.FormatInt(id, 10)
@@ -211,7 +212,7 @@ func TestAdminDisableEndsSessionAndMemberships(t *testing.T) {
 		t.Fatal("admin disabled themselves")
 	}
 	var n int
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM admin_audit WHERE target_user_id = $1`, uid).Scan(&n); err != nil || n != 4 {
+	if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT count(*) FROM admin_audit WHERE target_user_id = $1`, uid).Scan(&n); err != nil || n != 4 {
 		t.Fatalf("audit rows: %d %v", n, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // Archiving is refused while a dossier is under way, a contract is in force
@@ -21,7 +22,7 @@ func TestArchiveRulesUnarchiveAndArchivedMembership(t *testing.T) {
 	ctx := context.Background()
 	exec := func(q string, args ...any) {
 		t.Helper()
-		if _, err := e.st.Pool.Exec(ctx, q, args...); err != nil {
+		if _, err := pgtest.Owner(t, e.st).Exec(ctx, q, args...); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // postRaw sends a same-origin urlencoded body as is (url.Values would
@@ -40,7 +41,7 @@ func TestBadBytesRefused(t *testing.T) {
 	lille := e.demoDossierID(seed.MSPLille)
 	valOrg := e.regID(seed.ValDeDemo)
 	var lc int64
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT id FROM contracts WHERE dossier_id = $1`, lille).Scan(&lc); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT id FROM contracts WHERE dossier_id = $1`, lille).Scan(&lc); err != nil {
 		t.Fatal(err)
 	}
 	lilleContract := strconv.FormatInt(lc, 10)
@@ -151,13 +152,13 @@ func TestNamesAndVersionsRefusedCleanly(t *testing.T) {
 		t.Errorf("archive with a huge version: %d", r.StatusCode)
 	}
 	var archived bool
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT archived_at IS NOT NULL FROM organisations WHERE id = $1`, valOrg).Scan(&archived); err != nil || archived {
+	if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT archived_at IS NOT NULL FROM organisations WHERE id = $1`, valOrg).Scan(&archived); err != nil || archived {
 		t.Errorf("archived with a huge version: %v %v", archived, err)
 	}
 	// Path version numbers (document versions) beyond int32: 404, never 500.
 	doc := e.dossierOf(seed.ValDeDemo)
 	var docID string
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT id::text FROM documents WHERE dossier_id = $1 LIMIT 1`, doc).Scan(&docID); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT id::text FROM documents WHERE dossier_id = $1 LIMIT 1`, doc).Scan(&docID); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range []string{"2147483648", "99999999999", "1e3"} {

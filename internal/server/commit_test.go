@@ -10,6 +10,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // failSessionSaves makes every save of a session fail (a trigger on the
@@ -23,13 +24,13 @@ func (e *env) failSessionSaves(t *testing.T) (restore func()) {
 		 BEGIN RAISE EXCEPTION 'session store unavailable (test)'; END $$`,
 		`CREATE TRIGGER test_fail_session_save BEFORE INSERT OR UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION test_fail_session_save()`,
 	} {
-		if _, err := e.st.Pool.Exec(ctx, q); err != nil {
+		if _, err := pgtest.Owner(t, e.st).Exec(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return func() {
 		t.Helper()
-		if _, err := e.st.Pool.Exec(ctx, `DROP TRIGGER test_fail_session_save ON sessions; DROP FUNCTION test_fail_session_save()`); err != nil {
+		if _, err := pgtest.Owner(t, e.st).Exec(ctx, `DROP TRIGGER test_fail_session_save ON sessions; DROP FUNCTION test_fail_session_save()`); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -38,7 +39,7 @@ func (e *env) failSessionSaves(t *testing.T) (restore func()) {
 func (e *env) count(t *testing.T, sql string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := e.st.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

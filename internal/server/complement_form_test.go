@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // One way to ask for complements: the CPAM has one form (no second
@@ -59,7 +60,7 @@ func TestOneComplementFormAlwaysAnswerable(t *testing.T) {
 func TestOpenRequestInInstructionAnswerable(t *testing.T) {
 	e := newEnv(t)
 	val := e.demoDossierID(seed.ValDeDemo)
-	if _, err := e.st.Pool.Exec(context.Background(), `INSERT INTO dossier_complements (dossier_id, target, request, requested_at)
+	if _, err := pgtest.Owner(t, e.st).Exec(context.Background(), `INSERT INTO dossier_complements (dossier_id, target, request, requested_at)
 		VALUES ($1, 'autre', 'Le budget prévisionnel', now())`, val); err != nil {
 		t.Fatal(err)
 	}

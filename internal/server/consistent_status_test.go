@@ -10,6 +10,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // The CPAM's and ARS's dossier lists show the contract's real state, not
@@ -40,7 +41,7 @@ func TestDossierListsShowContractState(t *testing.T) {
 		{"resilie", "resilie", "Contrat résilié"},
 		{"echu", "echu", "Contrat échu"},
 	} {
-		if _, err := e.st.Pool.Exec(ctx, `UPDATE contracts SET state = $2,
+		if _, err := pgtest.Owner(t, e.st).Exec(ctx, `UPDATE contracts SET state = $2,
 			start_date = CASE WHEN $2 = 'a_signer' THEN NULL ELSE current_date - 30 END,
 			end_date = CASE WHEN $2 = 'a_signer' THEN NULL ELSE current_date + 1795 END WHERE dossier_id = $1`, msp, c.db); err != nil {
 			t.Fatal(err)
@@ -57,7 +58,7 @@ func TestDossierListsShowContractState(t *testing.T) {
 	}
 
 	// The structure page: dossier and contract states, with links.
-	if _, err := e.st.Pool.Exec(ctx, `UPDATE contracts SET state = 'actif', start_date = current_date - 30, end_date = current_date + 1795
+	if _, err := pgtest.Owner(t, e.st).Exec(ctx, `UPDATE contracts SET state = 'actif', start_date = current_date - 30, end_date = current_date + 1795
 		WHERE dossier_id = $1`, msp); err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func TestOneTierLabelEverywhere(t *testing.T) {
 func TestMSPEstimateSaysWhyContractDiffers(t *testing.T) {
 	e := newEnv(t)
 	msp := e.demoDossierID(seed.MSPLille)
-	if _, err := e.st.Pool.Exec(context.Background(), `UPDATE dossier_content SET patientele = NULL WHERE dossier_id = $1`, msp); err != nil {
+	if _, err := pgtest.Owner(t, e.st).Exec(context.Background(), `UPDATE dossier_content SET patientele = NULL WHERE dossier_id = $1`, msp); err != nil {
 		t.Fatal(err)
 	}
 	d := e.loggedIn("msp@demo.portail-aci.fr").get(dpath(msp, "/contenu")).doc(t)

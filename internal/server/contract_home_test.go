@@ -13,6 +13,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // ctSignVal takes the Val de Démo dossier to a signed contract (today) and
@@ -215,7 +216,7 @@ func TestCotiereHomeShowsPreventionLate(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	var cid int64
-	if err := e.st.Pool.QueryRow(ctx, `SELECT c.id FROM contracts c JOIN organisations o ON o.id = c.structure_id WHERE o.demo_key = $1`, seed.CotiereDeDemo).Scan(&cid); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT c.id FROM contracts c JOIN organisations o ON o.id = c.structure_id WHERE o.demo_key = $1`, seed.CotiereDeDemo).Scan(&cid); err != nil {
 		t.Fatal(err)
 	}
 	doc := e.loggedIn(seed.CotiereCoordinator).get("/contrats/" + ctItoa(cid)).doc(t)

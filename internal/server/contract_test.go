@@ -16,6 +16,7 @@ import (
 	"github.com/portail-aci/aci/internal/pdf"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 const (
@@ -248,7 +249,7 @@ func TestContractResiliationOverHTTP(t *testing.T) {
 		t.Fatalf("structure marks paid: %d", r.StatusCode)
 	}
 	// The CPAM orders and pays the first payment (SISA and FINESS given).
-	if _, err := e.st.Pool.Exec(ctx, `UPDATE organisations SET legal_form = 'sisa', finess = coalesce(finess, '590001234') WHERE id = $1`, c.StructureID); err != nil {
+	if _, err := pgtest.Owner(t, e.st).Exec(ctx, `UPDATE organisations SET legal_form = 'sisa', finess = coalesce(finess, '590001234') WHERE id = $1`, c.StructureID); err != nil {
 		t.Fatal(err)
 	}
 	if r := nord.post("/paiements/"+ctItoa(ps[0].ID)+"/ordonnancer", nil); r.StatusCode != http.StatusSeeOther {

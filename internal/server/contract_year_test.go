@@ -15,6 +15,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // TestContractYearPagesMSP walks Lille's MSP civil year through the pages:
@@ -29,7 +30,7 @@ func TestContractYearPagesMSP(t *testing.T) {
 	}
 	var cid int64
 	var start time.Time
-	if err := e.st.Pool.QueryRow(ctx, `SELECT id, start_date FROM contracts WHERE structure_id = $1 AND state = 'actif'`, lille).Scan(&cid, &start); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT id, start_date FROM contracts WHERE structure_id = $1 AND state = 'actif'`, lille).Scan(&cid, &start); err != nil {
 		t.Fatal(err)
 	}
 	// The contract's second civil year (the demo may have declared the
@@ -159,7 +160,7 @@ func TestContractYearPagesCPTS(t *testing.T) {
 		t.Fatal(err)
 	}
 	var did int64
-	if err := e.st.Pool.QueryRow(ctx, `SELECT max(id) FROM dossiers WHERE structure_id = $1`, val).Scan(&did); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT max(id) FROM dossiers WHERE structure_id = $1`, val).Scan(&did); err != nil {
 		t.Fatal(err)
 	}
 	// The referent accepts the pieces the demo left to redo.
@@ -177,7 +178,7 @@ func TestContractYearPagesCPTS(t *testing.T) {
 	}
 	// Every achievement mission of the contract needs an indicator to close
 	// its year: the demo has none for accompagnement.
-	if _, err := e.st.Pool.Exec(ctx, `INSERT INTO dossier_indicators (dossier_id, code, mission, label, direction, baseline, targets, weight, unit, position)
+	if _, err := pgtest.Owner(t, e.st).Exec(ctx, `INSERT INTO dossier_indicators (dossier_id, code, mission, label, direction, baseline, targets, weight, unit, position)
 		VALUES ($1, 'accompagnement_1', 'accompagnement', 'Professionnels accompagnés', 'croissant', 0, '{20}', 1, 'nombre', 99) ON CONFLICT DO NOTHING`, did); err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +334,7 @@ func TestContractYearSubmitWithoutJavaScript(t *testing.T) {
 	lille, _ := e.st.DemoOrganisationID(ctx, seed.MSPLille)
 	var cid int64
 	var start time.Time
-	if err := e.st.Pool.QueryRow(ctx, `SELECT id, start_date FROM contracts WHERE structure_id = $1 AND state = 'actif'`, lille).Scan(&cid, &start); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT id, start_date FROM contracts WHERE structure_id = $1 AND state = 'actif'`, lille).Scan(&cid, &start); err != nil {
 		t.Fatal(err)
 	}
 	n := start.Year() + 1

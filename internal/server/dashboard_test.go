@@ -14,6 +14,7 @@ import (
 	"github.com/portail-aci/aci/internal/pdf"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // lillePayments returns the MSP de Démo-Lille's structure id and its
@@ -27,7 +28,7 @@ func lillePayments(t *testing.T, e *env) (int64, []store.PaymentRow) {
 		t.Fatal(err)
 	}
 	var did int64
-	if err := e.st.Pool.QueryRow(ctx, `SELECT dossier_id FROM contracts WHERE structure_id = $1`, sid).Scan(&did); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT dossier_id FROM contracts WHERE structure_id = $1`, sid).Scan(&did); err != nil {
 		t.Fatal(err)
 	}
 	admin := e.ctScope("admin@demo.portail-aci.fr")
@@ -36,7 +37,7 @@ func lillePayments(t *testing.T, e *env) (int64, []store.PaymentRow) {
 		t.Fatalf("payments %v %v", ps, err)
 	}
 	today := domain.DateOf(*e.clock)
-	if _, err := e.st.Pool.Exec(ctx, `UPDATE payments SET status = 'verse', ordered_on = $2, paid_on = $2, paid_ref = 'VIR-1' WHERE id = $1`, ps[0].ID, today.String()); err != nil {
+	if _, err := pgtest.Owner(t, e.st).Exec(ctx, `UPDATE payments SET status = 'verse', ordered_on = $2, paid_on = $2, paid_ref = 'VIR-1' WHERE id = $1`, ps[0].ID, today.String()); err != nil {
 		t.Fatal(err)
 	}
 	ps[0].Status, ps[0].PaidOn = store.PaymentVerse, today
@@ -144,7 +145,7 @@ func TestHomeMoneyFigures(t *testing.T) {
 	// the CPAM's signature.
 	var ain int
 	var ainSum domain.Cents
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT count(*), coalesce(sum(p.amount_cents), 0) FROM payments p
+	if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT count(*), coalesce(sum(p.amount_cents), 0) FROM payments p
 		JOIN organisations o ON o.id = p.structure_id WHERE o.name = ANY($1::text[]) AND p.status = 'prevu' AND p.due_on <= $2::date`,
 		[]string{seed.ValDeDemo, seed.CotiereDeDemo}, today.String()).Scan(&ain, &ainSum); err != nil {
 		t.Fatal(err)
@@ -187,7 +188,7 @@ func TestHomeMoneyFigures(t *testing.T) {
 // recovered), recovered; and counts them.
 func moneyColumns(t *testing.T, e *env, region string) (nat [5]domain.Cents, count int) {
 	t.Helper()
-	rows, err := e.st.Pool.Query(context.Background(), `SELECT p.status::text, p.amount_cents FROM payments p
+	rows, err := pgtest.Owner(t, e.st).Query(context.Background(), `SELECT p.status::text, p.amount_cents FROM payments p
 		JOIN organisations o ON o.id = p.structure_id JOIN departements dp ON dp.code = o.departement
 		WHERE $1 = '' OR dp.region = $1`, region)
 	if err != nil {

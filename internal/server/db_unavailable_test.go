@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // hang makes every statement touching table wait, as a hung database would:
@@ -17,7 +18,7 @@ import (
 func (e *env) hang(table string) (release func()) {
 	e.t.Helper()
 	ctx := context.Background()
-	tx, err := e.st.Pool.Begin(ctx)
+	tx, err := pgtest.Owner(e.t, e.st).Begin(ctx)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // TestDeadlineOverdueFlagged: Val de Démo's lettre d'intention validated
@@ -15,7 +17,7 @@ func TestDeadlineOverdueFlagged(t *testing.T) {
 	e := newEnv(t)
 	id := demoDossier(t, e)
 	validated := time.Now().AddDate(0, -6, -3)
-	if _, err := e.st.Pool.Exec(context.Background(), `UPDATE dossiers SET lettre_validated_on = $2 WHERE id = $1`, id, validated); err != nil {
+	if _, err := pgtest.Owner(t, e.st).Exec(context.Background(), `UPDATE dossiers SET lettre_validated_on = $2 WHERE id = $1`, id, validated); err != nil {
 		t.Fatal(err)
 	}
 	ref := e.loggedIn("referent@demo.portail-aci.fr")

@@ -14,6 +14,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // postFile sends a same-origin multipart form with one file.
@@ -48,7 +49,7 @@ func (c *client) postFileLen(path string, fields map[string]string, filename str
 func (e *env) dossierOf(org string) string {
 	e.t.Helper()
 	var id int64
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id
+	if err := pgtest.Owner(e.t, e.st).QueryRow(context.Background(), `SELECT d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id
 		WHERE o.name = $1`, org).Scan(&id); err != nil {
 		e.t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 const (
@@ -36,7 +37,7 @@ func (c *client) autosave(path string, form url.Values) resp {
 // setState puts a demo dossier in a state directly (tests only).
 func (e *env) setState(id int64, state string) {
 	e.t.Helper()
-	if _, err := e.st.Pool.Exec(context.Background(), `UPDATE dossiers SET state = $2 WHERE id = $1`, id, state); err != nil {
+	if _, err := pgtest.Owner(e.t, e.st).Exec(context.Background(), `UPDATE dossiers SET state = $2 WHERE id = $1`, id, state); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -78,7 +79,7 @@ func TestContentPageRolesAndEstimate(t *testing.T) {
 
 	ctx := context.Background()
 	var pop int64
-	if err := e.st.Pool.QueryRow(ctx, `SELECT sum(c.population) FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT sum(c.population) FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
 		JOIN organisations o ON o.id = tc.structure_id WHERE o.name = $1`, seed.ValDeDemo).Scan(&pop); err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +259,7 @@ func TestContentSaveSections(t *testing.T) {
 	}
 	// Stored exactly, in hundredths of a percent.
 	var stored int64
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT baseline FROM dossier_indicators WHERE dossier_id = $1 AND code = 'patientele_mt'`, id).Scan(&stored); err != nil || stored != 8050 {
+	if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT baseline FROM dossier_indicators WHERE dossier_id = $1 AND code = 'patientele_mt'`, id).Scan(&stored); err != nil || stored != 8050 {
 		t.Fatalf("stored %d %v", stored, err)
 	}
 

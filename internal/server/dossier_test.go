@@ -11,13 +11,14 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // demoDossierID returns the id of the demo dossier of a structure.
 func (e *env) demoDossierID(structure string) int64 {
 	e.t.Helper()
 	var id int64
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id
+	if err := pgtest.Owner(e.t, e.st).QueryRow(context.Background(), `SELECT d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id
 		WHERE o.name = $1`, structure).Scan(&id); err != nil {
 		e.t.Fatalf("dossier of %s: %v", structure, err)
 	}

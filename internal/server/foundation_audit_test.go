@@ -116,7 +116,7 @@ func TestSessionTimeouts(t *testing.T) {
 	before := time.Now()
 	e.loggedIn("coordinateur@demo.portail-aci.fr")
 	var exp time.Time
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT max(expiry) FROM sessions`).Scan(&exp); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT max(expiry) FROM sessions`).Scan(&exp); err != nil {
 		t.Fatal(err)
 	}
 	if d := exp.Sub(before); d < 29*time.Minute || d > 31*time.Minute {

@@ -16,6 +16,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // cotiere is the demo Côtière CPTS's contract as the store has it.
@@ -23,7 +24,7 @@ func cotiere(t *testing.T, e *env) store.Contract {
 	t.Helper()
 	ctx := context.Background()
 	var did int64
-	if err := e.st.Pool.QueryRow(ctx, `SELECT c.dossier_id FROM contracts c JOIN organisations o ON o.id = c.structure_id WHERE o.demo_key = $1`,
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT c.dossier_id FROM contracts c JOIN organisations o ON o.id = c.structure_id WHERE o.demo_key = $1`,
 		seed.CotiereDeDemo).Scan(&did); err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +396,7 @@ func TestJourneyPaymentsAndCrisisInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := e.st.Pool.Query(ctx, `SELECT code, population FROM communes WHERE departement = '01' AND actuelle
+	rows, err := pgtest.Owner(t, e.st).Query(ctx, `SELECT code, population FROM communes WHERE departement = '01' AND actuelle
 		AND code NOT IN (SELECT commune_code FROM territory_communes WHERE structure_id = $1) ORDER BY population DESC, code`, c.StructureID)
 	if err != nil {
 		t.Fatal(err)

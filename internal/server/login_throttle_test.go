@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // loginFrom posts the login form as if from address ip, relayed by the
@@ -98,7 +99,7 @@ func TestAccountLockSparesKnownAddressesAndMailsTheOwner(t *testing.T) {
 	}
 	mails := func() int {
 		var n int
-		if err := e.st.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE to_email = $1 AND subject LIKE '%connexion%'`, ctReferentA).Scan(&n); err != nil {
+		if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT count(*) FROM outbox WHERE to_email = $1 AND subject LIKE '%connexion%'`, ctReferentA).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -124,7 +125,7 @@ func TestAccountLockSparesKnownAddressesAndMailsTheOwner(t *testing.T) {
 		t.Fatalf("%d lock e-mails, want 1", n)
 	}
 	var body string
-	if err := e.st.Pool.QueryRow(ctx, `SELECT body FROM outbox WHERE to_email = $1 AND subject LIKE '%connexion%'`, ctReferentA).Scan(&body); err != nil ||
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT body FROM outbox WHERE to_email = $1 AND subject LIKE '%connexion%'`, ctReferentA).Scan(&body); err != nil ||
 		!strings.Contains(body, attacker) || !strings.Contains(body, "mot de passe") {
 		t.Fatalf("lock e-mail: %q %v", body, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // demoDossier returns the id of the Val de Démo (Ain) dossier, creating it
@@ -26,7 +27,7 @@ func demoDossier(t *testing.T, e *env) int64 {
 		t.Fatal(err)
 	}
 	var id int64
-	if err := e.st.Pool.QueryRow(ctx, `SELECT id FROM dossiers WHERE structure_id = $1 AND state <> 'refusee'`, sc.OrgID).Scan(&id); err == nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT id FROM dossiers WHERE structure_id = $1 AND state <> 'refusee'`, sc.OrgID).Scan(&id); err == nil {
 		return id
 	}
 	id, err = e.st.CreateDossier(ctx, sc, sc.OrgID, e.now)

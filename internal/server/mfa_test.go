@@ -18,6 +18,7 @@ import (
 	"github.com/portail-aci/aci/internal/auth"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // The second factor at the edge (docs/rules.md §34). The server's clock is
@@ -154,7 +155,7 @@ func TestMFARequiredReferentEnrolsAtLogin(t *testing.T) {
 	}
 	// The recovery codes are stored hashed: none in clear in the database.
 	var n int
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM user_mfa_recovery_codes c JOIN users u ON u.id = c.user_id
+	if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT count(*) FROM user_mfa_recovery_codes c JOIN users u ON u.id = c.user_id
 		WHERE u.email = $1 AND c.code_hash = sha256(convert_to(replace($2, '-', ''), 'UTF8'))`, referent, codes.First().Text()).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("recovery code hash: %d %v", n, err)
 	}
@@ -233,7 +234,7 @@ func TestMFAWrongCodesCountInThrottle(t *testing.T) {
 	e := mfaEnv(t, "required")
 	secret, _ := e.enrol(t, referent)
 	ctx := context.Background()
-	if _, err := e.st.Pool.Exec(ctx, `DELETE FROM outbox`); err != nil {
+	if _, err := pgtest.Owner(t, e.st).Exec(ctx, `DELETE FROM outbox`); err != nil {
 		t.Fatal(err)
 	}
 	c := e.client()
@@ -249,7 +250,7 @@ func TestMFAWrongCodesCountInThrottle(t *testing.T) {
 		}
 	}
 	var failures int
-	if err := e.st.Pool.QueryRow(ctx, `SELECT count(*) FROM login_attempts WHERE email = $1 AND NOT success`, referent).Scan(&failures); err != nil || failures != 5 {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT count(*) FROM login_attempts WHERE email = $1 AND NOT success`, referent).Scan(&failures); err != nil || failures != 5 {
 		t.Fatalf("failures recorded: %d %v", failures, err)
 	}
 	r := c.post("/login/code", url.Values{"code": {right}})
@@ -264,7 +265,7 @@ func TestMFAWrongCodesCountInThrottle(t *testing.T) {
 		t.Fatalf("password while locked: %d", r.StatusCode)
 	}
 	var mails int
-	if err := e.st.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE to_email = $1 AND subject LIKE '%Tentatives de connexion%'
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT count(*) FROM outbox WHERE to_email = $1 AND subject LIKE '%Tentatives de connexion%'
 		AND body LIKE '%après le bon mot de passe%'`, referent).Scan(&mails); err != nil || mails != 1 {
 		t.Fatalf("lock e-mail: %d %v", mails, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // When the ARS sends the lettre d'intention or the projet de santé back, or
@@ -75,7 +76,7 @@ func TestNextStepShowsWhySentBack(t *testing.T) {
 		{ctValCoord, compWhy},
 	} {
 		var n, m int
-		if err := e.st.Pool.QueryRow(ctx, `SELECT
+		if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM notifications x JOIN users u ON u.id = x.user_id WHERE u.email = $1 AND x.body LIKE '%' || $2 || '%'),
 			(SELECT count(*) FROM outbox WHERE to_email = $1 AND body LIKE '%' || $2 || '%')`, c.email, c.why).Scan(&n, &m); err != nil {
 			t.Fatal(err)

@@ -37,12 +37,12 @@ func TestOutboxThroughSMTPRetriesWithoutDuplicate(t *testing.T) {
 	now := time.Now()
 	srv := server.New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Options{Now: func() time.Time { return now }})
 	// Forget the demo's e-mails: only this message's matter here.
-	if _, err := st.Pool.Exec(ctx, `DELETE FROM outbox`); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `DELETE FROM outbox`); err != nil {
 		t.Fatal(err)
 	}
 	coord := scopeOfStore(t, st, "coordinateur@demo.portail-aci.fr")
 	var id int64
-	if err := st.Pool.QueryRow(ctx, `SELECT id FROM dossiers WHERE structure_id = $1`, coord.OrgID).Scan(&id); err != nil {
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT id FROM dossiers WHERE structure_id = $1`, coord.OrgID).Scan(&id); err != nil {
 		id, err = st.CreateDossier(ctx, coord, coord.OrgID, now)
 		if err != nil {
 			t.Fatal(err)
@@ -125,7 +125,7 @@ func TestOutboxWithoutSMTPLogsAndKeeps(t *testing.T) {
 	srv := server.New(cfg, st, log, server.Options{})
 	coord := scopeOfStore(t, st, "coordinateur@demo.portail-aci.fr")
 	var id int64
-	if err := st.Pool.QueryRow(ctx, `SELECT id FROM dossiers WHERE structure_id = $1`, coord.OrgID).Scan(&id); err != nil {
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT id FROM dossiers WHERE structure_id = $1`, coord.OrgID).Scan(&id); err != nil {
 		if id, err = st.CreateDossier(ctx, coord, coord.OrgID, time.Now()); err != nil {
 			t.Fatal(err)
 		}

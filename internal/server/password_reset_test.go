@@ -65,7 +65,7 @@ func TestForgotPassword(t *testing.T) {
 	// The stored form is a hash: the token does not appear in the table.
 	token, _ := url.QueryUnescape(strings.TrimPrefix(link, "/mot-de-passe/nouveau?jeton="))
 	var n int
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM password_reset_requests WHERE convert_to($1, 'UTF8') = token_hash`, token).Scan(&n); err != nil || n != 0 {
+	if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT count(*) FROM password_reset_requests WHERE convert_to($1, 'UTF8') = token_hash`, token).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("token stored in clear: %d %v", n, err)
 	}
 
@@ -92,7 +92,7 @@ func TestForgotPassword(t *testing.T) {
 		t.Fatalf("second use (POST): %d", r.StatusCode)
 	}
 	var audits int
-	_ = e.st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM admin_audit WHERE action = 'password_reset' AND target_user_id = $1`, u.ID).Scan(&audits)
+	_ = pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT count(*) FROM admin_audit WHERE action = 'password_reset' AND target_user_id = $1`, u.ID).Scan(&audits)
 	if audits != 1 {
 		t.Fatalf("audit rows %d", audits)
 	}

@@ -15,13 +15,14 @@ import (
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // paymentIDsOf returns the ids of the payments of the demo structures orgs,
 // in the payments list's order (due date, dossier, rank).
 func (e *env) paymentIDsOf(orgs ...string) []string {
 	e.t.Helper()
-	rows, err := e.st.Pool.Query(context.Background(), `SELECT p.id::text FROM payments p JOIN organisations o ON o.id = p.structure_id
+	rows, err := pgtest.Owner(e.t, e.st).Query(context.Background(), `SELECT p.id::text FROM payments p JOIN organisations o ON o.id = p.structure_id
 		WHERE o.name = ANY($1::text[]) ORDER BY p.due_on, p.dossier_id, p.seq`, orgs)
 	if err != nil {
 		e.t.Fatal(err)
@@ -93,7 +94,7 @@ func TestPaymentsPageAsEveryRole(t *testing.T) {
 		}
 	}
 	var n int
-	_ = e.st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM payments WHERE status <> 'prevu'`).Scan(&n)
+	_ = pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT count(*) FROM payments WHERE status <> 'prevu'`).Scan(&n)
 	if n != 0 {
 		t.Fatalf("%d payments changed", n)
 	}
@@ -107,7 +108,7 @@ func TestPaymentsBatchExportImport(t *testing.T) {
 	nord := e.loggedIn(ctCpamNord)
 	sc := e.ctScope(ctCpamNord)
 	// Lille's MSP must have its SISA and FINESS to be paid.
-	if _, err := e.st.Pool.Exec(ctx, `UPDATE organisations SET legal_form = 'sisa', finess = coalesce(finess, '590001234') WHERE name = $1`, seed.MSPLille); err != nil {
+	if _, err := pgtest.Owner(t, e.st).Exec(ctx, `UPDATE organisations SET legal_form = 'sisa', finess = coalesce(finess, '590001234') WHERE name = $1`, seed.MSPLille); err != nil {
 		t.Fatal(err)
 	}
 	all, err := e.st.Payments(ctx, sc, store.PaymentFilter{})
@@ -222,11 +223,11 @@ func TestDossierShowsItsAmorcage(t *testing.T) {
 	ctx := context.Background()
 	var pop int64
 	var due time.Time
-	if err := e.st.Pool.QueryRow(ctx, `SELECT coalesce(sum(c.population), 0) FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT coalesce(sum(c.population), 0) FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
 		JOIN organisations o ON o.id = tc.structure_id WHERE o.name = $1`, seed.ValDeDemo).Scan(&pop); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.st.Pool.QueryRow(ctx, `SELECT p.due_on FROM payments p JOIN organisations o ON o.id = p.structure_id WHERE o.name = $1`, seed.ValDeDemo).Scan(&due); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT p.due_on FROM payments p JOIN organisations o ON o.id = p.structure_id WHERE o.name = $1`, seed.ValDeDemo).Scan(&due); err != nil {
 		t.Fatal(err)
 	}
 	b, err := funding.BaremeAt(funding.Builtin(), domain.DateOf0(due))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"testing"
+
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // nationalVolume fills the database to the national scale of docs/architecture.md §5:
@@ -21,7 +23,7 @@ func nationalVolume(b *testing.B, e *env) {
 		 SELECT id, structure_type, 'en_instruction', current_date - (id % 60)::int, now() - (id % 60) * interval '1 day'
 		 FROM organisations WHERE name LIKE 'Structure volume %'`,
 	} {
-		if _, err := e.st.Pool.Exec(ctx, q); err != nil {
+		if _, err := pgtest.Owner(b, e.st).Exec(ctx, q); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // formOf returns the values a browser would send with the form matched by
@@ -69,7 +70,7 @@ func TestSeatChangeLeaksNothing(t *testing.T) {
 		t.Errorf("direct move of the seat: status %d, want 422", r.StatusCode)
 	}
 	var dep string
-	if err := e.st.Pool.QueryRow(ctx, `SELECT departement FROM organisations WHERE id = $1`, val).Scan(&dep); err != nil || dep != "01" {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT departement FROM organisations WHERE id = $1`, val).Scan(&dep); err != nil || dep != "01" {
 		t.Fatalf("the seat moved to %s (%v)", dep, err)
 	}
 
@@ -88,7 +89,7 @@ func TestSeatChangeLeaksNothing(t *testing.T) {
 		t.Fatalf("request: %d\n%s", r.StatusCode, r.body)
 	}
 	var rid int64
-	if err := e.st.Pool.QueryRow(ctx, `SELECT id FROM seat_change_requests WHERE structure_id = $1`, val).Scan(&rid); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT id FROM seat_change_requests WHERE structure_id = $1`, val).Scan(&rid); err != nil {
 		t.Fatal(err)
 	}
 	decide := sbase + "/siege/" + strconv.FormatInt(rid, 10)
@@ -111,7 +112,7 @@ func TestSeatChangeLeaksNothing(t *testing.T) {
 	if r := referent.post(decide, url.Values{"decision": {"approuver"}}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("approval: %d\n%s", r.StatusCode, r.body)
 	}
-	if err := e.st.Pool.QueryRow(ctx, `SELECT departement FROM organisations WHERE id = $1`, val).Scan(&dep); err != nil || dep != "59" {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT departement FROM organisations WHERE id = $1`, val).Scan(&dep); err != nil || dep != "59" {
 		t.Fatalf("after approval the seat is %s (%v)", dep, err)
 	}
 
@@ -183,7 +184,7 @@ func TestSeatChangeRefusedWithReason(t *testing.T) {
 		t.Fatalf("request: %d", r.StatusCode)
 	}
 	var rid int64
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT id FROM seat_change_requests WHERE structure_id = $1`, val).Scan(&rid); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT id FROM seat_change_requests WHERE structure_id = $1`, val).Scan(&rid); err != nil {
 		t.Fatal(err)
 	}
 	referent := e.loggedIn("referent@demo.portail-aci.fr")

@@ -73,7 +73,7 @@ func TestCSPBaseURINone(t *testing.T) {
 func TestDuplicateSIRETNamesNoStructure(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.st.Pool.Exec(ctx, `UPDATE organisations SET siret = '73282932000074', finess = '010002723' WHERE name = $1`, seed.MSPLille); err != nil {
+	if _, err := pgtest.Owner(t, e.st).Exec(ctx, `UPDATE organisations SET siret = '73282932000074', finess = '010002723' WHERE name = $1`, seed.MSPLille); err != nil {
 		t.Fatal(err)
 	}
 	c := e.loggedIn(coordVal)
@@ -107,16 +107,16 @@ func TestMemberOwnStructureInTerritoryOnly(t *testing.T) {
 	// A commune of the Ain outside any territory, and one of the Isère that
 	// the Val de Démo's territory is given here.
 	var ain, isere string
-	if err := e.st.Pool.QueryRow(ctx, `SELECT code FROM communes WHERE departement = '01'
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT code FROM communes WHERE departement = '01'
 		AND code NOT IN (SELECT commune_code FROM territory_communes) ORDER BY code LIMIT 1`).Scan(&ain); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.st.Pool.QueryRow(ctx, `SELECT code FROM communes WHERE departement = '38'
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT code FROM communes WHERE departement = '38'
 		AND code NOT IN (SELECT commune_code FROM territory_communes) ORDER BY code LIMIT 1`).Scan(&isere); err != nil {
 		t.Fatal(err)
 	}
 	val := e.regID(seed.ValDeDemo)
-	if _, err := e.st.Pool.Exec(ctx, `INSERT INTO territory_communes (structure_id, commune_code) VALUES ($1, $2)`, val, isere); err != nil {
+	if _, err := pgtest.Owner(t, e.st).Exec(ctx, `INSERT INTO territory_communes (structure_id, commune_code) VALUES ($1, $2)`, val, isere); err != nil {
 		t.Fatal(err)
 	}
 	esp := func(name, dep, commune string) string {
@@ -130,7 +130,7 @@ func TestMemberOwnStructureInTerritoryOnly(t *testing.T) {
 	inIsere := esp("ESP de l'Isère du territoire", "38", isere)
 	elsewhere := esp("ESP du Rhône", "69", "")
 	archived := esp("ESP archivée de l'Ain", "01", "")
-	if _, err := e.st.Pool.Exec(ctx, `UPDATE organisations SET archived_at = now() WHERE id = $1`, archived); err != nil {
+	if _, err := pgtest.Owner(t, e.st).Exec(ctx, `UPDATE organisations SET archived_at = now() WHERE id = $1`, archived); err != nil {
 		t.Fatal(err)
 	}
 	lille := e.regID(seed.MSPLille)
@@ -250,7 +250,7 @@ func (e *env) withQuota(quota int64) *env {
 func (e *env) structureStorage(name string) int64 {
 	e.t.Helper()
 	var n int64
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT
+	if err := pgtest.Owner(e.t, e.st).QueryRow(context.Background(), `SELECT
 		coalesce((SELECT sum(f.size) FROM document_versions v JOIN documents x ON x.id = v.document_id
 			JOIN stored_files f ON f.id = v.file_id JOIN dossiers d ON d.id = x.dossier_id JOIN organisations o ON o.id = d.structure_id
 			WHERE o.name = $1 AND NOT v.generated), 0) +

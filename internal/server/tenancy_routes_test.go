@@ -17,6 +17,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/server"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // tenantIDs are the ids of one demo structure's records, to put in the
@@ -83,7 +84,7 @@ func walkTenants(t *testing.T, e *env, emails []string, visibleStructures, visib
 	// Real ids of each demo structure's records.
 	q := func(sql string, args ...any) string {
 		var v *int64
-		if err := e.st.Pool.QueryRow(ctx, sql, args...).Scan(&v); err != nil || v == nil {
+		if err := pgtest.Owner(t, e.st).QueryRow(ctx, sql, args...).Scan(&v); err != nil || v == nil {
 			return "999999"
 		}
 		return strconv.FormatInt(*v, 10)

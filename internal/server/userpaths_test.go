@@ -15,6 +15,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/server"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // userPathTables are the tables a form may change; fingerprint hashes them
@@ -34,7 +35,7 @@ func (e *env) fingerprint(t *testing.T) map[string]string {
 	out := map[string]string{}
 	for _, tb := range userPathTables {
 		var h *string
-		if err := e.st.Pool.QueryRow(context.Background(),
+		if err := pgtest.Owner(t, e.st).QueryRow(context.Background(),
 			`SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM `+tb+` x`).Scan(&h); err != nil {
 			t.Fatalf("fingerprint %s: %v", tb, err)
 		}
@@ -62,7 +63,7 @@ func (e *env) userPathIDs(t *testing.T, structure string) map[string]string {
 	ctx := context.Background()
 	q := func(sql string, args ...any) string {
 		var v *int64
-		if err := e.st.Pool.QueryRow(ctx, sql, args...).Scan(&v); err != nil || v == nil {
+		if err := pgtest.Owner(t, e.st).QueryRow(ctx, sql, args...).Scan(&v); err != nil || v == nil {
 			return "999999"
 		}
 		return strconv.FormatInt(*v, 10)
@@ -136,7 +137,7 @@ func TestUserPathsEmptyForms(t *testing.T) {
 	}
 	uid := func(email string) string {
 		var id int64
-		if err := e.st.Pool.QueryRow(context.Background(), `SELECT id FROM users WHERE email = $1`, email).Scan(&id); err != nil {
+		if err := pgtest.Owner(t, e.st).QueryRow(context.Background(), `SELECT id FROM users WHERE email = $1`, email).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
 		return strconv.FormatInt(id, 10)
@@ -196,7 +197,7 @@ func TestUserPathsDoubleSubmitAndWrongRole(t *testing.T) {
 	val := e.demoDossierID(seed.ValDeDemo)
 	cpam := e.orgID(t, "cpam", "CPAM de l'Ain")
 	var refUID int64
-	if err := e.st.Pool.QueryRow(ctx, `SELECT id FROM users WHERE email = 'referent@demo.portail-aci.fr'`).Scan(&refUID); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT id FROM users WHERE email = 'referent@demo.portail-aci.fr'`).Scan(&refUID); err != nil {
 		t.Fatal(err)
 	}
 	ars := e.orgID(t, "ars", "ARS Auvergne-Rhône-Alpes")
@@ -205,7 +206,7 @@ func TestUserPathsDoubleSubmitAndWrongRole(t *testing.T) {
 	montsID := e.regID(seed.MontsDeDemo)
 	var freeCommune string
 	var terrVersion int
-	if err := e.st.Pool.QueryRow(ctx, `SELECT c.code, coalesce((SELECT version FROM territories WHERE structure_id = $1::bigint), 0)
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT c.code, coalesce((SELECT version FROM territories WHERE structure_id = $1::bigint), 0)
 		FROM communes c WHERE c.departement = '69' AND NOT EXISTS (SELECT 1 FROM territory_communes t WHERE t.commune_code = c.code)
 		ORDER BY c.population DESC LIMIT 1`, montsID).Scan(&freeCommune, &terrVersion); err != nil {
 		t.Fatal(err)
@@ -213,7 +214,7 @@ func TestUserPathsDoubleSubmitAndWrongRole(t *testing.T) {
 	count := func(sql string, args ...any) int {
 		t.Helper()
 		var n int
-		if err := e.st.Pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+		if err := pgtest.Owner(t, e.st).QueryRow(ctx, sql, args...).Scan(&n); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 		return n
@@ -302,7 +303,7 @@ func TestUserPathsDoubleSubmitAndWrongRole(t *testing.T) {
 	// The coordinator answers the open request twice; the referent may not
 	// answer it.
 	var cid int64
-	if err := e.st.Pool.QueryRow(ctx, `SELECT min(id) FROM dossier_complements WHERE dossier_id = $1 AND answered_at IS NULL`, val).Scan(&cid); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT min(id) FROM dossier_complements WHERE dossier_id = $1 AND answered_at IS NULL`, val).Scan(&cid); err != nil {
 		t.Fatal(err)
 	}
 	path := dpath(val, "/complements/"+strconv.FormatInt(cid, 10)+"/reponse")

@@ -78,7 +78,7 @@ func (s *Store) AcceleratorSessions(ctx context.Context, sc Scope, dossierID int
 	batch.Queue(check, checkArgs...)
 	batch.Queue("SELECT "+acceleratorColumns+acceleratorFrom+" WHERE a.dossier_id = $1 AND EXISTS ("+
 		strings.Replace(check, "d.id = $1", "d.id = a.dossier_id", 1)+") ORDER BY a.held_on, a.id", a...)
-	br := s.Pool.SendBatch(ctx, batch)
+	br := s.db(sc).SendBatch(ctx, batch)
 	defer br.Close()
 	var one int
 	if err := br.QueryRow().Scan(&one); err != nil {
@@ -105,7 +105,7 @@ type FacilitatorChoice struct {
 // who may lead its sessions.
 // No scope predicate: the users of the viewer's own organisation.
 func (s *Store) FacilitatorChoices(ctx context.Context, sc Scope) ([]FacilitatorChoice, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT u.id, u.name FROM users u JOIN memberships m ON m.user_id = u.id
+	rows, err := s.db(sc).Query(ctx, `SELECT u.id, u.name FROM users u JOIN memberships m ON m.user_id = u.id
 		WHERE m.org_id = $1 AND u.disabled_at IS NULL ORDER BY u.name, u.id LIMIT 500`, sc.OrgID)
 	if err != nil {
 		return nil, pgError("store.FacilitatorChoices", err)
@@ -127,7 +127,7 @@ func (s *Store) ScheduleAccelerator(ctx context.Context, sc Scope, dossierID int
 	}
 	at = at.Truncate(time.Microsecond)
 	var id int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		d, err := lockDossier(ctx, tx, sc, dossierID)
 		if err != nil {
 			return err
@@ -189,7 +189,7 @@ func (s *Store) RecordAcceleratorReport(ctx context.Context, sc Scope, dossierID
 	}
 	at = at.Truncate(time.Microsecond)
 	report = strings.TrimSpace(report)
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		d, err := lockDossier(ctx, tx, sc, dossierID)
 		if err != nil {
 			return err

@@ -77,7 +77,7 @@ func TestAcceleratorSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	var title, body string
-	if err := st.Pool.QueryRow(ctx, `SELECT n.title, n.body FROM notifications n JOIN users u ON u.id = n.user_id
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT n.title, n.body FROM notifications n JOIN users u ON u.id = n.user_id
 		WHERE u.email = 'cpts.test.ain@test.portail-aci.fr' AND n.dossier_id = $1 ORDER BY n.id DESC LIMIT 1`, id).Scan(&title, &body); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestAcceleratorSessions(t *testing.T) {
 		t.Fatal("the report is not in the project leader's e-mail")
 	}
 	var audits int
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM dossier_audit WHERE dossier_id = $1 AND transition IN ('seance_accelerateur', 'compte_rendu_accelerateur')`, id).Scan(&audits)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM dossier_audit WHERE dossier_id = $1 AND transition IN ('seance_accelerateur', 'compte_rendu_accelerateur')`, id).Scan(&audits)
 	if audits != 3 {
 		t.Fatalf("audit rows %d, want 3", audits)
 	}

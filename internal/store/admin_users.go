@@ -154,7 +154,7 @@ func (s *Store) CreateAccount(ctx context.Context, a Actor, n NewAccount) (int64
 		return 0, err
 	}
 	var id int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		orgName, err := lockOrgForRole(ctx, tx, n.OrgID, n.Role)
 		if err != nil {
 			return err
@@ -190,7 +190,7 @@ func (s *Store) GrantMembership(ctx context.Context, a Actor, userID, orgID int6
 	if orgID <= 0 {
 		return domain.FieldError("org_id", "Choisissez une organisation.")
 	}
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		if err := lockUser(ctx, tx, userID); err != nil {
 			return err
 		}
@@ -222,7 +222,7 @@ func lockUser(ctx context.Context, tx pgx.Tx, userID int64) error {
 // System path, no scope: national administration only (the routes are behind
 // requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) RevokeMembership(ctx context.Context, a Actor, userID, orgID int64) error {
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		if err := lockUser(ctx, tx, userID); err != nil {
 			return err
 		}
@@ -252,7 +252,7 @@ func (s *Store) SetUserDisabled(ctx context.Context, a Actor, userID int64, disa
 	if disabled && userID == a.UserID {
 		return domain.Errorf(domain.EConflict, "Vous ne pouvez pas désactiver votre propre compte.")
 	}
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		var email string
 		q := `UPDATE users SET disabled_at = NULL WHERE id = $1 AND disabled_at IS NOT NULL RETURNING email`
 		action := AuditUserEnable
@@ -283,7 +283,7 @@ func (s *Store) SetUserDisabled(ctx context.Context, a Actor, userID int64, disa
 // No scope: a user's own rows (WHERE user_id), not a structure's data; the
 // handlers pass sc.UserID.
 func (s *Store) ChangePassword(ctx context.Context, userID int64, actorName, hash string) error {
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, must_change_password = false
 			WHERE id = $1`, userID, hash)
 		if err != nil {
@@ -326,13 +326,13 @@ func (s *Store) ListAccounts(ctx context.Context, f UserFilter, p Page) ([]Accou
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
 	var total int
-	if err := s.Pool.QueryRow(ctx, "SELECT count(*) FROM users u"+w, a...).Scan(&total); err != nil {
+	if err := s.sys().QueryRow(ctx, "SELECT count(*) FROM users u"+w, a...).Scan(&total); err != nil {
 		return nil, 0, pgError("store.ListAccounts", err)
 	}
 	if p.Size <= 0 {
 		p.Size = 50
 	}
-	rows, err := s.Pool.Query(ctx, "SELECT u.id, u.email, u.name, u.password_hash, u.email_mode, u.disabled_at, u.created_at FROM users u"+w+
+	rows, err := s.sys().Query(ctx, "SELECT u.id, u.email, u.name, u.password_hash, u.email_mode, u.disabled_at, u.created_at FROM users u"+w+
 		" ORDER BY lower(u.name), u.id"+p.limitOffset(), a...)
 	if err != nil {
 		return nil, 0, pgError("store.ListAccounts", err)
@@ -354,7 +354,7 @@ func (s *Store) ListAccounts(ctx context.Context, f UserFilter, p Page) ([]Accou
 	for i, u := range out {
 		ids[i], idx[u.ID] = u.ID, i
 	}
-	mrows, err := s.Pool.Query(ctx, `SELECT m.user_id, m.org_id, o.name, o.kind, m.role FROM memberships m
+	mrows, err := s.sys().Query(ctx, `SELECT m.user_id, m.org_id, o.name, o.kind, m.role FROM memberships m
 		JOIN organisations o ON o.id = m.org_id WHERE m.user_id = ANY($1) ORDER BY o.name, o.id`, ids)
 	if err != nil {
 		return nil, 0, pgError("store.ListAccounts", err)
@@ -378,7 +378,7 @@ func (s *Store) ListAccounts(ctx context.Context, f UserFilter, p Page) ([]Accou
 // requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) UserCreatedAt(ctx context.Context, id int64) (time.Time, error) {
 	var t time.Time
-	err := s.Pool.QueryRow(ctx, `SELECT created_at FROM users WHERE id = $1`, id).Scan(&t)
+	err := s.sys().QueryRow(ctx, `SELECT created_at FROM users WHERE id = $1`, id).Scan(&t)
 	return t, pgError("store.UserCreatedAt", err)
 }
 
@@ -395,7 +395,7 @@ type AdminAuditEntry struct {
 // System path, no scope: national administration only (the routes are behind
 // requireNationalAdmin, server/admin_routes.go; the cmd/aci CLI and the seed).
 func (s *Store) AdminAuditFor(ctx context.Context, userID int64) ([]AdminAuditEntry, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT at, actor_name, action, detail FROM admin_audit
+	rows, err := s.sys().Query(ctx, `SELECT at, actor_name, action, detail FROM admin_audit
 		WHERE target_user_id = $1 ORDER BY at DESC, id DESC LIMIT 100`, userID)
 	if err != nil {
 		return nil, pgError("store.AdminAuditFor", err)
@@ -433,7 +433,7 @@ func (s *Store) AdminOrganisations(ctx context.Context, structures bool) ([]OrgC
 		q += ` AND o.kind <> 'structure'`
 	}
 	q += ` ORDER BY CASE o.kind WHEN 'national' THEN 0 WHEN 'cpam' THEN 1 WHEN 'ars' THEN 2 WHEN 'dcgdr' THEN 3 ELSE 4 END, lower(o.name), o.id`
-	rows, err := s.Pool.Query(ctx, q)
+	rows, err := s.sys().Query(ctx, q)
 	if err != nil {
 		return nil, pgError("store.AdminOrganisations", err)
 	}
@@ -450,7 +450,7 @@ func (s *Store) AdminOrganisations(ctx context.Context, structures bool) ([]OrgC
 // Regions lists every region (code, name) for the forms' choices.
 // No scope: reference data, not tenant data (the same for every user).
 func (s *Store) Regions(ctx context.Context) ([][2]string, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT code, nom FROM regions ORDER BY nom`)
+	rows, err := s.sys().Query(ctx, `SELECT code, nom FROM regions ORDER BY nom`)
 	if err != nil {
 		return nil, pgError("store.Regions", err)
 	}
@@ -497,7 +497,7 @@ func (s *Store) AdminCreateOrganisation(ctx context.Context, a Actor, o NewOrgan
 		o.Departements, o.Region = nil, ""
 	}
 	var id int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		return s.once(ctx, tx, a.UserID, "create_organisation", &id, func() (int64, error) {
 			var id int64
 			err := adminCreateOrganisationTx(ctx, tx, a, o, &id)

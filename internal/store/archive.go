@@ -38,14 +38,14 @@ func archiveFacts(ctx context.Context, q contentQuerier, id int64) ([]workflow.A
 func (s *Store) ArchiveBlockers(ctx context.Context, sc Scope, id int64) ([]string, error) {
 	var a args
 	var ok bool
-	if err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisations o WHERE o.id = `+a.add(id)+` AND `+sc.structures("o", &a)+`)`, a...).
+	if err := s.db(sc).QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisations o WHERE o.id = `+a.add(id)+` AND `+sc.structures("o", &a)+`)`, a...).
 		Scan(&ok); err != nil {
 		return nil, pgError("store.ArchiveBlockers", err)
 	}
 	if !ok {
 		return nil, domain.Errorf(domain.ENotFound, "Structure introuvable.")
 	}
-	facts, err := archiveFacts(ctx, s.Pool, id)
+	facts, err := archiveFacts(ctx, s.db(sc), id)
 	if err != nil {
 		return nil, pgError("store.ArchiveBlockers", err)
 	}
@@ -86,7 +86,7 @@ func checkArchivable(ctx context.Context, tx pgx.Tx, id int64) error {
 // admin only (outside, or not archived: not found / conflict), with its
 // history row (docs/rules.md §22).
 func (s *Store) UnarchiveStructure(ctx context.Context, sc Scope, id int64, version int) error {
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		if !access.ForViewer(sc.Viewer()).Can(access.ActAdminister) {
 			return domain.Errorf(domain.ENotFound, "Structure introuvable.")
 		}

@@ -97,7 +97,7 @@ func (s *Store) DossierHistory(ctx context.Context, sc Scope, dossierID int64) (
 	q := `SELECT ` + auditColumns + ` FROM dossier_audit a JOIN dossiers d ON d.id = a.dossier_id
 		JOIN organisations o ON o.id = d.structure_id
 		WHERE a.dossier_id = ` + a.add(dossierID) + ` AND ` + sc.dossiers("d", &a) + ` ORDER BY a.seq`
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.DossierHistory", err)
 	}
@@ -123,7 +123,7 @@ type AuditReport struct {
 // shows only there). It stops at the first broken dossier.
 func (s *Store) VerifyAudit(ctx context.Context) (AuditReport, error) {
 	var rep AuditReport
-	rows, err := s.Pool.Query(ctx, `SELECT id, audit_head, audit_seq FROM dossiers ORDER BY id`)
+	rows, err := s.sys().Query(ctx, `SELECT id, audit_head, audit_seq FROM dossiers ORDER BY id`)
 	if err != nil {
 		return rep, pgError("store.VerifyAudit", err)
 	}
@@ -140,7 +140,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (AuditReport, error) {
 		return rep, pgError("store.VerifyAudit", err)
 	}
 	for _, h := range heads {
-		rows, err := s.Pool.Query(ctx, `SELECT `+auditColumns+` FROM dossier_audit a WHERE a.dossier_id = $1 ORDER BY a.seq`, h.id)
+		rows, err := s.sys().Query(ctx, `SELECT `+auditColumns+` FROM dossier_audit a WHERE a.dossier_id = $1 ORDER BY a.seq`, h.id)
 		if err != nil {
 			return rep, pgError("store.VerifyAudit", err)
 		}

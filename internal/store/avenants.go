@@ -186,13 +186,13 @@ func (s *Store) ContractAvenants(ctx context.Context, sc Scope, contractID int64
 	var a args
 	q := `SELECT ` + avenantColumns + ` FROM contract_avenants v JOIN contracts c ON c.id = v.contract_id JOIN organisations o ON o.id = c.structure_id
 		WHERE c.id = ` + a.add(contractID) + " AND " + sc.contracts("c", &a) + " ORDER BY v.number"
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.ContractAvenants", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Avenant, error) { return scanAvenant(r) })
 	if err == nil {
-		err = loadAvenantSignatures(ctx, s.Pool, out)
+		err = loadAvenantSignatures(ctx, s.db(sc), out)
 	}
 	return out, pgError("store.ContractAvenants", err)
 }
@@ -202,7 +202,7 @@ func (s *Store) ContractAvenant(ctx context.Context, sc Scope, contractID, id in
 	var a args
 	q := `SELECT ` + avenantColumns + ` FROM contract_avenants v JOIN contracts c ON c.id = v.contract_id JOIN organisations o ON o.id = c.structure_id
 		WHERE c.id = ` + a.add(contractID) + " AND v.id = " + a.add(id) + " AND " + sc.contracts("c", &a)
-	v, err := scanAvenant(s.Pool.QueryRow(ctx, q, a...))
+	v, err := scanAvenant(s.db(sc).QueryRow(ctx, q, a...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, domain.Errorf(domain.ENotFound, "Avenant introuvable.")
 	}
@@ -210,7 +210,7 @@ func (s *Store) ContractAvenant(ctx context.Context, sc Scope, contractID, id in
 		return v, pgError("store.ContractAvenant", err)
 	}
 	list := []Avenant{v}
-	err = loadAvenantSignatures(ctx, s.Pool, list)
+	err = loadAvenantSignatures(ctx, s.db(sc), list)
 	return list[0], pgError("store.ContractAvenant", err)
 }
 
@@ -229,7 +229,7 @@ type ContractDocumentVersion struct {
 func (s *Store) AvenantDocument(ctx context.Context, sc Scope, contractID, id int64) (ContractDocumentVersion, error) {
 	var a args
 	var d ContractDocumentVersion
-	err := s.Pool.QueryRow(ctx, `SELECT d.version, d.avenant_id, d.document_html, d.document_sha256, d.created_at
+	err := s.db(sc).QueryRow(ctx, `SELECT d.version, d.avenant_id, d.document_html, d.document_sha256, d.created_at
 		FROM contract_documents d JOIN contracts c ON c.id = d.contract_id JOIN organisations o ON o.id = c.structure_id
 		WHERE c.id = `+a.add(contractID)+" AND d.avenant_id = "+a.add(id)+" AND "+sc.contracts("c", &a), a...).
 		Scan(&d.Version, &d.AvenantID, &d.HTML, &d.SHA256, &d.CreatedAt)
@@ -263,7 +263,7 @@ func (s *Store) ProposeAvenant(ctx context.Context, sc Scope, in AvenantProposal
 	in.At = in.At.Truncate(time.Microsecond)
 	in.Object = strings.TrimSpace(in.Object)
 	var id int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		// A replayed form (its idempotency key, docs/rules.md §33) returns
 		// the avenant already proposed; the version check stops any other
 		// second post of the same page.
@@ -463,7 +463,7 @@ func (s *Store) DecideAvenant(ctx context.Context, sc Scope, contractID, id int6
 	if utf8.RuneCountInString(reason) > 2000 {
 		return domain.FieldError("reason", "Le motif ne doit pas dépasser 2 000 caractères.")
 	}
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		c, err := lockContract(ctx, tx, sc, contractID)
 		if err != nil {
 			return err
@@ -517,7 +517,7 @@ func (s *Store) SignAvenant(ctx context.Context, sc Scope, contractID, id int64,
 	}
 	at = at.Truncate(time.Microsecond)
 	var eff AvenantEffect
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		c, err := lockContract(ctx, tx, sc, contractID)
 		if err != nil {
 			return err

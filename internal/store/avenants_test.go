@@ -14,6 +14,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 type payRow struct {
@@ -29,7 +30,7 @@ type payRow struct {
 
 func contractPayments(t *testing.T, st *store.Store, cid int64) []payRow {
 	t.Helper()
-	rows, err := st.Pool.Query(context.Background(), `SELECT id, due_on, contract_year, mission, kind, amount_cents, status, cancel_reason
+	rows, err := pgtest.Owner(t, st).Query(context.Background(), `SELECT id, due_on, contract_year, mission, kind, amount_cents, status, cancel_reason
 		FROM payments WHERE contract_id = $1 ORDER BY id`, cid)
 	if err != nil {
 		t.Fatal(err)
@@ -265,7 +266,7 @@ func TestTerritoryAvenantMovesTierFromNextAnniversary(t *testing.T) {
 			ordered = p.id
 		}
 	}
-	if _, err := st.Pool.Exec(ctx, `UPDATE payments SET status = 'ordonnance', ordered_on = '2026-05-21' WHERE id = $1`, ordered); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `UPDATE payments SET status = 'ordonnance', ordered_on = '2026-05-21' WHERE id = $1`, ordered); err != nil {
 		t.Fatal(err)
 	}
 	for _, who := range []string{coordA, arsDir} {

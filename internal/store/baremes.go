@@ -23,7 +23,7 @@ import (
 // funding engine's values (migrations/00010_baremes.sql, 00053_bareme_parameters.sql).
 // No scope: reference data, not tenant data (the same for every user).
 func (s *Store) LoadBaremes(ctx context.Context) ([]funding.Bareme, error) {
-	return loadBaremes(ctx, s.Pool)
+	return loadBaremes(ctx, s.sys())
 }
 
 // batcher is what sends a pgx batch: the pool or a transaction.
@@ -199,7 +199,7 @@ func scanBaremeAmorcage(rows pgx.Rows, byID map[int64]*funding.Bareme) error {
 // advance rate: docs/rules.md §4, §9), by code.
 // No scope: reference data, not tenant data (the same for every user).
 func (s *Store) LoadMSPBaremes(ctx context.Context) ([]funding.MSPBareme, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT code, name, point_value_cents, reference_patientele, advance_percent FROM msp_baremes ORDER BY code`)
+	rows, err := s.sys().Query(ctx, `SELECT code, name, point_value_cents, reference_patientele, advance_percent FROM msp_baremes ORDER BY code`)
 	if err != nil {
 		return nil, pgError("store.LoadMSPBaremes", err)
 	}
@@ -236,7 +236,7 @@ func (s *Store) LoadMSPIndicators(ctx context.Context, baremeCode string) ([]MSP
 		q += " WHERE bareme_code = " + a.add(baremeCode)
 	}
 	q += ` ORDER BY bareme_code, id`
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.sys().Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.LoadMSPIndicators", err)
 	}
@@ -313,7 +313,7 @@ func (s *Store) CreateMSPIndicator(ctx context.Context, sc Scope, ind funding.MS
 		return 0, errs[0]
 	}
 	var id int64
-	err := s.Pool.QueryRow(ctx, `INSERT INTO msp_indicators (bareme_code, code, label, axis, kind, fixed_points, variable_points, exclusive_group)
+	err := s.db(sc).QueryRow(ctx, `INSERT INTO msp_indicators (bareme_code, code, label, axis, kind, fixed_points, variable_points, exclusive_group)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		ind.Bareme, ind.Code, ind.Label, string(ind.Axis), string(ind.Kind), ind.FixedPoints, ind.VariablePoints, optString(ind.Group)).Scan(&id)
 	if err != nil {
@@ -331,7 +331,7 @@ func (s *Store) UpdateMSPIndicator(ctx context.Context, sc Scope, id int64, ind 
 	if errs := ValidateMSPIndicator(ind); len(errs) > 0 {
 		return errs[0]
 	}
-	tag, err := s.Pool.Exec(ctx, `UPDATE msp_indicators SET bareme_code = $2, code = $3, label = $4, axis = $5, kind = $6,
+	tag, err := s.db(sc).Exec(ctx, `UPDATE msp_indicators SET bareme_code = $2, code = $3, label = $4, axis = $5, kind = $6,
 		fixed_points = $7, variable_points = $8, exclusive_group = $9 WHERE id = $1`,
 		id, ind.Bareme, ind.Code, ind.Label, string(ind.Axis), string(ind.Kind), ind.FixedPoints, ind.VariablePoints, optString(ind.Group))
 	if err != nil {
@@ -348,7 +348,7 @@ func (s *Store) DeleteMSPIndicator(ctx context.Context, sc Scope, id int64) erro
 	if err := requireAdmin(sc); err != nil {
 		return err
 	}
-	tag, err := s.Pool.Exec(ctx, `DELETE FROM msp_indicators WHERE id = $1`, id)
+	tag, err := s.db(sc).Exec(ctx, `DELETE FROM msp_indicators WHERE id = $1`, id)
 	if err != nil {
 		return pgError("store.DeleteMSPIndicator", err)
 	}

@@ -161,7 +161,7 @@ func (s *Store) AddComplementRequest(ctx context.Context, sc Scope, dossierID in
 	}
 	at = at.Truncate(time.Microsecond)
 	var state workflow.State
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		d, err := lockDossier(ctx, tx, sc, dossierID)
 		if err != nil {
 			return err
@@ -243,7 +243,7 @@ func (s *Store) AnswerComplementRequest(ctx context.Context, sc Scope, dossierID
 	if utf8.RuneCountInString(answer) > MaxMotivation {
 		return domain.FieldError("answer", "La réponse ne doit pas dépasser %d caractères.", MaxMotivation)
 	}
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		d, err := lockDossier(ctx, tx, sc, dossierID)
 		if err != nil {
 			return err
@@ -285,7 +285,7 @@ func (s *Store) ListComplementRequests(ctx context.Context, sc Scope, dossierID 
 		FROM dossier_complements c JOIN dossiers d ON d.id = c.dossier_id JOIN organisations o ON o.id = d.structure_id
 		LEFT JOIN users ru ON ru.id = c.requested_by LEFT JOIN users au ON au.id = c.answered_by
 		WHERE c.dossier_id = ` + a.add(dossierID) + ` AND ` + sc.dossiers("d", &a) + ` ORDER BY c.id`
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.ListComplementRequests", err)
 	}

@@ -89,10 +89,10 @@ func (s *Store) ContractMissions(ctx context.Context, sc Scope, contractID int64
 	var a args
 	var id int64
 	q := "SELECT c.id" + contractFrom + " WHERE c.id = " + a.add(contractID) + " AND " + sc.contracts("c", &a)
-	if err := s.Pool.QueryRow(ctx, q, a...).Scan(&id); err != nil {
+	if err := s.db(sc).QueryRow(ctx, q, a...).Scan(&id); err != nil {
 		return nil, contractNotFound(pgError("store.ContractMissions", err))
 	}
-	ps, err := loadMissionProgress(ctx, s.Pool, id)
+	ps, err := loadMissionProgress(ctx, s.db(sc), id)
 	return ps, pgError("store.ContractMissions", err)
 }
 
@@ -110,7 +110,7 @@ func (s *Store) MissionFile(ctx context.Context, sc Scope, contractID int64, m f
 		JOIN contracts c ON c.id = m.contract_id JOIN organisations o ON o.id = c.structure_id
 		WHERE m.contract_id = ` + a.add(contractID) + ` AND m.mission = ` + a.add(string(m)) + ` AND ` + sc.contracts("c", &a)
 	var f FileDownload
-	err := s.Pool.QueryRow(ctx, q, a...).Scan(&f.ID, &f.Filename, &f.MediaType, &f.Size, &f.SHA256, &f.Content)
+	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&f.ID, &f.Filename, &f.MediaType, &f.Size, &f.SHA256, &f.Content)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return f, domain.Errorf(domain.ENotFound, "Fichier introuvable.")
 	}
@@ -238,7 +238,7 @@ func (s *Store) DeclareMissionStart(ctx context.Context, sc Scope, in MissionDec
 		return nil, err
 	}
 	var ids []int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		c, err := lockLifeContract(ctx, tx, sc, in.ContractID, in.Mission)
 		if err != nil {
 			return err
@@ -317,7 +317,7 @@ func (s *Store) DeclareMissionDeployment(ctx context.Context, sc Scope, in Missi
 	if err := in.check(s); err != nil {
 		return err
 	}
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		c, err := lockLifeContract(ctx, tx, sc, in.ContractID, in.Mission)
 		if err != nil {
 			return err
@@ -373,7 +373,7 @@ func (s *Store) CreateAnniversaryAdvances(ctx context.Context, today domain.Date
 	// Contracts signed about a year ago or more (364 days: an anniversary
 	// of 29 February falls on 28 February, docs/rules.md §8); anniversaryTx
 	// decides with contractlife.Anniversary.
-	rows, err := s.Pool.Query(ctx, `SELECT id FROM contracts WHERE state IN ('actif', 'resiliation_demandee') AND structure_type = $2
+	rows, err := s.sys().Query(ctx, `SELECT id FROM contracts WHERE state IN ('actif', 'resiliation_demandee') AND structure_type = $2
 		AND start_date <= $1::date - 364 ORDER BY start_date, id`, today.String(), string(domain.CPTS))
 	if err != nil {
 		return 0, pgError("store.CreateAnniversaryAdvances", err)
@@ -389,7 +389,7 @@ func (s *Store) CreateAnniversaryAdvances(ctx context.Context, today domain.Date
 	var errs []error
 	for _, id := range ids {
 		created := 0
-		err := s.Tx(ctx, func(tx pgx.Tx) error {
+		err := s.sysTx(ctx, func(tx pgx.Tx) error {
 			c, err := scanContract(tx.QueryRow(ctx, "SELECT "+contractColumns+contractFrom+" WHERE c.id = $1 FOR UPDATE OF c SKIP LOCKED", id))
 			if err != nil {
 				return err
@@ -525,17 +525,17 @@ func (s *Store) ContractLife(ctx context.Context, sc Scope, id int64) (ContractL
 	var a args
 	var dossierID int64
 	q := "SELECT c.dossier_id" + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.contracts("c", &a)
-	if err := s.Pool.QueryRow(ctx, q, a...).Scan(&dossierID); err != nil {
+	if err := s.db(sc).QueryRow(ctx, q, a...).Scan(&dossierID); err != nil {
 		return out, contractNotFound(pgError("store.ContractLife", err))
 	}
 	var err error
-	if out.Missions, err = loadMissionProgress(ctx, s.Pool, id); err != nil {
+	if out.Missions, err = loadMissionProgress(ctx, s.db(sc), id); err != nil {
 		return out, pgError("store.ContractLife", err)
 	}
-	if out.Payments, err = listPayments(ctx, s.Pool, id); err != nil {
+	if out.Payments, err = listPayments(ctx, s.db(sc), id); err != nil {
 		return out, pgError("store.ContractLife", err)
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT contract_year, closed_on FROM contract_year_closings WHERE contract_id = $1`, id)
+	rows, err := s.db(sc).Query(ctx, `SELECT contract_year, closed_on FROM contract_year_closings WHERE contract_id = $1`, id)
 	if err != nil {
 		return out, pgError("store.ContractLife", err)
 	}
@@ -545,7 +545,7 @@ func (s *Store) ContractLife(ctx context.Context, sc Scope, id int64) (ContractL
 	if _, err := pgx.ForEachRow(rows, []any{&y, &on}, func() error { out.Closed[y] = domain.DateOf0(on); return nil }); err != nil {
 		return out, pgError("store.ContractLife", err)
 	}
-	rows, err = s.Pool.Query(ctx, `SELECT `+auditColumns+` FROM dossier_audit a WHERE a.dossier_id = $1 ORDER BY a.seq`, dossierID)
+	rows, err = s.db(sc).Query(ctx, `SELECT `+auditColumns+` FROM dossier_audit a WHERE a.dossier_id = $1 ORDER BY a.seq`, dossierID)
 	if err != nil {
 		return out, pgError("store.ContractLife", err)
 	}

@@ -482,11 +482,11 @@ func loadSignatures(ctx context.Context, q querier, c *Contract) error {
 func (s *Store) ContractByDossier(ctx context.Context, sc Scope, dossierID int64) (Contract, error) {
 	var a args
 	q := "SELECT " + contractColumns + contractFrom + " WHERE c.dossier_id = " + a.add(dossierID) + " AND " + sc.contracts("c", &a)
-	c, err := scanContract(s.Pool.QueryRow(ctx, q, a...))
+	c, err := scanContract(s.db(sc).QueryRow(ctx, q, a...))
 	if err != nil {
 		return c, contractNotFound(pgError("store.ContractByDossier", err))
 	}
-	if err := loadSignatures(ctx, s.Pool, &c); err != nil {
+	if err := loadSignatures(ctx, s.db(sc), &c); err != nil {
 		return c, pgError("store.ContractByDossier", err)
 	}
 	return c, nil
@@ -496,11 +496,11 @@ func (s *Store) ContractByDossier(ctx context.Context, sc Scope, dossierID int64
 func (s *Store) ContractByID(ctx context.Context, sc Scope, id int64) (Contract, error) {
 	var a args
 	q := "SELECT " + contractColumns + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.contracts("c", &a)
-	c, err := scanContract(s.Pool.QueryRow(ctx, q, a...))
+	c, err := scanContract(s.db(sc).QueryRow(ctx, q, a...))
 	if err != nil {
 		return c, contractNotFound(pgError("store.ContractByID", err))
 	}
-	if err := loadSignatures(ctx, s.Pool, &c); err != nil {
+	if err := loadSignatures(ctx, s.db(sc), &c); err != nil {
 		return c, pgError("store.ContractByID", err)
 	}
 	return c, nil
@@ -564,7 +564,7 @@ func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in Contra
 		in.baremes = list
 	}
 	var out workflow.Outcome
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		var a args
 		q := "SELECT " + contractColumns + contractFrom + " WHERE c.dossier_id = " + a.add(in.DossierID) + " AND " + sc.contracts("c", &a) + " FOR UPDATE OF c"
 		c, err := scanContract(tx.QueryRow(ctx, q, a...))
@@ -774,10 +774,10 @@ func (s *Store) ContractsAwaitingSignature(ctx context.Context, sc Scope, party 
 	w := ` WHERE c.state = 'a_signer' AND NOT EXISTS (SELECT 1 FROM contract_signatures cs WHERE cs.contract_id = c.id AND cs.party = ` +
 		a.add(string(party)) + `) AND ` + sc.contracts("c", &a)
 	var total int
-	if err := s.Pool.QueryRow(ctx, `SELECT count(*)`+contractFrom+w, a...).Scan(&total); err != nil {
+	if err := s.db(sc).QueryRow(ctx, `SELECT count(*)`+contractFrom+w, a...).Scan(&total); err != nil {
 		return nil, 0, pgError("store.ContractsAwaitingSignature", err)
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT c.dossier_id, o.name, (SELECT count(*) FROM contract_signatures cs WHERE cs.contract_id = c.id), c.created_at`+
+	rows, err := s.db(sc).Query(ctx, `SELECT c.dossier_id, o.name, (SELECT count(*) FROM contract_signatures cs WHERE cs.contract_id = c.id), c.created_at`+
 		contractFrom+w+` ORDER BY c.created_at, c.id LIMIT `+a.add(limit), a...)
 	if err != nil {
 		return nil, 0, pgError("store.ContractsAwaitingSignature", err)

@@ -12,6 +12,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 const cpamMgr = "manager.ain@test.portail-aci.fr"
@@ -68,7 +69,7 @@ func acceptedDossier(t *testing.T, st *store.Store, scopes map[string]store.Scop
 	}
 	if scopes[who].Kind == domain.OrgStructure {
 		var typ string
-		_ = st.Pool.QueryRow(context.Background(), "SELECT structure_type FROM organisations WHERE id = $1", scopes[who].OrgID).Scan(&typ)
+		_ = pgtest.Owner(t, st).QueryRow(context.Background(), "SELECT structure_type FROM organisations WHERE id = $1", scopes[who].OrgID).Scan(&typ)
 		if typ == "MSP" {
 			steps = steps[2:]
 		}

@@ -63,7 +63,7 @@ type CrisisResult struct {
 
 // RegionDepartements are the codes of the départements of region reg.
 func (s *Store) RegionDepartements(ctx context.Context, reg string) ([]string, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT code FROM departements WHERE region = $1 ORDER BY code`, reg)
+	rows, err := s.sys().Query(ctx, `SELECT code FROM departements WHERE region = $1 ORDER BY code`, reg)
 	if err != nil {
 		return nil, pgError("store.RegionDepartements", err)
 	}
@@ -107,7 +107,7 @@ func (s *Store) DeclareCrisis(ctx context.Context, sc Scope, in CrisisInput) (in
 		covered = regionDeps
 	}
 	var id int64
-	err = s.Tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, sc, func(tx pgx.Tx) error {
 		// A replayed form (its idempotency key, docs/rules.md §33) returns
 		// the crisis already declared instead of a second one.
 		return s.once(ctx, tx, sc.UserID, "declare_crisis", &id, func() (int64, error) {
@@ -244,10 +244,10 @@ func (s *Store) Crises(ctx context.Context, sc Scope, p Page) ([]Crisis, int, er
 	var a args
 	w := " FROM crises k WHERE " + sc.crises("k", &a)
 	var total int
-	if err := s.Pool.QueryRow(ctx, "SELECT count(*)"+w, a...).Scan(&total); err != nil {
+	if err := s.db(sc).QueryRow(ctx, "SELECT count(*)"+w, a...).Scan(&total); err != nil {
 		return nil, 0, pgError("store.Crises", err)
 	}
-	rows, err := s.Pool.Query(ctx, "SELECT "+crisisColumns+w+" ORDER BY k.declared_on DESC, k.id DESC"+p.limitOffset(), a...)
+	rows, err := s.db(sc).Query(ctx, "SELECT "+crisisColumns+w+" ORDER BY k.declared_on DESC, k.id DESC"+p.limitOffset(), a...)
 	if err != nil {
 		return nil, 0, pgError("store.Crises", err)
 	}
@@ -259,7 +259,7 @@ func (s *Store) Crises(ctx context.Context, sc Scope, p Page) ([]Crisis, int, er
 // results of the CPTS in scope.
 func (s *Store) CrisisByID(ctx context.Context, sc Scope, id int64) (Crisis, []CrisisResult, error) {
 	var a args
-	k, err := scanCrisis(s.Pool.QueryRow(ctx, "SELECT "+crisisColumns+" FROM crises k WHERE k.id = "+a.add(id)+" AND "+sc.crises("k", &a), a...))
+	k, err := scanCrisis(s.db(sc).QueryRow(ctx, "SELECT "+crisisColumns+" FROM crises k WHERE k.id = "+a.add(id)+" AND "+sc.crises("k", &a), a...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return k, nil, domain.Errorf(domain.ENotFound, "Crise introuvable.")
 	}
@@ -267,7 +267,7 @@ func (s *Store) CrisisByID(ctx context.Context, sc Scope, id int64) (Crisis, []C
 		return k, nil, pgError("store.CrisisByID", err)
 	}
 	var b args
-	rows, err := s.Pool.Query(ctx, `SELECT o.id, o.name, o.departement, r.contract_id, coalesce(r.payment_id, 0), coalesce(p.contract_year, 0),
+	rows, err := s.db(sc).Query(ctx, `SELECT o.id, o.name, o.departement, r.contract_id, coalesce(r.payment_id, 0), coalesce(p.contract_year, 0),
 		r.amount_cents, r.reason, coalesce(p.status, '')
 		FROM crisis_results r JOIN organisations o ON o.id = r.structure_id LEFT JOIN payments p ON p.id = r.payment_id
 		WHERE r.crisis_id = `+b.add(id)+" AND "+"r.contract_id IN (SELECT rc.id FROM contracts rc WHERE "+sc.contracts("rc", &b)+")"+" ORDER BY o.name, r.contract_id", b...)
@@ -315,7 +315,7 @@ type ContractCrisis struct {
 // latest first, at most 50.
 func (s *Store) ContractCrises(ctx context.Context, sc Scope, contractID int64) ([]ContractCrisis, error) {
 	var a args
-	rows, err := s.Pool.Query(ctx, `SELECT k.id, k.name, k.declared_on, r.amount_cents, r.payment_id IS NOT NULL, r.reason
+	rows, err := s.db(sc).Query(ctx, `SELECT k.id, k.name, k.declared_on, r.amount_cents, r.payment_id IS NOT NULL, r.reason
 		FROM crisis_results r JOIN crises k ON k.id = r.crisis_id JOIN organisations o ON o.id = r.structure_id
 		WHERE r.contract_id = `+a.add(contractID)+" AND "+"r.contract_id IN (SELECT rc.id FROM contracts rc WHERE "+sc.contracts("rc", &a)+")"+" ORDER BY k.declared_on DESC, k.id DESC LIMIT 50", a...)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // scopeOfEmail is the scope of a seeded account's only membership.
@@ -37,7 +38,7 @@ func scopeOfEmail(t *testing.T, st *store.Store, email string) store.Scope {
 // territory of a chosen tier.
 func freeCommunes(t *testing.T, st *store.Store, dep string, min, max int64, skip []string) ([]string, int64) {
 	t.Helper()
-	rows, err := st.Pool.Query(context.Background(), `SELECT code, population FROM communes WHERE departement = $1 AND actuelle
+	rows, err := pgtest.Owner(t, st).Query(context.Background(), `SELECT code, population FROM communes WHERE departement = $1 AND actuelle
 		AND code NOT IN (SELECT commune_code FROM territory_communes) AND NOT (code = ANY(coalesce($2::text[], '{}'))) ORDER BY population DESC, code LIMIT 400`, dep, skip)
 	if err != nil {
 		t.Fatal(err)

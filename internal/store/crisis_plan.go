@@ -68,7 +68,7 @@ func (s *Store) UploadCrisisPlan(ctx context.Context, sc Scope, contractID int64
 	}
 	at = at.Truncate(time.Microsecond)
 	var n int
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		c, err := lockContract(ctx, tx, sc, contractID)
 		if err != nil {
 			return err
@@ -131,7 +131,7 @@ func (s *Store) DecideCrisisPlan(ctx context.Context, sc Scope, in PlanDecision)
 		return 0, domain.FieldError("reason", "Le motif ne doit pas dépasser 2 000 caractères.")
 	}
 	var amount domain.Cents
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		c, err := lockContract(ctx, tx, sc, in.ContractID)
 		if err != nil {
 			return err
@@ -196,7 +196,7 @@ func (s *Store) DecideCrisisPlan(ctx context.Context, sc Scope, in PlanDecision)
 // latest first.
 func (s *Store) CrisisPlan(ctx context.Context, sc Scope, contractID int64) ([]PlanVersion, error) {
 	var a args
-	rows, err := s.Pool.Query(ctx, `SELECT v.id, v.n, f.id, f.filename, f.media_type, f.size, f.sha256, v.uploaded_at, v.uploaded_name, v.state,
+	rows, err := s.db(sc).Query(ctx, `SELECT v.id, v.n, f.id, f.filename, f.media_type, f.size, f.sha256, v.uploaded_at, v.uploaded_name, v.state,
 		v.decided_on, v.decided_name, v.reason, coalesce(v.payment_id, 0), coalesce(p.amount_cents, 0), coalesce(p.contract_year, 0)
 		FROM crisis_plan_versions v JOIN stored_files f ON f.id = v.file_id JOIN contracts c ON c.id = v.contract_id
 		JOIN organisations o ON o.id = c.structure_id LEFT JOIN payments p ON p.id = v.payment_id
@@ -222,7 +222,7 @@ func (s *Store) CrisisPlanFile(ctx context.Context, sc Scope, contractID int64, 
 	var a args
 	var f StoredFile
 	var data []byte
-	err := s.Pool.QueryRow(ctx, `SELECT f.id, f.filename, f.media_type, f.size, f.sha256, f.content
+	err := s.db(sc).QueryRow(ctx, `SELECT f.id, f.filename, f.media_type, f.size, f.sha256, f.content
 		FROM crisis_plan_versions v JOIN stored_files f ON f.id = v.file_id JOIN contracts c ON c.id = v.contract_id
 		JOIN organisations o ON o.id = c.structure_id WHERE c.id = `+a.add(contractID)+" AND v.n = "+a.add(n)+" AND "+sc.contracts("c", &a), a...).
 		Scan(&f.ID, &f.Filename, &f.MediaType, &f.Size, &f.SHA256, &data)

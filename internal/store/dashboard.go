@@ -61,7 +61,7 @@ func (s *Store) StructureMoney(ctx context.Context, sc Scope, id int64) ([]YearM
 	var a args
 	q := `SELECT p.contract_year, ` + moneySums + ` FROM payments p JOIN organisations o ON o.id = p.structure_id
 		WHERE p.structure_id = ` + a.add(id) + ` AND ` + sc.ofDossier("p.dossier_id", &a) + ` GROUP BY p.contract_year ORDER BY p.contract_year`
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.StructureMoney", err)
 	}
@@ -89,7 +89,7 @@ func (s *Store) StructureContract(ctx context.Context, sc Scope, id int64) (Home
 	var c HomeContract
 	var st, state string
 	var start *time.Time
-	err := s.Pool.QueryRow(ctx, q, a...).Scan(&c.ID, &c.DossierID, &st, &state, &start)
+	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&c.ID, &c.DossierID, &st, &state, &start)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, false, nil
 	}
@@ -120,7 +120,7 @@ func (s *Store) NextPayments(ctx context.Context, sc Scope, id int64, limit int)
 		FROM payments p JOIN organisations o ON o.id = p.structure_id
 		WHERE p.structure_id = ` + a.add(id) + ` AND p.status IN ('prevu', 'ordonnance') AND ` + sc.ofDossier("p.dossier_id", &a) +
 		` ORDER BY p.due_on, p.id LIMIT ` + a.add(limit)
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.NextPayments", err)
 	}
@@ -143,7 +143,7 @@ func (s *Store) PaymentsToOrder(ctx context.Context, sc Scope, today domain.Date
 		WHERE p.status = 'prevu' AND p.due_on <= ` + a.add(today.String()) + `::date AND ` + sc.ofDossier("p.dossier_id", &a)
 	var n int
 	var sum int64
-	if err := s.Pool.QueryRow(ctx, q, a...).Scan(&n, &sum); err != nil {
+	if err := s.db(sc).QueryRow(ctx, q, a...).Scan(&n, &sum); err != nil {
 		return 0, 0, pgError("store.PaymentsToOrder", err)
 	}
 	return n, domain.Cents(sum), nil
@@ -183,7 +183,7 @@ func (s *Store) RegionalCPTS(ctx context.Context, sc Scope) ([]TierStateCount, e
 	var a args
 	q := `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("coalesce(t.pop, 0)") + ` AS tier, count(*)` + cptsStates +
 		` WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND ` + sc.structures("o", &a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.RegionalCPTS", err)
 	}
@@ -263,7 +263,7 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	region := func(alias string, a *args) string { return inRegion(sc.structures(alias, a), a) }
 	// 1. Structures by type.
 	var a args
-	rows, err := s.Pool.Query(ctx, `SELECT o.structure_type, count(*) FROM organisations o WHERE o.archived_at IS NULL AND `+
+	rows, err := s.db(sc).Query(ctx, `SELECT o.structure_type, count(*) FROM organisations o WHERE o.archived_at IS NULL AND `+
 		region("o", &a)+` GROUP BY 1 ORDER BY 1`, a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
@@ -276,7 +276,7 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	}
 	// 2. Contracts by type and state.
 	a = nil
-	rows, err = s.Pool.Query(ctx, `SELECT c.structure_type, c.state, count(*)`+contractFrom+` WHERE `+inRegion(sc.contracts("c", &a), &a)+
+	rows, err = s.db(sc).Query(ctx, `SELECT c.structure_type, c.state, count(*)`+contractFrom+` WHERE `+inRegion(sc.contracts("c", &a), &a)+
 		` GROUP BY 1, 2 ORDER BY 1, 2`, a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
@@ -300,7 +300,7 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 		JOIN regions rg ON rg.code = dp.region
 		WHERE ` + inRegion(sc.ofDossier("p.dossier_id", &a), &a) + `
 		GROUP BY GROUPING SETS ((), (dp.region), (p.mission), (p.contract_year), (extract(year FROM p.due_on)))`
-	rows, err = s.Pool.Query(ctx, q, a...)
+	rows, err = s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
 	}
@@ -346,7 +346,7 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 			GROUP BY cm.region) cov ON cov.region = rg.code
 		WHERE rg.communes > 0 AND ` + where + `
 		GROUP BY GROUPING SETS ((rg.code), ()) ORDER BY GROUPING(rg.code), rg.code`
-	rows, err = s.Pool.Query(ctx, q, a...)
+	rows, err = s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
 	}
@@ -360,7 +360,7 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	a = nil
 	q = `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("coalesce(t.pop, 0)") + ` AS tier, count(*)` + cptsStates +
 		` WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND ` + region("o", &a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
-	rows, err = s.Pool.Query(ctx, q, a...)
+	rows, err = s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
 	}
@@ -415,7 +415,7 @@ func (s *Store) Statement(ctx context.Context, sc Scope, id int64, year int) ([]
 		WHERE p.structure_id = ` + a.add(id) + ` AND p.status IN ('verse', 'recouvre')
 		AND p.paid_on >= make_date(` + a.add(year) + `::int, 1, 1) AND p.paid_on < make_date(` + a.add(year+1) + `::int, 1, 1)
 		AND ` + sc.ofDossier("p.dossier_id", &a) + ` ORDER BY p.paid_on, p.id`
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.Statement", err)
 	}

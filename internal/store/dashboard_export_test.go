@@ -11,7 +11,7 @@ import (
 // create them, in a transaction of its own (tests of the read side).
 func AddPaymentsForTest(ctx context.Context, st *Store, owner PaymentOwner, ps []NewPayment, at time.Time) ([]int64, error) {
 	var ids []int64
-	err := st.Tx(ctx, func(tx pgx.Tx) error {
+	err := st.sysTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		ids, err = addPayments(ctx, tx, owner, ps, at)
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // setPaymentState moves a payment to a state for the test's figures (the
@@ -22,9 +23,9 @@ func setPaymentState(t *testing.T, st *store.Store, id int64, state string, on d
 	var err error
 	switch state {
 	case "ordonnance":
-		_, err = st.Pool.Exec(context.Background(), `UPDATE payments SET status = 'ordonnance', ordered_on = $2 WHERE id = $1`, id, on.String())
+		_, err = pgtest.Owner(t, st).Exec(context.Background(), `UPDATE payments SET status = 'ordonnance', ordered_on = $2 WHERE id = $1`, id, on.String())
 	default:
-		_, err = st.Pool.Exec(context.Background(), `UPDATE payments SET status = $2, ordered_on = $3, paid_on = $3 WHERE id = $1`, id, state, on.String())
+		_, err = pgtest.Owner(t, st).Exec(context.Background(), `UPDATE payments SET status = $2, ordered_on = $3, paid_on = $3 WHERE id = $1`, id, state, on.String())
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +76,7 @@ func TestDashboardMoneyAggregates(t *testing.T) {
 		}
 		var n int
 		var sum int64
-		if err := st.Pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(p.amount_cents), 0)::bigint FROM payments p JOIN organisations o ON o.id = p.structure_id
+		if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*), coalesce(sum(p.amount_cents), 0)::bigint FROM payments p JOIN organisations o ON o.id = p.structure_id
 			WHERE p.status <> 'annule' AND o.departement IN (SELECT code FROM departements WHERE region = '84')`).Scan(&n, &sum); err != nil {
 			t.Fatal(err)
 		}
@@ -230,7 +231,7 @@ func TestDashboardMoneyAggregates(t *testing.T) {
 	// Démo-Lille's payments are in the CPAM du Nord's scope.
 	var on int
 	var osum int64
-	if err := st.Pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(p.amount_cents), 0)::bigint FROM payments p JOIN organisations o ON o.id = p.structure_id
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*), coalesce(sum(p.amount_cents), 0)::bigint FROM payments p JOIN organisations o ON o.id = p.structure_id
 		WHERE o.departement = '01' AND p.status = 'prevu' AND p.due_on <= $1::date AND p.dossier_id <> $2`, day.String(), id).Scan(&on, &osum); err != nil {
 		t.Fatal(err)
 	}
@@ -311,10 +312,10 @@ func TestDashboardMoneyAggregates(t *testing.T) {
 		}
 		// Coverage: the two communes of the territory added over the region.
 		var pop, covered int64
-		if err := st.Pool.QueryRow(ctx, `SELECT sum(population) FROM communes WHERE region = '84' AND actuelle`).Scan(&pop); err != nil {
+		if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT sum(population) FROM communes WHERE region = '84' AND actuelle`).Scan(&pop); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.Pool.QueryRow(ctx, `SELECT sum(population) FROM communes WHERE code IN ('01053', '01283')`).Scan(&covered); err != nil {
+		if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT sum(population) FROM communes WHERE code IN ('01053', '01283')`).Scan(&covered); err != nil {
 			t.Fatal(err)
 		}
 		bc := base[v.name].Coverage

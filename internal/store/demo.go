@@ -29,7 +29,7 @@ func demoLock(ctx context.Context, tx pgx.Tx) error {
 // one transaction. It returns its id.
 func (s *Store) EnsureDemoOrganisation(ctx context.Context, key string, o NewOrganisation) (int64, error) {
 	var id int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		if err := demoLock(ctx, tx); err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (s *Store) EnsureDemoOrganisation(ctx context.Context, key string, o NewOrg
 // DemoOrganisationID is the id of the demo organisation of key.
 func (s *Store) DemoOrganisationID(ctx context.Context, key string) (int64, error) {
 	var id int64
-	err := s.Pool.QueryRow(ctx, `SELECT id FROM organisations WHERE demo_key = $1`, key).Scan(&id)
+	err := s.sys().QueryRow(ctx, `SELECT id FROM organisations WHERE demo_key = $1`, key).Scan(&id)
 	return id, pgError("store.DemoOrganisationID", fmtKey(err, key))
 }
 
@@ -101,7 +101,7 @@ type DemoAccountInput struct {
 func (s *Store) EnsureDemoAccount(ctx context.Context, in DemoAccountInput) (int64, error) {
 	var id int64
 	email := NormalizeEmail(in.Email)
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		if err := demoLock(ctx, tx); err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ func (s *Store) EnsureDemoAccount(ctx context.Context, in DemoAccountInput) (int
 // absent), so the seed can keep it when it still matches the demo password.
 func (s *Store) DemoPasswordHash(ctx context.Context, key string) (string, error) {
 	var h string
-	err := s.Pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE demo_key = $1`, key).Scan(&h)
+	err := s.sys().QueryRow(ctx, `SELECT password_hash FROM users WHERE demo_key = $1`, key).Scan(&h)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}

@@ -210,7 +210,7 @@ func (s *Store) UploadDocument(ctx context.Context, sc Scope, dossierID int64, i
 		in.At = s.now()
 	}
 	in.Title = strings.TrimSpace(in.Title)
-	err = s.Tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, sc, func(tx pgx.Tx) error {
 		d, err := lockDossierForDocuments(ctx, tx, sc, dossierID)
 		if err != nil {
 			return err
@@ -309,7 +309,7 @@ func (s *Store) ListDocuments(ctx context.Context, sc Scope, dossierID int64) (D
 		return out, err
 	}
 	out.Dossier = d
-	rows, err := s.Pool.Query(ctx, `SELECT x.id, x.code, x.title, x.review_state, x.review_comment, x.reviewed_at,
+	rows, err := s.db(sc).Query(ctx, `SELECT x.id, x.code, x.title, x.review_state, x.review_comment, x.reviewed_at,
 			coalesce(u.name, ''), x.version, x.versions
 		FROM documents x LEFT JOIN users u ON u.id = x.reviewed_by
 		WHERE x.dossier_id = $1 ORDER BY x.id`, d.ID)
@@ -329,7 +329,7 @@ func (s *Store) ListDocuments(ctx context.Context, sc Scope, dossierID int64) (D
 		return out, pgError("store.ListDocuments", err)
 	}
 	byDoc := map[int64][]DocVersion{}
-	vrows, err := s.Pool.Query(ctx, `SELECT v.document_id, v.n, f.id, f.filename, f.media_type, f.size, f.sha256, f.uploaded_at,
+	vrows, err := s.db(sc).Query(ctx, `SELECT v.document_id, v.n, f.id, f.filename, f.media_type, f.size, f.sha256, f.uploaded_at,
 			coalesce(u.name, ''), v.generated
 		FROM document_versions v JOIN documents x ON x.id = v.document_id JOIN stored_files f ON f.id = v.file_id
 		LEFT JOIN users u ON u.id = f.uploaded_by
@@ -409,7 +409,7 @@ func (s *Store) ReviewDocument(ctx context.Context, sc Scope, dossierID int64, i
 	if utf8.RuneCountInString(in.Comment) > MaxReviewComment {
 		return domain.FieldError("comment", "Le commentaire ne doit pas dépasser %d caractères.", MaxReviewComment)
 	}
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		d, err := lockDossierForDocuments(ctx, tx, sc, dossierID)
 		if err != nil {
 			return err
@@ -467,7 +467,7 @@ func (s *Store) DocumentFile(ctx context.Context, sc Scope, dossierID, docID int
 		JOIN dossiers d ON d.id = x.dossier_id JOIN organisations o ON o.id = d.structure_id
 		WHERE v.n = ` + a.add(n) + ` AND x.id = ` + a.add(docID) + ` AND d.id = ` + a.add(dossierID) + ` AND ` + sc.dossiers("d", &a)
 	var f FileDownload
-	err := s.Pool.QueryRow(ctx, q, a...).Scan(&f.ID, &f.Filename, &f.MediaType, &f.Size, &f.SHA256, &f.Content)
+	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&f.ID, &f.Filename, &f.MediaType, &f.Size, &f.SHA256, &f.Content)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return f, domain.Errorf(domain.ENotFound, "Fichier introuvable.")
 	}

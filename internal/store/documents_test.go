@@ -13,6 +13,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 func pdfBytes(s string) []byte {
@@ -146,7 +147,7 @@ func TestUploadRefusals(t *testing.T) {
 		}
 	}
 	var n int
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM documents x JOIN dossiers d ON d.id = x.dossier_id WHERE d.structure_id = ANY($1)`, []int64{sc.OrgID, scopes[coordM].OrgID}).Scan(&n)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM documents x JOIN dossiers d ON d.id = x.dossier_id WHERE d.structure_id = ANY($1)`, []int64{sc.OrgID, scopes[coordM].OrgID}).Scan(&n)
 	if n != 0 {
 		t.Fatalf("%d documents left by refused uploads", n)
 	}
@@ -230,7 +231,7 @@ func TestReviewAndRequirementHook(t *testing.T) {
 		t.Fatal(err)
 	}
 	var marks int
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM document_reviews WHERE document_id = $1`, statuts).Scan(&marks)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM document_reviews WHERE document_id = $1`, statuts).Scan(&marks)
 	if marks != 2 {
 		t.Fatalf("review history %d", marks)
 	}
@@ -245,7 +246,7 @@ func TestGenerateDocuments(t *testing.T) {
 	if _, _, err := st.GenerateDocument(ctx, sc, id, workflow.DocContoursTerritoire, time.Now()); domain.ErrorCode(err) != domain.EInvalid {
 		t.Fatalf("contours of an empty territory: %v", err)
 	}
-	if _, err := st.Pool.Exec(ctx, `INSERT INTO territory_communes (structure_id, commune_code)
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `INSERT INTO territory_communes (structure_id, commune_code)
 		SELECT $1, code FROM communes WHERE departement = '01' AND actuelle AND code NOT IN (SELECT commune_code FROM territory_communes) ORDER BY code LIMIT 2`, sc.OrgID); err != nil {
 		t.Fatal(err)
 	}

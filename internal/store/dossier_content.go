@@ -260,7 +260,7 @@ func (s *Store) DossierContent(ctx context.Context, sc Scope, dossierID int64) (
 	if err != nil {
 		return DossierContent{}, err
 	}
-	tx, err := s.Pool.Begin(ctx)
+	tx, err := s.db(sc).BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
 		return DossierContent{}, pgError("store.DossierContent", err)
 	}
@@ -434,7 +434,7 @@ func (s *Store) SaveContent(ctx context.Context, sc Scope, in ContentSave) (int,
 	}
 	in.At = in.At.Truncate(time.Microsecond)
 	var version int
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		d, err := scopedDossier(ctx, tx, sc, in.DossierID, lockDossierShare, "store.SaveContent")
 		if err != nil {
 			return err

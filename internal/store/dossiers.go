@@ -116,7 +116,7 @@ func scanDossier(row pgx.Row) (Dossier, error) {
 
 // Dossier returns one dossier in scope; outside the scope it is not found.
 func (s *Store) Dossier(ctx context.Context, sc Scope, id int64) (Dossier, error) {
-	return scopedDossier(ctx, s.Pool, sc, id, "", "store.Dossier")
+	return scopedDossier(ctx, s.db(sc), sc, id, "", "store.Dossier")
 }
 
 // Row locks for scopedDossier.
@@ -187,7 +187,7 @@ func (s *Store) ListDossiers(ctx context.Context, sc Scope, f DossierFilter, p P
 	batch := &pgx.Batch{}
 	batch.Queue("SELECT count(*)"+dossierFrom+w, countArgs...)
 	batch.Queue(q, a...)
-	br := s.Pool.SendBatch(ctx, batch)
+	br := s.db(sc).SendBatch(ctx, batch)
 	defer br.Close()
 	var total int
 	if err := br.QueryRow().Scan(&total); err != nil {
@@ -213,7 +213,7 @@ func (s *Store) CreateDossier(ctx context.Context, sc Scope, structureID int64, 
 		at = s.now()
 	}
 	var id int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		return s.once(ctx, tx, sc.UserID, "create_dossier", &id, func() (int64, error) {
 			var id int64
 			err := createDossierTx(ctx, tx, sc, structureID, at, &id)
@@ -353,7 +353,7 @@ func (s *Store) apply(ctx context.Context, sc Scope, actor workflow.Actor, actor
 	}
 	in.Motivation = strings.TrimSpace(in.Motivation)
 	var out workflow.Outcome
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		var err error
 		out, err = s.applyTx(ctx, tx, sc, actor, actorID, actorName, in, false)
 		return err
@@ -569,7 +569,7 @@ func (s *Store) ApplySystemTransitions(ctx context.Context, today domain.Date, a
 	}
 	// Candidates: filed at least one month ago (a superset); the workflow
 	// decides on the exact two-month date.
-	rows, err := s.Pool.Query(ctx, `SELECT id, projet_sante_filed_on FROM dossiers
+	rows, err := s.sys().Query(ctx, `SELECT id, projet_sante_filed_on FROM dossiers
 		WHERE state = 'projet_sante_depose' AND structure_type = 'CPTS' AND projet_sante_filed_on <= $1::date - 28
 		ORDER BY projet_sante_filed_on, id`, today.String())
 	if err != nil {
@@ -593,7 +593,7 @@ func (s *Store) ApplySystemTransitions(ctx context.Context, today domain.Date, a
 		}
 		in := TransitionRequest{DossierID: c.id, Transition: workflow.ReputerValideProjetSante,
 			Seen: workflow.ProjetSanteDepose, Motivation: ReputeValideMotivation, Today: today, At: at.Truncate(time.Microsecond)}
-		err := s.Tx(ctx, func(tx pgx.Tx) error {
+		err := s.sysTx(ctx, func(tx pgx.Tx) error {
 			_, err := s.applyTx(ctx, tx, Scope{}, workflow.Actor{System: true}, nil, SystemActorName, in, true)
 			return err
 		})
@@ -636,7 +636,7 @@ func (s *Store) SetSignatureAppointment(ctx context.Context, sc Scope, dossierID
 		return errors.New("store.SetSignatureAppointment: now is required")
 	}
 	now = now.Truncate(time.Microsecond)
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		d, err := lockDossier(ctx, tx, sc, dossierID)
 		if err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 const (
@@ -37,12 +38,12 @@ func testStructure(t *testing.T, st *store.Store, name string, typ domain.Struct
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Pool.Exec(ctx, `UPDATE organisations SET legal_form = 'association' WHERE id = $1`, id); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `UPDATE organisations SET legal_form = 'association' WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
 	commune := map[string]string{"01": "01053", "69": "69264", "59": "59350"}[dep]
 	for _, p := range []string{"medecin_generaliste", "medecin_generaliste", "infirmier"} {
-		if _, err := st.Pool.Exec(ctx, `INSERT INTO members (structure_id, last_name, profession, mode, commune_code)
+		if _, err := pgtest.Owner(t, st).Exec(ctx, `INSERT INTO members (structure_id, last_name, profession, mode, commune_code)
 			VALUES ($1, 'Test', $2, 'liberal', $3)`, id, p, commune); err != nil {
 			t.Fatal(err)
 		}
@@ -327,7 +328,7 @@ func TestDepositRequiresDocumentsAndComposition(t *testing.T) {
 		}
 	}
 	// Composition from the registry: an MSP without members fails it.
-	if _, err := st.Pool.Exec(ctx, `DELETE FROM members WHERE structure_id = $1`, sc.OrgID); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `DELETE FROM members WHERE structure_id = $1`, sc.OrgID); err != nil {
 		t.Fatal(err)
 	}
 	_, err := st.ApplyTransition(ctx, sc, store.TransitionRequest{DossierID: id, Transition: workflow.DeposerDemande, Seen: workflow.ProjetSanteValide, At: at})
@@ -442,23 +443,23 @@ func TestAuditAppendOnlyAndVerify(t *testing.T) {
 		}
 	}
 	// The trigger refuses changes and deletions but lets notified_at be set.
-	if _, err := st.Pool.Exec(ctx, `UPDATE dossier_audit SET motivation = 'oui' WHERE dossier_id = $1`, id); err == nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `UPDATE dossier_audit SET motivation = 'oui' WHERE dossier_id = $1`, id); err == nil {
 		t.Fatal("update of motivation accepted")
 	}
-	if _, err := st.Pool.Exec(ctx, `DELETE FROM dossier_audit WHERE dossier_id = $1`, id); err == nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `DELETE FROM dossier_audit WHERE dossier_id = $1`, id); err == nil {
 		t.Fatal("delete accepted")
 	}
-	if _, err := st.Pool.Exec(ctx, `UPDATE dossier_audit SET notified_at = now() WHERE dossier_id = $1`, id); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `UPDATE dossier_audit SET notified_at = now() WHERE dossier_id = $1`, id); err != nil {
 		t.Fatalf("notified_at: %v", err)
 	}
 	if rep, err := st.VerifyAudit(ctx); err != nil || rep.Broken != "" || rep.Rows < 3 || rep.Dossiers < 1 {
 		t.Fatalf("intact: %+v %v", rep, err)
 	}
-	// Tamper as the superuser with the triggers off.
-	if _, err := st.Pool.Exec(ctx, `ALTER TABLE dossier_audit DISABLE TRIGGER ALL`); err != nil {
+	// Tamper as the owner with its append-only triggers off.
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `ALTER TABLE dossier_audit DISABLE TRIGGER USER`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Pool.Exec(ctx, `UPDATE dossier_audit SET motivation = 'oui' WHERE dossier_id = $1 AND seq = 3`, id); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `UPDATE dossier_audit SET motivation = 'oui' WHERE dossier_id = $1 AND seq = 3`, id); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := st.VerifyAudit(ctx)
@@ -466,7 +467,7 @@ func TestAuditAppendOnlyAndVerify(t *testing.T) {
 		t.Fatalf("tampered: %+v %v", rep, err)
 	}
 	// Deleting the tail row is seen through dossiers.audit_head.
-	if _, err := st.Pool.Exec(ctx, `DELETE FROM dossier_audit WHERE dossier_id = $1 AND seq = 3`, id); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `DELETE FROM dossier_audit WHERE dossier_id = $1 AND seq = 3`, id); err != nil {
 		t.Fatal(err)
 	}
 	rep, err = st.VerifyAudit(ctx)

@@ -10,6 +10,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // A double click sends the same request twice at the same moment: the
@@ -21,13 +22,13 @@ func TestConcurrentDuplicatesAreFiledOnce(t *testing.T) {
 	scopes := demo(t, st)
 	ref := scopes["referent@demo.portail-aci.fr"]
 	var id int64
-	if err := st.Pool.QueryRow(ctx, `SELECT d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id
 		WHERE o.name = 'CPTS du Val de Démo'`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	count := func(q string) int {
 		var n int
-		if err := st.Pool.QueryRow(ctx, q, id).Scan(&n); err != nil {
+		if err := pgtest.Owner(t, st).QueryRow(ctx, q, id).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -91,7 +92,7 @@ func TestConcurrentMemberWithoutRPPSAddedOnce(t *testing.T) {
 		CommuneCode: "69264"}
 	count := func() int {
 		var n int
-		if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM members WHERE structure_id = $1 AND last_name = 'Sansrpps'`, id).Scan(&n); err != nil {
+		if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM members WHERE structure_id = $1 AND last_name = 'Sansrpps'`, id).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

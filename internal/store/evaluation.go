@@ -313,7 +313,7 @@ func cptsIndicators(ctx context.Context, q contentQuerier, c Contract, n int) ([
 // replaces lines; the 2017 prerequisite stays with avenant 1), a later
 // barème's line replacing an earlier one of the same code.
 func (s *Store) MSPIndicatorTables(ctx context.Context) ([]contractlife.MSPBareme, error) {
-	return mspTables(ctx, s.Pool)
+	return mspTables(ctx, s.sys())
 }
 
 func mspTables(ctx context.Context, q contentQuerier) ([]contractlife.MSPBareme, error) {
@@ -457,7 +457,7 @@ func yearIndicators(ctx context.Context, q contentQuerier, c Contract, y *Contra
 // missing to close it is computed for that day).
 func (s *Store) ContractYear(ctx context.Context, sc Scope, id int64, n int, today domain.Date) (ContractYear, error) {
 	var y ContractYear
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		var a args
 		q := "SELECT " + contractColumns + contractFrom + " WHERE c.id = " + a.add(id) + " AND " + sc.contracts("c", &a)
 		c, err := scanContract(tx.QueryRow(ctx, q, a...))
@@ -665,7 +665,7 @@ func parseYearValue(field string, ind YearIndicator, s string) (int64, error) {
 func (s *Store) SaveDeclaration(ctx context.Context, sc Scope, in DeclarationInput) error {
 	at, today := s.actTime(in.At, in.Today)
 	in.Today = today
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		c, y, err := lockYearFor(ctx, tx, sc, in.ContractID, in.Year, access.ActDeclareValues, true)
 		if err != nil {
 			return err
@@ -797,7 +797,7 @@ type ValidationInput struct {
 func (s *Store) ValidateValue(ctx context.Context, sc Scope, in ValidationInput) error {
 	at, _ := s.actTime(in.At, domain.Date{})
 	in.Reason = strings.TrimSpace(in.Reason)
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		c, y, err := lockYearFor(ctx, tx, sc, in.ContractID, in.Year, access.ActValidateValues, false)
 		if err != nil {
 			return err
@@ -879,7 +879,7 @@ func (s *Store) PrepareMeeting(ctx context.Context, sc Scope, in MeetingPrep) er
 	case in.Agenda != nil && utf8.RuneCountInString(*in.Agenda) > MaxYearAgenda:
 		return domain.FieldError("agenda", "ordre du jour trop long (au plus %d caractères)", MaxYearAgenda)
 	}
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		c, y, err := lockYearFor(ctx, tx, sc, in.ContractID, in.Year, access.ActPrepareMeeting, true)
 		if err != nil {
 			return err
@@ -926,7 +926,7 @@ type MeetingInput struct {
 func (s *Store) RecordMeeting(ctx context.Context, sc Scope, in MeetingInput) error {
 	at, today := s.actTime(in.At, in.Today)
 	in.Today = today
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		c, y, err := lockYearFor(ctx, tx, sc, in.ContractID, in.Year, access.ActRecordMeeting, true)
 		if err != nil {
 			return err
@@ -1007,7 +1007,7 @@ func (s *Store) YearFileDownload(ctx context.Context, sc Scope, id int64, n int,
 		JOIN contracts c ON c.id = yf.contract_id JOIN organisations o ON o.id = c.structure_id
 		WHERE yf.contract_id = ` + a.add(id) + ` AND yf.year = ` + a.add(n) + ` AND f.id = ` + a.add(fileID) + ` AND ` + sc.contracts("c", &a)
 	var f FileDownload
-	err := s.Pool.QueryRow(ctx, q, a...).Scan(&f.ID, &f.Filename, &f.MediaType, &f.Size, &f.SHA256, &f.Content)
+	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&f.ID, &f.Filename, &f.MediaType, &f.Size, &f.SHA256, &f.Content)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return f, domain.Errorf(domain.ENotFound, "Pièce introuvable.")
 	}
@@ -1165,7 +1165,7 @@ func (s *Store) mspBalance(ctx context.Context, q contentQuerier, c Contract, y 
 // schedule for that year are cancelled and replaced) and the audit row.
 func (s *Store) CloseYear(ctx context.Context, sc Scope, id int64, n int, today domain.Date, at time.Time) error {
 	at, today = s.actTime(at, today)
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		c, y, err := lockYearFor(ctx, tx, sc, id, n, access.ActCloseYear, false)
 		if err != nil {
 			return err
@@ -1262,7 +1262,7 @@ func (s *Store) CorrectClosedYear(ctx context.Context, sc Scope, in CorrectionIn
 	in.Today = today
 	motive := strings.TrimSpace(in.Motive)
 	var recID int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		c, y, err := lockYearFor(ctx, tx, sc, in.ContractID, in.Year, access.ActCorrectClosedYear, false)
 		if err != nil {
 			return err

@@ -42,7 +42,7 @@ func (s *Store) ContractAlerts(ctx context.Context, sc Scope, today domain.Date,
 	var a args
 	q := "SELECT " + contractColumns + contractFrom + " WHERE c.state IN ('actif', 'resiliation_demandee') AND c.start_date IS NOT NULL AND " +
 		sc.contracts("c", &a) + " ORDER BY c.start_date, c.id LIMIT " + strconv.Itoa(maxAlertContracts)
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, 0, pgError("store.ContractAlerts", err)
 	}
@@ -50,7 +50,7 @@ func (s *Store) ContractAlerts(ctx context.Context, sc Scope, today domain.Date,
 	if err != nil {
 		return nil, 0, pgError("store.ContractAlerts", err)
 	}
-	facts, err := alertFacts(ctx, s.Pool, cs)
+	facts, err := alertFacts(ctx, s.db(sc), cs)
 	if err != nil {
 		return nil, 0, pgError("store.ContractAlerts", err)
 	}

@@ -29,7 +29,7 @@ const (
 // were created.
 // System path, no scope: background job, never called on behalf of a user.
 func (s *Store) SendYearReminders(ctx context.Context, today domain.Date, linkBase string, now time.Time) (int, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT c.id FROM contracts c WHERE c.state IN ('actif', 'resiliation_demandee') AND c.start_date IS NOT NULL ORDER BY c.id`)
+	rows, err := s.sys().Query(ctx, `SELECT c.id FROM contracts c WHERE c.state IN ('actif', 'resiliation_demandee') AND c.start_date IS NOT NULL ORDER BY c.id`)
 	if err != nil {
 		return 0, pgError("store.SendYearReminders", err)
 	}
@@ -39,7 +39,7 @@ func (s *Store) SendYearReminders(ctx context.Context, today domain.Date, linkBa
 	}
 	sent := 0
 	for _, id := range ids {
-		err := s.Tx(ctx, func(tx pgx.Tx) error {
+		err := s.sysTx(ctx, func(tx pgx.Tx) error {
 			c, err := scanContract(tx.QueryRow(ctx, "SELECT "+contractColumns+contractFrom+" WHERE c.id = $1", id))
 			if err != nil {
 				return err

@@ -11,6 +11,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // signedContract walks a dossier of who's structure to acceptance and has
@@ -53,7 +54,7 @@ func evalIndicators(t *testing.T, st *store.Store, dossierID int64) {
 		{"depistage", "prevention", "croissant", "nombre", 100, 200, 1},
 	}
 	for i, r := range rows {
-		if _, err := st.Pool.Exec(context.Background(), `INSERT INTO dossier_indicators (dossier_id, code, mission, label, direction, baseline, targets, weight, unit, mandatory, position)
+		if _, err := pgtest.Owner(t, st).Exec(context.Background(), `INSERT INTO dossier_indicators (dossier_id, code, mission, label, direction, baseline, targets, weight, unit, mandatory, position)
 			VALUES ($1, $2, $3, $2, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (dossier_id, code) DO UPDATE SET baseline = EXCLUDED.baseline, targets = EXCLUDED.targets, weight = EXCLUDED.weight, unit = EXCLUDED.unit, direction = EXCLUDED.direction`,
 			dossierID, r.code, r.mission, r.dir, r.base, []int64{r.target}, r.weight, r.unit, i < 5, i); err != nil {
@@ -423,7 +424,7 @@ func TestYearEvaluationMSPCivilYearWithGate(t *testing.T) {
 		t.Fatalf("MSP balance %s (%d lines), want %s − %s", domain.FormatEUR(bal), nb, domain.FormatEUR(my.Remuneration), domain.FormatEUR(adv))
 	}
 	// The SISA + FINESS gate is shown.
-	if _, err := st.Pool.Exec(ctx, `UPDATE organisations SET finess = NULL WHERE id = $1`, c.StructureID); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `UPDATE organisations SET finess = NULL WHERE id = $1`, c.StructureID); err != nil {
 		t.Fatal(err)
 	}
 	if y := yearOf(t, st, scopes[coordM], c, n, jan); y.Gate != contractlife.MSPBlocked || len(y.GateMissing) == 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // TestCreationsWithTheSameKeyCreateOnce: the same structure creation sent
@@ -37,7 +38,7 @@ func TestCreationsWithTheSameKeyCreateOnce(t *testing.T) {
 		}
 	}
 	var n int
-	if err := st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM organisations WHERE name = $1`, in.Name).Scan(&n); err != nil || n != 1 {
+	if err := pgtest.Owner(t, st).QueryRow(context.Background(), `SELECT count(*) FROM organisations WHERE name = $1`, in.Name).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("%d structures (%v)", n, err)
 	}
 	if _, err := st.CreateDossier(ctx, sc, sc.OrgID, time.Now()); domain.ErrorCode(err) != domain.EConflict {

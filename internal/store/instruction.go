@@ -56,7 +56,7 @@ func (s *Store) DossierChecklist(ctx context.Context, sc Scope, dossierID int64)
 // the viewer's scope (the dossier page has it: no second read).
 func (s *Store) DossierChecklistOf(ctx context.Context, d Dossier) (InstructionChecklist, error) {
 	var out InstructionChecklist
-	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := s.sys().BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return out, pgError("store.DossierChecklist", err)
 	}

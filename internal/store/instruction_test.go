@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // An avis favorable is refused, in the store transition, with the list of
@@ -32,7 +33,7 @@ func TestAvisFavorableRefusedWhileRequestOpen(t *testing.T) {
 	}
 	// A request left open while the dossier is in instruction (recorded by
 	// an earlier version of the portal).
-	if _, err := st.Pool.Exec(ctx, `INSERT INTO dossier_complements (dossier_id, target, request, requested_at)
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `INSERT INTO dossier_complements (dossier_id, target, request, requested_at)
 		VALUES ($1, 'autre', 'Le budget prévisionnel', now())`, id); err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func (s *Store) ListMembers(ctx context.Context, sc Scope, structureID int64, p 
 	var a args
 	w := " WHERE m.structure_id = " + a.add(structureID) + " AND " + sc.structures("o", &a)
 	var total int
-	if err := s.Pool.QueryRow(ctx, "SELECT count(*) FROM members m JOIN organisations o ON o.id = m.structure_id"+w, a...).Scan(&total); err != nil {
+	if err := s.db(sc).QueryRow(ctx, "SELECT count(*) FROM members m JOIN organisations o ON o.id = m.structure_id"+w, a...).Scan(&total); err != nil {
 		return nil, 0, pgError("store.ListMembers", err)
 	}
 	if p.Size <= 0 {
@@ -64,7 +64,7 @@ func (s *Store) ListMembers(ctx context.Context, sc Scope, structureID int64, p 
 	}
 	q := "SELECT " + memberColumns + memberFrom + w + " ORDER BY lower(m.last_name), lower(m.first_name), m.id LIMIT " +
 		a.add(p.Size) + " OFFSET " + a.add(p.Offset())
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, 0, pgError("store.ListMembers", err)
 	}
@@ -78,7 +78,7 @@ func (s *Store) StructureMembers(ctx context.Context, sc Scope, structureID int6
 	var a args
 	q := `SELECT m.profession, m.mode FROM members m JOIN organisations o ON o.id = m.structure_id
 		WHERE m.structure_id = ` + a.add(structureID) + ` AND ` + sc.structures("o", &a)
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.StructureMembers", err)
 	}
@@ -123,7 +123,7 @@ func (s *Store) Member(ctx context.Context, sc Scope, structureID, memberID int6
 	var a args
 	q := "SELECT " + memberColumns + memberFrom + " WHERE m.id = " + a.add(memberID) + " AND m.structure_id = " +
 		a.add(structureID) + " AND " + sc.structures("o", &a)
-	m, err := scanMember(s.Pool.QueryRow(ctx, q, a...))
+	m, err := scanMember(s.db(sc).QueryRow(ctx, q, a...))
 	return m, pgError("store.Member", err)
 }
 
@@ -162,7 +162,7 @@ func (s *Store) OwnStructureChoices(ctx context.Context, sc Scope, cpts Structur
 	if cpts.StructureType != domain.CPTS {
 		return nil, nil
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT o.id, o.name, o.structure_type FROM organisations o
+	rows, err := s.db(sc).Query(ctx, `SELECT o.id, o.name, o.structure_type FROM organisations o
 		WHERE `+ownStructureSQL(1)+`
 		ORDER BY o.name LIMIT 500`, cpts.ID)
 	if err != nil {
@@ -269,7 +269,7 @@ func editableStructureType(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (
 // returns registry.FieldErrors and saves nothing.
 func (s *Store) AddMember(ctx context.Context, sc Scope, structureID int64, m registry.Member) (int64, error) {
 	var id int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		st, err := editableStructureType(ctx, tx, sc, structureID)
 		if err != nil {
 			return err
@@ -302,7 +302,7 @@ func (s *Store) AddMember(ctx context.Context, sc Scope, structureID int64, m re
 
 // UpdateMember changes a member with optimistic locking on its version.
 func (s *Store) UpdateMember(ctx context.Context, sc Scope, structureID, memberID int64, version int, m registry.Member) error {
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		st, err := editableStructureType(ctx, tx, sc, structureID)
 		if err != nil {
 			return err
@@ -342,7 +342,7 @@ func (s *Store) UpdateMember(ctx context.Context, sc Scope, structureID, memberI
 
 // RemoveMember deletes a member of a structure the scope may edit.
 func (s *Store) RemoveMember(ctx context.Context, sc Scope, structureID, memberID int64) error {
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		if _, err := editableStructureType(ctx, tx, sc, structureID); err != nil {
 			return err
 		}
@@ -375,10 +375,10 @@ func (s *Store) ImportMembers(ctx context.Context, sc Scope, structureID int64, 
 	if rep.FileError != "" {
 		// Still check the write right: a refused file tells nothing about a
 		// structure the caller may not edit.
-		err := s.Tx(ctx, func(tx pgx.Tx) error { _, err := editableStructureType(ctx, tx, sc, structureID); return err })
+		err := s.tx(ctx, sc, func(tx pgx.Tx) error { _, err := editableStructureType(ctx, tx, sc, structureID); return err })
 		return rep, pgError("store.ImportMembers", err)
 	}
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		if _, err := editableStructureType(ctx, tx, sc, structureID); err != nil {
 			return err
 		}
@@ -414,14 +414,23 @@ func (s *Store) ImportMembers(ctx context.Context, sc Scope, structureID int64, 
 		if len(rep.Accepted) == 0 {
 			return nil
 		}
-		rowsIn := make([][]any, 0, len(rep.Accepted))
+		// One INSERT of column arrays (COPY is refused on a table under
+		// row-level security: docs/rules.md §36).
+		n := len(rep.Accepted)
+		last, first, prof, spec, mode := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+		rpps, commune, email, phone := make([]*string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
 		for _, a := range rep.Accepted {
 			m := a.Member
-			rowsIn = append(rowsIn, []any{structureID, m.LastName, m.FirstName, string(m.Profession), m.Specialty,
-				string(m.Mode), optString(m.RPPS), m.CommuneCode, m.Email, m.Phone, sc.UserID, sc.UserID})
+			last, first, prof, spec = append(last, m.LastName), append(first, m.FirstName), append(prof, string(m.Profession)), append(spec, m.Specialty)
+			mode, rpps, commune = append(mode, string(m.Mode)), append(rpps, optString(m.RPPS)), append(commune, m.CommuneCode)
+			email, phone = append(email, m.Email), append(phone, m.Phone)
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"members"}, []string{"structure_id", "last_name", "first_name", "profession",
-			"specialty", "mode", "rpps", "commune_code", "email", "phone", "created_by", "updated_by"}, pgx.CopyFromRows(rowsIn)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO members (structure_id, last_name, first_name, profession, specialty, mode, rpps,
+				commune_code, email, phone, created_by, updated_by)
+			SELECT $1, l, f, p, s, m, r, c, e, ph, $11, $11
+			FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+				WITH ORDINALITY AS x(l, f, p, s, m, r, c, e, ph, n) ORDER BY n`,
+			structureID, last, first, prof, spec, mode, rpps, commune, email, phone, sc.UserID); err != nil {
 			return err
 		}
 		return logChange(ctx, tx, structureID, sc.UserID, "member_import",

@@ -101,10 +101,10 @@ func msgVisible(sc Scope, alias string) string {
 // internal notes are left out for structure users. Outside the scope the
 // dossier is not found.
 func (s *Store) ListMessages(ctx context.Context, sc Scope, dossierID int64) ([]Message, error) {
-	if err := msgDossierInScope(ctx, s.Pool, sc, dossierID); err != nil {
+	if err := msgDossierInScope(ctx, s.db(sc), sc, dossierID); err != nil {
 		return nil, err
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT m.id, m.dossier_id, coalesce(m.author_user_id, 0), m.author_name, m.org_name, m.org_kind,
+	rows, err := s.db(sc).Query(ctx, `SELECT m.id, m.dossier_id, coalesce(m.author_user_id, 0), m.author_name, m.org_name, m.org_kind,
 			m.body, m.internal, m.created_at
 		FROM messages m WHERE m.dossier_id = $1 AND `+msgVisible(sc, "m")+` ORDER BY m.id`, dossierID)
 	if err != nil {
@@ -124,7 +124,7 @@ func (s *Store) ListMessages(ctx context.Context, sc Scope, dossierID int64) ([]
 	for i, m := range msgs {
 		idx[m.ID] = i
 	}
-	rows, err = s.Pool.Query(ctx, `SELECT a.message_id, a.id, a.filename, a.content_type, a.size
+	rows, err = s.db(sc).Query(ctx, `SELECT a.message_id, a.id, a.filename, a.content_type, a.size
 		FROM message_attachments a JOIN messages m ON m.id = a.message_id
 		WHERE m.dossier_id = $1 AND `+msgVisible(sc, "m")+` ORDER BY a.id`, dossierID)
 	if err != nil {
@@ -154,7 +154,7 @@ func (s *Store) MessageAttachment(ctx context.Context, sc Scope, dossierID, atta
 		JOIN organisations o ON o.id = d.structure_id
 		WHERE a.id = ` + ar.add(attachmentID) + ` AND d.id = ` + ar.add(dossierID) + ` AND ` + msgVisible(sc, "m") +
 		` AND ` + sc.dossiers("d", &ar)
-	err := s.Pool.QueryRow(ctx, q, ar...).Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &a.Data)
+	err := s.db(sc).QueryRow(ctx, q, ar...).Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &a.Data)
 	if err != nil {
 		err = pgError("store.MessageAttachment", err)
 		if domain.IsNotFound(err) {
@@ -196,7 +196,7 @@ func (s *Store) PostMessage(ctx context.Context, sc Scope, in NewMessage) (int64
 		at = s.now()
 	}
 	var id int64
-	err = s.Tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, sc, func(tx pgx.Tx) error {
 		if err := msgDossierInScope(ctx, tx, sc, in.DossierID); err != nil {
 			return err
 		}
@@ -351,7 +351,7 @@ func msgMarkRead(ctx context.Context, tx pgx.Tx, userID, dossierID, upTo int64) 
 // in scope up to its last visible message, and marks the user's message
 // notifications of that dossier read.
 func (s *Store) MarkMessagesRead(ctx context.Context, sc Scope, dossierID int64, at time.Time) error {
-	return pgError("store.MarkMessagesRead", s.Tx(ctx, func(tx pgx.Tx) error {
+	return pgError("store.MarkMessagesRead", s.tx(ctx, sc, func(tx pgx.Tx) error {
 		if err := msgDossierInScope(ctx, tx, sc, dossierID); err != nil {
 			return err
 		}
@@ -394,7 +394,7 @@ func (s *Store) UnreadTotal(ctx context.Context, sc Scope) (int, error) {
 	q := `SELECT (SELECT count(*) FROM notifications WHERE user_id = ` + a.add(sc.UserID) + ` AND read_at IS NULL) + (` +
 		unreadMessagesSQL(sc, 0, &a) + `)`
 	var n int
-	err := s.Pool.QueryRow(ctx, q, a...).Scan(&n)
+	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&n)
 	return n, pgError("store.UnreadTotal", err)
 }
 
@@ -407,6 +407,6 @@ func (s *Store) UnreadMessages(ctx context.Context, sc Scope, dossierID int64) (
 	}
 	var a args
 	var n int
-	err := s.Pool.QueryRow(ctx, unreadMessagesSQL(sc, dossierID, &a), a...).Scan(&n)
+	err := s.db(sc).QueryRow(ctx, unreadMessagesSQL(sc, dossierID, &a), a...).Scan(&n)
 	return n, pgError("store.UnreadMessages", err)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // TestMessagesScopeInternalNotesAndUnread: the thread is scoped (not found
@@ -103,7 +104,7 @@ func TestMessagesScopeInternalNotesAndUnread(t *testing.T) {
 	// Notifications: the structure was told of the referent's message only,
 	// never of the internal note.
 	var structNotes, internalToStructure int
-	st.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE n.kind = 'message'), count(*) FILTER (WHERE n.title LIKE '%note interne%')
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FILTER (WHERE n.kind = 'message'), count(*) FILTER (WHERE n.title LIKE '%note interne%')
 		FROM notifications n WHERE n.user_id = $1`, scopes[coordA].UserID).Scan(&structNotes, &internalToStructure)
 	if structNotes != 1 || internalToStructure != 0 {
 		t.Errorf("structure notifications: %d messages, %d internal", structNotes, internalToStructure)

@@ -41,7 +41,7 @@ type MFAStatus struct {
 // MFA reads the second factor of userID (Enabled false when none).
 func (s *Store) MFA(ctx context.Context, userID int64) (MFAStatus, error) {
 	var m MFAStatus
-	err := s.Pool.QueryRow(ctx, `SELECT m.enabled_at,
+	err := s.sys().QueryRow(ctx, `SELECT m.enabled_at,
 			(SELECT count(*) FROM user_mfa_recovery_codes c WHERE c.user_id = m.user_id AND c.used_at IS NULL)
 		FROM user_mfa m WHERE m.user_id = $1`, userID).Scan(&m.EnabledAt, &m.RecoveryLeft)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -87,7 +87,7 @@ func (s *Store) EnableMFA(ctx context.Context, userID int64, secret, code string
 	if err != nil {
 		return nil, err
 	}
-	err = s.Tx(ctx, func(tx pgx.Tx) error {
+	err = s.sysTx(ctx, func(tx pgx.Tx) error {
 		name, err := lockUserName(ctx, tx, userID)
 		if err != nil {
 			return err
@@ -138,7 +138,7 @@ func lockUserName(ctx context.Context, tx pgx.Tx, userID int64) (string, error) 
 // factor is not found.
 func (s *Store) VerifyMFA(ctx context.Context, userID int64, code string, at time.Time) (MFACheck, error) {
 	var c MFACheck
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		c, _, err = verifyMFATx(ctx, tx, userID, code, at)
 		return err
@@ -193,7 +193,7 @@ func verifyMFATx(ctx context.Context, tx pgx.Tx, userID int64, code string, at t
 // returned as the check (nothing changes), with no error.
 func (s *Store) DisableMFA(ctx context.Context, userID int64, code string, at time.Time) (MFACheck, error) {
 	var c MFACheck
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		var name string
 		if c, name, err = verifyMFATx(ctx, tx, userID, code, at); err != nil || !c.OK {
@@ -216,7 +216,7 @@ func (s *Store) RenewRecoveryCodes(ctx context.Context, userID int64, code strin
 		return MFACheck{}, nil, err
 	}
 	var c MFACheck
-	err = s.Tx(ctx, func(tx pgx.Tx) error {
+	err = s.sysTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		var name string
 		if c, name, err = verifyMFATx(ctx, tx, userID, code, at); err != nil || !c.OK {
@@ -242,7 +242,7 @@ func (s *Store) RenewRecoveryCodes(ctx context.Context, userID int64, code strin
 // System path, no scope: national administration only (the routes are behind
 // requireNationalAdmin).
 func (s *Store) ResetMFA(ctx context.Context, a Actor, userID int64) error {
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		if err := lockUser(ctx, tx, userID); err != nil {
 			return err
 		}

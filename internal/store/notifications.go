@@ -307,7 +307,7 @@ func (s *Store) ProcessAuditNotifications(ctx context.Context, linkBase string, 
 	done := 0
 	for done < limit {
 		got := false
-		err := s.Tx(ctx, func(tx pgx.Tx) error {
+		err := s.sysTx(ctx, func(tx pgx.Tx) error {
 			var id, dossierID int64
 			var actorID *int64
 			var actorName, tr, to, motivation string
@@ -385,10 +385,10 @@ func (s *Store) ProcessAuditNotifications(ctx context.Context, linkBase string, 
 // handlers pass sc.UserID.
 func (s *Store) ListNotifications(ctx context.Context, userID int64, p Page) ([]Notification, int, error) {
 	var total int
-	if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1`, userID).Scan(&total); err != nil {
+	if err := s.sys().QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1`, userID).Scan(&total); err != nil {
 		return nil, 0, pgError("store.ListNotifications", err)
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT id, coalesce(dossier_id, 0), kind, title, body, link, created_at, read_at
+	rows, err := s.sys().Query(ctx, `SELECT id, coalesce(dossier_id, 0), kind, title, body, link, created_at, read_at
 		FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`, userID, p.Size, p.Offset())
 	if err != nil {
 		return nil, 0, pgError("store.ListNotifications", err)
@@ -405,7 +405,7 @@ func (s *Store) ListNotifications(ctx context.Context, userID int64, p Page) ([]
 // handlers pass sc.UserID.
 func (s *Store) UnreadNotifications(ctx context.Context, userID int64) (int, error) {
 	var n int
-	err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, userID).Scan(&n)
+	err := s.sys().QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, userID).Scan(&n)
 	return n, pgError("store.UnreadNotifications", err)
 }
 
@@ -415,7 +415,7 @@ func (s *Store) UnreadNotifications(ctx context.Context, userID int64) (int, err
 // handlers pass sc.UserID.
 func (s *Store) MarkNotificationRead(ctx context.Context, userID, id int64, at time.Time) (string, error) {
 	var link string
-	err := s.Pool.QueryRow(ctx, `UPDATE notifications SET read_at = coalesce(read_at, $3)
+	err := s.sys().QueryRow(ctx, `UPDATE notifications SET read_at = coalesce(read_at, $3)
 		WHERE id = $1 AND user_id = $2 RETURNING link`, id, userID, at).Scan(&link)
 	if err != nil {
 		err = pgError("store.MarkNotificationRead", err)
@@ -430,7 +430,7 @@ func (s *Store) MarkNotificationRead(ctx context.Context, userID, id int64, at t
 // No scope: a user's own rows (WHERE user_id), not a structure's data; the
 // handlers pass sc.UserID.
 func (s *Store) MarkAllNotificationsRead(ctx context.Context, userID int64, at time.Time) (int, error) {
-	tag, err := s.Pool.Exec(ctx, `UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL`, userID, at)
+	tag, err := s.sys().Exec(ctx, `UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL`, userID, at)
 	return int(tag.RowsAffected()), pgError("store.MarkAllNotificationsRead", err)
 }
 
@@ -442,7 +442,7 @@ func (s *Store) SetEmailMode(ctx context.Context, userID int64, mode string) err
 	if mode != "instant" && mode != "digest" {
 		return domain.FieldError("email_mode", "Choisissez « à chaque notification » ou « un récapitulatif par jour ».")
 	}
-	_, err := s.Pool.Exec(ctx, `UPDATE users SET email_mode = $2 WHERE id = $1`, userID, mode)
+	_, err := s.sys().Exec(ctx, `UPDATE users SET email_mode = $2 WHERE id = $1`, userID, mode)
 	return pgError("store.SetEmailMode", err)
 }
 
@@ -473,7 +473,7 @@ func (s *Store) SendReminders(ctx context.Context, today domain.Date, linkBase s
 		lettreVal, psFiled *time.Time
 		oldestOpen         *time.Time
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT d.id, d.state, d.lettre_validated_on, d.projet_sante_filed_on,
+	rows, err := s.sys().Query(ctx, `SELECT d.id, d.state, d.lettre_validated_on, d.projet_sante_filed_on,
 			(SELECT min(c.requested_at) FROM dossier_complements c WHERE c.dossier_id = d.id AND c.answered_at IS NULL)
 		FROM dossiers d
 		WHERE (d.structure_type = 'CPTS' AND d.lettre_validated_on IS NOT NULL
@@ -521,7 +521,7 @@ func (s *Store) SendReminders(ctx context.Context, today domain.Date, linkBase s
 			dues = append(dues, due{ntfReminderComplement, title, body, []workflow.Audience{workflow.ToStructure}})
 		}
 		for _, d := range dues {
-			err := s.Tx(ctx, func(tx pgx.Tx) error {
+			err := s.sysTx(ctx, func(tx pgx.Tx) error {
 				tag, err := tx.Exec(ctx, `INSERT INTO reminders_sent (dossier_id, kind, on_date, sent_at) VALUES ($1, $2, $3, $4)
 					ON CONFLICT DO NOTHING`, c.id, d.kind, today.String(), now)
 				if err != nil || tag.RowsAffected() == 0 {

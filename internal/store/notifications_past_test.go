@@ -18,17 +18,17 @@ func TestNotifierPastEventsInAppOnly(t *testing.T) {
 	st, scopes := fixture(t)
 	now := time.Now()
 	// Every demo user in digest mode too: nothing may reach a digest either.
-	if _, err := st.Pool.Exec(ctx, `UPDATE users SET email_mode = 'digest' WHERE email = $1`, referen); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `UPDATE users SET email_mode = 'digest' WHERE email = $1`, referen); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.ProcessAuditNotifications(ctx, "http://x", 10000, now); err != nil {
 		t.Fatal(err)
 	}
 	var notifs, mails, pendingDigest, misdated int
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications`).Scan(&notifs)
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&mails)
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE digest_pending`).Scan(&pendingDigest)
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications n JOIN dossier_audit a ON n.source = 'audit:' || a.id
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM notifications`).Scan(&notifs)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&mails)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM notifications WHERE digest_pending`).Scan(&pendingDigest)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM notifications n JOIN dossier_audit a ON n.source = 'audit:' || a.id
 		WHERE n.created_at <> a.at`).Scan(&misdated)
 	if notifs == 0 || mails != 0 || pendingDigest != 0 || misdated != 0 {
 		t.Fatalf("demo history: %d notifications, %d e-mails, %d for the digest, %d not dated at the event; want >0, 0, 0, 0",
@@ -58,7 +58,7 @@ func TestNotifierPastEventsInAppOnly(t *testing.T) {
 	if got := notifiedEmails(t, st, src); len(got) == 0 {
 		t.Errorf("late row: nobody notified in-app")
 	}
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE created_at > $1`, now.Add(time.Hour)).Scan(&mails)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM outbox WHERE created_at > $1`, now.Add(time.Hour)).Scan(&mails)
 	if mails != 0 {
 		t.Errorf("late row: %d e-mails queued, want 0", mails)
 	}

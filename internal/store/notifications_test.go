@@ -19,7 +19,7 @@ import (
 // notifiedEmails returns the e-mails of the users notified from source.
 func notifiedEmails(t *testing.T, st *store.Store, source string) []string {
 	t.Helper()
-	rows, err := st.Pool.Query(context.Background(), `SELECT u.email FROM notifications n JOIN users u ON u.id = n.user_id
+	rows, err := pgtest.Owner(t, st).Query(context.Background(), `SELECT u.email FROM notifications n JOIN users u ON u.id = n.user_id
 		WHERE n.source = $1 ORDER BY u.email`, source)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +37,7 @@ func notifiedEmails(t *testing.T, st *store.Store, source string) []string {
 func lastAuditID(t *testing.T, st *store.Store, dossierID int64) string {
 	t.Helper()
 	var id int64
-	if err := st.Pool.QueryRow(context.Background(), `SELECT max(id) FROM dossier_audit WHERE dossier_id = $1`, dossierID).Scan(&id); err != nil {
+	if err := pgtest.Owner(t, st).QueryRow(context.Background(), `SELECT max(id) FROM dossier_audit WHERE dossier_id = $1`, dossierID).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	return "audit:" + strconv.FormatInt(id, 10)
@@ -51,7 +51,7 @@ func drain(t *testing.T, st *store.Store, at time.Time) {
 	if _, err := st.ProcessAuditNotifications(ctx, "http://x", 10000, at); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Pool.Exec(ctx, `DELETE FROM outbox; UPDATE notifications SET digest_pending = false`); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `DELETE FROM outbox; UPDATE notifications SET digest_pending = false`); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -110,7 +110,7 @@ func TestNotifierRecipientsPerAudience(t *testing.T) {
 	}
 	// Every audit row is now marked, and instant users got an e-mail.
 	var pending int
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM dossier_audit WHERE notified_at IS NULL`).Scan(&pending)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM dossier_audit WHERE notified_at IS NULL`).Scan(&pending)
 	if pending != 0 {
 		t.Errorf("%d audit rows not processed", pending)
 	}
@@ -138,7 +138,7 @@ func TestNotifierConcurrentWorkersProcessEachRowOnce(t *testing.T) {
 		}
 	}
 	var rows int
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM dossier_audit WHERE notified_at IS NULL`).Scan(&rows)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM dossier_audit WHERE notified_at IS NULL`).Scan(&rows)
 	if rows < 8 {
 		t.Fatalf("only %d pending rows", rows)
 	}
@@ -168,7 +168,7 @@ func TestNotifierConcurrentWorkersProcessEachRowOnce(t *testing.T) {
 	}
 	// One e-mail per (recipient, audit row): no duplicate from the race.
 	var dup int
-	st.Pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT to_email, body FROM outbox GROUP BY 1, 2 HAVING count(*) > 1) x`).Scan(&dup)
+	pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM (SELECT to_email, body FROM outbox GROUP BY 1, 2 HAVING count(*) > 1) x`).Scan(&dup)
 	if dup != 0 {
 		t.Errorf("%d duplicated e-mails", dup)
 	}

@@ -22,14 +22,14 @@ func TestNotificationTitlesAndManagerDigest(t *testing.T) {
 		t.Helper()
 		var s string
 		var digest bool
-		if err := st.Pool.QueryRow(ctx, `SELECT n.title, n.digest_pending FROM notifications n JOIN users u ON u.id = n.user_id
+		if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT n.title, n.digest_pending FROM notifications n JOIN users u ON u.id = n.user_id
 			WHERE u.email = $1 AND n.source = $2`, email, source).Scan(&s, &digest); err != nil {
 			t.Fatalf("%s %s: %v", email, source, err)
 		}
 		return s, digest
 	}
 	var name string
-	if err := st.Pool.QueryRow(ctx, `SELECT o.name FROM dossiers d JOIN organisations o ON o.id = d.structure_id WHERE d.id = $1`, id).Scan(&name); err != nil {
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT o.name FROM dossiers d JOIN organisations o ON o.id = d.structure_id WHERE d.id = $1`, id).Scan(&name); err != nil {
 		t.Fatal(err)
 	}
 	const manager = "cpam.manager@demo.portail-aci.fr"

@@ -41,7 +41,7 @@ type NewOrganisation struct {
 // checks are the caller's job) and returns its id.
 func (s *Store) CreateOrganisation(ctx context.Context, o NewOrganisation) (int64, error) {
 	var id int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		var st, dep, reg *string
 		if o.StructureType != "" {
 			v := string(o.StructureType)
@@ -71,7 +71,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, o NewOrganisation) (int6
 // System path, no scope: seed and CLI only (they name organisations by name).
 func (s *Store) OrganisationIDByName(ctx context.Context, kind domain.OrgKind, name string) (int64, error) {
 	var id int64
-	err := s.Pool.QueryRow(ctx, `SELECT id FROM organisations WHERE kind = $1 AND lower(name) = lower($2)`, string(kind), name).Scan(&id)
+	err := s.sys().QueryRow(ctx, `SELECT id FROM organisations WHERE kind = $1 AND lower(name) = lower($2)`, string(kind), name).Scan(&id)
 	return id, pgError("store.OrganisationIDByName", err)
 }
 
@@ -189,7 +189,7 @@ func (s *Store) ListStructures(ctx context.Context, sc Scope, f StructureFilter,
 	batch := &pgx.Batch{}
 	batch.Queue("SELECT count(*) FROM organisations o"+w, countArgs...)
 	batch.Queue(q, a...)
-	br := s.Pool.SendBatch(ctx, batch)
+	br := s.db(sc).SendBatch(ctx, batch)
 	defer br.Close()
 	var total int
 	if err := br.QueryRow().Scan(&total); err != nil {
@@ -208,7 +208,7 @@ func (s *Store) ListStructures(ctx context.Context, sc Scope, f StructureFilter,
 func (s *Store) Structure(ctx context.Context, sc Scope, id int64) (Organisation, error) {
 	var a args
 	q := "SELECT " + orgColumns + orgFrom + " WHERE o.id = " + a.add(id) + " AND " + sc.structures("o", &a)
-	o, err := scanOrg(s.Pool.QueryRow(ctx, q, a...))
+	o, err := scanOrg(s.db(sc).QueryRow(ctx, q, a...))
 	if err != nil {
 		return o, pgError("store.Structure", err)
 	}
@@ -218,7 +218,7 @@ func (s *Store) Structure(ctx context.Context, sc Scope, id int64) (Organisation
 // Organisation returns any organisation by id, without scope: only for the
 // caller's own memberships (layout, switcher) and admin pages.
 func (s *Store) Organisation(ctx context.Context, id int64) (Organisation, error) {
-	o, err := scanOrg(s.Pool.QueryRow(ctx, "SELECT "+orgColumns+orgFrom+" WHERE o.id = $1", id))
+	o, err := scanOrg(s.sys().QueryRow(ctx, "SELECT "+orgColumns+orgFrom+" WHERE o.id = $1", id))
 	return o, pgError("store.Organisation", err)
 }
 

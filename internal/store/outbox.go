@@ -80,7 +80,7 @@ func (s *Store) SendDueMail(ctx context.Context, now time.Time, limit int, send 
 	delivered := 0
 	for i := 0; i < limit; i++ {
 		got := false
-		err := s.Tx(ctx, func(tx pgx.Tx) error {
+		err := s.sysTx(ctx, func(tx pgx.Tx) error {
 			var m OutboxMail
 			err := tx.QueryRow(ctx, `SELECT id, to_email, subject, body, digest, attempts FROM outbox
 				WHERE sent_at IS NULL AND logged_at IS NULL AND send_after <= $1
@@ -137,7 +137,7 @@ func (s *Store) PrepareDigests(ctx context.Context, now time.Time, linkBase stri
 		return 0, nil
 	}
 	day := domain.DateOf(now)
-	rows, err := s.Pool.Query(ctx, `SELECT DISTINCT n.user_id FROM notifications n
+	rows, err := s.sys().Query(ctx, `SELECT DISTINCT n.user_id FROM notifications n
 		WHERE n.digest_pending AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.digest AND o.user_id = n.user_id AND o.digest_day = $1)
 		ORDER BY 1`, day.String())
 	if err != nil {
@@ -149,7 +149,7 @@ func (s *Store) PrepareDigests(ctx context.Context, now time.Time, linkBase stri
 	}
 	written := 0
 	for _, uid := range users {
-		err := s.Tx(ctx, func(tx pgx.Tx) error {
+		err := s.sysTx(ctx, func(tx pgx.Tx) error {
 			var email, name string
 			if err := tx.QueryRow(ctx, `SELECT email, name FROM users WHERE id = $1 AND disabled_at IS NULL`, uid).Scan(&email, &name); err != nil {
 				if errors.Is(err, pgx.ErrNoRows) {

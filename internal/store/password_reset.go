@@ -41,7 +41,7 @@ type ResetRequest struct {
 // answers the same whatever happened, except ErrTooManyResets.
 func (s *Store) RequestPasswordReset(ctx context.Context, in ResetRequest) error {
 	email := NormalizeEmail(in.Email)
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		// Requests for one address are serialised, so the limit holds.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('password_reset:' || $1))`, email); err != nil {
 			return err
@@ -82,7 +82,7 @@ var errResetLink = domain.Errorf(domain.ENotFound, "Ce lien de réinitialisation
 // token opens (not found otherwise).
 func (s *Store) PasswordResetAccount(ctx context.Context, tokenHash []byte, now time.Time) (string, error) {
 	var email string
-	err := s.Pool.QueryRow(ctx, `SELECT u.email FROM password_reset_requests r JOIN users u ON u.id = r.user_id
+	err := s.sys().QueryRow(ctx, `SELECT u.email FROM password_reset_requests r JOIN users u ON u.id = r.user_id
 		WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.disabled_at IS NULL`, tokenHash, now).Scan(&email)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", errResetLink
@@ -96,7 +96,7 @@ func (s *Store) PasswordResetAccount(ctx context.Context, tokenHash []byte, now 
 // the first-login obligation is lifted, and the audit row is written.
 func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, passwordHash string, now time.Time) (int64, error) {
 	var uid int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		var name string
 		err := tx.QueryRow(ctx, `SELECT u.id, u.name FROM password_reset_requests r JOIN users u ON u.id = r.user_id
 			WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.disabled_at IS NULL

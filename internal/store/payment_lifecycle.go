@@ -139,7 +139,7 @@ type PaymentRequest struct {
 // amount is never changed.
 func (s *Store) ActOnPayment(ctx context.Context, sc Scope, in PaymentRequest) (PaymentItem, error) {
 	var it PaymentItem
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		var err error
 		it, err = s.actOnPayment(ctx, tx, sc, in)
 		return err
@@ -358,7 +358,7 @@ func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (Paymen
 	}
 	var a args
 	w := f.where(sc, &a)
-	rows, err := s.Pool.Query(ctx, `SELECT p.status, count(*), coalesce(sum(p.amount_cents), 0)`+paymentItemFrom+w+` GROUP BY p.status`, a...)
+	rows, err := s.db(sc).Query(ctx, `SELECT p.status, count(*), coalesce(sum(p.amount_cents), 0)`+paymentItemFrom+w+` GROUP BY p.status`, a...)
 	if err != nil {
 		return out, pgError("store.Payments", err)
 	}
@@ -380,7 +380,7 @@ func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (Paymen
 	}
 	q := "SELECT " + paymentItemColumns + paymentItemFrom + w + " ORDER BY p.due_on, p.dossier_id, p.seq LIMIT " +
 		a.add(out.PerPage) + " OFFSET " + a.add((out.Page-1)*out.PerPage)
-	out.Items, err = s.paymentItems(ctx, q, a)
+	out.Items, err = s.paymentItems(ctx, sc, q, a)
 	return out, pgError("store.Payments", err)
 }
 
@@ -393,7 +393,7 @@ func (s *Store) EachPaymentForExport(ctx context.Context, sc Scope, f PaymentFil
 		return nil
 	}
 	var a args
-	rows, err := s.Pool.Query(ctx, "SELECT "+paymentItemColumns+paymentItemFrom+f.where(sc, &a)+" ORDER BY p.due_on, p.dossier_id, p.seq", a...)
+	rows, err := s.db(sc).Query(ctx, "SELECT "+paymentItemColumns+paymentItemFrom+f.where(sc, &a)+" ORDER BY p.due_on, p.dossier_id, p.seq", a...)
 	if err != nil {
 		return pgError("store.EachPaymentForExport", err)
 	}
@@ -410,8 +410,8 @@ func (s *Store) EachPaymentForExport(ctx context.Context, sc Scope, f PaymentFil
 	return pgError("store.EachPaymentForExport", rows.Err())
 }
 
-func (s *Store) paymentItems(ctx context.Context, q string, a args) ([]PaymentItem, error) {
-	rows, err := s.Pool.Query(ctx, q, a...)
+func (s *Store) paymentItems(ctx context.Context, sc Scope, q string, a args) ([]PaymentItem, error) {
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, err
 	}
@@ -426,7 +426,7 @@ func (s *Store) PaymentByID(ctx context.Context, sc Scope, id int64) (PaymentIte
 	}
 	var a args
 	q := "SELECT " + paymentItemColumns + paymentItemFrom + " WHERE p.id = " + a.add(id) + " AND " + sc.ofDossier("p.dossier_id", &a)
-	it, err := scanPaymentItem(s.Pool.QueryRow(ctx, q, a...), nil)
+	it, err := scanPaymentItem(s.db(sc).QueryRow(ctx, q, a...), nil)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return it, paymentNotFound()
 	}
@@ -452,7 +452,7 @@ func (s *Store) OrderPreview(ctx context.Context, sc Scope, f PaymentFilter) (Ba
 	}
 	f.State = contractlife.Planned
 	var a args
-	items, err := s.paymentItems(ctx, "SELECT "+paymentItemColumns+paymentItemFrom+f.where(sc, &a)+" ORDER BY p.due_on, p.dossier_id, p.seq LIMIT "+a.add(MaxPaymentsExport), a)
+	items, err := s.paymentItems(ctx, sc, "SELECT "+paymentItemColumns+paymentItemFrom+f.where(sc, &a)+" ORDER BY p.due_on, p.dossier_id, p.seq LIMIT "+a.add(MaxPaymentsExport), a)
 	if err != nil {
 		return out, pgError("store.OrderPreview", err)
 	}
@@ -497,7 +497,7 @@ func (s *Store) OrderBatch(ctx context.Context, sc Scope, f PaymentFilter, seen 
 		at = s.now()
 	}
 	f.State = contractlife.Planned
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		var a args
 		q := "SELECT " + paymentItemColumns + paymentItemFrom + f.where(sc, &a) + " ORDER BY p.due_on, p.dossier_id, p.seq LIMIT " + a.add(MaxPaymentsExport) + " FOR UPDATE OF p"
 		rows, err := tx.Query(ctx, q, a...)
@@ -617,7 +617,7 @@ func (s *Store) resolvePayment(ctx context.Context, sc Scope, p string) (int64, 
 		return 0, paymentNotFound()
 	}
 	var id int64
-	err := s.Pool.QueryRow(ctx, "SELECT p.id FROM payments p JOIN organisations o ON o.id = p.structure_id WHERE "+where+" AND "+sc.ofDossier("p.dossier_id", &a), a...).Scan(&id)
+	err := s.db(sc).QueryRow(ctx, "SELECT p.id FROM payments p JOIN organisations o ON o.id = p.structure_id WHERE "+where+" AND "+sc.ofDossier("p.dossier_id", &a), a...).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, paymentNotFound()
 	}
@@ -651,7 +651,7 @@ func (s *Store) PaymentStructures(ctx context.Context, sc Scope) ([]StructureOpt
 		return nil, nil
 	}
 	var a args
-	rows, err := s.Pool.Query(ctx, `SELECT o.id, o.name FROM organisations o WHERE `+sc.structures("o", &a)+`
+	rows, err := s.db(sc).Query(ctx, `SELECT o.id, o.name FROM organisations o WHERE `+sc.structures("o", &a)+`
 		AND EXISTS (SELECT 1 FROM payments p WHERE p.structure_id = o.id) ORDER BY o.name, o.id LIMIT 2000`, a...)
 	if err != nil {
 		return nil, pgError("store.PaymentStructures", err)

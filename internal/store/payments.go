@@ -108,10 +108,10 @@ func (s *Store) ContractPayments(ctx context.Context, sc Scope, dossierID int64)
 	var a args
 	var id int64
 	q := "SELECT c.id" + contractFrom + " WHERE c.dossier_id = " + a.add(dossierID) + " AND " + sc.contracts("c", &a)
-	if err := s.Pool.QueryRow(ctx, q, a...).Scan(&id); err != nil {
+	if err := s.db(sc).QueryRow(ctx, q, a...).Scan(&id); err != nil {
 		return nil, contractNotFound(pgError("store.ContractPayments", err))
 	}
-	ps, err := listPayments(ctx, s.Pool, id)
+	ps, err := listPayments(ctx, s.db(sc), id)
 	return ps, pgError("store.ContractPayments", err)
 }
 
@@ -121,7 +121,7 @@ func (s *Store) DossierPayments(ctx context.Context, sc Scope, dossierID int64) 
 	var a args
 	q := `SELECT ` + paymentRowColumns + ` FROM payments p JOIN organisations o ON o.id = p.structure_id
 		WHERE p.dossier_id = ` + a.add(dossierID) + ` AND p.contract_id IS NULL AND ` + sc.ofDossier("p.dossier_id", &a) + ` ORDER BY p.due_on, p.seq`
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.DossierPayments", err)
 	}
@@ -155,7 +155,7 @@ func (s *Store) ExpireContracts(ctx context.Context, today domain.Date, at time.
 		at = s.now()
 	}
 	at = at.Truncate(time.Microsecond)
-	rows, err := s.Pool.Query(ctx, `SELECT id FROM contracts WHERE state IN ('actif', 'resiliation_demandee') AND end_date <= $1::date ORDER BY end_date, id`, today.String())
+	rows, err := s.sys().Query(ctx, `SELECT id FROM contracts WHERE state IN ('actif', 'resiliation_demandee') AND end_date <= $1::date ORDER BY end_date, id`, today.String())
 	if err != nil {
 		return 0, pgError("store.ExpireContracts", err)
 	}
@@ -165,7 +165,7 @@ func (s *Store) ExpireContracts(ctx context.Context, today domain.Date, at time.
 	}
 	n := 0
 	for _, id := range ids {
-		err := s.Tx(ctx, func(tx pgx.Tx) error {
+		err := s.sysTx(ctx, func(tx pgx.Tx) error {
 			c, err := scanContract(tx.QueryRow(ctx, "SELECT "+contractColumns+contractFrom+" WHERE c.id = $1 FOR UPDATE OF c SKIP LOCKED", id))
 			if err != nil {
 				return err

@@ -13,6 +13,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/funding"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 func act(st *store.Store, sc store.Scope, id int64, a contractlife.PaymentAction, on domain.Date, ref, reason string, at time.Time) error {
@@ -110,7 +111,7 @@ func TestPaymentLifecycleTransitionsAndRefusals(t *testing.T) {
 	if domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), "en attente de l'évaluation") {
 		t.Fatalf("open year's balance ordered: %v", err)
 	}
-	if _, err := st.Pool.Exec(ctx, `INSERT INTO contract_year_closings (contract_id, contract_year, closed_on, closed_at, closed_by_name)
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `INSERT INTO contract_year_closings (contract_id, contract_year, closed_on, closed_at, closed_by_name)
 		VALUES ($1, 1, $2, now(), 'Test')`, c.ID, start.AddYears(1).String()); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestPaymentMSPGate(t *testing.T) {
 	if err != nil || it.Block != contractlife.MSPBlocked {
 		t.Fatalf("block shown %q %v", it.Block, err)
 	}
-	if _, err := st.Pool.Exec(ctx, `UPDATE organisations SET legal_form = 'sisa', finess = '010001234' WHERE id = $1`, c.StructureID); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `UPDATE organisations SET legal_form = 'sisa', finess = '010001234' WHERE id = $1`, c.StructureID); err != nil {
 		t.Fatal(err)
 	}
 	if err := act(st, scopes[referen], p.ID, contractlife.Order, domain.Date{}, "", "", at); err != nil {
@@ -298,7 +299,7 @@ func TestPaymentConfirmationImport(t *testing.T) {
 		t.Fatalf("after import %+v", got[:3])
 	}
 	var status string
-	if err := st.Pool.QueryRow(ctx, `SELECT status FROM payments WHERE id = $1`, other.ID).Scan(&status); err != nil || status != "prevu" {
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT status FROM payments WHERE id = $1`, other.ID).Scan(&status); err != nil || status != "prevu" {
 		t.Fatalf("other CPAM's payment changed: %s %v", status, err)
 	}
 	// A file not in UTF-8 is refused as a whole.

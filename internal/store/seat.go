@@ -123,7 +123,7 @@ func (s *Store) RequestSeatChange(ctx context.Context, sc Scope, id int64, in Se
 		fe.Add("to_departement", "Choisissez le département du nouveau siège.")
 	} else {
 		var ok bool
-		if err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM departements WHERE code = $1)`, dep).Scan(&ok); err != nil {
+		if err := s.db(sc).QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM departements WHERE code = $1)`, dep).Scan(&ok); err != nil {
 			return 0, pgError("store.RequestSeatChange", err)
 		}
 		if !ok {
@@ -136,7 +136,7 @@ func (s *Store) RequestSeatChange(ctx context.Context, sc Scope, id int64, in Se
 			fe.Add("to_commune", domain.ErrorMessage(err))
 		} else {
 			var cdep string
-			err := s.Pool.QueryRow(ctx, `SELECT departement FROM communes WHERE code = $1`, code).Scan(&cdep)
+			err := s.db(sc).QueryRow(ctx, `SELECT departement FROM communes WHERE code = $1`, code).Scan(&cdep)
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
 				fe.Add("to_commune", fmt.Sprintf("Le code commune %s n'existe pas.", code))
@@ -161,7 +161,7 @@ func (s *Store) RequestSeatChange(ctx context.Context, sc Scope, id int64, in Se
 		fe.Add("reason", fmt.Sprintf("Le motif ne doit pas dépasser %d caractères.", MaxSeatReason))
 	}
 	var rid int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		var a args
 		var name, curDep, curCommune, curPostal, curAddr string
 		var archived bool
@@ -239,7 +239,7 @@ func (s *Store) StructureSeatChanges(ctx context.Context, sc Scope, id int64) ([
 	q := `SELECT ` + seatChangeColumns + `, r.state = 'pending' AND o.archived_at IS NULL AND ` + sc.seatAgency("o", &a) +
 		` FROM seat_change_requests r JOIN organisations o ON o.id = r.structure_id
 		WHERE r.structure_id = ` + a.add(id) + ` AND ` + sc.structures("o", &a) + ` ORDER BY r.requested_at DESC, r.id DESC LIMIT 20`
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.StructureSeatChanges", err)
 	}
@@ -261,13 +261,13 @@ func (s *Store) PendingSeatChanges(ctx context.Context, sc Scope, p Page) ([]Sea
 	from := ` FROM seat_change_requests r JOIN organisations o ON o.id = r.structure_id
 		WHERE r.state = 'pending' AND o.archived_at IS NULL AND ` + sc.seatAgency("o", &a)
 	var total int
-	if err := s.Pool.QueryRow(ctx, `SELECT count(*)`+from, a...).Scan(&total); err != nil {
+	if err := s.db(sc).QueryRow(ctx, `SELECT count(*)`+from, a...).Scan(&total); err != nil {
 		return nil, 0, pgError("store.PendingSeatChanges", err)
 	}
 	if p.Size <= 0 || p.Size > 200 {
 		p.Size = 50
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT `+seatChangeColumns+`, TRUE`+from+` ORDER BY r.requested_at, r.id`+p.limitOffset(), a...)
+	rows, err := s.db(sc).Query(ctx, `SELECT `+seatChangeColumns+`, TRUE`+from+` ORDER BY r.requested_at, r.id`+p.limitOffset(), a...)
 	if err != nil {
 		return nil, 0, pgError("store.PendingSeatChanges", err)
 	}
@@ -291,7 +291,7 @@ func (s *Store) DecideSeatChange(ctx context.Context, sc Scope, requestID int64,
 	if utf8.RuneCountInString(reason) > MaxSeatReason {
 		return domain.FieldError("decision_reason", "Le motif ne doit pas dépasser %d caractères.", MaxSeatReason)
 	}
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		var a args
 		q := `SELECT ` + seatChangeColumns + ` FROM seat_change_requests r JOIN organisations o ON o.id = r.structure_id
 			WHERE r.id = ` + a.add(requestID) + ` AND o.archived_at IS NULL AND ` + sc.seatAgency("o", &a) + ` FOR UPDATE OF r, o`

@@ -9,6 +9,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // accountScope is the scope of the only membership of the account email.
@@ -48,7 +49,7 @@ func TestSeatChangeKeepsTheDossierWithItsFirstAgencies(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cpam, ars, dcgdr *int64
-	if err := st.Pool.QueryRow(ctx, `SELECT cpam_id, ars_id, dcgdr_id FROM dossiers WHERE id = $1`, id).Scan(&cpam, &ars, &dcgdr); err != nil {
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT cpam_id, ars_id, dcgdr_id FROM dossiers WHERE id = $1`, id).Scan(&cpam, &ars, &dcgdr); err != nil {
 		t.Fatal(err)
 	}
 	if cpam == nil || *cpam != scopes[referen].OrgID || ars == nil || *ars != scopes[arsDir].OrgID || dcgdr == nil || *dcgdr != scopes[dcgdrR].OrgID {

@@ -63,7 +63,7 @@ func (s *Store) FindSession(ctx context.Context, token string, at time.Time) (Fo
 	var mOrg []int64
 	var mName, mKind, mRole []string
 	var mArchived []bool
-	err := s.Pool.QueryRow(ctx, `SELECT s.data, s.expiry, s.deadline, v.*, ms.*
+	err := s.sys().QueryRow(ctx, `SELECT s.data, s.expiry, s.deadline, v.*, ms.*
 		FROM sessions s
 		LEFT JOIN LATERAL (SELECT `+scopeColumns+` FROM `+activeMembership+`
 			WHERE u.id = s.user_id AND o.id = s.org_id AND `+activeMembershipWhere+`) v ON TRUE
@@ -104,7 +104,7 @@ func (s *Store) FindSession(ctx context.Context, token string, at time.Time) (Fo
 // absolute deadline and the viewer it names (0: none).
 // System path, no scope.
 func (s *Store) CommitSession(ctx context.Context, token string, data []byte, expiry, deadline time.Time, userID, orgID int64) error {
-	_, err := s.Pool.Exec(ctx, `INSERT INTO sessions (token, data, expiry, deadline, user_id, org_id)
+	_, err := s.sys().Exec(ctx, `INSERT INTO sessions (token, data, expiry, deadline, user_id, org_id)
 		VALUES ($1, $2, $3, $4, nullif($5::bigint, 0), nullif($6::bigint, 0))
 		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry, deadline = excluded.deadline,
 			user_id = excluded.user_id, org_id = excluded.org_id`, token, data, expiry, deadline, userID, orgID)
@@ -116,7 +116,7 @@ func (s *Store) CommitSession(ctx context.Context, token string, data []byte, ex
 // minute per session: the one write a page view may cause.
 // System path, no scope.
 func (s *Store) ExtendSession(ctx context.Context, token string, expiry time.Time) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE sessions SET expiry = least(coalesce(deadline, expiry), $2)
+	_, err := s.sys().Exec(ctx, `UPDATE sessions SET expiry = least(coalesce(deadline, expiry), $2)
 		WHERE token = $1 AND expiry < least(coalesce(deadline, expiry), $2)`, token, expiry)
 	return pgError("store.ExtendSession", err)
 }
@@ -124,7 +124,7 @@ func (s *Store) ExtendSession(ctx context.Context, token string, expiry time.Tim
 // DeleteSession removes the session of token (logout, token renewal).
 // System path, no scope.
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
-	_, err := s.Pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token)
+	_, err := s.sys().Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token)
 	return pgError("store.DeleteSession", err)
 }
 
@@ -132,6 +132,6 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 // job) and returns how many.
 // System path, no scope.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, at time.Time) (int64, error) {
-	tag, err := s.Pool.Exec(ctx, `DELETE FROM sessions WHERE expiry <= $1`, at)
+	tag, err := s.sys().Exec(ctx, `DELETE FROM sessions WHERE expiry <= $1`, at)
 	return tag.RowsAffected(), pgError("store.DeleteExpiredSessions", err)
 }

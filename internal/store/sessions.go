@@ -38,7 +38,7 @@ const liveSession = `EXISTS (SELECT 1 FROM sessions s WHERE sha256(convert_to(s.
 // which browser and address. Rows of the user's sessions already ended are
 // dropped (older than a minute, so a login in flight keeps its row).
 func (s *Store) RecordSession(ctx context.Context, token string, userID int64, userAgent, address string, at time.Time) error {
-	return pgError("store.RecordSession", s.Tx(ctx, func(tx pgx.Tx) error {
+	return pgError("store.RecordSession", s.sysTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM user_sessions us WHERE us.user_id = $1 AND us.created_at < $2 AND NOT `+liveSession,
 			userID, at.Add(-time.Minute)); err != nil {
 			return err
@@ -54,7 +54,7 @@ func (s *Store) RecordSession(ctx context.Context, token string, userID int64, u
 // RenewSession follows a token renewal (membership switch): the row keeps
 // its history under the new token.
 func (s *Store) RenewSession(ctx context.Context, oldToken, newToken string, at time.Time) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE user_sessions SET token_hash = $2, last_used_at = $3 WHERE token_hash = $1`,
+	_, err := s.sys().Exec(ctx, `UPDATE user_sessions SET token_hash = $2, last_used_at = $3 WHERE token_hash = $1`,
 		tokenHash(oldToken), tokenHash(newToken), at)
 	return pgError("store.RenewSession", err)
 }
@@ -62,7 +62,7 @@ func (s *Store) RenewSession(ctx context.Context, oldToken, newToken string, at 
 // TouchSession records a use of the session (called on POSTs, never in a
 // GET: docs/architecture.md §5), at most once a minute per session.
 func (s *Store) TouchSession(ctx context.Context, token, address string, at time.Time) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE user_sessions SET last_used_at = $2, address = $3
+	_, err := s.sys().Exec(ctx, `UPDATE user_sessions SET last_used_at = $2, address = $3
 		WHERE token_hash = $1 AND last_used_at < $4`, tokenHash(token), at, truncRunes(address, 100), at.Add(-sessionTouchEvery))
 	return pgError("store.TouchSession", err)
 }
@@ -70,7 +70,7 @@ func (s *Store) TouchSession(ctx context.Context, token, address string, at time
 // UserSessions lists the user's live sessions, the most recently used
 // first; Current marks the one of token.
 func (s *Store) UserSessions(ctx context.Context, userID int64, token string) ([]UserSession, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT us.id, us.user_agent, us.address, us.created_at, us.last_used_at, us.token_hash = $2
+	rows, err := s.sys().Query(ctx, `SELECT us.id, us.user_agent, us.address, us.created_at, us.last_used_at, us.token_hash = $2
 		FROM user_sessions us WHERE us.user_id = $1 AND `+liveSession+` ORDER BY us.token_hash = $2 DESC, us.last_used_at DESC, us.id DESC`,
 		userID, tokenHash(token))
 	if err != nil {
@@ -89,7 +89,7 @@ func (s *Store) UserSessions(ctx context.Context, userID int64, token string) ([
 // found for another user's session, an ended one, or the current one (that
 // is the logout).
 func (s *Store) EndSession(ctx context.Context, userID, id int64, token string) error {
-	return pgError("store.EndSession", s.Tx(ctx, func(tx pgx.Tx) error {
+	return pgError("store.EndSession", s.sysTx(ctx, func(tx pgx.Tx) error {
 		var h []byte
 		err := tx.QueryRow(ctx, `DELETE FROM user_sessions WHERE id = $1 AND user_id = $2 AND token_hash <> $3 RETURNING token_hash`,
 			id, userID, tokenHash(token)).Scan(&h)
@@ -108,7 +108,7 @@ func (s *Store) EndSession(ctx context.Context, userID, id int64, token string) 
 // (token) and returns how many were live.
 func (s *Store) EndOtherSessions(ctx context.Context, userID int64, token string) (int, error) {
 	var n int64
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM sessions s USING user_sessions us
 			WHERE us.user_id = $1 AND us.token_hash <> $2 AND sha256(convert_to(s.token, 'UTF8')) = us.token_hash`,
 			userID, tokenHash(token))

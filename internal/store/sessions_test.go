@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // The last use of a session is written at most once a minute; a renewed
@@ -14,7 +16,7 @@ func TestUserSessionsTouchAndRenew(t *testing.T) {
 	scopes := demo(t, st)
 	uid := scopes["coordinateur@demo.portail-aci.fr"].UserID
 	live := func(token string) {
-		if _, err := st.Pool.Exec(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, '\x00', now() + interval '1 hour')`, token); err != nil {
+		if _, err := pgtest.Owner(t, st).Exec(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, '\x00', now() + interval '1 hour')`, token); err != nil {
 			t.Fatal(err)
 		}
 	}

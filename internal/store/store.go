@@ -163,9 +163,16 @@ func Pending(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
 	return out, nil
 }
 
-// Tx runs fn in one transaction, committed when fn returns nil.
-func (s *Store) Tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.Pool, fn)
+// tx runs fn in one transaction under sc's row-level security settings
+// (rls.go), committed when fn returns nil.
+func (s *Store) tx(ctx context.Context, sc Scope, fn func(tx pgx.Tx) error) error {
+	return s.db(sc).tx(ctx, pgx.TxOptions{}, fn)
+}
+
+// sysTx is tx for the system paths (jobs, login, sessions, seed, admin
+// commands: docs/rules.md §36).
+func (s *Store) sysTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return s.sys().tx(ctx, pgx.TxOptions{}, fn)
 }
 
 // pgError maps PostgreSQL errors to domain errors where they mean something to

@@ -25,7 +25,7 @@ func newStore(t *testing.T) *store.Store {
 
 // demo loads the demo organisations and accounts and returns the scope of
 // each demo account by e-mail.
-func demo(t *testing.T, st *store.Store) map[string]store.Scope {
+func demo(t testing.TB, st *store.Store) map[string]store.Scope {
 	t.Helper()
 	ctx := context.Background()
 	if err := seed.Demo(ctx, st); err != nil {
@@ -183,8 +183,8 @@ func TestDemoSeedIsIdempotent(t *testing.T) {
 	demo(t, st)
 	var orgs, users int
 	count := func() {
-		_ = st.Pool.QueryRow(ctx, "SELECT count(*) FROM organisations").Scan(&orgs)
-		_ = st.Pool.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&users)
+		_ = pgtest.Owner(t, st).QueryRow(ctx, "SELECT count(*) FROM organisations").Scan(&orgs)
+		_ = pgtest.Owner(t, st).QueryRow(ctx, "SELECT count(*) FROM users").Scan(&users)
 	}
 	count()
 	o1, u1 := orgs, users

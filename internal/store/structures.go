@@ -187,7 +187,7 @@ func (s *Store) validateStructure(ctx context.Context, in StructureInput, isAdmi
 		fe.Add("departement", "Choisissez le département du siège.")
 	} else {
 		var ok bool
-		if err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM departements WHERE code = $1)`, v.dep).Scan(&ok); err != nil {
+		if err := s.sys().QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM departements WHERE code = $1)`, v.dep).Scan(&ok); err != nil {
 			return v, nil, err
 		}
 		if !ok {
@@ -200,7 +200,7 @@ func (s *Store) validateStructure(ctx context.Context, in StructureInput, isAdmi
 			fe.Add("commune_code", domain.ErrorMessage(err))
 		} else {
 			var dep string
-			err := s.Pool.QueryRow(ctx, `SELECT departement FROM communes WHERE code = $1`, code).Scan(&dep)
+			err := s.sys().QueryRow(ctx, `SELECT departement FROM communes WHERE code = $1`, code).Scan(&dep)
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
 				fe.Add("commune_code", fmt.Sprintf("Le code commune %s n'existe pas.", code))
@@ -216,7 +216,7 @@ func (s *Store) validateStructure(ctx context.Context, in StructureInput, isAdmi
 	if isAdmin && strings.TrimSpace(in.CoordinatorEmail) != "" {
 		v.coordinatorEmail = NormalizeEmail(in.CoordinatorEmail)
 		var ok bool
-		if err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE email = $1 AND disabled_at IS NULL)`, v.coordinatorEmail).Scan(&ok); err != nil {
+		if err := s.sys().QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE email = $1 AND disabled_at IS NULL)`, v.coordinatorEmail).Scan(&ok); err != nil {
 			return v, nil, err
 		}
 		if !ok {
@@ -268,7 +268,7 @@ func (s *Store) CreateStructure(ctx context.Context, sc Scope, in StructureInput
 		return 0, err
 	}
 	var id int64
-	err = s.Tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, sc, func(tx pgx.Tx) error {
 		return s.once(ctx, tx, sc.UserID, "create_structure", &id, func() (int64, error) { return createStructureTx(ctx, tx, sc, v, isAdmin) })
 	})
 	if err := replayed(err); err != nil {
@@ -331,7 +331,7 @@ func (s *Store) StructureDetail(ctx context.Context, sc Scope, id int64) (Struct
 	var kind, st, lf string
 	var created *time.Time
 	o := &d.Organisation
-	err := s.Pool.QueryRow(ctx, q, a...).Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementName, &o.Region, &o.RegionName,
+	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&o.ID, &kind, &o.Name, &st, &o.Departement, &o.DepartementName, &o.Region, &o.RegionName,
 		&o.Departements, &o.Version, &o.CreatedAt, &o.ArchivedAt,
 		&lf, &d.SIRET, &d.FINESS, &d.Address1, &d.Address2, &d.PostalCode, &d.CommuneCode, &d.CommuneName,
 		&created, &d.CoordinatorUserID, &d.CoordinatorName, &d.CoordinatorEmail, &d.UpdatedAt, &d.UpdatedByName)
@@ -341,7 +341,7 @@ func (s *Store) StructureDetail(ctx context.Context, sc Scope, id int64) (Struct
 	o.Kind, o.StructureType, d.LegalForm = domain.OrgKind(kind), domain.StructureType(st), registry.LegalForm(lf)
 	d.CreatedOn = dateOf(created)
 	d.CanEdit = sc.canEditStructure(id) && o.ArchivedAt == nil
-	if d.SeatLocked, err = seatLocked(ctx, s.Pool, id); err != nil {
+	if d.SeatLocked, err = seatLocked(ctx, s.db(sc), id); err != nil {
 		return d, pgError("store.StructureDetail", err)
 	}
 	return d, nil
@@ -378,7 +378,7 @@ func (s *Store) UpdateStructure(ctx context.Context, sc Scope, id int64, version
 		return pgError("store.UpdateStructure", err)
 	}
 	delete(fe, "type")
-	err = s.Tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, sc, func(tx pgx.Tx) error {
 		cur, who, err := editableStructure(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -458,7 +458,7 @@ const MsgSeatLocked = "Le siège ne se modifie plus ici depuis le dépôt d'un d
 // users lose access to it as an active organisation). Same permission and
 // version check as UpdateStructure.
 func (s *Store) ArchiveStructure(ctx context.Context, sc Scope, id int64, version int) error {
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		cur, who, err := editableStructure(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -492,7 +492,7 @@ func (s *Store) StructureChanges(ctx context.Context, sc Scope, id int64, n int)
 	q := `SELECT h.at, coalesce(u.name, ''), h.action, h.summary FROM structure_changes h
 		JOIN organisations o ON o.id = h.structure_id LEFT JOIN users u ON u.id = h.user_id
 		WHERE h.structure_id = ` + a.add(id) + ` AND ` + sc.structures("o", &a) + ` ORDER BY h.at DESC, h.id DESC LIMIT ` + a.add(n)
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.StructureChanges", err)
 	}
@@ -519,7 +519,7 @@ func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilte
 	where := structureFilterSQL(f, []string{sc.structures("o", &a)}, &a)
 	q := "SELECT " + structureDetailColumns + `, (SELECT count(*) FROM members m WHERE m.structure_id = o.id)` + structureDetailFrom +
 		" WHERE " + strings.Join(where, " AND ") + " ORDER BY o.name, o.id LIMIT " + a.add(maxRows)
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.ExportStructures", err)
 	}
@@ -544,7 +544,7 @@ func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilte
 // choices.
 // No scope: reference data, not tenant data (the same for every user).
 func (s *Store) Departements(ctx context.Context) ([][3]string, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT code, nom, region FROM departements ORDER BY code`)
+	rows, err := s.sys().Query(ctx, `SELECT code, nom, region FROM departements ORDER BY code`)
 	if err != nil {
 		return nil, pgError("store.Departements", err)
 	}

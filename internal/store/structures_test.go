@@ -11,6 +11,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/registry"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 func structureIDs(t *testing.T, st *store.Store) map[string]int64 {
@@ -153,7 +154,7 @@ func TestUpdateStructureOptimisticLockAndPermissions(t *testing.T) {
 		t.Fatalf("archive with a dossier in instruction: %v", err)
 	}
 	// Once the dossier is closed (refused), archive hides it from lists.
-	if _, err := st.Pool.Exec(ctx, `UPDATE dossiers SET state = 'refusee' WHERE structure_id = $1`, val); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `UPDATE dossiers SET state = 'refusee' WHERE structure_id = $1`, val); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.ArchiveStructure(ctx, admin, val, d2.Version); err != nil {

@@ -58,7 +58,7 @@ func (s *Store) RecordTermination(ctx context.Context, sc Scope, in TerminationR
 	}
 	at = at.Truncate(time.Microsecond)
 	today := domain.DateOf(at)
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		var a args
 		q := "SELECT " + contractColumns + contractFrom + " WHERE c.dossier_id = " + a.add(in.DossierID) + " AND " + sc.contracts("c", &a) + " FOR UPDATE OF c"
 		c, err := scanContract(tx.QueryRow(ctx, q, a...))
@@ -168,7 +168,7 @@ func (s *Store) ApplyDueTerminations(ctx context.Context, today domain.Date, at 
 		at = s.now()
 	}
 	at = at.Truncate(time.Microsecond)
-	rows, err := s.Pool.Query(ctx, `SELECT id FROM contracts WHERE state = 'resiliation_demandee' AND resiliation_effective_on <= $1::date
+	rows, err := s.sys().Query(ctx, `SELECT id FROM contracts WHERE state = 'resiliation_demandee' AND resiliation_effective_on <= $1::date
 		ORDER BY resiliation_effective_on, id`, today.String())
 	if err != nil {
 		return 0, pgError("store.ApplyDueTerminations", err)
@@ -180,7 +180,7 @@ func (s *Store) ApplyDueTerminations(ctx context.Context, today domain.Date, at 
 	n := 0
 	var errs []error
 	for _, id := range ids {
-		err := s.Tx(ctx, func(tx pgx.Tx) error {
+		err := s.sysTx(ctx, func(tx pgx.Tx) error {
 			c, err := scanContract(tx.QueryRow(ctx, "SELECT "+contractColumns+contractFrom+
 				" WHERE c.id = $1 AND c.state = 'resiliation_demandee' AND c.resiliation_effective_on <= $2::date FOR UPDATE OF c SKIP LOCKED", id, today.String()))
 			if err != nil {

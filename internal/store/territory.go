@@ -142,7 +142,7 @@ func (s *Store) SearchCommunes(ctx context.Context, q string, limit int) ([]Comm
 	LEFT JOIN organisations o ON o.id = tc.structure_id
 	ORDER BY m.n`
 	a := args{codes}
-	rows, err := s.Pool.Query(ctx, sql, a...)
+	rows, err := s.sys().Query(ctx, sql, a...)
 	if err != nil {
 		return nil, pgError("store.SearchCommunes", err)
 	}
@@ -158,7 +158,7 @@ func (s *Store) SearchCommunes(ctx context.Context, q string, limit int) ([]Comm
 // rankedCodes runs a query of (code, rk, pop) rows and returns the codes of
 // the limit best: lowest rank, then largest population.
 func (s *Store) rankedCodes(ctx context.Context, q string, a args, limit int) ([]string, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT code FROM (`+q+`) x GROUP BY code ORDER BY min(rk), max(pop) DESC, code LIMIT `+a.add(limit), a...)
+	rows, err := s.sys().Query(ctx, `SELECT code FROM (`+q+`) x GROUP BY code ORDER BY min(rk), max(pop) DESC, code LIMIT `+a.add(limit), a...)
 	if err != nil {
 		return nil, pgError("store.SearchCommunes", err)
 	}
@@ -200,7 +200,7 @@ func (s *Store) SearchEPCI(ctx context.Context, q string, codes []string, limit 
 	// The EPCIs matching first (a scan of the small epci table), then the
 	// communes of each counted from the index (migration 00131): joining
 	// every commune of France before filtering cost 30+ ms a search.
-	rows, err := s.Pool.Query(ctx, `SELECT e.code, e.nom, k.n, k.pop
+	rows, err := s.sys().Query(ctx, `SELECT e.code, e.nom, k.n, k.pop
 		FROM epci e CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(c.population), 0) AS pop
 			FROM communes c WHERE c.epci = e.code AND c.actuelle) k
 		WHERE (`+cond+`) AND k.n > 0 ORDER BY e.code = ANY($1::text[]) DESC, k.pop DESC, e.nom LIMIT `+a.add(limit), a...)
@@ -273,7 +273,7 @@ const populationYearSQL = "SELECT version FROM refdata_versions WHERE name = 'po
 func (s *Store) Territory(ctx context.Context, sc Scope, id int64) (Territory, error) {
 	t := Territory{StructureID: id}
 	var err error
-	if t.StructureName, t.Departement, err = cptsInScope(ctx, s.Pool, sc, id); err != nil {
+	if t.StructureName, t.Departement, err = cptsInScope(ctx, s.db(sc), sc, id); err != nil {
 		return t, pgError("store.Territory", err)
 	}
 	// Its communes, its version and the population vintage in one round
@@ -285,7 +285,7 @@ func (s *Store) Territory(ctx context.Context, sc Scope, id int64) (Territory, e
 	batch.Queue(`SELECT t.version, t.updated_at, coalesce(u.name, '') FROM territories t
 		LEFT JOIN users u ON u.id = t.updated_by WHERE t.structure_id = $1`, id)
 	batch.Queue(populationYearSQL)
-	br := s.Pool.SendBatch(ctx, batch)
+	br := s.db(sc).SendBatch(ctx, batch)
 	defer br.Close()
 	rows, err := br.Query()
 	if err != nil {
@@ -338,7 +338,7 @@ type TerritoryChange struct {
 // TerritoryChanges returns one page of the history of CPTS id's territory,
 // newest first, and the total number of changes.
 func (s *Store) TerritoryChanges(ctx context.Context, sc Scope, id int64, p Page) ([]TerritoryChange, int, error) {
-	if _, _, err := cptsInScope(ctx, s.Pool, sc, id); err != nil {
+	if _, _, err := cptsInScope(ctx, s.db(sc), sc, id); err != nil {
 		return nil, 0, pgError("store.TerritoryChanges", err)
 	}
 	if p.Size <= 0 {
@@ -353,7 +353,7 @@ func (s *Store) TerritoryChanges(ctx context.Context, sc Scope, id int64, p Page
 		ch.skipped, ch.population_before, ch.population_after, coalesce(ch.tier_before, 0), coalesce(ch.tier_after, 0)
 		FROM territory_changes ch LEFT JOIN users u ON u.id = ch.user_id LEFT JOIN epci e ON e.code = ch.epci
 		WHERE ch.structure_id = $1 ORDER BY ch.at DESC, ch.id DESC LIMIT $2 OFFSET $3`, id, p.Size, p.Offset())
-	br := s.Pool.SendBatch(ctx, batch)
+	br := s.db(sc).SendBatch(ctx, batch)
 	defer br.Close()
 	var total int
 	if err := br.QueryRow().Scan(&total); err != nil {
@@ -406,7 +406,7 @@ const firstTerritoryVersion = 1
 // reports no commune changed, nothing is written.
 func (s *Store) editTx(ctx context.Context, sc Scope, id int64, expected int, fn func(tx pgx.Tx) (terrChange, error)) (TerritoryEdit, error) {
 	var res TerritoryEdit
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, sc, func(tx pgx.Tx) error {
 		if _, _, err := cptsInScope(ctx, tx, sc, id); err != nil {
 			return err
 		}
@@ -527,7 +527,7 @@ func (s *Store) takenError(ctx context.Context, err error, codes []string) error
 		return err
 	}
 	var nom, holder string
-	if qerr := s.Pool.QueryRow(ctx, `SELECT c.nom, o.name FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
+	if qerr := s.sys().QueryRow(ctx, `SELECT c.nom, o.name FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
 		JOIN organisations o ON o.id = tc.structure_id WHERE tc.commune_code = ANY($1::text[]) ORDER BY c.nom LIMIT 1`, codes).Scan(&nom, &holder); qerr != nil {
 		return &domain.Error{Code: domain.EConflict, Field: "q", Message: "Une des communes vient d'être ajoutée à un autre territoire : rechargez la page."}
 	}
@@ -668,7 +668,7 @@ func (s *Store) TerritoryTotals(ctx context.Context, sc Scope, ids []int64) (map
 	q := `SELECT o.id, count(*), coalesce(sum(c.population), 0) FROM organisations o
 		JOIN territory_communes tc ON tc.structure_id = o.id JOIN communes c ON c.code = tc.commune_code
 		WHERE o.id = ANY(` + a.add(ids) + `::bigint[]) AND ` + sc.structures("o", &a) + ` GROUP BY o.id`
-	rows, err := s.Pool.Query(ctx, q, a...)
+	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, pgError("store.TerritoryTotals", err)
 	}
@@ -782,9 +782,9 @@ func territoryFreeze(ctx context.Context, q querier, id int64) (TerritoryFreeze,
 
 // TerritoryFrozen reports the freeze of CPTS id's territory (in scope).
 func (s *Store) TerritoryFrozen(ctx context.Context, sc Scope, id int64) (TerritoryFreeze, error) {
-	if _, _, err := cptsInScope(ctx, s.Pool, sc, id); err != nil {
+	if _, _, err := cptsInScope(ctx, s.db(sc), sc, id); err != nil {
 		return TerritoryFreeze{}, pgError("store.TerritoryFrozen", err)
 	}
-	f, err := territoryFreeze(ctx, s.Pool, id)
+	f, err := territoryFreeze(ctx, s.db(sc), id)
 	return f, pgError("store.TerritoryFrozen", err)
 }

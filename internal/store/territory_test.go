@@ -341,7 +341,7 @@ func TestCommuneWordsFollowCommunes(t *testing.T) {
 	if got := find("rambert en"); len(got) == 0 || got[0] != "01384" {
 		t.Fatalf("rambert en: %v", got)
 	}
-	if _, err := st.Pool.Exec(ctx, "UPDATE communes SET nom_norm = 'saint zyxwv en bugey' WHERE code = '01384'"); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, "UPDATE communes SET nom_norm = 'saint zyxwv en bugey' WHERE code = '01384'"); err != nil {
 		t.Fatal(err)
 	}
 	if got := find("rambert"); slices.Contains(got, "01384") {
@@ -350,7 +350,7 @@ func TestCommuneWordsFollowCommunes(t *testing.T) {
 	if got := find("zyxwv"); len(got) != 1 || got[0] != "01384" {
 		t.Errorf("new word: %v", got)
 	}
-	if _, err := st.Pool.Exec(ctx, "UPDATE communes SET actuelle = false WHERE code = '01384'"); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, "UPDATE communes SET actuelle = false WHERE code = '01384'"); err != nil {
 		t.Fatal(err)
 	}
 	if got := find("zyxwv"); len(got) != 0 {

@@ -26,10 +26,10 @@ func TestOpenSetsStatementTimeout(t *testing.T) {
 	}
 	defer st.Close()
 	var setting string
-	if err := st.Pool.QueryRow(ctx, `SHOW statement_timeout`).Scan(&setting); err != nil || setting != "300ms" {
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SHOW statement_timeout`).Scan(&setting); err != nil || setting != "300ms" {
 		t.Fatalf("statement_timeout = %q, %v", setting, err)
 	}
-	_, err = st.Pool.Exec(ctx, `SELECT pg_sleep(10)`)
+	_, err = pgtest.Owner(t, st).Exec(ctx, `SELECT pg_sleep(10)`)
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "57014" {
 		t.Fatalf("a statement longer than statement_timeout: %v", err)

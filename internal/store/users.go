@@ -48,7 +48,7 @@ func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(
 // CLI, seed) read the account itself, not a structure's data.
 func (s *Store) CreateUser(ctx context.Context, email, name, passwordHash string) (int64, error) {
 	var id int64
-	err := s.Pool.QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id`,
+	err := s.sys().QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id`,
 		NormalizeEmail(email), strings.TrimSpace(name), passwordHash).Scan(&id)
 	return id, pgError("store.CreateUser", err)
 }
@@ -65,7 +65,7 @@ func scanUser(row pgx.Row) (User, error) {
 // System path, no scope: authentication and sessions (login, middleware,
 // CLI, seed) read the account itself, not a structure's data.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
-	u, err := scanUser(s.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email)))
+	u, err := scanUser(s.sys().QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email)))
 	return u, pgError("store.UserByEmail", err)
 }
 
@@ -73,7 +73,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 // System path, no scope: authentication and sessions (login, middleware,
 // CLI, seed) read the account itself, not a structure's data.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
-	u, err := scanUser(s.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(s.sys().QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	return u, pgError("store.UserByID", err)
 }
 
@@ -82,13 +82,13 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 // CLI, seed) read the account itself, not a structure's data.
 func (s *Store) AddMembership(ctx context.Context, userID, orgID int64, role domain.Role) error {
 	var kind string
-	if err := s.Pool.QueryRow(ctx, `SELECT kind FROM organisations WHERE id = $1`, orgID).Scan(&kind); err != nil {
+	if err := s.sys().QueryRow(ctx, `SELECT kind FROM organisations WHERE id = $1`, orgID).Scan(&kind); err != nil {
 		return pgError("store.AddMembership", err)
 	}
 	if !role.AllowedFor(domain.OrgKind(kind)) {
 		return domain.Errorf(domain.EInvalid, "le rôle %s n'existe pas pour une organisation de type %s", role.Label(), domain.OrgKind(kind).Label())
 	}
-	_, err := s.Pool.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)
+	_, err := s.sys().Exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)
 		ON CONFLICT (user_id, org_id) DO UPDATE SET role = excluded.role`, userID, orgID, string(role))
 	return pgError("store.AddMembership", err)
 }
@@ -97,7 +97,7 @@ func (s *Store) AddMembership(ctx context.Context, userID, orgID int64, role dom
 // System path, no scope: authentication and sessions (login, middleware,
 // CLI, seed) read the account itself, not a structure's data.
 func (s *Store) Memberships(ctx context.Context, userID int64) ([]Membership, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT m.org_id, o.name, o.kind, m.role, o.archived_at IS NOT NULL FROM memberships m
+	rows, err := s.sys().Query(ctx, `SELECT m.org_id, o.name, o.kind, m.role, o.archived_at IS NOT NULL FROM memberships m
 		JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id`, userID)
 	if err != nil {
 		return nil, pgError("store.Memberships", err)
@@ -120,7 +120,7 @@ func (s *Store) ScopeFor(ctx context.Context, userID, orgID int64) (Scope, error
 	var sc Scope
 	var kind, role string
 	var region *string
-	err := s.Pool.QueryRow(ctx, `SELECT `+scopeColumns+` FROM `+activeMembership+`
+	err := s.sys().QueryRow(ctx, `SELECT `+scopeColumns+` FROM `+activeMembership+`
 		WHERE u.id = $1 AND o.id = $2 AND `+activeMembershipWhere, userID, orgID).
 		Scan(&sc.UserID, &sc.UserName, &sc.SessionEpoch, &sc.MustChangePassword, &sc.OrgID, &sc.OrgName, &kind, &role, &region, &sc.Departements)
 	if err != nil {
@@ -137,7 +137,7 @@ func (s *Store) ScopeFor(ctx context.Context, userID, orgID int64) (Scope, error
 // System path, no scope: authentication and sessions (login, middleware,
 // CLI, seed) read the account itself, not a structure's data.
 func (s *Store) RecordLoginAttempt(ctx context.Context, email, ip string, success bool, at time.Time) error {
-	_, err := s.Pool.Exec(ctx, `INSERT INTO login_attempts (email, ip, success, at) VALUES ($1, $2, $3, $4)`,
+	_, err := s.sys().Exec(ctx, `INSERT INTO login_attempts (email, ip, success, at) VALUES ($1, $2, $3, $4)`,
 		NormalizeEmail(email), ip, success, at)
 	return pgError("store.RecordLoginAttempt", err)
 }
@@ -150,7 +150,7 @@ func (s *Store) RecordLoginAttempt(ctx context.Context, email, ip string, succes
 func (s *Store) LoginHistory(ctx context.Context, email, ip string, now time.Time) (auth.LoginHistory, error) {
 	var h auth.LoginHistory
 	var acctLast, pairLast, addrLast *time.Time
-	err := s.Pool.QueryRow(ctx, `
+	err := s.sys().QueryRow(ctx, `
 		WITH ok AS (
 			SELECT coalesce(max(at), '-infinity') AS at FROM login_attempts WHERE email = $1 AND success AND at <= $3
 		), acct AS (
@@ -206,7 +206,7 @@ func parisMinute(t time.Time) string { return t.In(domain.Paris).Format("02/01/2
 // owner of an account whose login was locked (docs/rules.md §23); nothing
 // for an unknown or disabled e-mail. System path, no scope.
 func (s *Store) mailLockedAccount(ctx context.Context, op, email string, at time.Time, body func(name string) string) error {
-	err := s.Tx(ctx, func(tx pgx.Tx) error {
+	err := s.sysTx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		var name, to string
 		err := tx.QueryRow(ctx, `SELECT id, name, email FROM users WHERE email = $1 AND disabled_at IS NULL`, NormalizeEmail(email)).Scan(&id, &name, &to)

@@ -20,15 +20,20 @@
 //     directory when the tests end. A package that forgot TestMain does not
 //     leak it either: a small watchdog process (sh) waits for the test process
 //     to exit, then shuts PostgreSQL down and removes the directory.
-//   - TEST_DATABASE_URL set: a server you run (a superuser or a role with
-//     CREATEDB, connecting to an existing database such as "postgres"). The
+//   - TEST_DATABASE_URL set: a server you run (a superuser, connecting to an
+//     existing database such as "postgres": it creates the roles OwnerRole
+//     and AppRole, without password, so the server must trust them — local
+//     connections with trust authentication). The
 //     template database is kept across runs and shared by concurrent `go test`
 //     processes; test databases are dropped at the end of each test (a killed
 //     run may leave aci_t_* databases behind).
 //
 // The template database aci_tpl_<hash> is built once per process (or once per
-// server with TEST_DATABASE_URL, under an advisory lock): store.Migrate, then
-// refdata.Load, then marked IS_TEMPLATE with connections refused. The hash
+// server with TEST_DATABASE_URL, under an advisory lock), owned by OwnerRole:
+// store.Migrate and refdata.Load as OwnerRole, store.GrantApp to AppRole,
+// then marked IS_TEMPLATE with connections refused. New and Store connect
+// as AppRole, so every test runs under row-level security; Owner gives the
+// fixtures' raw SQL the owner's pool. The hash
 // covers the content of every migration and the reference data's checksum, so
 // a new or edited migration gives a new template. Each test database is
 // CREATE DATABASE aci_t_<random> TEMPLATE aci_tpl_<hash>.
@@ -78,6 +83,17 @@ import (
 // EnvURL names the variable that points the tests at an existing server.
 const EnvURL = "TEST_DATABASE_URL"
 
+// The two roles of every test database, as in production (docs/rules.md
+// §36): OwnerRole owns the schema (it runs the migrations and loads the
+// reference data); AppRole, which the stores of the tests connect as, owns
+// nothing and has neither SUPERUSER nor BYPASSRLS, so that the whole suite
+// runs under row-level security. Both are created (LOGIN, no password: the
+// throwaway cluster trusts its unix socket) when missing.
+const (
+	OwnerRole = "aci_owner"
+	AppRole   = "aci_app"
+)
+
 const (
 	poolConns  = 4 // MaxConns of a pool from New
 	adminConns = 8 // MaxConns of the harness's own pool (CREATE/DROP DATABASE)
@@ -88,6 +104,7 @@ type env struct {
 	adminURL string        // connection string to the maintenance database
 	admin    *pgxpool.Pool // on adminURL: CREATE/DROP DATABASE
 	template string        // aci_tpl_<hash>
+	owners   sync.Map      // Owner's pools: *pgxpool.Pool (a store's) -> *pgxpool.Pool (its owner's)
 
 	// Throwaway cluster only.
 	cluster  *pgcluster.Cluster
@@ -187,9 +204,44 @@ func NewTraced(t testing.TB, tracer pgx.QueryTracer) *pgxpool.Pool {
 }
 
 // NewURL creates a fresh database copied from the migrated template and
-// returns its connection string; it is dropped in t.Cleanup (connections
-// still open then are terminated).
+// returns its connection string as AppRole; it is dropped in t.Cleanup
+// (connections still open then are terminated).
 func NewURL(t testing.TB) string {
+	t.Helper()
+	return withUser(newDatabaseURL(t), AppRole)
+}
+
+// OwnerURL is the connection string u (from NewURL) as OwnerRole, for a
+// command that migrates or loads the reference data.
+func OwnerURL(u string) string { return withUser(u, OwnerRole) }
+
+// SuperuserURL is the connection string u (from NewURL) as the harness's
+// own superuser role, which row-level security does not bind: for a command
+// that must bypass it, as the national data set's bulk copy does
+// (docs/rules.md §36, §37).
+func SuperuserURL(t testing.TB, u string) string {
+	t.Helper()
+	e, err := get()
+	if err != nil {
+		t.Fatalf("pgtest: no test database: %v", err)
+	}
+	admin, err := url.Parse(e.adminURL)
+	if err != nil || admin.User == nil {
+		if cfg, perr := pgx.ParseConfig(e.adminURL); perr == nil {
+			return withUser(u, cfg.User)
+		}
+		t.Fatalf("pgtest.SuperuserURL: %v", err)
+	}
+	if p, err := url.Parse(u); err == nil && (p.Scheme == "postgres" || p.Scheme == "postgresql") {
+		p.User = admin.User
+		return p.String()
+	}
+	return withUser(u, admin.User.Username())
+}
+
+// newDatabaseURL creates the database of NewURL and returns its
+// connection string as the harness's own (superuser) role.
+func newDatabaseURL(t testing.TB) string {
 	t.Helper()
 	e, err := get()
 	if err != nil {
@@ -202,7 +254,7 @@ func NewURL(t testing.TB) string {
 		name = "aci_t_" + randHex(8)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		if _, err := e.admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+e.template); err != nil {
+		if _, err := e.admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+e.template+" OWNER "+OwnerRole); err != nil {
 			t.Fatalf("pgtest: create test database: %v", err)
 		}
 	}
@@ -276,7 +328,7 @@ func (e *env) prefetch() {
 	defer e.wg.Done()
 	for {
 		name := "aci_t_" + randHex(8)
-		if _, err := e.admin.Exec(context.Background(), "CREATE DATABASE "+name+" TEMPLATE "+e.template); err != nil {
+		if _, err := e.admin.Exec(context.Background(), "CREATE DATABASE "+name+" TEMPLATE "+e.template+" OWNER "+OwnerRole); err != nil {
 			return // New creates its own and reports the error
 		}
 		select {
@@ -389,6 +441,9 @@ func (e *env) ensureTemplate(ctx context.Context, shared bool) error {
 		}
 		defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key) //nolint:errcheck
 	}
+	if err := ensureRoles(ctx, conn); err != nil {
+		return err
+	}
 	var isTemplate bool
 	err = conn.QueryRow(ctx, "SELECT datistemplate FROM pg_database WHERE datname = $1", e.template).Scan(&isTemplate)
 	switch {
@@ -401,14 +456,16 @@ func (e *env) ensureTemplate(ctx context.Context, shared bool) error {
 	case !errors.Is(err, pgx.ErrNoRows):
 		return err
 	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+e.template); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+e.template+" OWNER "+OwnerRole); err != nil {
 		return fmt.Errorf("create template: %w", err)
 	}
 	u, err := withDatabase(e.adminURL, e.template)
 	if err != nil {
 		return err
 	}
-	pool, err := pgxpool.New(ctx, u)
+	// As in production: the owner migrates and loads the reference data,
+	// then grants the application role what serving needs.
+	pool, err := store.OpenOwner(ctx, withUser(u, OwnerRole))
 	if err != nil {
 		return err
 	}
@@ -419,12 +476,34 @@ func (e *env) ensureTemplate(ctx context.Context, shared bool) error {
 			err = fmt.Errorf("refdata.Load: %w", err)
 		}
 	}
+	if err == nil {
+		err = store.GrantApp(ctx, pool, AppRole)
+	}
 	pool.Close()
 	if err != nil {
 		return fmt.Errorf("template %s: %w", e.template, err)
 	}
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+e.template+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
 		return fmt.Errorf("mark template: %w", err)
+	}
+	return nil
+}
+
+// ensureRoles creates OwnerRole and AppRole when they are missing: LOGIN,
+// neither SUPERUSER nor BYPASSRLS (roles belong to the server, not to a
+// database: with TEST_DATABASE_URL they are created once and kept).
+func ensureRoles(ctx context.Context, conn *pgxpool.Conn) error {
+	for _, r := range []string{OwnerRole, AppRole} {
+		var exists bool
+		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", r).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			continue
+		}
+		if _, err := conn.Exec(ctx, "CREATE ROLE "+r+" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"); err != nil {
+			return fmt.Errorf("create role %s (%s needs a superuser or a role with CREATEROLE): %w", r, EnvURL, err)
+		}
 	}
 	return nil
 }
@@ -463,6 +542,18 @@ func withDatabase(u, name string) (string, error) {
 		return p.String(), nil
 	}
 	return u + " dbname=" + name, nil // the last dbname wins
+}
+
+// withUser returns the connection string u with user name (URL or
+// keyword/value form).
+func withUser(u, name string) string {
+	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
+		if p, err := url.Parse(u); err == nil {
+			p.User = url.User(name)
+			return p.String()
+		}
+	}
+	return u + " user=" + name // the last user wins
 }
 
 func redact(u string) string {

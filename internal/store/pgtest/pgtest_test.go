@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/portail-aci/aci/internal/store"
 )
 
 func TestMain(m *testing.M) { Main(m) }
@@ -70,8 +72,8 @@ func TestParallelDatabases(t *testing.T) {
 	for i := range 4 {
 		t.Run("", func(t *testing.T) {
 			t.Parallel()
-			pool := New(t)
-			if _, err := pool.Exec(context.Background(), "CREATE TABLE only_here (i int)"); err != nil {
+			owner := Owner(t, store.New(New(t), Options(time.Now))) // the application role creates nothing
+			if _, err := owner.Exec(context.Background(), "CREATE TABLE only_here (i int)"); err != nil {
 				t.Fatalf("%d: %v", i, err)
 			}
 		})

@@ -19,8 +19,9 @@ func Options(clock func() time.Time) store.Options {
 	return store.Options{Clock: clock, RenderContract: pages.RenderContractDocument}
 }
 
-// Store is a store on a fresh test database (New) with the collaborators of
-// production (Options) and the test's clock.
+// Store is a store on a fresh test database (New, as AppRole: under
+// row-level security) with the collaborators of production (Options) and
+// the test's clock.
 func Store(t testing.TB, clock func() time.Time) *store.Store {
 	t.Helper()
 	return store.New(New(t), Options(clock))
@@ -32,11 +33,49 @@ func StoreTraced(t testing.TB, clock func() time.Time, tracer pgx.QueryTracer) *
 	return store.New(NewTraced(t, tracer), Options(clock))
 }
 
+// Owner returns a pool on st's database as OwnerRole, whose sessions run as
+// the system (store.OwnerConfig): for the raw SQL of test fixtures (stale
+// rows, forced dates, counts across tenants), which the application role's
+// row-level security would otherwise filter. One pool per database, closed
+// in t.Cleanup of the first call.
+func Owner(t testing.TB, st *store.Store) *pgxpool.Pool {
+	t.Helper()
+	e, err := get()
+	if err != nil {
+		t.Fatalf("pgtest.Owner: %v", err)
+	}
+	owners := &e.owners
+	if p, ok := owners.Load(st.Pool); ok {
+		return p.(*pgxpool.Pool)
+	}
+	cfg := st.Pool.Config().Copy()
+	cfg.ConnConfig.User = OwnerRole
+	store.OwnerConfig(cfg.ConnConfig)
+	cfg.MaxConns = 2
+	cfg.ConnConfig.Tracer = nil // the query budgets count the application's statements only
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("pgtest.Owner: %v", err)
+	}
+	if prev, loaded := owners.LoadOrStore(st.Pool, p); loaded {
+		p.Close()
+		return prev.(*pgxpool.Pool)
+	}
+	app := st.Pool
+	t.Cleanup(func() {
+		owners.Delete(app)
+		p.Close()
+	})
+	return p
+}
+
 // Outbox returns the newest e-mails of st's outbox for address to ("" for
 // all), at most limit: what the tests check the notifiers wrote.
 func Outbox(t testing.TB, st *store.Store, to string, limit int) []store.OutboxMail {
 	t.Helper()
-	rows, err := st.Pool.Query(context.Background(), `SELECT id, to_email, subject, body, digest, attempts, last_error, sent_at, logged_at
+	rows, err := Owner(t, st).Query(context.Background(), `SELECT id, to_email, subject, body, digest, attempts, last_error, sent_at, logged_at
 		FROM outbox WHERE $1 = '' OR to_email = $1 ORDER BY id DESC LIMIT $2`, store.NormalizeEmail(to), limit)
 	if err != nil {
 		t.Fatal(err)
@@ -69,4 +108,31 @@ func ReadOnly(t testing.TB, st *store.Store, clock func() time.Time) *store.Stor
 	}
 	t.Cleanup(pool.Close)
 	return store.New(pool, Options(clock))
+}
+
+// Bypass is a store on st's database as the harness's own superuser role,
+// which row-level security does not bind: only for the benchmarks that
+// measure what the policies cost (a store under the application role
+// against the same store without them). The store is closed in t.Cleanup.
+func Bypass(t testing.TB, st *store.Store, clock func() time.Time) *store.Store {
+	t.Helper()
+	e, err := get()
+	if err != nil {
+		t.Fatalf("pgtest.Bypass: %v", err)
+	}
+	admin, err := pgx.ParseConfig(e.adminURL)
+	if err != nil {
+		t.Fatalf("pgtest.Bypass: %v", err)
+	}
+	cfg := st.Pool.Config().Copy()
+	cfg.ConnConfig.User, cfg.ConnConfig.Password = admin.User, admin.Password
+	cfg.ConnConfig.Tracer = nil
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("pgtest.Bypass: %v", err)
+	}
+	t.Cleanup(p.Close)
+	return store.New(p, Options(clock))
 }
