@@ -55,7 +55,7 @@ func TestTwoInstancesBehindNginx(t *testing.T) {
 	// E-mails waiting before the instances start: both instances run the
 	// outbox at start, at the same moment, and race for them.
 	const queued = 12
-	if _, err := st.Pool.Exec(ctx, `INSERT INTO outbox (to_email, subject, body, created_at, send_after)
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `INSERT INTO outbox (to_email, subject, body, created_at, send_after)
 		SELECT 'file' || i || '@exemple.fr', 'Message en file ' || i, 'Corps', now(), now() FROM generate_series(1, $1) i`, queued); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestTwoInstancesBehindNginx(t *testing.T) {
 	if r := newClient(t, "127.0.0.5").post(base, "/login", url.Values{"email": {"msp@demo.portail-aci.fr"}, "password": {seed.DemoPassword}}, base, "same-origin"); r.status != http.StatusSeeOther {
 		t.Fatalf("another client behind the same proxy is throttled: %d", r.status)
 	}
-	rows, err := st.Pool.Query(ctx, `SELECT DISTINCT ip FROM login_attempts ORDER BY ip`)
+	rows, err := pgtest.Owner(t, st).Query(ctx, `SELECT DISTINCT ip FROM login_attempts ORDER BY ip`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestTwoInstancesBehindNginx(t *testing.T) {
 		t.Fatalf("%d of the %d queued e-mails sent", n, queued)
 	}
 	var sent int
-	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL`).Scan(&sent); err != nil {
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL`).Scan(&sent); err != nil {
 		t.Fatal(err)
 	}
 	if sent != len(msgs) {

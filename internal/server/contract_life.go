@@ -230,7 +230,8 @@ func (s *Server) avenantIndicatorRows(r *http.Request, c store.Contract, f *page
 	if err != nil || n == 0 {
 		n = funding.ContractYears
 	}
-	inds, err := s.store.ContractIndicators(r.Context(), c, n)
+	sc, _ := scopeFrom(r.Context())
+	inds, err := s.store.ContractIndicators(r.Context(), sc, c, n)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/seed"
 	"github.com/portail-aci/aci/internal/store"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // ctActiveVal takes the demo Val de Démo (tier 2, Ain) to an actif
@@ -275,7 +276,7 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 			// signature is refused in French on the page, nothing applied.
 			avs, _ := e.st.ContractAvenants(context.Background(), e.ctScope(ctValCoord), c.ID)
 			from := avs[0].Changes.IndicatorChanges[0].FromYear
-			if _, err := e.st.Pool.Exec(context.Background(), `INSERT INTO contract_year_closings (contract_id, contract_year, closed_on, closed_at, closed_by_name)
+			if _, err := pgtest.Owner(t, e.st).Exec(context.Background(), `INSERT INTO contract_year_closings (contract_id, contract_year, closed_on, closed_at, closed_by_name)
 				VALUES ($1, $2, now(), now(), 'test')`, c.ID, from); err != nil {
 				t.Fatal(err)
 			}
@@ -287,7 +288,7 @@ func TestCrisisPlanCrisesAndAvenantsOverHTTP(t *testing.T) {
 				d.Find(`[data-testid="avenant-sign-form"]`).Length() != 1 {
 				t.Fatalf("after a refused signature: %q", d.Find(`[data-testid="avenant-status"]`).Text())
 			}
-			if _, err := e.st.Pool.Exec(context.Background(), `DELETE FROM contract_year_closings WHERE contract_id = $1`, c.ID); err != nil {
+			if _, err := pgtest.Owner(t, e.st).Exec(context.Background(), `DELETE FROM contract_year_closings WHERE contract_id = $1`, c.ID); err != nil {
 				t.Fatal(err)
 			}
 		}

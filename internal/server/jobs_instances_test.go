@@ -53,19 +53,19 @@ func TestTwoInstancesRunEachJobOnce(t *testing.T) {
 	// Work for the jobs: a CPTS projet de santé filed three months ago (due
 	// to be réputé validé), and every audit row of the demo to notify.
 	val := demoID(t, st, seed.ValDeDemo)
-	if _, err := st.Pool.Exec(ctx, `UPDATE dossiers SET state = 'projet_sante_depose', projet_sante_filed_on = $2::date - 92 WHERE id = $1`,
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `UPDATE dossiers SET state = 'projet_sante_depose', projet_sante_filed_on = $2::date - 92 WHERE id = $1`,
 		val, now.Format("2006-01-02")); err != nil {
 		t.Fatal(err)
 	}
 	// And a queue of e-mails waiting to be sent, as the acts of a busy day
 	// leave it (outboxEnqueue's columns), for the two outbox workers to race on.
-	if _, err := st.Pool.Exec(ctx, `INSERT INTO outbox (to_email, user_id, subject, body, created_at, send_after)
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `INSERT INTO outbox (to_email, user_id, subject, body, created_at, send_after)
 		SELECT u.email, u.id, 'Courriel en attente ' || g, 'Corps ' || g, $1, $1
 		FROM (SELECT id, email FROM users ORDER BY id LIMIT 5) u, generate_series(1, 30) g`, now); err != nil {
 		t.Fatal(err)
 	}
 	var pendingAudit int
-	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM dossier_audit WHERE notified_at IS NULL`).Scan(&pendingAudit); err != nil || pendingAudit == 0 {
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM dossier_audit WHERE notified_at IS NULL`).Scan(&pendingAudit); err != nil || pendingAudit == 0 {
 		t.Fatalf("audit rows to notify: %d %v", pendingAudit, err)
 	}
 
@@ -106,7 +106,7 @@ func TestTwoInstancesRunEachJobOnce(t *testing.T) {
 	q := func(sql string, args ...any) int {
 		t.Helper()
 		var n int
-		if err := st.Pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+		if err := pgtest.Owner(t, st).QueryRow(ctx, sql, args...).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -152,7 +152,7 @@ func TestTwoInstancesRunEachJobOnce(t *testing.T) {
 func demoID(t *testing.T, st *store.Store, name string) int64 {
 	t.Helper()
 	var id int64
-	if err := st.Pool.QueryRow(context.Background(), `SELECT d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id
+	if err := pgtest.Owner(t, st).QueryRow(context.Background(), `SELECT d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id
 		WHERE o.name = $1`, name).Scan(&id); err != nil {
 		t.Fatal(err)
 	}

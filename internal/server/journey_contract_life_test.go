@@ -591,7 +591,7 @@ func TestJourneyMSPYearInBrowser(t *testing.T) {
 	today := domain.DateOf(*e.clock)
 	admin := e.ctScope("admin@demo.portail-aci.fr")
 	var did int64
-	if err := e.st.Pool.QueryRow(ctx, `SELECT c.dossier_id FROM contracts c JOIN organisations o ON o.id = c.structure_id WHERE o.name = $1`,
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT c.dossier_id FROM contracts c JOIN organisations o ON o.id = c.structure_id WHERE o.name = $1`,
 		seed.MSPLille).Scan(&did); err != nil {
 		t.Fatal(err)
 	}
@@ -742,7 +742,7 @@ func TestJourneyMSPYearInBrowser(t *testing.T) {
 		t.Fatalf("balance %s not shown: %q", domain.FormatEUR(want), j.texts(`[data-testid=year-payment-amount]`))
 	}
 	var legal, finess string
-	if err := e.st.Pool.QueryRow(ctx, `SELECT coalesce(legal_form, ''), coalesce(finess, '') FROM organisations WHERE id = $1`, c.StructureID).Scan(&legal, &finess); err != nil {
+	if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT coalesce(legal_form, ''), coalesce(finess, '') FROM organisations WHERE id = $1`, c.StructureID).Scan(&legal, &finess); err != nil {
 		t.Fatal(err)
 	}
 	gate := contractlife.MSPGate(registry.LegalForm(legal) == registry.LegalSISA, strings.TrimSpace(finess) != "")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // browser starts a headless Chromium (Debian's package; `make test`
@@ -161,7 +162,7 @@ func TestJourneyAdminSteeringInBrowser(t *testing.T) {
 	}
 	for _, typ := range []domain.StructureType{domain.CPTS, domain.MSP} {
 		var want int
-		if err := e.st.Pool.QueryRow(ctx, `SELECT count(*) FROM organisations WHERE structure_type = $1 AND archived_at IS NULL`, string(typ)).Scan(&want); err != nil {
+		if err := pgtest.Owner(t, e.st).QueryRow(ctx, `SELECT count(*) FROM organisations WHERE structure_type = $1 AND archived_at IS NULL`, string(typ)).Scan(&want); err != nil {
 			t.Fatal(err)
 		}
 		if counts[string(typ)] != itoaInt(want) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/portail-aci/aci/internal/seed"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // BenchmarkKeyPages loads the pages of make bench (internal/bench), each as
@@ -17,7 +18,7 @@ func BenchmarkKeyPages(b *testing.B) {
 	val := e.demoDossierID(seed.ValDeDemo)
 	lille := e.demoDossierID(seed.MSPLille)
 	var valOrg int64
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT id FROM organisations WHERE name = $1`, seed.ValDeDemo).Scan(&valOrg); err != nil {
+	if err := pgtest.Owner(b, e.st).QueryRow(context.Background(), `SELECT id FROM organisations WHERE name = $1`, seed.ValDeDemo).Scan(&valOrg); err != nil {
 		b.Fatal(err)
 	}
 	clients := map[string]*client{"": e.client()}

@@ -159,11 +159,11 @@ func indicatorsOf(base []contractlife.IndicatorTerm, changes []contractlife.Indi
 // ContractIndicators are the indicators of CPTS contract c in force for its
 // contract year n (1..5), after the signed avenants (docs/rules.md §31): what
 // the avenant form offers to change.
-func (s *Store) ContractIndicators(ctx context.Context, c Contract, n int) ([]contractlife.IndicatorTerm, error) {
+func (s *Store) ContractIndicators(ctx context.Context, sc Scope, c Contract, n int) ([]contractlife.IndicatorTerm, error) {
 	if c.StructureType != domain.CPTS {
 		return nil, nil
 	}
-	base, changes, err := contractIndicators(ctx, s.Pool, c)
+	base, changes, err := contractIndicators(ctx, s.db(sc), c)
 	if err != nil {
 		return nil, pgError("store.ContractIndicators", err)
 	}

@@ -19,13 +19,13 @@ func TestSearchEPCI(t *testing.T) {
 	ctx := context.Background()
 	st := pgtest.Store(t, time.Now)
 	var code, nom string
-	if err := st.Pool.QueryRow(ctx, `SELECT e.code, e.nom FROM epci e WHERE e.nom ILIKE 'CC %' AND EXISTS
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT e.code, e.nom FROM epci e WHERE e.nom ILIKE 'CC %' AND EXISTS
 		(SELECT 1 FROM communes c WHERE c.epci = e.code AND c.actuelle) ORDER BY e.code LIMIT 1`).Scan(&code, &nom); err != nil {
 		t.Fatal(err)
 	}
 	want := func(code string) (n int, pop int64) {
 		t.Helper()
-		if err := st.Pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(population), 0) FROM communes WHERE epci = $1 AND actuelle`, code).Scan(&n, &pop); err != nil {
+		if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*), coalesce(sum(population), 0) FROM communes WHERE epci = $1 AND actuelle`, code).Scan(&n, &pop); err != nil {
 			t.Fatal(err)
 		}
 		return n, pop
@@ -58,7 +58,7 @@ func TestSearchEPCI(t *testing.T) {
 		t.Fatalf("by code: %+v %v", hits, err)
 	}
 	// An EPCI without a current commune is not offered.
-	if _, err := st.Pool.Exec(ctx, `UPDATE communes SET actuelle = false WHERE epci = $1`, code); err != nil {
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `UPDATE communes SET actuelle = false WHERE epci = $1`, code); err != nil {
 		t.Fatal(err)
 	}
 	if hits, err = st.SearchEPCI(ctx, "zzzz", []string{code}, 5); err != nil || len(hits) != 0 {

@@ -18,7 +18,7 @@ func TestRegionPopulationFollowsCommunes(t *testing.T) {
 	check := func(when string) {
 		t.Helper()
 		var bad int
-		if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM regions r
+		if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM regions r
 			LEFT JOIN LATERAL (SELECT coalesce(sum(c.population), 0) AS pop, count(*) AS n FROM communes c
 				WHERE c.region = r.code AND c.actuelle) s ON TRUE
 			WHERE (r.population, r.communes) IS DISTINCT FROM (s.pop, s.n)`).Scan(&bad); err != nil {
@@ -29,7 +29,7 @@ func TestRegionPopulationFollowsCommunes(t *testing.T) {
 		}
 	}
 	var n int
-	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM regions WHERE population > 0 AND communes > 0`).Scan(&n); err != nil || n == 0 {
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM regions WHERE population > 0 AND communes > 0`).Scan(&n); err != nil || n == 0 {
 		t.Fatalf("no region with its population after the migrations: %d %v", n, err)
 	}
 	check("after the migrations")
@@ -39,7 +39,7 @@ func TestRegionPopulationFollowsCommunes(t *testing.T) {
 		`INSERT INTO communes (code, nom, nom_norm, departement, region, population)
 		 SELECT '01999', 'Commune test', 'commune test', departement, region, 777 FROM communes WHERE code = '01053'`,
 	} {
-		if _, err := st.Pool.Exec(ctx, q); err != nil {
+		if _, err := pgtest.Owner(t, st).Exec(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 		check(q)
