@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -199,32 +200,60 @@ func (w *webClient) login(t *testing.T, email string) {
 	}
 }
 
-// demoDatabase returns a pgtest database loaded with the demo data.
-func demoDatabase(t *testing.T) string {
+// demoDatabase returns a pgtest database loaded with the demo data: the
+// connection string the server uses (the application role, bound by
+// row-level security) and the one the test's own fixtures and checks use
+// (the owner, as a system path: docs/rules.md §36).
+func demoDatabase(t *testing.T) (serveURL, fixtureURL string) {
 	t.Helper()
 	u := pgtest.NewURL(t)
-	loadDemo(t, u, false)
-	return u
+	loadDemo(t, "", u, false)
+	return u, pgtest.OwnerURL(u)
 }
 
-// loadDemo migrates (when migrate), loads the reference data (when
-// migrate) and the demo data into the database at u.
-func loadDemo(t *testing.T, u string, migrate bool) {
+// connectFixture opens the test's own connection on u (a fixture URL of
+// demoDatabase or privateCluster), which sees every row (the system
+// setting of row-level security, docs/rules.md §36).
+func connectFixture(t *testing.T, u string) *pgx.Conn {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.OwnerConfig(cfg)
+	conn, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+// loadDemo migrates and loads the reference data as ownerURL's role (when
+// migrate), then loads the demo data as appURL's, as aci seed does.
+func loadDemo(t *testing.T, ownerURL, appURL string, migrate bool) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, u, pgtest.Options(time.Now))
+	if migrate {
+		owner, err := store.OpenOwner(ctx, ownerURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer owner.Close()
+		if err := store.Migrate(ctx, owner); err != nil {
+			t.Fatal(err)
+		}
+		if err := refdata.Load(ctx, owner); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.GrantApp(ctx, owner, pgcluster.AppRole); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := store.Open(ctx, appURL, pgtest.Options(time.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if migrate {
-		if err := store.Migrate(ctx, st.Pool); err != nil {
-			t.Fatal(err)
-		}
-		if err := refdata.Load(ctx, st.Pool); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if err := seed.Demo(ctx, st); err != nil {
 		t.Fatal(err)
 	}
@@ -233,17 +262,19 @@ func loadDemo(t *testing.T, u string, migrate bool) {
 // privateCluster starts a PostgreSQL cluster of the test's own (the one of
 // pgtest is shared by the package's tests and must never be stopped), with
 // database "aci" migrated and loaded with the demo data. It is stopped and
-// removed at the end of the test, resumed first if the test froze it.
-func privateCluster(t *testing.T) (*pgcluster.Cluster, string, string) {
+// removed at the end of the test, resumed first if the test froze it. It
+// returns the server's connection string (the application role) and the
+// fixtures' (the superuser).
+func privateCluster(t *testing.T) (c *pgcluster.Cluster, data, serveURL, fixtureURL string) {
 	t.Helper()
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "aci-fault-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := filepath.Join(dir, "data")
+	data = filepath.Join(dir, "data")
 	opts := pgcluster.Options{StopMode: "fast", Settings: []string{"shared_buffers=16MB", "jit=off"}}
-	c, err := pgcluster.Ensure(ctx, data, opts)
+	c, err = pgcluster.Ensure(ctx, data, opts)
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		t.Fatal(err)
@@ -260,9 +291,12 @@ func privateCluster(t *testing.T) (*pgcluster.Cluster, string, string) {
 	if err := c.EnsureDatabase(ctx, "aci"); err != nil {
 		t.Fatal(err)
 	}
-	u := c.URL("aci")
-	loadDemo(t, u, true)
-	return c, data, u
+	if err := c.EnsureRole(ctx, pgcluster.AppRole); err != nil {
+		t.Fatal(err)
+	}
+	serveURL, fixtureURL = c.URLAs("aci", pgcluster.AppRole), c.URL("aci")
+	loadDemo(t, fixtureURL, serveURL, true)
+	return c, data, serveURL, fixtureURL
 }
 
 // restartCluster starts the stopped cluster again on its data directory.

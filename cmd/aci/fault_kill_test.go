@@ -31,12 +31,9 @@ const (
 // and `aci audit verify` finds the chain intact (docs/rules.md §39).
 func TestKill9DuringABurstLosesNoAcknowledgedWrite(t *testing.T) {
 	t.Parallel()
-	dbURL := demoDatabase(t)
+	dbURL, fixURL := demoDatabase(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connectFixture(t, fixURL)
 	defer conn.Close(ctx)
 	exec := func(sql string, args ...any) {
 		t.Helper()
@@ -54,7 +51,7 @@ func TestKill9DuringABurstLosesNoAcknowledgedWrite(t *testing.T) {
 	}
 	// The Val de Démo lettre d'intention goes back and forth between the
 	// ARS (renvoyer) and the coordinator (déposer).
-	val := demoDossier(t, dbURL, seed.ValDeDemo)
+	val := demoDossier(t, fixURL, seed.ValDeDemo)
 	exec(`UPDATE dossiers SET state = 'lettre_intention_deposee' WHERE id = $1`, val)
 	// Every structure may be paid (SISA, FINESS): the payments the CPAM Nord
 	// sees are orderable as far as their own state goes.

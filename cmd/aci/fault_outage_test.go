@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/portail-aci/aci/internal/seed"
 )
@@ -31,10 +30,7 @@ const (
 // demoDossier is the id of the dossier of demo structure name at u.
 func demoDossier(t *testing.T, u, name string) int64 {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connectFixture(t, u)
 	defer conn.Close(context.Background())
 	var id int64
 	if err := conn.QueryRow(context.Background(), `SELECT d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id
@@ -59,8 +55,8 @@ func is503Page(a answer) bool {
 // (REQUEST_TIMEOUT, DB_CONNECT_TIMEOUT) and SIGTERM stops the server within
 // its grace period (docs/rules.md §39).
 func TestServeThroughDatabaseOutage(t *testing.T) {
-	c, data, dbURL := privateCluster(t)
-	dossier := demoDossier(t, dbURL, seed.ValDeDemo)
+	c, data, dbURL, fixURL := privateCluster(t)
+	dossier := demoDossier(t, fixURL, seed.ValDeDemo)
 	const budget = 2 * time.Second
 	srv := startServe(t, dbURL, map[string]string{"REQUEST_TIMEOUT": budget.String(), "DB_CONNECT_TIMEOUT": "1s",
 		"DB_STATEMENT_TIMEOUT": budget.String(), "SHUTDOWN_GRACE": "2s"})
@@ -166,10 +162,7 @@ func TestServeThroughDatabaseOutage(t *testing.T) {
 		t.Fatalf("acknowledged writes: %d before the outage, %d at recovery, %d in all: the load did not write on both sides", before, afterRecovery, len(all))
 	}
 	// Nothing lost: every acknowledged message is in the database, once.
-	conn, err := pgx.Connect(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connectFixture(t, fixURL)
 	defer conn.Close(context.Background())
 	for _, body := range all {
 		var n int
