@@ -206,7 +206,7 @@ type NationalBase struct {
 // account: the national data set goes only into an empty, migrated database.
 func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
 	var n int64
-	err := s.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM organisations) + (SELECT count(*) FROM users)`).Scan(&n)
+	err := s.sys().QueryRow(ctx, `SELECT (SELECT count(*) FROM organisations) + (SELECT count(*) FROM users)`).Scan(&n)
 	return n == 0, pgError("store.IsEmpty", err)
 }
 
@@ -214,7 +214,7 @@ func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
 func (s *Store) NationalBase(ctx context.Context) (NationalBase, error) {
 	now := s.now()
 	b := NationalBase{OrgNames: map[string]bool{}, MaxID: map[NationalTable]int64{}, Today: domain.DateOf(now), Now: now}
-	rows, err := s.Pool.Query(ctx, `SELECT code, nom FROM regions ORDER BY code`)
+	rows, err := s.sys().Query(ctx, `SELECT code, nom FROM regions ORDER BY code`)
 	if err != nil {
 		return b, pgError("store.NationalBase", err)
 	}
@@ -224,7 +224,7 @@ func (s *Store) NationalBase(ctx context.Context) (NationalBase, error) {
 	}); err != nil {
 		return b, pgError("store.NationalBase", err)
 	}
-	rows, err = s.Pool.Query(ctx, `SELECT code, nom, region FROM departements ORDER BY code`)
+	rows, err = s.sys().Query(ctx, `SELECT code, nom, region FROM departements ORDER BY code`)
 	if err != nil {
 		return b, pgError("store.NationalBase", err)
 	}
@@ -234,7 +234,7 @@ func (s *Store) NationalBase(ctx context.Context) (NationalBase, error) {
 	}); err != nil {
 		return b, pgError("store.NationalBase", err)
 	}
-	rows, err = s.Pool.Query(ctx, `SELECT c.code, c.nom, c.departement, c.region, c.population::bigint,
+	rows, err = s.sys().Query(ctx, `SELECT c.code, c.nom, c.departement, c.region, c.population::bigint,
 		EXISTS (SELECT 1 FROM territory_communes tc WHERE tc.commune_code = c.code)
 		FROM communes c WHERE c.actuelle ORDER BY c.departement, c.code`)
 	if err != nil {
@@ -246,7 +246,7 @@ func (s *Store) NationalBase(ctx context.Context) (NationalBase, error) {
 	}); err != nil {
 		return b, pgError("store.NationalBase", err)
 	}
-	rows, err = s.Pool.Query(ctx, `SELECT o.id, o.kind, o.name, coalesce(o.region, ''),
+	rows, err = s.sys().Query(ctx, `SELECT o.id, o.kind, o.name, coalesce(o.region, ''),
 		coalesce(array_agg(od.departement ORDER BY od.departement) FILTER (WHERE od.departement IS NOT NULL), '{}')
 		FROM organisations o LEFT JOIN organisation_departements od ON od.org_id = o.id
 		WHERE o.kind IN ('cpam', 'ars', 'dcgdr', 'national') AND o.archived_at IS NULL GROUP BY o.id ORDER BY o.id`)
@@ -262,7 +262,7 @@ func (s *Store) NationalBase(ctx context.Context) (NationalBase, error) {
 	}); err != nil {
 		return b, pgError("store.NationalBase", err)
 	}
-	rows, err = s.Pool.Query(ctx, `SELECT kind || '|' || lower(name) FROM organisations`)
+	rows, err = s.sys().Query(ctx, `SELECT kind || '|' || lower(name) FROM organisations`)
 	if err != nil {
 		return b, pgError("store.NationalBase", err)
 	}
@@ -276,7 +276,7 @@ func (s *Store) NationalBase(ctx context.Context) (NationalBase, error) {
 	for _, t := range []NationalTable{NatUsers, NatOrganisations, NatDossiers, NatDossierAudit, NatContracts, NatPayments,
 		NatAvenants, NatCrises, NatStoredFiles, NatDocuments, NatMessages} {
 		var id int64
-		if err := s.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM `+string(t)).Scan(&id); err != nil {
+		if err := s.sys().QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM `+string(t)).Scan(&id); err != nil {
 			return b, pgError("store.NationalBase", err)
 		}
 		b.MaxID[t] = id
@@ -300,11 +300,16 @@ type NationalContractTier struct {
 // check, when not nil, is called with each contract's frozen terms before
 // anything is committed (the seed checks them against its schedule).
 func (s *Store) LoadNational(ctx context.Context, b *NationalBatch, check func(contractID int64, t NationalContractTier) error) error {
-	tx, err := s.Pool.Begin(ctx)
-	if err != nil {
-		return pgError("store.LoadNational", err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
+	// A system path on the owner's connection: COPY, which PostgreSQL
+	// refuses under row-level security, needs a role that bypasses it
+	// (docs/rules.md §36, §37).
+	return pgError("store.LoadNational", s.sysTx(ctx, func(tx pgx.Tx) error {
+		return s.loadNationalTx(ctx, tx, b, check)
+	}))
+}
+
+func (s *Store) loadNationalTx(ctx context.Context, tx pgx.Tx, b *NationalBatch, check func(contractID int64, t NationalContractTier) error) error {
+	var err error
 	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 		return pgError("store.LoadNational", err)
 	}
@@ -345,7 +350,7 @@ func (s *Store) LoadNational(ctx context.Context, b *NationalBatch, check func(c
 	if _, err := tx.Exec(ctx, `ANALYZE`); err != nil {
 		return pgError("store.LoadNational", err)
 	}
-	return pgError("store.LoadNational", tx.Commit(ctx))
+	return nil
 }
 
 // nationalTerms completes each contract row with its barème code, frozen
@@ -387,7 +392,7 @@ func (s *Store) nationalTerms(ctx context.Context, tx pgx.Tx, rows [][]any, chec
 // territories, dossier states and audit heads, contracts, payments.
 func (s *Store) NationalChecksum(ctx context.Context) (string, error) {
 	var sum string
-	err := s.Pool.QueryRow(ctx, `SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
+	err := s.sys().QueryRow(ctx, `SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
 		SELECT 'o' || id || kind || name || coalesce(departement, '') || coalesce(commune_code, '') AS x FROM organisations
 		UNION ALL SELECT 't' || structure_id || commune_code FROM territory_communes
 		UNION ALL SELECT 'd' || id || structure_id || state || audit_seq FROM dossiers
@@ -401,6 +406,6 @@ func (s *Store) NationalChecksum(ctx context.Context) (string, error) {
 // (pg_size_pretty(pg_database_size)).
 func (s *Store) DatabaseSize(ctx context.Context) (string, error) {
 	var size string
-	err := s.Pool.QueryRow(ctx, `SELECT pg_size_pretty(pg_database_size(current_database()))`).Scan(&size)
+	err := s.sys().QueryRow(ctx, `SELECT pg_size_pretty(pg_database_size(current_database()))`).Scan(&size)
 	return size, pgError("store.DatabaseSize", err)
 }

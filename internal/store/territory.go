@@ -169,7 +169,7 @@ func (s *Store) rankedCodes(ctx context.Context, q string, a args, limit int) ([
 // rankedUniqueCodes is rankedCodes for a query whose rows have distinct
 // codes.
 func (s *Store) rankedUniqueCodes(ctx context.Context, q string, a args, limit int) ([]string, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT code FROM (`+q+`) x ORDER BY rk, pop DESC, code LIMIT `+a.add(limit), a...)
+	rows, err := s.sys().Query(ctx, `SELECT code FROM (`+q+`) x ORDER BY rk, pop DESC, code LIMIT `+a.add(limit), a...)
 	if err != nil {
 		return nil, pgError("store.SearchCommunes", err)
 	}
