@@ -87,3 +87,22 @@ func TestUserResetMFA(t *testing.T) {
 		}
 	}
 }
+
+// aci bench (make bench) starts its server with MFA=optional whatever the
+// environment says: the load generator logs in with the password alone, and
+// with MFA=required the agency accounts would only get the enrolment's 303.
+func TestBenchServerMFAOptional(t *testing.T) {
+	env := benchEnv([]string{"MFA=required", "HOME=/x"}, "postgres://b", "127.0.0.1:1")
+	cfg, err := config.Parse(func(k string) string {
+		v := ""
+		for _, kv := range env { // the last value wins, as in os/exec
+			if name, val, _ := strings.Cut(kv, "="); name == k {
+				v = val
+			}
+		}
+		return v
+	})
+	if err != nil || cfg.MFA != config.MFAOptional || cfg.DatabaseURL != "postgres://b" || cfg.Addr != "127.0.0.1:1" {
+		t.Fatalf("bench env %v: %+v %v", env, cfg, err)
+	}
+}

@@ -180,10 +180,16 @@ type facts struct {
 	v     Viewer
 	s     Subject
 	own   bool // the viewer acts for the subject's structure
+	ok    bool // v.Valid(), computed once: every rule reads it
 	avail []workflow.Transition
 }
 
-func (f facts) valid() bool                   { return f.v.Valid() }
+// newFacts is the facts of v on s, before the workflow's transitions.
+func newFacts(v Viewer, s Subject) facts {
+	return facts{v: v, s: s, own: v.Kind == domain.OrgStructure && s.StructureID != 0 && v.OrgID == s.StructureID, ok: v.Valid()}
+}
+
+func (f facts) valid() bool                   { return f.ok }
 func (f facts) kind(k ...domain.OrgKind) bool { return f.valid() && slices.Contains(k, f.v.Kind) }
 func (f facts) admin() bool                   { return f.kind(domain.OrgNational) && f.v.Role == domain.RoleAdmin }
 func (f facts) on(k SubjectKind) bool         { return f.s.Kind == k }
@@ -547,8 +553,8 @@ type Permission struct {
 // For computes the viewer's permission on subject s (loaded through the
 // viewer's scope).
 func For(v Viewer, s Subject) Permission {
-	f := facts{v: v, s: s, own: v.Kind == domain.OrgStructure && s.StructureID != 0 && v.OrgID == s.StructureID}
-	if v.Valid() && (s.Kind == SubjectDossier || s.Kind == SubjectContract) {
+	f := newFacts(v, s)
+	if f.ok && (s.Kind == SubjectDossier || s.Kind == SubjectContract) {
 		f.avail = workflow.Available(s.StructureType, s.State, f.actor())
 	}
 	p := Permission{transitions: f.avail, state: s.State}
@@ -579,8 +585,7 @@ func DigestOnlyOffice(kind domain.OrgKind, role domain.Role) bool {
 // Actor is the workflow actor of v on a record of structure structureID
 // loaded through v's scope (workflow.Check, workflow.Available).
 func Actor(v Viewer, structureID int64) workflow.Actor {
-	f := facts{v: v, own: v.Kind == domain.OrgStructure && structureID != 0 && v.OrgID == structureID}
-	return f.actor()
+	return newFacts(v, Subject{StructureID: structureID}).actor()
 }
 
 func (f facts) actor() workflow.Actor {

@@ -7,6 +7,5 @@ import "github.com/portail-aci/aci/internal/domain"
 // DCGDR and national accounts order payments, sign contracts and see many
 // tenants; a structure's users are offered it.
 func MFARequired(v Viewer) bool {
-	f := facts{v: v}
-	return f.kind(domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR, domain.OrgNational)
+	return newFacts(v, Subject{}).kind(domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR, domain.OrgNational)
 }

@@ -32,8 +32,20 @@ type Page struct {
 	Who      string
 	Path     string
 	Discover *Discover
+	// Create, instead of Discover: the record the page is about is created
+	// first by a form (POST as Who, in a session of its own), its id read
+	// from the redirect.
+	Create *Create
 	// Optional: a page that may not exist yet (404: skipped with a note).
 	Optional bool
+}
+
+// Create is a form posted once before a page is loaded; Pattern (one group:
+// the id) is matched against the Location of its 303.
+type Create struct {
+	Path    string
+	Form    url.Values
+	Pattern *regexp.Regexp
 }
 
 // Discover finds the id of a page's path in another page.
@@ -86,6 +98,21 @@ func Run(ctx context.Context, o Options, pages []Page) ([]Result, error) {
 		r := Result{Page: p, Path: p.Path}
 		if p.Discover != nil {
 			id, err := discover(ctx, o.Base, jar, *p.Discover)
+			if err != nil {
+				r.Skipped = err.Error()
+				out = append(out, r)
+				continue
+			}
+			r.Path = strings.Replace(p.Path, "{id}", id, 1)
+		}
+		if p.Create != nil {
+			// Its own session: creating a structure makes it the session's
+			// active organisation, which the other pages of Who must not see.
+			var err error
+			if jar, err = login(ctx, o.Base, p.Who, o.Password); err != nil {
+				return nil, fmt.Errorf("bench: login %s: %w", p.Who, err)
+			}
+			id, err := create(ctx, o.Base, jar, *p.Create)
 			if err != nil {
 				r.Skipped = err.Error()
 				out = append(out, r)
@@ -164,6 +191,35 @@ func login(ctx context.Context, base, email, password string) (http.CookieJar, e
 		return nil, fmt.Errorf("statut %d", res.StatusCode)
 	}
 	return jar, nil
+}
+
+// create posts c's form as a browser does (same origin, confirmed) and
+// returns the id in the redirect's Location.
+func create(ctx context.Context, base string, jar http.CookieJar, c Create) (string, error) {
+	form := url.Values{"confirm": {"1"}}
+	for k, v := range c.Form {
+		form[k] = v
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+c.Path, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	res, err := newClient(jar, 1).Do(req)
+	if err != nil {
+		return "", err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return "", fmt.Errorf("%s : statut %d", c.Path, res.StatusCode)
+	}
+	m := c.Pattern.FindStringSubmatch(res.Header.Get("Location"))
+	if m == nil {
+		return "", fmt.Errorf("%s : redirection %q sans identifiant", c.Path, res.Header.Get("Location"))
+	}
+	return m[1], nil
 }
 
 func discover(ctx context.Context, base string, jar http.CookieJar, d Discover) (string, error) {

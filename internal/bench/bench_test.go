@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -24,6 +25,13 @@ func TestRunAndTable(t *testing.T) {
 		http.SetCookie(w, &http.Cookie{Name: "s", Value: r.FormValue("email"), Path: "/"})
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
+	mux.HandleFunc("POST /nouveau", func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie("s"); err != nil || c.Value != "a@x" || r.FormValue("name") != "n" || r.FormValue("confirm") != "1" {
+			http.Error(w, "no", http.StatusForbidden)
+			return
+		}
+		http.Redirect(w, r, "/x/42", http.StatusSeeOther)
+	})
 	mux.HandleFunc("GET /liste", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`<a href="/x/42">x</a>`)) })
 	mux.HandleFunc("GET /x/{id}", func(w http.ResponseWriter, r *http.Request) {
 		if c, err := r.Cookie("s"); err != nil || c.Value != "a@x" || r.PathValue("id") != "42" {
@@ -38,18 +46,19 @@ func TestRunAndTable(t *testing.T) {
 		{Name: Floor, Path: "/healthz"},
 		{Name: "x", Who: "a@x", Path: "/x/{id}", Discover: &Discover{Path: "/liste", Pattern: regexp.MustCompile(`href="/x/(\d+)"`)}},
 		{Name: "absente", Who: "a@x", Path: "/pilotage", Optional: true},
+		{Name: "créée", Who: "a@x", Path: "/x/{id}", Create: &Create{Path: "/nouveau", Form: url.Values{"name": {"n"}}, Pattern: regexp.MustCompile(`/x/(\d+)`)}},
 	}
 	res, err := Run(context.Background(), Options{Base: ts.URL, Password: "pw", Connections: 4, Duration: 200 * time.Millisecond}, pages)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != 3 || res[0].Requests == 0 || res[0].Errors != 0 || res[1].Path != "/x/42" || res[1].Requests == 0 ||
+	if len(res) != 4 || res[3].Path != "/x/42" || res[3].Requests == 0 || res[3].Errors != 0 || res[0].Requests == 0 || res[0].Errors != 0 || res[1].Path != "/x/42" || res[1].Requests == 0 ||
 		res[1].Errors != 0 || res[2].Skipped == "" || res[1].P50 > res[1].P99 {
 		t.Fatalf("results: %+v", res)
 	}
 	var b bytes.Buffer
 	Table(&b, res)
-	if lines := strings.Count(b.String(), "\n"); lines != 5 || !strings.Contains(b.String(), "| 100 % |") || !strings.Contains(b.String(), "ignorée") {
+	if lines := strings.Count(b.String(), "\n"); lines != 6 || !strings.Contains(b.String(), "| 100 % |") || !strings.Contains(b.String(), "ignorée") {
 		t.Errorf("table:\n%s", b.String())
 	}
 }

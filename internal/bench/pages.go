@@ -1,6 +1,9 @@
 package bench
 
-import "regexp"
+import (
+	"net/url"
+	"regexp"
+)
 
 // The demo accounts of each role (internal/seed); a national data set keeps
 // them.
@@ -22,7 +25,7 @@ const Floor = "plancher /healthz"
 // skipped with a note.
 func Pages() []Page {
 	dossierLink := regexp.MustCompile(`href="/dossiers/(\d+)"`)
-	structureLink := regexp.MustCompile(`href="/structures/(\d+)"`)
+	structureLink := regexp.MustCompile(`/structures/(\d+)`)
 	return []Page{
 		{Name: Floor, Path: "/healthz"},
 		{Name: "connexion", Path: "/login"},
@@ -38,10 +41,17 @@ func Pages() []Page {
 		{Name: "contrat et échéancier", Who: MSP, Path: "/dossiers/{id}/contrat",
 			Discover: &Discover{Path: "/dossiers", Pattern: dossierLink}},
 		{Name: "paiements", Who: CPAMNord, Path: "/paiements", Optional: true},
+		// The search runs only in an editable territory: the demo CPTS all
+		// have a filed dossier (their territory is frozen), so the run
+		// registers a new CPTS of the coordinator first.
 		{Name: "recherche territoire", Who: Coordinator, Path: "/structures/{id}/territoire?q=saint",
-			Discover: &Discover{Path: "/structures", Pattern: structureLink}},
+			Create: &Create{Path: "/structures/nouvelle", Pattern: structureLink,
+				Form: url.Values{"type": {"CPTS"}, "name": {"CPTS de la mesure de charge"}, "departement": {"01"}, "commune_code": {"01053"}}}},
 		{Name: "simulateur", Who: Coordinator, Path: "/simulateur"},
 		{Name: "pilotage national", Who: Admin, Path: "/pilotage", Optional: true},
 		{Name: "export CSV structures", Who: Admin, Path: "/structures/export.csv"},
+		// Every payment of the CPAM, streamed (at national volume, the
+		// largest file a user can ask for).
+		{Name: "export CSV paiements", Who: CPAMNord, Path: "/paiements/export.csv"},
 	}
 }

@@ -22,6 +22,7 @@ type Machine struct {
 	PeakRSS    string // the server's VmHWM at the end of the run
 	Load       string // /proc/loadavg at the start: other work on the machine
 	At         time.Time
+	MFA        string // the server's MFA setting
 }
 
 // CPUModel and MemTotal read /proc (Linux); "inconnu" elsewhere.
@@ -107,13 +108,17 @@ func Markdown(w io.Writer, m Machine, results []Result) {
 	fmt.Fprintln(w, "Écrit par `make bench` (`aci bench`, internal/bench) : ne pas modifier à la main. Le serveur")
 	fmt.Fprintln(w, "(`aci serve`, compilé par `make build`) tourne sur une base PostgreSQL privée ; un second processus,")
 	fmt.Fprintf(w, "le générateur de charge, charge chaque page pendant %s avec %d connexions sur la boucle locale,\n", m.Duration, m.Conns)
-	fmt.Fprintln(w, "connecté avec le compte du rôle qui l'utilise. « Part du plancher » : le débit de la page rapporté à")
+	fmt.Fprintln(w, "connecté avec le compte du rôle qui l'utilise (la base, migrée et remplie, passe d'abord un VACUUM (ANALYZE),")
+	fmt.Fprintln(w, "l'état où l'autovacuum tient une base en service). « Part du plancher » : le débit de la page rapporté à")
 	fmt.Fprintln(w, "celui de `/healthz` (une requête PostgreSQL) dans la même exécution (docs/rules.md §35).")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "- Date : %s\n", m.At.UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(w, "- Machine : %s, %d cœurs, %s de mémoire ; charge moyenne au départ (1, 5, 15 min) : %s\n", m.CPU, m.Cores, m.RAM, m.Load)
 	fmt.Fprintf(w, "- Go : %s ; PostgreSQL : %s\n", m.Go, m.PostgreSQL)
 	fmt.Fprintf(w, "- Données : %s\n", m.Data)
+	fmt.Fprintf(w, "- Serveur : MFA=%s, comme `make run` : les comptes se connectent avec leur seul mot de passe (avec\n", m.MFA)
+	fmt.Fprintln(w, "  MFA=required, les comptes des caisses, ARS, DCGDR et national seraient renvoyés vers l'inscription du")
+	fmt.Fprintln(w, "  second facteur au lieu de leurs pages)")
 	fmt.Fprintf(w, "- Mémoire résidente maximale du serveur (VmHWM) : %s\n", m.PeakRSS)
 	fmt.Fprintln(w)
 	Table(w, results)

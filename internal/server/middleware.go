@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/portail-aci/aci/internal/access"
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/store"
 )
@@ -25,6 +26,7 @@ const (
 	keyUser
 	keyMemberships // []store.Membership read with the session
 	keyWho         // *requestWho, filled by loadViewer for logRequests
+	keyViewerPerm  // access.Permission of the viewer outside any record, computed once per request
 )
 
 // requestWho is the user and organisation of a request, which loadViewer
@@ -237,6 +239,9 @@ func (s *Server) loadViewer(next http.Handler) http.Handler {
 		if who, ok := ctx.Value(keyWho).(*requestWho); ok {
 			who.userID, who.orgID = sc.UserID, sc.OrgID
 		}
+		// The viewer-level permission is read by the navigation and by
+		// several blocks of a page: computed once here (docs/rules.md §35).
+		ctx = context.WithValue(ctx, keyViewerPerm, access.ForViewer(sc.Viewer()))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -292,6 +297,16 @@ func quoted(names []string) []string {
 func scopeFrom(ctx context.Context) (store.Scope, bool) {
 	sc, ok := ctx.Value(keyScope).(store.Scope)
 	return sc, ok
+}
+
+// viewerPerm is access.ForViewer of the request's viewer (computed once by
+// loadViewer; the zero permission for an anonymous request).
+func viewerPerm(ctx context.Context) access.Permission {
+	if p, ok := ctx.Value(keyViewerPerm).(access.Permission); ok {
+		return p
+	}
+	sc, _ := scopeFrom(ctx)
+	return access.ForViewer(sc.Viewer())
 }
 
 // requireLogin sends anonymous visitors to the login page (and back after),

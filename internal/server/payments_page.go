@@ -391,37 +391,56 @@ func (s *Server) paymentsExport(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusUnprocessableEntity, "Sélection invalide", "Les dates de la sélection sont invalides : corrigez-les sur la page Paiements.")
 		return
 	}
-	items, err := s.reports.PaymentsForExport(r.Context(), sc, f)
-	if err != nil {
+	// Streamed: each payment is written as PostgreSQL sends it, never the
+	// whole file in memory (docs/rules.md §35). The headers go with the
+	// first line, so a failure before it is still an error page.
+	var cw *csvfile.Writer
+	start := func() {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="paiements-`+domain.DateOf(s.now()).String()+`.csv"`)
+		w.Header().Set("Cache-Control", "no-store")
+		cw = csvfile.NewWriter(w)
+		_ = cw.Write(paymentExportHeader())
+	}
+	err := s.reports.EachPaymentForExport(r.Context(), sc, f, func(it store.PaymentItem) error {
+		if cw == nil {
+			start()
+		}
+		return cw.Write(paymentExportRecord(it))
+	})
+	if err != nil && cw == nil {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := csvfile.Bytes(PaymentExportRecords(items))
-	if err != nil {
-		s.internalError(w, r, err)
-		return
+	if cw == nil {
+		start()
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="paiements-`+domain.DateOf(s.now()).String()+`.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(b)
+	if err == nil {
+		err = cw.Flush()
+	}
+	if err != nil {
+		// Half a file was sent: the connection is cut, so that it is never
+		// taken for a whole one.
+		s.log.Error("payments export cut", append(logAttrs(r), "error", err.Error())...)
+		panic(http.ErrAbortHandler)
+	}
 }
 
-// PaymentExportRecords are the lines of the accounting export: a header,
-// then one line per payment.
-func PaymentExportRecords(items []store.PaymentItem) [][]string {
-	out := [][]string{{"Identifiant", "Référence paiement", "SIRET", "Structure", "N° de contrat", "Règle", "Nature", "Mission",
-		"Année", "Échéance", "Montant (€)", "État", "Ordonnancé le", "Versé ou recouvré le", "Référence comptable"}}
-	for _, it := range items {
-		year := ""
-		if it.ContractYear > 0 {
-			year = strconv.Itoa(it.ContractYear)
-		}
-		out = append(out, []string{strconv.FormatInt(it.ID, 10), it.Reference(), it.SIRET, it.StructureName, it.ContractRef, it.Rule,
-			paymentKindLabel(it.Kind), string(it.Mission), year, it.Due.French(), domain.FormatPlain(it.Amount), stateLabel(it.Status.State()),
-			frenchOrEmpty(it.OrderedOn), frenchOrEmpty(it.PaidOn), it.PaidRef})
+// paymentExportHeader and paymentExportRecord are the lines of the
+// accounting export: a header, then one line per payment.
+func paymentExportHeader() []string {
+	return []string{"Identifiant", "Référence paiement", "SIRET", "Structure", "N° de contrat", "Règle", "Nature", "Mission",
+		"Année", "Échéance", "Montant (€)", "État", "Ordonnancé le", "Versé ou recouvré le", "Référence comptable"}
+}
+
+func paymentExportRecord(it store.PaymentItem) []string {
+	year := ""
+	if it.ContractYear > 0 {
+		year = strconv.Itoa(it.ContractYear)
 	}
-	return out
+	return []string{strconv.FormatInt(it.ID, 10), it.Reference(), it.SIRET, it.StructureName, it.ContractRef, it.Rule,
+		paymentKindLabel(it.Kind), string(it.Mission), year, it.Due.French(), domain.FormatPlain(it.Amount), stateLabel(it.Status.State()),
+		frenchOrEmpty(it.OrderedOn), frenchOrEmpty(it.PaidOn), it.PaidRef}
 }
 
 func frenchOrEmpty(d domain.Date) string {

@@ -52,7 +52,7 @@ func (s *Server) page(r *http.Request, title string) layout.Page {
 			v.Memberships = append(v.Memberships, o)
 		}
 	}
-	v.Nav = s.nav(r, access.ForViewer(sc.Viewer()))
+	v.Nav = s.nav(r, viewerPerm(ctx))
 	v.Unread = s.unreadCount(r)
 	p.Viewer = v
 	if k, f := s.takeFlash(r); f != "" {

@@ -27,8 +27,7 @@ const (
 // viewerCan reports whether the viewer of r may do a viewer-level act
 // (administer, create a structure, see the instruction...).
 func viewerCan(r *http.Request, a access.Act) bool {
-	sc, _ := scopeFrom(r.Context())
-	return access.ForViewer(sc.Viewer()).Can(a)
+	return viewerPerm(r.Context()).Can(a)
 }
 
 // structurePerm, dossierPerm and contractPerm compute the viewer's

@@ -54,6 +54,7 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, opts Options) *Se
 		s.pdf = pdf.New(pdf.Options{})
 	}
 	sm := scs.New()
+	sm.Codec = sessionCodec{} // read on every request: not gob (session_codec.go)
 	// No scs IdleTimeout: it rewrites the session on every request. The
 	// idle end is kept by sessionStore, moved at most once a minute
 	// (docs/rules.md §35).

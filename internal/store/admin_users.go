@@ -333,7 +333,7 @@ func (s *Store) ListAccounts(ctx context.Context, f UserFilter, p Page) ([]Accou
 		p.Size = 50
 	}
 	rows, err := s.Pool.Query(ctx, "SELECT u.id, u.email, u.name, u.password_hash, u.email_mode, u.disabled_at, u.created_at FROM users u"+w+
-		" ORDER BY lower(u.name), u.id LIMIT "+a.add(p.Size)+" OFFSET "+a.add(p.Offset()), a...)
+		" ORDER BY lower(u.name), u.id"+p.limitOffset(), a...)
 	if err != nil {
 		return nil, 0, pgError("store.ListAccounts", err)
 	}

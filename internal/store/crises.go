@@ -247,7 +247,7 @@ func (s *Store) Crises(ctx context.Context, sc Scope, p Page) ([]Crisis, int, er
 	if err := s.Pool.QueryRow(ctx, "SELECT count(*)"+w, a...).Scan(&total); err != nil {
 		return nil, 0, pgError("store.Crises", err)
 	}
-	rows, err := s.Pool.Query(ctx, "SELECT "+crisisColumns+w+" ORDER BY k.declared_on DESC, k.id DESC LIMIT "+a.add(p.Size)+" OFFSET "+a.add(p.Offset()), a...)
+	rows, err := s.Pool.Query(ctx, "SELECT "+crisisColumns+w+" ORDER BY k.declared_on DESC, k.id DESC"+p.limitOffset(), a...)
 	if err != nil {
 		return nil, 0, pgError("store.Crises", err)
 	}

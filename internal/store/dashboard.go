@@ -328,20 +328,24 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	}
 	sortMoney(out.Money)
 	// 4. Population covered by a CPTS whose contract is actif, by region of
-	// the commune, and the total of the regions shown.
+	// the commune, and the total of the regions shown. A region's population
+	// is kept with the region (migration 00130): only the covered communes
+	// are summed here, never the whole country (docs/rules.md §35).
 	a = nil
-	where := sc.regions("cm.region", &a)
+	where := sc.regions("rg.code", &a)
 	if f.Region != "" {
-		where += " AND cm.region = " + a.add(f.Region)
+		where += " AND rg.code = " + a.add(f.Region)
 	}
-	q = `SELECT coalesce(cm.region, ''), coalesce(min(rg.nom), ''), coalesce(sum(cm.population), 0)::bigint,
-			coalesce(sum(cm.population) FILTER (WHERE cov.code IS NOT NULL), 0)::bigint
-		FROM communes cm JOIN regions rg ON rg.code = cm.region
-		LEFT JOIN (SELECT DISTINCT tc.commune_code AS code FROM territory_communes tc JOIN organisations o ON o.id = tc.structure_id
-			WHERE o.structure_type = 'CPTS' AND ` + sc.structures("o", &a) + `
-			AND EXISTS (SELECT 1 FROM contracts c WHERE c.structure_id = o.id AND c.state = 'actif')) cov ON cov.code = cm.code
-		WHERE cm.actuelle AND ` + where + `
-		GROUP BY GROUPING SETS ((cm.region), ()) ORDER BY GROUPING(cm.region), cm.region`
+	q = `SELECT coalesce(rg.code, ''), coalesce(min(rg.nom), ''), coalesce(sum(rg.population), 0)::bigint,
+			coalesce(sum(cov.population), 0)::bigint
+		FROM regions rg
+		LEFT JOIN (SELECT cm.region, sum(cm.population) AS population FROM communes cm
+			WHERE cm.actuelle AND cm.code IN (SELECT tc.commune_code FROM territory_communes tc JOIN organisations o ON o.id = tc.structure_id
+				WHERE o.structure_type = 'CPTS' AND ` + sc.structures("o", &a) + `
+				AND EXISTS (SELECT 1 FROM contracts c WHERE c.structure_id = o.id AND c.state = 'actif'))
+			GROUP BY cm.region) cov ON cov.region = rg.code
+		WHERE rg.communes > 0 AND ` + where + `
+		GROUP BY GROUPING SETS ((rg.code), ()) ORDER BY GROUPING(rg.code), rg.code`
 	rows, err = s.Pool.Query(ctx, q, a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)

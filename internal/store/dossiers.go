@@ -182,7 +182,7 @@ func (s *Store) ListDossiers(ctx context.Context, sc Scope, f DossierFilter, p P
 	if p.Size <= 0 || p.Size > 200 {
 		p.Size = 50
 	}
-	q := "SELECT " + dossierColumns + dossierFrom + w + " ORDER BY d.state_since DESC, d.id DESC LIMIT " + a.add(p.Size) + " OFFSET " + a.add(p.Offset())
+	q := "SELECT " + dossierColumns + dossierFrom + w + " ORDER BY d.state_since DESC, d.id DESC" + p.limitOffset()
 	// The count and the page in one round trip (a batch).
 	batch := &pgx.Batch{}
 	batch.Queue("SELECT count(*)"+dossierFrom+w, countArgs...)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -157,6 +158,15 @@ func (p Page) Offset() int {
 	return (p.Number - 1) * p.Size
 }
 
+// limitOffset is the page's " LIMIT n OFFSET m", written as constants (two
+// integers, never user text): with parameters there, PostgreSQL cannot
+// cost a generic plan of the prepared statement, keeps re-planning it for
+// every execution — 0.4 to 0.8 ms a page view for the dossiers list — and a
+// constant LIMIT lets it pick the top-N plan once (docs/rules.md §35).
+func (p Page) limitOffset() string {
+	return " LIMIT " + strconv.Itoa(p.Size) + " OFFSET " + strconv.Itoa(p.Offset())
+}
+
 // ListStructures returns the structures in scope matching f, one page of
 // them, and the total count.
 func (s *Store) ListStructures(ctx context.Context, sc Scope, f StructureFilter, p Page) ([]Organisation, int, error) {
@@ -171,7 +181,7 @@ func (s *Store) ListStructures(ctx context.Context, sc Scope, f StructureFilter,
 	// per-row subqueries of orgColumns then run for the page only, not for
 	// every row skipped by the offset.
 	q := "SELECT " + orgColumns + " FROM (SELECT o.id FROM organisations o" + w +
-		" ORDER BY o.name, o.id LIMIT " + a.add(p.Size) + " OFFSET " + a.add(p.Offset()) + ") page" +
+		" ORDER BY o.name, o.id" + p.limitOffset() + ") page" +
 		" JOIN organisations o ON o.id = page.id" +
 		" LEFT JOIN departements d ON d.code = o.departement LEFT JOIN regions r ON r.code = coalesce(o.region, d.region)" +
 		" ORDER BY o.name, o.id"

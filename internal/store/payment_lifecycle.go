@@ -278,7 +278,8 @@ type PaymentFilter struct {
 const MSPMission funding.Mission = "msp"
 
 // DefaultPaymentsPerPage is the page size of the payments list; MaxPaymentsExport
-// bounds an export (docs/architecture.md §5: exports are bounded).
+// bounds a selection acted on at once (a batch order and its preview); the
+// CSV export streams and has no bound (EachPaymentForExport).
 const (
 	DefaultPaymentsPerPage = 50
 	MaxPaymentsExport      = 20000
@@ -383,23 +384,30 @@ func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (Paymen
 	return out, pgError("store.Payments", err)
 }
 
-// PaymentsForExport returns every payment in scope that matches f (at most
-// MaxPaymentsExport: a larger selection is refused, narrow the filters).
-func (s *Store) PaymentsForExport(ctx context.Context, sc Scope, f PaymentFilter) ([]PaymentItem, error) {
+// EachPaymentForExport calls fn with every payment in scope that matches f,
+// in the export's order, as PostgreSQL sends them: one row in memory at a
+// time, whatever the selection — every payment of a CPAM, or of France —
+// so the export streams (docs/rules.md §35). fn's error stops the reading.
+func (s *Store) EachPaymentForExport(ctx context.Context, sc Scope, f PaymentFilter, fn func(PaymentItem) error) error {
 	if !access.ForViewer(sc.Viewer()).Can(access.ActSeePayments) {
-		return nil, nil
+		return nil
 	}
 	var a args
-	w := f.where(sc, &a)
-	var n int
-	if err := s.Pool.QueryRow(ctx, "SELECT count(*)"+paymentItemFrom+w, a...).Scan(&n); err != nil {
-		return nil, pgError("store.PaymentsForExport", err)
+	rows, err := s.Pool.Query(ctx, "SELECT "+paymentItemColumns+paymentItemFrom+f.where(sc, &a)+" ORDER BY p.due_on, p.dossier_id, p.seq", a...)
+	if err != nil {
+		return pgError("store.EachPaymentForExport", err)
 	}
-	if n > MaxPaymentsExport {
-		return nil, domain.Errorf(domain.EInvalid, "Sélection trop grande pour un export (%d paiements, au plus %d) : précisez les filtres.", n, MaxPaymentsExport)
+	defer rows.Close()
+	for rows.Next() {
+		it, err := scanPaymentItem(rows, nil)
+		if err != nil {
+			return pgError("store.EachPaymentForExport", err)
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
 	}
-	items, err := s.paymentItems(ctx, "SELECT "+paymentItemColumns+paymentItemFrom+w+" ORDER BY p.due_on, p.dossier_id, p.seq", a)
-	return items, pgError("store.PaymentsForExport", err)
+	return pgError("store.EachPaymentForExport", rows.Err())
 }
 
 func (s *Store) paymentItems(ctx context.Context, q string, a args) ([]PaymentItem, error) {

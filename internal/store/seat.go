@@ -267,7 +267,7 @@ func (s *Store) PendingSeatChanges(ctx context.Context, sc Scope, p Page) ([]Sea
 	if p.Size <= 0 || p.Size > 200 {
 		p.Size = 50
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT `+seatChangeColumns+`, TRUE`+from+` ORDER BY r.requested_at, r.id LIMIT `+a.add(p.Size)+` OFFSET `+a.add(p.Offset()), a...)
+	rows, err := s.Pool.Query(ctx, `SELECT `+seatChangeColumns+`, TRUE`+from+` ORDER BY r.requested_at, r.id`+p.limitOffset(), a...)
 	if err != nil {
 		return nil, 0, pgError("store.PendingSeatChanges", err)
 	}

@@ -112,7 +112,9 @@ func (s *Store) SearchCommunes(ctx context.Context, q string, limit int) ([]Comm
 		var a args
 		p := a.add(n)
 		var err error
-		codes, err = s.rankedCodes(ctx, `SELECT code, CASE WHEN nom_norm = `+p+` THEN 0 ELSE 1 END AS rk, population AS pop
+		// One row per commune: ranked without grouping (a top-N sort of
+		// the index's entries, migration 00131).
+		codes, err = s.rankedUniqueCodes(ctx, `SELECT code, CASE WHEN nom_norm = `+p+` THEN 0 ELSE 1 END AS rk, population AS pop
 			FROM communes WHERE actuelle AND nom_norm ~>=~ `+p+` AND nom_norm ~<~ `+a.add(terrUpper(n)), a, limit)
 		if err != nil {
 			return nil, err
@@ -164,6 +166,17 @@ func (s *Store) rankedCodes(ctx context.Context, q string, a args, limit int) ([
 	return codes, pgError("store.SearchCommunes", err)
 }
 
+// rankedUniqueCodes is rankedCodes for a query whose rows have distinct
+// codes.
+func (s *Store) rankedUniqueCodes(ctx context.Context, q string, a args, limit int) ([]string, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT code FROM (`+q+`) x ORDER BY rk, pop DESC, code LIMIT `+a.add(limit), a...)
+	if err != nil {
+		return nil, pgError("store.SearchCommunes", err)
+	}
+	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return codes, pgError("store.SearchCommunes", err)
+}
+
 // SearchEPCI finds intercommunalités by name (prefix of the name or of a word
 // of it), plus those given by code (the EPCIs of commune results), with their
 // number of current communes and population, at most limit of them. q is
@@ -184,9 +197,13 @@ func (s *Store) SearchEPCI(ctx context.Context, q string, codes []string, limit 
 	if n != "" && !terrCodeLike(q) {
 		cond += " OR e.nom_norm LIKE " + a.add(escapeLike(n)+"%") + " OR e.nom_norm LIKE " + a.add("% "+escapeLike(n)+"%")
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT e.code, e.nom, count(c.code), coalesce(sum(c.population), 0)
-		FROM epci e JOIN communes c ON c.epci = e.code AND c.actuelle
-		WHERE `+cond+` GROUP BY e.code, e.nom ORDER BY e.code = ANY($1::text[]) DESC, sum(c.population) DESC, e.nom LIMIT `+a.add(limit), a...)
+	// The EPCIs matching first (a scan of the small epci table), then the
+	// communes of each counted from the index (migration 00131): joining
+	// every commune of France before filtering cost 30+ ms a search.
+	rows, err := s.Pool.Query(ctx, `SELECT e.code, e.nom, k.n, k.pop
+		FROM epci e CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(c.population), 0) AS pop
+			FROM communes c WHERE c.epci = e.code AND c.actuelle) k
+		WHERE (`+cond+`) AND k.n > 0 ORDER BY e.code = ANY($1::text[]) DESC, k.pop DESC, e.nom LIMIT `+a.add(limit), a...)
 	if err != nil {
 		return nil, pgError("store.SearchEPCI", err)
 	}

@@ -2,6 +2,7 @@ package contractlife
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/workflow"
@@ -49,7 +50,11 @@ const (
 // an avenant is signed for the CPAM by a manager and for the ARS by a
 // director, as the contract is (workflow Signer); the CPAM's termination,
 // its recourse and the recovery of start-up money are the manager's.
-func lifeRules() map[LifeAction][]workflow.Who {
+//
+// Built once (sync.OnceValue, like workflow's table): access reads it for
+// every act of every page's permissions, and never changes it (LifeWho
+// hands out copies).
+var lifeRules = sync.OnceValue(func() map[LifeAction][]workflow.Who {
 	whoCoordinator := workflow.Who{Org: domain.OrgStructure, MinRole: domain.RoleCoordinator}
 	whoReferent := workflow.Who{Org: domain.OrgCPAM, MinRole: domain.RoleReferent}
 	whoManager := workflow.Who{Org: domain.OrgCPAM, MinRole: domain.RoleManager}
@@ -74,7 +79,7 @@ func lifeRules() map[LifeAction][]workflow.Who {
 		RecordRecourse:      {whoManager},
 		RecoverStartUpMoney: {whoManager},
 	}
-}
+})
 
 // LifeWho returns who may do act a (a copy), and whether a is known.
 func LifeWho(a LifeAction) ([]workflow.Who, bool) {

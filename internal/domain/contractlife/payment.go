@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/funding"
@@ -87,7 +88,10 @@ type ActionRule struct {
 //     an avenant (System); a paid payment is never cancelled: its correction
 //     is a new line (an adjustment or a recovery);
 //   - a payment is never edited: every change is one of these actions.
-func paymentRules() []ActionRule {
+//
+// Built once (sync.OnceValue): read for every permission computed; the
+// exported accessors hand out copies, so nobody changes it.
+var paymentRules = sync.OnceValue(func() []ActionRule {
 	return []ActionRule{
 		{Action: Order, Label: "Ordonnancer", From: []PaymentState{Planned}, To: Ordered, Sign: 0,
 			Who: []workflow.Who{{Org: domain.OrgCPAM, MinRole: domain.RoleReferent}}},
@@ -98,16 +102,28 @@ func paymentRules() []ActionRule {
 		{Action: Cancel, Label: "Annuler", From: []PaymentState{Planned, Ordered}, To: Cancelled, Sign: 0,
 			Who: []workflow.Who{{Org: domain.OrgCPAM, MinRole: domain.RoleManager}}, System: true, NeedsReason: true},
 	}
+})
+
+// copied is r with its own slices.
+func (r ActionRule) copied() ActionRule {
+	r.From, r.Who = slices.Clone(r.From), slices.Clone(r.Who)
+	return r
 }
 
 // PaymentRules returns the lifecycle table (a copy).
-func PaymentRules() []ActionRule { return paymentRules() }
+func PaymentRules() []ActionRule {
+	out := make([]ActionRule, 0, len(paymentRules()))
+	for _, r := range paymentRules() {
+		out = append(out, r.copied())
+	}
+	return out
+}
 
-// PaymentRule returns the rule of action a.
+// PaymentRule returns the rule of action a (a copy).
 func PaymentRule(a PaymentAction) (ActionRule, bool) {
 	for _, r := range paymentRules() {
 		if r.Action == a {
-			return r, true
+			return r.copied(), true
 		}
 	}
 	return ActionRule{}, false
