@@ -80,7 +80,10 @@ func (s Scope) seatIn(alias string, a *args) string {
 	if s.Kind == domain.OrgCPAM {
 		return alias + ".departement = ANY(" + a.add(s.Departements) + "::text[])"
 	}
-	return alias + ".departement IN (SELECT code FROM departements WHERE region = " + a.add(s.Region) + ")"
+	// = ANY(ARRAY(...)): the region's départements computed once, then the
+	// structures read through organisations_departement_idx (IN (SELECT ...)
+	// hashed the départements and read every structure of France).
+	return alias + ".departement = ANY(ARRAY(SELECT code FROM departements WHERE region = " + a.add(s.Region) + "))"
 }
 
 // boundColumn is the dossiers column binding a filed dossier to an agency
