@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/portail-aci/aci/internal/seed"
 )
 

@@ -7,6 +7,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/components"
+	"github.com/portail-aci/aci/templates/layout"
 	"github.com/portail-aci/aci/templates/pages"
 )
 
@@ -81,13 +82,15 @@ func (s *Server) notificationsReadAll(w http.ResponseWriter, r *http.Request) {
 }
 
 // unreadCountFor is the header badge: unread notifications plus unread
-// messages of the threads in scope.
+// messages of the threads in scope, counted up to layout.UnreadMax+1 (the
+// badge then says « 99+ »): the count stops there instead of reading every
+// unread message of France on every page (docs/rules.md §35).
 func (s *Server) unreadCountFor(r *http.Request) int {
 	sc, ok := scopeFrom(r.Context())
 	if !ok {
 		return 0
 	}
-	n, err := s.store.UnreadTotal(r.Context(), sc)
+	n, err := s.store.UnreadTotal(r.Context(), sc, layout.UnreadMax+1)
 	if err != nil {
 		s.log.Warn("unread notifications and messages", append(logAttrs(r), "error", err.Error())...)
 	}

@@ -169,19 +169,18 @@ type TierStateCount struct {
 }
 
 // cptsStates is the FROM clause of the CPTS of the scope (not archived) with
-// the state of their last dossier or its contract and the population of
-// their territory.
+// the state of their last dossier or its contract; the population of their
+// territory is kept with them (organisations.territory_population,
+// migration 00141), never summed here (docs/rules.md §35).
 const cptsStates = ` FROM organisations o
 	LEFT JOIN LATERAL (SELECT d.id, d.state FROM dossiers d WHERE d.structure_id = o.id ORDER BY d.id DESC LIMIT 1) ld ON true
-	LEFT JOIN contracts c ON c.dossier_id = ld.id
-	LEFT JOIN LATERAL (SELECT sum(cm.population) AS pop FROM territory_communes tc JOIN communes cm ON cm.code = tc.commune_code
-		WHERE tc.structure_id = o.id) t ON true`
+	LEFT JOIN contracts c ON c.dossier_id = ld.id`
 
 // RegionalCPTS counts the CPTS in scope (not archived) by tier and state
 // (docs/rules.md §32), in one query.
 func (s *Store) RegionalCPTS(ctx context.Context, sc Scope) ([]TierStateCount, error) {
 	var a args
-	q := `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("coalesce(t.pop, 0)") + ` AS tier, count(*)` + cptsStates +
+	q := `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("o.territory_population") + ` AS tier, count(*)` + cptsStates +
 		` WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND ` + sc.structures("o", &a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
 	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
@@ -358,7 +357,7 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	}
 	// 5. CPTS by tier and state.
 	a = nil
-	q = `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("coalesce(t.pop, 0)") + ` AS tier, count(*)` + cptsStates +
+	q = `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("o.territory_population") + ` AS tier, count(*)` + cptsStates +
 		` WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND ` + region("o", &a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
 	rows, err = s.db(sc).Query(ctx, q, a...)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -40,7 +41,10 @@ const maxAlertContracts = 200
 // submitted awaiting the CPAM, as of today; at most limit, and the total.
 func (s *Store) ContractAlerts(ctx context.Context, sc Scope, today domain.Date, limit int) ([]ContractAlert, int, error) {
 	var a args
-	q := "SELECT " + contractColumns + contractFrom + " WHERE c.state IN ('actif', 'resiliation_demandee') AND c.start_date IS NOT NULL AND " +
+	// The alerts read the contracts' terms, never their document: up to 200
+	// contracts' HTML (~6 kB each) per home view was read and dropped
+	// (docs/rules.md §35).
+	q := "SELECT " + strings.Replace(contractColumns, "c.document_html", "''", 1) + contractFrom + " WHERE c.state IN ('actif', 'resiliation_demandee') AND c.start_date IS NOT NULL AND " +
 		sc.contracts("c", &a) + " ORDER BY c.start_date, c.id LIMIT " + strconv.Itoa(maxAlertContracts)
 	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {

@@ -374,7 +374,13 @@ func (s *Store) MarkMessagesRead(ctx context.Context, sc Scope, dossierID int64,
 
 // unreadMessagesSQL counts the messages of UnreadMessages (sc valid).
 func unreadMessagesSQL(sc Scope, dossierID int64, a *args) string {
-	q := `SELECT count(*) FROM messages m JOIN dossiers d ON d.id = m.dossier_id JOIN organisations o ON o.id = d.structure_id
+	return "SELECT count(*)" + unreadMessagesFrom(sc, dossierID, a)
+}
+
+// unreadMessagesFrom is the FROM and WHERE clauses of the messages of
+// UnreadMessages (sc valid).
+func unreadMessagesFrom(sc Scope, dossierID int64, a *args) string {
+	q := ` FROM messages m JOIN dossiers d ON d.id = m.dossier_id JOIN organisations o ON o.id = d.structure_id
 		LEFT JOIN message_reads r ON r.dossier_id = m.dossier_id AND r.user_id = ` + a.add(sc.UserID) + `
 		WHERE m.id > coalesce(r.last_read_message_id, 0) AND m.author_user_id IS DISTINCT FROM ` + a.add(sc.UserID) +
 		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.dossiers("d", a)
@@ -385,14 +391,17 @@ func unreadMessagesSQL(sc Scope, dossierID int64, a *args) string {
 }
 
 // UnreadTotal is the badge of the frame: the user's unread notifications
-// plus the unread messages of UnreadMessages, in one query.
-func (s *Store) UnreadTotal(ctx context.Context, sc Scope) (int, error) {
-	if !sc.Valid() {
+// plus the unread messages of UnreadMessages, in one query, counted up to
+// max (each count stops at max rows: the badge does not read every unread
+// message of France to say « 99+ », docs/rules.md §35).
+func (s *Store) UnreadTotal(ctx context.Context, sc Scope, max int) (int, error) {
+	if !sc.Valid() || max <= 0 {
 		return 0, nil
 	}
 	var a args
-	q := `SELECT (SELECT count(*) FROM notifications WHERE user_id = ` + a.add(sc.UserID) + ` AND read_at IS NULL) + (` +
-		unreadMessagesSQL(sc, 0, &a) + `)`
+	lim := a.add(max)
+	q := `SELECT least((SELECT count(*) FROM (SELECT 1 FROM notifications WHERE user_id = ` + a.add(sc.UserID) + ` AND read_at IS NULL LIMIT ` + lim + `) n) + (` +
+		`SELECT count(*) FROM (SELECT 1` + unreadMessagesFrom(sc, 0, &a) + ` LIMIT ` + lim + `) m), ` + lim + `)`
 	var n int
 	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&n)
 	return n, pgError("store.UnreadTotal", err)

@@ -110,3 +110,33 @@ func TestMessagesScopeInternalNotesAndUnread(t *testing.T) {
 		t.Errorf("structure notifications: %d messages, %d internal", structNotes, internalToStructure)
 	}
 }
+
+// The header badge (UnreadTotal) is the unread notifications plus the
+// unread messages, counted up to its bound and no further
+// (docs/rules.md §35).
+func TestUnreadTotalIsBounded(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := fixture(t)
+	now := time.Now()
+	id := freshDossier(t, st, scopes[coordA])
+	for _, body := range []string{"Premier message.", "Deuxième message."} {
+		if _, err := st.PostMessage(ctx, scopes[referen], store.NewMessage{DossierID: id, Body: body, At: now, LinkBase: "http://x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sc := scopes[coordA]
+	msgs, err := st.UnreadMessages(ctx, sc, 0)
+	if err != nil || msgs < 2 {
+		t.Fatalf("unread messages = %d, %v; want at least 2", msgs, err)
+	}
+	var notes int
+	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, sc.UserID).Scan(&notes); err != nil {
+		t.Fatal(err)
+	}
+	all := notes + msgs
+	for _, tt := range []struct{ max, want int }{{all + 10, all}, {all, all}, {all - 1, all - 1}, {1, 1}, {0, 0}} {
+		if n, err := st.UnreadTotal(ctx, sc, tt.max); err != nil || n != tt.want {
+			t.Errorf("UnreadTotal(max %d) = %d, %v; want %d (%d notifications, %d messages)", tt.max, n, err, tt.want, notes, msgs)
+		}
+	}
+}

@@ -63,8 +63,13 @@ func (s Scope) structures(alias string, a *args) string {
 		// The seat's agencies, and the agencies a filed dossier of the
 		// structure is bound to (they keep its registry identity after a
 		// change of seat: docs/rules.md §33).
-		return alias + ".kind = 'structure' AND (" + s.seatIn(alias, a) + " OR EXISTS (SELECT 1 FROM dossiers sb WHERE sb.structure_id = " +
-			alias + ".id AND sb." + s.boundColumn() + " = " + a.add(s.OrgID) + "))"
+		// Written as the union of the two sets of ids (seated, bound) rather
+		// than "seated OR EXISTS (a bound dossier)": the same rows, but each
+		// half is read through its index and the planner knows how few they
+		// are, instead of testing every structure of France one by one
+		// (docs/rules.md §35).
+		return alias + ".kind = 'structure' AND " + alias + ".id IN (SELECT ss.id FROM organisations ss WHERE ss.kind = 'structure' AND " +
+			s.seatIn("ss", a) + " UNION ALL SELECT sb.structure_id FROM dossiers sb WHERE sb." + s.boundColumn() + " = " + a.add(s.OrgID) + ")"
 	}
 	return "FALSE"
 }
@@ -75,7 +80,10 @@ func (s Scope) seatIn(alias string, a *args) string {
 	if s.Kind == domain.OrgCPAM {
 		return alias + ".departement = ANY(" + a.add(s.Departements) + "::text[])"
 	}
-	return alias + ".departement IN (SELECT code FROM departements WHERE region = " + a.add(s.Region) + ")"
+	// = ANY(ARRAY(...)): the region's départements computed once, then the
+	// structures read through organisations_departement_idx (IN (SELECT ...)
+	// hashed the départements and read every structure of France).
+	return alias + ".departement = ANY(ARRAY(SELECT code FROM departements WHERE region = " + a.add(s.Region) + "))"
 }
 
 // boundColumn is the dossiers column binding a filed dossier to an agency
@@ -115,10 +123,21 @@ func (s Scope) dossiers(alias string, a *args) string {
 	case domain.OrgStructure:
 		return alias + ".structure_id = " + a.add(s.OrgID)
 	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
-		return "(" + alias + "." + s.boundColumn() + " = " + a.add(s.OrgID) + " OR (" + alias + ".bound_at IS NULL AND EXISTS (SELECT 1 FROM organisations so WHERE so.id = " +
-			alias + ".structure_id AND so.kind = 'structure' AND " + s.seatIn("so", a) + ")))"
+		return alias + ".id IN (" + s.agencyDossierIDs(a) + ")"
 	}
 	return "FALSE"
+}
+
+// agencyDossierIDs is the subquery of the ids of the dossiers an agency
+// sees: those bound to it, and the drafts (bound_at NULL) of the structures
+// seated in its territory. The union of the two sets, each read through its
+// index (dossiers_cpam_idx..., dossiers_draft_structure_idx), rather than
+// "bound OR (draft AND seated)" tested on every dossier of France: the same
+// dossiers, and the planner knows how few they are (docs/rules.md §35).
+func (s Scope) agencyDossierIDs(a *args) string {
+	return "SELECT sd.id FROM dossiers sd WHERE sd." + s.boundColumn() + " = " + a.add(s.OrgID) +
+		" UNION ALL SELECT sd.id FROM dossiers sd JOIN organisations so ON so.id = sd.structure_id WHERE sd.bound_at IS NULL AND so.kind = 'structure' AND " +
+		s.seatIn("so", a)
 }
 
 // contracts is Scope.dossiers for rows of contracts aliased alias: a
@@ -133,6 +152,10 @@ func (s Scope) contracts(alias string, a *args) string {
 func (s Scope) ofDossier(col string, a *args) string {
 	if !s.Valid() {
 		return "FALSE"
+	}
+	switch s.Kind {
+	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
+		return col + " IN (" + s.agencyDossierIDs(a) + ")"
 	}
 	return col + " IN (SELECT sd.id FROM dossiers sd WHERE " + s.dossiers("sd", a) + ")"
 }

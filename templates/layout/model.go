@@ -1,6 +1,8 @@
 // Package layout holds the shared page frame and its view model.
 package layout
 
+import "strconv"
+
 // Page is what every page gives the frame.
 type Page struct {
 	Title     string   // the <title> and usually the <h1>
@@ -19,7 +21,19 @@ type Viewer struct {
 	ActiveOrgID int64
 	Memberships []MembershipOption // for the switcher (shown when > 1)
 	Nav         []NavItem
-	Unread      int // unread notifications
+	Unread      int // unread notifications and messages, counted up to UnreadMax+1
+}
+
+// UnreadMax is the largest count the header badge spells out; above it the
+// badge says « 99+ » and the count stops there (docs/rules.md §35).
+const UnreadMax = 99
+
+// UnreadBadge is the text of the header badge for n unread items.
+func UnreadBadge(n int) string {
+	if n > UnreadMax {
+		return strconv.Itoa(UnreadMax) + "+"
+	}
+	return strconv.Itoa(n)
 }
 
 // MembershipOption is one entry of the organisation switcher.
