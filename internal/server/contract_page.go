@@ -163,7 +163,7 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 	}
 	v.Avenants = avenantLines(c.ID, avs)
 	v.CanResilier = p.Can(access.ActTerminate)
-	ps, err := s.store.ContractPayments(ctx, sc, c.DossierID)
+	ps, err := s.store.ContractPaymentsOf(ctx, c)
 	if err != nil {
 		s.fail(w, r, err)
 		return

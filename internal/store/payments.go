@@ -115,6 +115,14 @@ func (s *Store) ContractPayments(ctx context.Context, sc Scope, dossierID int64)
 	return ps, pgError("store.ContractPayments", err)
 }
 
+// ContractPaymentsOf is ContractPayments for a contract already read through
+// the viewer's scope (the contract page has it: no second scope check,
+// docs/rules.md §35).
+func (s *Store) ContractPaymentsOf(ctx context.Context, c Contract) ([]PaymentRow, error) {
+	ps, err := listPayments(ctx, s.Pool, c.ID)
+	return ps, pgError("store.ContractPayments", err)
+}
+
 // DossierPayments returns the payments of a dossier in scope that belong to
 // no contract: the lettre d'intention amorçage (docs/rules.md §5, §30).
 func (s *Store) DossierPayments(ctx context.Context, sc Scope, dossierID int64) ([]PaymentRow, error) {
