@@ -179,15 +179,16 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// populations (one query for the page, not one per row).
 		{admin, "/structures", 5},
 		{coord, "/structures", 4},
-		// A dossier: the frame, the dossier (withDossier) and its page.
-		// The coordinator: history, complements, accelerator sessions with
-		// their scope check (one batch): 6.
-		{coord, dpath(val, ""), 7}, // and the dossier's amorçage payments
-		// The referent adds the instruction checklist — its six reads in
-		// one batch that opens and closes its own read-only snapshot, one
-		// round trip (it was begin, 6 selects, rollback: 8) — and the
-		// facilitators of the accelerator form: 9.
-		{referent, dpath(val, ""), 9}, // and the dossier's amorçage payments
+		// A dossier: the frame, the dossier (withDossier), then its page in
+		// one batch (history, complements, amorçage payments: 3 statements
+		// before) and the accelerator sessions with their scope check (one
+		// batch): 5.
+		{coord, dpath(val, ""), 5},
+		// The referent's batch also holds the instruction checklist (its
+		// six reads), the whole batch one read-only snapshot that it opens
+		// and ends itself — begin, 6 selects, rollback and three reads made
+		// 11 statements — and the facilitators of the accelerator form: 6.
+		{referent, dpath(val, ""), 6},
 		// The contract, its signatures, its avenants and its payments (read
 		// by the contract already in hand, scope-checked: no second scope
 		// check by the dossier, which made 7): 6.

@@ -53,18 +53,38 @@ func (s *Store) DossierChecklist(ctx context.Context, sc Scope, dossierID int64)
 }
 
 // DossierChecklistOf is DossierChecklist for a dossier already read through
-// the viewer's scope (the dossier page has it: no second read). Its reads go
-// in one batch that opens and ends its own read-only snapshot: one round trip
-// (docs/rules.md §35).
+// the viewer's scope (no second read). Its reads go in one batch that opens
+// and ends its own read-only snapshot: one round trip (docs/rules.md §35).
 func (s *Store) DossierChecklistOf(ctx context.Context, d Dossier) (InstructionChecklist, error) {
-	var out InstructionChecklist
+	var b pgx.Batch
+	b.Queue(beginSnapshot)
+	checklist := queueChecklist(&b, d)
+	b.Queue(endSnapshot)
+	if err := s.Pool.SendBatch(ctx, &b).Close(); err != nil {
+		return InstructionChecklist{}, pgError("store.DossierChecklist", err)
+	}
+	return checklist(), nil
+}
+
+// beginSnapshot and endSnapshot frame a batch whose reads must see one
+// snapshot. A read-only snapshot has nothing to commit; a failed read
+// leaves its connection in the aborted transaction, which the pool then
+// closes rather than reuse.
+const (
+	beginSnapshot = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`
+	endSnapshot   = `ROLLBACK`
+)
+
+// queueChecklist queues on b the reads of dossier d's instruction
+// checklist; the function it returns builds the checklist once the batch's
+// results are read.
+func queueChecklist(b *pgx.Batch, d Dossier) func() InstructionChecklist {
 	type docRow struct {
 		versions        int
 		review, comment string
 	}
 	byCode := map[string]docRow{}
-	var b pgx.Batch
-	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	var open int
 	b.Queue(`SELECT code, versions, review_state, review_comment FROM documents
 			WHERE dossier_id = $1 AND code <> 'autre'`, d.ID).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
@@ -77,35 +97,30 @@ func (s *Store) DossierChecklistOf(ctx context.Context, d Dossier) (InstructionC
 		}
 		return rows.Err()
 	})
-	composition := queueComposition(&b, d.StructureID, d.StructureType)
+	composition := queueComposition(b, d.StructureID, d.StructureType)
 	var c DossierContent
-	queueContent(&b, d, &c)
+	queueContent(b, d, &c)
 	b.Queue(`SELECT count(*) FROM dossier_complements WHERE dossier_id = $1 AND answered_at IS NULL`, d.ID).
-		QueryRow(func(row pgx.Row) error { return row.Scan(&out.OpenRequests) })
-	// A read-only snapshot has nothing to commit.
-	b.Queue(`ROLLBACK`)
-	if err := s.Pool.SendBatch(ctx, &b).Close(); err != nil {
-		// A failed read leaves its connection in the aborted snapshot: the
-		// pool closes such a connection rather than reuse it.
-		return InstructionChecklist{}, pgError("store.DossierChecklist", err)
-	}
-	var toRedo []workflow.Document
-	for _, code := range workflow.RequiredDocuments(d.StructureType) {
-		x := byCode[string(code)]
-		cd := ChecklistDocument{Code: code, Title: DocTitle(code), State: stateOf(x.versions, x.review)}
-		if cd.State == DocARefaire {
-			cd.Comment = x.comment
-			toRedo = append(toRedo, code)
+		QueryRow(func(row pgx.Row) error { return row.Scan(&open) })
+	return func() InstructionChecklist {
+		out := InstructionChecklist{Composition: composition(), OpenRequests: open}
+		var toRedo []workflow.Document
+		for _, code := range workflow.RequiredDocuments(d.StructureType) {
+			x := byCode[string(code)]
+			cd := ChecklistDocument{Code: code, Title: DocTitle(code), State: stateOf(x.versions, x.review)}
+			if cd.State == DocARefaire {
+				cd.Comment = x.comment
+				toRedo = append(toRedo, code)
+			}
+			out.Documents = append(out.Documents, cd)
 		}
-		out.Documents = append(out.Documents, cd)
+		for _, sec := range Sections(d.StructureType) {
+			out.Sections = append(out.Sections, ChecklistSection{Section: sec, Filled: c.filled(sec)})
+		}
+		out.ContentMissing = c.Missing(workflow.DeposerDemande)
+		out.AvisBlockers = workflow.AvisFavorableBlockers(toRedo, out.OpenRequests)
+		return out
 	}
-	out.Composition = composition()
-	for _, sec := range Sections(d.StructureType) {
-		out.Sections = append(out.Sections, ChecklistSection{Section: sec, Filled: c.filled(sec)})
-	}
-	out.ContentMissing = c.Missing(workflow.DeposerDemande)
-	out.AvisBlockers = workflow.AvisFavorableBlockers(toRedo, out.OpenRequests)
-	return out, nil
 }
 
 // filled says whether the structure wrote something in a section.

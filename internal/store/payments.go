@@ -126,15 +126,23 @@ func (s *Store) ContractPaymentsOf(ctx context.Context, c Contract) ([]PaymentRo
 // DossierPayments returns the payments of a dossier in scope that belong to
 // no contract: the lettre d'intention amorçage (docs/rules.md §5, §30).
 func (s *Store) DossierPayments(ctx context.Context, sc Scope, dossierID int64) ([]PaymentRow, error) {
+	var b pgx.Batch
+	var out []PaymentRow
+	queueDossierPayments(&b, sc, dossierID, &out)
+	err := s.Pool.SendBatch(ctx, &b).Close()
+	return out, pgError("store.DossierPayments", err)
+}
+
+// queueDossierPayments queues on b the read of DossierPayments into *out.
+func queueDossierPayments(b *pgx.Batch, sc Scope, dossierID int64, out *[]PaymentRow) {
 	var a args
 	q := `SELECT ` + paymentRowColumns + ` FROM payments p JOIN organisations o ON o.id = p.structure_id
 		WHERE p.dossier_id = ` + a.add(dossierID) + ` AND p.contract_id IS NULL AND ` + sc.ofDossier("p.dossier_id", &a) + ` ORDER BY p.due_on, p.seq`
-	rows, err := s.Pool.Query(ctx, q, a...)
-	if err != nil {
-		return nil, pgError("store.DossierPayments", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentRow, error) { return scanPaymentRow(r) })
-	return out, pgError("store.DossierPayments", err)
+	b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentRow, error) { return scanPaymentRow(r) })
+		return err
+	})
 }
 
 // TransitionVersement is the audit-only action of a payment marked paid.
