@@ -93,13 +93,22 @@ func scanPaymentRow(r pgx.Row, extra ...any) (PaymentRow, error) {
 	return p, err
 }
 
-func listPayments(ctx context.Context, q querier, contractID int64) ([]PaymentRow, error) {
-	rows, err := q.Query(ctx, `SELECT `+paymentRowColumns+`
-		FROM payments p WHERE p.contract_id = $1 ORDER BY p.due_on, p.seq`, contractID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentRow, error) { return scanPaymentRow(r) })
+func listPayments(ctx context.Context, q batcher, contractID int64) ([]PaymentRow, error) {
+	var b pgx.Batch
+	var out []PaymentRow
+	queuePayments(&b, contractID, &out)
+	err := q.SendBatch(ctx, &b).Close()
+	return out, err
+}
+
+// queuePayments queues on b the read of listPayments into *out.
+func queuePayments(b *pgx.Batch, contractID int64, out *[]PaymentRow) {
+	b.Queue(`SELECT `+paymentRowColumns+`
+		FROM payments p WHERE p.contract_id = $1 ORDER BY p.due_on, p.seq`, contractID).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentRow, error) { return scanPaymentRow(r) })
+		return err
+	})
 }
 
 // ContractPayments returns the payment schedule of the contract of a
@@ -112,14 +121,6 @@ func (s *Store) ContractPayments(ctx context.Context, sc Scope, dossierID int64)
 		return nil, contractNotFound(pgError("store.ContractPayments", err))
 	}
 	ps, err := listPayments(ctx, s.Pool, id)
-	return ps, pgError("store.ContractPayments", err)
-}
-
-// ContractPaymentsOf is ContractPayments for a contract already read through
-// the viewer's scope (the contract page has it: no second scope check,
-// docs/rules.md §35).
-func (s *Store) ContractPaymentsOf(ctx context.Context, c Contract) ([]PaymentRow, error) {
-	ps, err := listPayments(ctx, s.Pool, c.ID)
 	return ps, pgError("store.ContractPayments", err)
 }
 
