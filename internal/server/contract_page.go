@@ -156,18 +156,14 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 			}
 		}
 	}
-	avs, err := s.store.ContractAvenants(ctx, sc, c.ID)
+	// The avenants and the payments of the contract in hand: one batch.
+	avs, ps, err := s.store.ContractAvenantsAndPayments(ctx, sc, c)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v.Avenants = avenantLines(c.ID, avs)
 	v.CanResilier = p.Can(access.ActTerminate)
-	ps, err := s.store.ContractPayments(ctx, sc, c.DossierID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	v.CanMarkPaid = access.ForViewer(sc.Viewer()).Can(access.ActSeePayments)
 	v.ContractID = c.ID
 	paid := paymentsView(&v, c, ps)

@@ -18,7 +18,7 @@ const homeItemsMax = 8
 // dossierHomeBlocks says what waits for the viewer on dossiers: a
 // structure's dossier and its next step (or "Créer le dossier"); for CPAM,
 // ARS and DCGDR the dossiers where an action is theirs.
-func (s *Server) dossierHomeBlocks(r *http.Request) ([]pages.HomeBlock, error) {
+func (s *Server) dossierHomeBlocks(r *http.Request, hc *store.HomeContract) ([]pages.HomeBlock, error) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	today := domain.DateOf(s.now())
@@ -35,7 +35,16 @@ func (s *Server) dossierHomeBlocks(r *http.Request) ([]pages.HomeBlock, error) {
 			if len(viewerActions(sc, d)) > 0 {
 				it.Detail = "À vous : " + what
 			}
-			if st, cwhat, ok := s.contractStep(ctx, sc, d); ok {
+			st, cwhat, ok := "", "", false
+			if hc != nil && hc.DossierID == d.ID && d.State == workflow.Acceptee {
+				// The structure's contract, already read for the money
+				// blocks: no second read (docs/rules.md §35).
+				st, cwhat = contractStepText(hc.State, hc.Start, hc.End, hc.TerminationEffective)
+				ok = true
+			} else {
+				st, cwhat, ok = s.contractStep(ctx, sc, d)
+			}
+			if ok {
 				it.Label, it.Href, it.Status, it.Detail = "Contrat de "+d.StructureName, "/dossiers/"+dItoa(d.ID)+"/contrat", st, cwhat
 			}
 			for _, dl := range dossierDeadlines(d, today) {

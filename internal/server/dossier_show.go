@@ -38,16 +38,15 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 	ctx := r.Context()
 	now := s.now()
 	today := domain.DateOf(now)
-	hist, err := s.store.DossierHistory(ctx, sc, d.ID)
+	p := dossierPerm(sc, d)
+	// The history, the complements, the amorçage payments and the
+	// checklist: one round trip (docs/rules.md §35).
+	page, err := s.store.DossierPageOf(ctx, sc, d, p.Can(access.ActSeeChecklist))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	comps, err := s.store.ListComplementRequests(ctx, sc, d.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	hist, comps := page.History, page.Complements
 	what, who := dossierNextStep(d)
 	if _, cwhat, ok := s.contractStep(ctx, sc, d); ok {
 		what = cwhat
@@ -63,15 +62,9 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 	for _, t := range store.ComplementTargets() {
 		v.ComplementTargets = append(v.ComplementTargets, pages.Option{Value: t.Code, Label: t.Label})
 	}
-	p := dossierPerm(sc, d)
 	var avisBlockers []string
-	if p.Can(access.ActSeeChecklist) {
-		c, err := s.store.DossierChecklistOf(ctx, d)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		v.Checklist = checklistView(c)
+	if c := page.Checklist; c != nil {
+		v.Checklist = checklistView(*c)
 		avisBlockers = c.AvisBlockers
 	}
 	dossierActions(&v, sc, d, st, who, avisBlockers, comps)
@@ -103,11 +96,7 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 		v.ApptAt, v.ApptPlace, v.ApptErrors = st.apptAt, st.apptPlace, st.apptErrs
 	}
 	v.Timeline = timelineRows(hist)
-	startUp, err := s.store.DossierPayments(ctx, sc, d.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	startUp := page.Payments
 	for _, p := range startUp {
 		v.StartUp = append(v.StartUp, pages.StartUpLine{Due: p.Due.French(), Amount: domain.FormatEUR(p.Amount), Rule: p.Rule, Status: p.Status.Label()})
 	}

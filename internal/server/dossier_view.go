@@ -91,17 +91,24 @@ func (s *Server) contractStep(ctx context.Context, sc store.Scope, d store.Dossi
 	if err != nil {
 		return "", "", false
 	}
-	switch c.State {
+	status, what = contractStepText(c.State, c.Start, c.End, c.TerminationEffective)
+	return status, what, true
+}
+
+// contractStepText is the contract's state and what it means for the
+// structure, shown in place of the accepted dossier's next step.
+func contractStepText(state workflow.State, start, end, terminationEffective domain.Date) (status, what string) {
+	switch state {
 	case workflow.ASigner:
 		what = "Le contrat est à signer par la structure, la CPAM et l'ARS (onglet Contrat) ; la CPAM organise la signature."
 	case workflow.Actif:
-		what = "Contrat actif depuis le " + c.Start.French() + ", jusqu'au " + c.End.French() + " : l'échéancier des versements est dans l'onglet Contrat."
+		what = "Contrat actif depuis le " + start.French() + ", jusqu'au " + end.French() + " : l'échéancier des versements est dans l'onglet Contrat."
 	case workflow.ResiliationDemandee:
-		what = "La résiliation du contrat est demandée ; elle prend effet le " + c.TerminationEffective.French() + "."
+		what = "La résiliation du contrat est demandée ; elle prend effet le " + terminationEffective.French() + "."
 	default:
-		what = c.State.Label() + "."
+		what = state.Label() + "."
 	}
-	return c.State.Label(), what, true
+	return state.Label(), what
 }
 
 // dossierStateStatus is the CSS status class of a state.

@@ -36,13 +36,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			hc = &c
 		}
 	}
+	dossiers := func(r *http.Request) ([]pages.HomeBlock, error) { return s.dossierHomeBlocks(r, hc) }
 	money := func(r *http.Request) ([]pages.HomeBlock, error) { return s.moneyHomeBlocks(r, hc) }
 	// The "what is waiting for you" blocks, in the order they are shown;
 	// each area adds its own here (dossiers, instruction, payments...).
 	for _, f := range []func(*http.Request) ([]pages.HomeBlock, error){
-		s.dossierHomeBlocks, // dossier_home.go: the dossier and its next step, or the dossiers to act on
-		money,               // dashboard_home.go: deadlines, what to declare, payments to order, crises
-		s.yearHomeBlocks,    // year_home.go: late missions, yearly declarations to make or validate
+		dossiers,         // dossier_home.go: the dossier and its next step, or the dossiers to act on
+		money,            // dashboard_home.go: deadlines, what to declare, payments to order, crises
+		s.yearHomeBlocks, // year_home.go: late missions, yearly declarations to make or validate
 	} {
 		bs, err := f(r)
 		if err != nil {

@@ -93,16 +93,24 @@ func scanAudit(r pgx.Row) (AuditEntry, error) {
 
 // DossierHistory returns the audit trail of a dossier in scope, oldest first.
 func (s *Store) DossierHistory(ctx context.Context, sc Scope, dossierID int64) ([]AuditEntry, error) {
+	var b pgx.Batch
+	var out []AuditEntry
+	queueDossierHistory(&b, sc, dossierID, &out)
+	err := s.db(sc).SendBatch(ctx, &b).Close()
+	return out, pgError("store.DossierHistory", err)
+}
+
+// queueDossierHistory queues on b the read of DossierHistory into *out.
+func queueDossierHistory(b *pgx.Batch, sc Scope, dossierID int64, out *[]AuditEntry) {
 	var a args
 	q := `SELECT ` + auditColumns + ` FROM dossier_audit a JOIN dossiers d ON d.id = a.dossier_id
 		JOIN organisations o ON o.id = d.structure_id
 		WHERE a.dossier_id = ` + a.add(dossierID) + ` AND ` + sc.dossiers("d", &a) + ` ORDER BY a.seq`
-	rows, err := s.db(sc).Query(ctx, q, a...)
-	if err != nil {
-		return nil, pgError("store.DossierHistory", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEntry, error) { return scanAudit(r) })
-	return out, pgError("store.DossierHistory", err)
+	b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEntry, error) { return scanAudit(r) })
+		return err
+	})
 }
 
 // AuditReport is the result of VerifyAudit.

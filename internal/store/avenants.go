@@ -183,18 +183,47 @@ func loadAvenantSignatures(ctx context.Context, q querier, avs []Avenant) error 
 // ContractAvenants lists the avenants of contract contractID in scope,
 // oldest first (not found outside the scope: an empty list).
 func (s *Store) ContractAvenants(ctx context.Context, sc Scope, contractID int64) ([]Avenant, error) {
-	var a args
-	q := `SELECT ` + avenantColumns + ` FROM contract_avenants v JOIN contracts c ON c.id = v.contract_id JOIN organisations o ON o.id = c.structure_id
-		WHERE c.id = ` + a.add(contractID) + " AND " + sc.contracts("c", &a) + " ORDER BY v.number"
-	rows, err := s.db(sc).Query(ctx, q, a...)
-	if err != nil {
-		return nil, pgError("store.ContractAvenants", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Avenant, error) { return scanAvenant(r) })
+	var b pgx.Batch
+	var out []Avenant
+	queueContractAvenants(&b, sc, contractID, &out)
+	err := s.db(sc).SendBatch(ctx, &b).Close()
 	if err == nil {
 		err = loadAvenantSignatures(ctx, s.db(sc), out)
 	}
 	return out, pgError("store.ContractAvenants", err)
+}
+
+// ContractAvenantsAndPayments returns the avenants of contract c, already
+// read through the viewer's scope, and its payments, in one batch (the
+// avenants' signatures, when it has avenants, in one more statement): the
+// contract page (docs/rules.md §35).
+func (s *Store) ContractAvenantsAndPayments(ctx context.Context, sc Scope, c Contract) ([]Avenant, []PaymentRow, error) {
+	var b pgx.Batch
+	var avs []Avenant
+	var ps []PaymentRow
+	queueContractAvenants(&b, sc, c.ID, &avs)
+	queuePayments(&b, c.ID, &ps)
+	err := s.db(sc).SendBatch(ctx, &b).Close()
+	if err == nil {
+		err = loadAvenantSignatures(ctx, s.Pool, avs)
+	}
+	if err != nil {
+		return nil, nil, pgError("store.ContractAvenantsAndPayments", err)
+	}
+	return avs, ps, nil
+}
+
+// queueContractAvenants queues on b the read of ContractAvenants (without
+// their signatures) into *out.
+func queueContractAvenants(b *pgx.Batch, sc Scope, contractID int64, out *[]Avenant) {
+	var a args
+	q := `SELECT ` + avenantColumns + ` FROM contract_avenants v JOIN contracts c ON c.id = v.contract_id JOIN organisations o ON o.id = c.structure_id
+		WHERE c.id = ` + a.add(contractID) + " AND " + sc.contracts("c", &a) + " ORDER BY v.number"
+	b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Avenant, error) { return scanAvenant(r) })
+		return err
+	})
 }
 
 // ContractAvenant returns avenant id of contract contractID in scope.

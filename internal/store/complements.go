@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -280,22 +279,30 @@ func (s *Store) AnswerComplementRequest(ctx context.Context, sc Scope, dossierID
 // ListComplementRequests returns a dossier's complement requests (in scope),
 // oldest first.
 func (s *Store) ListComplementRequests(ctx context.Context, sc Scope, dossierID int64) ([]Complement, error) {
+	var b pgx.Batch
+	var out []Complement
+	queueComplementRequests(&b, sc, dossierID, &out)
+	if err := s.db(sc).SendBatch(ctx, &b).Close(); err != nil {
+		return nil, pgError("store.ListComplementRequests", err)
+	}
+	return out, nil
+}
+
+// queueComplementRequests queues on b the read of ListComplementRequests
+// into *out.
+func queueComplementRequests(b *pgx.Batch, sc Scope, dossierID int64, out *[]Complement) {
 	var a args
 	q := `SELECT c.id, c.dossier_id, c.target, c.request, c.requested_at, coalesce(ru.name, ''), c.answer, c.answered_at, coalesce(au.name, '')
 		FROM dossier_complements c JOIN dossiers d ON d.id = c.dossier_id JOIN organisations o ON o.id = d.structure_id
 		LEFT JOIN users ru ON ru.id = c.requested_by LEFT JOIN users au ON au.id = c.answered_by
 		WHERE c.dossier_id = ` + a.add(dossierID) + ` AND ` + sc.dossiers("d", &a) + ` ORDER BY c.id`
-	rows, err := s.db(sc).Query(ctx, q, a...)
-	if err != nil {
-		return nil, pgError("store.ListComplementRequests", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Complement, error) {
-		var c Complement
-		err := r.Scan(&c.ID, &c.DossierID, &c.Target, &c.Request, &c.RequestedAt, &c.RequestedBy, &c.Answer, &c.AnsweredAt, &c.AnsweredBy)
-		return c, err
+	b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Complement, error) {
+			var c Complement
+			err := r.Scan(&c.ID, &c.DossierID, &c.Target, &c.Request, &c.RequestedAt, &c.RequestedBy, &c.Answer, &c.AnsweredAt, &c.AnsweredBy)
+			return c, err
+		})
+		return err
 	})
-	if err != nil {
-		return nil, pgError("store.ListComplementRequests", fmt.Errorf("%w", err))
-	}
-	return out, nil
 }

@@ -78,18 +78,21 @@ type HomeContract struct {
 	StructureType domain.StructureType
 	State         workflow.State
 	Start         domain.Date // zero before the third signature
+	End           domain.Date
+	// TerminationEffective is the day a requested termination takes effect.
+	TerminationEffective domain.Date
 }
 
 // StructureContract returns the last contract of structure id in scope; ok
 // false when it has none.
 func (s *Store) StructureContract(ctx context.Context, sc Scope, id int64) (HomeContract, bool, error) {
 	var a args
-	q := `SELECT c.id, c.dossier_id, c.structure_type, c.state, c.start_date` + contractFrom +
+	q := `SELECT c.id, c.dossier_id, c.structure_type, c.state, c.start_date, c.end_date, c.resiliation_effective_on` + contractFrom +
 		` WHERE c.structure_id = ` + a.add(id) + ` AND ` + sc.contracts("c", &a) + ` ORDER BY c.id DESC LIMIT 1`
 	var c HomeContract
 	var st, state string
-	var start *time.Time
-	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&c.ID, &c.DossierID, &st, &state, &start)
+	var start, end, eff *time.Time
+	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&c.ID, &c.DossierID, &st, &state, &start, &end, &eff)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, false, nil
 	}
@@ -97,6 +100,7 @@ func (s *Store) StructureContract(ctx context.Context, sc Scope, id int64) (Home
 		return c, false, pgError("store.StructureContract", err)
 	}
 	c.StructureType, c.State, c.Start = domain.StructureType(st), workflow.State(state), dateOf(start)
+	c.End, c.TerminationEffective = dateOf(end), dateOf(eff)
 	return c, true, nil
 }
 

@@ -272,62 +272,75 @@ func (s *Store) DossierContent(ctx context.Context, sc Scope, dossierID int64) (
 type contentQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// loadContent reads the content of dossier d (already scope-checked).
+// loadContent reads the content of dossier d (already scope-checked), its
+// statements in one batch (one round trip).
 func loadContent(ctx context.Context, q contentQuerier, d Dossier) (DossierContent, error) {
-	c := DossierContent{DossierID: d.ID, StructureID: d.StructureID, StructureType: d.StructureType, State: d.State,
+	var b pgx.Batch
+	var c DossierContent
+	queueContent(&b, d, &c)
+	err := q.SendBatch(ctx, &b).Close()
+	return c, err
+}
+
+// queueContent queues on b the reads of dossier d's content, filled into *c
+// as the batch's results are read (docs/rules.md §35: one round trip).
+func queueContent(b *pgx.Batch, d Dossier, c *DossierContent) {
+	*c = DossierContent{DossierID: d.ID, StructureID: d.StructureID, StructureType: d.StructureType, State: d.State,
 		Meta: map[Section]SectionMeta{}}
 	name := func(col string) string {
 		return "coalesce((SELECT u.name FROM users u WHERE u.id = " + col + "), '')"
 	}
-	var missions []string
-	var lm, pm, mm, im, tm, cm SectionMeta
-	err := q.QueryRow(ctx, `SELECT lettre_intention, projet_sante, missions, missions_saved, msp_indicators, patientele, esp_patients,
+	b.Queue(`SELECT lettre_intention, projet_sante, missions, missions_saved, msp_indicators, patientele, esp_patients,
 		lettre_version, lettre_updated_at, `+name("lettre_updated_by")+`,
 		projet_version, projet_updated_at, `+name("projet_updated_by")+`,
 		missions_version, missions_updated_at, `+name("missions_updated_by")+`,
 		indicators_version, indicators_updated_at, `+name("indicators_updated_by")+`,
 		patientele_version, patientele_updated_at, `+name("patientele_updated_by")+`,
 		content_version, content_updated_at, `+name("content_updated_by")+`
-		FROM dossier_content WHERE dossier_id = $1`, d.ID).Scan(
-		&c.Letter, &c.HealthProject, &missions, &c.MissionsSaved, &c.MSPIndicators, &c.RegisteredPatients, &c.ESPPatients,
-		&lm.Version, &lm.UpdatedAt, &lm.UpdatedBy, &pm.Version, &pm.UpdatedAt, &pm.UpdatedBy,
-		&mm.Version, &mm.UpdatedAt, &mm.UpdatedBy, &im.Version, &im.UpdatedAt, &im.UpdatedBy,
-		&tm.Version, &tm.UpdatedAt, &tm.UpdatedBy, &cm.Version, &cm.UpdatedAt, &cm.UpdatedBy)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return c, err
-	}
-	c.Meta[SectionLettre], c.Meta[SectionProjet], c.Meta[SectionMissions] = lm, pm, mm
-	c.Meta[SectionIndicateurs], c.Meta[SectionPatientele] = im, tm
-	c.Version, c.UpdatedAt, c.UpdatedBy = cm.Version, cm.UpdatedAt, cm.UpdatedBy
-	for _, m := range funding.AllMissions() {
-		if slices.Contains(missions, string(m)) {
-			c.Missions = append(c.Missions, m)
+		FROM dossier_content WHERE dossier_id = $1`, d.ID).QueryRow(func(row pgx.Row) error {
+		var missions []string
+		var lm, pm, mm, im, tm, cm SectionMeta
+		err := row.Scan(
+			&c.Letter, &c.HealthProject, &missions, &c.MissionsSaved, &c.MSPIndicators, &c.RegisteredPatients, &c.ESPPatients,
+			&lm.Version, &lm.UpdatedAt, &lm.UpdatedBy, &pm.Version, &pm.UpdatedAt, &pm.UpdatedBy,
+			&mm.Version, &mm.UpdatedAt, &mm.UpdatedBy, &im.Version, &im.UpdatedAt, &im.UpdatedBy,
+			&tm.Version, &tm.UpdatedAt, &tm.UpdatedBy, &cm.Version, &cm.UpdatedAt, &cm.UpdatedBy)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
 		}
-	}
-	if d.StructureType != domain.CPTS {
-		return c, nil
-	}
-	rows, err := q.Query(ctx, `SELECT id, code, mission, label, direction, baseline, targets, weight, unit, mandatory
-		FROM dossier_indicators WHERE dossier_id = $1 ORDER BY mandatory DESC, position, id`, d.ID)
-	if err != nil {
-		return c, err
-	}
-	saved, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContentIndicator, error) {
-		var x ContentIndicator
-		var mission, dir string
-		var targets []*int64
-		err := r.Scan(&x.ID, &x.Code, &mission, &x.Label, &dir, &x.Baseline, &targets, &x.Weight, &x.Unit, &x.Mandatory)
-		x.Mission, x.Direction = funding.Mission(mission), funding.Direction(dir)
-		copy(x.Targets[:], targets)
-		return x, err
+		c.Meta[SectionLettre], c.Meta[SectionProjet], c.Meta[SectionMissions] = lm, pm, mm
+		c.Meta[SectionIndicateurs], c.Meta[SectionPatientele] = im, tm
+		c.Version, c.UpdatedAt, c.UpdatedBy = cm.Version, cm.UpdatedAt, cm.UpdatedBy
+		for _, m := range funding.AllMissions() {
+			if slices.Contains(missions, string(m)) {
+				c.Missions = append(c.Missions, m)
+			}
+		}
+		return nil
 	})
-	if err != nil {
-		return c, err
+	if d.StructureType != domain.CPTS {
+		return
 	}
-	c.Indicators = withMandatory(saved)
-	return c, nil
+	b.Queue(`SELECT id, code, mission, label, direction, baseline, targets, weight, unit, mandatory
+		FROM dossier_indicators WHERE dossier_id = $1 ORDER BY mandatory DESC, position, id`, d.ID).Query(func(rows pgx.Rows) error {
+		saved, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContentIndicator, error) {
+			var x ContentIndicator
+			var mission, dir string
+			var targets []*int64
+			err := r.Scan(&x.ID, &x.Code, &mission, &x.Label, &dir, &x.Baseline, &targets, &x.Weight, &x.Unit, &x.Mandatory)
+			x.Mission, x.Direction = funding.Mission(mission), funding.Direction(dir)
+			copy(x.Targets[:], targets)
+			return x, err
+		})
+		if err != nil {
+			return err
+		}
+		c.Indicators = withMandatory(saved)
+		return nil
+	})
 }
 
 // withMandatory puts the five mandatory indicators first, in the order of

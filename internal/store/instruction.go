@@ -53,66 +53,74 @@ func (s *Store) DossierChecklist(ctx context.Context, sc Scope, dossierID int64)
 }
 
 // DossierChecklistOf is DossierChecklist for a dossier already read through
-// the viewer's scope (the dossier page has it: no second read).
+// the viewer's scope (no second read). Its reads go in one batch that opens
+// and ends its own read-only snapshot: one round trip (docs/rules.md §35).
 func (s *Store) DossierChecklistOf(ctx context.Context, d Dossier) (InstructionChecklist, error) {
-	var out InstructionChecklist
-	tx, err := s.sys().BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return out, pgError("store.DossierChecklist", err)
+	var b pgx.Batch
+	b.Queue(beginSnapshot)
+	checklist := queueChecklist(&b, d)
+	b.Queue(endSnapshot)
+	if err := s.sys().SendBatch(ctx, &b).Close(); err != nil {
+		return InstructionChecklist{}, pgError("store.DossierChecklist", err)
 	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	err = func() error {
-		rows, err := tx.Query(ctx, `SELECT code, versions, review_state, review_comment FROM documents
-			WHERE dossier_id = $1 AND code <> 'autre'`, d.ID)
-		if err != nil {
-			return err
-		}
-		type docRow struct {
-			versions        int
-			review, comment string
-		}
-		byCode := map[string]docRow{}
+	return checklist(), nil
+}
+
+// beginSnapshot and endSnapshot frame a batch whose reads must see one
+// snapshot. A read-only snapshot has nothing to commit; a failed read
+// leaves its connection in the aborted transaction, which the pool then
+// closes rather than reuse.
+const (
+	beginSnapshot = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`
+	endSnapshot   = `ROLLBACK`
+)
+
+// queueChecklist queues on b the reads of dossier d's instruction
+// checklist; the function it returns builds the checklist once the batch's
+// results are read.
+func queueChecklist(b *pgx.Batch, d Dossier) func() InstructionChecklist {
+	type docRow struct {
+		versions        int
+		review, comment string
+	}
+	byCode := map[string]docRow{}
+	var open int
+	b.Queue(`SELECT code, versions, review_state, review_comment FROM documents
+			WHERE dossier_id = $1 AND code <> 'autre'`, d.ID).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var code string
 			var x docRow
 			if err := rows.Scan(&code, &x.versions, &x.review, &x.comment); err != nil {
-				rows.Close()
 				return err
 			}
 			byCode[code] = x
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
+		return rows.Err()
+	})
+	composition := queueComposition(b, d.StructureID, d.StructureType)
+	var c DossierContent
+	queueContent(b, d, &c)
+	b.Queue(`SELECT count(*) FROM dossier_complements WHERE dossier_id = $1 AND answered_at IS NULL`, d.ID).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&open) })
+	return func() InstructionChecklist {
+		out := InstructionChecklist{Composition: composition(), OpenRequests: open}
 		var toRedo []workflow.Document
-		for _, c := range workflow.RequiredDocuments(d.StructureType) {
-			x := byCode[string(c)]
-			cd := ChecklistDocument{Code: c, Title: DocTitle(c), State: stateOf(x.versions, x.review)}
+		for _, code := range workflow.RequiredDocuments(d.StructureType) {
+			x := byCode[string(code)]
+			cd := ChecklistDocument{Code: code, Title: DocTitle(code), State: stateOf(x.versions, x.review)}
 			if cd.State == DocARefaire {
 				cd.Comment = x.comment
-				toRedo = append(toRedo, c)
+				toRedo = append(toRedo, code)
 			}
 			out.Documents = append(out.Documents, cd)
-		}
-		if out.Composition, err = structureComposition(ctx, tx, d.StructureID, d.StructureType); err != nil {
-			return err
-		}
-		c, err := loadContent(ctx, tx, d)
-		if err != nil {
-			return err
 		}
 		for _, sec := range Sections(d.StructureType) {
 			out.Sections = append(out.Sections, ChecklistSection{Section: sec, Filled: c.filled(sec)})
 		}
 		out.ContentMissing = c.Missing(workflow.DeposerDemande)
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM dossier_complements WHERE dossier_id = $1 AND answered_at IS NULL`, d.ID).
-			Scan(&out.OpenRequests); err != nil {
-			return err
-		}
 		out.AvisBlockers = workflow.AvisFavorableBlockers(toRedo, out.OpenRequests)
-		return nil
-	}()
-	return out, pgError("store.DossierChecklist", err)
+		return out
+	}
 }
 
 // filled says whether the structure wrote something in a section.
@@ -143,23 +151,30 @@ func (c DossierContent) filled(sec Section) bool {
 // structureComposition evaluates the composition rules of a structure from
 // the registry (legal form, FINESS, members: registry.Composition).
 func structureComposition(ctx context.Context, q contentQuerier, structureID int64, st domain.StructureType) ([]registry.Check, error) {
+	var b pgx.Batch
+	composition := queueComposition(&b, structureID, st)
+	if err := q.SendBatch(ctx, &b).Close(); err != nil {
+		return nil, fmt.Errorf("structureComposition: %w", err)
+	}
+	return composition(), nil
+}
+
+// queueComposition queues on b the reads of structureComposition; the
+// function it returns evaluates the rules once the batch's results are read.
+func queueComposition(b *pgx.Batch, structureID int64, st domain.StructureType) func() []registry.Check {
 	var legal string
 	var hasFINESS bool
-	if err := q.QueryRow(ctx, `SELECT coalesce(legal_form, ''), finess IS NOT NULL FROM organisations WHERE id = $1`, structureID).
-		Scan(&legal, &hasFINESS); err != nil {
-		return nil, fmt.Errorf("structureComposition: %w", err)
-	}
-	rows, err := q.Query(ctx, `SELECT profession FROM members WHERE structure_id = $1`, structureID)
-	if err != nil {
-		return nil, fmt.Errorf("structureComposition: %w", err)
-	}
-	members, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (registry.Member, error) {
-		var p string
-		err := r.Scan(&p)
-		return registry.Member{Profession: registry.Profession(p)}, err
+	var members []registry.Member
+	b.Queue(`SELECT coalesce(legal_form, ''), finess IS NOT NULL FROM organisations WHERE id = $1`, structureID).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&legal, &hasFINESS) })
+	b.Queue(`SELECT profession FROM members WHERE structure_id = $1`, structureID).Query(func(rows pgx.Rows) error {
+		var err error
+		members, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (registry.Member, error) {
+			var p string
+			err := r.Scan(&p)
+			return registry.Member{Profession: registry.Profession(p)}, err
+		})
+		return err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("structureComposition: %w", err)
-	}
-	return registry.Composition(st, legal, hasFINESS, members), nil
+	return func() []registry.Check { return registry.Composition(st, legal, hasFINESS, members) }
 }

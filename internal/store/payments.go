@@ -93,13 +93,22 @@ func scanPaymentRow(r pgx.Row, extra ...any) (PaymentRow, error) {
 	return p, err
 }
 
-func listPayments(ctx context.Context, q querier, contractID int64) ([]PaymentRow, error) {
-	rows, err := q.Query(ctx, `SELECT `+paymentRowColumns+`
-		FROM payments p WHERE p.contract_id = $1 ORDER BY p.due_on, p.seq`, contractID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentRow, error) { return scanPaymentRow(r) })
+func listPayments(ctx context.Context, q batcher, contractID int64) ([]PaymentRow, error) {
+	var b pgx.Batch
+	var out []PaymentRow
+	queuePayments(&b, contractID, &out)
+	err := q.SendBatch(ctx, &b).Close()
+	return out, err
+}
+
+// queuePayments queues on b the read of listPayments into *out.
+func queuePayments(b *pgx.Batch, contractID int64, out *[]PaymentRow) {
+	b.Queue(`SELECT `+paymentRowColumns+`
+		FROM payments p WHERE p.contract_id = $1 ORDER BY p.due_on, p.seq`, contractID).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentRow, error) { return scanPaymentRow(r) })
+		return err
+	})
 }
 
 // ContractPayments returns the payment schedule of the contract of a
@@ -118,15 +127,23 @@ func (s *Store) ContractPayments(ctx context.Context, sc Scope, dossierID int64)
 // DossierPayments returns the payments of a dossier in scope that belong to
 // no contract: the lettre d'intention amorçage (docs/rules.md §5, §30).
 func (s *Store) DossierPayments(ctx context.Context, sc Scope, dossierID int64) ([]PaymentRow, error) {
+	var b pgx.Batch
+	var out []PaymentRow
+	queueDossierPayments(&b, sc, dossierID, &out)
+	err := s.db(sc).SendBatch(ctx, &b).Close()
+	return out, pgError("store.DossierPayments", err)
+}
+
+// queueDossierPayments queues on b the read of DossierPayments into *out.
+func queueDossierPayments(b *pgx.Batch, sc Scope, dossierID int64, out *[]PaymentRow) {
 	var a args
 	q := `SELECT ` + paymentRowColumns + ` FROM payments p JOIN organisations o ON o.id = p.structure_id
 		WHERE p.dossier_id = ` + a.add(dossierID) + ` AND p.contract_id IS NULL AND ` + sc.ofDossier("p.dossier_id", &a) + ` ORDER BY p.due_on, p.seq`
-	rows, err := s.db(sc).Query(ctx, q, a...)
-	if err != nil {
-		return nil, pgError("store.DossierPayments", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentRow, error) { return scanPaymentRow(r) })
-	return out, pgError("store.DossierPayments", err)
+	b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentRow, error) { return scanPaymentRow(r) })
+		return err
+	})
 }
 
 // TransitionVersement is the audit-only action of a payment marked paid.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,15 +76,21 @@ func (s *Store) db(sc Scope) rlsDB { return rlsDB{pool: s.Pool, set: sc.settings
 func (s *Store) sys() rlsDB { return rlsDB{pool: s.Pool, set: rlsSettings{kindSystem}} }
 
 // batch sends set_config, then the statements of b, in one pipeline, and
-// reads set_config's result.
+// reads set_config's result. A batch that opens its own read-only snapshot
+// (beginSnapshot first) gets set_config right after its BEGIN: the
+// isolation level must be set before the transaction's first query.
 func (q rlsDB) batch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	qs := make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+1)
-	qs = append(qs, &pgx.QueuedQuery{SQL: setConfigSQL, Arguments: q.set.args()})
-	b.QueuedQueries = append(qs, b.QueuedQueries...)
+	at := 0
+	if len(b.QueuedQueries) > 0 && b.QueuedQueries[0].SQL == beginSnapshot {
+		at = 1
+	}
+	b.QueuedQueries = slices.Insert(b.QueuedQueries, at, &pgx.QueuedQuery{SQL: setConfigSQL, Arguments: q.set.args()})
 	br := q.pool.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		_ = br.Close()
-		return failedBatch{br, err}
+	for range at + 1 {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return failedBatch{br, err}
+		}
 	}
 	return br
 }
