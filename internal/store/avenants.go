@@ -205,7 +205,7 @@ func (s *Store) ContractAvenantsAndPayments(ctx context.Context, sc Scope, c Con
 	queuePayments(&b, c.ID, &ps)
 	err := s.db(sc).SendBatch(ctx, &b).Close()
 	if err == nil {
-		err = loadAvenantSignatures(ctx, s.Pool, avs)
+		err = loadAvenantSignatures(ctx, s.db(sc), avs)
 	}
 	if err != nil {
 		return nil, nil, pgError("store.ContractAvenantsAndPayments", err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
 // The dossier page's one batch reads what the separate reads return, for
@@ -30,7 +31,7 @@ func TestDossierPageOfMatchesItsReads(t *testing.T) {
 			t.Fatalf("%s: %v", s.tr, err)
 		}
 	}
-	if _, err := st.Pool.Exec(ctx, `INSERT INTO dossier_complements (dossier_id, target, request, requested_at)
+	if _, err := pgtest.Owner(t, st).Exec(ctx, `INSERT INTO dossier_complements (dossier_id, target, request, requested_at)
 		VALUES ($1, 'autre', 'Le budget prévisionnel', now())`, id); err != nil {
 		t.Fatal(err)
 	}
