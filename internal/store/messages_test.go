@@ -130,7 +130,7 @@ func TestUnreadTotalIsBounded(t *testing.T) {
 		t.Fatalf("unread messages = %d, %v; want at least 2", msgs, err)
 	}
 	var notes int
-	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, sc.UserID).Scan(&notes); err != nil {
+	if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, sc.UserID).Scan(&notes); err != nil {
 		t.Fatal(err)
 	}
 	all := notes + msgs

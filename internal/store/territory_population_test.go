@@ -18,7 +18,7 @@ func TestTerritoryPopulationFollowsTheTerritory(t *testing.T) {
 	check := func(when string) {
 		t.Helper()
 		var bad int
-		if err := st.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE o.territory_population IS DISTINCT FROM coalesce(s.pop, 0))
+		if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FILTER (WHERE o.territory_population IS DISTINCT FROM coalesce(s.pop, 0))
 			FROM organisations o LEFT JOIN LATERAL (SELECT sum(c.population) AS pop FROM territory_communes tc
 				JOIN communes c ON c.code = tc.commune_code WHERE tc.structure_id = o.id) s ON TRUE`).Scan(&bad); err != nil {
 			t.Fatal(err)
@@ -32,7 +32,7 @@ func TestTerritoryPopulationFollowsTheTerritory(t *testing.T) {
 		id   *int64
 		name string
 	}{{&a, "CPTS population A"}, {&b, "CPTS population B"}} {
-		if err := st.Pool.QueryRow(ctx, `INSERT INTO organisations (kind, name, structure_type, departement)
+		if err := pgtest.Owner(t, st).QueryRow(ctx, `INSERT INTO organisations (kind, name, structure_type, departement)
 			VALUES ('structure', $1, 'CPTS', '01') RETURNING id`, p.name).Scan(p.id); err != nil {
 			t.Fatal(err)
 		}
@@ -48,11 +48,11 @@ func TestTerritoryPopulationFollowsTheTerritory(t *testing.T) {
 		{`UPDATE territory_communes SET structure_id = $1 WHERE commune_code = '01283'`, []any{b}},
 		{`DELETE FROM territory_communes WHERE structure_id = $1`, []any{a}},
 	} {
-		if _, err := st.Pool.Exec(ctx, c.q, c.args...); err != nil {
+		if _, err := pgtest.Owner(t, st).Exec(ctx, c.q, c.args...); err != nil {
 			t.Fatal(c.q, err)
 		}
 		check(c.q)
-		if err := st.Pool.QueryRow(ctx, `SELECT territory_population FROM organisations WHERE id = $1`, a).Scan(&pop); err != nil {
+		if err := pgtest.Owner(t, st).QueryRow(ctx, `SELECT territory_population FROM organisations WHERE id = $1`, a).Scan(&pop); err != nil {
 			t.Fatal(err)
 		}
 		if c.q[0] == 'I' && pop == 0 {
