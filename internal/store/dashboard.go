@@ -345,7 +345,10 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	// 4. Population covered by a CPTS whose contract is actif, by region of
 	// the commune, and the total of the regions shown. A region's population
 	// is kept with the region (migration 00130): only the covered communes
-	// are summed here, never the whole country (docs/rules.md §35).
+	// are summed here, never the whole country (docs/rules.md §35). The
+	// covered communes are a distinct set joined to the communes (a hash
+	// join): as « code IN (...) » the planner, expecting ~900 communes for
+	// 21 000, probed the communes one by one.
 	a = nil
 	where := sc.regions("rg.code", &a)
 	if f.Region != "" {
@@ -355,9 +358,10 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 			coalesce(sum(cov.population), 0)::bigint
 		FROM regions rg
 		LEFT JOIN (SELECT cm.region, sum(cm.population) AS population FROM communes cm
-			WHERE cm.actuelle AND cm.code IN (SELECT tc.commune_code FROM territory_communes tc JOIN organisations o ON o.id = tc.structure_id
-				WHERE o.structure_type = 'CPTS' AND ` + sc.structures("o", &a) + `
-				AND EXISTS (SELECT 1 FROM contracts c WHERE c.structure_id = o.id AND c.state = 'actif'))
+			JOIN (SELECT DISTINCT tc.commune_code FROM territory_communes tc WHERE tc.structure_id IN (
+				SELECT o.id FROM organisations o JOIN contracts c ON c.structure_id = o.id AND c.state = 'actif'
+				WHERE o.structure_type = 'CPTS' AND ` + sc.structures("o", &a) + `)) cc ON cc.commune_code = cm.code
+			WHERE cm.actuelle
 			GROUP BY cm.region) cov ON cov.region = rg.code
 		WHERE rg.communes > 0 AND ` + where + `
 		GROUP BY GROUPING SETS ((rg.code), ()) ORDER BY GROUPING(rg.code), rg.code`
