@@ -353,7 +353,7 @@ func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (Paymen
 	if out.PerPage <= 0 {
 		out.PerPage = DefaultPaymentsPerPage
 	}
-	if !access.ForViewer(sc.Viewer()).Can(access.ActSeePayments) {
+	if !access.ForViewer(sc.Viewer()).Can(access.ActViewPayments) {
 		return out, nil
 	}
 	var a args
@@ -389,7 +389,7 @@ func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (Paymen
 // time, whatever the selection — every payment of a CPAM, or of France —
 // so the export streams (docs/rules.md §35). fn's error stops the reading.
 func (s *Store) EachPaymentForExport(ctx context.Context, sc Scope, f PaymentFilter, fn func(PaymentItem) error) error {
-	if !access.ForViewer(sc.Viewer()).Can(access.ActSeePayments) {
+	if !access.ForViewer(sc.Viewer()).Can(access.ActViewPayments) {
 		return nil
 	}
 	var a args
@@ -647,7 +647,7 @@ type StructureOption struct {
 // PaymentStructures lists the structures in scope that have payments, by
 // name (the payments page's structure filter).
 func (s *Store) PaymentStructures(ctx context.Context, sc Scope) ([]StructureOption, error) {
-	if !access.ForViewer(sc.Viewer()).Can(access.ActSeePayments) {
+	if !access.ForViewer(sc.Viewer()).Can(access.ActViewPayments) {
 		return nil, nil
 	}
 	var a args
