@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
 )
 
 // AddPaymentsForTest runs addPayments in its own transaction, for the
@@ -73,4 +76,34 @@ func (s *Store) SteeringMoneyByPaymentsForTest(ctx context.Context, sc Scope, re
 	})
 	sortMoney(out)
 	return out, err
+}
+
+// ContractAlertsFromTermsForTest computes the alerts from the whole
+// contracts (terms decoded), as ContractAlerts did before it read only its
+// columns, for the test that both give the same alerts.
+func (s *Store) ContractAlertsFromTermsForTest(ctx context.Context, sc Scope, today domain.Date) ([]ContractAlert, error) {
+	var a args
+	q := "SELECT " + strings.Replace(contractColumns, "c.document_html", "''", 1) + contractFrom + " WHERE c.state IN ('actif', 'resiliation_demandee') AND c.start_date IS NOT NULL AND " +
+		sc.contracts("c", &a) + " ORDER BY c.start_date, c.id LIMIT " + strconv.Itoa(maxAlertContracts)
+	rows, err := s.db(sc).Query(ctx, q, a...)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Contract, error) { return scanContract(r) })
+	if err != nil {
+		return nil, err
+	}
+	facts, err := alertFacts(ctx, s.db(sc), cs)
+	if err != nil {
+		return nil, err
+	}
+	var out []ContractAlert
+	for _, c := range cs {
+		as, err := contractAlerts(c, facts[c.ID], today)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, as...)
+	}
+	return out, nil
 }
