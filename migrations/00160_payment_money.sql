@@ -40,13 +40,14 @@ CREATE POLICY payment_money_read ON payment_money FOR SELECT USING (
 CREATE POLICY payment_money_write ON payment_money FOR ALL USING (aci_kind() = 'system') WITH CHECK (aci_kind() = 'system');
 
 -- +goose StatementBegin
--- payment_money_add adds sgn times the payments of batch (a json array of
--- payments rows) to the summary.
--- The caller has taken aci.kind = system (payment_money_as_system).
-CREATE FUNCTION payment_money_add(batch jsonb, sgn integer) RETURNS void LANGUAGE sql AS $$
-    WITH p AS (
-        SELECT x.* FROM jsonb_populate_recordset(NULL::payments, batch) x
-    ), g AS (
+-- payment_money_rows is the summary's rows for the payments of src (a set
+-- of payments rows): grouped by key, for the national scope and for each
+-- agency of the dossier's binding.
+CREATE FUNCTION payment_money_rows(src payments[])
+RETURNS TABLE (scope_kind text, scope_id bigint, region text, mission text, contract_year integer, civil_year integer,
+               planned bigint, ordered bigint, paid bigint, to_recover bigint, recovered bigint, n bigint, rows bigint)
+LANGUAGE sql STABLE AS $$
+    WITH g AS (
         SELECT dp.region, p.mission, p.contract_year, extract(year FROM p.due_on)::int AS civil_year,
                d.cpam_id, d.ars_id, d.dcgdr_id,
                coalesce(sum(p.amount_cents) FILTER (WHERE p.status = 'prevu' AND p.amount_cents > 0), 0) AS planned,
@@ -56,7 +57,7 @@ CREATE FUNCTION payment_money_add(batch jsonb, sgn integer) RETURNS void LANGUAG
                coalesce(-sum(p.amount_cents) FILTER (WHERE p.status = 'recouvre'), 0) AS recovered,
                count(*) FILTER (WHERE p.status <> 'annule') AS n,
                count(*) AS rows
-        FROM p JOIN organisations o ON o.id = p.structure_id JOIN departements dp ON dp.code = o.departement
+        FROM unnest(src) p JOIN organisations o ON o.id = p.structure_id JOIN departements dp ON dp.code = o.departement
         JOIN regions rg ON rg.code = dp.region
         JOIN dossiers d ON d.id = p.dossier_id
         GROUP BY 1, 2, 3, 4, 5, 6, 7
@@ -66,12 +67,19 @@ CREATE FUNCTION payment_money_add(batch jsonb, sgn integer) RETURNS void LANGUAG
         UNION ALL SELECT 'ars', g.ars_id, g.* FROM g WHERE g.ars_id IS NOT NULL
         UNION ALL SELECT 'dcgdr', g.dcgdr_id, g.* FROM g WHERE g.dcgdr_id IS NOT NULL
     )
+    SELECT kind, id, k.region, k.mission, k.contract_year, k.civil_year, sum(k.planned)::bigint, sum(k.ordered)::bigint,
+           sum(k.paid)::bigint, sum(k.to_recover)::bigint, sum(k.recovered)::bigint, sum(k.n)::bigint, sum(k.rows)::bigint
+    FROM k GROUP BY kind, id, k.region, k.mission, k.contract_year, k.civil_year;
+$$;
+
+-- payment_money_add adds sgn times the payments of src to the summary. The
+-- caller has taken aci.kind = system.
+CREATE FUNCTION payment_money_add(src payments[], sgn integer) RETURNS void LANGUAGE sql AS $$
     INSERT INTO payment_money AS m (scope_kind, scope_id, region, mission, contract_year, civil_year,
                                     planned, ordered, paid, to_recover, recovered, n, rows)
-    SELECT kind, id, region, mission, contract_year, civil_year,
-           sgn * sum(planned), sgn * sum(ordered), sgn * sum(paid), sgn * sum(to_recover), sgn * sum(recovered),
-           sgn * sum(n), sgn * sum(rows)
-    FROM k GROUP BY kind, id, region, mission, contract_year, civil_year
+    SELECT r.scope_kind, r.scope_id, r.region, r.mission, r.contract_year, r.civil_year,
+           sgn * r.planned, sgn * r.ordered, sgn * r.paid, sgn * r.to_recover, sgn * r.recovered, sgn * r.n, sgn * r.rows
+    FROM payment_money_rows(src) r
     ON CONFLICT (scope_kind, scope_id, region, mission, contract_year, civil_year) DO UPDATE SET
         planned = m.planned + EXCLUDED.planned, ordered = m.ordered + EXCLUDED.ordered, paid = m.paid + EXCLUDED.paid,
         to_recover = m.to_recover + EXCLUDED.to_recover, recovered = m.recovered + EXCLUDED.recovered,
@@ -81,18 +89,17 @@ $$;
 
 -- payment_money_refresh recomputes the whole summary (a seat or a binding
 -- changed under existing payments).
-CREATE FUNCTION payment_money_refresh() RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
+CREATE FUNCTION payment_money_refresh() RETURNS void LANGUAGE sql AS $$
     DELETE FROM payment_money;
-    PERFORM payment_money_add((SELECT coalesce(jsonb_agg(to_jsonb(p)), '[]') FROM payments p), 1);
-END $$;
+    INSERT INTO payment_money SELECT * FROM payment_money_rows(ARRAY(SELECT p FROM payments p));
+$$;
 
 CREATE FUNCTION payment_money_ins() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     caller text := current_setting('aci.kind', true);
 BEGIN
     PERFORM set_config('aci.kind', 'system', true);
-    PERFORM payment_money_add((SELECT coalesce(jsonb_agg(to_jsonb(r)), '[]') FROM new_rows r), 1);
+    PERFORM payment_money_add(ARRAY(SELECT ROW(r.*)::payments FROM new_rows r), 1);
     PERFORM set_config('aci.kind', coalesce(caller, ''), true);
     RETURN NULL;
 END $$;
@@ -102,7 +109,7 @@ DECLARE
     caller text := current_setting('aci.kind', true);
 BEGIN
     PERFORM set_config('aci.kind', 'system', true);
-    PERFORM payment_money_add((SELECT coalesce(jsonb_agg(to_jsonb(r)), '[]') FROM old_rows r), -1);
+    PERFORM payment_money_add(ARRAY(SELECT ROW(r.*)::payments FROM old_rows r), -1);
     PERFORM set_config('aci.kind', coalesce(caller, ''), true);
     RETURN NULL;
 END $$;
@@ -112,8 +119,8 @@ DECLARE
     caller text := current_setting('aci.kind', true);
 BEGIN
     PERFORM set_config('aci.kind', 'system', true);
-    PERFORM payment_money_add((SELECT coalesce(jsonb_agg(to_jsonb(r)), '[]') FROM old_rows r), -1);
-    PERFORM payment_money_add((SELECT coalesce(jsonb_agg(to_jsonb(r)), '[]') FROM new_rows r), 1);
+    PERFORM payment_money_add(ARRAY(SELECT ROW(r.*)::payments FROM old_rows r), -1);
+    PERFORM payment_money_add(ARRAY(SELECT ROW(r.*)::payments FROM new_rows r), 1);
     PERFORM set_config('aci.kind', coalesce(caller, ''), true);
     RETURN NULL;
 END $$;
@@ -173,5 +180,6 @@ DROP FUNCTION payment_money_upd();
 DROP FUNCTION payment_money_del();
 DROP FUNCTION payment_money_ins();
 DROP FUNCTION payment_money_refresh();
-DROP FUNCTION payment_money_add(jsonb, integer);
+DROP FUNCTION payment_money_add(payments[], integer);
+DROP FUNCTION payment_money_rows(payments[]);
 DROP TABLE payment_money;
