@@ -27,6 +27,9 @@ CREATE TABLE payment_money (
     PRIMARY KEY (scope_kind, scope_id, region, mission, contract_year, civil_year)
 );
 
+-- The groups emptied by a statement, found without reading the summary.
+CREATE INDEX payment_money_empty ON payment_money (scope_kind) WHERE rows = 0;
+
 -- Read by the application under its scope: the national rows for national
 -- users, an agency's own rows for the agency. Written only as the system:
 -- the triggers' functions take aci.kind = system for their statement and
@@ -182,4 +185,5 @@ DROP FUNCTION payment_money_ins();
 DROP FUNCTION payment_money_refresh();
 DROP FUNCTION payment_money_add(payments[], integer);
 DROP FUNCTION payment_money_rows(payments[]);
+DROP INDEX payment_money_empty;
 DROP TABLE payment_money;
