@@ -346,8 +346,9 @@ func (p PaymentPage) Pages() int {
 }
 
 // Payments lists the payments in scope that match f, by due date, one page,
-// with the totals of the whole selection (docs/rules.md §30). Only a CPAM
-// referent or manager sees the list; anyone else gets an empty page.
+// with the totals of the whole selection (docs/rules.md §30). A CPAM
+// referent or manager, or a national admin (read-only, §35), sees the list;
+// anyone else gets an empty page.
 func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (PaymentPage, error) {
 	out := PaymentPage{Page: max(f.Page, 1), PerPage: f.PerPage, Totals: PaymentTotals{ByState: map[contractlife.PaymentState]StateTotal{}}}
 	if out.PerPage <= 0 {
