@@ -18,11 +18,13 @@ test: postgres chromium nginx
 	$(GO) test -count=1 -timeout 30m ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
-## bench: the server on a private cluster (.data/bench) with BENCH_DATA (demo), each page loaded for
-## BENCH_DURATION (10s) at 32 connections from a second process; writes docs/benchmarks.md
+## bench: the server on a private cluster (.data/bench) with BENCH_DATA (national; or demo), once the
+## start-up burst of its jobs is over (at most BENCH_SETTLE, 10m), each page loaded for BENCH_DURATION
+## (10s) at 32 connections from a second process; writes docs/benchmarks.md
 BENCH_DURATION ?= 10s
-BENCH_DATA ?= demo
-export BENCH_DURATION BENCH_DATA
+BENCH_DATA ?= national
+BENCH_SETTLE ?= 10m
+export BENCH_DURATION BENCH_DATA BENCH_SETTLE
 bench: postgres build
 	./$(BIN) bench
 

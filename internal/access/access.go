@@ -140,7 +140,8 @@ const (
 	ActCorrectClosedYear // a new evaluation record after closing (adjustments)
 	// Payment acts (viewer-level: the payment was loaded through the scope;
 	// docs/rules.md §30).
-	ActSeePayments       // the /paiements page of the CPAM's structures, its export and import
+	ActSeePayments       // the CPAM's payment work: import of confirmations, payments on a contract or a dossier
+	ActViewPayments      // the /paiements list, its filters, totals and export (read-only for national admins)
 	ActOrderPayment      // order a planned payment (one or a batch)
 	ActPayPayment        // record an ordered payment as paid (date, accounting reference)
 	ActRecoverPayment    // record an ordered recovery as recovered
@@ -403,6 +404,10 @@ func (a Act) spec() (string, func(facts) bool) {
 	case ActSeePayments:
 		// The CPAM pays (docs/rules.md §30): its referents and managers.
 		return "see_payments", func(f facts) bool { return f.referent() }
+	case ActViewPayments:
+		// The CPAM, and national admins read-only (the acts on payments stay
+		// the CPAM's: docs/rules.md §35).
+		return "view_payments", func(f facts) bool { return f.referent() || f.admin() }
 	case ActOrderPayment:
 		return "order_payment", paymentAct(contractlife.Order)
 	case ActPayPayment:

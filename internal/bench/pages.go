@@ -53,5 +53,8 @@ func Pages() []Page {
 		// Every payment of the CPAM, streamed (at national volume, the
 		// largest file a user can ask for).
 		{Name: "export CSV paiements", Who: CPAMNord, Path: "/paiements/export.csv"},
+		// Every payment of France, as the national admin (read-only
+		// /paiements, docs/rules.md §35).
+		{Name: "export CSV paiements France", Who: Admin, Path: "/paiements/export.csv"},
 	}
 }

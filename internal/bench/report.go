@@ -23,6 +23,7 @@ type Machine struct {
 	Load       string // /proc/loadavg at the start: other work on the machine
 	At         time.Time
 	MFA        string // the server's MFA setting
+	Settled    string // how the start-up burst of the server's jobs ended before the first page
 }
 
 // CPUModel and MemTotal read /proc (Linux); "inconnu" elsewhere.
@@ -119,6 +120,10 @@ func Markdown(w io.Writer, m Machine, results []Result) {
 	fmt.Fprintf(w, "- Serveur : MFA=%s, comme `make run` : les comptes se connectent avec leur seul mot de passe (avec\n", m.MFA)
 	fmt.Fprintln(w, "  MFA=required, les comptes des caisses, ARS, DCGDR et national seraient renvoyés vers l'inscription du")
 	fmt.Fprintln(w, "  second facteur au lieu de leurs pages)")
+	fmt.Fprintln(w, "- Démarrage : au lancement, les tâches de fond du serveur parcourent tous les contrats et le journal et")
+	fmt.Fprintln(w, "  mettent des milliers d'e-mails en file ; la mesure commence quand ce premier passage est fini (aucun")
+	fmt.Fprintln(w, "  e-mail mis en file pendant 10 s). Les tâches ne sont ni retardées ni coupées : les e-mails encore dus")
+	fmt.Fprintf(w, "  partent pendant la mesure à leur rythme de service (50 toutes les 15 s). Cette exécution : %s.\n", m.Settled)
 	fmt.Fprintf(w, "- Mémoire résidente maximale du serveur (VmHWM) : %s\n", m.PeakRSS)
 	fmt.Fprintln(w)
 	Table(w, results)

@@ -22,8 +22,10 @@ import (
 // The CPAM's payments page (docs/rules.md §30): the list of the payments of
 // its structures with filters and totals, the actions on each payment, the
 // batch order with its confirmation, the accounting export and the import of
-// the accounting system's confirmation file. Only a CPAM referent or manager
-// (access.ActSeePayments) sees it; anyone else gets 404.
+// the accounting system's confirmation file. A CPAM referent or manager sees
+// it with its acts; a national admin reads it, with its filters, totals and
+// export, every payment of France, without any act (access.ActViewPayments,
+// docs/rules.md §35); anyone else gets 404.
 
 const sessPaymentImport = "payment_import_report"
 
@@ -35,7 +37,7 @@ const maxConfirmationFile = 2 << 20
 func (s *Server) paymentsViewer(w http.ResponseWriter, r *http.Request) (store.Scope, access.Permission, bool) {
 	sc, ok := scopeFrom(r.Context())
 	p := access.ForViewer(sc.Viewer())
-	if !ok || !p.Can(access.ActSeePayments) {
+	if !ok || !p.Can(access.ActViewPayments) {
 		s.notFound(w, r)
 		return sc, p, false
 	}
@@ -529,7 +531,12 @@ func truncate(s string, n int) string {
 }
 
 func (s *Server) paymentsImportReport(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := s.paymentsViewer(w, r); !ok {
+	_, perm, ok := s.paymentsViewer(w, r)
+	if !ok {
+		return
+	}
+	if !perm.Can(access.ActPayPayment) { // the import is the CPAM's
+		s.notFound(w, r)
 		return
 	}
 	var rep paymentImportReport

@@ -40,8 +40,9 @@ func (e *env) paymentIDsOf(orgs ...string) []string {
 }
 
 // The payments page as every role: the CPAM's referents and managers see
-// their structures' payments only; everyone else gets 404, for the page and
-// for the actions.
+// their structures' payments only; a national admin reads every payment of
+// France, without any act (docs/rules.md §35); everyone else gets 404, for
+// the page and for the actions.
 func TestPaymentsPageAsEveryRole(t *testing.T) {
 	e := newEnv(t)
 	lille := e.paymentIDsOf(seed.MSPLille)
@@ -52,10 +53,11 @@ func TestPaymentsPageAsEveryRole(t *testing.T) {
 	}
 	// The CPAM de l'Ain instructs Val de Démo and the Côtière; the Nord, Lille.
 	ain := e.paymentIDsOf(seed.ValDeDemo, seed.CotiereDeDemo)
+	const admin = "admin@demo.portail-aci.fr"
 	sees := map[string][]string{
-		ctReferentA: ain, ctManagerA: ain, ctCpamNord: lille,
+		ctReferentA: ain, ctManagerA: ain, ctCpamNord: lille, admin: e.paymentIDsOf(seed.ValDeDemo, seed.CotiereDeDemo, seed.MSPLille, seed.MontsDeDemo),
 	}
-	accounts := []string{ctValCoord, ctMontsCoord, ctMspCoord, seed.CotiereCoordinator, ctReferentA, ctManagerA, ctArsARA, ctDcgdrARA, ctCpamNord, "admin@demo.portail-aci.fr"}
+	accounts := []string{ctValCoord, ctMontsCoord, ctMspCoord, seed.CotiereCoordinator, ctReferentA, ctManagerA, ctArsARA, ctDcgdrARA, ctCpamNord, admin}
 	for _, a := range accounts {
 		c := e.loggedIn(a)
 		r := c.get("/paiements")
@@ -84,10 +86,31 @@ func TestPaymentsPageAsEveryRole(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(want[:min(len(want), store.DefaultPaymentsPerPage)], ",") {
 			t.Errorf("%s sees %v, want %v", a, got, want)
 		}
-		// Another CPAM's payment: 404, and unchanged.
+		// Another CPAM's payment: 404, and unchanged. The admin reads, acts
+		// on nothing: no action offered, 404 on the acts and the CPAM's pages.
 		other := lille[0]
 		if a == ctCpamNord {
 			other = val[0]
+		}
+		if a == admin {
+			d := r.doc(t)
+			if d.Find(`[data-testid="payments-read-only"]`).Length() != 1 || d.Find(`form[method="post"][action^="/paiements"]`).Length() != 0 ||
+				d.Find(`[data-testid="batch-order"], [data-testid="import-form"]`).Length() != 0 {
+				t.Errorf("admin: the page offers acts or is not said read-only")
+			}
+			for _, p := range []string{"/paiements/ordonnancer", "/paiements/import/rapport"} {
+				if r := c.get(p); r.StatusCode != http.StatusNotFound {
+					t.Errorf("admin: %s %d, want 404", p, r.StatusCode)
+				}
+			}
+			if r := c.post("/paiements/import", nil); r.StatusCode != http.StatusNotFound {
+				t.Errorf("admin imports: %d, want 404", r.StatusCode)
+			}
+			exp := c.get("/paiements/export.csv")
+			lines := strings.Count(strings.TrimSpace(exp.body), "\n")
+			if exp.StatusCode != http.StatusOK || lines != len(want) {
+				t.Errorf("admin export: %d, %d lines for %d payments", exp.StatusCode, lines, len(want))
+			}
 		}
 		if r := c.post("/paiements/"+other+"/ordonnancer", nil); r.StatusCode != http.StatusNotFound {
 			t.Errorf("%s orders another CPAM's payment: %d", a, r.StatusCode)

@@ -75,7 +75,7 @@ func (s *Server) nav(r *http.Request, p access.Permission) []layout.NavItem {
 		{"Dossiers", "/dossiers", everyone},
 		{"Instruction", "/instruction", access.ActSeeInstruction},
 		{"Sièges", "/changements-de-siege", access.ActDecideSeatChange},
-		{"Paiements", "/paiements", access.ActSeePayments},
+		{"Paiements", "/paiements", access.ActViewPayments},
 		{"Crises", "/crises", access.ActSeeCrises},
 		{"Simulateur", "/simulateur", everyone},
 		{"Barèmes", "/baremes", everyone},

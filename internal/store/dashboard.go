@@ -294,15 +294,27 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	}); err != nil {
 		return out, pgError("store.Steering", err)
 	}
-	// 3. Money, every axis in one pass (GROUPING SETS).
+	// 3. Money, every axis in one pass (GROUPING SETS), from the summary kept
+	// by the payments' triggers (migration 00160): the rows of the scope's
+	// own set, O(groups) instead of every payment of France (docs/rules.md
+	// §35). A scope without a set of its own (a structure) sums its payments.
 	a = nil
-	q := `SELECT GROUPING(dp.region), GROUPING(p.mission), GROUPING(p.contract_year), GROUPING(extract(year FROM p.due_on)),
-			coalesce(dp.region, ''), coalesce(min(rg.nom), ''), coalesce(p.mission, ''), coalesce(p.contract_year, 0),
-			coalesce(extract(year FROM p.due_on)::int, 0), ` + moneySums + `
-		FROM payments p JOIN organisations o ON o.id = p.structure_id JOIN departements dp ON dp.code = o.departement
-		JOIN regions rg ON rg.code = dp.region
-		WHERE ` + inRegion(sc.ofDossier("p.dossier_id", &a), &a) + `
-		GROUP BY GROUPING SETS ((), (dp.region), (p.mission), (p.contract_year), (extract(year FROM p.due_on)))`
+	q := `SELECT GROUPING(m.region), GROUPING(m.mission), GROUPING(m.contract_year), GROUPING(m.civil_year),
+			coalesce(m.region, ''), coalesce(min(rg.nom), ''), coalesce(m.mission, ''), coalesce(m.contract_year, 0),
+			coalesce(m.civil_year, 0), coalesce(sum(m.planned), 0)::bigint, coalesce(sum(m.ordered), 0)::bigint,
+			coalesce(sum(m.paid), 0)::bigint, coalesce(sum(m.to_recover), 0)::bigint, coalesce(sum(m.recovered), 0)::bigint,
+			coalesce(sum(m.n), 0)::bigint
+		FROM payment_money m JOIN regions rg ON rg.code = m.region
+		WHERE m.scope_kind = ` + a.add(string(sc.Kind)) + ` AND m.scope_id = ` + a.add(moneyScopeID(sc))
+	if f.Region != "" {
+		q += ` AND m.region = ` + a.add(f.Region)
+	}
+	q += `
+		GROUP BY GROUPING SETS ((), (m.region), (m.mission), (m.contract_year), (m.civil_year))`
+	if !hasMoneySet(sc) {
+		a = nil
+		q = steeringMoneyByPayments + inRegion(sc.ofDossier("p.dossier_id", &a), &a) + steeringMoneyGroups
+	}
 	rows, err = s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
@@ -333,7 +345,10 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	// 4. Population covered by a CPTS whose contract is actif, by region of
 	// the commune, and the total of the regions shown. A region's population
 	// is kept with the region (migration 00130): only the covered communes
-	// are summed here, never the whole country (docs/rules.md §35).
+	// are summed here, never the whole country (docs/rules.md §35). The
+	// covered communes are a distinct set joined to the communes (a hash
+	// join): as « code IN (...) » the planner, expecting ~900 communes for
+	// 21 000, probed the communes one by one.
 	a = nil
 	where := sc.regions("rg.code", &a)
 	if f.Region != "" {
@@ -343,9 +358,10 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 			coalesce(sum(cov.population), 0)::bigint
 		FROM regions rg
 		LEFT JOIN (SELECT cm.region, sum(cm.population) AS population FROM communes cm
-			WHERE cm.actuelle AND cm.code IN (SELECT tc.commune_code FROM territory_communes tc JOIN organisations o ON o.id = tc.structure_id
-				WHERE o.structure_type = 'CPTS' AND ` + sc.structures("o", &a) + `
-				AND EXISTS (SELECT 1 FROM contracts c WHERE c.structure_id = o.id AND c.state = 'actif'))
+			JOIN (SELECT DISTINCT tc.commune_code FROM territory_communes tc WHERE tc.structure_id IN (
+				SELECT o.id FROM organisations o JOIN contracts c ON c.structure_id = o.id AND c.state = 'actif'
+				WHERE o.structure_type = 'CPTS' AND ` + sc.structures("o", &a) + `)) cc ON cc.commune_code = cm.code
+			WHERE cm.actuelle
 			GROUP BY cm.region) cov ON cov.region = rg.code
 		WHERE rg.communes > 0 AND ` + where + `
 		GROUP BY GROUPING SETS ((rg.code), ()) ORDER BY GROUPING(rg.code), rg.code`
@@ -375,6 +391,39 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 		return c, err
 	})
 	return out, pgError("store.Steering", err)
+}
+
+// steeringMoneyByPayments and steeringMoneyGroups are the steering page's
+// money summed from the payments themselves, around the scope's predicate:
+// for a scope without a summary set of its own, and the reference the
+// summary is tested against (docs/rules.md §35).
+const steeringMoneyByPayments = `SELECT GROUPING(dp.region), GROUPING(p.mission), GROUPING(p.contract_year), GROUPING(extract(year FROM p.due_on)),
+			coalesce(dp.region, ''), coalesce(min(rg.nom), ''), coalesce(p.mission, ''), coalesce(p.contract_year, 0),
+			coalesce(extract(year FROM p.due_on)::int, 0), ` + moneySums + `
+		FROM payments p JOIN organisations o ON o.id = p.structure_id JOIN departements dp ON dp.code = o.departement
+		JOIN regions rg ON rg.code = dp.region
+		WHERE `
+
+const steeringMoneyGroups = `
+		GROUP BY GROUPING SETS ((), (dp.region), (p.mission), (p.contract_year), (extract(year FROM p.due_on)))`
+
+// hasMoneySet reports whether the scope has its own rows in payment_money:
+// national users, and each agency for the dossiers bound to it.
+func hasMoneySet(sc Scope) bool {
+	switch sc.Kind {
+	case domain.OrgNational, domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
+		return sc.Valid()
+	}
+	return false
+}
+
+// moneyScopeID is the scope_id of the scope's rows in payment_money (0 for
+// the national set).
+func moneyScopeID(sc Scope) int64 {
+	if sc.Kind == domain.OrgNational {
+		return 0
+	}
+	return sc.OrgID
 }
 
 // sortMoney orders the money lines: the total, then each axis in turn, by

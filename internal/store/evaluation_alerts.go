@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,16 +40,19 @@ const maxAlertContracts = 200
 // submitted awaiting the CPAM, as of today; at most limit, and the total.
 func (s *Store) ContractAlerts(ctx context.Context, sc Scope, today domain.Date, limit int) ([]ContractAlert, int, error) {
 	var a args
-	// The alerts read the contracts' terms, never their document: up to 200
-	// contracts' HTML (~6 kB each) per home view was read and dropped
-	// (docs/rules.md §35).
-	q := "SELECT " + strings.Replace(contractColumns, "c.document_html", "''", 1) + contractFrom + " WHERE c.state IN ('actif', 'resiliation_demandee') AND c.start_date IS NOT NULL AND " +
+	// The alerts read the columns they use — the structure's name and type,
+	// the contract's dates and its missions' codes — never the terms' JSON
+	// (~2 kB each, decoded for up to 200 contracts per home view) nor the
+	// document (docs/rules.md §35).
+	q := `SELECT c.id, o.name, c.structure_type, c.start_date, c.end_date,
+			coalesce(ARRAY(SELECT m->>'code' FROM jsonb_array_elements(c.terms->'missions') m), '{}')` + contractFrom +
+		" WHERE c.state IN ('actif', 'resiliation_demandee') AND c.start_date IS NOT NULL AND " +
 		sc.contracts("c", &a) + " ORDER BY c.start_date, c.id LIMIT " + strconv.Itoa(maxAlertContracts)
 	rows, err := s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return nil, 0, pgError("store.ContractAlerts", err)
 	}
-	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Contract, error) { return scanContract(r) })
+	cs, err := pgx.CollectRows(rows, scanAlertContract)
 	if err != nil {
 		return nil, 0, pgError("store.ContractAlerts", err)
 	}
@@ -71,6 +73,22 @@ func (s *Store) ContractAlerts(ctx context.Context, sc Scope, today domain.Date,
 		out = out[:limit]
 	}
 	return out, total, nil
+}
+
+// scanAlertContract reads the part of a contract its alerts use.
+func scanAlertContract(r pgx.CollectableRow) (Contract, error) {
+	var c Contract
+	var st string
+	var start, end *time.Time
+	var missions []string
+	if err := r.Scan(&c.ID, &c.StructureName, &st, &start, &end, &missions); err != nil {
+		return c, err
+	}
+	c.StructureType, c.Start, c.End = domain.StructureType(st), dateOf(start), dateOf(end)
+	for _, m := range missions {
+		c.Terms.Missions = append(c.Terms.Missions, ContractMission{Code: funding.Mission(m)})
+	}
+	return c, nil
 }
 
 // yearFacts are what the alerts of one contract read: its missions'

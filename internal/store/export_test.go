@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/portail-aci/aci/internal/domain"
 )
 
 // AddPaymentsForTest runs addPayments in its own transaction, for the
@@ -35,4 +39,71 @@ func (s *Store) ExecAsForTest(ctx context.Context, sc Scope, sql string, args ..
 // TxAsForTest is Store.tx for the tests of the policies.
 func (s *Store) TxAsForTest(ctx context.Context, sc Scope, fn func(tx pgx.Tx) error) error {
 	return s.tx(ctx, sc, fn)
+}
+
+// SteeringMoneyByPaymentsForTest is the steering page's money summed from
+// the payments themselves (the query the summary replaced), for the test
+// that the summary gives the same figures.
+func (s *Store) SteeringMoneyByPaymentsForTest(ctx context.Context, sc Scope, region string) ([]MoneyLine, error) {
+	var a args
+	where := sc.ofDossier("p.dossier_id", &a)
+	if region != "" {
+		where += " AND o.departement IN (SELECT code FROM departements WHERE region = " + a.add(region) + ")"
+	}
+	rows, err := s.db(sc).Query(ctx, steeringMoneyByPayments+where+steeringMoneyGroups, a...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (MoneyLine, error) {
+		var l MoneyLine
+		var gr, gm, gy, gc int
+		var reg, name, mission string
+		var cy, civil int
+		err := r.Scan(append([]any{&gr, &gm, &gy, &gc, &reg, &name, &mission, &cy, &civil}, l.targets()...)...)
+		switch {
+		case gr == 0:
+			l.Axis, l.Key, l.Label = AxisRegion, reg, name
+		case gm == 0:
+			l.Axis, l.Key = AxisMission, mission
+		case gy == 0:
+			l.Axis, l.Key = AxisContractYear, strconv.Itoa(cy)
+		case gc == 0:
+			l.Axis, l.Key = AxisCivilYear, strconv.Itoa(civil)
+		default:
+			l.Axis = AxisTotal
+		}
+		return l, err
+	})
+	sortMoney(out)
+	return out, err
+}
+
+// ContractAlertsFromTermsForTest computes the alerts from the whole
+// contracts (terms decoded), as ContractAlerts did before it read only its
+// columns, for the test that both give the same alerts.
+func (s *Store) ContractAlertsFromTermsForTest(ctx context.Context, sc Scope, today domain.Date) ([]ContractAlert, error) {
+	var a args
+	q := "SELECT " + strings.Replace(contractColumns, "c.document_html", "''", 1) + contractFrom + " WHERE c.state IN ('actif', 'resiliation_demandee') AND c.start_date IS NOT NULL AND " +
+		sc.contracts("c", &a) + " ORDER BY c.start_date, c.id LIMIT " + strconv.Itoa(maxAlertContracts)
+	rows, err := s.db(sc).Query(ctx, q, a...)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Contract, error) { return scanContract(r) })
+	if err != nil {
+		return nil, err
+	}
+	facts, err := alertFacts(ctx, s.db(sc), cs)
+	if err != nil {
+		return nil, err
+	}
+	var out []ContractAlert
+	for _, c := range cs {
+		as, err := contractAlerts(c, facts[c.ID], today)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, as...)
+	}
+	return out, nil
 }

@@ -77,8 +77,18 @@ func (s *Store) OrganisationIDByName(ctx context.Context, kind domain.OrgKind, n
 
 const orgColumns = `o.id, o.kind, o.name, coalesce(o.structure_type, ''), coalesce(o.departement, ''),
 	coalesce(d.nom, ''), coalesce(o.region, d.region, ''), coalesce(r.nom, ''),
-	coalesce((SELECT array_agg(od.departement ORDER BY od.departement) FROM organisation_departements od WHERE od.org_id = o.id), '{}'),
+	` + orgDepartementsColumn + `,
 	o.version, o.created_at, o.archived_at`
+
+// orgDepartementsColumn is an agency's départements, one look-up per row:
+// right for a page of organisations; an export of every structure joins
+// them grouped instead (orgDepartementsJoin, docs/rules.md §35).
+const orgDepartementsColumn = `coalesce((SELECT array_agg(od.departement ORDER BY od.departement) FROM organisation_departements od WHERE od.org_id = o.id), '{}')`
+
+// orgDepartementsJoin is orgDepartementsColumn for a whole table: the
+// départements of every organisation grouped once (alias odg), joined.
+const orgDepartementsJoin = `
+	LEFT JOIN (SELECT org_id, array_agg(departement ORDER BY departement) AS deps FROM organisation_departements GROUP BY org_id) odg ON odg.org_id = o.id`
 
 const orgFrom = ` FROM organisations o
 	LEFT JOIN departements d ON d.code = o.departement

@@ -60,6 +60,16 @@ func MailBackoff(attempts int) time.Duration {
 	return min(d, 6*time.Hour)
 }
 
+// MailQueue is the state of the outbox at now: the e-mails due (not sent,
+// not logged, send_after reached) and every e-mail ever queued. `aci bench`
+// waits on it for the start-up burst of the jobs to end (docs/rules.md §35).
+// System path, no scope: the bench's tool, never a user's page.
+func (s *Store) MailQueue(ctx context.Context, now time.Time) (due, total int, err error) {
+	err = s.sys().QueryRow(ctx, `SELECT count(*) FILTER (WHERE sent_at IS NULL AND logged_at IS NULL AND send_after <= $1), count(*) FROM outbox`, now).
+		Scan(&due, &total)
+	return due, total, pgError("store.MailQueue", err)
+}
+
 // SendDueMail sends the due e-mails of the outbox with send, at most limit of
 // them, and returns how many were delivered (sent or logged).
 //

@@ -346,14 +346,15 @@ func (p PaymentPage) Pages() int {
 }
 
 // Payments lists the payments in scope that match f, by due date, one page,
-// with the totals of the whole selection (docs/rules.md §30). Only a CPAM
-// referent or manager sees the list; anyone else gets an empty page.
+// with the totals of the whole selection (docs/rules.md §30). A CPAM
+// referent or manager, or a national admin (read-only, §35), sees the list;
+// anyone else gets an empty page.
 func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (PaymentPage, error) {
 	out := PaymentPage{Page: max(f.Page, 1), PerPage: f.PerPage, Totals: PaymentTotals{ByState: map[contractlife.PaymentState]StateTotal{}}}
 	if out.PerPage <= 0 {
 		out.PerPage = DefaultPaymentsPerPage
 	}
-	if !access.ForViewer(sc.Viewer()).Can(access.ActSeePayments) {
+	if !access.ForViewer(sc.Viewer()).Can(access.ActViewPayments) {
 		return out, nil
 	}
 	var a args
@@ -389,7 +390,7 @@ func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (Paymen
 // time, whatever the selection — every payment of a CPAM, or of France —
 // so the export streams (docs/rules.md §35). fn's error stops the reading.
 func (s *Store) EachPaymentForExport(ctx context.Context, sc Scope, f PaymentFilter, fn func(PaymentItem) error) error {
-	if !access.ForViewer(sc.Viewer()).Can(access.ActSeePayments) {
+	if !access.ForViewer(sc.Viewer()).Can(access.ActViewPayments) {
 		return nil
 	}
 	var a args
@@ -647,7 +648,7 @@ type StructureOption struct {
 // PaymentStructures lists the structures in scope that have payments, by
 // name (the payments page's structure filter).
 func (s *Store) PaymentStructures(ctx context.Context, sc Scope) ([]StructureOption, error) {
-	if !access.ForViewer(sc.Viewer()).Can(access.ActSeePayments) {
+	if !access.ForViewer(sc.Viewer()).Can(access.ActViewPayments) {
 		return nil, nil
 	}
 	var a args
