@@ -83,6 +83,10 @@ CREATE FUNCTION payment_money_add(src payments[], sgn integer) RETURNS void LANG
     SELECT r.scope_kind, r.scope_id, r.region, r.mission, r.contract_year, r.civil_year,
            sgn * r.planned, sgn * r.ordered, sgn * r.paid, sgn * r.to_recover, sgn * r.recovered, sgn * r.n, sgn * r.rows
     FROM payment_money_rows(src) r
+    -- One order for every statement: two transactions that change payments
+    -- of the same groups lock the summary's rows in the same order, never
+    -- in a cycle (no deadlock between two batch orders).
+    ORDER BY r.scope_kind, r.scope_id, r.region, r.mission, r.contract_year, r.civil_year
     ON CONFLICT (scope_kind, scope_id, region, mission, contract_year, civil_year) DO UPDATE SET
         planned = m.planned + EXCLUDED.planned, ordered = m.ordered + EXCLUDED.ordered, paid = m.paid + EXCLUDED.paid,
         to_recover = m.to_recover + EXCLUDED.to_recover, recovered = m.recovered + EXCLUDED.recovered,
