@@ -155,14 +155,23 @@ func cmdBench(ctx context.Context, _ []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// The export of every payment of France, alone (docs/rules.md §35): a
+	// user's one export, not 32 at once.
+	var alone bench.Alone
+	if p, ok := bench.PageNamed(bench.FranceExport); ok {
+		alone = bench.Single(ctx, base, seed.DemoPassword, p)
+		fmt.Fprintf(stdout, "%s, seul : statut %d, %d octets en %s %s\n", p.Name, alone.Status, alone.Bytes, alone.Elapsed.Round(time.Millisecond), alone.Err)
+	}
 	m := bench.Machine{CPU: bench.CPUModel(), Cores: runtime.NumCPU(), RAM: bench.MemTotal(), Go: runtime.Version(),
 		PostgreSQL: pgVersion, Data: data, Duration: dur, Conns: conns, PeakRSS: bench.PeakRSS(srv.Process.Pid), Load: load, At: time.Now(), MFA: benchMFA, Settled: settled}
 	stop()
 	fmt.Fprintln(stdout)
 	bench.Table(stdout, results)
+	fmt.Fprintln(stdout)
+	bench.Targets(stdout, results, m.PeakRSS, alone)
 	fmt.Fprintf(stdout, "\nmémoire résidente maximale du serveur : %s\n", m.PeakRSS)
 	var doc bytes.Buffer
-	bench.Markdown(&doc, m, results)
+	bench.Markdown(&doc, m, results, alone)
 	if err := os.WriteFile(out, doc.Bytes(), 0o644); err != nil {
 		return err
 	}

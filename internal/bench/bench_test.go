@@ -72,3 +72,41 @@ func TestQuantile(t *testing.T) {
 		t.Errorf("quantiles: %v %v %v", quantile(d, 0.5), quantile(d, 0.95), quantile(d, 0.99))
 	}
 }
+
+// Targets says which target a run meets: a slow page, a key page under a
+// quarter of the floor, the search, the memory and the export alone each
+// get their line, met or not.
+func TestTargets(t *testing.T) {
+	res := func(name string, n int, p95 time.Duration) Result {
+		return Result{Page: Page{Name: name}, Requests: n, Elapsed: time.Second, P95: p95}
+	}
+	results := []Result{
+		res(Floor, 1000, time.Millisecond),
+		res("accueil ARS", 100, 80*time.Millisecond), // 10 % and slow
+		res("dossier", 400, 10*time.Millisecond),     // 40 %
+		res("recherche territoire", 500, 15*time.Millisecond),
+		{Page: Page{Name: "pilotage national"}, Skipped: "absente"},
+	}
+	var b bytes.Buffer
+	Targets(&b, results, "64600 kB", Alone{Page: FranceExport, Status: 200, Bytes: 14 << 20, Elapsed: 1500 * time.Millisecond})
+	out := b.String()
+	for _, want := range []string{
+		"| p95 < 50 ms sur chaque page | sauf accueil ARS (80.0 ms) | **non** |",
+		"| accueils, dossier, contrat ≥ 25 % du plancher | sauf accueil ARS (10 %) | **non** |",
+		"| recherche de territoire p95 < 20 ms | 15.0 ms | oui |",
+		"| mémoire résidente maximale < 150 Mo | 64600 kB | oui |",
+		"1500.0 ms, 14680064 octets | oui |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	b.Reset()
+	Targets(&b, results[:1], "200000 kB", Alone{Page: FranceExport, Status: 404})
+	out = b.String()
+	for _, want := range []string{"| p95 < 50 ms sur chaque page | toutes | oui |", "| 200000 kB | **non** |", "non mesurée | **non** |", "échec : statut 404"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}

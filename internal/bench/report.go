@@ -103,7 +103,7 @@ func Table(w io.Writer, results []Result) {
 
 // Markdown writes docs/benchmarks.md: how it was measured, the machine, the
 // table.
-func Markdown(w io.Writer, m Machine, results []Result) {
+func Markdown(w io.Writer, m Machine, results []Result, alone Alone) {
 	fmt.Fprintln(w, "# Portail ACI — mesures de charge (`make bench`)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Écrit par `make bench` (`aci bench`, internal/bench) : ne pas modifier à la main. Le serveur")
@@ -127,4 +127,6 @@ func Markdown(w io.Writer, m Machine, results []Result) {
 	fmt.Fprintf(w, "- Mémoire résidente maximale du serveur (VmHWM) : %s\n", m.PeakRSS)
 	fmt.Fprintln(w)
 	Table(w, results)
+	fmt.Fprintln(w)
+	Targets(w, results, m.PeakRSS, alone)
 }
