@@ -575,16 +575,6 @@ func (s *Store) ApplyContractTransition(ctx context.Context, sc Scope, in Contra
 			return err
 		}
 		uid := sc.UserID
-		if in.Transition == workflow.Avenant {
-			// A creation: a replay of the same form returns the first
-			// result (docs/rules.md §33).
-			var rid int64
-			return s.once(ctx, tx, uid, "avenant", &rid, func() (int64, error) {
-				var err error
-				out, err = contractTx(ctx, tx, c, contractActor(sc, c), &uid, sc.UserName, sc, in)
-				return c.ID, err
-			})
-		}
 		out, err = contractTx(ctx, tx, c, contractActor(sc, c), &uid, sc.UserName, sc, in)
 		return err
 	})
