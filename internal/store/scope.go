@@ -19,6 +19,12 @@ import (
 //     docs/rules.md §33), not the structure's seat;
 //   - national admins see everything.
 //
+// Who sees a dossier is one table, dossier_visibility (migration 00170,
+// docs/rules.md §36): its view dossier_visibility_rule states the rule
+// above from the dossiers, seats and agencies' territories, and triggers
+// keep the table equal to it. Scope's dossier predicates and the
+// row-level security policies both read that table.
+//
 // Outside the scope a record is "not found", never "forbidden".
 type Scope struct {
 	UserID       int64
@@ -123,21 +129,20 @@ func (s Scope) dossiers(alias string, a *args) string {
 	case domain.OrgStructure:
 		return alias + ".structure_id = " + a.add(s.OrgID)
 	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
-		return alias + ".id IN (" + s.agencyDossierIDs(a) + ")"
+		return alias + ".id IN (" + s.visibleDossierIDs(a) + ")"
 	}
 	return "FALSE"
 }
 
-// agencyDossierIDs is the subquery of the ids of the dossiers an agency
-// sees: those bound to it, and the drafts (bound_at NULL) of the structures
-// seated in its territory. The union of the two sets, each read through its
-// index (dossiers_cpam_idx..., dossiers_draft_structure_idx), rather than
-// "bound OR (draft AND seated)" tested on every dossier of France: the same
-// dossiers, and the planner knows how few they are (docs/rules.md §35).
-func (s Scope) agencyDossierIDs(a *args) string {
-	return "SELECT sd.id FROM dossiers sd WHERE sd." + s.boundColumn() + " = " + a.add(s.OrgID) +
-		" UNION ALL SELECT sd.id FROM dossiers sd JOIN organisations so ON so.id = sd.structure_id WHERE sd.bound_at IS NULL AND so.kind = 'structure' AND " +
-		s.seatIn("so", a)
+// visibleDossierIDs is the subquery of the ids of the dossiers the scope's
+// organisation sees — for an agency, those bound to it and the drafts
+// (bound_at NULL) of the structures seated in its territory; for a
+// structure, its own — the rows of dossier_visibility kept for it
+// (migration 00170, docs/rules.md §36), read through its primary key: one
+// index range instead of the union of the bound ones and the seated drafts
+// that each statement computed (docs/rules.md §35).
+func (s Scope) visibleDossierIDs(a *args) string {
+	return "SELECT sv.dossier_id FROM dossier_visibility sv WHERE sv.org_id = " + a.add(s.OrgID)
 }
 
 // contracts is Scope.dossiers for rows of contracts aliased alias: a
@@ -154,8 +159,9 @@ func (s Scope) ofDossier(col string, a *args) string {
 		return "FALSE"
 	}
 	switch s.Kind {
-	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
-		return col + " IN (" + s.agencyDossierIDs(a) + ")"
+	case domain.OrgStructure, domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
+		// A structure's rows of dossier_visibility are its dossiers.
+		return col + " IN (" + s.visibleDossierIDs(a) + ")"
 	}
 	return col + " IN (SELECT sd.id FROM dossiers sd WHERE " + s.dossiers("sd", a) + ")"
 }
