@@ -2,20 +2,24 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
-// visibilityDiff counts the rows of dossier_visibility that the rule does
-// not give and the rows of the rule missing from the table.
+// visibilityDiff counts the rows of dossier_visibility (with the dossier's
+// state) that the rule does not give and the rows of the rule missing from
+// the table.
 func visibilityDiff(t *testing.T, owner *pgxpool.Pool) (extra, missing, rows int) {
 	t.Helper()
 	err := owner.QueryRow(context.Background(), `SELECT
-		(SELECT count(*) FROM (SELECT org_id, dossier_id FROM dossier_visibility EXCEPT SELECT org_id, dossier_id FROM dossier_visibility_rule) x),
-		(SELECT count(*) FROM (SELECT org_id, dossier_id FROM dossier_visibility_rule EXCEPT SELECT org_id, dossier_id FROM dossier_visibility) x),
+		(SELECT count(*) FROM (SELECT org_id, dossier_id, state FROM dossier_visibility EXCEPT SELECT org_id, dossier_id, state FROM dossier_visibility_rule) x),
+		(SELECT count(*) FROM (SELECT org_id, dossier_id, state FROM dossier_visibility_rule EXCEPT SELECT org_id, dossier_id, state FROM dossier_visibility) x),
 		(SELECT count(*) FROM dossier_visibility)`).Scan(&extra, &missing, &rows)
 	if err != nil {
 		t.Fatal(err)
@@ -26,8 +30,8 @@ func visibilityDiff(t *testing.T, owner *pgxpool.Pool) (extra, missing, rows int
 // TestDossierVisibilityFollowsTheRule: the table that Scope and the
 // policies read (docs/rules.md §36) equals its rule after every change the
 // rule reads — the demo's filings, a draft's structure moving its seat, a
-// CPAM's départements changing, a new ARS, a draft bound, a dossier deleted —
-// and each change moves the rows it should.
+// CPAM's départements changing, a new ARS, a draft bound, a transition, a
+// dossier deleted — and each change moves the rows it should.
 func TestDossierVisibilityFollowsTheRule(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
@@ -122,9 +126,60 @@ func TestDossierVisibilityFollowsTheRule(t *testing.T) {
 		t.Fatal("a bound dossier lost its binding's visibility when its structure moved")
 	}
 
+	exec(`UPDATE dossiers SET state = 'lettre_intention_deposee' WHERE id = $1`, draft)
+	check("a transition")
+	var inState int
+	if err := owner.QueryRow(ctx, `SELECT count(*) FROM dossier_visibility WHERE dossier_id = $1 AND state = 'lettre_intention_deposee'`, draft).Scan(&inState); err != nil || inState < 2 {
+		t.Fatalf("after a transition, %d rows of the dossier carry its new state (%v)", inState, err)
+	}
+
 	exec(`DELETE FROM dossiers WHERE id = $1`, draft)
 	check("the dossier deleted")
 	if sees(structure, draft) {
 		t.Fatal("a deleted dossier is still visible")
+	}
+}
+
+// TestListDossiersInStatesSameAsFiltered: the list of an agency's dossiers
+// in some states (read through dossier_visibility's state) is the list of
+// all its dossiers filtered by state, for every demo account.
+func TestListDossiersInStatesSameAsFiltered(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	scopes := demo(t, st)
+	checked := 0
+	for email, sc := range scopes {
+		all, total, err := st.ListDossiers(ctx, sc, store.DossierFilter{}, store.Page{Number: 1, Size: 200})
+		if err != nil || total > len(all) {
+			t.Fatalf("%s: %d of %d dossiers (%v)", email, len(all), total, err)
+		}
+		byState := map[workflow.State][]int64{}
+		for _, d := range all {
+			byState[d.State] = append(byState[d.State], d.ID)
+		}
+		for state, ofState := range byState {
+			got, n, err := st.ListDossiers(ctx, sc, store.DossierFilter{States: []workflow.State{state, workflow.Refusee}}, store.Page{Number: 1, Size: 200})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Two states asked at once: this one and « refusée ».
+			want := slices.Clone(ofState)
+			if state != workflow.Refusee {
+				want = append(want, byState[workflow.Refusee]...)
+			}
+			var ids []int64
+			for _, d := range got {
+				ids = append(ids, d.ID)
+			}
+			slices.Sort(ids)
+			slices.Sort(want)
+			if n != len(want) || !slices.Equal(ids, want) {
+				t.Errorf("%s, state %s: %v (count %d), want %v", email, state, ids, n, want)
+			}
+			checked++
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("only %d (account, state) pairs checked", checked)
 	}
 }

@@ -160,13 +160,15 @@ type DossierFilter struct {
 // (most recently changed first) and the total count.
 func (s *Store) ListDossiers(ctx context.Context, sc Scope, f DossierFilter, p Page) ([]Dossier, int, error) {
 	var a args
-	where := []string{sc.dossiers("d", &a)}
+	var where []string
 	if len(f.States) > 0 {
 		st := make([]string, len(f.States))
 		for i, x := range f.States {
 			st[i] = string(x)
 		}
-		where = append(where, "d.state = ANY("+a.add(st)+"::text[])")
+		where = append(where, sc.dossiersInStates("d", st, &a))
+	} else {
+		where = append(where, sc.dossiers("d", &a))
 	}
 	if f.Type != "" {
 		where = append(where, "d.structure_type = "+a.add(string(f.Type)))

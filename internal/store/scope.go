@@ -134,6 +134,24 @@ func (s Scope) dossiers(alias string, a *args) string {
 	return "FALSE"
 }
 
+// dossiersInStates is Scope.dossiers and "in one of states" for rows of
+// dossiers aliased alias (states not empty): an agency's dossiers in those
+// states are read from dossier_visibility by its (org_id, state) index
+// (migration 00171, docs/rules.md §36) — the few rows of those states rather
+// than each of its dossiers probed for its state. The state is tested on
+// the dossier too.
+func (s Scope) dossiersInStates(alias string, states []string, a *args) string {
+	in := alias + ".state = ANY(" + a.add(states) + "::text[])"
+	switch s.Kind {
+	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
+		if s.Valid() {
+			return alias + ".id IN (SELECT sv.dossier_id FROM dossier_visibility sv WHERE sv.org_id = " + a.add(s.OrgID) +
+				" AND sv.state = ANY(" + a.add(states) + "::text[])) AND " + in
+		}
+	}
+	return s.dossiers(alias, a) + " AND " + in
+}
+
 // visibleDossierIDs is the subquery of the ids of the dossiers the scope's
 // organisation sees — for an agency, those bound to it and the drafts
 // (bound_at NULL) of the structures seated in its territory; for a
