@@ -344,27 +344,12 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	sortMoney(out.Money)
 	// 4. Population covered by a CPTS whose contract is actif, by region of
 	// the commune, and the total of the regions shown. A region's population
-	// is kept with the region (migration 00130): only the covered communes
-	// are summed here, never the whole country (docs/rules.md §35). The
-	// covered communes are a distinct set joined to the communes (a hash
-	// join): as « code IN (...) » the planner, expecting ~900 communes for
-	// 21 000, probed the communes one by one.
+	// is kept with the region (migration 00130); for a national user the
+	// covered population too (covered_population, migration 00181: every
+	// structure is in the national scope, so the kept sums are the query's);
+	// an agency sums the communes of its own CPTS (docs/rules.md §35.2).
 	a = nil
-	where := sc.regions("rg.code", &a)
-	if f.Region != "" {
-		where += " AND rg.code = " + a.add(f.Region)
-	}
-	q = `SELECT coalesce(rg.code, ''), coalesce(min(rg.nom), ''), coalesce(sum(rg.population), 0)::bigint,
-			coalesce(sum(cov.population), 0)::bigint
-		FROM regions rg
-		LEFT JOIN (SELECT cm.region, sum(cm.population) AS population FROM communes cm
-			JOIN (SELECT DISTINCT tc.commune_code FROM territory_communes tc WHERE tc.structure_id IN (
-				SELECT o.id FROM organisations o JOIN contracts c ON c.structure_id = o.id AND c.state = 'actif'
-				WHERE o.structure_type = 'CPTS' AND ` + sc.structures("o", &a) + `)) cc ON cc.commune_code = cm.code
-			WHERE cm.actuelle
-			GROUP BY cm.region) cov ON cov.region = rg.code
-		WHERE rg.communes > 0 AND ` + where + `
-		GROUP BY GROUPING SETS ((rg.code), ()) ORDER BY GROUPING(rg.code), rg.code`
+	q = steeringCoverage(sc, f.Region, &a)
 	rows, err = s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
@@ -391,6 +376,45 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 		return c, err
 	})
 	return out, pgError("store.Steering", err)
+}
+
+// steeringCoverage is the query of Steering's coverage (code, name,
+// population, covered by region, then the total), kept predicate of the
+// scope's regions included: read from covered_population for a national
+// user, summed from the communes of the scope's CPTS otherwise.
+func steeringCoverage(sc Scope, region string, a *args) string {
+	if sc.Kind == domain.OrgNational && sc.Valid() {
+		return steeringCoverageQuery("covered_population", sc, region, a)
+	}
+	return steeringCoverageByCommunes(sc, region, a)
+}
+
+// steeringCoverageByCommunes sums the covered communes themselves: the
+// distinct communes of the scope's CPTS with a contract actif, joined to the
+// communes (a hash join: as « code IN (...) » the planner, expecting ~900
+// communes for 21 000, probed the communes one by one). The reference the
+// kept summary is tested against.
+func steeringCoverageByCommunes(sc Scope, region string, a *args) string {
+	cov := `(SELECT cm.region, sum(cm.population) AS population FROM communes cm
+			JOIN (SELECT DISTINCT tc.commune_code FROM territory_communes tc WHERE tc.structure_id IN (
+				SELECT o.id FROM organisations o JOIN contracts c ON c.structure_id = o.id AND c.state = 'actif'
+				WHERE o.structure_type = 'CPTS' AND ` + sc.structures("o", a) + `)) cc ON cc.commune_code = cm.code
+			WHERE cm.actuelle
+			GROUP BY cm.region)`
+	return steeringCoverageQuery(cov, sc, region, a)
+}
+
+func steeringCoverageQuery(cov string, sc Scope, region string, a *args) string {
+	where := sc.regions("rg.code", a)
+	if region != "" {
+		where += " AND rg.code = " + a.add(region)
+	}
+	return `SELECT coalesce(rg.code, ''), coalesce(min(rg.nom), ''), coalesce(sum(rg.population), 0)::bigint,
+			coalesce(sum(cov.population), 0)::bigint
+		FROM regions rg
+		LEFT JOIN ` + cov + ` cov ON cov.region = rg.code
+		WHERE rg.communes > 0 AND ` + where + `
+		GROUP BY GROUPING SETS ((rg.code), ()) ORDER BY GROUPING(rg.code), rg.code`
 }
 
 // steeringMoneyByPayments and steeringMoneyGroups are the steering page's

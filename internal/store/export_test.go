@@ -107,3 +107,19 @@ func (s *Store) ContractAlertsFromTermsForTest(ctx context.Context, sc Scope, to
 	}
 	return out, nil
 }
+
+// SteeringCoverageByCommunesForTest is the steering page's covered
+// population summed from the communes of the scope's CPTS (the query the
+// kept summary replaced for national users), for the test that the summary
+// gives the same figures.
+func (s *Store) SteeringCoverageByCommunesForTest(ctx context.Context, sc Scope, region string) ([]Coverage, error) {
+	var a args
+	rows, err := s.db(sc).Query(ctx, steeringCoverageByCommunes(sc, region, &a), a...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Coverage, error) {
+		var c Coverage
+		return c, r.Scan(&c.Code, &c.Name, &c.Population, &c.Covered)
+	})
+}
