@@ -30,6 +30,9 @@ CREATE POLICY covered_population_write ON covered_population FOR ALL USING (aci_
 -- distinct current communes of the structures of type CPTS with a contract
 -- actif, by the commune's region.
 CREATE FUNCTION covered_population_refresh() RETURNS void LANGUAGE sql AS $$
+    -- One refresh at a time: the next one waits for this transaction, then
+    -- its statements see what it wrote (no duplicate key).
+    SELECT pg_advisory_xact_lock(hashtext('covered_population'));
     DELETE FROM covered_population;
     INSERT INTO covered_population (region, population, communes)
     SELECT cm.region, sum(cm.population)::bigint, count(*)::integer FROM communes cm

@@ -264,10 +264,10 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 		return scoped
 	}
 	region := func(alias string, a *args) string { return inRegion(sc.structures(alias, a), a) }
-	// 1. Structures by type.
+	// 1. Structures by type (kept for a national user: steering_counts,
+	// migration 00182, docs/rules.md §35.2).
 	var a args
-	rows, err := s.db(sc).Query(ctx, `SELECT o.structure_type, count(*) FROM organisations o WHERE o.archived_at IS NULL AND `+
-		region("o", &a)+` GROUP BY 1 ORDER BY 1`, a...)
+	rows, err := s.db(sc).Query(ctx, steeringStructures(sc, f.Region, &a, !hasSteeringCounts(sc)), a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
 	}
@@ -279,8 +279,7 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	}
 	// 2. Contracts by type and state.
 	a = nil
-	rows, err = s.db(sc).Query(ctx, `SELECT c.structure_type, c.state, count(*)`+contractFrom+` WHERE `+inRegion(sc.contracts("c", &a), &a)+
-		` GROUP BY 1, 2 ORDER BY 1, 2`, a...)
+	rows, err = s.db(sc).Query(ctx, steeringContracts(sc, f.Region, &a, !hasSteeringCounts(sc)), a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
 	}
@@ -299,18 +298,26 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	// own set, O(groups) instead of every payment of France (docs/rules.md
 	// §35). A scope without a set of its own (a structure) sums its payments.
 	a = nil
-	q := `SELECT GROUPING(m.region), GROUPING(m.mission), GROUPING(m.contract_year), GROUPING(m.civil_year),
-			coalesce(m.region, ''), coalesce(min(rg.nom), ''), coalesce(m.mission, ''), coalesce(m.contract_year, 0),
-			coalesce(m.civil_year, 0), coalesce(sum(m.planned), 0)::bigint, coalesce(sum(m.ordered), 0)::bigint,
-			coalesce(sum(m.paid), 0)::bigint, coalesce(sum(m.to_recover), 0)::bigint, coalesce(sum(m.recovered), 0)::bigint,
-			coalesce(sum(m.n), 0)::bigint
-		FROM payment_money m JOIN regions rg ON rg.code = m.region
+	// The groups are summed first, then named: joined to the regions
+	// before grouping, each of the ~2 900 rows of France probed the regions
+	// (a nested loop the generic plan chose, expecting one row under the
+	// policy's filter); every region of payment_money is a region of the
+	// departements it was computed from (docs/rules.md §35.2).
+	q := `SELECT g.gr, g.gm, g.gy, g.gc, coalesce(g.region, ''), coalesce(rg.nom, ''), coalesce(g.mission, ''),
+			coalesce(g.contract_year, 0), coalesce(g.civil_year, 0), g.planned, g.ordered, g.paid, g.to_recover, g.recovered, g.n
+		FROM (SELECT GROUPING(m.region) AS gr, GROUPING(m.mission) AS gm, GROUPING(m.contract_year) AS gy, GROUPING(m.civil_year) AS gc,
+			m.region, m.mission, m.contract_year, m.civil_year, coalesce(sum(m.planned), 0)::bigint AS planned,
+			coalesce(sum(m.ordered), 0)::bigint AS ordered, coalesce(sum(m.paid), 0)::bigint AS paid,
+			coalesce(sum(m.to_recover), 0)::bigint AS to_recover, coalesce(sum(m.recovered), 0)::bigint AS recovered,
+			coalesce(sum(m.n), 0)::bigint AS n
+		FROM payment_money m
 		WHERE m.scope_kind = ` + a.add(string(sc.Kind)) + ` AND m.scope_id = ` + a.add(moneyScopeID(sc))
 	if f.Region != "" {
 		q += ` AND m.region = ` + a.add(f.Region)
 	}
 	q += `
-		GROUP BY GROUPING SETS ((), (m.region), (m.mission), (m.contract_year), (m.civil_year))`
+		GROUP BY GROUPING SETS ((), (m.region), (m.mission), (m.contract_year), (m.civil_year))) g
+		LEFT JOIN regions rg ON rg.code = g.region`
 	if !hasMoneySet(sc) {
 		a = nil
 		q = steeringMoneyByPayments + inRegion(sc.ofDossier("p.dossier_id", &a), &a) + steeringMoneyGroups
@@ -376,6 +383,43 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 		return c, err
 	})
 	return out, pgError("store.Steering", err)
+}
+
+// steeringInRegion narrows to the structures seated in region (column
+// col, a département), "" for every region.
+func steeringInRegion(col, region string, a *args) string {
+	if region == "" {
+		return ""
+	}
+	return " AND " + col + " IN (SELECT code FROM departements WHERE region = " + a.add(region) + ")"
+}
+
+// hasSteeringCounts reports whether the scope reads the kept counts
+// (steering_counts: the national set only — every structure and contract
+// is in a national user's scope).
+func hasSteeringCounts(sc Scope) bool { return sc.Kind == domain.OrgNational && sc.Valid() }
+
+// steeringStructures counts the structures (not archived) by type: from the
+// kept counts, or (direct) from the registry under the scope's predicate —
+// for an agency, and the reference the counts are tested against.
+func steeringStructures(sc Scope, region string, a *args, direct bool) string {
+	if !direct {
+		return `SELECT k.structure_type, sum(k.n)::bigint FROM steering_counts k WHERE k.kind = 'structure'` +
+			steeringInRegion("k.departement", region, a) + ` GROUP BY 1 ORDER BY 1`
+	}
+	return `SELECT o.structure_type, count(*) FROM organisations o WHERE o.archived_at IS NULL AND ` + sc.structures("o", a) +
+		steeringInRegion("o.departement", region, a) + ` GROUP BY 1 ORDER BY 1`
+}
+
+// steeringContracts counts the contracts by structure type and state, as
+// steeringStructures.
+func steeringContracts(sc Scope, region string, a *args, direct bool) string {
+	if !direct {
+		return `SELECT k.structure_type, k.state, sum(k.n)::bigint FROM steering_counts k WHERE k.kind = 'contract'` +
+			steeringInRegion("k.departement", region, a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
+	}
+	return `SELECT c.structure_type, c.state, count(*)` + contractFrom + ` WHERE ` + sc.contracts("c", a) +
+		steeringInRegion("o.departement", region, a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
 }
 
 // steeringCoverage is the query of Steering's coverage (code, name,

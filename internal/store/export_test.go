@@ -123,3 +123,33 @@ func (s *Store) SteeringCoverageByCommunesForTest(ctx context.Context, sc Scope,
 		return c, r.Scan(&c.Code, &c.Name, &c.Population, &c.Covered)
 	})
 }
+
+// SteeringCountsDirectForTest is the steering page's structures by type and
+// contracts by type and state counted from the registry and the contracts
+// (the queries the kept counts replaced for national users).
+func (s *Store) SteeringCountsDirectForTest(ctx context.Context, sc Scope, region string) ([]Count, [][3]string, error) {
+	var a args
+	rows, err := s.db(sc).Query(ctx, steeringStructures(sc, region, &a, true), a...)
+	if err != nil {
+		return nil, nil, err
+	}
+	structures, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Count, error) {
+		var c Count
+		return c, r.Scan(&c.Key, &c.N)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	a = nil
+	rows, err = s.db(sc).Query(ctx, steeringContracts(sc, region, &a, true), a...)
+	if err != nil {
+		return nil, nil, err
+	}
+	contracts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([3]string, error) {
+		var t, st string
+		var n int
+		err := r.Scan(&t, &st, &n)
+		return [3]string{t, st, strconv.Itoa(n)}, err
+	})
+	return structures, contracts, err
+}
