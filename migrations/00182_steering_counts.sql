@@ -9,6 +9,15 @@
 -- by statement triggers whenever a structure's kind, type, seat or archiving
 -- changes, or a contract's state, type or structure (both tables are a few
 -- thousand rows: a few milliseconds per such act).
+--
+-- And the CPTS (not archived) by the state of their last dossier or its
+-- contract, seat and territory population (steering_cpts): the page counted
+-- them by tier with two look-ups per CPTS of France (the last dossier, its
+-- contract); the tier is the barème's (funding.Tier, in the application), so
+-- the population is kept and the page groups ~1 200 rows by tier. Recomputed
+-- when a dossier is created, deleted or changes state or structure, when a
+-- contract changes, and when a structure changes as above or its territory's
+-- population changes.
 CREATE TABLE steering_counts (
     kind           text   NOT NULL CHECK (kind IN ('structure', 'contract')),
     structure_type text   NOT NULL,
@@ -17,6 +26,19 @@ CREATE TABLE steering_counts (
     n              bigint NOT NULL,
     PRIMARY KEY (kind, structure_type, state, departement)
 );
+
+CREATE TABLE steering_cpts (
+    state       text   NOT NULL, -- the contract's, else the last dossier's, '' without dossier
+    departement text   NOT NULL,
+    population  bigint NOT NULL,
+    n           bigint NOT NULL,
+    PRIMARY KEY (state, departement, population)
+);
+
+ALTER TABLE steering_cpts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE steering_cpts FORCE ROW LEVEL SECURITY;
+CREATE POLICY steering_cpts_read ON steering_cpts FOR SELECT USING (aci_kind() IN ('system', 'national'));
+CREATE POLICY steering_cpts_write ON steering_cpts FOR ALL USING (aci_kind() = 'system') WITH CHECK (aci_kind() = 'system');
 
 ALTER TABLE steering_counts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE steering_counts FORCE ROW LEVEL SECURITY;
@@ -46,9 +68,43 @@ BEGIN
     PERFORM set_config('aci.kind', coalesce(caller, ''), true);
 END $$;
 
+-- steering_cpts_refresh recomputes the CPTS by state, seat and population,
+-- the same way.
+CREATE FUNCTION steering_cpts_refresh() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    caller text := current_setting('aci.kind', true);
+BEGIN
+    PERFORM set_config('aci.kind', 'system', true);
+    PERFORM pg_advisory_xact_lock(hashtext('steering_cpts'));
+    DELETE FROM steering_cpts;
+    INSERT INTO steering_cpts (state, departement, population, n)
+    SELECT coalesce(c.state, ld.state, ''), o.departement, o.territory_population, count(*) FROM organisations o
+    LEFT JOIN LATERAL (SELECT d.id, d.state FROM dossiers d WHERE d.structure_id = o.id ORDER BY d.id DESC LIMIT 1) ld ON true
+    LEFT JOIN contracts c ON c.dossier_id = ld.id
+    WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND o.kind = 'structure'
+    GROUP BY 1, 2, 3;
+    PERFORM set_config('aci.kind', coalesce(caller, ''), true);
+END $$;
+
 CREATE FUNCTION steering_counts_all() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM steering_counts_refresh();
+    PERFORM steering_cpts_refresh();
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION steering_cpts_all() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM steering_cpts_refresh();
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION steering_cpts_dossiers() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
+               WHERE (n.state, n.structure_id) IS DISTINCT FROM (o.state, o.structure_id)) THEN
+        PERFORM steering_cpts_refresh();
+    END IF;
     RETURN NULL;
 END $$;
 
@@ -58,6 +114,10 @@ BEGIN
                WHERE (n.kind, n.structure_type, n.departement, n.archived_at IS NULL)
                      IS DISTINCT FROM (o.kind, o.structure_type, o.departement, o.archived_at IS NULL)) THEN
         PERFORM steering_counts_refresh();
+        PERFORM steering_cpts_refresh();
+    ELSIF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
+                  WHERE n.territory_population IS DISTINCT FROM o.territory_population AND n.structure_type = 'CPTS') THEN
+        PERFORM steering_cpts_refresh();
     END IF;
     RETURN NULL;
 END $$;
@@ -65,8 +125,10 @@ END $$;
 CREATE FUNCTION steering_counts_contracts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
-               WHERE (n.state, n.structure_type, n.structure_id) IS DISTINCT FROM (o.state, o.structure_type, o.structure_id)) THEN
+               WHERE (n.state, n.structure_type, n.structure_id, n.dossier_id)
+                     IS DISTINCT FROM (o.state, o.structure_type, o.structure_id, o.dossier_id)) THEN
         PERFORM steering_counts_refresh();
+        PERFORM steering_cpts_refresh();
     END IF;
     RETURN NULL;
 END $$;
@@ -80,16 +142,27 @@ CREATE TRIGGER steering_counts_contracts_ins AFTER INSERT OR DELETE OR TRUNCATE 
     FOR EACH STATEMENT EXECUTE FUNCTION steering_counts_all();
 CREATE TRIGGER steering_counts_contracts_upd AFTER UPDATE ON contracts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION steering_counts_contracts();
+CREATE TRIGGER steering_cpts_dossiers_ins AFTER INSERT OR DELETE OR TRUNCATE ON dossiers
+    FOR EACH STATEMENT EXECUTE FUNCTION steering_cpts_all();
+CREATE TRIGGER steering_cpts_dossiers_upd AFTER UPDATE ON dossiers REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION steering_cpts_dossiers();
 
 SELECT steering_counts_refresh();
+SELECT steering_cpts_refresh();
 
 -- +goose Down
+DROP TRIGGER steering_cpts_dossiers_upd ON dossiers;
+DROP TRIGGER steering_cpts_dossiers_ins ON dossiers;
 DROP TRIGGER steering_counts_contracts_upd ON contracts;
 DROP TRIGGER steering_counts_contracts_ins ON contracts;
 DROP TRIGGER steering_counts_structures_upd ON organisations;
 DROP TRIGGER steering_counts_structures_ins ON organisations;
 DROP FUNCTION steering_counts_contracts();
 DROP FUNCTION steering_counts_structures();
+DROP FUNCTION steering_cpts_dossiers();
+DROP FUNCTION steering_cpts_all();
 DROP FUNCTION steering_counts_all();
+DROP FUNCTION steering_cpts_refresh();
 DROP FUNCTION steering_counts_refresh();
+DROP TABLE steering_cpts;
 DROP TABLE steering_counts;

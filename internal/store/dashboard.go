@@ -263,7 +263,6 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 		}
 		return scoped
 	}
-	region := func(alias string, a *args) string { return inRegion(sc.structures(alias, a), a) }
 	// 1. Structures by type (kept for a national user: steering_counts,
 	// migration 00182, docs/rules.md §35.2).
 	var a args
@@ -367,11 +366,10 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	}); err != nil {
 		return out, pgError("store.Steering", err)
 	}
-	// 5. CPTS by tier and state.
+	// 5. CPTS by tier and state (kept for a national user by state, seat
+	// and population: steering_cpts, migration 00182).
 	a = nil
-	q = `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("o.territory_population") + ` AS tier, count(*)` + cptsStates +
-		` WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND ` + region("o", &a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
-	rows, err = s.db(sc).Query(ctx, q, a...)
+	rows, err = s.db(sc).Query(ctx, steeringCPTS(sc, f.Region, &a, !hasSteeringCounts(sc)), a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
 	}
@@ -419,6 +417,19 @@ func steeringContracts(sc Scope, region string, a *args, direct bool) string {
 			steeringInRegion("k.departement", region, a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
 	}
 	return `SELECT c.structure_type, c.state, count(*)` + contractFrom + ` WHERE ` + sc.contracts("c", a) +
+		steeringInRegion("o.departement", region, a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
+}
+
+// steeringCPTS counts the CPTS (not archived) by the state of their last
+// dossier or its contract and by tier, as steeringStructures: the kept rows
+// carry the population, grouped here by the barème's tier (tierCase).
+func steeringCPTS(sc Scope, region string, a *args, direct bool) string {
+	if !direct {
+		return `SELECT k.state, ` + tierCase("k.population") + ` AS tier, sum(k.n)::bigint FROM steering_cpts k WHERE TRUE` +
+			steeringInRegion("k.departement", region, a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
+	}
+	return `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("o.territory_population") + ` AS tier, count(*)` + cptsStates +
+		` WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND ` + sc.structures("o", a) +
 		steeringInRegion("o.departement", region, a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
 }
 

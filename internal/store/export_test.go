@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
+	"github.com/portail-aci/aci/internal/domain/workflow"
 )
 
 // AddPaymentsForTest runs addPayments in its own transaction, for the
@@ -152,4 +154,58 @@ func (s *Store) SteeringCountsDirectForTest(ctx context.Context, sc Scope, regio
 		return [3]string{t, st, strconv.Itoa(n)}, err
 	})
 	return structures, contracts, err
+}
+
+// SteeringCPTSDirectForTest is the steering page's CPTS by tier and state
+// counted with the last dossier and contract of each CPTS (the query the
+// kept rows replaced for national users).
+func (s *Store) SteeringCPTSDirectForTest(ctx context.Context, sc Scope, region string) ([]TierStateCount, error) {
+	var a args
+	rows, err := s.db(sc).Query(ctx, steeringCPTS(sc, region, &a, true), a...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (TierStateCount, error) {
+		var c TierStateCount
+		var st string
+		err := r.Scan(&st, &c.Tier, &c.N)
+		c.State = workflow.State(st)
+		return c, err
+	})
+}
+
+// PaymentsDirectForTest is Payments as it was before its page was chosen
+// first: the totals and the page over every payment of the selection joined
+// to its structure, dossier and contract — the reference of the rewrite.
+func (s *Store) PaymentsDirectForTest(ctx context.Context, sc Scope, f PaymentFilter) (PaymentPage, error) {
+	out := PaymentPage{Page: max(f.Page, 1), PerPage: f.PerPage, Totals: PaymentTotals{ByState: map[contractlife.PaymentState]StateTotal{}}}
+	if out.PerPage <= 0 {
+		out.PerPage = DefaultPaymentsPerPage
+	}
+	var a args
+	w := f.where(sc, &a)
+	rows, err := s.db(sc).Query(ctx, `SELECT p.status, count(*), coalesce(sum(p.amount_cents), 0)`+paymentItemFrom+w+` GROUP BY p.status`, a...)
+	if err != nil {
+		return out, err
+	}
+	for rows.Next() {
+		var st string
+		var n int
+		var sum int64
+		if err := rows.Scan(&st, &n, &sum); err != nil {
+			rows.Close()
+			return out, err
+		}
+		out.Totals.ByState[contractlife.PaymentState(st)] = StateTotal{Count: n, Sum: domain.Cents(sum)}
+		out.Totals.Count += n
+		out.Totals.Sum += domain.Cents(sum)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	q := "SELECT " + paymentItemColumns + paymentItemFrom + w + " ORDER BY p.due_on, p.dossier_id, p.seq LIMIT " +
+		a.add(out.PerPage) + " OFFSET " + a.add((out.Page-1)*out.PerPage)
+	out.Items, err = s.paymentItems(ctx, sc, q, a)
+	return out, err
 }

@@ -10,13 +10,14 @@ import (
 	"github.com/portail-aci/aci/internal/store/pgtest"
 )
 
-// The national steering page's structures by type and contracts by type
-// and state, read from the counts the triggers keep (steering_counts,
+// The national steering page's structures by type, contracts by type and
+// state and CPTS by tier and state, read from the counts the triggers keep (steering_counts,
 // docs/rules.md §35.2), are the counts of the registry and the contracts:
 // for all France and two regions; after a contract is signed, a contract
 // changes state, a structure is created, archived, changes its seat and is
-// deleted. The agencies' own counts (direct) are compared with themselves
-// through the page's path.
+// deleted, a CPTS's dossier changes state and its population its tier.
+// The agencies' own counts (direct) are compared with themselves through
+// the page's path.
 func TestSteeringCountsEqualRegistryAndContracts(t *testing.T) {
 	ctx := context.Background()
 	st, scopes := contractFixture(t)
@@ -40,7 +41,14 @@ func TestSteeringCountsEqualRegistryAndContracts(t *testing.T) {
 			if !reflect.DeepEqual(got.Contracts, contracts) {
 				t.Errorf("%s, %s %s: contracts kept %+v\ncounted %+v", step, v.who, v.region, got.Contracts, contracts)
 			}
-			if v.who == adminD && v.region == "" && (len(structures) == 0 || len(contracts) == 0) {
+			cpts, err := st.SteeringCPTSDirectForTest(ctx, scopes[v.who], v.region)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.CPTS, cpts) {
+				t.Errorf("%s, %s %s: CPTS kept %+v\ncounted %+v", step, v.who, v.region, got.CPTS, cpts)
+			}
+			if v.who == adminD && v.region == "" && (len(structures) == 0 || len(contracts) == 0 || len(cpts) == 0) {
 				t.Errorf("%s: nothing to compare (%v %v)", step, structures, contracts)
 			}
 		}
@@ -74,4 +82,20 @@ func TestSteeringCountsEqualRegistryAndContracts(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("deleted")
+	// A CPTS's last dossier changes state (the "signed" step above filed a
+	// new one); its territory's population changes tier.
+	var cpts, dossier int64
+	if err := owner.QueryRow(ctx, `SELECT d.structure_id, d.id FROM dossiers d JOIN organisations o ON o.id = d.structure_id
+		WHERE o.structure_type = 'CPTS' AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.dossier_id = d.id)
+		ORDER BY d.id DESC LIMIT 1`).Scan(&cpts, &dossier); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(ctx, `UPDATE dossiers SET state = CASE WHEN state = 'refusee' THEN 'brouillon' ELSE 'refusee' END WHERE id = $1`, dossier); err != nil {
+		t.Fatal(err)
+	}
+	check("dossier state")
+	if _, err := owner.Exec(ctx, `UPDATE organisations SET territory_population = 500000 WHERE id = $1`, cpts); err != nil {
+		t.Fatal(err)
+	}
+	check("population")
 }
