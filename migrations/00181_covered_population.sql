@@ -32,7 +32,7 @@ CREATE POLICY covered_population_write ON covered_population FOR ALL USING (aci_
 CREATE FUNCTION covered_population_refresh() RETURNS void LANGUAGE sql AS $$
     -- One refresh at a time: the next one waits for this transaction, then
     -- its statements see what it wrote (no duplicate key).
-    SELECT pg_advisory_xact_lock(hashtext('covered_population'));
+    SELECT pg_advisory_xact_lock(hashtext('aci_steering_summaries'));
     DELETE FROM covered_population;
     INSERT INTO covered_population (region, population, communes)
     SELECT cm.region, sum(cm.population)::bigint, count(*)::integer FROM communes cm

@@ -56,7 +56,7 @@ BEGIN
     PERFORM set_config('aci.kind', 'system', true);
     -- One refresh at a time: the next one waits for this transaction, then
     -- its statements see what it wrote (no duplicate key).
-    PERFORM pg_advisory_xact_lock(hashtext('steering_counts'));
+    PERFORM pg_advisory_xact_lock(hashtext('aci_steering_summaries'));
     DELETE FROM steering_counts;
     INSERT INTO steering_counts (kind, structure_type, state, departement, n)
     SELECT 'structure', o.structure_type, '', o.departement, count(*) FROM organisations o
@@ -75,7 +75,7 @@ DECLARE
     caller text := current_setting('aci.kind', true);
 BEGIN
     PERFORM set_config('aci.kind', 'system', true);
-    PERFORM pg_advisory_xact_lock(hashtext('steering_cpts'));
+    PERFORM pg_advisory_xact_lock(hashtext('aci_steering_summaries'));
     DELETE FROM steering_cpts;
     INSERT INTO steering_cpts (state, departement, population, n)
     SELECT coalesce(c.state, ld.state, ''), o.departement, o.territory_population, count(*) FROM organisations o
