@@ -43,12 +43,72 @@ CREATE TRIGGER communes_epci_populations AFTER INSERT OR UPDATE OR DELETE OR TRU
 CREATE TRIGGER epci_populations AFTER INSERT OR UPDATE OF code ON epci
     FOR EACH STATEMENT EXECUTE FUNCTION epci_populations_refresh();
 
+-- The intercommunalités by the start of any word of their name: every
+-- suffix of nom_norm that starts a word (the whole name, then after each
+-- space), as commune_words does for communes (migration 00026). The search
+-- « a word of the name starts with q » (nom_norm LIKE 'q%' OR LIKE '% q%')
+-- becomes a prefix range on this index, instead of both LIKEs on every EPCI.
+CREATE TABLE epci_words (
+    suffix text NOT NULL,
+    epci   text NOT NULL, -- epci.code; kept in step by the triggers below
+    PRIMARY KEY (epci, suffix)
+);
+CREATE INDEX epci_words_suffix_idx ON epci_words (suffix text_pattern_ops);
+
+-- +goose StatementBegin
+CREATE FUNCTION epci_words_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM epci_words w USING changed_epci n WHERE w.epci = n.code;
+    INSERT INTO epci_words (suffix, epci)
+    SELECT DISTINCT array_to_string(n.w[i:], ' '), n.code
+    FROM (SELECT code, string_to_array(nom_norm, ' ') AS w FROM changed_epci) n,
+        generate_series(1, cardinality(n.w)) AS i;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION epci_words_forget() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM epci_words w USING removed_epci o WHERE w.epci = o.code;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION epci_words_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM epci_words w USING removed_epci o WHERE w.epci = o.code;
+    DELETE FROM epci_words w USING changed_epci n WHERE w.epci = n.code;
+    INSERT INTO epci_words (suffix, epci)
+    SELECT DISTINCT array_to_string(n.w[i:], ' '), n.code
+    FROM (SELECT code, string_to_array(nom_norm, ' ') AS w FROM changed_epci) n,
+        generate_series(1, cardinality(n.w)) AS i;
+    RETURN NULL;
+END $$;
+-- +goose StatementEnd
+
+CREATE TRIGGER epci_words_ins AFTER INSERT ON epci
+    REFERENCING NEW TABLE AS changed_epci FOR EACH STATEMENT EXECUTE FUNCTION epci_words_refresh();
+CREATE TRIGGER epci_words_upd AFTER UPDATE ON epci
+    REFERENCING OLD TABLE AS removed_epci NEW TABLE AS changed_epci FOR EACH STATEMENT EXECUTE FUNCTION epci_words_update();
+CREATE TRIGGER epci_words_del AFTER DELETE ON epci
+    REFERENCING OLD TABLE AS removed_epci FOR EACH STATEMENT EXECUTE FUNCTION epci_words_forget();
+
+INSERT INTO epci_words (suffix, epci)
+SELECT DISTINCT array_to_string(e.w[i:], ' '), e.code
+FROM (SELECT code, string_to_array(nom_norm, ' ') AS w FROM epci) e,
+    generate_series(1, cardinality(e.w)) AS i;
+
 UPDATE epci e SET communes = s.communes, population = s.population
 FROM (SELECT c.epci, count(*)::integer AS communes, coalesce(sum(c.population), 0)::bigint AS population
       FROM communes c WHERE c.actuelle AND c.epci IS NOT NULL GROUP BY c.epci) s
 WHERE s.epci = e.code;
 
 -- +goose Down
+DROP TRIGGER epci_words_del ON epci;
+DROP TRIGGER epci_words_upd ON epci;
+DROP TRIGGER epci_words_ins ON epci;
+DROP FUNCTION epci_words_update();
+DROP FUNCTION epci_words_forget();
+DROP FUNCTION epci_words_refresh();
+DROP TABLE epci_words;
 DROP TRIGGER epci_populations ON epci;
 DROP TRIGGER communes_epci_populations ON communes;
 DROP FUNCTION epci_populations_refresh();

@@ -237,8 +237,9 @@ const terrPrefixIndexed = 6
 // membership reads), then the EPCIs. A name prefix of up to 6 characters is
 // read in population order from its own index (migration 00180), longer ones
 // from the name range; the word starts are read only when the names found
-// fewer than limit (a one-time filter); the EPCIs' communes and population
-// are kept with them (migration 00180). Reference data: no scope.
+// fewer than limit (a one-time filter); the EPCIs are found by the words of
+// their name (epci_words) and their communes and population are kept with
+// them (migration 00180). Reference data: no scope.
 func (s *Store) SearchTerritory(ctx context.Context, q string, limit, epciLimit int) (TerritorySearch, error) {
 	q = strings.TrimSpace(q)
 	if len(q) > 100 {
@@ -264,7 +265,7 @@ func (s *Store) SearchTerritory(ctx context.Context, q string, limit, epciLimit 
 			UNION ALL SELECT c.code, 2, c.population FROM communes c WHERE c.actuelle AND c.code IN
 				(SELECT commune FROM commune_codes_postaux WHERE code_postal ~>=~ ` + lo + ` AND code_postal ~<~ ` + hi + `)) x
 			GROUP BY code ORDER BY min(rk), max(pop) DESC, code LIMIT ` + lim
-		epciName = "false"
+		epciName = ""
 	} else {
 		p, up := a.add(q), a.add(terrUpper(q))
 		prefix := `nom_norm ~>=~ ` + p + ` AND nom_norm ~<~ ` + up
@@ -284,8 +285,9 @@ func (s *Store) SearchTerritory(ctx context.Context, q string, limit, epciLimit 
 					AND commune NOT IN (SELECT code FROM names)
 				GROUP BY commune ORDER BY max(population) DESC, commune LIMIT ` + lim + `)
 			SELECT code, rk, pop FROM names UNION ALL SELECT code, rk, pop FROM words ORDER BY rk, pop DESC, code LIMIT ` + lim
-		like := escapeLike(q)
-		epciName = `e.nom_norm LIKE ` + a.add(like+"%") + ` OR e.nom_norm LIKE ` + a.add("% "+like+"%")
+		// A word of the EPCI's name starts with q (nom_norm LIKE 'q%' OR
+		// LIKE '% q%'): a prefix range on the suffixes that start a word.
+		epciName = ` UNION SELECT w.epci FROM epci_words w WHERE w.suffix ~>=~ ` + p + ` AND w.suffix ~<~ ` + up
 	}
 	sql := `WITH m AS MATERIALIZED (` + codes + `),
 	hits AS MATERIALIZED (
@@ -298,8 +300,9 @@ func (s *Store) SearchTerritory(ctx context.Context, q string, limit, epciLimit 
 		LEFT JOIN territory_communes tc ON tc.commune_code = c.code
 		LEFT JOIN organisations o ON o.id = tc.structure_id),
 	ec AS MATERIALIZED (SELECT array(SELECT epci FROM hits WHERE epci <> '' GROUP BY epci ORDER BY min(n) LIMIT ` + elim + `) AS codes),
+	cand AS (SELECT unnest(ec.codes) AS code FROM ec` + epciName + `),
 	es AS (SELECT e.code, e.nom, e.communes, e.population, e.code = ANY(ec.codes) AS ofhit FROM ec, epci e
-		WHERE (e.code = ANY(ec.codes) OR ` + epciName + `) AND e.communes > 0
+		WHERE e.code = ANY(ARRAY(SELECT code FROM cand)) AND e.communes > 0
 		ORDER BY ofhit DESC, e.population DESC, e.nom LIMIT ` + elim + `)
 	SELECT * FROM (
 		SELECT 0 AS kind, n, code, nom, codes_postaux, departement, dnom, population, epci, enom, holder, hname, 0 AS communes FROM hits

@@ -22,7 +22,8 @@ func TestSearchTerritorySameAsSearchCommunesAndEPCI(t *testing.T) {
 	demo(t, st)
 	own := pgtest.Owner(t, st)
 	queries := []string{"saint", "SAINT", "sur", "s", "la", "bourg en b", "rambert", "rambert en", "ambérieu", "Lagnieu",
-		"01", "0100", "0150", "01004", "2A004", "69001", "zzzzqq", "  saint  ", "saint-", "l'", "é"}
+		"01", "0100", "0150", "01004", "2A004", "69001", "zzzzqq", "  saint  ", "saint-", "l'", "é",
+		"cc", "ca sainte", "communaute de communes", "sainte renommee", "renom", "pays d"}
 	// Prefixes of 1 to 9 characters of the names of some communes, and
 	// their words.
 	rows, err := own.Query(ctx, `SELECT nom FROM communes WHERE actuelle ORDER BY md5(code) LIMIT 25`)
@@ -90,7 +91,7 @@ func TestSearchTerritorySameAsSearchCommunesAndEPCI(t *testing.T) {
 	}
 	// The reference data changes (aci refdata): a commune moves to another
 	// EPCI, another stops being current, a population changes, an EPCI
-	// appears with communes.
+	// appears with communes, another is renamed, those without commune go.
 	var code, other string
 	if err := own.QueryRow(ctx, `SELECT c.code, (SELECT e.code FROM epci e WHERE e.code <> c.epci ORDER BY e.code LIMIT 1)
 		FROM communes c WHERE c.actuelle AND c.epci IS NOT NULL AND c.nom_norm LIKE 'saint%' ORDER BY c.code LIMIT 1`).Scan(&code, &other); err != nil {
@@ -102,6 +103,8 @@ func TestSearchTerritorySameAsSearchCommunesAndEPCI(t *testing.T) {
 		`UPDATE communes SET population = population + 100000 WHERE code = (SELECT max(code) FROM communes WHERE actuelle AND epci IS NOT NULL)`,
 		`INSERT INTO epci (code, nom, nom_norm) VALUES ('999999998', 'CC Saint Test', 'cc saint test')`,
 		`UPDATE communes SET epci = '999999998' WHERE code IN (SELECT code FROM communes WHERE actuelle ORDER BY code DESC LIMIT 3)`,
+		`UPDATE epci SET nom = 'CA Sainte Renommée', nom_norm = 'ca sainte renommee' WHERE code = '` + other + `'`,
+		`DELETE FROM epci WHERE code NOT IN (SELECT epci FROM communes WHERE epci IS NOT NULL) AND code <> '` + other + `'`,
 	} {
 		if _, err := own.Exec(ctx, q); err != nil {
 			t.Fatal(q, err)
