@@ -224,11 +224,12 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// 5 (one more for the avenants' signatures when it has avenants).
 		{msp, dpath(lille, "/contrat"), 5},
 		{cpamNord, dpath(lille, "/contrat"), 5},
-		// The territory editor of a frozen territory (no search offered):
-		// the structure (withStructure), the CPTS scope check then its
-		// communes, version and population vintage (one batch), its frozen
-		// state and the contract, the change log (its scope check, then count
-		// and page in one batch): 10.
+		// The territory editor of a frozen territory (the demo's: no search
+		// is offered, the query is ignored): the frame, the structure
+		// (withStructure), the territory (its scope check, then communes,
+		// version and population vintage in one batch), its frozen state and
+		// the contract that froze it, the change log (its scope check, then
+		// count and page in one batch): 10.
 		{coord, "/structures/" + strconv.FormatInt(valOrg, 10) + "/territoire?q=saint", 10},
 		// The same page where the search runs: the frame, the structure,
 		// its frozen state, the territory (its scope check, then communes,
