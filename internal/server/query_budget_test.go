@@ -224,21 +224,20 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// 5 (one more for the avenants' signatures when it has avenants).
 		{msp, dpath(lille, "/contrat"), 5},
 		{cpamNord, dpath(lille, "/contrat"), 5},
-		// The territory editor with a search: the structure (withStructure),
-		// the CPTS scope check then its communes, version and population
-		// vintage (one batch), the search (codes, then rows), the EPCI
-		// matches, the change log (its scope check, then count and page in
-		// one batch): 10 — the search's three statements are to become one.
+		// The territory editor of a frozen territory (the demo's: no search
+		// is offered, the query is ignored): the frame, the structure
+		// (withStructure), the territory (its scope check, then communes,
+		// version and population vintage in one batch), its frozen state and
+		// the contract that froze it, the change log (its scope check, then
+		// count and page in one batch): 10.
 		{coord, "/structures/" + strconv.FormatInt(valOrg, 10) + "/territoire?q=saint", 10},
-		// The same page where the search runs: the name prefixes (one
-		// index-only range), the details of the matches, their EPCIs.
-		// The frame, the structure, its frozen state, the territory (its
-		// scope check, then communes, version and population vintage in one
-		// batch), the history (its scope check, count and page), the search
-		// (the codes of the best matches: one index-only range; their
-		// details) and the EPCIs of the matches: 13 — the search's two
-		// statements could become one.
-		{"fresh", freshTerritory, 13},
+		// The same page where the search runs: the frame, the structure,
+		// its frozen state, the territory (its scope check, then communes,
+		// version and population vintage in one batch), the history (its
+		// scope check, count and page), and the search — the codes of the
+		// best matches, their details with their holder, and the EPCIs in
+		// one statement (store.SearchTerritory; three before): 11.
+		{"fresh", freshTerritory, 11},
 		// The barèmes (3 tables, one batch) and the viewer's CPTS for the
 		// "simulate my structure" shortcut (one batch, then populations).
 		{coord, "/simulateur", 5},

@@ -140,31 +140,20 @@ func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int6
 }
 
 // territorySearch fills the results: communes, then the intercommunalités
-// matching the query or holding the communes found.
+// matching the query or holding the communes found — one statement
+// (store.SearchTerritory, docs/rules.md §35.2).
 func (s *Server) territorySearch(r *http.Request, res pages.TerritoryResults, id int64) (pages.TerritoryResults, error) {
-	ctx := r.Context()
 	res.Searched = true
-	norm := refdata.Normalize(res.Query)
-	hits, err := s.store.SearchCommunes(ctx, norm, territorySearchLimit)
+	found, err := s.store.SearchTerritory(r.Context(), refdata.Normalize(res.Query), territorySearchLimit, territoryEPCILimit)
 	if err != nil {
 		return res, err
 	}
-	var epcis []string
-	seen := map[string]bool{}
-	for _, h := range hits {
+	for _, h := range found.Hits {
 		res.Hits = append(res.Hits, pages.TerritoryHit{Code: h.Code, Nom: h.Name, CodesPostaux: strings.Join(h.PostalCodes, ", "),
 			Departement: h.Departement, Population: domain.GroupThousands(h.Population), EPCINom: h.EPCIName,
 			Holder: h.HolderName, Ours: h.HolderID == id})
-		if h.EPCI != "" && !seen[h.EPCI] && len(epcis) < territoryEPCILimit {
-			seen[h.EPCI] = true
-			epcis = append(epcis, h.EPCI)
-		}
 	}
-	es, err := s.store.SearchEPCI(ctx, norm, epcis, territoryEPCILimit)
-	if err != nil {
-		return res, err
-	}
-	for _, e := range es {
+	for _, e := range found.EPCIs {
 		res.EPCIs = append(res.EPCIs, pages.TerritoryEPCIHit{Code: e.Code, Nom: e.Name, Communes: strconv.Itoa(e.Communes),
 			Population: domain.GroupThousands(e.Population)})
 	}

@@ -263,11 +263,10 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 		}
 		return scoped
 	}
-	region := func(alias string, a *args) string { return inRegion(sc.structures(alias, a), a) }
-	// 1. Structures by type.
+	// 1. Structures by type (kept for a national user: steering_counts,
+	// migration 00182, docs/rules.md §35.2).
 	var a args
-	rows, err := s.db(sc).Query(ctx, `SELECT o.structure_type, count(*) FROM organisations o WHERE o.archived_at IS NULL AND `+
-		region("o", &a)+` GROUP BY 1 ORDER BY 1`, a...)
+	rows, err := s.db(sc).Query(ctx, steeringStructures(sc, f.Region, &a, !hasSteeringCounts(sc)), a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
 	}
@@ -279,8 +278,7 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	}
 	// 2. Contracts by type and state.
 	a = nil
-	rows, err = s.db(sc).Query(ctx, `SELECT c.structure_type, c.state, count(*)`+contractFrom+` WHERE `+inRegion(sc.contracts("c", &a), &a)+
-		` GROUP BY 1, 2 ORDER BY 1, 2`, a...)
+	rows, err = s.db(sc).Query(ctx, steeringContracts(sc, f.Region, &a, !hasSteeringCounts(sc)), a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
 	}
@@ -299,18 +297,26 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	// own set, O(groups) instead of every payment of France (docs/rules.md
 	// §35). A scope without a set of its own (a structure) sums its payments.
 	a = nil
-	q := `SELECT GROUPING(m.region), GROUPING(m.mission), GROUPING(m.contract_year), GROUPING(m.civil_year),
-			coalesce(m.region, ''), coalesce(min(rg.nom), ''), coalesce(m.mission, ''), coalesce(m.contract_year, 0),
-			coalesce(m.civil_year, 0), coalesce(sum(m.planned), 0)::bigint, coalesce(sum(m.ordered), 0)::bigint,
-			coalesce(sum(m.paid), 0)::bigint, coalesce(sum(m.to_recover), 0)::bigint, coalesce(sum(m.recovered), 0)::bigint,
-			coalesce(sum(m.n), 0)::bigint
-		FROM payment_money m JOIN regions rg ON rg.code = m.region
+	// The groups are summed first, then named: joined to the regions
+	// before grouping, each of the ~2 900 rows of France probed the regions
+	// (a nested loop the generic plan chose, expecting one row under the
+	// policy's filter); every region of payment_money is a region of the
+	// departements it was computed from (docs/rules.md §35.2).
+	q := `SELECT g.gr, g.gm, g.gy, g.gc, coalesce(g.region, ''), coalesce(rg.nom, ''), coalesce(g.mission, ''),
+			coalesce(g.contract_year, 0), coalesce(g.civil_year, 0), g.planned, g.ordered, g.paid, g.to_recover, g.recovered, g.n
+		FROM (SELECT GROUPING(m.region) AS gr, GROUPING(m.mission) AS gm, GROUPING(m.contract_year) AS gy, GROUPING(m.civil_year) AS gc,
+			m.region, m.mission, m.contract_year, m.civil_year, coalesce(sum(m.planned), 0)::bigint AS planned,
+			coalesce(sum(m.ordered), 0)::bigint AS ordered, coalesce(sum(m.paid), 0)::bigint AS paid,
+			coalesce(sum(m.to_recover), 0)::bigint AS to_recover, coalesce(sum(m.recovered), 0)::bigint AS recovered,
+			coalesce(sum(m.n), 0)::bigint AS n
+		FROM payment_money m
 		WHERE m.scope_kind = ` + a.add(string(sc.Kind)) + ` AND m.scope_id = ` + a.add(moneyScopeID(sc))
 	if f.Region != "" {
 		q += ` AND m.region = ` + a.add(f.Region)
 	}
 	q += `
-		GROUP BY GROUPING SETS ((), (m.region), (m.mission), (m.contract_year), (m.civil_year))`
+		GROUP BY GROUPING SETS ((), (m.region), (m.mission), (m.contract_year), (m.civil_year))) g
+		LEFT JOIN regions rg ON rg.code = g.region`
 	if !hasMoneySet(sc) {
 		a = nil
 		q = steeringMoneyByPayments + inRegion(sc.ofDossier("p.dossier_id", &a), &a) + steeringMoneyGroups
@@ -344,27 +350,12 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	sortMoney(out.Money)
 	// 4. Population covered by a CPTS whose contract is actif, by region of
 	// the commune, and the total of the regions shown. A region's population
-	// is kept with the region (migration 00130): only the covered communes
-	// are summed here, never the whole country (docs/rules.md §35). The
-	// covered communes are a distinct set joined to the communes (a hash
-	// join): as « code IN (...) » the planner, expecting ~900 communes for
-	// 21 000, probed the communes one by one.
+	// is kept with the region (migration 00130); for a national user the
+	// covered population too (covered_population, migration 00181: every
+	// structure is in the national scope, so the kept sums are the query's);
+	// an agency sums the communes of its own CPTS (docs/rules.md §35.2).
 	a = nil
-	where := sc.regions("rg.code", &a)
-	if f.Region != "" {
-		where += " AND rg.code = " + a.add(f.Region)
-	}
-	q = `SELECT coalesce(rg.code, ''), coalesce(min(rg.nom), ''), coalesce(sum(rg.population), 0)::bigint,
-			coalesce(sum(cov.population), 0)::bigint
-		FROM regions rg
-		LEFT JOIN (SELECT cm.region, sum(cm.population) AS population FROM communes cm
-			JOIN (SELECT DISTINCT tc.commune_code FROM territory_communes tc WHERE tc.structure_id IN (
-				SELECT o.id FROM organisations o JOIN contracts c ON c.structure_id = o.id AND c.state = 'actif'
-				WHERE o.structure_type = 'CPTS' AND ` + sc.structures("o", &a) + `)) cc ON cc.commune_code = cm.code
-			WHERE cm.actuelle
-			GROUP BY cm.region) cov ON cov.region = rg.code
-		WHERE rg.communes > 0 AND ` + where + `
-		GROUP BY GROUPING SETS ((rg.code), ()) ORDER BY GROUPING(rg.code), rg.code`
+	q = steeringCoverage(sc, f.Region, &a)
 	rows, err = s.db(sc).Query(ctx, q, a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
@@ -375,11 +366,10 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	}); err != nil {
 		return out, pgError("store.Steering", err)
 	}
-	// 5. CPTS by tier and state.
+	// 5. CPTS by tier and state (kept for a national user by state, seat
+	// and population: steering_cpts, migration 00182).
 	a = nil
-	q = `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("o.territory_population") + ` AS tier, count(*)` + cptsStates +
-		` WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND ` + region("o", &a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
-	rows, err = s.db(sc).Query(ctx, q, a...)
+	rows, err = s.db(sc).Query(ctx, steeringCPTS(sc, f.Region, &a, !hasSteeringCounts(sc)), a...)
 	if err != nil {
 		return out, pgError("store.Steering", err)
 	}
@@ -391,6 +381,95 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 		return c, err
 	})
 	return out, pgError("store.Steering", err)
+}
+
+// steeringInRegion narrows to the structures seated in region (column
+// col, a département), "" for every region.
+func steeringInRegion(col, region string, a *args) string {
+	if region == "" {
+		return ""
+	}
+	return " AND " + col + " IN (SELECT code FROM departements WHERE region = " + a.add(region) + ")"
+}
+
+// hasSteeringCounts reports whether the scope reads the kept counts
+// (steering_counts: the national set only — every structure and contract
+// is in a national user's scope).
+func hasSteeringCounts(sc Scope) bool { return sc.Kind == domain.OrgNational && sc.Valid() }
+
+// steeringStructures counts the structures (not archived) by type: from the
+// kept counts, or (direct) from the registry under the scope's predicate —
+// for an agency, and the reference the counts are tested against.
+func steeringStructures(sc Scope, region string, a *args, direct bool) string {
+	if !direct {
+		return `SELECT k.structure_type, sum(k.n)::bigint FROM steering_counts k WHERE k.kind = 'structure'` +
+			steeringInRegion("k.departement", region, a) + ` GROUP BY 1 ORDER BY 1`
+	}
+	return `SELECT o.structure_type, count(*) FROM organisations o WHERE o.archived_at IS NULL AND ` + sc.structures("o", a) +
+		steeringInRegion("o.departement", region, a) + ` GROUP BY 1 ORDER BY 1`
+}
+
+// steeringContracts counts the contracts by structure type and state, as
+// steeringStructures.
+func steeringContracts(sc Scope, region string, a *args, direct bool) string {
+	if !direct {
+		return `SELECT k.structure_type, k.state, sum(k.n)::bigint FROM steering_counts k WHERE k.kind = 'contract'` +
+			steeringInRegion("k.departement", region, a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
+	}
+	return `SELECT c.structure_type, c.state, count(*)` + contractFrom + ` WHERE ` + sc.contracts("c", a) +
+		steeringInRegion("o.departement", region, a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
+}
+
+// steeringCPTS counts the CPTS (not archived) by the state of their last
+// dossier or its contract and by tier, as steeringStructures: the kept rows
+// carry the population, grouped here by the barème's tier (tierCase).
+func steeringCPTS(sc Scope, region string, a *args, direct bool) string {
+	if !direct {
+		return `SELECT k.state, ` + tierCase("k.population") + ` AS tier, sum(k.n)::bigint FROM steering_cpts k WHERE TRUE` +
+			steeringInRegion("k.departement", region, a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
+	}
+	return `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("o.territory_population") + ` AS tier, count(*)` + cptsStates +
+		` WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND ` + sc.structures("o", a) +
+		steeringInRegion("o.departement", region, a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
+}
+
+// steeringCoverage is the query of Steering's coverage (code, name,
+// population, covered by region, then the total), kept predicate of the
+// scope's regions included: read from covered_population for a national
+// user, summed from the communes of the scope's CPTS otherwise.
+func steeringCoverage(sc Scope, region string, a *args) string {
+	if sc.Kind == domain.OrgNational && sc.Valid() {
+		return steeringCoverageQuery("covered_population", sc, region, a)
+	}
+	return steeringCoverageByCommunes(sc, region, a)
+}
+
+// steeringCoverageByCommunes sums the covered communes themselves: the
+// distinct communes of the scope's CPTS with a contract actif, joined to the
+// communes (a hash join: as « code IN (...) » the planner, expecting ~900
+// communes for 21 000, probed the communes one by one). The reference the
+// kept summary is tested against.
+func steeringCoverageByCommunes(sc Scope, region string, a *args) string {
+	cov := `(SELECT cm.region, sum(cm.population) AS population FROM communes cm
+			JOIN (SELECT DISTINCT tc.commune_code FROM territory_communes tc WHERE tc.structure_id IN (
+				SELECT o.id FROM organisations o JOIN contracts c ON c.structure_id = o.id AND c.state = 'actif'
+				WHERE o.structure_type = 'CPTS' AND ` + sc.structures("o", a) + `)) cc ON cc.commune_code = cm.code
+			WHERE cm.actuelle
+			GROUP BY cm.region)`
+	return steeringCoverageQuery(cov, sc, region, a)
+}
+
+func steeringCoverageQuery(cov string, sc Scope, region string, a *args) string {
+	where := sc.regions("rg.code", a)
+	if region != "" {
+		where += " AND rg.code = " + a.add(region)
+	}
+	return `SELECT coalesce(rg.code, ''), coalesce(min(rg.nom), ''), coalesce(sum(rg.population), 0)::bigint,
+			coalesce(sum(cov.population), 0)::bigint
+		FROM regions rg
+		LEFT JOIN ` + cov + ` cov ON cov.region = rg.code
+		WHERE rg.communes > 0 AND ` + where + `
+		GROUP BY GROUPING SETS ((rg.code), ()) ORDER BY GROUPING(rg.code), rg.code`
 }
 
 // steeringMoneyByPayments and steeringMoneyGroups are the steering page's

@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
+	"github.com/portail-aci/aci/internal/domain/workflow"
 )
 
 // AddPaymentsForTest runs addPayments in its own transaction, for the
@@ -106,4 +108,104 @@ func (s *Store) ContractAlertsFromTermsForTest(ctx context.Context, sc Scope, to
 		out = append(out, as...)
 	}
 	return out, nil
+}
+
+// SteeringCoverageByCommunesForTest is the steering page's covered
+// population summed from the communes of the scope's CPTS (the query the
+// kept summary replaced for national users), for the test that the summary
+// gives the same figures.
+func (s *Store) SteeringCoverageByCommunesForTest(ctx context.Context, sc Scope, region string) ([]Coverage, error) {
+	var a args
+	rows, err := s.db(sc).Query(ctx, steeringCoverageByCommunes(sc, region, &a), a...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Coverage, error) {
+		var c Coverage
+		return c, r.Scan(&c.Code, &c.Name, &c.Population, &c.Covered)
+	})
+}
+
+// SteeringCountsDirectForTest is the steering page's structures by type and
+// contracts by type and state counted from the registry and the contracts
+// (the queries the kept counts replaced for national users).
+func (s *Store) SteeringCountsDirectForTest(ctx context.Context, sc Scope, region string) ([]Count, [][3]string, error) {
+	var a args
+	rows, err := s.db(sc).Query(ctx, steeringStructures(sc, region, &a, true), a...)
+	if err != nil {
+		return nil, nil, err
+	}
+	structures, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Count, error) {
+		var c Count
+		return c, r.Scan(&c.Key, &c.N)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	a = nil
+	rows, err = s.db(sc).Query(ctx, steeringContracts(sc, region, &a, true), a...)
+	if err != nil {
+		return nil, nil, err
+	}
+	contracts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([3]string, error) {
+		var t, st string
+		var n int
+		err := r.Scan(&t, &st, &n)
+		return [3]string{t, st, strconv.Itoa(n)}, err
+	})
+	return structures, contracts, err
+}
+
+// SteeringCPTSDirectForTest is the steering page's CPTS by tier and state
+// counted with the last dossier and contract of each CPTS (the query the
+// kept rows replaced for national users).
+func (s *Store) SteeringCPTSDirectForTest(ctx context.Context, sc Scope, region string) ([]TierStateCount, error) {
+	var a args
+	rows, err := s.db(sc).Query(ctx, steeringCPTS(sc, region, &a, true), a...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (TierStateCount, error) {
+		var c TierStateCount
+		var st string
+		err := r.Scan(&st, &c.Tier, &c.N)
+		c.State = workflow.State(st)
+		return c, err
+	})
+}
+
+// PaymentsDirectForTest is Payments as it was before its page was chosen
+// first: the totals and the page over every payment of the selection joined
+// to its structure, dossier and contract — the reference of the rewrite.
+func (s *Store) PaymentsDirectForTest(ctx context.Context, sc Scope, f PaymentFilter) (PaymentPage, error) {
+	out := PaymentPage{Page: max(f.Page, 1), PerPage: f.PerPage, Totals: PaymentTotals{ByState: map[contractlife.PaymentState]StateTotal{}}}
+	if out.PerPage <= 0 {
+		out.PerPage = DefaultPaymentsPerPage
+	}
+	var a args
+	w := f.where(sc, &a)
+	rows, err := s.db(sc).Query(ctx, `SELECT p.status, count(*), coalesce(sum(p.amount_cents), 0)`+paymentItemFrom+w+` GROUP BY p.status`, a...)
+	if err != nil {
+		return out, err
+	}
+	for rows.Next() {
+		var st string
+		var n int
+		var sum int64
+		if err := rows.Scan(&st, &n, &sum); err != nil {
+			rows.Close()
+			return out, err
+		}
+		out.Totals.ByState[contractlife.PaymentState(st)] = StateTotal{Count: n, Sum: domain.Cents(sum)}
+		out.Totals.Count += n
+		out.Totals.Sum += domain.Cents(sum)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	q := "SELECT " + paymentItemColumns + paymentItemFrom + w + " ORDER BY p.due_on, p.dossier_id, p.seq LIMIT " +
+		a.add(out.PerPage) + " OFFSET " + a.add((out.Page-1)*out.PerPage)
+	out.Items, err = s.paymentItems(ctx, sc, q, a)
+	return out, err
 }

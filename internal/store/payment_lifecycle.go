@@ -89,7 +89,14 @@ const paymentItemColumns = paymentRowColumns + `, p.dossier_id, p.structure_id, 
 	EXISTS (SELECT 1 FROM contract_year_closings y WHERE y.contract_id = p.contract_id AND y.contract_year = p.contract_year),
 	coalesce(c.state, d.state)`
 
-const paymentItemFrom = ` FROM payments p JOIN organisations o ON o.id = p.structure_id JOIN dossiers d ON d.id = p.dossier_id
+const paymentItemFrom = ` FROM payments p` + paymentItemJoins
+
+// paymentItemJoins joins a payment (alias p) to what its line shows. They
+// never drop a payment: its structure is a row of organisations (readable by
+// every membership, rules §36), its dossier is visible whenever the payment
+// is (the payment's scope is its dossier's), its contract is a LEFT JOIN. So
+// a page of payments may be chosen first and joined after (Payments).
+const paymentItemJoins = ` JOIN organisations o ON o.id = p.structure_id JOIN dossiers d ON d.id = p.dossier_id
 	LEFT JOIN contracts c ON c.id = p.contract_id`
 
 func scanPaymentItem(r pgx.Row, state *workflow.State) (PaymentItem, error) {
@@ -359,7 +366,11 @@ func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (Paymen
 	}
 	var a args
 	w := f.where(sc, &a)
-	rows, err := s.db(sc).Query(ctx, `SELECT p.status, count(*), coalesce(sum(p.amount_cents), 0)`+paymentItemFrom+w+` GROUP BY p.status`, a...)
+	// The totals read the payments alone (docs/rules.md §35.2): the joins
+	// of a line drop no payment (paymentItemJoins), and under row-level
+	// security each one probed the structure, the dossier and the contract
+	// (its policy) of every payment of the selection.
+	rows, err := s.db(sc).Query(ctx, `SELECT p.status, count(*), coalesce(sum(p.amount_cents), 0) FROM payments p`+w+` GROUP BY p.status`, a...)
 	if err != nil {
 		return out, pgError("store.Payments", err)
 	}
@@ -379,8 +390,12 @@ func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (Paymen
 	if err := rows.Err(); err != nil {
 		return out, pgError("store.Payments", err)
 	}
-	q := "SELECT " + paymentItemColumns + paymentItemFrom + w + " ORDER BY p.due_on, p.dossier_id, p.seq LIMIT " +
-		a.add(out.PerPage) + " OFFSET " + a.add((out.Page-1)*out.PerPage)
+	// The page's payments first (the scope and the filter on the payments
+	// alone, the order, the limit), then the joins for those 50 lines only:
+	// the same lines (paymentItemJoins), where every payment of the
+	// selection was joined, its contract's terms read, before the sort.
+	q := "SELECT " + paymentItemColumns + " FROM (SELECT p.* FROM payments p" + w + " ORDER BY p.due_on, p.dossier_id, p.seq LIMIT " +
+		a.add(out.PerPage) + " OFFSET " + a.add((out.Page-1)*out.PerPage) + ") p" + paymentItemJoins + " ORDER BY p.due_on, p.dossier_id, p.seq"
 	out.Items, err = s.paymentItems(ctx, sc, q, a)
 	return out, pgError("store.Payments", err)
 }

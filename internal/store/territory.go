@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -213,6 +215,121 @@ func (s *Store) SearchEPCI(ctx context.Context, q string, codes []string, limit 
 		return h, err
 	})
 	return out, pgError("store.SearchEPCI", err)
+}
+
+// TerritorySearch is what the territory editor's search shows: the communes
+// matching the query and the intercommunalités offered for a whole-EPCI
+// addition.
+type TerritorySearch struct {
+	Hits  []CommuneHit
+	EPCIs []EPCIHit
+}
+
+// terrPrefixIndexed is the longest name prefix with its own index
+// (communes_prefix1_idx … communes_prefix6_idx, migration 00180).
+const terrPrefixIndexed = 6
+
+// SearchTerritory is SearchCommunes(q, limit) then SearchEPCI(q, the first
+// epciLimit distinct EPCIs of those communes, epciLimit), the same rows in
+// the same order, in ONE statement (docs/rules.md §35.2): the codes of the
+// best matches, their details with the CPTS holding each (the territory map
+// carries no policy, §36; the holder's name is the registry identity any
+// membership reads), then the EPCIs. A name prefix of up to 6 characters is
+// read in population order from its own index (migration 00180), longer ones
+// from the name range; the word starts are read only when the names found
+// fewer than limit (a one-time filter); the EPCIs are found by the words of
+// their name (epci_words) and their communes and population are kept with
+// them (migration 00180). Reference data: no scope.
+func (s *Store) SearchTerritory(ctx context.Context, q string, limit, epciLimit int) (TerritorySearch, error) {
+	q = strings.TrimSpace(q)
+	if len(q) > 100 {
+		q = truncRunes(q, 100)
+	}
+	if limit <= 0 || limit > MaxSearchLimit {
+		limit = MaxSearchLimit
+	}
+	if epciLimit <= 0 || epciLimit > MaxSearchLimit {
+		epciLimit = MaxSearchLimit
+	}
+	if q == "" {
+		return TerritorySearch{}, nil
+	}
+	var a args
+	lim, elim := a.add(limit), a.add(epciLimit)
+	var codes, epciName string
+	if terrCodeLike(q) {
+		up := strings.ToUpper(q)
+		lo, hi := a.add(up), a.add(terrUpper(up))
+		codes = `SELECT code, min(rk) AS rk, max(pop) AS pop FROM (
+			SELECT code, 2 AS rk, population AS pop FROM communes WHERE actuelle AND code ~>=~ ` + lo + ` AND code ~<~ ` + hi + `
+			UNION ALL SELECT c.code, 2, c.population FROM communes c WHERE c.actuelle AND c.code IN
+				(SELECT commune FROM commune_codes_postaux WHERE code_postal ~>=~ ` + lo + ` AND code_postal ~<~ ` + hi + `)) x
+			GROUP BY code ORDER BY min(rk), max(pop) DESC, code LIMIT ` + lim
+		epciName = ""
+	} else {
+		p, up := a.add(q), a.add(terrUpper(q))
+		prefix := `nom_norm ~>=~ ` + p + ` AND nom_norm ~<~ ` + up
+		if n := utf8.RuneCountInString(q); n <= terrPrefixIndexed {
+			prefix = `left(nom_norm, ` + strconv.Itoa(n) + `) = ` + p
+		}
+		codes = `WITH names AS MATERIALIZED (
+				SELECT code, rk, pop FROM (
+					(SELECT code, 0 AS rk, population AS pop FROM communes WHERE actuelle AND nom_norm = ` + p + `)
+					UNION ALL
+					(SELECT code, 1, population FROM communes WHERE actuelle AND ` + prefix + ` AND nom_norm <> ` + p + `
+						ORDER BY population DESC, code LIMIT ` + lim + `)) x
+				ORDER BY rk, pop DESC, code LIMIT ` + lim + `),
+			words AS MATERIALIZED (
+				SELECT commune AS code, 3 AS rk, max(population) AS pop FROM commune_words
+				WHERE (SELECT count(*) FROM names) < ` + lim + ` AND actuelle AND word ~>=~ ` + p + ` AND word ~<~ ` + up + `
+					AND commune NOT IN (SELECT code FROM names)
+				GROUP BY commune ORDER BY max(population) DESC, commune LIMIT ` + lim + `)
+			SELECT code, rk, pop FROM names UNION ALL SELECT code, rk, pop FROM words ORDER BY rk, pop DESC, code LIMIT ` + lim
+		// A word of the EPCI's name starts with q (nom_norm LIKE 'q%' OR
+		// LIKE '% q%'): a prefix range on the suffixes that start a word.
+		epciName = ` UNION SELECT w.epci FROM epci_words w WHERE w.suffix ~>=~ ` + p + ` AND w.suffix ~<~ ` + up
+	}
+	sql := `WITH m AS MATERIALIZED (` + codes + `),
+	hits AS MATERIALIZED (
+		SELECT row_number() OVER (ORDER BY m.rk, m.pop DESC, m.code) AS n, c.code, c.nom, c.codes_postaux, c.departement,
+			d.nom AS dnom, c.population, coalesce(c.epci, '') AS epci, coalesce(e.nom, '') AS enom,
+			coalesce(tc.structure_id, 0) AS holder, coalesce(o.name, '') AS hname
+		FROM m JOIN communes c ON c.code = m.code
+		JOIN departements d ON d.code = c.departement
+		LEFT JOIN epci e ON e.code = c.epci
+		LEFT JOIN territory_communes tc ON tc.commune_code = c.code
+		LEFT JOIN organisations o ON o.id = tc.structure_id),
+	ec AS MATERIALIZED (SELECT array(SELECT epci FROM hits WHERE epci <> '' GROUP BY epci ORDER BY min(n) LIMIT ` + elim + `) AS codes),
+	cand AS (SELECT unnest(ec.codes) AS code FROM ec` + epciName + `),
+	es AS (SELECT e.code, e.nom, e.communes, e.population, e.code = ANY(ec.codes) AS ofhit FROM ec, epci e
+		WHERE e.code = ANY(ARRAY(SELECT code FROM cand)) AND e.communes > 0
+		ORDER BY ofhit DESC, e.population DESC, e.nom LIMIT ` + elim + `)
+	SELECT * FROM (
+		SELECT 0 AS kind, n, code, nom, codes_postaux, departement, dnom, population, epci, enom, holder, hname, 0 AS communes FROM hits
+		UNION ALL
+		SELECT 1, row_number() OVER (ORDER BY ofhit DESC, population DESC, nom), code, nom, NULL, '', '', population, '', '', 0, '', communes FROM es) r
+	ORDER BY kind, n`
+	rows, err := s.sys().Query(ctx, sql, a...)
+	if err != nil {
+		return TerritorySearch{}, pgError("store.SearchTerritory", err)
+	}
+	defer rows.Close()
+	var out TerritorySearch
+	for rows.Next() {
+		var kind, n int
+		var h CommuneHit
+		var communes int
+		if err := rows.Scan(&kind, &n, &h.Code, &h.Name, &h.PostalCodes, &h.Departement, &h.DepartementName, &h.Population,
+			&h.EPCI, &h.EPCIName, &h.HolderID, &h.HolderName, &communes); err != nil {
+			return TerritorySearch{}, pgError("store.SearchTerritory", err)
+		}
+		if kind == 0 {
+			out.Hits = append(out.Hits, h)
+		} else {
+			out.EPCIs = append(out.EPCIs, EPCIHit{Code: h.Code, Name: h.Name, Communes: communes, Population: h.Population})
+		}
+	}
+	return out, pgError("store.SearchTerritory", rows.Err())
 }
 
 // TerritoryCommune is one commune of a territory.
