@@ -73,9 +73,13 @@ func (s Scope) structures(alias string, a *args) string {
 		// than "seated OR EXISTS (a bound dossier)": the same rows, but each
 		// half is read through its index and the planner knows how few they
 		// are, instead of testing every structure of France one by one
-		// (docs/rules.md §35).
-		return alias + ".kind = 'structure' AND " + alias + ".id IN (SELECT ss.id FROM organisations ss WHERE ss.kind = 'structure' AND " +
-			s.seatIn("ss", a) + " UNION ALL SELECT sb.structure_id FROM dossiers sb WHERE sb." + s.boundColumn() + " = " + a.add(s.OrgID) + ")"
+		// (docs/rules.md §35). As = ANY(ARRAY(...)) rather than IN (...):
+		// the ids are computed once, then the structures read by their
+		// primary key; under a generic plan the planner cannot know the
+		// union is a few hundred ids and hashed it against every structure
+		// of France (a CPAM's payments filter: 5,0 → 1,2 ms).
+		return alias + ".kind = 'structure' AND " + alias + ".id = ANY(ARRAY(SELECT ss.id FROM organisations ss WHERE ss.kind = 'structure' AND " +
+			s.seatIn("ss", a) + " UNION ALL SELECT sb.structure_id FROM dossiers sb WHERE sb." + s.boundColumn() + " = " + a.add(s.OrgID) + "))"
 	}
 	return "FALSE"
 }
