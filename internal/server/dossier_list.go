@@ -91,7 +91,13 @@ func dossierListFilter(r *http.Request, sc store.Scope) (store.DossierFilter, wo
 // dossier, or why not (member role, ESS: workflow.Eligible).
 func (s *Server) canCreateDossier(r *http.Request, sc store.Scope) (bool, string) {
 	o, err := s.store.Structure(r.Context(), sc, sc.OrgID)
-	if err != nil {
+	return canCreateDossierOf(sc, o, err == nil)
+}
+
+// canCreateDossierOf is canCreateDossier for the viewer's structure o,
+// already read (found false: not in scope).
+func canCreateDossierOf(sc store.Scope, o store.Organisation, found bool) (bool, string) {
+	if !found {
 		return false, "Votre structure est introuvable."
 	}
 	if err := workflow.Eligible(o.StructureType); err != nil {

@@ -760,21 +760,31 @@ type ContractToSign struct {
 // (a_signer) that party has not signed yet, oldest first, at most limit, and
 // their total.
 func (s *Store) ContractsAwaitingSignature(ctx context.Context, sc Scope, party workflow.Party, limit int) ([]ContractToSign, int, error) {
+	var out []ContractToSign
+	var total int
+	rd := NewReads(sc)
+	rd.ContractsAwaitingSignature(party, limit, &out, &total)
+	if err := s.send(ctx, rd); err != nil {
+		return nil, 0, pgError("store.ContractsAwaitingSignature", err)
+	}
+	return out, total, nil
+}
+
+// ContractsAwaitingSignature queues the reads of
+// Store.ContractsAwaitingSignature (the count and the first ones) into *out
+// and *total.
+func (rd *Reads) ContractsAwaitingSignature(party workflow.Party, limit int, out *[]ContractToSign, total *int) {
 	var a args
 	w := ` WHERE c.state = 'a_signer' AND NOT EXISTS (SELECT 1 FROM contract_signatures cs WHERE cs.contract_id = c.id AND cs.party = ` +
-		a.add(string(party)) + `) AND ` + sc.contracts("c", &a)
-	var total int
-	if err := s.db(sc).QueryRow(ctx, `SELECT count(*)`+contractFrom+w, a...).Scan(&total); err != nil {
-		return nil, 0, pgError("store.ContractsAwaitingSignature", err)
-	}
-	rows, err := s.db(sc).Query(ctx, `SELECT c.dossier_id, o.name, (SELECT count(*) FROM contract_signatures cs WHERE cs.contract_id = c.id), c.created_at`+
-		contractFrom+w+` ORDER BY c.created_at, c.id LIMIT `+a.add(limit), a...)
-	if err != nil {
-		return nil, 0, pgError("store.ContractsAwaitingSignature", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContractToSign, error) {
-		var c ContractToSign
-		return c, r.Scan(&c.DossierID, &c.StructureName, &c.Signed, &c.Since)
+		a.add(string(party)) + `) AND ` + rd.sc.contracts("c", &a)
+	rd.b.Queue(`SELECT count(*)`+contractFrom+w, a...).QueryRow(func(r pgx.Row) error { return r.Scan(total) })
+	rd.b.Queue(`SELECT c.dossier_id, o.name, (SELECT count(*) FROM contract_signatures cs WHERE cs.contract_id = c.id), c.created_at`+
+		contractFrom+w+` ORDER BY c.created_at, c.id LIMIT `+a.add(limit), a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContractToSign, error) {
+			var c ContractToSign
+			return c, r.Scan(&c.DossierID, &c.StructureName, &c.Signed, &c.Since)
+		})
+		return err
 	})
-	return out, total, pgError("store.ContractsAwaitingSignature", err)
 }

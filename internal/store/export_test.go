@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/domain/contractlife"
+	"github.com/portail-aci/aci/internal/domain/funding"
 )
 
 // AddPaymentsForTest runs addPayments in its own transaction, for the
@@ -106,4 +108,59 @@ func (s *Store) ContractAlertsFromTermsForTest(ctx context.Context, sc Scope, to
 		out = append(out, as...)
 	}
 	return out, nil
+}
+
+// alertFacts reads the facts of every contract of cs by their ids (a batch
+// of three queries, after the contracts), as ContractAlerts did before it
+// read them with the contracts in one statement: the reference its test
+// compares with.
+func alertFacts(ctx context.Context, q batcher, cs []Contract) (map[int64]*yearFacts, error) {
+	out := map[int64]*yearFacts{}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+		out[c.ID] = &yearFacts{progress: map[funding.Mission]contractlife.Progress{}, status: map[int]string{}}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT contract_id, mission, started_on, deployed_on FROM contract_missions WHERE contract_id = ANY($1)`, ids)
+	b.Queue(`SELECT contract_id, year, status FROM year_evaluations WHERE contract_id = ANY($1)`, ids)
+	b.Queue(`SELECT contract_id, contract_year FROM contract_year_closings WHERE contract_id = ANY($1)`, ids)
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
+	var id int64
+	var m string
+	var started time.Time
+	var deployed *time.Time
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&id, &m, &started, &deployed}, func() error {
+		out[id].progress[funding.Mission(m)] = contractlife.Progress{Mission: funding.Mission(m), Started: domain.DateOf0(started), Deployed: dateOf(deployed)}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var n int
+	var st string
+	if rows, err = br.Query(); err != nil {
+		return nil, err
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&id, &n, &st}, func() error {
+		out[id].status[n] = st
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if rows, err = br.Query(); err != nil {
+		return nil, err
+	}
+	_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error {
+		out[id].closed = append(out[id].closed, n)
+		return nil
+	})
+	return out, err
 }

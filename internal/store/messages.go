@@ -395,16 +395,26 @@ func unreadMessagesFrom(sc Scope, dossierID int64, a *args) string {
 // max (each count stops at max rows: the badge does not read every unread
 // message of France to say « 99+ », docs/rules.md §35).
 func (s *Store) UnreadTotal(ctx context.Context, sc Scope, max int) (int, error) {
+	var n int
+	rd := NewReads(sc)
+	rd.UnreadTotal(max, &n)
+	err := s.send(ctx, rd)
+	return n, pgError("store.UnreadTotal", err)
+}
+
+// UnreadTotal queues the read of Store.UnreadTotal into *n (0, and nothing
+// queued, for an invalid scope).
+func (rd *Reads) UnreadTotal(max int, n *int) {
+	*n = 0
+	sc := rd.sc
 	if !sc.Valid() || max <= 0 {
-		return 0, nil
+		return
 	}
 	var a args
 	lim := a.add(max)
 	q := `SELECT least((SELECT count(*) FROM (SELECT 1 FROM notifications WHERE user_id = ` + a.add(sc.UserID) + ` AND read_at IS NULL LIMIT ` + lim + `) n) + (` +
 		`SELECT count(*) FROM (SELECT 1` + unreadMessagesFrom(sc, 0, &a) + ` LIMIT ` + lim + `) m), ` + lim + `)`
-	var n int
-	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&n)
-	return n, pgError("store.UnreadTotal", err)
+	rd.b.Queue(q, a...).QueryRow(func(r pgx.Row) error { return r.Scan(n) })
 }
 
 // UnreadMessages counts the messages the user has not read in the threads

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -216,13 +217,35 @@ func (s *Store) ListStructures(ctx context.Context, sc Scope, f StructureFilter,
 // Structure returns one structure in scope; outside the scope it is not
 // found.
 func (s *Store) Structure(ctx context.Context, sc Scope, id int64) (Organisation, error) {
-	var a args
-	q := "SELECT " + orgColumns + orgFrom + " WHERE o.id = " + a.add(id) + " AND " + sc.structures("o", &a)
-	o, err := scanOrg(s.db(sc).QueryRow(ctx, q, a...))
-	if err != nil {
+	var o Organisation
+	var found bool
+	rd := NewReads(sc)
+	rd.Structure(id, &o, &found)
+	if err := s.send(ctx, rd); err != nil {
 		return o, pgError("store.Structure", err)
 	}
+	if !found {
+		return o, pgError("store.Structure", pgx.ErrNoRows)
+	}
 	return o, nil
+}
+
+// Structure queues the read of Store.Structure into *o; *found is false
+// when the structure is not in scope.
+func (rd *Reads) Structure(id int64, o *Organisation, found *bool) {
+	var a args
+	q := "SELECT " + orgColumns + orgFrom + " WHERE o.id = " + a.add(id) + " AND " + rd.sc.structures("o", &a)
+	*found = false
+	rd.b.Queue(q, a...).QueryRow(func(r pgx.Row) error {
+		var err error
+		*o, err = scanOrg(r)
+		if errors.Is(err, pgx.ErrNoRows) {
+			*o = Organisation{}
+			return nil
+		}
+		*found = err == nil
+		return err
+	})
 }
 
 // Organisation returns any organisation by id, without scope: only for the

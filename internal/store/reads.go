@@ -1,0 +1,50 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Reads are the independent reads of one page — its frame (the unread
+// badge) and its blocks — queued by the handler, then sent in one batch:
+// one round trip to PostgreSQL (docs/rules.md §35.1). Each read keeps its
+// own scope predicate, and its statement is the one of its single-read
+// function (both queue it with the same queueX function): one SQL per read.
+// A read's result is in its destination once Send has returned nil.
+type Reads struct {
+	sc    Scope
+	b     pgx.Batch
+	after []func() error
+}
+
+// NewReads starts the reads of a page, all run for sc.
+func NewReads(sc Scope) *Reads { return &Reads{sc: sc} }
+
+// Len is the number of statements queued.
+func (rd *Reads) Len() int { return len(rd.b.QueuedQueries) }
+
+// then runs f once the batch has been read (what a read computes from its
+// rows, in order).
+func (rd *Reads) then(f func() error) { rd.after = append(rd.after, f) }
+
+// Send runs the reads queued on rd in one batch. A failed read fails the
+// page (as each single read did).
+func (s *Store) Send(ctx context.Context, rd *Reads) error {
+	return pgError("store.Send", s.send(ctx, rd))
+}
+
+// send is Send without its error's origin: a single read names its own.
+func (s *Store) send(ctx context.Context, rd *Reads) error {
+	if len(rd.b.QueuedQueries) > 0 {
+		if err := s.db(rd.sc).SendBatch(ctx, &rd.b).Close(); err != nil {
+			return err
+		}
+	}
+	for _, f := range rd.after {
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
