@@ -219,12 +219,13 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// and ends itself — begin, 6 selects, rollback and three reads made
 		// 11 statements — and the facilitators of the accelerator form: 6.
 		{referent, dpath(val, ""), 6},
-		// The contract, its signatures, then its avenants and its payments
-		// in one batch (the payments read by the contract already in hand,
-		// scope-checked: no second scope check by the dossier; 7 before):
-		// 5 (one more for the avenants' signatures when it has avenants).
-		{msp, dpath(lille, "/contrat"), 5},
-		{cpamNord, dpath(lille, "/contrat"), 5},
+		// The contract with its signatures (one statement: they come in its
+		// row), then the page's batch — the frame's badge, the crises of a
+		// CPTS contract, its avenants and its payments (read by the contract
+		// already in hand, scope-checked): 3 (5 before; one more for the
+		// avenants' signatures when it has avenants).
+		{msp, dpath(lille, "/contrat"), 3},
+		{cpamNord, dpath(lille, "/contrat"), 3},
 		// The territory editor with a search: the structure (withStructure),
 		// the CPTS scope check then its communes, version and population
 		// vintage (one batch), the search (codes, then rows), the EPCI

@@ -164,3 +164,11 @@ func alertFacts(ctx context.Context, q batcher, cs []Contract) (map[int64]*yearF
 	})
 	return out, err
 }
+
+// SignaturesForTest reads the signatures of contract c as the contract's
+// reads did before they came in its row (loadSignatures), for the test that
+// both give the same.
+func (s *Store) SignaturesForTest(ctx context.Context, sc Scope, c Contract) ([]Signature, error) {
+	err := loadSignatures(ctx, s.db(sc), &c)
+	return c.Signatures, err
+}

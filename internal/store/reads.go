@@ -15,7 +15,7 @@ import (
 type Reads struct {
 	sc    Scope
 	b     pgx.Batch
-	after []func() error
+	after []func(ctx context.Context, s *Store) error
 }
 
 // NewReads starts the reads of a page, all run for sc.
@@ -24,9 +24,10 @@ func NewReads(sc Scope) *Reads { return &Reads{sc: sc} }
 // Len is the number of statements queued.
 func (rd *Reads) Len() int { return len(rd.b.QueuedQueries) }
 
-// then runs f once the batch has been read (what a read computes from its
-// rows, in order).
-func (rd *Reads) then(f func() error) { rd.after = append(rd.after, f) }
+// then runs f once the batch has been read: what a read needs only when the
+// batch found something (another round trip then, as the avenants'
+// signatures when a contract has avenants).
+func (rd *Reads) then(f func(ctx context.Context, s *Store) error) { rd.after = append(rd.after, f) }
 
 // Send runs the reads queued on rd in one batch. A failed read fails the
 // page (as each single read did).
@@ -42,7 +43,7 @@ func (s *Store) send(ctx context.Context, rd *Reads) error {
 		}
 	}
 	for _, f := range rd.after {
-		if err := f(); err != nil {
+		if err := f(ctx, s); err != nil {
 			return err
 		}
 	}
