@@ -209,16 +209,16 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// populations (one query for the page, not one per row).
 		{admin, "/structures", 5},
 		{coord, "/structures", 4},
-		// A dossier: the frame, the dossier (withDossier), then its page in
-		// one batch (history, complements, amorçage payments: 3 statements
-		// before) and the accelerator sessions with their scope check (one
-		// batch): 5.
-		{coord, dpath(val, ""), 5},
+		// A dossier: the session, the dossier (withDossier), then its page in
+		// one batch — the frame's badge, history, complements, amorçage
+		// payments, the contract of an accepted dossier, the accelerator
+		// sessions with their scope check: 3 (5 before).
+		{coord, dpath(val, ""), 3},
 		// The referent's batch also holds the instruction checklist (its
-		// six reads), the whole batch one read-only snapshot that it opens
-		// and ends itself — begin, 6 selects, rollback and three reads made
-		// 11 statements — and the facilitators of the accelerator form: 6.
-		{referent, dpath(val, ""), 6},
+		// six reads) and the facilitators of the accelerator form, the whole
+		// batch one read-only snapshot that it opens and ends itself: 3 (6
+		// before, 11 before the checklist's batch).
+		{referent, dpath(val, ""), 3},
 		// The contract with its signatures (one statement: they come in its
 		// row), then the page's batch — the frame's badge, the crises of a
 		// CPTS contract, its avenants and its payments (read by the contract

@@ -106,10 +106,23 @@ func (s *Store) StructureContract(ctx context.Context, sc Scope, id int64) (Home
 // *ok.
 func (rd *Reads) StructureContract(id int64, c *HomeContract, ok *bool) {
 	var a args
+	rd.homeContract(`c.structure_id = `+a.add(id), &a, c, ok)
+}
+
+// DossierContract queues the read of the contract of dossier id in scope,
+// as a home shows it, into *c and *ok (false: none).
+func (rd *Reads) DossierContract(id int64, c *HomeContract, ok *bool) {
+	var a args
+	rd.homeContract(`c.dossier_id = `+a.add(id), &a, c, ok)
+}
+
+// homeContract queues the read of the last contract matching where (its
+// arguments in a) in scope.
+func (rd *Reads) homeContract(where string, a *args, c *HomeContract, ok *bool) {
 	q := `SELECT c.id, c.dossier_id, c.structure_type, c.state, c.start_date, c.end_date, c.resiliation_effective_on` + contractFrom +
-		` WHERE c.structure_id = ` + a.add(id) + ` AND ` + rd.sc.contracts("c", &a) + ` ORDER BY c.id DESC LIMIT 1`
+		` WHERE ` + where + ` AND ` + rd.sc.contracts("c", a) + ` ORDER BY c.id DESC LIMIT 1`
 	*c, *ok = HomeContract{}, false
-	rd.b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+	rd.b.Queue(q, *a...).Query(func(rows pgx.Rows) error {
 		defer rows.Close()
 		if !rows.Next() {
 			return rows.Err()

@@ -16,7 +16,13 @@ type Reads struct {
 	sc    Scope
 	b     pgx.Batch
 	after []func(ctx context.Context, s *Store) error
+	snap  bool // one read-only snapshot (Snapshot)
 }
+
+// Snapshot makes the batch one read-only snapshot (REPEATABLE READ): its
+// reads see the same state, as the instruction checklist needs
+// (docs/rules.md §35.1).
+func (rd *Reads) Snapshot() { rd.snap = true }
 
 // NewReads starts the reads of a page, all run for sc.
 func NewReads(sc Scope) *Reads { return &Reads{sc: sc} }
@@ -38,7 +44,14 @@ func (s *Store) Send(ctx context.Context, rd *Reads) error {
 // send is Send without its error's origin: a single read names its own.
 func (s *Store) send(ctx context.Context, rd *Reads) error {
 	if len(rd.b.QueuedQueries) > 0 {
-		if err := s.db(rd.sc).SendBatch(ctx, &rd.b).Close(); err != nil {
+		b := &rd.b
+		if rd.snap {
+			b = &pgx.Batch{}
+			b.Queue(beginSnapshot)
+			b.QueuedQueries = append(b.QueuedQueries, rd.b.QueuedQueries...)
+			b.Queue(endSnapshot)
+		}
+		if err := s.db(rd.sc).SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
 	}
