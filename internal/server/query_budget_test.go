@@ -241,9 +241,11 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// details) and the EPCIs of the matches: 13 — the search's two
 		// statements could become one.
 		{"fresh", freshTerritory, 13},
-		// The barèmes (3 tables, one batch) and the viewer's CPTS for the
-		// "simulate my structure" shortcut (one batch, then populations).
-		{coord, "/simulateur", 5},
+		// The barèmes (3 tables), the viewer's CPTS for the "simulate my
+		// structure" shortcut (count and page) and their populations (read
+		// by the page's ids as a subquery) with the frame's badge: one batch,
+		// 2 (5 before).
+		{coord, "/simulateur", 2},
 		{coord, "/notifications", 5},
 	} {
 		if p.who == "fresh" {
