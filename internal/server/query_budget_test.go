@@ -202,9 +202,10 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		{ars, "/", 2},
 		{dcgdr, "/", 2}, // the queue and the region's CPTS: 2 (4 before)
 		{admin, "/", 2},
-		// Lists: the frame and the page with its count (one batch).
-		{referent, "/dossiers", 3},
-		{referent, "/instruction", 3},
+		// Lists: the session, then the page with its count and the frame's
+		// badge (one batch): 2 (3 before).
+		{referent, "/dossiers", 2},
+		{referent, "/instruction", 2},
 		// The admin's filter adds the départements and the page's CPTS
 		// populations (one query for the page, not one per row).
 		{admin, "/structures", 5},
