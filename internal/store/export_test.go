@@ -172,3 +172,19 @@ func (s *Store) SignaturesForTest(ctx context.Context, sc Scope, c Contract) ([]
 	err := loadSignatures(ctx, s.db(sc), &c)
 	return c.Signatures, err
 }
+
+// UnreadTotalJoinedForTest is UnreadTotal as it counted the messages before
+// it left out the joins to dossiers and organisations, for the test that
+// both count the same.
+func (s *Store) UnreadTotalJoinedForTest(ctx context.Context, sc Scope, max int) (int, error) {
+	var a args
+	lim := a.add(max)
+	q := `SELECT least((SELECT count(*) FROM (SELECT 1 FROM notifications WHERE user_id = ` + a.add(sc.UserID) + ` AND read_at IS NULL LIMIT ` + lim + `) n) + (` +
+		`SELECT count(*) FROM (SELECT 1 FROM messages m JOIN dossiers d ON d.id = m.dossier_id JOIN organisations o ON o.id = d.structure_id
+		LEFT JOIN message_reads r ON r.dossier_id = m.dossier_id AND r.user_id = ` + a.add(sc.UserID) + `
+		WHERE m.id > coalesce(r.last_read_message_id, 0) AND m.author_user_id IS DISTINCT FROM ` + a.add(sc.UserID) +
+		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.dossiers("d", &a) + ` LIMIT ` + lim + `) m), ` + lim + `)`
+	var n int
+	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&n)
+	return n, err
+}

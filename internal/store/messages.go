@@ -379,11 +379,18 @@ func unreadMessagesSQL(sc Scope, dossierID int64, a *args) string {
 
 // unreadMessagesFrom is the FROM and WHERE clauses of the messages of
 // UnreadMessages (sc valid).
+//
+// The messages' dossiers are checked with Scope.ofDossier on m.dossier_id,
+// not by joining dossiers and organisations for Scope.dossiers: the same
+// messages (every message has its dossier, every dossier its structure),
+// without two joins whose row-level security policies ran for every message
+// counted — on every page, since the frame's badge counts them
+// (docs/rules.md §35.1; TestUnreadWithoutJoinsSameCount compares both).
 func unreadMessagesFrom(sc Scope, dossierID int64, a *args) string {
-	q := ` FROM messages m JOIN dossiers d ON d.id = m.dossier_id JOIN organisations o ON o.id = d.structure_id
+	q := ` FROM messages m
 		LEFT JOIN message_reads r ON r.dossier_id = m.dossier_id AND r.user_id = ` + a.add(sc.UserID) + `
 		WHERE m.id > coalesce(r.last_read_message_id, 0) AND m.author_user_id IS DISTINCT FROM ` + a.add(sc.UserID) +
-		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.dossiers("d", a)
+		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.ofDossier("m.dossier_id", a)
 	if dossierID > 0 {
 		q += " AND m.dossier_id = " + a.add(dossierID)
 	}
