@@ -123,22 +123,6 @@ func (rd *Reads) ContractAlerts(today domain.Date, limit int, out *[]ContractAle
 	})
 }
 
-// scanAlertContract reads the part of a contract its alerts use.
-func scanAlertContract(r pgx.CollectableRow) (Contract, error) {
-	var c Contract
-	var st string
-	var start, end *time.Time
-	var missions []string
-	if err := r.Scan(&c.ID, &c.StructureName, &st, &start, &end, &missions); err != nil {
-		return c, err
-	}
-	c.StructureType, c.Start, c.End = domain.StructureType(st), dateOf(start), dateOf(end)
-	for _, m := range missions {
-		c.Terms.Missions = append(c.Terms.Missions, ContractMission{Code: funding.Mission(m)})
-	}
-	return c, nil
-}
-
 // yearFacts are what the alerts of one contract read: its missions'
 // progress, its evaluations' states by year and its closed years.
 type yearFacts struct {
