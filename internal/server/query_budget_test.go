@@ -261,7 +261,9 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// by the page's ids as a subquery) with the frame's badge: one batch,
 		// 2 (5 before).
 		{coord, "/simulateur", 2},
-		{coord, "/notifications", 5},
+		// The notifications (count and page), the unread count and the
+		// frame's badge in one batch: 2 (5 before).
+		{coord, "/notifications", 2},
 	} {
 		if p.who == "fresh" {
 			// The search ran: the page lists the communes found.

@@ -17,7 +17,12 @@ type Reads struct {
 	b     pgx.Batch
 	after []func(ctx context.Context, s *Store) error
 	snap  bool // one read-only snapshot (Snapshot)
+	sys   bool // sent as the system (sysReads)
 }
+
+// sysReads are reads of the system paths (s.sys()): a single read of a
+// user's own rows outside any scope, as ListNotifications.
+func sysReads() *Reads { return &Reads{sys: true} }
 
 // Snapshot makes the batch one read-only snapshot (REPEATABLE READ): its
 // reads see the same state, as the instruction checklist needs
@@ -51,7 +56,11 @@ func (s *Store) send(ctx context.Context, rd *Reads) error {
 			b.QueuedQueries = append(b.QueuedQueries, rd.b.QueuedQueries...)
 			b.Queue(endSnapshot)
 		}
-		if err := s.db(rd.sc).SendBatch(ctx, b).Close(); err != nil {
+		q := s.db(rd.sc)
+		if rd.sys {
+			q = s.sys()
+		}
+		if err := q.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
 	}
