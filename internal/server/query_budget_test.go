@@ -220,10 +220,12 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		// badge (one batch): 2 (3 before).
 		{referent, "/dossiers", 2},
 		{referent, "/instruction", 2},
-		// The admin's filter adds the départements and the page's CPTS
-		// populations (one query for the page, not one per row).
-		{admin, "/structures", 5},
-		{coord, "/structures", 4},
+		// The structures list: its count and page, the page's territories'
+		// totals (by the page's ids, no longer after the page), the admin's
+		// département choices and the frame's badge in one batch: 2 (5 and
+		// 4 before).
+		{admin, "/structures", 2},
+		{coord, "/structures", 2},
 		// A dossier: the session, the dossier (withDossier), then its page in
 		// one batch — the frame's badge, history, complements, amorçage
 		// payments, the contract of an accepted dossier, the accelerator
