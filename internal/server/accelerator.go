@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
@@ -24,18 +23,38 @@ type acceleratorState struct {
 	reportErr string
 }
 
-func (s *Server) acceleratorView(ctx context.Context, sc store.Scope, d store.Dossier, p access.Permission, st *acceleratorState) (pages.AcceleratorView, error) {
+// acceleratorData is what the accelerator block reads, in the dossier
+// page's batch (acceleratorReads).
+type acceleratorData struct {
+	sessions     []store.AcceleratorSession
+	facilitators []store.FacilitatorChoice
+}
+
+// acceleratorReads queues on rd what the accelerator block of dossier d
+// shows: its sessions (a CPTS's dossier) and, for who schedules them, the
+// facilitators to choose from.
+func (s *Server) acceleratorReads(rd *store.Reads, sc store.Scope, d store.Dossier, p access.Permission) *acceleratorData {
+	a := &acceleratorData{}
+	if d.StructureType != domain.CPTS {
+		return a
+	}
+	rd.AcceleratorSessions(d.ID, &a.sessions)
+	if p.Can(access.ActOrganiseAccelerator) {
+		rd.FacilitatorChoices(&a.facilitators)
+	}
+	return a
+}
+
+// acceleratorView is the accelerator block of dossier d from what
+// acceleratorReads read.
+func (s *Server) acceleratorView(sc store.Scope, d store.Dossier, p access.Permission, st *acceleratorState, data *acceleratorData) pages.AcceleratorView {
 	v := pages.AcceleratorView{DossierID: d.ID, CanSchedule: p.Can(access.ActOrganiseAccelerator),
 		Applies: d.StructureType == domain.CPTS}
 	if !v.Applies {
-		return v, nil
-	}
-	list, err := s.store.AcceleratorSessions(ctx, sc, d.ID)
-	if err != nil {
-		return v, err
+		return v
 	}
 	today := domain.DateOf(s.now())
-	for _, a := range list {
+	for _, a := range data.sessions {
 		row := pages.AcceleratorRow{ID: a.ID, On: a.On.French(), Length: a.Length.Label(), Facilitator: a.Facilitator,
 			Participants: a.Participants, Organiser: a.OrganiserName, Report: a.Report, ReportBy: a.ReportByName,
 			CanReport: a.ReportAt == nil && p.Can(access.ActOrganiseAccelerator) && store.OrganisesAccelerator(sc, a) && !today.Before(a.On),
@@ -49,11 +68,7 @@ func (s *Server) acceleratorView(ctx context.Context, sc store.Scope, d store.Do
 		v.Sessions = append(v.Sessions, row)
 	}
 	if v.CanSchedule {
-		users, err := s.store.FacilitatorChoices(ctx, sc)
-		if err != nil {
-			return v, err
-		}
-		for _, u := range users {
+		for _, u := range data.facilitators {
 			v.Facilitators = append(v.Facilitators, pages.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name})
 		}
 		v.Form = pages.AcceleratorForm{FacilitatorID: strconv.FormatInt(sc.UserID, 10), Length: string(workflow.HalfDay)}
@@ -61,7 +76,7 @@ func (s *Server) acceleratorView(ctx context.Context, sc store.Scope, d store.Do
 			v.Form = st.form
 		}
 	}
-	return v, nil
+	return v
 }
 
 // acceleratorSchedule is POST /dossiers/{id}/accelerateur.

@@ -141,26 +141,29 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 	signatureView(&v, sc, c, p)
 	v.CanRequest = p.Can(access.ActRequestTermination)
 	v.CanAvenant = p.Can(access.ActProposeAvenant)
+	// The page's reads — the frame's badge, the crises of a CPTS contract
+	// under way, the avenants and the payments of the contract in hand — in
+	// one batch (docs/rules.md §35.1).
+	rd := store.NewReads(sc)
+	fr := s.readFrame(rd)
+	var ks []store.ContractCrisis
 	if !c.Start.IsZero() {
 		v.AvenantsURL = contractURL(c.ID, "/avenants")
 		if c.StructureType == domain.CPTS {
 			v.PlanURL = contractURL(c.ID, "/plan-crise")
-			ks, err := s.store.ContractCrises(ctx, sc, c.ID)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			for _, k := range ks {
-				v.Crises = append(v.Crises, pages.ContractCrisisLine{URL: "/crises/" + strconv.FormatInt(k.CrisisID, 10), Name: k.Name,
-					Declared: k.Declared.French(), Amount: domain.FormatEUR(k.Amount), Reason: k.Reason, Paid: k.Paid})
-			}
+			rd.ContractCrises(c.ID, &ks)
 		}
 	}
-	// The avenants and the payments of the contract in hand: one batch.
-	avs, ps, err := s.store.ContractAvenantsAndPayments(ctx, sc, c)
-	if err != nil {
+	var avs []store.Avenant
+	var ps []store.PaymentRow
+	rd.ContractAvenantsAndPayments(c, &avs, &ps)
+	if err := s.store.Send(ctx, rd); err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	for _, k := range ks {
+		v.Crises = append(v.Crises, pages.ContractCrisisLine{URL: "/crises/" + strconv.FormatInt(k.CrisisID, 10), Name: k.Name,
+			Declared: k.Declared.French(), Amount: domain.FormatEUR(k.Amount), Reason: k.Reason, Paid: k.Paid})
 	}
 	v.Avenants = avenantLines(c.ID, avs)
 	v.CanResilier = p.Can(access.ActTerminate)
@@ -169,7 +172,7 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sc store
 	paid := paymentsView(&v, c, ps)
 	terminationView(&v, sc, c, paid, today)
 	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, status, pages.ContractPage(s.page(r, "Contrat — "+c.StructureName), v))
+	s.render(w, r, status, pages.ContractPage(s.pageOf(r, "Contrat — "+c.StructureName, fr), v))
 }
 
 // signatureView fills the signing block of a contract à signer: the sign form

@@ -23,83 +23,103 @@ import (
 // homeNextPayments bounds the payments listed in a structure's deadlines.
 const homeNextPayments = 4
 
-// moneyHomeBlocks says what waits for the viewer on the money side; hc is
-// a structure viewer's latest contract (nil: none, or not a structure).
-func (s *Server) moneyHomeBlocks(r *http.Request, hc *store.HomeContract) ([]pages.HomeBlock, error) {
+// moneyHomeBlocks says what waits for the viewer on the money side; h holds
+// a structure viewer's latest contract (none, or not a structure: no
+// block). It queues its reads on rd (the home's batch) and builds the blocks
+// once rd is sent.
+func (s *Server) moneyHomeBlocks(r *http.Request, rd *store.Reads, h *homeReads) func() ([]pages.HomeBlock, error) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	today := domain.DateOf(s.now())
-	var out []pages.HomeBlock
 	if viewerCan(r, access.ActWorkAsStructure) {
-		if hc == nil || hc.Start.IsZero() {
-			return nil, nil
-		}
-		c := *hc
-		href := "/contrats/" + dItoa(c.ID)
-		dl := pages.HomeBlock{Title: "Prochaines échéances", More: "/dossiers/" + dItoa(c.DossierID) + "/contrat",
-			Empty: "Aucun versement n'est plus attendu sur votre contrat."}
-		ps, err := s.store.NextPayments(ctx, sc, sc.OrgID, homeNextPayments)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range ps {
-			dl.Items = append(dl.Items, pages.HomeItem{Label: paymentDueLabel(p), Href: "/dossiers/" + dItoa(c.DossierID) + "/contrat",
-				Status: contractlife.PaymentState(p.Status).Label(), Detail: paymentDueDetail(p, today)})
-		}
-		out = append(out, dl)
-		if inForce(c.State) {
-			decl := pages.HomeBlock{Title: "À déclarer", Empty: "Aucune déclaration d'indicateurs n'est attendue : votre contrat arrive à son terme."}
-			if n, w, ok := nextDeclaration(c, today); ok {
-				it := pages.HomeItem{Href: href}
-				if w.Contains(today) {
-					it.Label, it.Status = "Déclarez les indicateurs de l'année "+strconv.Itoa(n), "Ouverte"
-					it.Detail = "Période de déclaration " + w.Label() + " : clôture " + dDaysText(today.DaysUntil(w.Close)) + "."
-				} else {
-					it.Label, it.Status = "Prochaine déclaration : indicateurs de l'année "+strconv.Itoa(n), "À venir"
-					it.Detail = "La déclaration sera ouverte " + w.Label() + "."
-				}
-				decl.Items = []pages.HomeItem{it}
+		// Read once the contract is known, when it has started.
+		var ps []store.PaymentDue
+		h.onContract(func(rd *store.Reads) {
+			if !h.contract.Start.IsZero() {
+				rd.NextPayments(sc.OrgID, homeNextPayments, &ps)
 			}
-			out = append(out, decl)
+		})
+		return func() ([]pages.HomeBlock, error) {
+			hc := h.hc()
+			if hc == nil || hc.Start.IsZero() {
+				return nil, nil
+			}
+			c := *hc
+			var out []pages.HomeBlock
+			href := "/contrats/" + dItoa(c.ID)
+			dl := pages.HomeBlock{Title: "Prochaines échéances", More: "/dossiers/" + dItoa(c.DossierID) + "/contrat",
+				Empty: "Aucun versement n'est plus attendu sur votre contrat."}
+			for _, p := range ps {
+				dl.Items = append(dl.Items, pages.HomeItem{Label: paymentDueLabel(p), Href: "/dossiers/" + dItoa(c.DossierID) + "/contrat",
+					Status: contractlife.PaymentState(p.Status).Label(), Detail: paymentDueDetail(p, today)})
+			}
+			out = append(out, dl)
+			if inForce(c.State) {
+				decl := pages.HomeBlock{Title: "À déclarer", Empty: "Aucune déclaration d'indicateurs n'est attendue : votre contrat arrive à son terme."}
+				if n, w, ok := nextDeclaration(c, today); ok {
+					it := pages.HomeItem{Href: href}
+					if w.Contains(today) {
+						it.Label, it.Status = "Déclarez les indicateurs de l'année "+strconv.Itoa(n), "Ouverte"
+						it.Detail = "Période de déclaration " + w.Label() + " : clôture " + dDaysText(today.DaysUntil(w.Close)) + "."
+					} else {
+						it.Label, it.Status = "Prochaine déclaration : indicateurs de l'année "+strconv.Itoa(n), "À venir"
+						it.Detail = "La déclaration sera ouverte " + w.Label() + "."
+					}
+					decl.Items = []pages.HomeItem{it}
+				}
+				out = append(out, decl)
+			}
+			return out, nil
+		}
+	}
+	var toOrder func() []pages.HomeBlock
+	if canOrderPayments(sc) {
+		var n int
+		var sum domain.Cents
+		rd.PaymentsToOrder(today, &n, &sum)
+		// The referent follows the contracts his manager signs (the manager
+		// has his own block, signatureHomeBlock).
+		follows := !access.For(sc.Viewer(), access.Contract(0, domain.CPTS, workflow.ASigner, nil)).Can(access.ActSignCPAM)
+		var cs []store.ContractToSign
+		var total int
+		if follows {
+			rd.ContractsAwaitingSignature(workflow.PartyCPAM, homeItemsMax, &cs, &total)
+		}
+		toOrder = func() []pages.HomeBlock {
+			b := pages.HomeBlock{Title: "Paiements à ordonnancer", More: "/paiements?etat=prevu",
+				Empty: "Aucun paiement prévu n'est échu au " + today.French() + " : rien à ordonnancer."}
+			if n > 0 {
+				b.Items = []pages.HomeItem{{Label: strconv.Itoa(n) + " paiement(s) prévu(s) à ordonnancer", Href: "/paiements?etat=prevu",
+					Status: domain.FormatEUR(sum), Detail: "Échus au " + today.French() + " : " + domain.FormatEUR(sum) + " au total."}}
+			}
+			out := []pages.HomeBlock{b}
+			if follows {
+				cb := pages.HomeBlock{Title: "Contrats en attente de la signature de la CPAM", Empty: "Aucun contrat n'attend la signature de " + sc.OrgName + "."}
+				for _, c := range cs {
+					cb.Items = append(cb.Items, pages.HomeItem{Label: c.StructureName, Href: "/dossiers/" + dItoa(c.DossierID) + "/contrat",
+						Status: "À signer", Detail: strconv.Itoa(c.Signed) + " signature(s) sur 3 ; contrat à signer depuis le " + domain.DateOf(c.Since).French() + "."})
+				}
+				if total > len(cs) {
+					cb.Items = append(cb.Items, pages.HomeItem{Label: "et " + strconv.Itoa(total-len(cs)) + " autre(s)", Href: "/dossiers"})
+				}
+				out = append(out, cb)
+			}
+			return out
+		}
+	}
+	crises := viewerCan(r, access.ActDeclareCrisis) // the ARS director declares them (docs/rules.md §31)
+	return func() ([]pages.HomeBlock, error) {
+		var out []pages.HomeBlock
+		if toOrder != nil {
+			out = append(out, toOrder()...)
+		}
+		if crises {
+			out = append(out, pages.HomeBlock{Title: "Crises sanitaires", More: "/crises", Items: []pages.HomeItem{{
+				Label: "Déclarer une crise sanitaire ou suivre les crises en cours", Href: "/crises",
+				Detail: "La part variable « crise » est calculée pour chaque CPTS au contrat actif du territoire touché."}}})
 		}
 		return out, nil
 	}
-	if canOrderPayments(sc) {
-		n, sum, err := s.store.PaymentsToOrder(ctx, sc, today)
-		if err != nil {
-			return nil, err
-		}
-		b := pages.HomeBlock{Title: "Paiements à ordonnancer", More: "/paiements?etat=prevu",
-			Empty: "Aucun paiement prévu n'est échu au " + today.French() + " : rien à ordonnancer."}
-		if n > 0 {
-			b.Items = []pages.HomeItem{{Label: strconv.Itoa(n) + " paiement(s) prévu(s) à ordonnancer", Href: "/paiements?etat=prevu",
-				Status: domain.FormatEUR(sum), Detail: "Échus au " + today.French() + " : " + domain.FormatEUR(sum) + " au total."}}
-		}
-		out = append(out, b)
-		// The referent follows the contracts his manager signs (the manager
-		// has his own block, signatureHomeBlock).
-		if !access.For(sc.Viewer(), access.Contract(0, domain.CPTS, workflow.ASigner, nil)).Can(access.ActSignCPAM) {
-			cs, total, err := s.store.ContractsAwaitingSignature(ctx, sc, workflow.PartyCPAM, homeItemsMax)
-			if err != nil {
-				return nil, err
-			}
-			cb := pages.HomeBlock{Title: "Contrats en attente de la signature de la CPAM", Empty: "Aucun contrat n'attend la signature de " + sc.OrgName + "."}
-			for _, c := range cs {
-				cb.Items = append(cb.Items, pages.HomeItem{Label: c.StructureName, Href: "/dossiers/" + dItoa(c.DossierID) + "/contrat",
-					Status: "À signer", Detail: strconv.Itoa(c.Signed) + " signature(s) sur 3 ; contrat à signer depuis le " + domain.DateOf(c.Since).French() + "."})
-			}
-			if total > len(cs) {
-				cb.Items = append(cb.Items, pages.HomeItem{Label: "et " + strconv.Itoa(total-len(cs)) + " autre(s)", Href: "/dossiers"})
-			}
-			out = append(out, cb)
-		}
-	}
-	if viewerCan(r, access.ActDeclareCrisis) { // the ARS director declares them (docs/rules.md §31)
-		out = append(out, pages.HomeBlock{Title: "Crises sanitaires", More: "/crises", Items: []pages.HomeItem{{
-			Label: "Déclarer une crise sanitaire ou suivre les crises en cours", Href: "/crises",
-			Detail: "La part variable « crise » est calculée pour chaque CPTS au contrat actif du territoire touché."}}})
-	}
-	return out, nil
 }
 
 // canOrderPayments: the viewer orders payments for a CPAM (its referent or
@@ -182,39 +202,43 @@ func statementKindLabel(k funding.Kind) string {
 
 // homeDashboard is the home's money panel: the structure's money per
 // contract year; for ARS and DCGDR, their region's CPTS by tier and state.
-func (s *Server) homeDashboard(r *http.Request, hc *store.HomeContract) (pages.HomeDashboard, error) {
-	ctx := r.Context()
-	sc, _ := scopeFrom(ctx)
-	var d pages.HomeDashboard
+// It queues its reads on rd (the home's batch) and builds the panel once rd
+// is sent.
+func (s *Server) homeDashboard(r *http.Request, rd *store.Reads, h *homeReads) func() pages.HomeDashboard {
+	sc, _ := scopeFrom(r.Context())
 	switch {
 	case viewerCan(r, access.ActWorkAsStructure):
-		if hc == nil {
-			return d, nil
-		}
-		c := *hc
-		d.Statements = s.statementYears(c, sc.OrgID)
-		ys, err := s.store.StructureMoney(ctx, sc, sc.OrgID)
-		if err != nil {
-			return d, err
-		}
-		d.Money = moneyChart("annees", "Versements par année de contrat", ys)
-		if c.StructureType == domain.MSP && !c.Start.IsZero() {
-			// An MSP's contract years are civil years (docs/rules.md §6).
-			for i, y := range ys {
-				if y.Year > 0 {
-					d.Money.Rows[i].Label = strconv.Itoa(c.Start.Y+y.Year-1) + " (année " + strconv.Itoa(y.Year) + ")"
+		// Read once the contract is known (none: no panel).
+		var ys []store.YearMoney
+		h.onContract(func(rd *store.Reads) { rd.StructureMoney(sc.OrgID, &ys) })
+		return func() pages.HomeDashboard {
+			var d pages.HomeDashboard
+			hc := h.hc()
+			if hc == nil {
+				return d
+			}
+			c := *hc
+			d.Statements = s.statementYears(c, sc.OrgID)
+			d.Money = moneyChart("annees", "Versements par année de contrat", ys)
+			if c.StructureType == domain.MSP && !c.Start.IsZero() {
+				// An MSP's contract years are civil years (docs/rules.md §6).
+				for i, y := range ys {
+					if y.Year > 0 {
+						d.Money.Rows[i].Label = strconv.Itoa(c.Start.Y+y.Year-1) + " (année " + strconv.Itoa(y.Year) + ")"
+					}
 				}
 			}
+			return d
 		}
 	case viewerCan(r, access.ActSteer) && !viewerCan(r, access.ActAdminister):
-		cs, err := s.store.RegionalCPTS(ctx, sc)
-		if err != nil {
-			return d, err
+		var cs []store.TierStateCount
+		rd.RegionalCPTS(&cs)
+		return func() pages.HomeDashboard {
+			t := tierTable("CPTS de "+sc.OrgName+" par état du dossier ou du contrat et par taille du territoire", cs)
+			return pages.HomeDashboard{CPTS: &t, SteerHref: "/pilotage"}
 		}
-		t := tierTable("CPTS de "+sc.OrgName+" par état du dossier ou du contrat et par taille du territoire", cs)
-		d.CPTS, d.SteerHref = &t, "/pilotage"
 	}
-	return d, nil
+	return func() pages.HomeDashboard { return pages.HomeDashboard{} }
 }
 
 // moneyChart turns the money of each contract year into the chart and its

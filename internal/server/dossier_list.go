@@ -30,8 +30,14 @@ func (s *Server) renderDossierList(w http.ResponseWriter, r *http.Request, statu
 	v := pages.DossierListView{IsStructure: viewerCan(r, access.ActWorkAsStructure), CreateError: createErr, Query: f.Query,
 		ShowQueueLink: viewerCan(r, access.ActWorkInstruction)}
 	page := pageNumber(r)
-	rows, total, err := s.store.ListDossiers(ctx, sc, f, store.Page{Number: page, Size: dossiersPerPage})
-	if err != nil {
+	// The list (count and page) and the frame's badge: one batch
+	// (docs/rules.md §35.1).
+	rd := store.NewReads(sc)
+	fr := s.readFrame(rd)
+	var rows []store.Dossier
+	var total int
+	rd.ListDossiers(f, store.Page{Number: page, Size: dossiersPerPage}, &rows, &total)
+	if err := s.store.Send(ctx, rd); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -63,7 +69,7 @@ func (s *Server) renderDossierList(w http.ResponseWriter, r *http.Request, statu
 	if enc != "" {
 		v.ExportURL += "?" + enc[:len(enc)-1]
 	}
-	s.render(w, r, status, pages.DossierList(s.page(r, "Dossiers"), v))
+	s.render(w, r, status, pages.DossierList(s.pageOf(r, "Dossiers", fr), v))
 }
 
 // dossierListFilter reads the list's filters (q, etat, type); a structure's
@@ -91,7 +97,13 @@ func dossierListFilter(r *http.Request, sc store.Scope) (store.DossierFilter, wo
 // dossier, or why not (member role, ESS: workflow.Eligible).
 func (s *Server) canCreateDossier(r *http.Request, sc store.Scope) (bool, string) {
 	o, err := s.store.Structure(r.Context(), sc, sc.OrgID)
-	if err != nil {
+	return canCreateDossierOf(sc, o, err == nil)
+}
+
+// canCreateDossierOf is canCreateDossier for the viewer's structure o,
+// already read (found false: not in scope).
+func canCreateDossierOf(sc store.Scope, o store.Organisation, found bool) (bool, string) {
+	if !found {
 		return false, "Votre structure est introuvable."
 	}
 	if err := workflow.Eligible(o.StructureType); err != nil {

@@ -39,17 +39,28 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 	now := s.now()
 	today := domain.DateOf(now)
 	p := dossierPerm(sc, d)
-	// The history, the complements, the amorçage payments and the
-	// checklist: one round trip (docs/rules.md §35).
-	page, err := s.store.DossierPageOf(ctx, sc, d, p.Can(access.ActSeeChecklist))
-	if err != nil {
+	// The page's reads — the frame's badge, the history, the complements,
+	// the amorçage payments, the checklist, the contract of an accepted
+	// dossier and the accelerator's sessions and facilitators — in one batch
+	// (docs/rules.md §35.1).
+	rd := store.NewReads(sc)
+	fr := s.readFrame(rd)
+	var page store.DossierPage
+	rd.DossierPage(d, p.Can(access.ActSeeChecklist), &page)
+	var hc store.HomeContract
+	var hasContract bool
+	if d.State == workflow.Acceptee {
+		rd.DossierContract(d.ID, &hc, &hasContract)
+	}
+	accel := s.acceleratorReads(rd, sc, d, p)
+	if err := s.store.Send(ctx, rd); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	hist, comps := page.History, page.Complements
 	what, who := dossierNextStep(d)
-	if _, cwhat, ok := s.contractStep(ctx, sc, d); ok {
-		what = cwhat
+	if hasContract {
+		_, what = contractStepText(hc.State, hc.Start, hc.End, hc.TerminationEffective)
 	}
 	v := pages.DossierView{
 		ID: d.ID, Version: d.Version, StructureName: d.StructureName, StructureType: string(d.StructureType),
@@ -103,11 +114,8 @@ func (s *Server) renderDossier(w http.ResponseWriter, r *http.Request, sc store.
 	if len(startUp) > 0 && access.ForViewer(sc.Viewer()).Can(access.ActSeePayments) {
 		v.PaymentsURL = "/paiements?structure=" + strconv.FormatInt(d.StructureID, 10) + "&nature=amorcage"
 	}
-	if v.Accelerator, err = s.acceleratorView(ctx, sc, d, p, st.accel); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, st.status, pages.DossierShow(s.page(r, "Dossier — "+d.StructureName), v))
+	v.Accelerator = s.acceleratorView(sc, d, p, st.accel, accel)
+	s.render(w, r, st.status, pages.DossierShow(s.pageOf(r, "Dossier — "+d.StructureName, fr), v))
 }
 
 // dossierActions fills the viewer's action forms, hiding those the page

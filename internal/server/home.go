@@ -11,57 +11,92 @@ import (
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	sc, _ := scopeFrom(r.Context())
-	var st domain.StructureType
-	coordinates := false
-	if viewerCan(r, access.ActWorkAsStructure) {
-		o, err := s.store.Structure(r.Context(), sc, sc.OrgID)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		st = o.StructureType
-		coordinates = access.For(sc.Viewer(), access.Structure(o.ID, o.StructureType, o.ArchivedAt != nil)).Can(access.ActCreateDossier)
+	// Every read of the home — the frame's badge, the structure, its latest
+	// contract and every block — goes in one batch: one round trip besides
+	// the session (docs/rules.md §35.1). Each block queues its reads, then
+	// builds from them once the batch is back. A structure's reads about its
+	// contract (next payments, money, alerts) go in a second batch, and only
+	// when it has a contract: a statement costs more than a round trip.
+	rd := store.NewReads(sc)
+	fr := s.readFrame(rd)
+	h := &homeReads{}
+	structure := viewerCan(r, access.ActWorkAsStructure)
+	if structure {
+		// The structure's latest contract, read once for the money blocks,
+		// the dossier block's contract step and the money panel.
+		rd.Structure(sc.OrgID, &h.org, &h.orgFound)
+		rd.StructureContract(sc.OrgID, &h.contract, &h.hasContract)
 	}
-	v := pages.HomeView{Intro: homeIntro(sc.Kind, coordinates, sc.OrgName, st)}
-	// The structure's latest contract, read once for the money blocks and
-	// the money panel (a GET needs a handful of queries).
-	var hc *store.HomeContract
-	if viewerCan(r, access.ActWorkAsStructure) {
-		c, ok, err := s.store.StructureContract(r.Context(), sc, sc.OrgID)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if ok {
-			hc = &c
-		}
-	}
-	dossiers := func(r *http.Request) ([]pages.HomeBlock, error) { return s.dossierHomeBlocks(r, hc) }
-	money := func(r *http.Request) ([]pages.HomeBlock, error) { return s.moneyHomeBlocks(r, hc) }
 	// The "what is waiting for you" blocks, in the order they are shown;
 	// each area adds its own here (dossiers, instruction, payments...).
-	for _, f := range []func(*http.Request) ([]pages.HomeBlock, error){
-		dossiers,         // dossier_home.go: the dossier and its next step, or the dossiers to act on
-		money,            // dashboard_home.go: deadlines, what to declare, payments to order, crises
-		s.yearHomeBlocks, // year_home.go: late missions, yearly declarations to make or validate
-	} {
-		bs, err := f(r)
+	builds := []func() ([]pages.HomeBlock, error){
+		s.dossierHomeBlocks(r, rd, h), // dossier_home.go: the dossier and its next step, or the dossiers to act on
+		s.moneyHomeBlocks(r, rd, h),   // dashboard_home.go: deadlines, what to declare, payments to order, crises
+		s.yearHomeBlocks(r, rd, h),    // year_home.go: late missions, yearly declarations to make or validate
+	}
+	dashboard := s.homeDashboard(r, rd, h) // dashboard_home.go: the money chart, the region's CPTS
+	if err := s.store.Send(r.Context(), rd); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if h.hasContract && len(h.ofContract) > 0 {
+		rc := store.NewReads(sc)
+		for _, q := range h.ofContract {
+			q(rc)
+		}
+		if err := s.store.Send(r.Context(), rc); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	var st domain.StructureType
+	coordinates := false
+	if structure {
+		if !h.orgFound {
+			s.notFound(w, r)
+			return
+		}
+		st = h.org.StructureType
+		coordinates = access.For(sc.Viewer(), access.Structure(h.org.ID, h.org.StructureType, h.org.ArchivedAt != nil)).Can(access.ActCreateDossier)
+	}
+	v := pages.HomeView{Intro: homeIntro(sc.Kind, coordinates, sc.OrgName, st)}
+	for _, build := range builds {
+		bs, err := build()
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		v.Blocks = append(v.Blocks, bs...)
 	}
-	d, err := s.homeDashboard(r, hc) // dashboard_home.go: the money chart, the region's CPTS
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v.Dashboard = d
+	v.Dashboard = dashboard()
 	if len(v.Blocks) == 0 {
 		v.Blocks = []pages.HomeBlock{{Title: "En attente de votre part", Empty: "Rien ne vous attend pour le moment."}}
 	}
-	s.render(w, r, http.StatusOK, pages.Home(s.page(r, "Accueil"), v))
+	s.render(w, r, http.StatusOK, pages.Home(s.pageOf(r, "Accueil", fr), v))
+}
+
+// homeReads are the reads of a structure's home that its blocks share: the
+// structure and its latest contract (filled once the batch is back), and
+// the reads the blocks make about that contract when there is one.
+type homeReads struct {
+	org         store.Organisation
+	orgFound    bool
+	contract    store.HomeContract
+	hasContract bool
+	ofContract  []func(*store.Reads)
+}
+
+// onContract queues q in the batch of the contract's reads, sent only when
+// the structure has a contract (q sees it in h.contract).
+func (h *homeReads) onContract(q func(*store.Reads)) { h.ofContract = append(h.ofContract, q) }
+
+// hc is the structure's latest contract, nil when it has none (or the
+// viewer is not a structure).
+func (h *homeReads) hc() *store.HomeContract {
+	if !h.hasContract {
+		return nil
+	}
+	return &h.contract
 }
 
 // homeIntro says what the portal is for the viewer's organisation kind;

@@ -41,7 +41,7 @@ func (s *Server) instructionQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	items, total, st, mine, err := s.queueItems(r)
+	items, total, st, mine, fr, err := s.queueItemsOf(r, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -73,7 +73,7 @@ func (s *Server) instructionQueue(w http.ResponseWriter, r *http.Request) {
 	if enc != "" {
 		v.ExportURL += "?" + enc[:len(enc)-1]
 	}
-	s.render(w, r, http.StatusOK, pages.Instruction(s.page(r, "File d'instruction"), v))
+	s.render(w, r, http.StatusOK, pages.Instruction(s.pageOf(r, "File d'instruction", fr), v))
 }
 
 func queueIntro(k domain.OrgKind) string {
@@ -92,6 +92,13 @@ func queueIntro(k domain.OrgKind) string {
 // request (etat, a_moi), in its order: the viewer's turn first, then the
 // nearest deadline, then the oldest; total: the dossiers read (capped).
 func (s *Server) queueItems(r *http.Request) ([]queueItem, int, workflow.State, bool, error) {
+	items, total, st, mine, _, err := s.queueItemsOf(r, false)
+	return items, total, st, mine, err
+}
+
+// queueItemsOf is queueItems; withFrame: the frame's reads go in the batch
+// of the queue's (docs/rules.md §35.1), for the page.
+func (s *Server) queueItemsOf(r *http.Request, withFrame bool) ([]queueItem, int, workflow.State, bool, *frame, error) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	today := domain.DateOf(s.now())
@@ -102,9 +109,16 @@ func (s *Server) queueItems(r *http.Request) ([]queueItem, int, workflow.State, 
 		states = []workflow.State{st}
 	}
 	mine := q.Get("a_moi") == "1"
-	ds, total, err := s.store.ListDossiers(ctx, sc, store.DossierFilter{States: states}, store.Page{Number: 1, Size: queueCap})
-	if err != nil {
-		return nil, 0, "", false, err
+	rd := store.NewReads(sc)
+	var fr *frame
+	if withFrame {
+		fr = s.readFrame(rd)
+	}
+	var ds []store.Dossier
+	var total int
+	rd.ListDossiers(store.DossierFilter{States: states}, store.Page{Number: 1, Size: queueCap}, &ds, &total)
+	if err := s.store.Send(ctx, rd); err != nil {
+		return nil, 0, "", false, nil, err
 	}
 	var items []queueItem
 	for _, d := range ds {
@@ -143,5 +157,5 @@ func (s *Server) queueItems(r *http.Request) ([]queueItem, int, workflow.State, 
 		}
 		return a.d.ID < b.d.ID
 	})
-	return items, total, st, mine, nil
+	return items, total, st, mine, fr, nil
 }

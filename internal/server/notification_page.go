@@ -29,13 +29,15 @@ func (s *Server) notificationsShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sc, _ := scopeFrom(ctx)
 	pg := pageNumber(r)
-	items, total, err := s.store.ListNotifications(ctx, sc.UserID, store.Page{Number: pg, Size: notificationsPerPage})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	unread, err := s.store.UnreadNotifications(ctx, sc.UserID)
-	if err != nil {
+	// The list (count and page), the unread count and the frame's badge:
+	// one batch (docs/rules.md §35.1).
+	rd := store.NewReads(sc)
+	fr := s.readFrame(rd)
+	var items []store.Notification
+	var total, unread int
+	rd.ListNotifications(sc.UserID, store.Page{Number: pg, Size: notificationsPerPage}, &items, &total)
+	rd.UnreadNotifications(sc.UserID, &unread)
+	if err := s.store.Send(ctx, rd); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -46,7 +48,7 @@ func (s *Server) notificationsShow(w http.ResponseWriter, r *http.Request) {
 			DateTime: n.CreatedAt.UTC().Format(time.RFC3339), Unread: n.ReadAt == nil, Kind: notificationKind(n.Kind)})
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, pages.Notifications(s.page(r, "Notifications"), v))
+	s.render(w, r, http.StatusOK, pages.Notifications(s.pageOf(r, "Notifications", fr), v))
 }
 
 // notificationOpen marks one notification read and goes to its page.

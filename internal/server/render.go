@@ -30,7 +30,26 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 
 // page builds the frame's view model for the current request: who is logged
 // in, the navigation for their role, and a pending flash message.
-func (s *Server) page(r *http.Request, title string) layout.Page {
+func (s *Server) page(r *http.Request, title string) layout.Page { return s.pageOf(r, title, nil) }
+
+// frame is what the frame reads in the batch of the page's own reads (the
+// unread badge), so that a page costs one round trip besides the session
+// (docs/rules.md §35.1).
+type frame struct {
+	unread int
+}
+
+// readFrame queues the frame's reads on rd, the page's batch; pageOf shows
+// them once it has been sent.
+func (s *Server) readFrame(rd *store.Reads) *frame {
+	f := &frame{}
+	rd.UnreadTotal(layout.UnreadMax+1, &f.unread)
+	return f
+}
+
+// pageOf is page with the frame's reads already made in the page's batch
+// (readFrame); f nil: page reads them itself.
+func (s *Server) pageOf(r *http.Request, title string, f *frame) layout.Page {
 	ctx := r.Context()
 	p := layout.Page{Title: title, RequestID: requestIDFrom(ctx)}
 	sc, ok := scopeFrom(ctx)
@@ -53,7 +72,11 @@ func (s *Server) page(r *http.Request, title string) layout.Page {
 		}
 	}
 	v.Nav = s.nav(r, viewerPerm(ctx))
-	v.Unread = s.unreadCount(r)
+	if f != nil {
+		v.Unread = f.unread
+	} else {
+		v.Unread = s.unreadCount(r)
+	}
 	p.Viewer = v
 	if k, f := s.takeFlash(r); f != "" {
 		p.Flash, p.FlashKind = f, k

@@ -38,15 +38,20 @@ func (s *Server) simulator(w http.ResponseWriter, r *http.Request) {
 	}
 	today := domain.DateOf(s.now())
 	var err error
+	var fr *frame
 	switch v.Mode {
 	case "cpts":
+		// The barèmes, the viewer's CPTS with their territories' totals and
+		// the frame's badge: one batch (docs/rules.md §35.1).
+		sc, _ := scopeFrom(ctx)
+		rd := store.NewReads(sc)
+		fr = s.readFrame(rd)
 		var list []funding.Bareme
-		var picks []simStructure
-		var cut bool
-		if list, err = s.store.LoadBaremes(ctx); err == nil {
-			picks, cut, err = s.simStructures(r)
-		}
+		rd.Baremes(&list)
+		picks := s.simStructures(rd)
+		err = s.store.Send(ctx, rd)
 		if err == nil {
+			picks, cut := picks()
 			v.CPTS = simulateCPTS(f, list, today, picks)
 			v.CPTS.StructureCut = cut
 			if len(picks) == 0 {
@@ -77,7 +82,7 @@ func (s *Server) simulator(w http.ResponseWriter, r *http.Request) {
 	if len(v.Summary) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	s.render(w, r, status, pages.Simulator(s.page(r, "Simulateur"), v))
+	s.render(w, r, status, pages.Simulator(s.pageOf(r, "Simulateur", fr), v))
 }
 
 // simStructure is a CPTS of the user's scope the simulator can start from.
@@ -90,30 +95,30 @@ type simStructure struct {
 // maxSimStructures bounds the picker (a national admin sees every CPTS).
 const maxSimStructures = 200
 
-// simStructures lists the CPTS in the user's scope that have a territory,
-// with its population (store.TerritoryTotals, the territory area's sum of
-// the communes' legal populations).
-func (s *Server) simStructures(r *http.Request) ([]simStructure, bool, error) {
-	sc, _ := scopeFrom(r.Context())
-	orgs, total, err := s.store.ListStructures(r.Context(), sc, store.StructureFilter{Type: domain.CPTS}, store.Page{Number: 1, Size: maxSimStructures})
-	if err != nil || len(orgs) == 0 {
-		return nil, false, err
-	}
-	ids := make([]int64, len(orgs))
-	for i, o := range orgs {
-		ids[i] = o.ID
-	}
-	totals, err := s.store.TerritoryTotals(r.Context(), sc, ids)
-	if err != nil {
-		return nil, false, err
-	}
-	var out []simStructure
-	for _, o := range orgs {
-		if t, ok := totals[o.ID]; ok && t.Communes > 0 {
-			out = append(out, simStructure{id: o.ID, name: o.Name, population: t.Population})
+// simStructures queues on rd the CPTS in the user's scope (the first
+// maxSimStructures by name) and their territories' totals (the territory
+// area's sum of the communes' legal populations, store.TerritoryTotals, read
+// by the same page's ids); once rd is sent, picks lists those that have a
+// territory, and whether the list was cut.
+func (s *Server) simStructures(rd *store.Reads) (picks func() ([]simStructure, bool)) {
+	f, p := store.StructureFilter{Type: domain.CPTS}, store.Page{Number: 1, Size: maxSimStructures}
+	var orgs []store.Organisation
+	var total int
+	totals := map[int64]store.TerritoryTotal{}
+	rd.ListStructures(f, p, &orgs, &total)
+	rd.TerritoryTotalsOfPage(f, p, totals)
+	return func() ([]simStructure, bool) {
+		if len(orgs) == 0 {
+			return nil, false
 		}
+		var out []simStructure
+		for _, o := range orgs {
+			if t, ok := totals[o.ID]; ok && t.Communes > 0 {
+				out = append(out, simStructure{id: o.ID, name: o.Name, population: t.Population})
+			}
+		}
+		return out, total > len(orgs)
 	}
-	return out, total > len(orgs), nil
 }
 
 // simulateCPTS reads the CPTS simulator's form and computes what it shows:

@@ -47,8 +47,22 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 	sc, _ := scopeFrom(ctx)
 	f := structureFilter(r)
 	page := pageNumber(r)
-	rows, total, err := s.store.ListStructures(ctx, sc, f, store.Page{Number: page, Size: structuresPerPage})
-	if err != nil {
+	// The list (count and page), its territories' totals (by the page's
+	// ids), the département choices and the frame's badge: one batch
+	// (docs/rules.md §35.1).
+	rd := store.NewReads(sc)
+	fr := s.readFrame(rd)
+	var rows []store.Organisation
+	var total int
+	tot := map[int64]store.TerritoryTotal{}
+	pg := store.Page{Number: page, Size: structuresPerPage}
+	rd.ListStructures(f, pg, &rows, &total)
+	rd.TerritoryTotalsOfPage(f, pg, tot)
+	var deps [][3]string
+	if !viewerCan(r, access.ActWorkAsStructure) {
+		rd.Departements(&deps)
+	}
+	if err := s.store.Send(ctx, rd); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -62,28 +76,13 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 	// Département choices: those of the scope (CPAM: its départements; ARS,
 	// DCGDR: its region's; national: all). A structure user sees one structure.
 	if !viewerCan(r, access.ActWorkAsStructure) {
-		deps, err := s.store.Departements(ctx)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
 		for _, d := range deps {
 			if sc.SeesStructureDepartement(d[0], d[2]) {
 				v.Departments = append(v.Departments, pages.Option{Value: d[0], Label: d[0] + " — " + d[1], Selected: d[0] == f.Departement})
 			}
 		}
 	}
-	ids := make([]int64, 0, len(rows))
-	for _, o := range rows {
-		ids = append(ids, o.ID)
-	}
-	var terr map[int64]pages.TerritorySummary
-	if len(ids) > 0 {
-		if terr, err = s.territoryList(r, ids); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
+	terr := territorySummaries(tot)
 	for _, o := range rows {
 		row := pages.StructureRow{ID: o.ID, Name: o.Name, Type: string(o.StructureType),
 			Departement: o.Departement + " — " + o.DepartementName}
@@ -105,7 +104,7 @@ func (s *Server) structureList(w http.ResponseWriter, r *http.Request) {
 		enc += "&"
 	}
 	v.Pager = components.Pager{Page: page, Pages: (total + structuresPerPage - 1) / structuresPerPage, Total: total, Base: "/structures?" + enc}
-	s.render(w, r, http.StatusOK, pages.StructureList(s.page(r, "Structures"), v))
+	s.render(w, r, http.StatusOK, pages.StructureList(s.pageOf(r, "Structures", fr), v))
 }
 
 // structureExport sends the structures of the scope matching the list's

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/portail-aci/aci/internal/domain"
+	"github.com/portail-aci/aci/internal/store"
 	"github.com/portail-aci/aci/templates/pages"
 )
 
@@ -26,18 +27,13 @@ func (s *Server) territorySummary(r *http.Request, id int64, canEdit bool) (page
 		Tier: tierLabel(t.Tier), Year: t.PopulationYear, EditURL: territoryBase(id), CanEdit: canEdit}, true, nil
 }
 
-// territoryList gives the population and tier of the listed structures that
-// have a territory.
-func (s *Server) territoryList(r *http.Request, ids []int64) (map[int64]pages.TerritorySummary, error) {
-	sc, _ := scopeFrom(r.Context())
-	tot, err := s.store.TerritoryTotals(r.Context(), sc, ids)
-	if err != nil {
-		return nil, err
-	}
+// territorySummaries are the structures list's summaries of its
+// territories' totals (store.TerritoryTotals, read in the list's batch).
+func territorySummaries(tot map[int64]store.TerritoryTotal) map[int64]pages.TerritorySummary {
 	out := make(map[int64]pages.TerritorySummary, len(tot))
 	for id, t := range tot {
 		out[id] = pages.TerritorySummary{Communes: t.Communes, Population: domain.GroupThousands(t.Population),
 			Tier: strconv.Itoa(t.Tier), EditURL: territoryBase(id)}
 	}
-	return out, nil
+	return out
 }

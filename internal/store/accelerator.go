@@ -68,31 +68,35 @@ func scanAccelerator(r pgx.Row) (AcceleratorSession, error) {
 
 // AcceleratorSessions lists the sessions of a dossier in scope, by date.
 func (s *Store) AcceleratorSessions(ctx context.Context, sc Scope, dossierID int64) ([]AcceleratorSession, error) {
-	// The dossier's scope check and its sessions (themselves restricted to
-	// the scope) in one round trip (a batch): not found outside the scope,
-	// an empty list for a dossier without sessions.
-	var a args
-	check := "SELECT 1 FROM dossiers d JOIN organisations o ON o.id = d.structure_id WHERE d.id = " + a.add(dossierID) + " AND " + sc.dossiers("d", &a)
-	checkArgs := append([]any(nil), a...)
-	batch := &pgx.Batch{}
-	batch.Queue(check, checkArgs...)
-	batch.Queue("SELECT "+acceleratorColumns+acceleratorFrom+" WHERE a.dossier_id = $1 AND EXISTS ("+
-		strings.Replace(check, "d.id = $1", "d.id = a.dossier_id", 1)+") ORDER BY a.held_on, a.id", a...)
-	br := s.db(sc).SendBatch(ctx, batch)
-	defer br.Close()
-	var one int
-	if err := br.QueryRow().Scan(&one); err != nil {
+	var out []AcceleratorSession
+	rd := NewReads(sc)
+	rd.AcceleratorSessions(dossierID, &out)
+	if err := s.send(ctx, rd); err != nil {
 		return nil, dossierNotFound(pgError("store.AcceleratorSessions", err))
 	}
-	rows, err := br.Query()
-	if err != nil {
-		return nil, pgError("store.AcceleratorSessions", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AcceleratorSession, error) { return scanAccelerator(r) })
-	if err != nil {
-		return nil, pgError("store.AcceleratorSessions", err)
-	}
 	return out, nil
+}
+
+// AcceleratorSessions queues the reads of Store.AcceleratorSessions (the
+// dossier's scope check, then its sessions) into *out; the batch fails
+// (not found) outside the scope.
+func (rd *Reads) AcceleratorSessions(dossierID int64, out *[]AcceleratorSession) {
+	// The dossier's scope check and its sessions (themselves restricted to
+	// the scope): not found outside the scope, an empty list for a dossier
+	// without sessions.
+	var a args
+	check := "SELECT 1 FROM dossiers d JOIN organisations o ON o.id = d.structure_id WHERE d.id = " + a.add(dossierID) + " AND " + rd.sc.dossiers("d", &a)
+	checkArgs := append([]any(nil), a...)
+	rd.b.Queue(check, checkArgs...).QueryRow(func(r pgx.Row) error {
+		var one int
+		return r.Scan(&one)
+	})
+	rd.b.Queue("SELECT "+acceleratorColumns+acceleratorFrom+" WHERE a.dossier_id = $1 AND EXISTS ("+
+		strings.Replace(check, "d.id = $1", "d.id = a.dossier_id", 1)+") ORDER BY a.held_on, a.id", a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (AcceleratorSession, error) { return scanAccelerator(r) })
+		return err
+	})
 }
 
 // FacilitatorChoice is a user of the organiser's organisation.
@@ -105,16 +109,23 @@ type FacilitatorChoice struct {
 // who may lead its sessions.
 // No scope predicate: the users of the viewer's own organisation.
 func (s *Store) FacilitatorChoices(ctx context.Context, sc Scope) ([]FacilitatorChoice, error) {
-	rows, err := s.db(sc).Query(ctx, `SELECT u.id, u.name FROM users u JOIN memberships m ON m.user_id = u.id
-		WHERE m.org_id = $1 AND u.disabled_at IS NULL ORDER BY u.name, u.id LIMIT 500`, sc.OrgID)
-	if err != nil {
-		return nil, pgError("store.FacilitatorChoices", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (FacilitatorChoice, error) {
-		var c FacilitatorChoice
-		return c, r.Scan(&c.ID, &c.Name)
+	var out []FacilitatorChoice
+	rd := NewReads(sc)
+	rd.FacilitatorChoices(&out)
+	return out, pgError("store.FacilitatorChoices", s.send(ctx, rd))
+}
+
+// FacilitatorChoices queues the read of Store.FacilitatorChoices into *out.
+func (rd *Reads) FacilitatorChoices(out *[]FacilitatorChoice) {
+	rd.b.Queue(`SELECT u.id, u.name FROM users u JOIN memberships m ON m.user_id = u.id
+		WHERE m.org_id = $1 AND u.disabled_at IS NULL ORDER BY u.name, u.id LIMIT 500`, rd.sc.OrgID).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (FacilitatorChoice, error) {
+			var c FacilitatorChoice
+			return c, r.Scan(&c.ID, &c.Name)
+		})
+		return err
 	})
-	return out, pgError("store.FacilitatorChoices", err)
 }
 
 // ScheduleAccelerator records a session for a dossier in scope, organised by

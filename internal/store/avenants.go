@@ -198,19 +198,24 @@ func (s *Store) ContractAvenants(ctx context.Context, sc Scope, contractID int64
 // avenants' signatures, when it has avenants, in one more statement): the
 // contract page (docs/rules.md §35).
 func (s *Store) ContractAvenantsAndPayments(ctx context.Context, sc Scope, c Contract) ([]Avenant, []PaymentRow, error) {
-	var b pgx.Batch
 	var avs []Avenant
 	var ps []PaymentRow
-	queueContractAvenants(&b, sc, c.ID, &avs)
-	queuePayments(&b, c.ID, &ps)
-	err := s.db(sc).SendBatch(ctx, &b).Close()
-	if err == nil {
-		err = loadAvenantSignatures(ctx, s.db(sc), avs)
-	}
-	if err != nil {
+	rd := NewReads(sc)
+	rd.ContractAvenantsAndPayments(c, &avs, &ps)
+	if err := s.send(ctx, rd); err != nil {
 		return nil, nil, pgError("store.ContractAvenantsAndPayments", err)
 	}
 	return avs, ps, nil
+}
+
+// ContractAvenantsAndPayments queues the reads of
+// Store.ContractAvenantsAndPayments into *avs and *ps (the avenants'
+// signatures after the batch, when there are avenants).
+func (rd *Reads) ContractAvenantsAndPayments(c Contract, avs *[]Avenant, ps *[]PaymentRow) {
+	queueContractAvenants(&rd.b, rd.sc, c.ID, avs)
+	queuePayments(&rd.b, c.ID, ps)
+	sc := rd.sc
+	rd.then(func(ctx context.Context, s *Store) error { return loadAvenantSignatures(ctx, s.db(sc), *avs) })
 }
 
 // queueContractAvenants queues on b the read of ContractAvenants (without

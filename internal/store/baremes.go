@@ -31,6 +31,33 @@ type batcher interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
+// Baremes queues the reads of Store.LoadBaremes (the heads and both amount
+// tables: reference data, the same for every scope) into *out.
+func (rd *Reads) Baremes(out *[]funding.Bareme) {
+	var ids []int64
+	rd.b.Queue(baremeHeadsSQL).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, ids, err = scanBaremeHeads(rows)
+		return err
+	})
+	byID := map[int64]*funding.Bareme{}
+	rd.b.Queue(baremeMissionsSQL).Query(func(rows pgx.Rows) error {
+		for i, id := range ids {
+			byID[id] = &(*out)[i]
+		}
+		return scanBaremeMissions(rows, byID)
+	})
+	rd.b.Queue(baremeAmorcageSQL).Query(func(rows pgx.Rows) error { return scanBaremeAmorcage(rows, byID) })
+	rd.then(func(context.Context, *Store) error {
+		for _, b := range *out {
+			if err := b.Validate(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // loadBaremes is LoadBaremes on q (inside a transaction, for an act that
 // computes money: docs/rules.md §4, the barème in force each contract year).
 func loadBaremes(ctx context.Context, q batcher) ([]funding.Bareme, error) {

@@ -314,20 +314,27 @@ type ContractCrisis struct {
 // ContractCrises lists the crises that listed contract id (in scope),
 // latest first, at most 50.
 func (s *Store) ContractCrises(ctx context.Context, sc Scope, contractID int64) ([]ContractCrisis, error) {
+	var out []ContractCrisis
+	rd := NewReads(sc)
+	rd.ContractCrises(contractID, &out)
+	return out, pgError("store.ContractCrises", s.send(ctx, rd))
+}
+
+// ContractCrises queues the read of Store.ContractCrises into *out.
+func (rd *Reads) ContractCrises(contractID int64, out *[]ContractCrisis) {
 	var a args
-	rows, err := s.db(sc).Query(ctx, `SELECT k.id, k.name, k.declared_on, r.amount_cents, r.payment_id IS NOT NULL, r.reason
+	rd.b.Queue(`SELECT k.id, k.name, k.declared_on, r.amount_cents, r.payment_id IS NOT NULL, r.reason
 		FROM crisis_results r JOIN crises k ON k.id = r.crisis_id JOIN organisations o ON o.id = r.structure_id
-		WHERE r.contract_id = `+a.add(contractID)+" AND "+"r.contract_id IN (SELECT rc.id FROM contracts rc WHERE "+sc.contracts("rc", &a)+")"+" ORDER BY k.declared_on DESC, k.id DESC LIMIT 50", a...)
-	if err != nil {
-		return nil, pgError("store.ContractCrises", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContractCrisis, error) {
-		var x ContractCrisis
-		var d time.Time
-		var amount int64
-		err := r.Scan(&x.CrisisID, &x.Name, &d, &amount, &x.Paid, &x.Reason)
-		x.Declared, x.Amount = domain.DateOf0(d), domain.Cents(amount)
-		return x, err
+		WHERE r.contract_id = `+a.add(contractID)+" AND "+"r.contract_id IN (SELECT rc.id FROM contracts rc WHERE "+rd.sc.contracts("rc", &a)+")"+" ORDER BY k.declared_on DESC, k.id DESC LIMIT 50", a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContractCrisis, error) {
+			var x ContractCrisis
+			var d time.Time
+			var amount int64
+			err := r.Scan(&x.CrisisID, &x.Name, &d, &amount, &x.Paid, &x.Reason)
+			x.Declared, x.Amount = domain.DateOf0(d), domain.Cents(amount)
+			return x, err
+		})
+		return err
 	})
-	return out, pgError("store.ContractCrises", err)
 }

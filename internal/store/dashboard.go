@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -58,18 +57,25 @@ type YearMoney struct {
 // StructureMoney returns the money of structure id (in scope) per contract
 // year, years in order; nothing when it has no payment.
 func (s *Store) StructureMoney(ctx context.Context, sc Scope, id int64) ([]YearMoney, error) {
+	var out []YearMoney
+	rd := NewReads(sc)
+	rd.StructureMoney(id, &out)
+	return out, pgError("store.StructureMoney", s.send(ctx, rd))
+}
+
+// StructureMoney queues the read of Store.StructureMoney into *out.
+func (rd *Reads) StructureMoney(id int64, out *[]YearMoney) {
 	var a args
 	q := `SELECT p.contract_year, ` + moneySums + ` FROM payments p JOIN organisations o ON o.id = p.structure_id
-		WHERE p.structure_id = ` + a.add(id) + ` AND ` + sc.ofDossier("p.dossier_id", &a) + ` GROUP BY p.contract_year ORDER BY p.contract_year`
-	rows, err := s.db(sc).Query(ctx, q, a...)
-	if err != nil {
-		return nil, pgError("store.StructureMoney", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (YearMoney, error) {
-		var y YearMoney
-		return y, r.Scan(append([]any{&y.Year}, y.targets()...)...)
+		WHERE p.structure_id = ` + a.add(id) + ` AND ` + rd.sc.ofDossier("p.dossier_id", &a) + ` GROUP BY p.contract_year ORDER BY p.contract_year`
+	rd.b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (YearMoney, error) {
+			var y YearMoney
+			return y, r.Scan(append([]any{&y.Year}, y.targets()...)...)
+		})
+		return err
 	})
-	return out, pgError("store.StructureMoney", err)
 }
 
 // HomeContract is the last contract of a structure, as its home needs it.
@@ -86,22 +92,51 @@ type HomeContract struct {
 // StructureContract returns the last contract of structure id in scope; ok
 // false when it has none.
 func (s *Store) StructureContract(ctx context.Context, sc Scope, id int64) (HomeContract, bool, error) {
-	var a args
-	q := `SELECT c.id, c.dossier_id, c.structure_type, c.state, c.start_date, c.end_date, c.resiliation_effective_on` + contractFrom +
-		` WHERE c.structure_id = ` + a.add(id) + ` AND ` + sc.contracts("c", &a) + ` ORDER BY c.id DESC LIMIT 1`
 	var c HomeContract
-	var st, state string
-	var start, end, eff *time.Time
-	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&c.ID, &c.DossierID, &st, &state, &start, &end, &eff)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return c, false, nil
+	var ok bool
+	rd := NewReads(sc)
+	rd.StructureContract(id, &c, &ok)
+	if err := s.send(ctx, rd); err != nil {
+		return HomeContract{}, false, pgError("store.StructureContract", err)
 	}
-	if err != nil {
-		return c, false, pgError("store.StructureContract", err)
-	}
-	c.StructureType, c.State, c.Start = domain.StructureType(st), workflow.State(state), dateOf(start)
-	c.End, c.TerminationEffective = dateOf(end), dateOf(eff)
-	return c, true, nil
+	return c, ok, nil
+}
+
+// StructureContract queues the read of Store.StructureContract into *c and
+// *ok.
+func (rd *Reads) StructureContract(id int64, c *HomeContract, ok *bool) {
+	var a args
+	rd.homeContract(`c.structure_id = `+a.add(id), &a, c, ok)
+}
+
+// DossierContract queues the read of the contract of dossier id in scope,
+// as a home shows it, into *c and *ok (false: none).
+func (rd *Reads) DossierContract(id int64, c *HomeContract, ok *bool) {
+	var a args
+	rd.homeContract(`c.dossier_id = `+a.add(id), &a, c, ok)
+}
+
+// homeContract queues the read of the last contract matching where (its
+// arguments in a) in scope.
+func (rd *Reads) homeContract(where string, a *args, c *HomeContract, ok *bool) {
+	q := `SELECT c.id, c.dossier_id, c.structure_type, c.state, c.start_date, c.end_date, c.resiliation_effective_on` + contractFrom +
+		` WHERE ` + where + ` AND ` + rd.sc.contracts("c", a) + ` ORDER BY c.id DESC LIMIT 1`
+	*c, *ok = HomeContract{}, false
+	rd.b.Queue(q, *a...).Query(func(rows pgx.Rows) error {
+		defer rows.Close()
+		if !rows.Next() {
+			return rows.Err()
+		}
+		var st, state string
+		var start, end, eff *time.Time
+		if err := rows.Scan(&c.ID, &c.DossierID, &st, &state, &start, &end, &eff); err != nil {
+			return err
+		}
+		c.StructureType, c.State, c.Start = domain.StructureType(st), workflow.State(state), dateOf(start)
+		c.End, c.TerminationEffective = dateOf(end), dateOf(eff)
+		*ok = true
+		return nil
+	})
 }
 
 // PaymentDue is a payment still to move (prévu or ordonnancé).
@@ -119,38 +154,53 @@ type PaymentDue struct {
 // NextPayments returns the limit next payments of structure id (in scope)
 // still prévus or ordonnancés, by due date.
 func (s *Store) NextPayments(ctx context.Context, sc Scope, id int64, limit int) ([]PaymentDue, error) {
+	var out []PaymentDue
+	rd := NewReads(sc)
+	rd.NextPayments(id, limit, &out)
+	return out, pgError("store.NextPayments", s.send(ctx, rd))
+}
+
+// NextPayments queues the read of Store.NextPayments into *out.
+func (rd *Reads) NextPayments(id int64, limit int, out *[]PaymentDue) {
 	var a args
 	q := `SELECT p.id, p.due_on, p.contract_year, p.mission, p.kind, p.amount_cents, p.status, p.rule
 		FROM payments p JOIN organisations o ON o.id = p.structure_id
-		WHERE p.structure_id = ` + a.add(id) + ` AND p.status IN ('prevu', 'ordonnance') AND ` + sc.ofDossier("p.dossier_id", &a) +
+		WHERE p.structure_id = ` + a.add(id) + ` AND p.status IN ('prevu', 'ordonnance') AND ` + rd.sc.ofDossier("p.dossier_id", &a) +
 		` ORDER BY p.due_on, p.id LIMIT ` + a.add(limit)
-	rows, err := s.db(sc).Query(ctx, q, a...)
-	if err != nil {
-		return nil, pgError("store.NextPayments", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentDue, error) {
-		var p PaymentDue
-		var due time.Time
-		var m, k string
-		err := r.Scan(&p.ID, &due, &p.ContractYear, &m, &k, (*int64)(&p.Amount), &p.Status, &p.Rule)
-		p.Due, p.Mission, p.Kind = domain.DateOf0(due), funding.Mission(m), funding.Kind(k)
-		return p, err
+	rd.b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (PaymentDue, error) {
+			var p PaymentDue
+			var due time.Time
+			var m, k string
+			err := r.Scan(&p.ID, &due, &p.ContractYear, &m, &k, (*int64)(&p.Amount), &p.Status, &p.Rule)
+			p.Due, p.Mission, p.Kind = domain.DateOf0(due), funding.Mission(m), funding.Kind(k)
+			return p, err
+		})
+		return err
 	})
-	return out, pgError("store.NextPayments", err)
 }
 
 // PaymentsToOrder counts and sums the payments in scope still prévus whose
 // due date is on or before today (what a CPAM has to order).
 func (s *Store) PaymentsToOrder(ctx context.Context, sc Scope, today domain.Date) (int, domain.Cents, error) {
-	var a args
-	q := `SELECT count(*), coalesce(sum(p.amount_cents), 0)::bigint FROM payments p JOIN organisations o ON o.id = p.structure_id
-		WHERE p.status = 'prevu' AND p.due_on <= ` + a.add(today.String()) + `::date AND ` + sc.ofDossier("p.dossier_id", &a)
 	var n int
-	var sum int64
-	if err := s.db(sc).QueryRow(ctx, q, a...).Scan(&n, &sum); err != nil {
+	var sum domain.Cents
+	rd := NewReads(sc)
+	rd.PaymentsToOrder(today, &n, &sum)
+	if err := s.send(ctx, rd); err != nil {
 		return 0, 0, pgError("store.PaymentsToOrder", err)
 	}
-	return n, domain.Cents(sum), nil
+	return n, sum, nil
+}
+
+// PaymentsToOrder queues the read of Store.PaymentsToOrder into *n and
+// *sum.
+func (rd *Reads) PaymentsToOrder(today domain.Date, n *int, sum *domain.Cents) {
+	var a args
+	q := `SELECT count(*), coalesce(sum(p.amount_cents), 0)::bigint FROM payments p JOIN organisations o ON o.id = p.structure_id
+		WHERE p.status = 'prevu' AND p.due_on <= ` + a.add(today.String()) + `::date AND ` + rd.sc.ofDossier("p.dossier_id", &a)
+	rd.b.Queue(q, a...).QueryRow(func(r pgx.Row) error { return r.Scan(n, (*int64)(sum)) })
 }
 
 // tierCase is the SQL of the size tier of a territory population pop (the
@@ -183,21 +233,28 @@ const cptsStates = ` FROM organisations o
 // RegionalCPTS counts the CPTS in scope (not archived) by tier and state
 // (docs/rules.md §32), in one query.
 func (s *Store) RegionalCPTS(ctx context.Context, sc Scope) ([]TierStateCount, error) {
+	var out []TierStateCount
+	rd := NewReads(sc)
+	rd.RegionalCPTS(&out)
+	return out, pgError("store.RegionalCPTS", s.send(ctx, rd))
+}
+
+// RegionalCPTS queues the read of Store.RegionalCPTS into *out.
+func (rd *Reads) RegionalCPTS(out *[]TierStateCount) {
 	var a args
 	q := `SELECT coalesce(c.state, ld.state, ''), ` + tierCase("o.territory_population") + ` AS tier, count(*)` + cptsStates +
-		` WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND ` + sc.structures("o", &a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
-	rows, err := s.db(sc).Query(ctx, q, a...)
-	if err != nil {
-		return nil, pgError("store.RegionalCPTS", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TierStateCount, error) {
-		var c TierStateCount
-		var st string
-		err := r.Scan(&st, &c.Tier, &c.N)
-		c.State = workflow.State(st)
-		return c, err
+		` WHERE o.structure_type = 'CPTS' AND o.archived_at IS NULL AND ` + rd.sc.structures("o", &a) + ` GROUP BY 1, 2 ORDER BY 1, 2`
+	rd.b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (TierStateCount, error) {
+			var c TierStateCount
+			var st string
+			err := r.Scan(&st, &c.Tier, &c.N)
+			c.State = workflow.State(st)
+			return c, err
+		})
+		return err
 	})
-	return out, pgError("store.RegionalCPTS", err)
 }
 
 // SteeringFilter narrows the steering page: a region code ("" for every

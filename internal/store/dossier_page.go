@@ -1,10 +1,6 @@
 package store
 
-import (
-	"context"
-
-	"github.com/jackc/pgx/v5"
-)
+import "context"
 
 // DossierPage is what the dossier page reads besides the dossier itself:
 // its history, its complement requests, its payments outside any contract
@@ -22,24 +18,28 @@ type DossierPage struct {
 // read-only snapshot, as DossierChecklistOf.
 func (s *Store) DossierPageOf(ctx context.Context, sc Scope, d Dossier, withChecklist bool) (DossierPage, error) {
 	var out DossierPage
-	var b pgx.Batch
-	if withChecklist {
-		b.Queue(beginSnapshot)
-	}
-	queueDossierHistory(&b, sc, d.ID, &out.History)
-	queueComplementRequests(&b, sc, d.ID, &out.Complements)
-	queueDossierPayments(&b, sc, d.ID, &out.Payments)
-	var checklist func() InstructionChecklist
-	if withChecklist {
-		checklist = queueChecklist(&b, d)
-		b.Queue(endSnapshot)
-	}
-	if err := s.db(sc).SendBatch(ctx, &b).Close(); err != nil {
+	rd := NewReads(sc)
+	rd.DossierPage(d, withChecklist, &out)
+	if err := s.send(ctx, rd); err != nil {
 		return DossierPage{}, pgError("store.DossierPageOf", err)
 	}
-	if checklist != nil {
-		c := checklist()
-		out.Checklist = &c
-	}
 	return out, nil
+}
+
+// DossierPage queues the reads of Store.DossierPageOf into *out; with the
+// checklist, the whole batch of rd becomes one read-only snapshot.
+func (rd *Reads) DossierPage(d Dossier, withChecklist bool, out *DossierPage) {
+	sc := rd.sc
+	queueDossierHistory(&rd.b, sc, d.ID, &out.History)
+	queueComplementRequests(&rd.b, sc, d.ID, &out.Complements)
+	queueDossierPayments(&rd.b, sc, d.ID, &out.Payments)
+	if withChecklist {
+		rd.Snapshot()
+		checklist := queueChecklist(&rd.b, d)
+		rd.then(func(context.Context, *Store) error {
+			c := checklist()
+			out.Checklist = &c
+			return nil
+		})
+	}
 }

@@ -159,6 +159,19 @@ type DossierFilter struct {
 // ListDossiers returns the dossiers in scope matching f, one page of them
 // (most recently changed first) and the total count.
 func (s *Store) ListDossiers(ctx context.Context, sc Scope, f DossierFilter, p Page) ([]Dossier, int, error) {
+	var out []Dossier
+	var total int
+	rd := NewReads(sc)
+	rd.ListDossiers(f, p, &out, &total)
+	if err := s.send(ctx, rd); err != nil {
+		return nil, 0, pgError("store.ListDossiers", err)
+	}
+	return out, total, nil
+}
+
+// ListDossiers queues the reads of Store.ListDossiers (the count and the
+// page) into *out and *total.
+func (rd *Reads) ListDossiers(f DossierFilter, p Page, out *[]Dossier, total *int) {
 	var a args
 	var where []string
 	if len(f.States) > 0 {
@@ -166,9 +179,9 @@ func (s *Store) ListDossiers(ctx context.Context, sc Scope, f DossierFilter, p P
 		for i, x := range f.States {
 			st[i] = string(x)
 		}
-		where = append(where, sc.dossiersInStates("d", st, &a))
+		where = append(where, rd.sc.dossiersInStates("d", st, &a))
 	} else {
-		where = append(where, sc.dossiers("d", &a))
+		where = append(where, rd.sc.dossiers("d", &a))
 	}
 	if f.Type != "" {
 		where = append(where, "d.structure_type = "+a.add(string(f.Type)))
@@ -185,22 +198,12 @@ func (s *Store) ListDossiers(ctx context.Context, sc Scope, f DossierFilter, p P
 		p.Size = 50
 	}
 	q := "SELECT " + dossierColumns + dossierFrom + w + " ORDER BY d.state_since DESC, d.id DESC" + p.limitOffset()
-	// The count and the page in one round trip (a batch).
-	batch := &pgx.Batch{}
-	batch.Queue("SELECT count(*)"+dossierFrom+w, countArgs...)
-	batch.Queue(q, a...)
-	br := s.db(sc).SendBatch(ctx, batch)
-	defer br.Close()
-	var total int
-	if err := br.QueryRow().Scan(&total); err != nil {
-		return nil, 0, pgError("store.ListDossiers", err)
-	}
-	rows, err := br.Query()
-	if err != nil {
-		return nil, 0, pgError("store.ListDossiers", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Dossier, error) { return scanDossier(r) })
-	return out, total, pgError("store.ListDossiers", err)
+	rd.b.Queue("SELECT count(*)"+dossierFrom+w, countArgs...).QueryRow(func(r pgx.Row) error { return r.Scan(total) })
+	rd.b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Dossier, error) { return scanDossier(r) })
+		return err
+	})
 }
 
 // CreateDossier opens a dossier in brouillon for the caller's own structure

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/contractlife"
@@ -39,56 +40,87 @@ const maxAlertContracts = 200
 // not submitted, year not closed), the windows open and the declarations
 // submitted awaiting the CPAM, as of today; at most limit, and the total.
 func (s *Store) ContractAlerts(ctx context.Context, sc Scope, today domain.Date, limit int) ([]ContractAlert, int, error) {
+	var out []ContractAlert
+	var total int
+	rd := NewReads(sc)
+	rd.ContractAlerts(today, limit, &out, &total)
+	if err := s.send(ctx, rd); err != nil {
+		return nil, 0, pgError("store.ContractAlerts", err)
+	}
+	return out, total, nil
+}
+
+// ContractAlerts queues the read of Store.ContractAlerts into *out and
+// *total: one statement, the contracts with their facts (docs/rules.md
+// §35.1) — the facts of the contracts selected once (a materialized CTE),
+// each table read for all of them at once, as the three reads by their ids
+// did after the contracts (alertFacts in the tests, which TestContractAlertsSameAsFromTerms compares).
+func (rd *Reads) ContractAlerts(today domain.Date, limit int, out *[]ContractAlert, total *int) {
 	var a args
 	// The alerts read the columns they use — the structure's name and type,
 	// the contract's dates and its missions' codes — never the terms' JSON
 	// (~2 kB each, decoded for up to 200 contracts per home view) nor the
 	// document (docs/rules.md §35).
-	q := `SELECT c.id, o.name, c.structure_type, c.start_date, c.end_date,
-			coalesce(ARRAY(SELECT m->>'code' FROM jsonb_array_elements(c.terms->'missions') m), '{}')` + contractFrom +
+	q := `WITH k AS MATERIALIZED (SELECT c.id, o.name, c.structure_type, c.start_date, c.end_date,
+			coalesce(ARRAY(SELECT m->>'code' FROM jsonb_array_elements(c.terms->'missions') m), '{}') AS missions` + contractFrom +
 		" WHERE c.state IN ('actif', 'resiliation_demandee') AND c.start_date IS NOT NULL AND " +
-		sc.contracts("c", &a) + " ORDER BY c.start_date, c.id LIMIT " + strconv.Itoa(maxAlertContracts)
-	rows, err := s.db(sc).Query(ctx, q, a...)
-	if err != nil {
-		return nil, 0, pgError("store.ContractAlerts", err)
-	}
-	cs, err := pgx.CollectRows(rows, scanAlertContract)
-	if err != nil {
-		return nil, 0, pgError("store.ContractAlerts", err)
-	}
-	facts, err := alertFacts(ctx, s.db(sc), cs)
-	if err != nil {
-		return nil, 0, pgError("store.ContractAlerts", err)
-	}
-	var out []ContractAlert
-	for _, c := range cs {
-		as, err := contractAlerts(c, facts[c.ID], today)
-		if err != nil {
-			return nil, 0, pgError("store.ContractAlerts", err)
+		rd.sc.contracts("c", &a) + " ORDER BY c.start_date, c.id LIMIT " + strconv.Itoa(maxAlertContracts) + `)
+		SELECT k.id, k.name, k.structure_type, k.start_date, k.end_date, k.missions,
+			coalesce(m.codes, '{}'), coalesce(m.started, '{}'), coalesce(m.deployed, '{}'),
+			coalesce(e.years, '{}'), coalesce(e.status, '{}'), coalesce(y.closed, '{}')
+		FROM k
+		LEFT JOIN (SELECT contract_id, array_agg(mission ORDER BY mission) AS codes, array_agg(started_on ORDER BY mission) AS started,
+				array_agg(deployed_on ORDER BY mission) AS deployed
+			FROM contract_missions WHERE contract_id IN (SELECT id FROM k) GROUP BY contract_id) m ON m.contract_id = k.id
+		LEFT JOIN (SELECT contract_id, array_agg(year ORDER BY year) AS years, array_agg(status ORDER BY year) AS status
+			FROM year_evaluations WHERE contract_id IN (SELECT id FROM k) GROUP BY contract_id) e ON e.contract_id = k.id
+		LEFT JOIN (SELECT contract_id, array_agg(contract_year ORDER BY contract_year) AS closed
+			FROM contract_year_closings WHERE contract_id IN (SELECT id FROM k) GROUP BY contract_id) y ON y.contract_id = k.id
+		ORDER BY k.start_date, k.id`
+	*out, *total = nil, 0
+	rd.b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			var c Contract
+			var st string
+			var start, end *time.Time
+			var missions, codes, status []string
+			var started []time.Time
+			var deployed []pgtype.Date
+			var years, closed []int
+			if err := rows.Scan(&c.ID, &c.StructureName, &st, &start, &end, &missions, &codes, &started, &deployed, &years, &status, &closed); err != nil {
+				return err
+			}
+			c.StructureType, c.Start, c.End = domain.StructureType(st), dateOf(start), dateOf(end)
+			for _, m := range missions {
+				c.Terms.Missions = append(c.Terms.Missions, ContractMission{Code: funding.Mission(m)})
+			}
+			f := &yearFacts{progress: map[funding.Mission]contractlife.Progress{}, status: map[int]string{}, closed: closed}
+			for i, m := range codes {
+				p := contractlife.Progress{Mission: funding.Mission(m), Started: domain.DateOf0(started[i])}
+				if deployed[i].Valid {
+					p.Deployed = domain.DateOf0(deployed[i].Time)
+				}
+				f.progress[p.Mission] = p
+			}
+			for i, y := range years {
+				f.status[y] = status[i]
+			}
+			as, err := contractAlerts(c, f, today)
+			if err != nil {
+				return err
+			}
+			*out = append(*out, as...)
 		}
-		out = append(out, as...)
-	}
-	total := len(out)
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out, total, nil
-}
-
-// scanAlertContract reads the part of a contract its alerts use.
-func scanAlertContract(r pgx.CollectableRow) (Contract, error) {
-	var c Contract
-	var st string
-	var start, end *time.Time
-	var missions []string
-	if err := r.Scan(&c.ID, &c.StructureName, &st, &start, &end, &missions); err != nil {
-		return c, err
-	}
-	c.StructureType, c.Start, c.End = domain.StructureType(st), dateOf(start), dateOf(end)
-	for _, m := range missions {
-		c.Terms.Missions = append(c.Terms.Missions, ContractMission{Code: funding.Mission(m)})
-	}
-	return c, nil
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		*total = len(*out)
+		if len(*out) > limit {
+			*out = (*out)[:limit]
+		}
+		return nil
+	})
 }
 
 // yearFacts are what the alerts of one contract read: its missions'
@@ -97,59 +129,6 @@ type yearFacts struct {
 	progress map[funding.Mission]contractlife.Progress
 	status   map[int]string // year → year_evaluations.status
 	closed   []int          // contract_year of the closings
-}
-
-// alertFacts reads the facts of every contract of cs in one round trip (a
-// batch of three queries), whatever their number.
-func alertFacts(ctx context.Context, q batcher, cs []Contract) (map[int64]*yearFacts, error) {
-	out := map[int64]*yearFacts{}
-	ids := make([]int64, len(cs))
-	for i, c := range cs {
-		ids[i] = c.ID
-		out[c.ID] = &yearFacts{progress: map[funding.Mission]contractlife.Progress{}, status: map[int]string{}}
-	}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	b := &pgx.Batch{}
-	b.Queue(`SELECT contract_id, mission, started_on, deployed_on FROM contract_missions WHERE contract_id = ANY($1)`, ids)
-	b.Queue(`SELECT contract_id, year, status FROM year_evaluations WHERE contract_id = ANY($1)`, ids)
-	b.Queue(`SELECT contract_id, contract_year FROM contract_year_closings WHERE contract_id = ANY($1)`, ids)
-	br := q.SendBatch(ctx, b)
-	defer br.Close()
-	var id int64
-	var m string
-	var started time.Time
-	var deployed *time.Time
-	rows, err := br.Query()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := pgx.ForEachRow(rows, []any{&id, &m, &started, &deployed}, func() error {
-		out[id].progress[funding.Mission(m)] = contractlife.Progress{Mission: funding.Mission(m), Started: domain.DateOf0(started), Deployed: dateOf(deployed)}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	var n int
-	var st string
-	if rows, err = br.Query(); err != nil {
-		return nil, err
-	}
-	if _, err := pgx.ForEachRow(rows, []any{&id, &n, &st}, func() error {
-		out[id].status[n] = st
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	if rows, err = br.Query(); err != nil {
-		return nil, err
-	}
-	_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error {
-		out[id].closed = append(out[id].closed, n)
-		return nil
-	})
-	return out, err
 }
 
 func contractAlerts(c Contract, f *yearFacts, today domain.Date) ([]ContractAlert, error) {

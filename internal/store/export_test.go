@@ -11,6 +11,7 @@ import (
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/contractlife"
 	"github.com/portail-aci/aci/internal/domain/workflow"
+	"github.com/portail-aci/aci/internal/domain/funding"
 )
 
 // AddPaymentsForTest runs addPayments in its own transaction, for the
@@ -208,4 +209,82 @@ func (s *Store) PaymentsDirectForTest(ctx context.Context, sc Scope, f PaymentFi
 		a.add(out.PerPage) + " OFFSET " + a.add((out.Page-1)*out.PerPage)
 	out.Items, err = s.paymentItems(ctx, sc, q, a)
 	return out, err
+}
+// alertFacts reads the facts of every contract of cs by their ids (a batch
+// of three queries, after the contracts), as ContractAlerts did before it
+// read them with the contracts in one statement: the reference its test
+// compares with.
+func alertFacts(ctx context.Context, q batcher, cs []Contract) (map[int64]*yearFacts, error) {
+	out := map[int64]*yearFacts{}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+		out[c.ID] = &yearFacts{progress: map[funding.Mission]contractlife.Progress{}, status: map[int]string{}}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT contract_id, mission, started_on, deployed_on FROM contract_missions WHERE contract_id = ANY($1)`, ids)
+	b.Queue(`SELECT contract_id, year, status FROM year_evaluations WHERE contract_id = ANY($1)`, ids)
+	b.Queue(`SELECT contract_id, contract_year FROM contract_year_closings WHERE contract_id = ANY($1)`, ids)
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
+	var id int64
+	var m string
+	var started time.Time
+	var deployed *time.Time
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&id, &m, &started, &deployed}, func() error {
+		out[id].progress[funding.Mission(m)] = contractlife.Progress{Mission: funding.Mission(m), Started: domain.DateOf0(started), Deployed: dateOf(deployed)}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var n int
+	var st string
+	if rows, err = br.Query(); err != nil {
+		return nil, err
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&id, &n, &st}, func() error {
+		out[id].status[n] = st
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if rows, err = br.Query(); err != nil {
+		return nil, err
+	}
+	_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error {
+		out[id].closed = append(out[id].closed, n)
+		return nil
+	})
+	return out, err
+}
+
+// SignaturesForTest reads the signatures of contract c as the contract's
+// reads did before they came in its row (loadSignatures), for the test that
+// both give the same.
+func (s *Store) SignaturesForTest(ctx context.Context, sc Scope, c Contract) ([]Signature, error) {
+	err := loadSignatures(ctx, s.db(sc), &c)
+	return c.Signatures, err
+}
+
+// UnreadTotalJoinedForTest is UnreadTotal as it counted the messages before
+// it left out the joins to dossiers and organisations, for the test that
+// both count the same.
+func (s *Store) UnreadTotalJoinedForTest(ctx context.Context, sc Scope, max int) (int, error) {
+	var a args
+	lim := a.add(max)
+	q := `SELECT least((SELECT count(*) FROM (SELECT 1 FROM notifications WHERE user_id = ` + a.add(sc.UserID) + ` AND read_at IS NULL LIMIT ` + lim + `) n) + (` +
+		`SELECT count(*) FROM (SELECT 1 FROM messages m JOIN dossiers d ON d.id = m.dossier_id JOIN organisations o ON o.id = d.structure_id
+		LEFT JOIN message_reads r ON r.dossier_id = m.dossier_id AND r.user_id = ` + a.add(sc.UserID) + `
+		WHERE m.id > coalesce(r.last_read_message_id, 0) AND m.author_user_id IS DISTINCT FROM ` + a.add(sc.UserID) +
+		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.dossiers("d", &a) + ` LIMIT ` + lim + `) m), ` + lim + `)`
+	var n int
+	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&n)
+	return n, err
 }

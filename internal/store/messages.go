@@ -379,11 +379,18 @@ func unreadMessagesSQL(sc Scope, dossierID int64, a *args) string {
 
 // unreadMessagesFrom is the FROM and WHERE clauses of the messages of
 // UnreadMessages (sc valid).
+//
+// The messages' dossiers are checked with Scope.ofDossier on m.dossier_id,
+// not by joining dossiers and organisations for Scope.dossiers: the same
+// messages (every message has its dossier, every dossier its structure),
+// without two joins whose row-level security policies ran for every message
+// counted — on every page, since the frame's badge counts them
+// (docs/rules.md §35.1; TestUnreadWithoutJoinsSameCount compares both).
 func unreadMessagesFrom(sc Scope, dossierID int64, a *args) string {
-	q := ` FROM messages m JOIN dossiers d ON d.id = m.dossier_id JOIN organisations o ON o.id = d.structure_id
+	q := ` FROM messages m
 		LEFT JOIN message_reads r ON r.dossier_id = m.dossier_id AND r.user_id = ` + a.add(sc.UserID) + `
 		WHERE m.id > coalesce(r.last_read_message_id, 0) AND m.author_user_id IS DISTINCT FROM ` + a.add(sc.UserID) +
-		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.dossiers("d", a)
+		` AND ` + msgVisible(sc, "m") + ` AND ` + sc.ofDossier("m.dossier_id", a)
 	if dossierID > 0 {
 		q += " AND m.dossier_id = " + a.add(dossierID)
 	}
@@ -395,16 +402,26 @@ func unreadMessagesFrom(sc Scope, dossierID int64, a *args) string {
 // max (each count stops at max rows: the badge does not read every unread
 // message of France to say « 99+ », docs/rules.md §35).
 func (s *Store) UnreadTotal(ctx context.Context, sc Scope, max int) (int, error) {
+	var n int
+	rd := NewReads(sc)
+	rd.UnreadTotal(max, &n)
+	err := s.send(ctx, rd)
+	return n, pgError("store.UnreadTotal", err)
+}
+
+// UnreadTotal queues the read of Store.UnreadTotal into *n (0, and nothing
+// queued, for an invalid scope).
+func (rd *Reads) UnreadTotal(max int, n *int) {
+	*n = 0
+	sc := rd.sc
 	if !sc.Valid() || max <= 0 {
-		return 0, nil
+		return
 	}
 	var a args
 	lim := a.add(max)
 	q := `SELECT least((SELECT count(*) FROM (SELECT 1 FROM notifications WHERE user_id = ` + a.add(sc.UserID) + ` AND read_at IS NULL LIMIT ` + lim + `) n) + (` +
 		`SELECT count(*) FROM (SELECT 1` + unreadMessagesFrom(sc, 0, &a) + ` LIMIT ` + lim + `) m), ` + lim + `)`
-	var n int
-	err := s.db(sc).QueryRow(ctx, q, a...).Scan(&n)
-	return n, pgError("store.UnreadTotal", err)
+	rd.b.Queue(q, a...).QueryRow(func(r pgx.Row) error { return r.Scan(n) })
 }
 
 // UnreadMessages counts the messages the user has not read in the threads

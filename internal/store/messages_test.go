@@ -140,3 +140,49 @@ func TestUnreadTotalIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// The frame's badge counts the same unread messages without joining the
+// messages' dossiers and structures (docs/rules.md §35.1): for every role,
+// on dossiers of two structures, with internal notes, a thread read, and
+// a count cut by the bound.
+func TestUnreadWithoutJoinsSameCount(t *testing.T) {
+	ctx := context.Background()
+	st, scopes := fixture(t)
+	now := time.Now()
+	a, b := freshDossier(t, st, scopes[coordA]), freshDossier(t, st, scopes[coordB])
+	for _, m := range []struct {
+		who      string
+		id       int64
+		internal bool
+	}{{coordA, a, false}, {referen, a, false}, {arsDir, a, true}, {referen, a, false}, {coordB, b, false}, {arsDir, b, false}, {dcgdrR, b, true}} {
+		if _, err := st.PostMessage(ctx, scopes[m.who], store.NewMessage{DossierID: m.id, Body: "Message de " + m.who, Internal: m.internal, At: now, LinkBase: "http://x"}); err != nil {
+			t.Fatal(m.who, err)
+		}
+	}
+	if err := st.MarkMessagesRead(ctx, scopes[referen], a, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PostMessage(ctx, scopes[coordA], store.NewMessage{DossierID: a, Body: "Après la lecture.", At: now, LinkBase: "http://x"}); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for who, sc := range scopes {
+		for _, max := range []int{100, 2} {
+			got, err := st.UnreadTotal(ctx, sc, max)
+			if err != nil {
+				t.Fatal(who, err)
+			}
+			want, err := st.UnreadTotalJoinedForTest(ctx, sc, max)
+			if err != nil {
+				t.Fatal(who, err)
+			}
+			if got != want {
+				t.Errorf("%s (max %d): %d unread, %d with the joins", who, max, got, want)
+			}
+			seen[got] = true
+		}
+	}
+	if len(seen) < 3 {
+		t.Fatalf("too few distinct counts compared: %v", seen)
+	}
+}

@@ -384,20 +384,30 @@ func (s *Store) ProcessAuditNotifications(ctx context.Context, linkBase string, 
 // No scope: a user's own rows (WHERE user_id), not a structure's data; the
 // handlers pass sc.UserID.
 func (s *Store) ListNotifications(ctx context.Context, userID int64, p Page) ([]Notification, int, error) {
+	var out []Notification
 	var total int
-	if err := s.sys().QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1`, userID).Scan(&total); err != nil {
+	rd := sysReads()
+	rd.ListNotifications(userID, p, &out, &total)
+	if err := s.send(ctx, rd); err != nil {
 		return nil, 0, pgError("store.ListNotifications", err)
 	}
-	rows, err := s.sys().Query(ctx, `SELECT id, coalesce(dossier_id, 0), kind, title, body, link, created_at, read_at
-		FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`, userID, p.Size, p.Offset())
-	if err != nil {
-		return nil, 0, pgError("store.ListNotifications", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Notification, error) {
-		var n Notification
-		return n, r.Scan(&n.ID, &n.DossierID, &n.Kind, &n.Title, &n.Body, &n.Link, &n.CreatedAt, &n.ReadAt)
+	return out, total, nil
+}
+
+// ListNotifications queues the reads of Store.ListNotifications (the count
+// and the page) into *out and *total. The user's own rows, whatever the
+// scope of the batch (notifications have no row-level policy: no scope).
+func (rd *Reads) ListNotifications(userID int64, p Page, out *[]Notification, total *int) {
+	rd.b.Queue(`SELECT count(*) FROM notifications WHERE user_id = $1`, userID).QueryRow(func(r pgx.Row) error { return r.Scan(total) })
+	rd.b.Queue(`SELECT id, coalesce(dossier_id, 0), kind, title, body, link, created_at, read_at
+		FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`, userID, p.Size, p.Offset()).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Notification, error) {
+			var n Notification
+			return n, r.Scan(&n.ID, &n.DossierID, &n.Kind, &n.Title, &n.Body, &n.Link, &n.CreatedAt, &n.ReadAt)
+		})
+		return err
 	})
-	return out, total, pgError("store.ListNotifications", err)
 }
 
 // UnreadNotifications counts the user's unread notifications.
@@ -405,8 +415,15 @@ func (s *Store) ListNotifications(ctx context.Context, userID int64, p Page) ([]
 // handlers pass sc.UserID.
 func (s *Store) UnreadNotifications(ctx context.Context, userID int64) (int, error) {
 	var n int
-	err := s.sys().QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, userID).Scan(&n)
-	return n, pgError("store.UnreadNotifications", err)
+	rd := sysReads()
+	rd.UnreadNotifications(userID, &n)
+	return n, pgError("store.UnreadNotifications", s.send(ctx, rd))
+}
+
+// UnreadNotifications queues the read of Store.UnreadNotifications into *n
+// (the user's own rows, as ListNotifications).
+func (rd *Reads) UnreadNotifications(userID int64, n *int) {
+	rd.b.Queue(`SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, userID).QueryRow(func(r pgx.Row) error { return r.Scan(n) })
 }
 
 // MarkNotificationRead marks one of the user's notifications read and

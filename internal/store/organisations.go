@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -180,49 +181,78 @@ func (p Page) limitOffset() string {
 // ListStructures returns the structures in scope matching f, one page of
 // them, and the total count.
 func (s *Store) ListStructures(ctx context.Context, sc Scope, f StructureFilter, p Page) ([]Organisation, int, error) {
-	var a args
-	where := structureFilterSQL(f, []string{sc.structures("o", &a)}, &a)
-	w := " WHERE " + strings.Join(where, " AND ")
-	countArgs := append([]any(nil), a...)
+	var out []Organisation
+	var total int
+	rd := NewReads(sc)
+	rd.ListStructures(f, p, &out, &total)
+	if err := s.send(ctx, rd); err != nil {
+		return nil, 0, pgError("store.ListStructures", err)
+	}
+	return out, total, nil
+}
+
+// structurePageIDs is the SELECT of the ids of page p of the structures in
+// scope matching f, by name (its arguments added to a), and the WHERE clause.
+func structurePageIDs(sc Scope, f StructureFilter, p Page, a *args) (ids, where string) {
+	w := " WHERE " + strings.Join(structureFilterSQL(f, []string{sc.structures("o", a)}, a), " AND ")
 	if p.Size <= 0 {
 		p.Size = 50
 	}
+	return "SELECT o.id FROM organisations o" + w + " ORDER BY o.name, o.id" + p.limitOffset(), w
+}
+
+// ListStructures queues the reads of Store.ListStructures (the count and
+// the page) into *out and *total.
+func (rd *Reads) ListStructures(f StructureFilter, p Page, out *[]Organisation, total *int) {
+	var a args
+	ids, w := structurePageIDs(rd.sc, f, p, &a)
 	// The page's ids first (an index scan on name), then their columns: the
 	// per-row subqueries of orgColumns then run for the page only, not for
 	// every row skipped by the offset.
-	q := "SELECT " + orgColumns + " FROM (SELECT o.id FROM organisations o" + w +
-		" ORDER BY o.name, o.id" + p.limitOffset() + ") page" +
+	q := "SELECT " + orgColumns + " FROM (" + ids + ") page" +
 		" JOIN organisations o ON o.id = page.id" +
 		" LEFT JOIN departements d ON d.code = o.departement LEFT JOIN regions r ON r.code = coalesce(o.region, d.region)" +
 		" ORDER BY o.name, o.id"
-	// The count and the page in one round trip (a batch).
-	batch := &pgx.Batch{}
-	batch.Queue("SELECT count(*) FROM organisations o"+w, countArgs...)
-	batch.Queue(q, a...)
-	br := s.db(sc).SendBatch(ctx, batch)
-	defer br.Close()
-	var total int
-	if err := br.QueryRow().Scan(&total); err != nil {
-		return nil, 0, pgError("store.ListStructures", err)
-	}
-	rows, err := br.Query()
-	if err != nil {
-		return nil, 0, pgError("store.ListStructures", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Organisation, error) { return scanOrg(r) })
-	return out, total, pgError("store.ListStructures", err)
+	rd.b.Queue("SELECT count(*) FROM organisations o"+w, a...).QueryRow(func(r pgx.Row) error { return r.Scan(total) })
+	rd.b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Organisation, error) { return scanOrg(r) })
+		return err
+	})
 }
 
 // Structure returns one structure in scope; outside the scope it is not
 // found.
 func (s *Store) Structure(ctx context.Context, sc Scope, id int64) (Organisation, error) {
-	var a args
-	q := "SELECT " + orgColumns + orgFrom + " WHERE o.id = " + a.add(id) + " AND " + sc.structures("o", &a)
-	o, err := scanOrg(s.db(sc).QueryRow(ctx, q, a...))
-	if err != nil {
+	var o Organisation
+	var found bool
+	rd := NewReads(sc)
+	rd.Structure(id, &o, &found)
+	if err := s.send(ctx, rd); err != nil {
 		return o, pgError("store.Structure", err)
 	}
+	if !found {
+		return o, pgError("store.Structure", pgx.ErrNoRows)
+	}
 	return o, nil
+}
+
+// Structure queues the read of Store.Structure into *o; *found is false
+// when the structure is not in scope.
+func (rd *Reads) Structure(id int64, o *Organisation, found *bool) {
+	var a args
+	q := "SELECT " + orgColumns + orgFrom + " WHERE o.id = " + a.add(id) + " AND " + rd.sc.structures("o", &a)
+	*found = false
+	rd.b.Queue(q, a...).QueryRow(func(r pgx.Row) error {
+		var err error
+		*o, err = scanOrg(r)
+		if errors.Is(err, pgx.ErrNoRows) {
+			*o = Organisation{}
+			return nil
+		}
+		*found = err == nil
+		return err
+	})
 }
 
 // Organisation returns any organisation by id, without scope: only for the

@@ -553,13 +553,21 @@ func (s *Store) ExportStructures(ctx context.Context, sc Scope, f StructureFilte
 // choices.
 // No scope: reference data, not tenant data (the same for every user).
 func (s *Store) Departements(ctx context.Context) ([][3]string, error) {
-	rows, err := s.sys().Query(ctx, `SELECT code, nom, region FROM departements ORDER BY code`)
-	if err != nil {
-		return nil, pgError("store.Departements", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([3]string, error) {
-		var d [3]string
-		return d, r.Scan(&d[0], &d[1], &d[2])
+	var out [][3]string
+	rd := sysReads()
+	rd.Departements(&out)
+	return out, pgError("store.Departements", s.send(ctx, rd))
+}
+
+// Departements queues the read of Store.Departements (reference data, the
+// same for every scope) into *out.
+func (rd *Reads) Departements(out *[][3]string) {
+	rd.b.Queue(`SELECT code, nom, region FROM departements ORDER BY code`).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) ([3]string, error) {
+			var d [3]string
+			return d, r.Scan(&d[0], &d[1], &d[2])
+		})
+		return err
 	})
-	return out, pgError("store.Departements", err)
 }

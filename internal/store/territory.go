@@ -782,26 +782,42 @@ func (s *Store) TerritoryTotals(ctx context.Context, sc Scope, ids []int64) (map
 		return out, nil
 	}
 	var a args
+	rd := NewReads(sc)
+	rd.territoryTotals(`o.id = ANY(`+a.add(ids)+`::bigint[])`, &a, out)
+	return out, pgError("store.TerritoryTotals", s.send(ctx, rd))
+}
+
+// TerritoryTotalsOfPage queues the read of Store.TerritoryTotals of the
+// structures of ListStructures(f, p) — the page's ids as its subquery, so
+// that both go in one batch — into out.
+func (rd *Reads) TerritoryTotalsOfPage(f StructureFilter, p Page, out map[int64]TerritoryTotal) {
+	var a args
+	ids, _ := structurePageIDs(rd.sc, f, p, &a)
+	rd.territoryTotals(`o.id IN (`+ids+`)`, &a, out)
+}
+
+// territoryTotals queues the totals of the structures matching which (its
+// arguments in a) in scope into out.
+func (rd *Reads) territoryTotals(which string, a *args, out map[int64]TerritoryTotal) {
 	q := `SELECT o.id, count(*), coalesce(sum(c.population), 0) FROM organisations o
 		JOIN territory_communes tc ON tc.structure_id = o.id JOIN communes c ON c.code = tc.commune_code
-		WHERE o.id = ANY(` + a.add(ids) + `::bigint[]) AND ` + sc.structures("o", &a) + ` GROUP BY o.id`
-	rows, err := s.db(sc).Query(ctx, q, a...)
-	if err != nil {
-		return nil, pgError("store.TerritoryTotals", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var t TerritoryTotal
-		if err := rows.Scan(&id, &t.Communes, &t.Population); err != nil {
-			return nil, pgError("store.TerritoryTotals", err)
+		WHERE ` + which + ` AND ` + rd.sc.structures("o", a) + ` GROUP BY o.id`
+	rd.b.Queue(q, *a...).Query(func(rows pgx.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var t TerritoryTotal
+			if err := rows.Scan(&id, &t.Communes, &t.Population); err != nil {
+				return err
+			}
+			var err error
+			if t.Tier, err = terrTierOf(t.Population, t.Communes); err != nil {
+				return err
+			}
+			out[id] = t
 		}
-		if t.Tier, err = terrTierOf(t.Population, t.Communes); err != nil {
-			return nil, err
-		}
-		out[id] = t
-	}
-	return out, pgError("store.TerritoryTotals", rows.Err())
+		return rows.Err()
+	})
 }
 
 // AddCommunes adds the communes codes to CPTS id's territory as ONE change
