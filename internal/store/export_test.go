@@ -10,8 +10,8 @@ import (
 
 	"github.com/portail-aci/aci/internal/domain"
 	"github.com/portail-aci/aci/internal/domain/contractlife"
-	"github.com/portail-aci/aci/internal/domain/workflow"
 	"github.com/portail-aci/aci/internal/domain/funding"
+	"github.com/portail-aci/aci/internal/domain/workflow"
 )
 
 // AddPaymentsForTest runs addPayments in its own transaction, for the
@@ -210,6 +210,7 @@ func (s *Store) PaymentsDirectForTest(ctx context.Context, sc Scope, f PaymentFi
 	out.Items, err = s.paymentItems(ctx, sc, q, a)
 	return out, err
 }
+
 // alertFacts reads the facts of every contract of cs by their ids (a batch
 // of three queries, after the contracts), as ContractAlerts did before it
 // read them with the contracts in one statement: the reference its test
