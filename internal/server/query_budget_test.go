@@ -244,19 +244,19 @@ func TestQueryBudgetPerPage(t *testing.T) {
 		{msp, dpath(lille, "/contrat"), 3},
 		{cpamNord, dpath(lille, "/contrat"), 3},
 		// The territory editor of a frozen territory (the demo's: no search
-		// is offered, the query is ignored): the frame, the structure
-		// (withStructure), the territory (its scope check, then communes,
-		// version and population vintage in one batch), its frozen state and
-		// the contract that froze it, the change log (its scope check, then
-		// count and page in one batch): 10.
-		{coord, "/structures/" + strconv.FormatInt(valOrg, 10) + "/territoire?q=saint", 10},
-		// The same page where the search runs: the frame, the structure,
-		// its frozen state, the territory (its scope check, then communes,
-		// version and population vintage in one batch), the history (its
-		// scope check, count and page), and the search — the codes of the
-		// best matches, their details with their holder, and the EPCIs in
-		// one statement (store.SearchTerritory; three before): 11.
-		{"fresh", freshTerritory, 11},
+		// is offered, the query is ignored): the session, the structure
+		// (withStructure), then one batch — the frame's badge, the territory
+		// with its scope check (communes, version, population vintage), its
+		// freeze and a page of its history, each guarded by the same scope —
+		// and the contract that froze it: 4 (10 before).
+		{coord, "/structures/" + strconv.FormatInt(valOrg, 10) + "/territoire?q=saint", 4},
+		// The same page where the search runs, for a CPTS never filed: the
+		// session, the structure, whether it has filed a dossier (which
+		// decides who may edit its record), the page's batch, and the search
+		// — the codes of the best matches, their details with their holder,
+		// and the EPCIs in one statement (store.SearchTerritory): 5 (11
+		// before).
+		{"fresh", freshTerritory, 5},
 		// The barèmes (3 tables), the viewer's CPTS for the "simulate my
 		// structure" shortcut (count and page) and their populations (read
 		// by the page's ids as a subquery) with the frame's badge: one batch,

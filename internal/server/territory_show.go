@@ -55,12 +55,34 @@ func (s *Server) territoryShow(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int64, status int, errMsg string) {
 	ctx := r.Context()
 	sc, _, p := structureFrom(r)
-	t, err := s.store.Territory(ctx, sc, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	// The page's reads in one batch after the session and the structure
+	// (docs/rules.md §35.1): the frame's badge, the territory with its
+	// scope check, its freeze and a page of its history (each guarded by the
+	// same scope). The htmx fragment reads the territory and its freeze only.
+	hx := r.Header.Get("HX-Request") == "true" && r.Method == http.MethodGet
+	hpage := 1
+	if n, err := strconv.Atoi(r.URL.Query().Get("historique")); err == nil && n > 1 && n < 100000 {
+		hpage = n
 	}
-	freeze, err := s.store.TerritoryFrozen(ctx, sc, id)
+	rd := store.NewReads(sc)
+	var f *frame
+	var t store.Territory
+	var found bool
+	var freeze store.TerritoryFreeze
+	var changes []store.TerritoryChange
+	var total int
+	if !hx {
+		f = s.readFrame(rd)
+	}
+	rd.Territory(id, &t, &found)
+	rd.TerritoryFrozen(id, &freeze)
+	if !hx {
+		rd.TerritoryChanges(id, store.Page{Number: hpage, Size: territoryHistoryPerPage}, &changes, &total)
+	}
+	err := s.store.Send(ctx, rd)
+	if err == nil && !found {
+		_, err = s.store.Territory(ctx, sc, id) // its not-found error
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -80,7 +102,7 @@ func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int6
 			return
 		}
 	}
-	if r.Header.Get("HX-Request") == "true" && r.Method == http.MethodGet {
+	if hx {
 		w.Header().Set("Cache-Control", "no-store")
 		s.render(w, r, status, pages.TerritoryResultsBody(res))
 		return
@@ -117,15 +139,6 @@ func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int6
 	}
 	v.Pager = components.Pager{Page: page, Pages: pages_, Total: len(t.Communes), Base: base}
 
-	hpage := 1
-	if n, err := strconv.Atoi(r.URL.Query().Get("historique")); err == nil && n > 1 && n < 100000 {
-		hpage = n
-	}
-	changes, total, err := s.store.TerritoryChanges(ctx, sc, id, store.Page{Number: hpage, Size: territoryHistoryPerPage})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	for _, c := range changes {
 		v.History = append(v.History, historyRow(c))
 	}
@@ -136,7 +149,7 @@ func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int6
 	if status != http.StatusOK {
 		w.Header().Set("Cache-Control", "no-store")
 	}
-	s.render(w, r, status, pages.Territory(s.page(r, "Territoire — "+t.StructureName), v))
+	s.render(w, r, status, pages.Territory(s.pageOf(r, "Territoire — "+t.StructureName, f), v))
 }
 
 // territorySearch fills the results: communes, then the intercommunalités

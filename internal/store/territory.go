@@ -377,9 +377,15 @@ func cptsInScope(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }, sc Scope, id int64) (name, dep string, err error) {
 	var a args
-	err = q.QueryRow(ctx, "SELECT o.name, o.departement FROM organisations o WHERE o.id = "+a.add(id)+
-		" AND o.structure_type = 'CPTS' AND "+sc.structures("o", &a), a...).Scan(&name, &dep)
+	err = q.QueryRow(ctx, cptsCheckSQL(sc, id, &a), a...).Scan(&name, &dep)
 	return name, dep, err
+}
+
+// cptsCheckSQL is the read of CPTS id's name and seat in sc (cptsInScope,
+// Reads.cptsCheck).
+func cptsCheckSQL(sc Scope, id int64, a *args) string {
+	return "SELECT o.name, o.departement FROM organisations o WHERE o.id = " + a.add(id) +
+		" AND o.structure_type = 'CPTS' AND " + sc.structures("o", a)
 }
 
 // populationYearSQL reads the millésime of the loaded legal populations.
@@ -388,53 +394,88 @@ const populationYearSQL = "SELECT version FROM refdata_versions WHERE name = 'po
 // Territory returns the territory of CPTS id in scope (not found outside the
 // scope and for structures that are not CPTS).
 func (s *Store) Territory(ctx context.Context, sc Scope, id int64) (Territory, error) {
-	t := Territory{StructureID: id}
-	var err error
-	if t.StructureName, t.Departement, err = cptsInScope(ctx, s.db(sc), sc, id); err != nil {
+	var t Territory
+	var found bool
+	rd := NewReads(sc)
+	rd.Territory(id, &t, &found)
+	if err := s.send(ctx, rd); err != nil {
 		return t, pgError("store.Territory", err)
 	}
-	// Its communes, its version and the population vintage in one round
-	// trip (a batch), once the CPTS is known to be in scope.
-	batch := &pgx.Batch{}
-	batch.Queue(`SELECT c.code, c.nom, c.codes_postaux, c.departement, c.population, tc.added_at
-		FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
-		WHERE tc.structure_id = $1 ORDER BY c.nom_norm, c.code`, id)
-	batch.Queue(`SELECT t.version, t.updated_at, coalesce(u.name, '') FROM territories t
-		LEFT JOIN users u ON u.id = t.updated_by WHERE t.structure_id = $1`, id)
-	batch.Queue(populationYearSQL)
-	br := s.db(sc).SendBatch(ctx, batch)
-	defer br.Close()
-	rows, err := br.Query()
-	if err != nil {
-		return t, pgError("store.Territory", err)
+	if !found {
+		return t, pgError("store.Territory", pgx.ErrNoRows)
 	}
-	t.Communes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (TerritoryCommune, error) {
-		var c TerritoryCommune
-		err := r.Scan(&c.Code, &c.Name, &c.PostalCodes, &c.Departement, &c.Population, &c.AddedAt)
-		return c, err
-	})
-	if err != nil {
-		return t, pgError("store.Territory", err)
-	}
-	for _, c := range t.Communes {
-		t.Population += c.Population
-	}
-	if t.Tier, err = terrTierOf(t.Population, len(t.Communes)); err != nil {
-		return t, err
-	}
-	var at time.Time
-	var by string
-	err = br.QueryRow().Scan(&t.Version, &at, &by)
-	switch {
-	case err == nil:
-		t.UpdatedAt, t.UpdatedBy = &at, by
-	case errors.Is(err, pgx.ErrNoRows):
-		t.Version = firstTerritoryVersion // the row editTx will create
-	default:
-		return t, pgError("store.Territory", err)
-	}
-	_ = br.QueryRow().Scan(&t.PopulationYear) // none loaded: no vintage shown
 	return t, nil
+}
+
+// cptsCheck queues cptsInScope's read: the name and seat of CPTS id when it
+// is in the scope (*found false otherwise).
+func (rd *Reads) cptsCheck(id int64, name, dep *string, found *bool) {
+	var a args
+	*found = false
+	rd.b.Queue(cptsCheckSQL(rd.sc, id, &a), a...).QueryRow(func(r pgx.Row) error {
+		err := r.Scan(name, dep)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		*found = err == nil
+		return err
+	})
+}
+
+// territoryGuard is cptsInScope's rule as a predicate (CPTS id is in the
+// scope): each read of a territory queued in the same batch as its check
+// carries it, so that none reads the shared map of a CPTS outside the scope
+// (docs/rules.md §35.1, §36).
+func (rd *Reads) territoryGuard(id int64, a *args) string {
+	return "EXISTS (SELECT 1 FROM organisations tg WHERE tg.id = " + a.add(id) + " AND tg.structure_type = 'CPTS' AND " +
+		rd.sc.structures("tg", a) + ")"
+}
+
+// Territory queues the reads of Store.Territory into *t — the CPTS's check,
+// its communes, its version and the population vintage; *found false
+// outside the scope.
+func (rd *Reads) Territory(id int64, t *Territory, found *bool) {
+	*t = Territory{StructureID: id}
+	rd.cptsCheck(id, &t.StructureName, &t.Departement, found)
+	var a args
+	rd.b.Queue(`SELECT c.code, c.nom, c.codes_postaux, c.departement, c.population, tc.added_at
+		FROM territory_communes tc JOIN communes c ON c.code = tc.commune_code
+		WHERE tc.structure_id = `+a.add(id)+` AND `+rd.territoryGuard(id, &a)+` ORDER BY c.nom_norm, c.code`, a...).Query(func(rows pgx.Rows) error {
+		var err error
+		t.Communes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (TerritoryCommune, error) {
+			var c TerritoryCommune
+			err := r.Scan(&c.Code, &c.Name, &c.PostalCodes, &c.Departement, &c.Population, &c.AddedAt)
+			return c, err
+		})
+		if err != nil {
+			return err
+		}
+		for _, c := range t.Communes {
+			t.Population += c.Population
+		}
+		t.Tier, err = terrTierOf(t.Population, len(t.Communes))
+		return err
+	})
+	var b args
+	rd.b.Queue(`SELECT t.version, t.updated_at, coalesce(u.name, '') FROM territories t
+		LEFT JOIN users u ON u.id = t.updated_by WHERE t.structure_id = `+b.add(id)+` AND `+rd.territoryGuard(id, &b), b...).QueryRow(func(r pgx.Row) error {
+		var at time.Time
+		var by string
+		err := r.Scan(&t.Version, &at, &by)
+		switch {
+		case err == nil:
+			t.UpdatedAt, t.UpdatedBy = &at, by
+		case errors.Is(err, pgx.ErrNoRows):
+			t.Version = firstTerritoryVersion // the row editTx will create
+		default:
+			return err
+		}
+		return nil
+	})
+	rd.b.Queue(populationYearSQL).QueryRow(func(r pgx.Row) error {
+		_ = r.Scan(&t.PopulationYear) // none loaded: no vintage shown
+		return nil
+	})
 }
 
 // TerritoryChange is one row of a territory's history.
@@ -455,38 +496,49 @@ type TerritoryChange struct {
 // TerritoryChanges returns one page of the history of CPTS id's territory,
 // newest first, and the total number of changes.
 func (s *Store) TerritoryChanges(ctx context.Context, sc Scope, id int64, p Page) ([]TerritoryChange, int, error) {
-	if _, _, err := cptsInScope(ctx, s.db(sc), sc, id); err != nil {
+	var name, dep string
+	var found bool
+	var out []TerritoryChange
+	var total int
+	rd := NewReads(sc)
+	rd.cptsCheck(id, &name, &dep, &found)
+	rd.TerritoryChanges(id, p, &out, &total)
+	if err := s.send(ctx, rd); err != nil {
 		return nil, 0, pgError("store.TerritoryChanges", err)
 	}
+	if !found {
+		return nil, 0, pgError("store.TerritoryChanges", pgx.ErrNoRows)
+	}
+	return out, total, nil
+}
+
+// TerritoryChanges queues the count and one page of CPTS id's history
+// (newest first), each read guarded by the CPTS's scope (territoryGuard):
+// queued after a check of the CPTS (cptsCheck, Reads.Territory).
+func (rd *Reads) TerritoryChanges(id int64, p Page, out *[]TerritoryChange, total *int) {
 	if p.Size <= 0 {
 		p.Size = 50
 	}
-	// The count and the page in one round trip (a batch).
-	batch := &pgx.Batch{}
-	batch.Queue("SELECT count(*) FROM territory_changes WHERE structure_id = $1", id)
-	batch.Queue(`SELECT ch.id, ch.at, coalesce(u.name, ''), ch.action, coalesce(ch.epci, ''), coalesce(e.nom, ''),
+	var a args
+	rd.b.Queue("SELECT count(*) FROM territory_changes WHERE structure_id = "+a.add(id)+" AND "+rd.territoryGuard(id, &a), a...).QueryRow(func(r pgx.Row) error {
+		return r.Scan(total)
+	})
+	var b args
+	rd.b.Queue(`SELECT ch.id, ch.at, coalesce(u.name, ''), ch.action, coalesce(ch.epci, ''), coalesce(e.nom, ''),
 		ARRAY(SELECT coalesce(c.nom, x.code) || ' (' || x.code || ')' FROM unnest(ch.communes) WITH ORDINALITY AS x(code, n)
 			LEFT JOIN communes c ON c.code = x.code ORDER BY x.n),
 		ch.skipped, ch.population_before, ch.population_after, coalesce(ch.tier_before, 0), coalesce(ch.tier_after, 0)
 		FROM territory_changes ch LEFT JOIN users u ON u.id = ch.user_id LEFT JOIN epci e ON e.code = ch.epci
-		WHERE ch.structure_id = $1 ORDER BY ch.at DESC, ch.id DESC LIMIT $2 OFFSET $3`, id, p.Size, p.Offset())
-	br := s.db(sc).SendBatch(ctx, batch)
-	defer br.Close()
-	var total int
-	if err := br.QueryRow().Scan(&total); err != nil {
-		return nil, 0, pgError("store.TerritoryChanges", err)
-	}
-	rows, err := br.Query()
-	if err != nil {
-		return nil, 0, pgError("store.TerritoryChanges", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TerritoryChange, error) {
-		var c TerritoryChange
-		err := r.Scan(&c.ID, &c.At, &c.UserName, &c.Action, &c.EPCI, &c.EPCIName, &c.Communes, &c.Skipped,
-			&c.PopulationBefore, &c.PopulationAfter, &c.TierBefore, &c.TierAfter)
-		return c, err
+		WHERE ch.structure_id = `+b.add(id)+` AND `+rd.territoryGuard(id, &b)+` ORDER BY ch.at DESC, ch.id DESC`+p.limitOffset(), b...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (TerritoryChange, error) {
+			var c TerritoryChange
+			err := r.Scan(&c.ID, &c.At, &c.UserName, &c.Action, &c.EPCI, &c.EPCIName, &c.Communes, &c.Skipped,
+				&c.PopulationBefore, &c.PopulationAfter, &c.TierBefore, &c.TierAfter)
+			return c, err
+		})
+		return err
 	})
-	return out, total, pgError("store.TerritoryChanges", err)
 }
 
 // HeldCommune is a commune another CPTS already holds.
@@ -892,16 +944,25 @@ type TerritoryFreeze struct {
 	ContractID int64 // an actif contract, 0 otherwise
 }
 
+// territoryFreezeSQL reads the states that decide a territory's freeze: its
+// structure's dossiers and contracts ($1, the CPTS).
+const territoryFreezeSQL = `SELECT state, 0::bigint FROM dossiers WHERE structure_id = $1
+		UNION ALL SELECT state, id FROM contracts WHERE structure_id = $1`
+
 func territoryFreeze(ctx context.Context, q querier, id int64) (TerritoryFreeze, error) {
-	rows, err := q.Query(ctx, `SELECT state, 0::bigint FROM dossiers WHERE structure_id = $1
-		UNION ALL SELECT state, id FROM contracts WHERE structure_id = $1`, id)
+	rows, err := q.Query(ctx, territoryFreezeSQL, id)
 	if err != nil {
 		return TerritoryFreeze{}, err
 	}
+	return freezeOf(rows)
+}
+
+// freezeOf reads the rows of territoryFreezeSQL.
+func freezeOf(rows pgx.Rows) (TerritoryFreeze, error) {
 	var f TerritoryFreeze
 	var st string
 	var cid int64
-	_, err = pgx.ForEachRow(rows, []any{&st, &cid}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&st, &cid}, func() error {
 		if contractlife.FreezesTerritory(workflow.State(st)) {
 			f.Frozen = true
 		}
@@ -915,9 +976,29 @@ func territoryFreeze(ctx context.Context, q querier, id int64) (TerritoryFreeze,
 
 // TerritoryFrozen reports the freeze of CPTS id's territory (in scope).
 func (s *Store) TerritoryFrozen(ctx context.Context, sc Scope, id int64) (TerritoryFreeze, error) {
-	if _, _, err := cptsInScope(ctx, s.db(sc), sc, id); err != nil {
+	var name, dep string
+	var found bool
+	var f TerritoryFreeze
+	rd := NewReads(sc)
+	rd.cptsCheck(id, &name, &dep, &found)
+	rd.TerritoryFrozen(id, &f)
+	if err := s.send(ctx, rd); err != nil {
 		return TerritoryFreeze{}, pgError("store.TerritoryFrozen", err)
 	}
-	f, err := territoryFreeze(ctx, s.db(sc), id)
-	return f, pgError("store.TerritoryFrozen", err)
+	if !found {
+		return TerritoryFreeze{}, pgError("store.TerritoryFrozen", pgx.ErrNoRows)
+	}
+	return f, nil
+}
+
+// TerritoryFrozen queues the read of CPTS id's freeze, guarded by its scope
+// (territoryGuard): queued after a check of the CPTS.
+func (rd *Reads) TerritoryFrozen(id int64, f *TerritoryFreeze) {
+	var a args
+	q := `SELECT fz.* FROM (` + strings.ReplaceAll(territoryFreezeSQL, "$1", a.add(id)) + `) fz WHERE ` + rd.territoryGuard(id, &a)
+	rd.b.Queue(q, a...).Query(func(rows pgx.Rows) error {
+		var err error
+		*f, err = freezeOf(rows)
+		return err
+	})
 }
