@@ -47,7 +47,7 @@ type EPCIHit struct {
 	Population int64
 }
 
-// MaxSearchLimit bounds SearchCommunes' limit.
+// MaxSearchLimit bounds the territory search's limits.
 const MaxSearchLimit = 50
 
 // terrUpper returns the exclusive upper bound of the strings starting with
@@ -72,151 +72,6 @@ func terrCodeLike(q string) bool {
 	return true
 }
 
-// SearchCommunes finds current communes by name (accent- and case-insensitive
-// prefix of the name, or of any word of it: "saint" → "Saint-Denis",
-// "rambert" → "Saint-Rambert-en-Bugey"), by INSEE code prefix or by postal
-// code prefix. Exact names come first, then name prefixes, codes, and word
-// starts, each by decreasing population. Reference data is public: no scope;
-// the holder's name is shown so that a coordinator knows who to talk to.
-//
-// q must be refdata.Normalize(the user's query), the function that filled
-// communes.nom_norm: the store cannot call it itself, since refdata's own
-// tests import the store.
-func (s *Store) SearchCommunes(ctx context.Context, q string, limit int) ([]CommuneHit, error) {
-	q = strings.TrimSpace(q)
-	if len(q) > 100 {
-		q = truncRunes(q, 100)
-	}
-	if limit <= 0 || limit > MaxSearchLimit {
-		limit = MaxSearchLimit
-	}
-	// Step 1: the codes of the best matches, each branch on its own index
-	// (prefix ranges with ~>=~ / ~<~ use the text_pattern_ops indexes even
-	// in a generic plan). Word starts (commune_words, migration 00026) come
-	// only when name prefixes found fewer than limit.
-	var codes []string
-	if terrCodeLike(q) {
-		up := strings.ToUpper(q)
-		var a args
-		lo, hi := a.add(up), a.add(terrUpper(up))
-		var err error
-		codes, err = s.rankedCodes(ctx, `SELECT code, 2 AS rk, population AS pop FROM communes WHERE actuelle AND code ~>=~ `+lo+` AND code ~<~ `+hi+`
-			UNION ALL SELECT c.code, 2, c.population FROM communes c WHERE c.actuelle AND c.code IN
-				(SELECT commune FROM commune_codes_postaux WHERE code_postal ~>=~ `+lo+` AND code_postal ~<~ `+hi+`)`, a, limit)
-		if err != nil {
-			return nil, err
-		}
-	} else {
-		n := q
-		if n == "" {
-			return nil, nil
-		}
-		var a args
-		p := a.add(n)
-		var err error
-		// One row per commune: ranked without grouping (a top-N sort of
-		// the index's entries, migration 00131).
-		codes, err = s.rankedUniqueCodes(ctx, `SELECT code, CASE WHEN nom_norm = `+p+` THEN 0 ELSE 1 END AS rk, population AS pop
-			FROM communes WHERE actuelle AND nom_norm ~>=~ `+p+` AND nom_norm ~<~ `+a.add(terrUpper(n)), a, limit)
-		if err != nil {
-			return nil, err
-		}
-		if len(codes) < limit {
-			var b args
-			more, err := s.rankedCodes(ctx, `SELECT commune AS code, 3 AS rk, population AS pop FROM commune_words
-				WHERE actuelle AND word ~>=~ `+b.add(n)+` AND word ~<~ `+b.add(terrUpper(n))+` AND commune <> ALL(`+b.add(codes)+`::text[])`, b, limit-len(codes))
-			if err != nil {
-				return nil, err
-			}
-			codes = append(codes, more...)
-		}
-	}
-	if len(codes) == 0 {
-		return nil, nil
-	}
-	// Step 2: the details of those (at most limit) communes, in that order.
-	sql := `SELECT c.code, c.nom, c.codes_postaux, c.departement, d.nom, c.population, coalesce(c.epci, ''), coalesce(e.nom, ''),
-		coalesce(tc.structure_id, 0), coalesce(o.name, '')
-	FROM unnest($1::text[]) WITH ORDINALITY AS m(code, n) JOIN communes c ON c.code = m.code
-	JOIN departements d ON d.code = c.departement
-	LEFT JOIN epci e ON e.code = c.epci
-	LEFT JOIN territory_communes tc ON tc.commune_code = c.code
-	LEFT JOIN organisations o ON o.id = tc.structure_id
-	ORDER BY m.n`
-	a := args{codes}
-	rows, err := s.sys().Query(ctx, sql, a...)
-	if err != nil {
-		return nil, pgError("store.SearchCommunes", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CommuneHit, error) {
-		var h CommuneHit
-		err := r.Scan(&h.Code, &h.Name, &h.PostalCodes, &h.Departement, &h.DepartementName, &h.Population,
-			&h.EPCI, &h.EPCIName, &h.HolderID, &h.HolderName)
-		return h, err
-	})
-	return out, pgError("store.SearchCommunes", err)
-}
-
-// rankedCodes runs a query of (code, rk, pop) rows and returns the codes of
-// the limit best: lowest rank, then largest population.
-func (s *Store) rankedCodes(ctx context.Context, q string, a args, limit int) ([]string, error) {
-	rows, err := s.sys().Query(ctx, `SELECT code FROM (`+q+`) x GROUP BY code ORDER BY min(rk), max(pop) DESC, code LIMIT `+a.add(limit), a...)
-	if err != nil {
-		return nil, pgError("store.SearchCommunes", err)
-	}
-	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return codes, pgError("store.SearchCommunes", err)
-}
-
-// rankedUniqueCodes is rankedCodes for a query whose rows have distinct
-// codes.
-func (s *Store) rankedUniqueCodes(ctx context.Context, q string, a args, limit int) ([]string, error) {
-	rows, err := s.sys().Query(ctx, `SELECT code FROM (`+q+`) x ORDER BY rk, pop DESC, code LIMIT `+a.add(limit), a...)
-	if err != nil {
-		return nil, pgError("store.SearchCommunes", err)
-	}
-	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return codes, pgError("store.SearchCommunes", err)
-}
-
-// SearchEPCI finds intercommunalités by name (prefix of the name or of a word
-// of it), plus those given by code (the EPCIs of commune results), with their
-// number of current communes and population, at most limit of them. q is
-// normalised as for SearchCommunes.
-func (s *Store) SearchEPCI(ctx context.Context, q string, codes []string, limit int) ([]EPCIHit, error) {
-	if limit <= 0 || limit > MaxSearchLimit {
-		limit = MaxSearchLimit
-	}
-	var a args
-	n := strings.TrimSpace(q)
-	if len(n) > 100 {
-		n = truncRunes(n, 100)
-	}
-	if codes == nil {
-		codes = []string{}
-	}
-	cond := "e.code = ANY(" + a.add(codes) + "::text[])"
-	if n != "" && !terrCodeLike(q) {
-		cond += " OR e.nom_norm LIKE " + a.add(escapeLike(n)+"%") + " OR e.nom_norm LIKE " + a.add("% "+escapeLike(n)+"%")
-	}
-	// The EPCIs matching first (a scan of the small epci table), then the
-	// communes of each counted from the index (migration 00131): joining
-	// every commune of France before filtering cost 30+ ms a search.
-	rows, err := s.sys().Query(ctx, `SELECT e.code, e.nom, k.n, k.pop
-		FROM epci e CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(c.population), 0) AS pop
-			FROM communes c WHERE c.epci = e.code AND c.actuelle) k
-		WHERE (`+cond+`) AND k.n > 0 ORDER BY e.code = ANY($1::text[]) DESC, k.pop DESC, e.nom LIMIT `+a.add(limit), a...)
-	if err != nil {
-		return nil, pgError("store.SearchEPCI", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (EPCIHit, error) {
-		var h EPCIHit
-		err := r.Scan(&h.Code, &h.Name, &h.Communes, &h.Population)
-		return h, err
-	})
-	return out, pgError("store.SearchEPCI", err)
-}
-
 // TerritorySearch is what the territory editor's search shows: the communes
 // matching the query and the intercommunalités offered for a whole-EPCI
 // addition.
@@ -229,17 +84,25 @@ type TerritorySearch struct {
 // (communes_prefix1_idx … communes_prefix6_idx, migration 00180).
 const terrPrefixIndexed = 6
 
-// SearchTerritory is SearchCommunes(q, limit) then SearchEPCI(q, the first
-// epciLimit distinct EPCIs of those communes, epciLimit), the same rows in
-// the same order, in ONE statement (docs/rules.md §35.2): the codes of the
-// best matches, their details with the CPTS holding each (the territory map
-// carries no policy, §36; the holder's name is the registry identity any
-// membership reads), then the EPCIs. A name prefix of up to 6 characters is
-// read in population order from its own index (migration 00180), longer ones
-// from the name range; the word starts are read only when the names found
-// fewer than limit (a one-time filter); the EPCIs are found by the words of
-// their name (epci_words) and their communes and population are kept with
-// them (migration 00180). Reference data: no scope.
+// SearchTerritory finds current communes by name (accent- and
+// case-insensitive prefix of the name, or of any word of it: "saint" →
+// "Saint-Denis", "rambert" → "Saint-Rambert-en-Bugey"), by INSEE code prefix
+// or by postal code prefix — exact names first, then name prefixes, codes and
+// word starts, each by decreasing population — and the intercommunalités
+// matching q or holding the first epciLimit communes found, in ONE statement
+// (docs/rules.md §35.2): the codes of the best matches, their details with
+// the CPTS holding each (the territory map carries no policy, §36; the
+// holder's name is the registry identity any membership reads, shown so that
+// a coordinator knows who to talk to), then the EPCIs. A name prefix of up
+// to 6 characters is read in population order from its own index (migration
+// 00180), longer ones from the name range; the word starts are read only
+// when the names found fewer than limit (a one-time filter); the EPCIs are
+// found by the words of their name (epci_words) and their communes and
+// population are kept with them (migration 00180). Reference data: no scope.
+//
+// q must be refdata.Normalize(the user's query), the function that filled
+// communes.nom_norm: the store cannot call it itself, since refdata's own
+// tests import the store.
 func (s *Store) SearchTerritory(ctx context.Context, q string, limit, epciLimit int) (TerritorySearch, error) {
 	q = strings.TrimSpace(q)
 	if len(q) > 100 {
