@@ -141,7 +141,7 @@ func (s Scope) dossiers(alias string, a *args) string {
 // dossiersInStates is Scope.dossiers and "in one of states" for rows of
 // dossiers aliased alias (states not empty): an agency's dossiers in those
 // states are read from dossier_visibility by its (org_id, state) index
-// (migration 00171, docs/rules.md §36) — the few rows of those states rather
+// (migration 00170, docs/rules.md §36) — the few rows of those states rather
 // than each of its dossiers probed for its state. The state is tested on
 // the dossier too.
 func (s Scope) dossiersInStates(alias string, states []string, a *args) string {
