@@ -203,6 +203,29 @@ func (rd *Reads) PaymentsToOrder(today domain.Date, n *int, sum *domain.Cents) {
 	rd.b.Queue(q, a...).QueryRow(func(r pgx.Row) error { return r.Scan(n, (*int64)(sum)) })
 }
 
+// scanMoneyLine reads one row of the steering money's grouping sets: the
+// four GROUPING() flags say which axis the line is of.
+func scanMoneyLine(r pgx.CollectableRow) (MoneyLine, error) {
+	var l MoneyLine
+	var gr, gm, gy, gc int
+	var reg, name, mission string
+	var cy, civil int
+	err := r.Scan(append([]any{&gr, &gm, &gy, &gc, &reg, &name, &mission, &cy, &civil}, l.targets()...)...)
+	switch {
+	case gr == 0:
+		l.Axis, l.Key, l.Label = AxisRegion, reg, name
+	case gm == 0:
+		l.Axis, l.Key = AxisMission, mission
+	case gy == 0:
+		l.Axis, l.Key = AxisContractYear, strconv.Itoa(cy)
+	case gc == 0:
+		l.Axis, l.Key = AxisCivilYear, strconv.Itoa(civil)
+	default:
+		l.Axis = AxisTotal
+	}
+	return l, err
+}
+
 // tierCase is the SQL of the size tier of a territory population pop (the
 // ranges of tierPopulation, the inverse of funding.Tier); 0 for a CPTS
 // without commune.
@@ -382,26 +405,7 @@ func (s *Store) Steering(ctx context.Context, sc Scope, f SteeringFilter) (Steer
 	if err != nil {
 		return out, pgError("store.Steering", err)
 	}
-	if out.Money, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (MoneyLine, error) {
-		var l MoneyLine
-		var gr, gm, gy, gc int
-		var reg, name, mission string
-		var cy, civil int
-		err := r.Scan(append([]any{&gr, &gm, &gy, &gc, &reg, &name, &mission, &cy, &civil}, l.targets()...)...)
-		switch {
-		case gr == 0:
-			l.Axis, l.Key, l.Label = AxisRegion, reg, name
-		case gm == 0:
-			l.Axis, l.Key = AxisMission, mission
-		case gy == 0:
-			l.Axis, l.Key = AxisContractYear, strconv.Itoa(cy)
-		case gc == 0:
-			l.Axis, l.Key = AxisCivilYear, strconv.Itoa(civil)
-		default:
-			l.Axis = AxisTotal
-		}
-		return l, err
-	}); err != nil {
+	if out.Money, err = pgx.CollectRows(rows, scanMoneyLine); err != nil {
 		return out, pgError("store.Steering", err)
 	}
 	sortMoney(out.Money)

@@ -57,26 +57,7 @@ func (s *Store) SteeringMoneyByPaymentsForTest(ctx context.Context, sc Scope, re
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (MoneyLine, error) {
-		var l MoneyLine
-		var gr, gm, gy, gc int
-		var reg, name, mission string
-		var cy, civil int
-		err := r.Scan(append([]any{&gr, &gm, &gy, &gc, &reg, &name, &mission, &cy, &civil}, l.targets()...)...)
-		switch {
-		case gr == 0:
-			l.Axis, l.Key, l.Label = AxisRegion, reg, name
-		case gm == 0:
-			l.Axis, l.Key = AxisMission, mission
-		case gy == 0:
-			l.Axis, l.Key = AxisContractYear, strconv.Itoa(cy)
-		case gc == 0:
-			l.Axis, l.Key = AxisCivilYear, strconv.Itoa(civil)
-		default:
-			l.Axis = AxisTotal
-		}
-		return l, err
-	})
+	out, err := pgx.CollectRows(rows, scanMoneyLine)
 	sortMoney(out)
 	return out, err
 }
@@ -186,23 +167,10 @@ func (s *Store) PaymentsDirectForTest(ctx context.Context, sc Scope, f PaymentFi
 	var a args
 	w := f.where(sc, &a)
 	rows, err := s.db(sc).Query(ctx, `SELECT p.status, count(*), coalesce(sum(p.amount_cents), 0)`+paymentItemFrom+w+` GROUP BY p.status`, a...)
+	if err == nil {
+		err = out.Totals.add(rows)
+	}
 	if err != nil {
-		return out, err
-	}
-	for rows.Next() {
-		var st string
-		var n int
-		var sum int64
-		if err := rows.Scan(&st, &n, &sum); err != nil {
-			rows.Close()
-			return out, err
-		}
-		out.Totals.ByState[contractlife.PaymentState(st)] = StateTotal{Count: n, Sum: domain.Cents(sum)}
-		out.Totals.Count += n
-		out.Totals.Sum += domain.Cents(sum)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return out, err
 	}
 	q := "SELECT " + paymentItemColumns + paymentItemFrom + w + " ORDER BY p.due_on, p.dossier_id, p.seq LIMIT " +

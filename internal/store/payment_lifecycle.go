@@ -352,6 +352,23 @@ func (p PaymentPage) Pages() int {
 	return (p.Totals.Count + p.PerPage - 1) / p.PerPage
 }
 
+// add reads rows of (status, count, sum of amounts) into the totals.
+func (t *PaymentTotals) add(rows pgx.Rows) error {
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		var sum int64
+		if err := rows.Scan(&st, &n, &sum); err != nil {
+			return err
+		}
+		t.ByState[contractlife.PaymentState(st)] = StateTotal{Count: n, Sum: domain.Cents(sum)}
+		t.Count += n
+		t.Sum += domain.Cents(sum)
+	}
+	return rows.Err()
+}
+
 // Payments lists the payments in scope that match f, by due date, one page,
 // with the totals of the whole selection (docs/rules.md §30). A CPAM
 // referent or manager, or a national admin (read-only, §35), sees the list;
@@ -371,23 +388,10 @@ func (s *Store) Payments(ctx context.Context, sc Scope, f PaymentFilter) (Paymen
 	// security each one probed the structure, the dossier and the contract
 	// (its policy) of every payment of the selection.
 	rows, err := s.db(sc).Query(ctx, `SELECT p.status, count(*), coalesce(sum(p.amount_cents), 0) FROM payments p`+w+` GROUP BY p.status`, a...)
+	if err == nil {
+		err = out.Totals.add(rows)
+	}
 	if err != nil {
-		return out, pgError("store.Payments", err)
-	}
-	for rows.Next() {
-		var st string
-		var n int
-		var sum int64
-		if err := rows.Scan(&st, &n, &sum); err != nil {
-			rows.Close()
-			return out, pgError("store.Payments", err)
-		}
-		out.Totals.ByState[contractlife.PaymentState(st)] = StateTotal{Count: n, Sum: domain.Cents(sum)}
-		out.Totals.Count += n
-		out.Totals.Sum += domain.Cents(sum)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return out, pgError("store.Payments", err)
 	}
 	// The page's payments first (the scope and the filter on the payments
