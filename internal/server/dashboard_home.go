@@ -94,15 +94,7 @@ func (s *Server) moneyHomeBlocks(r *http.Request, rd *store.Reads, h *homeReads)
 			}
 			out := []pages.HomeBlock{b}
 			if follows {
-				cb := pages.HomeBlock{Title: "Contrats en attente de la signature de la CPAM", Empty: "Aucun contrat n'attend la signature de " + sc.OrgName + "."}
-				for _, c := range cs {
-					cb.Items = append(cb.Items, pages.HomeItem{Label: c.StructureName, Href: "/dossiers/" + dItoa(c.DossierID) + "/contrat",
-						Status: "À signer", Detail: strconv.Itoa(c.Signed) + " signature(s) sur 3 ; contrat à signer depuis le " + domain.DateOf(c.Since).French() + "."})
-				}
-				if total > len(cs) {
-					cb.Items = append(cb.Items, pages.HomeItem{Label: "et " + strconv.Itoa(total-len(cs)) + " autre(s)", Href: "/dossiers"})
-				}
-				out = append(out, cb)
+				out = append(out, contractsToSignBlock("Contrats en attente de la signature de la CPAM", sc.OrgName, cs, total))
 			}
 			return out
 		}

@@ -123,14 +123,20 @@ func (s *Server) signatureHomeBlock(rd *store.Reads, sc store.Scope) func() (pag
 	var total int
 	rd.ContractsAwaitingSignature(party, homeItemsMax, &cs, &total)
 	return func() (pages.HomeBlock, bool) {
-		b := pages.HomeBlock{Title: "Contrats en attente de votre signature", Empty: "Aucun contrat n'attend la signature de " + sc.OrgName + "."}
-		for _, c := range cs {
-			b.Items = append(b.Items, pages.HomeItem{Label: c.StructureName, Href: "/dossiers/" + dItoa(c.DossierID) + "/contrat",
-				Status: "À signer", Detail: strconv.Itoa(c.Signed) + " signature(s) sur 3 ; contrat à signer depuis le " + domain.DateOf(c.Since).French() + "."})
-		}
-		if total > len(cs) {
-			b.Items = append(b.Items, pages.HomeItem{Label: "et " + strconv.Itoa(total-len(cs)) + " autre(s)", Href: "/dossiers"})
-		}
-		return b, true
+		return contractsToSignBlock("Contrats en attente de votre signature", sc.OrgName, cs, total), true
 	}
+}
+
+// contractsToSignBlock is a home's block of the contracts waiting for a
+// party's signature: the first ones read, then how many more (total in all).
+func contractsToSignBlock(title, org string, cs []store.ContractToSign, total int) pages.HomeBlock {
+	b := pages.HomeBlock{Title: title, Empty: "Aucun contrat n'attend la signature de " + org + "."}
+	for _, c := range cs {
+		b.Items = append(b.Items, pages.HomeItem{Label: c.StructureName, Href: "/dossiers/" + dItoa(c.DossierID) + "/contrat",
+			Status: "À signer", Detail: strconv.Itoa(c.Signed) + " signature(s) sur 3 ; contrat à signer depuis le " + domain.DateOf(c.Since).French() + "."})
+	}
+	if total > len(cs) {
+		b.Items = append(b.Items, pages.HomeItem{Label: "et " + strconv.Itoa(total-len(cs)) + " autre(s)", Href: "/dossiers"})
+	}
+	return b
 }

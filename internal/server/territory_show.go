@@ -80,8 +80,8 @@ func (s *Server) renderTerritory(w http.ResponseWriter, r *http.Request, id int6
 		rd.TerritoryChanges(id, store.Page{Number: hpage, Size: territoryHistoryPerPage}, &changes, &total)
 	}
 	err := s.store.Send(ctx, rd)
-	if err == nil && !found {
-		_, err = s.store.Territory(ctx, sc, id) // its not-found error
+	if err == nil && !found { // not a CPTS, or outside the scope
+		err = domain.Errorf(domain.ENotFound, "introuvable")
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -807,13 +807,15 @@ type TerritoryFreeze struct {
 	ContractID int64 // an actif contract, 0 otherwise
 }
 
-// territoryFreezeSQL reads the states that decide a territory's freeze: its
-// structure's dossiers and contracts ($1, the CPTS).
-const territoryFreezeSQL = `SELECT state, 0::bigint FROM dossiers WHERE structure_id = $1
-		UNION ALL SELECT state, id FROM contracts WHERE structure_id = $1`
+// territoryFreezeSQL reads the states that decide a territory's freeze: the
+// dossiers and contracts of the CPTS whose id is the parameter p.
+func territoryFreezeSQL(p string) string {
+	return `SELECT state, 0::bigint FROM dossiers WHERE structure_id = ` + p + `
+		UNION ALL SELECT state, id FROM contracts WHERE structure_id = ` + p
+}
 
 func territoryFreeze(ctx context.Context, q querier, id int64) (TerritoryFreeze, error) {
-	rows, err := q.Query(ctx, territoryFreezeSQL, id)
+	rows, err := q.Query(ctx, territoryFreezeSQL("$1"), id)
 	if err != nil {
 		return TerritoryFreeze{}, err
 	}
@@ -858,7 +860,7 @@ func (s *Store) TerritoryFrozen(ctx context.Context, sc Scope, id int64) (Territ
 // (territoryGuard): queued after a check of the CPTS.
 func (rd *Reads) TerritoryFrozen(id int64, f *TerritoryFreeze) {
 	var a args
-	q := `SELECT fz.* FROM (` + strings.ReplaceAll(territoryFreezeSQL, "$1", a.add(id)) + `) fz WHERE ` + rd.territoryGuard(id, &a)
+	q := `SELECT fz.* FROM (` + territoryFreezeSQL(a.add(id)) + `) fz WHERE ` + rd.territoryGuard(id, &a)
 	rd.b.Queue(q, a...).Query(func(rows pgx.Rows) error {
 		var err error
 		*f, err = freezeOf(rows)
