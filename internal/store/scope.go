@@ -145,13 +145,11 @@ func (s Scope) dossiers(alias string, a *args) string {
 // than each of its dossiers probed for its state. The state is tested on
 // the dossier too.
 func (s Scope) dossiersInStates(alias string, states []string, a *args) string {
-	in := alias + ".state = ANY(" + a.add(states) + "::text[])"
-	switch s.Kind {
-	case domain.OrgCPAM, domain.OrgARS, domain.OrgDCGDR:
-		if s.Valid() {
-			return alias + ".id IN (SELECT sv.dossier_id FROM dossier_visibility sv WHERE sv.org_id = " + a.add(s.OrgID) +
-				" AND sv.state = ANY(" + a.add(states) + "::text[])) AND " + in
-		}
+	st := a.add(states)
+	in := alias + ".state = ANY(" + st + "::text[])"
+	if s.Valid() && s.boundColumn() != "" { // an agency
+		return alias + ".id IN (SELECT sv.dossier_id FROM dossier_visibility sv WHERE sv.org_id = " + a.add(s.OrgID) +
+			" AND sv.state = ANY(" + st + "::text[])) AND " + in
 	}
 	return s.dossiers(alias, a) + " AND " + in
 }
